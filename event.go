@@ -1,0 +1,122 @@
+package floorgate
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// EventSchema is the version of the event envelope and payloads.
+const EventSchema = 1
+
+// Event types produced on the floor.
+const (
+	EventScanAccepted      = "scan.accepted"       // a location or item scan was accepted
+	EventScanRejected      = "scan.rejected"       // a scan was refused, with its code
+	EventLineConfirmed     = "pick.line_confirmed" // a line reached its quantity (or closed short)
+	EventTaskStarted       = "pick.task_started"   // a task was given to a picker
+	EventTaskCompleted     = "pick.task_completed" // every line of a task closed
+	EventPickException     = "pick.exception"      // short pick, intercept
+	EventOperatorLoggedIn  = "operator.logged_in"  // badge and PIN accepted on a device
+	EventOperatorLoggedOut = "operator.logged_out" // an operator left a device
+	EventTaskReceived      = "task.received"       // a task arrived (ERP or file) and was stored
+)
+
+// Exception kinds carried by pick.exception.
+const (
+	ExceptionShortPick = "short_pick"
+	ExceptionIntercept = "intercept"
+)
+
+// Event is one fact the floor reports upstream. Every event is written to the
+// journal and the outbox in the same transaction as the state change that
+// produced it.
+type Event struct {
+	// ID is unique across gateways and restarts; the ERP deduplicates by it.
+	ID string `json:"id"`
+	// Seq is the gateway's gap-free sequence number, starting at 1.
+	Seq     uint64          `json:"seq"`
+	Site    string          `json:"site"`
+	Gateway string          `json:"gateway"`
+	Type    string          `json:"type"`
+	Time    time.Time       `json:"time"`
+	Schema  int             `json:"schema"`
+	Data    json.RawMessage `json:"data"`
+}
+
+// NewEvent is an event of type typ at t carrying data; the store fills in the
+// id, sequence number, site and gateway when it commits it.
+func NewEvent(typ string, t time.Time, data any) Event {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		// Event payloads are structs of plain fields; failing to encode one
+		// is a programming error, not a floor condition.
+		panic("floorgate: encode event " + typ + ": " + err.Error())
+	}
+	return Event{Type: typ, Time: t, Schema: EventSchema, Data: raw}
+}
+
+// ScanRecord is the payload of scan.accepted and scan.rejected: everything
+// a KPI or an inquiry needs to know about one scan.
+type ScanRecord struct {
+	ScanID     string    `json:"scan_id"`
+	Device     string    `json:"device"`
+	Operator   string    `json:"operator,omitempty"`
+	Task       string    `json:"task,omitempty"`
+	Line       int       `json:"line,omitempty"` // 1-based
+	Data       string    `json:"data"`
+	AIM        string    `json:"aim,omitempty"`
+	Kind       MatchKind `json:"kind,omitempty"`
+	Code       Code      `json:"code"`
+	Warning    Code      `json:"warning,omitempty"`
+	Qty        int       `json:"qty,omitempty"`
+	DistanceMM float64   `json:"distance_mm,omitempty"`
+	// Distance is in, out or unknown (no measurement, or the check is off).
+	Distance   string    `json:"distance"`
+	DeviceTime time.Time `json:"device_time,omitzero"`
+}
+
+// LineRecord is the payload of pick.line_confirmed.
+type LineRecord struct {
+	Task     string     `json:"task"`
+	Order    string     `json:"order"`
+	Line     int        `json:"line"` // 1-based
+	Location string     `json:"location"`
+	SKU      string     `json:"sku"`
+	Qty      int        `json:"qty"`
+	Picked   int        `json:"picked"`
+	Status   LineStatus `json:"status"`
+	Operator string     `json:"operator"`
+	Device   string     `json:"device"`
+}
+
+// TaskRecord is the payload of pick.task_started and pick.task_completed.
+type TaskRecord struct {
+	Task     string `json:"task"`
+	Order    string `json:"order"`
+	Wave     string `json:"wave,omitempty"`
+	Operator string `json:"operator,omitempty"`
+	Device   string `json:"device,omitempty"`
+	Lines    int    `json:"lines"`
+	Short    int    `json:"short_lines,omitempty"`
+}
+
+// ExceptionRecord is the payload of pick.exception.
+type ExceptionRecord struct {
+	Kind     string `json:"kind"`
+	Task     string `json:"task"`
+	Order    string `json:"order"`
+	Line     int    `json:"line,omitempty"`
+	Location string `json:"location,omitempty"`
+	SKU      string `json:"sku,omitempty"`
+	Expected int    `json:"expected,omitempty"`
+	Found    int    `json:"found"`
+	Reason   string `json:"reason,omitempty"`
+	Operator string `json:"operator,omitempty"`
+	Device   string `json:"device,omitempty"`
+}
+
+// OperatorRecord is the payload of operator.logged_in and operator.logged_out.
+type OperatorRecord struct {
+	Operator string `json:"operator"`
+	Device   string `json:"device"`
+}

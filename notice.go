@@ -1,0 +1,27 @@
+package floorgate
+
+// Notice is something the floor must tell a connected device without being
+// asked: its task was cancelled, or a new task was given to it. The store
+// raises notices after the change they describe is committed.
+type Notice struct {
+	Device string `json:"device"`
+	Kind   string `json:"kind"`
+	Task   string `json:"task,omitempty"`
+	// Verdict carries the message, tone and the picker's next prompt.
+	Verdict Verdict `json:"verdict"`
+}
+
+// Notice kinds.
+const (
+	NoticeTaskCancelled = "task_cancelled"
+	NoticeTaskAssigned  = "task_assigned"
+)
+
+// Welcome is what a device learns when it connects: where it is and what it
+// was doing, so a picker resumes after a reconnect or a restart.
+type Welcome struct {
+	Site     string `json:"site"`
+	Gateway  string `json:"gateway"`
+	Operator string `json:"operator,omitempty"`
+	Prompt   Prompt `json:"prompt"`
+}

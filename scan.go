@@ -1,0 +1,59 @@
+package floorgate
+
+import "time"
+
+// Scan is one barcode read (or keyed entry) arriving from a device.
+type Scan struct {
+	// ID is chosen by the device and unique per device; a scan sent again
+	// with the same ID gets the same verdict and changes nothing.
+	ID     string `json:"scan_id"`
+	Device string `json:"-"`
+	// Data is the decoded barcode content, without the AIM identifier.
+	Data string `json:"data"`
+	// AIM is the AIM symbology identifier (for example "]E0"), when known.
+	AIM string `json:"aim,omitempty"`
+	// Qty is a keyed quantity for the item, where the line allows it;
+	// zero means the scan counts one.
+	Qty int `json:"qty,omitempty"`
+	// DistanceMM is a distance the device measured itself; zero means none.
+	DistanceMM float64 `json:"distance_mm,omitempty"`
+	// Geometry lets the distance be computed from the decoder's image.
+	Geometry *Geometry `json:"geometry,omitempty"`
+	// DeviceTime is the device's own clock at the read.
+	DeviceTime time.Time `json:"device_time,omitzero"`
+	// At is when the gateway received the scan (its clock).
+	At time.Time `json:"-"`
+}
+
+// Point is a pixel position in a decoder's image.
+type Point struct {
+	X float64 `json:"x"`
+	Y float64 `json:"y"`
+}
+
+// Geometry is what a camera decoder knows of where the symbol was in its
+// image: the symbol's corners (top-left, top-right, bottom-right,
+// bottom-left, as the decoder reports them), the image width, and the
+// camera's focal length in pixels.
+type Geometry struct {
+	Corners    [4]Point `json:"corners"`
+	ImageWidth int      `json:"image_width"`
+	FocalPx    float64  `json:"focal_px,omitempty"`
+}
+
+// MatchKind says what a barcode turned out to be.
+type MatchKind string
+
+// The match kinds.
+const (
+	MatchNone     MatchKind = ""
+	MatchLocation MatchKind = "location"
+	MatchItem     MatchKind = "item"
+)
+
+// Match is a barcode resolved against master data.
+type Match struct {
+	Kind     MatchKind
+	Location *Location
+	Item     *Item
+}

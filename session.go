@@ -1,0 +1,26 @@
+package floorgate
+
+import "time"
+
+// Session is what a device is doing now: who is logged in, which task and
+// line, and whether the line's location has been confirmed. It is stored
+// per device and survives restarts, so a picker resumes where they were.
+type Session struct {
+	Device   string `json:"device"`
+	Operator string `json:"operator,omitempty"`
+	Task     string `json:"task,omitempty"`
+	// Line is the index of the current line in the task.
+	Line int `json:"line"`
+	// AtLocation is set once the current line's location was scanned.
+	AtLocation bool `json:"at_location,omitempty"`
+	// Last is the last barcode accepted from this device and when, for the
+	// double-read guard.
+	LastData string    `json:"last_data,omitempty"`
+	LastAt   time.Time `json:"last_at,omitzero"`
+	// Closed is the line closed last at the current location: one more unit
+	// of its item is an over-pick, not a wrong item.
+	ClosedSKU string `json:"closed_sku,omitempty"`
+}
+
+// LoggedIn reports whether an operator is logged in on the device.
+func (s Session) LoggedIn() bool { return s.Operator != "" }

@@ -1,0 +1,114 @@
+package floorgate
+
+import (
+	"fmt"
+	"time"
+)
+
+// TaskStatus is where a pick task is in its life.
+type TaskStatus string
+
+// The task statuses.
+const (
+	TaskPending   TaskStatus = "pending"   // waiting for a picker
+	TaskAssigned  TaskStatus = "assigned"  // given to a picker, not finished
+	TaskDone      TaskStatus = "done"      // every line closed
+	TaskCancelled TaskStatus = "cancelled" // intercepted: picking stops
+)
+
+// OrderVariant is the kind of order a task belongs to.
+type OrderVariant string
+
+// The order variants the floor sees.
+const (
+	VariantNormal      OrderVariant = "normal"
+	VariantPreSale     OrderVariant = "presale"
+	VariantCrossBorder OrderVariant = "crossborder"
+	VariantPeak        OrderVariant = "peak"
+)
+
+// LineStatus is the state of one task line.
+type LineStatus string
+
+// The line statuses.
+const (
+	LineOpen  LineStatus = "open"
+	LineDone  LineStatus = "done"
+	LineShort LineStatus = "short" // closed below its quantity: the bin was short
+)
+
+// Task is a list of lines one picker picks in order: an order, or a slice of
+// a wave.
+type Task struct {
+	ID       string       `json:"id"`
+	Order    string       `json:"order"`
+	Wave     string       `json:"wave,omitempty"`
+	Variant  OrderVariant `json:"variant,omitempty"`
+	Priority int          `json:"priority,omitempty"`
+	Status   TaskStatus   `json:"status"`
+	Operator string       `json:"operator,omitempty"`
+	Device   string       `json:"device,omitempty"`
+	Lines    []TaskLine   `json:"lines"`
+	// Cancel is why the task was intercepted, when it was.
+	Cancel     string    `json:"cancel,omitempty"`
+	Created    time.Time `json:"created"`
+	AssignedAt time.Time `json:"assigned_at,omitzero"`
+	ClosedAt   time.Time `json:"closed_at,omitzero"`
+}
+
+// TaskLine asks for Qty units of SKU from Location.
+type TaskLine struct {
+	Location string `json:"location"`
+	SKU      string `json:"sku"`
+	Qty      int    `json:"qty"`
+	// KeyedQty allows the picker to key in a quantity instead of scanning
+	// every unit (case picks, small parts).
+	KeyedQty bool       `json:"keyed_qty,omitempty"`
+	Picked   int        `json:"picked"`
+	Status   LineStatus `json:"status"`
+	ClosedAt time.Time  `json:"closed_at,omitzero"`
+}
+
+// Remaining is how many units the line still asks for.
+func (l TaskLine) Remaining() int { return l.Qty - l.Picked }
+
+// Open reports whether the line still takes picks.
+func (l TaskLine) Open() bool { return l.Status == LineOpen || l.Status == "" }
+
+// Validate checks a task as it arrives from the ERP or a file, before it is
+// stored: it names the first field that is wrong. Master-data references
+// (locations, SKUs) are checked by the store, which knows them.
+func (t Task) Validate() error {
+	if t.ID == "" {
+		return fmt.Errorf("id: missing")
+	}
+	if len(t.ID) > 64 {
+		return fmt.Errorf("id: longer than 64 characters")
+	}
+	if t.Order == "" {
+		return fmt.Errorf("order: missing")
+	}
+	switch t.Variant {
+	case "", VariantNormal, VariantPreSale, VariantCrossBorder, VariantPeak:
+	default:
+		return fmt.Errorf("variant: %q is not one of normal, presale, crossborder, peak", t.Variant)
+	}
+	if len(t.Lines) == 0 {
+		return fmt.Errorf("lines: a task needs at least one line")
+	}
+	for i, l := range t.Lines {
+		switch {
+		case l.Location == "":
+			return fmt.Errorf("lines[%d].location: missing", i)
+		case l.SKU == "":
+			return fmt.Errorf("lines[%d].sku: missing", i)
+		case l.Qty <= 0:
+			return fmt.Errorf("lines[%d].qty: %d must be at least 1", i, l.Qty)
+		case l.Qty > 100000:
+			return fmt.Errorf("lines[%d].qty: %d is more than 100000", i, l.Qty)
+		case l.Picked != 0 || (l.Status != "" && l.Status != LineOpen):
+			return fmt.Errorf("lines[%d]: a new line cannot arrive already picked", i)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,178 @@
+package floorgate
+
+// Code is the stable name of a verdict. Clients key their behaviour on it;
+// the texts may change, the codes do not.
+type Code string
+
+// Codes of accepted steps.
+const (
+	CodeLocationOK Code = "location_ok" // location confirmed; scan the item
+	CodeItemOK     Code = "item_ok"     // one (or the keyed number) counted
+	CodeLineDone   Code = "line_done"   // the line reached its quantity
+	CodeTaskDone   Code = "task_done"   // the task's last line closed
+	CodeShortOK    Code = "short_ok"    // short pick recorded, line closed
+	CodeLoggedIn   Code = "logged_in"   // badge and PIN accepted
+)
+
+// Codes of rejections. Each has its own tone and vibration.
+const (
+	CodeWrongLocation      Code = "wrong_location"       // not the line's location
+	CodeItemBeforeLocation Code = "item_before_location" // item scanned before its location
+	CodeWrongItem          Code = "wrong_item"           // not the line's item
+	CodeUnknownBarcode     Code = "unknown_barcode"      // no location or item has this code
+	CodeOverPick           Code = "over_pick"            // more than the line asks
+	CodeDuplicateScan      Code = "duplicate_scan"       // the same code read twice at once
+	CodeDistance           Code = "distance_out_of_band" // read outside the 5–10 cm band
+	CodeTaskCancelled      Code = "task_cancelled"       // the order was intercepted
+	CodeNotLoggedIn        Code = "not_logged_in"        // nobody is logged in on this device
+	CodeNoTask             Code = "no_task"              // no task to pick
+	CodeQtyNotAllowed      Code = "qty_not_allowed"      // this line counts scans, not keyed numbers
+	CodeBadLogin           Code = "bad_login"            // badge or PIN not accepted
+	CodeLoginLocked        Code = "login_locked"         // too many wrong PINs; wait
+	CodeBadScan            Code = "bad_scan"             // the scan message itself was unusable
+	CodeUnavailable        Code = "unavailable"          // the gateway could not record the scan; scan again
+)
+
+// FeedbackKind is the class of sound a verdict makes.
+type FeedbackKind string
+
+// The feedback kinds.
+const (
+	Good FeedbackKind = "good"
+	Bad  FeedbackKind = "bad"
+	Warn FeedbackKind = "warn"
+)
+
+// Tone is one step of a beep: a frequency for a duration (Hz 0 is silence).
+type Tone struct {
+	Hz int `json:"hz"`
+	MS int `json:"ms"`
+}
+
+// Feedback is what the device does when the verdict arrives: the tone to
+// play, the vibration pattern (alternating on/off milliseconds), and the LED.
+type Feedback struct {
+	Kind    FeedbackKind `json:"kind"`
+	Tone    []Tone       `json:"tone"`
+	Vibrate []int        `json:"vibrate_ms"`
+	LED     string       `json:"led"`
+}
+
+// Text is a message in the floor's two languages.
+type Text struct {
+	EN string `json:"en"`
+	ZH string `json:"zh"`
+}
+
+// Prompt tells the picker what to do next.
+type Prompt struct {
+	Step     string `json:"step"` // login, wait, scan_location, scan_item, done
+	Task     string `json:"task,omitempty"`
+	Order    string `json:"order,omitempty"`
+	Line     int    `json:"line,omitempty"` // 1-based
+	Lines    int    `json:"lines,omitempty"`
+	Location string `json:"location,omitempty"`
+	SKU      string `json:"sku,omitempty"`
+	ItemName string `json:"item_name,omitempty"`
+	Qty      int    `json:"qty,omitempty"`
+	Picked   int    `json:"picked,omitempty"`
+	KeyedQty bool   `json:"keyed_qty,omitempty"`
+}
+
+// Verdict is the gateway's answer to one scan.
+type Verdict struct {
+	ScanID   string   `json:"scan_id"`
+	OK       bool     `json:"ok"`
+	Code     Code     `json:"code"`
+	Message  Text     `json:"message"`
+	Feedback Feedback `json:"feedback"`
+	// Warning is set on an accepted scan that broke a standard in warn mode.
+	Warning Code   `json:"warning,omitempty"`
+	Prompt  Prompt `json:"prompt"`
+}
+
+type codeInfo struct {
+	text Text
+	fb   Feedback
+}
+
+// The tones are chosen to be told apart without looking: accepted steps
+// rise, rejections fall or stutter, and each rejection has its own rhythm.
+var codes = map[Code]codeInfo{
+	CodeLocationOK: {Text{"Location confirmed. Scan the item.", "库位已确认，请扫描商品。"},
+		Feedback{Good, []Tone{{2000, 60}}, []int{40}, "green"}},
+	CodeItemOK: {Text{"Item counted.", "商品已计数。"},
+		Feedback{Good, []Tone{{2400, 60}}, []int{40}, "green"}},
+	CodeLineDone: {Text{"Line complete. Go to the next location.", "本行已完成，请前往下一库位。"},
+		Feedback{Good, []Tone{{2000, 60}, {0, 30}, {2600, 90}}, []int{60}, "green"}},
+	CodeTaskDone: {Text{"Task complete.", "任务已完成。"},
+		Feedback{Good, []Tone{{2000, 70}, {0, 30}, {2600, 70}, {0, 30}, {3200, 120}}, []int{80, 60, 80}, "green"}},
+	CodeShortOK: {Text{"Short pick recorded. The line is closed.", "缺货已登记，本行已关闭。"},
+		Feedback{Warn, []Tone{{1500, 120}, {0, 40}, {1500, 120}}, []int{120}, "amber"}},
+	CodeLoggedIn: {Text{"Logged in.", "登录成功。"},
+		Feedback{Good, []Tone{{2400, 80}}, []int{40}, "green"}},
+
+	CodeWrongLocation: {Text{"Wrong location. Go to the location shown.", "库位错误，请到提示的库位。"},
+		Feedback{Bad, []Tone{{400, 500}}, []int{500}, "red"}},
+	CodeItemBeforeLocation: {Text{"Scan the location first, then the item.", "请先扫描库位，再扫描商品。"},
+		Feedback{Bad, []Tone{{700, 150}, {0, 80}, {700, 150}}, []int{150, 80, 150}, "red"}},
+	CodeWrongItem: {Text{"Wrong item. Put it back and pick the item shown.", "商品错误，请放回并拣选提示的商品。"},
+		Feedback{Bad, []Tone{{500, 120}, {0, 60}, {500, 120}, {0, 60}, {500, 120}}, []int{120, 60, 120, 60, 120}, "red"}},
+	CodeUnknownBarcode: {Text{"Unknown barcode. Scan the location or item label.", "条码无法识别，请扫描库位或商品条码。"},
+		Feedback{Bad, []Tone{{900, 80}, {600, 200}}, []int{300}, "red"}},
+	CodeOverPick: {Text{"Line already complete. Put the extra item back.", "本行已拣够，请放回多拣的商品。"},
+		Feedback{Bad, []Tone{{600, 100}, {0, 50}, {600, 100}, {0, 50}, {600, 100}, {0, 50}, {600, 100}}, []int{100, 50, 100, 50, 100, 50, 100}, "red"}},
+	CodeDuplicateScan: {Text{"Read twice. Counted once — scan the next unit.", "重复扫描，只计一次，请扫描下一件。"},
+		Feedback{Warn, []Tone{{1200, 40}, {0, 40}, {1200, 40}}, []int{30, 30, 30}, "amber"}},
+	CodeDistance: {Text{"Scan from 5–10 cm away.", "请在5至10厘米距离内扫描。"},
+		Feedback{Warn, []Tone{{1000, 200}, {1300, 200}}, []int{200, 100, 200}, "amber"}},
+	CodeTaskCancelled: {Text{"Order cancelled. Stop picking and return the items.", "订单已取消（拦截），请停止拣货并归还商品。"},
+		Feedback{Bad, []Tone{{800, 150}, {400, 150}, {800, 150}, {400, 150}}, []int{600, 100, 600}, "red"}},
+	CodeNotLoggedIn: {Text{"Log in first: scan your badge.", "请先扫描工牌登录。"},
+		Feedback{Bad, []Tone{{500, 300}}, []int{300}, "red"}},
+	CodeNoTask: {Text{"No task right now. Wait for the next one.", "暂无任务，请等待新任务。"},
+		Feedback{Warn, []Tone{{900, 250}}, []int{250}, "amber"}},
+	CodeQtyNotAllowed: {Text{"Scan every unit; this line does not take a typed quantity.", "本行需逐件扫描，不能输入数量。"},
+		Feedback{Bad, []Tone{{650, 100}, {0, 50}, {450, 250}}, []int{100, 50, 250}, "red"}},
+	CodeBadLogin: {Text{"Badge or PIN not recognised.", "工牌或密码错误。"},
+		Feedback{Bad, []Tone{{450, 200}, {0, 60}, {450, 200}}, []int{200, 60, 200}, "red"}},
+	CodeLoginLocked: {Text{"Too many wrong PINs. Wait a minute or ask your supervisor.", "密码错误次数过多，请稍后再试或联系主管。"},
+		Feedback{Bad, []Tone{{350, 700}}, []int{700}, "red"}},
+	CodeBadScan: {Text{"Scan not understood. Scan again.", "扫描无法识别，请重新扫描。"},
+		Feedback{Bad, []Tone{{900, 80}, {0, 40}, {900, 80}}, []int{80, 40, 80}, "red"}},
+	CodeUnavailable: {Text{"Not recorded. Scan again.", "未能记录，请重新扫描。"},
+		Feedback{Bad, []Tone{{300, 150}, {0, 60}, {300, 150}}, []int{150, 60, 150}, "red"}},
+}
+
+// Codes lists every verdict code, for documentation and tests.
+func Codes() []Code {
+	out := make([]Code, 0, len(codes))
+	for c := range codes {
+		out = append(out, c)
+	}
+	return out
+}
+
+// NewVerdict builds the verdict for a code with its message and feedback.
+// A code not in the table is reported as unavailable, never as success.
+func NewVerdict(scanID string, code Code, prompt Prompt) Verdict {
+	info, known := codes[code]
+	if !known {
+		code, info = CodeUnavailable, codes[CodeUnavailable]
+	}
+	ok := info.fb.Kind == Good || code == CodeShortOK
+	return Verdict{ScanID: scanID, OK: ok, Code: code, Message: info.text, Feedback: info.fb, Prompt: prompt}
+}
+
+// WithWarning marks an accepted verdict with a standard it broke in warn mode:
+// the warning's tone and vibration replace the good ones.
+func (v Verdict) WithWarning(code Code) Verdict {
+	info, known := codes[code]
+	if !known {
+		return v
+	}
+	v.Warning = code
+	v.Feedback = info.fb
+	v.Message = Text{EN: v.Message.EN + " " + info.text.EN, ZH: v.Message.ZH + info.text.ZH}
+	return v
+}
