@@ -70,7 +70,7 @@ type ScanRecord struct {
 	Warning    Code      `json:"warning,omitempty"`
 	Qty        int       `json:"qty,omitempty"`
 	DistanceMM float64   `json:"distance_mm,omitempty"`
-	// Distance is in, out or unknown (no measurement, or the check is off).
+	// Distance is in or out of the site band, or unknown (no measurement).
 	Distance   string    `json:"distance"`
 	DeviceTime time.Time `json:"device_time,omitzero"`
 }

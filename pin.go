@@ -54,3 +54,13 @@ func CheckPIN(hash, pin string) bool {
 	got, err := pbkdf2.Key(sha256.New, pin, salt, iter, len(want))
 	return err == nil && subtle.ConstantTimeCompare(got, want) == 1
 }
+
+// ValidPINHash reports whether h has the form HashPIN produces.
+func ValidPINHash(h string) bool {
+	parts := strings.Split(h, "$")
+	if len(parts) != 4 || parts[0] != "pbkdf2-sha256" {
+		return false
+	}
+	iter, err := strconv.Atoi(parts[1])
+	return err == nil && iter >= 1000 && parts[2] != "" && parts[3] != ""
+}

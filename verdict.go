@@ -66,7 +66,7 @@ type Text struct {
 
 // Prompt tells the picker what to do next.
 type Prompt struct {
-	Step     string `json:"step"` // login, wait, scan_location, scan_item, done
+	Step     string `json:"step"` // login, wait, scan_location, scan_item, cancelled
 	Task     string `json:"task,omitempty"`
 	Order    string `json:"order,omitempty"`
 	Line     int    `json:"line,omitempty"` // 1-based

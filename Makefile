@@ -1,0 +1,40 @@
+# floorgate — the two commands: `make run` and `make test`.
+GO       ?= go
+BIN      := bin/floorgate
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -X github.com/floorgate/floorgate.Version=$(VERSION)
+STATE    ?= ./state
+LISTEN   ?= :8080
+DURATION ?= 10s
+
+.PHONY: help run build test bench check fmt vet deps clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+build: deps ## build bin/floorgate
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/floorgate
+
+run: build ## start a demo gateway on $(LISTEN), state in $(STATE)
+	$(BIN) run --demo --state-dir $(STATE) --listen $(LISTEN)
+
+test: deps ## run every test
+	$(GO) test -count=1 ./...
+
+bench: build ## measure scan verdicts against the raw bbolt commit baseline
+	$(BIN) bench scan --pdas 1 --duration $(DURATION)
+	$(BIN) bench scan --pdas 256 --duration $(DURATION)
+
+check: deps fmt vet test ## gofmt, go vet and the tests
+
+fmt: ## fail if a file is not gofmt-formatted
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "not gofmt-formatted:"; echo "$$out"; exit 1; fi
+
+vet: ## go vet
+	$(GO) vet ./...
+
+deps: ## check the toolchain (system packages are installed here as features need them)
+	@command -v $(GO) >/dev/null || { echo "Go is required: https://go.dev/doc/install (or apt-get install golang)"; exit 1; }
+
+clean: ## remove build output (not the state directory)
+	rm -rf bin

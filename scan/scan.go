@@ -1,0 +1,357 @@
+package scan
+
+import (
+	"time"
+
+	"github.com/floorgate/floorgate"
+)
+
+// State is everything the engine needs to judge one step on one device.
+type State struct {
+	Policy  floorgate.Policy
+	Session floorgate.Session
+	Task    *floorgate.Task // the session's current task; nil when none
+}
+
+// Result is the outcome of one step.
+type Result struct {
+	Session floorgate.Session
+	// Task is the task after the step: a new value when the step changed
+	// it, otherwise the pointer the step was given; nil if none.
+	Task *floorgate.Task
+	// TaskChanged says Task differs from the one given and must be stored.
+	TaskChanged bool
+	Verdict     floorgate.Verdict
+	// Events are built with floorgate.NewEvent; the store fills in their
+	// id, sequence number, site and gateway when it commits them.
+	Events []floorgate.Event
+}
+
+// The values of ScanRecord.Distance.
+const (
+	distIn      = "in"
+	distOut     = "out"
+	distUnknown = "unknown"
+)
+
+// Scan judges one barcode read. sc.At, the gateway's receive time, is the
+// time of the events and of the double-read guard; m is sc.Data resolved
+// against master data.
+//
+// Every call returns one verdict and emits exactly one scan.accepted or
+// scan.rejected event first, followed by pick.line_confirmed and
+// pick.task_completed when the scan closed a line or the task. A rejected
+// scan changes neither the session nor the task.
+func Scan(st State, sc floorgate.Scan, m floorgate.Match) Result {
+	sess, t := st.Session, st.Task
+	rec := floorgate.ScanRecord{
+		ScanID:     sc.ID,
+		Device:     sc.Device,
+		Operator:   sess.Operator,
+		Data:       sc.Data,
+		AIM:        sc.AIM,
+		Kind:       m.Kind,
+		Qty:        sc.Qty,
+		DeviceTime: sc.DeviceTime,
+	}
+	// The distance is recorded whatever the policy's mode, so compliance
+	// can be measured where the check is off.
+	mm, known := Distance(sc, m)
+	if known {
+		rec.DistanceMM = mm
+	}
+	rec.Distance = classify(st.Policy.Distance, mm, known)
+
+	if !sess.LoggedIn() {
+		return rejectScan(st, sc, rec, floorgate.CodeNotLoggedIn)
+	}
+	if t == nil || t.Status == floorgate.TaskDone {
+		return rejectScan(st, sc, rec, floorgate.CodeNoTask)
+	}
+	rec.Task = t.ID
+	i, open := current(sess, t)
+	if open {
+		rec.Line = i + 1
+	}
+	if t.Status == floorgate.TaskCancelled {
+		return rejectScan(st, sc, rec, floorgate.CodeTaskCancelled)
+	}
+	if !open {
+		return rejectScan(st, sc, rec, floorgate.CodeNoTask)
+	}
+	if !resolved(m) {
+		return rejectScan(st, sc, rec, floorgate.CodeUnknownBarcode)
+	}
+	if w := st.Policy.DuplicateWindow; w > 0 && sess.LastData != "" &&
+		sc.Data == sess.LastData && sc.At.Sub(sess.LastAt) < w {
+		return rejectScan(st, sc, rec, floorgate.CodeDuplicateScan)
+	}
+	var warning floorgate.Code
+	if rec.Distance == distOut {
+		switch st.Policy.Distance.Mode {
+		case floorgate.DistanceReject:
+			return rejectScan(st, sc, rec, floorgate.CodeDistance)
+		case floorgate.DistanceWarn:
+			warning = floorgate.CodeDistance
+		}
+	}
+
+	line := t.Lines[i]
+	ns := sess
+	ns.Line = i
+	ns.LastData, ns.LastAt = sc.Data, sc.At
+
+	if m.Kind == floorgate.MatchLocation {
+		if m.Location.Code != line.Location {
+			return rejectScan(st, sc, rec, floorgate.CodeWrongLocation)
+		}
+		// Arriving at the line's location means the picker has left the
+		// one where the last line closed; re-scanning it changes nothing.
+		if !ns.AtLocation {
+			ns.AtLocation, ns.ClosedSKU = true, ""
+		}
+		return acceptScan(st, sc, rec, ns, t, floorgate.CodeLocationOK, warning, nil)
+	}
+
+	sku := m.Item.SKU
+	// One more unit of the line that just closed here is an over-pick, even
+	// when the next line is elsewhere and its location is not yet scanned.
+	if sess.ClosedSKU != "" && sku == sess.ClosedSKU && sku != line.SKU {
+		return rejectScan(st, sc, rec, floorgate.CodeOverPick)
+	}
+	if !sess.AtLocation {
+		return rejectScan(st, sc, rec, floorgate.CodeItemBeforeLocation)
+	}
+	if sku != line.SKU {
+		return rejectScan(st, sc, rec, floorgate.CodeWrongItem)
+	}
+	n := 1
+	switch {
+	case sc.Qty < 0:
+		return rejectScan(st, sc, rec, floorgate.CodeBadScan)
+	case sc.Qty > 0:
+		if !line.KeyedQty {
+			return rejectScan(st, sc, rec, floorgate.CodeQtyNotAllowed)
+		}
+		n = sc.Qty
+	}
+	if n > line.Remaining() {
+		return rejectScan(st, sc, rec, floorgate.CodeOverPick)
+	}
+
+	nt := copyTask(t)
+	nl := &nt.Lines[i]
+	nl.Picked += n
+	if nl.Picked < nl.Qty {
+		return acceptScan(st, sc, rec, ns, nt, floorgate.CodeItemOK, warning, nil)
+	}
+	// Slot 0 is kept for the scan event, which comes first.
+	events := closeLine(&ns, nt, i, floorgate.LineDone, sc.At, sc.Device, make([]floorgate.Event, 1, 3))
+	code := floorgate.CodeLineDone
+	if nt.Status == floorgate.TaskDone {
+		code = floorgate.CodeTaskDone
+	}
+	return acceptScan(st, sc, rec, ns, nt, code, warning, events)
+}
+
+// Short closes the current line below its quantity: the bin holds only
+// found more units (beyond those already picked). The picker must be at the
+// line's location, and the line must end short: found may not reach the
+// remaining quantity (that is a normal pick). Short emits pick.exception,
+// then pick.line_confirmed, then pick.task_completed if it was the last open
+// line; it emits no scan event. A refused short changes nothing and emits
+// nothing.
+func Short(st State, scanID string, found int, now time.Time) Result {
+	sess, t := st.Session, st.Task
+	refuse := func(code floorgate.Code) Result {
+		return Result{Session: sess, Task: t, Verdict: floorgate.NewVerdict(scanID, code, PromptFor(sess, t))}
+	}
+	if !sess.LoggedIn() {
+		return refuse(floorgate.CodeNotLoggedIn)
+	}
+	if t == nil || t.Status == floorgate.TaskDone {
+		return refuse(floorgate.CodeNoTask)
+	}
+	if t.Status == floorgate.TaskCancelled {
+		return refuse(floorgate.CodeTaskCancelled)
+	}
+	i, open := current(sess, t)
+	if !open {
+		return refuse(floorgate.CodeNoTask)
+	}
+	if !sess.AtLocation {
+		return refuse(floorgate.CodeItemBeforeLocation)
+	}
+	// Written against Remaining so a huge found cannot overflow.
+	if found < 0 || found >= t.Lines[i].Remaining() {
+		return refuse(floorgate.CodeBadScan)
+	}
+
+	nt := copyTask(t)
+	nl := &nt.Lines[i]
+	nl.Picked += found
+	ns := sess
+	ns.Line = i
+	events := make([]floorgate.Event, 1, 3)
+	events[0] = floorgate.NewEvent(floorgate.EventPickException, now, floorgate.ExceptionRecord{
+		Kind:     floorgate.ExceptionShortPick,
+		Task:     nt.ID,
+		Order:    nt.Order,
+		Line:     i + 1,
+		Location: nl.Location,
+		SKU:      nl.SKU,
+		Expected: nl.Qty,
+		Found:    nl.Picked,
+		Operator: sess.Operator,
+		Device:   sess.Device,
+	})
+	events = closeLine(&ns, nt, i, floorgate.LineShort, now, sess.Device, events)
+	return Result{
+		Session:     ns,
+		Task:        nt,
+		TaskChanged: true,
+		Verdict:     floorgate.NewVerdict(scanID, floorgate.CodeShortOK, PromptFor(ns, nt)),
+		Events:      events,
+	}
+}
+
+// rejectScan answers a refused scan: the state is returned as given.
+func rejectScan(st State, sc floorgate.Scan, rec floorgate.ScanRecord, code floorgate.Code) Result {
+	rec.Code = code
+	return Result{
+		Session: st.Session,
+		Task:    st.Task,
+		Verdict: floorgate.NewVerdict(sc.ID, code, PromptFor(st.Session, st.Task)),
+		Events:  []floorgate.Event{floorgate.NewEvent(floorgate.EventScanRejected, sc.At, rec)},
+	}
+}
+
+// acceptScan answers an accepted scan. events is nil, or holds the line and
+// task events after an empty slot 0 for the scan event, which comes first.
+func acceptScan(st State, sc floorgate.Scan, rec floorgate.ScanRecord, ns floorgate.Session,
+	nt *floorgate.Task, code, warning floorgate.Code, events []floorgate.Event) Result {
+	rec.Code, rec.Warning = code, warning
+	v := floorgate.NewVerdict(sc.ID, code, PromptFor(ns, nt))
+	if warning != "" {
+		v = v.WithWarning(warning)
+	}
+	if events == nil {
+		events = make([]floorgate.Event, 1)
+	}
+	events[0] = floorgate.NewEvent(floorgate.EventScanAccepted, sc.At, rec)
+	return Result{
+		Session:     ns,
+		Task:        nt,
+		TaskChanged: nt != st.Task,
+		Verdict:     v,
+		Events:      events,
+	}
+}
+
+// closeLine closes line i of nt (a task the caller owns) with status at
+// now, appends pick.line_confirmed to events, and moves the session on: to
+// the next open line, or, when none is left, off the completed task, which
+// it marks done (and appends pick.task_completed).
+func closeLine(ns *floorgate.Session, nt *floorgate.Task, i int, status floorgate.LineStatus,
+	now time.Time, device string, events []floorgate.Event) []floorgate.Event {
+	l := &nt.Lines[i]
+	l.Status, l.ClosedAt = status, now
+	events = append(events, floorgate.NewEvent(floorgate.EventLineConfirmed, now, floorgate.LineRecord{
+		Task:     nt.ID,
+		Order:    nt.Order,
+		Line:     i + 1,
+		Location: l.Location,
+		SKU:      l.SKU,
+		Qty:      l.Qty,
+		Picked:   l.Picked,
+		Status:   status,
+		Operator: ns.Operator,
+		Device:   device,
+	}))
+	if next, ok := nextOpen(nt.Lines, i); ok {
+		// The picker stays at the bin when the next line is in it; the
+		// closed line's item is remembered until a new location is scanned,
+		// so one unit too many is reported as an over-pick.
+		ns.Line = next
+		ns.AtLocation = nt.Lines[next].Location == l.Location
+		ns.ClosedSKU = l.SKU
+		return events
+	}
+	nt.Status, nt.ClosedAt = floorgate.TaskDone, now
+	short := 0
+	for j := range nt.Lines {
+		if nt.Lines[j].Status == floorgate.LineShort {
+			short++
+		}
+	}
+	events = append(events, floorgate.NewEvent(floorgate.EventTaskCompleted, now, floorgate.TaskRecord{
+		Task:     nt.ID,
+		Order:    nt.Order,
+		Wave:     nt.Wave,
+		Operator: ns.Operator,
+		Device:   device,
+		Lines:    len(nt.Lines),
+		Short:    short,
+	}))
+	ns.Task, ns.Line, ns.AtLocation, ns.ClosedSKU = "", 0, false, ""
+	return events
+}
+
+// current is the index of the line the session is on: Session.Line when it
+// names an open line, else the first open line, so a stale index can never
+// pick into a closed line. ok is false when no line is open.
+func current(sess floorgate.Session, t *floorgate.Task) (int, bool) {
+	if i := sess.Line; i >= 0 && i < len(t.Lines) && t.Lines[i].Open() {
+		return i, true
+	}
+	return nextOpen(t.Lines, -1)
+}
+
+// nextOpen is the first open line after index after, else the first open
+// one before it (a line skipped out of order); ok is false when no line but
+// perhaps the one at after is open.
+func nextOpen(lines []floorgate.TaskLine, after int) (int, bool) {
+	for i := after + 1; i < len(lines); i++ {
+		if lines[i].Open() {
+			return i, true
+		}
+	}
+	for i := 0; i < after && i < len(lines); i++ {
+		if lines[i].Open() {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// copyTask is a copy of t that shares nothing with it that a step changes:
+// a Task copy shares its Lines, so they are copied too.
+func copyTask(t *floorgate.Task) *floorgate.Task {
+	nt := *t
+	nt.Lines = make([]floorgate.TaskLine, len(t.Lines))
+	copy(nt.Lines, t.Lines)
+	return &nt
+}
+
+// resolved reports whether m names a location or an item it carries.
+func resolved(m floorgate.Match) bool {
+	switch m.Kind {
+	case floorgate.MatchLocation:
+		return m.Location != nil
+	case floorgate.MatchItem:
+		return m.Item != nil
+	}
+	return false
+}
+
+// classify places a distance in the policy's band. A band that is not set
+// (possible when the check is off) cannot classify a distance.
+func classify(p floorgate.DistancePolicy, mm float64, known bool) string {
+	switch {
+	case !known || p.MaxMM <= 0 || p.MaxMM < p.MinMM:
+		return distUnknown
+	case mm < p.MinMM || mm > p.MaxMM:
+		return distOut
+	}
+	return distIn
+}

@@ -1,0 +1,66 @@
+package store
+
+import (
+	"encoding/binary"
+	"fmt"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// BaselineCommits measures what this disk makes a commit cost, as the
+// yardstick for the gateway's own figures: n goroutines each commit one
+// small Put per transaction, for d, on a fresh file at path opened with the
+// same options as the store. It returns the commit latencies.
+func BaselineCommits(path string, n int, d time.Duration) ([]time.Duration, error) {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, NoFreelistSync: true,
+		FreelistType: bolt.FreelistMapType, MaxSize: DefaultMaxSize})
+	if err != nil {
+		return nil, fmt.Errorf("baseline: %w", err)
+	}
+	defer db.Close()
+	bucket := []byte("baseline")
+	if err := db.Update(func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(bucket)
+		return err
+	}); err != nil {
+		return nil, fmt.Errorf("baseline: %w", err)
+	}
+	var (
+		mu   sync.Mutex
+		lats []time.Duration
+		wg   sync.WaitGroup
+		errs = make(chan error, n)
+	)
+	deadline := time.Now().Add(d)
+	for g := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			local := make([]time.Duration, 0, 1024)
+			key := make([]byte, 16)
+			value := []byte("a small value, like one scan")
+			for i := 0; time.Now().Before(deadline); i++ {
+				binary.BigEndian.PutUint64(key, uint64(g))
+				binary.BigEndian.PutUint64(key[8:], uint64(i))
+				start := time.Now()
+				err := db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucket).Put(key, value) })
+				if err != nil {
+					errs <- err
+					return
+				}
+				local = append(local, time.Since(start))
+			}
+			mu.Lock()
+			lats = append(lats, local...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return nil, fmt.Errorf("baseline: %w", err)
+	}
+	return lats, nil
+}

@@ -1,0 +1,186 @@
+package store
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/floorgate/floorgate"
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// DefaultMaxSize caps the database file so a full disk becomes an error
+// the gateway reports, never a crash.
+const DefaultMaxSize = 4 << 30
+
+// Options configure Open.
+type Options struct {
+	// Site is the site and gateway identity stamped on every event. It is
+	// stored on first open; a later open with another site id is refused.
+	Site floorgate.Site
+	// MaxSize is the largest the file may grow to (bytes); 0 means
+	// DefaultMaxSize.
+	MaxSize int
+	// AutoEnrol lets an unknown device enrol itself on its first hello
+	// (demo sites); otherwise devices must be enrolled first.
+	AutoEnrol bool
+	// OpenTimeout bounds the wait for the file lock held by another process.
+	OpenTimeout time.Duration
+	Clock       floorgate.Clock
+	Logger      *slog.Logger
+	// OnNotice is called after a commit with each notice it produced (a
+	// task cancelled, a task assigned). It must not block.
+	OnNotice func(floorgate.Notice)
+}
+
+// DB is an open floorgate database.
+type DB struct {
+	bolt  *bolt.DB
+	opts  Options
+	clock floorgate.Clock
+	log   *slog.Logger
+	dbID  string
+
+	// mu guards st. The writer holds it while it runs and commits a batch;
+	// readers take it shared.
+	mu sync.RWMutex
+	st *state
+
+	reqs    chan *request
+	stop    chan struct{}
+	stopped chan struct{}
+	closeMu sync.Mutex
+	closed  bool
+
+	logins loginGuard
+	stats  commitStats
+}
+
+// ErrClosed is returned for requests made after Close.
+var ErrClosed = floorgate.Errorf(floorgate.EUNAVAILABLE, "the gateway is shutting down")
+
+// ErrLocked is returned by Open when another process holds the database.
+var ErrLocked = errors.New("database is in use by another process (is the floorgate daemon running?)")
+
+// Open opens or creates the database at path, runs pending migrations, loads
+// the working state into memory and starts the writer.
+func Open(path string, opts Options) (*DB, error) {
+	if opts.Clock == nil {
+		opts.Clock = floorgate.SystemClock{}
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.MaxSize == 0 {
+		opts.MaxSize = DefaultMaxSize
+	}
+	if opts.OpenTimeout == 0 {
+		opts.OpenTimeout = 2 * time.Second
+	}
+	if opts.Site.ID == "" || opts.Site.Gateway == "" {
+		return nil, fmt.Errorf("open store: site id and gateway id are required")
+	}
+	bdb, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout: opts.OpenTimeout,
+		MaxSize: opts.MaxSize,
+		// The freelist is rebuilt on open instead of written on every
+		// commit: fewer pages per commit on the scan path.
+		NoFreelistSync: true,
+		FreelistType:   bolt.FreelistMapType,
+	})
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, fmt.Errorf("open store %s: %w", path, ErrLocked)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	db := &DB{bolt: bdb, opts: opts, clock: opts.Clock, log: opts.Logger,
+		reqs: make(chan *request, 4096), stop: make(chan struct{}), stopped: make(chan struct{})}
+	db.logins.init(opts.Clock)
+	if err := db.init(); err != nil {
+		bdb.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	go db.writer()
+	return db, nil
+}
+
+func (db *DB) init() error {
+	return db.bolt.Update(func(tx *bolt.Tx) error {
+		from, err := migrate(tx)
+		if err != nil {
+			return err
+		}
+		if from != SchemaVersion {
+			db.log.Info("store schema migrated", "from", from, "to", SchemaVersion)
+		}
+		meta := tx.Bucket(bucketMeta)
+		id := meta.Get(keyDBID)
+		if id == nil {
+			b := make([]byte, 8)
+			if _, err := rand.Read(b); err != nil {
+				return fmt.Errorf("database id: %w", err)
+			}
+			id = []byte(hex.EncodeToString(b))
+			if err := meta.Put(keyDBID, id); err != nil {
+				return err
+			}
+		}
+		db.dbID = string(id)
+		if raw := meta.Get(keySite); raw != nil {
+			var stored floorgate.Site
+			if err := json.Unmarshal(raw, &stored); err != nil {
+				return fmt.Errorf("stored site: %w", err)
+			}
+			if stored.ID != db.opts.Site.ID || stored.Gateway != db.opts.Site.Gateway {
+				return fmt.Errorf("this database belongs to site %q gateway %q, not site %q gateway %q",
+					stored.ID, stored.Gateway, db.opts.Site.ID, db.opts.Site.Gateway)
+			}
+		}
+		// The configured site (name, policy) is authoritative for this run.
+		raw, _ := json.Marshal(db.opts.Site)
+		if err := meta.Put(keySite, raw); err != nil {
+			return err
+		}
+		st, err := load(tx)
+		if err != nil {
+			return err
+		}
+		st.site = db.opts.Site
+		db.st = st
+		return nil
+	})
+}
+
+// Close stops taking requests, lets every request already queued finish
+// and commit, and closes the file.
+func (db *DB) Close() error {
+	db.closeMu.Lock()
+	if db.closed {
+		db.closeMu.Unlock()
+		return nil
+	}
+	db.closed = true
+	close(db.stop)
+	db.closeMu.Unlock()
+	<-db.stopped
+	if err := db.bolt.Close(); err != nil {
+		return fmt.Errorf("close store: %w", err)
+	}
+	return nil
+}
+
+// Path is the database file's path.
+func (db *DB) Path() string { return db.bolt.Path() }
+
+// Site is the site this database serves.
+func (db *DB) Site() floorgate.Site { return db.opts.Site }
+
+func seqOf(k []byte) uint64 { return binary.BigEndian.Uint64(k) }

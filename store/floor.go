@@ -1,0 +1,409 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/scan"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Limits on what a device may send.
+const (
+	maxIDLen   = 64
+	maxScanLen = 4096
+)
+
+// TokenHash is how device tokens are kept: tokens are long random strings,
+// so a plain SHA-256 is enough to keep them out of the file.
+func TokenHash(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+func validID(what, id string) error {
+	if id == "" {
+		return floorgate.Errorf(floorgate.EINVALID, "%s is missing", what)
+	}
+	if len(id) > maxIDLen {
+		return floorgate.Errorf(floorgate.EINVALID, "%s is longer than %d characters", what, maxIDLen)
+	}
+	for _, r := range id {
+		if r < 0x20 || r == 0x7f {
+			return floorgate.Errorf(floorgate.EINVALID, "%s has a control character", what)
+		}
+	}
+	return nil
+}
+
+// Hello authenticates a device by its id and token and tells it where it
+// is. An unknown device is refused unless the site enrols devices on first
+// contact (AutoEnrol), in which case its token is recorded.
+func (db *DB) Hello(ctx context.Context, device, token, model string) (floorgate.Welcome, error) {
+	if err := validID("device id", device); err != nil {
+		return floorgate.Welcome{}, err
+	}
+	if token == "" {
+		return floorgate.Welcome{}, floorgate.Errorf(floorgate.EUNAUTHORIZED, "device token is missing")
+	}
+	hash := TokenHash(token)
+	db.mu.RLock()
+	d := db.st.devices[device]
+	db.mu.RUnlock()
+	if d == nil {
+		if !db.opts.AutoEnrol {
+			return floorgate.Welcome{}, floorgate.Errorf(floorgate.EUNAUTHORIZED, "device %q is not enrolled", device)
+		}
+		err := db.write(ctx, func(w *wtx) error {
+			if w.st.devices[device] != nil {
+				return nil // enrolled by a concurrent hello; checked below
+			}
+			nd := &floorgate.Device{ID: device, Kind: floorgate.DevicePDA, Model: model, TokenHash: hash, Enrolled: db.clock.Now()}
+			setIn(w, w.st.devices, device, nd)
+			return w.put(bucketDevices, device, nd)
+		})
+		if err != nil {
+			return floorgate.Welcome{}, fmt.Errorf("hello: %w", err)
+		}
+		db.mu.RLock()
+		d = db.st.devices[device]
+		db.mu.RUnlock()
+	}
+	if subtle.ConstantTimeCompare([]byte(d.TokenHash), []byte(hash)) != 1 {
+		return floorgate.Welcome{}, floorgate.Errorf(floorgate.EUNAUTHORIZED, "device token does not match device %q", device)
+	}
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	sess := db.session(device)
+	var t *floorgate.Task
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		var err error
+		t, err = db.st.task(tx, sess.Task)
+		return err
+	})
+	if err != nil {
+		return floorgate.Welcome{}, fmt.Errorf("hello: %w", err)
+	}
+	return floorgate.Welcome{Site: db.st.site.ID, Gateway: db.st.site.Gateway, Operator: sess.Operator,
+		Prompt: db.prompt(sess, t)}, nil
+}
+
+// session is the device's session, or a fresh one. Callers hold mu.
+func (db *DB) session(device string) floorgate.Session {
+	if s, ok := db.st.sessions[device]; ok {
+		return s
+	}
+	return floorgate.Session{Device: device}
+}
+
+// prompt is the engine's prompt with the item's name filled in.
+func (db *DB) prompt(sess floorgate.Session, t *floorgate.Task) floorgate.Prompt {
+	p := scan.PromptFor(sess, t)
+	db.fillPrompt(&p)
+	return p
+}
+
+func (db *DB) fillPrompt(p *floorgate.Prompt) {
+	if it := db.st.items[p.SKU]; it != nil && p.SKU != "" {
+		p.ItemName = it.Name
+		if it.NameZH != "" {
+			p.ItemName = it.Name + " / " + it.NameZH
+		}
+	}
+}
+
+// Login checks a badge and PIN and logs the operator in on the device,
+// handing them their task: the one they were on (even on another device,
+// if they switched handhelds), or the next one waiting.
+func (db *DB) Login(ctx context.Context, device, requestID, badge, pin string) (floorgate.Verdict, error) {
+	loginPrompt := floorgate.Prompt{Step: "login"}
+	devKey, badgeKey := "device:"+device, "badge:"+badge
+	if db.logins.locked(devKey, badgeKey) {
+		return floorgate.NewVerdict(requestID, floorgate.CodeLoginLocked, loginPrompt), nil
+	}
+	db.mu.RLock()
+	op := db.st.operators[db.st.badges[badge]]
+	known := db.st.devices[device] != nil
+	db.mu.RUnlock()
+	if !known {
+		return floorgate.Verdict{}, floorgate.Errorf(floorgate.EUNAUTHORIZED, "device %q is not enrolled", device)
+	}
+	if op == nil || badge == "" || !floorgate.CheckPIN(op.PINHash, pin) {
+		db.logins.failed(devKey, badgeKey)
+		db.log.Warn("login refused", "device", device, "badge", badge)
+		return floorgate.NewVerdict(requestID, floorgate.CodeBadLogin, loginPrompt), nil
+	}
+	db.logins.succeeded(devKey, badgeKey)
+	var v floorgate.Verdict
+	err := db.write(ctx, func(w *wtx) error {
+		now := db.clock.Now()
+		sess := db.session(device)
+		if sess.Operator != "" && sess.Operator != op.ID {
+			if err := w.logout(sess, now); err != nil {
+				return err
+			}
+			sess = floorgate.Session{Device: device}
+		}
+		// Someone who switches handhelds carries their task along.
+		for other, os := range w.st.sessions {
+			if other == device || os.Operator != op.ID {
+				continue
+			}
+			if sess.Task == "" && os.Task != "" {
+				sess.Task, sess.Line, sess.AtLocation, sess.ClosedSKU = os.Task, os.Line, os.AtLocation, os.ClosedSKU
+				if t := w.st.open[os.Task]; t != nil {
+					moved := *t
+					moved.Device = device
+					if err := w.putTask(&moved); err != nil {
+						return err
+					}
+				}
+			}
+			if err := w.putSession(floorgate.Session{Device: other}); err != nil {
+				return err
+			}
+			if err := w.emit(floorgate.NewEvent(floorgate.EventOperatorLoggedOut, now,
+				floorgate.OperatorRecord{Operator: op.ID, Device: other})); err != nil {
+				return err
+			}
+		}
+		var next *floorgate.Task
+		if sess.Task == "" {
+			next = w.nextTask()
+		}
+		res := scan.Login(sess, *op, requestID, now, next)
+		if err := w.apply(res, nil); err != nil {
+			return err
+		}
+		v = res.Verdict
+		if next == nil {
+			// Resuming: the prompt is the task the picker is on.
+			t, err := w.st.task(w.tx, res.Session.Task)
+			if err != nil {
+				return err
+			}
+			v.Prompt = scan.PromptFor(res.Session, t)
+		}
+		db.fillPrompt(&v.Prompt)
+		return nil
+	})
+	if err != nil {
+		return floorgate.Verdict{}, fmt.Errorf("login: %w", err)
+	}
+	return v, nil
+}
+
+// Logout ends the operator's session on the device; an unfinished task goes
+// back to the queue with its progress kept.
+func (db *DB) Logout(ctx context.Context, device string) (floorgate.Prompt, error) {
+	err := db.write(ctx, func(w *wtx) error {
+		sess := db.session(device)
+		if sess.Operator == "" {
+			return nil
+		}
+		return w.logout(sess, db.clock.Now())
+	})
+	if err != nil {
+		return floorgate.Prompt{}, fmt.Errorf("logout: %w", err)
+	}
+	return floorgate.Prompt{Step: "login"}, nil
+}
+
+func (w *wtx) logout(sess floorgate.Session, now time.Time) error {
+	t, err := w.st.task(w.tx, sess.Task)
+	if err != nil {
+		return err
+	}
+	res := scan.Logout(scan.State{Policy: w.st.site.Policy, Session: sess, Task: t}, now)
+	return w.apply(res, nil)
+}
+
+// nextTask is the first task waiting in the queue, or nil.
+func (w *wtx) nextTask() *floorgate.Task {
+	if len(w.st.pending) == 0 {
+		return nil
+	}
+	return w.st.open[w.st.pending[0].id]
+}
+
+// apply stores what an engine step produced. old is the task before the
+// step, to tell whether the step changed it.
+func (w *wtx) apply(res scan.Result, _ *floorgate.Task) error {
+	if res.Task != nil && res.TaskChanged {
+		if err := w.putTask(res.Task); err != nil {
+			return err
+		}
+	}
+	if old, ok := w.st.sessions[res.Session.Device]; !ok || old != res.Session {
+		if err := w.putSession(res.Session); err != nil {
+			return err
+		}
+	}
+	return w.emit(res.Events...)
+}
+
+// assignIfIdle gives the next waiting task to a logged-in session that has
+// none, and returns the step's result (Verdict zero when nothing changed).
+func (w *wtx) assignIfIdle(sess floorgate.Session, now time.Time) (scan.Result, bool, error) {
+	if sess.Operator == "" || sess.Task != "" {
+		return scan.Result{}, false, nil
+	}
+	t := w.nextTask()
+	if t == nil {
+		return scan.Result{}, false, nil
+	}
+	res := scan.Assign(sess, t, now)
+	return res, true, w.apply(res, t)
+}
+
+// Scan judges one scan from a device and commits its outcome. A scan id
+// seen before from the same device returns the verdict given then and
+// changes nothing.
+func (db *DB) Scan(ctx context.Context, sc floorgate.Scan) (floorgate.Verdict, error) {
+	if err := validID("scan id", sc.ID); err != nil {
+		return floorgate.NewVerdict("", floorgate.CodeBadScan, floorgate.Prompt{}), nil
+	}
+	if sc.Data == "" || len(sc.Data) > maxScanLen || sc.Qty < 0 || sc.DistanceMM < 0 {
+		return floorgate.NewVerdict(sc.ID, floorgate.CodeBadScan, floorgate.Prompt{}), nil
+	}
+	if sc.At.IsZero() {
+		sc.At = db.clock.Now()
+	}
+	var v floorgate.Verdict
+	err := db.write(ctx, func(w *wtx) error {
+		if seen, err := w.seen(sc.Device, sc.ID, &v); seen || err != nil {
+			return err
+		}
+		sess := db.session(sc.Device)
+		t, err := w.st.task(w.tx, sess.Task)
+		if err != nil {
+			return err
+		}
+		in := sc
+		if in.Geometry != nil && in.Geometry.FocalPx == 0 {
+			if d := w.st.devices[sc.Device]; d != nil && d.FocalPx > 0 {
+				g := *in.Geometry
+				g.FocalPx = d.FocalPx
+				in.Geometry = &g
+			}
+		}
+		res := scan.Scan(scan.State{Policy: w.st.site.Policy, Session: sess, Task: t}, in, w.st.match(sc.Data))
+		if err := w.apply(res, t); err != nil {
+			return err
+		}
+		v = res.Verdict
+		return w.afterStep(&v, res.Session, sc.At)
+	})
+	if err != nil {
+		return floorgate.Verdict{}, fmt.Errorf("scan: %w", err)
+	}
+	return v, nil
+}
+
+// afterStep gives an idle picker their next task (so the verdict that
+// closed a task already shows the next one), records the verdict for
+// resubmissions and fills in the prompt.
+func (w *wtx) afterStep(v *floorgate.Verdict, sess floorgate.Session, now time.Time) error {
+	if v.OK {
+		res, assigned, err := w.assignIfIdle(sess, now)
+		if err != nil {
+			return err
+		}
+		if assigned {
+			v.Prompt = res.Verdict.Prompt
+		}
+	}
+	w.db.fillPrompt(&v.Prompt)
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode verdict: %w", err)
+	}
+	if err := w.tx.Bucket(bucketScans).Put(scanKey(sess.Device, v.ScanID), raw); err != nil {
+		return fmt.Errorf("record verdict: %w", err)
+	}
+	return nil
+}
+
+// seen loads the verdict already given to this scan id, if any.
+func (w *wtx) seen(device, scanID string, v *floorgate.Verdict) (bool, error) {
+	raw := w.tx.Bucket(bucketScans).Get(scanKey(device, scanID))
+	if raw == nil {
+		return false, nil
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return true, fmt.Errorf("stored verdict %s/%s: %w", device, scanID, err)
+	}
+	return true, nil
+}
+
+// Short records that the bin holds fewer units than the line asks: found
+// more units were picked and the line closes short. It is idempotent by
+// scan id like a scan.
+func (db *DB) Short(ctx context.Context, device, scanID string, found int) (floorgate.Verdict, error) {
+	if err := validID("scan id", scanID); err != nil {
+		return floorgate.NewVerdict("", floorgate.CodeBadScan, floorgate.Prompt{}), nil
+	}
+	now := db.clock.Now()
+	var v floorgate.Verdict
+	err := db.write(ctx, func(w *wtx) error {
+		if seen, err := w.seen(device, scanID, &v); seen || err != nil {
+			return err
+		}
+		sess := db.session(device)
+		t, err := w.st.task(w.tx, sess.Task)
+		if err != nil {
+			return err
+		}
+		res := scan.Short(scan.State{Policy: w.st.site.Policy, Session: sess, Task: t}, scanID, found, now)
+		if err := w.apply(res, t); err != nil {
+			return err
+		}
+		v = res.Verdict
+		return w.afterStep(&v, res.Session, now)
+	})
+	if err != nil {
+		return floorgate.Verdict{}, fmt.Errorf("short: %w", err)
+	}
+	return v, nil
+}
+
+// Next moves a picker on from a task that was cancelled under them and
+// gives them the next waiting task, if any. It returns the new prompt.
+func (db *DB) Next(ctx context.Context, device string) (floorgate.Prompt, error) {
+	var p floorgate.Prompt
+	err := db.write(ctx, func(w *wtx) error {
+		sess := db.session(device)
+		t, err := w.st.task(w.tx, sess.Task)
+		if err != nil {
+			return err
+		}
+		if t != nil && t.Status == floorgate.TaskCancelled {
+			sess.Task, sess.Line, sess.AtLocation, sess.ClosedSKU = "", 0, false, ""
+			if err := w.putSession(sess); err != nil {
+				return err
+			}
+			t = nil
+		}
+		res, assigned, err := w.assignIfIdle(sess, db.clock.Now())
+		if err != nil {
+			return err
+		}
+		if assigned {
+			p = res.Verdict.Prompt
+		} else {
+			p = scan.PromptFor(sess, t)
+		}
+		db.fillPrompt(&p)
+		return nil
+	})
+	if err != nil {
+		return floorgate.Prompt{}, fmt.Errorf("next task: %w", err)
+	}
+	return p, nil
+}

@@ -1,0 +1,86 @@
+package store
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Bucket names. Keys are strings unless noted.
+var (
+	bucketMeta      = []byte("meta")      // schema version, database id, site
+	bucketLocations = []byte("locations") // code → Location
+	bucketItems     = []byte("items")     // sku → Item
+	bucketOperators = []byte("operators") // id → Operator
+	bucketDevices   = []byte("devices")   // id → Device
+	bucketTasks     = []byte("tasks")     // id → Task
+	bucketSessions  = []byte("sessions")  // device id → Session
+	bucketScans     = []byte("scans")     // device id, 0, scan id → stored verdict
+	bucketJournal   = []byte("journal")   // seq (8 bytes, big-endian) → Event
+	bucketOutbox    = []byte("outbox")    // seq → empty: events not yet acknowledged upstream
+)
+
+var (
+	keySchema = []byte("schema")
+	keyDBID   = []byte("db_id")
+	keySite   = []byte("site")
+)
+
+// migrations bring a database from version i to i+1. They only ever get
+// appended: a released migration is never edited.
+var migrations = []func(tx *bolt.Tx) error{
+	// 0 → 1: the initial layout.
+	func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bucketMeta, bucketLocations, bucketItems, bucketOperators,
+			bucketDevices, bucketTasks, bucketSessions, bucketScans, bucketJournal, bucketOutbox} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return fmt.Errorf("create bucket %s: %w", name, err)
+			}
+		}
+		return nil
+	},
+}
+
+// SchemaVersion is the layout version this build writes.
+var SchemaVersion = uint64(len(migrations))
+
+// migrate runs the migrations a database lacks, each in the one transaction
+// given, so a failed upgrade leaves the file as it was.
+func migrate(tx *bolt.Tx) (from uint64, err error) {
+	meta, err := tx.CreateBucketIfNotExists(bucketMeta)
+	if err != nil {
+		return 0, fmt.Errorf("migrate: %w", err)
+	}
+	if v := meta.Get(keySchema); v != nil {
+		if len(v) != 8 {
+			return 0, fmt.Errorf("migrate: schema version is %d bytes, want 8", len(v))
+		}
+		from = binary.BigEndian.Uint64(v)
+	}
+	if from > SchemaVersion {
+		return from, fmt.Errorf("migrate: database schema %d is newer than this floorgate's %d", from, SchemaVersion)
+	}
+	for v := from; v < SchemaVersion; v++ {
+		if err := migrations[v](tx); err != nil {
+			return from, fmt.Errorf("migrate %d→%d: %w", v, v+1, err)
+		}
+	}
+	if err := tx.Bucket(bucketMeta).Put(keySchema, u64(SchemaVersion)); err != nil {
+		return from, fmt.Errorf("migrate: %w", err)
+	}
+	return from, nil
+}
+
+func u64(v uint64) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, v)
+	return b
+}
+
+func scanKey(device, scanID string) []byte {
+	k := make([]byte, 0, len(device)+1+len(scanID))
+	k = append(k, device...)
+	k = append(k, 0)
+	return append(k, scanID...)
+}

@@ -1,0 +1,141 @@
+package store
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"github.com/floorgate/floorgate"
+	bolt "go.etcd.io/bbolt"
+)
+
+// state is the working set held in memory: master data, open tasks and
+// sessions. The database file is its durable copy; the process holds the
+// file's lock, so memory is authoritative while it runs. Closed tasks and
+// the journal stay on disk only.
+type state struct {
+	site      floorgate.Site
+	locations map[string]*floorgate.Location
+	items     map[string]*floorgate.Item
+	barcodes  map[string]floorgate.Match
+	operators map[string]*floorgate.Operator
+	badges    map[string]string // badge → operator id
+	devices   map[string]*floorgate.Device
+	sessions  map[string]floorgate.Session
+	open      map[string]*floorgate.Task // pending and assigned tasks
+	pending   []queued                   // pending tasks in the order they are given out
+	seq       uint64                     // last event sequence number committed
+}
+
+// queued orders pending tasks: higher priority first, then first in, first out.
+type queued struct {
+	priority int
+	created  int64
+	id       string
+}
+
+func cmpQueued(a, b queued) int {
+	if c := cmp.Compare(b.priority, a.priority); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.created, b.created); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.id, b.id)
+}
+
+func queuedOf(t *floorgate.Task) queued {
+	return queued{priority: t.Priority, created: t.Created.UnixNano(), id: t.ID}
+}
+
+func load(tx *bolt.Tx) (*state, error) {
+	st := &state{
+		locations: map[string]*floorgate.Location{},
+		items:     map[string]*floorgate.Item{},
+		barcodes:  map[string]floorgate.Match{},
+		operators: map[string]*floorgate.Operator{},
+		badges:    map[string]string{},
+		devices:   map[string]*floorgate.Device{},
+		sessions:  map[string]floorgate.Session{},
+		open:      map[string]*floorgate.Task{},
+	}
+	if err := each(tx, bucketLocations, func(l *floorgate.Location) {
+		st.locations[l.Code] = l
+		st.barcodes[l.Barcode] = floorgate.Match{Kind: floorgate.MatchLocation, Location: l}
+	}); err != nil {
+		return nil, err
+	}
+	if err := each(tx, bucketItems, func(it *floorgate.Item) {
+		st.items[it.SKU] = it
+		for _, b := range it.Barcodes {
+			st.barcodes[b] = floorgate.Match{Kind: floorgate.MatchItem, Item: it}
+		}
+	}); err != nil {
+		return nil, err
+	}
+	if err := each(tx, bucketOperators, func(o *floorgate.Operator) {
+		st.operators[o.ID] = o
+		st.badges[o.Badge] = o.ID
+	}); err != nil {
+		return nil, err
+	}
+	if err := each(tx, bucketDevices, func(d *floorgate.Device) { st.devices[d.ID] = d }); err != nil {
+		return nil, err
+	}
+	if err := each(tx, bucketSessions, func(s *floorgate.Session) { st.sessions[s.Device] = *s }); err != nil {
+		return nil, err
+	}
+	if err := each(tx, bucketTasks, func(t *floorgate.Task) {
+		if t.Status == floorgate.TaskPending || t.Status == floorgate.TaskAssigned {
+			st.open[t.ID] = t
+		}
+		if t.Status == floorgate.TaskPending {
+			st.pending = append(st.pending, queuedOf(t))
+		}
+	}); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(st.pending, cmpQueued)
+	if k, _ := tx.Bucket(bucketJournal).Cursor().Last(); k != nil {
+		st.seq = seqOf(k)
+	}
+	return st, nil
+}
+
+// each decodes every value of a bucket into a new T.
+func each[T any](tx *bolt.Tx, bucket []byte, fn func(*T)) error {
+	return tx.Bucket(bucket).ForEach(func(k, v []byte) error {
+		t := new(T)
+		if err := json.Unmarshal(v, t); err != nil {
+			return fmt.Errorf("load %s %q: %w", bucket, k, err)
+		}
+		fn(t)
+		return nil
+	})
+}
+
+// match resolves scanned data against master data.
+func (st *state) match(data string) floorgate.Match {
+	return st.barcodes[data]
+}
+
+// task is the open task a session points at, or a closed one loaded from
+// disk (a session keeps a cancelled task until the picker moves on).
+func (st *state) task(tx *bolt.Tx, id string) (*floorgate.Task, error) {
+	if id == "" {
+		return nil, nil
+	}
+	if t, ok := st.open[id]; ok {
+		return t, nil
+	}
+	raw := tx.Bucket(bucketTasks).Get([]byte(id))
+	if raw == nil {
+		return nil, nil
+	}
+	t := new(floorgate.Task)
+	if err := json.Unmarshal(raw, t); err != nil {
+		return nil, fmt.Errorf("load task %q: %w", id, err)
+	}
+	return t, nil
+}

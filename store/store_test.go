@@ -1,0 +1,625 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/floorgate/floorgate"
+	bolt "go.etcd.io/bbolt"
+)
+
+// testClock is a settable clock.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+var testSite = floorgate.Site{ID: "site-1", Name: "Test", Gateway: "gw-1", Policy: floorgate.DefaultPolicy()}
+
+var pinHash = func() string {
+	h, err := floorgate.HashPIN("2468")
+	if err != nil {
+		panic(err)
+	}
+	return h
+}()
+
+// fixture is a small floor: 4 locations, 4 items, 3 pickers.
+func fixture() Master {
+	var m Master
+	for i := 1; i <= 4; i++ {
+		m.Locations = append(m.Locations, floorgate.Location{Code: fmt.Sprintf("L%d", i), Barcode: fmt.Sprintf("LOC-%d", i), LabelXMM: 0.375})
+		m.Items = append(m.Items, floorgate.Item{SKU: fmt.Sprintf("S%d", i), Name: fmt.Sprintf("Item %d", i), Barcodes: []string{fmt.Sprintf("690000000000%d", i)}})
+	}
+	for i := 1; i <= 3; i++ {
+		m.Operators = append(m.Operators, floorgate.Operator{ID: fmt.Sprintf("op%d", i), Name: "Picker", Badge: fmt.Sprintf("BADGE%d", i), PINHash: pinHash, Role: floorgate.RolePicker})
+	}
+	return m
+}
+
+func task(id string, lines ...floorgate.TaskLine) floorgate.Task {
+	return floorgate.Task{ID: id, Order: "SO-" + id, Lines: lines}
+}
+
+func line(loc, sku string, qty int) floorgate.TaskLine {
+	return floorgate.TaskLine{Location: loc, SKU: sku, Qty: qty}
+}
+
+type env struct {
+	t       *testing.T
+	db      *DB
+	path    string
+	clock   *testClock
+	mu      sync.Mutex
+	notices []floorgate.Notice
+}
+
+func newEnv(t *testing.T, mods ...func(*Options)) *env {
+	t.Helper()
+	e := &env{t: t, path: filepath.Join(t.TempDir(), "floorgate.db"),
+		clock: &testClock{t: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)}}
+	e.open(mods...)
+	if err := e.db.PutMaster(context.Background(), fixture()); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func (e *env) open(mods ...func(*Options)) {
+	e.t.Helper()
+	opts := Options{Site: testSite, Clock: e.clock, AutoEnrol: true, OnNotice: func(n floorgate.Notice) {
+		e.mu.Lock()
+		e.notices = append(e.notices, n)
+		e.mu.Unlock()
+	}}
+	for _, m := range mods {
+		m(&opts)
+	}
+	db, err := Open(e.path, opts)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.db = db
+	e.t.Cleanup(func() { db.Close() })
+}
+
+func (e *env) reopen() {
+	e.t.Helper()
+	if err := e.db.Close(); err != nil {
+		e.t.Fatal(err)
+	}
+	e.open()
+}
+
+var ctx = context.Background()
+
+// pda connects and logs a picker in on device dev.
+func (e *env) pda(dev, badge string) floorgate.Verdict {
+	e.t.Helper()
+	if _, err := e.db.Hello(ctx, dev, "tok-"+dev, "test"); err != nil {
+		e.t.Fatal(err)
+	}
+	v, err := e.db.Login(ctx, dev, "login-1", badge, "2468")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if v.Code != floorgate.CodeLoggedIn {
+		e.t.Fatalf("login: %s", v.Code)
+	}
+	return v
+}
+
+func (e *env) scan(dev, id, data string) floorgate.Verdict {
+	e.t.Helper()
+	e.clock.Add(time.Second)
+	v, err := e.db.Scan(ctx, floorgate.Scan{ID: id, Device: dev, Data: data, DistanceMM: 70, At: e.clock.Now()})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return v
+}
+
+func (e *env) journal() []floorgate.Event {
+	e.t.Helper()
+	evs, err := e.db.Journal(0, 1<<30)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return evs
+}
+
+// checkGapFree asserts the journal and outbox hold 1..n with no gap.
+func (e *env) checkGapFree() int {
+	e.t.Helper()
+	evs := e.journal()
+	for i, ev := range evs {
+		if ev.Seq != uint64(i+1) {
+			e.t.Fatalf("journal[%d] has seq %d", i, ev.Seq)
+		}
+	}
+	seqs, err := e.db.OutboxSeqs()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if len(seqs) != len(evs) {
+		e.t.Fatalf("outbox holds %d events, journal %d", len(seqs), len(evs))
+	}
+	for i, s := range seqs {
+		if s != uint64(i+1) {
+			e.t.Fatalf("outbox[%d] has seq %d", i, s)
+		}
+	}
+	return len(evs)
+}
+
+func TestPickFlowThroughTheStore(t *testing.T) {
+	e := newEnv(t)
+	if _, err := e.db.ImportTasks(ctx, []floorgate.Task{task("T1", line("L1", "S1", 2), line("L2", "S2", 1))}); err != nil {
+		t.Fatal(err)
+	}
+	v := e.pda("pda-1", "BADGE1")
+	if v.Prompt.Step != "scan_location" || v.Prompt.Location != "L1" || v.Prompt.ItemName != "Item 1" {
+		t.Fatalf("login prompt %+v", v.Prompt)
+	}
+	steps := []struct {
+		data string
+		code floorgate.Code
+	}{
+		{"6900000000001", floorgate.CodeItemBeforeLocation},
+		{"LOC-2", floorgate.CodeWrongLocation},
+		{"LOC-1", floorgate.CodeLocationOK},
+		{"6900000000002", floorgate.CodeWrongItem},
+		{"6900000000001", floorgate.CodeItemOK},
+		{"6900000000001", floorgate.CodeLineDone},
+		{"LOC-2", floorgate.CodeLocationOK},
+		{"6900000000002", floorgate.CodeTaskDone},
+		{"LOC-3", floorgate.CodeNoTask},
+	}
+	for i, s := range steps {
+		if got := e.scan("pda-1", fmt.Sprint("s", i), s.data); got.Code != s.code {
+			t.Fatalf("step %d (%s): got %s, want %s", i, s.data, got.Code, s.code)
+		}
+	}
+	tk, err := e.db.Task("T1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tk.Status != floorgate.TaskDone || tk.Lines[0].Picked != 2 || tk.Lines[1].Picked != 1 {
+		t.Fatalf("task after picking: %+v", tk)
+	}
+	types := map[string]int{}
+	for _, ev := range e.journal() {
+		types[ev.Type]++
+		if ev.Site != "site-1" || ev.Gateway != "gw-1" || ev.Schema != floorgate.EventSchema || ev.ID == "" {
+			t.Fatalf("envelope incomplete: %+v", ev)
+		}
+	}
+	want := map[string]int{floorgate.EventTaskReceived: 1, floorgate.EventOperatorLoggedIn: 1, floorgate.EventTaskStarted: 1,
+		floorgate.EventScanRejected: 4, floorgate.EventScanAccepted: 5, floorgate.EventLineConfirmed: 2, floorgate.EventTaskCompleted: 1}
+	for typ, n := range want {
+		if types[typ] != n {
+			t.Errorf("%s: %d events, want %d (all: %v)", typ, types[typ], n, types)
+		}
+	}
+	e.checkGapFree()
+}
+
+func TestResubmittedScanChangesNothing(t *testing.T) {
+	e := newEnv(t)
+	if _, err := e.db.ImportTasks(ctx, []floorgate.Task{task("T1", line("L1", "S1", 3))}); err != nil {
+		t.Fatal(err)
+	}
+	e.pda("pda-1", "BADGE1")
+	e.scan("pda-1", "a", "LOC-1")
+	first := e.scan("pda-1", "b", "6900000000001")
+	before := len(e.journal())
+	again := e.scan("pda-1", "b", "6900000000001")
+	if fmt.Sprint(first) != fmt.Sprint(again) {
+		t.Fatalf("resubmission got another verdict:\n%+v\n%+v", first, again)
+	}
+	if n := len(e.journal()); n != before {
+		t.Fatalf("resubmission added %d events", n-before)
+	}
+	// It survives a restart too.
+	e.reopen()
+	if _, err := e.db.Hello(ctx, "pda-1", "tok-pda-1", "test"); err != nil {
+		t.Fatal(err)
+	}
+	again = e.scan("pda-1", "b", "6900000000001")
+	if fmt.Sprint(first) != fmt.Sprint(again) {
+		t.Fatalf("resubmission after restart got another verdict: %+v", again)
+	}
+	tk, _ := e.db.Task("T1")
+	if tk.Lines[0].Picked != 1 {
+		t.Fatalf("picked %d, want 1", tk.Lines[0].Picked)
+	}
+}
+
+// blockWriter queues a request that holds the writer until release is
+// closed, and waits until it runs.
+func blockWriter(t *testing.T, db *DB) (release chan struct{}, done chan error) {
+	t.Helper()
+	release, running, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		done <- db.write(ctx, func(*wtx) error {
+			close(running)
+			<-release
+			return nil
+		})
+	}()
+	<-running
+	return release, done
+}
+
+// waitQueued waits until n requests wait for the writer.
+func waitQueued(t *testing.T, db *DB, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for len(db.reqs) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d requests queued, want %d", len(db.reqs), n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func TestGroupCommit(t *testing.T) {
+	e := newEnv(t)
+	var tasks []floorgate.Task
+	const n = 200
+	for i := range n {
+		tasks = append(tasks, task(fmt.Sprint("T", i), line("L1", "S1", 5)))
+	}
+	if _, err := e.db.ImportTasks(ctx, tasks); err != nil {
+		t.Fatal(err)
+	}
+	var m Master
+	for i := range n {
+		m.Operators = append(m.Operators, floorgate.Operator{ID: fmt.Sprint("g", i), Name: "P", Badge: fmt.Sprint("G", i), PINHash: pinHash, Role: floorgate.RolePicker})
+	}
+	if err := e.db.PutMaster(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			dev := fmt.Sprint("pda-", i)
+			if _, err := e.db.Hello(ctx, dev, "tok", "t"); err != nil {
+				t.Error(err)
+			}
+			if _, err := e.db.Login(ctx, dev, "l", fmt.Sprint("G", i), "2468"); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+
+	// A lone scan costs exactly one commit.
+	c0, _ := e.db.Stats()
+	if v := e.scan("pda-0", "lone", "LOC-1"); v.Code != floorgate.CodeLocationOK {
+		t.Fatalf("lone scan: %s", v.Code)
+	}
+	if c1, _ := e.db.Stats(); c1-c0 != 1 {
+		t.Fatalf("a lone scan took %d commits", c1-c0)
+	}
+
+	// 200 scans that arrive while the writer is busy share one commit.
+	e.clock.Add(time.Second)
+	release, blocked := blockWriter(t, e.db)
+	c0, r0 := e.db.Stats()
+	verdicts := make([]floorgate.Verdict, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			v, err := e.db.Scan(ctx, floorgate.Scan{ID: "g", Device: fmt.Sprint("pda-", i), Data: "LOC-1", DistanceMM: 70, At: e.clock.Now()})
+			if err != nil {
+				t.Error(err)
+			}
+			verdicts[i] = v
+		}()
+	}
+	waitQueued(t, e.db, n)
+	close(release)
+	wg.Wait()
+	if err := <-blocked; err != nil {
+		t.Fatal(err)
+	}
+	c1, r1 := e.db.Stats()
+	if c1-c0 != 2 || r1-r0 != n+1 {
+		t.Fatalf("%d commits for %d requests, want 2 commits (the blocker's and one for all %d scans)", c1-c0, r1-r0, n)
+	}
+	for i, v := range verdicts {
+		if v.ScanID != "g" || !v.OK {
+			t.Fatalf("scan %d: %+v", i, v)
+		}
+	}
+	e.checkGapFree()
+}
+
+func TestFailingRequestDoesNotSinkItsBatch(t *testing.T) {
+	e := newEnv(t)
+	if _, err := e.db.ImportTasks(ctx, []floorgate.Task{task("T1", line("L1", "S1", 5))}); err != nil {
+		t.Fatal(err)
+	}
+	e.pda("pda-1", "BADGE1")
+	before := e.db.Counts()
+	release, blocked := blockWriter(t, e.db)
+	var wg sync.WaitGroup
+	var scanV floorgate.Verdict
+	var scanErr, badErr, goodErr error
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		scanV, scanErr = e.db.Scan(ctx, floorgate.Scan{ID: "x", Device: "pda-1", Data: "LOC-1", DistanceMM: 70, At: e.clock.Now()})
+	}()
+	waitQueued(t, e.db, 1)
+	go func() {
+		defer wg.Done()
+		// The second line names an unknown SKU: the whole import is refused.
+		_, badErr = e.db.ImportTasks(ctx, []floorgate.Task{task("T2", line("L1", "S1", 1)), task("T3", line("L2", "NOPE", 1))})
+	}()
+	waitQueued(t, e.db, 2)
+	go func() {
+		defer wg.Done()
+		_, goodErr = e.db.ImportTasks(ctx, []floorgate.Task{task("T4", line("L2", "S2", 1))})
+	}()
+	waitQueued(t, e.db, 3)
+	close(release)
+	wg.Wait()
+	<-blocked
+	if scanErr != nil || scanV.Code != floorgate.CodeLocationOK {
+		t.Fatalf("scan in the batch: %v %s", scanErr, scanV.Code)
+	}
+	if goodErr != nil {
+		t.Fatalf("good import in the batch: %v", goodErr)
+	}
+	if badErr == nil || !strings.Contains(badErr.Error(), `tasks[1] (id "T3"): lines[0].sku: unknown SKU "NOPE"`) {
+		t.Fatalf("bad import: %v", badErr)
+	}
+	if floorgate.ErrorCode(badErr) != floorgate.EINVALID {
+		t.Fatalf("bad import code %q", floorgate.ErrorCode(badErr))
+	}
+	if _, err := e.db.Task("T2"); floorgate.ErrorCode(err) != floorgate.ENOTFOUND {
+		t.Fatalf("T2 of the refused import was stored: %v", err)
+	}
+	if after := e.db.Counts(); after.PendingTasks != before.PendingTasks+1 {
+		t.Fatalf("pending %d → %d, want +1", before.PendingTasks, after.PendingTasks)
+	}
+	e.checkGapFree()
+}
+
+func TestFullDiskIsAnErrorNotACrash(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.MaxSize = 1 << 20 })
+	big := make([]floorgate.TaskLine, 200)
+	for i := range big {
+		big[i] = line("L1", "S1", 1)
+	}
+	var err error
+	for i := 0; i < 1000 && err == nil; i++ {
+		_, err = e.db.ImportTasks(ctx, []floorgate.Task{task(fmt.Sprint("BIG", i), big...)})
+	}
+	if floorgate.ErrorCode(err) != floorgate.EUNAVAILABLE {
+		t.Fatalf("filling the file: %v (code %q)", err, floorgate.ErrorCode(err))
+	}
+	n := e.checkGapFree()
+	// The gateway is still up and answers; after a restart the journal is whole.
+	if _, err := e.db.Hello(ctx, "pda-9", "tok", "t"); err != nil && floorgate.ErrorCode(err) != floorgate.EUNAVAILABLE {
+		t.Fatalf("hello on a full store: %v", err)
+	}
+	e.reopen()
+	if got := e.checkGapFree(); got != n {
+		t.Fatalf("journal has %d events after restart, had %d", got, n)
+	}
+}
+
+func TestSchemaVersion(t *testing.T) {
+	e := newEnv(t)
+	path := e.path
+	e.db.Close()
+	raw, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v []byte
+	raw.View(func(tx *bolt.Tx) error {
+		v = append(v, tx.Bucket(bucketMeta).Get(keySchema)...)
+		return nil
+	})
+	if seqOf(v) != SchemaVersion {
+		t.Fatalf("schema %d, want %d", seqOf(v), SchemaVersion)
+	}
+	raw.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keySchema, u64(SchemaVersion+1)) })
+	raw.Close()
+	_, err = Open(path, Options{Site: testSite})
+	if err == nil || !strings.Contains(err.Error(), "newer than this floorgate") {
+		t.Fatalf("opening a newer database: %v", err)
+	}
+}
+
+func TestOtherSiteRefused(t *testing.T) {
+	e := newEnv(t)
+	e.db.Close()
+	other := testSite
+	other.Gateway = "gw-2"
+	_, err := Open(e.path, Options{Site: other})
+	if err == nil || !strings.Contains(err.Error(), `belongs to site "site-1" gateway "gw-1"`) {
+		t.Fatalf("opening another site's database: %v", err)
+	}
+}
+
+func TestSecondProcessGetsLockedError(t *testing.T) {
+	e := newEnv(t)
+	_, err := Open(e.path, Options{Site: testSite, OpenTimeout: 50 * time.Millisecond})
+	if !errors.Is(err, ErrLocked) {
+		t.Fatalf("second open: %v", err)
+	}
+}
+
+func TestImportIsWholeAndRepeatable(t *testing.T) {
+	e := newEnv(t)
+	tasks := []floorgate.Task{task("T1", line("L1", "S1", 1)), task("T2", line("L2", "S2", 2))}
+	if n, err := e.db.ImportTasks(ctx, tasks); err != nil || n != 2 {
+		t.Fatalf("import: %d %v", n, err)
+	}
+	if n, err := e.db.ImportTasks(ctx, tasks); err != nil || n != 0 {
+		t.Fatalf("repeated import: %d %v", n, err)
+	}
+	changed := []floorgate.Task{task("T1", line("L1", "S1", 9))}
+	if _, err := e.db.ImportTasks(ctx, changed); floorgate.ErrorCode(err) != floorgate.ECONFLICT {
+		t.Fatalf("changed task with the same id: %v", err)
+	}
+	cases := []struct {
+		name string
+		t    floorgate.Task
+		want string
+	}{
+		{"no id", task("", line("L1", "S1", 1)), "id: missing"},
+		{"no lines", task("X"), "lines: a task needs at least one line"},
+		{"zero qty", task("X", line("L1", "S1", 0)), "lines[0].qty: 0 must be at least 1"},
+		{"unknown location", task("X", line("L9", "S1", 1)), `lines[0].location: unknown location "L9"`},
+		{"bad variant", floorgate.Task{ID: "X", Order: "O", Variant: "rush", Lines: []floorgate.TaskLine{line("L1", "S1", 1)}}, `variant: "rush"`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			before := len(e.journal())
+			_, err := e.db.ImportTasks(ctx, []floorgate.Task{task("OK", line("L1", "S1", 1)), c.t})
+			if err == nil || !strings.Contains(err.Error(), "tasks[1]") || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("got %v, want tasks[1] … %s", err, c.want)
+			}
+			if _, err := e.db.Task("OK"); err == nil {
+				t.Fatal("the good task of a refused import was stored")
+			}
+			if len(e.journal()) != before {
+				t.Fatal("a refused import produced events")
+			}
+		})
+	}
+}
+
+func TestCancelInterceptsThePicker(t *testing.T) {
+	e := newEnv(t)
+	if _, err := e.db.ImportTasks(ctx, []floorgate.Task{task("T1", line("L1", "S1", 3)), task("T2", line("L2", "S2", 1))}); err != nil {
+		t.Fatal(err)
+	}
+	e.pda("pda-1", "BADGE1")
+	e.scan("pda-1", "1", "LOC-1")
+	e.scan("pda-1", "2", "6900000000001")
+	if err := e.db.CancelTask(ctx, "T1", "customer cancelled"); err != nil {
+		t.Fatal(err)
+	}
+	e.mu.Lock()
+	notices := append([]floorgate.Notice(nil), e.notices...)
+	e.mu.Unlock()
+	if len(notices) != 1 || notices[0].Device != "pda-1" || notices[0].Kind != floorgate.NoticeTaskCancelled || notices[0].Verdict.Code != floorgate.CodeTaskCancelled {
+		t.Fatalf("notices: %+v", notices)
+	}
+	if v := e.scan("pda-1", "3", "6900000000001"); v.Code != floorgate.CodeTaskCancelled {
+		t.Fatalf("scan after cancel: %s", v.Code)
+	}
+	var intercept floorgate.ExceptionRecord
+	for _, ev := range e.journal() {
+		if ev.Type == floorgate.EventPickException {
+			json.Unmarshal(ev.Data, &intercept)
+		}
+	}
+	if intercept.Kind != floorgate.ExceptionIntercept || intercept.Task != "T1" || intercept.Found != 1 {
+		t.Fatalf("intercept event: %+v", intercept)
+	}
+	p, err := e.db.Next(ctx, "pda-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Task != "T2" || p.Step != "scan_location" {
+		t.Fatalf("after moving on: %+v", p)
+	}
+	if err := e.db.CancelTask(ctx, "NOPE", "x"); floorgate.ErrorCode(err) != floorgate.ENOTFOUND {
+		t.Fatalf("cancel unknown: %v", err)
+	}
+}
+
+func TestImportWakesIdlePicker(t *testing.T) {
+	e := newEnv(t)
+	v := e.pda("pda-1", "BADGE1")
+	if v.Prompt.Step != "wait" {
+		t.Fatalf("prompt with no tasks: %+v", v.Prompt)
+	}
+	if _, err := e.db.ImportTasks(ctx, []floorgate.Task{task("T1", line("L3", "S3", 1))}); err != nil {
+		t.Fatal(err)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.notices) != 1 || e.notices[0].Kind != floorgate.NoticeTaskAssigned || e.notices[0].Verdict.Prompt.Location != "L3" {
+		t.Fatalf("notices: %+v", e.notices)
+	}
+}
+
+func TestLoginLockoutAndDeviceSwitch(t *testing.T) {
+	e := newEnv(t)
+	if _, err := e.db.ImportTasks(ctx, []floorgate.Task{task("T1", line("L1", "S1", 2), line("L2", "S2", 1))}); err != nil {
+		t.Fatal(err)
+	}
+	e.pda("pda-1", "BADGE1")
+	e.scan("pda-1", "1", "LOC-1")
+	e.scan("pda-1", "2", "6900000000001")
+	// The picker's handheld dies; they log in on another and carry on.
+	e.db.Hello(ctx, "pda-2", "tok-pda-2", "t")
+	for i := range maxLoginFailures {
+		v, _ := e.db.Login(ctx, "pda-2", "x", "BADGE1", "0000")
+		if v.Code != floorgate.CodeBadLogin {
+			t.Fatalf("wrong PIN %d: %s", i, v.Code)
+		}
+	}
+	if v, _ := e.db.Login(ctx, "pda-2", "x", "BADGE1", "2468"); v.Code != floorgate.CodeLoginLocked {
+		t.Fatalf("right PIN while locked: %s", v.Code)
+	}
+	e.clock.Add(loginLockout + time.Second)
+	v, err := e.db.Login(ctx, "pda-2", "x", "BADGE1", "2468")
+	if err != nil || v.Code != floorgate.CodeLoggedIn {
+		t.Fatalf("login after lockout: %v %s", err, v.Code)
+	}
+	if v.Prompt.Task != "T1" || v.Prompt.Step != "scan_item" || v.Prompt.Picked != 1 {
+		t.Fatalf("task did not follow the picker: %+v", v.Prompt)
+	}
+	if s := e.db.Session("pda-1"); s.Operator != "" || s.Task != "" {
+		t.Fatalf("old device still holds the picker: %+v", s)
+	}
+	if v := e.scan("pda-2", "3", "6900000000001"); v.Code != floorgate.CodeLineDone {
+		t.Fatalf("continue on the new device: %s", v.Code)
+	}
+}
+
+func TestHelloAuth(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.AutoEnrol = false })
+	if _, err := e.db.Hello(ctx, "pda-x", "tok", "t"); floorgate.ErrorCode(err) != floorgate.EUNAUTHORIZED {
+		t.Fatalf("unknown device without auto-enrol: %v", err)
+	}
+	e2 := newEnv(t)
+	if _, err := e2.db.Hello(ctx, "pda-x", "tok", "t"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e2.db.Hello(ctx, "pda-x", "other", "t"); floorgate.ErrorCode(err) != floorgate.EUNAUTHORIZED {
+		t.Fatalf("wrong token: %v", err)
+	}
+}
