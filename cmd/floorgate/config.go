@@ -1,0 +1,143 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/floorgate/floorgate"
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is floorgate's configuration file (YAML). Every field has a
+// default, so an empty file, or none, is a working demo gateway.
+type Config struct {
+	Site struct {
+		ID      string `yaml:"id"`
+		Name    string `yaml:"name"`
+		Gateway string `yaml:"gateway"`
+	} `yaml:"site"`
+	// Listen is the address of the PDA WebSocket endpoint and web pages.
+	Listen string `yaml:"listen"`
+	// StateDir holds the database.
+	StateDir string `yaml:"state_dir"`
+	Store    struct {
+		// MaxSizeMB caps the database file; a full cap is an error the
+		// gateway reports, never a crash.
+		MaxSizeMB int `yaml:"max_size_mb"`
+	} `yaml:"store"`
+	Devices struct {
+		// AutoEnrol lets an unknown PDA enrol itself on first contact.
+		AutoEnrol bool `yaml:"auto_enrol"`
+	} `yaml:"devices"`
+	Standards struct {
+		Distance struct {
+			MinMM float64 `yaml:"min_mm"`
+			MaxMM float64 `yaml:"max_mm"`
+			Mode  string  `yaml:"mode"`
+		} `yaml:"distance"`
+		DuplicateWindow string `yaml:"duplicate_window"`
+	} `yaml:"standards"`
+	Log struct {
+		Level  string `yaml:"level"`
+		Format string `yaml:"format"`
+	} `yaml:"log"`
+}
+
+// DefaultConfig is the configuration used when no file is given.
+func DefaultConfig() Config {
+	var c Config
+	c.Site.ID, c.Site.Name, c.Site.Gateway = "demo", "Demo warehouse", "gw-1"
+	c.Listen = ":8080"
+	c.StateDir = "/var/lib/floorgate"
+	c.Store.MaxSizeMB = 4096
+	p := floorgate.DefaultPolicy()
+	c.Standards.Distance.MinMM = p.Distance.MinMM
+	c.Standards.Distance.MaxMM = p.Distance.MaxMM
+	c.Standards.Distance.Mode = string(p.Distance.Mode)
+	c.Standards.DuplicateWindow = p.DuplicateWindow.String()
+	c.Log.Level, c.Log.Format = "info", "text"
+	return c
+}
+
+// LoadConfig reads path over the defaults. Unknown fields, wrong types and
+// out-of-range values stop start-up with the file, line and field named.
+func LoadConfig(path string) (Config, error) {
+	c := DefaultConfig()
+	if path == "" {
+		return c, c.validate("(defaults)")
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return c, fmt.Errorf("config: %w", err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+		return c, fmt.Errorf("config %s: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	return c, c.validate(path)
+}
+
+// Policy is the site standard the configuration asks for.
+func (c Config) Policy() (floorgate.Policy, error) {
+	p := floorgate.Policy{Distance: floorgate.DistancePolicy{
+		MinMM: c.Standards.Distance.MinMM, MaxMM: c.Standards.Distance.MaxMM,
+		Mode: floorgate.DistanceMode(c.Standards.Distance.Mode)}}
+	d, err := time.ParseDuration(c.Standards.DuplicateWindow)
+	if err != nil {
+		return p, fmt.Errorf("standards.duplicate_window: %q is not a duration like 300ms", c.Standards.DuplicateWindow)
+	}
+	p.DuplicateWindow = d
+	if err := p.Validate(); err != nil {
+		return p, fmt.Errorf("standards.%w", err)
+	}
+	return p, nil
+}
+
+// Site is the site identity and standard.
+func (c Config) SiteInfo() (floorgate.Site, error) {
+	p, err := c.Policy()
+	return floorgate.Site{ID: c.Site.ID, Name: c.Site.Name, Gateway: c.Site.Gateway, Policy: p}, err
+}
+
+func (c Config) validate(file string) error {
+	bad := func(field, format string, args ...any) error {
+		return fmt.Errorf("config %s: %s: %s", file, field, fmt.Sprintf(format, args...))
+	}
+	for field, v := range map[string]string{"site.id": c.Site.ID, "site.gateway": c.Site.Gateway} {
+		if v == "" {
+			return bad(field, "missing")
+		}
+		if strings.ContainsAny(v, "/+#$ \t") || len(v) > 64 {
+			return bad(field, "%q must be up to 64 characters without spaces or / + # $", v)
+		}
+	}
+	if c.Listen == "" {
+		return bad("listen", "missing")
+	}
+	if c.StateDir == "" {
+		return bad("state_dir", "missing")
+	}
+	if c.Store.MaxSizeMB < 16 {
+		return bad("store.max_size_mb", "%d is below the minimum of 16", c.Store.MaxSizeMB)
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		return bad("log.level", "%q is not one of debug, info, warn, error", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		return bad("log.format", "%q is not one of text, json", c.Log.Format)
+	}
+	if _, err := c.Policy(); err != nil {
+		return fmt.Errorf("config %s: %w", file, err)
+	}
+	return nil
+}

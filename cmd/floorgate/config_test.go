@@ -1,0 +1,67 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestConfigErrorsNameFileAndField(t *testing.T) {
+	cases := []struct {
+		name, yaml, want string
+	}{
+		{"unknown field", "site:\n  idd: x\n", "line 2: field idd not found"},
+		{"wrong type", "store:\n  max_size_mb: lots\n", "line 2"},
+		{"bad mode", "standards:\n  distance:\n    mode: loud\n", `standards.distance.mode: "loud" is not one of reject, warn, off`},
+		{"band upside down", "standards:\n  distance:\n    min_mm: 100\n    max_mm: 50\n", "standards.distance.max_mm: 50 must be above min_mm 100"},
+		{"bad window", "standards:\n  duplicate_window: soon\n", `standards.duplicate_window: "soon" is not a duration`},
+		{"site id with slash", "site:\n  id: a/b\n", `site.id: "a/b"`},
+		{"tiny store", "store:\n  max_size_mb: 1\n", "store.max_size_mb: 1 is below the minimum of 16"},
+		{"log level", "log:\n  level: loud\n", `log.level: "loud"`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "floorgate.yaml")
+			if err := os.WriteFile(path, []byte(c.yaml), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := LoadConfig(path)
+			if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("got %v, want an error naming %s and %q", err, path, c.want)
+			}
+		})
+	}
+}
+
+func TestSampleConfigIsTheDefaults(t *testing.T) {
+	c, err := LoadConfig("../../systemd/floorgate.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := DefaultConfig()
+	if c != d {
+		t.Fatalf("the sample config differs from the defaults:\n%+v\n%+v", c, d)
+	}
+}
+
+func TestDecodeTasksNamesTheRecord(t *testing.T) {
+	cases := []struct{ name, json, want string }{
+		{"typo in a field", `{"tasks":[{"id":"T1","order":"O","lines":[]},{"id":"T2","ordr":"O"}]}`, `tasks[1]: json: unknown field "ordr"`},
+		{"wrong type", `{"tasks":[{"id":"T1","order":"O","lines":[{"location":"L","sku":"S","qty":"two"}]}]}`, "tasks[0]"},
+		{"empty", `{"tasks":[]}`, "holds no tasks"},
+		{"not json", `tasks:`, "not a task file"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := decodeTasks(strings.NewReader(c.json))
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("got %v, want %q", err, c.want)
+			}
+		})
+	}
+	ts, err := decodeTasks(strings.NewReader(`[{"id":"T1","order":"O","lines":[{"location":"L","sku":"S","qty":2}]}]`))
+	if err != nil || len(ts) != 1 || ts[0].Lines[0].Qty != 2 {
+		t.Fatalf("bare list: %v %+v", err, ts)
+	}
+}

@@ -1,0 +1,255 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/store"
+)
+
+// buildFloorgate builds the binary once per test run.
+var buildOnce = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "floorgate-bin-")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "floorgate")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	return bin, nil
+})
+
+// daemon is a floorgate process started by a test.
+type daemon struct {
+	cmd  *exec.Cmd
+	addr string
+	logs *os.File
+}
+
+var listenRE = regexp.MustCompile(`listening on http://([0-9.:]+)`)
+
+func startDaemon(t *testing.T, stateDir string) *daemon {
+	t.Helper()
+	bin, err := buildOnce()
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs, err := os.Create(filepath.Join(t.TempDir(), "floorgate.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "run", "--demo", "--state-dir", stateDir, "--listen", "127.0.0.1:0")
+	cmd.Stderr = logs
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	d := &daemon{cmd: cmd, logs: logs}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if m := listenRE.FindStringSubmatch(sc.Text()); m != nil {
+				found <- m[1]
+			}
+		}
+		close(found)
+	}()
+	select {
+	case addr, ok := <-found:
+		if !ok {
+			raw, _ := os.ReadFile(logs.Name())
+			t.Fatalf("floorgate exited before listening:\n%s", raw)
+		}
+		d.addr = addr
+	case <-time.After(60 * time.Second):
+		t.Fatal("floorgate did not start within 60s")
+	}
+	return d
+}
+
+func (d *daemon) url() string { return "ws://" + d.addr + "/ws/v1" }
+
+// TestCrashLosesNoAcceptedScan kills the gateway with SIGKILL while PDAs
+// scan, restarts it, and checks that every scan that was answered OK is in
+// the journal and the outbox exactly once, that sequence numbers have no
+// gap, and that a scan resent after the crash is answered once.
+func TestCrashLosesNoAcceptedScan(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	stateDir := t.TempDir()
+	d := startDaemon(t, stateDir)
+	demo := NewDemo()
+
+	// Tasks of one unit a line, ahead of the demo's: the pickers scan as
+	// fast as verdicts come and never read one code twice in a row.
+	tasks := demo.MoreTasks(rand.New(rand.NewPCG(1, 2)), "CRASH-", 60, 5, 15, 1)
+	for i := range tasks {
+		tasks[i].Priority = 1
+	}
+	body, _ := json.Marshal(map[string]any{"tasks": tasks})
+	if err := postJSON(ctx, "http://"+d.addr+"/api/v1/tasks", body, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	const pdas = 4
+	pickers := make([]*picker, pdas)
+	for i := range pdas {
+		p, err := dialPicker(ctx, d.url(), demo, fmt.Sprintf("crash-pda-%d", i), demo.Badges[i], 0.1, uint64(i+1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pickers[i] = p
+	}
+
+	var (
+		mu       sync.Mutex
+		accepted = map[string]bool{} // scan ids answered OK
+		answered int
+	)
+	record := func(o outcome) {
+		mu.Lock()
+		defer mu.Unlock()
+		answered++
+		if o.verdict.OK && (o.verdict.Code == floorgate.CodeLocationOK || o.verdict.Code == floorgate.CodeItemOK ||
+			o.verdict.Code == floorgate.CodeLineDone || o.verdict.Code == floorgate.CodeTaskDone) {
+			accepted[o.scanID] = true
+		}
+	}
+	// Scan until the gateway dies under the pickers.
+	killAt := make(chan struct{})
+	var wg sync.WaitGroup
+	for _, p := range pickers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				o, err := p.step(ctx)
+				if err != nil {
+					return // the connection died with the gateway
+				}
+				if !o.expected {
+					t.Errorf("%s: unexpected verdict %s", p.device, o.verdict.Code)
+				}
+				record(o)
+				mu.Lock()
+				n := answered
+				mu.Unlock()
+				if n == 400 {
+					close(killAt)
+				}
+			}
+		}()
+	}
+	select {
+	case <-killAt:
+	case <-ctx.Done():
+		t.Fatal("pickers did not make 400 scans")
+	}
+	if err := d.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	d.cmd.Wait()
+	wg.Wait()
+
+	// Restart on the same state; every picker resends what was unanswered
+	// and picks on.
+	d = startDaemon(t, stateDir)
+	resent := 0
+	for _, p := range pickers {
+		if err := p.reconnect(ctx, d.url()); err != nil {
+			t.Fatal(err)
+		}
+		if p.unanswered != nil {
+			resent++
+			o, err := p.send(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			record(o)
+		}
+		for range 10 {
+			o, err := p.step(ctx)
+			if err != nil {
+				t.Fatalf("%s after restart: %v", p.device, err)
+			}
+			if !o.expected {
+				t.Errorf("%s after restart: unexpected verdict %s (prompt %+v)", p.device, o.verdict.Code, p.prompt)
+			}
+			record(o)
+		}
+		p.c.Close()
+	}
+	t.Logf("%d scans answered, %d accepted, %d resent after the crash", answered, len(accepted), resent)
+
+	// Stop cleanly and read the state the gateway left.
+	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.cmd.Wait(); err != nil {
+		raw, _ := os.ReadFile(d.logs.Name())
+		t.Fatalf("clean stop: %v\n%s", err, raw)
+	}
+	cfg := DefaultConfig()
+	site, _ := cfg.SiteInfo()
+	db, err := store.Open(filepath.Join(stateDir, "floorgate.db"), store.Options{Site: site})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	evs, err := db.Journal(0, 1<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inJournal := map[string]int{}
+	for i, ev := range evs {
+		if ev.Seq != uint64(i+1) {
+			t.Fatalf("journal[%d] has seq %d: a gap", i, ev.Seq)
+		}
+		if ev.Type == floorgate.EventScanAccepted {
+			var rec floorgate.ScanRecord
+			if err := json.Unmarshal(ev.Data, &rec); err != nil {
+				t.Fatal(err)
+			}
+			inJournal[rec.ScanID]++
+		}
+	}
+	for id := range accepted {
+		if inJournal[id] != 1 {
+			t.Errorf("scan %s was answered OK but is in the journal %d times", id, inJournal[id])
+		}
+	}
+	seqs, err := db.OutboxSeqs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(seqs) != len(evs) {
+		t.Fatalf("outbox holds %d events, journal %d", len(seqs), len(evs))
+	}
+	for i, s := range seqs {
+		if s != uint64(i+1) {
+			t.Fatalf("outbox[%d] has seq %d: a gap", i, s)
+		}
+	}
+	if len(accepted) < 400*8/10 {
+		t.Fatalf("only %d scans accepted; the test did not exercise the gateway", len(accepted))
+	}
+}

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/store"
+)
+
+// The demo site: four zones of shelving, a few hundred locations and items
+// with valid EAN-13 barcodes, twenty pickers and a few dozen orders. It is
+// generated from a fixed seed, so the simulator and the benchmark know its
+// barcodes without asking the gateway.
+const (
+	demoSeed      = 20261122
+	demoPIN       = "1234"
+	demoOperators = 20
+	demoOrders    = 40
+	// demoLabelX is the X-dimension of the location labels floorgate prints
+	// (ZPL ^BY3 at 203 dpi: 3 × 0.125 mm).
+	demoLabelX = 0.375
+)
+
+var demoZones = []floorgate.Zone{
+	{ID: "A", Name: "Ambient A"}, {ID: "B", Name: "Ambient B"},
+	{ID: "C", Name: "Cold room"}, {ID: "H", Name: "High value cage"},
+}
+
+var demoProducts = []struct{ en, zh string }{
+	{"Phone case", "手机壳"}, {"USB-C cable 1 m", "USB-C数据线1米"}, {"Power bank 10000 mAh", "充电宝10000毫安"},
+	{"Bluetooth earbuds", "蓝牙耳机"}, {"Green tea 250 g", "绿茶250克"}, {"Face cream 50 ml", "面霜50毫升"},
+	{"Cotton T-shirt M", "纯棉T恤M码"}, {"Running socks", "运动袜"}, {"Ceramic mug", "陶瓷杯"},
+	{"Notebook A5", "A5笔记本"}, {"Gel pen black", "黑色中性笔"}, {"Desk lamp", "台灯"},
+	{"Yoga mat", "瑜伽垫"}, {"Water bottle 600 ml", "水杯600毫升"}, {"Sunscreen SPF50", "防晒霜SPF50"},
+	{"Baby wipes 80", "婴儿湿巾80抽"}, {"Dried mango 200 g", "芒果干200克"}, {"Screen protector", "钢化膜"},
+	{"Hair clip set", "发夹套装"}, {"Umbrella compact", "折叠伞"},
+}
+
+// Demo is the generated demo site.
+type Demo struct {
+	Master store.Master
+	Tasks  []floorgate.Task
+	// ItemBarcode and LocationBarcode map codes to what their labels carry.
+	ItemBarcode     map[string]string
+	LocationBarcode map[string]string
+	Badges          []string
+}
+
+// ean13 completes 12 digits with their GS1 check digit.
+func ean13(d12 string) string {
+	sum := 0
+	for i := len(d12) - 1; i >= 0; i-- {
+		w := 1
+		if (len(d12)-1-i)%2 == 0 {
+			w = 3
+		}
+		sum += int(d12[i]-'0') * w
+	}
+	return d12 + string(rune('0'+(10-sum%10)%10))
+}
+
+// NewDemo generates the demo site. PIN hashes are left empty; Seed fills
+// them (hashing is deliberately slow).
+func NewDemo() *Demo {
+	rng := rand.New(rand.NewPCG(demoSeed, 1))
+	d := &Demo{ItemBarcode: map[string]string{}, LocationBarcode: map[string]string{}}
+	for _, z := range demoZones {
+		for aisle := 1; aisle <= 4; aisle++ {
+			for bay := 1; bay <= 6; bay++ {
+				for level := 1; level <= 3; level++ {
+					code := fmt.Sprintf("%s-%02d-%02d-%d", z.ID, aisle, bay, level)
+					d.Master.Locations = append(d.Master.Locations,
+						floorgate.Location{Code: code, Zone: z.ID, Barcode: code, LabelXMM: demoLabelX})
+					d.LocationBarcode[code] = code
+				}
+			}
+		}
+	}
+	for i := range 300 {
+		p := demoProducts[i%len(demoProducts)]
+		sku := fmt.Sprintf("SKU-%05d", 10001+i)
+		code := ean13(fmt.Sprintf("6901234%05d", 10001+i))
+		d.Master.Items = append(d.Master.Items, floorgate.Item{SKU: sku,
+			Name: fmt.Sprintf("%s #%d", p.en, i/len(demoProducts)+1), NameZH: p.zh, Barcodes: []string{code}})
+		d.ItemBarcode[sku] = code
+	}
+	for i := range demoOperators {
+		badge := fmt.Sprintf("B%04d", 1001+i)
+		d.Master.Operators = append(d.Master.Operators, floorgate.Operator{
+			ID: fmt.Sprintf("P%03d", i+1), Name: fmt.Sprintf("Picker %d", i+1), Badge: badge, Role: floorgate.RolePicker})
+		d.Badges = append(d.Badges, badge)
+	}
+	d.Tasks = d.MoreTasks(rng, "T", demoOrders, 1, 6, 3)
+	return d
+}
+
+// MoreTasks makes n orders of minLines..maxLines lines of 1..maxQty units,
+// each line at its item's home location, ordered along the pick path.
+func (d *Demo) MoreTasks(rng *rand.Rand, prefix string, n, minLines, maxLines, maxQty int) []floorgate.Task {
+	variants := []floorgate.OrderVariant{floorgate.VariantNormal, floorgate.VariantNormal,
+		floorgate.VariantPreSale, floorgate.VariantCrossBorder, floorgate.VariantPeak}
+	base := time.Date(2026, 1, 1, 8, 0, 0, 0, time.UTC)
+	out := make([]floorgate.Task, 0, n)
+	for o := range n {
+		nl := minLines + rng.IntN(maxLines-minLines+1)
+		used := map[int]bool{}
+		var lines []floorgate.TaskLine
+		for len(lines) < nl {
+			i := rng.IntN(len(d.Master.Items))
+			if used[i] {
+				continue
+			}
+			used[i] = true
+			loc := d.Master.Locations[i%len(d.Master.Locations)].Code
+			lines = append(lines, floorgate.TaskLine{Location: loc, SKU: d.Master.Items[i].SKU, Qty: 1 + rng.IntN(maxQty)})
+		}
+		slices.SortFunc(lines, func(a, b floorgate.TaskLine) int {
+			if a.Location < b.Location {
+				return -1
+			}
+			if a.Location > b.Location {
+				return 1
+			}
+			return 0
+		})
+		out = append(out, floorgate.Task{ID: fmt.Sprintf("%s%06d", prefix, o+1), Order: fmt.Sprintf("SO%s%06d", prefix, o+1),
+			Variant: variants[rng.IntN(len(variants))], Lines: lines, Created: base.Add(time.Duration(o) * time.Second)})
+	}
+	return out
+}
+
+// HomeLocation is the location a demo item is stocked at.
+func (d *Demo) HomeLocation(sku string) string {
+	for i, it := range d.Master.Items {
+		if it.SKU == sku {
+			return d.Master.Locations[i%len(d.Master.Locations)].Code
+		}
+	}
+	return ""
+}
+
+// Seed stores the demo site in db unless it already has master data.
+func (d *Demo) Seed(ctx context.Context, db *store.DB) (bool, error) {
+	if db.Counts().Locations > 0 {
+		return false, nil
+	}
+	m := d.Master
+	m.Operators = slices.Clone(m.Operators)
+	for i := range m.Operators {
+		h, err := floorgate.HashPIN(demoPIN)
+		if err != nil {
+			return false, fmt.Errorf("seed demo: %w", err)
+		}
+		m.Operators[i].PINHash = h
+	}
+	if err := db.PutMaster(ctx, m); err != nil {
+		return false, fmt.Errorf("seed demo: %w", err)
+	}
+	if _, err := db.ImportTasks(ctx, d.Tasks); err != nil {
+		return false, fmt.Errorf("seed demo: %w", err)
+	}
+	return true, nil
+}

@@ -1,0 +1,64 @@
+// Command floorgate is the warehouse-floor gateway: the daemon (run), a
+// floor simulator (sim), the benchmark (bench), task import (tasks) and
+// version.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/floorgate/floorgate"
+)
+
+const usage = `floorgate — the warehouse-floor gateway
+
+Usage:
+  floorgate run [--config FILE] [--state-dir DIR] [--listen ADDR] [--demo]
+  floorgate sim --pdas N [--addr URL] [--wrong SHARE] [--tasks N]
+  floorgate bench scan [--pdas N] [--duration D]
+  floorgate tasks import [--addr URL | --state-dir DIR --config FILE] FILE
+  floorgate tasks cancel [--addr URL] ID REASON
+  floorgate version
+
+Run "floorgate COMMAND -h" for a command's flags.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := dispatch(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil && !errors.Is(err, context.Canceled) {
+		fmt.Fprintln(os.Stderr, "floorgate:", err)
+		os.Exit(1)
+	}
+}
+
+func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command given")
+	}
+	switch args[0] {
+	case "run":
+		return runCommand(ctx, args[1:], stdout, stderr)
+	case "sim":
+		return simCommand(ctx, args[1:], stdout)
+	case "bench":
+		return benchCommand(ctx, args[1:], stdout, stderr)
+	case "tasks":
+		return tasksCommand(ctx, args[1:], stdout)
+	case "version":
+		fmt.Fprintln(stdout, "floorgate", floorgate.Version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}

@@ -1,0 +1,327 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/device/ws"
+	"github.com/floorgate/floorgate/store"
+)
+
+// Main is the daemon: configuration in, a running gateway out.
+type Main struct {
+	Config Config
+	Demo   bool
+	Clock  floorgate.Clock
+	Log    *slog.Logger
+	// Out receives the lines a person starting the daemon needs to read.
+	Out io.Writer
+
+	DB       *store.DB
+	WS       *ws.Server
+	http     *http.Server
+	listener net.Listener
+	served   chan error
+}
+
+func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", "", "configuration file (YAML); defaults apply without one")
+	stateDir := fs.String("state-dir", "", "directory for the database (overrides the config)")
+	listen := fs.String("listen", "", "address for PDAs and the web pages, e.g. :8080 (overrides the config)")
+	demo := fs.Bool("demo", false, "seed a demo site on first start and let PDAs enrol themselves")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := LoadConfig(*configPath)
+	if err != nil {
+		return err
+	}
+	if *stateDir != "" {
+		cfg.StateDir = *stateDir
+	}
+	if *listen != "" {
+		cfg.Listen = *listen
+	}
+	m := &Main{Config: cfg, Demo: *demo, Out: stdout, Log: newLogger(cfg, stderr)}
+	if err := m.Run(ctx); err != nil {
+		m.Close()
+		return err
+	}
+	<-ctx.Done()
+	m.Log.Info("stopping")
+	return m.Close()
+}
+
+func newLogger(cfg Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.Log.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.Log.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// Run opens the store, seeds the demo site if asked, and starts serving.
+// It returns once the gateway is ready; Close stops it.
+func (m *Main) Run(ctx context.Context) error {
+	if m.Clock == nil {
+		m.Clock = floorgate.SystemClock{}
+	}
+	if m.Log == nil {
+		m.Log = slog.New(slog.DiscardHandler)
+	}
+	if m.Out == nil {
+		m.Out = io.Discard
+	}
+	site, err := m.Config.SiteInfo()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(m.Config.StateDir, 0o750); err != nil {
+		return fmt.Errorf("state dir: %w", err)
+	}
+	var wsServer *ws.Server
+	m.DB, err = store.Open(filepath.Join(m.Config.StateDir, "floorgate.db"), store.Options{
+		Site: site, MaxSize: m.Config.Store.MaxSizeMB << 20, AutoEnrol: m.Config.Devices.AutoEnrol || m.Demo,
+		Clock: m.Clock, Logger: m.Log.With("component", "store"),
+		OnNotice: func(n floorgate.Notice) {
+			if wsServer != nil {
+				wsServer.Notify(n)
+			}
+		},
+	})
+	if err != nil {
+		return err
+	}
+	if m.Demo {
+		seeded, err := NewDemo().Seed(ctx, m.DB)
+		if err != nil {
+			return err
+		}
+		if seeded {
+			m.Log.Info("demo site seeded")
+		}
+	}
+	wsServer = ws.NewServer(m.DB, m.Clock, m.Log.With("component", "pda"), ws.Options{})
+	m.WS = wsServer
+
+	mux := http.NewServeMux()
+	mux.Handle("/ws/v1", wsServer)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
+	mux.HandleFunc("GET /api/v1/status", m.handleStatus)
+	mux.HandleFunc("POST /api/v1/tasks", localOnly(m.handleImport))
+	mux.HandleFunc("POST /api/v1/tasks/{id}/cancel", localOnly(m.handleCancel))
+	mux.HandleFunc("GET /{$}", m.handleIndex)
+
+	m.listener, err = net.Listen("tcp", m.Config.Listen)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", m.Config.Listen, err)
+	}
+	m.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn)}
+	m.served = make(chan error, 1)
+	go func() { m.served <- m.http.Serve(m.listener) }()
+	m.announce()
+	return nil
+}
+
+// Addr is the address the gateway listens on.
+func (m *Main) Addr() string { return m.listener.Addr().String() }
+
+// announce tells the person who started the gateway where to point a PDA
+// and a browser.
+func (m *Main) announce() {
+	c := m.DB.Counts()
+	m.Log.Info("floorgate ready", "version", floorgate.Version, "listen", m.Addr(), "db", m.DB.Path(),
+		"locations", c.Locations, "items", c.Items, "pending_tasks", c.PendingTasks, "last_seq", c.LastSeq)
+	_, port, _ := net.SplitHostPort(m.Addr())
+	hosts := []string{"127.0.0.1"}
+	if host, _, _ := net.SplitHostPort(m.Config.Listen); host == "" || host == "0.0.0.0" || host == "::" {
+		hosts = append(hosts, lanAddrs()...)
+	}
+	fmt.Fprintf(m.Out, "floorgate %s listening on http://%s\n", floorgate.Version, net.JoinHostPort("127.0.0.1", port))
+	for _, h := range hosts {
+		hp := net.JoinHostPort(h, port)
+		fmt.Fprintf(m.Out, "  PDA endpoint:   ws://%s/ws/v1   (protocol: docs/pda-protocol.md)\n", hp)
+		fmt.Fprintf(m.Out, "  Browser:        http://%s/\n", hp)
+	}
+	if m.Demo {
+		fmt.Fprintf(m.Out, "  Demo site: pickers log in with badge %s … B%04d and PIN %s; any device id enrols itself.\n",
+			"B1001", 1000+demoOperators, demoPIN)
+		fmt.Fprintf(m.Out, "  Drive it: floorgate sim --pdas 4 --addr ws://127.0.0.1:%s/ws/v1\n", port)
+	}
+}
+
+// lanAddrs are this machine's non-loopback IPv4 addresses, where PDAs on
+// the warehouse Wi-Fi can reach it.
+func lanAddrs() []string {
+	var out []string
+	addrs, _ := net.InterfaceAddrs()
+	for _, a := range addrs {
+		if ipn, ok := a.(*net.IPNet); ok && !ipn.IP.IsLoopback() && ipn.IP.To4() != nil {
+			out = append(out, ipn.IP.String())
+		}
+	}
+	return out
+}
+
+// Close stops serving, lets in-flight commits finish and closes the
+// database.
+func (m *Main) Close() error {
+	var errs []error
+	if m.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := m.http.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+		}
+		if m.WS != nil {
+			if err := m.WS.Shutdown(ctx); err != nil {
+				errs = append(errs, fmt.Errorf("pda shutdown: %w", err))
+			}
+		}
+		cancel()
+		if err := <-m.served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, fmt.Errorf("serve: %w", err))
+		}
+		m.http = nil
+	}
+	if m.DB != nil {
+		if err := m.DB.Close(); err != nil {
+			errs = append(errs, err)
+		}
+		m.DB = nil
+	}
+	return errors.Join(errs...)
+}
+
+// localOnly refuses requests that do not come from this machine: task
+// import and cancel are for the site's own tools until admin login exists.
+func localOnly(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		host, _, _ := net.SplitHostPort(r.RemoteAddr)
+		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+			writeError(w, floorgate.Errorf(floorgate.EUNAUTHORIZED, "only allowed from the gateway itself"))
+			return
+		}
+		h(w, r)
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, err error) {
+	status := map[string]int{
+		floorgate.EINVALID: http.StatusBadRequest, floorgate.ENOTFOUND: http.StatusNotFound,
+		floorgate.ECONFLICT: http.StatusConflict, floorgate.EUNAUTHORIZED: http.StatusForbidden,
+		floorgate.EUNAVAILABLE: http.StatusServiceUnavailable,
+	}[floorgate.ErrorCode(err)]
+	if status == 0 {
+		status = http.StatusInternalServerError
+	}
+	writeJSON(w, status, map[string]string{"code": floorgate.ErrorCode(err), "error": floorgate.ErrorMessage(err)})
+}
+
+type statusReply struct {
+	Site      string             `json:"site"`
+	Gateway   string             `json:"gateway"`
+	Version   string             `json:"version"`
+	Counts    store.Counts       `json:"counts"`
+	Outbox    store.OutboxStatus `json:"outbox"`
+	Connected []string           `json:"connected_devices"`
+}
+
+func (m *Main) status() (statusReply, error) {
+	ob, err := m.DB.Outbox()
+	s := m.DB.Site()
+	return statusReply{Site: s.ID, Gateway: s.Gateway, Version: floorgate.Version, Counts: m.DB.Counts(),
+		Outbox: ob, Connected: m.WS.Connected()}, err
+}
+
+func (m *Main) handleStatus(w http.ResponseWriter, _ *http.Request) {
+	s, err := m.status()
+	if err != nil {
+		m.Log.Error("status", "err", err)
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s)
+}
+
+func (m *Main) handleIndex(w http.ResponseWriter, _ *http.Request) {
+	s, err := m.status()
+	if err != nil {
+		m.Log.Error("status", "err", err)
+		http.Error(w, "status unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	fmt.Fprintf(w, `<!doctype html><meta charset="utf-8"><title>floorgate %s</title>
+<h1>floorgate — %s / %s</h1>
+<table>
+<tr><th align=left>Locations</th><td>%d</td></tr>
+<tr><th align=left>Items</th><td>%d</td></tr>
+<tr><th align=left>Operators</th><td>%d</td></tr>
+<tr><th align=left>Devices enrolled</th><td>%d</td></tr>
+<tr><th align=left>Connected devices</th><td>%d</td></tr>
+<tr><th align=left>Tasks waiting</th><td>%d</td></tr>
+<tr><th align=left>Tasks open</th><td>%d</td></tr>
+<tr><th align=left>Events journalled</th><td>%d</td></tr>
+<tr><th align=left>Outbox depth</th><td>%d</td></tr>
+</table>
+<p>PDAs connect to <code>/ws/v1</code>; machine-readable status at <a href="/api/v1/status">/api/v1/status</a>.</p>
+`, htmlEscape(s.Version), htmlEscape(s.Site), htmlEscape(s.Gateway), s.Counts.Locations, s.Counts.Items,
+		s.Counts.Operators, s.Counts.Devices, len(s.Connected), s.Counts.PendingTasks, s.Counts.OpenTasks,
+		s.Counts.LastSeq, s.Outbox.Depth)
+}
+
+func htmlEscape(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;").Replace(s)
+}
+
+func (m *Main) handleImport(w http.ResponseWriter, r *http.Request) {
+	tasks, err := decodeTasks(http.MaxBytesReader(w, r.Body, 64<<20))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	added, err := m.DB.ImportTasks(r.Context(), tasks)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"received": len(tasks), "added": added})
+}
+
+func (m *Main) handleCancel(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Reason string `json:"reason"`
+	}
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&body); err != nil || body.Reason == "" {
+		writeError(w, floorgate.Errorf(floorgate.EINVALID, "body must be {\"reason\": \"…\"}"))
+		return
+	}
+	if err := m.DB.CancelTask(r.Context(), r.PathValue("id"), body.Reason); err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"cancelled": r.PathValue("id")})
+}

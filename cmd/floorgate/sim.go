@@ -1,0 +1,247 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/device/ws/wsclient"
+)
+
+// picker is one simulated picker on a PDA: it follows the gateway's prompts
+// and scans what they ask for, now and then scanning the wrong thing on
+// purpose, and checks that every verdict is the one the floor standard
+// demands.
+type picker struct {
+	demo   *Demo
+	c      *wsclient.Client
+	device string
+	prompt floorgate.Prompt
+	rng    *rand.Rand
+	wrong  float64
+	n      int
+	// unanswered is the scan sent last whose verdict has not arrived.
+	unanswered *floorgate.Scan
+	wantOK     bool
+	// pace is the least time between two reads of the same code: a person
+	// needs that long to present the next unit. Zero sends at once.
+	pace     time.Duration
+	lastData string
+	lastAt   time.Time
+}
+
+// outcome of one step.
+type outcome struct {
+	verdict floorgate.Verdict
+	// expected is false when the verdict is not what the scan deserved.
+	expected bool
+	latency  time.Duration
+	scanID   string
+}
+
+var errNoTask = errors.New("no task")
+
+// humanPace is how soon a simulated picker presents the next unit of the
+// same item: longer than the double-read window of the default standard.
+const humanPace = 400 * time.Millisecond
+
+func dialPicker(ctx context.Context, url string, demo *Demo, device, badge string, wrong float64, seed uint64) (*picker, error) {
+	c, wel, err := wsclient.Dial(ctx, url, device, "token-"+device, "sim")
+	if err != nil {
+		return nil, fmt.Errorf("dial %s: %w", device, err)
+	}
+	p := &picker{demo: demo, c: c, device: device, prompt: wel.Prompt, rng: rand.New(rand.NewPCG(seed, 7)), wrong: wrong}
+	if wel.Operator == "" {
+		v, err := c.Login(ctx, "login-"+device, badge, demoPIN)
+		if err != nil {
+			c.Close()
+			return nil, fmt.Errorf("login %s: %w", device, err)
+		}
+		if !v.OK {
+			c.Close()
+			return nil, fmt.Errorf("login %s with %s: %s", device, badge, v.Code)
+		}
+		p.prompt = v.Prompt
+	}
+	return p, nil
+}
+
+// step makes the scan the prompt asks for (or, with probability wrong, a
+// wrong one) and returns the verdict. It returns errNoTask when there is
+// nothing to pick.
+func (p *picker) step(ctx context.Context) (outcome, error) {
+	var data string
+	wantOK := true
+	wrong := p.rng.Float64() < p.wrong
+	switch p.prompt.Step {
+	case "scan_location":
+		data = p.demo.LocationBarcode[p.prompt.Location]
+		if wrong {
+			for data == p.demo.LocationBarcode[p.prompt.Location] {
+				data = p.demo.Master.Locations[p.rng.IntN(len(p.demo.Master.Locations))].Barcode
+			}
+			wantOK = false
+		}
+	case "scan_item":
+		data = p.demo.ItemBarcode[p.prompt.SKU]
+		if wrong {
+			for data == p.demo.ItemBarcode[p.prompt.SKU] {
+				data = p.demo.Master.Items[p.rng.IntN(len(p.demo.Master.Items))].Barcodes[0]
+			}
+			wantOK = false
+		}
+	default:
+		return outcome{}, errNoTask
+	}
+	if p.pace > 0 && data == p.lastData {
+		time.Sleep(time.Until(p.lastAt.Add(p.pace)))
+	}
+	p.lastData, p.lastAt = data, time.Now()
+	p.n++
+	sc := floorgate.Scan{ID: p.device + "-" + strconv.Itoa(p.n), Data: data, AIM: "]E0",
+		DistanceMM: 60 + float64(p.rng.IntN(30))}
+	if p.prompt.Step == "scan_location" {
+		sc.AIM = "]C0"
+	}
+	p.unanswered, p.wantOK = &sc, wantOK
+	return p.send(ctx)
+}
+
+// send sends the unanswered scan and waits for its verdict. After a lost
+// connection the same scan goes again with the same id.
+func (p *picker) send(ctx context.Context) (outcome, error) {
+	sc := *p.unanswered
+	start := time.Now()
+	v, err := p.c.Scan(ctx, sc)
+	if err != nil {
+		return outcome{}, fmt.Errorf("scan %s: %w", sc.ID, err)
+	}
+	lat := time.Since(start)
+	p.unanswered = nil
+	if v.Prompt.Step != "" {
+		p.prompt = v.Prompt
+	}
+	return outcome{verdict: v, expected: v.OK == p.wantOK, latency: lat, scanID: sc.ID}, nil
+}
+
+func simCommand(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("sim", flag.ContinueOnError)
+	pdas := fs.Int("pdas", 4, "number of simulated PDAs (one picker each)")
+	addr := fs.String("addr", "ws://127.0.0.1:8080/ws/v1", "the gateway's PDA endpoint")
+	wrong := fs.Float64("wrong", 0.03, "share of deliberately wrong scans (0–1)")
+	maxScans := fs.Int("scans", 200, "scans per PDA at most")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *pdas < 1 || *pdas > demoOperators {
+		return fmt.Errorf("sim: --pdas must be 1 to %d (the demo site's pickers)", demoOperators)
+	}
+	if *wrong < 0 || *wrong > 1 {
+		return fmt.Errorf("sim: --wrong must be between 0 and 1")
+	}
+	rep, err := simulate(ctx, *addr, *pdas, *wrong, *maxScans)
+	if err != nil {
+		return err
+	}
+	rep.print(stdout)
+	if rep.unexpected > 0 {
+		return fmt.Errorf("sim: %d verdicts were not what the floor standard demands", rep.unexpected)
+	}
+	return nil
+}
+
+// simReport sums what the simulated pickers saw.
+type simReport struct {
+	mu         sync.Mutex
+	codes      map[floorgate.Code]int
+	scans      int
+	unexpected int
+	lat        []time.Duration
+}
+
+func (r *simReport) add(o outcome) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.codes[o.verdict.Code]++
+	r.scans++
+	if !o.expected {
+		r.unexpected++
+	}
+	r.lat = append(r.lat, o.latency)
+}
+
+func (r *simReport) print(w io.Writer) {
+	fmt.Fprintf(w, "scans: %d   unexpected verdicts: %d\n", r.scans, r.unexpected)
+	codes := make([]floorgate.Code, 0, len(r.codes))
+	for c := range r.codes {
+		codes = append(codes, c)
+	}
+	slices.Sort(codes)
+	for _, c := range codes {
+		fmt.Fprintf(w, "  %-22s %6d\n", c, r.codes[c])
+	}
+	if len(r.lat) > 0 {
+		slices.Sort(r.lat)
+		fmt.Fprintf(w, "verdict latency: p50 %v  p99 %v\n", r.lat[len(r.lat)/2], r.lat[len(r.lat)*99/100])
+	}
+}
+
+func simulate(ctx context.Context, addr string, pdas int, wrong float64, maxScans int) (*simReport, error) {
+	demo := NewDemo()
+	rep := &simReport{codes: map[floorgate.Code]int{}}
+	var wg sync.WaitGroup
+	errs := make(chan error, pdas)
+	for i := range pdas {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			device := fmt.Sprintf("sim-pda-%02d", i+1)
+			p, err := dialPicker(ctx, addr, demo, device, demo.Badges[i], wrong, uint64(i+1))
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer p.c.Close()
+			p.pace = humanPace
+			for range maxScans {
+				o, err := p.step(ctx)
+				if errors.Is(err, errNoTask) {
+					return
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+				rep.add(o)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return rep, fmt.Errorf("sim: %w", err)
+	}
+	return rep, nil
+}
+
+// reconnect dials the gateway again as the same device and resumes where
+// the gateway says the picker is.
+func (p *picker) reconnect(ctx context.Context, url string) error {
+	if p.c != nil {
+		p.c.Close()
+	}
+	c, wel, err := wsclient.Dial(ctx, url, p.device, "token-"+p.device, "sim")
+	if err != nil {
+		return fmt.Errorf("redial %s: %w", p.device, err)
+	}
+	p.c, p.prompt = c, wel.Prompt
+	return nil
+}

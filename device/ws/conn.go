@@ -1,0 +1,529 @@
+package ws
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/floorgate/floorgate"
+	"github.com/gorilla/websocket"
+)
+
+// conn is one device connection. Its reader is the goroutine running
+// ServeHTTP; its writer is writeLoop. The reader hands everything it wants
+// written to the writer through send, in order.
+type conn struct {
+	s      *Server
+	ws     *websocket.Conn
+	remote string
+	log    *slog.Logger
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	send  chan []byte // encoded text messages, in order
+	pongs chan string // pong payloads owed to the device
+
+	// quit is closed by kill, once; frame is the close frame the writer
+	// sends before hanging up (code 0: none, the connection is broken).
+	killOnce sync.Once
+	quit     chan struct{}
+	frame    closeFrame
+
+	readerDone chan struct{}
+	writerDone chan struct{}
+
+	// early holds the pushes raised while the hello is at the Floor;
+	// guarded by s.mu.
+	early [][]byte
+
+	// Reader-only state.
+	device  string // set by a successful hello
+	helloOK bool
+	req     request
+	buf     bytes.Buffer
+	lr      io.LimitedReader
+	vmsg    verdictMsg
+	reason  string // why the connection ended, for the log
+}
+
+type closeFrame struct {
+	code   int
+	reason string
+}
+
+func newConn(s *Server, ws *websocket.Conn, remote string) *conn {
+	ctx, cancel := context.WithCancel(s.ctx)
+	c := &conn{
+		s:          s,
+		ws:         ws,
+		remote:     remote,
+		log:        s.log.With("remote", remote),
+		ctx:        ctx,
+		cancel:     cancel,
+		send:       make(chan []byte, s.opts.SendQueue),
+		pongs:      make(chan string, 1),
+		quit:       make(chan struct{}),
+		readerDone: make(chan struct{}),
+		writerDone: make(chan struct{}),
+	}
+	// Control frames are answered by the writer, like everything else.
+	ws.SetPingHandler(func(app string) error {
+		c.alive()
+		select {
+		case c.pongs <- app:
+		default: // a pong is already owed; one answers both
+		}
+		return nil
+	})
+	ws.SetPongHandler(func(string) error {
+		c.alive()
+		return nil
+	})
+	ws.SetCloseHandler(func(int, string) error { return nil })
+	return c
+}
+
+// kill asks the writer to send a close frame with code and reason, after
+// the messages already queued, and hang up; code 0 hangs up without a frame
+// (the connection is broken). Only the first call counts.
+func (c *conn) kill(code int, reason string) {
+	c.killOnce.Do(func() {
+		c.frame = closeFrame{code: code, reason: reason}
+		close(c.quit)
+	})
+}
+
+func (c *conn) closing() bool {
+	select {
+	case <-c.quit:
+		return true
+	default:
+		return false
+	}
+}
+
+// enqueue hands b to the writer, waiting while the queue is full (the
+// device is slow to read: that slows its own requests, nobody else's).
+// Once the connection is closing nothing more is queued: an answer that
+// misses the close frame is resent for by the device after reconnecting.
+func (c *conn) enqueue(b []byte) {
+	if c.closing() {
+		return
+	}
+	select {
+	case c.send <- b:
+	case <-c.quit:
+	}
+}
+
+// offer hands b to the writer unless that would wait.
+func (c *conn) offer(b []byte) bool {
+	if c.closing() {
+		return false
+	}
+	select {
+	case c.send <- b:
+		return true
+	default:
+		return false
+	}
+}
+
+// alive pushes the read deadline out after anything arrives from a device
+// that has said hello; before that only the hello timeout counts.
+func (c *conn) alive() {
+	if c.helloOK {
+		c.ws.SetReadDeadline(time.Now().Add(c.s.pongWait))
+	}
+}
+
+func (c *conn) writeLoop() {
+	defer c.s.wg.Done()
+	defer close(c.writerDone)
+	defer c.cancel()
+	ping := time.NewTicker(c.s.opts.PingInterval)
+	defer ping.Stop()
+	for {
+		var err error
+		select {
+		case b := <-c.send:
+			c.ws.SetWriteDeadline(time.Now().Add(c.s.opts.WriteTimeout))
+			err = c.ws.WriteMessage(websocket.TextMessage, b)
+		case app := <-c.pongs:
+			err = c.ws.WriteControl(websocket.PongMessage, []byte(app), time.Now().Add(c.s.opts.WriteTimeout))
+		case <-ping.C:
+			err = c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.s.opts.WriteTimeout))
+		case <-c.quit:
+			c.hangUp()
+			return
+		}
+		if err != nil {
+			c.kill(0, "")
+			c.ws.Close()
+			return
+		}
+	}
+}
+
+// hangUp flushes what is queued, sends the close frame, gives the device a
+// moment to answer it, and closes the TCP connection.
+func (c *conn) hangUp() {
+	f := c.frame
+	if f.code == 0 {
+		c.ws.Close()
+		return
+	}
+	deadline := time.Now().Add(c.s.opts.WriteTimeout)
+	c.ws.SetWriteDeadline(deadline)
+	var err error
+flush:
+	for err == nil {
+		select {
+		case b := <-c.send:
+			err = c.ws.WriteMessage(websocket.TextMessage, b)
+		default:
+			break flush
+		}
+	}
+	if err == nil {
+		err = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(f.code, f.reason), deadline)
+	}
+	if err == nil {
+		t := time.NewTimer(closeGrace)
+		select {
+		case <-c.readerDone:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+	c.ws.Close()
+}
+
+func (c *conn) readLoop() {
+	c.ws.SetReadDeadline(time.Now().Add(c.s.opts.HelloTimeout))
+	limit := c.s.opts.ReadLimit
+	for {
+		mt, r, err := c.ws.NextReader()
+		if err != nil {
+			c.readFailed(err)
+			return
+		}
+		if c.closing() {
+			// Keep reading (and discarding) until the device answers our
+			// close frame, so the frames before it reach the device.
+			continue
+		}
+		c.buf.Reset()
+		c.lr = io.LimitedReader{R: r, N: limit + 1}
+		n, err := c.buf.ReadFrom(&c.lr)
+		if err != nil {
+			c.readFailed(err)
+			return
+		}
+		if n > limit {
+			c.setReason("message too big")
+			c.kill(websocket.CloseMessageTooBig, "message too big")
+			continue
+		}
+		c.alive()
+		c.handle(mt, c.buf.Bytes())
+	}
+}
+
+func (c *conn) readFailed(err error) {
+	var ce *websocket.CloseError
+	var ne net.Error
+	switch {
+	case errors.As(err, &ce):
+		// Answer the device's close frame with its own code.
+		code := ce.Code
+		if code == websocket.CloseNoStatusReceived {
+			code = websocket.CloseNormalClosure
+		}
+		c.setReason("closed by device")
+		c.kill(code, "")
+	case !c.helloOK && errors.As(err, &ne) && ne.Timeout():
+		c.setReason("no hello")
+		c.fatal(floorgate.EINVALID, textHelloTimeout, CloseInvalid, "hello timeout")
+	default:
+		if errors.As(err, &ne) && ne.Timeout() {
+			c.setReason("timeout: no message or pong")
+		} else {
+			c.setReason(err.Error())
+		}
+		c.kill(0, "")
+	}
+}
+
+func (c *conn) setReason(r string) {
+	if c.reason == "" {
+		c.reason = r
+	}
+}
+
+// handle answers one message. It runs on the reader, so requests are
+// answered one at a time and in order.
+func (c *conn) handle(mt int, data []byte) {
+	at := c.s.clock.Now()
+	req := &c.req
+	*req = request{}
+	var jsonErr error
+	if mt == websocket.TextMessage {
+		jsonErr = json.Unmarshal(data, req)
+	} else {
+		jsonErr = errors.New("binary frame")
+	}
+
+	if !c.helloOK {
+		c.hello(req, jsonErr)
+		return
+	}
+	if jsonErr != nil {
+		c.malformed(req, textNotJSON)
+		return
+	}
+	switch req.Type {
+	case typeScan:
+		c.scan(req, at)
+	case typeLogin:
+		c.login(req)
+	case typeLogout:
+		c.logout(req)
+	case typeNext:
+		c.next(req)
+	case typeShort:
+		c.short(req)
+	case typeHello:
+		c.sendError(floorgate.EINVALID, textAgainHello)
+	default:
+		c.malformed(req, textUnknownType)
+	}
+}
+
+func (c *conn) hello(req *request, jsonErr error) {
+	switch {
+	case jsonErr != nil || req.Type != typeHello:
+		c.reason = "first message not a hello"
+		c.fatal(floorgate.EINVALID, textNoHello, CloseInvalid, "hello required")
+		return
+	case req.Protocol != ProtocolVersion:
+		c.reason = "unsupported protocol"
+		c.fatal(floorgate.EINVALID, textProtocol, CloseUnsupportedProtocol, "unsupported protocol")
+		return
+	case req.Device == "" || req.Token == "" || len(req.Device) > MaxIDLen:
+		c.reason = "incomplete hello"
+		c.fatal(floorgate.EINVALID, textBadHello, CloseInvalid, "bad hello")
+		return
+	}
+
+	c.s.beginHello(c, req.Device)
+	w, err := c.s.floor.Hello(c.ctx, req.Device, req.Token, req.Model)
+	if err != nil {
+		c.s.endHello(c, req.Device)
+		code, text := errorText(err)
+		closeCode := CloseInvalid
+		switch code {
+		case floorgate.EUNAUTHORIZED:
+			closeCode = CloseUnauthorized
+			c.log.Warn("pda hello refused", "device", req.Device, "model", req.Model, "err", err)
+		case floorgate.EINVALID, floorgate.ENOTFOUND, floorgate.ECONFLICT:
+			c.log.Warn("pda hello refused", "device", req.Device, "model", req.Model, "err", err)
+		default:
+			closeCode = websocket.CloseTryAgainLater
+			c.log.Error("pda hello failed", "device", req.Device, "err", err)
+		}
+		c.reason = "hello refused: " + code
+		c.fatal(code, text, closeCode, code)
+		return
+	}
+
+	b, err := json.Marshal(welcomeMsg{
+		Type:       typeWelcome,
+		Protocol:   ProtocolVersion,
+		Welcome:    w,
+		ServerTime: c.s.clock.Now(),
+	})
+	if err != nil {
+		c.s.endHello(c, req.Device)
+		c.log.Error("encode welcome", "err", err)
+		c.fatal(floorgate.EINTERNAL, errorTexts[floorgate.EINTERNAL], websocket.CloseTryAgainLater, "internal")
+		return
+	}
+	c.device = req.Device
+	c.helloOK = true
+	c.log = c.s.log.With("device", c.device, "remote", c.remote)
+	c.alive()
+	c.s.admit(c, b)
+	c.log.Info("pda connected", "model", req.Model, "app", req.App, "operator", w.Operator)
+}
+
+func (c *conn) scan(req *request, at time.Time) {
+	if req.ScanID == "" {
+		c.sendError(floorgate.EINVALID, textNoID)
+		return
+	}
+	var dt time.Time
+	if req.DeviceTime != "" {
+		var err error
+		if dt, err = time.Parse(time.RFC3339, req.DeviceTime); err != nil {
+			c.badScan(req.ScanID)
+			return
+		}
+	}
+	if req.Data == "" || len(req.Data) > MaxDataLen || len(req.ScanID) > MaxIDLen ||
+		req.Qty < 0 || req.DistanceMM < 0 {
+		c.badScan(req.ScanID)
+		return
+	}
+	v, err := c.s.floor.Scan(c.ctx, floorgate.Scan{
+		ID:         req.ScanID,
+		Device:     c.device,
+		Data:       req.Data,
+		AIM:        req.AIM,
+		Qty:        req.Qty,
+		DistanceMM: req.DistanceMM,
+		Geometry:   req.Geometry,
+		DeviceTime: dt,
+		At:         at,
+	})
+	if err != nil {
+		c.floorFailed("scan", req.ScanID, err)
+		v = floorgate.NewVerdict(req.ScanID, floorgate.CodeUnavailable, floorgate.Prompt{})
+	}
+	c.sendVerdict(v, req.ScanID)
+}
+
+func (c *conn) login(req *request) {
+	if req.ID == "" {
+		c.sendError(floorgate.EINVALID, textNoID)
+		return
+	}
+	if len(req.ID) > MaxIDLen {
+		c.badScan(req.ID)
+		return
+	}
+	v, err := c.s.floor.Login(c.ctx, c.device, req.ID, req.Badge, req.PIN)
+	if err != nil {
+		c.floorFailed("login", req.ID, err)
+		v = floorgate.NewVerdict(req.ID, floorgate.CodeUnavailable, floorgate.Prompt{})
+	}
+	c.sendVerdict(v, req.ID)
+}
+
+func (c *conn) logout(req *request) {
+	if req.ID == "" {
+		c.sendError(floorgate.EINVALID, textNoID)
+		return
+	}
+	if len(req.ID) > MaxIDLen {
+		c.badScan(req.ID)
+		return
+	}
+	p, err := c.s.floor.Logout(c.ctx, c.device)
+	if err != nil {
+		// A verdict, not logged_out: the operator is still logged in.
+		c.floorFailed("logout", req.ID, err)
+		c.sendVerdict(floorgate.NewVerdict(req.ID, floorgate.CodeUnavailable, floorgate.Prompt{}), req.ID)
+		return
+	}
+	c.sendJSON(loggedOutMsg{Type: typeLoggedOut, ID: req.ID, Prompt: p})
+}
+
+// next asks for the picker's next task, after a cancelled one or while
+// waiting; the answer is a task frame with the prompt.
+func (c *conn) next(req *request) {
+	if req.ID == "" {
+		c.sendError(floorgate.EINVALID, textNoID)
+		return
+	}
+	if len(req.ID) > MaxIDLen {
+		c.badScan(req.ID)
+		return
+	}
+	p, err := c.s.floor.Next(c.ctx, c.device)
+	if err != nil {
+		c.floorFailed("next", req.ID, err)
+		c.sendVerdict(floorgate.NewVerdict(req.ID, floorgate.CodeUnavailable, floorgate.Prompt{}), req.ID)
+		return
+	}
+	c.sendJSON(taskMsg{Type: typeTask, ID: req.ID, Prompt: p})
+}
+
+func (c *conn) short(req *request) {
+	if req.ScanID == "" {
+		c.sendError(floorgate.EINVALID, textNoID)
+		return
+	}
+	if req.Found < 0 || len(req.ScanID) > MaxIDLen {
+		c.badScan(req.ScanID)
+		return
+	}
+	v, err := c.s.floor.Short(c.ctx, c.device, req.ScanID, req.Found)
+	if err != nil {
+		c.floorFailed("short", req.ScanID, err)
+		v = floorgate.NewVerdict(req.ScanID, floorgate.CodeUnavailable, floorgate.Prompt{})
+	}
+	c.sendVerdict(v, req.ScanID)
+}
+
+// floorFailed logs a fault of the Floor; the device only ever hears
+// "unavailable". A call cancelled because the connection or the server is
+// closing is not a fault.
+func (c *conn) floorFailed(op, id string, err error) {
+	if c.ctx.Err() != nil {
+		c.log.Info("floor call cancelled: connection closing", "op", op, "id", id, "err", err)
+		return
+	}
+	c.log.Error("floor call failed", "op", op, "id", id, "err", err)
+}
+
+// malformed answers a message that could not be used: with a bad_scan
+// verdict when it carried an id the device is waiting on, else with an error.
+func (c *conn) malformed(req *request, text floorgate.Text) {
+	if id := req.reqID(); id != "" {
+		c.badScan(id)
+		return
+	}
+	c.sendError(floorgate.EINVALID, text)
+}
+
+// badScan answers request id with a bad_scan verdict: the message was
+// unusable and nothing was recorded.
+func (c *conn) badScan(id string) {
+	c.sendVerdict(floorgate.NewVerdict(id, floorgate.CodeBadScan, floorgate.Prompt{}), id)
+}
+
+// sendVerdict sends v as the answer to request id: the id on the wire is
+// always the request's, whatever the Floor put in the verdict.
+func (c *conn) sendVerdict(v floorgate.Verdict, id string) {
+	v.ScanID = id
+	// Through a reader-owned struct: boxing a fresh one would allocate.
+	c.vmsg = verdictMsg{Type: typeVerdict, Verdict: wireVerdict(v)}
+	c.sendJSON(&c.vmsg)
+}
+
+func (c *conn) sendError(code string, text floorgate.Text) {
+	c.sendJSON(errorMsg{Type: typeError, Code: code, Message: text})
+}
+
+// fatal sends an error frame, then closes the connection with closeCode.
+func (c *conn) fatal(code string, text floorgate.Text, closeCode int, reason string) {
+	c.sendError(code, text)
+	c.kill(closeCode, reason)
+}
+
+func (c *conn) sendJSON(v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		// Every message is plain fields; this is a programming error.
+		c.log.Error("encode message", "err", err)
+		return
+	}
+	c.enqueue(b)
+}

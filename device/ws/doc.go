@@ -1,0 +1,24 @@
+// Package ws is the PDA endpoint of floorgate: protocol v1 over WebSocket,
+// mounted by the caller at /ws/v1. It is the only package (besides the web
+// layer) that imports gorilla/websocket; docs/pda-protocol.md is the wire
+// contract it implements.
+//
+// It translates frames into calls on a Floor and the Floor's answers into
+// frames, and nothing more. It holds no floor state and makes no decisions:
+// who may connect, whether a scan is right, what the picker does next — all
+// of it comes from the Floor it is given. What it does own is the wire: the
+// hello handshake, message validation, keepalive, one live connection per
+// device, and delivering the Floor's pushes.
+//
+// It must never show a Go error string to a device. Faults from the Floor
+// are logged and answered with a stable code (an "unavailable" verdict, or an
+// error frame with a floorgate error code and a plain bilingual message).
+//
+// Each connection has exactly two goroutines: a reader, which decodes one
+// message at a time and calls the Floor synchronously (so verdicts answer in
+// the order requests arrive), and a writer, which owns every write —
+// replies, pushes, pings, pongs and the close frame. The only frames written
+// elsewhere are the 1002 close frames gorilla/websocket sends itself when a
+// peer breaks the framing rules; those go through its concurrency-safe
+// WriteControl.
+package ws
