@@ -221,7 +221,41 @@ func (w *wtx) putTask(t *floorgate.Task) error {
 	if t.Status == floorgate.TaskPending && (!wasPending || queuedOf(old) != queuedOf(t)) {
 		w.enqueue(queuedOf(t))
 	}
+	// Line progress goes to its own records; the task record is rewritten
+	// only when something else about the task changed.
+	progress := w.tx.Bucket(bucketProgress)
+	for i, l := range t.Lines {
+		if old != nil && i < len(old.Lines) && old.Lines[i] == l {
+			continue
+		}
+		if old == nil && l.Picked == 0 && l.Open() {
+			continue
+		}
+		if err := progress.Put(progressKey(t.ID, i), encodeProgress(l)); err != nil {
+			return fmt.Errorf("put progress %s/%d: %w", t.ID, i, err)
+		}
+	}
+	if old != nil && sameHeader(old, t) {
+		return nil
+	}
 	return w.put(bucketTasks, t.ID, t)
+}
+
+// sameHeader reports whether two versions of a task differ at most in
+// their lines' progress.
+func sameHeader(a, b *floorgate.Task) bool {
+	if a.Status != b.Status || a.Operator != b.Operator || a.Device != b.Device || a.Cancel != b.Cancel ||
+		a.Priority != b.Priority || !a.AssignedAt.Equal(b.AssignedAt) || !a.ClosedAt.Equal(b.ClosedAt) ||
+		len(a.Lines) != len(b.Lines) {
+		return false
+	}
+	for i, l := range a.Lines {
+		m := b.Lines[i]
+		if l.Location != m.Location || l.SKU != m.SKU || l.Qty != m.Qty || l.KeyedQty != m.KeyedQty {
+			return false
+		}
+	}
+	return true
 }
 
 func (w *wtx) enqueue(q queued) {
@@ -261,10 +295,7 @@ func (w *wtx) emit(evs ...floorgate.Event) error {
 		ev.Seq = w.st.seq
 		ev.ID = w.db.dbID + "-" + strconv.FormatUint(ev.Seq, 10)
 		ev.Site, ev.Gateway = w.st.site.ID, w.st.site.Gateway
-		raw, err := json.Marshal(ev)
-		if err != nil {
-			return fmt.Errorf("encode event %s: %w", ev.Type, err)
-		}
+		raw := w.db.envelope(ev)
 		key := u64(ev.Seq)
 		if err := journal.Put(key, raw); err != nil {
 			return fmt.Errorf("journal event %d: %w", ev.Seq, err)

@@ -61,6 +61,8 @@ type DB struct {
 
 	logins loginGuard
 	stats  commitStats
+
+	siteJSON, gatewayJSON []byte
 }
 
 // ErrClosed is returned for requests made after Close.
@@ -104,6 +106,8 @@ func Open(path string, opts Options) (*DB, error) {
 	db := &DB{bolt: bdb, opts: opts, clock: opts.Clock, log: opts.Logger,
 		reqs: make(chan *request, 4096), stop: make(chan struct{}), stopped: make(chan struct{})}
 	db.logins.init(opts.Clock)
+	db.siteJSON, _ = json.Marshal(opts.Site.ID)
+	db.gatewayJSON, _ = json.Marshal(opts.Site.Gateway)
 	if err := db.init(); err != nil {
 		bdb.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)

@@ -320,7 +320,7 @@ func (w *wtx) afterStep(v *floorgate.Verdict, sess floorgate.Session, now time.T
 		}
 	}
 	w.db.fillPrompt(&v.Prompt)
-	raw, err := json.Marshal(v)
+	raw, err := json.Marshal(verdictRecord{Code: v.Code, Warning: v.Warning, Prompt: v.Prompt})
 	if err != nil {
 		return fmt.Errorf("encode verdict: %w", err)
 	}
@@ -336,10 +336,23 @@ func (w *wtx) seen(device, scanID string, v *floorgate.Verdict) (bool, error) {
 	if raw == nil {
 		return false, nil
 	}
-	if err := json.Unmarshal(raw, v); err != nil {
+	var rec verdictRecord
+	if err := json.Unmarshal(raw, &rec); err != nil {
 		return true, fmt.Errorf("stored verdict %s/%s: %w", device, scanID, err)
 	}
+	*v = floorgate.NewVerdict(scanID, rec.Code, rec.Prompt)
+	if rec.Warning != "" {
+		*v = v.WithWarning(rec.Warning)
+	}
 	return true, nil
+}
+
+// verdictRecord is what is kept of a verdict for resubmissions: the rest
+// (message, tone) follows from the code.
+type verdictRecord struct {
+	Code    floorgate.Code   `json:"c"`
+	Warning floorgate.Code   `json:"w,omitempty"`
+	Prompt  floorgate.Prompt `json:"p"`
 }
 
 // Short records that the bin holds fewer units than the line asks: found

@@ -86,15 +86,22 @@ func load(tx *bolt.Tx) (*state, error) {
 	if err := each(tx, bucketSessions, func(s *floorgate.Session) { st.sessions[s.Device] = *s }); err != nil {
 		return nil, err
 	}
+	var open []*floorgate.Task
 	if err := each(tx, bucketTasks, func(t *floorgate.Task) {
 		if t.Status == floorgate.TaskPending || t.Status == floorgate.TaskAssigned {
-			st.open[t.ID] = t
-		}
-		if t.Status == floorgate.TaskPending {
-			st.pending = append(st.pending, queuedOf(t))
+			open = append(open, t)
 		}
 	}); err != nil {
 		return nil, err
+	}
+	for _, t := range open {
+		if err := applyProgress(tx, t); err != nil {
+			return nil, err
+		}
+		st.open[t.ID] = t
+		if t.Status == floorgate.TaskPending {
+			st.pending = append(st.pending, queuedOf(t))
+		}
 	}
 	slices.SortFunc(st.pending, cmpQueued)
 	if k, _ := tx.Bucket(bucketJournal).Cursor().Last(); k != nil {
@@ -136,6 +143,9 @@ func (st *state) task(tx *bolt.Tx, id string) (*floorgate.Task, error) {
 	t := new(floorgate.Task)
 	if err := json.Unmarshal(raw, t); err != nil {
 		return nil, fmt.Errorf("load task %q: %w", id, err)
+	}
+	if err := applyProgress(tx, t); err != nil {
+		return nil, err
 	}
 	return t, nil
 }

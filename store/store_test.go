@@ -623,3 +623,20 @@ func TestHelloAuth(t *testing.T) {
 		t.Fatalf("wrong token: %v", err)
 	}
 }
+
+func TestEnvelopeMatchesEncodingJSON(t *testing.T) {
+	e := newEnv(t)
+	for _, ev := range []floorgate.Event{
+		floorgate.NewEvent(floorgate.EventScanAccepted, time.Date(2026, 11, 22, 9, 1, 2, 345678900, time.UTC), floorgate.ScanRecord{ScanID: "a\"<b>", Data: "货架"}),
+		{Type: floorgate.EventTaskReceived, Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.FixedZone("CST", 8*3600)), Schema: 1, Data: json.RawMessage(`{"x":1}`)},
+	} {
+		ev.ID, ev.Seq, ev.Site, ev.Gateway = "abc-7", 7, testSite.ID, testSite.Gateway
+		want, err := json.Marshal(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := e.db.envelope(ev); string(got) != string(want) {
+			t.Fatalf("envelope\n got %s\nwant %s", got, want)
+		}
+	}
+}

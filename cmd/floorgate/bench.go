@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -27,13 +28,14 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	pdas := fs.Int("pdas", 1, "simulated PDAs scanning at once")
 	duration := fs.Duration("duration", 10*time.Second, "how long to measure each side")
 	dir := fs.String("dir", "", "directory for the database files (default: a new temporary one, removed after)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the gateway's measured run to this file")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
 	if *pdas < 1 || *pdas > 4096 {
 		return errors.New("bench: --pdas must be 1 to 4096")
 	}
-	r, err := benchScan(ctx, *pdas, *duration, *dir, stdout)
+	r, err := benchScan(ctx, *pdas, *duration, *dir, *cpuProfile, stdout)
 	if err != nil {
 		return err
 	}
@@ -65,7 +67,7 @@ func quantileMS(lat []time.Duration, q float64) float64 {
 // benchScan runs a real gateway on a temporary state directory (a real file,
 // fsync on), drives it with pdas simulated PDAs over WebSockets on loopback
 // for d, then measures the raw commit baseline in the same directory.
-func benchScan(ctx context.Context, pdas int, d time.Duration, dir string, log io.Writer) (benchResult, error) {
+func benchScan(ctx context.Context, pdas int, d time.Duration, dir, cpuProfile string, log io.Writer) (benchResult, error) {
 	res := benchResult{pdas: pdas}
 	if dir == "" {
 		tmp, err := os.MkdirTemp("", "floorgate-bench-")
@@ -77,26 +79,28 @@ func benchScan(ctx context.Context, pdas int, d time.Duration, dir string, log i
 	}
 	cfg := DefaultConfig()
 	cfg.StateDir, cfg.Listen = filepath.Join(dir, "state"), "127.0.0.1:0"
-	m := &Main{Config: cfg, Demo: true}
+	cfg.Devices.AutoEnrol = true
+	m := &Main{Config: cfg}
 	if err := m.Run(ctx); err != nil {
 		return res, fmt.Errorf("bench: start gateway: %w", err)
 	}
 	defer m.Close()
 	demo := NewDemo()
 
-	// One picker per PDA: add bench operators beyond the demo's twenty.
+	// The demo site's master data, and one picker per PDA.
 	hash, err := floorgate.HashPIN(demoPIN)
 	if err != nil {
 		return res, err
 	}
-	var ops store.Master
+	master := demo.Master
+	master.Operators = nil
 	badges := make([]string, pdas)
 	for i := range pdas {
 		badges[i] = fmt.Sprintf("BENCH%04d", i+1)
-		ops.Operators = append(ops.Operators, floorgate.Operator{ID: fmt.Sprintf("bench-%04d", i+1),
+		master.Operators = append(master.Operators, floorgate.Operator{ID: fmt.Sprintf("bench-%04d", i+1),
 			Name: fmt.Sprintf("Bench picker %d", i+1), Badge: badges[i], PINHash: hash, Role: floorgate.RolePicker})
 	}
-	if err := m.DB.PutMaster(ctx, ops); err != nil {
+	if err := m.DB.PutMaster(ctx, master); err != nil {
 		return res, fmt.Errorf("bench: %w", err)
 	}
 	// Keep the queue full so no picker waits for work.
@@ -108,9 +112,6 @@ func benchScan(ctx context.Context, pdas int, d time.Duration, dir string, log i
 			// One unit a line: a picker never reads the same code twice
 			// in a row, which the double-read guard would refuse.
 			tasks := demo.MoreTasks(rng, fmt.Sprintf("B%03d-", batch), 2*pdas, 5, 15, 1)
-			for i := range tasks {
-				tasks[i].Priority = 1
-			}
 			if _, err := m.DB.ImportTasks(ctx, tasks); err != nil {
 				return fmt.Errorf("bench: refill: %w", err)
 			}
@@ -188,11 +189,24 @@ func benchScan(ctx context.Context, pdas int, d time.Duration, dir string, log i
 		}
 	}()
 	time.Sleep(d / 5) // warm up: connections busy, caches and the file grown
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return res, fmt.Errorf("bench: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return res, fmt.Errorf("bench: %w", err)
+		}
+	}
 	c0, r0 := m.DB.Stats()
 	start := time.Now()
 	measuring.Store(true)
 	time.Sleep(d)
 	measuring.Store(false)
+	if cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
 	elapsed := time.Since(start)
 	c1, r1 := m.DB.Stats()
 	stop.Store(true)
