@@ -221,22 +221,13 @@ func (w *wtx) putTask(t *floorgate.Task) error {
 	if t.Status == floorgate.TaskPending && (!wasPending || queuedOf(old) != queuedOf(t)) {
 		w.enqueue(queuedOf(t))
 	}
-	// Line progress goes to its own records; the task record is rewritten
-	// only when something else about the task changed.
-	progress := w.tx.Bucket(bucketProgress)
-	for i, l := range t.Lines {
-		if old != nil && i < len(old.Lines) && old.Lines[i] == l {
-			continue
-		}
-		if old == nil && l.Picked == 0 && l.Open() {
-			continue
-		}
-		if err := progress.Put(progressKey(t.ID, i), encodeProgress(l)); err != nil {
-			return fmt.Errorf("put progress %s/%d: %w", t.ID, i, err)
-		}
-	}
+	// A scan changes only line progress: that goes to the step log, and
+	// the task record is rewritten only when more changed.
 	if old != nil && sameHeader(old, t) {
-		return nil
+		return w.recordProgress(old, t)
+	}
+	if err := w.forgetProgress(t.ID); err != nil {
+		return err
 	}
 	return w.put(bucketTasks, t.ID, t)
 }

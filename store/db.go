@@ -153,7 +153,7 @@ func (db *DB) init() error {
 		if err := meta.Put(keySite, raw); err != nil {
 			return err
 		}
-		st, err := load(tx)
+		st, err := load(tx, db.clock.Now())
 		if err != nil {
 			return err
 		}

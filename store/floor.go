@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -320,39 +319,7 @@ func (w *wtx) afterStep(v *floorgate.Verdict, sess floorgate.Session, now time.T
 		}
 	}
 	w.db.fillPrompt(&v.Prompt)
-	raw, err := json.Marshal(verdictRecord{Code: v.Code, Warning: v.Warning, Prompt: v.Prompt})
-	if err != nil {
-		return fmt.Errorf("encode verdict: %w", err)
-	}
-	if err := w.tx.Bucket(bucketScans).Put(scanKey(sess.Device, v.ScanID), raw); err != nil {
-		return fmt.Errorf("record verdict: %w", err)
-	}
-	return nil
-}
-
-// seen loads the verdict already given to this scan id, if any.
-func (w *wtx) seen(device, scanID string, v *floorgate.Verdict) (bool, error) {
-	raw := w.tx.Bucket(bucketScans).Get(scanKey(device, scanID))
-	if raw == nil {
-		return false, nil
-	}
-	var rec verdictRecord
-	if err := json.Unmarshal(raw, &rec); err != nil {
-		return true, fmt.Errorf("stored verdict %s/%s: %w", device, scanID, err)
-	}
-	*v = floorgate.NewVerdict(scanID, rec.Code, rec.Prompt)
-	if rec.Warning != "" {
-		*v = v.WithWarning(rec.Warning)
-	}
-	return true, nil
-}
-
-// verdictRecord is what is kept of a verdict for resubmissions: the rest
-// (message, tone) follows from the code.
-type verdictRecord struct {
-	Code    floorgate.Code   `json:"c"`
-	Warning floorgate.Code   `json:"w,omitempty"`
-	Prompt  floorgate.Prompt `json:"p"`
+	return w.recordVerdict(sess.Device, *v, now)
 }
 
 // Short records that the bin holds fewer units than the line asks: found

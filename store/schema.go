@@ -1,12 +1,9 @@
 package store
 
 import (
-	"bytes"
 	"encoding/binary"
 	"fmt"
-	"time"
 
-	"github.com/floorgate/floorgate"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -19,13 +16,13 @@ var (
 	bucketDevices   = []byte("devices")   // id → Device
 	bucketTasks     = []byte("tasks")     // id → Task
 	bucketSessions  = []byte("sessions")  // device id → Session
-	bucketScans     = []byte("scans")     // device id, 0, scan id → stored verdict
 	bucketJournal   = []byte("journal")   // seq (8 bytes, big-endian) → Event
 	bucketOutbox    = []byte("outbox")    // seq → empty: events not yet acknowledged upstream
-	// progress holds each task line's progress apart from the task, so a
-	// scan rewrites a few bytes, not the whole task: task id, 0, line
-	// (2 bytes) → picked (4), status (1), closed at (8, Unix ns).
-	bucketProgress = []byte("progress")
+	// steps is an append-only log (8-byte big-endian keys) of what each
+	// scan left behind besides its events: the verdict, for resubmissions,
+	// and line progress of open tasks. Appending keeps a commit's pages at
+	// the tail of the tree however many devices share it.
+	bucketSteps = []byte("steps")
 )
 
 var (
@@ -40,17 +37,10 @@ var migrations = []func(tx *bolt.Tx) error{
 	// 0 → 1: the initial layout.
 	func(tx *bolt.Tx) error {
 		for _, name := range [][]byte{bucketMeta, bucketLocations, bucketItems, bucketOperators,
-			bucketDevices, bucketTasks, bucketSessions, bucketScans, bucketJournal, bucketOutbox} {
+			bucketDevices, bucketTasks, bucketSessions, bucketSteps, bucketJournal, bucketOutbox} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("create bucket %s: %w", name, err)
 			}
-		}
-		return nil
-	},
-	// 1 → 2: line progress kept apart from tasks.
-	func(tx *bolt.Tx) error {
-		if _, err := tx.CreateBucketIfNotExists(bucketProgress); err != nil {
-			return fmt.Errorf("create bucket %s: %w", bucketProgress, err)
 		}
 		return nil
 	},
@@ -90,51 +80,4 @@ func u64(v uint64) []byte {
 	b := make([]byte, 8)
 	binary.BigEndian.PutUint64(b, v)
 	return b
-}
-
-func progressKey(task string, line int) []byte {
-	k := make([]byte, 0, len(task)+3)
-	k = append(k, task...)
-	return append(k, 0, byte(line>>8), byte(line))
-}
-
-var lineStatusCode = map[floorgate.LineStatus]byte{floorgate.LineOpen: 0, "": 0, floorgate.LineDone: 1, floorgate.LineShort: 2}
-var lineStatusOf = [...]floorgate.LineStatus{floorgate.LineOpen, floorgate.LineDone, floorgate.LineShort}
-
-func encodeProgress(l floorgate.TaskLine) []byte {
-	b := make([]byte, 13)
-	binary.BigEndian.PutUint32(b, uint32(l.Picked))
-	b[4] = lineStatusCode[l.Status]
-	if !l.ClosedAt.IsZero() {
-		binary.BigEndian.PutUint64(b[5:], uint64(l.ClosedAt.UnixNano()))
-	}
-	return b
-}
-
-// applyProgress overlays the stored line progress on a task read from its
-// record.
-func applyProgress(tx *bolt.Tx, t *floorgate.Task) error {
-	prefix := append([]byte(t.ID), 0)
-	c := tx.Bucket(bucketProgress).Cursor()
-	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		i := int(binary.BigEndian.Uint16(k[len(prefix):]))
-		if len(k) != len(prefix)+2 || len(v) != 13 || i >= len(t.Lines) || int(v[4]) >= len(lineStatusOf) {
-			return fmt.Errorf("progress of task %q: malformed record %x", t.ID, k)
-		}
-		l := &t.Lines[i]
-		l.Picked = int(binary.BigEndian.Uint32(v))
-		l.Status = lineStatusOf[v[4]]
-		l.ClosedAt = time.Time{}
-		if ns := binary.BigEndian.Uint64(v[5:]); ns != 0 {
-			l.ClosedAt = time.Unix(0, int64(ns)).UTC()
-		}
-	}
-	return nil
-}
-
-func scanKey(device, scanID string) []byte {
-	k := make([]byte, 0, len(device)+1+len(scanID))
-	k = append(k, device...)
-	k = append(k, 0)
-	return append(k, scanID...)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/floorgate/floorgate"
 	bolt "go.etcd.io/bbolt"
@@ -26,6 +27,9 @@ type state struct {
 	open      map[string]*floorgate.Task // pending and assigned tasks
 	pending   []queued                   // pending tasks in the order they are given out
 	seq       uint64                     // last event sequence number committed
+	stepSeq   uint64                     // last key of the step log
+	scanIndex map[string]uint64          // device, 0, scan id → step holding its verdict
+	taskSteps map[string][]uint64        // open task → steps holding its progress
 }
 
 // queued orders pending tasks: higher priority first, then first in, first out.
@@ -49,7 +53,7 @@ func queuedOf(t *floorgate.Task) queued {
 	return queued{priority: t.Priority, created: t.Created.UnixNano(), id: t.ID}
 }
 
-func load(tx *bolt.Tx) (*state, error) {
+func load(tx *bolt.Tx, now time.Time) (*state, error) {
 	st := &state{
 		locations: map[string]*floorgate.Location{},
 		items:     map[string]*floorgate.Item{},
@@ -59,6 +63,8 @@ func load(tx *bolt.Tx) (*state, error) {
 		devices:   map[string]*floorgate.Device{},
 		sessions:  map[string]floorgate.Session{},
 		open:      map[string]*floorgate.Task{},
+		scanIndex: map[string]uint64{},
+		taskSteps: map[string][]uint64{},
 	}
 	if err := each(tx, bucketLocations, func(l *floorgate.Location) {
 		st.locations[l.Code] = l
@@ -95,13 +101,13 @@ func load(tx *bolt.Tx) (*state, error) {
 		return nil, err
 	}
 	for _, t := range open {
-		if err := applyProgress(tx, t); err != nil {
-			return nil, err
-		}
 		st.open[t.ID] = t
 		if t.Status == floorgate.TaskPending {
 			st.pending = append(st.pending, queuedOf(t))
 		}
+	}
+	if err := loadSteps(tx, st, now); err != nil {
+		return nil, err
 	}
 	slices.SortFunc(st.pending, cmpQueued)
 	if k, _ := tx.Bucket(bucketJournal).Cursor().Last(); k != nil {
@@ -143,9 +149,6 @@ func (st *state) task(tx *bolt.Tx, id string) (*floorgate.Task, error) {
 	t := new(floorgate.Task)
 	if err := json.Unmarshal(raw, t); err != nil {
 		return nil, fmt.Errorf("load task %q: %w", id, err)
-	}
-	if err := applyProgress(tx, t); err != nil {
-		return nil, err
 	}
 	return t, nil
 }
