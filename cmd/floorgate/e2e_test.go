@@ -1,0 +1,171 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/device/ws/wsclient"
+)
+
+// stepClock is a clock a test moves on by hand.
+type stepClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *stepClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *stepClock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// startMain runs a demo gateway in-process on a real listener and a real
+// database file, on a clock the test moves.
+func startMain(t *testing.T, clock floorgate.Clock) *Main {
+	t.Helper()
+	cfg := DefaultConfig()
+	cfg.StateDir, cfg.Listen = t.TempDir(), "127.0.0.1:0"
+	m := &Main{Config: cfg, Demo: true, Clock: clock}
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return m
+}
+
+// TestPickOverWebSocket drives one picker through the PDA protocol against
+// the real gateway: login, the task, a wrong location, the whole pick, a
+// scan resent after a reconnect, and an intercept.
+func TestPickOverWebSocket(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	clock := &stepClock{t: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)}
+	m := startMain(t, clock)
+	demo := NewDemo()
+	url := "ws://" + m.Addr() + "/ws/v1"
+
+	c, wel, err := wsclient.Dial(ctx, url, "pda-e2e", "secret-token", "TC21")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wel.Site != "demo" || wel.Prompt.Step != "login" {
+		t.Fatalf("welcome %+v", wel)
+	}
+	if v, _ := c.Login(ctx, "l1", demo.Badges[0], "9999"); v.Code != floorgate.CodeBadLogin || v.OK {
+		t.Fatalf("wrong PIN: %+v", v)
+	}
+	v, err := c.Login(ctx, "l2", demo.Badges[0], demoPIN)
+	if err != nil || v.Code != floorgate.CodeLoggedIn {
+		t.Fatalf("login: %v %+v", err, v)
+	}
+	p := v.Prompt
+	task := p.Task
+	if p.Step != "scan_location" || task != demo.Tasks[0].ID {
+		t.Fatalf("first prompt %+v, want the first demo task", p)
+	}
+
+	n := 0
+	scan := func(data string) floorgate.Verdict {
+		t.Helper()
+		n++
+		clock.Add(time.Second) // a picker takes a moment per scan
+		v, err := c.Scan(ctx, floorgate.Scan{ID: fmt.Sprint("e2e-", n), Data: data, DistanceMM: 70})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	wrongLoc := demo.Master.Locations[0].Barcode
+	if wrongLoc == demo.LocationBarcode[p.Location] {
+		wrongLoc = demo.Master.Locations[1].Barcode
+	}
+	if v := scan(wrongLoc); v.Code != floorgate.CodeWrongLocation || v.OK || v.Feedback.Kind != floorgate.Bad || len(v.Feedback.Tone) == 0 {
+		t.Fatalf("wrong location: %+v", v)
+	}
+	if v := scan(demo.ItemBarcode[p.SKU]); v.Code != floorgate.CodeItemBeforeLocation {
+		t.Fatalf("item first: %s", v.Code)
+	}
+	// Pick the task to the end, one unit at a time.
+	var last floorgate.Verdict
+	for p.Task == task {
+		data := demo.LocationBarcode[p.Location]
+		if p.Step == "scan_item" {
+			data = demo.ItemBarcode[p.SKU]
+		}
+		last = scan(data)
+		if !last.OK {
+			t.Fatalf("correct scan %s refused: %+v (prompt %+v)", data, last, p)
+		}
+		p = last.Prompt
+	}
+	if last.Code != floorgate.CodeTaskDone {
+		t.Fatalf("last verdict %s, want task_done", last.Code)
+	}
+	tk, err := m.DB.Task(task)
+	if err != nil || tk.Status != floorgate.TaskDone {
+		t.Fatalf("task after the pick: %v %+v", err, tk)
+	}
+
+	// The next task's location; the connection drops before the verdict is
+	// read; the scan is resent with the same id on a new connection.
+	lastSeq := m.DB.Counts().LastSeq
+	n++
+	resent := floorgate.Scan{ID: fmt.Sprint("e2e-", n), Data: demo.LocationBarcode[p.Location], DistanceMM: 70}
+	first, err := c.Scan(ctx, resent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	afterFirst := m.DB.Counts().LastSeq
+	c, wel, err = wsclient.Dial(ctx, url, "pda-e2e", "secret-token", "TC21")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if wel.Operator == "" || wel.Prompt.Step != "scan_item" {
+		t.Fatalf("welcome after reconnect: %+v", wel)
+	}
+	again, err := c.Scan(ctx, resent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Code != first.Code || again.OK != first.OK || again.Prompt != first.Prompt {
+		t.Fatalf("resent scan: %+v, first answer %+v", again, first)
+	}
+	if got := m.DB.Counts().LastSeq; got != afterFirst || afterFirst != lastSeq+1 {
+		t.Fatalf("events: %d before, %d after the scan, %d after the resend; want one", lastSeq, afterFirst, got)
+	}
+
+	// The order is intercepted: the PDA hears it at once and every scan is
+	// refused until the picker moves on.
+	body, _ := json.Marshal(map[string]string{"reason": "customer cancelled"})
+	if err := postJSON(ctx, "http://"+m.Addr()+"/api/v1/tasks/"+p.Task+"/cancel", body, nil); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case push := <-c.Pushes():
+		if push.Kind != floorgate.NoticeTaskCancelled || push.Verdict.Code != floorgate.CodeTaskCancelled || push.Verdict.Prompt.Step != "cancelled" {
+			t.Fatalf("push %+v", push)
+		}
+	case <-ctx.Done():
+		t.Fatal("no push for the cancelled task")
+	}
+	if v := scan(demo.ItemBarcode[p.SKU]); v.Code != floorgate.CodeTaskCancelled {
+		t.Fatalf("scan after intercept: %s", v.Code)
+	}
+	np, err := c.Next(ctx, "n1")
+	if err != nil || np.Step != "scan_location" || np.Task == p.Task {
+		t.Fatalf("next after intercept: %v %+v", err, np)
+	}
+}
