@@ -417,27 +417,20 @@ func (c *conn) login(req *request) {
 }
 
 func (c *conn) logout(req *request) {
-	if req.ID == "" {
-		c.sendError(floorgate.EINVALID, textNoID)
-		return
-	}
-	if len(req.ID) > MaxIDLen {
-		c.badScan(req.ID)
-		return
-	}
-	p, err := c.s.floor.Logout(c.ctx, c.device)
-	if err != nil {
-		// A verdict, not logged_out: the operator is still logged in.
-		c.floorFailed("logout", req.ID, err)
-		c.sendVerdict(floorgate.NewVerdict(req.ID, floorgate.CodeUnavailable, floorgate.Prompt{}), req.ID)
-		return
-	}
-	c.sendJSON(loggedOutMsg{Type: typeLoggedOut, ID: req.ID, Prompt: p})
+	// On failure a verdict, not logged_out: the operator is still logged in.
+	c.promptRequest(req, "logout", typeLoggedOut, c.s.floor.Logout)
 }
 
 // next asks for the picker's next task, after a cancelled one or while
 // waiting; the answer is a task frame with the prompt.
 func (c *conn) next(req *request) {
+	c.promptRequest(req, "next", typeTask, c.s.floor.Next)
+}
+
+// promptRequest handles a request answered with a prompt: it calls the
+// Floor and sends a frame of type reply, or an unavailable verdict when the
+// Floor could not do it.
+func (c *conn) promptRequest(req *request, op, reply string, call func(context.Context, string) (floorgate.Prompt, error)) {
 	if req.ID == "" {
 		c.sendError(floorgate.EINVALID, textNoID)
 		return
@@ -446,13 +439,13 @@ func (c *conn) next(req *request) {
 		c.badScan(req.ID)
 		return
 	}
-	p, err := c.s.floor.Next(c.ctx, c.device)
+	p, err := call(c.ctx, c.device)
 	if err != nil {
-		c.floorFailed("next", req.ID, err)
+		c.floorFailed(op, req.ID, err)
 		c.sendVerdict(floorgate.NewVerdict(req.ID, floorgate.CodeUnavailable, floorgate.Prompt{}), req.ID)
 		return
 	}
-	c.sendJSON(taskMsg{Type: typeTask, ID: req.ID, Prompt: p})
+	c.sendJSON(promptMsg{Type: reply, ID: req.ID, Prompt: p})
 }
 
 func (c *conn) short(req *request) {

@@ -95,13 +95,8 @@ type verdictMsg struct {
 	floorgate.Verdict
 }
 
-type loggedOutMsg struct {
-	Type   string           `json:"type"`
-	ID     string           `json:"id"`
-	Prompt floorgate.Prompt `json:"prompt"`
-}
-
-type taskMsg struct {
+// promptMsg answers logout (logged_out) and next (task).
+type promptMsg struct {
 	Type   string           `json:"type"`
 	ID     string           `json:"id"`
 	Prompt floorgate.Prompt `json:"prompt"`
