@@ -177,7 +177,7 @@ func (db *DB) Login(ctx context.Context, device, requestID, badge, pin string) (
 			next = w.nextTask()
 		}
 		res := scan.Login(sess, *op, requestID, now, next)
-		if err := w.apply(res, nil); err != nil {
+		if err := w.apply(res); err != nil {
 			return err
 		}
 		v = res.Verdict
@@ -220,7 +220,7 @@ func (w *wtx) logout(sess floorgate.Session, now time.Time) error {
 		return err
 	}
 	res := scan.Logout(scan.State{Policy: w.st.site.Policy, Session: sess, Task: t}, now)
-	return w.apply(res, nil)
+	return w.apply(res)
 }
 
 // nextTask is the first task waiting in the queue, or nil.
@@ -231,9 +231,8 @@ func (w *wtx) nextTask() *floorgate.Task {
 	return w.st.open[w.st.pending[0].id]
 }
 
-// apply stores what an engine step produced. old is the task before the
-// step, to tell whether the step changed it.
-func (w *wtx) apply(res scan.Result, _ *floorgate.Task) error {
+// apply stores what an engine step produced.
+func (w *wtx) apply(res scan.Result) error {
 	if res.Task != nil && res.TaskChanged {
 		if err := w.putTask(res.Task); err != nil {
 			return err
@@ -258,7 +257,7 @@ func (w *wtx) assignIfIdle(sess floorgate.Session, now time.Time) (scan.Result, 
 		return scan.Result{}, false, nil
 	}
 	res := scan.Assign(sess, t, now)
-	return res, true, w.apply(res, t)
+	return res, true, w.apply(res)
 }
 
 // Scan judges one scan from a device and commits its outcome. A scan id
@@ -293,7 +292,7 @@ func (db *DB) Scan(ctx context.Context, sc floorgate.Scan) (floorgate.Verdict, e
 			}
 		}
 		res := scan.Scan(scan.State{Policy: w.st.site.Policy, Session: sess, Task: t}, in, w.st.match(sc.Data))
-		if err := w.apply(res, t); err != nil {
+		if err := w.apply(res); err != nil {
 			return err
 		}
 		v = res.Verdict
@@ -341,7 +340,7 @@ func (db *DB) Short(ctx context.Context, device, scanID string, found int) (floo
 			return err
 		}
 		res := scan.Short(scan.State{Policy: w.st.site.Policy, Session: sess, Task: t}, scanID, found, now)
-		if err := w.apply(res, t); err != nil {
+		if err := w.apply(res); err != nil {
 			return err
 		}
 		v = res.Verdict
