@@ -150,13 +150,13 @@ func (db *DB) Login(ctx context.Context, device, requestID, badge, pin string) (
 			sess = floorgate.Session{Device: device}
 		}
 		// Someone who switches handhelds carries their task along.
-		for other, os := range w.st.sessions {
-			if other == device || os.Operator != op.ID {
+		for other, prev := range w.st.sessions {
+			if other == device || prev.Operator != op.ID {
 				continue
 			}
-			if sess.Task == "" && os.Task != "" {
-				sess.Task, sess.Line, sess.AtLocation, sess.ClosedSKU = os.Task, os.Line, os.AtLocation, os.ClosedSKU
-				if t := w.st.open[os.Task]; t != nil {
+			if sess.Task == "" && prev.Task != "" {
+				sess.Task, sess.Line, sess.AtLocation, sess.ClosedSKU = prev.Task, prev.Line, prev.AtLocation, prev.ClosedSKU
+				if t := w.st.open[prev.Task]; t != nil {
 					moved := *t
 					moved.Device = device
 					if err := w.putTask(&moved); err != nil {

@@ -115,6 +115,14 @@ func (w *wtx) checkMaster(m Master) error {
 	}
 	// A barcode kept by stored master data that this set does not replace
 	// must not be claimed by something else.
+	replacedLocations := make(map[string]bool, len(m.Locations))
+	for _, l := range m.Locations {
+		replacedLocations[l.Code] = true
+	}
+	replacedItems := make(map[string]bool, len(m.Items))
+	for _, it := range m.Items {
+		replacedItems[it.SKU] = true
+	}
 	for code, who := range owner {
 		existing, ok := w.st.barcodes[code]
 		if !ok {
@@ -122,11 +130,11 @@ func (w *wtx) checkMaster(m Master) error {
 		}
 		switch existing.Kind {
 		case floorgate.MatchLocation:
-			if !slices.ContainsFunc(m.Locations, func(l floorgate.Location) bool { return l.Code == existing.Location.Code }) {
+			if !replacedLocations[existing.Location.Code] {
 				return floorgate.Errorf(floorgate.EINVALID, "%s: barcode %q already belongs to location %s", who, code, existing.Location.Code)
 			}
 		case floorgate.MatchItem:
-			if !slices.ContainsFunc(m.Items, func(it floorgate.Item) bool { return it.SKU == existing.Item.SKU }) {
+			if !replacedItems[existing.Item.SKU] {
 				return floorgate.Errorf(floorgate.EINVALID, "%s: barcode %q already belongs to item %s", who, code, existing.Item.SKU)
 			}
 		}

@@ -151,7 +151,9 @@ func loadSteps(tx *bolt.Tx, st *state, now time.Time) error {
 		}
 		t := st.open[s.Task]
 		if t == nil {
-			return fmt.Errorf("load step %d: progress of task %q, which is not open", key, s.Task)
+			// A closed task's record holds its final progress; a progress
+			// record left behind for it says nothing new.
+			continue
 		}
 		for _, l := range s.Lines {
 			if l.Line < 0 || l.Line >= len(t.Lines) {

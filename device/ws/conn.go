@@ -399,13 +399,22 @@ func (c *conn) scan(req *request, at time.Time) {
 	c.sendVerdict(v, req.ScanID)
 }
 
-func (c *conn) login(req *request) {
-	if req.ID == "" {
+// checkID answers a request whose id is missing or too long and reports
+// whether the request may go on.
+func (c *conn) checkID(id string) bool {
+	if id == "" {
 		c.sendError(floorgate.EINVALID, textNoID)
-		return
+		return false
 	}
-	if len(req.ID) > MaxIDLen {
-		c.badScan(req.ID)
+	if len(id) > MaxIDLen {
+		c.badScan(id)
+		return false
+	}
+	return true
+}
+
+func (c *conn) login(req *request) {
+	if !c.checkID(req.ID) {
 		return
 	}
 	v, err := c.s.floor.Login(c.ctx, c.device, req.ID, req.Badge, req.PIN)
@@ -431,12 +440,7 @@ func (c *conn) next(req *request) {
 // Floor and sends a frame of type reply, or an unavailable verdict when the
 // Floor could not do it.
 func (c *conn) promptRequest(req *request, op, reply string, call func(context.Context, string) (floorgate.Prompt, error)) {
-	if req.ID == "" {
-		c.sendError(floorgate.EINVALID, textNoID)
-		return
-	}
-	if len(req.ID) > MaxIDLen {
-		c.badScan(req.ID)
+	if !c.checkID(req.ID) {
 		return
 	}
 	p, err := call(c.ctx, c.device)
