@@ -87,6 +87,13 @@ func (db *DB) writer() {
 			}
 		}
 		db.run(batch)
+		if db.stepBytes > db.checkpointAt {
+			db.mu.Lock()
+			if err := db.checkpoint(); err != nil {
+				db.log.Error("checkpoint", "err", err)
+			}
+			db.mu.Unlock()
+		}
 	}
 }
 
@@ -127,6 +134,10 @@ func (db *DB) commit(batch []*request) ([]error, error) {
 			return nil, err
 		}
 	}
+	if err := w.writeStep(); err != nil {
+		w.rollback()
+		return nil, err
+	}
 	if err := tx.Commit(); err != nil {
 		w.undoAll()
 		return nil, fmt.Errorf("commit: %w", floorgate.Errorf(floorgate.EUNAVAILABLE, "could not save: %v", err))
@@ -150,6 +161,7 @@ type wtx struct {
 	st      *state
 	undo    []func()
 	notices []floorgate.Notice
+	batch   batch
 }
 
 func (w *wtx) rollback() {
@@ -199,11 +211,6 @@ func (w *wtx) put(bucket []byte, key string, v any) error {
 	return nil
 }
 
-func (w *wtx) putSession(s floorgate.Session) error {
-	setIn(w, w.st.sessions, s.Device, s)
-	return w.put(bucketSessions, s.Device, s)
-}
-
 // putTask stores a task and keeps the open set and the pending queue in
 // step with its status.
 func (w *wtx) putTask(t *floorgate.Task) error {
@@ -221,13 +228,13 @@ func (w *wtx) putTask(t *floorgate.Task) error {
 	if t.Status == floorgate.TaskPending && (!wasPending || queuedOf(old) != queuedOf(t)) {
 		w.enqueue(queuedOf(t))
 	}
-	// A scan changes only line progress: that goes to the step log, and
-	// the task record is rewritten only when more changed.
-	if old != nil && sameHeader(old, t) {
-		return w.recordProgress(old, t)
+	// Line progress goes to the step log; the task record is rewritten
+	// only when more changed.
+	if isOpen {
+		w.touchTask(t.ID)
 	}
-	if err := w.forgetProgress(t.ID); err != nil {
-		return err
+	if old != nil && sameHeader(old, t) {
+		return nil
 	}
 	return w.put(bucketTasks, t.ID, t)
 }

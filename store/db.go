@@ -63,6 +63,10 @@ type DB struct {
 	stats  commitStats
 
 	siteJSON, gatewayJSON []byte
+	// stepBytes is the size of the step log since the last checkpoint;
+	// only the writer touches it.
+	stepBytes    int
+	checkpointAt int
 }
 
 // ErrClosed is returned for requests made after Close.
@@ -104,11 +108,17 @@ func Open(path string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	db := &DB{bolt: bdb, opts: opts, clock: opts.Clock, log: opts.Logger,
-		reqs: make(chan *request, 4096), stop: make(chan struct{}), stopped: make(chan struct{})}
+		reqs: make(chan *request, 4096), stop: make(chan struct{}), stopped: make(chan struct{}),
+		checkpointAt: checkpointBytes}
 	db.logins.init(opts.Clock)
 	db.siteJSON, _ = json.Marshal(opts.Site.ID)
 	db.gatewayJSON, _ = json.Marshal(opts.Site.Gateway)
 	if err := db.init(); err != nil {
+		bdb.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	// Start with an empty step log: whatever was replayed is written home.
+	if err := db.checkpoint(); err != nil {
 		bdb.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
@@ -153,7 +163,7 @@ func (db *DB) init() error {
 		if err := meta.Put(keySite, raw); err != nil {
 			return err
 		}
-		st, err := load(tx, db.clock.Now())
+		st, err := load(tx)
 		if err != nil {
 			return err
 		}
@@ -175,6 +185,12 @@ func (db *DB) Close() error {
 	close(db.stop)
 	db.closeMu.Unlock()
 	<-db.stopped
+	db.mu.Lock()
+	cerr := db.checkpoint()
+	db.mu.Unlock()
+	if cerr != nil {
+		db.log.Error("checkpoint at close; the step log is replayed at the next start", "err", cerr)
+	}
 	if err := db.bolt.Close(); err != nil {
 		return fmt.Errorf("close store: %w", err)
 	}

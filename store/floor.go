@@ -318,7 +318,7 @@ func (w *wtx) afterStep(v *floorgate.Verdict, sess floorgate.Session, now time.T
 		}
 	}
 	w.db.fillPrompt(&v.Prompt)
-	return w.recordVerdict(sess.Device, *v, now)
+	return w.recordVerdict(sess.Device, *v)
 }
 
 // Short records that the bin holds fewer units than the line asks: found

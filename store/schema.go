@@ -18,10 +18,11 @@ var (
 	bucketSessions  = []byte("sessions")  // device id → Session
 	bucketJournal   = []byte("journal")   // seq (8 bytes, big-endian) → Event
 	bucketOutbox    = []byte("outbox")    // seq → empty: events not yet acknowledged upstream
-	// steps is an append-only log (8-byte big-endian keys) of what each
-	// scan left behind besides its events: the verdict, for resubmissions,
-	// and line progress of open tasks. Appending keeps a commit's pages at
-	// the tail of the tree however many devices share it.
+	// verdicts holds each device's recent verdicts, for resubmissions.
+	bucketVerdicts = []byte("verdicts") // device id → recent verdicts
+	// steps is the log of what commits changed in sessions, line progress
+	// and verdicts since the last checkpoint (see steps.go); keys are
+	// 8-byte big-endian sequence numbers.
 	bucketSteps = []byte("steps")
 )
 
@@ -37,7 +38,7 @@ var migrations = []func(tx *bolt.Tx) error{
 	// 0 → 1: the initial layout.
 	func(tx *bolt.Tx) error {
 		for _, name := range [][]byte{bucketMeta, bucketLocations, bucketItems, bucketOperators,
-			bucketDevices, bucketTasks, bucketSessions, bucketSteps, bucketJournal, bucketOutbox} {
+			bucketDevices, bucketTasks, bucketSessions, bucketVerdicts, bucketSteps, bucketJournal, bucketOutbox} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("create bucket %s: %w", name, err)
 			}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/floorgate/floorgate"
 	bolt "go.etcd.io/bbolt"
@@ -27,9 +26,10 @@ type state struct {
 	open      map[string]*floorgate.Task // pending and assigned tasks
 	pending   []queued                   // pending tasks in the order they are given out
 	seq       uint64                     // last event sequence number committed
-	stepSeq   uint64                     // last key of the step log
-	scanIndex map[string]uint64          // device, 0, scan id → step holding its verdict
-	taskSteps map[string][]uint64        // open task → steps holding its progress
+	verdicts  map[string][]deviceVerdict // device → its recent verdicts, oldest first
+
+	// What changed since the last checkpoint (see steps.go).
+	dirtySessions, dirtyTasks, dirtyVerdicts map[string]bool
 }
 
 // queued orders pending tasks: higher priority first, then first in, first out.
@@ -53,7 +53,7 @@ func queuedOf(t *floorgate.Task) queued {
 	return queued{priority: t.Priority, created: t.Created.UnixNano(), id: t.ID}
 }
 
-func load(tx *bolt.Tx, now time.Time) (*state, error) {
+func load(tx *bolt.Tx) (*state, error) {
 	st := &state{
 		locations: map[string]*floorgate.Location{},
 		items:     map[string]*floorgate.Item{},
@@ -63,8 +63,11 @@ func load(tx *bolt.Tx, now time.Time) (*state, error) {
 		devices:   map[string]*floorgate.Device{},
 		sessions:  map[string]floorgate.Session{},
 		open:      map[string]*floorgate.Task{},
-		scanIndex: map[string]uint64{},
-		taskSteps: map[string][]uint64{},
+		verdicts:  map[string][]deviceVerdict{},
+
+		dirtySessions: map[string]bool{},
+		dirtyTasks:    map[string]bool{},
+		dirtyVerdicts: map[string]bool{},
 	}
 	if err := each(tx, bucketLocations, func(l *floorgate.Location) {
 		st.locations[l.Code] = l
@@ -102,12 +105,26 @@ func load(tx *bolt.Tx, now time.Time) (*state, error) {
 	}
 	for _, t := range open {
 		st.open[t.ID] = t
+	}
+	if err := tx.Bucket(bucketVerdicts).ForEach(func(k, v []byte) error {
+		var list []deviceVerdict
+		if err := json.Unmarshal(v, &list); err != nil {
+			return fmt.Errorf("load verdicts of %q: %w", k, err)
+		}
+		st.verdicts[string(k)] = list
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	if _, err := replaySteps(tx, st); err != nil {
+		return nil, err
+	}
+	// Replayed progress may have moved open tasks on; the queue is built
+	// from what they are now.
+	for _, t := range st.open {
 		if t.Status == floorgate.TaskPending {
 			st.pending = append(st.pending, queuedOf(t))
 		}
-	}
-	if err := loadSteps(tx, st, now); err != nil {
-		return nil, err
 	}
 	slices.SortFunc(st.pending, cmpQueued)
 	if k, _ := tx.Bucket(bucketJournal).Cursor().Last(); k != nil {

@@ -640,3 +640,82 @@ func TestEnvelopeMatchesEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+// crash stops the database the way a killed process does: no checkpoint,
+// whatever the step log holds stays there.
+func (e *env) crash() {
+	e.t.Helper()
+	db := e.db
+	db.closeMu.Lock()
+	db.closed = true
+	close(db.stop)
+	db.closeMu.Unlock()
+	<-db.stopped
+	if err := db.bolt.Close(); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func stepCount(t *testing.T, db *DB) int {
+	t.Helper()
+	n := 0
+	db.bolt.View(func(tx *bolt.Tx) error {
+		n = tx.Bucket(bucketSteps).Stats().KeyN
+		return nil
+	})
+	return n
+}
+
+func TestStepLogReplayAndCheckpoint(t *testing.T) {
+	e := newEnv(t)
+	if _, err := e.db.ImportTasks(ctx, []floorgate.Task{task("T1", line("L1", "S1", 3), line("L2", "S2", 2))}); err != nil {
+		t.Fatal(err)
+	}
+	e.pda("pda-1", "BADGE1")
+	e.scan("pda-1", "1", "LOC-1")
+	e.scan("pda-1", "2", "6900000000001")
+	first := e.scan("pda-1", "3", "6900000000001")
+	if stepCount(t, e.db) == 0 {
+		t.Fatal("scans left nothing in the step log")
+	}
+	// Killed: sessions, progress and verdicts live only in the step log.
+	e.crash()
+	e.open()
+	if stepCount(t, e.db) != 0 {
+		t.Fatal("open did not checkpoint the replayed log")
+	}
+	s := e.db.Session("pda-1")
+	if s.Operator != "op1" || s.Task != "T1" || !s.AtLocation || s.LastData != "6900000000001" {
+		t.Fatalf("session after replay: %+v", s)
+	}
+	tk, _ := e.db.Task("T1")
+	if tk.Lines[0].Picked != 2 || tk.Status != floorgate.TaskAssigned {
+		t.Fatalf("task after replay: %+v", tk)
+	}
+	if again := e.scan("pda-1", "3", "6900000000001"); again.Code != first.Code || again.Prompt != first.Prompt {
+		t.Fatalf("resent scan after replay: %+v, first %+v", again, first)
+	}
+	// A checkpoint during the run empties the log and keeps everything.
+	e.db.checkpointAt = 1
+	if v := e.scan("pda-1", "4", "6900000000001"); v.Code != floorgate.CodeLineDone {
+		t.Fatalf("third unit: %s", v.Code)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for stepCount(t, e.db) != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d steps: no checkpoint", stepCount(t, e.db))
+		}
+		time.Sleep(time.Millisecond)
+	}
+	e.crash()
+	e.open()
+	if s := e.db.Session("pda-1"); s.Line != 1 || s.AtLocation {
+		t.Fatalf("session after checkpoint and crash: %+v", s)
+	}
+	if tk, _ := e.db.Task("T1"); tk.Lines[0].Status != floorgate.LineDone || tk.Lines[0].Picked != 3 {
+		t.Fatalf("task after checkpoint and crash: %+v", tk.Lines[0])
+	}
+	if again := e.scan("pda-1", "3", "6900000000001"); again.Code != first.Code {
+		t.Fatalf("verdict lost in checkpoint: %s", again.Code)
+	}
+}
