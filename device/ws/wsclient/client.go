@@ -167,7 +167,7 @@ func hello(conn *websocket.Conn, device, token, model string) (floorgate.Welcome
 			return floorgate.Welcome{}, fmt.Errorf("hello: %w", closeError(err, fatal))
 		}
 		var f frame
-		if err := json.Unmarshal(data, &f); err != nil {
+		if err := decodeFrame(data, &f); err != nil {
 			return floorgate.Welcome{}, fmt.Errorf("hello: bad frame from server: %w", err)
 		}
 		switch f.Type {
@@ -387,7 +387,7 @@ func (c *Client) readLoop() {
 			continue // the next NextReader reports the failure
 		}
 		var f frame
-		if err := json.Unmarshal(buf.Bytes(), &f); err != nil {
+		if err := decodeFrame(buf.Bytes(), &f); err != nil {
 			continue // not ours to judge; the request times out with its ctx
 		}
 		if f.Type != "error" {
