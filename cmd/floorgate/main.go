@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/floorgate/floorgate"
@@ -28,7 +29,22 @@ Usage:
 Run "floorgate COMMAND -h" for a command's flags.
 `
 
+// The gateway's heap is small (master data and open tasks) and every scan
+// allocates a little; collecting at 4× the live heap instead of 2× spends
+// less CPU on the collector, and the soft limit keeps a large site bounded.
+// GOGC and GOMEMLIMIT in the environment still win.
+const (
+	gcPercent   = 400
+	memoryLimit = 2 << 30
+)
+
 func main() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(memoryLimit)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := dispatch(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()

@@ -48,7 +48,6 @@ type conn struct {
 	req     request
 	buf     bytes.Buffer
 	lr      io.LimitedReader
-	vmsg    verdictMsg
 	reason  string // why the connection ended, for the log
 }
 
@@ -500,9 +499,7 @@ func (c *conn) badScan(id string) {
 // always the request's, whatever the Floor put in the verdict.
 func (c *conn) sendVerdict(v floorgate.Verdict, id string) {
 	v.ScanID = id
-	// Through a reader-owned struct: boxing a fresh one would allocate.
-	c.vmsg = verdictMsg{Type: typeVerdict, Verdict: wireVerdict(v)}
-	c.sendJSON(&c.vmsg)
+	c.enqueue(appendVerdictMsg(make([]byte, 0, 512), v))
 }
 
 func (c *conn) sendError(code string, text floorgate.Text) {

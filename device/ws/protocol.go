@@ -89,12 +89,6 @@ type welcomeMsg struct {
 	ServerTime time.Time `json:"server_time"`
 }
 
-// verdictMsg flattens the verdict's fields next to "type".
-type verdictMsg struct {
-	Type string `json:"type"`
-	floorgate.Verdict
-}
-
 // promptMsg answers logout (logged_out) and next (task).
 type promptMsg struct {
 	Type   string           `json:"type"`
