@@ -274,7 +274,7 @@ func (c *conn) handle(mt int, data []byte) {
 	*req = request{}
 	var jsonErr error
 	if mt == websocket.TextMessage {
-		jsonErr = json.Unmarshal(data, req)
+		jsonErr = decodeRequest(data, req)
 	} else {
 		jsonErr = errors.New("binary frame")
 	}

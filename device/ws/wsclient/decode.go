@@ -2,21 +2,16 @@ package wsclient
 
 import (
 	"encoding/json"
-	"errors"
-	"strconv"
-	"unicode/utf8"
 
 	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/device/ws/internal/jsonlex"
 )
 
 // A verdict arrives for every scan, and a benchmark runs hundreds of clients
-// in one process, so server frames are decoded by hand rather than by
-// reflection. The fast decoder takes only the exact form the server writes
-// (known keys, no nulls, integers, strings without escapes); anything else
-// makes it give up, and the frame is decoded by encoding/json instead, so
-// the result is always what encoding/json would give.
-
-var errSlowPath = errors.New("frame needs the general decoder")
+// in one process, so server frames are decoded by hand (package jsonlex)
+// rather than by reflection. The fast decoder takes only the form the
+// server writes; anything else is decoded by encoding/json instead, so the
+// result is always what encoding/json would give.
 
 // decodeFrame decodes a server frame into f.
 func decodeFrame(b []byte, f *frame) error {
@@ -27,221 +22,57 @@ func decodeFrame(b []byte, f *frame) error {
 	return json.Unmarshal(b, f)
 }
 
-// lexer reads the JSON the server writes.
-type lexer struct {
-	b   []byte
-	i   int
-	err error
-}
-
-func (l *lexer) fail() {
-	if l.err == nil {
-		l.err = errSlowPath
-	}
-}
-
-func (l *lexer) space() {
-	for l.i < len(l.b) {
-		switch l.b[l.i] {
-		case ' ', '\t', '\n', '\r':
-			l.i++
-		default:
-			return
-		}
-	}
-}
-
-// peek returns the next non-space byte without taking it.
-func (l *lexer) peek() byte {
-	l.space()
-	if l.i >= len(l.b) {
-		l.fail()
-		return 0
-	}
-	return l.b[l.i]
-}
-
-func (l *lexer) take(c byte) bool {
-	if l.peek() == c && l.err == nil {
-		l.i++
-		return true
-	}
-	return false
-}
-
-func (l *lexer) want(c byte) {
-	if !l.take(c) {
-		l.fail()
-	}
-}
-
-// str reads a string without escapes; an escape or invalid UTF-8 (which
-// encoding/json replaces) sends the frame to the general decoder.
-func (l *lexer) str() string {
-	l.want('"')
-	start := l.i
-	ascii := true
-	for l.i < len(l.b) {
-		c := l.b[l.i]
-		switch {
-		case c == '"':
-			if !ascii && !utf8.Valid(l.b[start:l.i]) {
-				l.fail()
-				return ""
-			}
-			s := string(l.b[start:l.i])
-			l.i++
-			return s
-		case c >= 0x80:
-			ascii = false
-		case c == '\\' || c < 0x20:
-			l.fail()
-			return ""
-		}
-		l.i++
-	}
-	l.fail()
-	return ""
-}
-
-// key reads an object key and the colon after it, without allocating.
-func (l *lexer) key() []byte {
-	l.want('"')
-	start := l.i
-	for l.i < len(l.b) && l.b[l.i] != '"' {
-		if l.b[l.i] == '\\' {
-			l.fail()
-			return nil
-		}
-		l.i++
-	}
-	k := l.b[start:l.i]
-	l.want('"')
-	l.want(':')
-	return k
-}
-
-// integer reads a JSON integer: -?(0|[1-9][0-9]*), no fraction or exponent.
-func (l *lexer) integer() int {
-	l.space()
-	start := l.i
-	if l.i < len(l.b) && l.b[l.i] == '-' {
-		l.i++
-	}
-	digits := l.i
-	for l.i < len(l.b) && l.b[l.i] >= '0' && l.b[l.i] <= '9' {
-		l.i++
-	}
-	n, err := strconv.Atoi(string(l.b[start:l.i]))
-	switch {
-	case err != nil, l.i == digits, l.b[digits] == '0' && l.i-digits > 1,
-		l.i < len(l.b) && (l.b[l.i] == '.' || l.b[l.i] == 'e' || l.b[l.i] == 'E'):
-		l.fail()
-	}
-	return n
-}
-
-func (l *lexer) boolean() bool {
-	l.space()
-	switch {
-	case len(l.b)-l.i >= 4 && string(l.b[l.i:l.i+4]) == "true":
-		l.i += 4
-		return true
-	case len(l.b)-l.i >= 5 && string(l.b[l.i:l.i+5]) == "false":
-		l.i += 5
-		return false
-	}
-	l.fail()
-	return false
-}
-
-// object calls field for every key of an object; field reads the value.
-func (l *lexer) object(field func(key []byte)) {
-	l.want('{')
-	if l.take('}') {
-		return
-	}
-	for l.err == nil {
-		field(l.key())
-		if l.take(',') {
-			continue
-		}
-		l.want('}')
-		return
-	}
-}
-
-// array calls elem for every element of an array.
-func (l *lexer) array(elem func()) {
-	l.want('[')
-	if l.take(']') {
-		return
-	}
-	for l.err == nil {
-		elem()
-		if l.take(',') {
-			continue
-		}
-		l.want(']')
-		return
-	}
-}
-
 func fastFrame(b []byte, f *frame) error {
-	l := &lexer{b: b}
+	l := jsonlex.New(b)
 	*f = frame{}
-	l.object(func(k []byte) {
+	l.Object(func(k []byte) {
 		switch string(k) {
 		case "type":
-			f.Type = l.str()
+			f.Type = l.Str()
 		case "protocol":
-			f.Protocol = l.integer()
+			f.Protocol = l.Int()
 		case "site":
-			f.Site = l.str()
+			f.Site = l.Str()
 		case "gateway":
-			f.Gateway = l.str()
+			f.Gateway = l.Str()
 		case "operator":
-			f.Operator = l.str()
+			f.Operator = l.Str()
 		case "id":
-			f.ID = l.str()
+			f.ID = l.Str()
 		case "kind":
-			f.Kind = l.str()
+			f.Kind = l.Str()
 		case "task":
-			f.Task = l.str()
+			f.Task = l.Str()
 		case "verdict":
 			v := new(floorgate.Verdict)
-			l.object(func(k []byte) { verdictField(l, k, v) })
+			l.Object(func(k []byte) { verdictField(l, k, v) })
 			f.Push = v
 		default:
 			verdictField(l, k, &f.Verdict)
 		}
 	})
-	l.space()
-	if l.i != len(l.b) {
-		l.fail()
-	}
-	return l.err
+	return l.End()
 }
 
-func verdictField(l *lexer, k []byte, v *floorgate.Verdict) {
+func verdictField(l *jsonlex.Lexer, k []byte, v *floorgate.Verdict) {
 	switch string(k) {
 	case "scan_id":
-		v.ScanID = l.str()
+		v.ScanID = l.Str()
 	case "ok":
-		v.OK = l.boolean()
+		v.OK = l.Bool()
 	case "code":
-		v.Code = floorgate.Code(l.str())
+		v.Code = floorgate.Code(l.Str())
 	case "warning":
-		v.Warning = floorgate.Code(l.str())
+		v.Warning = floorgate.Code(l.Str())
 	case "message":
-		l.object(func(k []byte) {
+		l.Object(func(k []byte) {
 			switch string(k) {
 			case "en":
-				v.Message.EN = l.str()
+				v.Message.EN = l.Str()
 			case "zh":
-				v.Message.ZH = l.str()
+				v.Message.ZH = l.Str()
 			default:
-				l.fail()
+				l.Fail()
 			}
 		})
 	case "feedback":
@@ -249,69 +80,69 @@ func verdictField(l *lexer, k []byte, v *floorgate.Verdict) {
 	case "prompt":
 		prompt(l, &v.Prompt)
 	default:
-		l.fail()
+		l.Fail()
 	}
 }
 
-func feedback(l *lexer, fb *floorgate.Feedback) {
-	l.object(func(k []byte) {
+func feedback(l *jsonlex.Lexer, fb *floorgate.Feedback) {
+	l.Object(func(k []byte) {
 		switch string(k) {
 		case "kind":
-			fb.Kind = floorgate.FeedbackKind(l.str())
+			fb.Kind = floorgate.FeedbackKind(l.Str())
 		case "led":
-			fb.LED = l.str()
+			fb.LED = l.Str()
 		case "tone":
 			fb.Tone = []floorgate.Tone{}
-			l.array(func() {
+			l.Array(func() {
 				var t floorgate.Tone
-				l.object(func(k []byte) {
+				l.Object(func(k []byte) {
 					switch string(k) {
 					case "hz":
-						t.Hz = l.integer()
+						t.Hz = l.Int()
 					case "ms":
-						t.MS = l.integer()
+						t.MS = l.Int()
 					default:
-						l.fail()
+						l.Fail()
 					}
 				})
 				fb.Tone = append(fb.Tone, t)
 			})
 		case "vibrate_ms":
 			fb.Vibrate = []int{}
-			l.array(func() { fb.Vibrate = append(fb.Vibrate, l.integer()) })
+			l.Array(func() { fb.Vibrate = append(fb.Vibrate, l.Int()) })
 		default:
-			l.fail()
+			l.Fail()
 		}
 	})
 }
 
-func prompt(l *lexer, p *floorgate.Prompt) {
-	l.object(func(k []byte) {
+func prompt(l *jsonlex.Lexer, p *floorgate.Prompt) {
+	l.Object(func(k []byte) {
 		switch string(k) {
 		case "step":
-			p.Step = l.str()
+			p.Step = l.Str()
 		case "task":
-			p.Task = l.str()
+			p.Task = l.Str()
 		case "order":
-			p.Order = l.str()
+			p.Order = l.Str()
 		case "line":
-			p.Line = l.integer()
+			p.Line = l.Int()
 		case "lines":
-			p.Lines = l.integer()
+			p.Lines = l.Int()
 		case "location":
-			p.Location = l.str()
+			p.Location = l.Str()
 		case "sku":
-			p.SKU = l.str()
+			p.SKU = l.Str()
 		case "item_name":
-			p.ItemName = l.str()
+			p.ItemName = l.Str()
 		case "qty":
-			p.Qty = l.integer()
+			p.Qty = l.Int()
 		case "picked":
-			p.Picked = l.integer()
+			p.Picked = l.Int()
 		case "keyed_qty":
-			p.KeyedQty = l.boolean()
+			p.KeyedQty = l.Bool()
 		default:
-			l.fail()
+			l.Fail()
 		}
 	})
 }
