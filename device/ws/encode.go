@@ -1,11 +1,10 @@
 package ws
 
 import (
-	"encoding/json"
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/device/ws/internal/jsonlex"
 )
 
 // Verdicts are encoded by hand: one goes out for every scan, and
@@ -23,17 +22,17 @@ func appendVerdictMsg(b []byte, v floorgate.Verdict) []byte {
 // appendVerdictFields appends v's fields without the braces.
 func appendVerdictFields(b []byte, v floorgate.Verdict) []byte {
 	b = append(b, `"scan_id":`...)
-	b = appendString(b, v.ScanID)
+	b = jsonlex.AppendString(b, v.ScanID)
 	b = append(b, `,"ok":`...)
 	b = strconv.AppendBool(b, v.OK)
 	b = append(b, `,"code":`...)
-	b = appendString(b, string(v.Code))
+	b = jsonlex.AppendString(b, string(v.Code))
 	b = append(b, `,"message":{"en":`...)
-	b = appendString(b, v.Message.EN)
+	b = jsonlex.AppendString(b, v.Message.EN)
 	b = append(b, `,"zh":`...)
-	b = appendString(b, v.Message.ZH)
+	b = jsonlex.AppendString(b, v.Message.ZH)
 	b = append(b, `},"feedback":{"kind":`...)
-	b = appendString(b, string(v.Feedback.Kind))
+	b = jsonlex.AppendString(b, string(v.Feedback.Kind))
 	b = append(b, `,"tone":[`...)
 	for i, t := range v.Feedback.Tone {
 		if i > 0 {
@@ -53,11 +52,11 @@ func appendVerdictFields(b []byte, v floorgate.Verdict) []byte {
 		b = strconv.AppendInt(b, int64(ms), 10)
 	}
 	b = append(b, `],"led":`...)
-	b = appendString(b, v.Feedback.LED)
+	b = jsonlex.AppendString(b, v.Feedback.LED)
 	b = append(b, '}')
 	if v.Warning != "" {
 		b = append(b, `,"warning":`...)
-		b = appendString(b, string(v.Warning))
+		b = jsonlex.AppendString(b, string(v.Warning))
 	}
 	b = append(b, `,"prompt":`...)
 	return appendPrompt(b, v.Prompt)
@@ -65,11 +64,11 @@ func appendVerdictFields(b []byte, v floorgate.Verdict) []byte {
 
 func appendPrompt(b []byte, p floorgate.Prompt) []byte {
 	b = append(b, `{"step":`...)
-	b = appendString(b, p.Step)
+	b = jsonlex.AppendString(b, p.Step)
 	str := func(key, s string) {
 		if s != "" {
 			b = append(b, key...)
-			b = appendString(b, s)
+			b = jsonlex.AppendString(b, s)
 		}
 	}
 	num := func(key string, n int) {
@@ -91,39 +90,4 @@ func appendPrompt(b []byte, p floorgate.Prompt) []byte {
 		b = append(b, `,"keyed_qty":true`...)
 	}
 	return append(b, '}')
-}
-
-// appendString appends s as encoding/json quotes it. Text that needs no
-// escaping is copied; anything else goes through encoding/json.
-func appendString(b []byte, s string) []byte {
-	ascii := true
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c < 0x20, c == '"', c == '\\', c == '<', c == '>', c == '&':
-			return appendQuoted(b, s)
-		case c >= 0x80:
-			ascii = false
-		}
-	}
-	if !ascii && (!utf8.ValidString(s) || containsLineSeparator(s)) {
-		return appendQuoted(b, s)
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
-}
-
-// containsLineSeparator reports U+2028 or U+2029, which encoding/json escapes.
-func containsLineSeparator(s string) bool {
-	for i := 0; i+2 < len(s); i++ {
-		if s[i] == 0xE2 && s[i+1] == 0x80 && (s[i+2] == 0xA8 || s[i+2] == 0xA9) {
-			return true
-		}
-	}
-	return false
-}
-
-func appendQuoted(b []byte, s string) []byte {
-	q, _ := json.Marshal(s)
-	return append(b, q...)
 }

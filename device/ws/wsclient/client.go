@@ -15,11 +15,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/device/ws"
+	"github.com/floorgate/floorgate/device/ws/internal/jsonlex"
 	"github.com/gorilla/websocket"
 )
 
@@ -265,11 +267,47 @@ func (c *Client) Logout(ctx context.Context, id string) (floorgate.Prompt, error
 // must send the same ID again to retry the same read; sc.Device and sc.At
 // are ignored (the server sets them).
 func (c *Client) Scan(ctx context.Context, sc floorgate.Scan) (floorgate.Verdict, error) {
-	r, err := c.roundTrip(ctx, sc.ID, struct {
-		Type string `json:"type"`
-		floorgate.Scan
-	}{"scan", sc})
+	var msg any = scanMsg{"scan", sc}
+	if b, ok := appendScanMsg(make([]byte, 0, 256), sc); ok {
+		msg = b
+	}
+	r, err := c.roundTrip(ctx, sc.ID, msg)
 	return r.verdict, err
+}
+
+// scanMsg is the scan request as encoding/json writes it.
+type scanMsg struct {
+	Type string `json:"type"`
+	floorgate.Scan
+}
+
+// appendScanMsg writes the scan request by hand, byte for byte as
+// encoding/json writes scanMsg, for the common form; it reports false for
+// a scan with geometry or a device time, which go through encoding/json.
+func appendScanMsg(b []byte, sc floorgate.Scan) ([]byte, bool) {
+	if sc.Geometry != nil || !sc.DeviceTime.IsZero() {
+		return nil, false
+	}
+	b = append(b, `{"type":"scan","scan_id":`...)
+	b = jsonlex.AppendString(b, sc.ID)
+	b = append(b, `,"data":`...)
+	b = jsonlex.AppendString(b, sc.Data)
+	if sc.AIM != "" {
+		b = append(b, `,"aim":`...)
+		b = jsonlex.AppendString(b, sc.AIM)
+	}
+	if sc.Qty != 0 {
+		b = append(b, `,"qty":`...)
+		b = strconv.AppendInt(b, int64(sc.Qty), 10)
+	}
+	if sc.DistanceMM != 0 {
+		b = append(b, `,"distance_mm":`...)
+		var ok bool
+		if b, ok = jsonlex.AppendFloat(b, sc.DistanceMM); !ok {
+			return nil, false
+		}
+	}
+	return append(b, '}'), true
 }
 
 // Short reports that the current line's bin held only found units; scanID
@@ -288,9 +326,12 @@ func (c *Client) roundTrip(ctx context.Context, id string, msg any) (reply, erro
 	if id == "" {
 		return reply{}, floorgate.Errorf(floorgate.EINVALID, "a request needs an id")
 	}
-	b, err := json.Marshal(msg)
-	if err != nil {
-		return reply{}, fmt.Errorf("encode request: %w", err)
+	b, ok := msg.([]byte)
+	if !ok {
+		var err error
+		if b, err = json.Marshal(msg); err != nil {
+			return reply{}, fmt.Errorf("encode request: %w", err)
+		}
 	}
 	c.reqMu.Lock()
 	defer c.reqMu.Unlock()

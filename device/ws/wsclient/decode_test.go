@@ -80,3 +80,25 @@ func FuzzFastDecoder(f *testing.F) {
 		}
 	})
 }
+
+func TestScanEncodingMatchesEncodingJSON(t *testing.T) {
+	for _, sc := range []floorgate.Scan{
+		{ID: "s-1", Data: "6901234567892"},
+		{ID: "s-2", Data: "]C1\x1d0109501101530003", AIM: "]C1", Qty: 12, DistanceMM: 72.5},
+		{ID: `q"<&>`, Data: "货架 A-01", DistanceMM: 0.000001},
+		{ID: "s-3", Data: "x", DistanceMM: 1e-7},
+		{ID: "s-4", Data: "x", DistanceMM: 123456789012.25},
+	} {
+		want, err := json.Marshal(scanMsg{"scan", sc})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := appendScanMsg(nil, sc)
+		if ok && string(got) != string(want) {
+			t.Fatalf("%+v:\n got %s\nwant %s", sc, got, want)
+		}
+		if !ok && sc.DistanceMM >= 1e-6 {
+			t.Fatalf("%+v took the slow path", sc)
+		}
+	}
+}

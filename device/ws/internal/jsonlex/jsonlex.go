@@ -1,5 +1,5 @@
-// Package jsonlex is a small JSON reader for the PDA protocol's hot
-// messages. It takes only plain forms — known keys, no nulls, integers
+// Package jsonlex is a small JSON reader (and string and number writer)
+// for the PDA protocol's hot messages. It takes only plain forms — known keys, no nulls, integers
 // without fraction or exponent, strings without escapes, valid UTF-8 — and
 // gives up on anything else, so its callers can fall back to encoding/json
 // and always get what encoding/json would give. It must not grow into a
@@ -7,7 +7,9 @@
 package jsonlex
 
 import (
+	"encoding/json"
 	"errors"
+	"math"
 	"strconv"
 	"unicode/utf8"
 )
@@ -230,4 +232,48 @@ func (l *Lexer) Float() float64 {
 		l.Fail()
 	}
 	return f
+}
+
+// AppendString appends s as encoding/json quotes it. Text that needs no
+// escaping is copied; anything else goes through encoding/json.
+func AppendString(b []byte, s string) []byte {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20, c == '"', c == '\\', c == '<', c == '>', c == '&':
+			return appendQuoted(b, s)
+		case c >= 0x80:
+			ascii = false
+		}
+	}
+	if !ascii && (!utf8.ValidString(s) || containsLineSeparator(s)) {
+		return appendQuoted(b, s)
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+// containsLineSeparator reports U+2028 or U+2029, which encoding/json escapes.
+func containsLineSeparator(s string) bool {
+	for i := 0; i+2 < len(s); i++ {
+		if s[i] == 0xE2 && s[i+1] == 0x80 && (s[i+2] == 0xA8 || s[i+2] == 0xA9) {
+			return true
+		}
+	}
+	return false
+}
+
+func appendQuoted(b []byte, s string) []byte {
+	q, _ := json.Marshal(s)
+	return append(b, q...)
+}
+
+// AppendFloat appends f as encoding/json writes a float64, and reports
+// false (appending nothing) for values it writes in exponent form.
+func AppendFloat(b []byte, f float64) ([]byte, bool) {
+	if a := math.Abs(f); math.IsInf(f, 0) || math.IsNaN(f) || a != 0 && (a < 1e-6 || a >= 1e21) {
+		return b, false
+	}
+	return strconv.AppendFloat(b, f, 'f', -1, 64), true
 }
