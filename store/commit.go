@@ -279,15 +279,15 @@ func (w *wtx) unqueueNoUndo(q queued) bool {
 	return found
 }
 
-// emit stamps events with their identity and sequence numbers and writes
-// them to the journal and the outbox.
+// emit stamps events with their identity and sequence numbers and appends
+// them to the journal, which puts them in the outbox.
 func (w *wtx) emit(evs ...floorgate.Event) error {
 	if len(evs) == 0 {
 		return nil
 	}
 	start := w.st.seq
 	w.undo = append(w.undo, func() { w.st.seq = start })
-	journal, outbox := w.tx.Bucket(bucketJournal), w.tx.Bucket(bucketOutbox)
+	journal := w.tx.Bucket(bucketJournal)
 	for _, ev := range evs {
 		w.st.seq++
 		ev.Seq = w.st.seq
@@ -297,9 +297,6 @@ func (w *wtx) emit(evs ...floorgate.Event) error {
 		key := u64(ev.Seq)
 		if err := journal.Put(key, raw); err != nil {
 			return fmt.Errorf("journal event %d: %w", ev.Seq, err)
-		}
-		if err := outbox.Put(key, nil); err != nil {
-			return fmt.Errorf("outbox event %d: %w", ev.Seq, err)
 		}
 	}
 	return nil

@@ -37,18 +37,24 @@ type OutboxStatus struct {
 	LastSeq  uint64
 }
 
+// acked is the outbox watermark: every event up to it has left.
+func acked(tx *bolt.Tx) uint64 {
+	if v := tx.Bucket(bucketOutbox).Get(keyAcked); len(v) == 8 {
+		return seqOf(v)
+	}
+	return 0
+}
+
 // Outbox reports the outbox's depth and range.
 func (db *DB) Outbox() (OutboxStatus, error) {
 	var s OutboxStatus
 	err := db.bolt.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketOutbox)
-		s.Depth = b.Stats().KeyN
-		c := b.Cursor()
-		if k, _ := c.First(); k != nil {
-			s.FirstSeq = seqOf(k)
+		last := uint64(0)
+		if k, _ := tx.Bucket(bucketJournal).Cursor().Last(); k != nil {
+			last = seqOf(k)
 		}
-		if k, _ := c.Last(); k != nil {
-			s.LastSeq = seqOf(k)
+		if a := acked(tx); last > a {
+			s = OutboxStatus{Depth: int(last - a), FirstSeq: a + 1, LastSeq: last}
 		}
 		return nil
 	})
@@ -58,14 +64,16 @@ func (db *DB) Outbox() (OutboxStatus, error) {
 	return s, nil
 }
 
-// OutboxSeqs lists the sequence numbers waiting in the outbox, in order.
+// OutboxSeqs lists the sequence numbers waiting in the outbox, in order,
+// as the journal holds them.
 func (db *DB) OutboxSeqs() ([]uint64, error) {
 	var out []uint64
 	err := db.bolt.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketOutbox).ForEach(func(k, _ []byte) error {
+		c := tx.Bucket(bucketJournal).Cursor()
+		for k, _ := c.Seek(u64(acked(tx) + 1)); k != nil; k, _ = c.Next() {
 			out = append(out, seqOf(k))
-			return nil
-		})
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read outbox: %w", err)

@@ -17,7 +17,12 @@ var (
 	bucketTasks     = []byte("tasks")     // id → Task
 	bucketSessions  = []byte("sessions")  // device id → Session
 	bucketJournal   = []byte("journal")   // seq (8 bytes, big-endian) → Event
-	bucketOutbox    = []byte("outbox")    // seq → empty: events not yet acknowledged upstream
+	// outbox is the journal's tail not yet acknowledged upstream: every
+	// event with a sequence number above the watermark kept here. Appending
+	// to the journal is all it takes to put an event in the outbox, so a
+	// scan's commit touches one tree fewer; the watermark moves only when
+	// upstream acknowledges.
+	bucketOutbox = []byte("outbox")
 	// verdicts holds each device's recent verdicts, for resubmissions.
 	bucketVerdicts = []byte("verdicts") // device id → recent verdicts
 	// steps is the log of what commits changed in sessions, line progress
@@ -27,6 +32,7 @@ var (
 )
 
 var (
+	keyAcked  = []byte("acked") // in outbox: events up to this seq have left it
 	keySchema = []byte("schema")
 	keyDBID   = []byte("db_id")
 	keySite   = []byte("site")

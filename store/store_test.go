@@ -719,3 +719,22 @@ func TestStepLogReplayAndCheckpoint(t *testing.T) {
 		t.Fatalf("verdict lost in checkpoint: %s", again.Code)
 	}
 }
+
+func TestOutboxIsTheJournalAboveTheWatermark(t *testing.T) {
+	e := newEnv(t)
+	if _, err := e.db.ImportTasks(ctx, []floorgate.Task{task("T1", line("L1", "S1", 1)), task("T2", line("L2", "S2", 1))}); err != nil {
+		t.Fatal(err)
+	}
+	n := e.checkGapFree()
+	if s, _ := e.db.Outbox(); s.Depth != n || s.FirstSeq != 1 || s.LastSeq != uint64(n) {
+		t.Fatalf("outbox %+v, want all %d events", s, n)
+	}
+	// Upstream acknowledged the first event: it has left the outbox.
+	if err := e.db.bolt.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketOutbox).Put(keyAcked, u64(1)) }); err != nil {
+		t.Fatal(err)
+	}
+	seqs, _ := e.db.OutboxSeqs()
+	if s, _ := e.db.Outbox(); s.Depth != n-1 || s.FirstSeq != 2 || len(seqs) != n-1 || seqs[0] != 2 {
+		t.Fatalf("after the ack: %+v %v", s, seqs)
+	}
+}
