@@ -3,6 +3,7 @@ package floorgate
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Error codes for errors that a person or a client program sees. They are
@@ -54,4 +55,40 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "internal error"
+}
+
+// FieldError is invalid input pinned to the field it is in, as a JSON-style
+// path ("tasks[2].lines[0].sku"), with a plain reason.
+type FieldError struct {
+	Field  string
+	Reason string
+}
+
+// Error implements the error interface.
+func (e *FieldError) Error() string {
+	if e.Field == "" {
+		return e.Reason
+	}
+	return e.Field + ": " + e.Reason
+}
+
+// FieldErrorf returns a *FieldError for field with a formatted reason.
+func FieldErrorf(field, format string, args ...any) *FieldError {
+	return &FieldError{Field: field, Reason: fmt.Sprintf(format, args...)}
+}
+
+// InField returns err placed under the path prefix: a *FieldError gets the
+// prefix on its field, any other error becomes the reason at prefix.
+func InField(prefix string, err error) *FieldError {
+	var fe *FieldError
+	if errors.As(err, &fe) {
+		switch {
+		case fe.Field == "":
+			return &FieldError{Field: prefix, Reason: fe.Reason}
+		case prefix == "" || strings.HasPrefix(fe.Field, "["):
+			return &FieldError{Field: prefix + fe.Field, Reason: fe.Reason}
+		}
+		return &FieldError{Field: prefix + "." + fe.Field, Reason: fe.Reason}
+	}
+	return &FieldError{Field: prefix, Reason: err.Error()}
 }

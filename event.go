@@ -120,3 +120,26 @@ type OperatorRecord struct {
 	Operator string `json:"operator"`
 	Device   string `json:"device"`
 }
+
+// Event types answering upstream commands.
+const (
+	EventCommandApplied  = "command.applied"  // a command was applied whole
+	EventCommandRejected = "command.rejected" // a command was refused whole
+	EventEventsReplayed  = "events.replayed"  // journal events were queued to be published again
+)
+
+// CommandRecord is the payload of command.applied and command.rejected.
+type CommandRecord struct {
+	CommandID   string         `json:"command_id"`
+	CommandType string         `json:"command_type,omitempty"`
+	Summary     map[string]int `json:"summary,omitempty"`
+	Field       string         `json:"field,omitempty"`
+	Reason      string         `json:"reason,omitempty"`
+}
+
+// ReplayRecord is the payload of events.replayed.
+type ReplayRecord struct {
+	From  uint64 `json:"from_seq"`
+	To    uint64 `json:"to_seq"`
+	Count int    `json:"count"`
+}

@@ -80,34 +80,34 @@ func (l TaskLine) Open() bool { return l.Status == LineOpen || l.Status == "" }
 // (locations, SKUs) are checked by the store, which knows them.
 func (t Task) Validate() error {
 	if t.ID == "" {
-		return fmt.Errorf("id: missing")
+		return FieldErrorf("id", "missing")
 	}
 	if len(t.ID) > 64 {
-		return fmt.Errorf("id: longer than 64 characters")
+		return FieldErrorf("id", "longer than 64 characters")
 	}
 	if t.Order == "" {
-		return fmt.Errorf("order: missing")
+		return FieldErrorf("order", "missing")
 	}
 	switch t.Variant {
 	case "", VariantNormal, VariantPreSale, VariantCrossBorder, VariantPeak:
 	default:
-		return fmt.Errorf("variant: %q is not one of normal, presale, crossborder, peak", t.Variant)
+		return FieldErrorf("variant", "%q is not one of normal, presale, crossborder, peak", t.Variant)
 	}
 	if len(t.Lines) == 0 {
-		return fmt.Errorf("lines: a task needs at least one line")
+		return FieldErrorf("lines", "a task needs at least one line")
 	}
 	for i, l := range t.Lines {
 		switch {
 		case l.Location == "":
-			return fmt.Errorf("lines[%d].location: missing", i)
+			return FieldErrorf(fmt.Sprintf("lines[%d].location", i), "missing")
 		case l.SKU == "":
-			return fmt.Errorf("lines[%d].sku: missing", i)
+			return FieldErrorf(fmt.Sprintf("lines[%d].sku", i), "missing")
 		case l.Qty <= 0:
-			return fmt.Errorf("lines[%d].qty: %d must be at least 1", i, l.Qty)
+			return FieldErrorf(fmt.Sprintf("lines[%d].qty", i), "%d must be at least 1", l.Qty)
 		case l.Qty > 100000:
-			return fmt.Errorf("lines[%d].qty: %d is more than 100000", i, l.Qty)
+			return FieldErrorf(fmt.Sprintf("lines[%d].qty", i), "%d is more than 100000", l.Qty)
 		case l.Picked != 0 || (l.Status != "" && l.Status != LineOpen):
-			return fmt.Errorf("lines[%d]: a new line cannot arrive already picked", i)
+			return FieldErrorf(fmt.Sprintf("lines[%d]", i), "a new line cannot arrive already picked")
 		}
 	}
 	return nil

@@ -142,6 +142,16 @@ func (db *DB) commit(batch []*request) ([]error, error) {
 		w.undoAll()
 		return nil, fmt.Errorf("commit: %w", floorgate.Errorf(floorgate.EUNAVAILABLE, "could not save: %v", err))
 	}
+	if w.emitted {
+		db.signalEvents()
+	}
+	for _, r := range w.replays {
+		select {
+		case db.replays <- r:
+		default:
+			db.log.Warn("replay request dropped: too many waiting", "from", r.From, "to", r.To)
+		}
+	}
 	db.stats.commits.Add(1)
 	db.stats.requests.Add(uint64(len(batch)))
 	if db.opts.OnNotice != nil {
@@ -162,6 +172,8 @@ type wtx struct {
 	undo    []func()
 	notices []floorgate.Notice
 	batch   batch
+	emitted bool
+	replays []Replay
 }
 
 func (w *wtx) rollback() {
@@ -175,6 +187,8 @@ func (w *wtx) undoAll() {
 	}
 	w.undo = nil
 	w.notices = nil
+	w.replays = nil
+	w.emitted = false
 }
 
 // setIn sets m[k] = v in memory, remembering how to undo it.
@@ -287,6 +301,7 @@ func (w *wtx) emit(evs ...floorgate.Event) error {
 	}
 	start := w.st.seq
 	w.undo = append(w.undo, func() { w.st.seq = start })
+	w.emitted = true
 	journal := w.tx.Bucket(bucketJournal)
 	for _, ev := range evs {
 		w.st.seq++

@@ -67,6 +67,9 @@ type DB struct {
 	// only the writer touches it.
 	stepBytes    int
 	checkpointAt int
+
+	newEvents chan struct{}
+	replays   chan Replay
 }
 
 // ErrClosed is returned for requests made after Close.
@@ -109,7 +112,7 @@ func Open(path string, opts Options) (*DB, error) {
 	}
 	db := &DB{bolt: bdb, opts: opts, clock: opts.Clock, log: opts.Logger,
 		reqs: make(chan *request, 4096), stop: make(chan struct{}), stopped: make(chan struct{}),
-		checkpointAt: checkpointBytes}
+		checkpointAt: checkpointBytes, newEvents: make(chan struct{}, 1), replays: make(chan Replay, 64)}
 	db.logins.init(opts.Clock)
 	db.siteJSON, _ = json.Marshal(opts.Site.ID)
 	db.gatewayJSON, _ = json.Marshal(opts.Site.Gateway)

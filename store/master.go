@@ -21,94 +21,100 @@ type Master struct {
 // PutMaster validates the whole set against itself and what is stored, and
 // applies all of it or none of it.
 func (db *DB) PutMaster(ctx context.Context, m Master) error {
-	err := db.write(ctx, func(w *wtx) error {
-		if err := w.checkMaster(m); err != nil {
-			return err
-		}
-		for i := range m.Locations {
-			l := &m.Locations[i]
-			if old := w.st.locations[l.Code]; old != nil && old.Barcode != l.Barcode {
-				deleteIn(w, w.st.barcodes, old.Barcode)
-			}
-			setIn(w, w.st.locations, l.Code, l)
-			setIn(w, w.st.barcodes, l.Barcode, floorgate.Match{Kind: floorgate.MatchLocation, Location: l})
-			if err := w.put(bucketLocations, l.Code, l); err != nil {
-				return err
-			}
-		}
-		for i := range m.Items {
-			it := &m.Items[i]
-			if old := w.st.items[it.SKU]; old != nil {
-				for _, b := range old.Barcodes {
-					deleteIn(w, w.st.barcodes, b)
-				}
-			}
-			setIn(w, w.st.items, it.SKU, it)
-			for _, b := range it.Barcodes {
-				setIn(w, w.st.barcodes, b, floorgate.Match{Kind: floorgate.MatchItem, Item: it})
-			}
-			if err := w.put(bucketItems, it.SKU, it); err != nil {
-				return err
-			}
-		}
-		for i := range m.Operators {
-			o := &m.Operators[i]
-			if old := w.st.operators[o.ID]; old != nil {
-				deleteIn(w, w.st.badges, old.Badge)
-			}
-			setIn(w, w.st.operators, o.ID, o)
-			setIn(w, w.st.badges, o.Badge, o.ID)
-			if err := w.put(bucketOperators, o.ID, o); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	if err := db.write(ctx, func(w *wtx) error { return w.putMaster(m) }); err != nil {
 		return fmt.Errorf("put master data: %w", err)
 	}
 	return nil
 }
 
+// putMaster is PutMaster inside a write; a refusal is a *recordError and
+// changes nothing.
+func (w *wtx) putMaster(m Master) error {
+	if err := w.checkMaster(m); err != nil {
+		return err
+	}
+	for i := range m.Locations {
+		l := &m.Locations[i]
+		if old := w.st.locations[l.Code]; old != nil && old.Barcode != l.Barcode {
+			deleteIn(w, w.st.barcodes, old.Barcode)
+		}
+		setIn(w, w.st.locations, l.Code, l)
+		setIn(w, w.st.barcodes, l.Barcode, floorgate.Match{Kind: floorgate.MatchLocation, Location: l})
+		if err := w.put(bucketLocations, l.Code, l); err != nil {
+			return err
+		}
+	}
+	for i := range m.Items {
+		it := &m.Items[i]
+		if old := w.st.items[it.SKU]; old != nil {
+			for _, b := range old.Barcodes {
+				deleteIn(w, w.st.barcodes, b)
+			}
+		}
+		setIn(w, w.st.items, it.SKU, it)
+		for _, b := range it.Barcodes {
+			setIn(w, w.st.barcodes, b, floorgate.Match{Kind: floorgate.MatchItem, Item: it})
+		}
+		if err := w.put(bucketItems, it.SKU, it); err != nil {
+			return err
+		}
+	}
+	for i := range m.Operators {
+		o := &m.Operators[i]
+		if old := w.st.operators[o.ID]; old != nil {
+			deleteIn(w, w.st.badges, old.Badge)
+		}
+		setIn(w, w.st.operators, o.ID, o)
+		setIn(w, w.st.badges, o.Badge, o.ID)
+		if err := w.put(bucketOperators, o.ID, o); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // checkMaster refuses the set if any record is incomplete or a barcode
-// would mean two things.
+// would mean two things; the refusal is a *recordError.
 func (w *wtx) checkMaster(m Master) error {
-	owner := map[string]string{} // barcode → who claims it in this set
-	claim := func(code, who string) error {
+	type claimer struct {
+		list, id string
+		index    int
+		field    string
+	}
+	owner := map[string]claimer{} // barcode → who claims it in this set
+	claim := func(code string, c claimer) error {
 		if code == "" {
-			return floorgate.Errorf(floorgate.EINVALID, "%s: barcode is empty", who)
+			return badRecord(c.list, c.index, c.id, floorgate.FieldErrorf(c.field, "empty"))
 		}
 		if prev, dup := owner[code]; dup {
-			return floorgate.Errorf(floorgate.EINVALID, "%s: barcode %q is also %s", who, code, prev)
+			return badRecord(c.list, c.index, c.id, floorgate.FieldErrorf(c.field, "barcode %q is also %s[%d] (%s)", code, prev.list, prev.index, prev.id))
 		}
-		owner[code] = who
+		owner[code] = c
 		return nil
 	}
 	for i, l := range m.Locations {
-		who := fmt.Sprintf("locations[%d] (%s)", i, l.Code)
-		if err := validID(fmt.Sprintf("locations[%d].code", i), l.Code); err != nil {
-			return err
+		if err := validID("code", l.Code); err != nil {
+			return badRecord("locations", i, l.Code, floorgate.FieldErrorf("code", "%s", floorgate.ErrorMessage(err)))
 		}
 		if l.LabelXMM < 0 || l.LabelXMM > 2 {
-			return floorgate.Errorf(floorgate.EINVALID, "%s: label_x_mm %v is not between 0 and 2", who, l.LabelXMM)
+			return badRecord("locations", i, l.Code, floorgate.FieldErrorf("label_x_mm", "%v is not between 0 and 2", l.LabelXMM))
 		}
-		if err := claim(l.Barcode, who); err != nil {
+		if err := claim(l.Barcode, claimer{"locations", l.Code, i, "barcode"}); err != nil {
 			return err
 		}
 	}
 	for i, it := range m.Items {
-		who := fmt.Sprintf("items[%d] (%s)", i, it.SKU)
-		if err := validID(fmt.Sprintf("items[%d].sku", i), it.SKU); err != nil {
-			return err
+		if err := validID("sku", it.SKU); err != nil {
+			return badRecord("items", i, it.SKU, floorgate.FieldErrorf("sku", "%s", floorgate.ErrorMessage(err)))
 		}
 		if it.Name == "" {
-			return floorgate.Errorf(floorgate.EINVALID, "%s: name is missing", who)
+			return badRecord("items", i, it.SKU, floorgate.FieldErrorf("name", "missing"))
 		}
 		if len(it.Barcodes) == 0 {
-			return floorgate.Errorf(floorgate.EINVALID, "%s: barcodes: an item needs at least one", who)
+			return badRecord("items", i, it.SKU, floorgate.FieldErrorf("barcodes", "an item needs at least one"))
 		}
-		for _, b := range it.Barcodes {
-			if err := claim(b, who); err != nil {
+		for j, b := range it.Barcodes {
+			if err := claim(b, claimer{"items", it.SKU, i, fmt.Sprintf("barcodes[%d]", j)}); err != nil {
 				return err
 			}
 		}
@@ -123,45 +129,70 @@ func (w *wtx) checkMaster(m Master) error {
 	for _, it := range m.Items {
 		replacedItems[it.SKU] = true
 	}
-	for code, who := range owner {
+	for code, c := range owner {
 		existing, ok := w.st.barcodes[code]
 		if !ok {
 			continue
 		}
-		switch existing.Kind {
-		case floorgate.MatchLocation:
-			if !replacedLocations[existing.Location.Code] {
-				return floorgate.Errorf(floorgate.EINVALID, "%s: barcode %q already belongs to location %s", who, code, existing.Location.Code)
-			}
-		case floorgate.MatchItem:
-			if !replacedItems[existing.Item.SKU] {
-				return floorgate.Errorf(floorgate.EINVALID, "%s: barcode %q already belongs to item %s", who, code, existing.Item.SKU)
-			}
+		switch {
+		case existing.Kind == floorgate.MatchLocation && !replacedLocations[existing.Location.Code]:
+			return badRecord(c.list, c.index, c.id, floorgate.FieldErrorf(c.field, "barcode %q already belongs to location %s", code, existing.Location.Code))
+		case existing.Kind == floorgate.MatchItem && !replacedItems[existing.Item.SKU]:
+			return badRecord(c.list, c.index, c.id, floorgate.FieldErrorf(c.field, "barcode %q already belongs to item %s", code, existing.Item.SKU))
 		}
 	}
 	badges := map[string]bool{}
 	for i, o := range m.Operators {
-		who := fmt.Sprintf("operators[%d] (%s)", i, o.ID)
-		if err := validID(fmt.Sprintf("operators[%d].id", i), o.ID); err != nil {
-			return err
+		bad := func(field, format string, args ...any) error {
+			return badRecord("operators", i, o.ID, floorgate.FieldErrorf(field, format, args...))
+		}
+		if err := validID("id", o.ID); err != nil {
+			return bad("id", "%s", floorgate.ErrorMessage(err))
 		}
 		if o.Badge == "" || badges[o.Badge] {
-			return floorgate.Errorf(floorgate.EINVALID, "%s: badge is empty or used twice", who)
+			return bad("badge", "empty or used twice")
 		}
 		badges[o.Badge] = true
 		if id, ok := w.st.badges[o.Badge]; ok && id != o.ID {
-			return floorgate.Errorf(floorgate.EINVALID, "%s: badge %q already belongs to operator %s", who, o.Badge, id)
+			return bad("badge", "%q already belongs to operator %s", o.Badge, id)
 		}
 		if !floorgate.ValidPINHash(o.PINHash) {
-			return floorgate.Errorf(floorgate.EINVALID, "%s: pin_hash is not a PIN hash", who)
+			return bad("pin_hash", "not a PIN hash")
 		}
 		switch o.Role {
 		case floorgate.RolePicker, floorgate.RolePacker, floorgate.RoleSupervisor, floorgate.RoleAdmin:
 		default:
-			return floorgate.Errorf(floorgate.EINVALID, "%s: role %q is not one of picker, packer, supervisor, admin", who, o.Role)
+			return bad("role", "%q is not one of picker, packer, supervisor, admin", o.Role)
 		}
 	}
 	return nil
+}
+
+// recordError is invalid input in record index of a list: which record,
+// which field in it, and why. It reads "tasks[2] (id "T-3"): lines[0].sku:
+// unknown SKU" and unwraps to a *floorgate.Error for codes.
+type recordError struct {
+	list  string
+	index int
+	id    string
+	code  string
+	fe    *floorgate.FieldError
+}
+
+func (e *recordError) Error() string {
+	return fmt.Sprintf("%s[%d] (id %q): %v", e.list, e.index, e.id, e.fe)
+}
+
+// Unwrap gives the error its code.
+func (e *recordError) Unwrap() error { return &floorgate.Error{Code: e.code, Message: e.Error()} }
+
+// path is the field as a path from the list: tasks[2].lines[0].sku.
+func (e *recordError) path() string {
+	return floorgate.InField(fmt.Sprintf("%s[%d]", e.list, e.index), e.fe).Field
+}
+
+func badRecord(list string, i int, id string, err error) *recordError {
+	return &recordError{list: list, index: i, id: id, code: floorgate.EINVALID, fe: floorgate.InField("", err)}
 }
 
 // ImportTasks validates every task and stores them all, or none. A task
@@ -170,68 +201,87 @@ func (w *wtx) checkMaster(m Master) error {
 // for work are given the new tasks at once.
 func (db *DB) ImportTasks(ctx context.Context, tasks []floorgate.Task) (added int, err error) {
 	err = db.write(ctx, func(w *wtx) error {
-		added = 0
-		now := db.clock.Now()
-		seen := map[string]bool{}
-		var fresh []*floorgate.Task
-		for i := range tasks {
-			t := tasks[i]
-			who := fmt.Sprintf("tasks[%d] (id %q)", i, t.ID)
-			if err := t.Validate(); err != nil {
-				return floorgate.Errorf(floorgate.EINVALID, "%s: %v", who, err)
-			}
-			if seen[t.ID] {
-				return floorgate.Errorf(floorgate.EINVALID, "%s: id appears twice in this import", who)
-			}
-			seen[t.ID] = true
-			for j, l := range t.Lines {
-				if w.st.locations[l.Location] == nil {
-					return floorgate.Errorf(floorgate.EINVALID, "%s: lines[%d].location: unknown location %q", who, j, l.Location)
-				}
-				if w.st.items[l.SKU] == nil {
-					return floorgate.Errorf(floorgate.EINVALID, "%s: lines[%d].sku: unknown SKU %q", who, j, l.SKU)
-				}
-			}
-			old, err := w.st.task(w.tx, t.ID)
-			if err != nil {
-				return err
-			}
-			if old != nil {
-				if !sameTask(*old, t) {
-					return floorgate.Errorf(floorgate.ECONFLICT, "%s: a different task with this id exists (status %s)", who, old.Status)
-				}
-				continue
-			}
-			t.Status = floorgate.TaskPending
-			t.Operator, t.Device, t.Cancel = "", "", ""
-			if t.Variant == "" {
-				t.Variant = floorgate.VariantNormal
-			}
-			if t.Created.IsZero() {
-				t.Created = now
-			}
-			t.Lines = slices.Clone(t.Lines)
-			for j := range t.Lines {
-				t.Lines[j].Status = floorgate.LineOpen
-			}
-			fresh = append(fresh, &t)
-		}
-		for _, t := range fresh {
-			if err := w.putTask(t); err != nil {
-				return err
-			}
-			if err := w.emit(floorgate.NewEvent(floorgate.EventTaskReceived, now, floorgate.TaskRecord{
-				Task: t.ID, Order: t.Order, Wave: t.Wave, Lines: len(t.Lines)})); err != nil {
-				return err
-			}
-		}
-		added = len(fresh)
-		return w.assignIdle(now)
+		var err error
+		added, err = w.addTasks(tasks, db.clock.Now())
+		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("import tasks: %w", err)
 	}
 	return added, nil
+}
+
+// addTasks is ImportTasks inside a write; a refusal is a *recordError.
+func (w *wtx) addTasks(tasks []floorgate.Task, now time.Time) (int, error) {
+	seen := map[string]bool{}
+	var fresh []*floorgate.Task
+	for i := range tasks {
+		t := tasks[i]
+		if err := t.Validate(); err != nil {
+			return 0, badRecord("tasks", i, t.ID, err)
+		}
+		if seen[t.ID] {
+			return 0, badRecord("tasks", i, t.ID, floorgate.FieldErrorf("id", "appears twice in this import"))
+		}
+		seen[t.ID] = true
+		if err := w.checkLines(t.Lines); err != nil {
+			return 0, badRecord("tasks", i, t.ID, err)
+		}
+		old, err := w.st.task(w.tx, t.ID)
+		if err != nil {
+			return 0, err
+		}
+		if old != nil {
+			if !sameTask(*old, t) {
+				e := badRecord("tasks", i, t.ID, floorgate.FieldErrorf("id", "a different task with this id exists (status %s)", old.Status))
+				e.code = floorgate.ECONFLICT
+				return 0, e
+			}
+			continue
+		}
+		fresh = append(fresh, newTask(t, now))
+	}
+	for _, t := range fresh {
+		if err := w.putTask(t); err != nil {
+			return 0, err
+		}
+		if err := w.emit(floorgate.NewEvent(floorgate.EventTaskReceived, now, floorgate.TaskRecord{
+			Task: t.ID, Order: t.Order, Wave: t.Wave, Lines: len(t.Lines)})); err != nil {
+			return 0, err
+		}
+	}
+	return len(fresh), w.assignIdle(now)
+}
+
+// checkLines refuses lines that name a location or SKU the site lacks.
+func (w *wtx) checkLines(lines []floorgate.TaskLine) error {
+	for j, l := range lines {
+		if w.st.locations[l.Location] == nil {
+			return floorgate.FieldErrorf(fmt.Sprintf("lines[%d].location", j), "unknown location %q", l.Location)
+		}
+		if w.st.items[l.SKU] == nil {
+			return floorgate.FieldErrorf(fmt.Sprintf("lines[%d].sku", j), "unknown SKU %q", l.SKU)
+		}
+	}
+	return nil
+}
+
+// newTask is t as it is stored on arrival: pending, every line open.
+func newTask(t floorgate.Task, now time.Time) *floorgate.Task {
+	t.Status = floorgate.TaskPending
+	t.Operator, t.Device, t.Cancel = "", "", ""
+	if t.Variant == "" {
+		t.Variant = floorgate.VariantNormal
+	}
+	if t.Created.IsZero() {
+		t.Created = now
+	}
+	t.Lines = slices.Clone(t.Lines)
+	for j := range t.Lines {
+		t.Lines[j].Status = floorgate.LineOpen
+		t.Lines[j].Picked = 0
+	}
+	return &t
 }
 
 // sameTask reports whether an incoming task repeats a stored one.
@@ -278,37 +328,38 @@ func (w *wtx) assignIdle(now time.Time) error {
 // told now and every further scan of theirs is refused as cancelled until
 // they move on.
 func (db *DB) CancelTask(ctx context.Context, id, reason string) error {
-	err := db.write(ctx, func(w *wtx) error {
-		t, err := w.st.task(w.tx, id)
-		if err != nil {
-			return err
-		}
-		switch {
-		case t == nil:
-			return floorgate.Errorf(floorgate.ENOTFOUND, "task %q does not exist", id)
-		case t.Status == floorgate.TaskCancelled:
-			return nil
-		case t.Status == floorgate.TaskDone:
-			return floorgate.Errorf(floorgate.ECONFLICT, "task %q is already picked; intercept it at packing", id)
-		}
-		now := db.clock.Now()
-		ct, evs := scan.Cancel(t, reason, now)
-		if err := w.putTask(&ct); err != nil {
-			return err
-		}
-		if err := w.emit(evs...); err != nil {
-			return err
-		}
-		if t.Device != "" {
-			if sess, ok := w.st.sessions[t.Device]; ok && sess.Task == id {
-				w.notify(floorgate.Notice{Device: t.Device, Kind: floorgate.NoticeTaskCancelled, Task: id,
-					Verdict: floorgate.NewVerdict("", floorgate.CodeTaskCancelled, scan.PromptFor(sess, &ct))})
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	if err := db.write(ctx, func(w *wtx) error { return w.cancelTask(id, reason) }); err != nil {
 		return fmt.Errorf("cancel task %s: %w", id, err)
+	}
+	return nil
+}
+
+// cancelTask is CancelTask inside a write.
+func (w *wtx) cancelTask(id, reason string) error {
+	t, err := w.st.task(w.tx, id)
+	if err != nil {
+		return err
+	}
+	switch {
+	case t == nil:
+		return floorgate.Errorf(floorgate.ENOTFOUND, "task %q does not exist", id)
+	case t.Status == floorgate.TaskCancelled:
+		return nil
+	case t.Status == floorgate.TaskDone:
+		return floorgate.Errorf(floorgate.ECONFLICT, "task %q is already picked; intercept it at packing", id)
+	}
+	ct, evs := scan.Cancel(t, reason, w.db.clock.Now())
+	if err := w.putTask(&ct); err != nil {
+		return err
+	}
+	if err := w.emit(evs...); err != nil {
+		return err
+	}
+	if t.Device != "" {
+		if sess, ok := w.st.sessions[t.Device]; ok && sess.Task == id {
+			w.notify(floorgate.Notice{Device: t.Device, Kind: floorgate.NoticeTaskCancelled, Task: id,
+				Verdict: floorgate.NewVerdict("", floorgate.CodeTaskCancelled, scan.PromptFor(sess, &ct))})
+		}
 	}
 	return nil
 }

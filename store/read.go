@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/floorgate/floorgate"
 	bolt "go.etcd.io/bbolt"
@@ -32,9 +33,11 @@ func (db *DB) Journal(from uint64, limit int) ([]floorgate.Event, error) {
 // OutboxStatus is the state of the outbox: how many events wait to go
 // upstream and the range of their sequence numbers.
 type OutboxStatus struct {
-	Depth    int
-	FirstSeq uint64
-	LastSeq  uint64
+	Depth       int       `json:"depth"`
+	FirstSeq    uint64    `json:"first_seq"`
+	LastSeq     uint64    `json:"last_seq"`
+	Oldest      time.Time `json:"oldest,omitzero"`
+	DeadLetters int       `json:"dead_letters"`
 }
 
 // acked is the outbox watermark: every event up to it has left.
@@ -45,38 +48,40 @@ func acked(tx *bolt.Tx) uint64 {
 	return 0
 }
 
-// Outbox reports the outbox's depth and range.
+// Outbox reports the outbox's depth and range, the age of its oldest
+// event and the number of dead letters.
 func (db *DB) Outbox() (OutboxStatus, error) {
+	db.mu.RLock()
+	a, above := db.st.acked, len(db.st.ackedAbove)
+	db.mu.RUnlock()
 	var s OutboxStatus
 	err := db.bolt.View(func(tx *bolt.Tx) error {
-		last := uint64(0)
-		if k, _ := tx.Bucket(bucketJournal).Cursor().Last(); k != nil {
-			last = seqOf(k)
-		}
-		if a := acked(tx); last > a {
-			s = OutboxStatus{Depth: int(last - a), FirstSeq: a + 1, LastSeq: last}
+		s.DeadLetters = tx.Bucket(bucketDeadLetters).Stats().KeyN
+		if k, _ := tx.Bucket(bucketJournal).Cursor().Last(); k != nil && seqOf(k) > a {
+			s.Depth, s.FirstSeq, s.LastSeq = int(seqOf(k)-a)-above, a+1, seqOf(k)
 		}
 		return nil
 	})
 	if err != nil {
 		return s, fmt.Errorf("read outbox: %w", err)
 	}
+	if s.Depth > 0 {
+		if p, err := db.PendingEvents(0, 1); err == nil && len(p) == 1 {
+			s.FirstSeq, s.Oldest = p[0].Seq, p[0].Time
+		}
+	}
 	return s, nil
 }
 
-// OutboxSeqs lists the sequence numbers waiting in the outbox, in order,
-// as the journal holds them.
+// OutboxSeqs lists the sequence numbers waiting in the outbox, in order.
 func (db *DB) OutboxSeqs() ([]uint64, error) {
-	var out []uint64
-	err := db.bolt.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketJournal).Cursor()
-		for k, _ := c.Seek(u64(acked(tx) + 1)); k != nil; k, _ = c.Next() {
-			out = append(out, seqOf(k))
-		}
-		return nil
-	})
+	p, err := db.PendingEvents(0, 1<<31)
 	if err != nil {
-		return nil, fmt.Errorf("read outbox: %w", err)
+		return nil, err
+	}
+	out := make([]uint64, len(p))
+	for i, e := range p {
+		out[i] = e.Seq
 	}
 	return out, nil
 }

@@ -23,6 +23,12 @@ var (
 	// scan's commit touches one tree fewer; the watermark moves only when
 	// upstream acknowledges.
 	bucketOutbox = []byte("outbox")
+	// deadletters holds events that could not be sent: seq → deadLetter.
+	bucketDeadLetters = []byte("deadletters")
+	// commands remembers every command from upstream by id → its answer.
+	bucketCommands = []byte("commands")
+	// shipments holds the waybill data of orders: order → Shipment.
+	bucketShipments = []byte("shipments")
 	// verdicts holds each device's recent verdicts, for resubmissions.
 	bucketVerdicts = []byte("verdicts") // device id → recent verdicts
 	// steps is the log of what commits changed in sessions, line progress
@@ -45,6 +51,15 @@ var migrations = []func(tx *bolt.Tx) error{
 	func(tx *bolt.Tx) error {
 		for _, name := range [][]byte{bucketMeta, bucketLocations, bucketItems, bucketOperators,
 			bucketDevices, bucketTasks, bucketSessions, bucketVerdicts, bucketSteps, bucketJournal, bucketOutbox} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return fmt.Errorf("create bucket %s: %w", name, err)
+			}
+		}
+		return nil
+	},
+	// 1 → 2: upstream sync: dead letters, commands, shipments.
+	func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bucketDeadLetters, bucketCommands, bucketShipments} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("create bucket %s: %w", name, err)
 			}

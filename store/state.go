@@ -28,6 +28,11 @@ type state struct {
 	seq       uint64                     // last event sequence number committed
 	verdicts  map[string][]deviceVerdict // device → its recent verdicts, oldest first
 
+	// The outbox: events up to acked have left it; ackedAbove holds acks
+	// that arrived out of order above it.
+	acked      uint64
+	ackedAbove map[uint64]bool
+
 	// What changed since the last checkpoint (see steps.go).
 	dirtySessions, dirtyTasks, dirtyVerdicts map[string]bool
 }
@@ -64,6 +69,8 @@ func load(tx *bolt.Tx) (*state, error) {
 		sessions:  map[string]floorgate.Session{},
 		open:      map[string]*floorgate.Task{},
 		verdicts:  map[string][]deviceVerdict{},
+
+		ackedAbove: map[uint64]bool{},
 
 		dirtySessions: map[string]bool{},
 		dirtyTasks:    map[string]bool{},
@@ -130,6 +137,7 @@ func load(tx *bolt.Tx) (*state, error) {
 	if k, _ := tx.Bucket(bucketJournal).Cursor().Last(); k != nil {
 		st.seq = seqOf(k)
 	}
+	st.acked = acked(tx)
 	return st, nil
 }
 

@@ -730,7 +730,7 @@ func TestOutboxIsTheJournalAboveTheWatermark(t *testing.T) {
 		t.Fatalf("outbox %+v, want all %d events", s, n)
 	}
 	// Upstream acknowledged the first event: it has left the outbox.
-	if err := e.db.bolt.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketOutbox).Put(keyAcked, u64(1)) }); err != nil {
+	if err := e.db.Ack(ctx, []uint64{1}); err != nil {
 		t.Fatal(err)
 	}
 	seqs, _ := e.db.OutboxSeqs()

@@ -1,0 +1,29 @@
+package floorgate
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Command is an instruction from the ERP: create, update or cancel pick
+// tasks, replace master data, store shipments, replay events. It is applied
+// whole or refused whole, once per id.
+type Command struct {
+	ID   string          `json:"id"`
+	Type string          `json:"type"`
+	Time time.Time       `json:"time,omitzero"`
+	Data json.RawMessage `json:"data"`
+}
+
+// Command types.
+const (
+	CommandTaskCreate   = "task.create"
+	CommandTaskUpdate   = "task.update"
+	CommandTaskCancel   = "task.cancel"
+	CommandMasterPut    = "master.put"
+	CommandShipmentPut  = "shipment.put"
+	CommandEventsReplay = "events.replay"
+)
+
+// MaxReplay is the most events one events.replay command may ask for.
+const MaxReplay = 100_000

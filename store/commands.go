@@ -1,0 +1,377 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+
+	"github.com/floorgate/floorgate"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Replay is a range of journal events to publish again, asked for by an
+// events.replay command.
+type Replay struct {
+	From, To uint64
+}
+
+// Replays delivers the replay ranges asked for, after their commit.
+func (db *DB) Replays() <-chan Replay { return db.replays }
+
+// CommandResult is what became of a command.
+type CommandResult struct {
+	ID, Type string
+	Applied  bool
+	// Duplicate is set when the id was seen before: nothing was done again,
+	// and Applied, Field and Reason are those of the first time.
+	Duplicate bool
+	Field     string
+	Reason    string
+}
+
+// The data of the commands that need more than a task list.
+type (
+	taskCreate struct {
+		Tasks []floorgate.Task `json:"tasks"`
+	}
+	taskUpdate struct {
+		Task floorgate.Task `json:"task"`
+	}
+	taskCancel struct {
+		Task   string `json:"task"`
+		Reason string `json:"reason"`
+	}
+	masterPut struct {
+		Locations []floorgate.Location `json:"locations"`
+		Items     []floorgate.Item     `json:"items"`
+		Operators []operatorInput      `json:"operators"`
+	}
+	operatorInput struct {
+		ID    string         `json:"id"`
+		Name  string         `json:"name"`
+		Badge string         `json:"badge"`
+		PIN   string         `json:"pin"`
+		Role  floorgate.Role `json:"role"`
+	}
+	shipmentPut struct {
+		Shipments []floorgate.Shipment `json:"shipments"`
+	}
+	eventsReplay struct {
+		From uint64 `json:"from_seq"`
+		To   uint64 `json:"to_seq"`
+	}
+)
+
+var pinPattern = regexp.MustCompile(`^[0-9]{4,12}$`)
+
+// strict decodes raw into v refusing unknown fields, naming the field.
+func strict(raw []byte, v any) error {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return floorgate.FieldErrorf("", "missing")
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			return floorgate.FieldErrorf(te.Field, "want %s, got %s", te.Type, te.Value)
+		}
+		return floorgate.FieldErrorf("", "%v", err)
+	}
+	return nil
+}
+
+// ApplyCommand applies one command from upstream, whole or not at all, and
+// answers it with a command.applied or command.rejected event committed
+// with its effect. A command id seen before changes nothing.
+func (db *DB) ApplyCommand(ctx context.Context, raw []byte) (CommandResult, error) {
+	var cmd floorgate.Command
+	if err := strict(raw, &cmd); err != nil {
+		// Try for the id and type so the rejection can name them.
+		var loose struct{ ID, Type string }
+		_ = json.Unmarshal(raw, &loose)
+		res := CommandResult{ID: loose.ID, Type: loose.Type, Field: floorgate.InField("", err).Field, Reason: floorgate.InField("", err).Reason}
+		if len(loose.ID) > maxIDLen {
+			res.ID = ""
+		}
+		return res, db.answer(ctx, res)
+	}
+	res := CommandResult{ID: cmd.ID, Type: cmd.Type}
+	if err := validID("id", cmd.ID); err != nil {
+		res.ID, res.Field, res.Reason = "", "id", floorgate.ErrorMessage(err)
+		return res, db.answer(ctx, res)
+	}
+	if seen, err := db.storedCommand(&res); seen || err != nil {
+		return res, err
+	}
+	// Decode and check the data on its own first; slow work (hashing PINs)
+	// happens here, outside the writer.
+	apply, err := db.prepare(cmd)
+	if err != nil {
+		fe := floorgate.InField("data", err)
+		res.Field, res.Reason = fe.Field, fe.Reason
+		return res, db.answer(ctx, res)
+	}
+	var refused *floorgate.FieldError
+	err = db.write(ctx, func(w *wtx) error {
+		res = CommandResult{ID: cmd.ID, Type: cmd.Type}
+		if seen, err := w.seenCommand(&res); seen || err != nil {
+			return err
+		}
+		summary, err := apply(w)
+		if err != nil {
+			if isRefusal(err) {
+				refused = refusal(err)
+			}
+			return err // rolled back: nothing of the command stays
+		}
+		res.Applied = true
+		return w.recordCommand(res, summary)
+	})
+	if refused != nil {
+		res = CommandResult{ID: cmd.ID, Type: cmd.Type, Field: refused.Field, Reason: refused.Reason}
+		return res, db.answer(ctx, res)
+	}
+	if err != nil {
+		return res, fmt.Errorf("command %s: %w", cmd.ID, err)
+	}
+	return res, nil
+}
+
+// answer records a command refused before it could be applied.
+func (db *DB) answer(ctx context.Context, res CommandResult) error {
+	err := db.write(ctx, func(w *wtx) error {
+		if res.ID != "" {
+			r := res
+			if seen, err := w.seenCommand(&r); seen || err != nil {
+				return err
+			}
+		}
+		return w.recordCommand(res, nil)
+	})
+	if err != nil {
+		return fmt.Errorf("command %s: %w", res.ID, err)
+	}
+	return nil
+}
+
+func (w *wtx) seenCommand(res *CommandResult) (bool, error) {
+	return loadCommand(w.tx, res)
+}
+
+// storedCommand looks a command id up outside the writer.
+func (db *DB) storedCommand(res *CommandResult) (seen bool, err error) {
+	err = db.bolt.View(func(tx *bolt.Tx) error {
+		seen, err = loadCommand(tx, res)
+		return err
+	})
+	return seen, err
+}
+
+func loadCommand(tx *bolt.Tx, res *CommandResult) (bool, error) {
+	raw := tx.Bucket(bucketCommands).Get([]byte(res.ID))
+	if raw == nil {
+		return false, nil
+	}
+	if err := json.Unmarshal(raw, res); err != nil {
+		return true, fmt.Errorf("stored command %s: %w", res.ID, err)
+	}
+	res.Duplicate = true
+	return true, nil
+}
+
+// recordCommand remembers the command's outcome and answers it upstream.
+func (w *wtx) recordCommand(res CommandResult, summary map[string]int) error {
+	rec := floorgate.CommandRecord{CommandID: res.ID, CommandType: res.Type, Summary: summary, Field: res.Field, Reason: res.Reason}
+	typ := floorgate.EventCommandApplied
+	if !res.Applied {
+		typ = floorgate.EventCommandRejected
+	}
+	if res.ID != "" {
+		if err := w.put(bucketCommands, res.ID, res); err != nil {
+			return err
+		}
+	}
+	return w.emit(floorgate.NewEvent(typ, w.db.clock.Now(), rec))
+}
+
+// isRefusal tells a refusal of the command (bad input, a state that does
+// not allow it) from a fault of the gateway.
+func isRefusal(err error) bool {
+	switch floorgate.ErrorCode(err) {
+	case floorgate.EINVALID, floorgate.ENOTFOUND, floorgate.ECONFLICT:
+		return true
+	}
+	var fe *floorgate.FieldError
+	return errors.As(err, &fe)
+}
+
+// refusal is the field and reason of a refusal, as a path into data.
+func refusal(err error) *floorgate.FieldError {
+	var re *recordError
+	if errors.As(err, &re) {
+		return &floorgate.FieldError{Field: "data." + re.path(), Reason: re.fe.Reason}
+	}
+	var fe *floorgate.FieldError
+	if errors.As(err, &fe) {
+		return floorgate.InField("data", fe)
+	}
+	return &floorgate.FieldError{Field: "data", Reason: floorgate.ErrorMessage(err)}
+}
+
+// prepare decodes a command's data and returns the step that applies it in
+// a write. Errors here are refusals of the data.
+func (db *DB) prepare(cmd floorgate.Command) (func(*wtx) (map[string]int, error), error) {
+	switch cmd.Type {
+	case floorgate.CommandTaskCreate:
+		var d taskCreate
+		if err := strict(cmd.Data, &d); err != nil {
+			return nil, err
+		}
+		if len(d.Tasks) == 0 {
+			return nil, floorgate.FieldErrorf("tasks", "no tasks")
+		}
+		return func(w *wtx) (map[string]int, error) {
+			n, err := w.addTasks(d.Tasks, w.db.clock.Now())
+			return map[string]int{"tasks": len(d.Tasks), "tasks_added": n}, err
+		}, nil
+
+	case floorgate.CommandTaskUpdate:
+		var d taskUpdate
+		if err := strict(cmd.Data, &d); err != nil {
+			return nil, err
+		}
+		if err := d.Task.Validate(); err != nil {
+			return nil, floorgate.InField("task", err)
+		}
+		return func(w *wtx) (map[string]int, error) { return nil, w.updateTask(d.Task) }, nil
+
+	case floorgate.CommandTaskCancel:
+		var d taskCancel
+		if err := strict(cmd.Data, &d); err != nil {
+			return nil, err
+		}
+		if d.Task == "" {
+			return nil, floorgate.FieldErrorf("task", "missing")
+		}
+		if d.Reason == "" {
+			return nil, floorgate.FieldErrorf("reason", "missing")
+		}
+		return func(w *wtx) (map[string]int, error) {
+			if err := w.cancelTask(d.Task, d.Reason); err != nil {
+				return nil, floorgate.FieldErrorf("task", "%s", floorgate.ErrorMessage(err))
+			}
+			return nil, nil
+		}, nil
+
+	case floorgate.CommandMasterPut:
+		var d masterPut
+		if err := strict(cmd.Data, &d); err != nil {
+			return nil, err
+		}
+		m := Master{Locations: d.Locations, Items: d.Items}
+		for i, o := range d.Operators {
+			if !pinPattern.MatchString(o.PIN) {
+				return nil, floorgate.FieldErrorf(fmt.Sprintf("operators[%d].pin", i), "must be 4 to 12 digits")
+			}
+			h, err := floorgate.HashPIN(o.PIN)
+			if err != nil {
+				return nil, err
+			}
+			m.Operators = append(m.Operators, floorgate.Operator{ID: o.ID, Name: o.Name, Badge: o.Badge, PINHash: h, Role: o.Role})
+		}
+		return func(w *wtx) (map[string]int, error) {
+			return map[string]int{"locations": len(m.Locations), "items": len(m.Items), "operators": len(m.Operators)}, w.putMaster(m)
+		}, nil
+
+	case floorgate.CommandShipmentPut:
+		var d shipmentPut
+		if err := strict(cmd.Data, &d); err != nil {
+			return nil, err
+		}
+		if len(d.Shipments) == 0 {
+			return nil, floorgate.FieldErrorf("shipments", "no shipments")
+		}
+		for i, s := range d.Shipments {
+			if err := s.Validate(); err != nil {
+				return nil, floorgate.InField(fmt.Sprintf("shipments[%d]", i), err)
+			}
+		}
+		return func(w *wtx) (map[string]int, error) {
+			for _, s := range d.Shipments {
+				if err := w.put(bucketShipments, s.Order, s); err != nil {
+					return nil, err
+				}
+			}
+			return map[string]int{"shipments": len(d.Shipments)}, nil
+		}, nil
+
+	case floorgate.CommandEventsReplay:
+		var d eventsReplay
+		if err := strict(cmd.Data, &d); err != nil {
+			return nil, err
+		}
+		if d.From < 1 {
+			return nil, floorgate.FieldErrorf("from_seq", "must be at least 1")
+		}
+		return func(w *wtx) (map[string]int, error) {
+			to := d.To
+			if to == 0 || to > w.st.seq {
+				to = w.st.seq
+			}
+			switch {
+			case d.From > to:
+				return nil, floorgate.FieldErrorf("from_seq", "%d is past the last event %d", d.From, w.st.seq)
+			case to-d.From+1 > floorgate.MaxReplay:
+				return nil, floorgate.FieldErrorf("to_seq", "more than %d events in one replay", floorgate.MaxReplay)
+			}
+			w.replays = append(w.replays, Replay{From: d.From, To: to})
+			n := int(to - d.From + 1)
+			return map[string]int{"from_seq": int(d.From), "to_seq": int(to), "count": n},
+				w.emit(floorgate.NewEvent(floorgate.EventEventsReplayed, w.db.clock.Now(), floorgate.ReplayRecord{From: d.From, To: to, Count: n}))
+		}, nil
+	}
+	return nil, floorgate.FieldErrorf("", "unknown command type %q", cmd.Type)
+}
+
+// updateTask replaces a task no picker has started.
+func (w *wtx) updateTask(t floorgate.Task) error {
+	old, err := w.st.task(w.tx, t.ID)
+	if err != nil {
+		return err
+	}
+	switch {
+	case old == nil:
+		return floorgate.FieldErrorf("task.id", "task %q does not exist", t.ID)
+	case old.Status != floorgate.TaskPending:
+		return floorgate.FieldErrorf("task.id", "task %q is %s; only a waiting task can be changed", t.ID, old.Status)
+	}
+	if err := w.checkLines(t.Lines); err != nil {
+		return floorgate.InField("task", err)
+	}
+	return w.putTask(newTask(t, old.Created))
+}
+
+// Shipment returns the shipment of an order.
+func (db *DB) Shipment(order string) (floorgate.Shipment, error) {
+	var s floorgate.Shipment
+	var found bool
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		raw := tx.Bucket(bucketShipments).Get([]byte(order))
+		if raw == nil {
+			return nil
+		}
+		found = true
+		return json.Unmarshal(raw, &s)
+	})
+	if err != nil {
+		return s, fmt.Errorf("read shipment: %w", err)
+	}
+	if !found {
+		return s, floorgate.Errorf(floorgate.ENOTFOUND, "no shipment for order %q", order)
+	}
+	return s, nil
+}

@@ -1,0 +1,266 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/floorgate/floorgate"
+	bolt "go.etcd.io/bbolt"
+)
+
+// The outbox is the journal above a watermark (see schema.go). Upstream
+// acknowledges events in any order; acks above the watermark are held in
+// memory and the watermark moves, durably, as soon as they are contiguous.
+// After a crash, acks above the watermark are forgotten and those events go
+// again: a duplicate, never a loss.
+
+// Pending is an event waiting to go upstream: its sequence number, id and
+// type, and the bytes to publish.
+type Pending struct {
+	Seq     uint64
+	ID      string
+	Type    string
+	Time    time.Time
+	Payload []byte
+}
+
+// DeadLetter is an event that could not be sent, kept for an admin.
+type DeadLetter struct {
+	Seq    uint64    `json:"seq"`
+	ID     string    `json:"id"`
+	Type   string    `json:"type"`
+	Reason string    `json:"reason"`
+	At     time.Time `json:"at"`
+	// Retry is set when an admin asked for it to be sent again.
+	Retry bool `json:"retry,omitempty"`
+}
+
+// NewEvents is signalled after every commit that added events.
+func (db *DB) NewEvents() <-chan struct{} { return db.newEvents }
+
+func (db *DB) signalEvents() {
+	select {
+	case db.newEvents <- struct{}{}:
+	default:
+	}
+}
+
+// PendingEvents returns up to limit events with sequence numbers above
+// after that are still in the outbox, in order.
+func (db *DB) PendingEvents(after uint64, limit int) ([]Pending, error) {
+	db.mu.RLock()
+	from := max(after, db.st.acked) + 1
+	ackedAbove := db.st.ackedAbove
+	var skip []uint64
+	for s := range ackedAbove {
+		if s >= from {
+			skip = append(skip, s)
+		}
+	}
+	db.mu.RUnlock()
+	slices.Sort(skip)
+	var out []Pending
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketJournal).Cursor()
+		for k, v := c.Seek(u64(from)); k != nil && len(out) < limit; k, v = c.Next() {
+			seq := seqOf(k)
+			if _, found := slices.BinarySearch(skip, seq); found {
+				continue
+			}
+			p, err := pendingOf(seq, v)
+			if err != nil {
+				return err
+			}
+			out = append(out, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("pending events: %w", err)
+	}
+	return out, nil
+}
+
+func pendingOf(seq uint64, v []byte) (Pending, error) {
+	var head struct {
+		ID   string    `json:"id"`
+		Type string    `json:"type"`
+		Time time.Time `json:"time"`
+	}
+	if err := json.Unmarshal(v, &head); err != nil {
+		return Pending{}, fmt.Errorf("event %d: %w", seq, err)
+	}
+	return Pending{Seq: seq, ID: head.ID, Type: head.Type, Time: head.Time, Payload: slices.Clone(v)}, nil
+}
+
+// JournalRange returns the journal's events from..to (inclusive) as they
+// are published, for a replay.
+func (db *DB) JournalRange(from, to uint64, limit int) ([]Pending, error) {
+	var out []Pending
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketJournal).Cursor()
+		for k, v := c.Seek(u64(from)); k != nil && seqOf(k) <= to && len(out) < limit; k, v = c.Next() {
+			p, err := pendingOf(seqOf(k), v)
+			if err != nil {
+				return err
+			}
+			out = append(out, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("journal range: %w", err)
+	}
+	return out, nil
+}
+
+// Ack takes events out of the outbox: upstream has them.
+func (db *DB) Ack(ctx context.Context, seqs []uint64) error {
+	if len(seqs) == 0 {
+		return nil
+	}
+	err := db.write(ctx, func(w *wtx) error {
+		for _, s := range seqs {
+			if s > w.st.acked {
+				setIn(w, w.st.ackedAbove, s, true)
+			} else if err := w.settleRetry(s); err != nil {
+				return err
+			}
+		}
+		return w.advanceWatermark()
+	})
+	if err != nil {
+		return fmt.Errorf("ack: %w", err)
+	}
+	return nil
+}
+
+// settleRetry removes a dead letter an admin retried once it got through.
+func (w *wtx) settleRetry(seq uint64) error {
+	b := w.tx.Bucket(bucketDeadLetters)
+	if b.Get(u64(seq)) == nil {
+		return nil
+	}
+	if err := b.Delete(u64(seq)); err != nil {
+		return fmt.Errorf("settle dead letter %d: %w", seq, err)
+	}
+	return nil
+}
+
+// advanceWatermark moves the watermark over every contiguous ack and
+// stores it.
+func (w *wtx) advanceWatermark() error {
+	start := w.st.acked
+	next := start
+	for w.st.ackedAbove[next+1] {
+		next++
+		deleteIn(w, w.st.ackedAbove, next)
+	}
+	if next == start {
+		return nil
+	}
+	w.undo = append(w.undo, func() { w.st.acked = start })
+	w.st.acked = next
+	if err := w.tx.Bucket(bucketOutbox).Put(keyAcked, u64(next)); err != nil {
+		return fmt.Errorf("outbox watermark: %w", err)
+	}
+	return nil
+}
+
+// DeadLetter moves an event that cannot be sent out of the outbox into the
+// dead-letter list, with the reason. Nothing is dropped: it stays in the
+// journal, is counted and listed, and an admin can retry it.
+func (db *DB) DeadLetter(ctx context.Context, p Pending, reason string) error {
+	err := db.write(ctx, func(w *wtx) error {
+		raw, err := json.Marshal(DeadLetter{Seq: p.Seq, ID: p.ID, Type: p.Type, Reason: reason, At: db.clock.Now()})
+		if err != nil {
+			return err
+		}
+		if err := w.tx.Bucket(bucketDeadLetters).Put(u64(p.Seq), raw); err != nil {
+			return fmt.Errorf("dead letter %d: %w", p.Seq, err)
+		}
+		if p.Seq > w.st.acked {
+			setIn(w, w.st.ackedAbove, p.Seq, true)
+		}
+		return w.advanceWatermark()
+	})
+	if err != nil {
+		return fmt.Errorf("dead letter: %w", err)
+	}
+	db.log.Error("event dead-lettered", "seq", p.Seq, "id", p.ID, "type", p.Type, "reason", reason)
+	return nil
+}
+
+// DeadLetters lists the events that could not be sent.
+func (db *DB) DeadLetters() ([]DeadLetter, error) {
+	var out []DeadLetter
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketDeadLetters).ForEach(func(_, v []byte) error {
+			var d DeadLetter
+			if err := json.Unmarshal(v, &d); err != nil {
+				return err
+			}
+			out = append(out, d)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dead letters: %w", err)
+	}
+	return out, nil
+}
+
+// RetryDeadLetter asks for a dead letter to be sent again; it stays listed
+// until upstream acknowledges it.
+func (db *DB) RetryDeadLetter(ctx context.Context, seq uint64) error {
+	err := db.write(ctx, func(w *wtx) error {
+		b := w.tx.Bucket(bucketDeadLetters)
+		raw := b.Get(u64(seq))
+		if raw == nil {
+			return floorgate.Errorf(floorgate.ENOTFOUND, "no dead letter with seq %d", seq)
+		}
+		var d DeadLetter
+		if err := json.Unmarshal(raw, &d); err != nil {
+			return err
+		}
+		d.Retry = true
+		raw, _ = json.Marshal(d)
+		return b.Put(u64(seq), raw)
+	})
+	if err != nil {
+		return fmt.Errorf("retry dead letter: %w", err)
+	}
+	db.signalEvents()
+	return nil
+}
+
+// RetryPending returns the dead letters an admin asked to send again, as
+// events to publish.
+func (db *DB) RetryPending() ([]Pending, error) {
+	var out []Pending
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		journal := tx.Bucket(bucketJournal)
+		return tx.Bucket(bucketDeadLetters).ForEach(func(k, v []byte) error {
+			var d DeadLetter
+			if err := json.Unmarshal(v, &d); err != nil {
+				return err
+			}
+			if !d.Retry {
+				return nil
+			}
+			p, err := pendingOf(d.Seq, journal.Get(k))
+			if err != nil {
+				return err
+			}
+			out = append(out, p)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("retry pending: %w", err)
+	}
+	return out, nil
+}
