@@ -27,3 +27,20 @@ const (
 
 // MaxReplay is the most events one events.replay command may ask for.
 const MaxReplay = 100_000
+
+// CommandResult is what became of a command.
+type CommandResult struct {
+	ID, Type string
+	Applied  bool
+	// Duplicate is set when the id was seen before: nothing was done again,
+	// and Applied, Field and Reason are those of the first time.
+	Duplicate bool
+	Field     string
+	Reason    string
+}
+
+// Replay is a range of journal events to publish again, asked for by an
+// events.replay command.
+type Replay struct {
+	From, To uint64
+}

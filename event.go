@@ -143,3 +143,13 @@ type ReplayRecord struct {
 	To    uint64 `json:"to_seq"`
 	Count int    `json:"count"`
 }
+
+// Outgoing is a journalled event on its way upstream: its sequence number,
+// id, type and time, and the bytes to publish (the envelope as JSON).
+type Outgoing struct {
+	Seq     uint64
+	ID      string
+	Type    string
+	Time    time.Time
+	Payload []byte
+}

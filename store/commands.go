@@ -12,25 +12,8 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// Replay is a range of journal events to publish again, asked for by an
-// events.replay command.
-type Replay struct {
-	From, To uint64
-}
-
 // Replays delivers the replay ranges asked for, after their commit.
-func (db *DB) Replays() <-chan Replay { return db.replays }
-
-// CommandResult is what became of a command.
-type CommandResult struct {
-	ID, Type string
-	Applied  bool
-	// Duplicate is set when the id was seen before: nothing was done again,
-	// and Applied, Field and Reason are those of the first time.
-	Duplicate bool
-	Field     string
-	Reason    string
-}
+func (db *DB) Replays() <-chan floorgate.Replay { return db.replays }
 
 // The data of the commands that need more than a task list.
 type (
@@ -87,19 +70,19 @@ func strict(raw []byte, v any) error {
 // ApplyCommand applies one command from upstream, whole or not at all, and
 // answers it with a command.applied or command.rejected event committed
 // with its effect. A command id seen before changes nothing.
-func (db *DB) ApplyCommand(ctx context.Context, raw []byte) (CommandResult, error) {
+func (db *DB) ApplyCommand(ctx context.Context, raw []byte) (floorgate.CommandResult, error) {
 	var cmd floorgate.Command
 	if err := strict(raw, &cmd); err != nil {
 		// Try for the id and type so the rejection can name them.
 		var loose struct{ ID, Type string }
 		_ = json.Unmarshal(raw, &loose)
-		res := CommandResult{ID: loose.ID, Type: loose.Type, Field: floorgate.InField("", err).Field, Reason: floorgate.InField("", err).Reason}
+		res := floorgate.CommandResult{ID: loose.ID, Type: loose.Type, Field: floorgate.InField("", err).Field, Reason: floorgate.InField("", err).Reason}
 		if len(loose.ID) > maxIDLen {
 			res.ID = ""
 		}
 		return res, db.answer(ctx, res)
 	}
-	res := CommandResult{ID: cmd.ID, Type: cmd.Type}
+	res := floorgate.CommandResult{ID: cmd.ID, Type: cmd.Type}
 	if err := validID("id", cmd.ID); err != nil {
 		res.ID, res.Field, res.Reason = "", "id", floorgate.ErrorMessage(err)
 		return res, db.answer(ctx, res)
@@ -117,7 +100,7 @@ func (db *DB) ApplyCommand(ctx context.Context, raw []byte) (CommandResult, erro
 	}
 	var refused *floorgate.FieldError
 	err = db.write(ctx, func(w *wtx) error {
-		res = CommandResult{ID: cmd.ID, Type: cmd.Type}
+		res = floorgate.CommandResult{ID: cmd.ID, Type: cmd.Type}
 		if seen, err := w.seenCommand(&res); seen || err != nil {
 			return err
 		}
@@ -132,7 +115,7 @@ func (db *DB) ApplyCommand(ctx context.Context, raw []byte) (CommandResult, erro
 		return w.recordCommand(res, summary)
 	})
 	if refused != nil {
-		res = CommandResult{ID: cmd.ID, Type: cmd.Type, Field: refused.Field, Reason: refused.Reason}
+		res = floorgate.CommandResult{ID: cmd.ID, Type: cmd.Type, Field: refused.Field, Reason: refused.Reason}
 		return res, db.answer(ctx, res)
 	}
 	if err != nil {
@@ -142,7 +125,7 @@ func (db *DB) ApplyCommand(ctx context.Context, raw []byte) (CommandResult, erro
 }
 
 // answer records a command refused before it could be applied.
-func (db *DB) answer(ctx context.Context, res CommandResult) error {
+func (db *DB) answer(ctx context.Context, res floorgate.CommandResult) error {
 	err := db.write(ctx, func(w *wtx) error {
 		if res.ID != "" {
 			r := res
@@ -158,12 +141,12 @@ func (db *DB) answer(ctx context.Context, res CommandResult) error {
 	return nil
 }
 
-func (w *wtx) seenCommand(res *CommandResult) (bool, error) {
+func (w *wtx) seenCommand(res *floorgate.CommandResult) (bool, error) {
 	return loadCommand(w.tx, res)
 }
 
 // storedCommand looks a command id up outside the writer.
-func (db *DB) storedCommand(res *CommandResult) (seen bool, err error) {
+func (db *DB) storedCommand(res *floorgate.CommandResult) (seen bool, err error) {
 	err = db.bolt.View(func(tx *bolt.Tx) error {
 		seen, err = loadCommand(tx, res)
 		return err
@@ -171,7 +154,7 @@ func (db *DB) storedCommand(res *CommandResult) (seen bool, err error) {
 	return seen, err
 }
 
-func loadCommand(tx *bolt.Tx, res *CommandResult) (bool, error) {
+func loadCommand(tx *bolt.Tx, res *floorgate.CommandResult) (bool, error) {
 	raw := tx.Bucket(bucketCommands).Get([]byte(res.ID))
 	if raw == nil {
 		return false, nil
@@ -184,7 +167,7 @@ func loadCommand(tx *bolt.Tx, res *CommandResult) (bool, error) {
 }
 
 // recordCommand remembers the command's outcome and answers it upstream.
-func (w *wtx) recordCommand(res CommandResult, summary map[string]int) error {
+func (w *wtx) recordCommand(res floorgate.CommandResult, summary map[string]int) error {
 	rec := floorgate.CommandRecord{CommandID: res.ID, CommandType: res.Type, Summary: summary, Field: res.Field, Reason: res.Reason}
 	typ := floorgate.EventCommandApplied
 	if !res.Applied {
@@ -328,7 +311,7 @@ func (db *DB) prepare(cmd floorgate.Command) (func(*wtx) (map[string]int, error)
 			case to-d.From+1 > floorgate.MaxReplay:
 				return nil, floorgate.FieldErrorf("to_seq", "more than %d events in one replay", floorgate.MaxReplay)
 			}
-			w.replays = append(w.replays, Replay{From: d.From, To: to})
+			w.replays = append(w.replays, floorgate.Replay{From: d.From, To: to})
 			n := int(to - d.From + 1)
 			return map[string]int{"from_seq": int(d.From), "to_seq": int(to), "count": n},
 				w.emit(floorgate.NewEvent(floorgate.EventEventsReplayed, w.db.clock.Now(), floorgate.ReplayRecord{From: d.From, To: to, Count: n}))

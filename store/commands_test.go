@@ -8,7 +8,7 @@ import (
 	"github.com/floorgate/floorgate"
 )
 
-func (e *env) command(raw string) CommandResult {
+func (e *env) command(raw string) floorgate.CommandResult {
 	e.t.Helper()
 	res, err := e.db.ApplyCommand(ctx, []byte(raw))
 	if err != nil {

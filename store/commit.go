@@ -173,7 +173,7 @@ type wtx struct {
 	notices []floorgate.Notice
 	batch   batch
 	emitted bool
-	replays []Replay
+	replays []floorgate.Replay
 }
 
 func (w *wtx) rollback() {

@@ -69,7 +69,7 @@ type DB struct {
 	checkpointAt int
 
 	newEvents chan struct{}
-	replays   chan Replay
+	replays   chan floorgate.Replay
 }
 
 // ErrClosed is returned for requests made after Close.
@@ -112,7 +112,7 @@ func Open(path string, opts Options) (*DB, error) {
 	}
 	db := &DB{bolt: bdb, opts: opts, clock: opts.Clock, log: opts.Logger,
 		reqs: make(chan *request, 4096), stop: make(chan struct{}), stopped: make(chan struct{}),
-		checkpointAt: checkpointBytes, newEvents: make(chan struct{}, 1), replays: make(chan Replay, 64)}
+		checkpointAt: checkpointBytes, newEvents: make(chan struct{}, 1), replays: make(chan floorgate.Replay, 64)}
 	db.logins.init(opts.Clock)
 	db.siteJSON, _ = json.Marshal(opts.Site.ID)
 	db.gatewayJSON, _ = json.Marshal(opts.Site.Gateway)

@@ -17,16 +17,6 @@ import (
 // After a crash, acks above the watermark are forgotten and those events go
 // again: a duplicate, never a loss.
 
-// Pending is an event waiting to go upstream: its sequence number, id and
-// type, and the bytes to publish.
-type Pending struct {
-	Seq     uint64
-	ID      string
-	Type    string
-	Time    time.Time
-	Payload []byte
-}
-
 // DeadLetter is an event that could not be sent, kept for an admin.
 type DeadLetter struct {
 	Seq    uint64    `json:"seq"`
@@ -50,7 +40,7 @@ func (db *DB) signalEvents() {
 
 // PendingEvents returns up to limit events with sequence numbers above
 // after that are still in the outbox, in order.
-func (db *DB) PendingEvents(after uint64, limit int) ([]Pending, error) {
+func (db *DB) PendingEvents(after uint64, limit int) ([]floorgate.Outgoing, error) {
 	db.mu.RLock()
 	from := max(after, db.st.acked) + 1
 	ackedAbove := db.st.ackedAbove
@@ -62,7 +52,7 @@ func (db *DB) PendingEvents(after uint64, limit int) ([]Pending, error) {
 	}
 	db.mu.RUnlock()
 	slices.Sort(skip)
-	var out []Pending
+	var out []floorgate.Outgoing
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketJournal).Cursor()
 		for k, v := c.Seek(u64(from)); k != nil && len(out) < limit; k, v = c.Next() {
@@ -84,22 +74,22 @@ func (db *DB) PendingEvents(after uint64, limit int) ([]Pending, error) {
 	return out, nil
 }
 
-func pendingOf(seq uint64, v []byte) (Pending, error) {
+func pendingOf(seq uint64, v []byte) (floorgate.Outgoing, error) {
 	var head struct {
 		ID   string    `json:"id"`
 		Type string    `json:"type"`
 		Time time.Time `json:"time"`
 	}
 	if err := json.Unmarshal(v, &head); err != nil {
-		return Pending{}, fmt.Errorf("event %d: %w", seq, err)
+		return floorgate.Outgoing{}, fmt.Errorf("event %d: %w", seq, err)
 	}
-	return Pending{Seq: seq, ID: head.ID, Type: head.Type, Time: head.Time, Payload: slices.Clone(v)}, nil
+	return floorgate.Outgoing{Seq: seq, ID: head.ID, Type: head.Type, Time: head.Time, Payload: slices.Clone(v)}, nil
 }
 
 // JournalRange returns the journal's events from..to (inclusive) as they
 // are published, for a replay.
-func (db *DB) JournalRange(from, to uint64, limit int) ([]Pending, error) {
-	var out []Pending
+func (db *DB) JournalRange(from, to uint64, limit int) ([]floorgate.Outgoing, error) {
+	var out []floorgate.Outgoing
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketJournal).Cursor()
 		for k, v := c.Seek(u64(from)); k != nil && seqOf(k) <= to && len(out) < limit; k, v = c.Next() {
@@ -173,7 +163,7 @@ func (w *wtx) advanceWatermark() error {
 // DeadLetter moves an event that cannot be sent out of the outbox into the
 // dead-letter list, with the reason. Nothing is dropped: it stays in the
 // journal, is counted and listed, and an admin can retry it.
-func (db *DB) DeadLetter(ctx context.Context, p Pending, reason string) error {
+func (db *DB) DeadLetter(ctx context.Context, p floorgate.Outgoing, reason string) error {
 	err := db.write(ctx, func(w *wtx) error {
 		raw, err := json.Marshal(DeadLetter{Seq: p.Seq, ID: p.ID, Type: p.Type, Reason: reason, At: db.clock.Now()})
 		if err != nil {
@@ -239,8 +229,8 @@ func (db *DB) RetryDeadLetter(ctx context.Context, seq uint64) error {
 
 // RetryPending returns the dead letters an admin asked to send again, as
 // events to publish.
-func (db *DB) RetryPending() ([]Pending, error) {
-	var out []Pending
+func (db *DB) RetryPending() ([]floorgate.Outgoing, error) {
+	var out []floorgate.Outgoing
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		journal := tx.Bucket(bucketJournal)
 		return tx.Bucket(bucketDeadLetters).ForEach(func(k, v []byte) error {
