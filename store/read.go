@@ -129,3 +129,10 @@ func (db *DB) Counts() Counts {
 		Devices: len(st.devices), PendingTasks: len(st.pending), OpenTasks: len(st.open),
 		Sessions: len(st.sessions), LastSeq: st.seq}
 }
+
+// LastSeq is the sequence number of the newest event.
+func (db *DB) LastSeq() uint64 {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	return db.st.seq
+}

@@ -1,0 +1,482 @@
+package sync
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	gosync "sync"
+	"sync/atomic"
+	"time"
+
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+	"github.com/floorgate/floorgate"
+)
+
+// Outbox is what the gateway drains: journalled events not yet
+// acknowledged upstream.
+type Outbox interface {
+	// PendingEvents returns up to limit events above after, in order.
+	PendingEvents(after uint64, limit int) ([]floorgate.Outgoing, error)
+	// RetryPending returns dead letters an admin asked to send again.
+	RetryPending() ([]floorgate.Outgoing, error)
+	// JournalRange returns journal events from..to for a replay.
+	JournalRange(from, to uint64, limit int) ([]floorgate.Outgoing, error)
+	// Ack takes events out of the outbox.
+	Ack(ctx context.Context, seqs []uint64) error
+	// DeadLetter moves an event that cannot be sent to the dead letters.
+	DeadLetter(ctx context.Context, ev floorgate.Outgoing, reason string) error
+	// NewEvents is signalled when events were added.
+	NewEvents() <-chan struct{}
+	// Replays delivers ranges of events asked to be published again.
+	Replays() <-chan floorgate.Replay
+	// LastSeq is the newest event's sequence number.
+	LastSeq() uint64
+}
+
+// Commands applies commands from upstream.
+type Commands interface {
+	ApplyCommand(ctx context.Context, raw []byte) (floorgate.CommandResult, error)
+}
+
+// Status is the upstream link as the status page shows it.
+type Status struct {
+	Connected     bool      `json:"connected"`
+	Broker        string    `json:"broker,omitempty"`
+	Epoch         uint64    `json:"epoch"`
+	LastPubAck    time.Time `json:"last_puback,omitzero"`
+	EventsPerSec  float64   `json:"events_per_s"`
+	Published     uint64    `json:"published"`
+	Acknowledged  uint64    `json:"acknowledged"`
+	Resent        uint64    `json:"resent"`
+	DeadLettered  uint64    `json:"dead_lettered"`
+	Commands      uint64    `json:"commands"`
+	DownConnected bool      `json:"commands_connected"`
+	LastError     string    `json:"last_error,omitempty"`
+}
+
+// Gateway links one floorgate to its broker.
+type Gateway struct {
+	cfg    Config
+	topics Topics
+	outbox Outbox
+	cmds   Commands
+	clock  floorgate.Clock
+	log    *slog.Logger
+
+	mu     gosync.Mutex
+	status Status
+	rate   rateMeter
+
+	published, acked, resent, dead, commands atomic.Uint64
+}
+
+// New checks the configuration and returns a gateway link; Run starts it.
+func New(cfg Config, outbox Outbox, cmds Commands, clock floorgate.Clock, log *slog.Logger) (*Gateway, error) {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("mqtt: %w", err)
+	}
+	if clock == nil {
+		clock = floorgate.SystemClock{}
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Gateway{cfg: cfg, topics: TopicsFor(cfg.Site, cfg.Gateway), outbox: outbox, cmds: cmds, clock: clock, log: log}, nil
+}
+
+// Status reports the link.
+func (g *Gateway) Status() Status {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	s := g.status
+	s.Published, s.Acknowledged, s.Resent = g.published.Load(), g.acked.Load(), g.resent.Load()
+	s.DeadLettered, s.Commands = g.dead.Load(), g.commands.Load()
+	s.EventsPerSec = g.rate.perSecond(g.clock.Now())
+	return s
+}
+
+func (g *Gateway) setStatus(f func(*Status)) {
+	g.mu.Lock()
+	f(&g.status)
+	g.mu.Unlock()
+}
+
+// Run keeps the gateway linked until ctx ends: events go up, commands come
+// down. It returns nil when ctx ends.
+func (g *Gateway) Run(ctx context.Context) error {
+	var wg gosync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		g.runDown(ctx)
+	}()
+	g.runUp(ctx)
+	wg.Wait()
+	return nil
+}
+
+func (g *Gateway) options(clientID string) (*mqtt.ClientOptions, error) {
+	o := mqtt.NewClientOptions()
+	for _, b := range g.cfg.Brokers {
+		o.AddBroker(b)
+	}
+	o.SetClientID(clientID)
+	o.SetUsername(g.cfg.Username)
+	o.SetPassword(g.cfg.Password)
+	o.SetKeepAlive(g.cfg.Keepalive)
+	o.SetPingTimeout(g.cfg.Keepalive / 2)
+	o.SetConnectTimeout(g.cfg.ConnectTimeout)
+	o.SetWriteTimeout(g.cfg.Keepalive)
+	o.SetMaxResumePubInFlight(g.cfg.Window)
+	t, err := g.cfg.tlsConfig()
+	if err != nil {
+		return nil, err
+	}
+	if t != nil {
+		o.SetTLSConfig(t)
+	}
+	return o, nil
+}
+
+// StatusMessage is the retained message on a gateway's status topic.
+type StatusMessage struct {
+	State   string    `json:"state"`
+	Site    string    `json:"site"`
+	Gateway string    `json:"gateway"`
+	Version string    `json:"version,omitempty"`
+	Time    time.Time `json:"time"`
+	Reason  string    `json:"reason,omitempty"`
+	// LastSeq is the newest event's sequence number when the status was
+	// sent: a consumer behind it has missed events.
+	LastSeq uint64 `json:"last_seq,omitempty"`
+}
+
+func (g *Gateway) statusPayload(state, reason string) []byte {
+	b, _ := json.Marshal(StatusMessage{State: state, Site: g.cfg.Site, Gateway: g.cfg.Gateway, Version: g.cfg.Version,
+		Time: g.clock.Now().UTC(), Reason: reason, LastSeq: g.outbox.LastSeq()})
+	return b
+}
+
+// backoff waits before the next connection attempt, with jitter; it
+// reports false when ctx ended.
+func (g *Gateway) backoff(ctx context.Context, attempt int) bool {
+	d := g.cfg.BackoffMin << min(attempt, 16)
+	if d > g.cfg.BackoffMax || d <= 0 {
+		d = g.cfg.BackoffMax
+	}
+	d = d/2 + rand.N(d/2+1)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// wait waits for a token, or for ctx.
+func wait(ctx context.Context, tok mqtt.Token) error {
+	select {
+	case <-tok.Done():
+		return tok.Error()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// runUp connects the publishing client again and again and drains the
+// outbox over each connection. Each connection is an epoch: only a PUBACK
+// that completes while its own connection is still up counts.
+func (g *Gateway) runUp(ctx context.Context) {
+	attempt := 0
+	var epoch uint64
+	for ctx.Err() == nil {
+		opts, err := g.options("floorgate-" + g.cfg.Site + "-" + g.cfg.Gateway + "-up")
+		if err != nil {
+			g.log.Error("mqtt options", "err", err)
+			return
+		}
+		lost := make(chan struct{})
+		var lostOnce gosync.Once
+		opts.SetCleanSession(true)
+		opts.SetAutoReconnect(false)
+		opts.SetBinaryWill(g.topics.Status, g.statusPayload("offline", "connection lost"), 1, true)
+		opts.SetConnectionLostHandler(func(_ mqtt.Client, err error) {
+			g.log.Warn("mqtt connection lost", "err", err)
+			lostOnce.Do(func() { close(lost) })
+		})
+		client := mqtt.NewClient(opts)
+		if err := wait(ctx, client.Connect()); err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			g.setStatus(func(s *Status) { s.Connected, s.LastError = false, err.Error() })
+			g.log.Warn("mqtt connect", "brokers", g.cfg.Brokers, "err", err)
+			if !g.backoff(ctx, attempt) {
+				return
+			}
+			attempt++
+			continue
+		}
+		epoch++
+		broker := ""
+		if r := client.OptionsReader(); len(r.Servers()) > 0 {
+			broker = r.Servers()[0].String()
+		}
+		g.setStatus(func(s *Status) { s.Connected, s.Broker, s.Epoch, s.LastError = true, broker, epoch, "" })
+		g.log.Info("mqtt connected", "broker", broker, "epoch", epoch)
+		client.Publish(g.topics.Status, 1, true, g.statusPayload("online", ""))
+		progressed, err := g.drain(ctx, client, lost)
+		g.setStatus(func(s *Status) { s.Connected = false })
+		if err != nil && ctx.Err() == nil {
+			g.setStatus(func(s *Status) { s.LastError = err.Error() })
+			g.log.Warn("mqtt drain stopped", "err", err)
+		}
+		if ctx.Err() != nil {
+			tok := client.Publish(g.topics.Status, 1, true, g.statusPayload("offline", "shutdown"))
+			tok.WaitTimeout(time.Second)
+			client.Disconnect(250)
+			return
+		}
+		client.Disconnect(0)
+		if progressed {
+			attempt = 0
+		}
+		if !g.backoff(ctx, attempt) {
+			return
+		}
+		attempt++
+	}
+}
+
+type result struct {
+	ev  floorgate.Outgoing
+	err error
+}
+
+// drain publishes the outbox in sequence order, at most Window at a time,
+// until the connection is lost or ctx ends. It reports whether any event
+// was acknowledged.
+func (g *Gateway) drain(ctx context.Context, client mqtt.Client, lost <-chan struct{}) (bool, error) {
+	results := make(chan result, g.cfg.Window+1)
+	inflight := 0
+	var cursor uint64
+	var acks []uint64
+	progressed := false
+	ticker := time.NewTicker(g.cfg.AckEvery)
+	defer ticker.Stop()
+	statusTick := time.NewTicker(g.cfg.StatusEvery)
+	defer statusTick.Stop()
+
+	flush := func() error {
+		if len(acks) == 0 {
+			return nil
+		}
+		if err := g.outbox.Ack(context.WithoutCancel(ctx), acks); err != nil {
+			return fmt.Errorf("ack: %w", err)
+		}
+		g.acked.Add(uint64(len(acks)))
+		g.rate.add(g.clock.Now(), len(acks))
+		acks = acks[:0]
+		progressed = true
+		return nil
+	}
+	publish := func(ev floorgate.Outgoing) {
+		tok := client.Publish(g.topics.Events, 1, false, ev.Payload)
+		g.published.Add(1)
+		inflight++
+		go func() {
+			<-tok.Done()
+			results <- result{ev: ev, err: tok.Error()}
+		}()
+	}
+	connectionUp := func() bool {
+		select {
+		case <-lost:
+			return false
+		default:
+			return client.IsConnectionOpen()
+		}
+	}
+
+	// What an admin asked to send again goes first.
+	retry, err := g.outbox.RetryPending()
+	if err != nil {
+		return false, err
+	}
+	for _, ev := range retry {
+		for inflight >= g.cfg.Window {
+			if r := <-results; !g.settle(r, connectionUp, &acks, &inflight) {
+				return progressed, flush()
+			}
+		}
+		publish(ev)
+	}
+
+	for {
+		// Fill the window.
+		for inflight < g.cfg.Window {
+			batch, err := g.outbox.PendingEvents(cursor, g.cfg.Window-inflight)
+			if err != nil {
+				return progressed, err
+			}
+			if len(batch) == 0 {
+				break
+			}
+			for _, ev := range batch {
+				cursor = ev.Seq
+				if len(ev.Payload) > g.cfg.MaxMessageBytes {
+					reason := fmt.Sprintf("event is %d bytes; the broker takes at most %d", len(ev.Payload), g.cfg.MaxMessageBytes)
+					if err := g.outbox.DeadLetter(context.WithoutCancel(ctx), ev, reason); err != nil {
+						return progressed, err
+					}
+					g.dead.Add(1)
+					continue
+				}
+				publish(ev)
+			}
+		}
+		select {
+		case r := <-results:
+			if !g.settle(r, connectionUp, &acks, &inflight) {
+				return progressed, flush()
+			}
+			if len(acks) >= g.cfg.Window/2+1 {
+				if err := flush(); err != nil {
+					return progressed, err
+				}
+			}
+		case <-ticker.C:
+			if err := flush(); err != nil {
+				return progressed, err
+			}
+		case <-statusTick.C:
+			client.Publish(g.topics.Status, 1, true, g.statusPayload("online", ""))
+		case <-g.outbox.NewEvents():
+		case rp := <-g.outbox.Replays():
+			g.replay(ctx, client, rp)
+		case <-lost:
+			return progressed, errors.Join(errors.New("connection lost"), flush())
+		case <-ctx.Done():
+			return progressed, flush()
+		}
+	}
+}
+
+// settle takes a completed publish. A PUBACK counts only if it completed
+// without error while this connection is still up; otherwise the event
+// stays in the outbox and goes again on the next connection. It reports
+// false when the connection is gone.
+func (g *Gateway) settle(r result, connectionUp func() bool, acks *[]uint64, inflight *int) bool {
+	*inflight--
+	if r.err == nil && connectionUp() {
+		*acks = append(*acks, r.ev.Seq)
+		g.setStatus(func(s *Status) { s.LastPubAck = g.clock.Now() })
+		return true
+	}
+	g.resent.Add(1)
+	return false
+}
+
+// replay publishes journal events again for a consumer that lost them.
+func (g *Gateway) replay(ctx context.Context, client mqtt.Client, rp floorgate.Replay) {
+	for from := rp.From; from <= rp.To && ctx.Err() == nil; {
+		evs, err := g.outbox.JournalRange(from, rp.To, 1000)
+		if err != nil || len(evs) == 0 {
+			if err != nil {
+				g.log.Error("replay", "err", err)
+			}
+			return
+		}
+		for _, ev := range evs {
+			client.Publish(g.topics.Events, 1, false, ev.Payload)
+		}
+		from = evs[len(evs)-1].Seq + 1
+	}
+	g.log.Info("events replayed", "from", rp.From, "to", rp.To)
+}
+
+// runDown keeps the command subscription: a persistent session, so
+// commands sent while the gateway was away arrive when it is back. A
+// command is acknowledged to the broker only after it was applied or
+// refused (and the answer committed); one that fails for a fault of the
+// gateway is not acknowledged and comes again.
+func (g *Gateway) runDown(ctx context.Context) {
+	opts, err := g.options("floorgate-" + g.cfg.Site + "-" + g.cfg.Gateway + "-down")
+	if err != nil {
+		g.log.Error("mqtt options", "err", err)
+		return
+	}
+	opts.SetCleanSession(false)
+	opts.SetAutoReconnect(true)
+	opts.SetConnectRetry(true)
+	opts.SetConnectRetryInterval(g.cfg.BackoffMin)
+	opts.SetMaxReconnectInterval(g.cfg.BackoffMax)
+	opts.SetOrderMatters(true)
+	opts.SetAutoAckDisabled(true)
+	handler := func(_ mqtt.Client, m mqtt.Message) {
+		res, err := g.cmds.ApplyCommand(ctx, m.Payload())
+		if err != nil {
+			g.log.Error("command not applied; it will come again", "err", err)
+			return
+		}
+		g.commands.Add(1)
+		g.log.Info("command", "id", res.ID, "type", res.Type, "applied", res.Applied, "duplicate", res.Duplicate,
+			"field", res.Field, "reason", res.Reason)
+		m.Ack()
+	}
+	opts.SetOnConnectHandler(func(c mqtt.Client) {
+		g.setStatus(func(s *Status) { s.DownConnected = true })
+		c.Subscribe(g.topics.Commands, 1, handler)
+	})
+	opts.SetConnectionLostHandler(func(mqtt.Client, error) { g.setStatus(func(s *Status) { s.DownConnected = false }) })
+	opts.SetDefaultPublishHandler(handler)
+	client := mqtt.NewClient(opts)
+	client.Connect()
+	<-ctx.Done()
+	client.Disconnect(250)
+	g.setStatus(func(s *Status) { s.DownConnected = false })
+}
+
+// rateMeter counts acknowledged events over the last seconds.
+type rateMeter struct {
+	mu      gosync.Mutex
+	buckets [8]struct {
+		sec int64
+		n   int
+	}
+}
+
+func (r *rateMeter) add(now time.Time, n int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s := now.Unix()
+	b := &r.buckets[s%int64(len(r.buckets))]
+	if b.sec != s {
+		b.sec, b.n = s, 0
+	}
+	b.n += n
+}
+
+// perSecond is the mean over the last complete seconds.
+func (r *rateMeter) perSecond(now time.Time) float64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s := now.Unix()
+	total, secs := 0, 0
+	for _, b := range r.buckets {
+		if b.sec < s && b.sec >= s-int64(len(r.buckets)-1) {
+			total += b.n
+			secs++
+		}
+	}
+	if secs == 0 {
+		return 0
+	}
+	return float64(total) / float64(len(r.buckets)-1)
+}

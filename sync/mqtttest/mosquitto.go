@@ -1,0 +1,114 @@
+// Package mqtttest runs a real Mosquitto broker for tests: on a free port
+// of the loopback interface, as a child process the test can kill, freeze
+// and restart. It is test support only; nothing in floorgate's daemon
+// imports it.
+package mqtttest
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Broker is a Mosquitto process owned by a test.
+type Broker struct {
+	t    testing.TB
+	Port int
+	conf string
+	log  string
+	cmd  *exec.Cmd
+}
+
+// Binary finds mosquitto; make test installs it.
+func Binary() (string, error) {
+	if p, err := exec.LookPath("mosquitto"); err == nil {
+		return p, nil
+	}
+	for _, p := range []string{"/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto"} {
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("mosquitto is not installed (make test installs it: apt-get install mosquitto)")
+}
+
+// Start runs a broker on a free port; it is killed when the test ends.
+func Start(t testing.TB) *Broker {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	dir := t.TempDir()
+	b := &Broker{t: t, Port: port, conf: filepath.Join(dir, "mosquitto.conf"), log: filepath.Join(dir, "mosquitto.log")}
+	conf := fmt.Sprintf(`listener %d 127.0.0.1
+allow_anonymous true
+persistence false
+max_queued_messages 0
+max_inflight_messages 1000
+max_keepalive 600
+log_dest file %s
+log_type error
+log_type warning
+`, port, b.log)
+	if err := os.WriteFile(b.conf, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b.Restart()
+	t.Cleanup(b.Kill)
+	return b
+}
+
+// URL is the broker's address for clients.
+func (b *Broker) URL() string { return fmt.Sprintf("tcp://127.0.0.1:%d", b.Port) }
+
+// Restart starts the broker process (again) on the same port and waits
+// until it accepts connections.
+func (b *Broker) Restart() {
+	b.t.Helper()
+	bin, err := Binary()
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	b.cmd = exec.Command(bin, "-c", b.conf)
+	if err := b.cmd.Start(); err != nil {
+		b.t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", b.Port), 200*time.Millisecond)
+		if err == nil {
+			c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			raw, _ := os.ReadFile(b.log)
+			b.t.Fatalf("mosquitto did not start on port %d: %v\n%s", b.Port, err, raw)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Kill ends the broker with SIGKILL: everything it held in memory is gone.
+func (b *Broker) Kill() {
+	if b.cmd == nil || b.cmd.Process == nil {
+		return
+	}
+	b.cmd.Process.Signal(syscall.SIGCONT)
+	b.cmd.Process.Kill()
+	b.cmd.Wait()
+	b.cmd = nil
+}
+
+// Freeze stops the broker with SIGSTOP: connections stay open, nothing moves.
+func (b *Broker) Freeze() { b.cmd.Process.Signal(syscall.SIGSTOP) }
+
+// Thaw resumes a frozen broker.
+func (b *Broker) Thaw() { b.cmd.Process.Signal(syscall.SIGCONT) }

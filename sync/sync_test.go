@@ -1,0 +1,351 @@
+package sync_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	gosync "sync"
+	"testing"
+	"time"
+
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/store"
+	fgsync "github.com/floorgate/floorgate/sync"
+	"github.com/floorgate/floorgate/sync/mqtttest"
+)
+
+// clock moves one second per read, so every scan is a fresh read.
+type clock struct {
+	mu gosync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(time.Second)
+	return c.t
+}
+
+var site = floorgate.Site{ID: "SZ-01", Name: "Test", Gateway: "gw-1", Policy: floorgate.DefaultPolicy()}
+
+// floor is a gateway's store with one picker on a long task.
+type floor struct {
+	t     *testing.T
+	db    *store.DB
+	path  string
+	clock *clock
+	mu    gosync.Mutex
+	ok    []string // scan ids answered OK
+	n     int
+}
+
+func openFloor(t *testing.T, s floorgate.Site) *floor {
+	t.Helper()
+	f := &floor{t: t, path: filepath.Join(t.TempDir(), "floorgate.db"), clock: &clock{t: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)}}
+	f.open(s)
+	ctx := context.Background()
+	h, _ := floorgate.HashPIN("2468")
+	if err := f.db.PutMaster(ctx, store.Master{
+		Locations: []floorgate.Location{{Code: "L1", Barcode: "LOC-1"}, {Code: "L2", Barcode: "LOC-2"}},
+		Items:     []floorgate.Item{{SKU: "S1", Name: "Tea", Barcodes: []string{"6901234567892"}}, {SKU: "S2", Name: "Mug", Barcodes: []string{"6901234567908"}}},
+		Operators: []floorgate.Operator{{ID: "op1", Name: "P", Badge: "B1", PINHash: h, Role: floorgate.RolePicker}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.db.ImportTasks(ctx, []floorgate.Task{{ID: "T-long", Order: "SO-1",
+		Lines: []floorgate.TaskLine{{Location: "L1", SKU: "S1", Qty: 100000}}}}); err != nil {
+		t.Fatal(err)
+	}
+	f.db.Hello(ctx, "pda-1", "tok", "test")
+	if v, err := f.db.Login(ctx, "pda-1", "l", "B1", "2468"); err != nil || !v.OK {
+		t.Fatalf("login: %v %+v", err, v)
+	}
+	f.scan("LOC-1")
+	return f
+}
+
+func (f *floor) open(s floorgate.Site) {
+	db, err := store.Open(f.path, store.Options{Site: s, Clock: f.clock, AutoEnrol: true})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.db = db
+	f.t.Cleanup(func() { db.Close() })
+}
+
+func (f *floor) scan(data string) {
+	f.mu.Lock()
+	f.n++
+	id := fmt.Sprint("s", f.n)
+	f.mu.Unlock()
+	v, err := f.db.Scan(context.Background(), floorgate.Scan{ID: id, Device: "pda-1", Data: data, DistanceMM: 70})
+	if err != nil {
+		f.t.Error(err)
+		return
+	}
+	if v.OK {
+		f.mu.Lock()
+		f.ok = append(f.ok, id)
+		f.mu.Unlock()
+	}
+}
+
+// pick scans n units.
+func (f *floor) pick(n int) {
+	for range n {
+		f.scan("6901234567892")
+	}
+}
+
+// acceptedIDs are the event ids of every scan that got an OK verdict.
+func (f *floor) acceptedIDs() map[string]string {
+	f.t.Helper()
+	f.mu.Lock()
+	ok := map[string]bool{}
+	for _, id := range f.ok {
+		ok[id] = true
+	}
+	f.mu.Unlock()
+	evs, err := f.db.Journal(0, 1<<30)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, ev := range evs {
+		if ev.Type != floorgate.EventScanAccepted {
+			continue
+		}
+		var rec floorgate.ScanRecord
+		json.Unmarshal(ev.Data, &rec)
+		if ok[rec.ScanID] {
+			out[rec.ScanID] = ev.ID
+		}
+	}
+	if len(out) != len(ok) {
+		f.t.Fatalf("%d OK scans, %d of them in the journal", len(ok), len(out))
+	}
+	return out
+}
+
+func (f *floor) lastSeq() uint64 { return f.db.Counts().LastSeq }
+
+// link runs the gateway's MQTT link until the test ends or stop is called.
+func link(t *testing.T, f *floor, broker string, mod ...func(*fgsync.Config)) (*fgsync.Gateway, func()) {
+	t.Helper()
+	cfg := fgsync.Config{Brokers: []string{broker}, Site: site.ID, Gateway: site.Gateway, Version: "test",
+		Keepalive: 2 * time.Second, ConnectTimeout: 2 * time.Second, BackoffMin: 50 * time.Millisecond, BackoffMax: 500 * time.Millisecond, StatusEvery: 300 * time.Millisecond}
+	for _, m := range mod {
+		m(&cfg)
+	}
+	g, err := fgsync.New(cfg, f.db, f.db, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		g.Run(ctx)
+	}()
+	var once gosync.Once
+	stop := func() { once.Do(func() { cancel(); <-done }) }
+	t.Cleanup(stop)
+	return g, stop
+}
+
+func tail(t *testing.T, broker string, replay bool) *fgsync.Tail {
+	t.Helper()
+	tl := fgsync.NewTail(fgsync.TailConfig{Broker: broker, ClientID: fmt.Sprint("erp-", time.Now().UnixNano()), Replay: replay, GapGrace: 500 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := tl.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); tl.Close() })
+	return tl
+}
+
+// eventually waits for cond, failing with msg after the deadline.
+func eventually(t *testing.T, d time.Duration, cond func() bool, msg func() string) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal(msg())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// complete waits until the consumer holds every event of an OK scan and
+// every sequence number up to the last, and reports the duplicates.
+func complete(t *testing.T, f *floor, tl *fgsync.Tail) {
+	t.Helper()
+	last := f.lastSeq()
+	key := site.ID + "/" + site.Gateway
+	eventually(t, 60*time.Second, func() bool {
+		s := tl.Stats()
+		return s.Contiguous[key] >= last && len(s.Gaps[key]) == 0
+	}, func() string {
+		s := tl.Stats()
+		return fmt.Sprintf("consumer has seq ≤ %d contiguous of %d, gaps %v", s.Contiguous[key], last, s.Gaps[key])
+	})
+	for scan, id := range f.acceptedIDs() {
+		if !tl.Has(id) {
+			t.Fatalf("scan %s was answered OK; its event %s never reached the consumer", scan, id)
+		}
+	}
+	s := tl.Stats()
+	t.Logf("events %d, received %d, duplicates %d", last, s.Received, s.Duplicates)
+}
+
+func TestNormalFlow(t *testing.T) {
+	b := mqtttest.Start(t)
+	f := openFloor(t, site)
+	tl := tail(t, b.URL(), false)
+	g, _ := link(t, f, b.URL())
+	f.pick(500)
+	complete(t, f, tl)
+	eventually(t, 10*time.Second, func() bool {
+		ob, _ := f.db.Outbox()
+		return ob.Depth == 0
+	}, func() string { ob, _ := f.db.Outbox(); return fmt.Sprintf("outbox still %+v", ob) })
+	if s := g.Status(); !s.Connected || s.LastPubAck.IsZero() || s.Acknowledged < 500 {
+		t.Fatalf("status %+v", s)
+	}
+}
+
+func TestBrokerKilledMidStream(t *testing.T) {
+	b := mqtttest.Start(t)
+	f := openFloor(t, site)
+	tl := tail(t, b.URL(), true)
+	link(t, f, b.URL())
+	done := make(chan struct{})
+	go func() { defer close(done); f.pick(3000) }()
+	eventually(t, 30*time.Second, func() bool { return tl.Stats().Unique > 500 }, func() string { return "no events flowed" })
+	b.Kill()
+	f.pick(200) // the floor keeps working while the broker is gone
+	b.Restart()
+	<-done
+	complete(t, f, tl)
+}
+
+func TestBrokerFrozenPastKeepalive(t *testing.T) {
+	b := mqtttest.Start(t)
+	f := openFloor(t, site)
+	tl := tail(t, b.URL(), true)
+	g, _ := link(t, f, b.URL(), func(c *fgsync.Config) { c.Keepalive = time.Second })
+	f.pick(300)
+	eventually(t, 30*time.Second, func() bool { return tl.Stats().Unique > 100 }, func() string { return "no events flowed" })
+	b.Freeze()
+	f.pick(300)
+	eventually(t, 30*time.Second, func() bool { return !g.Status().Connected }, func() string { return "frozen broker not noticed" })
+	b.Thaw()
+	f.pick(100)
+	complete(t, f, tl)
+}
+
+func TestDisconnectWithThousandsInFlight(t *testing.T) {
+	b := mqtttest.Start(t)
+	f := openFloor(t, site)
+	f.pick(6000) // a backlog, as after a WAN outage
+	tl := tail(t, b.URL(), true)
+	g, _ := link(t, f, b.URL(), func(c *fgsync.Config) { c.Window = 4000 })
+	eventually(t, 30*time.Second, func() bool {
+		s := g.Status()
+		return s.Published-s.Acknowledged >= 1000
+	}, func() string { return fmt.Sprintf("never 1000 in flight: %+v", g.Status()) })
+	inflight := g.Status().Published - g.Status().Acknowledged
+	b.Kill()
+	b.Restart()
+	complete(t, f, tl)
+	t.Logf("%d events were in flight at the disconnect", inflight)
+}
+
+func TestOversizedEventIsDeadLettered(t *testing.T) {
+	b := mqtttest.Start(t)
+	f := openFloor(t, site)
+	tl := tail(t, b.URL(), false)
+	g, _ := link(t, f, b.URL(), func(c *fgsync.Config) { c.MaxMessageBytes = 300 })
+	f.pick(20) // scan.accepted events are larger than 300 bytes
+	eventually(t, 10*time.Second, func() bool { ob, _ := f.db.Outbox(); return ob.Depth == 0 && ob.DeadLetters > 0 },
+		func() string { ob, _ := f.db.Outbox(); return fmt.Sprintf("outbox %+v", ob) })
+	dl, _ := f.db.DeadLetters()
+	if len(dl) == 0 || dl[0].Reason == "" || g.Status().DeadLettered == 0 {
+		t.Fatalf("dead letters %+v status %+v", dl, g.Status())
+	}
+	// Nothing silently dropped: the consumer sees the gaps where they are.
+	if s := tl.Stats(); len(s.Gaps[site.ID+"/"+site.Gateway]) == 0 && s.Unique >= int(f.lastSeq()) {
+		t.Fatalf("dead letters reached the consumer: %+v", s)
+	}
+}
+
+// command publishes a command for the gateway, as the ERP would.
+func command(t *testing.T, broker, raw string) {
+	t.Helper()
+	c := mqtt.NewClient(mqtt.NewClientOptions().AddBroker(broker).SetClientID(fmt.Sprint("erp-cmd-", time.Now().UnixNano())))
+	if tok := c.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("erp connect: %v", tok.Error())
+	}
+	defer c.Disconnect(100)
+	if tok := c.Publish(fgsync.TopicsFor(site.ID, site.Gateway).Commands, 1, false, raw); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("erp publish: %v", tok.Error())
+	}
+}
+
+func TestCommandWhileGatewayDown(t *testing.T) {
+	b := mqtttest.Start(t)
+	f := openFloor(t, site)
+	g, stop := link(t, f, b.URL())
+	eventually(t, 10*time.Second, func() bool { return g.Status().DownConnected }, func() string { return "commands never subscribed" })
+	stop()
+	command(t, b.URL(), `{"id":"c-1","type":"task.create","data":{"tasks":[{"id":"T-new","order":"SO-9","lines":[{"location":"L2","sku":"S2","qty":1}]}]}}`)
+	link(t, f, b.URL())
+	eventually(t, 15*time.Second, func() bool { _, err := f.db.Task("T-new"); return err == nil },
+		func() string { return "task sent while the gateway was down never arrived" })
+}
+
+func TestCancelCommandIntercepts(t *testing.T) {
+	b := mqtttest.Start(t)
+	f := openFloor(t, site)
+	link(t, f, b.URL())
+	f.pick(3)
+	command(t, b.URL(), `{"id":"c-2","type":"task.cancel","data":{"task":"T-long","reason":"customer cancelled"}}`)
+	eventually(t, 15*time.Second, func() bool { tk, _ := f.db.Task("T-long"); return tk.Status == floorgate.TaskCancelled },
+		func() string { return "cancel never applied" })
+	v, _ := f.db.Scan(context.Background(), floorgate.Scan{ID: "after", Device: "pda-1", Data: "6901234567892"})
+	if v.Code != floorgate.CodeTaskCancelled {
+		t.Fatalf("scan after the intercept: %s", v.Code)
+	}
+}
+
+func TestMalformedCommandIsRejected(t *testing.T) {
+	b := mqtttest.Start(t)
+	f := openFloor(t, site)
+	tl := tail(t, b.URL(), false)
+	link(t, f, b.URL())
+	before := f.db.Counts()
+	command(t, b.URL(), `{"id":"c-3","type":"task.create","data":{"tasks":[{"id":"T-bad","order":"SO","lines":[{"location":"L9","sku":"S1","qty":1}]}]}}`)
+	var rec floorgate.CommandRecord
+	eventually(t, 15*time.Second, func() bool {
+		for {
+			select {
+			case ev := <-tl.Events():
+				if ev.Type == floorgate.EventCommandRejected {
+					json.Unmarshal(ev.Data, &rec)
+					return true
+				}
+			default:
+				return false
+			}
+		}
+	}, func() string { return "no command.rejected" })
+	if rec.CommandID != "c-3" || rec.Field != "data.tasks[0].lines[0].location" || rec.Reason != `unknown location "L9"` {
+		t.Fatalf("rejection %+v", rec)
+	}
+	if after := f.db.Counts(); after.PendingTasks != before.PendingTasks {
+		t.Fatal("a rejected command changed the tasks")
+	}
+}
