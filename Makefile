@@ -18,8 +18,8 @@ build: deps ## build bin/floorgate
 run: build ## start a demo gateway on $(LISTEN), state in $(STATE)
 	$(BIN) run --demo --state-dir $(STATE) --listen $(LISTEN)
 
-test: deps ## run every test
-	$(GO) test -count=1 ./...
+test: deps ## run every test (starts real Mosquitto brokers on free ports)
+	$(GO) test -count=1 -timeout 20m ./...
 
 bench: build ## measure scan verdicts against the raw bbolt commit baseline
 	$(BIN) bench scan --pdas 1 --duration $(DURATION)
@@ -33,8 +33,15 @@ fmt: ## fail if a file is not gofmt-formatted
 vet: ## go vet
 	$(GO) vet ./...
 
-deps: ## check the toolchain (system packages are installed here as features need them)
+deps: ## check Go; install Mosquitto (the tests' MQTT broker) when missing
 	@command -v $(GO) >/dev/null || { echo "Go is required: https://go.dev/doc/install (or apt-get install golang)"; exit 1; }
+	@command -v mosquitto >/dev/null || test -x /usr/sbin/mosquitto || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing mosquitto (the tests start their own broker processes)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mosquitto >/dev/null; \
+	  else \
+	    echo "Mosquitto is needed for the tests: sudo apt-get install mosquitto"; exit 1; \
+	  fi; }
 
 clean: ## remove build output (not the state directory)
 	rm -rf bin

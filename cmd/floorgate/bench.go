@@ -78,7 +78,7 @@ func benchScan(ctx context.Context, pdas int, d time.Duration, dir, cpuProfile s
 		dir = tmp
 	}
 	cfg := DefaultConfig()
-	cfg.StateDir, cfg.Listen = filepath.Join(dir, "state"), "127.0.0.1:0"
+	cfg.StateDir, cfg.Listen, cfg.MQTT.EmbeddedListen = filepath.Join(dir, "state"), "127.0.0.1:0", "127.0.0.1:0"
 	cfg.Devices.AutoEnrol = true
 	m := &Main{Config: cfg}
 	if err := m.Run(ctx); err != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/floorgate/floorgate"
+	fgsync "github.com/floorgate/floorgate/sync"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -42,6 +43,23 @@ type Config struct {
 		} `yaml:"distance"`
 		DuplicateWindow string `yaml:"duplicate_window"`
 	} `yaml:"standards"`
+	MQTT struct {
+		// Brokers are the ERP's MQTT brokers (tcp://, ssl://, ws://, wss://).
+		// With none, an embedded broker serves EmbeddedListen.
+		Brokers        []string `yaml:"brokers"`
+		EmbeddedListen string   `yaml:"embedded_listen"`
+		Username       string   `yaml:"username"`
+		Password       string   `yaml:"password"`
+		CAFile         string   `yaml:"ca_file"`
+		CertFile       string   `yaml:"cert_file"`
+		KeyFile        string   `yaml:"key_file"`
+		Keepalive      string   `yaml:"keepalive"`
+		// Window is how many events may wait for their PUBACK at once.
+		Window int `yaml:"window"`
+		// MaxMessageBytes must not exceed the broker's limit: larger events
+		// go to the dead-letter list.
+		MaxMessageBytes int `yaml:"max_message_bytes"`
+	} `yaml:"mqtt"`
 	Log struct {
 		Level  string `yaml:"level"`
 		Format string `yaml:"format"`
@@ -61,6 +79,11 @@ func DefaultConfig() Config {
 	c.Standards.Distance.Mode = string(p.Distance.Mode)
 	c.Standards.DuplicateWindow = p.DuplicateWindow.String()
 	c.Log.Level, c.Log.Format = "info", "text"
+	c.MQTT.Brokers = []string{}
+	c.MQTT.EmbeddedListen = "127.0.0.1:1883"
+	c.MQTT.Keepalive = "30s"
+	c.MQTT.Window = 256
+	c.MQTT.MaxMessageBytes = 256 << 10
 	return c
 }
 
@@ -139,5 +162,36 @@ func (c Config) validate(file string) error {
 	if _, err := c.Policy(); err != nil {
 		return fmt.Errorf("config %s: %w", file, err)
 	}
+	if _, err := c.SyncConfig(); err != nil {
+		return fmt.Errorf("config %s: mqtt.%w", file, err)
+	}
+	if len(c.MQTT.Brokers) == 0 && c.MQTT.EmbeddedListen == "" {
+		return bad("mqtt.embedded_listen", "missing while no brokers are configured")
+	}
 	return nil
+}
+
+// SyncConfig is the upstream link the configuration asks for; with no
+// brokers, the embedded broker's URL is filled in at start.
+func (c Config) SyncConfig() (fgsync.Config, error) {
+	ka, err := time.ParseDuration(c.MQTT.Keepalive)
+	if err != nil || ka < time.Second {
+		return fgsync.Config{}, fmt.Errorf("keepalive: %q is not a duration of at least 1s", c.MQTT.Keepalive)
+	}
+	sc := fgsync.Config{Brokers: c.MQTT.Brokers, Username: c.MQTT.Username, Password: c.MQTT.Password,
+		CAFile: c.MQTT.CAFile, CertFile: c.MQTT.CertFile, KeyFile: c.MQTT.KeyFile, Keepalive: ka,
+		Window: c.MQTT.Window, MaxMessageBytes: c.MQTT.MaxMessageBytes,
+		Site: c.Site.ID, Gateway: c.Site.Gateway, Version: floorgate.Version}
+	if c.MQTT.Window < 1 || c.MQTT.Window > 65000 {
+		return sc, fmt.Errorf("window: %d is not between 1 and 65000", c.MQTT.Window)
+	}
+	if c.MQTT.MaxMessageBytes < 1024 {
+		return sc, fmt.Errorf("max_message_bytes: %d is below 1024", c.MQTT.MaxMessageBytes)
+	}
+	if len(sc.Brokers) > 0 {
+		if err := sc.Validate(); err != nil {
+			return sc, err
+		}
+	}
+	return sc, nil
 }

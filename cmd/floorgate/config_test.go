@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -19,6 +20,11 @@ func TestConfigErrorsNameFileAndField(t *testing.T) {
 		{"site id with slash", "site:\n  id: a/b\n", `site.id: "a/b"`},
 		{"tiny store", "store:\n  max_size_mb: 1\n", "store.max_size_mb: 1 is below the minimum of 16"},
 		{"log level", "log:\n  level: loud\n", `log.level: "loud"`},
+		{"broker url", "mqtt:\n  brokers: [\"http://x\"]\n", `mqtt.brokers[0]: scheme "http"`},
+		{"keepalive", "mqtt:\n  keepalive: 10ms\n", `mqtt.keepalive: "10ms"`},
+		{"window", "mqtt:\n  window: 0\n", "mqtt.window: 0"},
+		{"half mutual tls", "mqtt:\n  brokers: [\"ssl://b:8883\"]\n  cert_file: /x.pem\n", "mqtt.cert_file and key_file"},
+		{"missing ca", "mqtt:\n  brokers: [\"ssl://b:8883\"]\n  ca_file: /nonexistent.pem\n", "mqtt.ca_file"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -40,7 +46,7 @@ func TestSampleConfigIsTheDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := DefaultConfig()
-	if c != d {
+	if !reflect.DeepEqual(c, d) {
 		t.Fatalf("the sample config differs from the defaults:\n%+v\n%+v", c, d)
 	}
 }

@@ -42,7 +42,15 @@ type daemon struct {
 
 var listenRE = regexp.MustCompile(`listening on http://([0-9.:]+)`)
 
+// startDaemon runs floorgate with its upstream link pointed at a port where
+// nothing listens: the WAN is down, so every event stays in the outbox.
 func startDaemon(t *testing.T, stateDir string) *daemon {
+	return startGateway(t, stateDir, "tcp://127.0.0.1:9", "gw-1")
+}
+
+// startGateway runs floorgate as a child process; with a broker URL it
+// links to that broker as gateway gw, else to an embedded broker.
+func startGateway(t *testing.T, stateDir, broker, gateway string) *daemon {
 	t.Helper()
 	bin, err := buildOnce()
 	if err != nil {
@@ -52,7 +60,15 @@ func startDaemon(t *testing.T, stateDir string) *daemon {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "run", "--demo", "--state-dir", stateDir, "--listen", "127.0.0.1:0")
+	conf := filepath.Join(t.TempDir(), "floorgate.yaml")
+	yaml := "mqtt:\n  embedded_listen: 127.0.0.1:0\n"
+	if broker != "" {
+		yaml = fmt.Sprintf("site:\n  gateway: %s\nmqtt:\n  brokers: [%q]\n  keepalive: 2s\n", gateway, broker)
+	}
+	if err := os.WriteFile(conf, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "run", "--demo", "--config", conf, "--state-dir", stateDir, "--listen", "127.0.0.1:0")
 	cmd.Stderr = logs
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -88,6 +104,21 @@ func startDaemon(t *testing.T, stateDir string) *daemon {
 
 func (d *daemon) url() string { return "ws://" + d.addr + "/ws/v1" }
 
+// unitTasks gives the gateway n tasks of one unit a line, ahead of the
+// demo's: pickers scanning as fast as verdicts come never read one code
+// twice in a row (which the double-read guard would refuse).
+func unitTasks(t *testing.T, ctx context.Context, d *daemon, demo *Demo, prefix string, n int) {
+	t.Helper()
+	tasks := demo.MoreTasks(rand.New(rand.NewPCG(1, 2)), prefix, n, 5, 15, 1)
+	for i := range tasks {
+		tasks[i].Priority = 1
+	}
+	body, _ := json.Marshal(map[string]any{"tasks": tasks})
+	if err := postJSON(ctx, "http://"+d.addr+"/api/v1/tasks", body, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestCrashLosesNoAcceptedScan kills the gateway with SIGKILL while PDAs
 // scan, restarts it, and checks that every scan that was answered OK is in
 // the journal and the outbox exactly once, that sequence numbers have no
@@ -99,16 +130,7 @@ func TestCrashLosesNoAcceptedScan(t *testing.T) {
 	d := startDaemon(t, stateDir)
 	demo := NewDemo()
 
-	// Tasks of one unit a line, ahead of the demo's: the pickers scan as
-	// fast as verdicts come and never read one code twice in a row.
-	tasks := demo.MoreTasks(rand.New(rand.NewPCG(1, 2)), "CRASH-", 60, 5, 15, 1)
-	for i := range tasks {
-		tasks[i].Priority = 1
-	}
-	body, _ := json.Marshal(map[string]any{"tasks": tasks})
-	if err := postJSON(ctx, "http://"+d.addr+"/api/v1/tasks", body, nil); err != nil {
-		t.Fatal(err)
-	}
+	unitTasks(t, ctx, d, demo, "CRASH-", 60)
 
 	const pdas = 4
 	pickers := make([]*picker, pdas)

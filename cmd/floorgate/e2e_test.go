@@ -35,7 +35,7 @@ func (c *stepClock) Add(d time.Duration) {
 func startMain(t *testing.T, clock floorgate.Clock) *Main {
 	t.Helper()
 	cfg := DefaultConfig()
-	cfg.StateDir, cfg.Listen = t.TempDir(), "127.0.0.1:0"
+	cfg.StateDir, cfg.Listen, cfg.MQTT.EmbeddedListen = t.TempDir(), "127.0.0.1:0", "127.0.0.1:0"
 	m := &Main{Config: cfg, Demo: true, Clock: clock}
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatal(err)

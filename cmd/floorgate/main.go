@@ -24,6 +24,7 @@ Usage:
   floorgate bench scan [--pdas N] [--duration D]
   floorgate tasks import [--addr URL | --state-dir DIR --config FILE] FILE
   floorgate tasks cancel [--addr URL] ID REASON
+  floorgate erp-tail [--broker URL] [--share GROUP] [--out FILE] [--replay]
   floorgate version
 
 Run "floorgate COMMAND -h" for a command's flags.
@@ -68,6 +69,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return benchCommand(ctx, args[1:], stdout, stderr)
 	case "tasks":
 		return tasksCommand(ctx, args[1:], stdout)
+	case "erp-tail":
+		return erpTailCommand(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "floorgate", floorgate.Version)
 		return nil

@@ -12,12 +12,15 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/device/ws"
 	"github.com/floorgate/floorgate/store"
+	fgsync "github.com/floorgate/floorgate/sync"
+	"github.com/floorgate/floorgate/sync/broker"
 )
 
 // Main is the daemon: configuration in, a running gateway out.
@@ -31,9 +34,14 @@ type Main struct {
 
 	DB       *store.DB
 	WS       *ws.Server
+	Sync     *fgsync.Gateway
+	Broker   *broker.Broker
 	http     *http.Server
 	listener net.Listener
 	served   chan error
+
+	stopSync context.CancelFunc
+	synced   chan struct{}
 }
 
 func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -119,6 +127,9 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	wsServer = ws.NewServer(m.DB, m.Clock, m.Log.With("component", "pda"), ws.Options{})
 	m.WS = wsServer
+	if err := m.startSync(); err != nil {
+		return err
+	}
 
 	mux := http.NewServeMux()
 	mux.Handle("/ws/v1", wsServer)
@@ -126,6 +137,8 @@ func (m *Main) Run(ctx context.Context) error {
 	mux.HandleFunc("GET /api/v1/status", m.handleStatus)
 	mux.HandleFunc("POST /api/v1/tasks", localOnly(m.handleImport))
 	mux.HandleFunc("POST /api/v1/tasks/{id}/cancel", localOnly(m.handleCancel))
+	mux.HandleFunc("GET /api/v1/deadletters", m.handleDeadLetters)
+	mux.HandleFunc("POST /api/v1/deadletters/{seq}/retry", localOnly(m.handleRetry))
 	mux.HandleFunc("GET /{$}", m.handleIndex)
 
 	m.listener, err = net.Listen("tcp", m.Config.Listen)
@@ -137,6 +150,34 @@ func (m *Main) Run(ctx context.Context) error {
 	m.served = make(chan error, 1)
 	go func() { m.served <- m.http.Serve(m.listener) }()
 	m.announce()
+	return nil
+}
+
+// startSync links the gateway to its broker, starting the embedded one
+// when none is configured.
+func (m *Main) startSync() error {
+	sc, err := m.Config.SyncConfig()
+	if err != nil {
+		return err
+	}
+	if len(sc.Brokers) == 0 {
+		m.Broker, err = broker.Start(broker.Options{Listen: m.Config.MQTT.EmbeddedListen,
+			Logger: m.Log.With("component", "broker"), MaxMessageBytes: sc.MaxMessageBytes})
+		if err != nil {
+			return fmt.Errorf("embedded MQTT broker on %s (set mqtt.brokers or mqtt.embedded_listen): %w", m.Config.MQTT.EmbeddedListen, err)
+		}
+		sc.Brokers = []string{m.Broker.URL()}
+	}
+	m.Sync, err = fgsync.New(sc, m.DB, m.DB, m.Clock, m.Log.With("component", "sync"))
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	m.stopSync, m.synced = cancel, make(chan struct{})
+	go func() {
+		defer close(m.synced)
+		m.Sync.Run(ctx)
+	}()
 	return nil
 }
 
@@ -159,6 +200,12 @@ func (m *Main) announce() {
 		hp := net.JoinHostPort(h, port)
 		fmt.Fprintf(m.Out, "  PDA endpoint:   ws://%s/ws/v1   (protocol: docs/pda-protocol.md)\n", hp)
 		fmt.Fprintf(m.Out, "  Browser:        http://%s/\n", hp)
+	}
+	if m.Broker != nil {
+		_, mport, _ := net.SplitHostPort(m.Broker.Addr())
+		fmt.Fprintf(m.Out, "  MQTT (embedded broker): %s   watch: mosquitto_sub -p %s -t 'floorgate/#' -v\n", m.Broker.URL(), mport)
+	} else {
+		fmt.Fprintf(m.Out, "  MQTT brokers:   %s\n", strings.Join(m.Config.MQTT.Brokers, ", "))
 	}
 	if m.Demo {
 		fmt.Fprintf(m.Out, "  Demo site: pickers log in with badge %s … B%04d and PIN %s; any device id enrols itself.\n",
@@ -199,6 +246,17 @@ func (m *Main) Close() error {
 			errs = append(errs, fmt.Errorf("serve: %w", err))
 		}
 		m.http = nil
+	}
+	if m.stopSync != nil {
+		m.stopSync()
+		<-m.synced
+		m.stopSync = nil
+	}
+	if m.Broker != nil {
+		if err := m.Broker.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("embedded broker: %w", err))
+		}
+		m.Broker = nil
 	}
 	if m.DB != nil {
 		if err := m.DB.Close(); err != nil {
@@ -246,6 +304,7 @@ type statusReply struct {
 	Version   string             `json:"version"`
 	Counts    store.Counts       `json:"counts"`
 	Outbox    store.OutboxStatus `json:"outbox"`
+	Upstream  fgsync.Status      `json:"upstream"`
 	Connected []string           `json:"connected_devices"`
 }
 
@@ -253,7 +312,7 @@ func (m *Main) status() (statusReply, error) {
 	ob, err := m.DB.Outbox()
 	s := m.DB.Site()
 	return statusReply{Site: s.ID, Gateway: s.Gateway, Version: floorgate.Version, Counts: m.DB.Counts(),
-		Outbox: ob, Connected: m.WS.Connected()}, err
+		Outbox: ob, Upstream: m.Sync.Status(), Connected: m.WS.Connected()}, err
 }
 
 func (m *Main) handleStatus(w http.ResponseWriter, _ *http.Request) {
@@ -286,11 +345,48 @@ func (m *Main) handleIndex(w http.ResponseWriter, _ *http.Request) {
 <tr><th align=left>Tasks open</th><td>%d</td></tr>
 <tr><th align=left>Events journalled</th><td>%d</td></tr>
 <tr><th align=left>Outbox depth</th><td>%d</td></tr>
+<tr><th align=left>Dead letters</th><td>%d</td></tr>
+<tr><th align=left>Upstream</th><td>%s</td></tr>
 </table>
 <p>PDAs connect to <code>/ws/v1</code>; machine-readable status at <a href="/api/v1/status">/api/v1/status</a>.</p>
 `, htmlEscape(s.Version), htmlEscape(s.Site), htmlEscape(s.Gateway), s.Counts.Locations, s.Counts.Items,
 		s.Counts.Operators, s.Counts.Devices, len(s.Connected), s.Counts.PendingTasks, s.Counts.OpenTasks,
-		s.Counts.LastSeq, s.Outbox.Depth)
+		s.Counts.LastSeq, s.Outbox.Depth, s.Outbox.DeadLetters, htmlEscape(upstreamText(s.Upstream)))
+}
+
+func upstreamText(u fgsync.Status) string {
+	if u.Connected {
+		return "connected to " + u.Broker
+	}
+	if u.LastError != "" {
+		return "not connected: " + u.LastError
+	}
+	return "not connected"
+}
+
+func (m *Main) handleDeadLetters(w http.ResponseWriter, _ *http.Request) {
+	dl, err := m.DB.DeadLetters()
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if dl == nil {
+		dl = []store.DeadLetter{}
+	}
+	writeJSON(w, http.StatusOK, dl)
+}
+
+func (m *Main) handleRetry(w http.ResponseWriter, r *http.Request) {
+	seq, err := strconv.ParseUint(r.PathValue("seq"), 10, 64)
+	if err != nil {
+		writeError(w, floorgate.Errorf(floorgate.EINVALID, "seq %q is not a number", r.PathValue("seq")))
+		return
+	}
+	if err := m.DB.RetryDeadLetter(r.Context(), seq); err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]uint64{"retrying": seq})
 }
 
 func htmlEscape(s string) string {

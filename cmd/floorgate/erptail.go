@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sort"
+	"strings"
+
+	fgsync "github.com/floorgate/floorgate/sync"
+)
+
+// erpTailCommand runs the reference ERP consumer until interrupted, then
+// prints what it saw: events, duplicates and gaps per gateway.
+func erpTailCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("erp-tail", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	brokerURL := fs.String("broker", "tcp://127.0.0.1:1883", "the MQTT broker")
+	share := fs.String("share", "", "join shared-subscription group GROUP to split the load with other consumers")
+	out := fs.String("out", "-", "write each new event as a JSON line to FILE (- for standard output)")
+	replay := fs.Bool("replay", false, "ask gateways to publish again the events missing from their sequence")
+	filter := fs.String("filter", "floorgate/v1/+/+/events", "events topic filter")
+	clientID := fs.String("client-id", "", "MQTT client id (a persistent session is kept under it)")
+	username := fs.String("username", "", "MQTT user name")
+	password := fs.String("password", "", "MQTT password")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if !strings.HasSuffix(*filter, "/events") {
+		return fmt.Errorf("erp-tail: --filter must end in /events")
+	}
+	w := stdout
+	if *out != "-" {
+		f, err := os.OpenFile(*out, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return fmt.Errorf("erp-tail: %w", err)
+		}
+		defer f.Close()
+		w = f
+	}
+	tail := fgsync.NewTail(fgsync.TailConfig{Broker: *brokerURL, ClientID: *clientID, Username: *username, Password: *password,
+		Filter: *filter, Share: *share, Replay: *replay, Out: w, Log: slog.New(slog.NewTextHandler(stderr, nil))})
+	if err := tail.Start(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "erp-tail: subscribed to %s on %s; Ctrl-C to stop\n", *filter, *brokerURL)
+	<-ctx.Done()
+	tail.Close()
+	s := tail.Stats()
+	fmt.Fprintf(stderr, "erp-tail: %d received, %d unique, %d duplicates\n", s.Received, s.Unique, s.Duplicates)
+	keys := make([]string, 0, len(s.Contiguous))
+	for k := range s.Contiguous {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(stderr, "  %s: complete up to seq %d, %d missing\n", k, s.Contiguous[k], len(s.Gaps[k]))
+	}
+	return nil
+}

@@ -1,0 +1,216 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/store"
+	fgsync "github.com/floorgate/floorgate/sync"
+	"github.com/floorgate/floorgate/sync/mqtttest"
+)
+
+// journalOf reads a stopped gateway's journal.
+func journalOf(t *testing.T, stateDir, gateway string) []floorgate.Event {
+	t.Helper()
+	cfg := DefaultConfig()
+	cfg.Site.Gateway = gateway
+	site, _ := cfg.SiteInfo()
+	db, err := store.Open(filepath.Join(stateDir, "floorgate.db"), store.Options{Site: site})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	evs, err := db.Journal(0, 1<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return evs
+}
+
+func startTail(t *testing.T, broker, share string, replay bool) *fgsync.Tail {
+	t.Helper()
+	tl := fgsync.NewTail(fgsync.TailConfig{Broker: broker, ClientID: fmt.Sprint("erp-", share, time.Now().UnixNano()),
+		Share: share, Replay: replay, GapGrace: 500 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := tl.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); tl.Close() })
+	return tl
+}
+
+func waitFor(t *testing.T, d time.Duration, cond func() bool, msg func() string) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal(msg())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// scanAway has pickers scan until n answers came back or the gateway died.
+func scanAway(ctx context.Context, pickers []*picker, n int, record func(outcome)) {
+	var wg sync.WaitGroup
+	for _, p := range pickers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range n {
+				o, err := p.step(ctx)
+				if err != nil {
+					return
+				}
+				record(o)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// TestFloorgateKilledMidDrain kills the gateway process while it drains to
+// a real Mosquitto and checks the ERP consumer still gets every event.
+func TestFloorgateKilledMidDrain(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	b := mqtttest.Start(t)
+	tl := startTail(t, b.URL(), "", true)
+	stateDir := t.TempDir()
+	d := startGateway(t, stateDir, b.URL(), "gw-k")
+	demo := NewDemo()
+	unitTasks(t, ctx, d, demo, "K-", 200)
+	var pickers []*picker
+	for i := range 3 {
+		p, err := dialPicker(ctx, d.url(), demo, fmt.Sprintf("k-pda-%d", i), demo.Badges[i], 0.1, uint64(i+1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pickers = append(pickers, p)
+	}
+	var mu sync.Mutex
+	ok := map[string]bool{}
+	record := func(o outcome) {
+		mu.Lock()
+		defer mu.Unlock()
+		if o.verdict.OK {
+			ok[o.scanID] = true
+		}
+	}
+	go func() {
+		// Kill it mid-drain: pickers busy, events flowing upstream.
+		waitFor(t, time.Minute, func() bool {
+			mu.Lock()
+			n := len(ok)
+			mu.Unlock()
+			return n >= 300 && tl.Stats().Unique > 200
+		}, func() string { return "pickers and the drain never got going" })
+		d.cmd.Process.Signal(syscall.SIGKILL)
+	}()
+	scanAway(ctx, pickers, 100000, record)
+	d.cmd.Wait()
+
+	d = startGateway(t, stateDir, b.URL(), "gw-k")
+	for _, p := range pickers {
+		if err := p.reconnect(ctx, d.url()); err != nil {
+			t.Fatal(err)
+		}
+		if p.unanswered != nil {
+			o, err := p.send(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			record(o)
+		}
+	}
+	scanAway(ctx, pickers, 20, record)
+	// Every event reaches the consumer, with no gap.
+	waitFor(t, time.Minute, func() bool {
+		s := tl.Stats()
+		return len(s.Gaps["demo/gw-k"]) == 0 && s.Contiguous["demo/gw-k"] > 0 && len(s.Contiguous) == 1
+	}, func() string { return fmt.Sprintf("consumer: %+v", tl.Stats().Contiguous) })
+	for _, p := range pickers {
+		p.c.Close()
+	}
+	d.cmd.Process.Signal(syscall.SIGTERM)
+	d.cmd.Wait()
+	evs := journalOf(t, stateDir, "gw-k")
+	waitFor(t, time.Minute, func() bool { return tl.Stats().Contiguous["demo/gw-k"] >= uint64(len(evs)) },
+		func() string { return fmt.Sprintf("consumer complete to %d of %d", tl.Stats().Contiguous["demo/gw-k"], len(evs)) })
+	accepted := 0
+	for _, ev := range evs {
+		if !tl.Has(ev.ID) {
+			t.Fatalf("event %d (%s) never reached the consumer", ev.Seq, ev.Type)
+		}
+		if ev.Type == floorgate.EventScanAccepted {
+			accepted++
+		}
+	}
+	if accepted < len(ok) {
+		t.Fatalf("%d scans answered OK, %d accepted scans journalled", len(ok), accepted)
+	}
+	s := tl.Stats()
+	t.Logf("%d events, %d OK scans, %d received, %d duplicates", len(evs), len(ok), s.Received, s.Duplicates)
+}
+
+// TestThreeGatewaysTwoConsumers runs three gateway processes on one broker
+// and two consumers sharing the load: together they get every event of
+// every gateway.
+func TestThreeGatewaysTwoConsumers(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	b := mqtttest.Start(t)
+	c1, c2 := startTail(t, b.URL(), "erp", false), startTail(t, b.URL(), "erp", false)
+	demo := NewDemo()
+	gws := []string{"gw-a", "gw-b", "gw-c"}
+	dirs := map[string]string{}
+	var wg sync.WaitGroup
+	for gi, gw := range gws {
+		dirs[gw] = t.TempDir()
+		d := startGateway(t, dirs[gw], b.URL(), gw)
+		unitTasks(t, ctx, d, demo, "U-", 20)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var pickers []*picker
+			for i := range 2 {
+				p, err := dialPicker(ctx, d.url(), demo, fmt.Sprintf("%s-pda-%d", gw, i), demo.Badges[i], 0.05, uint64(10*gi+i))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				pickers = append(pickers, p)
+			}
+			scanAway(ctx, pickers, 60, func(outcome) {})
+			for _, p := range pickers {
+				p.c.Close()
+			}
+			waitFor(t, time.Minute, func() bool {
+				return c1.Stats().Contiguous["demo/"+gw]+c2.Stats().Contiguous["demo/"+gw] > 0
+			}, func() string { return gw + ": nothing reached the consumers" })
+			d.cmd.Process.Signal(syscall.SIGTERM)
+			d.cmd.Wait()
+		}()
+	}
+	wg.Wait()
+	total := 0
+	for _, gw := range gws {
+		evs := journalOf(t, dirs[gw], gw)
+		total += len(evs)
+		for _, ev := range evs {
+			waitFor(t, 30*time.Second, func() bool { return c1.Has(ev.ID) || c2.Has(ev.ID) },
+				func() string { return fmt.Sprintf("%s event %d (%s) reached neither consumer", gw, ev.Seq, ev.Type) })
+		}
+	}
+	s1, s2 := c1.Stats(), c2.Stats()
+	if s1.Unique == 0 || s2.Unique == 0 {
+		t.Fatalf("the load was not shared: %d and %d events", s1.Unique, s2.Unique)
+	}
+	t.Logf("%d events from 3 gateways; consumer 1 got %d, consumer 2 got %d", total, s1.Unique, s2.Unique)
+}
