@@ -113,13 +113,10 @@ func load(tx *bolt.Tx) (*state, error) {
 	for _, t := range open {
 		st.open[t.ID] = t
 	}
-	if err := tx.Bucket(bucketVerdicts).ForEach(func(k, v []byte) error {
-		var list []deviceVerdict
-		if err := json.Unmarshal(v, &list); err != nil {
-			return fmt.Errorf("load verdicts of %q: %w", k, err)
+	if err := each(tx, bucketVerdicts, func(list *[]deviceVerdict) {
+		if len(*list) > 0 {
+			st.verdicts[(*list)[0].Device] = *list
 		}
-		st.verdicts[string(k)] = list
-		return nil
 	}); err != nil {
 		return nil, err
 	}
@@ -143,7 +140,11 @@ func load(tx *bolt.Tx) (*state, error) {
 
 // each decodes every value of a bucket into a new T.
 func each[T any](tx *bolt.Tx, bucket []byte, fn func(*T)) error {
-	return tx.Bucket(bucket).ForEach(func(k, v []byte) error {
+	b := tx.Bucket(bucket)
+	if b == nil {
+		return fmt.Errorf("load: bucket %s is missing: the database is damaged", bucket)
+	}
+	return b.ForEach(func(k, v []byte) error {
 		t := new(T)
 		if err := json.Unmarshal(v, t); err != nil {
 			return fmt.Errorf("load %s %q: %w", bucket, k, err)

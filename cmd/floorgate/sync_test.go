@@ -142,7 +142,9 @@ func TestFloorgateKilledMidDrain(t *testing.T) {
 	d.cmd.Wait()
 	evs := journalOf(t, stateDir, "gw-k")
 	waitFor(t, time.Minute, func() bool { return tl.Stats().Contiguous["demo/gw-k"] >= uint64(len(evs)) },
-		func() string { return fmt.Sprintf("consumer complete to %d of %d", tl.Stats().Contiguous["demo/gw-k"], len(evs)) })
+		func() string {
+			return fmt.Sprintf("consumer complete to %d of %d", tl.Stats().Contiguous["demo/gw-k"], len(evs))
+		})
 	accepted := 0
 	for _, ev := range evs {
 		if !tl.Has(ev.ID) {
