@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -75,15 +76,46 @@ func (db *DB) PendingEvents(after uint64, limit int) ([]floorgate.Outgoing, erro
 }
 
 func pendingOf(seq uint64, v []byte) (floorgate.Outgoing, error) {
-	var head struct {
-		ID   string    `json:"id"`
-		Type string    `json:"type"`
-		Time time.Time `json:"time"`
+	id, typ, at, ok := envelopeHead(v)
+	if !ok {
+		var head struct {
+			ID   string    `json:"id"`
+			Type string    `json:"type"`
+			Time time.Time `json:"time"`
+		}
+		if err := json.Unmarshal(v, &head); err != nil {
+			return floorgate.Outgoing{}, fmt.Errorf("event %d: %w", seq, err)
+		}
+		id, typ, at = head.ID, head.Type, head.Time
 	}
-	if err := json.Unmarshal(v, &head); err != nil {
-		return floorgate.Outgoing{}, fmt.Errorf("event %d: %w", seq, err)
+	return floorgate.Outgoing{Seq: seq, ID: id, Type: typ, Time: at, Payload: slices.Clone(v)}, nil
+}
+
+// envelopeHead reads id, type and time from an envelope as envelope()
+// writes it, without decoding the rest: the drain reads every event.
+// Those keys come before "data", and a quote inside a JSON string is always
+// escaped, so the first match of each key is the envelope's own.
+func envelopeHead(v []byte) (id, typ string, at time.Time, ok bool) {
+	field := func(key string) (string, bool) {
+		i := bytes.Index(v, []byte(key))
+		if i < 0 {
+			return "", false
+		}
+		rest := v[i+len(key):]
+		j := bytes.IndexByte(rest, '"')
+		if j < 0 || bytes.IndexByte(rest[:j], '\\') >= 0 {
+			return "", false
+		}
+		return string(rest[:j]), true
 	}
-	return floorgate.Outgoing{Seq: seq, ID: head.ID, Type: head.Type, Time: head.Time, Payload: slices.Clone(v)}, nil
+	id, ok1 := field(`{"id":"`)
+	typ, ok2 := field(`,"type":"`)
+	ts, ok3 := field(`,"time":"`)
+	if !ok1 || !ok2 || !ok3 {
+		return "", "", time.Time{}, false
+	}
+	at, err := time.Parse(time.RFC3339Nano, ts)
+	return id, typ, at, err == nil
 }
 
 // JournalRange returns the journal's events from..to (inclusive) as they
@@ -253,4 +285,13 @@ func (db *DB) RetryPending() ([]floorgate.Outgoing, error) {
 		return nil, fmt.Errorf("retry pending: %w", err)
 	}
 	return out, nil
+}
+
+// EmitEvents journals events produced outside the pick flow (a bulk load,
+// a benchmark's backlog) in one transaction, putting them in the outbox.
+func (db *DB) EmitEvents(ctx context.Context, evs []floorgate.Event) error {
+	if err := db.write(ctx, func(w *wtx) error { return w.emit(evs...) }); err != nil {
+		return fmt.Errorf("emit events: %w", err)
+	}
+	return nil
 }

@@ -738,3 +738,17 @@ func TestOutboxIsTheJournalAboveTheWatermark(t *testing.T) {
 		t.Fatalf("after the ack: %+v %v", s, seqs)
 	}
 }
+
+func TestEnvelopeHeadReadsWhatEnvelopeWrites(t *testing.T) {
+	e := newEnv(t)
+	for _, ev := range []floorgate.Event{
+		floorgate.NewEvent(floorgate.EventScanAccepted, time.Date(2026, 11, 22, 9, 1, 2, 345678900, time.UTC), floorgate.ScanRecord{ScanID: `a"b`, Data: `"type":"x"`}),
+		floorgate.NewEvent(floorgate.EventTaskReceived, time.Date(2026, 1, 2, 3, 4, 5, 0, time.FixedZone("CST", 8*3600)), floorgate.TaskRecord{Task: "T"}),
+	} {
+		ev.ID, ev.Seq, ev.Site, ev.Gateway = "abc-7", 7, testSite.ID, testSite.Gateway
+		id, typ, at, ok := envelopeHead(e.db.envelope(ev))
+		if !ok || id != ev.ID || typ != ev.Type || !at.Equal(ev.Time) {
+			t.Fatalf("head of %s: %q %q %v %v", ev.Type, id, typ, at, ok)
+		}
+	}
+}

@@ -273,16 +273,41 @@ func (g *Gateway) drain(ctx context.Context, client mqtt.Client, lost <-chan str
 	statusTick := time.NewTicker(g.cfg.StatusEvery)
 	defer statusTick.Stop()
 
+	// Acknowledgements are committed by their own goroutine, in batches,
+	// so the drain never waits for the disk. One lost in a crash only makes
+	// its event go again.
+	ackCh := make(chan []uint64, 64)
+	ackErr := make(chan error, 1)
+	ackDone := make(chan struct{})
+	go func() {
+		defer close(ackDone)
+		for batch := range ackCh {
+			if err := g.outbox.Ack(context.WithoutCancel(ctx), batch); err != nil {
+				select {
+				case ackErr <- err:
+				default:
+				}
+				continue
+			}
+			g.acked.Add(uint64(len(batch)))
+			g.rate.add(g.clock.Now(), len(batch))
+		}
+	}()
+	defer func() {
+		close(ackCh)
+		<-ackDone
+	}()
 	flush := func() error {
+		select {
+		case err := <-ackErr:
+			return fmt.Errorf("ack: %w", err)
+		default:
+		}
 		if len(acks) == 0 {
 			return nil
 		}
-		if err := g.outbox.Ack(context.WithoutCancel(ctx), acks); err != nil {
-			return fmt.Errorf("ack: %w", err)
-		}
-		g.acked.Add(uint64(len(acks)))
-		g.rate.add(g.clock.Now(), len(acks))
-		acks = acks[:0]
+		ackCh <- acks
+		acks = make([]uint64, 0, g.cfg.Window)
 		progressed = true
 		return nil
 	}
@@ -318,35 +343,39 @@ func (g *Gateway) drain(ctx context.Context, client mqtt.Client, lost <-chan str
 		publish(ev)
 	}
 
+	var queue []floorgate.Outgoing // fetched from the outbox, not yet published
 	for {
-		// Fill the window.
+		// Fill the window, fetching from the outbox in batches.
 		for inflight < g.cfg.Window {
-			batch, err := g.outbox.PendingEvents(cursor, g.cfg.Window-inflight)
-			if err != nil {
-				return progressed, err
-			}
-			if len(batch) == 0 {
-				break
-			}
-			for _, ev := range batch {
-				cursor = ev.Seq
-				if len(ev.Payload) > g.cfg.MaxMessageBytes {
-					reason := fmt.Sprintf("event is %d bytes; the broker takes at most %d", len(ev.Payload), g.cfg.MaxMessageBytes)
-					if err := g.outbox.DeadLetter(context.WithoutCancel(ctx), ev, reason); err != nil {
-						return progressed, err
-					}
-					g.dead.Add(1)
-					continue
+			if len(queue) == 0 {
+				batch, err := g.outbox.PendingEvents(cursor, max(g.cfg.Window, 512))
+				if err != nil {
+					return progressed, err
 				}
-				publish(ev)
+				if len(batch) == 0 {
+					break
+				}
+				cursor = batch[len(batch)-1].Seq
+				queue = batch
 			}
+			ev := queue[0]
+			queue = queue[1:]
+			if len(ev.Payload) > g.cfg.MaxMessageBytes {
+				reason := fmt.Sprintf("event is %d bytes; the broker takes at most %d", len(ev.Payload), g.cfg.MaxMessageBytes)
+				if err := g.outbox.DeadLetter(context.WithoutCancel(ctx), ev, reason); err != nil {
+					return progressed, err
+				}
+				g.dead.Add(1)
+				continue
+			}
+			publish(ev)
 		}
 		select {
 		case r := <-results:
 			if !g.settle(r, connectionUp, &acks, &inflight) {
 				return progressed, flush()
 			}
-			if len(acks) >= g.cfg.Window/2+1 {
+			if len(acks) >= 4096 {
 				if err := flush(); err != nil {
 					return progressed, err
 				}

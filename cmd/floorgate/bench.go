@@ -20,8 +20,11 @@ import (
 )
 
 func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "sync" {
+		return benchSyncCommand(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "scan" {
-		return errors.New("bench: want: bench scan [--pdas N] [--duration D]")
+		return errors.New("bench: want: bench scan [--pdas N] [--duration D], or bench sync [--events N] [--broker URL]")
 	}
 	fs := flag.NewFlagSet("bench scan", flag.ContinueOnError)
 	fs.SetOutput(stderr)
