@@ -268,7 +268,7 @@ func TestOversizedEventIsDeadLettered(t *testing.T) {
 	b := mqtttest.Start(t)
 	f := openFloor(t, site)
 	tl := tail(t, b.URL(), false)
-	g, _ := link(t, f, b.URL(), func(c *fgsync.Config) { c.MaxMessageBytes = 300 })
+	g, stop := link(t, f, b.URL(), func(c *fgsync.Config) { c.MaxMessageBytes = 300 })
 	f.pick(20) // scan.accepted events are larger than 300 bytes
 	eventually(t, 10*time.Second, func() bool { ob, _ := f.db.Outbox(); return ob.Depth == 0 && ob.DeadLetters > 0 },
 		func() string { ob, _ := f.db.Outbox(); return fmt.Sprintf("outbox %+v", ob) })
@@ -280,6 +280,21 @@ func TestOversizedEventIsDeadLettered(t *testing.T) {
 	if s := tl.Stats(); len(s.Gaps[site.ID+"/"+site.Gateway]) == 0 && s.Unique >= int(f.lastSeq()) {
 		t.Fatalf("dead letters reached the consumer: %+v", s)
 	}
+	// The broker's limit is raised; an admin retries the dead letters and
+	// they go through, leaving the list.
+	stop()
+	for _, d := range dl {
+		if err := f.db.RetryDeadLetter(context.Background(), d.Seq); err != nil {
+			t.Fatal(err)
+		}
+	}
+	link(t, f, b.URL())
+	complete(t, f, tl)
+	eventually(t, 10*time.Second, func() bool { left, _ := f.db.DeadLetters(); return len(left) == 0 },
+		func() string {
+			left, _ := f.db.DeadLetters()
+			return fmt.Sprintf("%d dead letters left after the retry", len(left))
+		})
 }
 
 // command publishes a command for the gateway, as the ERP would.
@@ -348,4 +363,60 @@ func TestMalformedCommandIsRejected(t *testing.T) {
 	if after := f.db.Counts(); after.PendingTasks != before.PendingTasks {
 		t.Fatal("a rejected command changed the tasks")
 	}
+}
+
+// status subscribes to the gateway's status topic.
+func statusWatch(t *testing.T, broker string) <-chan fgsync.StatusMessage {
+	t.Helper()
+	ch := make(chan fgsync.StatusMessage, 16)
+	c := mqtt.NewClient(mqtt.NewClientOptions().AddBroker(broker).SetClientID(fmt.Sprint("watch-", time.Now().UnixNano())))
+	if tok := c.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("watch connect: %v", tok.Error())
+	}
+	t.Cleanup(func() { c.Disconnect(100) })
+	c.Subscribe(fgsync.TopicsFor(site.ID, site.Gateway).Status, 1, func(_ mqtt.Client, m mqtt.Message) {
+		var s fgsync.StatusMessage
+		if json.Unmarshal(m.Payload(), &s) == nil {
+			select {
+			case ch <- s:
+			default:
+			}
+		}
+	}).WaitTimeout(5 * time.Second)
+	return ch
+}
+
+func waitStatus(t *testing.T, ch <-chan fgsync.StatusMessage, state, reason string) fgsync.StatusMessage {
+	t.Helper()
+	deadline := time.After(20 * time.Second)
+	for {
+		select {
+		case s := <-ch:
+			if s.State == state && s.Reason == reason {
+				return s
+			}
+		case <-deadline:
+			t.Fatalf("no status %s %q", state, reason)
+		}
+	}
+}
+
+// TestStatus covers online, shutdown and the retained state; the last will
+// of a killed gateway is covered by the gateway-process test in cmd.
+func TestStatus(t *testing.T) {
+	b := mqtttest.Start(t)
+	f := openFloor(t, site)
+	watch := statusWatch(t, b.URL())
+	_, stop := link(t, f, b.URL())
+	if s := waitStatus(t, watch, "online", ""); s.LastSeq != f.lastSeq() || s.Version != "test" {
+		t.Fatalf("online status %+v, last seq %d", s, f.lastSeq())
+	}
+	stop()
+	waitStatus(t, watch, "offline", "shutdown")
+
+	link(t, f, b.URL())
+	waitStatus(t, watch, "online", "")
+	// A retained status reaches a consumer that subscribes later.
+	late := statusWatch(t, b.URL())
+	waitStatus(t, late, "online", "")
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"sync"
@@ -82,6 +83,7 @@ func TestFloorgateKilledMidDrain(t *testing.T) {
 	defer cancel()
 	b := mqtttest.Start(t)
 	tl := startTail(t, b.URL(), "", true)
+	wills := watchOffline(t, b.URL(), fgsync.TopicsFor("demo", "gw-k").Status)
 	stateDir := t.TempDir()
 	d := startGateway(t, stateDir, b.URL(), "gw-k")
 	demo := NewDemo()
@@ -115,6 +117,11 @@ func TestFloorgateKilledMidDrain(t *testing.T) {
 	}()
 	scanAway(ctx, pickers, 100000, record)
 	d.cmd.Wait()
+	// The broker tells the ERP the gateway died: its last will.
+	will := waitWill(t, wills)
+	if will.State != "offline" || will.Reason != "connection lost" || will.Gateway != "gw-k" {
+		t.Fatalf("last will %+v", will)
+	}
 
 	d = startGateway(t, stateDir, b.URL(), "gw-k")
 	for _, p := range pickers {
@@ -215,4 +222,31 @@ func TestThreeGatewaysTwoConsumers(t *testing.T) {
 		t.Fatalf("the load was not shared: %d and %d events", s1.Unique, s2.Unique)
 	}
 	t.Logf("%d events from 3 gateways; consumer 1 got %d, consumer 2 got %d", total, s1.Unique, s2.Unique)
+}
+
+// watchOffline delivers the offline statuses published on topic.
+func watchOffline(t *testing.T, broker, topic string) <-chan fgsync.StatusMessage {
+	t.Helper()
+	raw := mqtttest.Watch(t, broker, topic)
+	ch := make(chan fgsync.StatusMessage, 16)
+	go func() {
+		for b := range raw {
+			var s fgsync.StatusMessage
+			if json.Unmarshal(b, &s) == nil && s.State == "offline" {
+				ch <- s
+			}
+		}
+	}()
+	return ch
+}
+
+func waitWill(t *testing.T, ch <-chan fgsync.StatusMessage) fgsync.StatusMessage {
+	t.Helper()
+	select {
+	case s := <-ch:
+		return s
+	case <-time.After(20 * time.Second):
+		t.Fatal("no offline status after the gateway was killed")
+	}
+	return fgsync.StatusMessage{}
 }

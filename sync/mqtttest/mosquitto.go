@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	mqtt "github.com/eclipse/paho.mqtt.golang"
 )
 
 // Broker is a Mosquitto process owned by a test.
@@ -112,3 +114,24 @@ func (b *Broker) Freeze() { b.cmd.Process.Signal(syscall.SIGSTOP) }
 
 // Thaw resumes a frozen broker.
 func (b *Broker) Thaw() { b.cmd.Process.Signal(syscall.SIGCONT) }
+
+// Watch subscribes to topic on broker and delivers each message's payload.
+func Watch(t testing.TB, broker, topic string) <-chan []byte {
+	t.Helper()
+	ch := make(chan []byte, 64)
+	c := mqtt.NewClient(mqtt.NewClientOptions().AddBroker(broker).SetClientID(fmt.Sprint("watch-", time.Now().UnixNano())))
+	if tok := c.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("watch %s: %v", topic, tok.Error())
+	}
+	t.Cleanup(func() { c.Disconnect(100) })
+	tok := c.Subscribe(topic, 1, func(_ mqtt.Client, m mqtt.Message) {
+		select {
+		case ch <- m.Payload():
+		default:
+		}
+	})
+	if !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("watch %s: %v", topic, tok.Error())
+	}
+	return ch
+}
