@@ -21,9 +21,11 @@ run: build ## start a demo gateway on $(LISTEN), state in $(STATE)
 test: deps ## run every test (starts real Mosquitto brokers on free ports)
 	$(GO) test -count=1 -timeout 20m ./...
 
-bench: build ## measure scan verdicts against the raw bbolt commit baseline
+bench: build ## measure scans against raw bbolt commits, and the MQTT drain against a plain publish loop
 	$(BIN) bench scan --pdas 1 --duration $(DURATION)
 	$(BIN) bench scan --pdas 256 --duration $(DURATION)
+	$(BIN) bench sync --events 200000
+	$(BIN) bench sync --events 1000000
 
 check: deps fmt vet test ## gofmt, go vet and the tests
 
