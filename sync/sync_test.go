@@ -420,3 +420,26 @@ func TestStatus(t *testing.T) {
 	late := statusWatch(t, b.URL())
 	waitStatus(t, late, "online", "")
 }
+
+func TestMutualTLS(t *testing.T) {
+	certs := mqtttest.NewCerts(t, t.TempDir())
+	b := mqtttest.StartTLS(t, certs)
+	f := openFloor(t, site)
+	// Without the gateway's own certificate the broker refuses it.
+	g, stop := link(t, f, b.URL(), func(c *fgsync.Config) { c.CAFile = certs.CA })
+	eventually(t, 15*time.Second, func() bool { return g.Status().LastError != "" },
+		func() string { return fmt.Sprintf("no refusal without a client certificate: %+v", g.Status()) })
+	if g.Status().Connected {
+		t.Fatal("connected without a client certificate")
+	}
+	stop()
+	g, _ = link(t, f, b.URL(), func(c *fgsync.Config) {
+		c.CAFile, c.CertFile, c.KeyFile = certs.CA, certs.ClientCert, certs.ClientKey
+	})
+	f.pick(50)
+	eventually(t, 15*time.Second, func() bool { ob, _ := f.db.Outbox(); return ob.Depth == 0 },
+		func() string { return fmt.Sprintf("outbox not drained over TLS: %+v", g.Status()) })
+	if s := g.Status(); !s.Connected || s.Acknowledged < 50 {
+		t.Fatalf("status over TLS: %+v", s)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -19,11 +20,12 @@ import (
 
 // Broker is a Mosquitto process owned by a test.
 type Broker struct {
-	t    testing.TB
-	Port int
-	conf string
-	log  string
-	cmd  *exec.Cmd
+	t      testing.TB
+	scheme string
+	Port   int
+	conf   string
+	log    string
+	cmd    *exec.Cmd
 }
 
 // Binary finds mosquitto; make test installs it.
@@ -42,15 +44,18 @@ func Binary() (string, error) {
 // Start runs a broker on a free port; it is killed when the test ends.
 func Start(t testing.TB) *Broker {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	return start(t, listenerConf, "tcp")
+}
+
+// listenerConf is the plain part of every test broker's configuration.
+func listenerConf(port int, logFile string) string {
+	user := ""
+	if os.Geteuid() == 0 {
+		// As root, mosquitto would switch to its own user, which cannot
+		// read the test's private temporary files.
+		user = "user root\n"
 	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	dir := t.TempDir()
-	b := &Broker{t: t, Port: port, conf: filepath.Join(dir, "mosquitto.conf"), log: filepath.Join(dir, "mosquitto.log")}
-	conf := fmt.Sprintf(`listener %d 127.0.0.1
+	return user + fmt.Sprintf(`listener %d 127.0.0.1
 allow_anonymous true
 persistence false
 max_queued_messages 0
@@ -59,8 +64,20 @@ max_keepalive 600
 log_dest file %s
 log_type error
 log_type warning
-`, port, b.log)
-	if err := os.WriteFile(b.conf, []byte(conf), 0o600); err != nil {
+`, port, logFile)
+}
+
+func start(t testing.TB, conf func(port int, logFile string) string, scheme string) *Broker {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	dir := t.TempDir()
+	b := &Broker{t: t, Port: port, scheme: scheme, conf: filepath.Join(dir, "mosquitto.conf"), log: filepath.Join(dir, "mosquitto.log")}
+	if err := os.WriteFile(b.conf, []byte(conf(port, b.log)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	b.Restart()
@@ -69,7 +86,7 @@ log_type warning
 }
 
 // URL is the broker's address for clients.
-func (b *Broker) URL() string { return fmt.Sprintf("tcp://127.0.0.1:%d", b.Port) }
+func (b *Broker) URL() string { return fmt.Sprintf("%s://127.0.0.1:%d", b.scheme, b.Port) }
 
 // Restart starts the broker process (again) on the same port and waits
 // until it accepts connections.
@@ -80,6 +97,8 @@ func (b *Broker) Restart() {
 		b.t.Fatal(err)
 	}
 	b.cmd = exec.Command(bin, "-c", b.conf)
+	var stderr strings.Builder
+	b.cmd.Stderr = &stderr
 	if err := b.cmd.Start(); err != nil {
 		b.t.Fatal(err)
 	}
@@ -92,7 +111,7 @@ func (b *Broker) Restart() {
 		}
 		if time.Now().After(deadline) {
 			raw, _ := os.ReadFile(b.log)
-			b.t.Fatalf("mosquitto did not start on port %d: %v\n%s", b.Port, err, raw)
+			b.t.Fatalf("mosquitto did not start on port %d: %v\n%s%s", b.Port, err, raw, stderr.String())
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
