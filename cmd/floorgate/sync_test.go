@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -249,4 +252,64 @@ func waitWill(t *testing.T, ch <-chan fgsync.StatusMessage) fgsync.StatusMessage
 		t.Fatal("no offline status after the gateway was killed")
 	}
 	return fgsync.StatusMessage{}
+}
+
+// TestErpTailCommand runs `floorgate erp-tail` against a gateway and checks
+// it writes each event once, as a JSON line, and sums up at the end.
+func TestErpTailCommand(t *testing.T) {
+	b := mqtttest.Start(t)
+	out := filepath.Join(t.TempDir(), "events.jsonl")
+	ctx, cancel := context.WithCancel(context.Background())
+	var stderr lockedBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- dispatch(ctx, []string{"erp-tail", "--broker", b.URL(), "--out", out, "--client-id", "tail-cli"}, io.Discard, &stderr)
+	}()
+	waitFor(t, 10*time.Second, func() bool { return strings.Contains(stderr.String(), "subscribed") }, func() string { return stderr.String() })
+	stateDir := t.TempDir()
+	d := startGateway(t, stateDir, b.URL(), "gw-t")
+	lines := func() []string {
+		raw, _ := os.ReadFile(out)
+		return strings.Split(strings.TrimSpace(string(raw)), "\n")
+	}
+	// The demo seeds 40 tasks: 40 task.received events.
+	waitFor(t, 30*time.Second, func() bool { return len(lines()) >= 40 }, func() string { return fmt.Sprintf("%d lines", len(lines())) })
+	d.cmd.Process.Signal(syscall.SIGTERM)
+	d.cmd.Wait()
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, l := range lines() {
+		var ev floorgate.Event
+		if err := json.Unmarshal([]byte(l), &ev); err != nil || ev.ID == "" {
+			t.Fatalf("line %q: %v", l, err)
+		}
+		if seen[ev.ID] {
+			t.Fatalf("event %s written twice", ev.ID)
+		}
+		seen[ev.ID] = true
+	}
+	if !strings.Contains(stderr.String(), "demo/gw-t: complete up to seq") {
+		t.Fatalf("no summary: %s", stderr.String())
+	}
+}
+
+// lockedBuffer is a strings.Builder safe to write and read at once.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
