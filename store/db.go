@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
@@ -38,6 +39,9 @@ type Options struct {
 	// OnNotice is called after a commit with each notice it produced (a
 	// task cancelled, a task assigned). It must not block.
 	OnNotice func(floorgate.Notice)
+
+	// checkpointAt overrides checkpointBytes (tests).
+	checkpointAt int
 }
 
 // DB is an open floorgate database.
@@ -112,7 +116,7 @@ func Open(path string, opts Options) (*DB, error) {
 	}
 	db := &DB{bolt: bdb, opts: opts, clock: opts.Clock, log: opts.Logger,
 		reqs: make(chan *request, 4096), stop: make(chan struct{}), stopped: make(chan struct{}),
-		checkpointAt: checkpointBytes, newEvents: make(chan struct{}, 1), replays: make(chan floorgate.Replay, 64)}
+		checkpointAt: cmp.Or(opts.checkpointAt, checkpointBytes), newEvents: make(chan struct{}, 1), replays: make(chan floorgate.Replay, 64)}
 	db.logins.init(opts.Clock)
 	db.siteJSON, _ = json.Marshal(opts.Site.ID)
 	db.gatewayJSON, _ = json.Marshal(opts.Site.Gateway)

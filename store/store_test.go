@@ -696,7 +696,9 @@ func TestStepLogReplayAndCheckpoint(t *testing.T) {
 		t.Fatalf("resent scan after replay: %+v, first %+v", again, first)
 	}
 	// A checkpoint during the run empties the log and keeps everything.
-	e.db.checkpointAt = 1
+	e.db.Close()
+	e.open(func(o *Options) { o.checkpointAt = 1 })
+	e.db.Hello(ctx, "pda-1", "tok-pda-1", "test")
 	if v := e.scan("pda-1", "4", "6900000000001"); v.Code != floorgate.CodeLineDone {
 		t.Fatalf("third unit: %s", v.Code)
 	}
