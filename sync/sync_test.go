@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"path/filepath"
+	"strings"
 	gosync "sync"
 	"testing"
 	"time"
@@ -13,6 +15,7 @@ import (
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/store"
 	fgsync "github.com/floorgate/floorgate/sync"
+	"github.com/floorgate/floorgate/sync/broker"
 	"github.com/floorgate/floorgate/sync/mqtttest"
 )
 
@@ -442,4 +445,30 @@ func TestMutualTLS(t *testing.T) {
 	if s := g.Status(); !s.Connected || s.Acknowledged < 50 {
 		t.Fatalf("status over TLS: %+v", s)
 	}
+}
+
+// TestOverWebSockets links over ws://, to the embedded broker's WebSocket
+// listener (this machine's Mosquitto cannot open one).
+func TestOverWebSockets(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	b, err := broker.Start(broker.Options{Listen: "127.0.0.1:0", WebsocketListen: addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	f := openFloor(t, site)
+	tl := tail(t, b.URL(), false)
+	g, _ := link(t, f, b.WebsocketURL())
+	f.pick(30)
+	eventually(t, 15*time.Second, func() bool { ob, _ := f.db.Outbox(); return ob.Depth == 0 },
+		func() string { return fmt.Sprintf("outbox not drained over WebSockets: %+v", g.Status()) })
+	if s := g.Status(); !s.Connected || !strings.HasPrefix(s.Broker, "ws://") {
+		t.Fatalf("status: %+v", s)
+	}
+	complete(t, f, tl)
 }

@@ -31,6 +31,7 @@ import (
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/hooks/auth"
+	"github.com/mochi-mqtt/server/v2/listeners"
 	"github.com/mochi-mqtt/server/v2/packets"
 )
 
@@ -68,12 +69,16 @@ type Options struct {
 	// PUBACK; MQTT 5 clients are told the cap in CONNACK so they can refuse
 	// locally instead.
 	MaxMessageBytes int
+	// WebsocketListen, when set, also serves MQTT over WebSockets at this
+	// address (path /), for ws:// clients.
+	WebsocketListen string
 }
 
 // Broker is a running embedded broker.
 type Broker struct {
 	srv       *mqtt.Server
 	ln        *listener
+	ws        string
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -130,7 +135,13 @@ func Start(opts Options) (*Broker, error) {
 		_ = nl.Close()
 		return nil, fmt.Errorf("start mqtt broker: add listener: %w", err)
 	}
-	b := &Broker{srv: srv, ln: ln}
+	b := &Broker{srv: srv, ln: ln, ws: opts.WebsocketListen}
+	if opts.WebsocketListen != "" {
+		if err := srv.AddListener(listeners.NewWebsocket(listeners.Config{Type: "ws", ID: "ws", Address: opts.WebsocketListen})); err != nil {
+			_ = b.Close()
+			return nil, fmt.Errorf("start mqtt broker: websocket listener: %w", err)
+		}
+	}
 	if err := srv.Serve(); err != nil {
 		_ = b.Close()
 		return nil, fmt.Errorf("start mqtt broker: %w", err)
@@ -144,6 +155,14 @@ func (b *Broker) Addr() string { return b.ln.Address() }
 
 // URL returns the broker's address as an MQTT client URL, "tcp://host:port".
 func (b *Broker) URL() string { return "tcp://" + b.Addr() }
+
+// WebsocketURL is the ws:// address of the WebSocket listener, or "".
+func (b *Broker) WebsocketURL() string {
+	if b.ws == "" {
+		return ""
+	}
+	return "ws://" + b.ws
+}
 
 // Close disconnects every client, stops listening and returns once the
 // goroutines serving connections have ended. The port is free when it
