@@ -460,8 +460,15 @@ func (g *Gateway) runDown(ctx context.Context) {
 		m.Ack()
 	}
 	opts.SetOnConnectHandler(func(c mqtt.Client) {
-		g.setStatus(func(s *Status) { s.DownConnected = true })
-		c.Subscribe(g.topics.Commands, 1, handler)
+		tok := c.Subscribe(g.topics.Commands, 1, handler)
+		go func() {
+			// Connected for commands once the subscription holds.
+			if tok.Wait() && tok.Error() == nil {
+				g.setStatus(func(s *Status) { s.DownConnected = true })
+			} else {
+				g.log.Warn("mqtt subscribe to commands", "err", tok.Error())
+			}
+		}()
 	})
 	opts.SetConnectionLostHandler(func(mqtt.Client, error) { g.setStatus(func(s *Status) { s.DownConnected = false }) })
 	opts.SetDefaultPublishHandler(handler)

@@ -300,6 +300,12 @@ func TestOversizedEventIsDeadLettered(t *testing.T) {
 		})
 }
 
+// subscribed waits until the gateway listens for commands.
+func subscribed(t *testing.T, g *fgsync.Gateway) {
+	t.Helper()
+	eventually(t, 10*time.Second, func() bool { return g.Status().DownConnected }, func() string { return "commands never subscribed" })
+}
+
 // command publishes a command for the gateway, as the ERP would.
 func command(t *testing.T, broker, raw string) {
 	t.Helper()
@@ -317,7 +323,7 @@ func TestCommandWhileGatewayDown(t *testing.T) {
 	b := mqtttest.Start(t)
 	f := openFloor(t, site)
 	g, stop := link(t, f, b.URL())
-	eventually(t, 10*time.Second, func() bool { return g.Status().DownConnected }, func() string { return "commands never subscribed" })
+	subscribed(t, g)
 	stop()
 	command(t, b.URL(), `{"id":"c-1","type":"task.create","data":{"tasks":[{"id":"T-new","order":"SO-9","lines":[{"location":"L2","sku":"S2","qty":1}]}]}}`)
 	link(t, f, b.URL())
@@ -328,7 +334,8 @@ func TestCommandWhileGatewayDown(t *testing.T) {
 func TestCancelCommandIntercepts(t *testing.T) {
 	b := mqtttest.Start(t)
 	f := openFloor(t, site)
-	link(t, f, b.URL())
+	g, _ := link(t, f, b.URL())
+	subscribed(t, g)
 	f.pick(3)
 	command(t, b.URL(), `{"id":"c-2","type":"task.cancel","data":{"task":"T-long","reason":"customer cancelled"}}`)
 	eventually(t, 15*time.Second, func() bool { tk, _ := f.db.Task("T-long"); return tk.Status == floorgate.TaskCancelled },
@@ -343,7 +350,8 @@ func TestMalformedCommandIsRejected(t *testing.T) {
 	b := mqtttest.Start(t)
 	f := openFloor(t, site)
 	tl := tail(t, b.URL(), false)
-	link(t, f, b.URL())
+	g, _ := link(t, f, b.URL())
+	subscribed(t, g)
 	before := f.db.Counts()
 	command(t, b.URL(), `{"id":"c-3","type":"task.create","data":{"tasks":[{"id":"T-bad","order":"SO","lines":[{"location":"L9","sku":"S1","qty":1}]}]}}`)
 	var rec floorgate.CommandRecord
