@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/floorgate/floorgate"
-	"github.com/floorgate/floorgate/store"
 )
 
 // buildFloorgate builds the binary once per test run.
@@ -230,13 +229,7 @@ func TestCrashLosesNoAcceptedScan(t *testing.T) {
 		raw, _ := os.ReadFile(d.logs.Name())
 		t.Fatalf("clean stop: %v\n%s", err, raw)
 	}
-	cfg := DefaultConfig()
-	site, _ := cfg.SiteInfo()
-	db, err := store.Open(filepath.Join(stateDir, "floorgate.db"), store.Options{Site: site})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openState(t, stateDir, "gw-1")
 	evs, err := db.Journal(0, 1<<30)
 	if err != nil {
 		t.Fatal(err)

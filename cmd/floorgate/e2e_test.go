@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -167,5 +168,32 @@ func TestPickOverWebSocket(t *testing.T) {
 	np, err := c.Next(ctx, "n1")
 	if err != nil || np.Step != "scan_location" || np.Task == p.Task {
 		t.Fatalf("next after intercept: %v %+v", err, np)
+	}
+}
+
+// TestStatusShowsTheUpstreamLink reads /api/v1/status of a gateway whose
+// broker is unreachable: events wait, and the page says so.
+func TestStatusShowsTheUpstreamLink(t *testing.T) {
+	clock := &stepClock{t: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)}
+	cfg := DefaultConfig()
+	cfg.StateDir, cfg.Listen = t.TempDir(), "127.0.0.1:0"
+	cfg.MQTT.Brokers = []string{"tcp://127.0.0.1:9"}
+	m := &Main{Config: cfg, Demo: true, Clock: clock}
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	clock.Add(90 * time.Second)
+	resp, err := http.Get("http://" + m.Addr() + "/api/v1/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var s statusReply
+	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
+		t.Fatal(err)
+	}
+	if s.Upstream.Connected || s.Outbox.Depth != 40 || s.OldestUnsentS < 90 || s.Counts.PendingTasks != 40 {
+		t.Fatalf("status %+v", s)
 	}
 }

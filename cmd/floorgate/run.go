@@ -299,20 +299,26 @@ func writeError(w http.ResponseWriter, err error) {
 }
 
 type statusReply struct {
-	Site      string             `json:"site"`
-	Gateway   string             `json:"gateway"`
-	Version   string             `json:"version"`
-	Counts    store.Counts       `json:"counts"`
-	Outbox    store.OutboxStatus `json:"outbox"`
-	Upstream  fgsync.Status      `json:"upstream"`
-	Connected []string           `json:"connected_devices"`
+	Site    string             `json:"site"`
+	Gateway string             `json:"gateway"`
+	Version string             `json:"version"`
+	Counts  store.Counts       `json:"counts"`
+	Outbox  store.OutboxStatus `json:"outbox"`
+	// OldestUnsentS is how long the oldest event has waited to go upstream.
+	OldestUnsentS float64       `json:"oldest_unsent_s"`
+	Upstream      fgsync.Status `json:"upstream"`
+	Connected     []string      `json:"connected_devices"`
 }
 
 func (m *Main) status() (statusReply, error) {
 	ob, err := m.DB.Outbox()
 	s := m.DB.Site()
-	return statusReply{Site: s.ID, Gateway: s.Gateway, Version: floorgate.Version, Counts: m.DB.Counts(),
-		Outbox: ob, Upstream: m.Sync.Status(), Connected: m.WS.Connected()}, err
+	r := statusReply{Site: s.ID, Gateway: s.Gateway, Version: floorgate.Version, Counts: m.DB.Counts(),
+		Outbox: ob, Upstream: m.Sync.Status(), Connected: m.WS.Connected()}
+	if !ob.Oldest.IsZero() {
+		r.OldestUnsentS = m.Clock.Now().Sub(ob.Oldest).Seconds()
+	}
+	return r, err
 }
 
 func (m *Main) handleStatus(w http.ResponseWriter, _ *http.Request) {

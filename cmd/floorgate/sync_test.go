@@ -19,8 +19,9 @@ import (
 	"github.com/floorgate/floorgate/sync/mqtttest"
 )
 
-// journalOf reads a stopped gateway's journal.
-func journalOf(t *testing.T, stateDir, gateway string) []floorgate.Event {
+// openState opens a stopped gateway's database; it is closed when the
+// test ends.
+func openState(t *testing.T, stateDir, gateway string) *store.DB {
 	t.Helper()
 	cfg := DefaultConfig()
 	cfg.Site.Gateway = gateway
@@ -29,11 +30,19 @@ func journalOf(t *testing.T, stateDir, gateway string) []floorgate.Event {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// journalOf reads a stopped gateway's journal.
+func journalOf(t *testing.T, stateDir, gateway string) []floorgate.Event {
+	t.Helper()
+	db := openState(t, stateDir, gateway)
 	evs, err := db.Journal(0, 1<<30)
 	if err != nil {
 		t.Fatal(err)
 	}
+	db.Close()
 	return evs
 }
 
