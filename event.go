@@ -73,6 +73,12 @@ type ScanRecord struct {
 	// Distance is in or out of the site band, or unknown (no measurement).
 	Distance   string    `json:"distance"`
 	DeviceTime time.Time `json:"device_time,omitzero"`
+	// What the GS1 data said: batch, serial and expiry (YYYY-MM-DD), and
+	// why it was invalid when it was.
+	Batch   string `json:"batch,omitempty"`
+	Serial  string `json:"serial,omitempty"`
+	Expiry  string `json:"expiry,omitempty"`
+	Problem string `json:"problem,omitempty"`
 }
 
 // LineRecord is the payload of pick.line_confirmed.

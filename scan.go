@@ -51,9 +51,34 @@ const (
 	MatchItem     MatchKind = "item"
 )
 
-// Match is a barcode resolved against master data.
+// Match is a barcode resolved against master data, with what the barcode
+// itself says.
 type Match struct {
 	Kind     MatchKind
 	Location *Location
 	Item     *Item
+	Read     Read
+	// SerialTaken is set when the serial number read was already picked at
+	// this site: the same unit scanned twice.
+	SerialTaken bool
+}
+
+// Read is what a barcode's content says, beyond which item or location it
+// names: the GS1 data a pick rule may need.
+type Read struct {
+	Symbology string
+	GTIN      string // 14 digits, when the barcode carries one
+	Batch     string // AI 10
+	Serial    string // AI 21
+	// Expiry is AI 17 (or 15 best before when 17 is absent), at the start
+	// of its day; zero when absent.
+	Expiry time.Time
+	// Qty is a count from AI 30 or 37 (a case of several units); 0 when
+	// absent.
+	Qty int
+	// Problem, when set, is why the barcode's content is invalid, with the
+	// AI and the GS1 rule it breaks.
+	Problem     string
+	ProblemAI   string
+	ProblemRule string
 }

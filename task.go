@@ -63,10 +63,28 @@ type TaskLine struct {
 	Qty      int    `json:"qty"`
 	// KeyedQty allows the picker to key in a quantity instead of scanning
 	// every unit (case picks, small parts).
-	KeyedQty bool       `json:"keyed_qty,omitempty"`
+	KeyedQty bool `json:"keyed_qty,omitempty"`
+	// Batch, when set, is the allocated batch (AI 10): a unit of another
+	// batch is refused.
+	Batch string `json:"batch,omitempty"`
+	// ExpiryFrom (YYYY-MM-DD), when set, is the earliest expiry (AI 17) a
+	// picked unit may have: first expired, first out.
+	ExpiryFrom string `json:"expiry_from,omitempty"`
+	// Serial requires every unit's serial number (AI 21); each serial can
+	// be picked once per site.
+	Serial   bool       `json:"serial,omitempty"`
 	Picked   int        `json:"picked"`
 	Status   LineStatus `json:"status"`
 	ClosedAt time.Time  `json:"closed_at,omitzero"`
+}
+
+// ExpiryFromDate is ExpiryFrom as a date; false when the line has none.
+func (l TaskLine) ExpiryFromDate() (time.Time, bool) {
+	if l.ExpiryFrom == "" {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(time.DateOnly, l.ExpiryFrom)
+	return t, err == nil
 }
 
 // Remaining is how many units the line still asks for.
@@ -108,6 +126,13 @@ func (t Task) Validate() error {
 			return FieldErrorf(fmt.Sprintf("lines[%d].qty", i), "%d is more than 100000", l.Qty)
 		case l.Picked != 0 || (l.Status != "" && l.Status != LineOpen):
 			return FieldErrorf(fmt.Sprintf("lines[%d]", i), "a new line cannot arrive already picked")
+		case len(l.Batch) > 20:
+			return FieldErrorf(fmt.Sprintf("lines[%d].batch", i), "longer than 20 characters (GS1 AI 10)")
+		}
+		if l.ExpiryFrom != "" {
+			if _, err := time.Parse(time.DateOnly, l.ExpiryFrom); err != nil {
+				return FieldErrorf(fmt.Sprintf("lines[%d].expiry_from", i), "%q is not a date like 2026-12-31", l.ExpiryFrom)
+			}
 		}
 	}
 	return nil

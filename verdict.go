@@ -31,6 +31,13 @@ const (
 	CodeLoginLocked        Code = "login_locked"         // too many wrong PINs; wait
 	CodeBadScan            Code = "bad_scan"             // the scan message itself was unusable
 	CodeUnavailable        Code = "unavailable"          // the gateway could not record the scan; scan again
+	CodeInvalidBarcode     Code = "invalid_barcode"      // GS1 data that breaks GS1's rules (check digit, date, …)
+	CodeWrongBatch         Code = "wrong_batch"          // not the batch allocated to the line
+	CodeBatchMissing       Code = "batch_missing"        // the line needs a batch; the barcode has none
+	CodeExpiryTooSoon      Code = "expiry_too_soon"      // expires before the line allows (FEFO)
+	CodeExpiryMissing      Code = "expiry_missing"       // the line needs an expiry; the barcode has none
+	CodeSerialMissing      Code = "serial_missing"       // the line needs a serial number; the barcode has none
+	CodeDuplicateSerial    Code = "duplicate_serial"     // this serial number was already picked
 )
 
 // FeedbackKind is the class of sound a verdict makes.
@@ -142,6 +149,20 @@ var codes = map[Code]codeInfo{
 		Feedback{Bad, []Tone{{900, 80}, {0, 40}, {900, 80}}, []int{80, 40, 80}, "red"}},
 	CodeUnavailable: {Text{"Not recorded. Scan again.", "未能记录，请重新扫描。"},
 		Feedback{Bad, []Tone{{300, 150}, {0, 60}, {300, 150}}, []int{150, 60, 150}, "red"}},
+	CodeInvalidBarcode: {Text{"Barcode data is invalid. Scan another label or call your supervisor.", "条码数据无效，请扫描其他标签或联系主管。"},
+		Feedback{Bad, []Tone{{1100, 60}, {0, 40}, {700, 60}, {0, 40}, {1100, 60}}, []int{60, 40, 60, 40, 60}, "red"}},
+	CodeWrongBatch: {Text{"Wrong batch. Pick the batch shown.", "批次不符，请拣选提示的批次。"},
+		Feedback{Bad, []Tone{{550, 250}, {0, 60}, {750, 120}}, []int{250, 60, 120}, "red"}},
+	CodeBatchMissing: {Text{"This line needs the batch: scan the label with the batch number.", "本行需要批次，请扫描带批号的标签。"},
+		Feedback{Bad, []Tone{{750, 120}, {0, 60}, {550, 250}}, []int{120, 60, 250}, "red"}},
+	CodeExpiryTooSoon: {Text{"Expires too soon. Pick a unit with a later expiry date.", "效期过近，请拣选效期更晚的商品。"},
+		Feedback{Bad, []Tone{{480, 180}, {0, 50}, {480, 180}, {0, 50}, {820, 100}}, []int{180, 50, 180, 50, 100}, "red"}},
+	CodeExpiryMissing: {Text{"This line needs the expiry date: scan the label with the date.", "本行需要效期，请扫描带日期的标签。"},
+		Feedback{Bad, []Tone{{820, 100}, {0, 50}, {480, 180}}, []int{100, 50, 180}, "red"}},
+	CodeSerialMissing: {Text{"This line needs the serial number: scan the serial label.", "本行需要序列号，请扫描序列号标签。"},
+		Feedback{Bad, []Tone{{950, 90}, {0, 50}, {950, 90}, {0, 50}, {450, 200}}, []int{90, 50, 90, 50, 200}, "red"}},
+	CodeDuplicateSerial: {Text{"This serial number was already picked. Pick another unit.", "该序列号已拣过，请拣选另一件。"},
+		Feedback{Bad, []Tone{{1300, 70}, {900, 70}, {1300, 70}, {900, 70}}, []int{70, 40, 70, 40, 70}, "red"}},
 }
 
 // Codes lists every verdict code, for documentation and tests.

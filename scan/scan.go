@@ -53,6 +53,12 @@ func Scan(st State, sc floorgate.Scan, m floorgate.Match) Result {
 		Kind:       m.Kind,
 		Qty:        sc.Qty,
 		DeviceTime: sc.DeviceTime,
+		Batch:      m.Read.Batch,
+		Serial:     m.Read.Serial,
+		Problem:    m.Read.Problem,
+	}
+	if !m.Read.Expiry.IsZero() {
+		rec.Expiry = m.Read.Expiry.Format(time.DateOnly)
 	}
 	// The distance is recorded whatever the policy's mode, so compliance
 	// can be measured where the check is off.
@@ -78,6 +84,9 @@ func Scan(st State, sc floorgate.Scan, m floorgate.Match) Result {
 	}
 	if !open {
 		return rejectScan(st, sc, rec, floorgate.CodeNoTask)
+	}
+	if m.Read.Problem != "" {
+		return rejectScan(st, sc, rec, floorgate.CodeInvalidBarcode)
 	}
 	if !resolved(m) {
 		return rejectScan(st, sc, rec, floorgate.CodeUnknownBarcode)
@@ -125,15 +134,19 @@ func Scan(st State, sc floorgate.Scan, m floorgate.Match) Result {
 	if sku != line.SKU {
 		return rejectScan(st, sc, rec, floorgate.CodeWrongItem)
 	}
+	if code := lineRules(line, m); code != "" {
+		return rejectScan(st, sc, rec, code)
+	}
 	n := 1
 	switch {
 	case sc.Qty < 0:
 		return rejectScan(st, sc, rec, floorgate.CodeBadScan)
-	case sc.Qty > 0:
+	case sc.Qty > 0 || m.Read.Qty > 0:
+		// A keyed quantity, or a case's count from AI 30/37.
 		if !line.KeyedQty {
 			return rejectScan(st, sc, rec, floorgate.CodeQtyNotAllowed)
 		}
-		n = sc.Qty
+		n = max(sc.Qty, m.Read.Qty)
 	}
 	if n > line.Remaining() {
 		return rejectScan(st, sc, rec, floorgate.CodeOverPick)
@@ -152,6 +165,36 @@ func Scan(st State, sc floorgate.Scan, m floorgate.Match) Result {
 		code = floorgate.CodeTaskDone
 	}
 	return acceptScan(st, sc, rec, ns, nt, code, warning, events)
+}
+
+// lineRules checks a unit of the line's item against what the line asks of
+// its GS1 data: the allocated batch, the earliest expiry (FEFO), a serial
+// number that was not picked before. It returns the rejection, or "".
+func lineRules(line floorgate.TaskLine, m floorgate.Match) floorgate.Code {
+	r := m.Read
+	if r.Serial != "" && m.SerialTaken {
+		return floorgate.CodeDuplicateSerial
+	}
+	if line.Batch != "" {
+		switch {
+		case r.Batch == "":
+			return floorgate.CodeBatchMissing
+		case r.Batch != line.Batch:
+			return floorgate.CodeWrongBatch
+		}
+	}
+	if from, ok := line.ExpiryFromDate(); ok {
+		switch {
+		case r.Expiry.IsZero():
+			return floorgate.CodeExpiryMissing
+		case r.Expiry.Before(from):
+			return floorgate.CodeExpiryTooSoon
+		}
+	}
+	if line.Serial && r.Serial == "" {
+		return floorgate.CodeSerialMissing
+	}
+	return ""
 }
 
 // Short closes the current line below its quantity: the bin holds only
