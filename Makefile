@@ -6,8 +6,9 @@ LDFLAGS  := -X github.com/floorgate/floorgate.Version=$(VERSION)
 STATE    ?= ./state
 LISTEN   ?= :8080
 DURATION ?= 10s
+FUZZTIME ?= 30s
 
-.PHONY: help run build test bench check fmt vet deps clean
+.PHONY: help run build test bench fuzz check fmt vet deps clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -26,6 +27,13 @@ bench: build ## measure scans against raw bbolt commits, and the MQTT drain agai
 	$(BIN) bench scan --pdas 256 --duration $(DURATION)
 	$(BIN) bench sync --events 200000
 	$(BIN) bench sync --events 1000000
+
+fuzz: ## run every fuzz target for FUZZTIME (30s) each
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "fuzz $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
 
 check: deps fmt vet test ## gofmt, go vet and the tests
 
