@@ -291,9 +291,20 @@ func (db *DB) Scan(ctx context.Context, sc floorgate.Scan) (floorgate.Verdict, e
 				in.Geometry = &g
 			}
 		}
-		res := scan.Scan(scan.State{Policy: w.st.site.Policy, Session: sess, Task: t}, in, w.st.match(sc.Data))
+		m := w.st.match(sc.AIM, sc.Data)
+		serials := w.tx.Bucket(bucketSerials)
+		if m.Read.Serial != "" && m.Kind == floorgate.MatchItem {
+			m.SerialTaken = serials.Get(serialKey(m.Item.SKU, m.Read.Serial)) != nil
+		}
+		res := scan.Scan(scan.State{Policy: w.st.site.Policy, Session: sess, Task: t}, in, m)
 		if err := w.apply(res); err != nil {
 			return err
+		}
+		if res.Verdict.OK && m.Read.Serial != "" && m.Kind == floorgate.MatchItem {
+			// The unit is picked: its serial number is spent at this site.
+			if err := serials.Put(serialKey(m.Item.SKU, m.Read.Serial), []byte(sc.Device+"/"+sc.ID)); err != nil {
+				return fmt.Errorf("record serial: %w", err)
+			}
 		}
 		v = res.Verdict
 		return w.afterStep(&v, res.Session, sc.At)

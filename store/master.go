@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/floorgate/floorgate"
@@ -35,11 +36,11 @@ func (w *wtx) putMaster(m Master) error {
 	}
 	for i := range m.Locations {
 		l := &m.Locations[i]
-		if old := w.st.locations[l.Code]; old != nil && old.Barcode != l.Barcode {
-			deleteIn(w, w.st.barcodes, old.Barcode)
+		if old := w.st.locations[l.Code]; old != nil && barcodeKey(old.Barcode) != barcodeKey(l.Barcode) {
+			deleteIn(w, w.st.barcodes, barcodeKey(old.Barcode))
 		}
 		setIn(w, w.st.locations, l.Code, l)
-		setIn(w, w.st.barcodes, l.Barcode, floorgate.Match{Kind: floorgate.MatchLocation, Location: l})
+		setIn(w, w.st.barcodes, barcodeKey(l.Barcode), floorgate.Match{Kind: floorgate.MatchLocation, Location: l})
 		if err := w.put(bucketLocations, l.Code, l); err != nil {
 			return err
 		}
@@ -48,12 +49,12 @@ func (w *wtx) putMaster(m Master) error {
 		it := &m.Items[i]
 		if old := w.st.items[it.SKU]; old != nil {
 			for _, b := range old.Barcodes {
-				deleteIn(w, w.st.barcodes, b)
+				deleteIn(w, w.st.barcodes, barcodeKey(b))
 			}
 		}
 		setIn(w, w.st.items, it.SKU, it)
 		for _, b := range it.Barcodes {
-			setIn(w, w.st.barcodes, b, floorgate.Match{Kind: floorgate.MatchItem, Item: it})
+			setIn(w, w.st.barcodes, barcodeKey(b), floorgate.Match{Kind: floorgate.MatchItem, Item: it})
 		}
 		if err := w.put(bucketItems, it.SKU, it); err != nil {
 			return err
@@ -86,10 +87,11 @@ func (w *wtx) checkMaster(m Master) error {
 		if code == "" {
 			return badRecord(c.list, c.index, c.id, floorgate.FieldErrorf(c.field, "empty"))
 		}
-		if prev, dup := owner[code]; dup {
+		key := barcodeKey(code)
+		if prev, dup := owner[key]; dup {
 			return badRecord(c.list, c.index, c.id, floorgate.FieldErrorf(c.field, "barcode %q is also %s[%d] (%s)", code, prev.list, prev.index, prev.id))
 		}
-		owner[code] = c
+		owner[key] = c
 		return nil
 	}
 	for i, l := range m.Locations {
@@ -129,8 +131,9 @@ func (w *wtx) checkMaster(m Master) error {
 	for _, it := range m.Items {
 		replacedItems[it.SKU] = true
 	}
-	for code, c := range owner {
-		existing, ok := w.st.barcodes[code]
+	for key, c := range owner {
+		code := strings.TrimPrefix(strings.TrimPrefix(key, "gtin:"), "gln:")
+		existing, ok := w.st.barcodes[key]
 		if !ok {
 			continue
 		}

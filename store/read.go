@@ -136,3 +136,11 @@ func (db *DB) LastSeq() uint64 {
 	defer db.mu.RUnlock()
 	return db.st.seq
 }
+
+// Lookup resolves scanned data against master data, as a scan would be,
+// without recording anything.
+func (db *DB) Lookup(aim, data string) floorgate.Match {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	return db.st.match(aim, data)
+}

@@ -29,6 +29,8 @@ var (
 	bucketCommands = []byte("commands")
 	// shipments holds the waybill data of orders: order → Shipment.
 	bucketShipments = []byte("shipments")
+	// serials holds the serial numbers picked: sku, 0, serial → scan.
+	bucketSerials = []byte("serials")
 	// verdicts holds each device's recent verdicts, for resubmissions.
 	bucketVerdicts = []byte("verdicts") // device id → recent verdicts
 	// steps is the log of what commits changed in sessions, line progress
@@ -59,7 +61,7 @@ var migrations = []func(tx *bolt.Tx) error{
 	},
 	// 1 → 2: upstream sync: dead letters, commands, shipments.
 	func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketDeadLetters, bucketCommands, bucketShipments} {
+		for _, name := range [][]byte{bucketDeadLetters, bucketCommands, bucketShipments, bucketSerials} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("create bucket %s: %w", name, err)
 			}

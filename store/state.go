@@ -18,7 +18,7 @@ type state struct {
 	site      floorgate.Site
 	locations map[string]*floorgate.Location
 	items     map[string]*floorgate.Item
-	barcodes  map[string]floorgate.Match
+	barcodes  map[string]floorgate.Match // barcodeKey → what it names
 	operators map[string]*floorgate.Operator
 	badges    map[string]string // badge → operator id
 	devices   map[string]*floorgate.Device
@@ -78,14 +78,14 @@ func load(tx *bolt.Tx) (*state, error) {
 	}
 	if err := each(tx, bucketLocations, func(l *floorgate.Location) {
 		st.locations[l.Code] = l
-		st.barcodes[l.Barcode] = floorgate.Match{Kind: floorgate.MatchLocation, Location: l}
+		st.barcodes[barcodeKey(l.Barcode)] = floorgate.Match{Kind: floorgate.MatchLocation, Location: l}
 	}); err != nil {
 		return nil, err
 	}
 	if err := each(tx, bucketItems, func(it *floorgate.Item) {
 		st.items[it.SKU] = it
 		for _, b := range it.Barcodes {
-			st.barcodes[b] = floorgate.Match{Kind: floorgate.MatchItem, Item: it}
+			st.barcodes[barcodeKey(b)] = floorgate.Match{Kind: floorgate.MatchItem, Item: it}
 		}
 	}); err != nil {
 		return nil, err
@@ -154,9 +154,17 @@ func each[T any](tx *bolt.Tx, bucket []byte, fn func(*T)) error {
 	})
 }
 
-// match resolves scanned data against master data.
-func (st *state) match(data string) floorgate.Match {
-	return st.barcodes[data]
+// match resolves scanned data against master data: the registered
+// barcode as it is first (site codes, plain EANs), else by what the GS1
+// data identifies.
+func (st *state) match(aim, data string) floorgate.Match {
+	if m, ok := st.barcodes[data]; ok {
+		return m
+	}
+	key, read := readScan(aim, data)
+	m := st.barcodes[key]
+	m.Read = read
+	return m
 }
 
 // task is the open task a session points at, or a closed one loaded from

@@ -25,6 +25,7 @@ Usage:
   floorgate tasks import [--addr URL | --state-dir DIR --config FILE] FILE
   floorgate tasks cancel [--addr URL] ID REASON
   floorgate erp-tail [--broker URL] [--share GROUP] [--out FILE] [--replay]
+  floorgate barcode explain [--json] [--addr URL] DATA
   floorgate version
 
 Run "floorgate COMMAND -h" for a command's flags.
@@ -69,6 +70,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return benchCommand(ctx, args[1:], stdout, stderr)
 	case "tasks":
 		return tasksCommand(ctx, args[1:], stdout)
+	case "barcode":
+		return barcodeCommand(ctx, args[1:], stdout, stderr)
 	case "erp-tail":
 		return erpTailCommand(ctx, args[1:], stdout, stderr)
 	case "version":

@@ -138,6 +138,7 @@ func (m *Main) Run(ctx context.Context) error {
 	mux.HandleFunc("POST /api/v1/tasks", localOnly(m.handleImport))
 	mux.HandleFunc("POST /api/v1/tasks/{id}/cancel", localOnly(m.handleCancel))
 	mux.HandleFunc("GET /api/v1/deadletters", m.handleDeadLetters)
+	mux.HandleFunc("GET /api/v1/barcodes/lookup", m.handleLookup)
 	mux.HandleFunc("POST /api/v1/deadletters/{seq}/retry", localOnly(m.handleRetry))
 	mux.HandleFunc("GET /{$}", m.handleIndex)
 
@@ -368,6 +369,16 @@ func upstreamText(u fgsync.Status) string {
 		return "not connected: " + u.LastError
 	}
 	return "not connected"
+}
+
+// handleLookup says which location or item scanned data names here.
+func (m *Main) handleLookup(w http.ResponseWriter, r *http.Request) {
+	data := r.URL.Query().Get("data")
+	if data == "" || len(data) > 4096 {
+		writeError(w, floorgate.Errorf(floorgate.EINVALID, "data must be 1 to 4096 bytes"))
+		return
+	}
+	writeJSON(w, http.StatusOK, matchInfoOf(m.DB.Lookup(r.URL.Query().Get("aim"), data)))
 }
 
 func (m *Main) handleDeadLetters(w http.ResponseWriter, _ *http.Request) {

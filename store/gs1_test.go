@@ -1,0 +1,93 @@
+package store
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/floorgate/floorgate"
+)
+
+const gs = "\x1d"
+
+// TestGS1Scans: items registered by EAN-13 are found from GS1-128 scans,
+// GLN location labels are found, and the line's batch, expiry and serial
+// rules apply to what the barcode carries.
+func TestGS1Scans(t *testing.T) {
+	e := newEnv(t)
+	if err := e.db.PutMaster(ctx, Master{
+		Locations: []floorgate.Location{{Code: "GLN-A12", Barcode: "(414)5412345000013(254)A12"}},
+		Items:     []floorgate.Item{{SKU: "TEA", Name: "Tea", Barcodes: []string{"4006381333931"}}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// The same GTIN in another form is the same barcode.
+	err := e.db.PutMaster(ctx, Master{Items: []floorgate.Item{{SKU: "OTHER", Name: "Other", Barcodes: []string{"04006381333931"}}}})
+	if err == nil {
+		t.Fatal("a second item with the same GTIN (as GTIN-14) was accepted")
+	}
+	if _, err := e.db.ImportTasks(ctx, []floorgate.Task{{ID: "T1", Order: "O1", Lines: []floorgate.TaskLine{
+		{Location: "GLN-A12", SKU: "TEA", Qty: 3, Batch: "L42", ExpiryFrom: "2026-12-01", Serial: true}}}}); err != nil {
+		t.Fatal(err)
+	}
+	e.pda("pda-1", "BADGE1")
+	scan := func(id, aim, data string) floorgate.Verdict {
+		t.Helper()
+		e.clock.Add(1e9)
+		v, err := e.db.Scan(ctx, floorgate.Scan{ID: id, Device: "pda-1", AIM: aim, Data: data, DistanceMM: 70, At: e.clock.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	unit := func(batch, expiry, serial string) string {
+		return "0104006381333931" + "17" + expiry + "10" + batch + gs + "21" + serial
+	}
+	steps := []struct {
+		name, aim, data string
+		code            floorgate.Code
+	}{
+		{"GLN location label", "]C1", "4145412345000013254A12", floorgate.CodeLocationOK},
+		{"wrong check digit", "]C1", "0104006381333932", floorgate.CodeInvalidBarcode},
+		{"wrong batch", "]C1", unit("L41", "261231", "SN1"), floorgate.CodeWrongBatch},
+		{"expires too soon", "]C1", unit("L42", "261130", "SN1"), floorgate.CodeExpiryTooSoon},
+		{"no serial", "]C1", "0104006381333931" + "17261231" + "10L42", floorgate.CodeSerialMissing},
+		{"good unit", "]C1", unit("L42", "261231", "SN1"), floorgate.CodeItemOK},
+		{"the same unit again", "]d2", unit("L42", "261231", "SN1"), floorgate.CodeDuplicateSerial},
+		{"bracketed form, next unit", "", "(01)04006381333931(17)261231(10)L42(21)SN2", floorgate.CodeItemOK},
+		{"digital link, last unit", "", "https://id.example.com/01/04006381333931/10/L42/21/SN3?17=261231", floorgate.CodeTaskDone},
+	}
+	for i, s := range steps {
+		if v := scan(string(rune('a'+i)), s.aim, s.data); v.Code != s.code {
+			t.Fatalf("%s: %s, want %s", s.name, v.Code, s.code)
+		}
+	}
+	// The reason for an invalid barcode goes upstream with the rejection.
+	var rec floorgate.ScanRecord
+	for _, ev := range e.journal() {
+		if ev.Type == floorgate.EventScanRejected {
+			json.Unmarshal(ev.Data, &rec)
+			if rec.Code == floorgate.CodeInvalidBarcode {
+				break
+			}
+		}
+	}
+	if rec.Code != floorgate.CodeInvalidBarcode || rec.Problem == "" {
+		t.Fatalf("invalid barcode record: %+v", rec)
+	}
+	// Spent serial numbers survive a restart.
+	e.reopen()
+	if _, err := e.db.ImportTasks(ctx, []floorgate.Task{{ID: "T2", Order: "O2", Lines: []floorgate.TaskLine{
+		{Location: "GLN-A12", SKU: "TEA", Qty: 1}}}}); err != nil {
+		t.Fatal(err)
+	}
+	e.db.Hello(ctx, "pda-1", "tok-pda-1", "test")
+	if v := scan("r1", "]C1", "4145412345000013254A12"); v.Code != floorgate.CodeLocationOK {
+		t.Fatalf("location after restart: %s", v.Code)
+	}
+	if v := scan("r2", "]C1", unit("L42", "261231", "SN2")); v.Code != floorgate.CodeDuplicateSerial {
+		t.Fatalf("a spent serial after restart: %s", v.Code)
+	}
+	if m := e.db.Lookup("]E0", "4006381333931"); m.Kind != floorgate.MatchItem || m.Item.SKU != "TEA" {
+		t.Fatalf("lookup: %+v", m)
+	}
+}
