@@ -20,6 +20,9 @@ type Session struct {
 	// Closed is the line closed last at the current location: one more unit
 	// of its item is an over-pick, not a wrong item.
 	ClosedSKU string `json:"closed_sku,omitempty"`
+	// SerialFor is the SKU of a unit scanned without its serial number on a
+	// line that needs one: the next scan must be its serial label.
+	SerialFor string `json:"serial_for,omitempty"`
 }
 
 // LoggedIn reports whether an operator is logged in on the device.

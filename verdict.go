@@ -12,6 +12,7 @@ const (
 	CodeTaskDone   Code = "task_done"   // the task's last line closed
 	CodeShortOK    Code = "short_ok"    // short pick recorded, line closed
 	CodeLoggedIn   Code = "logged_in"   // badge and PIN accepted
+	CodeSerialNext Code = "serial_next" // item recognised; now scan its serial number label
 )
 
 // Codes of rejections. Each has its own tone and vibration.
@@ -73,7 +74,7 @@ type Text struct {
 
 // Prompt tells the picker what to do next.
 type Prompt struct {
-	Step     string `json:"step"` // login, wait, scan_location, scan_item, cancelled
+	Step     string `json:"step"` // login, wait, scan_location, scan_item, scan_serial, cancelled
 	Task     string `json:"task,omitempty"`
 	Order    string `json:"order,omitempty"`
 	Line     int    `json:"line,omitempty"` // 1-based
@@ -118,6 +119,8 @@ var codes = map[Code]codeInfo{
 		Feedback{Warn, []Tone{{1500, 120}, {0, 40}, {1500, 120}}, []int{120}, "amber"}},
 	CodeLoggedIn: {Text{"Logged in.", "登录成功。"},
 		Feedback{Good, []Tone{{2400, 80}}, []int{40}, "green"}},
+	CodeSerialNext: {Text{"Item recognised. Now scan its serial number.", "商品已识别，请扫描其序列号。"},
+		Feedback{Good, []Tone{{2200, 50}, {0, 30}, {2200, 50}}, []int{40, 30, 40}, "green"}},
 
 	CodeWrongLocation: {Text{"Wrong location. Go to the location shown.", "库位错误，请到提示的库位。"},
 		Feedback{Bad, []Tone{{400, 500}}, []int{500}, "red"}},

@@ -44,7 +44,7 @@ func TestGS1LineRules(t *testing.T) {
 		{"expiry too soon", task(fefoLine), withRead(itemRed, floorgate.Read{Expiry: day("2026-05-31")}), floorgate.CodeExpiryTooSoon, 0},
 		{"expiry missing", task(fefoLine), itemRed, floorgate.CodeExpiryMissing, 0},
 		{"serial given", task(serialLine), withRead(itemRed, floorgate.Read{Serial: "SN1"}), floorgate.CodeItemOK, 1},
-		{"serial missing", task(serialLine), itemRed, floorgate.CodeSerialMissing, 0},
+		{"no serial on the item label: scan the serial next", task(serialLine), itemRed, floorgate.CodeSerialNext, 0},
 		{"serial picked before", task(serialLine), func() floorgate.Match {
 			m := withRead(itemRed, floorgate.Read{Serial: "SN1"})
 			m.SerialTaken = true
@@ -97,5 +97,52 @@ func TestLineGS1FieldsAreValidated(t *testing.T) {
 	tk.Lines[0].ExpiryFrom, tk.Lines[0].Batch = "", "123456789012345678901"
 	if err := tk.Validate(); err == nil || err.Error() != "lines[0].batch: longer than 20 characters (GS1 AI 10)" {
 		t.Fatalf("long batch: %v", err)
+	}
+}
+
+// TestSerialAsASeparateScan: on a line that needs serial numbers, an item
+// label without one is followed by the unit's serial label, and only then
+// is the unit counted.
+func TestSerialAsASeparateScan(t *testing.T) {
+	serialLine := func(tk *floorgate.Task) { tk.Lines[0].Serial = true }
+	serialLabel := func(sn string, taken bool) floorgate.Match {
+		return floorgate.Match{Read: floorgate.Read{Serial: sn}, SerialTaken: taken}
+	}
+	st := scan.State{Policy: floorgate.DefaultPolicy(), Session: sess(0, true, ""), Task: task(serialLine)()}
+	r := scan.Scan(st, read(barRed, time.Second), itemRed)
+	if r.Verdict.Code != floorgate.CodeSerialNext || r.Session.SerialFor != "RED" || r.Verdict.Prompt.Step != "scan_serial" || r.TaskChanged {
+		t.Fatalf("item without serial: %s %+v", r.Verdict.Code, r.Session)
+	}
+	waiting := scan.State{Policy: st.Policy, Session: r.Session, Task: r.Task}
+	cases := []struct {
+		name   string
+		match  floorgate.Match
+		code   floorgate.Code
+		picked int
+	}{
+		{"a location instead", locA, floorgate.CodeSerialMissing, 0},
+		{"another item", withRead(itemBlue, floorgate.Read{Serial: "SN9"}), floorgate.CodeSerialMissing, 0},
+		{"the item again, still without serial", itemRed, floorgate.CodeSerialMissing, 0},
+		{"a serial already picked", serialLabel("SN1", true), floorgate.CodeDuplicateSerial, 0},
+		{"the serial label", serialLabel("SN1", false), floorgate.CodeItemOK, 1},
+		{"the item label with its serial", withRead(itemRed, floorgate.Read{Serial: "SN2"}), floorgate.CodeItemOK, 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := scan.Scan(waiting, read("SN-LABEL", 2*time.Second), c.match)
+			if r.Verdict.Code != c.code || r.Task.Lines[0].Picked != c.picked {
+				t.Fatalf("%s picked %d, want %s %d", r.Verdict.Code, r.Task.Lines[0].Picked, c.code, c.picked)
+			}
+			if r.Verdict.OK && (r.Session.SerialFor != "" || r.Verdict.Prompt.Step != "scan_item") {
+				t.Fatalf("after the serial: %+v %s", r.Session, r.Verdict.Prompt.Step)
+			}
+			if !r.Verdict.OK && r.Session != waiting.Session {
+				t.Fatal("a refused serial scan changed the session")
+			}
+		})
+	}
+	// A serial label when no unit waits for one names nothing.
+	if r := scan.Scan(st, read("SN-LABEL", 3*time.Second), serialLabel("SN3", false)); r.Verdict.Code != floorgate.CodeUnknownBarcode {
+		t.Fatalf("serial label out of turn: %s", r.Verdict.Code)
 	}
 }

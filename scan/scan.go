@@ -88,6 +88,9 @@ func Scan(st State, sc floorgate.Scan, m floorgate.Match) Result {
 	if m.Read.Problem != "" {
 		return rejectScan(st, sc, rec, floorgate.CodeInvalidBarcode)
 	}
+	if sess.SerialFor != "" {
+		return serialScan(st, sc, rec, m, i)
+	}
 	if !resolved(m) {
 		return rejectScan(st, sc, rec, floorgate.CodeUnknownBarcode)
 	}
@@ -135,7 +138,13 @@ func Scan(st State, sc floorgate.Scan, m floorgate.Match) Result {
 		return rejectScan(st, sc, rec, floorgate.CodeWrongItem)
 	}
 	if code := lineRules(line, m); code != "" {
-		return rejectScan(st, sc, rec, code)
+		if code != floorgate.CodeSerialMissing || sc.Qty > 0 || m.Read.Qty > 0 {
+			return rejectScan(st, sc, rec, code)
+		}
+		// The item is right but its barcode has no serial number: the
+		// serial label is scanned next, and only then is the unit counted.
+		ns.SerialFor = sku
+		return acceptScan(st, sc, rec, ns, t, floorgate.CodeSerialNext, warning, nil)
 	}
 	n := 1
 	switch {
@@ -152,7 +161,13 @@ func Scan(st State, sc floorgate.Scan, m floorgate.Match) Result {
 		return rejectScan(st, sc, rec, floorgate.CodeOverPick)
 	}
 
-	nt := copyTask(t)
+	return countUnits(st, sc, rec, ns, i, n, warning)
+}
+
+// countUnits counts n units on line i and closes the line (and the task)
+// when it is complete.
+func countUnits(st State, sc floorgate.Scan, rec floorgate.ScanRecord, ns floorgate.Session, i, n int, warning floorgate.Code) Result {
+	nt := copyTask(st.Task)
 	nl := &nt.Lines[i]
 	nl.Picked += n
 	if nl.Picked < nl.Qty {
@@ -165,6 +180,26 @@ func Scan(st State, sc floorgate.Scan, m floorgate.Match) Result {
 		code = floorgate.CodeTaskDone
 	}
 	return acceptScan(st, sc, rec, ns, nt, code, warning, events)
+}
+
+// serialScan takes the scan that must be the serial label of the unit just
+// scanned: a barcode carrying a serial number (AI 21) and no other item. It
+// counts the unit; anything else is refused and the unit still waits.
+func serialScan(st State, sc floorgate.Scan, rec floorgate.ScanRecord, m floorgate.Match, i int) Result {
+	sess := st.Session
+	switch {
+	case m.Read.Serial == "" || m.Kind == floorgate.MatchLocation ||
+		(m.Kind == floorgate.MatchItem && m.Item.SKU != sess.SerialFor):
+		return rejectScan(st, sc, rec, floorgate.CodeSerialMissing)
+	case m.SerialTaken:
+		return rejectScan(st, sc, rec, floorgate.CodeDuplicateSerial)
+	case st.Task.Lines[i].Remaining() < 1:
+		return rejectScan(st, sc, rec, floorgate.CodeOverPick)
+	}
+	ns := sess
+	ns.SerialFor = ""
+	ns.LastData, ns.LastAt = sc.Data, sc.At
+	return countUnits(st, sc, rec, ns, i, 1, "")
 }
 
 // lineRules checks a unit of the line's item against what the line asks of

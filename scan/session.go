@@ -13,6 +13,7 @@ const (
 	stepCancelled    = "cancelled"
 	stepScanLocation = "scan_location"
 	stepScanItem     = "scan_item"
+	stepScanSerial   = "scan_serial"
 )
 
 // Login logs op in on the session's device; the badge and PIN were checked
@@ -193,7 +194,10 @@ func PromptFor(sess floorgate.Session, t *floorgate.Task) floorgate.Prompt {
 	}
 	l := &t.Lines[i]
 	step := stepScanLocation
-	if sess.AtLocation {
+	switch {
+	case sess.SerialFor != "":
+		step = stepScanSerial
+	case sess.AtLocation:
 		step = stepScanItem
 	}
 	return floorgate.Prompt{

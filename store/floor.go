@@ -292,17 +292,27 @@ func (db *DB) Scan(ctx context.Context, sc floorgate.Scan) (floorgate.Verdict, e
 			}
 		}
 		m := w.st.match(sc.AIM, sc.Data)
+		// A serial number belongs to the item it is read with, or, on a
+		// serial label alone, to the unit waiting for it.
 		serials := w.tx.Bucket(bucketSerials)
-		if m.Read.Serial != "" && m.Kind == floorgate.MatchItem {
-			m.SerialTaken = serials.Get(serialKey(m.Item.SKU, m.Read.Serial)) != nil
+		if sess.SerialFor != "" && m.Kind == floorgate.MatchNone && m.Read.Serial == "" && m.Read.Problem == "" && m.Read.GTIN == "" {
+			// A plain serial number label, scanned for the waiting unit.
+			m.Read.Serial = sc.Data
+		}
+		serialSKU := sess.SerialFor
+		if m.Kind == floorgate.MatchItem {
+			serialSKU = m.Item.SKU
+		}
+		if m.Read.Serial != "" && serialSKU != "" {
+			m.SerialTaken = serials.Get(serialKey(serialSKU, m.Read.Serial)) != nil
 		}
 		res := scan.Scan(scan.State{Policy: w.st.site.Policy, Session: sess, Task: t}, in, m)
 		if err := w.apply(res); err != nil {
 			return err
 		}
-		if res.Verdict.OK && m.Read.Serial != "" && m.Kind == floorgate.MatchItem {
+		if res.Verdict.OK && m.Read.Serial != "" && serialSKU != "" && res.Verdict.Code != floorgate.CodeLocationOK {
 			// The unit is picked: its serial number is spent at this site.
-			if err := serials.Put(serialKey(m.Item.SKU, m.Read.Serial), []byte(sc.Device+"/"+sc.ID)); err != nil {
+			if err := serials.Put(serialKey(serialSKU, m.Read.Serial), []byte(sc.Device+"/"+sc.ID)); err != nil {
 				return fmt.Errorf("record serial: %w", err)
 			}
 		}
