@@ -2,6 +2,7 @@ package floorgate
 
 import (
 	"fmt"
+	"regexp"
 	"time"
 )
 
@@ -19,6 +20,9 @@ type Policy struct {
 	// DuplicateWindow is how soon the same barcode read again by the same
 	// device counts as a double read rather than a second unit.
 	DuplicateWindow time.Duration `json:"duplicate_window"`
+	// LocationPattern, when set, is the regular expression every location
+	// barcode that is not a GS1 GLN label ((414) with (254)) must match.
+	LocationPattern string `json:"location_pattern,omitempty"`
 }
 
 // DistanceMode says what happens to a scan read outside the distance band.
@@ -62,6 +66,11 @@ func (p Policy) Validate() error {
 		}
 		if d.MaxMM <= d.MinMM {
 			return fmt.Errorf("distance.max_mm: %v must be above min_mm %v", d.MaxMM, d.MinMM)
+		}
+	}
+	if p.LocationPattern != "" {
+		if _, err := regexp.Compile(p.LocationPattern); err != nil {
+			return fmt.Errorf("location_pattern: %q is not a regular expression: %v", p.LocationPattern, err)
 		}
 	}
 	if p.DuplicateWindow < 0 || p.DuplicateWindow > 10*time.Second {

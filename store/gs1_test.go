@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/floorgate/floorgate"
@@ -90,5 +91,21 @@ func TestGS1Scans(t *testing.T) {
 	}
 	if m := e.db.Lookup("]E0", "4006381333931"); m.Kind != floorgate.MatchItem || m.Item.SKU != "TEA" {
 		t.Fatalf("lookup: %+v", m)
+	}
+}
+
+func TestLocationBarcodesFollowTheSitePattern(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.Site.Policy.LocationPattern = `^LOC-[0-9]+$` })
+	err := e.db.PutMaster(ctx, Master{Locations: []floorgate.Location{
+		{Code: "L8", Barcode: "LOC-8"},
+		{Code: "G1", Barcode: "(414)5412345000013(254)B1"},
+		{Code: "X1", Barcode: "SHELF X1"},
+	}})
+	if err == nil || floorgate.ErrorCode(err) != floorgate.EINVALID ||
+		!strings.Contains(err.Error(), `locations[2] (id "X1"): barcode: "SHELF X1" is neither a GS1 GLN label`) {
+		t.Fatalf("a location outside the pattern: %v", err)
+	}
+	if err := e.db.PutMaster(ctx, Master{Locations: []floorgate.Location{{Code: "L8", Barcode: "LOC-8"}, {Code: "G1", Barcode: "(414)5412345000013(254)B1"}}}); err != nil {
+		t.Fatalf("pattern and GLN labels refused: %v", err)
 	}
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -94,9 +95,17 @@ func (w *wtx) checkMaster(m Master) error {
 		owner[key] = c
 		return nil
 	}
+	var pattern *regexp.Regexp
+	if p := w.st.site.Policy.LocationPattern; p != "" {
+		pattern = regexp.MustCompile(p) // validated with the configuration
+	}
 	for i, l := range m.Locations {
 		if err := validID("code", l.Code); err != nil {
 			return badRecord("locations", i, l.Code, floorgate.FieldErrorf("code", "%s", floorgate.ErrorMessage(err)))
+		}
+		if pattern != nil && !strings.HasPrefix(barcodeKey(l.Barcode), "gln:") && !pattern.MatchString(l.Barcode) {
+			return badRecord("locations", i, l.Code, floorgate.FieldErrorf("barcode",
+				"%q is neither a GS1 GLN label ((414) with (254)) nor of the site's pattern %s", l.Barcode, pattern))
 		}
 		if l.LabelXMM < 0 || l.LabelXMM > 2 {
 			return badRecord("locations", i, l.Code, floorgate.FieldErrorf("label_x_mm", "%v is not between 0 and 2", l.LabelXMM))

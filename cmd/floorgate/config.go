@@ -42,6 +42,9 @@ type Config struct {
 			Mode  string  `yaml:"mode"`
 		} `yaml:"distance"`
 		DuplicateWindow string `yaml:"duplicate_window"`
+		// LocationPattern, when set, is a regular expression every location
+		// barcode must match unless it is a GS1 GLN label.
+		LocationPattern string `yaml:"location_pattern"`
 	} `yaml:"standards"`
 	MQTT struct {
 		// Brokers are the ERP's MQTT brokers (tcp://, ssl://, ws://, wss://).
@@ -116,6 +119,7 @@ func (c Config) Policy() (floorgate.Policy, error) {
 		return p, fmt.Errorf("standards.duplicate_window: %q is not a duration like 300ms", c.Standards.DuplicateWindow)
 	}
 	p.DuplicateWindow = d
+	p.LocationPattern = c.Standards.LocationPattern
 	if err := p.Validate(); err != nil {
 		return p, fmt.Errorf("standards.%w", err)
 	}
