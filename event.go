@@ -127,6 +127,34 @@ type OperatorRecord struct {
 	Device   string `json:"device"`
 }
 
+// Event types of the pack station.
+const (
+	EventPackStarted   = "pack.started"   // a parcel was opened for an order
+	EventPackCompleted = "pack.completed" // every item verified; its waybill was queued
+	EventShipConfirmed = "ship.confirmed" // the waybill scanned matches: outbound confirmed
+)
+
+// PackRecord is the payload of pack.started, pack.completed and
+// ship.confirmed: the parcel and its times, so time per node is measured.
+type PackRecord struct {
+	Order    string    `json:"order"`
+	Carrier  string    `json:"carrier,omitempty"`
+	Tracking string    `json:"tracking,omitempty"`
+	Packer   string    `json:"packer"`
+	Device   string    `json:"device"`
+	Started  time.Time `json:"started"`
+	Packed   time.Time `json:"packed,omitzero"`
+	Shipped  time.Time `json:"shipped,omitzero"`
+	Units    int       `json:"units,omitempty"`
+	// PackToShipS is the seconds from packed to outbound confirmed; the
+	// site's standard is 30 minutes.
+	PackToShipS    float64 `json:"pack_to_ship_s,omitempty"`
+	WithinStandard *bool   `json:"within_standard,omitempty"`
+}
+
+// OutboundStandard is the most time from packed to outbound confirmed.
+const OutboundStandard = 30 * time.Minute
+
 // Event types answering upstream commands.
 const (
 	EventCommandApplied  = "command.applied"  // a command was applied whole

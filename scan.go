@@ -49,6 +49,7 @@ const (
 	MatchNone     MatchKind = ""
 	MatchLocation MatchKind = "location"
 	MatchItem     MatchKind = "item"
+	MatchOrder    MatchKind = "order" // an order (or its tote) at the pack station
 )
 
 // Match is a barcode resolved against master data, with what the barcode
@@ -57,6 +58,7 @@ type Match struct {
 	Kind     MatchKind
 	Location *Location
 	Item     *Item
+	Shipment *Shipment // with MatchOrder
 	Read     Read
 	// SerialTaken is set when the serial number read was already picked at
 	// this site: the same unit scanned twice.

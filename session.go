@@ -23,6 +23,18 @@ type Session struct {
 	// SerialFor is the SKU of a unit scanned without its serial number on a
 	// line that needs one: the next scan must be its serial label.
 	SerialFor string `json:"serial_for,omitempty"`
+	// Pack is the parcel a packer is packing, when one is.
+	Pack *PackProgress `json:"pack,omitempty"`
+}
+
+// PackProgress is a parcel being packed: its order, the units verified so
+// far per SKU, and whether it waits for its waybill to be scanned.
+type PackProgress struct {
+	Order   string         `json:"order"`
+	Counts  map[string]int `json:"counts"`
+	Waybill bool           `json:"waybill,omitempty"` // every item verified; scan the printed waybill
+	Started time.Time      `json:"started"`
+	Packed  time.Time      `json:"packed,omitzero"`
 }
 
 // LoggedIn reports whether an operator is logged in on the device.

@@ -6,13 +6,25 @@ type Code string
 
 // Codes of accepted steps.
 const (
-	CodeLocationOK Code = "location_ok" // location confirmed; scan the item
-	CodeItemOK     Code = "item_ok"     // one (or the keyed number) counted
-	CodeLineDone   Code = "line_done"   // the line reached its quantity
-	CodeTaskDone   Code = "task_done"   // the task's last line closed
-	CodeShortOK    Code = "short_ok"    // short pick recorded, line closed
-	CodeLoggedIn   Code = "logged_in"   // badge and PIN accepted
-	CodeSerialNext Code = "serial_next" // item recognised; now scan its serial number label
+	CodeLocationOK Code = "location_ok"  // location confirmed; scan the item
+	CodeItemOK     Code = "item_ok"      // one (or the keyed number) counted
+	CodeLineDone   Code = "line_done"    // the line reached its quantity
+	CodeTaskDone   Code = "task_done"    // the task's last line closed
+	CodeShortOK    Code = "short_ok"     // short pick recorded, line closed
+	CodeLoggedIn   Code = "logged_in"    // badge and PIN accepted
+	CodeSerialNext Code = "serial_next"  // item recognised; now scan its serial number label
+	CodeOrderOK    Code = "order_ok"     // parcel opened at the pack station; scan its items
+	CodePackItemOK Code = "pack_item_ok" // item verified into the parcel
+	CodePackDone   Code = "pack_done"    // every item verified; the waybill prints; scan it
+	CodeShipped    Code = "shipped"      // waybill matches: outbound confirmed
+)
+
+// Codes of pack-station rejections.
+const (
+	CodeUnknownOrder     Code = "unknown_order"     // no shipment for this order or tote
+	CodeOrderIntercepted Code = "order_intercepted" // the order was cancelled: put the parcel aside
+	CodeExtraItem        Code = "extra_item"        // more of this item than the order has
+	CodeWrongWaybill     Code = "wrong_waybill"     // the waybill is not this parcel's
 )
 
 // Codes of rejections. Each has its own tone and vibration.
@@ -119,6 +131,22 @@ var codes = map[Code]codeInfo{
 		Feedback{Warn, []Tone{{1500, 120}, {0, 40}, {1500, 120}}, []int{120}, "amber"}},
 	CodeLoggedIn: {Text{"Logged in.", "登录成功。"},
 		Feedback{Good, []Tone{{2400, 80}}, []int{40}, "green"}},
+	CodeOrderOK: {Text{"Order opened. Scan every item.", "订单已打开，请逐件扫描商品。"},
+		Feedback{Good, []Tone{{1800, 60}, {0, 30}, {2200, 60}}, []int{50}, "green"}},
+	CodePackItemOK: {Text{"Item verified.", "商品已核验。"},
+		Feedback{Good, []Tone{{2500, 50}}, []int{30}, "green"}},
+	CodePackDone: {Text{"All items verified. The waybill is printing: scan it.", "商品核验完毕，面单打印中，请扫描面单。"},
+		Feedback{Good, []Tone{{2000, 60}, {0, 30}, {2400, 60}, {0, 30}, {2000, 60}}, []int{60, 40, 60}, "green"}},
+	CodeShipped: {Text{"Outbound confirmed.", "出库已确认。"},
+		Feedback{Good, []Tone{{2200, 70}, {0, 30}, {2800, 70}, {0, 30}, {3400, 140}}, []int{80, 40, 80, 40, 80}, "green"}},
+	CodeUnknownOrder: {Text{"Unknown order. Scan the order or tote label.", "订单无法识别，请扫描订单或周转箱标签。"},
+		Feedback{Bad, []Tone{{850, 90}, {550, 220}}, []int{90, 60, 220}, "red"}},
+	CodeOrderIntercepted: {Text{"Order cancelled. Do not ship: put the parcel aside.", "订单已取消，请勿发货，将包裹放到一边。"},
+		Feedback{Bad, []Tone{{900, 150}, {450, 150}, {900, 150}, {450, 150}, {900, 150}}, []int{600, 100, 600, 100, 600}, "red"}},
+	CodeExtraItem: {Text{"Extra item: the order does not have this many. Take it out.", "多余商品：订单没有这么多，请取出。"},
+		Feedback{Bad, []Tone{{620, 90}, {0, 40}, {620, 90}, {0, 40}, {420, 200}}, []int{90, 40, 90, 40, 200}, "red"}},
+	CodeWrongWaybill: {Text{"Wrong waybill for this parcel. Find this parcel's waybill.", "面单与包裹不符，请找到本包裹的面单。"},
+		Feedback{Bad, []Tone{{380, 300}, {0, 80}, {380, 300}}, []int{300, 80, 300}, "red"}},
 	CodeSerialNext: {Text{"Item recognised. Now scan its serial number.", "商品已识别，请扫描其序列号。"},
 		Feedback{Good, []Tone{{2200, 50}, {0, 30}, {2200, 50}}, []int{40, 30, 40}, "green"}},
 

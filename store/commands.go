@@ -284,12 +284,7 @@ func (db *DB) prepare(cmd floorgate.Command) (func(*wtx) (map[string]int, error)
 			}
 		}
 		return func(w *wtx) (map[string]int, error) {
-			for _, s := range d.Shipments {
-				if err := w.put(bucketShipments, s.Order, s); err != nil {
-					return nil, err
-				}
-			}
-			return map[string]int{"shipments": len(d.Shipments)}, nil
+			return map[string]int{"shipments": len(d.Shipments)}, w.putShipments(d.Shipments)
 		}, nil
 
 	case floorgate.CommandEventsReplay:
@@ -357,4 +352,26 @@ func (db *DB) Shipment(order string) (floorgate.Shipment, error) {
 		return s, floorgate.Errorf(floorgate.ENOTFOUND, "no shipment for order %q", order)
 	}
 	return s, nil
+}
+
+// PutShipments stores shipments for waybills, all or none.
+func (db *DB) PutShipments(ctx context.Context, ships []floorgate.Shipment) error {
+	for i, s := range ships {
+		if err := s.Validate(); err != nil {
+			return floorgate.Errorf(floorgate.EINVALID, "%v", floorgate.InField(fmt.Sprintf("shipments[%d]", i), err))
+		}
+	}
+	if err := db.write(ctx, func(w *wtx) error { return w.putShipments(ships) }); err != nil {
+		return fmt.Errorf("put shipments: %w", err)
+	}
+	return nil
+}
+
+func (w *wtx) putShipments(ships []floorgate.Shipment) error {
+	for _, s := range ships {
+		if err := w.put(bucketShipments, s.Order, s); err != nil {
+			return err
+		}
+	}
+	return nil
 }

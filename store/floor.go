@@ -103,9 +103,19 @@ func (db *DB) session(device string) floorgate.Session {
 
 // prompt is the engine's prompt with the item's name filled in.
 func (db *DB) prompt(sess floorgate.Session, t *floorgate.Task) floorgate.Prompt {
+	if db.packer(sess) {
+		return scan.PackPrompt(sess)
+	}
 	p := scan.PromptFor(sess, t)
 	db.fillPrompt(&p)
 	return p
+}
+
+// packer reports whether the session's operator works at a pack station.
+// Callers hold mu.
+func (db *DB) packer(sess floorgate.Session) bool {
+	op := db.st.operators[sess.Operator]
+	return op != nil && op.Role == floorgate.RolePacker
 }
 
 func (db *DB) fillPrompt(p *floorgate.Prompt) {
@@ -173,7 +183,7 @@ func (db *DB) Login(ctx context.Context, device, requestID, badge, pin string) (
 			}
 		}
 		var next *floorgate.Task
-		if sess.Task == "" {
+		if sess.Task == "" && op.Role != floorgate.RolePacker {
 			next = w.nextTask()
 		}
 		res := scan.Login(sess, *op, requestID, now, next)
@@ -182,12 +192,13 @@ func (db *DB) Login(ctx context.Context, device, requestID, badge, pin string) (
 		}
 		v = res.Verdict
 		if next == nil {
-			// Resuming: the prompt is the task the picker is on.
+			// Resuming: the prompt is the task the picker is on (or the
+			// packer's parcel).
 			t, err := w.st.task(w.tx, res.Session.Task)
 			if err != nil {
 				return err
 			}
-			v.Prompt = scan.PromptFor(res.Session, t)
+			v.Prompt = db.prompt(res.Session, t)
 		}
 		db.fillPrompt(&v.Prompt)
 		return nil
@@ -279,6 +290,9 @@ func (db *DB) Scan(ctx context.Context, sc floorgate.Scan) (floorgate.Verdict, e
 			return err
 		}
 		sess := db.session(sc.Device)
+		if db.packer(sess) {
+			return w.packScan(sc, sess, &v)
+		}
 		t, err := w.st.task(w.tx, sess.Task)
 		if err != nil {
 			return err
@@ -329,7 +343,7 @@ func (db *DB) Scan(ctx context.Context, sc floorgate.Scan) (floorgate.Verdict, e
 // closed a task already shows the next one), records the verdict for
 // resubmissions and fills in the prompt.
 func (w *wtx) afterStep(v *floorgate.Verdict, sess floorgate.Session, now time.Time) error {
-	if v.OK {
+	if v.OK && !w.db.packer(sess) {
 		res, assigned, err := w.assignIfIdle(sess, now)
 		if err != nil {
 			return err
@@ -379,6 +393,17 @@ func (db *DB) Next(ctx context.Context, device string) (floorgate.Prompt, error)
 	var p floorgate.Prompt
 	err := db.write(ctx, func(w *wtx) error {
 		sess := db.session(device)
+		if db.packer(sess) {
+			// A packer moves on from an intercepted parcel.
+			if sess.Pack != nil && w.intercepted(sess.Pack.Order) {
+				sess.Pack = nil
+				if err := w.putSession(sess); err != nil {
+					return err
+				}
+			}
+			p = scan.PackPrompt(sess)
+			return nil
+		}
 		t, err := w.st.task(w.tx, sess.Task)
 		if err != nil {
 			return err

@@ -364,6 +364,10 @@ func (w *wtx) cancelTask(id, reason string) error {
 	if err := w.putTask(&ct); err != nil {
 		return err
 	}
+	// The order is stopped at the pack station and at shipping too.
+	if err := w.tx.Bucket(bucketIntercepts).Put([]byte(t.Order), []byte(reason)); err != nil {
+		return fmt.Errorf("record intercept: %w", err)
+	}
 	if err := w.emit(evs...); err != nil {
 		return err
 	}

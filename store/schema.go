@@ -31,6 +31,10 @@ var (
 	bucketShipments = []byte("shipments")
 	// serials holds the serial numbers picked: sku, 0, serial → scan.
 	bucketSerials = []byte("serials")
+	// intercepts holds the orders cancelled on the floor: order → reason.
+	bucketIntercepts = []byte("intercepts")
+	// printjobs is the print queue: job id → PrintJob.
+	bucketPrintJobs = []byte("printjobs")
 	// verdicts holds each device's recent verdicts, for resubmissions.
 	bucketVerdicts = []byte("verdicts") // device id → recent verdicts
 	// steps is the log of what commits changed in sessions, line progress
@@ -61,7 +65,8 @@ var migrations = []func(tx *bolt.Tx) error{
 	},
 	// 1 → 2: upstream sync: dead letters, commands, shipments.
 	func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketDeadLetters, bucketCommands, bucketShipments, bucketSerials} {
+		for _, name := range [][]byte{bucketDeadLetters, bucketCommands, bucketShipments, bucketSerials,
+			bucketIntercepts, bucketPrintJobs} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("create bucket %s: %w", name, err)
 			}

@@ -19,6 +19,7 @@ const (
 	demoSeed      = 20261122
 	demoPIN       = "1234"
 	demoOperators = 20
+	demoPackers   = 4
 	demoOrders    = 40
 	// demoLabelX is the X-dimension of the location labels floorgate prints
 	// (ZPL ^BY3 at 203 dpi: 3 × 0.125 mm).
@@ -48,6 +49,7 @@ type Demo struct {
 	ItemBarcode     map[string]string
 	LocationBarcode map[string]string
 	Badges          []string
+	PackerBadges    []string
 }
 
 // ean13 completes 12 digits with their GS1 check digit.
@@ -93,6 +95,12 @@ func NewDemo() *Demo {
 		d.Master.Operators = append(d.Master.Operators, floorgate.Operator{
 			ID: fmt.Sprintf("P%03d", i+1), Name: fmt.Sprintf("Picker %d", i+1), Badge: badge, Role: floorgate.RolePicker})
 		d.Badges = append(d.Badges, badge)
+	}
+	for i := range demoPackers {
+		badge := fmt.Sprintf("B%04d", 2001+i)
+		d.Master.Operators = append(d.Master.Operators, floorgate.Operator{
+			ID: fmt.Sprintf("K%03d", i+1), Name: fmt.Sprintf("Packer %d", i+1), Badge: badge, Role: floorgate.RolePacker})
+		d.PackerBadges = append(d.PackerBadges, badge)
 	}
 	d.Tasks = d.MoreTasks(rng, "T", demoOrders, 1, 6, 3)
 	return d
@@ -163,5 +171,30 @@ func (d *Demo) Seed(ctx context.Context, db *store.DB) (bool, error) {
 	if _, err := db.ImportTasks(ctx, d.Tasks); err != nil {
 		return false, fmt.Errorf("seed demo: %w", err)
 	}
+	if err := db.PutShipments(ctx, d.Shipments()); err != nil {
+		return false, fmt.Errorf("seed demo: %w", err)
+	}
 	return true, nil
+}
+
+var demoCities = []string{"广东省深圳市南山区科技园南路88号", "上海市浦东新区张江路1001弄5号", "浙江省杭州市余杭区文一西路969号", "北京市朝阳区建国路93号万达广场"}
+
+// Shipments are the demo orders' parcels: a recipient, SF Express, and a
+// tracking number each.
+func (d *Demo) Shipments() []floorgate.Shipment {
+	names := map[string]string{}
+	for _, it := range d.Master.Items {
+		names[it.SKU] = it.NameZH
+	}
+	out := make([]floorgate.Shipment, 0, len(d.Tasks))
+	for i, t := range d.Tasks {
+		s := floorgate.Shipment{Order: t.Order, Carrier: "顺丰速运 SF Express", Tracking: fmt.Sprintf("SF%012d", 100000000+i),
+			Recipient: floorgate.Party{Name: []string{"李雷", "韩梅梅", "王芳", "张伟"}[i%4], Phone: fmt.Sprintf("138%08d", 10000000+i*7919%90000000), Address: demoCities[i%len(demoCities)]},
+			Sender:    floorgate.Party{Name: "floorgate 演示仓", Phone: "075512345678", Address: "广东省深圳市宝安区福永物流园3号库"}}
+		for _, l := range t.Lines {
+			s.Lines = append(s.Lines, floorgate.ShipmentLine{SKU: l.SKU, Name: names[l.SKU], Qty: l.Qty})
+		}
+		out = append(out, s)
+	}
+	return out
 }

@@ -197,3 +197,88 @@ func TestStatusShowsTheUpstreamLink(t *testing.T) {
 		t.Fatalf("status %+v", s)
 	}
 }
+
+// TestPackAndShipOverWebSocket: a packer opens a demo order's parcel,
+// verifies its items (an extra one is refused), the waybill job is queued,
+// the wrong waybill is refused, the right one confirms outbound; a
+// cancelled order is stopped at the pack station.
+func TestPackAndShipOverWebSocket(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	clock := &stepClock{t: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)}
+	m := startMain(t, clock)
+	demo := NewDemo()
+	ship := demo.Shipments()[3]
+	c, wel, err := wsclient.Dial(ctx, "ws://"+m.Addr()+"/ws/v1", "pack-1", "tok", "CT40")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if wel.Prompt.Step != "login" {
+		t.Fatalf("welcome %+v", wel)
+	}
+	v, err := c.Login(ctx, "l", demo.PackerBadges[0], demoPIN)
+	if err != nil || v.Code != floorgate.CodeLoggedIn || v.Prompt.Step != "scan_order" {
+		t.Fatalf("packer login: %v %+v", err, v)
+	}
+	n := 0
+	scan := func(data string) floorgate.Verdict {
+		t.Helper()
+		n++
+		clock.Add(time.Minute)
+		v, err := c.Scan(ctx, floorgate.Scan{ID: fmt.Sprint("p", n), Data: data})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if v := scan(ship.Order); v.Code != floorgate.CodeOrderOK || v.Prompt.Order != ship.Order {
+		t.Fatalf("open order: %+v", v)
+	}
+	var last floorgate.Verdict
+	for i, l := range ship.Lines {
+		for range l.Qty {
+			last = scan(demo.ItemBarcode[l.SKU])
+			if i < len(ship.Lines)-1 && last.Code != floorgate.CodePackItemOK {
+				t.Fatalf("item %s: %s", l.SKU, last.Code)
+			}
+		}
+		if i == 0 && len(ship.Lines) > 1 {
+			if v := scan(demo.ItemBarcode[l.SKU]); v.Code != floorgate.CodeExtraItem {
+				t.Fatalf("extra unit: %s", v.Code)
+			}
+		}
+	}
+	if last.Code != floorgate.CodePackDone || last.Prompt.Step != "scan_waybill" {
+		t.Fatalf("last item: %+v", last)
+	}
+	jobs, err := m.DB.PrintJobs()
+	if err != nil || len(jobs) != 1 || jobs[0].Order != ship.Order || jobs[0].Kind != "waybill" {
+		t.Fatalf("waybill job: %v %+v", err, jobs)
+	}
+	if v := scan("SF999999999999"); v.Code != floorgate.CodeWrongWaybill {
+		t.Fatalf("wrong waybill: %s", v.Code)
+	}
+	if v := scan(ship.Tracking); v.Code != floorgate.CodeShipped || v.Prompt.Step != "scan_order" {
+		t.Fatalf("waybill: %+v", v)
+	}
+	evs, _ := m.DB.Journal(0, 1<<20)
+	var rec floorgate.PackRecord
+	for _, ev := range evs {
+		if ev.Type == floorgate.EventShipConfirmed {
+			json.Unmarshal(ev.Data, &rec)
+		}
+	}
+	if rec.Tracking != ship.Tracking || rec.Order != ship.Order || rec.PackToShipS != 120 || rec.WithinStandard == nil || !*rec.WithinStandard {
+		t.Fatalf("ship.confirmed %+v", rec)
+	}
+
+	// The first demo order is cancelled: the pack station stops it.
+	first := demo.Tasks[0]
+	if err := m.DB.CancelTask(ctx, first.ID, "customer cancelled"); err != nil {
+		t.Fatal(err)
+	}
+	if v := scan(first.Order); v.Code != floorgate.CodeOrderIntercepted {
+		t.Fatalf("cancelled order at pack: %s", v.Code)
+	}
+}
