@@ -109,3 +109,37 @@ func TestLocationBarcodesFollowTheSitePattern(t *testing.T) {
 		t.Fatalf("pattern and GLN labels refused: %v", err)
 	}
 }
+
+func TestPrintJobsAreAuditedAndIdempotent(t *testing.T) {
+	e := newEnv(t)
+	if err := e.db.write(ctx, func(w *wtx) error {
+		for range 2 { // asked twice, queued once
+			if err := w.queueJob(PrintJob{ID: "waybill:SO-1", Kind: "waybill", Order: "SO-1", Template: "100x180", Status: JobQueued}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if jobs, _ := e.db.PrintJobs(); len(jobs) != 1 {
+		t.Fatalf("%d jobs", len(jobs))
+	}
+	if _, err := e.db.UpdatePrintJob(ctx, "waybill:SO-1", func(j *PrintJob) error { j.Status, j.Reason = JobFailed, "paper out"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.db.Reprint(ctx, "waybill:SO-1", "", ""); floorgate.ErrorCode(err) != floorgate.EINVALID {
+		t.Fatalf("reprint without a reason: %v", err)
+	}
+	r, err := e.db.Reprint(ctx, "waybill:SO-1", "sup-1", "label torn")
+	if err != nil || r.ID != "waybill:SO-1#2" || r.ReprintOf != "waybill:SO-1" || r.Status != JobQueued {
+		t.Fatalf("reprint: %v %+v", err, r)
+	}
+	types := map[string]bool{}
+	for _, ev := range e.journal() {
+		types[ev.Type] = true
+	}
+	if !types[EventLabelFailed] || !types[EventLabelReprinted] {
+		t.Fatalf("events: %v", types)
+	}
+}

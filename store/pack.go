@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -11,15 +12,114 @@ import (
 )
 
 // PrintJob is a label waiting to be printed, or printed. Its id is
-// idempotent: the same request twice is one job.
+// idempotent: the same request twice is one job. A reprint is a new job
+// that names the one it repeats, who asked and why.
 type PrintJob struct {
 	ID       string    `json:"id"`
 	Kind     string    `json:"kind"` // waybill, …
 	Order    string    `json:"order,omitempty"`
 	Station  string    `json:"station,omitempty"` // the pack station (device) it is for
 	Template string    `json:"template"`
-	Status   string    `json:"status"` // queued, printed, failed, cancelled
+	Status   string    `json:"status"` // queued, held, printed, failed, cancelled
+	Printer  string    `json:"printer,omitempty"`
+	Reason   string    `json:"reason,omitempty"` // why held or failed
+	Attempts int       `json:"attempts,omitempty"`
 	Created  time.Time `json:"created"`
+	Updated  time.Time `json:"updated,omitzero"`
+	// ReprintOf, Operator and ReprintReason audit a reprint.
+	ReprintOf     string `json:"reprint_of,omitempty"`
+	Operator      string `json:"operator,omitempty"`
+	ReprintReason string `json:"reprint_reason,omitempty"`
+}
+
+// Print job statuses.
+const (
+	JobQueued    = "queued"
+	JobHeld      = "held"
+	JobPrinted   = "printed"
+	JobFailed    = "failed"
+	JobCancelled = "cancelled"
+)
+
+// Events of the print queue.
+const (
+	EventLabelPrinted   = "label.printed"
+	EventLabelFailed    = "label.failed" // a label not printed: an exception
+	EventLabelReprinted = "label.reprinted"
+)
+
+// UpdatePrintJob changes a job through fn and records its end upstream:
+// label.printed, or label.failed (a label not printed is an exception).
+func (db *DB) UpdatePrintJob(ctx context.Context, id string, fn func(*PrintJob) error) (PrintJob, error) {
+	var out PrintJob
+	err := db.write(ctx, func(w *wtx) error {
+		raw := w.tx.Bucket(bucketPrintJobs).Get([]byte(id))
+		if raw == nil {
+			return floorgate.Errorf(floorgate.ENOTFOUND, "no print job %q", id)
+		}
+		var j PrintJob
+		if err := json.Unmarshal(raw, &j); err != nil {
+			return err
+		}
+		before := j.Status
+		if err := fn(&j); err != nil {
+			return err
+		}
+		j.Updated = w.db.clock.Now()
+		if err := w.put(bucketPrintJobs, j.ID, j); err != nil {
+			return err
+		}
+		out = j
+		if j.Status == before {
+			return nil
+		}
+		switch j.Status {
+		case JobPrinted:
+			return w.emit(floorgate.NewEvent(EventLabelPrinted, j.Updated, j))
+		case JobFailed:
+			return w.emit(floorgate.NewEvent(EventLabelFailed, j.Updated, j))
+		}
+		return nil
+	})
+	if err != nil {
+		return out, fmt.Errorf("print job %s: %w", id, err)
+	}
+	return out, nil
+}
+
+// Reprint queues a job again as an explicit, audited action: a new job
+// naming the original, the operator and the reason. It is never silent.
+func (db *DB) Reprint(ctx context.Context, id, operator, reason string) (PrintJob, error) {
+	if reason == "" || operator == "" {
+		return PrintJob{}, floorgate.Errorf(floorgate.EINVALID, "a reprint needs the operator and a reason")
+	}
+	var out PrintJob
+	err := db.write(ctx, func(w *wtx) error {
+		b := w.tx.Bucket(bucketPrintJobs)
+		raw := b.Get([]byte(id))
+		if raw == nil {
+			return floorgate.Errorf(floorgate.ENOTFOUND, "no print job %q", id)
+		}
+		var j PrintJob
+		if err := json.Unmarshal(raw, &j); err != nil {
+			return err
+		}
+		n := 2
+		for b.Get([]byte(fmt.Sprintf("%s#%d", id, n))) != nil {
+			n++
+		}
+		now := w.db.clock.Now()
+		out = PrintJob{ID: fmt.Sprintf("%s#%d", id, n), Kind: j.Kind, Order: j.Order, Station: j.Station, Template: j.Template,
+			Status: JobQueued, Created: now, ReprintOf: id, Operator: operator, ReprintReason: reason}
+		if err := w.put(bucketPrintJobs, out.ID, out); err != nil {
+			return err
+		}
+		return w.emit(floorgate.NewEvent(EventLabelReprinted, now, out))
+	})
+	if err != nil {
+		return out, fmt.Errorf("reprint %s: %w", id, err)
+	}
+	return out, nil
 }
 
 // intercepted reports whether an order was cancelled on the floor.
