@@ -43,15 +43,19 @@ fmt: ## fail if a file is not gofmt-formatted
 vet: ## go vet
 	$(GO) vet ./...
 
-deps: ## check Go; install Mosquitto (the tests' MQTT broker) when missing
+deps: ## check Go; install Mosquitto (the tests' MQTT broker) and a CJK font (Chinese labels) when missing
 	@command -v $(GO) >/dev/null || { echo "Go is required: https://go.dev/doc/install (or apt-get install golang)"; exit 1; }
-	@command -v mosquitto >/dev/null || test -x /usr/sbin/mosquitto || { \
+	@missing=""; \
+	command -v mosquitto >/dev/null || test -x /usr/sbin/mosquitto || missing="$$missing mosquitto"; \
+	test -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc || missing="$$missing fonts-wqy-microhei"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "installing mosquitto (the tests start their own broker processes)"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mosquitto >/dev/null; \
+	    echo "installing$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else \
-	    echo "Mosquitto is needed for the tests: sudo apt-get install mosquitto"; exit 1; \
-	  fi; }
+	    echo "needed:$$missing — run: sudo apt-get install$$missing"; exit 1; \
+	  fi; \
+	fi
 
 clean: ## remove build output (not the state directory)
 	rm -rf bin
