@@ -145,6 +145,12 @@ func (db *DB) commit(batch []*request) ([]error, error) {
 	if w.emitted {
 		db.signalEvents()
 	}
+	if w.queued {
+		select {
+		case db.printWake <- struct{}{}:
+		default:
+		}
+	}
 	for _, r := range w.replays {
 		select {
 		case db.replays <- r:
@@ -173,6 +179,7 @@ type wtx struct {
 	notices []floorgate.Notice
 	batch   batch
 	emitted bool
+	queued  bool // print jobs were queued
 	replays []floorgate.Replay
 }
 
@@ -189,6 +196,7 @@ func (w *wtx) undoAll() {
 	w.notices = nil
 	w.replays = nil
 	w.emitted = false
+	w.queued = false
 }
 
 // setIn sets m[k] = v in memory, remembering how to undo it.

@@ -74,6 +74,7 @@ type DB struct {
 
 	newEvents chan struct{}
 	replays   chan floorgate.Replay
+	printWake chan struct{}
 }
 
 // ErrClosed is returned for requests made after Close.
@@ -116,7 +117,7 @@ func Open(path string, opts Options) (*DB, error) {
 	}
 	db := &DB{bolt: bdb, opts: opts, clock: opts.Clock, log: opts.Logger,
 		reqs: make(chan *request, 4096), stop: make(chan struct{}), stopped: make(chan struct{}),
-		checkpointAt: cmp.Or(opts.checkpointAt, checkpointBytes), newEvents: make(chan struct{}, 1), replays: make(chan floorgate.Replay, 64)}
+		checkpointAt: cmp.Or(opts.checkpointAt, checkpointBytes), newEvents: make(chan struct{}, 1), printWake: make(chan struct{}, 1), replays: make(chan floorgate.Replay, 64)}
 	db.logins.init(opts.Clock)
 	db.siteJSON, _ = json.Marshal(opts.Site.ID)
 	db.gatewayJSON, _ = json.Marshal(opts.Site.Gateway)

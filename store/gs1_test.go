@@ -114,7 +114,7 @@ func TestPrintJobsAreAuditedAndIdempotent(t *testing.T) {
 	e := newEnv(t)
 	if err := e.db.write(ctx, func(w *wtx) error {
 		for range 2 { // asked twice, queued once
-			if err := w.queueJob(PrintJob{ID: "waybill:SO-1", Kind: "waybill", Order: "SO-1", Template: "100x180", Status: JobQueued}); err != nil {
+			if err := w.queueJob(floorgate.PrintJob{ID: "waybill:SO-1", Kind: "waybill", Order: "SO-1", Template: "100x180", Status: floorgate.JobQueued}); err != nil {
 				return err
 			}
 		}
@@ -125,21 +125,21 @@ func TestPrintJobsAreAuditedAndIdempotent(t *testing.T) {
 	if jobs, _ := e.db.PrintJobs(); len(jobs) != 1 {
 		t.Fatalf("%d jobs", len(jobs))
 	}
-	if _, err := e.db.UpdatePrintJob(ctx, "waybill:SO-1", func(j *PrintJob) error { j.Status, j.Reason = JobFailed, "paper out"; return nil }); err != nil {
+	if _, err := e.db.UpdatePrintJob(ctx, "waybill:SO-1", func(j *floorgate.PrintJob) error { j.Status, j.Reason = floorgate.JobFailed, "paper out"; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.db.Reprint(ctx, "waybill:SO-1", "", ""); floorgate.ErrorCode(err) != floorgate.EINVALID {
 		t.Fatalf("reprint without a reason: %v", err)
 	}
 	r, err := e.db.Reprint(ctx, "waybill:SO-1", "sup-1", "label torn")
-	if err != nil || r.ID != "waybill:SO-1#2" || r.ReprintOf != "waybill:SO-1" || r.Status != JobQueued {
+	if err != nil || r.ID != "waybill:SO-1#2" || r.ReprintOf != "waybill:SO-1" || r.Status != floorgate.JobQueued {
 		t.Fatalf("reprint: %v %+v", err, r)
 	}
 	types := map[string]bool{}
 	for _, ev := range e.journal() {
 		types[ev.Type] = true
 	}
-	if !types[EventLabelFailed] || !types[EventLabelReprinted] {
+	if !types[floorgate.EventLabelFailed] || !types[floorgate.EventLabelReprinted] {
 		t.Fatalf("events: %v", types)
 	}
 }

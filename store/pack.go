@@ -4,60 +4,22 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/scan"
 	bolt "go.etcd.io/bbolt"
 )
 
-// PrintJob is a label waiting to be printed, or printed. Its id is
-// idempotent: the same request twice is one job. A reprint is a new job
-// that names the one it repeats, who asked and why.
-type PrintJob struct {
-	ID       string    `json:"id"`
-	Kind     string    `json:"kind"` // waybill, …
-	Order    string    `json:"order,omitempty"`
-	Station  string    `json:"station,omitempty"` // the pack station (device) it is for
-	Template string    `json:"template"`
-	Status   string    `json:"status"` // queued, held, printed, failed, cancelled
-	Printer  string    `json:"printer,omitempty"`
-	Reason   string    `json:"reason,omitempty"` // why held or failed
-	Attempts int       `json:"attempts,omitempty"`
-	Created  time.Time `json:"created"`
-	Updated  time.Time `json:"updated,omitzero"`
-	// ReprintOf, Operator and ReprintReason audit a reprint.
-	ReprintOf     string `json:"reprint_of,omitempty"`
-	Operator      string `json:"operator,omitempty"`
-	ReprintReason string `json:"reprint_reason,omitempty"`
-}
-
-// Print job statuses.
-const (
-	JobQueued    = "queued"
-	JobHeld      = "held"
-	JobPrinted   = "printed"
-	JobFailed    = "failed"
-	JobCancelled = "cancelled"
-)
-
-// Events of the print queue.
-const (
-	EventLabelPrinted   = "label.printed"
-	EventLabelFailed    = "label.failed" // a label not printed: an exception
-	EventLabelReprinted = "label.reprinted"
-)
-
 // UpdatePrintJob changes a job through fn and records its end upstream:
 // label.printed, or label.failed (a label not printed is an exception).
-func (db *DB) UpdatePrintJob(ctx context.Context, id string, fn func(*PrintJob) error) (PrintJob, error) {
-	var out PrintJob
+func (db *DB) UpdatePrintJob(ctx context.Context, id string, fn func(*floorgate.PrintJob) error) (floorgate.PrintJob, error) {
+	var out floorgate.PrintJob
 	err := db.write(ctx, func(w *wtx) error {
 		raw := w.tx.Bucket(bucketPrintJobs).Get([]byte(id))
 		if raw == nil {
 			return floorgate.Errorf(floorgate.ENOTFOUND, "no print job %q", id)
 		}
-		var j PrintJob
+		var j floorgate.PrintJob
 		if err := json.Unmarshal(raw, &j); err != nil {
 			return err
 		}
@@ -74,10 +36,10 @@ func (db *DB) UpdatePrintJob(ctx context.Context, id string, fn func(*PrintJob) 
 			return nil
 		}
 		switch j.Status {
-		case JobPrinted:
-			return w.emit(floorgate.NewEvent(EventLabelPrinted, j.Updated, j))
-		case JobFailed:
-			return w.emit(floorgate.NewEvent(EventLabelFailed, j.Updated, j))
+		case floorgate.JobPrinted:
+			return w.emit(floorgate.NewEvent(floorgate.EventLabelPrinted, j.Updated, j))
+		case floorgate.JobFailed:
+			return w.emit(floorgate.NewEvent(floorgate.EventLabelFailed, j.Updated, j))
 		}
 		return nil
 	})
@@ -89,18 +51,18 @@ func (db *DB) UpdatePrintJob(ctx context.Context, id string, fn func(*PrintJob) 
 
 // Reprint queues a job again as an explicit, audited action: a new job
 // naming the original, the operator and the reason. It is never silent.
-func (db *DB) Reprint(ctx context.Context, id, operator, reason string) (PrintJob, error) {
+func (db *DB) Reprint(ctx context.Context, id, operator, reason string) (floorgate.PrintJob, error) {
 	if reason == "" || operator == "" {
-		return PrintJob{}, floorgate.Errorf(floorgate.EINVALID, "a reprint needs the operator and a reason")
+		return floorgate.PrintJob{}, floorgate.Errorf(floorgate.EINVALID, "a reprint needs the operator and a reason")
 	}
-	var out PrintJob
+	var out floorgate.PrintJob
 	err := db.write(ctx, func(w *wtx) error {
 		b := w.tx.Bucket(bucketPrintJobs)
 		raw := b.Get([]byte(id))
 		if raw == nil {
 			return floorgate.Errorf(floorgate.ENOTFOUND, "no print job %q", id)
 		}
-		var j PrintJob
+		var j floorgate.PrintJob
 		if err := json.Unmarshal(raw, &j); err != nil {
 			return err
 		}
@@ -109,12 +71,13 @@ func (db *DB) Reprint(ctx context.Context, id, operator, reason string) (PrintJo
 			n++
 		}
 		now := w.db.clock.Now()
-		out = PrintJob{ID: fmt.Sprintf("%s#%d", id, n), Kind: j.Kind, Order: j.Order, Station: j.Station, Template: j.Template,
-			Status: JobQueued, Created: now, ReprintOf: id, Operator: operator, ReprintReason: reason}
+		w.queued = true
+		out = floorgate.PrintJob{ID: fmt.Sprintf("%s#%d", id, n), Kind: j.Kind, Order: j.Order, Station: j.Station, Template: j.Template,
+			Status: floorgate.JobQueued, Created: now, ReprintOf: id, Operator: operator, ReprintReason: reason}
 		if err := w.put(bucketPrintJobs, out.ID, out); err != nil {
 			return err
 		}
-		return w.emit(floorgate.NewEvent(EventLabelReprinted, now, out))
+		return w.emit(floorgate.NewEvent(floorgate.EventLabelReprinted, now, out))
 	})
 	if err != nil {
 		return out, fmt.Errorf("reprint %s: %w", id, err)
@@ -165,7 +128,7 @@ func (w *wtx) packScan(sc floorgate.Scan, sess floorgate.Session, v *floorgate.V
 		return err
 	}
 	if res.Verdict.Code == floorgate.CodePackDone {
-		if err := w.queueJob(PrintJob{ID: "waybill:" + s.Order, Kind: "waybill", Order: s.Order,
+		if err := w.queueJob(floorgate.PrintJob{ID: "waybill:" + s.Order, Kind: "waybill", Order: s.Order,
 			Station: sess.Device, Template: "100x180", Status: "queued", Created: sc.At}); err != nil {
 			return err
 		}
@@ -176,20 +139,21 @@ func (w *wtx) packScan(sc floorgate.Scan, sess floorgate.Session, v *floorgate.V
 
 // queueJob adds a print job unless one with its id exists: asking twice
 // prints once.
-func (w *wtx) queueJob(j PrintJob) error {
+func (w *wtx) queueJob(j floorgate.PrintJob) error {
 	b := w.tx.Bucket(bucketPrintJobs)
 	if b.Get([]byte(j.ID)) != nil {
 		return nil
 	}
+	w.queued = true
 	return w.put(bucketPrintJobs, j.ID, j)
 }
 
 // PrintJobs lists the print queue.
-func (db *DB) PrintJobs() ([]PrintJob, error) {
-	var out []PrintJob
+func (db *DB) PrintJobs() ([]floorgate.PrintJob, error) {
+	var out []floorgate.PrintJob
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketPrintJobs).ForEach(func(_, v []byte) error {
-			var j PrintJob
+			var j floorgate.PrintJob
 			if err := json.Unmarshal(v, &j); err != nil {
 				return err
 			}
@@ -201,4 +165,18 @@ func (db *DB) PrintJobs() ([]PrintJob, error) {
 		return nil, fmt.Errorf("print jobs: %w", err)
 	}
 	return out, nil
+}
+
+// PrintWake is signalled when print jobs were queued.
+func (db *DB) PrintWake() <-chan struct{} { return db.printWake }
+
+// QueuePrintJob queues a job unless one with its id exists.
+func (db *DB) QueuePrintJob(ctx context.Context, j floorgate.PrintJob) error {
+	if j.ID == "" || j.Status == "" {
+		return floorgate.Errorf(floorgate.EINVALID, "a print job needs an id and a status")
+	}
+	if err := db.write(ctx, func(w *wtx) error { return w.queueJob(j) }); err != nil {
+		return fmt.Errorf("queue print job %s: %w", j.ID, err)
+	}
+	return nil
 }

@@ -1,0 +1,244 @@
+package print
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/print/label"
+	"github.com/floorgate/floorgate/print/printer"
+)
+
+// Queue is the durable print queue.
+type Queue interface {
+	PrintJobs() ([]floorgate.PrintJob, error)
+	UpdatePrintJob(ctx context.Context, id string, fn func(*floorgate.PrintJob) error) (floorgate.PrintJob, error)
+	Shipment(order string) (floorgate.Shipment, error)
+	PrintWake() <-chan struct{}
+}
+
+// Printer is one configured printer.
+type Printer struct {
+	*printer.Printer
+	DPI         int
+	ResidentCJK bool
+	// Stations are the pack stations (devices) it prints for; a station's
+	// printers are tried in the order they are configured.
+	Stations []string
+}
+
+// Options tune the worker.
+type Options struct {
+	// Poll is how often held and waiting jobs are looked at again.
+	Poll time.Duration
+	// MaxAttempts is how many transport failures end a job as failed.
+	MaxAttempts int
+	// Backoff is the first wait after a transport error; it doubles.
+	Backoff time.Duration
+}
+
+// Worker prints the queue.
+type Worker struct {
+	q        Queue
+	printers []*Printer
+	clock    floorgate.Clock
+	log      *slog.Logger
+	opts     Options
+
+	mu       sync.Mutex
+	inflight map[string]bool
+	wg       sync.WaitGroup
+}
+
+// New returns a worker; Run starts it.
+func New(q Queue, printers []*Printer, clock floorgate.Clock, log *slog.Logger, opts Options) *Worker {
+	if opts.Poll == 0 {
+		opts.Poll = 2 * time.Second
+	}
+	if opts.MaxAttempts == 0 {
+		opts.MaxAttempts = 8
+	}
+	if opts.Backoff == 0 {
+		opts.Backoff = time.Second
+	}
+	if clock == nil {
+		clock = floorgate.SystemClock{}
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Worker{q: q, printers: printers, clock: clock, log: log, opts: opts, inflight: map[string]bool{}}
+}
+
+// Run prints until ctx ends. A job left "printing" by a crash is not
+// printed again blindly: it fails with a reason, and a person decides
+// whether to reprint it.
+func (w *Worker) Run(ctx context.Context) error {
+	jobs, err := w.q.PrintJobs()
+	if err != nil {
+		return fmt.Errorf("print: %w", err)
+	}
+	for _, j := range jobs {
+		if j.Status == floorgate.JobPrinting {
+			w.q.UpdatePrintJob(ctx, j.ID, func(j *floorgate.PrintJob) error {
+				j.Status, j.Reason = floorgate.JobFailed, "interrupted while printing: check whether the label came out; reprint if not"
+				return nil
+			})
+		}
+	}
+	tick := time.NewTicker(w.opts.Poll)
+	defer tick.Stop()
+	for {
+		w.dispatch(ctx)
+		select {
+		case <-ctx.Done():
+			w.wg.Wait()
+			return nil
+		case <-tick.C:
+		case <-w.q.PrintWake():
+		}
+	}
+}
+
+// dispatch starts every open job that is due and not already in hand.
+func (w *Worker) dispatch(ctx context.Context) {
+	jobs, err := w.q.PrintJobs()
+	if err != nil {
+		w.log.Error("print queue", "err", err)
+		return
+	}
+	slices.SortFunc(jobs, func(a, b floorgate.PrintJob) int { return a.Created.Compare(b.Created) })
+	now := w.clock.Now()
+	for _, j := range jobs {
+		if !j.Open() || now.Before(j.NotBefore) {
+			continue
+		}
+		w.mu.Lock()
+		busy := w.inflight[j.ID]
+		w.inflight[j.ID] = true
+		w.mu.Unlock()
+		if busy {
+			continue
+		}
+		w.wg.Add(1)
+		go func() {
+			defer w.wg.Done()
+			w.print(ctx, j)
+			w.mu.Lock()
+			delete(w.inflight, j.ID)
+			w.mu.Unlock()
+		}()
+	}
+}
+
+// candidates are the printers for a station, in order.
+func (w *Worker) candidates(station string) []*Printer {
+	var out []*Printer
+	for _, p := range w.printers {
+		if len(p.Stations) == 0 || slices.Contains(p.Stations, station) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// render lays out and renders a job's label for p.
+func (w *Worker) render(j floorgate.PrintJob, p *Printer) ([]byte, error) {
+	var l label.Label
+	switch j.Kind {
+	case "waybill":
+		s, err := w.q.Shipment(j.Order)
+		if err != nil {
+			return nil, err
+		}
+		if l, err = label.Waybill(s, j.Template); err != nil {
+			return nil, err
+		}
+	case "packing_list":
+		s, err := w.q.Shipment(j.Order)
+		if err != nil {
+			return nil, err
+		}
+		if l, err = label.PackingList(s); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("unknown label kind %q", j.Kind)
+	}
+	format := map[printer.Dialect]label.Format{printer.ZPL: label.ZPL, printer.TSPL: label.TSPL, printer.ESCPOS: label.ESCPOS}[p.Dialect()]
+	return label.Render(l, format, label.Options{DPI: p.DPI, ResidentCJK: p.ResidentCJK})
+}
+
+// print tries the job's printers in turn and records the outcome.
+func (w *Worker) print(ctx context.Context, j floorgate.PrintJob) {
+	update := func(fn func(*floorgate.PrintJob)) {
+		if _, err := w.q.UpdatePrintJob(context.WithoutCancel(ctx), j.ID, func(pj *floorgate.PrintJob) error {
+			fn(pj)
+			return nil
+		}); err != nil {
+			w.log.Error("print job", "id", j.ID, "err", err)
+		}
+	}
+	printers := w.candidates(j.Station)
+	if len(printers) == 0 {
+		update(func(pj *floorgate.PrintJob) {
+			pj.Status, pj.Reason = floorgate.JobHeld, "no printer serves station "+j.Station
+		})
+		return
+	}
+	var faults, transport []string
+	for _, p := range printers {
+		data, err := w.render(j, p)
+		if err != nil {
+			// The label cannot be made: no printer will do better.
+			update(func(pj *floorgate.PrintJob) { pj.Status, pj.Reason = floorgate.JobFailed, "label: "+err.Error() })
+			return
+		}
+		// Recorded before the first byte leaves: after a crash the job is
+		// known to be in doubt rather than printed twice.
+		update(func(pj *floorgate.PrintJob) { pj.Status, pj.Printer = floorgate.JobPrinting, p.ID() })
+		_, err = p.Print(ctx, data)
+		var fe *printer.FaultError
+		switch {
+		case err == nil:
+			update(func(pj *floorgate.PrintJob) { pj.Status, pj.Printer, pj.Reason = floorgate.JobPrinted, p.ID(), "" })
+			w.log.Info("label printed", "job", j.ID, "printer", p.ID())
+			return
+		case errors.As(err, &fe) && errors.Is(err, printer.ErrNotReady):
+			// Refused before sending: try the station's next printer.
+			faults = append(faults, p.ID()+": "+fe.Fault())
+		case errors.As(err, &fe):
+			// Sent, and then the printer reported a fault: the label may
+			// be incomplete. Do not print it again on a guess.
+			update(func(pj *floorgate.PrintJob) {
+				pj.Status, pj.Reason = floorgate.JobFailed, fmt.Sprintf("%s reported %s after the job: check the label; reprint if needed", p.ID(), fe.Fault())
+			})
+			return
+		case ctx.Err() != nil:
+			update(func(pj *floorgate.PrintJob) { pj.Status = floorgate.JobQueued })
+			return
+		default:
+			transport = append(transport, p.ID()+": "+err.Error())
+		}
+	}
+	now := w.clock.Now()
+	update(func(pj *floorgate.PrintJob) {
+		switch {
+		case len(transport) == 0:
+			// Every printer is in a fault: held until one clears.
+			pj.Status, pj.Reason = floorgate.JobHeld, fmt.Sprint("printer not ready: ", faults)
+		case pj.Attempts+1 >= w.opts.MaxAttempts:
+			pj.Attempts++
+			pj.Status, pj.Reason = floorgate.JobFailed, fmt.Sprint("gave up after ", pj.Attempts, " attempts: ", transport, faults)
+		default:
+			pj.Attempts++
+			pj.Status, pj.Reason = floorgate.JobQueued, fmt.Sprint("retrying: ", transport, faults)
+			pj.NotBefore = now.Add(w.opts.Backoff << min(pj.Attempts-1, 6))
+		}
+	})
+}

@@ -1,0 +1,191 @@
+package print_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/floorgate/floorgate"
+	fgprint "github.com/floorgate/floorgate/print"
+	"github.com/floorgate/floorgate/print/printer"
+	"github.com/floorgate/floorgate/print/printer/printertest"
+	"github.com/floorgate/floorgate/store"
+)
+
+var ready = printer.State{Online: true}
+
+type rig struct {
+	t  *testing.T
+	db *store.DB
+}
+
+// newRig is a real store with shipments for orders SO-1…SO-n.
+func newRig(t *testing.T, n int) *rig {
+	t.Helper()
+	site := floorgate.Site{ID: "s", Gateway: "g", Policy: floorgate.DefaultPolicy()}
+	db, err := store.Open(filepath.Join(t.TempDir(), "floorgate.db"), store.Options{Site: site})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	var ships []floorgate.Shipment
+	for i := 1; i <= n; i++ {
+		ships = append(ships, floorgate.Shipment{Order: fmt.Sprint("SO-", i), Carrier: "顺丰速运", Tracking: fmt.Sprintf("SF%010d", i),
+			Recipient: floorgate.Party{Name: "李雷", Phone: "13800138000", Address: "广东省深圳市南山区科技园南路88号"},
+			Sender:    floorgate.Party{Name: "演示仓", Phone: "075512345678", Address: "深圳市宝安区福永物流园3号库"},
+			Lines:     []floorgate.ShipmentLine{{SKU: "TEA", Name: "绿茶", Qty: 1}}})
+	}
+	if err := db.PutShipments(context.Background(), ships); err != nil {
+		t.Fatal(err)
+	}
+	return &rig{t: t, db: db}
+}
+
+func (r *rig) queue(order string) string {
+	r.t.Helper()
+	id := "waybill:" + order
+	if err := r.db.QueuePrintJob(context.Background(), floorgate.PrintJob{ID: id, Kind: "waybill", Order: order, Station: "pack-1",
+		Template: "100x150", Status: floorgate.JobQueued, Created: time.Now()}); err != nil {
+		r.t.Fatal(err)
+	}
+	return id
+}
+
+func (r *rig) job(id string) floorgate.PrintJob {
+	jobs, _ := r.db.PrintJobs()
+	for _, j := range jobs {
+		if j.ID == id {
+			return j
+		}
+	}
+	return floorgate.PrintJob{}
+}
+
+func (r *rig) waitStatus(id, status string) floorgate.PrintJob {
+	r.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		j := r.job(id)
+		if j.Status == status {
+			return j
+		}
+		if time.Now().After(deadline) {
+			r.t.Fatalf("job %s is %s (%s), want %s", id, j.Status, j.Reason, status)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// run starts a worker with the fakes as the station's printers, in order.
+func (r *rig) run(fakes ...*printertest.Fake) {
+	r.t.Helper()
+	var ps []*fgprint.Printer
+	for i, f := range fakes {
+		p := printer.New(fmt.Sprint("lbl-", i+1), printer.ZPL, f.Dial, printer.Options{StatusTimeout: 300 * time.Millisecond, WriteTimeout: time.Second})
+		r.t.Cleanup(func() { p.Close() })
+		ps = append(ps, &fgprint.Printer{Printer: p, DPI: 203, Stations: []string{"pack-1"}})
+	}
+	w := fgprint.New(r.db, ps, nil, nil, fgprint.Options{Poll: 20 * time.Millisecond, Backoff: 10 * time.Millisecond, MaxAttempts: 4})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); w.Run(ctx) }()
+	r.t.Cleanup(func() { cancel(); <-done })
+}
+
+func TestPrintsEachJobOnce(t *testing.T) {
+	r := newRig(t, 3)
+	f := printertest.StartTCP(t, printer.ZPL, []printer.State{ready})
+	r.run(f)
+	for i := 1; i <= 3; i++ {
+		r.waitStatus(r.queue(fmt.Sprint("SO-", i)), floorgate.JobPrinted)
+	}
+	r.queue("SO-1") // asked again: the same job, still printed
+	if jobs, _ := r.db.PrintJobs(); len(jobs) != 3 || r.job("waybill:SO-1").Status != floorgate.JobPrinted {
+		t.Fatalf("jobs after asking twice: %+v", jobs)
+	}
+	if err := f.WaitLabels(3, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.Labels(); n != 3 || len(f.Errors()) != 0 {
+		t.Fatalf("%d labels printed, framing errors %v", n, f.Errors())
+	}
+}
+
+func TestPaperOutHoldsTheJobUntilItClears(t *testing.T) {
+	r := newRig(t, 1)
+	f := printertest.StartTCP(t, printer.ZPL, []printer.State{{Online: true, PaperOut: true}})
+	r.run(f)
+	id := r.queue("SO-1")
+	j := r.waitStatus(id, floorgate.JobHeld)
+	if f.Labels() != 0 || j.Reason == "" {
+		t.Fatalf("held job %+v, %d labels", j, f.Labels())
+	}
+	f.SetState(ready)
+	r.waitStatus(id, floorgate.JobPrinted)
+	if f.Labels() != 1 {
+		t.Fatalf("%d labels", f.Labels())
+	}
+}
+
+func TestHeadOpenMidQueue(t *testing.T) {
+	r := newRig(t, 3)
+	f := printertest.StartTCP(t, printer.ZPL, []printer.State{ready})
+	r.run(f)
+	r.waitStatus(r.queue("SO-1"), floorgate.JobPrinted)
+	f.SetState(printer.State{Online: true, HeadOpen: true})
+	a, b := r.queue("SO-2"), r.queue("SO-3")
+	r.waitStatus(a, floorgate.JobHeld)
+	r.waitStatus(b, floorgate.JobHeld)
+	f.SetState(ready)
+	r.waitStatus(a, floorgate.JobPrinted)
+	r.waitStatus(b, floorgate.JobPrinted)
+	if f.Labels() != 3 {
+		t.Fatalf("%d labels for 3 jobs", f.Labels())
+	}
+}
+
+func TestFailoverToTheStationsSecondPrinter(t *testing.T) {
+	r := newRig(t, 2)
+	off := printertest.StartTCP(t, printer.ZPL, []printer.State{ready})
+	off.Off() // connection refused
+	stalled := printertest.StartTCP(t, printer.ZPL, []printer.State{ready})
+	stalled.Stall(true) // accepts, never reads
+	good := printertest.StartTCP(t, printer.ZPL, []printer.State{ready})
+	r.run(off, stalled, good)
+	j := r.waitStatus(r.queue("SO-1"), floorgate.JobPrinted)
+	if j.Printer != "lbl-3" || good.Labels() != 1 || off.Labels()+stalled.Labels() != 0 {
+		t.Fatalf("job %+v; labels %d %d %d", j, off.Labels(), stalled.Labels(), good.Labels())
+	}
+}
+
+func TestEveryPrinterDownEndsVisiblyFailed(t *testing.T) {
+	r := newRig(t, 1)
+	f := printertest.StartTCP(t, printer.ZPL, []printer.State{ready})
+	f.Off()
+	r.run(f)
+	j := r.waitStatus(r.queue("SO-1"), floorgate.JobFailed)
+	if j.Attempts != 4 || j.Reason == "" {
+		t.Fatalf("failed job %+v", j)
+	}
+	evs, _ := r.db.Journal(0, 100)
+	found := false
+	for _, ev := range evs {
+		found = found || ev.Type == floorgate.EventLabelFailed
+	}
+	if !found {
+		t.Fatal("no label.failed event upstream")
+	}
+}
+
+func TestFaultAfterTheJobIsNotPrintedTwice(t *testing.T) {
+	r := newRig(t, 1)
+	// Ready before the job, paper out after it.
+	f := printertest.StartTCP(t, printer.ZPL, []printer.State{ready, {Online: true, PaperOut: true}})
+	r.run(f)
+	j := r.waitStatus(r.queue("SO-1"), floorgate.JobFailed)
+	if f.Labels() != 1 || j.Reason == "" {
+		t.Fatalf("job %+v, %d labels", j, f.Labels())
+	}
+}
