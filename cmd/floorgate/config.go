@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -63,10 +65,27 @@ type Config struct {
 		// go to the dead-letter list.
 		MaxMessageBytes int `yaml:"max_message_bytes"`
 	} `yaml:"mqtt"`
-	Log struct {
+	// Printers are the site's label printers.
+	Printers []PrinterConfig `yaml:"printers"`
+	Log      struct {
 		Level  string `yaml:"level"`
 		Format string `yaml:"format"`
 	} `yaml:"log"`
+}
+
+// PrinterConfig is one label printer.
+type PrinterConfig struct {
+	ID string `yaml:"id"`
+	// Dialect is the printer's language: zpl, tspl or escpos.
+	Dialect string `yaml:"dialect"`
+	// Address is tcp://host:9100, serial:///dev/ttyUSB0 (baud 9600 unless
+	// ?baud=N), or usblp:///dev/usb/lp0.
+	Address     string `yaml:"address"`
+	DPI         int    `yaml:"dpi"`
+	ResidentCJK bool   `yaml:"resident_cjk"`
+	// Stations are the pack stations (device ids) it prints for; their
+	// printers are tried in the order listed here.
+	Stations []string `yaml:"stations"`
 }
 
 // DefaultConfig is the configuration used when no file is given.
@@ -83,6 +102,7 @@ func DefaultConfig() Config {
 	c.Standards.DuplicateWindow = p.DuplicateWindow.String()
 	c.Log.Level, c.Log.Format = "info", "text"
 	c.MQTT.Brokers = []string{}
+	c.Printers = []PrinterConfig{}
 	c.MQTT.EmbeddedListen = "127.0.0.1:1883"
 	c.MQTT.Keepalive = "30s"
 	c.MQTT.Window = 256
@@ -172,7 +192,52 @@ func (c Config) validate(file string) error {
 	if len(c.MQTT.Brokers) == 0 && c.MQTT.EmbeddedListen == "" {
 		return bad("mqtt.embedded_listen", "missing while no brokers are configured")
 	}
+	ids := map[string]bool{}
+	for i, p := range c.Printers {
+		field := fmt.Sprintf("printers[%d]", i)
+		switch {
+		case p.ID == "" || ids[p.ID]:
+			return bad(field+".id", "missing or used twice")
+		case p.Dialect != "zpl" && p.Dialect != "tspl" && p.Dialect != "escpos":
+			return bad(field+".dialect", "%q is not one of zpl, tspl, escpos", p.Dialect)
+		case p.DPI != 203 && p.DPI != 300:
+			return bad(field+".dpi", "%d is not 203 or 300", p.DPI)
+		case len(p.Stations) == 0:
+			return bad(field+".stations", "name the pack stations it prints for")
+		}
+		if _, _, err := parsePrinterAddress(p.Address); err != nil {
+			return bad(field+".address", "%v", err)
+		}
+		ids[p.ID] = true
+	}
 	return nil
+}
+
+// parsePrinterAddress splits a printer address into its transport and
+// target: tcp host:port, serial path (and baud), usblp path.
+func parsePrinterAddress(a string) (scheme, target string, err error) {
+	u, err := url.Parse(a)
+	if err != nil {
+		return "", "", fmt.Errorf("%q is not an address", a)
+	}
+	switch u.Scheme {
+	case "tcp":
+		if u.Host == "" {
+			return "", "", fmt.Errorf("%q has no host", a)
+		}
+		return "tcp", u.Host, nil
+	case "serial", "usblp":
+		if u.Path == "" {
+			return "", "", fmt.Errorf("%q has no device path", a)
+		}
+		if u.Scheme == "serial" && u.Query().Get("baud") != "" {
+			if _, err := strconv.Atoi(u.Query().Get("baud")); err != nil {
+				return "", "", fmt.Errorf("%q: baud is not a number", a)
+			}
+		}
+		return u.Scheme, u.Path, nil
+	}
+	return "", "", fmt.Errorf("%q: want tcp://host:9100, serial:///dev/ttyUSB0 or usblp:///dev/usb/lp0", a)
 }
 
 // SyncConfig is the upstream link the configuration asks for; with no

@@ -24,6 +24,11 @@ func TestConfigErrorsNameFileAndField(t *testing.T) {
 		{"keepalive", "mqtt:\n  keepalive: 10ms\n", `mqtt.keepalive: "10ms"`},
 		{"window", "mqtt:\n  window: 0\n", "mqtt.window: 0"},
 		{"half mutual tls", "mqtt:\n  brokers: [\"ssl://b:8883\"]\n  cert_file: /x.pem\n", "mqtt.cert_file and key_file"},
+		{"printer dialect", "printers:\n  - {id: p1, dialect: epl, address: 'tcp://h:9100', dpi: 203, stations: [pack-1]}\n", `printers[0].dialect: "epl"`},
+		{"printer dpi", "printers:\n  - {id: p1, dialect: zpl, address: 'tcp://h:9100', dpi: 600, stations: [pack-1]}\n", "printers[0].dpi: 600"},
+		{"printer address", "printers:\n  - {id: p1, dialect: zpl, address: 'lpt1', dpi: 203, stations: [pack-1]}\n", "printers[0].address"},
+		{"printer stations", "printers:\n  - {id: p1, dialect: zpl, address: 'tcp://h:9100', dpi: 203}\n", "printers[0].stations"},
+		{"printer twice", "printers:\n  - {id: p1, dialect: zpl, address: 'tcp://h:9100', dpi: 203, stations: [a]}\n  - {id: p1, dialect: zpl, address: 'tcp://h:9101', dpi: 203, stations: [a]}\n", "printers[1].id"},
 		{"missing ca", "mqtt:\n  brokers: [\"ssl://b:8883\"]\n  ca_file: /nonexistent.pem\n", "mqtt.ca_file"},
 	}
 	for _, c := range cases {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/device/ws/wsclient"
+	"github.com/floorgate/floorgate/print/printer"
+	"github.com/floorgate/floorgate/print/printer/printertest"
 )
 
 // stepClock is a clock a test moves on by hand.
@@ -33,10 +36,13 @@ func (c *stepClock) Add(d time.Duration) {
 
 // startMain runs a demo gateway in-process on a real listener and a real
 // database file, on a clock the test moves.
-func startMain(t *testing.T, clock floorgate.Clock) *Main {
+func startMain(t *testing.T, clock floorgate.Clock, mods ...func(*Config)) *Main {
 	t.Helper()
 	cfg := DefaultConfig()
 	cfg.StateDir, cfg.Listen, cfg.MQTT.EmbeddedListen = t.TempDir(), "127.0.0.1:0", "127.0.0.1:0"
+	for _, mod := range mods {
+		mod(&cfg)
+	}
 	m := &Main{Config: cfg, Demo: true, Clock: clock}
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatal(err)
@@ -206,7 +212,10 @@ func TestPackAndShipOverWebSocket(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	clock := &stepClock{t: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)}
-	m := startMain(t, clock)
+	lbl := printertest.StartTCP(t, printer.ZPL, []printer.State{{Online: true}})
+	m := startMain(t, clock, func(c *Config) {
+		c.Printers = []PrinterConfig{{ID: "lbl-1", Dialect: "zpl", Address: "tcp://" + lbl.Addr(), DPI: 203, Stations: []string{"pack-1"}}}
+	})
 	demo := NewDemo()
 	ship := demo.Shipments()[3]
 	c, wel, err := wsclient.Dial(ctx, "ws://"+m.Addr()+"/ws/v1", "pack-1", "tok", "CT40")
@@ -255,6 +264,13 @@ func TestPackAndShipOverWebSocket(t *testing.T) {
 	jobs, err := m.DB.PrintJobs()
 	if err != nil || len(jobs) != 1 || jobs[0].Order != ship.Order || jobs[0].Kind != "waybill" {
 		t.Fatalf("waybill job: %v %+v", err, jobs)
+	}
+	// The waybill comes out of the pack station's printer, once.
+	if err := lbl.WaitLabels(1, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if jobs := lbl.Jobs(); len(jobs) != 1 || !bytes.Contains(jobs[0], []byte(ship.Tracking)) {
+		t.Fatalf("printed job does not carry the tracking number %s", ship.Tracking)
 	}
 	if v := scan("SF999999999999"); v.Code != floorgate.CodeWrongWaybill {
 		t.Fatalf("wrong waybill: %s", v.Code)

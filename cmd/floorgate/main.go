@@ -26,6 +26,8 @@ Usage:
   floorgate tasks cancel [--addr URL] ID REASON
   floorgate erp-tail [--broker URL] [--share GROUP] [--out FILE] [--replay]
   floorgate barcode explain [--json] [--addr URL] DATA
+  floorgate label render --template NAME --data FILE --format zpl|tspl|escpos|png
+  floorgate print test [--config FILE] PRINTER
   floorgate version
 
 Run "floorgate COMMAND -h" for a command's flags.
@@ -70,6 +72,10 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return benchCommand(ctx, args[1:], stdout, stderr)
 	case "tasks":
 		return tasksCommand(ctx, args[1:], stdout)
+	case "label":
+		return labelCommand(args[1:], stdout, stderr)
+	case "print":
+		return printTestCommand(ctx, args[1:], stdout, stderr)
 	case "barcode":
 		return barcodeCommand(ctx, args[1:], stdout, stderr)
 	case "erp-tail":

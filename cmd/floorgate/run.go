@@ -18,6 +18,7 @@ import (
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/device/ws"
+	fgprint "github.com/floorgate/floorgate/print"
 	"github.com/floorgate/floorgate/store"
 	fgsync "github.com/floorgate/floorgate/sync"
 	"github.com/floorgate/floorgate/sync/broker"
@@ -42,6 +43,10 @@ type Main struct {
 
 	stopSync context.CancelFunc
 	synced   chan struct{}
+
+	printers  []*fgprint.Printer
+	stopPrint context.CancelFunc
+	printed   chan struct{}
 }
 
 func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -130,6 +135,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.startSync(); err != nil {
 		return err
 	}
+	m.startPrinting()
 
 	mux := http.NewServeMux()
 	mux.Handle("/ws/v1", wsServer)
@@ -139,6 +145,8 @@ func (m *Main) Run(ctx context.Context) error {
 	mux.HandleFunc("POST /api/v1/tasks/{id}/cancel", localOnly(m.handleCancel))
 	mux.HandleFunc("GET /api/v1/deadletters", m.handleDeadLetters)
 	mux.HandleFunc("GET /api/v1/barcodes/lookup", m.handleLookup)
+	mux.HandleFunc("GET /api/v1/printjobs", m.handlePrintJobs)
+	mux.HandleFunc("POST /api/v1/printjobs/{id}/reprint", localOnly(m.handleReprint))
 	mux.HandleFunc("POST /api/v1/deadletters/{seq}/retry", localOnly(m.handleRetry))
 	mux.HandleFunc("GET /{$}", m.handleIndex)
 
@@ -248,6 +256,7 @@ func (m *Main) Close() error {
 		}
 		m.http = nil
 	}
+	m.stopPrinting()
 	if m.stopSync != nil {
 		m.stopSync()
 		<-m.synced

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/floorgate/floorgate/print/printer"
+	"github.com/floorgate/floorgate/print/printer/printertest"
+)
+
+func TestLabelRenderCommand(t *testing.T) {
+	dir := t.TempDir()
+	ship := NewDemo().Shipments()[0]
+	raw, _ := json.Marshal(ship)
+	data := filepath.Join(dir, "shipment.json")
+	os.WriteFile(data, raw, 0o600)
+	for _, f := range []string{"zpl", "tspl", "escpos", "png"} {
+		var out bytes.Buffer
+		if err := dispatch(context.Background(), []string{"label", "render", "--template", "waybill-100x150", "--data", data, "--format", f}, &out, io.Discard); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if out.Len() < 100 {
+			t.Fatalf("%s: %d bytes", f, out.Len())
+		}
+	}
+	// A shipment without a phone is refused, naming the field.
+	ship.Recipient.Phone = ""
+	raw, _ = json.Marshal(ship)
+	os.WriteFile(data, raw, 0o600)
+	err := dispatch(context.Background(), []string{"label", "render", "--template", "waybill-100x180", "--data", data}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "recipient.phone") {
+		t.Fatalf("missing phone: %v", err)
+	}
+}
+
+func TestPrintTestCommand(t *testing.T) {
+	lbl := printertest.StartTCP(t, printer.TSPL, []printer.State{{Online: true}})
+	conf := filepath.Join(t.TempDir(), "floorgate.yaml")
+	os.WriteFile(conf, []byte("printers:\n  - {id: lbl-9, dialect: tspl, address: 'tcp://"+lbl.Addr()+"', dpi: 203, stations: [pack-9]}\n"), 0o600)
+	var out bytes.Buffer
+	if err := dispatch(context.Background(), []string{"print", "test", "--config", conf, "lbl-9"}, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if err := lbl.WaitLabels(1, 5*time.Second); err != nil || !strings.Contains(out.String(), "ready") {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	lbl.SetState(printer.State{Online: true, HeadOpen: true})
+	err := dispatch(context.Background(), []string{"print", "test", "--config", conf, "lbl-9"}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "head open") {
+		t.Fatalf("head open: %v", err)
+	}
+}
