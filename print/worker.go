@@ -40,6 +40,8 @@ type Options struct {
 	MaxAttempts int
 	// Backoff is the first wait after a transport error; it doubles.
 	Backoff time.Duration
+	// StatusEvery is how often idle printers are asked for their state.
+	StatusEvery time.Duration
 }
 
 // Worker prints the queue.
@@ -52,7 +54,64 @@ type Worker struct {
 
 	mu       sync.Mutex
 	inflight map[string]bool
+	states   map[string]PrinterState
 	wg       sync.WaitGroup
+}
+
+// PrinterState is what the worker last learnt of a printer.
+type PrinterState struct {
+	ID       string    `json:"id"`
+	Dialect  string    `json:"dialect"`
+	Stations []string  `json:"stations"`
+	State    string    `json:"state"` // ready, or the fault: offline, paper out, head open, ribbon out, paused
+	Detail   string    `json:"detail,omitempty"`
+	Checked  time.Time `json:"checked,omitzero"`
+}
+
+// States reports every printer's last known state.
+func (w *Worker) States() []PrinterState {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make([]PrinterState, 0, len(w.printers))
+	for _, p := range w.printers {
+		s, ok := w.states[p.ID()]
+		if !ok {
+			s = PrinterState{ID: p.ID(), Dialect: string(p.Dialect()), Stations: p.Stations, State: "unknown"}
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func (w *Worker) note(p *Printer, st printer.State, err error) {
+	if fe := (*printer.FaultError)(nil); errors.As(err, &fe) {
+		st, err = fe.State, nil
+	}
+	s := PrinterState{ID: p.ID(), Dialect: string(p.Dialect()), Stations: p.Stations, State: "ready", Detail: st.Detail, Checked: w.clock.Now()}
+	switch {
+	case err != nil:
+		s.State, s.Detail = "offline", err.Error()
+	case st.Fault() != "":
+		s.State = st.Fault()
+	}
+	w.mu.Lock()
+	w.states[p.ID()] = s
+	w.mu.Unlock()
+}
+
+// poll asks every printer for its state, so a fault shows before a job
+// meets it. It returns when every printer has answered or timed out.
+func (w *Worker) poll(ctx context.Context) {
+	var wg sync.WaitGroup
+	for _, p := range w.printers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			st, err := p.Status(ctx)
+			w.note(p, st, err)
+		}()
+	}
+	wg.Wait()
 }
 
 // New returns a worker; Run starts it.
@@ -72,7 +131,10 @@ func New(q Queue, printers []*Printer, clock floorgate.Clock, log *slog.Logger, 
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Worker{q: q, printers: printers, clock: clock, log: log, opts: opts, inflight: map[string]bool{}}
+	if opts.StatusEvery == 0 {
+		opts.StatusEvery = 30 * time.Second
+	}
+	return &Worker{q: q, printers: printers, clock: clock, log: log, opts: opts, inflight: map[string]bool{}, states: map[string]PrinterState{}}
 }
 
 // Run prints until ctx ends. A job left "printing" by a crash is not
@@ -93,6 +155,9 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 	tick := time.NewTicker(w.opts.Poll)
 	defer tick.Stop()
+	status := time.NewTicker(w.opts.StatusEvery)
+	defer status.Stop()
+	w.poll(ctx)
 	for {
 		w.dispatch(ctx)
 		select {
@@ -100,6 +165,8 @@ func (w *Worker) Run(ctx context.Context) error {
 			w.wg.Wait()
 			return nil
 		case <-tick.C:
+		case <-status.C:
+			w.poll(ctx)
 		case <-w.q.PrintWake():
 		}
 	}
@@ -202,7 +269,8 @@ func (w *Worker) print(ctx context.Context, j floorgate.PrintJob) {
 		// Recorded before the first byte leaves: after a crash the job is
 		// known to be in doubt rather than printed twice.
 		update(func(pj *floorgate.PrintJob) { pj.Status, pj.Printer = floorgate.JobPrinting, p.ID() })
-		_, err = p.Print(ctx, data)
+		st, err := p.Print(ctx, data)
+		w.note(p, st, err)
 		var fe *printer.FaultError
 		switch {
 		case err == nil:

@@ -79,7 +79,12 @@ func (r *rig) waitStatus(id, status string) floorgate.PrintJob {
 }
 
 // run starts a worker with the fakes as the station's printers, in order.
-func (r *rig) run(fakes ...*printertest.Fake) {
+func (r *rig) run(fakes ...*printertest.Fake) *fgprint.Worker {
+	return r.runWith(50*time.Millisecond, fakes...)
+}
+
+// runWith is run with the idle-printer status poll every statusEvery.
+func (r *rig) runWith(statusEvery time.Duration, fakes ...*printertest.Fake) *fgprint.Worker {
 	r.t.Helper()
 	var ps []*fgprint.Printer
 	for i, f := range fakes {
@@ -87,11 +92,12 @@ func (r *rig) run(fakes ...*printertest.Fake) {
 		r.t.Cleanup(func() { p.Close() })
 		ps = append(ps, &fgprint.Printer{Printer: p, DPI: 203, Stations: []string{"pack-1"}})
 	}
-	w := fgprint.New(r.db, ps, nil, nil, fgprint.Options{Poll: 20 * time.Millisecond, Backoff: 10 * time.Millisecond, MaxAttempts: 4})
+	w := fgprint.New(r.db, ps, nil, nil, fgprint.Options{Poll: 20 * time.Millisecond, Backoff: 10 * time.Millisecond, MaxAttempts: 4, StatusEvery: statusEvery})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); w.Run(ctx) }()
 	r.t.Cleanup(func() { cancel(); <-done })
+	return w
 }
 
 func TestPrintsEachJobOnce(t *testing.T) {
@@ -116,14 +122,24 @@ func TestPrintsEachJobOnce(t *testing.T) {
 func TestPaperOutHoldsTheJobUntilItClears(t *testing.T) {
 	r := newRig(t, 1)
 	f := printertest.StartTCP(t, printer.ZPL, []printer.State{{Online: true, PaperOut: true}})
-	r.run(f)
+	w := r.run(f)
 	id := r.queue("SO-1")
 	j := r.waitStatus(id, floorgate.JobHeld)
 	if f.Labels() != 0 || j.Reason == "" {
 		t.Fatalf("held job %+v, %d labels", j, f.Labels())
 	}
+	if s := w.States(); len(s) != 1 || s[0].State != "paper out" {
+		t.Fatalf("printer state shown: %+v", s)
+	}
 	f.SetState(ready)
 	r.waitStatus(id, floorgate.JobPrinted)
+	deadline := time.Now().Add(10 * time.Second)
+	for w.States()[0].State != "ready" {
+		if time.Now().After(deadline) {
+			t.Fatalf("printer state after the fault cleared: %+v", w.States())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 	if f.Labels() != 1 {
 		t.Fatalf("%d labels", f.Labels())
 	}
@@ -181,9 +197,9 @@ func TestEveryPrinterDownEndsVisiblyFailed(t *testing.T) {
 
 func TestFaultAfterTheJobIsNotPrintedTwice(t *testing.T) {
 	r := newRig(t, 1)
-	// Ready before the job, paper out after it.
-	f := printertest.StartTCP(t, printer.ZPL, []printer.State{ready, {Online: true, PaperOut: true}})
-	r.run(f)
+	// Ready at the start-up poll and before the job, paper out after it.
+	f := printertest.StartTCP(t, printer.ZPL, []printer.State{ready, ready, {Online: true, PaperOut: true}})
+	r.runWith(time.Hour, f)
 	j := r.waitStatus(r.queue("SO-1"), floorgate.JobFailed)
 	if f.Labels() != 1 || j.Reason == "" {
 		t.Fatalf("job %+v, %d labels", j, f.Labels())

@@ -143,3 +143,20 @@ func TestPrintJobsAreAuditedAndIdempotent(t *testing.T) {
 		t.Fatalf("events: %v", types)
 	}
 }
+
+func TestInterceptCancelsTheWaybill(t *testing.T) {
+	e := newEnv(t)
+	if _, err := e.db.ImportTasks(ctx, []floorgate.Task{task("T1", line("L1", "S1", 1))}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.QueuePrintJob(ctx, floorgate.PrintJob{ID: "waybill:SO-T1", Kind: "waybill", Order: "SO-T1", Status: floorgate.JobHeld}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.CancelTask(ctx, "T1", "customer cancelled"); err != nil {
+		t.Fatal(err)
+	}
+	jobs, _ := e.db.PrintJobs()
+	if len(jobs) != 1 || jobs[0].Status != floorgate.JobCancelled || jobs[0].Reason != "order cancelled: customer cancelled" {
+		t.Fatalf("waybill after the intercept: %+v", jobs)
+	}
+}

@@ -364,9 +364,13 @@ func (w *wtx) cancelTask(id, reason string) error {
 	if err := w.putTask(&ct); err != nil {
 		return err
 	}
-	// The order is stopped at the pack station and at shipping too.
+	// The order is stopped at the pack station and at shipping too, and a
+	// waybill not yet printed is not printed.
 	if err := w.tx.Bucket(bucketIntercepts).Put([]byte(t.Order), []byte(reason)); err != nil {
 		return fmt.Errorf("record intercept: %w", err)
+	}
+	if err := w.cancelJobs(t.Order, "order cancelled: "+reason); err != nil {
+		return err
 	}
 	if err := w.emit(evs...); err != nil {
 		return err

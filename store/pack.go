@@ -180,3 +180,28 @@ func (db *DB) QueuePrintJob(ctx context.Context, j floorgate.PrintJob) error {
 	}
 	return nil
 }
+
+// cancelJobs cancels the order's print jobs that have not printed.
+func (w *wtx) cancelJobs(order, reason string) error {
+	b := w.tx.Bucket(bucketPrintJobs)
+	var cancel []floorgate.PrintJob
+	if err := b.ForEach(func(_, v []byte) error {
+		var j floorgate.PrintJob
+		if err := json.Unmarshal(v, &j); err != nil {
+			return err
+		}
+		if j.Order == order && j.Open() {
+			cancel = append(cancel, j)
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("cancel print jobs: %w", err)
+	}
+	for _, j := range cancel {
+		j.Status, j.Reason, j.Updated = floorgate.JobCancelled, reason, w.db.clock.Now()
+		if err := w.put(bucketPrintJobs, j.ID, j); err != nil {
+			return err
+		}
+	}
+	return nil
+}

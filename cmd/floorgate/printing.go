@@ -47,6 +47,7 @@ func openPrinters(cfg Config) []*fgprint.Printer {
 func (m *Main) startPrinting() {
 	m.printers = openPrinters(m.Config)
 	w := fgprint.New(m.DB, m.printers, m.Clock, m.Log.With("component", "print"), fgprint.Options{})
+	m.PrintWorker = w
 	ctx, cancel := context.WithCancel(context.Background())
 	m.stopPrint, m.printed = cancel, make(chan struct{})
 	go func() {
@@ -65,6 +66,10 @@ func (m *Main) stopPrinting() {
 		p.Close()
 	}
 	m.stopPrint = nil
+}
+
+func (m *Main) handlePrinters(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, m.PrintWorker.States())
 }
 
 func (m *Main) handlePrintJobs(w http.ResponseWriter, _ *http.Request) {

@@ -44,9 +44,10 @@ type Main struct {
 	stopSync context.CancelFunc
 	synced   chan struct{}
 
-	printers  []*fgprint.Printer
-	stopPrint context.CancelFunc
-	printed   chan struct{}
+	PrintWorker *fgprint.Worker
+	printers    []*fgprint.Printer
+	stopPrint   context.CancelFunc
+	printed     chan struct{}
 }
 
 func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -146,6 +147,7 @@ func (m *Main) Run(ctx context.Context) error {
 	mux.HandleFunc("GET /api/v1/deadletters", m.handleDeadLetters)
 	mux.HandleFunc("GET /api/v1/barcodes/lookup", m.handleLookup)
 	mux.HandleFunc("GET /api/v1/printjobs", m.handlePrintJobs)
+	mux.HandleFunc("GET /api/v1/printers", m.handlePrinters)
 	mux.HandleFunc("POST /api/v1/printjobs/{id}/reprint", localOnly(m.handleReprint))
 	mux.HandleFunc("POST /api/v1/deadletters/{seq}/retry", localOnly(m.handleRetry))
 	mux.HandleFunc("GET /{$}", m.handleIndex)
@@ -315,16 +317,17 @@ type statusReply struct {
 	Counts  store.Counts       `json:"counts"`
 	Outbox  store.OutboxStatus `json:"outbox"`
 	// OldestUnsentS is how long the oldest event has waited to go upstream.
-	OldestUnsentS float64       `json:"oldest_unsent_s"`
-	Upstream      fgsync.Status `json:"upstream"`
-	Connected     []string      `json:"connected_devices"`
+	OldestUnsentS float64                `json:"oldest_unsent_s"`
+	Upstream      fgsync.Status          `json:"upstream"`
+	Printers      []fgprint.PrinterState `json:"printers"`
+	Connected     []string               `json:"connected_devices"`
 }
 
 func (m *Main) status() (statusReply, error) {
 	ob, err := m.DB.Outbox()
 	s := m.DB.Site()
 	r := statusReply{Site: s.ID, Gateway: s.Gateway, Version: floorgate.Version, Counts: m.DB.Counts(),
-		Outbox: ob, Upstream: m.Sync.Status(), Connected: m.WS.Connected()}
+		Outbox: ob, Upstream: m.Sync.Status(), Printers: m.PrintWorker.States(), Connected: m.WS.Connected()}
 	if !ob.Oldest.IsZero() {
 		r.OldestUnsentS = m.Clock.Now().Sub(ob.Oldest).Seconds()
 	}
@@ -363,11 +366,23 @@ func (m *Main) handleIndex(w http.ResponseWriter, _ *http.Request) {
 <tr><th align=left>Outbox depth</th><td>%d</td></tr>
 <tr><th align=left>Dead letters</th><td>%d</td></tr>
 <tr><th align=left>Upstream</th><td>%s</td></tr>
+<tr><th align=left>Printers</th><td>%s</td></tr>
 </table>
 <p>PDAs connect to <code>/ws/v1</code>; machine-readable status at <a href="/api/v1/status">/api/v1/status</a>.</p>
 `, htmlEscape(s.Version), htmlEscape(s.Site), htmlEscape(s.Gateway), s.Counts.Locations, s.Counts.Items,
 		s.Counts.Operators, s.Counts.Devices, len(s.Connected), s.Counts.PendingTasks, s.Counts.OpenTasks,
-		s.Counts.LastSeq, s.Outbox.Depth, s.Outbox.DeadLetters, htmlEscape(upstreamText(s.Upstream)))
+		s.Counts.LastSeq, s.Outbox.Depth, s.Outbox.DeadLetters, htmlEscape(upstreamText(s.Upstream)), htmlEscape(printersText(s.Printers)))
+}
+
+func printersText(ps []fgprint.PrinterState) string {
+	if len(ps) == 0 {
+		return "none configured"
+	}
+	var parts []string
+	for _, p := range ps {
+		parts = append(parts, p.ID+": "+p.State)
+	}
+	return strings.Join(parts, ", ")
 }
 
 func upstreamText(u fgsync.Status) string {
