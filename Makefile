@@ -27,6 +27,7 @@ bench: build ## measure scans against raw bbolt commits, and the MQTT drain agai
 	$(BIN) bench scan --pdas 256 --duration $(DURATION)
 	$(BIN) bench sync --events 200000
 	$(BIN) bench sync --events 1000000
+	$(BIN) bench print --labels 400 --printers 20
 
 fuzz: ## run every fuzz target for FUZZTIME (30s) each
 	@set -e; for pkg in $$($(GO) list ./...); do \

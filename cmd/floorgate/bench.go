@@ -23,6 +23,9 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if len(args) > 0 && args[0] == "sync" {
 		return benchSyncCommand(ctx, args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "print" {
+		return benchPrintCommand(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "scan" {
 		return errors.New("bench: want: bench scan [--pdas N] [--duration D], or bench sync [--events N] [--broker URL]")
 	}
