@@ -7,32 +7,34 @@ import (
 	"image"
 	"os"
 	"sync"
-	"unicode"
 
-	"golang.org/x/image/vector"
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/opentype"
+	"golang.org/x/image/font/sfnt"
+	"golang.org/x/image/math/fixed"
 )
 
-// Font is a TrueType face that lays out and rasterises label text. It keeps
-// every glyph it has rasterised, per pixel size, so rendering the same
-// waybill again costs no outline work. A Font is safe for concurrent use.
+// Font is a TrueType or OpenType face that lays out and rasterises label
+// text. It keeps every glyph it has rasterised, per pixel size, so rendering
+// the same waybill again costs no outline work. A Font is safe for
+// concurrent use.
 //
-// Why not golang.org/x/image/font/opentype: its sfnt package imports
-// golang.org/x/text, which this module's go.mod does not list, so it does
-// not build here. This reader handles what label fonts need — TrueType
-// (glyf) outlines, cmap formats 4 and 12, TTC collections (first face) —
-// and rasterises with golang.org/x/image/vector. CFF-outline fonts
-// (NotoSansCJK) are refused with an error.
+// Parsing and rasterising are done by golang.org/x/image/font/opentype, so
+// both TrueType (glyf) and CFF outlines (NotoSansCJK) are supported; for a
+// collection (.ttc/.otc) the first face is used.
 type Font struct {
-	data                 []byte
-	unitsPerEm           float64
-	ascent, descent      float64 // in font units, descent negative
-	locaLong             bool
-	numGlyphs, numHMetrx int
-	glyf, loca, hmtx     []byte
-	cmap                 map[rune]uint16
+	f               *opentype.Font
+	unitsPerEm      float64
+	ascent, descent float64 // in font units, descent negative
 
-	mu    sync.Mutex
-	cache map[glyphKey]*glyphImage
+	mu     sync.Mutex
+	buf    sfnt.Buffer // guarded by mu
+	runes  map[rune]uint16
+	adv    map[uint16]float64 // advance widths in font units
+	runeOf map[uint16]rune    // a rune that maps to each glyph seen
+	faces  map[int]font.Face  // per pixel size; guarded by faceMu
+	cache  map[glyphKey]*glyphImage
+	faceMu sync.Mutex // serialises rasterising: a font.Face is not concurrency-safe
 }
 
 // DefaultFontPaths are where DefaultFont looks for a CJK-capable font, in order.
@@ -66,7 +68,7 @@ func DefaultFont() (*Font, error) {
 	return defaultFont, defaultErr
 }
 
-// LoadFont reads a TrueType font or the first face of a TrueType collection.
+// LoadFont reads a TrueType/OpenType font or the first face of a collection.
 func LoadFont(path string) (*Font, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -81,284 +83,113 @@ func LoadFont(path string) (*Font, error) {
 
 var errFont = errors.New("malformed or unsupported font")
 
-func parseFont(b []byte) (f *Font, err error) {
-	defer func() {
-		// Bounds are checked as tables are sliced; a truncated file that
-		// slips through panics on a slice index and is reported as malformed.
-		if recover() != nil {
-			f, err = nil, errFont
+func parseFont(b []byte) (*Font, error) {
+	var (
+		sf  *opentype.Font
+		err error
+	)
+	if len(b) >= 4 && string(b[:4]) == "ttcf" {
+		var c *opentype.Collection
+		if c, err = opentype.ParseCollection(b); err == nil {
+			sf, err = c.Font(0)
 		}
-	}()
-	u16 := func(o int) int { return int(binary.BigEndian.Uint16(b[o:])) }
-	u32 := func(o int) int { return int(binary.BigEndian.Uint32(b[o:])) }
-	base := 0
-	if len(b) < 12 {
-		return nil, errFont
+	} else {
+		sf, err = opentype.Parse(b)
 	}
-	if string(b[:4]) == "ttcf" {
-		base = u32(12)
-	}
-	switch string(b[base : base+4]) {
-	case "\x00\x01\x00\x00", "true":
-	case "OTTO":
-		return nil, fmt.Errorf("%w: CFF outlines are not supported, use a TrueType font", errFont)
-	default:
-		return nil, errFont
-	}
-	tables := map[string][]byte{}
-	n := u16(base + 4)
-	for i := 0; i < n; i++ {
-		r := base + 12 + 16*i
-		off, ln := u32(r+8), u32(r+12)
-		if off+ln > len(b) {
-			return nil, errFont
-		}
-		tables[string(b[r:r+4])] = b[off : off+ln]
-	}
-	for _, t := range []string{"head", "hhea", "hmtx", "maxp", "cmap", "loca", "glyf"} {
-		if tables[t] == nil {
-			return nil, fmt.Errorf("%w: no %s table", errFont, t)
+	if err != nil {
+		// sfnt insists that tables start on 4-byte boundaries, which some
+		// fonts (wqy-microhei.ttc) do not honour: copy the first face into
+		// a standalone font with aligned tables and parse that instead.
+		if a, ok := alignTables(b); ok {
+			if sf2, err2 := opentype.Parse(a); err2 == nil {
+				sf, err = sf2, nil
+			}
 		}
 	}
-	be := binary.BigEndian
-	head, hhea := tables["head"], tables["hhea"]
-	f = &Font{
-		data:       b,
-		unitsPerEm: float64(be.Uint16(head[18:])),
-		locaLong:   int16(be.Uint16(head[50:])) != 0,
-		ascent:     float64(int16(be.Uint16(hhea[4:]))),
-		descent:    float64(int16(be.Uint16(hhea[6:]))),
-		numHMetrx:  int(be.Uint16(hhea[34:])),
-		numGlyphs:  int(be.Uint16(tables["maxp"][4:])),
-		glyf:       tables["glyf"],
-		loca:       tables["loca"],
-		hmtx:       tables["hmtx"],
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", errFont, err)
+	}
+	f := &Font{
+		f:          sf,
+		unitsPerEm: float64(sf.UnitsPerEm()),
+		runes:      map[rune]uint16{},
+		adv:        map[uint16]float64{},
+		runeOf:     map[uint16]rune{},
+		faces:      map[int]font.Face{},
 		cache:      map[glyphKey]*glyphImage{},
 	}
 	if f.unitsPerEm == 0 {
 		return nil, errFont
 	}
-	if f.cmap, err = parseCmap(tables["cmap"]); err != nil {
-		return nil, err
+	// At a ppem of unitsPerEm, 26.6 metrics are font units × 64.
+	m, err := sf.Metrics(&f.buf, f.ppemUnits(), font.HintingNone)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", errFont, err)
+	}
+	f.ascent, f.descent = float64(m.Ascent)/64, -float64(m.Descent)/64
+	if _, err := sf.GlyphIndex(&f.buf, 'A'); err != nil {
+		return nil, fmt.Errorf("%w: %w", errFont, err)
 	}
 	return f, nil
 }
 
-func parseCmap(c []byte) (map[rune]uint16, error) {
-	be := binary.BigEndian
-	best, bestRank := -1, 0
-	for i := 0; i < int(be.Uint16(c[2:])); i++ {
-		r := 4 + 8*i
-		pid, eid, off := be.Uint16(c[r:]), be.Uint16(c[r+2:]), int(be.Uint32(c[r+4:]))
-		format := be.Uint16(c[off:])
-		rank := 0
-		switch {
-		case format == 12 && (pid == 3 && eid == 10 || pid == 0):
-			rank = 3
-		case format == 4 && (pid == 3 && eid == 1 || pid == 0):
-			rank = 2
-		}
-		if rank > bestRank {
-			best, bestRank = off, rank
-		}
+func (f *Font) ppemUnits() fixed.Int26_6 { return fixed.Int26_6(f.unitsPerEm * 64) }
+
+// glyphIndexLocked maps a rune to a glyph, falling back to the .notdef
+// glyph 0. f.mu must be held.
+func (f *Font) glyphIndexLocked(r rune) uint16 {
+	if g, ok := f.runes[r]; ok {
+		return g
 	}
-	if best < 0 {
-		return nil, fmt.Errorf("%w: no unicode cmap", errFont)
+	x, err := f.f.GlyphIndex(&f.buf, r)
+	g := uint16(x)
+	if err != nil {
+		g = 0
 	}
-	m := map[rune]uint16{}
-	t := c[best:]
-	if be.Uint16(t) == 12 {
-		for g := 0; g < int(be.Uint32(t[12:])); g++ {
-			o := 16 + 12*g
-			start, end, gid := be.Uint32(t[o:]), be.Uint32(t[o+4:]), be.Uint32(t[o+8:])
-			for r := start; r <= end && r <= unicode.MaxRune; r++ {
-				m[rune(r)] = uint16(gid + r - start)
-			}
-		}
-		return m, nil
+	f.runes[r] = g
+	if _, ok := f.runeOf[g]; !ok {
+		f.runeOf[g] = r
 	}
-	segs := int(be.Uint16(t[6:])) / 2
-	ends, starts, deltas, ranges := 14, 16+2*segs, 16+4*segs, 16+6*segs
-	for s := 0; s < segs; s++ {
-		end, start := int(be.Uint16(t[ends+2*s:])), int(be.Uint16(t[starts+2*s:]))
-		delta, ro := int(be.Uint16(t[deltas+2*s:])), int(be.Uint16(t[ranges+2*s:]))
-		for r := start; r <= end && r != 0xFFFF; r++ {
-			var g int
-			if ro == 0 {
-				g = (r + delta) & 0xFFFF
-			} else {
-				o := ranges + 2*s + ro + 2*(r-start)
-				if g = int(be.Uint16(t[o:])); g != 0 {
-					g = (g + delta) & 0xFFFF
-				}
-			}
-			if g != 0 {
-				m[rune(r)] = uint16(g)
-			}
-		}
+	return g
+}
+
+// advanceLocked is a glyph's advance width in font units. f.mu must be held.
+func (f *Font) advanceLocked(g uint16) float64 {
+	if a, ok := f.adv[g]; ok {
+		return a
 	}
-	return m, nil
+	x, err := f.f.GlyphAdvance(&f.buf, sfnt.GlyphIndex(g), f.ppemUnits(), font.HintingNone)
+	a := float64(x) / 64
+	if err != nil {
+		a = 0
+	}
+	f.adv[g] = a
+	return a
 }
 
 // glyphIndex maps a rune to a glyph, falling back to the .notdef glyph 0.
-func (f *Font) glyphIndex(r rune) uint16 { return f.cmap[r] }
+func (f *Font) glyphIndex(r rune) uint16 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.glyphIndexLocked(r)
+}
 
 // advance is a glyph's advance width in font units.
 func (f *Font) advance(g uint16) float64 {
-	i := int(g)
-	if i >= f.numHMetrx {
-		i = f.numHMetrx - 1
-	}
-	return float64(binary.BigEndian.Uint16(f.hmtx[4*i:]))
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.advanceLocked(g)
 }
 
 // Advance is the width of s in pixels at an em size of px pixels.
 func (f *Font) Advance(s string, px float64) float64 {
 	w := 0.0
+	f.mu.Lock()
 	for _, r := range s {
-		w += f.advance(f.glyphIndex(r))
+		w += f.advanceLocked(f.glyphIndexLocked(r))
 	}
+	f.mu.Unlock()
 	return w * px / f.unitsPerEm
-}
-
-type point struct {
-	x, y float64
-	on   bool
-}
-
-// outline returns the contours of glyph g in font units (y up).
-func (f *Font) outline(g uint16, depth int) [][]point {
-	be := binary.BigEndian
-	if int(g) >= f.numGlyphs || depth > 8 {
-		return nil
-	}
-	var start, end int
-	if f.locaLong {
-		start, end = int(be.Uint32(f.loca[4*int(g):])), int(be.Uint32(f.loca[4*int(g)+4:]))
-	} else {
-		start, end = 2*int(be.Uint16(f.loca[2*int(g):])), 2*int(be.Uint16(f.loca[2*int(g)+2:]))
-	}
-	if end <= start || end > len(f.glyf) {
-		return nil
-	}
-	d := f.glyf[start:end]
-	nc := int(int16(be.Uint16(d)))
-	if nc < 0 {
-		return f.composite(d[10:], depth)
-	}
-	endPts := make([]int, nc)
-	for i := range endPts {
-		endPts[i] = int(be.Uint16(d[10+2*i:]))
-	}
-	if nc == 0 {
-		return nil
-	}
-	np := endPts[nc-1] + 1
-	p := 10 + 2*nc
-	p += 2 + int(be.Uint16(d[p:]))
-	flags := make([]byte, np)
-	for i := 0; i < np; {
-		fl := d[p]
-		p++
-		flags[i] = fl
-		i++
-		if fl&8 != 0 {
-			rep := int(d[p])
-			p++
-			for ; rep > 0 && i < np; rep-- {
-				flags[i] = fl
-				i++
-			}
-		}
-	}
-	pts := make([]point, np)
-	v := 0
-	for i, fl := range flags {
-		switch {
-		case fl&2 != 0:
-			if fl&16 != 0 {
-				v += int(d[p])
-			} else {
-				v -= int(d[p])
-			}
-			p++
-		case fl&16 == 0:
-			v += int(int16(be.Uint16(d[p:])))
-			p += 2
-		}
-		pts[i].x, pts[i].on = float64(v), fl&1 != 0
-	}
-	v = 0
-	for i, fl := range flags {
-		switch {
-		case fl&4 != 0:
-			if fl&32 != 0 {
-				v += int(d[p])
-			} else {
-				v -= int(d[p])
-			}
-			p++
-		case fl&32 == 0:
-			v += int(int16(be.Uint16(d[p:])))
-			p += 2
-		}
-		pts[i].y = float64(v)
-	}
-	var cs [][]point
-	s := 0
-	for _, e := range endPts {
-		if e+1 > np || e+1 <= s {
-			break
-		}
-		cs = append(cs, pts[s:e+1])
-		s = e + 1
-	}
-	return cs
-}
-
-func (f *Font) composite(d []byte, depth int) [][]point {
-	be := binary.BigEndian
-	var out [][]point
-	for {
-		fl := be.Uint16(d)
-		g := be.Uint16(d[2:])
-		p := 4
-		var dx, dy float64
-		if fl&1 != 0 {
-			dx, dy = float64(int16(be.Uint16(d[p:]))), float64(int16(be.Uint16(d[p+2:])))
-			p += 4
-		} else {
-			dx, dy = float64(int8(d[p])), float64(int8(d[p+1]))
-			p += 2
-		}
-		if fl&2 == 0 { // point matching is not used by label fonts
-			dx, dy = 0, 0
-		}
-		a, b, c, e := 1.0, 0.0, 0.0, 1.0
-		f2 := func(o int) float64 { return float64(int16(be.Uint16(d[o:]))) / 16384 }
-		switch {
-		case fl&8 != 0:
-			a, e = f2(p), f2(p)
-			p += 2
-		case fl&0x40 != 0:
-			a, e = f2(p), f2(p+2)
-			p += 4
-		case fl&0x80 != 0:
-			a, b, c, e = f2(p), f2(p+2), f2(p+4), f2(p+6)
-			p += 8
-		}
-		for _, ct := range f.outline(g, depth+1) {
-			n := make([]point, len(ct))
-			for i, q := range ct {
-				n[i] = point{a*q.x + c*q.y + dx, b*q.x + e*q.y + dy, q.on}
-			}
-			out = append(out, n)
-		}
-		if fl&0x20 == 0 {
-			return out
-		}
-		d = d[p:]
-	}
 }
 
 type glyphKey struct {
@@ -373,98 +204,109 @@ type glyphImage struct {
 	ink             []bool
 }
 
-// glyph returns the cached raster of g at an em size of px pixels.
+// glyph returns the cached raster of g at an em size of px pixels. g must
+// have come from glyphIndex.
 func (f *Font) glyph(g uint16, px int) *glyphImage {
 	k := glyphKey{g, px}
 	f.mu.Lock()
 	gi, ok := f.cache[k]
+	r, known := f.runeOf[g]
 	f.mu.Unlock()
 	if ok {
 		return gi
 	}
-	gi = f.rasterise(g, px)
+	if !known {
+		gi = &glyphImage{}
+	} else {
+		gi = f.rasterise(r, px)
+	}
 	f.mu.Lock()
 	f.cache[k] = gi
 	f.mu.Unlock()
 	return gi
 }
 
-func (f *Font) rasterise(g uint16, px int) *glyphImage {
-	cs := f.outline(g, 0)
-	if len(cs) == 0 {
+// rasterise draws rune r with its pen at the origin, at an em size of px
+// pixels (DPI 72, so the face's point size is the pixel size).
+func (f *Font) rasterise(r rune, px int) *glyphImage {
+	f.faceMu.Lock()
+	defer f.faceMu.Unlock()
+	face, ok := f.faces[px]
+	if !ok {
+		var err error
+		face, err = opentype.NewFace(f.f, &opentype.FaceOptions{Size: float64(px), DPI: 72, Hinting: font.HintingNone})
+		if err != nil {
+			return &glyphImage{}
+		}
+		f.faces[px] = face
+	}
+	dr, mask, mp, _, ok := face.Glyph(fixed.Point26_6{}, r)
+	if !ok || dr.Empty() || mask == nil {
 		return &glyphImage{}
 	}
-	s := float64(px) / f.unitsPerEm
-	minX, minY, maxX, maxY := 1e9, 1e9, -1e9, -1e9
-	for _, c := range cs {
-		for _, p := range c {
-			minX, maxX = min(minX, p.x), max(maxX, p.x)
-			minY, maxY = min(minY, p.y), max(maxY, p.y)
+	w, h := dr.Dx(), dr.Dy()
+	gi := &glyphImage{left: dr.Min.X, top: -dr.Min.Y, w: w, h: h, ink: make([]bool, w*h)}
+	if a, isAlpha := mask.(*image.Alpha); isAlpha {
+		for j := 0; j < h; j++ {
+			row := a.Pix[a.PixOffset(mp.X, mp.Y+j):]
+			for i := 0; i < w; i++ {
+				gi.ink[j*w+i] = row[i] > 127
+			}
 		}
+		return gi
 	}
-	left, top := int(minX*s)-1, int(maxY*s)+1
-	w, h := int(maxX*s)-left+2, top-int(minY*s)+2
-	z := vector.NewRasterizer(w, h)
-	tr := func(p point) (float32, float32) {
-		return float32(p.x*s - float64(left)), float32(float64(top) - p.y*s)
-	}
-	mid := func(a, b point) point { return point{(a.x + b.x) / 2, (a.y + b.y) / 2, true} }
-	for _, c := range cs {
-		n := len(c)
-		// Start on an on-curve point, or the midpoint of two off-curve ones.
-		st := -1
-		for i, p := range c {
-			if p.on {
-				st = i
-				break
-			}
+	for j := 0; j < h; j++ {
+		for i := 0; i < w; i++ {
+			_, _, _, al := mask.At(mp.X+i, mp.Y+j).RGBA()
+			gi.ink[j*w+i] = al > 0x7fff
 		}
-		var first point
-		if st < 0 {
-			first, st = mid(c[n-1], c[0]), 0
-		} else {
-			first = c[st]
-			st++
-		}
-		z.MoveTo(tr(first))
-		var ctrl *point
-		for i := 0; i < n; i++ {
-			p := c[(st+i)%n]
-			if i == n-1 && p == first {
-				break
-			}
-			if p.on {
-				if ctrl != nil {
-					cx, cy := tr(*ctrl)
-					x, y := tr(p)
-					z.QuadTo(cx, cy, x, y)
-					ctrl = nil
-				} else {
-					z.LineTo(tr(p))
-				}
-				continue
-			}
-			if ctrl != nil {
-				m := mid(*ctrl, p)
-				cx, cy := tr(*ctrl)
-				x, y := tr(m)
-				z.QuadTo(cx, cy, x, y)
-			}
-			q := p
-			ctrl = &q
-		}
-		if ctrl != nil {
-			cx, cy := tr(*ctrl)
-			x, y := tr(first)
-			z.QuadTo(cx, cy, x, y)
-		}
-		z.ClosePath()
-	}
-	a := image.NewAlpha(image.Rect(0, 0, w, h))
-	z.Draw(a, a.Bounds(), image.Opaque, image.Point{})
-	gi := &glyphImage{left: left, top: top, w: w, h: h, ink: make([]bool, w*h)}
-	for i, v := range a.Pix {
-		gi.ink[i] = v > 127
 	}
 	return gi
+}
+
+// alignTables copies the first face of a font or collection into a new
+// standalone font whose tables each start on a 4-byte boundary. It reports
+// false if b's table directory is truncated or out of range.
+func alignTables(b []byte) ([]byte, bool) {
+	be := binary.BigEndian
+	if len(b) < 12 {
+		return nil, false
+	}
+	base := 0
+	if string(b[:4]) == "ttcf" {
+		if len(b) < 16 {
+			return nil, false
+		}
+		base = int(be.Uint32(b[12:]))
+	}
+	if base < 0 || base+12 > len(b) {
+		return nil, false
+	}
+	n := int(be.Uint16(b[base+4:]))
+	dir := base + 12
+	if dir+16*n > len(b) {
+		return nil, false
+	}
+	size := 12 + 16*n
+	for i := 0; i < n; i++ {
+		r := dir + 16*i
+		off, ln := int(be.Uint32(b[r+8:])), int(be.Uint32(b[r+12:]))
+		if off < 0 || ln < 0 || off+ln > len(b) {
+			return nil, false
+		}
+		size += (ln + 3) &^ 3
+	}
+	out := make([]byte, size)
+	copy(out, b[base:base+12])
+	pos := 12 + 16*n
+	for i := 0; i < n; i++ {
+		r, w := dir+16*i, 12+16*i
+		off, ln := int(be.Uint32(b[r+8:])), int(be.Uint32(b[r+12:]))
+		copy(out[w:w+8], b[r:r+8]) // tag, checksum
+		be.PutUint32(out[w+8:], uint32(pos))
+		be.PutUint32(out[w+12:], uint32(ln))
+		copy(out[pos:], b[off:off+ln])
+		pos += (ln + 3) &^ 3
+	}
+	return out, true
 }

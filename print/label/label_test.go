@@ -21,7 +21,7 @@ func testFont(t testing.TB) *Font {
 	t.Helper()
 	f, err := DefaultFont()
 	if err != nil {
-		t.Skipf("no CJK font: %v", err)
+		t.Fatalf("no CJK font (make test installs fonts-wqy-microhei): %v", err)
 	}
 	return f
 }
@@ -219,9 +219,13 @@ func TestGS1ElementString(t *testing.T) {
 	if want := "0104006381333931" + "10L42\x1d" + "17261231"; err != nil || got != want {
 		t.Fatalf("got %q, %v; want %q", got, err, want)
 	}
-	got, err = GS1ElementString("(17)261231(10)L42")
-	if want := "17261231" + "10L42"; err != nil || got != want {
+	got, err = GS1ElementString("(01)04006381333931(17)261231(10)L42")
+	if want := "0104006381333931" + "17261231" + "10L42"; err != nil || got != want {
 		t.Fatalf("got %q, %v; want %q (no GS at the end)", got, err, want)
+	}
+	// GS1's own rules apply: an expiry needs a GTIN with it.
+	if _, err := GS1ElementString("(17)261231(10)L42"); err == nil {
+		t.Fatal("(17) without (01) was accepted")
 	}
 }
 

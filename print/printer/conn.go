@@ -24,15 +24,20 @@ const DefaultPort = "9100"
 // DialTCP connects to a network printer's raw port. addr is host:port; a bare
 // host gets port 9100.
 func DialTCP(ctx context.Context, addr string) (Conn, error) {
-	if _, _, err := net.SplitHostPort(addr); err != nil {
-		addr = net.JoinHostPort(addr, DefaultPort)
-	}
 	var d net.Dialer
-	c, err := d.DialContext(ctx, "tcp", addr)
+	c, err := d.DialContext(ctx, "tcp", withDefaultPort(addr))
 	if err != nil {
 		return nil, fmt.Errorf("dial tcp: %w", err)
 	}
 	return c.(*net.TCPConn), nil
+}
+
+// withDefaultPort gives a bare host the raw printing port.
+func withDefaultPort(addr string) string {
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return net.JoinHostPort(addr, DefaultPort)
+	}
+	return addr
 }
 
 // TCPDialer returns a dial function for New that connects to addr.

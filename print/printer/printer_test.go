@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"net"
 	"os"
 	"syscall"
 	"testing"
@@ -315,19 +314,6 @@ func TestLabelCounting(t *testing.T) {
 	}
 }
 
-func TestDialTCPDefaultPort(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:9100")
-	if err != nil {
-		t.Skipf("port 9100 busy: %v", err)
-	}
-	defer ln.Close()
-	c, err := printer.DialTCP(ctxT(t), "127.0.0.1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.Close()
-}
-
 func TestRateLimitPushesBack(t *testing.T) {
 	f := printertest.StartTCP(t, printer.ZPL, nil)
 	f.SetRate(50) // 20 ms a label
@@ -400,5 +386,14 @@ func BenchmarkPrint(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+func TestBareHostGetsTheRawPrintingPort(t *testing.T) {
+	for in, want := range map[string]string{"10.0.0.5": "10.0.0.5:9100", "lbl-1.local": "lbl-1.local:9100",
+		"10.0.0.5:6101": "10.0.0.5:6101", "::1": "[::1]:9100", "[::1]:9101": "[::1]:9101"} {
+		if got := printer.WithDefaultPort(in); got != want {
+			t.Errorf("%s → %s, want %s", in, got, want)
+		}
 	}
 }
