@@ -34,6 +34,8 @@ type benchPrinter struct {
 	arrived map[string]time.Time // tracking number → first byte of its job
 }
 
+var zplNoErrors = []byte("\x02\r\n  PRINTER STATUS\r\n   ERRORS:         0 00000000 00000000\r\n   WARNINGS:       0 00000000 00000000\r\n\x03\r\n")
+
 var zplReady = []byte("\x02030,0,0,1245,000,0,0,0,000,0,0,0\x03\r\n\x02001,0,0,0,0,2,4,0,00000000,1,000\x03\r\n\x021234,0\x03\r\n")
 
 func startBenchPrinter(rate int) (*benchPrinter, error) {
@@ -73,6 +75,11 @@ func (p *benchPrinter) serve(c net.Conn) {
 				if len(data) == 0 {
 					break
 				}
+			}
+			if len(job) == 0 && bytes.HasPrefix(data, []byte("~HQES")) {
+				c.Write(zplNoErrors)
+				data = data[5:]
+				continue
 			}
 			if len(job) == 0 && bytes.HasPrefix(data, []byte("~HS")) {
 				c.Write(zplReady)

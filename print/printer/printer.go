@@ -1,6 +1,7 @@
 package printer
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -207,7 +208,35 @@ func (p *Printer) query(ctx context.Context, c Conn) (State, error) {
 	if err != nil {
 		return State{}, err
 	}
+	if p.dialect == ZPL {
+		p.extended(ctx, c, &st)
+	}
 	return st, nil
+}
+
+// extended adds a ZPL printer's ~HQES errors (cutter fault, printhead
+// temperature, ...) to st. Firmware without ~HQES does not answer: then st
+// stands as ~HS gave it, and the connection is dropped so that a late
+// answer cannot be read as the next status.
+func (p *Printer) extended(ctx context.Context, c Conn, st *State) {
+	if err := c.SetDeadline(deadline(ctx, min(p.opts.StatusTimeout, 500*time.Millisecond))); err != nil {
+		return
+	}
+	if _, err := c.Write(hqesQuery); err != nil {
+		p.dropLocked()
+		return
+	}
+	var buf []byte
+	tmp := make([]byte, 256)
+	for bytes.IndexByte(buf, 0x03) < 0 {
+		n, err := c.Read(tmp)
+		buf = append(buf, tmp[:n]...)
+		if err != nil && bytes.IndexByte(buf, 0x03) < 0 {
+			p.dropLocked()
+			return
+		}
+	}
+	parseHQES(buf, st)
 }
 
 func (p *Printer) sendLocked(ctx context.Context, job []byte) error {

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net"
 	"os"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -395,5 +397,72 @@ func TestBareHostGetsTheRawPrintingPort(t *testing.T) {
 		if got := printer.WithDefaultPort(in); got != want {
 			t.Errorf("%s → %s, want %s", in, got, want)
 		}
+	}
+}
+
+func TestHQESErrors(t *testing.T) {
+	reply := func(flags string) []byte {
+		return []byte("\x02\r\n  PRINTER STATUS\r\n   ERRORS:         1 00000000 " + flags + "\r\n   WARNINGS:       0 00000000 00000000\r\n\x03\r\n")
+	}
+	for _, c := range []struct {
+		flags string
+		want  string
+	}{{"00000000", ""}, {"00000001", "paper out"}, {"00000002", "ribbon out"}, {"00000004", "head open"},
+		{"00000008", "cutter fault"}, {"00000010", "printhead over temperature"}, {"00000005", "paper out"}} {
+		st, ok := printer.ParseHQES(reply(c.flags))
+		st.Online = true
+		if !ok || st.Fault() != c.want {
+			t.Errorf("flags %s: fault %q (ok %v), want %q", c.flags, st.Fault(), ok, c.want)
+		}
+	}
+	if _, ok := printer.ParseHQES([]byte("\x02garbage\x03")); ok {
+		t.Error("a reply without ERRORS parsed")
+	}
+}
+
+// TestZPLCutterFaultRefusesTheJob: a fault only ~HQES reports stops a job.
+func TestZPLCutterFaultRefusesTheJob(t *testing.T) {
+	f := printertest.StartTCP(t, printer.ZPL, []printer.State{{Online: true, Error: "cutter fault"}})
+	p := printer.New("lbl", printer.ZPL, f.Dial, printer.Options{StatusTimeout: time.Second})
+	defer p.Close()
+	_, err := p.Print(ctxT(t), []byte("^XA^FDx^FS^XZ"))
+	if !errors.Is(err, printer.ErrNotReady) || !strings.Contains(err.Error(), "cutter fault") || f.Labels() != 0 {
+		t.Fatalf("cutter fault: %v, %d labels", err, f.Labels())
+	}
+}
+
+// TestZPLWithoutHQES: firmware that does not answer ~HQES is judged by ~HS.
+func TestZPLWithoutHQES(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				buf := make([]byte, 512)
+				for {
+					n, err := c.Read(buf)
+					if err != nil {
+						return
+					}
+					if strings.Contains(string(buf[:n]), "~HS") {
+						c.Write(printertest.EncodeStatus(printer.ZPL, printer.State{Online: true}, 0))
+					}
+				}
+			}()
+		}
+	}()
+	p := printer.New("old", printer.ZPL, printer.TCPDialer(ln.Addr().String()), printer.Options{StatusTimeout: 300 * time.Millisecond})
+	defer p.Close()
+	st, err := p.Status(ctxT(t))
+	if err != nil || st.Fault() != "" {
+		t.Fatalf("old firmware: %+v %v", st, err)
 	}
 }

@@ -10,6 +10,9 @@ import (
 
 // State is what a printer reported about itself in its last status reply.
 type State struct {
+	// Error is a fault the printer reports beyond the fields below
+	// (ZPL ~HQES: cutter fault, printhead over temperature, ...).
+	Error     string
 	Online    bool // the printer answered a status query
 	PaperOut  bool // media out (ZPL/TSPL) or paper end (ESC/POS); a TSPL paper jam also sets it
 	HeadOpen  bool // print head up (ZPL), head open (TSPL), cover open (ESC/POS)
@@ -25,6 +28,8 @@ func (s State) Fault() string {
 	switch {
 	case !s.Online:
 		return "offline"
+	case s.Error != "":
+		return s.Error
 	case s.PaperOut:
 		return "paper out"
 	case s.HeadOpen:
@@ -223,4 +228,58 @@ func parseESCPOS(reply []byte) (State, error) {
 	}
 	st.Detail = strings.Join(detail, "; ")
 	return st, nil
+}
+
+// ZPL extended status (~HQES, ZPL II Programming Guide): the error flags of
+// the second group.
+var hqesErrors = []struct {
+	bit  uint32
+	text string
+}{
+	{0x1, "media out"}, {0x2, "ribbon out"}, {0x4, "head open"}, {0x8, "cutter fault"},
+	{0x10, "printhead over temperature"}, {0x20, "motor over temperature"},
+	{0x40, "bad printhead element"}, {0x80, "printhead detection error"},
+}
+
+// hqesQuery asks a ZPL printer for its extended status.
+var hqesQuery = []byte("~HQES")
+
+// parseHQES reads the ERRORS line of a ~HQES reply into st: media out,
+// ribbon out and head open set their fields; any other error is the
+// printer's Error. ok is false when the reply has no ERRORS line.
+func parseHQES(reply []byte, st *State) (ok bool) {
+	i := bytes.Index(reply, []byte("ERRORS:"))
+	if i < 0 {
+		return false
+	}
+	line := reply[i+len("ERRORS:"):]
+	if j := bytes.IndexAny(line, "\r\n"); j >= 0 {
+		line = line[:j]
+	}
+	f := strings.Fields(string(line))
+	if len(f) != 3 {
+		return false
+	}
+	flags, err := strconv.ParseUint(f[2], 16, 32)
+	if err != nil {
+		return false
+	}
+	for _, e := range hqesErrors {
+		if uint32(flags)&e.bit == 0 {
+			continue
+		}
+		switch e.bit {
+		case 0x1:
+			st.PaperOut = true
+		case 0x2:
+			st.RibbonOut = true
+		case 0x4:
+			st.HeadOpen = true
+		default:
+			if st.Error == "" {
+				st.Error = e.text
+			}
+		}
+	}
+	return true
 }

@@ -425,6 +425,13 @@ func (f *Fake) handle(w io.Writer, evs []event) bool {
 		case evStatus:
 			f.flushJobLocked()
 			st := f.last
+			if ev.n == HQES {
+				f.mu.Unlock()
+				if st.Online {
+					w.Write(EncodeHQES(st))
+				}
+				continue
+			}
 			if f.dialect != printer.ESCPOS || ev.n != 4 {
 				st = f.script[min(f.queries, len(f.script)-1)]
 				f.queries++
@@ -513,4 +520,30 @@ func EncodeStatus(d printer.Dialect, st printer.State, n int) []byte {
 		return []byte{r}
 	}
 	return nil
+}
+
+// HQES marks a ZPL ~HQES query among the fake's status events.
+const HQES = -1
+
+// EncodeHQES is a ZPL ~HQES reply for st: the error flags media out (1),
+// ribbon out (2), head open (4), and any State.Error as cutter fault (8).
+func EncodeHQES(st printer.State) []byte {
+	var flags uint32
+	if st.PaperOut {
+		flags |= 0x1
+	}
+	if st.RibbonOut {
+		flags |= 0x2
+	}
+	if st.HeadOpen {
+		flags |= 0x4
+	}
+	if st.Error != "" {
+		flags |= 0x8
+	}
+	present := 0
+	if flags != 0 {
+		present = 1
+	}
+	return fmt.Appendf(nil, "\x02\r\n  PRINTER STATUS\r\n   ERRORS:         %d 00000000 %08X\r\n   WARNINGS:       0 00000000 00000000\r\n\x03\r\n", present, flags)
 }

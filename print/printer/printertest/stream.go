@@ -106,6 +106,21 @@ scan:
 		}
 		cmd := strings.ToUpper(string(b[i+1 : i+3]))
 		switch {
+		case c == '~' && cmd == "HQ":
+			// ~HQES: the extended status, answered from the state of the
+			// last ~HS.
+			if len(b)-i < 5 {
+				break scan
+			}
+			if strings.ToUpper(string(b[i+3:i+5])) != "ES" {
+				i++
+				continue
+			}
+			evs = append(evs, dataEv(b[start:i])...)
+			evs = append(evs, event{kind: evStatus, n: HQES})
+			i += 5
+			start = i
+			continue
 		case c == '~' && cmd == "HS":
 			evs = append(evs, dataEv(b[start:i])...)
 			evs = append(evs, event{kind: evStatus})
