@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/url"
 	"sync"
 	"testing"
 	"time"
@@ -271,6 +273,16 @@ func TestPackAndShipOverWebSocket(t *testing.T) {
 	}
 	if jobs := lbl.Jobs(); len(jobs) != 1 || !bytes.Contains(jobs[0], []byte(ship.Tracking)) {
 		t.Fatalf("printed job does not carry the tracking number %s", ship.Tracking)
+	}
+	// The status page can show the waybill as it prints.
+	resp, err := http.Get("http://" + m.Addr() + "/api/v1/printjobs/" + url.PathEscape(jobs[0].ID) + "/preview.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	png, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/png" || !bytes.HasPrefix(png, []byte("\x89PNG")) {
+		t.Fatalf("preview: %s %s, %d bytes", resp.Status, resp.Header.Get("Content-Type"), len(png))
 	}
 	if v := scan("SF999999999999"); v.Code != floorgate.CodeWrongWaybill {
 		t.Fatalf("wrong waybill: %s", v.Code)

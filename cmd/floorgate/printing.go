@@ -84,6 +84,42 @@ func (m *Main) handlePrintJobs(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, jobs)
 }
 
+// handlePreview renders a job's label as PNG, as it will print.
+func (m *Main) handlePreview(w http.ResponseWriter, r *http.Request) {
+	jobs, err := m.DB.PrintJobs()
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	for _, j := range jobs {
+		if j.ID != r.PathValue("id") {
+			continue
+		}
+		s, err := m.DB.Shipment(j.Order)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		tmpl := "waybill-" + j.Template
+		if j.Kind == "packing_list" {
+			tmpl = "packing-list"
+		}
+		raw, _ := json.Marshal(s)
+		l, err := buildLabel(tmpl, raw)
+		if err == nil {
+			var png []byte
+			if png, err = label.Render(l, label.PNG, label.Options{DPI: 203}); err == nil {
+				w.Header().Set("Content-Type", "image/png")
+				w.Write(png)
+				return
+			}
+		}
+		writeError(w, floorgate.Errorf(floorgate.EINVALID, "label: %v", err))
+		return
+	}
+	writeError(w, floorgate.Errorf(floorgate.ENOTFOUND, "no print job %q", r.PathValue("id")))
+}
+
 // handleReprint queues an audited reprint: who and why are required.
 func (m *Main) handleReprint(w http.ResponseWriter, r *http.Request) {
 	var body struct{ Operator, Reason string }

@@ -148,6 +148,7 @@ func (m *Main) Run(ctx context.Context) error {
 	mux.HandleFunc("GET /api/v1/barcodes/lookup", m.handleLookup)
 	mux.HandleFunc("GET /api/v1/printjobs", m.handlePrintJobs)
 	mux.HandleFunc("GET /api/v1/printers", m.handlePrinters)
+	mux.HandleFunc("GET /api/v1/printjobs/{id}/preview.png", m.handlePreview)
 	mux.HandleFunc("POST /api/v1/printjobs/{id}/reprint", localOnly(m.handleReprint))
 	mux.HandleFunc("POST /api/v1/deadletters/{seq}/retry", localOnly(m.handleRetry))
 	mux.HandleFunc("GET /{$}", m.handleIndex)
