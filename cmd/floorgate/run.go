@@ -220,8 +220,8 @@ func (m *Main) announce() {
 		fmt.Fprintf(m.Out, "  MQTT brokers:   %s\n", strings.Join(m.Config.MQTT.Brokers, ", "))
 	}
 	if m.Demo {
-		fmt.Fprintf(m.Out, "  Demo site: pickers log in with badge %s … B%04d and PIN %s; any device id enrols itself.\n",
-			"B1001", 1000+demoOperators, demoPIN)
+		fmt.Fprintf(m.Out, "  Demo site: pickers log in with badge B1001 … B%04d, packers with B2001 … B%04d, PIN %s; any device id enrols itself.\n",
+			1000+demoOperators, 2000+demoPackers, demoPIN)
 		fmt.Fprintf(m.Out, "  Drive it: floorgate sim --pdas 4 --addr ws://127.0.0.1:%s/ws/v1\n", port)
 	}
 }
