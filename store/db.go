@@ -40,6 +40,11 @@ type Options struct {
 	// task cancelled, a task assigned). It must not block.
 	OnNotice func(floorgate.Notice)
 
+	// FocalPx gives a device model's camera focal length in pixels (from
+	// its profile), for the distance from a scan's geometry; 0 when
+	// unknown. Nil means unknown for every model.
+	FocalPx func(model string) float64
+
 	// checkpointAt overrides checkpointBytes (tests).
 	checkpointAt int
 }

@@ -64,6 +64,9 @@ func (db *DB) Hello(ctx context.Context, device, token, model string) (floorgate
 				return nil // enrolled by a concurrent hello; checked below
 			}
 			nd := &floorgate.Device{ID: device, Kind: floorgate.DevicePDA, Model: model, TokenHash: hash, Enrolled: db.clock.Now()}
+			if db.opts.FocalPx != nil {
+				nd.FocalPx = db.opts.FocalPx(model)
+			}
 			setIn(w, w.st.devices, device, nd)
 			return w.put(bucketDevices, device, nd)
 		})

@@ -65,6 +65,9 @@ type Config struct {
 		// go to the dead-letter list.
 		MaxMessageBytes int `yaml:"max_message_bytes"`
 	} `yaml:"mqtt"`
+	// ProfilesDir is a site directory of device profiles (YAML) that add
+	// to or override the shipped ones.
+	ProfilesDir string `yaml:"profiles_dir"`
 	// Printers are the site's label printers.
 	Printers []PrinterConfig `yaml:"printers"`
 	Log      struct {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"io"
 	"net/http"
 	"net/url"
@@ -308,5 +309,58 @@ func TestPackAndShipOverWebSocket(t *testing.T) {
 	}
 	if v := scan(first.Order); v.Code != floorgate.CodeOrderIntercepted {
 		t.Fatalf("cancelled order at pack: %s", v.Code)
+	}
+}
+
+// TestDistanceFromACameraPDA: a Zebra TC21 sends the symbol's corners; the
+// gateway knows the camera from the TC21 profile and the location label's
+// X-dimension, and holds the scan to the 5-10 cm standard.
+func TestDistanceFromACameraPDA(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	clock := &stepClock{t: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)}
+	m := startMain(t, clock)
+	demo := NewDemo()
+	c, _, err := wsclient.Dial(ctx, "ws://"+m.Addr()+"/ws/v1", "tc21-1", "tok", "Zebra TC21")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	v, err := c.Login(ctx, "l", demo.Badges[0], demoPIN)
+	if err != nil || v.Prompt.Step != "scan_location" {
+		t.Fatalf("login: %v %+v", err, v)
+	}
+	loc := v.Prompt.Location
+	// The label: Code 128 of the code at the demo's X-dimension.
+	modules := 11*(len(demo.LocationBarcode[loc])+2) + 13
+	widthMM := float64(modules) * demoLabelX
+	focal := 640 / math.Tan(24*math.Pi/180) // the TC21 profile: 1280 px, 48°
+	scanAt := func(id string, mm float64) floorgate.Verdict {
+		t.Helper()
+		clock.Add(time.Second)
+		w := focal * widthMM / mm // the symbol's width in the image at mm
+		v, err := c.Scan(ctx, floorgate.Scan{ID: id, Data: demo.LocationBarcode[loc], Geometry: &floorgate.Geometry{
+			Corners:    [4]floorgate.Point{{X: 100, Y: 200}, {X: 100 + w, Y: 200}, {X: 100 + w, Y: 260}, {X: 100, Y: 260}},
+			ImageWidth: 1280}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if v := scanAt("far", 200); v.Code != floorgate.CodeDistance {
+		t.Fatalf("at 20 cm: %s", v.Code)
+	}
+	if v := scanAt("near", 75); v.Code != floorgate.CodeLocationOK {
+		t.Fatalf("at 7.5 cm: %s", v.Code)
+	}
+	evs, _ := m.DB.Journal(0, 1<<20)
+	var rec floorgate.ScanRecord
+	for _, ev := range evs {
+		if ev.Type == floorgate.EventScanAccepted {
+			json.Unmarshal(ev.Data, &rec)
+		}
+	}
+	if rec.Distance != "in" || math.Abs(rec.DistanceMM-75) > 0.5 {
+		t.Fatalf("recorded distance %v mm (%s), want 75", rec.DistanceMM, rec.Distance)
 	}
 }

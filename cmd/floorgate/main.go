@@ -26,6 +26,7 @@ Usage:
   floorgate tasks cancel [--addr URL] ID REASON
   floorgate erp-tail [--broker URL] [--share GROUP] [--out FILE] [--replay]
   floorgate barcode explain [--json] [--addr URL] DATA
+  floorgate profiles validate [DIR]
   floorgate label render --template NAME --data FILE --format zpl|tspl|escpos|png
   floorgate print test [--config FILE] PRINTER
   floorgate version
@@ -72,6 +73,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return benchCommand(ctx, args[1:], stdout, stderr)
 	case "tasks":
 		return tasksCommand(ctx, args[1:], stdout)
+	case "profiles":
+		return profilesCommand(args[1:], stdout)
 	case "label":
 		return labelCommand(args[1:], stdout, stderr)
 	case "print":

@@ -57,3 +57,29 @@ func TestPrintTestCommand(t *testing.T) {
 		t.Fatalf("head open: %v", err)
 	}
 }
+
+func TestProfilesValidateAndStartUp(t *testing.T) {
+	var out bytes.Buffer
+	if err := dispatch(context.Background(), []string{"profiles", "validate"}, &out, io.Discard); err != nil || !strings.Contains(out.String(), "profiles (shipped) are valid") {
+		t.Fatalf("shipped profiles: %v %s", err, out.String())
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "mine.yaml"), []byte("model: Site Scanner\nkind: scanner\ntransports: [serial]\ndialect: raw\nusb: {vid: \"05E0\", pid: \"12\"}\n"), 0o600)
+	err := dispatch(context.Background(), []string{"profiles", "validate", dir}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "mine.yaml") || !strings.Contains(err.Error(), "usb.pid") {
+		t.Fatalf("bad site profile: %v", err)
+	}
+	// The daemon refuses to start on it, before anything has started.
+	cfg := DefaultConfig()
+	cfg.StateDir, cfg.Listen, cfg.MQTT.EmbeddedListen, cfg.ProfilesDir = t.TempDir(), "127.0.0.1:0", "127.0.0.1:0", dir
+	m := &Main{Config: cfg, Demo: true}
+	err = m.Run(context.Background())
+	opened := m.DB != nil
+	m.Close()
+	if err == nil || !strings.Contains(err.Error(), "usb.pid") || opened {
+		t.Fatalf("start-up with a bad profile: %v (store opened: %v)", err, opened)
+	}
+	if entries, _ := os.ReadDir(cfg.StateDir); len(entries) != 0 {
+		t.Fatalf("a refused start left files behind: %v", entries)
+	}
+}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/device/ws"
+	profiles "github.com/floorgate/floorgate/firmware-profiles"
 	fgprint "github.com/floorgate/floorgate/print"
 	"github.com/floorgate/floorgate/store"
 	fgsync "github.com/floorgate/floorgate/sync"
@@ -106,6 +107,11 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// A bad device profile stops start-up before anything has started.
+	profs, err := profiles.Load(m.Config.ProfilesDir)
+	if err != nil {
+		return fmt.Errorf("device profiles: %w", err)
+	}
 	if err := os.MkdirAll(m.Config.StateDir, 0o750); err != nil {
 		return fmt.Errorf("state dir: %w", err)
 	}
@@ -113,6 +119,12 @@ func (m *Main) Run(ctx context.Context) error {
 	m.DB, err = store.Open(filepath.Join(m.Config.StateDir, "floorgate.db"), store.Options{
 		Site: site, MaxSize: m.Config.Store.MaxSizeMB << 20, AutoEnrol: m.Config.Devices.AutoEnrol || m.Demo,
 		Clock: m.Clock, Logger: m.Log.With("component", "store"),
+		FocalPx: func(model string) float64 {
+			if p, ok := profs.Get(model); ok && p.Optics != nil {
+				return p.Optics.FocalPixels()
+			}
+			return 0
+		},
 		OnNotice: func(n floorgate.Notice) {
 			if wsServer != nil {
 				wsServer.Notify(n)
