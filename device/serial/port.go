@@ -1,0 +1,59 @@
+package serial
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"syscall"
+	"time"
+
+	bugst "go.bug.st/serial"
+)
+
+// Port is a serial line as the drivers use it: bytes in and out, and a read
+// deadline so Run can stop without closing the port.
+type Port interface {
+	io.ReadWriteCloser
+	SetReadDeadline(time.Time) error
+}
+
+var _ Port = (*port)(nil)
+
+// port keeps two descriptors on one tty: go.bug.st/serial's handle, which set
+// the line discipline (raw, 8N1, baud) and holds the exclusive lock, and an
+// *os.File registered with the runtime poller, which is what reads and
+// writes go through because only it honours deadlines and wakes a blocked
+// Read on Close.
+type port struct {
+	*os.File
+	line bugst.Port
+}
+
+// Open opens the tty at path at baud, 8 data bits, no parity, one stop bit,
+// raw mode and no flow control. It works on real UARTs, USB-CDC ports and
+// pseudo-terminal slaves.
+func Open(path string, baud int) (Port, error) {
+	// The os.File is opened first: go.bug.st/serial takes the tty's
+	// exclusive lock (TIOCEXCL), which would refuse a second open.
+	f, err := os.OpenFile(path, os.O_RDWR|syscall.O_NOCTTY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	line, err := bugst.Open(path, &bugst.Mode{
+		BaudRate: baud,
+		DataBits: 8,
+		Parity:   bugst.NoParity,
+		StopBits: bugst.OneStopBit,
+	})
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("open %s: line settings: %w", path, err)
+	}
+	return &port{File: f, line: line}, nil
+}
+
+// Close closes both descriptors; a Read blocked on the port returns.
+func (p *port) Close() error {
+	return errors.Join(p.File.Close(), p.line.Close())
+}

@@ -1,0 +1,67 @@
+package serial
+
+import (
+	"context"
+	"log/slog"
+	"time"
+)
+
+// RawConfig describes how a scanner without a command protocol frames its
+// reads.
+type RawConfig struct {
+	// Suffix ends each read; CR when empty. CRLF is common too.
+	Suffix []byte
+	// Prefix, when set, is stripped from the start of each read.
+	Prefix []byte
+	// Gap is how long a read missing its suffix waits before it is
+	// dropped; 200 ms when zero.
+	Gap time.Duration
+}
+
+// Raw reads a scanner that sends each decode as prefix, optional AIM
+// identifier, data and suffix, and accepts no commands.
+type Raw struct {
+	port Port
+	log  *slog.Logger
+	cfg  RawConfig
+}
+
+// NewRaw returns a driver for a framed scanner on port.
+func NewRaw(port Port, log *slog.Logger, cfg RawConfig) *Raw {
+	if len(cfg.Suffix) == 0 {
+		cfg.Suffix = []byte{'\r'}
+	}
+	if cfg.Gap <= 0 {
+		cfg.Gap = defaultGap
+	}
+	return &Raw{port: port, log: discardIfNil(log), cfg: cfg}
+}
+
+// Run delivers each read to deliver until ctx ends (returning ctx.Err()) or
+// the port fails.
+func (r *Raw) Run(ctx context.Context, deliver func(Scan)) error {
+	sp := &splitter{prefix: r.cfg.Prefix, suffix: r.cfg.Suffix}
+	feed := func(b []byte) (bool, error) {
+		sp.buf = append(sp.buf, b...)
+		for {
+			frame, ok := sp.next()
+			if !ok {
+				break
+			}
+			if len(frame) == 0 {
+				continue
+			}
+			deliver(newScan(string(frame), ""))
+		}
+		if len(sp.buf) > maxFrame {
+			r.log.Warn("scanner data without suffix dropped", "bytes", len(sp.buf))
+			sp.buf = sp.buf[:0]
+		}
+		return len(sp.buf) > 0, nil
+	}
+	expire := func() {
+		r.log.Warn("partial read dropped: suffix never came", "bytes", len(sp.buf))
+		sp.buf = sp.buf[:0]
+	}
+	return readLoop(ctx, r.port, r.cfg.Gap, feed, expire)
+}
