@@ -74,14 +74,7 @@ func (m *Main) handlePrinters(w http.ResponseWriter, _ *http.Request) {
 
 func (m *Main) handlePrintJobs(w http.ResponseWriter, _ *http.Request) {
 	jobs, err := m.DB.PrintJobs()
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	if jobs == nil {
-		jobs = []floorgate.PrintJob{}
-	}
-	writeJSON(w, http.StatusOK, jobs)
+	writeList(w, jobs, err)
 }
 
 // handlePreview renders a job's label as PNG, as it will print.

@@ -420,14 +420,19 @@ func (m *Main) handleLookup(w http.ResponseWriter, r *http.Request) {
 
 func (m *Main) handleDeadLetters(w http.ResponseWriter, _ *http.Request) {
 	dl, err := m.DB.DeadLetters()
+	writeList(w, dl, err)
+}
+
+// writeList answers a list, [] rather than null when it is empty.
+func writeList[T any](w http.ResponseWriter, items []T, err error) {
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	if dl == nil {
-		dl = []store.DeadLetter{}
+	if items == nil {
+		items = []T{}
 	}
-	writeJSON(w, http.StatusOK, dl)
+	writeJSON(w, http.StatusOK, items)
 }
 
 func (m *Main) handleRetry(w http.ResponseWriter, r *http.Request) {
