@@ -41,14 +41,16 @@ check: deps fmt vet test ## gofmt, go vet and the tests
 fmt: ## fail if a file is not gofmt-formatted
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "not gofmt-formatted:"; echo "$$out"; exit 1; fi
 
-vet: ## go vet
+vet: deps ## go vet
 	$(GO) vet ./...
 
-deps: ## check Go; install Mosquitto (the tests' MQTT broker) and a CJK font (Chinese labels) when missing
+deps: ## check Go; install Mosquitto (the tests' MQTT broker), a CJK font (Chinese labels) and libusb's headers (USB scanners) when missing
 	@command -v $(GO) >/dev/null || { echo "Go is required: https://go.dev/doc/install (or apt-get install golang)"; exit 1; }
 	@missing=""; \
 	command -v mosquitto >/dev/null || test -x /usr/sbin/mosquitto || missing="$$missing mosquitto"; \
 	test -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc || missing="$$missing fonts-wqy-microhei"; \
+	command -v pkg-config >/dev/null || missing="$$missing pkg-config"; \
+	pkg-config --exists libusb-1.0 2>/dev/null || missing="$$missing libusb-1.0-0-dev"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing$$missing"; \

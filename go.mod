@@ -17,6 +17,7 @@ require (
 )
 
 require (
+	github.com/google/gousb v1.1.3 // indirect
 	github.com/rs/xid v1.4.0 // indirect
 	golang.org/x/net v0.44.0 // indirect
 	golang.org/x/sync v0.24.0 // indirect

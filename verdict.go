@@ -12,6 +12,7 @@ const (
 	CodeTaskDone   Code = "task_done"    // the task's last line closed
 	CodeShortOK    Code = "short_ok"     // short pick recorded, line closed
 	CodeLoggedIn   Code = "logged_in"    // badge and PIN accepted
+	CodeLoggedOut  Code = "logged_out"   // badge scanned again at a scanner station: logged out
 	CodeSerialNext Code = "serial_next"  // item recognised; now scan its serial number label
 	CodeOrderOK    Code = "order_ok"     // parcel opened at the pack station; scan its items
 	CodePackItemOK Code = "pack_item_ok" // item verified into the parcel
@@ -131,6 +132,8 @@ var codes = map[Code]codeInfo{
 		Feedback{Warn, []Tone{{1500, 120}, {0, 40}, {1500, 120}}, []int{120}, "amber"}},
 	CodeLoggedIn: {Text{"Logged in.", "登录成功。"},
 		Feedback{Good, []Tone{{2400, 80}}, []int{40}, "green"}},
+	CodeLoggedOut: {Text{"Logged out.", "已退出登录。"},
+		Feedback{Good, []Tone{{1800, 160}}, []int{80}, "green"}},
 	CodeOrderOK: {Text{"Order opened. Scan every item.", "订单已打开，请逐件扫描商品。"},
 		Feedback{Good, []Tone{{1800, 60}, {0, 30}, {2200, 60}}, []int{50}, "green"}},
 	CodePackItemOK: {Text{"Item verified.", "商品已核验。"},

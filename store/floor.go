@@ -152,6 +152,11 @@ func (db *DB) Login(ctx context.Context, device, requestID, badge, pin string) (
 		return floorgate.NewVerdict(requestID, floorgate.CodeBadLogin, loginPrompt), nil
 	}
 	db.logins.succeeded(devKey, badgeKey)
+	return db.login(ctx, device, requestID, op)
+}
+
+// login logs op in on device once their credentials are accepted.
+func (db *DB) login(ctx context.Context, device, requestID string, op *floorgate.Operator) (floorgate.Verdict, error) {
 	var v floorgate.Verdict
 	err := db.write(ctx, func(w *wtx) error {
 		now := db.clock.Now()

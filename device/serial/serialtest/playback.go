@@ -67,6 +67,7 @@ type Playback struct {
 
 	done     chan struct{} // closed when every step has been played
 	finished chan struct{} // closed when the player goroutine returns
+	closed   sync.Once
 }
 
 // Play starts playing steps on master. Start it after the host has opened
@@ -149,7 +150,14 @@ func (p *Playback) run() {
 	}
 }
 
-func (p *Playback) close() {
+// Unplug ends the transcript now, as pulling the cable would: the master is
+// closed, so the host's next read or write on the slave fails. Steps left
+// unused and differences are reported as at the end of the test.
+func (p *Playback) Unplug() { p.close() }
+
+func (p *Playback) close() { p.closed.Do(p.finish) }
+
+func (p *Playback) finish() {
 	p.master.Close()
 	<-p.finished
 	p.mu.Lock()

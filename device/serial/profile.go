@@ -1,0 +1,174 @@
+package serial
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/floorgate/floorgate/device/scanner"
+	profiles "github.com/floorgate/floorgate/firmware-profiles"
+)
+
+// ErrUnsupported means the scanner's dialect or profile has no such
+// command. It is scanner.ErrUnsupported, so a station can tell "cannot" from
+// "failed" whatever the transport.
+var ErrUnsupported = scanner.ErrUnsupported
+
+// Feedback levels, as the profile's feedback section names them.
+const (
+	Good = "good"
+	Bad  = "bad"
+	Warn = "warn"
+)
+
+// Scanner is a serial scanner driven as its firmware profile says: the
+// dialect picks the driver, Init pushes the profile's init sequence, and
+// Feedback sends the profile's good, bad or warn command.
+type Scanner struct {
+	port    Port
+	profile *profiles.Profile
+	log     *slog.Logger
+
+	ssi       *SSI
+	honeywell *Honeywell
+	raw       *Raw
+	w         writer // for dialects whose commands are written as they are
+}
+
+// OpenScanner opens the port at path with the profile's line settings and
+// returns its driver. Close releases the port.
+func OpenScanner(path string, p *profiles.Profile, log *slog.Logger) (*Scanner, error) {
+	if p.Serial == nil {
+		return nil, fmt.Errorf("open scanner %s: profile %s has no serial settings", path, p.Model)
+	}
+	port, err := Open(path, p.Serial.Baud)
+	if err != nil {
+		return nil, fmt.Errorf("open scanner: %w", err)
+	}
+	s, err := NewScanner(port, p, log)
+	if err != nil {
+		port.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// NewScanner returns the driver the profile's dialect calls for, on port.
+// The scanner takes the port: Close closes it.
+func NewScanner(port Port, p *profiles.Profile, log *slog.Logger) (*Scanner, error) {
+	log = discardIfNil(log)
+	s := &Scanner{port: port, profile: p, log: log, w: writer{port: port}}
+	var prefix, suffix []byte
+	if p.Framing != nil {
+		prefix, _ = profiles.DecodeHex(p.Framing.Prefix)
+		suffix, _ = profiles.DecodeHex(p.Framing.Suffix)
+	}
+	switch p.Dialect {
+	case "ssi":
+		s.ssi = NewSSI(port, log, SSIConfig{})
+	case "honeywell":
+		s.honeywell = NewHoneywell(port, log, HoneywellConfig{Prefix: prefix, Suffix: suffix})
+	case "raw", "newland":
+		s.raw = NewRaw(port, log, RawConfig{Prefix: prefix, Suffix: suffix})
+	default:
+		return nil, fmt.Errorf("serial scanner %s: dialect %q: %w", p.Model, p.Dialect, ErrUnsupported)
+	}
+	return s, nil
+}
+
+// Profile is the profile the scanner was opened with.
+func (s *Scanner) Profile() *profiles.Profile { return s.profile }
+
+// Run reads scans until ctx ends (returning ctx.Err()) or the port fails.
+func (s *Scanner) Run(ctx context.Context, deliver func(Scan)) error {
+	switch {
+	case s.ssi != nil:
+		return s.ssi.Run(ctx, deliver)
+	case s.honeywell != nil:
+		return s.honeywell.Run(ctx, deliver)
+	default:
+		return s.raw.Run(ctx, deliver)
+	}
+}
+
+// Init sends the profile's init sequence, each command waiting for its
+// acknowledgement where the dialect has one. Run must be running.
+func (s *Scanner) Init(ctx context.Context) error {
+	for i, cmd := range s.profile.InitBytes() {
+		if err := s.send(ctx, cmd); err != nil {
+			return fmt.Errorf("init %s: command %d: %w", s.profile.Model, i+1, err)
+		}
+	}
+	return nil
+}
+
+// Feedback sends the profile's command for level (Good, Bad or Warn).
+// Run must be running.
+func (s *Scanner) Feedback(ctx context.Context, level string) error {
+	fb := s.profile.Feedback
+	var seq string
+	if fb != nil {
+		switch level {
+		case Good:
+			seq = fb.Good
+		case Bad:
+			seq = fb.Bad
+		case Warn:
+			seq = fb.Warn
+		}
+	}
+	if seq == "" {
+		return fmt.Errorf("feedback %s: %w (%w)", level, ErrNoFeedback, ErrUnsupported)
+	}
+	b, err := profiles.DecodeHex(seq)
+	if err != nil {
+		return fmt.Errorf("feedback %s: %w", level, err)
+	}
+	if err := s.send(ctx, b); err != nil {
+		return fmt.Errorf("feedback %s: %w", level, err)
+	}
+	return nil
+}
+
+// ScanEnable allows or forbids reading. Only SSI scanners take the command
+// from the host; others answer ErrUnsupported.
+func (s *Scanner) ScanEnable(ctx context.Context, on bool) error {
+	if s.ssi == nil {
+		return fmt.Errorf("scan enable: %s: %w", s.profile.Dialect, ErrUnsupported)
+	}
+	return s.ssi.ScanEnable(ctx, on)
+}
+
+// Close closes the port; a running Run returns.
+func (s *Scanner) Close() error { return s.port.Close() }
+
+// send sends one profile command (possibly several packets or menu
+// commands back to back) as the dialect wants it.
+func (s *Scanner) send(ctx context.Context, b []byte) error {
+	switch {
+	case s.ssi != nil:
+		for len(b) > 0 {
+			f, n, err := DecodeFrame(b)
+			if err != nil {
+				return fmt.Errorf("ssi command: %w", err)
+			}
+			if err := s.ssi.command(ctx, fmt.Sprintf("opcode 0x%02X", f.Opcode), f.Opcode, f.Status, f.Data); err != nil {
+				return err
+			}
+			b = b[n:]
+		}
+		return nil
+	case s.honeywell != nil && bytes.HasPrefix(b, hwPrefix):
+		for _, cmd := range bytes.Split(b[len(hwPrefix):], hwPrefix) {
+			if _, err := s.honeywell.Send(ctx, string(cmd)); err != nil {
+				return err
+			}
+		}
+		return nil
+	case s.honeywell != nil:
+		return s.honeywell.w.write(b)
+	default:
+		return s.w.write(b)
+	}
+}
