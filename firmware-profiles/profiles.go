@@ -83,6 +83,31 @@ type Feedback struct {
 	Good string `yaml:"good"`
 	Bad  string `yaml:"bad"`
 	Warn string `yaml:"warn"`
+	// Codes gives chosen verdicts (by code, e.g. "wrong_location") a
+	// signal of their own, so they are told apart without looking; other
+	// verdicts use good, bad or warn.
+	Codes map[string]string `yaml:"codes,omitempty"`
+}
+
+// For returns the command, as hex, for a verdict of the given code and kind
+// ("good", "bad" or "warn"): the code's own when the profile has one, else
+// the kind's; empty when there is neither.
+func (f *Feedback) For(kind, code string) string {
+	if f == nil {
+		return ""
+	}
+	if s, ok := f.Codes[code]; ok && code != "" {
+		return s
+	}
+	switch kind {
+	case "good":
+		return f.Good
+	case "bad":
+		return f.Bad
+	case "warn":
+		return f.Warn
+	}
+	return ""
 }
 
 // Optics describes a PDA imager for the pinhole distance estimate.

@@ -119,6 +119,8 @@ func TestBrokenProfilesRefused(t *testing.T) {
 		{"bad SSI checksum", map[string]string{"a.yaml": strings.Replace(goodScanner, "FF 2D 01 FE 02", "FF 2D 01 FE 03", 1)}, "a.yaml: init[0]: SSI frame 1: checksum FE03, want FE02", 7},
 		{"bad SSI length", map[string]string{"a.yaml": strings.Replace(goodScanner, `good: "05 E6`, `good: "06 E6`, 1)}, "a.yaml: feedback.good: SSI frame 1: length byte 0x06", 9},
 		{"bad hex", map[string]string{"a.yaml": strings.Replace(goodScanner, `bad: "05 E6 04 00 06 FF 0B"`, `bad: "05 E6 04 00 06 FF 0"`, 1)}, "a.yaml: feedback.bad: invalid hex", 10},
+		{"unknown verdict code", map[string]string{"a.yaml": goodScanner + "  codes: {wrong_shelf: \"05 E6 04 00 15 FE FC\"}\n"}, `a.yaml: feedback.codes.wrong_shelf: "wrong_shelf" is not a verdict code`, 0},
+		{"bad SSI frame for a code", map[string]string{"a.yaml": goodScanner + "  codes: {wrong_location: \"05 E6 04 00 15 FE FD\"}\n"}, "a.yaml: feedback.codes.wrong_location: SSI frame 1: checksum FEFD, want FEFC", 0},
 		{"bad baud", map[string]string{"a.yaml": strings.Replace(goodScanner, "baud: 9600", "baud: 9601", 1)}, "a.yaml: serial.baud: 9601 is not a standard baud rate", 5},
 		{"baud not a number", map[string]string{"a.yaml": strings.Replace(goodScanner, "baud: 9600", "baud: fast", 1)}, "a.yaml: serial.baud: cannot unmarshal !!str `fast` into int", 5},
 		{"bad dialect", map[string]string{"a.yaml": strings.Replace(goodScanner, "dialect: ssi", "dialect: snapi", 1)}, `a.yaml: dialect: "snapi" is not one of`, 6},
@@ -237,5 +239,39 @@ func TestFocalPixels(t *testing.T) {
 		if got := c.o.FocalPixels(); got < c.want-1 || got > c.want+1 {
 			t.Errorf("%+v: f = %.1f px, want about %.0f", c.o, got, c.want)
 		}
+	}
+}
+
+// TestVerdictBeepsDistinct: where a scanner profile gives verdicts a signal
+// of their own, no two verdicts share one, and none is the plain good, bad
+// or warn signal, or a picker could not tell them apart.
+func TestVerdictBeepsDistinct(t *testing.T) {
+	set, err := Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	withCodes := 0
+	for _, m := range set.Models() {
+		p, _ := set.Get(m)
+		if p.Feedback == nil || len(p.Feedback.Codes) == 0 {
+			continue
+		}
+		withCodes++
+		seen := map[string]string{p.Feedback.Good: "good", p.Feedback.Bad: "bad", p.Feedback.Warn: "warn"}
+		for code, seq := range p.Feedback.Codes {
+			if other, dup := seen[seq]; dup {
+				t.Errorf("%s: %s sounds like %s", m, code, other)
+			}
+			seen[seq] = code
+		}
+		if got := p.Feedback.For("bad", "wrong_location"); got == p.Feedback.Bad {
+			t.Errorf("%s: wrong_location has no beep of its own", m)
+		}
+		if got := p.Feedback.For("bad", "no_such_code"); got != p.Feedback.Bad {
+			t.Errorf("%s: a verdict without its own beep gets %q, want bad", m, got)
+		}
+	}
+	if withCodes < 3 {
+		t.Errorf("%d profiles with per-verdict beeps, want the three Zebra SSI scanners", withCodes)
 	}
 }

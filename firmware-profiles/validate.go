@@ -2,8 +2,11 @@ package profiles
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
+
+	"github.com/floorgate/floorgate"
 )
 
 var (
@@ -144,10 +147,12 @@ func validate(p *Profile) []*Error {
 					c.ssiFrame("feedback."+x.name, b)
 				}
 			}
+			c.feedbackCodes(f.Codes, ssi)
 		} else if f := p.Feedback; f != nil {
 			c.hex("feedback.good", f.Good, false)
 			c.hex("feedback.bad", f.Bad, false)
 			c.hex("feedback.warn", f.Warn, false)
+			c.feedbackCodes(f.Codes, ssi)
 		}
 	case KindPDA:
 		if p.Optics == nil {
@@ -179,6 +184,22 @@ func validate(p *Profile) []*Error {
 		c.add("printer", "only printers have a printer section")
 	}
 	return c.errs
+}
+
+// feedbackCodes checks per-verdict feedback: each key a verdict code
+// floorgate gives, each value the dialect's command.
+func (c *checker) feedbackCodes(codes map[string]string, ssi bool) {
+	known := floorgate.Codes()
+	for _, code := range slices.Sorted(maps.Keys(codes)) {
+		field := "feedback.codes." + code
+		if !slices.Contains(known, floorgate.Code(code)) {
+			c.add(field, "%q is not a verdict code", code)
+			continue
+		}
+		if b := c.hex(field, codes[code], true); b != nil && ssi {
+			c.ssiFrame(field, b)
+		}
+	}
 }
 
 // ssiFrame checks one or more concatenated Zebra SSI packets: Len counts

@@ -183,7 +183,7 @@ func (st *Station) handle(ctx context.Context, r Received) {
 	st.syncEnabled(ctx)
 	fctx, cancel := context.WithTimeout(ctx, st.opts.FeedbackTimeout)
 	defer cancel()
-	if err := st.dev.Feedback(fctx, string(v.Feedback.Kind)); err != nil && !errors.Is(err, ErrUnsupported) {
+	if err := st.dev.Feedback(fctx, string(v.Feedback.Kind), string(v.Code)); err != nil && !errors.Is(err, ErrUnsupported) {
 		st.log.Warn("verdict feedback not sent", "code", v.Code, "err", err)
 	}
 }

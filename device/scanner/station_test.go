@@ -119,18 +119,10 @@ func (s ssi) read(data string) []serialtest.Step {
 	return []serialtest.Step{{Reply: decode}, {Write: hostAck}}
 }
 
-// feedback is the profile's command for level, each packet acknowledged.
-func (s ssi) feedback(level string) []serialtest.Step {
-	var seq string
-	switch level {
-	case "good":
-		seq = s.p.Feedback.Good
-	case "bad":
-		seq = s.p.Feedback.Bad
-	default:
-		seq = s.p.Feedback.Warn
-	}
-	b := unhex(s.t, seq)
+// feedback is the profile's command for a verdict, each packet
+// acknowledged.
+func (s ssi) feedback(kind string, code floorgate.Code) []serialtest.Step {
+	b := unhex(s.t, s.p.Feedback.For(kind, string(code)))
 	var steps []serialtest.Step
 	for len(b) > 0 {
 		_, n, err := serial.DecodeFrame(b)
@@ -298,8 +290,8 @@ func TestHotplugKeepsTheReadAndReconnects(t *testing.T) {
 	m2 := plug(t, link)
 	replugged := time.Now()
 	play2 := serialtest.Play(t, m2, join(s.connect(true),
-		s.read("LOC-A01"), s.feedback("good"),
-		s.read("LOC-A02"), s.feedback("bad"))...)
+		s.read("LOC-A01"), s.feedback("good", floorgate.CodeLocationOK),
+		s.read("LOC-A02"), s.feedback("bad", floorgate.CodeWrongLocation))...)
 	waitFor(t, "reconnect", func() bool { return dev.State().Connects == 2 })
 	t.Logf("reconnected %v after the port reappeared", time.Since(replugged).Round(time.Millisecond))
 	select {
@@ -329,7 +321,7 @@ func TestStationLoginSwitchesScanning(t *testing.T) {
 	m := plug(t, link)
 	play := serialtest.Play(t, m, join(s.connect(false),
 		[]serialtest.Step{s.enable(true)},
-		s.read("LOC-A01"), s.feedback("good"),
+		s.read("LOC-A01"), s.feedback("good", floorgate.CodeLocationOK),
 		[]serialtest.Step{s.enable(false)})...)
 	dev, vs := run(t, db, link, p, scanner.LoginStation, 10*time.Millisecond)
 	waitFor(t, "connect", func() bool { return dev.State().Status == scanner.StatusConnected })
@@ -361,10 +353,10 @@ func TestBadgeAgainLogsOut(t *testing.T) {
 	link := filepath.Join(t.TempDir(), "ttyS1")
 	m := plug(t, link)
 	play := serialtest.Play(t, m, join(s.connect(true),
-		s.read("LOC-A01"), s.feedback("bad"),
-		s.read("NOBODY"), s.feedback("bad"),
-		s.read("BADGE-1"), s.feedback("good"),
-		s.read("BADGE-1"), s.feedback("good"))...)
+		s.read("LOC-A01"), s.feedback("bad", floorgate.CodeNotLoggedIn),
+		s.read("NOBODY"), s.feedback("bad", floorgate.CodeNotLoggedIn),
+		s.read("BADGE-1"), s.feedback("good", floorgate.CodeLoggedIn),
+		s.read("BADGE-1"), s.feedback("good", floorgate.CodeLoggedOut))...)
 	_, vs := run(t, db, link, p, scanner.LoginBadge, 0)
 	select {
 	case <-play.Done():

@@ -27,10 +27,11 @@ type Initialiser interface {
 	Init(ctx context.Context) error
 }
 
-// FeedbackSender is a Conn that can signal a verdict: level is "good",
-// "bad" or "warn".
+// FeedbackSender is a Conn that can signal a verdict: kind is "good",
+// "bad" or "warn", code the verdict's code, for devices that give some
+// verdicts a signal of their own.
 type FeedbackSender interface {
-	Feedback(ctx context.Context, level string) error
+	Feedback(ctx context.Context, kind, code string) error
 }
 
 // Enabler is a Conn whose reading the host can switch on and off.
@@ -281,17 +282,17 @@ func (d *Device) deliver(s Scan) {
 	d.scans <- Received{Scan: s, At: now}
 }
 
-// Feedback sends level to the connected device, if it can signal one.
-func (d *Device) Feedback(ctx context.Context, level string) error {
+// Feedback signals a verdict on the connected device, if it can.
+func (d *Device) Feedback(ctx context.Context, kind, code string) error {
 	c := d.Conn()
 	if c == nil {
-		return fmt.Errorf("feedback %s: %s is not connected", level, d.opts.Name)
+		return fmt.Errorf("feedback %s: %s is not connected", code, d.opts.Name)
 	}
 	fs, ok := c.(FeedbackSender)
 	if !ok {
 		return nil
 	}
-	return fs.Feedback(ctx, level)
+	return fs.Feedback(ctx, kind, code)
 }
 
 // SetEnabled switches reading on or off on the connected device, if it

@@ -103,30 +103,20 @@ func (s *Scanner) Init(ctx context.Context) error {
 	return nil
 }
 
-// Feedback sends the profile's command for level (Good, Bad or Warn).
-// Run must be running.
-func (s *Scanner) Feedback(ctx context.Context, level string) error {
-	fb := s.profile.Feedback
-	var seq string
-	if fb != nil {
-		switch level {
-		case Good:
-			seq = fb.Good
-		case Bad:
-			seq = fb.Bad
-		case Warn:
-			seq = fb.Warn
-		}
-	}
+// Feedback sends the profile's command for a verdict: the code's own
+// (feedback.codes) when the profile has one, else the kind's (Good, Bad or
+// Warn). Run must be running.
+func (s *Scanner) Feedback(ctx context.Context, kind, code string) error {
+	seq := s.profile.Feedback.For(kind, code)
 	if seq == "" {
-		return fmt.Errorf("feedback %s: %w (%w)", level, ErrNoFeedback, ErrUnsupported)
+		return fmt.Errorf("feedback %s: %w (%w)", kind, ErrNoFeedback, ErrUnsupported)
 	}
 	b, err := profiles.DecodeHex(seq)
 	if err != nil {
-		return fmt.Errorf("feedback %s: %w", level, err)
+		return fmt.Errorf("feedback %s: %w", kind, err)
 	}
 	if err := s.send(ctx, b); err != nil {
-		return fmt.Errorf("feedback %s: %w", level, err)
+		return fmt.Errorf("feedback %s %s: %w", kind, code, err)
 	}
 	return nil
 }
