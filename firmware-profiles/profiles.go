@@ -153,6 +153,17 @@ func (p *Profile) IDs() []USBID {
 	return append(ids, p.USBIDs...)
 }
 
+// HasTransport reports whether the device speaks transport ("serial",
+// "hid-pos", "tcp"…).
+func (p *Profile) HasTransport(transport string) bool {
+	for _, t := range p.Transports {
+		if t == transport {
+			return true
+		}
+	}
+	return false
+}
+
 // InitBytes returns the init commands decoded from hex.
 func (p *Profile) InitBytes() [][]byte {
 	out := make([][]byte, 0, len(p.Init))

@@ -70,6 +70,9 @@ type Config struct {
 	ProfilesDir string `yaml:"profiles_dir"`
 	// Printers are the site's label printers.
 	Printers []PrinterConfig `yaml:"printers"`
+	// Scanners are the wired (serial and USB) scanners at stations and
+	// carts.
+	Scanners []ScannerConfig `yaml:"scanners"`
 	Log      struct {
 		Level  string `yaml:"level"`
 		Format string `yaml:"format"`
@@ -106,6 +109,7 @@ func DefaultConfig() Config {
 	c.Log.Level, c.Log.Format = "info", "text"
 	c.MQTT.Brokers = []string{}
 	c.Printers = []PrinterConfig{}
+	c.Scanners = []ScannerConfig{}
 	c.MQTT.EmbeddedListen = "127.0.0.1:1883"
 	c.MQTT.Keepalive = "30s"
 	c.MQTT.Window = 256
@@ -213,7 +217,7 @@ func (c Config) validate(file string) error {
 		}
 		ids[p.ID] = true
 	}
-	return nil
+	return c.validateScanners(bad)
 }
 
 // parsePrinterAddress splits a printer address into its transport and

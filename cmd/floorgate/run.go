@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/device/scanner"
 	"github.com/floorgate/floorgate/device/ws"
 	profiles "github.com/floorgate/floorgate/firmware-profiles"
 	fgprint "github.com/floorgate/floorgate/print"
@@ -49,6 +50,8 @@ type Main struct {
 	printers    []*fgprint.Printer
 	stopPrint   context.CancelFunc
 	printed     chan struct{}
+
+	scanners *scanners
 }
 
 func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -112,6 +115,10 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("device profiles: %w", err)
 	}
+	scannerPlan, err := m.planScanners(profs)
+	if err != nil {
+		return err
+	}
 	if err := os.MkdirAll(m.Config.StateDir, 0o750); err != nil {
 		return fmt.Errorf("state dir: %w", err)
 	}
@@ -149,6 +156,9 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.startPrinting()
+	if err := m.startScanners(scannerPlan); err != nil {
+		return err
+	}
 
 	mux := http.NewServeMux()
 	mux.Handle("/ws/v1", wsServer)
@@ -160,6 +170,7 @@ func (m *Main) Run(ctx context.Context) error {
 	mux.HandleFunc("GET /api/v1/barcodes/lookup", m.handleLookup)
 	mux.HandleFunc("GET /api/v1/printjobs", m.handlePrintJobs)
 	mux.HandleFunc("GET /api/v1/printers", m.handlePrinters)
+	mux.HandleFunc("GET /api/v1/scanners", m.handleScanners)
 	mux.HandleFunc("GET /api/v1/printjobs/{id}/preview.png", m.handlePreview)
 	mux.HandleFunc("POST /api/v1/printjobs/{id}/reprint", localOnly(m.handleReprint))
 	mux.HandleFunc("POST /api/v1/deadletters/{seq}/retry", localOnly(m.handleRetry))
@@ -271,6 +282,7 @@ func (m *Main) Close() error {
 		}
 		m.http = nil
 	}
+	m.stopScanners()
 	m.stopPrinting()
 	if m.stopSync != nil {
 		m.stopSync()
@@ -333,6 +345,7 @@ type statusReply struct {
 	OldestUnsentS float64                `json:"oldest_unsent_s"`
 	Upstream      fgsync.Status          `json:"upstream"`
 	Printers      []fgprint.PrinterState `json:"printers"`
+	Scanners      []scanner.State        `json:"scanners"`
 	Connected     []string               `json:"connected_devices"`
 }
 
@@ -340,7 +353,7 @@ func (m *Main) status() (statusReply, error) {
 	ob, err := m.DB.Outbox()
 	s := m.DB.Site()
 	r := statusReply{Site: s.ID, Gateway: s.Gateway, Version: floorgate.Version, Counts: m.DB.Counts(),
-		Outbox: ob, Upstream: m.Sync.Status(), Printers: m.PrintWorker.States(), Connected: m.WS.Connected()}
+		Outbox: ob, Upstream: m.Sync.Status(), Printers: m.PrintWorker.States(), Scanners: m.ScannerStates(), Connected: m.WS.Connected()}
 	if !ob.Oldest.IsZero() {
 		r.OldestUnsentS = m.Clock.Now().Sub(ob.Oldest).Seconds()
 	}
@@ -380,11 +393,12 @@ func (m *Main) handleIndex(w http.ResponseWriter, _ *http.Request) {
 <tr><th align=left>Dead letters</th><td>%d</td></tr>
 <tr><th align=left>Upstream</th><td>%s</td></tr>
 <tr><th align=left>Printers</th><td>%s</td></tr>
+<tr><th align=left>Scanners</th><td>%s</td></tr>
 </table>
 <p>PDAs connect to <code>/ws/v1</code>; machine-readable status at <a href="/api/v1/status">/api/v1/status</a>.</p>
 `, htmlEscape(s.Version), htmlEscape(s.Site), htmlEscape(s.Gateway), s.Counts.Locations, s.Counts.Items,
 		s.Counts.Operators, s.Counts.Devices, len(s.Connected), s.Counts.PendingTasks, s.Counts.OpenTasks,
-		s.Counts.LastSeq, s.Outbox.Depth, s.Outbox.DeadLetters, htmlEscape(upstreamText(s.Upstream)), htmlEscape(printersText(s.Printers)))
+		s.Counts.LastSeq, s.Outbox.Depth, s.Outbox.DeadLetters, htmlEscape(upstreamText(s.Upstream)), htmlEscape(printersText(s.Printers)), htmlEscape(scannersText(s.Scanners)))
 }
 
 func printersText(ps []fgprint.PrinterState) string {

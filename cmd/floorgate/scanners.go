@@ -1,0 +1,256 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/floorgate/floorgate/device/scanner"
+	"github.com/floorgate/floorgate/device/serial"
+	profiles "github.com/floorgate/floorgate/firmware-profiles"
+)
+
+// ScannerConfig is one wired scanner.
+type ScannerConfig struct {
+	ID string `yaml:"id"`
+	// Profile is the scanner's model, as its firmware profile names it.
+	// With a USB address it may be left out: the VID:PID finds it.
+	Profile string `yaml:"profile"`
+	// Address is where the scanner is:
+	//   serial:///dev/serial/by-id/…  (the profile's baud unless ?baud=N)
+	//   serial-usb://05e0:1900        the USB-serial port with this VID:PID,
+	//                                 found again after every replug (?serial=SN
+	//                                 tells two alike apart)
+	//   hid-pos://05e0:1300, hid-keyboard://05e0:1200  (USB HID, ?serial=SN)
+	Address string `yaml:"address"`
+	// Station is the station or cart (device id) it scans for: its reads
+	// are that station's scans, by whoever is logged in there.
+	Station string `yaml:"station"`
+	// Login is badge (a badge scanned on the scanner logs in; default) or
+	// station (operators log in on the station's screen; the scanner is
+	// disabled while nobody is logged in).
+	Login string `yaml:"login"`
+}
+
+// scannerAddr is a parsed scanner address.
+type scannerAddr struct {
+	scheme   string // serial, serial-usb, hid-pos, hid-keyboard
+	path     string
+	baud     int
+	vid, pid string
+	sn       string
+}
+
+var usbIDPattern = regexp.MustCompile(`^([0-9a-fA-F]{4}):([0-9a-fA-F]{4})$`)
+
+func parseScannerAddress(a string) (scannerAddr, error) {
+	u, err := url.Parse(a)
+	if err != nil {
+		return scannerAddr{}, fmt.Errorf("%q is not an address", a)
+	}
+	sa := scannerAddr{scheme: u.Scheme, sn: u.Query().Get("serial")}
+	switch u.Scheme {
+	case "serial":
+		if u.Path == "" {
+			return sa, fmt.Errorf("%q has no device path", a)
+		}
+		sa.path = u.Path
+		if b := u.Query().Get("baud"); b != "" {
+			if sa.baud, err = strconv.Atoi(b); err != nil || sa.baud <= 0 {
+				return sa, fmt.Errorf("%q: baud is not a number", a)
+			}
+		}
+		return sa, nil
+	case "serial-usb", "hid-pos", "hid-keyboard":
+		m := usbIDPattern.FindStringSubmatch(u.Host)
+		if m == nil {
+			return sa, fmt.Errorf("%q: want %s://VID:PID with 4 hex digits each, e.g. %s://05e0:1200", a, u.Scheme, u.Scheme)
+		}
+		sa.vid, sa.pid = strings.ToLower(m[1]), strings.ToLower(m[2])
+		return sa, nil
+	}
+	return sa, fmt.Errorf("%q: want serial:///dev/ttyACM0, serial-usb://VID:PID, hid-pos://VID:PID or hid-keyboard://VID:PID", a)
+}
+
+func (c Config) validateScanners(bad func(field, format string, args ...any) error) error {
+	ids := map[string]bool{}
+	for i, s := range c.Scanners {
+		field := fmt.Sprintf("scanners[%d]", i)
+		switch {
+		case s.ID == "" || ids[s.ID]:
+			return bad(field+".id", "missing or used twice")
+		case s.Station == "" || len(s.Station) > 64 || strings.ContainsAny(s.Station, " \t/"):
+			return bad(field+".station", "%q must be the station's device id (up to 64 characters, no spaces)", s.Station)
+		case s.Login != "" && s.Login != scanner.LoginBadge && s.Login != scanner.LoginStation:
+			return bad(field+".login", "%q is not one of badge, station", s.Login)
+		}
+		if _, err := parseScannerAddress(s.Address); err != nil {
+			return bad(field+".address", "%v", err)
+		}
+		ids[s.ID] = true
+	}
+	return nil
+}
+
+// scannerProfile finds the profile a configured scanner uses and checks it
+// fits the address's transport.
+func scannerProfile(profs *profiles.Set, s ScannerConfig, sa scannerAddr) (*profiles.Profile, error) {
+	var p *profiles.Profile
+	var ok bool
+	if s.Profile != "" {
+		if p, ok = profs.Get(s.Profile); !ok {
+			return nil, fmt.Errorf("profile: no profile %q (see floorgate profiles validate)", s.Profile)
+		}
+	} else if sa.vid != "" {
+		if p, ok = profs.ByUSB(sa.vid, sa.pid); !ok {
+			return nil, fmt.Errorf("profile: no profile has USB id %s:%s; name one", sa.vid, sa.pid)
+		}
+	} else {
+		return nil, fmt.Errorf("profile: missing (a serial:// address does not say which scanner it is)")
+	}
+	if p.Kind != profiles.KindScanner {
+		return nil, fmt.Errorf("profile: %q is a %s, not a scanner", p.Model, p.Kind)
+	}
+	transport := sa.scheme
+	if transport == "serial-usb" {
+		transport = "serial"
+	}
+	if !p.HasTransport(transport) {
+		return nil, fmt.Errorf("address: %s does not speak %s (profile transports: %s)", p.Model, transport, strings.Join(p.Transports, ", "))
+	}
+	return p, nil
+}
+
+// opener returns how to open a configured scanner, afresh on every call.
+func (m *Main) opener(sa scannerAddr, p *profiles.Profile, id string) func(context.Context) (scanner.Conn, error) {
+	log := m.Log.With("component", "scanner", "scanner", id)
+	if sa.baud > 0 && p.Serial != nil {
+		cp := *p
+		ser := *p.Serial
+		ser.Baud = sa.baud
+		cp.Serial = &ser
+		p = &cp
+	}
+	switch sa.scheme {
+	case "serial":
+		return func(context.Context) (scanner.Conn, error) { return serial.OpenScanner(sa.path, p, log) }
+	case "serial-usb":
+		return func(context.Context) (scanner.Conn, error) {
+			ports, err := serial.ListPorts()
+			if err != nil {
+				return nil, err
+			}
+			path, err := serial.FindPort(ports, sa.vid, sa.pid, sa.sn)
+			if err != nil {
+				return nil, err
+			}
+			return serial.OpenScanner(path, p, log)
+		}
+	}
+	return openUSB(sa, p, log)
+}
+
+// scanners runs the configured wired scanners.
+type scanners struct {
+	devices []*scanner.Device
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+}
+
+// plannedScanner is a configured scanner with its profile.
+type plannedScanner struct {
+	cfg ScannerConfig
+	sa  scannerAddr
+	p   *profiles.Profile
+}
+
+// planScanners finds every configured scanner's profile, so a scanner the
+// daemon could not drive stops start-up before anything has started.
+func (m *Main) planScanners(profs *profiles.Set) ([]plannedScanner, error) {
+	var plan []plannedScanner
+	for i, s := range m.Config.Scanners {
+		sa, _ := parseScannerAddress(s.Address) // validated with the config
+		p, err := scannerProfile(profs, s, sa)
+		if err != nil {
+			return nil, fmt.Errorf("config: scanners[%d].%w", i, err)
+		}
+		plan = append(plan, plannedScanner{s, sa, p})
+	}
+	return plan, nil
+}
+
+// startScanners binds every planned scanner to its station and starts
+// supervising it. A scanner that is not plugged in is not an error: it is
+// shown as such and picked up when it appears.
+func (m *Main) startScanners(plan []plannedScanner) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	m.scanners = &scanners{cancel: cancel}
+	for _, x := range plan {
+		if err := m.DB.EnsureStation(ctx, x.cfg.Station, x.p.Model); err != nil {
+			return err
+		}
+		dev := scanner.NewDevice(scanner.DeviceOptions{
+			Name: x.cfg.ID, Model: x.p.Model, Address: x.cfg.Address,
+			Open: m.opener(x.sa, x.p, x.cfg.ID), Clock: m.Clock,
+			Logger: m.Log.With("component", "scanner"),
+		})
+		st, err := scanner.NewStation(m.DB, dev, scanner.StationOptions{ID: x.cfg.Station, Login: x.cfg.Login,
+			Clock: m.Clock, Logger: m.Log.With("component", "scanner")})
+		if err != nil {
+			return err
+		}
+		m.scanners.devices = append(m.scanners.devices, dev)
+		m.scanners.wg.Add(2)
+		go func() { defer m.scanners.wg.Done(); dev.Run(ctx) }()
+		go func() { defer m.scanners.wg.Done(); st.Run(ctx) }()
+	}
+	return nil
+}
+
+func (m *Main) stopScanners() {
+	if m.scanners == nil {
+		return
+	}
+	m.scanners.cancel()
+	m.scanners.wg.Wait()
+	m.scanners = nil
+}
+
+// ScannerStates is every wired scanner's state.
+func (m *Main) ScannerStates() []scanner.State {
+	out := []scanner.State{}
+	if m.scanners == nil {
+		return out
+	}
+	for _, d := range m.scanners.devices {
+		out = append(out, d.State())
+	}
+	return out
+}
+
+func (m *Main) handleScanners(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, m.ScannerStates())
+}
+
+func scannersText(ss []scanner.State) string {
+	if len(ss) == 0 {
+		return "none configured"
+	}
+	var parts []string
+	for _, s := range ss {
+		t := s.Name + ": " + string(s.Status)
+		if s.Operator != "" {
+			t += " (" + s.Operator + ")"
+		}
+		if s.Reason != "" {
+			t += " — " + s.Reason
+		}
+		parts = append(parts, t)
+	}
+	return strings.Join(parts, ", ")
+}

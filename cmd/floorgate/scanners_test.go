@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/device/scanner"
+	"github.com/floorgate/floorgate/device/serial/serialtest"
+	profiles "github.com/floorgate/floorgate/firmware-profiles"
+)
+
+// TestWiredScannerAtACart runs the daemon with a Honeywell Xenon on a
+// serial line (a pseudo-terminal playing the scanner): floorgate pushes the
+// profile's init, a badge read logs the picker in at the cart, the reads
+// are judged by the same engine as a PDA's and journalled as the cart's
+// scans, and each verdict comes back as the profile's host-ACK beep.
+func TestWiredScannerAtACart(t *testing.T) {
+	set, err := profiles.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := set.Get("Honeywell Xenon 1950g")
+	demo := NewDemo()
+	loc := demo.Tasks[0].Lines[0].Location
+
+	master, slave := serialtest.Pty(t)
+	var steps []serialtest.Step
+	for _, cmd := range p.InitBytes() {
+		menu := string(cmd[3:]) // after SYN M CR
+		steps = append(steps, serialtest.Step{Write: cmd, Reply: []byte(menu[:len(menu)-1] + "\x06" + menu[len(menu)-1:])})
+	}
+	good, bad := []byte{0x1B, '7'}, []byte{0x1B, '8'}
+	steps = append(steps,
+		serialtest.Step{Reply: []byte("]C0" + demo.Badges[0] + "\r")}, serialtest.Step{Write: good},
+		serialtest.Step{Reply: []byte("]C0" + demo.LocationBarcode[loc] + "\r")}, serialtest.Step{Write: good},
+		serialtest.Step{Reply: []byte("]C0NOT-A-LOCATION\r")}, serialtest.Step{Write: bad},
+	)
+	play := serialtest.Play(t, master, steps...)
+
+	clock := &stepClock{t: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)}
+	m := startMain(t, clock, func(c *Config) {
+		c.Scanners = []ScannerConfig{{ID: "cart-07-scanner", Profile: p.Model, Address: "serial://" + slave, Station: "CART-07"}}
+	})
+	select {
+	case <-play.Done():
+	case <-time.After(20 * time.Second):
+		t.Fatal("the scanner's transcript was not played to the end")
+	}
+	sess := m.DB.Session("CART-07")
+	if sess.Operator != "P001" || sess.Task != demo.Tasks[0].ID || !sess.AtLocation {
+		t.Fatalf("cart session %+v: want P001 on %s at the location", sess, demo.Tasks[0].ID)
+	}
+	evs, err := m.DB.Journal(0, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, ev := range evs {
+		if ev.Type != floorgate.EventScanAccepted && ev.Type != floorgate.EventScanRejected {
+			continue
+		}
+		var rec floorgate.ScanRecord
+		if err := json.Unmarshal(ev.Data, &rec); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, rec.Device+" "+string(rec.Code)+" "+rec.Data)
+	}
+	want := []string{"CART-07 location_ok " + loc, "CART-07 unknown_barcode NOT-A-LOCATION"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("journalled scans %q, want %q", got, want)
+	}
+
+	resp, err := http.Get("http://" + m.Addr() + "/api/v1/scanners")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var states []scanner.State
+	if err := json.NewDecoder(resp.Body).Decode(&states); err != nil {
+		t.Fatal(err)
+	}
+	if len(states) != 1 || states[0].Status != scanner.StatusConnected || states[0].Operator != "P001" ||
+		states[0].Scans != 3 || states[0].Station != "CART-07" || states[0].Model != p.Model {
+		t.Fatalf("scanner states %+v", states)
+	}
+}
+
+// TestScannerConfigRefused: a scanner the daemon could not drive stops
+// start-up with the field named, before anything starts.
+func TestScannerConfigRefused(t *testing.T) {
+	cases := []struct {
+		sc   ScannerConfig
+		want string
+	}{
+		{ScannerConfig{ID: "s1", Profile: "Zebra DS2208", Address: "serial:///dev/ttyACM0", Station: "S 1"}, "scanners[0].station: \"S 1\" must be"},
+		{ScannerConfig{ID: "s1", Profile: "Zebra DS2208", Address: "usb://05e0:1200", Station: "S1"}, "scanners[0].address: \"usb://05e0:1200\": want serial:///dev/ttyACM0"},
+		{ScannerConfig{ID: "s1", Profile: "Zebra DS2208", Address: "hid-pos://5e0:1200", Station: "S1"}, "scanners[0].address: \"hid-pos://5e0:1200\": want hid-pos://VID:PID"},
+		{ScannerConfig{ID: "s1", Profile: "Zebra DS2208", Address: "serial:///dev/ttyACM0", Station: "S1", Login: "pin"}, "scanners[0].login: \"pin\" is not one of badge, station"},
+		{ScannerConfig{ID: "s1", Profile: "Zebra DS1234", Address: "serial:///dev/ttyACM0", Station: "S1"}, "scanners[0].profile: no profile \"Zebra DS1234\""},
+		{ScannerConfig{ID: "s1", Address: "serial:///dev/ttyACM0", Station: "S1"}, "scanners[0].profile: missing"},
+		{ScannerConfig{ID: "s1", Profile: "Zebra ZD421", Address: "serial:///dev/ttyACM0", Station: "S1"}, "scanners[0].profile: \"Zebra ZD421\" is a printer, not a scanner"},
+		{ScannerConfig{ID: "s1", Profile: "Datalogic QuickScan QD2430", Address: "hid-pos://05f9:2206", Station: "S1"}, "scanners[0].address: Datalogic QuickScan QD2430 does not speak hid-pos"},
+	}
+	for _, c := range cases {
+		cfg := DefaultConfig()
+		cfg.StateDir, cfg.Listen, cfg.MQTT.EmbeddedListen = t.TempDir(), "127.0.0.1:0", "127.0.0.1:0"
+		cfg.Scanners = []ScannerConfig{c.sc}
+		err := cfg.validate("site.yaml")
+		if err == nil {
+			m := &Main{Config: cfg}
+			err = m.Run(context.Background())
+			m.Close()
+		}
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: %v, want %q", c.sc, err, c.want)
+		}
+		if _, err := os.Stat(filepath.Join(cfg.StateDir, "floorgate.db")); err == nil {
+			t.Errorf("%+v: the store was opened before the scanner was refused", c.sc)
+		}
+	}
+}

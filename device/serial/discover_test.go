@@ -1,0 +1,53 @@
+package serial_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/floorgate/floorgate/device/serial"
+)
+
+func TestFindPort(t *testing.T) {
+	ports := []serial.PortInfo{
+		{Path: "/dev/ttyS0"},
+		{Path: "/dev/ttyACM0", USB: true, VID: "05e0", PID: "1900", SerialNumber: "S1"},
+		{Path: "/dev/ttyACM1", USB: true, VID: "05e0", PID: "1900", SerialNumber: "S2"},
+		{Path: "/dev/ttyACM2", USB: true, VID: "0c2e", PID: "0b61"},
+	}
+	cases := []struct {
+		vid, pid, sn string
+		want         string
+		err          string
+	}{
+		{"0C2E", "0B61", "", "/dev/ttyACM2", ""},
+		{"05e0", "1900", "S2", "/dev/ttyACM1", ""},
+		{"05e0", "1900", "", "", "2 ports match (/dev/ttyACM0, /dev/ttyACM1); give the scanner's serial number"},
+		{"05e0", "1900", "S9", "", "no such serial port"},
+		{"1eab", "0d10", "", "", "no such serial port"},
+	}
+	for _, c := range cases {
+		got, err := serial.FindPort(ports, c.vid, c.pid, c.sn)
+		if got != c.want || (err == nil) != (c.err == "") || err != nil && !strings.Contains(err.Error(), c.err) {
+			t.Errorf("FindPort(%s:%s %q) = %q, %v; want %q, %q", c.vid, c.pid, c.sn, got, err, c.want, c.err)
+		}
+		if c.err == "no such serial port" && !errors.Is(err, serial.ErrNotFound) {
+			t.Errorf("FindPort(%s:%s) error %v is not ErrNotFound", c.vid, c.pid, err)
+		}
+	}
+}
+
+// TestListPorts reads this machine's real port list: every entry has a
+// path, and USB ports have ids.
+func TestListPorts(t *testing.T) {
+	ports, err := serial.ListPorts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ports {
+		if !strings.HasPrefix(p.Path, "/dev/") || p.USB && (len(p.VID) != 4 || len(p.PID) != 4) {
+			t.Errorf("port %+v", p)
+		}
+	}
+	t.Logf("%d serial ports here", len(ports))
+}
