@@ -69,8 +69,10 @@ func NewScanner(port Port, p *profiles.Profile, log *slog.Logger) (*Scanner, err
 		s.ssi = NewSSI(port, log, SSIConfig{})
 	case "honeywell":
 		s.honeywell = NewHoneywell(port, log, HoneywellConfig{Prefix: prefix, Suffix: suffix})
-	case "raw", "newland":
+	case "raw":
 		s.raw = NewRaw(port, log, RawConfig{Prefix: prefix, Suffix: suffix})
+	case "newland":
+		s.raw = NewRaw(port, log, RawConfig{Prefix: prefix, Suffix: suffix, Replies: true})
 	default:
 		return nil, fmt.Errorf("serial scanner %s: dialect %q: %w", p.Model, p.Dialect, ErrUnsupported)
 	}

@@ -2,6 +2,7 @@ package serial
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 )
@@ -16,7 +17,17 @@ type RawConfig struct {
 	// Gap is how long a read missing its suffix waits before it is
 	// dropped; 200 ms when zero.
 	Gap time.Duration
+	// Replies, when set, marks command replies framed STX … ETX (Newland's
+	// serial commands answer <STX><SOH>0000#TAG<ACK>;<ETX>): they are
+	// logged and dropped, never mistaken for, or glued to, a read.
+	Replies bool
 }
+
+// Reply framing of scanners that answer commands in STX … ETX.
+const (
+	stx = 0x02
+	etx = 0x03
+)
 
 // Raw reads a scanner that sends each decode as prefix, optional AIM
 // identifier, data and suffix, and accepts no commands.
@@ -44,6 +55,15 @@ func (r *Raw) Run(ctx context.Context, deliver func(Scan)) error {
 	feed := func(b []byte) (bool, error) {
 		sp.buf = append(sp.buf, b...)
 		for {
+			if r.cfg.Replies && len(sp.buf) > 0 && sp.buf[0] == stx {
+				end := indexOf(sp.buf, []byte{etx})
+				if end < 0 {
+					break // the rest of the reply is on its way
+				}
+				r.log.Debug("scanner command reply", "reply", fmt.Sprintf("% X", sp.buf[:end+1]))
+				sp.buf = sp.buf[end+1:]
+				continue
+			}
 			frame, ok := sp.next()
 			if !ok {
 				break
