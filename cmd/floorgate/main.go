@@ -27,6 +27,7 @@ Usage:
   floorgate erp-tail [--broker URL] [--share GROUP] [--out FILE] [--replay]
   floorgate barcode explain [--json] [--addr URL] DATA
   floorgate profiles validate [DIR]
+  floorgate devices [--profiles DIR]
   floorgate label render --template NAME --data FILE --format zpl|tspl|escpos|png
   floorgate print test [--config FILE] PRINTER
   floorgate version
@@ -75,6 +76,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return tasksCommand(ctx, args[1:], stdout)
 	case "profiles":
 		return profilesCommand(args[1:], stdout)
+	case "devices":
+		return devicesCommand(args[1:], stdout, stderr)
 	case "label":
 		return labelCommand(args[1:], stdout, stderr)
 	case "print":

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/device/scanner"
+	"github.com/floorgate/floorgate/device/serial"
 	"github.com/floorgate/floorgate/device/serial/serialtest"
 	profiles "github.com/floorgate/floorgate/firmware-profiles"
 )
@@ -124,5 +126,25 @@ func TestScannerConfigRefused(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(cfg.StateDir, "floorgate.db")); err == nil {
 			t.Errorf("%+v: the store was opened before the scanner was refused", c.sc)
 		}
+	}
+}
+
+// TestDevicesCommand lists this machine's serial ports (it has no USB bus:
+// libusb starts and finds nothing).
+func TestDevicesCommand(t *testing.T) {
+	var out, errb strings.Builder
+	if err := dispatch(context.Background(), []string{"devices"}, &out, &errb); err != nil {
+		t.Fatal(err, errb.String())
+	}
+	ports, err := serial.ListPorts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if lines[0] != fmt.Sprintf("serial ports: %d", len(ports)) || len(lines) != len(ports)+2 || lines[len(lines)-1] != "usb devices: 0" {
+		t.Fatalf("devices output:\n%s", out.String())
+	}
+	if err := dispatch(context.Background(), []string{"devices", "--profiles", t.TempDir() + "/none"}, &out, &errb); err == nil {
+		t.Fatal("a missing profiles directory was accepted")
 	}
 }

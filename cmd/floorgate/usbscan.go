@@ -2,13 +2,21 @@ package main
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 
 	"github.com/floorgate/floorgate/device/scanner"
+	"github.com/floorgate/floorgate/device/usb"
 	profiles "github.com/floorgate/floorgate/firmware-profiles"
 )
 
-func openUSB(sa scannerAddr, p *profiles.Profile, log *slog.Logger) func(context.Context) (scanner.Conn, error) {
-	return func(context.Context) (scanner.Conn, error) { return nil, errors.New("usb: pending") }
+// openUSB opens a HID scanner (HID POS or keyboard emulation) by VID:PID,
+// afresh on every call: after a replug it has a new bus address. HID
+// scanners take no commands here, so they have no init sequence and the
+// verdict is heard on the station's screen or PDA, not on the scanner.
+func openUSB(sa scannerAddr, _ *profiles.Profile, log *slog.Logger) func(context.Context) (scanner.Conn, error) {
+	vid, _ := usb.ParseID(sa.vid) // validated with the config
+	pid, _ := usb.ParseID(sa.pid)
+	return func(context.Context) (scanner.Conn, error) {
+		return usb.Open(usb.OpenOptions{VID: vid, PID: pid, Mode: usb.Mode(sa.scheme), Serial: sa.sn, Log: log})
+	}
 }

@@ -219,9 +219,11 @@ func (d *Device) session(ctx context.Context) (connected bool, err error) {
 		d.mu.Lock()
 		d.conn = nil
 		d.mu.Unlock()
-		c.Close()
+		// Run returns before the device is closed: a USB device must not
+		// be freed under a read in flight.
 		stop()
 		<-ran
+		c.Close()
 	}()
 
 	ready := make(chan error, 1)
