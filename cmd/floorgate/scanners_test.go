@@ -148,3 +148,32 @@ func TestDevicesCommand(t *testing.T) {
 		t.Fatal("a missing profiles directory was accepted")
 	}
 }
+
+// TestAbsentScannersAreShown: scanners that are not plugged in do not stop
+// the daemon; each is shown in error with the reason, and retried.
+func TestAbsentScannersAreShown(t *testing.T) {
+	clock := &stepClock{t: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)}
+	m := startMain(t, clock, func(c *Config) {
+		c.Scanners = []ScannerConfig{
+			{ID: "pack-1-hid", Profile: "Zebra DS2208", Address: "hid-keyboard://05e0:1200", Station: "PACK-01"},
+			{ID: "cart-2", Profile: "Zebra DS2208", Address: "serial-usb://05e0:1900?serial=ABC", Station: "CART-02"},
+			{ID: "cart-3", Profile: "Zebra DS2208", Address: "serial:///dev/serial/by-id/usb-Zebra-absent", Station: "CART-03"},
+		}
+	})
+	want := map[string]string{
+		"pack-1-hid": "open: open usb 05e0:1200: usb device not found",
+		"cart-2":     "open: find port 05e0:1900 serial ABC: no such serial port",
+		"cart-3":     "open: serial port: open /dev/serial/by-id/usb-Zebra-absent: no such file or directory",
+	}
+	errs := func() map[string]string {
+		got := map[string]string{}
+		for _, s := range m.ScannerStates() {
+			if s.Status == scanner.StatusError {
+				got[s.Name] = s.Reason
+			}
+		}
+		return got
+	}
+	waitFor(t, 10*time.Second, func() bool { return fmt.Sprint(errs()) == fmt.Sprint(want) },
+		func() string { return fmt.Sprintf("scanner errors %v, want %v", errs(), want) })
+}

@@ -38,7 +38,7 @@ func Open(path string, baud int) (Port, error) {
 	// exclusive lock (TIOCEXCL), which would refuse a second open.
 	f, err := os.OpenFile(path, os.O_RDWR|syscall.O_NOCTTY|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return nil, fmt.Errorf("serial port: %w", err) // the error names the path
 	}
 	line, err := bugst.Open(path, &bugst.Mode{
 		BaudRate: baud,

@@ -44,7 +44,7 @@ func OpenScanner(path string, p *profiles.Profile, log *slog.Logger) (*Scanner, 
 	}
 	port, err := Open(path, p.Serial.Baud)
 	if err != nil {
-		return nil, fmt.Errorf("open scanner: %w", err)
+		return nil, err
 	}
 	s, err := NewScanner(port, p, log)
 	if err != nil {
