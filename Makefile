@@ -8,7 +8,20 @@ LISTEN   ?= :8080
 DURATION ?= 10s
 FUZZTIME ?= 30s
 
-.PHONY: help run build test bench fuzz check fmt vet deps clean
+.PHONY: help run build test bench fuzz check fmt vet deps test-deps clean
+
+# INSTALL_MISSING installs the Debian packages named in $$missing: as root
+# with apt-get, otherwise it says what to install and stops.
+define INSTALL_MISSING
+if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "needed:$$missing — run: sudo apt-get install$$missing"; exit 1; \
+	  fi; \
+	fi
+endef
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -19,7 +32,7 @@ build: deps ## build bin/floorgate
 run: build ## start a demo gateway on $(LISTEN), state in $(STATE)
 	$(BIN) run --demo --state-dir $(STATE) --listen $(LISTEN)
 
-test: deps ## run every test (starts real Mosquitto brokers on free ports)
+test: test-deps ## run every test (starts real Mosquitto brokers on free ports)
 	$(GO) test -count=1 -timeout 20m ./...
 
 bench: build ## measure scans against raw bbolt commits, and the MQTT drain against a plain publish loop
@@ -36,7 +49,7 @@ fuzz: ## run every fuzz target for FUZZTIME (30s) each
 	  done; \
 	done
 
-check: deps fmt vet test ## gofmt, go vet and the tests
+check: test-deps fmt vet test ## gofmt, go vet and the tests
 
 fmt: ## fail if a file is not gofmt-formatted
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "not gofmt-formatted:"; echo "$$out"; exit 1; fi
@@ -44,21 +57,19 @@ fmt: ## fail if a file is not gofmt-formatted
 vet: deps ## go vet
 	$(GO) vet ./...
 
-deps: ## check Go; install Mosquitto (the tests' MQTT broker), a CJK font (Chinese labels) and libusb's headers (USB scanners) when missing
+deps: ## check Go; install a CJK font (Chinese labels) and libusb's headers (USB scanners) when missing
 	@command -v $(GO) >/dev/null || { echo "Go is required: https://go.dev/doc/install (or apt-get install golang)"; exit 1; }
 	@missing=""; \
-	command -v mosquitto >/dev/null || test -x /usr/sbin/mosquitto || missing="$$missing mosquitto"; \
 	test -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc || missing="$$missing fonts-wqy-microhei"; \
 	command -v pkg-config >/dev/null || missing="$$missing pkg-config"; \
 	pkg-config --exists libusb-1.0 2>/dev/null || missing="$$missing libusb-1.0-0-dev"; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "installing$$missing"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
-	  else \
-	    echo "needed:$$missing — run: sudo apt-get install$$missing"; exit 1; \
-	  fi; \
-	fi
+	$(INSTALL_MISSING)
+
+test-deps: deps ## also install Mosquitto (the tests' MQTT broker) and Chromium (the web pages' tests) when missing
+	@missing=""; \
+	command -v mosquitto >/dev/null || test -x /usr/sbin/mosquitto || missing="$$missing mosquitto"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	$(INSTALL_MISSING)
 
 clean: ## remove build output (not the state directory)
 	rm -rf bin
