@@ -24,6 +24,7 @@ import (
 	"github.com/floorgate/floorgate/store"
 	fgsync "github.com/floorgate/floorgate/sync"
 	"github.com/floorgate/floorgate/sync/broker"
+	"github.com/floorgate/floorgate/web"
 )
 
 // Main is the daemon: configuration in, a running gateway out.
@@ -162,6 +163,8 @@ func (m *Main) Run(ctx context.Context) error {
 
 	mux := http.NewServeMux()
 	mux.Handle("/ws/v1", wsServer)
+	mux.Handle("GET /pda/", web.PDA())
+	mux.Handle("GET /pda", http.RedirectHandler("/pda/", http.StatusMovedPermanently))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /api/v1/status", m.handleStatus)
 	mux.HandleFunc("POST /api/v1/tasks", localOnly(m.handleImport))
