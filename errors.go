@@ -13,6 +13,7 @@ const (
 	ENOTFOUND     = "not_found"    // a referenced thing does not exist
 	ECONFLICT     = "conflict"     // it exists already, or the state does not allow it
 	EUNAUTHORIZED = "unauthorized" // identity not proven
+	EFORBIDDEN    = "forbidden"    // identity proven, but the role may not do this
 	EUNAVAILABLE  = "unavailable"  // the gateway cannot do it now (disk full, shutting down)
 	EINTERNAL     = "internal"     // a fault in floorgate itself
 )

@@ -13,8 +13,10 @@ type Notice struct {
 
 // Notice kinds.
 const (
-	NoticeTaskCancelled = "task_cancelled"
-	NoticeTaskAssigned  = "task_assigned"
+	NoticeTaskCancelled  = "task_cancelled"
+	NoticeTaskAssigned   = "task_assigned"
+	NoticeTaskReassigned = "task_reassigned" // a supervisor gave the device's task to someone else
+	NoticeDeviceDisabled = "device_disabled" // the device was disabled: its connection is closed
 )
 
 // Welcome is what a device learns when it connects: where it is and what it

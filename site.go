@@ -147,4 +147,6 @@ type Device struct {
 	// one; a scan's geometry may carry its own.
 	FocalPx  float64   `json:"focal_px,omitempty"`
 	Enrolled time.Time `json:"enrolled"`
+	// Disabled devices are refused at hello, whatever their token.
+	Disabled bool `json:"disabled,omitempty"`
 }

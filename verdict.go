@@ -38,6 +38,7 @@ const (
 	CodeDuplicateScan      Code = "duplicate_scan"       // the same code read twice at once
 	CodeDistance           Code = "distance_out_of_band" // read outside the 5–10 cm band
 	CodeTaskCancelled      Code = "task_cancelled"       // the order was intercepted
+	CodeTaskReassigned     Code = "task_reassigned"      // a supervisor gave the task to someone else
 	CodeNotLoggedIn        Code = "not_logged_in"        // nobody is logged in on this device
 	CodeNoTask             Code = "no_task"              // no task to pick
 	CodeQtyNotAllowed      Code = "qty_not_allowed"      // this line counts scans, not keyed numbers
@@ -167,6 +168,8 @@ var codes = map[Code]codeInfo{
 		Feedback{Warn, []Tone{{1200, 40}, {0, 40}, {1200, 40}}, []int{30, 30, 30}, "amber"}},
 	CodeDistance: {Text{"Scan from 5–10 cm away.", "请在5至10厘米距离内扫描。"},
 		Feedback{Warn, []Tone{{1000, 200}, {1300, 200}}, []int{200, 100, 200}, "amber"}},
+	CodeTaskReassigned: {Text{"This task was given to someone else. Put back what you picked for it and ask for new work.", "此任务已改派他人，请放回已拣商品并领取新任务。"},
+		Feedback{Warn, []Tone{{1300, 100}, {0, 50}, {1700, 100}, {0, 50}, {1300, 100}}, []int{100, 50, 100, 50, 100}, "amber"}},
 	CodeTaskCancelled: {Text{"Order cancelled. Stop picking and return the items.", "订单已取消（拦截），请停止拣货并归还商品。"},
 		Feedback{Bad, []Tone{{800, 150}, {400, 150}, {800, 150}, {400, 150}}, []int{600, 100, 600}, "red"}},
 	CodeNotLoggedIn: {Text{"Log in first: scan your badge.", "请先扫描工牌登录。"},

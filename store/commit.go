@@ -39,6 +39,16 @@ func (db *DB) Stats() (commits, requests uint64) {
 // write runs fn in the next group commit and returns once it is committed
 // (nil) or failed (its error; nothing of it was applied).
 func (db *DB) write(ctx context.Context, fn func(w *wtx) error) error {
+	if a, ok := ctx.Value(auditKey{}).(AuditEntry); ok {
+		// An audited action and its audit record commit together.
+		change := fn
+		fn = func(w *wtx) error {
+			if err := change(w); err != nil {
+				return err
+			}
+			return w.audit(a)
+		}
+	}
 	r := &request{fn: fn, done: make(chan error, 1)}
 	select {
 	case <-db.stop:

@@ -80,6 +80,9 @@ func (db *DB) Hello(ctx context.Context, device, token, model string) (floorgate
 	if subtle.ConstantTimeCompare([]byte(d.TokenHash), []byte(hash)) != 1 {
 		return floorgate.Welcome{}, floorgate.Errorf(floorgate.EUNAUTHORIZED, "device token does not match device %q", device)
 	}
+	if d.Disabled {
+		return floorgate.Welcome{}, floorgate.Errorf(floorgate.EUNAUTHORIZED, "device %q was disabled by the site admin", device)
+	}
 	db.mu.RLock()
 	defer db.mu.RUnlock()
 	sess := db.session(device)

@@ -41,6 +41,8 @@ var (
 	// and verdicts since the last checkpoint (see steps.go); keys are
 	// 8-byte big-endian sequence numbers.
 	bucketSteps = []byte("steps")
+	// audit records every admin action: 8-byte big-endian seq → AuditEntry.
+	bucketAudit = []byte("audit")
 )
 
 var (
@@ -70,6 +72,13 @@ var migrations = []func(tx *bolt.Tx) error{
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("create bucket %s: %w", name, err)
 			}
+		}
+		return nil
+	},
+	// 2 → 3: the admin audit log.
+	func(tx *bolt.Tx) error {
+		if _, err := tx.CreateBucketIfNotExists(bucketAudit); err != nil {
+			return fmt.Errorf("create bucket %s: %w", bucketAudit, err)
 		}
 		return nil
 	},

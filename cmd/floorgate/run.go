@@ -134,7 +134,11 @@ func (m *Main) Run(ctx context.Context) error {
 			return 0
 		},
 		OnNotice: func(n floorgate.Notice) {
-			if wsServer != nil {
+			switch {
+			case wsServer == nil:
+			case n.Kind == floorgate.NoticeDeviceDisabled:
+				wsServer.Disconnect(n.Device)
+			default:
 				wsServer.Notify(n)
 			}
 		},

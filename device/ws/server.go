@@ -323,3 +323,23 @@ func (s *Server) shutdown(ctx context.Context, cancelCalls bool) error {
 		return ctx.Err()
 	}
 }
+
+// textDisabled is what a disabled device is told as it is disconnected.
+var textDisabled = floorgate.Text{
+	EN: "This device was disabled by the site admin. Ask your supervisor.",
+	ZH: "此设备已被管理员停用，请联系主管。"}
+
+// Disconnect closes the device's connection, if it has one, telling it it
+// was disabled (close code 4401). The Floor refuses its next hello.
+func (s *Server) Disconnect(device string) {
+	s.mu.Lock()
+	c := s.devices[device]
+	s.mu.Unlock()
+	if c == nil {
+		return
+	}
+	if b, err := json.Marshal(errorMsg{Type: typeError, Code: floorgate.EUNAUTHORIZED, Message: textDisabled}); err == nil {
+		c.offer(b)
+	}
+	c.kill(CloseUnauthorized, "device disabled")
+}

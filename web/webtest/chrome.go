@@ -56,20 +56,33 @@ func Browser(t testing.TB, width, height int) context.Context {
 		cancelAlloc()
 	})
 	// Start the browser now, so a failure to start is reported here.
-	if err := chromedp.Run(ctx, chromedp.EmulateViewport(int64(width), int64(height))); err != nil {
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(width), int64(height))); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
 	return ctx
 }
 
-// Run runs actions in the tab with a deadline, failing the test on error.
-func Run(t testing.TB, ctx context.Context, what string, actions ...chromedp.Action) {
+// Do runs steps in the tab with a deadline, failing the test on error.
+func Do(t testing.TB, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	if err := chromedp.Run(ctx, actions...); err != nil {
+	if err := chromedp.Do(ctx, steps...); err != nil {
 		t.Fatalf("%s: %v", what, err)
 	}
+}
+
+// Get runs one action that returns a value, with a deadline, failing the
+// test on error.
+func Get[T any](t testing.TB, ctx context.Context, what string, a chromedp.Action[T]) T {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	return v
 }
 
 // ArtifactDir is where screenshots go: $FLOORGATE_ARTIFACTS, or artifacts/
@@ -92,8 +105,7 @@ func ArtifactDir(t testing.TB) string {
 // returns the file's path.
 func Screenshot(t testing.TB, ctx context.Context, name string) string {
 	t.Helper()
-	var png []byte
-	Run(t, ctx, "screenshot "+name, chromedp.CaptureScreenshot(&png))
+	png := Get(t, ctx, "screenshot "+name, chromedp.CaptureScreenshot())
 	path := filepath.Join(ArtifactDir(t), strings.ReplaceAll(name, "/", "-")+".png")
 	if err := os.WriteFile(path, png, 0o644); err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
