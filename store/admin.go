@@ -263,3 +263,9 @@ func (db *DB) ReassignTask(ctx context.Context, id, to string) error {
 	}
 	return nil
 }
+
+// AuditFrom returns the audit entry Audited put on ctx.
+func AuditFrom(ctx context.Context) (AuditEntry, bool) {
+	e, ok := ctx.Value(auditKey{}).(AuditEntry)
+	return e, ok
+}

@@ -20,7 +20,10 @@ const (
 	demoPIN       = "1234"
 	demoOperators = 20
 	demoPackers   = 4
-	demoOrders    = 40
+	// demoAdminBadge and demoSupervisorBadge sign in on the status page.
+	demoAdminBadge      = "B9001"
+	demoSupervisorBadge = "B9002"
+	demoOrders          = 40
 	// demoLabelX is the X-dimension of the location labels floorgate prints
 	// (ZPL ^BY3 at 203 dpi: 3 × 0.125 mm).
 	demoLabelX = 0.375
@@ -102,6 +105,10 @@ func NewDemo() *Demo {
 			ID: fmt.Sprintf("K%03d", i+1), Name: fmt.Sprintf("Packer %d", i+1), Badge: badge, Role: floorgate.RolePacker})
 		d.PackerBadges = append(d.PackerBadges, badge)
 	}
+	// The status page: an admin and a supervisor.
+	d.Master.Operators = append(d.Master.Operators,
+		floorgate.Operator{ID: "A001", Name: "Site admin", Badge: demoAdminBadge, Role: floorgate.RoleAdmin},
+		floorgate.Operator{ID: "S001", Name: "Shift supervisor", Badge: demoSupervisorBadge, Role: floorgate.RoleSupervisor})
 	d.Tasks = d.MoreTasks(rng, "T", demoOrders, 1, 6, 3)
 	return d
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/floorgate/floorgate/store"
 	"io"
 	"net/http"
 	"net/url"
@@ -46,7 +47,7 @@ func openPrinters(cfg Config) []*fgprint.Printer {
 // startPrinting runs the print worker over the store's queue.
 func (m *Main) startPrinting() {
 	m.printers = openPrinters(m.Config)
-	w := fgprint.New(m.DB, m.printers, m.Clock, m.Log.With("component", "print"), fgprint.Options{})
+	w := fgprint.New(m.DB, m.printers, m.Clock, m.Log.With("component", "print"), fgprint.Options{Poll: 500 * time.Millisecond})
 	m.PrintWorker = w
 	ctx, cancel := context.WithCancel(context.Background())
 	m.stopPrint, m.printed = cancel, make(chan struct{})
@@ -120,7 +121,15 @@ func (m *Main) handleReprint(w http.ResponseWriter, r *http.Request) {
 		writeError(w, floorgate.Errorf(floorgate.EINVALID, `body must be {"operator": "…", "reason": "…"}`))
 		return
 	}
-	j, err := m.DB.Reprint(r.Context(), r.PathValue("id"), body.Operator, body.Reason)
+	ctx := r.Context()
+	if a, ok := store.AuditFrom(ctx); ok {
+		if body.Operator == "" {
+			body.Operator = a.Actor // the admin signed in on the status page
+		}
+		a.Detail = body.Reason
+		ctx = store.Audited(ctx, a)
+	}
+	j, err := m.DB.Reprint(ctx, r.PathValue("id"), body.Operator, body.Reason)
 	if err != nil {
 		writeError(w, err)
 		return

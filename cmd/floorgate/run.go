@@ -47,6 +47,11 @@ type Main struct {
 	stopSync context.CancelFunc
 	synced   chan struct{}
 
+	Web     *web.Server
+	Metrics *web.Metrics
+	stopWeb context.CancelFunc
+	webDone chan struct{}
+
 	PrintWorker *fgprint.Worker
 	printers    []*fgprint.Printer
 	stopPrint   context.CancelFunc
@@ -155,7 +160,9 @@ func (m *Main) Run(ctx context.Context) error {
 			m.Log.Info("demo site seeded")
 		}
 	}
-	wsServer = ws.NewServer(m.DB, m.Clock, m.Log.With("component", "pda"), ws.Options{})
+	m.Metrics = web.NewMetrics(m.gauges)
+	wsServer = ws.NewServer(m.DB, m.Clock, m.Log.With("component", "pda"), ws.Options{
+		OnVerdict: func(v floorgate.Verdict, took time.Duration) { m.Metrics.Verdict(v, "pda", took) }})
 	m.WS = wsServer
 	if err := m.startSync(); err != nil {
 		return err
@@ -169,7 +176,15 @@ func (m *Main) Run(ctx context.Context) error {
 	mux.Handle("/ws/v1", wsServer)
 	mux.Handle("GET /pda/", web.PDA())
 	mux.Handle("GET /pda", http.RedirectHandler("/pda/", http.StatusMovedPermanently))
+	m.Web = web.New(web.Options{DB: m.DB, Clock: m.Clock, Log: m.Log.With("component", "web"),
+		Overview: func() (any, error) { return m.status() }, Connected: wsServer.Connected, Scanners: m.ScannerStates})
+	m.Web.Routes(mux)
+	webCtx, stopWeb := context.WithCancel(context.Background())
+	m.stopWeb, m.webDone = stopWeb, make(chan struct{})
+	go func() { defer close(m.webDone); m.Web.Run(webCtx) }()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
+	mux.HandleFunc("GET /readyz", m.handleReady)
+	mux.Handle("GET /metrics", m.Metrics.Handler())
 	mux.HandleFunc("GET /api/v1/status", m.handleStatus)
 	mux.HandleFunc("POST /api/v1/tasks", localOnly(m.handleImport))
 	mux.HandleFunc("POST /api/v1/tasks/{id}/cancel", localOnly(m.handleCancel))
@@ -179,9 +194,8 @@ func (m *Main) Run(ctx context.Context) error {
 	mux.HandleFunc("GET /api/v1/printers", m.handlePrinters)
 	mux.HandleFunc("GET /api/v1/scanners", m.handleScanners)
 	mux.HandleFunc("GET /api/v1/printjobs/{id}/preview.png", m.handlePreview)
-	mux.HandleFunc("POST /api/v1/printjobs/{id}/reprint", localOnly(m.handleReprint))
-	mux.HandleFunc("POST /api/v1/deadletters/{seq}/retry", localOnly(m.handleRetry))
-	mux.HandleFunc("GET /{$}", m.handleIndex)
+	mux.HandleFunc("POST /api/v1/printjobs/{id}/reprint", m.Web.AdminOrLocal("printjob.reprint", m.handleReprint))
+	mux.HandleFunc("POST /api/v1/deadletters/{seq}/retry", m.Web.AdminOrLocal("deadletter.retry", m.handleRetry))
 
 	m.listener, err = net.Listen("tcp", m.Config.Listen)
 	if err != nil {
@@ -221,6 +235,49 @@ func (m *Main) startSync() error {
 		m.Sync.Run(ctx)
 	}()
 	return nil
+}
+
+// handleReady: GET /readyz — 200 once the store is open, the listeners are
+// up and the gateway is not stopping; 503 otherwise.
+func (m *Main) handleReady(w http.ResponseWriter, _ *http.Request) {
+	if m.DB == nil || m.listener == nil || m.stopWeb == nil {
+		http.Error(w, "not ready\n", http.StatusServiceUnavailable)
+		return
+	}
+	io.WriteString(w, "ready\n")
+}
+
+// gauges are the values /metrics reads at each scrape.
+func (m *Main) gauges() web.Gauges {
+	g := web.Gauges{Printers: map[string]string{}}
+	if st, err := m.status(); err == nil {
+		g.OutboxDepth, g.OldestUnsentS, g.DeadLetters = st.Outbox.Depth, st.OldestUnsentS, st.Outbox.DeadLetters
+		g.Upstream, g.LastSeq = st.Upstream.Connected, st.Counts.LastSeq
+		for _, p := range st.Printers {
+			g.Printers[p.ID] = p.State
+		}
+	}
+	live := map[string]bool{}
+	for _, d := range m.WS.Connected() {
+		live[d] = true
+	}
+	scanners := map[string]string{}
+	for _, s := range m.ScannerStates() {
+		scanners[s.Station] = string(s.Status)
+	}
+	for _, d := range m.DB.Devices() {
+		state := "disconnected"
+		switch {
+		case d.Disabled:
+			state = "disabled"
+		case scanners[d.ID] != "":
+			state = scanners[d.ID]
+		case live[d.ID]:
+			state = "connected"
+		}
+		g.Devices = append(g.Devices, web.DeviceGauge{ID: d.ID, Kind: string(d.Kind), State: state})
+	}
+	return g
 }
 
 // Addr is the address the gateway listens on.
@@ -288,6 +345,11 @@ func (m *Main) Close() error {
 			errs = append(errs, fmt.Errorf("serve: %w", err))
 		}
 		m.http = nil
+	}
+	if m.stopWeb != nil {
+		m.stopWeb()
+		<-m.webDone
+		m.stopWeb = nil
 	}
 	m.stopScanners()
 	m.stopPrinting()
@@ -377,58 +439,6 @@ func (m *Main) handleStatus(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, s)
 }
 
-func (m *Main) handleIndex(w http.ResponseWriter, _ *http.Request) {
-	s, err := m.status()
-	if err != nil {
-		m.Log.Error("status", "err", err)
-		http.Error(w, "status unavailable", http.StatusServiceUnavailable)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	fmt.Fprintf(w, `<!doctype html><meta charset="utf-8"><title>floorgate %s</title>
-<h1>floorgate — %s / %s</h1>
-<table>
-<tr><th align=left>Locations</th><td>%d</td></tr>
-<tr><th align=left>Items</th><td>%d</td></tr>
-<tr><th align=left>Operators</th><td>%d</td></tr>
-<tr><th align=left>Devices enrolled</th><td>%d</td></tr>
-<tr><th align=left>Connected devices</th><td>%d</td></tr>
-<tr><th align=left>Tasks waiting</th><td>%d</td></tr>
-<tr><th align=left>Tasks open</th><td>%d</td></tr>
-<tr><th align=left>Events journalled</th><td>%d</td></tr>
-<tr><th align=left>Outbox depth</th><td>%d</td></tr>
-<tr><th align=left>Dead letters</th><td>%d</td></tr>
-<tr><th align=left>Upstream</th><td>%s</td></tr>
-<tr><th align=left>Printers</th><td>%s</td></tr>
-<tr><th align=left>Scanners</th><td>%s</td></tr>
-</table>
-<p>PDAs connect to <code>/ws/v1</code>; machine-readable status at <a href="/api/v1/status">/api/v1/status</a>.</p>
-`, htmlEscape(s.Version), htmlEscape(s.Site), htmlEscape(s.Gateway), s.Counts.Locations, s.Counts.Items,
-		s.Counts.Operators, s.Counts.Devices, len(s.Connected), s.Counts.PendingTasks, s.Counts.OpenTasks,
-		s.Counts.LastSeq, s.Outbox.Depth, s.Outbox.DeadLetters, htmlEscape(upstreamText(s.Upstream)), htmlEscape(printersText(s.Printers)), htmlEscape(scannersText(s.Scanners)))
-}
-
-func printersText(ps []fgprint.PrinterState) string {
-	if len(ps) == 0 {
-		return "none configured"
-	}
-	var parts []string
-	for _, p := range ps {
-		parts = append(parts, p.ID+": "+p.State)
-	}
-	return strings.Join(parts, ", ")
-}
-
-func upstreamText(u fgsync.Status) string {
-	if u.Connected {
-		return "connected to " + u.Broker
-	}
-	if u.LastError != "" {
-		return "not connected: " + u.LastError
-	}
-	return "not connected"
-}
-
 // handleLookup says which location or item scanned data names here.
 func (m *Main) handleLookup(w http.ResponseWriter, r *http.Request) {
 	data := r.URL.Query().Get("data")
@@ -467,10 +477,6 @@ func (m *Main) handleRetry(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]uint64{"retrying": seq})
-}
-
-func htmlEscape(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;").Replace(s)
 }
 
 func (m *Main) handleImport(w http.ResponseWriter, r *http.Request) {

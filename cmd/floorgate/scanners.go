@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/device/scanner"
 	"github.com/floorgate/floorgate/device/serial"
 	profiles "github.com/floorgate/floorgate/firmware-profiles"
@@ -200,7 +201,8 @@ func (m *Main) startScanners(plan []plannedScanner) error {
 			Logger: m.Log.With("component", "scanner"),
 		})
 		st, err := scanner.NewStation(m.DB, dev, scanner.StationOptions{ID: x.cfg.Station, Login: x.cfg.Login,
-			Clock: m.Clock, Logger: m.Log.With("component", "scanner")})
+			Clock: m.Clock, Logger: m.Log.With("component", "scanner"),
+			OnVerdict: func(v floorgate.Verdict) { m.Metrics.Verdict(v, "scanner", 0) }})
 		if err != nil {
 			return err
 		}
@@ -235,22 +237,4 @@ func (m *Main) ScannerStates() []scanner.State {
 
 func (m *Main) handleScanners(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, m.ScannerStates())
-}
-
-func scannersText(ss []scanner.State) string {
-	if len(ss) == 0 {
-		return "none configured"
-	}
-	var parts []string
-	for _, s := range ss {
-		t := s.Name + ": " + string(s.Status)
-		if s.Operator != "" {
-			t += " (" + s.Operator + ")"
-		}
-		if s.Reason != "" {
-			t += " — " + s.Reason
-		}
-		parts = append(parts, t)
-	}
-	return strings.Join(parts, ", ")
 }

@@ -396,6 +396,9 @@ func (c *conn) scan(req *request, at time.Time) {
 		v = floorgate.NewVerdict(req.ScanID, floorgate.CodeUnavailable, floorgate.Prompt{})
 	}
 	c.sendVerdict(v, req.ScanID)
+	if f := c.s.opts.OnVerdict; f != nil {
+		f(v, c.s.clock.Now().Sub(at))
+	}
 }
 
 // checkID answers a request whose id is missing or too long and reports

@@ -50,6 +50,10 @@ type Options struct {
 	// SendQueue is how many outgoing messages may wait for one connection's
 	// writer. Default 64.
 	SendQueue int
+	// OnVerdict, when set, is told of every scan's verdict and how long it
+	// took from the scan's arrival to the verdict being queued to the
+	// device (by the server's clock). It must not block.
+	OnVerdict func(v floorgate.Verdict, took time.Duration)
 }
 
 func (o Options) withDefaults() Options {

@@ -1,0 +1,361 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/print/label"
+	"github.com/floorgate/floorgate/store"
+	"github.com/floorgate/floorgate/web/kpi"
+)
+
+// Routes registers the status page and its API on mux.
+func (s *Server) Routes(mux *http.ServeMux) {
+	mux.Handle("GET /{$}", noCache(http.FileServerFS(sub("admin"))))
+	mux.Handle("GET /ui/", noCache(http.StripPrefix("/ui/", http.FileServerFS(sub("admin")))))
+
+	mux.HandleFunc("POST /api/v1/session", s.handleSignIn)
+	mux.HandleFunc("GET /api/v1/session", s.handleWhoAmI)
+	mux.HandleFunc("DELETE /api/v1/session", s.handleSignOut)
+	mux.HandleFunc("GET /api/v1/events", s.reader(s.hub.handleEvents))
+
+	mux.HandleFunc("GET /api/v1/kpi", s.reader(s.handleKPI))
+	mux.HandleFunc("GET /api/v1/exceptions", s.reader(s.handleExceptions))
+	mux.HandleFunc("GET /api/v1/devices", s.reader(s.handleDevices))
+	mux.HandleFunc("GET /api/v1/operators", s.reader(s.handleOperators))
+	mux.HandleFunc("GET /api/v1/tasks", s.reader(s.handleTasks))
+	mux.HandleFunc("GET /api/v1/audit", s.reader(s.handleAudit))
+
+	mux.HandleFunc("POST /api/v1/tasks/{id}/reassign", s.admin("task.reassign", s.handleReassign))
+	mux.HandleFunc("POST /api/v1/devices/{id}/disable", s.admin("device.disable", s.handleDisable(true)))
+	mux.HandleFunc("POST /api/v1/devices/{id}/enable", s.admin("device.enable", s.handleDisable(false)))
+	mux.HandleFunc("POST /api/v1/devices/enrol", s.admin("device.pairing_code", s.handleEnrol))
+	mux.HandleFunc("GET /api/v1/devices/enrol/{code}/qr.png", s.reader(s.handleEnrolQR))
+	mux.HandleFunc("POST /api/v1/pair", s.handlePair)
+}
+
+// window reads ?from=&to= (RFC 3339); the default is today so far, in the
+// gateway's time zone.
+func (s *Server) window(r *http.Request) (from, to time.Time, err error) {
+	now := s.now()
+	y, m, d := now.Local().Date()
+	from, to = time.Date(y, m, d, 0, 0, 0, 0, time.Local), now.Add(time.Second)
+	if v := r.URL.Query().Get("from"); v != "" {
+		if from, err = time.Parse(time.RFC3339, v); err != nil {
+			return from, to, floorgate.Errorf(floorgate.EINVALID, "from: %q is not an RFC 3339 time", v)
+		}
+	}
+	if v := r.URL.Query().Get("to"); v != "" {
+		if to, err = time.Parse(time.RFC3339, v); err != nil {
+			return from, to, floorgate.Errorf(floorgate.EINVALID, "to: %q is not an RFC 3339 time", v)
+		}
+	}
+	if !from.Before(to) {
+		return from, to, floorgate.Errorf(floorgate.EINVALID, "from must be before to")
+	}
+	if to.Sub(from) > kpi.MaxWindow {
+		return from, to, floorgate.Errorf(floorgate.EINVALID, "the window is longer than %d days", int(kpi.MaxWindow.Hours()/24))
+	}
+	return from, to, nil
+}
+
+// journal is every journalled event (KPIs look back for the starts of
+// stages that end in the window).
+func (s *Server) journal() ([]floorgate.Event, error) {
+	return s.opts.DB.Journal(1, int(s.opts.DB.LastSeq())+1)
+}
+
+func (s *Server) names() map[string]string {
+	out := map[string]string{}
+	for _, op := range s.opts.DB.Operators() {
+		out[op.ID] = op.Name
+	}
+	return out
+}
+
+// handleKPI: GET /api/v1/kpi?from=&to= — the KPIs per person and per hour.
+func (s *Server) handleKPI(w http.ResponseWriter, r *http.Request) {
+	from, to, err := s.window(r)
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	evs, err := s.journal()
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	rep, err := kpi.Compute(evs, from, to, s.names())
+	if err != nil {
+		s.log.Error("kpi", "err", err)
+		writeErr(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rep)
+}
+
+// exceptionItem is one exception on the floor.
+type exceptionItem struct {
+	Seq  uint64          `json:"seq"`
+	Time time.Time       `json:"time"`
+	Type string          `json:"type"`
+	Data json.RawMessage `json:"data"`
+}
+
+// handleExceptions: GET /api/v1/exceptions?from=&to= — short picks,
+// intercepts and labels not printed, newest first, and wrong scans by
+// location.
+func (s *Server) handleExceptions(w http.ResponseWriter, r *http.Request) {
+	from, to, err := s.window(r)
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	evs, err := s.journal()
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	items := []exceptionItem{}
+	for _, ev := range evs {
+		if ev.Time.Before(from) || !ev.Time.Before(to) {
+			continue
+		}
+		if ev.Type == floorgate.EventPickException || ev.Type == floorgate.EventLabelFailed {
+			items = append(items, exceptionItem{Seq: ev.Seq, Time: ev.Time, Type: ev.Type, Data: ev.Data})
+		}
+	}
+	slices.Reverse(items)
+	rep, err := kpi.Compute(evs, from, to, nil)
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": items, "summary": rep.Site.Exceptions})
+}
+
+// deviceView is a device as the devices page shows it.
+type deviceView struct {
+	floorgate.Device
+	Connected bool   `json:"connected"`
+	Operator  string `json:"operator,omitempty"`
+	Task      string `json:"task,omitempty"`
+	// State is a wired scanner's supervisor state (connected,
+	// initialising, error…), empty for PDAs.
+	State    string    `json:"state,omitempty"`
+	Reason   string    `json:"reason,omitempty"`
+	LastScan time.Time `json:"last_scan,omitzero"`
+	Scanner  string    `json:"scanner,omitempty"`
+}
+
+// handleDevices: GET /api/v1/devices.
+func (s *Server) handleDevices(w http.ResponseWriter, _ *http.Request) {
+	live := map[string]bool{}
+	for _, d := range s.opts.Connected() {
+		live[d] = true
+	}
+	sessions := map[string]floorgate.Session{}
+	for _, se := range s.opts.DB.Sessions() {
+		sessions[se.Device] = se
+	}
+	out := []deviceView{}
+	byID := map[string]int{}
+	for _, d := range s.opts.DB.Devices() {
+		se := sessions[d.ID]
+		byID[d.ID] = len(out)
+		out = append(out, deviceView{Device: d, Connected: live[d.ID], Operator: se.Operator, Task: se.Task})
+	}
+	for _, st := range s.opts.Scanners() {
+		i, ok := byID[st.Station]
+		if !ok {
+			continue
+		}
+		v := &out[i]
+		v.Scanner, v.State, v.Reason, v.LastScan = st.Name, string(st.Status), st.Reason, st.LastScan
+		v.Connected = st.Status == "connected"
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// handleOperators: GET /api/v1/operators (no PIN hashes).
+func (s *Server) handleOperators(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, s.opts.DB.Operators())
+}
+
+// handleTasks: GET /api/v1/tasks — the open tasks, assigned first.
+func (s *Server) handleTasks(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, s.opts.DB.OpenTasks())
+}
+
+// handleAudit: GET /api/v1/audit?limit=N — newest first.
+func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) {
+	limit := 200
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 10000 {
+			writeErr(w, floorgate.Errorf(floorgate.EINVALID, "limit: %q is not between 1 and 10000", v))
+			return
+		}
+		limit = n
+	}
+	log, err := s.opts.DB.AuditLog(limit)
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, log)
+}
+
+func decodeBody(w http.ResponseWriter, r *http.Request, v any, shape string) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		writeErr(w, floorgate.Errorf(floorgate.EINVALID, "body must be %s", shape))
+		return false
+	}
+	return true
+}
+
+// handleReassign: POST /api/v1/tasks/{id}/reassign {"device": "…"}.
+func (s *Server) handleReassign(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Device string `json:"device"`
+	}
+	if !decodeBody(w, r, &body, `{"device": "…"}`) {
+		return
+	}
+	ctx := withDetail(r, "to "+body.Device)
+	if err := s.opts.DB.ReassignTask(ctx, r.PathValue("id"), body.Device); err != nil {
+		writeErr(w, err)
+		return
+	}
+	t, _ := s.opts.DB.Task(r.PathValue("id"))
+	writeJSON(w, http.StatusOK, t)
+}
+
+func (s *Server) handleDisable(disabled bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := s.opts.DB.SetDeviceDisabled(r.Context(), r.PathValue("id"), disabled); err != nil {
+			writeErr(w, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+// Pairing codes.
+const (
+	pairingTTL   = 10 * time.Minute
+	pairFailMax  = 5 // wrong codes per address per pairFailSpan
+	pairFailSpan = time.Minute
+)
+
+// pairing is a code an admin showed, waiting for a PDA to type it.
+type pairing struct {
+	expires time.Time
+	by      store.AuditEntry
+}
+
+// handleEnrol: POST /api/v1/devices/enrol — a one-time pairing code for a
+// new PDA, with the address the PDA opens (also as a QR code).
+func (s *Server) handleEnrol(w http.ResponseWriter, r *http.Request) {
+	n, _ := strconv.ParseUint(randomHex(4), 16, 64)
+	code := fmt.Sprintf("%06d", n%1000000)
+	by, _ := auditOf(r)
+	now := s.now()
+	s.mu.Lock()
+	for c, p := range s.pairings {
+		if now.After(p.expires) {
+			delete(s.pairings, c)
+		}
+	}
+	s.pairings[code] = &pairing{expires: now.Add(pairingTTL), by: by}
+	s.mu.Unlock()
+	// Showing a code changes nothing until a PDA uses it; the enrolment
+	// itself is audited in the admin's name.
+	writeJSON(w, http.StatusOK, map[string]any{"code": code, "expires": now.Add(pairingTTL),
+		"url": pairURL(r, code), "qr": "/api/v1/devices/enrol/" + code + "/qr.png"})
+}
+
+func pairURL(r *http.Request, code string) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + "/pda/?pair=" + code
+}
+
+// handleEnrolQR: the pairing URL as a QR code for the PDA's camera.
+func (s *Server) handleEnrolQR(w http.ResponseWriter, r *http.Request) {
+	code := r.PathValue("code")
+	s.mu.Lock()
+	p, ok := s.pairings[code]
+	s.mu.Unlock()
+	if !ok || s.now().After(p.expires) {
+		writeErr(w, floorgate.Errorf(floorgate.ENOTFOUND, "no such pairing code"))
+		return
+	}
+	png, err := label.QRPNG(pairURL(r, code), 240)
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "image/png")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(png)
+}
+
+var deviceIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// handlePair: POST /api/v1/pair {"code", "device", "model"} from a PDA:
+// a valid code enrols the device with a new token, returned once.
+func (s *Server) handlePair(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Code   string `json:"code"`
+		Device string `json:"device"`
+		Model  string `json:"model"`
+	}
+	if !decodeBody(w, r, &body, `{"code": "…", "device": "…", "model": "…"}`) {
+		return
+	}
+	if !deviceIDPattern.MatchString(body.Device) {
+		writeErr(w, floorgate.Errorf(floorgate.EINVALID, "device id must be 1–64 letters, digits, '.', '_' or '-'"))
+		return
+	}
+	if len(body.Model) > 128 {
+		body.Model = body.Model[:128]
+	}
+	host, now := remoteHost(r), s.now()
+	s.mu.Lock()
+	fails := slices.DeleteFunc(s.pairFail[host], func(t time.Time) bool { return now.Sub(t) > pairFailSpan })
+	s.pairFail[host] = fails
+	if len(fails) >= pairFailMax {
+		s.mu.Unlock()
+		writeJSON(w, http.StatusTooManyRequests, errBody{Code: "locked", Error: "too many wrong pairing codes: wait a minute"})
+		return
+	}
+	p, ok := s.pairings[body.Code]
+	if !ok || now.After(p.expires) {
+		s.pairFail[host] = append(fails, now)
+		s.mu.Unlock()
+		writeErr(w, floorgate.Errorf(floorgate.EUNAUTHORIZED, "pairing code not recognised or expired: ask for a new one"))
+		return
+	}
+	delete(s.pairings, body.Code) // one use
+	s.mu.Unlock()
+	token := randomHex(32)
+	by := p.by
+	by.Action, by.Target, by.Detail = "device.enrol", body.Device, "paired from "+host+", model "+body.Model
+	if err := s.opts.DB.EnrolDevice(store.Audited(r.Context(), by), body.Device, body.Model, token); err != nil {
+		writeErr(w, err)
+		return
+	}
+	s.log.Info("pda paired", "device", body.Device, "model", body.Model, "by", by.Actor)
+	writeJSON(w, http.StatusOK, map[string]string{"device": body.Device, "token": token})
+}

@@ -1,0 +1,528 @@
+package kpi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/floorgate/floorgate"
+)
+
+// Errors of Compute's arguments.
+var (
+	// ErrWindow is returned for a window that ends before it starts or is
+	// longer than MaxWindow.
+	ErrWindow = errors.New("kpi: window must not end before it starts or be longer than 31 days")
+)
+
+// Compute returns the KPIs of the events whose Time is in [from, to).
+//
+// events are journal events in sequence order; names maps operator id to
+// display name and may be nil. Events outside the window are ignored, with
+// two exceptions that only ever add what happened inside it: logins before
+// from count for the time logged in within the window (sessions are clipped
+// to it), and earlier events supply a stage's start (pick.task_started) and
+// a line's location. Events at or after to are ignored entirely (but their
+// payloads are still checked).
+//
+// A payload of a type Compute reads that does not decode is an error naming
+// the event's sequence number and type: a figure computed around a broken
+// event would not be exact. Types Compute does not read are ignored.
+func Compute(events []floorgate.Event, from, to time.Time, names map[string]string) (Report, error) {
+	if to.Before(from) || to.Sub(from) > MaxWindow {
+		return Report{}, ErrWindow
+	}
+	payloads, err := decodeAll(events)
+	if err != nil {
+		return Report{}, err
+	}
+	c := newComputer(from, to)
+	c.locate(events, payloads)
+	for i, ev := range events {
+		if !ev.Time.Before(to) {
+			continue
+		}
+		c.event(ev, payloads[i], !ev.Time.Before(from))
+	}
+	c.endSessions()
+	return c.report(names), nil
+}
+
+// decodeAll decodes the payload of every event of a type Compute reads;
+// others are left nil.
+func decodeAll(events []floorgate.Event) ([]any, error) {
+	out := make([]any, len(events))
+	for i, ev := range events {
+		var p any
+		switch ev.Type {
+		case floorgate.EventScanAccepted, floorgate.EventScanRejected:
+			p = new(floorgate.ScanRecord)
+		case floorgate.EventLineConfirmed:
+			p = new(floorgate.LineRecord)
+		case floorgate.EventTaskStarted, floorgate.EventTaskCompleted:
+			p = new(floorgate.TaskRecord)
+		case floorgate.EventPickException:
+			p = new(floorgate.ExceptionRecord)
+		case floorgate.EventOperatorLoggedIn, floorgate.EventOperatorLoggedOut:
+			p = new(floorgate.OperatorRecord)
+		case floorgate.EventPackStarted, floorgate.EventPackCompleted, floorgate.EventShipConfirmed:
+			p = new(floorgate.PackRecord)
+		case floorgate.EventLabelFailed:
+			p = new(floorgate.PrintJob)
+		default:
+			continue
+		}
+		if err := json.Unmarshal(ev.Data, p); err != nil {
+			return nil, fmt.Errorf("kpi: decode event seq %d (%s): %w", ev.Seq, ev.Type, err)
+		}
+		out[i] = p
+	}
+	return out, nil
+}
+
+// acc is what one population over one span adds up, before ratios.
+type acc struct {
+	scans, accepted, rejected   int
+	byCode                      map[floorgate.Code]int
+	lines, short                int
+	loggedIn                    time.Duration
+	pickOK, pickWrong           int
+	itemOK, itemBefore          int
+	distIn, distOut, distUnk    int
+	outbound, pick, pack        []float64 // seconds
+	withinStd                   int
+	shortPicks, intercepts, lbl int
+	wrongAt                     map[string]map[floorgate.Code]int
+}
+
+// tally is one population's accumulators: the whole window and each hour.
+type tally struct {
+	all          acc
+	hours        []acc
+	picks, packs bool
+}
+
+type lineKey struct {
+	task string
+	line int
+}
+
+type session struct {
+	op    string
+	start time.Time
+}
+
+type computer struct {
+	from, to time.Time
+	first    time.Time // the first hour's start
+	nHours   int
+	site     *tally
+	people   map[string]*tally
+	lineLoc  map[lineKey]string
+	started  map[string]time.Time // task → its latest pick.task_started
+	sessions map[string]session   // device → who is logged in since when
+}
+
+func newComputer(from, to time.Time) *computer {
+	c := &computer{from: from, to: to, first: from.UTC().Truncate(time.Hour),
+		people: map[string]*tally{}, lineLoc: map[lineKey]string{},
+		started: map[string]time.Time{}, sessions: map[string]session{}}
+	if to.After(from) {
+		c.nHours = int((to.Sub(c.first) + time.Hour - 1) / time.Hour)
+	}
+	c.site = c.newTally()
+	return c
+}
+
+func (c *computer) newTally() *tally {
+	return &tally{hours: make([]acc, c.nHours)}
+}
+
+// person is op's tally, created on first use; nil for no operator.
+func (c *computer) person(op string) *tally {
+	if op == "" {
+		return nil
+	}
+	p := c.people[op]
+	if p == nil {
+		p = c.newTally()
+		c.people[op] = p
+	}
+	return p
+}
+
+// add applies f to the site's and op's accumulators for the window and for
+// the hour of t, which is in the window.
+func (c *computer) add(op string, t time.Time, f func(*acc)) {
+	h := int(t.Sub(c.first) / time.Hour)
+	for _, tl := range []*tally{c.site, c.person(op)} {
+		if tl != nil {
+			f(&tl.all)
+			f(&tl.hours[h])
+		}
+	}
+}
+
+// locate maps each task line to its location from the events that carry
+// it: pick.line_confirmed and the short-pick exception.
+func (c *computer) locate(events []floorgate.Event, payloads []any) {
+	for i := range events {
+		switch p := payloads[i].(type) {
+		case *floorgate.LineRecord:
+			c.lineLoc[lineKey{p.Task, p.Line}] = p.Location
+		case *floorgate.ExceptionRecord:
+			if p.Line > 0 && p.Location != "" {
+				c.lineLoc[lineKey{p.Task, p.Line}] = p.Location
+			}
+		}
+	}
+}
+
+// event counts one event before to; in says whether it is in the window.
+func (c *computer) event(ev floorgate.Event, payload any, in bool) {
+	t := ev.Time
+	switch p := payload.(type) {
+	case *floorgate.OperatorRecord:
+		if ev.Type == floorgate.EventOperatorLoggedIn {
+			c.login(p.Operator, p.Device, t)
+		} else {
+			c.logout(p.Operator, p.Device, t)
+		}
+		return
+	case *floorgate.TaskRecord:
+		if ev.Type == floorgate.EventTaskStarted {
+			c.started[p.Task] = t
+			return
+		}
+	}
+	if !in {
+		return
+	}
+	switch p := payload.(type) {
+	case *floorgate.ScanRecord:
+		c.scan(ev.Type == floorgate.EventScanAccepted, p, t)
+	case *floorgate.LineRecord:
+		c.add(p.Operator, t, func(a *acc) {
+			a.lines++
+			if p.Status == floorgate.LineShort {
+				a.short++
+			}
+		})
+	case *floorgate.TaskRecord: // pick.task_completed
+		start, ok := c.started[p.Task]
+		if !ok {
+			return
+		}
+		d := t.Sub(start).Seconds()
+		c.add(p.Operator, t, func(a *acc) { a.pick = append(a.pick, d) })
+	case *floorgate.ExceptionRecord:
+		c.add(p.Operator, t, func(a *acc) {
+			switch p.Kind {
+			case floorgate.ExceptionShortPick:
+				a.shortPicks++
+			case floorgate.ExceptionIntercept:
+				a.intercepts++
+			}
+		})
+	case *floorgate.PackRecord:
+		c.pack(ev.Type, p, t)
+	case *floorgate.PrintJob: // label.failed
+		c.add("", t, func(a *acc) { a.lbl++ })
+	}
+}
+
+func (c *computer) scan(accepted bool, r *floorgate.ScanRecord, t time.Time) {
+	pick := r.Task != ""
+	if pick {
+		c.person(r.Operator).markPicks()
+	}
+	c.add(r.Operator, t, func(a *acc) {
+		a.scans++
+		if accepted {
+			a.accepted++
+		} else {
+			a.rejected++
+			if a.byCode == nil {
+				a.byCode = map[floorgate.Code]int{}
+			}
+			a.byCode[r.Code]++
+		}
+		switch r.Distance {
+		case "in":
+			a.distIn++
+		case "out":
+			a.distOut++
+		case "unknown":
+			a.distUnk++
+		}
+		if !pick {
+			return
+		}
+		switch {
+		case accepted:
+			a.pickOK++
+			if r.Kind == floorgate.MatchItem {
+				a.itemOK++
+			}
+		case PickerError(r.Code):
+			a.pickWrong++
+			if r.Code == floorgate.CodeItemBeforeLocation {
+				a.itemBefore++
+			}
+			loc := c.lineLoc[lineKey{r.Task, r.Line}]
+			if a.wrongAt == nil {
+				a.wrongAt = map[string]map[floorgate.Code]int{}
+			}
+			if a.wrongAt[loc] == nil {
+				a.wrongAt[loc] = map[floorgate.Code]int{}
+			}
+			a.wrongAt[loc][r.Code]++
+		}
+	})
+}
+
+func (tl *tally) markPicks() {
+	if tl != nil {
+		tl.picks = true
+	}
+}
+
+func (c *computer) pack(typ string, r *floorgate.PackRecord, t time.Time) {
+	if tl := c.person(r.Packer); tl != nil {
+		tl.packs = true
+	}
+	switch typ {
+	case floorgate.EventPackCompleted:
+		if r.Started.IsZero() {
+			return
+		}
+		packed := r.Packed
+		if packed.IsZero() {
+			packed = t
+		}
+		d := packed.Sub(r.Started).Seconds()
+		c.add(r.Packer, t, func(a *acc) { a.pack = append(a.pack, d) })
+	case floorgate.EventShipConfirmed:
+		d := r.PackToShipS
+		c.add(r.Packer, t, func(a *acc) {
+			a.outbound = append(a.outbound, d)
+			if d <= floorgate.OutboundStandard.Seconds() {
+				a.withinStd++
+			}
+		})
+	default:
+		// pack.started only marks the role; a person with nothing else in
+		// the window still appears.
+		c.add(r.Packer, t, func(*acc) {})
+	}
+}
+
+// login opens op's session on dev at t. A session of op on another device
+// ends (the store also journals that logout), and so does another
+// operator's on dev; the same operator logging in again on dev keeps the
+// session they have.
+func (c *computer) login(op, dev string, t time.Time) {
+	for d, s := range c.sessions {
+		if s.op == op && d != dev {
+			c.end(d, t)
+		}
+	}
+	if s, ok := c.sessions[dev]; ok {
+		if s.op == op {
+			return
+		}
+		c.end(dev, t)
+	}
+	c.sessions[dev] = session{op: op, start: t}
+}
+
+// logout ends op's session on dev, if op is who is logged in there.
+func (c *computer) logout(op, dev string, t time.Time) {
+	if s, ok := c.sessions[dev]; ok && s.op == op {
+		c.end(dev, t)
+	}
+}
+
+// endSessions ends every open session at the window's end.
+func (c *computer) endSessions() {
+	for _, dev := range slices.Sorted(maps.Keys(c.sessions)) {
+		c.end(dev, c.to)
+	}
+}
+
+// end closes the session on dev at t and credits its time inside the
+// window, hour by hour.
+func (c *computer) end(dev string, t time.Time) {
+	s := c.sessions[dev]
+	delete(c.sessions, dev)
+	start, stop := later(s.start, c.from), earlier(t, c.to)
+	if !stop.After(start) {
+		return
+	}
+	p := c.person(s.op)
+	p.all.loggedIn += stop.Sub(start)
+	c.site.all.loggedIn += stop.Sub(start)
+	for h := int(start.Sub(c.first) / time.Hour); h < c.nHours; h++ {
+		hs := c.first.Add(time.Duration(h) * time.Hour)
+		a, b := later(start, hs), earlier(stop, hs.Add(time.Hour))
+		if !b.After(a) {
+			break
+		}
+		p.hours[h].loggedIn += b.Sub(a)
+		c.site.hours[h].loggedIn += b.Sub(a)
+	}
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func earlier(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+func (c *computer) report(names map[string]string) Report {
+	r := Report{
+		From:      c.from,
+		To:        c.to,
+		Standards: Standards{AccuracyMin: AccuracyMin, OutboundMaxS: floorgate.OutboundStandard.Seconds()},
+		Site:      c.site.all.figures(),
+		People:    []Person{},
+		Hours:     c.hours(c.site),
+	}
+	for _, op := range slices.Sorted(maps.Keys(c.people)) {
+		tl := c.people[op]
+		var roles []string
+		if tl.picks {
+			roles = append(roles, "picker")
+		}
+		if tl.packs {
+			roles = append(roles, "packer")
+		}
+		r.People = append(r.People, Person{Operator: op, Name: names[op], Role: strings.Join(roles, ","),
+			Figures: tl.all.figures(), Hours: c.hours(tl)})
+	}
+	return r
+}
+
+func (c *computer) hours(tl *tally) []Hour {
+	out := make([]Hour, c.nHours)
+	for h := range out {
+		out[h] = Hour{Start: c.first.Add(time.Duration(h) * time.Hour), Figures: tl.hours[h].figures()}
+	}
+	return out
+}
+
+// figures turns the sums into the published figures.
+func (a *acc) figures() Figures {
+	f := Figures{
+		Scans:          a.scans,
+		Accepted:       a.accepted,
+		Rejected:       a.rejected,
+		RejectedByCode: maps.Clone(a.byCode),
+		Lines:          a.lines,
+		ShortLines:     a.short,
+		HoursLoggedIn:  a.loggedIn.Hours(),
+		PickScans:      a.pickOK + a.pickWrong,
+		WrongPickScans: a.pickWrong,
+	}
+	if f.RejectedByCode == nil {
+		f.RejectedByCode = map[floorgate.Code]int{}
+	}
+	if f.HoursLoggedIn > 0 {
+		f.LinesPerHour = float64(a.lines) / f.HoursLoggedIn
+	}
+	if n := f.PickScans; n > 0 {
+		f.PickAccuracy = ptr(float64(a.pickOK) / float64(n))
+		// accuracy ≥ 0.998 ⇔ wrong/n ≤ 2/1000, exactly in integers.
+		f.AccuracyOK = ptr(1000*a.pickWrong <= 2*n)
+	}
+	if n := a.itemOK + a.itemBefore; n > 0 {
+		f.SequenceCompliance = ptr(1 - float64(a.itemBefore)/float64(n))
+	}
+
+	d := &f.Distance
+	d.In, d.Out, d.Unknown = a.distIn, a.distOut, a.distUnk
+	d.Total = d.In + d.Out + d.Unknown
+	if d.Total > 0 {
+		d.InShare = float64(d.In) / float64(d.Total)
+		d.OutShare = float64(d.Out) / float64(d.Total)
+		d.UnknownShare = float64(d.Unknown) / float64(d.Total)
+	}
+	if n := d.In + d.Out; n > 0 {
+		d.InBandShare = ptr(float64(d.In) / float64(n))
+	}
+
+	s := summarise(a.outbound)
+	f.PackToOutbound = Outbound{Count: s.n, MeanS: s.mean, P50S: s.p50, P90S: s.p90, MaxS: s.max,
+		WithinStandard: a.withinStd}
+	if s.n > 0 {
+		f.PackToOutbound.WithinStandardShare = ptr(float64(a.withinStd) / float64(s.n))
+	}
+	f.Stages = Stages{Pick: summarise(a.pick).stage(), Pack: summarise(a.pack).stage(), Outbound: s.stage()}
+
+	f.Exceptions = Exceptions{ShortPicks: a.shortPicks, Intercepts: a.intercepts, LabelFailures: a.lbl,
+		WrongScansByLocation: []LocationErrors{}}
+	for loc, codes := range a.wrongAt {
+		n := 0
+		for _, k := range codes {
+			n += k
+		}
+		f.Exceptions.WrongScansByLocation = append(f.Exceptions.WrongScansByLocation,
+			LocationErrors{Location: loc, Count: n, ByCode: maps.Clone(codes)})
+	}
+	slices.SortFunc(f.Exceptions.WrongScansByLocation, func(x, y LocationErrors) int {
+		if x.Count != y.Count {
+			return y.Count - x.Count
+		}
+		return strings.Compare(x.Location, y.Location)
+	})
+	return f
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// summary is a set of durations in seconds.
+type summary struct {
+	n                   int
+	mean, p50, p90, max float64
+}
+
+func summarise(xs []float64) summary {
+	if len(xs) == 0 {
+		return summary{}
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	sum := 0.0
+	for _, x := range s {
+		sum += x
+	}
+	return summary{n: len(s), mean: sum / float64(len(s)), p50: Percentile(s, 50), p90: Percentile(s, 90),
+		max: s[len(s)-1]}
+}
+
+func (s summary) stage() Stage { return Stage{Count: s.n, MeanS: s.mean, P50S: s.p50} }
+
+// Percentile is the p-th percentile (0 < p ≤ 100) of sorted (ascending) by
+// nearest rank: the value at rank ⌈p·n/100⌉ (1-based, at least 1). It is
+// always one of the values, never an interpolation; 0 for no values.
+func Percentile(sorted []float64, p int) float64 {
+	n := len(sorted)
+	if n == 0 {
+		return 0
+	}
+	rank := (p*n + 99) / 100
+	rank = min(max(rank, 1), n)
+	return sorted[rank-1]
+}

@@ -1,0 +1,214 @@
+package kpi
+
+import (
+	"time"
+
+	"github.com/floorgate/floorgate"
+)
+
+// The site's standards the report measures against.
+const (
+	// AccuracyMin is the lowest pick accuracy that meets the standard.
+	AccuracyMin = 0.998
+	// MaxWindow is the longest window Compute accepts: a report holds every
+	// hour for the site and for each person, so a longer one is refused
+	// rather than grown without bound.
+	MaxWindow = 31 * 24 * time.Hour
+)
+
+// Report is the KPIs of one window. It is served as JSON.
+type Report struct {
+	From      time.Time `json:"from"`
+	To        time.Time `json:"to"`
+	Standards Standards `json:"standards"`
+	// Site is the figures over everyone, including events that name no
+	// operator (a scan on a device nobody is logged in on, a label failure).
+	Site Figures `json:"site"`
+	// People is one entry per operator the window's events name (or who
+	// was logged in during it), sorted by operator id.
+	People []Person `json:"people"`
+	// Hours is the site's figures for every clock hour (UTC) that overlaps
+	// the window, empty hours included, in order: the trend line.
+	Hours []Hour `json:"hours"`
+}
+
+// Standards are the targets the figures are judged against.
+type Standards struct {
+	AccuracyMin  float64 `json:"accuracy_min"`   // 0.998
+	OutboundMaxS float64 `json:"outbound_max_s"` // 1800: packed to outbound confirmed
+}
+
+// Person is one operator's figures, over the window and per hour.
+type Person struct {
+	Operator string `json:"operator"`
+	// Name is the display name given to Compute; empty when unknown.
+	Name string `json:"name,omitempty"`
+	// Role is a hint from what the events show the person doing: "picker"
+	// (pick scans), "packer" (pack.started, pack.completed or ship.confirmed
+	// as packer), "picker,packer" for both, or empty.
+	Role string `json:"role,omitempty"`
+	Figures
+	// Hours is this person's figures for the same hours as Report.Hours.
+	Hours []Hour `json:"hours"`
+}
+
+// Hour is the figures of one clock hour, clipped to the window.
+type Hour struct {
+	Start time.Time `json:"start"` // on the hour, UTC
+	Figures
+}
+
+// Figures are the KPIs of one population (the site or one person) over one
+// span (the window or one hour). An event counts in the span its Time falls
+// in and, per person, for the operator its payload names: the scan's
+// Operator, the line's Operator, the exception's Operator, the parcel's
+// Packer, the Operator of pick.task_completed. Ratios whose denominator is
+// zero are null, except lines_per_hour and the distance shares, which are 0.
+type Figures struct {
+	// Scans is the number of scan.accepted and scan.rejected events, pick
+	// and pack scans alike; Accepted and Rejected split it, and
+	// RejectedByCode counts the rejections by verdict code.
+	Scans          int                    `json:"scans"`
+	Accepted       int                    `json:"accepted"`
+	Rejected       int                    `json:"rejected"`
+	RejectedByCode map[floorgate.Code]int `json:"rejected_by_code"`
+
+	// Lines is the number of pick.line_confirmed events (status done or
+	// short); ShortLines those of them with status short.
+	Lines      int `json:"lines"`
+	ShortLines int `json:"short_lines"`
+
+	// HoursLoggedIn is the time operators were logged in, in hours, clipped
+	// to the span: a session runs from operator.logged_in to the
+	// operator.logged_out of the same operator on the same device, to a
+	// login of the same operator on another device, or to the window's end.
+	// At site level it is the sum over people (person-hours).
+	HoursLoggedIn float64 `json:"hours_logged_in"`
+	// LinesPerHour is Lines / HoursLoggedIn; 0 when nobody was logged in.
+	LinesPerHour float64 `json:"lines_per_hour"`
+
+	// PickScans is the number of pick scans (scan events whose record names
+	// a task; pack scans never do) that count for accuracy: the accepted
+	// ones and those rejected with a picker's error (see PickerError).
+	// WrongPickScans is the latter.
+	PickScans      int `json:"pick_scans"`
+	WrongPickScans int `json:"wrong_pick_scans"`
+	// PickAccuracy is (PickScans − WrongPickScans) / PickScans; null when
+	// PickScans is 0.
+	PickAccuracy *float64 `json:"pick_accuracy"`
+	// AccuracyOK is PickAccuracy ≥ AccuracyMin (compared exactly, in
+	// integers); null when PickAccuracy is.
+	AccuracyOK *bool `json:"accuracy_ok"`
+
+	// SequenceCompliance is the share of item-stage pick scans that came
+	// after their location: 1 − B / (A + B), where A is accepted pick scans
+	// of kind item and B pick scans rejected item_before_location; null
+	// when A + B is 0.
+	SequenceCompliance *float64 `json:"sequence_compliance"`
+
+	Distance       Distance   `json:"distance"`
+	PackToOutbound Outbound   `json:"pack_to_outbound"`
+	Stages         Stages     `json:"stages"`
+	Exceptions     Exceptions `json:"exceptions"`
+}
+
+// Distance is the scanning-distance standard's compliance, over scan events
+// whose record has a Distance ("in" or "out" of the site's band, or
+// "unknown": no measurement; pack scans are always unknown).
+type Distance struct {
+	In      int `json:"in"`
+	Out     int `json:"out"`
+	Unknown int `json:"unknown"`
+	Total   int `json:"total"` // In + Out + Unknown
+	// InShare, OutShare and UnknownShare are In, Out and Unknown / Total;
+	// 0 when Total is 0.
+	InShare      float64 `json:"in_share"`
+	OutShare     float64 `json:"out_share"`
+	UnknownShare float64 `json:"unknown_share"`
+	// InBandShare is In / (In + Out): of the scans whose distance is known,
+	// the share read within the band; null when none is known.
+	InBandShare *float64 `json:"in_band_share"`
+}
+
+// Outbound is packed → outbound confirmed, from ship.confirmed's
+// PackToShipS, against the 30-minute standard.
+type Outbound struct {
+	Count int     `json:"count"`
+	MeanS float64 `json:"mean_s"`
+	P50S  float64 `json:"p50_s"` // nearest rank, see Percentile
+	P90S  float64 `json:"p90_s"`
+	MaxS  float64 `json:"max_s"`
+	// WithinStandard counts parcels with PackToShipS ≤ OutboundMaxS;
+	// WithinStandardShare is it / Count, null when Count is 0.
+	WithinStandard      int      `json:"within_standard"`
+	WithinStandardShare *float64 `json:"within_standard_share"`
+}
+
+// Stages is the time per flow stage. A stage counts in the span of the
+// event that ends it.
+type Stages struct {
+	// Pick is pick.task_started → pick.task_completed of the same task: the
+	// latest start before the completion (a task handed back and started
+	// again is timed from its last start), found anywhere earlier in the
+	// events given; a completion with no start among them is not timed.
+	Pick Stage `json:"pick"`
+	// Pack is pack.started → pack.completed of the same parcel, from
+	// pack.completed's Started and Packed (the two events' times).
+	Pack Stage `json:"pack"`
+	// Outbound is pack.completed → ship.confirmed, from ship.confirmed's
+	// PackToShipS (Shipped − Packed).
+	Outbound Stage `json:"outbound"`
+}
+
+// Stage is the durations of one stage.
+type Stage struct {
+	Count int     `json:"count"`
+	MeanS float64 `json:"mean_s"`
+	P50S  float64 `json:"p50_s"` // nearest rank
+}
+
+// Exceptions are the floor's exceptions.
+type Exceptions struct {
+	ShortPicks int `json:"short_picks"` // pick.exception of kind short_pick
+	Intercepts int `json:"intercepts"`  // pick.exception of kind intercept
+	// LabelFailures counts label.failed. A print job names no operator, so
+	// it counts for the site (and its hours) only.
+	LabelFailures int `json:"label_failures"`
+	// WrongScansByLocation counts the pick scans rejected with a picker's
+	// error (those WrongPickScans counts) by the location of the line being
+	// picked — the scan record names the task and line, whose location is
+	// taken from that line's pick.line_confirmed or short-pick exception
+	// anywhere in the events given; "" when the line never closed there or
+	// the scan had no open line. Sorted by count descending, then location.
+	WrongScansByLocation []LocationErrors `json:"wrong_scans_by_location"`
+}
+
+// LocationErrors is the wrong pick scans at one location, by code.
+type LocationErrors struct {
+	Location string                 `json:"location"`
+	Count    int                    `json:"count"`
+	ByCode   map[floorgate.Code]int `json:"by_code"`
+}
+
+// pickerErrors are the rejections that are the picker's mistake: they count
+// against pick accuracy. Every other rejection (not logged in, no task,
+// duplicate read, distance, unavailable, bad scan, cancelled task, keyed
+// quantity, login and pack-station codes) counts neither way.
+var pickerErrors = map[floorgate.Code]bool{
+	floorgate.CodeWrongLocation:      true,
+	floorgate.CodeItemBeforeLocation: true,
+	floorgate.CodeWrongItem:          true,
+	floorgate.CodeOverPick:           true,
+	floorgate.CodeUnknownBarcode:     true,
+	floorgate.CodeWrongBatch:         true,
+	floorgate.CodeBatchMissing:       true,
+	floorgate.CodeExpiryTooSoon:      true,
+	floorgate.CodeExpiryMissing:      true,
+	floorgate.CodeSerialMissing:      true,
+	floorgate.CodeDuplicateSerial:    true,
+	floorgate.CodeInvalidBarcode:     true,
+}
+
+// PickerError reports whether a rejected pick scan with code was the
+// picker's mistake, so it counts against pick accuracy.
+func PickerError(code floorgate.Code) bool { return pickerErrors[code] }

@@ -1,0 +1,234 @@
+package kpi_test
+
+import (
+	"context"
+	"math"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/store"
+	"github.com/floorgate/floorgate/web/kpi"
+)
+
+// clock is a test clock the shift advances by hand.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// TestRealShift plays a shift through the real store and scan engine and
+// checks the figures against what was done.
+func TestRealShift(t *testing.T) {
+	ctx := context.Background()
+	start := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	clk := &clock{t: start}
+	db, err := store.Open(filepath.Join(t.TempDir(), "floorgate.db"), store.Options{
+		Site:  floorgate.Site{ID: "site-1", Name: "Test", Gateway: "gw-1", Policy: floorgate.DefaultPolicy()},
+		Clock: clk, AutoEnrol: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	pin, err := floorgate.HashPIN("2468")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m store.Master
+	for _, i := range []string{"1", "2", "3"} {
+		m.Locations = append(m.Locations, floorgate.Location{Code: "L" + i, Barcode: "LOC-" + i, LabelXMM: 0.375})
+		m.Items = append(m.Items, floorgate.Item{SKU: "S" + i, Name: "Item " + i, Barcodes: []string{"690000000000" + i}})
+	}
+	m.Operators = []floorgate.Operator{
+		{ID: "op1", Name: "Ann", Badge: "B1", PINHash: pin, Role: floorgate.RolePicker},
+		{ID: "k1", Name: "Kim", Badge: "BK", PINHash: pin, Role: floorgate.RolePacker},
+	}
+	if err := db.PutMaster(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ImportTasks(ctx, []floorgate.Task{{ID: "T1", Order: "SO-T1", Lines: []floorgate.TaskLine{
+		{Location: "L1", SKU: "S1", Qty: 2}, {Location: "L2", SKU: "S2", Qty: 3}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.PutShipments(ctx, []floorgate.Shipment{{Order: "SO-T1", Carrier: "SF", Tracking: "TRK1",
+		Recipient: floorgate.Party{Name: "R", Phone: "1", Address: "A"},
+		Lines:     []floorgate.ShipmentLine{{SKU: "S1", Qty: 1}}}}); err != nil {
+		t.Fatal(err)
+	}
+	login := func(dev, badge string) {
+		t.Helper()
+		if _, err := db.Hello(ctx, dev, "tok-"+dev, "test"); err != nil {
+			t.Fatal(err)
+		}
+		v, err := db.Login(ctx, dev, "login", badge, "2468")
+		if err != nil || v.Code != floorgate.CodeLoggedIn {
+			t.Fatalf("login %s: %v %v", badge, v.Code, err)
+		}
+	}
+	n := 0
+	scan := func(dev, data string, mm float64, want floorgate.Code) {
+		t.Helper()
+		clk.Add(time.Second)
+		n++
+		v, err := db.Scan(ctx, floorgate.Scan{ID: "s" + string(rune('a'+n)), Device: dev, Data: data, DistanceMM: mm, At: clk.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Code != want {
+			t.Fatalf("scan %s: %s, want %s", data, v.Code, want)
+		}
+	}
+
+	// 09:00:00 op1 logs in and gets T1 (pick.task_started).
+	login("pda1", "B1")
+	scan("pda1", "LOC-2", 70, floorgate.CodeWrongLocation)              // line 1 is at L1
+	scan("pda1", "6900000000001", 70, floorgate.CodeItemBeforeLocation) // item first
+	scan("pda1", "LOC-1", 70, floorgate.CodeLocationOK)
+	scan("pda1", "6900000000001", 200, floorgate.CodeDistance) // 20 cm: out of band, not a picker's error
+	scan("pda1", "6900000000001", 70, floorgate.CodeItemOK)
+	scan("pda1", "6900000000001", 70, floorgate.CodeLineDone)
+	scan("pda1", "LOC-2", 70, floorgate.CodeLocationOK)
+	scan("pda1", "6900000000002", 70, floorgate.CodeItemOK)
+	// 09:00:08 + 10 min: the bin holds one more of S2's three: short.
+	clk.Add(10 * time.Minute)
+	shortAt := clk.Now()
+	if v, err := db.Short(ctx, "pda1", "short-1", 1); err != nil || v.Code != floorgate.CodeShortOK {
+		t.Fatalf("short: %v %v", v.Code, err)
+	}
+	clk.Add(10 * time.Minute)
+	if _, err := db.Logout(ctx, "pda1"); err != nil {
+		t.Fatal(err)
+	}
+	op1Out := clk.Now()
+
+	// The packer packs SO-T1 in 2 minutes and ships it 35 minutes later.
+	clk.Add(5 * time.Minute)
+	login("pack1", "BK")
+	k1In := clk.Now()
+	scan("pack1", "SO-T1", 0, floorgate.CodeOrderOK)
+	clk.Add(2*time.Minute - time.Second)
+	scan("pack1", "6900000000001", 0, floorgate.CodePackDone)
+	clk.Add(35*time.Minute - time.Second)
+	scan("pack1", "TRK1", 0, floorgate.CodeShipped)
+
+	events, err := db.Journal(0, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, to := start, start.Add(2*time.Hour)
+	r, err := kpi.Compute(events, from, to, map[string]string{"op1": "Ann", "k1": "Kim"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.People) != 2 || r.People[0].Operator != "k1" || r.People[1].Operator != "op1" {
+		t.Fatalf("people = %+v", r.People)
+	}
+	k1, op1 := r.People[0], r.People[1]
+	if k1.Role != "packer" || op1.Role != "picker" || op1.Name != "Ann" {
+		t.Errorf("roles %q %q, name %q", k1.Role, op1.Role, op1.Name)
+	}
+
+	near := func(what string, got, want float64) {
+		t.Helper()
+		if math.Abs(got-want) > 1e-9 {
+			t.Errorf("%s = %v, want %v", what, got, want)
+		}
+	}
+	nearp := func(what string, got *float64, want float64) {
+		t.Helper()
+		if got == nil {
+			t.Errorf("%s = null, want %v", what, want)
+			return
+		}
+		near(what, *got, want)
+	}
+
+	// op1: 8 scans, 5 accepted; rejected wrong_location, item_before_location,
+	// distance_out_of_band. Pick scans counted 5 right + 2 wrong (the distance
+	// rejection is neutral). Item stage: 3 accepted item scans + 1 item
+	// first. Distance: 7 in, 1 out.
+	f := op1.Figures
+	if f.Scans != 8 || f.Accepted != 5 || f.Rejected != 3 {
+		t.Errorf("op1 scans %d/%d/%d, want 8/5/3", f.Scans, f.Accepted, f.Rejected)
+	}
+	for c, want := range map[floorgate.Code]int{"wrong_location": 1, "item_before_location": 1, "distance_out_of_band": 1} {
+		if f.RejectedByCode[c] != want {
+			t.Errorf("op1 rejected %s = %d, want %d", c, f.RejectedByCode[c], want)
+		}
+	}
+	if len(f.RejectedByCode) != 3 {
+		t.Errorf("op1 rejected_by_code = %v", f.RejectedByCode)
+	}
+	if f.Lines != 2 || f.ShortLines != 1 || f.PickScans != 7 || f.WrongPickScans != 2 {
+		t.Errorf("op1 lines %d short %d pick %d wrong %d, want 2 1 7 2", f.Lines, f.ShortLines, f.PickScans, f.WrongPickScans)
+	}
+	nearp("op1 pick_accuracy", f.PickAccuracy, 5.0/7)
+	if f.AccuracyOK == nil || *f.AccuracyOK {
+		t.Errorf("op1 accuracy_ok = %v, want false", f.AccuracyOK)
+	}
+	nearp("op1 sequence_compliance", f.SequenceCompliance, 0.75)
+	if d := f.Distance; d.In != 7 || d.Out != 1 || d.Unknown != 0 {
+		t.Errorf("op1 distance = %+v", d)
+	}
+	nearp("op1 in_band_share", f.Distance.InBandShare, 7.0/8)
+	near("op1 hours_logged_in", f.HoursLoggedIn, op1Out.Sub(start).Hours())
+	near("op1 lines_per_hour", f.LinesPerHour, 2/op1Out.Sub(start).Hours())
+	if s := f.Stages.Pick; s.Count != 1 {
+		t.Errorf("op1 pick stage = %+v", s)
+	}
+	near("op1 pick stage", f.Stages.Pick.MeanS, shortAt.Sub(start).Seconds())
+	if e := f.Exceptions; e.ShortPicks != 1 || len(e.WrongScansByLocation) != 1 ||
+		e.WrongScansByLocation[0].Location != "L1" || e.WrongScansByLocation[0].Count != 2 ||
+		e.WrongScansByLocation[0].ByCode["wrong_location"] != 1 || e.WrongScansByLocation[0].ByCode["item_before_location"] != 1 {
+		t.Errorf("op1 exceptions = %+v", e)
+	}
+
+	// k1: 3 pack scans, no pick scans; packed in 120 s, shipped 2100 s later.
+	g := k1.Figures
+	if g.Scans != 3 || g.Accepted != 3 || g.PickScans != 0 || g.PickAccuracy != nil || g.SequenceCompliance != nil {
+		t.Errorf("k1 = %+v", g)
+	}
+	if d := g.Distance; d.Unknown != 3 || d.Total != 3 || d.InBandShare != nil {
+		t.Errorf("k1 distance = %+v", d)
+	}
+	near("k1 hours_logged_in", g.HoursLoggedIn, to.Sub(k1In).Hours())
+	if s := g.Stages.Pack; s.Count != 1 || s.MeanS != 120 {
+		t.Errorf("k1 pack stage = %+v", s)
+	}
+	if o := g.PackToOutbound; o.Count != 1 || o.MaxS != 2100 || o.WithinStandard != 0 || o.WithinStandardShare == nil || *o.WithinStandardShare != 0 {
+		t.Errorf("k1 pack_to_outbound = %+v", o)
+	}
+	if s := g.Stages.Outbound; s.Count != 1 || s.MeanS != 2100 {
+		t.Errorf("k1 outbound stage = %+v", s)
+	}
+
+	// The site is the two of them; nothing else happened.
+	s := r.Site
+	if s.Scans != 11 || s.Accepted != 8 || s.Rejected != 3 || s.Lines != 2 {
+		t.Errorf("site scans %d/%d/%d lines %d, want 11/8/3 2", s.Scans, s.Accepted, s.Rejected, s.Lines)
+	}
+	nearp("site pick_accuracy", s.PickAccuracy, 5.0/7)
+	nearp("site in_band_share", s.Distance.InBandShare, 7.0/8)
+	near("site unknown_share", s.Distance.UnknownShare, 3.0/11)
+	near("site hours_logged_in", s.HoursLoggedIn, op1Out.Sub(start).Hours()+to.Sub(k1In).Hours())
+
+	// Both hours are listed: op1's 8 scans and the packing (09:25, 09:27)
+	// fall in the first, the waybill scan (10:02) in the second.
+	if len(r.Hours) != 2 || r.Hours[0].Scans != 10 || r.Hours[1].Scans != 1 {
+		t.Errorf("hours: %d, scans %d %d", len(r.Hours), r.Hours[0].Scans, r.Hours[1].Scans)
+	}
+}

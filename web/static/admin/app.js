@@ -1,0 +1,430 @@
+// floorgate status page. Plain JavaScript: fetch the JSON API, keep it live
+// with Server-Sent Events (/api/v1/events), draw small SVG charts.
+"use strict";
+
+const $ = (sel) => document.querySelector(sel);
+const state = { me: null, csrf: "", status: null, view: "overview", kpiWindow: "today" };
+
+// esc makes any text safe to put in HTML.
+function esc(v) {
+  return String(v ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+}
+const pct = (v, digits = 1) => (v === null || v === undefined ? "—" : (v * 100).toFixed(digits) + "%");
+const num = (v, digits = 0) => (v === null || v === undefined ? "—" : Number(v).toFixed(digits));
+function ago(t) {
+  if (!t || t.startsWith("0001")) return "—";
+  const s = Math.max(0, (Date.now() - Date.parse(t)) / 1000);
+  if (s < 60) return Math.round(s) + " s ago";
+  if (s < 3600) return Math.round(s / 60) + " min ago";
+  return Math.round(s / 3600) + " h ago";
+}
+function dur(s) {
+  if (!s) return "—";
+  if (s < 90) return Math.round(s) + " s";
+  if (s < 5400) return (s / 60).toFixed(1) + " min";
+  return (s / 3600).toFixed(1) + " h";
+}
+const isAdmin = () => state.me && state.me.role === "admin";
+
+// api calls the JSON API; changes carry the session's CSRF token.
+async function api(method, path, body) {
+  const opts = { method, headers: {}, credentials: "same-origin" };
+  if (method !== "GET") opts.headers["X-CSRF-Token"] = state.csrf;
+  if (body !== undefined) {
+    opts.headers["Content-Type"] = "application/json";
+    opts.body = JSON.stringify(body);
+  }
+  const r = await fetch(path, opts);
+  if (r.status === 401 && path !== "/api/v1/session") {
+    showSignIn();
+    throw new Error("signed out");
+  }
+  const text = await r.text();
+  const data = text ? JSON.parse(text) : null;
+  if (!r.ok) throw new Error((data && data.error) || r.statusText);
+  return data;
+}
+
+function flash(msg, bad) {
+  const f = $("#flash");
+  f.textContent = msg;
+  f.className = "flash" + (bad ? " bad" : "");
+  f.hidden = false;
+  clearTimeout(flash.t);
+  flash.t = setTimeout(() => (f.hidden = true), 6000);
+}
+
+// ---- sign in ----
+function showSignIn() {
+  if (state.events) state.events.close();
+  $("#app").hidden = true;
+  $("#signin").hidden = false;
+  $("#signin-badge").focus();
+}
+
+$("#signin-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  $("#signin-error").textContent = "";
+  try {
+    const r = await api("POST", "/api/v1/session", { badge: $("#signin-badge").value.trim(), pin: $("#signin-pin").value });
+    $("#signin-pin").value = "";
+    start(r);
+  } catch (err) {
+    $("#signin-error").textContent = err.message;
+  }
+});
+
+$("#signout").addEventListener("click", async () => {
+  try { await api("DELETE", "/api/v1/session"); } catch (_) { /* signed out anyway */ }
+  state.me = null;
+  showSignIn();
+});
+
+function start(session) {
+  state.me = session.operator;
+  state.csrf = session.csrf;
+  $("#who-name").textContent = session.operator.name || session.operator.id;
+  $("#who-role").textContent = session.operator.role;
+  document.querySelectorAll(".admin-only").forEach((el) => (el.hidden = !isAdmin()));
+  $("#signin").hidden = true;
+  $("#app").hidden = false;
+  connectLive();
+  route();
+}
+
+// ---- live updates ----
+function connectLive() {
+  if (state.events) state.events.close();
+  const es = new EventSource("/api/v1/events");
+  state.events = es;
+  es.onopen = () => $("#live").classList.add("on");
+  es.onerror = () => $("#live").classList.remove("on");
+  es.addEventListener("status", (e) => {
+    state.status = JSON.parse(e.data);
+    renderStatus();
+  });
+  es.addEventListener("journal", (e) => {
+    const ev = JSON.parse(e.data);
+    state.lastEvent = ev;
+    if (ev.type.startsWith("label.")) soon("print", loadPrint);
+    soon("view", () => load(state.view));
+  });
+}
+
+// soon runs fn once after a burst of calls with the same key.
+const timers = {};
+function soon(key, fn) {
+  clearTimeout(timers[key]);
+  timers[key] = setTimeout(fn, 250);
+}
+
+// ---- navigation ----
+function route() {
+  const view = (location.hash || "#overview").slice(1);
+  state.view = document.getElementById("view-" + view) ? view : "overview";
+  document.querySelectorAll(".view").forEach((v) => (v.hidden = v.id !== "view-" + state.view));
+  document.querySelectorAll(".side a").forEach((a) => a.classList.toggle("active", a.dataset.view === state.view));
+  load(state.view);
+}
+window.addEventListener("hashchange", route);
+
+function load(view) {
+  const loaders = { overview: loadOverview, devices: loadDevices, tasks: loadTasks, print: loadPrint, sync: loadSync,
+    exceptions: loadExceptions, kpi: loadKPI, labels: loadLabels, audit: loadAudit };
+  (loaders[view] || loadOverview)().catch((err) => err.message !== "signed out" && flash(err.message, true));
+}
+
+// ---- overview ----
+function stat(label, value, sub, cls, id) {
+  return `<div class="stat ${cls || ""}" ${id ? `id="${id}"` : ""}><div class="label">${label}</div><div class="value">${value}</div><div class="sub">${sub || ""}</div></div>`;
+}
+
+function printerBadge(st) {
+  return `<span class="badge ${st === "ready" ? "ok" : st ? "bad" : ""}">${esc(st || "unknown")}</span>`;
+}
+
+function renderStatus() {
+  const s = state.status;
+  if (!s) return;
+  $("#site-name").textContent = `${s.site} · ${s.gateway}`;
+  const faults = (s.printers || []).filter((p) => p.state !== "ready").length;
+  const scanErr = (s.scanners || []).filter((x) => x.status !== "connected").length;
+  const up = s.upstream && s.upstream.connected;
+  const c = s.counts || {};
+  $("#overview-cards").innerHTML =
+    stat("PDAs connected · 在线PDA", (s.connected_devices || []).length, `${c.Sessions || 0} sessions`, "ok") +
+    stat("Tasks waiting · 待拣任务", c.PendingTasks ?? 0, `${c.OpenTasks ?? 0} open`, "") +
+    stat("Printers · 打印机", (s.printers || []).length, faults ? `${faults} need attention` : "all ready", faults ? "bad" : "ok", "card-printers") +
+    stat("Scanners · 扫描枪", (s.scanners || []).length, scanErr ? `${scanErr} not connected` : "all connected", scanErr ? "warn" : "ok") +
+    stat("Upstream · 上传", up ? "connected" : "offline", up ? esc(s.upstream.broker || "") : esc(s.upstream.last_error || "the floor keeps working"), up ? "ok" : "warn") +
+    stat("Outbox · 待发事件", s.outbox.depth, s.outbox.depth ? "oldest " + dur(s.oldest_unsent_s) : "nothing waiting", s.oldest_unsent_s > 300 ? "warn" : "ok") +
+    stat("Dead letters · 死信", s.outbox.dead_letters, s.outbox.dead_letters ? "retry on Sync" : "none", s.outbox.dead_letters ? "bad" : "ok");
+  $("#overview-printers").innerHTML = (s.printers || []).length
+    ? "<tr><th>Printer</th><th>State</th><th>Stations</th><th>Checked</th></tr>" +
+      s.printers.map((p) => `<tr data-printer="${esc(p.id)}"><td>${esc(p.id)}</td><td class="state">${printerBadge(p.state)} <span class="muted small">${esc(p.detail || "")}</span></td><td>${esc((p.stations || []).join(", "))}</td><td class="muted">${ago(p.checked)}</td></tr>`).join("")
+    : `<tr><td class="muted">No printers configured.</td></tr>`;
+  $("#overview-scanners").innerHTML = (s.scanners || []).length
+    ? "<tr><th>Scanner</th><th>Station</th><th>State</th><th>Last scan</th></tr>" +
+      s.scanners.map((x) => `<tr><td>${esc(x.name)}<div class="muted small">${esc(x.model)}</div></td><td>${esc(x.station)} ${x.operator ? `<span class="muted">(${esc(x.operator)})</span>` : ""}</td><td><span class="badge ${x.status === "connected" ? "ok" : x.status === "error" ? "bad" : "warn"}">${esc(x.status)}</span> <span class="muted small">${esc(x.reason || "")}</span></td><td class="muted">${ago(x.last_scan)}</td></tr>`).join("")
+    : `<tr><td class="muted">No wired scanners configured.</td></tr>`;
+  renderSyncCards();
+}
+
+async function loadOverview() {
+  if (!state.status) state.status = await api("GET", "/api/v1/status");
+  renderStatus();
+}
+
+// ---- devices ----
+async function loadDevices() {
+  const ds = await api("GET", "/api/v1/devices");
+  const rows = ds.map((d) => {
+    let st = d.disabled ? `<span class="badge bad">disabled</span>` : d.connected ? `<span class="badge ok">connected</span>` : `<span class="badge">offline</span>`;
+    if (d.state && !d.disabled) st = `<span class="badge ${d.state === "connected" ? "ok" : "bad"}">${esc(d.state)}</span> <span class="muted small">${esc(d.reason || "")}</span>`;
+    const act = isAdmin() && d.kind === "pda"
+      ? `<button class="${d.disabled ? "" : "danger"}" data-act="${d.disabled ? "enable" : "disable"}" data-id="${esc(d.id)}">${d.disabled ? "Enable" : "Disable"}</button>` : "";
+    return `<tr data-device="${esc(d.id)}"><td>${esc(d.id)}</td><td>${esc(d.kind)}</td><td>${esc(d.model || "")}</td><td>${st}</td><td>${esc(d.operator || "")}</td><td>${esc(d.task || "")}</td><td class="muted">${d.last_scan ? ago(d.last_scan) : ""}</td><td>${act}</td></tr>`;
+  });
+  $("#devices-table").innerHTML = "<tr><th>Device</th><th>Kind</th><th>Model</th><th>State</th><th>Operator</th><th>Task</th><th>Last scan</th><th></th></tr>" +
+    (rows.join("") || `<tr><td colspan="8" class="muted">No devices yet.</td></tr>`);
+}
+
+$("#devices-table").addEventListener("click", async (e) => {
+  const b = e.target.closest("button[data-act]");
+  if (!b) return;
+  if (b.dataset.act === "disable" && !confirm(`Disable ${b.dataset.id}? Its picker is logged out and it cannot connect until enabled.`)) return;
+  try {
+    await api("POST", `/api/v1/devices/${encodeURIComponent(b.dataset.id)}/${b.dataset.act}`);
+    flash(`${b.dataset.id}: ${b.dataset.act}d`);
+    loadDevices();
+  } catch (err) { flash(err.message, true); }
+});
+
+$("#enrol").addEventListener("click", async () => {
+  try {
+    const r = await api("POST", "/api/v1/devices/enrol");
+    const box = $("#enrol-box");
+    box.innerHTML = `<img alt="pairing QR code" src="${esc(r.qr)}"><div><div class="muted">Pairing code · 配对码</div><div class="code" id="pair-code">${esc(r.code)}</div>
+      <div>On the PDA open <b>${esc(r.url)}</b><br>or type the code on its pairing screen. · 在PDA上打开该地址或输入配对码。</div>
+      <div class="muted small">Valid once, until ${new Date(r.expires).toLocaleTimeString()}.</div></div>`;
+    box.hidden = false;
+  } catch (err) { flash(err.message, true); }
+});
+
+// ---- tasks ----
+async function loadTasks() {
+  const [tasks, devices] = await Promise.all([api("GET", "/api/v1/tasks"), api("GET", "/api/v1/devices")]);
+  const idle = devices.filter((d) => d.operator && !d.task && !d.disabled);
+  const opts = idle.map((d) => `<option value="${esc(d.id)}">${esc(d.id)} · ${esc(d.operator)}</option>`).join("");
+  $("#tasks-table").innerHTML = "<tr><th>Task</th><th>Order</th><th>Status</th><th>Operator</th><th>Device</th><th class=num>Lines</th><th class=num>Picked</th><th></th></tr>" +
+    (tasks.map((t) => {
+      const picked = t.lines.reduce((n, l) => n + (l.picked || 0), 0), asked = t.lines.reduce((n, l) => n + l.qty, 0);
+      const act = isAdmin() && opts ? `<select data-task="${esc(t.id)}"><option value="">Reassign to…</option>${opts}</select>` : "";
+      return `<tr><td>${esc(t.id)}</td><td>${esc(t.order)}</td><td><span class="badge ${t.status === "assigned" ? "ok" : ""}">${esc(t.status)}</span></td><td>${esc(t.operator || "")}</td><td>${esc(t.device || "")}</td><td class=num>${t.lines.length}</td><td class=num>${picked}/${asked}</td><td>${act}</td></tr>`;
+    }).join("") || `<tr><td colspan="8" class="muted">No open tasks.</td></tr>`);
+}
+
+$("#tasks-table").addEventListener("change", async (e) => {
+  const sel = e.target.closest("select[data-task]");
+  if (!sel || !sel.value) return;
+  try {
+    await api("POST", `/api/v1/tasks/${encodeURIComponent(sel.dataset.task)}/reassign`, { device: sel.value });
+    flash(`${sel.dataset.task} reassigned to ${sel.value}`);
+  } catch (err) { flash(err.message, true); }
+  loadTasks();
+});
+
+// ---- print queue ----
+async function loadPrint() {
+  const jobs = await api("GET", "/api/v1/printjobs");
+  jobs.sort((a, b) => (b.updated || b.created).localeCompare(a.updated || a.created));
+  const cls = { printed: "ok", held: "warn", failed: "bad", cancelled: "", queued: "", printing: "warn" };
+  $("#print-table").innerHTML = "<tr><th>Job</th><th>Order</th><th>Station</th><th>Printer</th><th>Status</th><th>Reason</th><th></th></tr>" +
+    (jobs.map((j) => `<tr data-job="${esc(j.id)}"><td>${esc(j.id)}<div class="muted small">${esc(j.template)}</div></td><td>${esc(j.order || "")}</td><td>${esc(j.station || "")}</td><td>${esc(j.printer || "")}</td>
+      <td><span class="badge ${cls[j.status] || ""}">${esc(j.status)}</span></td><td class="muted">${esc(j.reason || j.reprint_reason || "")}</td>
+      <td><a href="/api/v1/printjobs/${encodeURIComponent(j.id)}/preview.png" target="_blank">preview</a>
+      ${isAdmin() ? ` <button data-reprint="${esc(j.id)}">Reprint</button>` : ""}</td></tr>`).join("") ||
+      `<tr><td colspan="7" class="muted">No print jobs yet.</td></tr>`);
+}
+
+$("#print-table").addEventListener("click", async (e) => {
+  const b = e.target.closest("button[data-reprint]");
+  if (!b) return;
+  const reason = prompt("Why reprint? · 重打原因", "damaged label");
+  if (!reason) return;
+  try {
+    await api("POST", `/api/v1/printjobs/${encodeURIComponent(b.dataset.reprint)}/reprint`, { reason });
+    flash("Reprint queued · 已加入重打");
+    loadPrint();
+  } catch (err) { flash(err.message, true); }
+});
+
+// ---- sync ----
+function renderSyncCards() {
+  const s = state.status;
+  if (!s) return;
+  const u = s.upstream || {};
+  $("#sync-cards").innerHTML =
+    stat("Broker · 服务器", u.connected ? "connected" : "offline", esc(u.broker || u.last_error || ""), u.connected ? "ok" : "warn") +
+    stat("Outbox depth · 待发", s.outbox.depth, "events", s.outbox.depth > 1000 ? "warn" : "ok") +
+    stat("Oldest unsent · 最久未发", dur(s.oldest_unsent_s), "", s.oldest_unsent_s > 300 ? "warn" : "ok") +
+    stat("Last PUBACK · 最近确认", ago(u.last_puback), `${num(u.events_per_s, 1)} events/s`, "") +
+    stat("Dead letters · 死信", s.outbox.dead_letters, "", s.outbox.dead_letters ? "bad" : "ok");
+}
+
+async function loadSync() {
+  if (!state.status) state.status = await api("GET", "/api/v1/status");
+  renderSyncCards();
+  const dead = await api("GET", "/api/v1/deadletters");
+  $("#dead-table").innerHTML = "<tr><th class=num>Seq</th><th>Type</th><th>Reason</th><th>At</th><th></th></tr>" +
+    (dead.map((d) => `<tr><td class=num>${d.seq}</td><td>${esc(d.type)}</td><td>${esc(d.reason)}</td><td class="muted">${ago(d.at)}</td><td>${d.retry ? "retry asked" : isAdmin() ? `<button data-retry="${d.seq}">Retry</button>` : ""}</td></tr>`).join("") ||
+      `<tr><td colspan="5" class="muted">No dead letters. · 无死信</td></tr>`);
+}
+
+$("#dead-table").addEventListener("click", async (e) => {
+  const b = e.target.closest("button[data-retry]");
+  if (!b) return;
+  try {
+    await api("POST", `/api/v1/deadletters/${b.dataset.retry}/retry`);
+    flash("Sent again on the next connection");
+    loadSync();
+  } catch (err) { flash(err.message, true); }
+});
+
+// ---- exceptions ----
+async function loadExceptions() {
+  const r = await api("GET", "/api/v1/exceptions");
+  const s = r.summary;
+  $("#exc-window").textContent = "today";
+  $("#exc-cards").innerHTML =
+    stat("Short picks · 缺货", s.short_picks, "", s.short_picks ? "warn" : "ok") +
+    stat("Intercepts · 拦截", s.intercepts, "", s.intercepts ? "warn" : "ok") +
+    stat("Labels not printed · 面单失败", s.label_failures, "", s.label_failures ? "bad" : "ok");
+  $("#exc-locations").innerHTML = "<tr><th>Location</th><th class=num>Wrong scans</th><th>By code</th></tr>" +
+    ((s.wrong_scans_by_location || []).map((l) => `<tr><td>${esc(l.location || "(no line)")}</td><td class=num>${l.count}</td><td class="muted small">${Object.entries(l.by_code).map(([k, v]) => `${esc(k)} ${v}`).join(", ")}</td></tr>`).join("") ||
+      `<tr><td colspan="3" class="muted">None today.</td></tr>`);
+  $("#exc-items").innerHTML = "<tr><th>When</th><th>What</th><th>Order</th><th>Detail</th></tr>" +
+    (r.items.slice(0, 100).map((x) => {
+      const d = x.data;
+      const what = x.type === "label.failed" ? "label not printed" : d.kind === "short_pick" ? "short pick" : d.kind;
+      const detail = x.type === "label.failed" ? (d.reason || d.printer || "") : `${d.location || ""} ${d.sku || ""} ${d.found ?? ""}/${d.expected ?? ""} ${d.operator || ""}`;
+      return `<tr><td class="muted">${new Date(x.time).toLocaleTimeString()}</td><td>${esc(what)}</td><td>${esc(d.order || "")}</td><td class="small">${esc(detail)}</td></tr>`;
+    }).join("") || `<tr><td colspan="4" class="muted">None today.</td></tr>`);
+}
+
+// ---- KPIs ----
+$("#kpi-window").addEventListener("change", (e) => { state.kpiWindow = e.target.value; loadKPI(); });
+
+function kpiQuery() {
+  const now = new Date();
+  if (state.kpiWindow === "today") return "";
+  const hours = state.kpiWindow === "8h" ? 8 : 24;
+  const from = new Date(now.getTime() - hours * 3600e3);
+  return `?from=${encodeURIComponent(from.toISOString().replace(/\.\d+Z$/, "Z"))}&to=${encodeURIComponent(new Date(now.getTime() + 1000).toISOString().replace(/\.\d+Z$/, "Z"))}`;
+}
+
+function okCls(ok) { return ok === true ? "ok" : ok === false ? "bad" : ""; }
+
+async function loadKPI() {
+  const r = await api("GET", "/api/v1/kpi" + kpiQuery());
+  const s = r.site;
+  $("#kpi-cards").innerHTML =
+    stat("Pick accuracy · 拣货准确率", pct(s.pick_accuracy, 2), "standard ≥ 99.8%", okCls(s.accuracy_ok), "kpi-accuracy") +
+    stat("Lines per hour · 每小时行数", num(s.lines_per_hour, 1), `${s.lines} lines`, "") +
+    stat("Location first · 先扫库位", pct(s.sequence_compliance), "sequence compliance", s.sequence_compliance === null ? "" : s.sequence_compliance >= 0.99 ? "ok" : "warn") +
+    stat("In 5–10 cm · 距离合规", pct(s.distance.in_band_share), `${pct(s.distance.unknown_share)} unknown`, "") +
+    stat("Pack → outbound · 出库时长", dur(s.pack_to_outbound.p50_s), `${pct(s.pack_to_outbound.within_standard_share)} within 30 min`, s.pack_to_outbound.within_standard_share === null ? "" : s.pack_to_outbound.within_standard_share >= 0.95 ? "ok" : "warn") +
+    stat("Scans · 扫描", s.scans, `${s.rejected} rejected`, "");
+  const cols = "<tr><th>Person</th><th>Role</th><th class=num>Scans</th><th class=num>Lines</th><th class=num>Lines/h</th><th class=num>Accuracy</th><th class=num>Location first</th><th class=num>In band</th><th class=num>Unknown dist.</th><th class=num>Pick time</th><th class=num>Pack→out p50</th><th class=num>≤ 30 min</th></tr>";
+  $("#kpi-table").innerHTML = cols + (r.people.map((p) => `<tr data-operator="${esc(p.operator)}"><td>${esc(p.name || p.operator)} <span class="muted small">${esc(p.operator)}</span></td><td>${esc(p.role || "")}</td>
+    <td class="num scans">${p.scans}</td><td class="num lines">${p.lines}</td><td class="num lph">${num(p.lines_per_hour, 1)}</td>
+    <td class="num accuracy"><span class="badge ${okCls(p.accuracy_ok)}">${pct(p.pick_accuracy, 2)}</span></td><td class="num seq">${pct(p.sequence_compliance)}</td>
+    <td class="num inband">${pct(p.distance.in_band_share)}</td><td class="num unknown">${pct(p.distance.unknown_share)}</td><td class="num">${dur(p.stages.pick.mean_s)}</td>
+    <td class="num">${dur(p.pack_to_outbound.p50_s)}</td><td class="num">${pct(p.pack_to_outbound.within_standard_share)}</td></tr>`).join("") ||
+    `<tr><td colspan="12" class="muted">Nobody has worked in this window yet.</td></tr>`);
+  drawBars($("#kpi-bars"), r.people.filter((p) => p.hours_logged_in > 0).map((p) => ({ label: p.name || p.operator, value: p.lines_per_hour, low: p.accuracy_ok === false })));
+  drawTrend($("#kpi-trend"), r.hours);
+}
+
+const SVGNS = "http://www.w3.org/2000/svg";
+function svg(w, h) {
+  const s = document.createElementNS(SVGNS, "svg");
+  s.setAttribute("viewBox", `0 0 ${w} ${h}`);
+  s.setAttribute("preserveAspectRatio", "none");
+  return s;
+}
+function el(parent, name, attrs, text) {
+  const e = document.createElementNS(SVGNS, name);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (text !== undefined) e.textContent = text;
+  parent.appendChild(e);
+  return e;
+}
+
+// drawBars compares people: one bar each, amber when below the accuracy standard.
+function drawBars(box, items) {
+  box.innerHTML = "";
+  if (!items.length) { box.innerHTML = `<p class="muted">No one logged in yet.</p>`; return; }
+  const W = 540, H = 240, left = 36, bottom = 44, top = 10;
+  const max = Math.max(1, ...items.map((i) => i.value));
+  const s = svg(W, H);
+  const bw = (W - left - 10) / items.length;
+  el(s, "line", { x1: left, y1: H - bottom, x2: W, y2: H - bottom, class: "axis" });
+  for (let t = 0; t <= 4; t++) {
+    const y = H - bottom - (H - bottom - top) * t / 4;
+    el(s, "text", { x: 2, y: y + 4 }, (max * t / 4).toFixed(max < 8 ? 1 : 0));
+  }
+  items.forEach((it, i) => {
+    const h = (H - bottom - top) * it.value / max, x = left + i * bw + bw * 0.15;
+    el(s, "rect", { x, y: H - bottom - h, width: bw * 0.7, height: Math.max(h, 0.5), class: "bar" + (it.low ? " low" : "") });
+    el(s, "text", { x: x + bw * 0.35, y: H - bottom + 14, "text-anchor": "middle" }, it.label.length > 12 ? it.label.slice(0, 11) + "…" : it.label);
+    el(s, "text", { x: x + bw * 0.35, y: H - bottom - h - 3, "text-anchor": "middle" }, it.value.toFixed(1));
+  });
+  box.appendChild(s);
+}
+
+// drawTrend draws scans and lines per hour.
+function drawTrend(box, hours) {
+  box.innerHTML = "";
+  if (!hours.length) return;
+  const W = 540, H = 240, left = 36, bottom = 28, top = 16;
+  const max = Math.max(1, ...hours.map((h) => h.scans));
+  const s = svg(W, H);
+  const x = (i) => left + (W - left - 10) * (hours.length === 1 ? 0.5 : i / (hours.length - 1));
+  const y = (v) => H - bottom - (H - bottom - top) * v / max;
+  el(s, "line", { x1: left, y1: H - bottom, x2: W, y2: H - bottom, class: "axis" });
+  for (let t = 0; t <= 4; t++) el(s, "text", { x: 2, y: y(max * t / 4) + 4 }, Math.round(max * t / 4));
+  const step = Math.ceil(hours.length / 8);
+  hours.forEach((h, i) => {
+    if (i % step === 0) el(s, "text", { x: x(i), y: H - 8, "text-anchor": "middle" }, new Date(h.start).getHours() + ":00");
+  });
+  el(s, "polyline", { points: hours.map((h, i) => `${x(i)},${y(h.scans)}`).join(" "), class: "line-scans" });
+  el(s, "polyline", { points: hours.map((h, i) => `${x(i)},${y(h.lines)}`).join(" "), class: "line-lines" });
+  el(s, "text", { x: W - 150, y: 12 }, "— scans 扫描   — lines 行");
+  box.appendChild(s);
+}
+
+// ---- label previews ----
+async function loadLabels() {
+  const jobs = await api("GET", "/api/v1/printjobs");
+  jobs.sort((a, b) => b.created.localeCompare(a.created));
+  $("#labels-grid").innerHTML = jobs.slice(0, 24).map((j) => `<figure><img loading="lazy" alt="label ${esc(j.id)}" src="/api/v1/printjobs/${encodeURIComponent(j.id)}/preview.png">
+    <figcaption>${esc(j.order || j.id)} · ${esc(j.template)} · ${esc(j.status)}</figcaption></figure>`).join("") || `<p class="muted">No labels yet. · 暂无面单</p>`;
+}
+
+// ---- audit ----
+async function loadAudit() {
+  const log = await api("GET", "/api/v1/audit");
+  $("#audit-table").innerHTML = "<tr><th>When</th><th>Who</th><th>Action</th><th>Target</th><th>Detail</th><th>From</th></tr>" +
+    (log.map((a) => `<tr><td class="muted">${new Date(a.time).toLocaleString()}</td><td>${esc(a.actor)} <span class="muted small">${esc(a.role)}</span></td><td>${esc(a.action)}</td><td>${esc(a.target)}</td><td class="small">${esc(a.detail || "")}</td><td class="muted small">${esc(a.remote || "")}</td></tr>`).join("") ||
+      `<tr><td colspan="6" class="muted">No admin actions yet.</td></tr>`);
+}
+
+// ---- boot ----
+(async function boot() {
+  try {
+    start(await api("GET", "/api/v1/session"));
+  } catch (_) {
+    showSignIn();
+  }
+})();
