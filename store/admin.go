@@ -269,3 +269,16 @@ func AuditFrom(ctx context.Context) (AuditEntry, bool) {
 	e, ok := ctx.Value(auditKey{}).(AuditEntry)
 	return e, ok
 }
+
+// Audit records the audit entry on ctx (see Audited) on its own, for an
+// admin action that changes nothing else in the store, such as showing a
+// pairing code.
+func (db *DB) Audit(ctx context.Context) error {
+	if _, ok := AuditFrom(ctx); !ok {
+		return fmt.Errorf("audit: %w", floorgate.Errorf(floorgate.EINVALID, "no audit entry"))
+	}
+	if err := db.write(ctx, func(*wtx) error { return nil }); err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	return nil
+}

@@ -269,6 +269,12 @@ func (s *Server) handleEnrol(w http.ResponseWriter, r *http.Request) {
 	code := fmt.Sprintf("%06d", n%1000000)
 	by, _ := auditOf(r)
 	now := s.now()
+	// The code is audited (who showed one, when); the enrolment it leads to
+	// is audited again, in the admin's name, when a PDA uses it.
+	if err := s.opts.DB.Audit(withDetail(r, "valid until "+now.Add(pairingTTL).Format(time.RFC3339))); err != nil {
+		writeErr(w, err)
+		return
+	}
 	s.mu.Lock()
 	for c, p := range s.pairings {
 		if now.After(p.expires) {
@@ -277,8 +283,6 @@ func (s *Server) handleEnrol(w http.ResponseWriter, r *http.Request) {
 	}
 	s.pairings[code] = &pairing{expires: now.Add(pairingTTL), by: by}
 	s.mu.Unlock()
-	// Showing a code changes nothing until a PDA uses it; the enrolment
-	// itself is audited in the admin's name.
 	writeJSON(w, http.StatusOK, map[string]any{"code": code, "expires": now.Add(pairingTTL),
 		"url": pairURL(r, code), "qr": "/api/v1/devices/enrol/" + code + "/qr.png"})
 }

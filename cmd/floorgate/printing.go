@@ -47,7 +47,7 @@ func openPrinters(cfg Config) []*fgprint.Printer {
 // startPrinting runs the print worker over the store's queue.
 func (m *Main) startPrinting() {
 	m.printers = openPrinters(m.Config)
-	w := fgprint.New(m.DB, m.printers, m.Clock, m.Log.With("component", "print"), fgprint.Options{Poll: 500 * time.Millisecond})
+	w := fgprint.New(m.DB, m.printers, m.Clock, m.Log.With("component", "print"), fgprint.Options{StatusEvery: 500 * time.Millisecond})
 	m.PrintWorker = w
 	ctx, cancel := context.WithCancel(context.Background())
 	m.stopPrint, m.printed = cancel, make(chan struct{})

@@ -344,6 +344,12 @@ async function loadKPI() {
     `<tr><td colspan="12" class="muted">Nobody has worked in this window yet.</td></tr>`);
   drawBars($("#kpi-bars"), r.people.filter((p) => p.hours_logged_in > 0).map((p) => ({ label: p.name || p.operator, value: p.lines_per_hour, low: p.accuracy_ok === false })));
   drawTrend($("#kpi-trend"), r.hours);
+  const worked = r.hours.filter((h) => h.scans || h.lines || h.hours_logged_in);
+  $("#kpi-hours").innerHTML = "<tr><th>Hour</th><th class=num>People</th><th class=num>Scans</th><th class=num>Lines</th><th class=num>Lines/h</th><th class=num>Accuracy</th><th class=num>Location first</th><th class=num>In band</th></tr>" +
+    (worked.map((h) => {
+      const people = r.people.filter((p) => p.hours.some((x) => x.start === h.start && (x.scans || x.hours_logged_in))).length;
+      return `<tr><td>${new Date(h.start).getHours()}:00–${new Date(h.start).getHours() + 1}:00</td><td class=num>${people}</td><td class=num>${h.scans}</td><td class=num>${h.lines}</td><td class=num>${num(h.lines_per_hour, 1)}</td><td class=num>${pct(h.pick_accuracy, 2)}</td><td class=num>${pct(h.sequence_compliance)}</td><td class=num>${pct(h.distance.in_band_share)}</td></tr>`;
+    }).reverse().join("") || `<tr><td colspan="8" class="muted">Nothing yet in this window.</td></tr>`);
 }
 
 const SVGNS = "http://www.w3.org/2000/svg";
