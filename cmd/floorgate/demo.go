@@ -161,7 +161,7 @@ func (d *Demo) HomeLocation(sku string) string {
 // Seed stores the demo site in db unless it already has master data.
 func (d *Demo) Seed(ctx context.Context, db *store.DB) (bool, error) {
 	if db.Counts().Locations > 0 {
-		return false, nil
+		return false, d.addStatusPageUsers(ctx, db)
 	}
 	m := d.Master
 	m.Operators = slices.Clone(m.Operators)
@@ -182,6 +182,30 @@ func (d *Demo) Seed(ctx context.Context, db *store.DB) (bool, error) {
 		return false, fmt.Errorf("seed demo: %w", err)
 	}
 	return true, nil
+}
+
+// addStatusPageUsers gives a demo site seeded by an earlier floorgate its
+// status page admin and supervisor.
+func (d *Demo) addStatusPageUsers(ctx context.Context, db *store.DB) error {
+	if _, ok := db.BadgeOperator(demoAdminBadge); ok {
+		return nil
+	}
+	var m store.Master
+	for _, op := range d.Master.Operators {
+		if op.Badge != demoAdminBadge && op.Badge != demoSupervisorBadge {
+			continue
+		}
+		h, err := floorgate.HashPIN(demoPIN)
+		if err != nil {
+			return fmt.Errorf("seed demo: %w", err)
+		}
+		op.PINHash = h
+		m.Operators = append(m.Operators, op)
+	}
+	if err := db.PutMaster(ctx, m); err != nil {
+		return fmt.Errorf("seed demo: status page users: %w", err)
+	}
+	return nil
 }
 
 var demoCities = []string{"广东省深圳市南山区科技园南路88号", "上海市浦东新区张江路1001弄5号", "浙江省杭州市余杭区文一西路969号", "北京市朝阳区建国路93号万达广场"}

@@ -297,8 +297,9 @@ func (m *Main) announce() {
 	fmt.Fprintf(m.Out, "floorgate %s listening on http://%s\n", floorgate.Version, net.JoinHostPort("127.0.0.1", port))
 	for _, h := range hosts {
 		hp := net.JoinHostPort(h, port)
-		fmt.Fprintf(m.Out, "  PDA endpoint:   ws://%s/ws/v1   (protocol: docs/pda-protocol.md)\n", hp)
-		fmt.Fprintf(m.Out, "  Browser:        http://%s/\n", hp)
+		fmt.Fprintf(m.Out, "  PDA web app:    http://%s/pda/   (open it in the PDA's browser)\n", hp)
+		fmt.Fprintf(m.Out, "  PDA endpoint:   ws://%s/ws/v1   (native apps: docs/pda-protocol.md)\n", hp)
+		fmt.Fprintf(m.Out, "  Status page:    http://%s/\n", hp)
 	}
 	if m.Broker != nil {
 		_, mport, _ := net.SplitHostPort(m.Broker.Addr())
@@ -309,6 +310,7 @@ func (m *Main) announce() {
 	if m.Demo {
 		fmt.Fprintf(m.Out, "  Demo site: pickers log in with badge B1001 … B%04d, packers with B2001 … B%04d, PIN %s; any device id enrols itself.\n",
 			1000+demoOperators, 2000+demoPackers, demoPIN)
+		fmt.Fprintf(m.Out, "  Status page: admin badge %s, supervisor %s, PIN %s.\n", demoAdminBadge, demoSupervisorBadge, demoPIN)
 		fmt.Fprintf(m.Out, "  Drive it: floorgate sim --pdas 4 --addr ws://127.0.0.1:%s/ws/v1\n", port)
 	}
 }
