@@ -152,6 +152,8 @@ type deviceView struct {
 	Reason   string    `json:"reason,omitempty"`
 	LastScan time.Time `json:"last_scan,omitzero"`
 	Scanner  string    `json:"scanner,omitempty"`
+	// LastSeen is when a connected PDA last sent anything.
+	LastSeen time.Time `json:"last_seen,omitzero"`
 }
 
 // handleDevices: GET /api/v1/devices.
@@ -159,6 +161,10 @@ func (s *Server) handleDevices(w http.ResponseWriter, _ *http.Request) {
 	live := map[string]bool{}
 	for _, d := range s.opts.Connected() {
 		live[d] = true
+	}
+	seen := map[string]time.Time{}
+	if s.opts.LastSeen != nil {
+		seen = s.opts.LastSeen()
 	}
 	sessions := map[string]floorgate.Session{}
 	for _, se := range s.opts.DB.Sessions() {
@@ -169,7 +175,7 @@ func (s *Server) handleDevices(w http.ResponseWriter, _ *http.Request) {
 	for _, d := range s.opts.DB.Devices() {
 		se := sessions[d.ID]
 		byID[d.ID] = len(out)
-		out = append(out, deviceView{Device: d, Connected: live[d.ID], Operator: se.Operator, Task: se.Task})
+		out = append(out, deviceView{Device: d, Connected: live[d.ID], Operator: se.Operator, Task: se.Task, LastSeen: seen[d.ID]})
 	}
 	for _, st := range s.opts.Scanners() {
 		i, ok := byID[st.Station]

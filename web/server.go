@@ -35,6 +35,8 @@ type Options struct {
 	Overview func() (any, error)
 	// Connected lists the PDAs with a live connection.
 	Connected func() []string
+	// LastSeen tells when each connected PDA last sent a message.
+	LastSeen func() map[string]time.Time
 	// Scanners returns the wired scanners' states.
 	Scanners func() []scanner.State
 	// SecureCookies marks the session cookie Secure (the page is served

@@ -177,7 +177,7 @@ func (m *Main) Run(ctx context.Context) error {
 	mux.Handle("GET /pda/", web.PDA())
 	mux.Handle("GET /pda", http.RedirectHandler("/pda/", http.StatusMovedPermanently))
 	m.Web = web.New(web.Options{DB: m.DB, Clock: m.Clock, Log: m.Log.With("component", "web"),
-		Overview: func() (any, error) { return m.status() }, Connected: wsServer.Connected, Scanners: m.ScannerStates})
+		Overview: func() (any, error) { return m.status() }, Connected: wsServer.Connected, LastSeen: wsServer.LastSeen, Scanners: m.ScannerStates})
 	m.Web.Routes(mux)
 	webCtx, stopWeb := context.WithCancel(context.Background())
 	m.stopWeb, m.webDone = stopWeb, make(chan struct{})

@@ -153,7 +153,7 @@ func TestStatusPageLive(t *testing.T) {
 	}
 
 	p.show("devices")
-	p.until("devices", `document.querySelector('#devices-table tr[data-device="pda-7"]')?.textContent.includes("P001")`)
+	p.until("devices", `(document.querySelector('#devices-table tr[data-device="pda-7"]')?.textContent || "").match(/P001.*s ago/)`)
 	webtest.Do(t, p.ctx, "enrol a PDA", chromedp.Click("#enrol"))
 	p.until("pairing code", `/^\d{6}$/.test(document.getElementById("pair-code")?.textContent || "")`)
 	p.until("pairing QR", `document.querySelector("#enrol-box img").naturalWidth > 100`)

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/floorgate/floorgate"
@@ -41,6 +42,10 @@ type conn struct {
 	// early holds the pushes raised while the hello is at the Floor;
 	// guarded by s.mu.
 	early [][]byte
+
+	// seen is when the device last sent a message (the server's clock,
+	// unix nanoseconds), for the status page.
+	seen atomic.Int64
 
 	// Reader-only state.
 	device  string // set by a successful hello
@@ -231,6 +236,7 @@ func (c *conn) readLoop() {
 			continue
 		}
 		c.alive()
+		c.seen.Store(c.s.clock.Now().UnixNano())
 		c.handle(mt, c.buf.Bytes())
 	}
 }

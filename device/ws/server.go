@@ -280,6 +280,20 @@ func (s *Server) Connected() []string {
 	return out
 }
 
+// LastSeen returns, for each connected device, when it last sent a
+// message.
+func (s *Server) LastSeen() map[string]time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]time.Time, len(s.devices))
+	for d, c := range s.devices {
+		if ns := c.seen.Load(); ns != 0 {
+			out[d] = time.Unix(0, ns)
+		}
+	}
+	return out
+}
+
 // Shutdown stops accepting connections, closes every open one with a
 // going-away close frame (1001) and waits for their goroutines. Floor calls
 // in flight are let finish; if ctx ends first they are cancelled, the

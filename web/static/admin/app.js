@@ -183,9 +183,9 @@ async function loadDevices() {
     if (d.state && !d.disabled) st = `<span class="badge ${d.state === "connected" ? "ok" : "bad"}">${esc(d.state)}</span> <span class="muted small">${esc(d.reason || "")}</span>`;
     const act = isAdmin() && d.kind === "pda"
       ? `<button class="${d.disabled ? "" : "danger"}" data-act="${d.disabled ? "enable" : "disable"}" data-id="${esc(d.id)}">${d.disabled ? "Enable" : "Disable"}</button>` : "";
-    return `<tr data-device="${esc(d.id)}"><td>${esc(d.id)}</td><td>${esc(d.kind)}</td><td>${esc(d.model || "")}</td><td>${st}</td><td>${esc(d.operator || "")}</td><td>${esc(d.task || "")}</td><td class="muted">${d.last_scan ? ago(d.last_scan) : ""}</td><td>${act}</td></tr>`;
+    return `<tr data-device="${esc(d.id)}"><td>${esc(d.id)}</td><td>${esc(d.kind)}</td><td>${esc(d.model || "")}</td><td>${st}</td><td>${esc(d.operator || "")}</td><td>${esc(d.task || "")}</td><td class="muted">${d.last_scan ? ago(d.last_scan) : d.last_seen ? ago(d.last_seen) : ""}</td><td>${act}</td></tr>`;
   });
-  $("#devices-table").innerHTML = "<tr><th>Device</th><th>Kind</th><th>Model</th><th>State</th><th>Operator</th><th>Task</th><th>Last scan</th><th></th></tr>" +
+  $("#devices-table").innerHTML = "<tr><th>Device</th><th>Kind</th><th>Model</th><th>State</th><th>Operator</th><th>Task</th><th>Last activity</th><th></th></tr>" +
     (rows.join("") || `<tr><td colspan="8" class="muted">No devices yet.</td></tr>`);
 }
 

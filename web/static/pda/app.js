@@ -236,7 +236,9 @@
     if (ws && welcomed) $('offline').hidden = true; else renderOffline(-1);
   }
   function renderOffline(secs) {
-    if (ws && welcomed) { $('offline').hidden = true; return; }
+    // On the pairing screen the app has stopped retrying until it is
+    // paired: "reconnecting" would not be true.
+    if (ws && welcomed || body.getAttribute('data-screen') === 'pair') { $('offline').hidden = true; return; }
     if (body.getAttribute('data-screen') === 'connecting' && queue.length === 0 && secs < 0) return;
     var t = T.offline(queue.length, secs > 0 ? secs : 0);
     $('offline-zh').textContent = t[0]; $('offline-en').textContent = t[1];
@@ -339,6 +341,7 @@
     $('pair-dev').textContent = device;
     if (reason) showNote(reason, 'red');
     setScreen('pair');
+    renderOffline(-1);
   }
   function pair(code) {
     code = (code || '').trim();
