@@ -24,13 +24,18 @@ type hub struct {
 	subs    map[chan []byte]struct{}
 	status  []byte // the last status pushed
 	lastSeq uint64
+
+	// stopped is closed when run returns, ending every open stream: an
+	// open page must not hold up the HTTP server's graceful shutdown.
+	stopped chan struct{}
 }
 
 func newHub(s *Server) *hub {
-	return &hub{s: s, subs: map[chan []byte]struct{}{}}
+	return &hub{s: s, subs: map[chan []byte]struct{}{}, stopped: make(chan struct{})}
 }
 
 func (h *hub) run(ctx context.Context) {
+	defer close(h.stopped)
 	h.mu.Lock()
 	h.lastSeq = h.s.opts.DB.LastSeq()
 	h.mu.Unlock()
@@ -135,6 +140,8 @@ func (h *hub) handleEvents(w http.ResponseWriter, r *http.Request) {
 	for {
 		select {
 		case <-r.Context().Done():
+			return
+		case <-h.stopped:
 			return
 		case m, ok := <-ch:
 			if !ok {

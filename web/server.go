@@ -82,7 +82,9 @@ func New(opts Options) *Server {
 	return s
 }
 
-// Run pushes live updates to open pages until ctx ends.
+// Run pushes live updates to open pages until ctx ends, and then ends
+// their streams. Cancel ctx when the HTTP server starts shutting down
+// (http.Server.RegisterOnShutdown): Shutdown waits for every stream.
 func (s *Server) Run(ctx context.Context) { s.hub.run(ctx) }
 
 // randomHex returns n random bytes as hex.

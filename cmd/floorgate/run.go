@@ -203,6 +203,9 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog: slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn)}
+	// End the status pages' event streams when shutting down, or Shutdown
+	// waits for them.
+	m.http.RegisterOnShutdown(stopWeb)
 	m.served = make(chan error, 1)
 	go func() { m.served <- m.http.Serve(m.listener) }()
 	m.announce()
