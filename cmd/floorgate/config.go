@@ -26,12 +26,26 @@ type Config struct {
 	} `yaml:"site"`
 	// Listen is the address of the PDA WebSocket endpoint and web pages.
 	Listen string `yaml:"listen"`
+	// TLS secures the listener: a configured certificate, or one made and
+	// kept in the state directory on first start.
+	TLS struct {
+		// Mode is "self-signed" (default: a certificate generated on first
+		// start, whose fingerprint the status page and pairing QR show),
+		// "files" (cert_file and key_file) or "off" (plain HTTP: only on a
+		// trusted, isolated network).
+		Mode     string `yaml:"mode"`
+		CertFile string `yaml:"cert_file"`
+		KeyFile  string `yaml:"key_file"`
+	} `yaml:"tls"`
 	// StateDir holds the database.
 	StateDir string `yaml:"state_dir"`
 	Store    struct {
 		// MaxSizeMB caps the database file; a full cap is an error the
 		// gateway reports, never a crash.
 		MaxSizeMB int `yaml:"max_size_mb"`
+		// RetentionDays is how long events already acknowledged upstream
+		// are kept in the journal; older ones are pruned.
+		RetentionDays int `yaml:"retention_days"`
 	} `yaml:"store"`
 	Devices struct {
 		// AutoEnrol lets an unknown PDA enrol itself on first contact.
@@ -101,6 +115,8 @@ func DefaultConfig() Config {
 	c.Listen = ":8080"
 	c.StateDir = "/var/lib/floorgate"
 	c.Store.MaxSizeMB = 4096
+	c.Store.RetentionDays = 30
+	c.TLS.Mode = "self-signed"
 	p := floorgate.DefaultPolicy()
 	c.Standards.Distance.MinMM = p.Distance.MinMM
 	c.Standards.Distance.MaxMM = p.Distance.MaxMM
@@ -179,6 +195,18 @@ func (c Config) validate(file string) error {
 	}
 	if c.Store.MaxSizeMB < 16 {
 		return bad("store.max_size_mb", "%d is below the minimum of 16", c.Store.MaxSizeMB)
+	}
+	if c.Store.RetentionDays < 1 || c.Store.RetentionDays > 3650 {
+		return bad("store.retention_days", "%d is not between 1 and 3650", c.Store.RetentionDays)
+	}
+	switch c.TLS.Mode {
+	case "self-signed", "off":
+	case "files":
+		if c.TLS.CertFile == "" || c.TLS.KeyFile == "" {
+			return bad("tls", "mode files needs cert_file and key_file")
+		}
+	default:
+		return bad("tls.mode", "%q is not one of self-signed, files, off", c.TLS.Mode)
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
