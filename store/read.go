@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -143,4 +144,13 @@ func (db *DB) Lookup(aim, data string) floorgate.Match {
 	db.mu.RLock()
 	defer db.mu.RUnlock()
 	return db.st.match(aim, data)
+}
+
+// Ping waits for the store's writer to run an empty request: it fails when
+// the writer is wedged or the store is closed. The systemd watchdog uses it.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.write(ctx, func(*wtx) error { return nil }); err != nil {
+		return fmt.Errorf("ping store: %w", err)
+	}
+	return nil
 }

@@ -85,8 +85,10 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		m.Close()
 		return err
 	}
+	sd := startNotifier(m)
 	<-ctx.Done()
 	m.Log.Info("stopping")
+	sd.stopping()
 	return m.Close()
 }
 
