@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/floorgate/floorgate"
@@ -290,15 +291,22 @@ func (s *Server) handleEnrol(w http.ResponseWriter, r *http.Request) {
 	s.pairings[code] = &pairing{expires: now.Add(pairingTTL), by: by}
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{"code": code, "expires": now.Add(pairingTTL),
-		"url": pairURL(r, code), "qr": "/api/v1/devices/enrol/" + code + "/qr.png"})
+		"url": s.pairURL(r, code), "qr": "/api/v1/devices/enrol/" + code + "/qr.png", "fingerprint": s.opts.TLSFingerprint})
 }
 
-func pairURL(r *http.Request, code string) string {
+// pairURL is what the pairing QR code opens on a PDA; with TLS it carries
+// the certificate's fingerprint, so the PDA can check it is talking to
+// this gateway.
+func (s *Server) pairURL(r *http.Request, code string) string {
 	scheme := "http"
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	return scheme + "://" + r.Host + "/pda/?pair=" + code
+	u := scheme + "://" + r.Host + "/pda/?pair=" + code
+	if s.opts.TLSFingerprint != "" {
+		u += "&fp=" + strings.ReplaceAll(s.opts.TLSFingerprint, ":", "")
+	}
+	return u
 }
 
 // handleEnrolQR: the pairing URL as a QR code for the PDA's camera.
@@ -311,7 +319,7 @@ func (s *Server) handleEnrolQR(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, floorgate.Errorf(floorgate.ENOTFOUND, "no such pairing code"))
 		return
 	}
-	png, err := label.QRPNG(pairURL(r, code), 240)
+	png, err := label.QRPNG(s.pairURL(r, code), 240)
 	if err != nil {
 		writeErr(w, err)
 		return

@@ -42,6 +42,9 @@ type Options struct {
 	// SecureCookies marks the session cookie Secure (the page is served
 	// over TLS).
 	SecureCookies bool
+	// TLSFingerprint is the listener's certificate fingerprint, shown with
+	// pairing codes so a PDA can pin it.
+	TLSFingerprint string
 }
 
 // Server is the status page's back end: admin and supervisor sign-in, the

@@ -100,7 +100,7 @@ func barcodeCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs := flag.NewFlagSet("barcode explain", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	asJSON := fs.Bool("json", false, "print JSON")
-	addr := fs.String("addr", "http://127.0.0.1:8080", "the running gateway, to look the barcode up in its master data")
+	addr := fs.String("addr", "https://127.0.0.1:8080", "the running gateway, to look the barcode up in its master data (http:// when its tls.mode is off)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -132,7 +132,7 @@ func lookupRemote(ctx context.Context, addr, aim, data string) (*matchInfo, erro
 	if err != nil {
 		return nil, err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := gatewayClient(addr, "").Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("gateway not reachable at %s", addr)
 	}

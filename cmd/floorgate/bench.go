@@ -85,6 +85,7 @@ func benchScan(ctx context.Context, pdas int, d time.Duration, dir, cpuProfile s
 	}
 	cfg := DefaultConfig()
 	cfg.StateDir, cfg.Listen, cfg.MQTT.EmbeddedListen = filepath.Join(dir, "state"), "127.0.0.1:0", "127.0.0.1:0"
+	cfg.TLS.Mode = "off" // the scan path on loopback, as the baseline is measured
 	// The scan path alone, as during a WAN outage: the upstream link points
 	// at a port where nothing listens, so events wait in the outbox and no
 	// broker shares the two cores. bench sync measures the drain.
@@ -135,7 +136,7 @@ func benchScan(ctx context.Context, pdas int, d time.Duration, dir, cpuProfile s
 	url := "ws://" + m.Addr() + "/ws/v1"
 	pickers := make([]*picker, pdas)
 	for i := range pdas {
-		p, err := dialPicker(ctx, url, demo, fmt.Sprintf("bench-pda-%04d", i+1), badges[i], 0, uint64(i+1))
+		p, err := dialPicker(ctx, url, nil, demo, fmt.Sprintf("bench-pda-%04d", i+1), badges[i], 0, uint64(i+1))
 		if err != nil {
 			return res, fmt.Errorf("bench: %w", err)
 		}

@@ -149,6 +149,13 @@ func LoadConfig(path string) (Config, error) {
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
 		return c, fmt.Errorf("config %s: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
 	}
+	if c.MQTT.Password != "" {
+		// The file holds a secret: like a key file, it must not be
+		// readable by every user on the box.
+		if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o004 != 0 {
+			return c, fmt.Errorf("config %s: mqtt.password: the file is readable by every user (mode %04o): run chmod 640 %s", path, fi.Mode().Perm(), path)
+		}
+	}
 	return c, c.validate(path)
 }
 

@@ -60,9 +60,9 @@ func startGateway(t *testing.T, stateDir, broker, gateway string) *daemon {
 		t.Fatal(err)
 	}
 	conf := filepath.Join(t.TempDir(), "floorgate.yaml")
-	yaml := "mqtt:\n  embedded_listen: 127.0.0.1:0\n"
+	yaml := "tls:\n  mode: \"off\"\nmqtt:\n  embedded_listen: 127.0.0.1:0\n"
 	if broker != "" {
-		yaml = fmt.Sprintf("site:\n  gateway: %s\nmqtt:\n  brokers: [%q]\n  keepalive: 2s\n", gateway, broker)
+		yaml = fmt.Sprintf("tls:\n  mode: \"off\"\nsite:\n  gateway: %s\nmqtt:\n  brokers: [%q]\n  keepalive: 2s\n", gateway, broker)
 	}
 	if err := os.WriteFile(conf, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
@@ -134,7 +134,7 @@ func TestCrashLosesNoAcceptedScan(t *testing.T) {
 	const pdas = 4
 	pickers := make([]*picker, pdas)
 	for i := range pdas {
-		p, err := dialPicker(ctx, d.url(), demo, fmt.Sprintf("crash-pda-%d", i), demo.Badges[i], 0.1, uint64(i+1))
+		p, err := dialPicker(ctx, d.url(), nil, demo, fmt.Sprintf("crash-pda-%d", i), demo.Badges[i], 0.1, uint64(i+1))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -43,6 +43,7 @@ func startMain(t *testing.T, clock floorgate.Clock, mods ...func(*Config)) *Main
 	t.Helper()
 	cfg := DefaultConfig()
 	cfg.StateDir, cfg.Listen, cfg.MQTT.EmbeddedListen = t.TempDir(), "127.0.0.1:0", "127.0.0.1:0"
+	cfg.TLS.Mode = "off" // plain HTTP on loopback; TestTLS covers the listener's TLS
 	for _, mod := range mods {
 		mod(&cfg)
 	}
@@ -186,6 +187,7 @@ func TestStatusShowsTheUpstreamLink(t *testing.T) {
 	clock := &stepClock{t: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)}
 	cfg := DefaultConfig()
 	cfg.StateDir, cfg.Listen = t.TempDir(), "127.0.0.1:0"
+	cfg.TLS.Mode = "off"
 	cfg.MQTT.Brokers = []string{"tcp://127.0.0.1:9"}
 	m := &Main{Config: cfg, Demo: true, Clock: clock}
 	if err := m.Run(context.Background()); err != nil {

@@ -21,6 +21,7 @@ func startPairingMain(t *testing.T, clock floorgate.Clock) *Main {
 	t.Helper()
 	cfg := DefaultConfig()
 	cfg.StateDir, cfg.Listen, cfg.MQTT.EmbeddedListen = t.TempDir(), "127.0.0.1:0", "127.0.0.1:0"
+	cfg.TLS.Mode = "off"
 	cfg.Devices.AutoEnrol = false
 	m := &Main{Config: cfg, Clock: clock}
 	if err := m.Run(context.Background()); err != nil {

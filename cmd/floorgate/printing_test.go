@@ -72,6 +72,7 @@ func TestProfilesValidateAndStartUp(t *testing.T) {
 	// The daemon refuses to start on it, before anything has started.
 	cfg := DefaultConfig()
 	cfg.StateDir, cfg.Listen, cfg.MQTT.EmbeddedListen, cfg.ProfilesDir = t.TempDir(), "127.0.0.1:0", "127.0.0.1:0", dir
+	cfg.TLS.Mode = "off"
 	m := &Main{Config: cfg, Demo: true}
 	err = m.Run(context.Background())
 	opened := m.DB != nil

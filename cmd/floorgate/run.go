@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -46,6 +47,10 @@ type Main struct {
 
 	stopSync context.CancelFunc
 	synced   chan struct{}
+
+	// Fingerprint is the SHA-256 fingerprint of the listener's TLS
+	// certificate; empty when TLS is off.
+	Fingerprint string
 
 	Web     *web.Server
 	Metrics *web.Metrics
@@ -127,9 +132,19 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if m.Config.MQTT.KeyFile != "" {
+		if err := checkPrivate("mqtt.key_file", m.Config.MQTT.KeyFile); err != nil {
+			return fmt.Errorf("config: %w", err)
+		}
+	}
 	if err := os.MkdirAll(m.Config.StateDir, 0o750); err != nil {
 		return fmt.Errorf("state dir: %w", err)
 	}
+	tlsConf, fingerprint, err := m.serverTLS()
+	if err != nil {
+		return err
+	}
+	m.Fingerprint = fingerprint
 	var wsServer *ws.Server
 	m.DB, err = store.Open(filepath.Join(m.Config.StateDir, "floorgate.db"), store.Options{
 		Site: site, MaxSize: m.Config.Store.MaxSizeMB << 20, AutoEnrol: m.Config.Devices.AutoEnrol || m.Demo,
@@ -179,7 +194,8 @@ func (m *Main) Run(ctx context.Context) error {
 	mux.Handle("GET /pda/", web.PDA())
 	mux.Handle("GET /pda", http.RedirectHandler("/pda/", http.StatusMovedPermanently))
 	m.Web = web.New(web.Options{DB: m.DB, Clock: m.Clock, Log: m.Log.With("component", "web"),
-		Overview: func() (any, error) { return m.status() }, Connected: wsServer.Connected, LastSeen: wsServer.LastSeen, Scanners: m.ScannerStates})
+		Overview: func() (any, error) { return m.status() }, Connected: wsServer.Connected, LastSeen: wsServer.LastSeen, Scanners: m.ScannerStates,
+		SecureCookies: tlsConf != nil, TLSFingerprint: fingerprint})
 	m.Web.Routes(mux)
 	webCtx, stopWeb := context.WithCancel(context.Background())
 	m.stopWeb, m.webDone = stopWeb, make(chan struct{})
@@ -202,6 +218,9 @@ func (m *Main) Run(ctx context.Context) error {
 	m.listener, err = net.Listen("tcp", m.Config.Listen)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", m.Config.Listen, err)
+	}
+	if tlsConf != nil {
+		m.listener = tls.NewListener(m.listener, tlsConf)
 	}
 	m.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog: slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn)}
@@ -299,12 +318,20 @@ func (m *Main) announce() {
 	if host, _, _ := net.SplitHostPort(m.Config.Listen); host == "" || host == "0.0.0.0" || host == "::" {
 		hosts = append(hosts, lanAddrs()...)
 	}
-	fmt.Fprintf(m.Out, "floorgate %s listening on http://%s\n", floorgate.Version, net.JoinHostPort("127.0.0.1", port))
+	page, sock := "http", "ws"
+	if m.Fingerprint != "" {
+		page, sock = "https", "wss"
+	}
+	fmt.Fprintf(m.Out, "floorgate %s listening on %s://%s\n", floorgate.Version, page, net.JoinHostPort("127.0.0.1", port))
 	for _, h := range hosts {
 		hp := net.JoinHostPort(h, port)
-		fmt.Fprintf(m.Out, "  PDA web app:    http://%s/pda/   (open it in the PDA's browser)\n", hp)
-		fmt.Fprintf(m.Out, "  PDA endpoint:   ws://%s/ws/v1   (native apps: docs/pda-protocol.md)\n", hp)
-		fmt.Fprintf(m.Out, "  Status page:    http://%s/\n", hp)
+		fmt.Fprintf(m.Out, "  PDA web app:    %s://%s/pda/   (open it in the PDA's browser)\n", page, hp)
+		fmt.Fprintf(m.Out, "  PDA endpoint:   %s://%s/ws/v1   (native apps: docs/pda-protocol.md)\n", sock, hp)
+		fmt.Fprintf(m.Out, "  Status page:    %s://%s/\n", page, hp)
+	}
+	if m.Fingerprint != "" {
+		fmt.Fprintf(m.Out, "  TLS certificate SHA-256: %s\n", m.Fingerprint)
+		fmt.Fprintf(m.Out, "    (self-signed unless tls.mode is files: browsers warn once; compare this fingerprint)\n")
 	}
 	if m.Broker != nil {
 		_, mport, _ := net.SplitHostPort(m.Broker.Addr())
@@ -316,7 +343,11 @@ func (m *Main) announce() {
 		fmt.Fprintf(m.Out, "  Demo site: pickers log in with badge B1001 … B%04d, packers with B2001 … B%04d, PIN %s; any device id enrols itself.\n",
 			1000+demoOperators, 2000+demoPackers, demoPIN)
 		fmt.Fprintf(m.Out, "  Status page: admin badge %s, supervisor %s, PIN %s.\n", demoAdminBadge, demoSupervisorBadge, demoPIN)
-		fmt.Fprintf(m.Out, "  Drive it: floorgate sim --pdas 4 --addr ws://127.0.0.1:%s/ws/v1\n", port)
+		if m.Fingerprint != "" {
+			fmt.Fprintf(m.Out, "  Drive it: floorgate sim --pdas 4 --addr wss://127.0.0.1:%s/ws/v1 --fingerprint %s\n", port, m.Fingerprint)
+		} else {
+			fmt.Fprintf(m.Out, "  Drive it: floorgate sim --pdas 4 --addr ws://127.0.0.1:%s/ws/v1\n", port)
+		}
 	}
 }
 
@@ -422,14 +453,17 @@ type statusReply struct {
 	Upstream      fgsync.Status          `json:"upstream"`
 	Printers      []fgprint.PrinterState `json:"printers"`
 	Scanners      []scanner.State        `json:"scanners"`
-	Connected     []string               `json:"connected_devices"`
+	// TLSFingerprint is the SHA-256 fingerprint of the gateway's
+	// certificate, for PDAs to pin; empty when TLS is off.
+	TLSFingerprint string   `json:"tls_fingerprint,omitempty"`
+	Connected      []string `json:"connected_devices"`
 }
 
 func (m *Main) status() (statusReply, error) {
 	ob, err := m.DB.Outbox()
 	s := m.DB.Site()
 	r := statusReply{Site: s.ID, Gateway: s.Gateway, Version: floorgate.Version, Counts: m.DB.Counts(),
-		Outbox: ob, Upstream: m.Sync.Status(), Printers: m.PrintWorker.States(), Scanners: m.ScannerStates(), Connected: m.WS.Connected()}
+		Outbox: ob, Upstream: m.Sync.Status(), Printers: m.PrintWorker.States(), Scanners: m.ScannerStates(), Connected: m.WS.Connected(), TLSFingerprint: m.Fingerprint}
 	if !ob.Oldest.IsZero() {
 		r.OldestUnsentS = m.Clock.Now().Sub(ob.Oldest).Seconds()
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -23,6 +24,7 @@ import (
 type picker struct {
 	demo   *Demo
 	c      *wsclient.Client
+	tls    *tls.Config // for wss://; nil: the system roots or plain ws://
 	device string
 	prompt floorgate.Prompt
 	rng    *rand.Rand
@@ -53,12 +55,12 @@ var errNoTask = errors.New("no task")
 // same item: longer than the double-read window of the default standard.
 const humanPace = 400 * time.Millisecond
 
-func dialPicker(ctx context.Context, url string, demo *Demo, device, badge string, wrong float64, seed uint64) (*picker, error) {
-	c, wel, err := wsclient.Dial(ctx, url, device, "token-"+device, "sim")
+func dialPicker(ctx context.Context, url string, tc *tls.Config, demo *Demo, device, badge string, wrong float64, seed uint64) (*picker, error) {
+	c, wel, err := wsclient.DialTLS(ctx, url, device, "token-"+device, "sim", tc)
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", device, err)
 	}
-	p := &picker{demo: demo, c: c, device: device, prompt: wel.Prompt, rng: rand.New(rand.NewPCG(seed, 7)), wrong: wrong}
+	p := &picker{demo: demo, c: c, tls: tc, device: device, prompt: wel.Prompt, rng: rand.New(rand.NewPCG(seed, 7)), wrong: wrong}
 	if wel.Operator == "" {
 		v, err := c.Login(ctx, "login-"+device, badge, demoPIN)
 		if err != nil {
@@ -135,7 +137,8 @@ func (p *picker) send(ctx context.Context) (outcome, error) {
 func simCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("sim", flag.ContinueOnError)
 	pdas := fs.Int("pdas", 4, "number of simulated PDAs (one picker each)")
-	addr := fs.String("addr", "ws://127.0.0.1:8080/ws/v1", "the gateway's PDA endpoint")
+	addr := fs.String("addr", "wss://127.0.0.1:8080/ws/v1", "the gateway's PDA endpoint (ws:// when its tls.mode is off)")
+	fingerprint := fs.String("fingerprint", "", "the gateway certificate's SHA-256 fingerprint, as it prints at start (needed for a gateway on another machine)")
 	wrong := fs.Float64("wrong", 0.03, "share of deliberately wrong scans (0–1)")
 	maxScans := fs.Int("scans", 200, "scans per PDA at most")
 	if err := fs.Parse(args); err != nil {
@@ -147,7 +150,7 @@ func simCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	if *wrong < 0 || *wrong > 1 {
 		return fmt.Errorf("sim: --wrong must be between 0 and 1")
 	}
-	rep, err := simulate(ctx, *addr, *pdas, *wrong, *maxScans)
+	rep, err := simulate(ctx, *addr, clientTLS(*addr, *fingerprint), *pdas, *wrong, *maxScans)
 	if err != nil {
 		return err
 	}
@@ -194,7 +197,7 @@ func (r *simReport) print(w io.Writer) {
 	}
 }
 
-func simulate(ctx context.Context, addr string, pdas int, wrong float64, maxScans int) (*simReport, error) {
+func simulate(ctx context.Context, addr string, tc *tls.Config, pdas int, wrong float64, maxScans int) (*simReport, error) {
 	demo := NewDemo()
 	rep := &simReport{codes: map[floorgate.Code]int{}}
 	var wg sync.WaitGroup
@@ -204,7 +207,7 @@ func simulate(ctx context.Context, addr string, pdas int, wrong float64, maxScan
 		go func() {
 			defer wg.Done()
 			device := fmt.Sprintf("sim-pda-%02d", i+1)
-			p, err := dialPicker(ctx, addr, demo, device, demo.Badges[i], wrong, uint64(i+1))
+			p, err := dialPicker(ctx, addr, tc, demo, device, demo.Badges[i], wrong, uint64(i+1))
 			if err != nil {
 				errs <- err
 				return
@@ -238,7 +241,7 @@ func (p *picker) reconnect(ctx context.Context, url string) error {
 	if p.c != nil {
 		p.c.Close()
 	}
-	c, wel, err := wsclient.Dial(ctx, url, p.device, "token-"+p.device, "sim")
+	c, wel, err := wsclient.DialTLS(ctx, url, p.device, "token-"+p.device, "sim", p.tls)
 	if err != nil {
 		return fmt.Errorf("redial %s: %w", p.device, err)
 	}

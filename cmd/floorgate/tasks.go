@@ -22,7 +22,7 @@ func tasksCommand(ctx context.Context, args []string, stdout io.Writer) error {
 		return errors.New("tasks: want import or cancel")
 	}
 	fs := flag.NewFlagSet("tasks "+args[0], flag.ContinueOnError)
-	addr := fs.String("addr", "http://127.0.0.1:8080", "the running gateway")
+	addr := fs.String("addr", "https://127.0.0.1:8080", "the running gateway (http:// when its tls.mode is off)")
 	stateDir := fs.String("state-dir", "", "open the database directly instead (the daemon must be stopped)")
 	configPath := fs.String("config", "", "configuration file, with --state-dir")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -131,7 +131,7 @@ func postJSON(ctx context.Context, url string, body []byte, reply any) error {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := gatewayClient(url, "").Do(req)
 	if err != nil {
 		return fmt.Errorf("gateway not reachable (is it running? --addr): %w", err)
 	}

@@ -11,6 +11,7 @@ package wsclient
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -111,9 +112,16 @@ type Client struct {
 // token, and returns the client and the gateway's welcome. A refused hello
 // is returned as a *CloseError wrapping the server's *floorgate.Error.
 func Dial(ctx context.Context, url, device, token, model string) (*Client, floorgate.Welcome, error) {
+	return DialTLS(ctx, url, device, token, model, nil)
+}
+
+// DialTLS is Dial with the TLS configuration for a wss:// url (nil: the
+// system's roots).
+func DialTLS(ctx context.Context, url, device, token, model string, tc *tls.Config) (*Client, floorgate.Welcome, error) {
 	d := websocket.Dialer{
 		Proxy:            http.ProxyFromEnvironment,
 		HandshakeTimeout: 10 * time.Second,
+		TLSClientConfig:  tc,
 	}
 	conn, _, err := d.DialContext(ctx, url, nil)
 	if err != nil {

@@ -163,6 +163,7 @@ function renderStatus() {
     ? "<tr><th>Printer</th><th>State</th><th>Stations</th><th>Checked</th></tr>" +
       s.printers.map((p) => `<tr data-printer="${esc(p.id)}"><td>${esc(p.id)}</td><td class="state">${printerBadge(p.state)} <span class="muted small">${esc(p.detail || "")}</span></td><td>${esc((p.stations || []).join(", "))}</td><td class="muted">${ago(p.checked)}</td></tr>`).join("")
     : `<tr><td class="muted">No printers configured.</td></tr>`;
+  $("#tls-fp").textContent = s.tls_fingerprint ? "TLS certificate SHA-256 · 证书指纹: " + s.tls_fingerprint : "TLS is off: plain HTTP · 未启用TLS";
   $("#overview-scanners").innerHTML = (s.scanners || []).length
     ? "<tr><th>Scanner</th><th>Station</th><th>State</th><th>Last scan</th></tr>" +
       s.scanners.map((x) => `<tr><td>${esc(x.name)}<div class="muted small">${esc(x.model)}</div></td><td>${esc(x.station)} ${x.operator ? `<span class="muted">(${esc(x.operator)})</span>` : ""}</td><td><span class="badge ${x.status === "connected" ? "ok" : x.status === "error" ? "bad" : "warn"}">${esc(x.status)}</span> <span class="muted small">${esc(x.reason || "")}</span></td><td class="muted">${ago(x.last_scan)}</td></tr>`).join("")
@@ -206,7 +207,8 @@ $("#enrol").addEventListener("click", async () => {
     const box = $("#enrol-box");
     box.innerHTML = `<img alt="pairing QR code" src="${esc(r.qr)}"><div><div class="muted">Pairing code · 配对码</div><div class="code" id="pair-code">${esc(r.code)}</div>
       <div>On the PDA open <b>${esc(r.url)}</b><br>or type the code on its pairing screen. · 在PDA上打开该地址或输入配对码。</div>
-      <div class="muted small">Valid once, until ${new Date(r.expires).toLocaleTimeString()}.</div></div>`;
+      <div class="muted small">Valid once, until ${new Date(r.expires).toLocaleTimeString()}.</div>
+      ${r.fingerprint ? `<div class="muted small">The PDA must show certificate fingerprint · 证书指纹 ${esc(r.fingerprint)}</div>` : ""}</div>`;
     box.hidden = false;
   } catch (err) { flash(err.message, true); }
 });

@@ -1,0 +1,194 @@
+package main
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/hex"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"math/big"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Fingerprint is a certificate's SHA-256 over its DER bytes, as colon-
+// separated upper-case hex: what a person compares on a PDA's screen.
+func Fingerprint(der []byte) string {
+	sum := sha256.Sum256(der)
+	h := strings.ToUpper(hex.EncodeToString(sum[:]))
+	var b strings.Builder
+	for i := 0; i < len(h); i += 2 {
+		if i > 0 {
+			b.WriteByte(':')
+		}
+		b.WriteString(h[i : i+2])
+	}
+	return b.String()
+}
+
+// checkPrivate refuses a secret file that other users may read.
+func checkPrivate(field, path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("%s: %w", field, err)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return fmt.Errorf("%s: %s is readable by other users (mode %04o): run chmod 600 %s", field, path, fi.Mode().Perm(), path)
+	}
+	return nil
+}
+
+// serverTLS returns the listener's TLS configuration and its certificate's
+// fingerprint, as the configuration asks: nil with mode off.
+func (m *Main) serverTLS() (*tls.Config, string, error) {
+	var cert tls.Certificate
+	var err error
+	switch m.Config.TLS.Mode {
+	case "off":
+		return nil, "", nil
+	case "files":
+		if err := checkPrivate("tls.key_file", m.Config.TLS.KeyFile); err != nil {
+			return nil, "", fmt.Errorf("config: %w", err)
+		}
+		cert, err = tls.LoadX509KeyPair(m.Config.TLS.CertFile, m.Config.TLS.KeyFile)
+		if err != nil {
+			return nil, "", fmt.Errorf("config: tls: %w", err)
+		}
+	default:
+		cert, err = selfSigned(filepath.Join(m.Config.StateDir, "tls"), m.Clock.Now())
+		if err != nil {
+			return nil, "", err
+		}
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, Fingerprint(cert.Certificate[0]), nil
+}
+
+// selfSigned loads the gateway's own certificate from dir, making one on
+// first start: ECDSA P-256, valid ten years, for this machine's names and
+// addresses. PDAs trust it by its fingerprint, shown on the status page
+// and in the pairing QR code.
+func selfSigned(dir string, now time.Time) (tls.Certificate, error) {
+	certPath, keyPath := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if cert, err := tls.LoadX509KeyPair(certPath, keyPath); err == nil {
+		return cert, checkPrivate("tls", keyPath)
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return tls.Certificate{}, fmt.Errorf("tls: %s: %w", dir, err)
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("tls: new key: %w", err)
+	}
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 120))
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("tls: serial: %w", err)
+	}
+	host, _ := os.Hostname()
+	tmpl := &x509.Certificate{
+		SerialNumber: serial,
+		Subject:      pkix.Name{CommonName: "floorgate " + host, Organization: []string{"floorgate"}},
+		NotBefore:    now.Add(-time.Hour),
+		NotAfter:     now.AddDate(10, 0, 0),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		DNSNames:     []string{"localhost"},
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+	}
+	if host != "" {
+		tmpl.DNSNames = append(tmpl.DNSNames, host)
+	}
+	for _, a := range lanAddrs() {
+		tmpl.IPAddresses = append(tmpl.IPAddresses, net.ParseIP(a))
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("tls: self-sign: %w", err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("tls: key: %w", err)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return tls.Certificate{}, fmt.Errorf("tls: %w", err)
+	}
+	if err := writeFileSync(keyPath, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		return tls.Certificate{}, err
+	}
+	if err := writeFileSync(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
+		return tls.Certificate{}, err
+	}
+	return tls.LoadX509KeyPair(certPath, keyPath)
+}
+
+// writeFileSync writes a file whole: to a temporary name, synced, then
+// renamed, so a crash never leaves half a key.
+func writeFileSync(path string, b []byte, mode os.FileMode) error {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, mode)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// pinnedTLS trusts exactly the certificate with this fingerprint: how a
+// client on the floor (sim, the tests) talks to a gateway's self-signed
+// certificate.
+func pinnedTLS(fingerprint string) *tls.Config {
+	want := strings.ToUpper(strings.ReplaceAll(fingerprint, " ", ""))
+	return &tls.Config{
+		InsecureSkipVerify: true, // replaced by the pin below
+		VerifyPeerCertificate: func(raw [][]byte, _ [][]*x509.Certificate) error {
+			if len(raw) == 0 || Fingerprint(raw[0]) != want {
+				return errors.New("tls: the gateway's certificate does not have the expected fingerprint")
+			}
+			return nil
+		},
+	}
+}
+
+// clientTLS is how the command line trusts a gateway: the certificate with
+// the given fingerprint; without one, a gateway on this machine's loopback
+// as it is (its traffic never leaves the box, and the certificate is
+// usually self-signed); anything else by the system's roots.
+func clientTLS(rawURL, fingerprint string) *tls.Config {
+	if fingerprint != "" {
+		return pinnedTLS(fingerprint)
+	}
+	if u, err := url.Parse(rawURL); err == nil {
+		if ip := net.ParseIP(u.Hostname()); u.Hostname() == "localhost" || ip != nil && ip.IsLoopback() {
+			return &tls.Config{InsecureSkipVerify: true} // loopback only, see above
+		}
+	}
+	return nil
+}
+
+// gatewayClient is an HTTP client for the gateway at rawURL.
+func gatewayClient(rawURL, fingerprint string) *http.Client {
+	return &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{
+		Proxy: http.ProxyFromEnvironment, TLSClientConfig: clientTLS(rawURL, fingerprint)}}
+}
