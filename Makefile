@@ -7,8 +7,17 @@ STATE    ?= ./state
 LISTEN   ?= :8080
 DURATION ?= 10s
 FUZZTIME ?= 30s
+# nfpm builds the .deb; v2.46 and later need modules the Go proxy here refuses.
+NFPM     ?= $(GO) run github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.45.2
+# A Debian version starts with a digit: v1.2.3-4-gabc1234 → 1.2.3+4.gabc1234;
+# with no tag, 0.0.0+git<commits>.g<hash>; +dirty for uncommitted changes.
+DEB_VERSION ?= $(shell v=$$(git describe --tags --match 'v[0-9]*' 2>/dev/null | sed -e 's/^v//' -e 's/-\([0-9]*\)-g/+\1.g/') ; \
+	[ -n "$$v" ] || v=0.0.0+git$$(git rev-list --count HEAD 2>/dev/null || echo 0).g$$(git rev-parse --short HEAD 2>/dev/null || echo 0); \
+	git diff --quiet HEAD 2>/dev/null || v=$$v+dirty; echo $$v)
+DEB_ARCH ?= $(shell $(GO) env GOARCH)
+DEB_DIR  ?= bin
 
-.PHONY: help run build test bench fuzz check fmt vet deps test-deps clean
+.PHONY: help run build deb test bench fuzz check fmt vet deps test-deps clean
 
 # INSTALL_MISSING installs the Debian packages named in $$missing: as root
 # with apt-get, otherwise it says what to install and stops.
@@ -28,6 +37,11 @@ help: ## list the targets
 
 build: deps ## build bin/floorgate
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/floorgate
+
+deb: build ## build the Debian package bin/floorgate_VERSION_ARCH.deb (systemd/nfpm.yaml; DEB_DIR, DEB_VERSION override)
+	@mkdir -p $(DEB_DIR)
+	DEB_VERSION='$(DEB_VERSION)' DEB_ARCH='$(DEB_ARCH)' $(NFPM) package --config systemd/nfpm.yaml \
+	  --packager deb --target $(DEB_DIR)/floorgate_$(DEB_VERSION)_$(DEB_ARCH).deb
 
 run: build ## start a demo gateway on $(LISTEN), state in $(STATE)
 	$(BIN) run --demo --state-dir $(STATE) --listen $(LISTEN)
@@ -65,10 +79,12 @@ deps: ## check Go; install a CJK font (Chinese labels) and libusb's headers (USB
 	pkg-config --exists libusb-1.0 2>/dev/null || missing="$$missing libusb-1.0-0-dev"; \
 	$(INSTALL_MISSING)
 
-test-deps: deps ## also install Mosquitto (the tests' MQTT broker) and Chromium (the web pages' tests) when missing
+test-deps: deps ## also install Mosquitto (the tests' MQTT broker), Chromium (the web pages' tests), and systemd-analyze and debootstrap (the package's tests) when missing
 	@missing=""; \
 	command -v mosquitto >/dev/null || test -x /usr/sbin/mosquitto || missing="$$missing mosquitto"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v systemd-analyze >/dev/null || missing="$$missing systemd"; \
+	command -v debootstrap >/dev/null || test -x /usr/sbin/debootstrap || missing="$$missing debootstrap"; \
 	$(INSTALL_MISSING)
 
 clean: ## remove build output (not the state directory)

@@ -162,6 +162,21 @@ func (s *Server) admin(action string, h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
+// ReaderOrLocal wraps a read for the status page (an admin's or
+// supervisor's session) that tools on the gateway machine itself — the
+// command line, doctor, a local monitoring agent — may also make without
+// one.
+func (s *Server) ReaderOrLocal(h http.HandlerFunc) http.HandlerFunc {
+	viaPage := s.reader(h)
+	return func(w http.ResponseWriter, r *http.Request) {
+		if ip := net.ParseIP(remoteHost(r)); ip != nil && ip.IsLoopback() {
+			h(w, r)
+			return
+		}
+		viaPage(w, r)
+	}
+}
+
 // AdminOrLocal wraps a change that the gateway's own command line may make
 // from the machine itself (no session), and an admin from the status page
 // (session and CSRF token). Both are audited as action.

@@ -50,6 +50,12 @@ type Config struct {
 	Devices struct {
 		// AutoEnrol lets an unknown PDA enrol itself on first contact.
 		AutoEnrol bool `yaml:"auto_enrol"`
+		// MaxMessagesPerS is how many messages a second one PDA may send
+		// on average (bursts of twice that); a flooding device is cut off.
+		MaxMessagesPerS int `yaml:"max_messages_per_s"`
+		// MaxConnectionsPerAddress bounds the open connections (PDAs,
+		// browsers) from one network address.
+		MaxConnectionsPerAddress int `yaml:"max_connections_per_address"`
 	} `yaml:"devices"`
 	Standards struct {
 		Distance struct {
@@ -116,6 +122,8 @@ func DefaultConfig() Config {
 	c.StateDir = "/var/lib/floorgate"
 	c.Store.MaxSizeMB = 4096
 	c.Store.RetentionDays = 30
+	c.Devices.MaxMessagesPerS = 20
+	c.Devices.MaxConnectionsPerAddress = 256
 	c.TLS.Mode = "self-signed"
 	p := floorgate.DefaultPolicy()
 	c.Standards.Distance.MinMM = p.Distance.MinMM
@@ -202,6 +210,12 @@ func (c Config) validate(file string) error {
 	}
 	if c.Store.MaxSizeMB < 16 {
 		return bad("store.max_size_mb", "%d is below the minimum of 16", c.Store.MaxSizeMB)
+	}
+	if c.Devices.MaxMessagesPerS < 1 {
+		return bad("devices.max_messages_per_s", "%d is below 1", c.Devices.MaxMessagesPerS)
+	}
+	if c.Devices.MaxConnectionsPerAddress < 1 {
+		return bad("devices.max_connections_per_address", "%d is below 1", c.Devices.MaxConnectionsPerAddress)
 	}
 	if c.Store.RetentionDays < 1 || c.Store.RetentionDays > 3650 {
 		return bad("store.retention_days", "%d is not between 1 and 3650", c.Store.RetentionDays)

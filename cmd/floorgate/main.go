@@ -28,8 +28,13 @@ Usage:
   floorgate barcode explain [--json] [--addr URL] DATA
   floorgate profiles validate [DIR]
   floorgate devices [--profiles DIR]
+  floorgate udev-rules [--profiles DIR]
   floorgate label render --template NAME --data FILE --format zpl|tspl|escpos|png
   floorgate print test [--config FILE] PRINTER
+  floorgate backup [--config FILE] [--state-dir DIR] [--addr URL] FILE
+  floorgate backup --verify FILE
+  floorgate restore [--config FILE] [--state-dir DIR] FILE
+  floorgate doctor [--config FILE]
   floorgate version
 
 Run "floorgate COMMAND -h" for a command's flags.
@@ -78,12 +83,20 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return profilesCommand(args[1:], stdout)
 	case "devices":
 		return devicesCommand(args[1:], stdout, stderr)
+	case "udev-rules":
+		return udevRulesCommand(args[1:], stdout, stderr)
 	case "label":
 		return labelCommand(args[1:], stdout, stderr)
 	case "print":
 		return printTestCommand(ctx, args[1:], stdout, stderr)
+	case "doctor":
+		return doctorCommand(ctx, args[1:], stdout, stderr)
 	case "barcode":
 		return barcodeCommand(ctx, args[1:], stdout, stderr)
+	case "backup":
+		return backupCommand(ctx, args[1:], stdout, stderr)
+	case "restore":
+		return restoreCommand(args[1:], stdout, stderr)
 	case "erp-tail":
 		return erpTailCommand(ctx, args[1:], stdout, stderr)
 	case "version":

@@ -36,6 +36,9 @@ type Main struct {
 	Log    *slog.Logger
 	// Out receives the lines a person starting the daemon needs to read.
 	Out io.Writer
+	// HeaderTimeout is how long a client has to send a request's headers
+	// (10 s when zero).
+	HeaderTimeout time.Duration
 
 	DB       *store.DB
 	WS       *ws.Server
@@ -177,8 +180,10 @@ func (m *Main) Run(ctx context.Context) error {
 			m.Log.Info("demo site seeded")
 		}
 	}
+	m.startRetention()
 	m.Metrics = web.NewMetrics(m.gauges)
 	wsServer = ws.NewServer(m.DB, m.Clock, m.Log.With("component", "pda"), ws.Options{
+		MaxRate:   float64(m.Config.Devices.MaxMessagesPerS),
 		OnVerdict: func(v floorgate.Verdict, took time.Duration) { m.Metrics.Verdict(v, "pda", took) }})
 	m.WS = wsServer
 	if err := m.startSync(); err != nil {
@@ -202,16 +207,17 @@ func (m *Main) Run(ctx context.Context) error {
 	go func() { defer close(m.webDone); m.Web.Run(webCtx) }()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", m.handleReady)
+	mux.HandleFunc("GET /api/v1/backup", localOnly(m.handleBackup))
 	mux.Handle("GET /metrics", m.Metrics.Handler())
-	mux.HandleFunc("GET /api/v1/status", m.handleStatus)
-	mux.HandleFunc("POST /api/v1/tasks", localOnly(m.handleImport))
-	mux.HandleFunc("POST /api/v1/tasks/{id}/cancel", localOnly(m.handleCancel))
-	mux.HandleFunc("GET /api/v1/deadletters", m.handleDeadLetters)
-	mux.HandleFunc("GET /api/v1/barcodes/lookup", m.handleLookup)
-	mux.HandleFunc("GET /api/v1/printjobs", m.handlePrintJobs)
-	mux.HandleFunc("GET /api/v1/printers", m.handlePrinters)
-	mux.HandleFunc("GET /api/v1/scanners", m.handleScanners)
-	mux.HandleFunc("GET /api/v1/printjobs/{id}/preview.png", m.handlePreview)
+	mux.HandleFunc("GET /api/v1/status", m.Web.ReaderOrLocal(m.handleStatus))
+	mux.HandleFunc("POST /api/v1/tasks", m.Web.AdminOrLocal("task.import", m.handleImport))
+	mux.HandleFunc("POST /api/v1/tasks/{id}/cancel", m.Web.AdminOrLocal("task.cancel", m.handleCancel))
+	mux.HandleFunc("GET /api/v1/deadletters", m.Web.ReaderOrLocal(m.handleDeadLetters))
+	mux.HandleFunc("GET /api/v1/barcodes/lookup", m.Web.ReaderOrLocal(m.handleLookup))
+	mux.HandleFunc("GET /api/v1/printjobs", m.Web.ReaderOrLocal(m.handlePrintJobs))
+	mux.HandleFunc("GET /api/v1/printers", m.Web.ReaderOrLocal(m.handlePrinters))
+	mux.HandleFunc("GET /api/v1/scanners", m.Web.ReaderOrLocal(m.handleScanners))
+	mux.HandleFunc("GET /api/v1/printjobs/{id}/preview.png", m.Web.ReaderOrLocal(m.handlePreview))
 	mux.HandleFunc("POST /api/v1/printjobs/{id}/reprint", m.Web.AdminOrLocal("printjob.reprint", m.handleReprint))
 	mux.HandleFunc("POST /api/v1/deadletters/{seq}/retry", m.Web.AdminOrLocal("deadletter.retry", m.handleRetry))
 
@@ -219,10 +225,18 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", m.Config.Listen, err)
 	}
+	m.listener = limitPerAddress(m.listener, m.Config.Devices.MaxConnectionsPerAddress, m.Log.With("component", "http"))
 	if tlsConf != nil {
 		m.listener = tls.NewListener(m.listener, tlsConf)
 	}
-	m.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
+	if m.HeaderTimeout <= 0 {
+		m.HeaderTimeout = 10 * time.Second
+	}
+	// A client that sends its headers slowly (slowloris) is cut off; bodies
+	// are bounded by each handler. No ReadTimeout: it would also end the
+	// status page's event streams, and WebSockets keep their own deadlines.
+	m.http = &http.Server{Handler: mux, ReadHeaderTimeout: m.HeaderTimeout,
+		IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 32 << 10,
 		ErrorLog: slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn)}
 	// End the status pages' event streams when shutting down, or Shutdown
 	// waits for them.
@@ -411,8 +425,9 @@ func (m *Main) Close() error {
 	return errors.Join(errs...)
 }
 
-// localOnly refuses requests that do not come from this machine: task
-// import and cancel are for the site's own tools until admin login exists.
+// localOnly refuses requests that do not come from this machine: for
+// what only the gateway's own command line may ask (a backup of the whole
+// database).
 func localOnly(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		host, _, _ := net.SplitHostPort(r.RemoteAddr)

@@ -48,7 +48,9 @@ type conn struct {
 	seen atomic.Int64
 
 	// Reader-only state.
-	device  string // set by a successful hello
+	tokens  float64   // the rate limit's bucket
+	refill  time.Time // when tokens was last topped up
+	device  string    // set by a successful hello
 	helloOK bool
 	req     request
 	buf     bytes.Buffer
@@ -237,8 +239,35 @@ func (c *conn) readLoop() {
 		}
 		c.alive()
 		c.seen.Store(c.s.clock.Now().UnixNano())
+		if !c.allow() {
+			c.setReason("flood")
+			c.log.Warn("device sends too many messages: closed", "max_per_s", c.s.opts.MaxRate)
+			c.kill(websocket.ClosePolicyViolation, "too many messages")
+			continue
+		}
 		c.handle(mt, c.buf.Bytes())
 	}
+}
+
+// allow takes a token from the connection's bucket: MaxRate per second,
+// holding at most twice that.
+func (c *conn) allow() bool {
+	rate := c.s.opts.MaxRate
+	if rate <= 0 {
+		return true
+	}
+	now := c.s.opts.Now()
+	if c.refill.IsZero() {
+		c.tokens = 2 * rate
+	} else {
+		c.tokens = min(2*rate, c.tokens+now.Sub(c.refill).Seconds()*rate)
+	}
+	c.refill = now
+	if c.tokens < 1 {
+		return false
+	}
+	c.tokens--
+	return true
 }
 
 func (c *conn) readFailed(err error) {

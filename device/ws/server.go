@@ -50,6 +50,13 @@ type Options struct {
 	// SendQueue is how many outgoing messages may wait for one connection's
 	// writer. Default 64.
 	SendQueue int
+	// MaxRate is how many messages per second one connection may send on
+	// average, with bursts of twice that; a device that floods is closed
+	// with 1008 (policy violation). Zero means no limit. A person scanning
+	// sends a few a second.
+	MaxRate float64
+	// Now reads the clock the rate limit runs on; time.Now when nil.
+	Now func() time.Time
 	// OnVerdict, when set, is told of every scan's verdict and how long it
 	// took from the scan's arrival to the verdict being queued to the
 	// device (by the server's clock). It must not block.
@@ -57,6 +64,9 @@ type Options struct {
 }
 
 func (o Options) withDefaults() Options {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
 	if o.ReadLimit <= 0 {
 		o.ReadLimit = 64 << 10
 	}

@@ -1,0 +1,300 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/store"
+)
+
+// backupServer serves m's backup endpoint on a loopback listener, as Run
+// registers it.
+func backupServer(t *testing.T, m *Main) string {
+	t.Helper()
+	srv := httptest.NewServer(localOnly(m.handleBackup))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// acceptedScans reads the scan ids (device/scan id) of the scan.accepted
+// events in a database file. It opens a copy: opening checkpoints.
+func acceptedScans(t *testing.T, path string, cfg Config) (map[string]bool, int) {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path = filepath.Join(t.TempDir(), "copy.db")
+	if err := os.WriteFile(path, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	site, err := cfg.SiteInfo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(path, store.Options{Site: site})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	evs, err := db.Journal(0, 1<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]bool{}
+	for _, ev := range evs {
+		if ev.Type == floorgate.EventScanAccepted {
+			var rec floorgate.ScanRecord
+			if err := json.Unmarshal(ev.Data, &rec); err != nil {
+				t.Fatal(err)
+			}
+			out[rec.Device+"/"+rec.ScanID] = true
+		}
+	}
+	return out, len(evs)
+}
+
+// TestBackupUnderScanLoad takes "floorgate backup" from a running gateway
+// while four PDAs scan over WebSocket. The copy passes bbolt's consistency
+// check, opens with the store, and holds every scan answered OK before
+// the backup began. Restored into a fresh state dir it starts a working
+// gateway; a restore over the running gateway's state is refused.
+func TestBackupUnderScanLoad(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	// The pickers scan as fast as verdicts come, above a person's pace.
+	m := startMain(t, floorgate.SystemClock{}, func(c *Config) { c.Devices.MaxMessagesPerS = 1 << 30 })
+	url := backupServer(t, m)
+	demo := NewDemo()
+	tasks := demo.MoreTasks(rand.New(rand.NewPCG(3, 4)), "BK-", 200, 5, 15, 1)
+	for i := range tasks {
+		tasks[i].Priority = 1
+	}
+	body, _ := json.Marshal(map[string]any{"tasks": tasks})
+	if err := postJSON(ctx, "http://"+m.Addr()+"/api/v1/tasks", body, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	var (
+		mu       sync.Mutex
+		accepted []string // device/scan id answered OK, in order
+		stop     = make(chan struct{})
+		wg       sync.WaitGroup
+	)
+	for i := range 4 {
+		p, err := dialPicker(ctx, "ws://"+m.Addr()+"/ws/v1", nil, demo, fmt.Sprintf("bk-pda-%d", i), demo.Badges[i], 0, uint64(i+1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { p.c.Close() })
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				o, err := p.step(ctx)
+				if err != nil {
+					t.Errorf("%s: %v", p.device, err)
+					return
+				}
+				if o.verdict.OK {
+					mu.Lock()
+					accepted = append(accepted, p.device+"/"+o.scanID)
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	count := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(accepted)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for count() < 1500 {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d scans accepted", count())
+		}
+		runtime.Gosched()
+	}
+
+	// The backup, while the pickers go on.
+	mu.Lock()
+	before := append([]string(nil), accepted...)
+	mu.Unlock()
+	out := filepath.Join(t.TempDir(), "backup.db")
+	var stdout, stderr bytes.Buffer
+	start := time.Now()
+	err := dispatch(ctx, []string{"backup", "--state-dir", m.Config.StateDir, "--addr", url, out}, &stdout, &stderr)
+	took := time.Since(start)
+	if err != nil {
+		t.Fatalf("backup: %v\n%s", err, stderr.String())
+	}
+	during := count() - len(before)
+	t.Logf("backup under load took %v, %d scans answered meanwhile:\n%s", took.Round(time.Millisecond), during, stdout.String())
+	if !strings.Contains(stdout.String(), "backup of gateway") || !strings.Contains(stdout.String(), "consistency check: ok (0 problems)") {
+		t.Fatalf("backup output:\n%s", stdout.String())
+	}
+	for count() < len(before)+200 {
+		if time.Now().After(deadline) {
+			t.Fatalf("pickers stalled after the backup: %d scans", count())
+		}
+		runtime.Gosched()
+	}
+	close(stop)
+	wg.Wait()
+
+	rep, err := store.Verify(out)
+	if err != nil || rep.CheckErrors != 0 {
+		t.Fatalf("verify: %+v %v", rep, err)
+	}
+	have, events := acceptedScans(t, out, m.Config)
+	for _, id := range before {
+		if !have[id] {
+			t.Fatalf("scan %s was accepted before the backup but is not in it", id)
+		}
+	}
+	t.Logf("backup: %d bytes, %d events; all %d scans accepted before it are in it", rep.Size, events, len(before))
+
+	// Restore over the running gateway: refused, naming this process.
+	stdout.Reset()
+	err = dispatch(ctx, []string{"restore", "--state-dir", m.Config.StateDir, out}, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "in use by a running floorgate") || !strings.Contains(err.Error(), "systemctl stop floorgate") {
+		t.Fatalf("restore over a running gateway: %v", err)
+	}
+	if !strings.Contains(err.Error(), fmt.Sprintf("pid %d?", os.Getpid())) {
+		t.Errorf("restore refusal does not name the gateway's pid %d: %v", os.Getpid(), err)
+	}
+	t.Logf("refused: %v", err)
+
+	// Restore into a fresh state dir and start a gateway on it.
+	fresh := t.TempDir()
+	stdout.Reset()
+	if err := dispatch(ctx, []string{"restore", "--state-dir", fresh, out}, &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("restore:\n%s", stdout.String())
+	m2 := startMain(t, floorgate.SystemClock{}, func(c *Config) { c.StateDir = fresh })
+	if !strings.Contains(stdout.String(), fmt.Sprintf("step log: %d records", rep.Steps)) || rep.Steps == 0 {
+		t.Fatalf("the restored file is not the backup (step log of %d records):\n%s", rep.Steps, stdout.String())
+	}
+	if got := m2.DB.LastSeq(); got != rep.LastSeq {
+		t.Fatalf("restored gateway's last seq %d, the backup's %d", got, rep.LastSeq)
+	}
+	p, err := dialPicker(ctx, "ws://"+m2.Addr()+"/ws/v1", nil, demo, "bk-pda-new", demo.Badges[5], 0, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.c.Close()
+	for range 5 {
+		o, err := p.step(ctx)
+		if err != nil || !o.expected {
+			t.Fatalf("pick on the restored gateway: %v %+v", err, o.verdict)
+		}
+	}
+}
+
+// TestRetentionInTheGateway: startRetention prunes what upstream has and
+// retention allows, on the gateway's clock.
+func TestRetentionInTheGateway(t *testing.T) {
+	clock := &stepClock{t: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)}
+	m := startMain(t, clock)
+	last := m.DB.LastSeq()
+	// The embedded broker takes the demo's events.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ob, err := m.DB.Outbox()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ob.Depth == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("outbox still holds %d events", ob.Depth)
+		}
+		runtime.Gosched()
+	}
+	clock.Add(time.Duration(m.Config.Store.RetentionDays+1) * 24 * time.Hour)
+	m.startRetention()
+	for {
+		oldest, err := m.DB.OldestEvent()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if oldest == last {
+			break // all but the newest
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("retention left the journal from %d to %d", oldest, last)
+		}
+		runtime.Gosched()
+	}
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestBackupOfStoppedGateway: with no gateway running, "floorgate backup
+// --state-dir" copies the file itself, read-only; "floorgate restore" puts
+// a backup back and keeps the database it replaced.
+func TestBackupOfStoppedGateway(t *testing.T) {
+	ctx := context.Background()
+	m := startMain(t, floorgate.SystemClock{})
+	dir := m.Config.StateDir
+	last := m.DB.LastSeq()
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	dbPath := filepath.Join(dir, "floorgate.db")
+	was, _ := os.ReadFile(dbPath)
+	out := filepath.Join(t.TempDir(), "b.db")
+	var stdout, stderr bytes.Buffer
+	// No gateway at --addr: it must not be asked.
+	if err := dispatch(ctx, []string{"backup", "--state-dir", dir, "--addr", "http://127.0.0.1:9", out}, &stdout, &stderr); err != nil {
+		t.Fatalf("backup: %v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "backup of file "+dbPath) {
+		t.Fatalf("backup output:\n%s", stdout.String())
+	}
+	if now, _ := os.ReadFile(dbPath); !bytes.Equal(now, was) {
+		t.Fatal("backup of a stopped gateway changed its database")
+	}
+	stdout.Reset()
+	if err := dispatch(ctx, []string{"backup", "--verify", out}, &stdout, &stderr); err != nil || !strings.Contains(stdout.String(), fmt.Sprintf("…%d)", last)) {
+		t.Fatalf("verify: %v\n%s", err, stdout.String())
+	}
+	stdout.Reset()
+	if err := dispatch(ctx, []string{"restore", "--state-dir", dir, out}, &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	kept, _ := filepath.Glob(dbPath + ".before-restore-*")
+	if len(kept) != 1 || !strings.Contains(stdout.String(), "kept as "+kept[0]) {
+		t.Fatalf("restore kept %v:\n%s", kept, stdout.String())
+	}
+	// A file that is no database is refused and changes nothing.
+	junk := filepath.Join(t.TempDir(), "junk.db")
+	os.WriteFile(junk, bytes.Repeat([]byte("floorgate"), 10000), 0o600)
+	if err := dispatch(ctx, []string{"restore", "--state-dir", dir, junk}, &stdout, &stderr); err == nil {
+		t.Fatal("restored a file that is no database")
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 2 {
+		t.Fatalf("state dir after a refused restore: %v", ents)
+	}
+}

@@ -1,0 +1,343 @@
+package store
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/floorgate/floorgate"
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// Backups and restores.
+//
+// A backup is one bbolt read transaction written out whole (tx.WriteTo,
+// bbolt's hot-backup method): it holds exactly what was committed when the
+// transaction began. That includes the step log (see steps.go) as it stood
+// then, so opening the copy loads the buckets and replays the log just as a
+// restart after a crash would. Acks above the outbox watermark live only in
+// memory and are not in a copy: after a restore those events go upstream
+// again — a duplicate, never a loss.
+
+// probeTimeout is how long a backup or a restore waits for the file lock
+// before deciding that a running gateway holds it.
+const probeTimeout = 100 * time.Millisecond
+
+// ErrInUse is returned by BackupFile and Restore when a running gateway
+// holds the database file.
+var ErrInUse = errors.New("the database is in use by a running floorgate")
+
+// Backup writes a consistent copy of the open database to w while the
+// gateway keeps running, and returns the bytes written. It holds one read
+// transaction for the copy: writers go on committing, but a commit that
+// needs to grow the file waits until the copy is done.
+func (db *DB) Backup(w io.Writer) (int64, error) {
+	var n int64
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		var err error
+		n, err = tx.WriteTo(w)
+		return err
+	})
+	if err != nil {
+		return n, fmt.Errorf("backup: %w", err)
+	}
+	return n, nil
+}
+
+// BackupFile writes a copy of the database file at path, which no gateway
+// may be using, to w. It opens the file read-only: it never migrates,
+// checkpoints or otherwise writes it, and it holds only a shared lock while
+// it copies. It returns ErrInUse when a gateway holds the file; ask that
+// gateway for the backup instead.
+func BackupFile(path string, w io.Writer) (int64, error) {
+	bdb, err := openReadOnly(path)
+	if err != nil {
+		return 0, fmt.Errorf("backup %s: %w", path, err)
+	}
+	defer bdb.Close()
+	var n int64
+	err = bdb.View(func(tx *bolt.Tx) error {
+		var err error
+		n, err = tx.WriteTo(w)
+		return err
+	})
+	if err != nil {
+		return n, fmt.Errorf("backup %s: %w", path, err)
+	}
+	return n, nil
+}
+
+// openReadOnly opens a database file read-only, waiting probeTimeout for
+// the lock; a timeout means a gateway holds it (ErrInUse).
+func openReadOnly(path string) (*bolt.DB, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, err
+	}
+	bdb, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: probeTimeout})
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, ErrInUse
+	}
+	return bdb, err
+}
+
+// InUse reports whether a running gateway holds the database file at
+// path. A file that does not exist is not in use.
+func InUse(path string) (bool, error) {
+	bdb, err := openReadOnly(path)
+	switch {
+	case errors.Is(err, ErrInUse):
+		return true, nil
+	case errors.Is(err, os.ErrNotExist):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("probe %s: %w", path, err)
+	}
+	if err := bdb.Close(); err != nil {
+		return false, fmt.Errorf("probe %s: %w", path, err)
+	}
+	return false, nil
+}
+
+// FileReport describes a database file as Verify found it.
+type FileReport struct {
+	Path string `json:"path"`
+	// Size is the file's size in bytes.
+	Size int64 `json:"size"`
+	// Schema is the layout version the file was written with.
+	Schema  uint64 `json:"schema"`
+	DBID    string `json:"db_id"`
+	Site    string `json:"site"`
+	Gateway string `json:"gateway"`
+	// Events is the number of events in the journal, FirstSeq and LastSeq
+	// their range, Acked the outbox watermark.
+	Events   int    `json:"events"`
+	FirstSeq uint64 `json:"first_seq"`
+	LastSeq  uint64 `json:"last_seq"`
+	Acked    uint64 `json:"acked"`
+	// Steps is the number of step-log records an open replays.
+	Steps int `json:"steps"`
+	// CheckErrors is the number of problems bbolt's consistency check
+	// found; 0 for a sound file.
+	CheckErrors int `json:"check_errors"`
+}
+
+// maxCheckErrors bounds the problems Verify lists in its error.
+const maxCheckErrors = 10
+
+// Verify opens a database file read-only, runs bbolt's consistency check
+// over every page, and reads what it holds. It fails when the check finds
+// a problem, when the file is not a floorgate database, or when it was
+// written by a newer floorgate than this one (whose schema this build
+// cannot read).
+func Verify(path string) (FileReport, error) {
+	r := FileReport{Path: path}
+	bdb, err := openReadOnly(path)
+	if err != nil {
+		return r, fmt.Errorf("verify %s: %w", path, err)
+	}
+	defer bdb.Close()
+	err = bdb.View(func(tx *bolt.Tx) error {
+		r.Size = tx.Size()
+		// bbolt's check rebuilds the freelist first (it is not stored in
+		// the file) in a goroutine of its own, which panics on a damaged
+		// page and takes the process with it. Reading every page here
+		// first turns that into an error.
+		if err := walk(tx); err != nil {
+			r.CheckErrors++
+			return fmt.Errorf("consistency check: %w", err)
+		}
+		var problems []error
+		for err := range tx.Check() {
+			r.CheckErrors++
+			if len(problems) < maxCheckErrors {
+				problems = append(problems, err)
+			}
+		}
+		if r.CheckErrors > 0 {
+			return fmt.Errorf("consistency check found %d problems: %w", r.CheckErrors, errors.Join(problems...))
+		}
+		meta := tx.Bucket(bucketMeta)
+		if meta == nil {
+			return errors.New("not a floorgate database: no meta bucket")
+		}
+		if v := meta.Get(keySchema); len(v) == 8 {
+			r.Schema = seqOf(v)
+		} else {
+			return errors.New("not a floorgate database: no schema version")
+		}
+		if r.Schema > SchemaVersion {
+			return fmt.Errorf("database schema %d is newer than this floorgate's %d: restore it with the floorgate that wrote it",
+				r.Schema, SchemaVersion)
+		}
+		r.DBID = string(meta.Get(keyDBID))
+		var site floorgate.Site
+		if raw := meta.Get(keySite); raw != nil {
+			if err := json.Unmarshal(raw, &site); err != nil {
+				return fmt.Errorf("stored site: %w", err)
+			}
+		}
+		r.Site, r.Gateway = site.ID, site.Gateway
+		for _, name := range [][]byte{bucketJournal, bucketOutbox, bucketSteps} {
+			if tx.Bucket(name) == nil {
+				return fmt.Errorf("bucket %s is missing", name)
+			}
+		}
+		j := tx.Bucket(bucketJournal)
+		r.Events = j.Stats().KeyN
+		c := j.Cursor()
+		if k, _ := c.First(); k != nil {
+			r.FirstSeq = seqOf(k)
+		}
+		if k, _ := c.Last(); k != nil {
+			r.LastSeq = seqOf(k)
+		}
+		r.Acked = acked(tx)
+		r.Steps = tx.Bucket(bucketSteps).Stats().KeyN
+		return nil
+	})
+	if err != nil {
+		return r, fmt.Errorf("verify %s: %w", path, err)
+	}
+	return r, nil
+}
+
+// walk reads every key of every bucket, turning bbolt's panic on a
+// damaged page into an error.
+func walk(tx *bolt.Tx) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("damaged page: %v", r)
+		}
+	}()
+	var bucket func(b *bolt.Bucket) error
+	bucket = func(b *bolt.Bucket) error {
+		return b.ForEach(func(k, v []byte) error {
+			if v == nil {
+				if sub := b.Bucket(k); sub != nil {
+					return bucket(sub)
+				}
+			}
+			return nil
+		})
+	}
+	return tx.ForEach(func(_ []byte, b *bolt.Bucket) error { return bucket(b) })
+}
+
+// RestoreResult says what Restore did.
+type RestoreResult struct {
+	// Restored describes the file now in place.
+	Restored FileReport
+	// Kept is where the file it replaced was kept; empty when there was
+	// none.
+	Kept string
+}
+
+// Restore puts the backup at src in place of the database at path, which
+// no gateway may be using (ErrInUse otherwise). It copies src to a
+// temporary file beside path, syncs it, verifies the copy (Verify), keeps
+// the database it replaces as path.before-restore-<time>, renames the copy
+// into place and syncs the directory: at every moment path is either the
+// old database or the whole new one.
+//
+// A gateway started between the check and the rename would open the old
+// file; stop the service first (systemctl stop floorgate).
+func Restore(src, path string, now time.Time) (RestoreResult, error) {
+	var res RestoreResult
+	fail := func(err error) (RestoreResult, error) { return res, fmt.Errorf("restore: %w", err) }
+	busy, err := InUse(path)
+	if err != nil {
+		return fail(err)
+	}
+	if busy {
+		return fail(ErrInUse)
+	}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return fail(err)
+	}
+	tmp, err := copyToTemp(src, dir)
+	if err != nil {
+		return fail(err)
+	}
+	defer os.Remove(tmp) // a no-op once renamed
+	rep, err := Verify(tmp)
+	if err != nil {
+		return fail(fmt.Errorf("backup %s: %w", src, err))
+	}
+	rep.Path = path
+	res.Restored = rep
+	// Check again: the copy may have taken a while.
+	if busy, err := InUse(path); err != nil || busy {
+		return fail(cmpErr(err, ErrInUse))
+	}
+	if _, err := os.Stat(path); err == nil {
+		kept := path + ".before-restore-" + now.UTC().Format("20060102T150405Z")
+		if err := os.Link(path, kept); err != nil {
+			return fail(fmt.Errorf("keep the current database: %w", err))
+		}
+		res.Kept = kept
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return fail(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fail(err)
+	}
+	if err := syncDir(dir); err != nil {
+		return fail(err)
+	}
+	return res, nil
+}
+
+func cmpErr(err, otherwise error) error {
+	if err != nil {
+		return err
+	}
+	return otherwise
+}
+
+// copyToTemp copies src to a new temporary file in dir, synced to disk,
+// and returns its name.
+func copyToTemp(src, dir string) (string, error) {
+	in, err := os.Open(src)
+	if err != nil {
+		return "", err
+	}
+	defer in.Close()
+	out, err := os.CreateTemp(dir, ".floorgate.db.restore-*")
+	if err != nil {
+		return "", err
+	}
+	_, err = io.Copy(out, in)
+	if err == nil {
+		err = out.Sync()
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(out.Name())
+		return "", fmt.Errorf("copy %s: %w", src, err)
+	}
+	return out.Name(), nil
+}
+
+// syncDir flushes a directory's entries (a rename into it) to disk.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("sync %s: %w", dir, err)
+	}
+	return nil
+}
