@@ -7,7 +7,8 @@ STATE    ?= ./state
 LISTEN   ?= :8080
 DURATION ?= 10s
 FUZZTIME ?= 30s
-# nfpm builds the .deb; v2.46 and later need modules the Go proxy here refuses.
+# nfpm builds the .deb. Pinned: v2.46 and later pull in modules that are not on
+# the Go module proxy.
 NFPM     ?= $(GO) run github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.45.2
 # A Debian version starts with a digit: v1.2.3-4-gabc1234 → 1.2.3+4.gabc1234;
 # with no tag, 0.0.0+git<commits>.g<hash>; +dirty for uncommitted changes.
