@@ -80,12 +80,14 @@ func (db *DB) ApplyCommand(ctx context.Context, raw []byte) (floorgate.CommandRe
 		if len(loose.ID) > maxIDLen {
 			res.ID = ""
 		}
-		return res, db.answer(ctx, res)
+		err := db.answer(ctx, &res)
+		return res, err
 	}
 	res := floorgate.CommandResult{ID: cmd.ID, Type: cmd.Type}
 	if err := validID("id", cmd.ID); err != nil {
 		res.ID, res.Field, res.Reason = "", "id", floorgate.ErrorMessage(err)
-		return res, db.answer(ctx, res)
+		err := db.answer(ctx, &res)
+		return res, err
 	}
 	if seen, err := db.storedCommand(&res); seen || err != nil {
 		return res, err
@@ -96,7 +98,8 @@ func (db *DB) ApplyCommand(ctx context.Context, raw []byte) (floorgate.CommandRe
 	if err != nil {
 		fe := floorgate.InField("data", err)
 		res.Field, res.Reason = fe.Field, fe.Reason
-		return res, db.answer(ctx, res)
+		err := db.answer(ctx, &res)
+		return res, err
 	}
 	var refused *floorgate.FieldError
 	err = db.write(ctx, func(w *wtx) error {
@@ -116,7 +119,8 @@ func (db *DB) ApplyCommand(ctx context.Context, raw []byte) (floorgate.CommandRe
 	})
 	if refused != nil {
 		res = floorgate.CommandResult{ID: cmd.ID, Type: cmd.Type, Field: refused.Field, Reason: refused.Reason}
-		return res, db.answer(ctx, res)
+		err := db.answer(ctx, &res)
+		return res, err
 	}
 	if err != nil {
 		return res, fmt.Errorf("command %s: %w", cmd.ID, err)
@@ -124,16 +128,21 @@ func (db *DB) ApplyCommand(ctx context.Context, raw []byte) (floorgate.CommandRe
 	return res, nil
 }
 
-// answer records a command refused before it could be applied.
-func (db *DB) answer(ctx context.Context, res floorgate.CommandResult) error {
+// answer records a command refused before it could be applied. When its id
+// was seen before (a malformed resend of a command already answered),
+// nothing is recorded and res becomes the first answer, marked Duplicate.
+func (db *DB) answer(ctx context.Context, res *floorgate.CommandResult) error {
 	err := db.write(ctx, func(w *wtx) error {
 		if res.ID != "" {
-			r := res
+			r := floorgate.CommandResult{ID: res.ID}
 			if seen, err := w.seenCommand(&r); seen || err != nil {
+				if seen && err == nil {
+					*res = r
+				}
 				return err
 			}
 		}
-		return w.recordCommand(res, nil)
+		return w.recordCommand(*res, nil)
 	})
 	if err != nil {
 		return fmt.Errorf("command %s: %w", res.ID, err)

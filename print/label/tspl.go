@@ -45,7 +45,20 @@ func (r *renderer) tspl() ([]byte, error) {
 
 func num(f float64) string { return strings.TrimSuffix(fmt.Sprintf("%.1f", f), ".0") }
 
-func tsplQuote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `\["]`) + `"` }
+// tsplQuote quotes s as a TSPL string: a double quote is \["], and a
+// control character becomes a space, since CR or LF would end the command
+// early and ESC starts the printer's immediate commands (<ESC>!R resets
+// it): data must never be able to send a command. GS stays, as the FNC1
+// separator of GS1 data.
+func tsplQuote(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if (r < 0x20 && r != 0x1d) || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+	return `"` + strings.ReplaceAll(s, `"`, `\["]`) + `"`
+}
 
 func (r *renderer) tsplText(b *bytes.Buffer, t Text) error {
 	if !isASCII(t.Text) && !r.o.ResidentCJK {

@@ -143,6 +143,13 @@ func parseZPL(reply []byte) (State, error) {
 		return ""
 	}
 	flag := func(fs []string, i int) bool { return field(fs, i) == "1" }
+	// A garbled reply must not read as ready: the flags that decide it are
+	// 0 or 1, or the reply is refused.
+	for _, v := range []string{field(f1, 1), field(f1, 2), field(f2, 2), field(f2, 3)} {
+		if v != "0" && v != "1" {
+			return State{}, fmt.Errorf("parse zpl ~HS: flag %q is not 0 or 1 in %q", v, reply)
+		}
+	}
 	num := func(fs []string, i int) int { n, _ := strconv.Atoi(field(fs, i)); return n }
 	st := State{
 		Online:    true,

@@ -68,10 +68,15 @@ func mustBeError(t *testing.T, raw string, err error) {
 	}
 }
 
+// FuzzParse asserts checkScan of any scan: no panic, errors are *Error
+// with a known rule, and a valid barcode round-trips through its bracketed
+// form and element string.
 func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw string) { checkScan(t, raw) })
 }
 
+// FuzzDigitalLink asserts checkScan of Digital Link URLs, which also
+// round-trip through their Digital Link form.
 func FuzzDigitalLink(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		if !hasHTTPScheme(s) {
@@ -81,6 +86,7 @@ func FuzzDigitalLink(f *testing.F) {
 	})
 }
 
+// FuzzBracketed asserts checkScan of human-readable bracketed strings.
 func FuzzBracketed(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		if !strings.HasPrefix(s, "(") {
