@@ -12,6 +12,7 @@ import (
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/print/label"
 	"github.com/floorgate/floorgate/print/printer"
+	"github.com/floorgate/floorgate/store/failpoint"
 )
 
 // Queue is the durable print queue.
@@ -274,6 +275,8 @@ func (w *Worker) print(ctx context.Context, j floorgate.PrintJob) {
 		var fe *printer.FaultError
 		switch {
 		case err == nil:
+			// Chaos boundary: the label is out, the job still says printing.
+			failpoint.Inject("print/after-send")
 			update(func(pj *floorgate.PrintJob) { pj.Status, pj.Printer, pj.Reason = floorgate.JobPrinted, p.ID(), "" })
 			w.log.Info("label printed", "job", j.ID, "printer", p.ID())
 			return

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 
 	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/store/failpoint"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -152,6 +153,8 @@ func (db *DB) commit(batch []*request) ([]error, error) {
 		w.undoAll()
 		return nil, fmt.Errorf("commit: %w", floorgate.Errorf(floorgate.EUNAVAILABLE, "could not save: %v", err))
 	}
+	// Chaos boundary: durable, but no caller has heard of it (no verdict sent).
+	failpoint.Inject("store/after-commit")
 	if w.emitted {
 		db.signalEvents()
 	}

@@ -13,6 +13,7 @@ import (
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/store/failpoint"
 )
 
 // Outbox is what the gateway drains: journalled events not yet
@@ -282,6 +283,8 @@ func (g *Gateway) drain(ctx context.Context, client mqtt.Client, lost <-chan str
 	go func() {
 		defer close(ackDone)
 		for batch := range ackCh {
+			// Chaos boundary: PUBACKed, still in the outbox (sent again).
+			failpoint.Inject("sync/after-puback")
 			if err := g.outbox.Ack(context.WithoutCancel(ctx), batch); err != nil {
 				select {
 				case ackErr <- err:
