@@ -7,6 +7,11 @@ STATE    ?= ./state
 LISTEN   ?= :8080
 DURATION ?= 10s
 FUZZTIME ?= 30s
+# Minimising a new input is bounded by runs, not time: targets that commit to
+# bbolt have background goroutines, so their coverage is not exactly
+# repeatable and the default 60s of minimising would eat FUZZTIME.
+FUZZMINIMIZE ?= 100x
+CHAOS_ROUNDS ?= 200
 # nfpm builds the .deb. Pinned: v2.46 and later pull in modules that are not on
 # the Go module proxy.
 NFPM     ?= $(GO) run github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.45.2
@@ -18,7 +23,7 @@ DEB_VERSION ?= $(shell v=$$(git describe --tags --match 'v[0-9]*' 2>/dev/null | 
 DEB_ARCH ?= $(shell $(GO) env GOARCH)
 DEB_DIR  ?= bin
 
-.PHONY: help run build deb test bench fuzz check fmt vet deps test-deps clean
+.PHONY: help run build deb test chaos bench fuzz check fmt vet deps test-deps clean
 
 # INSTALL_MISSING installs the Debian packages named in $$missing: as root
 # with apt-get, otherwise it says what to install and stops.
@@ -50,19 +55,34 @@ run: build ## start a demo gateway on $(LISTEN), state in $(STATE)
 test: test-deps ## run every test (starts real Mosquitto brokers on free ports)
 	$(GO) test -count=1 -timeout 20m ./...
 
-bench: build ## measure scans against raw bbolt commits, and the MQTT drain against a plain publish loop
-	$(BIN) bench scan --pdas 1 --duration $(DURATION)
-	$(BIN) bench scan --pdas 256 --duration $(DURATION)
-	$(BIN) bench sync --events 200000
-	$(BIN) bench sync --events 1000000
-	$(BIN) bench print --labels 400 --printers 20
+chaos: test-deps ## the fault scenarios' long round (200 kill -9 rounds), one CHAOS line each; full log in bin/chaos.log
+	@mkdir -p bin
+	@FLOORGATE_CHAOS_ROUNDS=$(CHAOS_ROUNDS) $(GO) test -count=1 -v -run Chaos -timeout 60m ./cmd/floorgate/ >bin/chaos.log 2>&1; \
+	  s=$$?; grep -E '^(CHAOS |--- FAIL|FAIL|ok )' bin/chaos.log; exit $$s
 
-fuzz: ## run every fuzz target for FUZZTIME (30s) each
-	@set -e; for pkg in $$($(GO) list ./...); do \
-	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
-	    echo "fuzz $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
-	  done; \
+bench: build ## run every bench (DURATION each) and write bench/report.md, bench/report.json and bench/latency.png
+	@mkdir -p bench && rm -f bench/lines.txt
+	@set -e; for n in 1 64 256 1000; do \
+	  $(BIN) bench scan --pdas $$n --duration $(DURATION) >> bench/lines.txt; tail -n 1 bench/lines.txt; \
 	done
+	$(BIN) bench degraded --pdas 64 --duration $(DURATION) >> bench/lines.txt && tail -n 1 bench/lines.txt
+	$(BIN) bench mem --pdas 500 --rate 1 --duration $(DURATION) >> bench/lines.txt && tail -n 1 bench/lines.txt
+	$(BIN) bench sync --events 200000 >> bench/lines.txt && tail -n 1 bench/lines.txt
+	$(BIN) bench sync --events 1000000 >> bench/lines.txt && tail -n 1 bench/lines.txt
+	$(BIN) bench print --labels 400 --printers 20 >> bench/lines.txt && tail -n 1 bench/lines.txt
+	$(BIN) bench report --in bench/lines.txt --out bench
+
+fuzz: ## run every fuzz target for FUZZTIME (30s) each, one summary line per target
+	@fail=0; summary=""; for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "fuzz $$pkg $$f"; \
+	    out=$$($(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE) $$pkg 2>&1); rc=$$?; \
+	    echo "$$out" | tail -n 3; \
+	    execs=$$(echo "$$out" | sed -n 's/.*execs: \([0-9]*\).*/\1/p' | tail -n 1); \
+	    if [ $$rc = 0 ]; then res=ok; else res=FAIL; fail=1; echo "$$out" | grep -A3 'Failing input\|--- FAIL' || true; fi; \
+	    summary="$$summary$$(printf '%-4s %-52s %-24s %10s execs' $$res $${pkg#github.com/floorgate/floorgate/} $$f $${execs:-0})\n"; \
+	  done; \
+	done; printf "\nfuzz summary (FUZZTIME $(FUZZTIME) each):\n$$summary"; exit $$fail
 
 check: test-deps fmt vet test ## gofmt, go vet and the tests
 

@@ -19,15 +19,32 @@ import (
 	"github.com/floorgate/floorgate/store"
 )
 
+// benchUsage lists the benchmarks.
+const benchUsage = "want: bench scan [--pdas N] [--duration D], bench sync [--events N] [--broker URL], " +
+	"bench print [--labels N] [--printers P], bench mem [--pdas N] [--rate R] [--duration D], " +
+	"bench degraded [--pdas N] [--duration D] [--reps R], or bench report --in FILE --out DIR"
+
 func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) > 0 && args[0] == "sync" {
+	if len(args) == 0 {
+		return errors.New("bench: " + benchUsage)
+	}
+	switch args[0] {
+	case "sync":
 		return benchSyncCommand(ctx, args[1:], stdout, stderr)
-	}
-	if len(args) > 0 && args[0] == "print" {
+	case "print":
 		return benchPrintCommand(ctx, args[1:], stdout, stderr)
-	}
-	if len(args) == 0 || args[0] != "scan" {
-		return errors.New("bench: want: bench scan [--pdas N] [--duration D], or bench sync [--events N] [--broker URL]")
+	case "mem":
+		return benchMemCommand(ctx, args[1:], stdout, stderr)
+	case "mem-child":
+		// Hidden: the measured process of bench mem.
+		return benchMemChildCommand(ctx, args[1:], os.Stdin, stdout, stderr)
+	case "degraded":
+		return benchDegradedCommand(ctx, args[1:], stdout, stderr)
+	case "report":
+		return benchReportCommand(args[1:], stdout, stderr)
+	case "scan":
+	default:
+		return errors.New("bench: " + benchUsage)
 	}
 	fs := flag.NewFlagSet("bench scan", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -41,7 +58,7 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if *pdas < 1 || *pdas > 4096 {
 		return errors.New("bench: --pdas must be 1 to 4096")
 	}
-	r, err := benchScan(ctx, *pdas, *duration, *dir, *cpuProfile, stdout)
+	r, err := benchScan(ctx, *pdas, *duration, *dir, *cpuProfile, stderr)
 	if err != nil {
 		return err
 	}
@@ -83,68 +100,15 @@ func benchScan(ctx context.Context, pdas int, d time.Duration, dir, cpuProfile s
 		defer os.RemoveAll(tmp)
 		dir = tmp
 	}
-	cfg := DefaultConfig()
-	cfg.StateDir, cfg.Listen, cfg.MQTT.EmbeddedListen = filepath.Join(dir, "state"), "127.0.0.1:0", "127.0.0.1:0"
-	cfg.TLS.Mode = "off" // the scan path on loopback, as the baseline is measured
-	// Simulated PDAs scan far faster than people: the flood guard is not
-	// what is measured.
-	cfg.Devices.MaxMessagesPerS = 1 << 30
-	// The scan path alone, as during a WAN outage: the upstream link points
-	// at a port where nothing listens, so events wait in the outbox and no
-	// broker shares the two cores. bench sync measures the drain.
-	cfg.MQTT.Brokers = []string{"tcp://127.0.0.1:9"}
-	cfg.Devices.AutoEnrol = true
-	m := &Main{Config: cfg}
-	if err := m.Run(ctx); err != nil {
-		return res, fmt.Errorf("bench: start gateway: %w", err)
-	}
-	defer m.Close()
-	demo := NewDemo()
-
-	// The demo site's master data, and one picker per PDA.
-	hash, err := floorgate.HashPIN(demoPIN)
+	site, err := startBenchSite(ctx, benchConfig(dir), pdas, 0)
 	if err != nil {
 		return res, err
 	}
-	master := demo.Master
-	master.Operators = nil
-	badges := make([]string, pdas)
-	for i := range pdas {
-		badges[i] = fmt.Sprintf("BENCH%04d", i+1)
-		master.Operators = append(master.Operators, floorgate.Operator{ID: fmt.Sprintf("bench-%04d", i+1),
-			Name: fmt.Sprintf("Bench picker %d", i+1), Badge: badges[i], PINHash: hash, Role: floorgate.RolePicker})
-	}
-	if err := m.DB.PutMaster(ctx, master); err != nil {
-		return res, fmt.Errorf("bench: %w", err)
-	}
-	// Keep the queue full so no picker waits for work.
-	rng := rand.New(rand.NewPCG(demoSeed, 99))
-	batch := 0
-	refill := func() error {
-		for m.DB.Counts().PendingTasks < 4*pdas {
-			batch++
-			// One unit a line: a picker never reads the same code twice
-			// in a row, which the double-read guard would refuse.
-			tasks := demo.MoreTasks(rng, fmt.Sprintf("B%03d-", batch), 2*pdas, 5, 15, 1)
-			if _, err := m.DB.ImportTasks(ctx, tasks); err != nil {
-				return fmt.Errorf("bench: refill: %w", err)
-			}
-		}
-		return nil
-	}
-	if err := refill(); err != nil {
+	defer site.Close()
+	m, refill := site.m, site.refill
+	pickers, err := site.dialPickers(ctx)
+	if err != nil {
 		return res, err
-	}
-
-	url := "ws://" + m.Addr() + "/ws/v1"
-	pickers := make([]*picker, pdas)
-	for i := range pdas {
-		p, err := dialPicker(ctx, url, nil, demo, fmt.Sprintf("bench-pda-%04d", i+1), badges[i], 0, uint64(i+1))
-		if err != nil {
-			return res, fmt.Errorf("bench: %w", err)
-		}
-		defer p.c.Close()
-		pickers[i] = p
 	}
 	fmt.Fprintf(log, "bench: %d PDAs connected and logged in; measuring the gateway for %v\n", pdas, d)
 
@@ -244,4 +208,406 @@ func benchScan(ctx context.Context, pdas int, d time.Duration, dir, cpuProfile s
 	res.rawPerS = float64(len(raw)) / d.Seconds()
 	res.rawP50, res.rawP99 = quantileMS(raw, 0.50), quantileMS(raw, 0.99)
 	return res, nil
+}
+
+// benchConfig is the gateway every bench that drives PDAs runs: state in
+// dir, loopback listeners, no TLS (the scan path on loopback, as the
+// baselines are measured), limits meant for people raised, and the upstream
+// link pointed at a port where nothing listens, so events wait in the outbox
+// and no broker shares the cores (bench sync measures the drain).
+func benchConfig(dir string) Config {
+	cfg := DefaultConfig()
+	cfg.StateDir, cfg.Listen, cfg.MQTT.EmbeddedListen = filepath.Join(dir, "state"), "127.0.0.1:0", "127.0.0.1:0"
+	cfg.TLS.Mode = "off"
+	// Simulated PDAs scan far faster than people: the flood guard is not
+	// what is measured.
+	cfg.Devices.MaxMessagesPerS = 1 << 30
+	// Every simulated PDA connects from 127.0.0.1.
+	cfg.Devices.MaxConnectionsPerAddress = 1 << 16
+	cfg.MQTT.Brokers = []string{"tcp://127.0.0.1:9"}
+	cfg.Devices.AutoEnrol = true
+	return cfg
+}
+
+// benchSite is a gateway under a bench: the demo site's master data with one
+// picker per PDA and packers, pick tasks and shipments that never run out.
+type benchSite struct {
+	ctx     context.Context
+	m       *Main
+	demo    *Demo
+	badges  []string // one picker per PDA
+	packers []string // packer badges
+	rng     *rand.Rand
+	batch   int
+	clients []*picker
+
+	// shipments put in the store for packers, and taken by them.
+	shipsPut, shipsTaken atomic.Int64
+}
+
+// benchPackDevice is the device id of pack station i.
+func benchPackDevice(i int) string { return fmt.Sprintf("bench-pack-%02d", i+1) }
+
+// startBenchSite starts a gateway on cfg with pickers picker operators and
+// packers packer operators, and fills its queue.
+func startBenchSite(ctx context.Context, cfg Config, pickers, packers int) (*benchSite, error) {
+	m := &Main{Config: cfg}
+	if err := m.Run(ctx); err != nil {
+		m.Close()
+		return nil, fmt.Errorf("bench: start gateway: %w", err)
+	}
+	s := &benchSite{ctx: ctx, m: m, demo: NewDemo(), rng: rand.New(rand.NewPCG(demoSeed, 99))}
+	hash, err := floorgate.HashPIN(demoPIN)
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("bench: %w", err)
+	}
+	master := s.demo.Master
+	master.Operators = nil
+	for i := range pickers {
+		s.badges = append(s.badges, fmt.Sprintf("BENCH%04d", i+1))
+		master.Operators = append(master.Operators, floorgate.Operator{ID: fmt.Sprintf("bench-%04d", i+1),
+			Name: fmt.Sprintf("Bench picker %d", i+1), Badge: s.badges[i], PINHash: hash, Role: floorgate.RolePicker})
+	}
+	for i := range packers {
+		s.packers = append(s.packers, fmt.Sprintf("BPACK%03d", i+1))
+		master.Operators = append(master.Operators, floorgate.Operator{ID: fmt.Sprintf("bench-k%03d", i+1),
+			Name: fmt.Sprintf("Bench packer %d", i+1), Badge: s.packers[i], PINHash: hash, Role: floorgate.RolePacker})
+	}
+	if err := m.DB.PutMaster(ctx, master); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("bench: master data: %w", err)
+	}
+	if err := s.refill(); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// refill keeps four pick tasks per picker pending, so no picker waits for
+// work, and 200 shipments ahead of the packers.
+func (s *benchSite) refill() error {
+	for s.m.DB.Counts().PendingTasks < 4*len(s.badges) {
+		s.batch++
+		// One unit a line: a picker never reads the same code twice in a
+		// row, which the double-read guard would refuse.
+		tasks := s.demo.MoreTasks(s.rng, fmt.Sprintf("B%03d-", s.batch), 2*len(s.badges), 5, 15, 1)
+		if _, err := s.m.DB.ImportTasks(s.ctx, tasks); err != nil {
+			return fmt.Errorf("bench: refill: %w", err)
+		}
+	}
+	for len(s.packers) > 0 && s.shipsPut.Load() < s.shipsTaken.Load()+200 {
+		from := int(s.shipsPut.Load())
+		ships := make([]floorgate.Shipment, 0, 200)
+		for i := from; i < from+200; i++ {
+			ships = append(ships, s.shipment(i))
+		}
+		if err := s.m.DB.PutShipments(s.ctx, ships); err != nil {
+			return fmt.Errorf("bench: refill shipments: %w", err)
+		}
+		s.shipsPut.Add(200)
+	}
+	return nil
+}
+
+// shipment is the i-th parcel a packer packs: two different items, one
+// unit each, so no code is read twice in a row.
+func (s *benchSite) shipment(i int) floorgate.Shipment {
+	items := s.demo.Master.Items
+	a, b := items[i%len(items)], items[(i+1+i/len(items))%len(items)]
+	if a.SKU == b.SKU {
+		b = items[(i+1)%len(items)]
+	}
+	return floorgate.Shipment{Order: fmt.Sprintf("BPK%07d", i), Carrier: "顺丰速运 SF Express", Tracking: fmt.Sprintf("SF%012d", 700000000+i),
+		Recipient: floorgate.Party{Name: "李雷", Phone: "13800000000", Address: demoCities[i%len(demoCities)]},
+		Sender:    floorgate.Party{Name: "floorgate 演示仓", Phone: "075512345678", Address: "广东省深圳市宝安区福永物流园3号库"},
+		Lines:     []floorgate.ShipmentLine{{SKU: a.SKU, Name: a.NameZH, Qty: 1}, {SKU: b.SKU, Name: b.NameZH, Qty: 1}}}
+}
+
+// keepFilled refills every 20 ms until stop is closed.
+func (s *benchSite) keepFilled(stop <-chan struct{}, errs chan<- error) {
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		if err := s.refill(); err != nil {
+			errs <- err
+			return
+		}
+	}
+}
+
+// dialPickers connects and logs in one PDA per picker, eight at a time
+// (a login checks a PIN hash, which takes the gateway a while).
+func (s *benchSite) dialPickers(ctx context.Context) ([]*picker, error) {
+	return s.dial(ctx, s.badges, func(i int) string { return fmt.Sprintf("bench-pda-%04d", i+1) })
+}
+
+// dialPackers connects and logs in one pack station per packer.
+func (s *benchSite) dialPackers(ctx context.Context) ([]*picker, error) {
+	return s.dial(ctx, s.packers, benchPackDevice)
+}
+
+func (s *benchSite) dial(ctx context.Context, badges []string, device func(int) string) ([]*picker, error) {
+	url := "ws://" + s.m.Addr() + "/ws/v1"
+	out := make([]*picker, len(badges))
+	errs := make([]error, len(badges))
+	sem := make(chan struct{}, 8)
+	var wg sync.WaitGroup
+	for i := range badges {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			out[i], errs[i] = dialPicker(ctx, url, nil, s.demo, device(i), badges[i], 0, uint64(i+1))
+		}()
+	}
+	wg.Wait()
+	for _, p := range out {
+		if p != nil {
+			s.clients = append(s.clients, p)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("bench: %w", err)
+	}
+	return out, nil
+}
+
+// Close hangs up the PDAs and stops the gateway.
+func (s *benchSite) Close() error {
+	for _, p := range s.clients {
+		p.c.Close()
+	}
+	return s.m.Close()
+}
+
+// pickLoop makes p scan what its prompts ask for until stop is set, and
+// sends the latency of each verdict while measuring is set.
+func pickLoop(ctx context.Context, p *picker, stop, measuring *atomic.Bool) ([]time.Duration, error) {
+	local := make([]time.Duration, 0, 4096)
+	for !stop.Load() {
+		o, err := p.step(ctx)
+		if errors.Is(err, errNoTask) {
+			pr, err := p.c.Next(ctx, fmt.Sprintf("next-%d", p.n))
+			if err != nil {
+				return local, fmt.Errorf("next task %s: %w", p.device, err)
+			}
+			p.prompt = pr
+			continue
+		}
+		if err != nil {
+			return local, err
+		}
+		if !o.expected {
+			return local, fmt.Errorf("%s got %s for a correct scan", p.device, o.verdict.Code)
+		}
+		if measuring.Load() {
+			local = append(local, o.latency)
+		}
+	}
+	return local, nil
+}
+
+// packPace is the time between two scans at a pack station: a packer
+// handles each unit, so the stations add a steady trickle of waybills,
+// not a flood.
+const packPace = 250 * time.Millisecond
+
+// packLoop packs parcels at station p until stop is set: order, each item,
+// then the waybill once it is queued.
+func (s *benchSite) packLoop(ctx context.Context, p *picker, stop, measuring *atomic.Bool) ([]time.Duration, error) {
+	var local []time.Duration
+	scan := func(data string, want ...floorgate.Code) error {
+		p.n++
+		t0 := time.Now()
+		v, err := p.c.Scan(ctx, floorgate.Scan{ID: fmt.Sprintf("%s-%d", p.device, p.n), Data: data})
+		if err != nil {
+			return fmt.Errorf("pack scan %s: %w", p.device, err)
+		}
+		if measuring.Load() {
+			local = append(local, time.Since(t0))
+		}
+		if !slices.Contains(want, v.Code) {
+			return fmt.Errorf("%s got %s for %s at the pack station", p.device, v.Code, data)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(packPace):
+		}
+		return nil
+	}
+	for !stop.Load() {
+		i := s.shipsTaken.Add(1) - 1
+		for i >= s.shipsPut.Load() {
+			if stop.Load() || ctx.Err() != nil {
+				return local, ctx.Err()
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		sh := s.shipment(int(i))
+		if err := scan(sh.Order, floorgate.CodeOrderOK); err != nil {
+			return local, err
+		}
+		for _, l := range sh.Lines {
+			if err := scan(s.demo.ItemBarcode[l.SKU], floorgate.CodePackItemOK, floorgate.CodePackDone); err != nil {
+				return local, err
+			}
+		}
+		if err := scan(sh.Tracking, floorgate.CodeShipped); err != nil {
+			return local, err
+		}
+	}
+	return local, nil
+}
+
+// degradedCase is one condition of bench degraded.
+type degradedCase int
+
+const (
+	caseHealthy degradedCase = iota
+	caseBrokerDown
+	casePrinterFaulted
+)
+
+func (c degradedCase) String() string {
+	return [...]string{"healthy", "broker down", "printer faulted"}[c]
+}
+
+// benchDegradedCommand measures verdict latency with the upstream broker
+// down and with the pack stations' printer out of paper, against a healthy
+// gateway, in the same run.
+func benchDegradedCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench degraded", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	pdas := fs.Int("pdas", 64, "simulated PDAs: pickers scanning flat out, and one pack station in 16")
+	duration := fs.Duration("duration", 5*time.Second, "how long to measure each condition, each repetition")
+	reps := fs.Int("reps", 3, "repetitions of the three conditions, interleaved; the median p99 of each is reported")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *pdas < 2 || *pdas > 4096 || *reps < 1 {
+		return errors.New("bench degraded: --pdas must be 2 to 4096 and --reps at least 1")
+	}
+	packers := max(1, *pdas/16)
+	var p99 [3][]float64
+	for rep := range *reps {
+		for c := range p99 {
+			lat, err := benchDegradedOnce(ctx, degradedCase(c), *pdas-packers, packers, *duration, stderr)
+			if err != nil {
+				return err
+			}
+			q := quantileMS(lat, 0.99)
+			fmt.Fprintf(stderr, "bench degraded: rep %d %s: %d verdicts, p50 %.3f ms, p99 %.3f ms\n",
+				rep+1, degradedCase(c), len(lat), quantileMS(lat, 0.5), q)
+			p99[c] = append(p99[c], q)
+		}
+	}
+	med := func(v []float64) float64 { slices.Sort(v); return v[len(v)/2] }
+	h, b, f := med(p99[caseHealthy]), med(p99[caseBrokerDown]), med(p99[casePrinterFaulted])
+	fmt.Fprintf(stdout, "BENCH degraded pdas=%d healthy_p99_ms=%.3f broker_down_p99_ms=%.3f printer_faulted_p99_ms=%.3f broker_ratio=%.2f printer_ratio=%.2f\n",
+		*pdas, h, b, f, b/h, f/h)
+	return nil
+}
+
+// benchDegradedOnce runs a fresh gateway in condition c — healthy (embedded
+// broker draining, printer ready), broker down (its link pointed at a port
+// where nothing listens), or printer faulted (broker up, the printer out of
+// paper so every waybill is held) — with the same pickers and pack
+// stations, warms it up for a fifth of d, and returns every verdict's
+// latency over d.
+func benchDegradedOnce(ctx context.Context, c degradedCase, pickers, packers int, d time.Duration, log io.Writer) ([]time.Duration, error) {
+	dir, err := os.MkdirTemp("", "floorgate-bench-degraded-")
+	if err != nil {
+		return nil, fmt.Errorf("bench degraded: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	lbl, err := startBenchPrinter(0)
+	if err != nil {
+		return nil, fmt.Errorf("bench degraded: printer: %w", err)
+	}
+	defer lbl.ln.Close()
+	lbl.paperOut.Store(c == casePrinterFaulted)
+	cfg := benchConfig(dir)
+	if c != caseBrokerDown {
+		cfg.MQTT.Brokers = nil // the embedded broker, up and draining
+	}
+	stations := make([]string, packers)
+	for i := range stations {
+		stations[i] = benchPackDevice(i)
+	}
+	cfg.Printers = []PrinterConfig{{ID: "bench-lbl", Dialect: "zpl", Address: "tcp://" + lbl.ln.Addr().String(), DPI: 203, Stations: stations}}
+	site, err := startBenchSite(ctx, cfg, pickers, packers)
+	if err != nil {
+		return nil, err
+	}
+	defer site.Close()
+	pk, err := site.dialPickers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	st, err := site.dialPackers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		stop, measuring atomic.Bool
+		mu              sync.Mutex
+		lats            []time.Duration
+		wg              sync.WaitGroup
+		errs            = make(chan error, pickers+packers+1)
+		done            = make(chan struct{})
+	)
+	run := func(loop func() ([]time.Duration, error)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			l, err := loop()
+			if err != nil {
+				errs <- err
+			}
+			mu.Lock()
+			lats = append(lats, l...)
+			mu.Unlock()
+		}()
+	}
+	for _, p := range pk {
+		run(func() ([]time.Duration, error) { return pickLoop(ctx, p, &stop, &measuring) })
+	}
+	for _, p := range st {
+		run(func() ([]time.Duration, error) { return site.packLoop(ctx, p, &stop, &measuring) })
+	}
+	filled := make(chan struct{})
+	go func() { defer close(filled); site.keepFilled(done, errs) }()
+	time.Sleep(d / 5) // warm up: connections busy, caches and the file grown
+	measuring.Store(true)
+	time.Sleep(d)
+	measuring.Store(false)
+	stop.Store(true)
+	wg.Wait()
+	close(done)
+	<-filled
+	select {
+	case err := <-errs:
+		return nil, fmt.Errorf("bench degraded: %s: %w", c, err)
+	default:
+	}
+	if jobs, err := site.m.DB.PrintJobs(); err == nil {
+		held := 0
+		for _, j := range jobs {
+			if j.Status == floorgate.JobHeld {
+				held++
+			}
+		}
+		ob, _ := site.m.DB.Outbox()
+		fmt.Fprintf(log, "bench degraded: %s: %d waybills queued, %d held, %d labels printed, outbox depth %d\n",
+			c, len(jobs), held, lbl.labels.Load(), ob.Depth)
+	}
+	return lats, nil
 }

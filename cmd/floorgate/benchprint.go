@@ -25,16 +25,24 @@ import (
 // benchPrinter is a ZPL printer on loopback port 9100 style: it answers
 // ~HS as ready, counts labels (^XZ), notes when each job's first byte
 // arrived, and finishes at most rate labels a second (0: no limit),
-// slowing the sender as a real print line does.
+// slowing the sender as a real print line does. With paperOut set it
+// reports that it is out of paper.
 type benchPrinter struct {
-	ln      net.Listener
-	rate    int
-	labels  atomic.Int64
-	mu      sync.Mutex
-	arrived map[string]time.Time // tracking number → first byte of its job
+	ln       net.Listener
+	rate     int
+	paperOut atomic.Bool
+	labels   atomic.Int64
+	mu       sync.Mutex
+	arrived  map[string]time.Time // tracking number → first byte of its job
 }
 
 var zplNoErrors = []byte("\x02\r\n  PRINTER STATUS\r\n   ERRORS:         0 00000000 00000000\r\n   WARNINGS:       0 00000000 00000000\r\n\x03\r\n")
+
+// zplPaperOutErrors and zplPaperOut are the same replies from a printer
+// out of media: the ~HQES media-out flag, and the ~HS paper-out flag.
+var zplPaperOutErrors = []byte("\x02\r\n  PRINTER STATUS\r\n   ERRORS:         1 00000000 00000001\r\n   WARNINGS:       0 00000000 00000000\r\n\x03\r\n")
+
+var zplPaperOut = []byte("\x02030,1,0,1245,000,0,0,0,000,0,0,0\x03\r\n\x02001,0,0,0,0,2,4,0,00000000,1,000\x03\r\n\x021234,0\x03\r\n")
 
 var zplReady = []byte("\x02030,0,0,1245,000,0,0,0,000,0,0,0\x03\r\n\x02001,0,0,0,0,2,4,0,00000000,1,000\x03\r\n\x021234,0\x03\r\n")
 
@@ -77,12 +85,20 @@ func (p *benchPrinter) serve(c net.Conn) {
 				}
 			}
 			if len(job) == 0 && bytes.HasPrefix(data, []byte("~HQES")) {
-				c.Write(zplNoErrors)
+				if p.paperOut.Load() {
+					c.Write(zplPaperOutErrors)
+				} else {
+					c.Write(zplNoErrors)
+				}
 				data = data[5:]
 				continue
 			}
 			if len(job) == 0 && bytes.HasPrefix(data, []byte("~HS")) {
-				c.Write(zplReady)
+				if p.paperOut.Load() {
+					c.Write(zplPaperOut)
+				} else {
+					c.Write(zplReady)
+				}
 				data = data[3:]
 				continue
 			}

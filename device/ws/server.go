@@ -136,6 +136,9 @@ func NewServer(floor Floor, clock floorgate.Clock, log *slog.Logger, opts Option
 		upgrader: websocket.Upgrader{
 			HandshakeTimeout: opts.WriteTimeout,
 			CheckOrigin:      opts.CheckOrigin,
+			// A PDA gets a verdict a few times a minute: a pooled write
+			// buffer, instead of one held for the life of each connection.
+			WriteBufferPool: &sync.Pool{},
 		},
 		ctx:     ctx,
 		cancel:  cancel,

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"image/png"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+var sampleBenchOutput = `bench: progress lines are skipped
+BENCH scan pdas=1 verdicts_per_s=900 p50_ms=1.000 p99_ms=2.500 raw_commits_per_s=1000 raw_p50_ms=0.900 raw_p99_ms=2.000 ratio=0.90
+BENCH scan pdas=64 verdicts_per_s=5000 p50_ms=10.000 p99_ms=25.000 raw_commits_per_s=6000 raw_p50_ms=9.000 raw_p99_ms=20.000 ratio=0.83
+BENCH mem pdas=500 gateway_rss_mb=60.0 bare_rss_mb=30.0 gateway_per_pda_kb=90.0 bare_per_conn_kb=40.0 ratio=2.25 gateway_base_mb=20.0 bare_base_mb=10.0
+BENCH degraded pdas=64 healthy_p99_ms=10.000 broker_down_p99_ms=11.000 printer_faulted_p99_ms=13.000 broker_ratio=1.10 printer_ratio=1.30
+`
+
+func TestBenchReport(t *testing.T) {
+	benches, err := ReadBenchLines(strings.NewReader(sampleBenchOutput))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(benches) != 4 {
+		t.Fatalf("%d benches, want 4", len(benches))
+	}
+	rep := Report{Machine: thisMachine(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)), Benches: benches}
+	dir := t.TempDir()
+	if err := WriteReport(dir, rep); err != nil {
+		t.Fatal(err)
+	}
+
+	md, err := os.ReadFile(filepath.Join(dir, "report.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range []string{
+		"| scan pdas=64 | verdict p99 | 25.0 ms | raw commit p99 | 20.0 ms | 1.25 | — |  |",
+		"| mem pdas=500 | RSS per PDA | 90.0 KiB | RSS per bare WebSocket | 40.0 KiB | 2.25 | ≤ 2.00 | ❌ FAIL |",
+		"| degraded pdas=64 | verdict p99, broker down | 11.0 ms | verdict p99, healthy | 10.0 ms | 1.10 | ≤ 1.20 | ✅ pass |",
+		"| degraded pdas=64 | verdict p99, printer faulted | 13.0 ms | verdict p99, healthy | 10.0 ms | 1.30 | ≤ 1.20 | ❌ FAIL |",
+		"![verdict latency against the number of PDAs](latency.png)",
+	} {
+		if !bytes.Contains(md, []byte(row)) {
+			t.Errorf("report.md lacks %q:\n%s", row, md)
+		}
+	}
+
+	raw, err := os.ReadFile(filepath.Join(dir, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Report
+	if err := json.Unmarshal(raw, &back); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back, rep) {
+		t.Errorf("report.json does not round-trip:\n got %+v\nwant %+v", back, rep)
+	}
+	if back.Machine.CPUs < 1 || back.Machine.GoVersion == "" {
+		t.Errorf("machine %+v", back.Machine)
+	}
+
+	f, err := os.Open(filepath.Join(dir, "latency.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); b.Dx() != chartW || b.Dy() != chartH {
+		t.Errorf("chart is %v, want %dx%d", b, chartW, chartH)
+	}
+}
+
+func TestParseBenchLineRejects(t *testing.T) {
+	for _, tc := range []struct{ name, line string }{
+		{"not a bench line", "hello"},
+		{"not k=v", "BENCH scan pdas"},
+		{"not a number", "BENCH scan pdas=x"},
+		{"missing baseline", "BENCH mem pdas=5 gateway_per_pda_kb=1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := ParseBenchLine(tc.line); err == nil {
+				t.Errorf("%q parsed", tc.line)
+			}
+		})
+	}
+}
