@@ -21,7 +21,7 @@ const usage = `floorgate — the warehouse-floor gateway
 Usage:
   floorgate run [--config FILE] [--state-dir DIR] [--listen ADDR] [--demo]
   floorgate sim --pdas N [--addr URL] [--wrong SHARE] [--tasks N]
-  floorgate bench scan [--pdas N] [--duration D]
+  floorgate bench scan|degraded|mem|sync|print|report …
   floorgate tasks import [--addr URL | --state-dir DIR --config FILE] FILE
   floorgate tasks cancel [--addr URL] ID REASON
   floorgate erp-tail [--broker URL] [--share GROUP] [--out FILE] [--replay]
