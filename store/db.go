@@ -113,6 +113,11 @@ func Open(path string, opts Options) (*DB, error) {
 		// commit: fewer pages per commit on the scan path.
 		NoFreelistSync: true,
 		FreelistType:   bolt.FreelistMapType,
+		// Map the file's whole room up front: a commit that grows the
+		// file past the mapping must remap, and a remap waits for every
+		// read transaction — a slow GET /api/v1/backup would stop every
+		// scan until the copy ends (TestChaosLongReadTx).
+		InitialMmapSize: min(opts.MaxSize, 1<<30),
 	})
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("open store %s: %w", path, ErrLocked)

@@ -41,6 +41,10 @@ func Pty(t testing.TB) (master *os.File, slavePath string) {
 	fd, err := syscall.Dup(int(m.Fd()))
 	m.Close()
 	if err == nil {
+		// dup does not carry close-on-exec: without it every process
+		// the test starts would inherit the master, and closing it here
+		// (an unplug) would no longer hang up the slave.
+		syscall.CloseOnExec(fd)
 		err = syscall.SetNonblock(fd, true)
 	}
 	if err != nil {
