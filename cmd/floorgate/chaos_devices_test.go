@@ -884,7 +884,10 @@ func TestChaosLongReadTx(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute+4*hold)
 	defer cancel()
 	f := newFloor(t, ctx, "long-read-tx", 4, chaosGateway{})
-	f.pace = 10 * time.Millisecond
+	// The same number of scans in every period whatever the hold, so the
+	// tasks imported below last the whole run: 100 a second per picker
+	// for the short hold, proportionally fewer for the long one.
+	f.pace = 10 * time.Millisecond * time.Duration(hold/(8*time.Second))
 	// Enough tasks for every period, and a database larger than the
 	// socket buffers between it and the slow reader.
 	for range 10 {
