@@ -153,7 +153,8 @@ func (d *Device) State() State {
 	return d.state
 }
 
-// Conn returns the connected device, or nil while it is not connected.
+// Conn returns the open device (connected or still initialising), or nil
+// while it is not open.
 func (d *Device) Conn() Conn {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -215,6 +216,11 @@ func (d *Device) session(ctx context.Context) (connected bool, err error) {
 	defer stop()
 	ran := make(chan error, 1)
 	go func() { ran <- c.Run(runCtx, d.deliver) }()
+	// The device is answerable from now on: a read it sends while the
+	// init sequence is still going gets its verdict's feedback too.
+	d.mu.Lock()
+	d.conn = c
+	d.mu.Unlock()
 	defer func() {
 		d.mu.Lock()
 		d.conn = nil
@@ -253,9 +259,6 @@ func (d *Device) session(ctx context.Context) (connected bool, err error) {
 		ran <- err // for the deferred wait
 		return false, runError(err)
 	}
-	d.mu.Lock()
-	d.conn = c
-	d.mu.Unlock()
 	d.update(func(st *State) {
 		st.Status, st.Reason, st.Since = StatusConnected, "", d.opts.Clock.Now()
 		st.Connects++
