@@ -42,18 +42,7 @@ import (
 )
 
 // buildChaos builds the binary with the failpoints compiled in, once.
-var buildChaos = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "floorgate-chaos-bin-")
-	if err != nil {
-		return "", err
-	}
-	bin := filepath.Join(dir, "floorgate")
-	out, err := exec.Command("go", "build", "-tags", "failpoints", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("go build -tags failpoints: %v\n%s", err, out)
-	}
-	return bin, nil
-})
+var buildChaos = sync.OnceValues(func() (string, error) { return buildBinary("failpoints") })
 
 // chaosRounds is how many kill rounds to run.
 func chaosRounds(t *testing.T, short int) int {

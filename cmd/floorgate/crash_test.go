@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -18,19 +19,27 @@ import (
 	"github.com/floorgate/floorgate"
 )
 
-// buildFloorgate builds the binary once per test run.
-var buildOnce = sync.OnceValues(func() (string, error) {
+// buildBinary builds the floorgate binary into a new temporary directory,
+// with the given build tags.
+func buildBinary(tags ...string) (string, error) {
 	dir, err := os.MkdirTemp("", "floorgate-bin-")
 	if err != nil {
 		return "", err
 	}
 	bin := filepath.Join(dir, "floorgate")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	args := []string{"build"}
+	if len(tags) > 0 {
+		args = append(args, "-tags", strings.Join(tags, ","))
+	}
+	out, err := exec.Command("go", append(args, "-o", bin, ".")...).CombinedOutput()
 	if err != nil {
-		return "", fmt.Errorf("go build: %v\n%s", err, out)
+		return "", fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 	return bin, nil
-})
+}
+
+// buildOnce builds the binary once per test run.
+var buildOnce = sync.OnceValues(func() (string, error) { return buildBinary() })
 
 // daemon is a floorgate process started by a test.
 type daemon struct {
