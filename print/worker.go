@@ -204,6 +204,18 @@ func (w *Worker) dispatch(ctx context.Context) {
 	}
 }
 
+// knownFault returns p's fault when its last status answer reported one and
+// is recent: younger than the idle poll's period, which refreshes it.
+func (w *Worker) knownFault(p *Printer) (string, bool) {
+	w.mu.Lock()
+	s, ok := w.states[p.ID()]
+	w.mu.Unlock()
+	if !ok || s.State == "ready" || s.State == "offline" || w.clock.Now().Sub(s.Checked) >= w.opts.StatusEvery {
+		return "", false
+	}
+	return s.State, true
+}
+
 // candidates are the printers for a station, in order.
 func (w *Worker) candidates(station string) []*Printer {
 	var out []*Printer
@@ -261,6 +273,14 @@ func (w *Worker) print(ctx context.Context, j floorgate.PrintJob) {
 	}
 	var faults, transport []string
 	for _, p := range printers {
+		// A printer known to be in a fault (from a status answer newer
+		// than the idle poll's period) is passed over before the label is
+		// rendered or the job touched: a held job waiting for paper costs
+		// nothing until the printer says it is ready again.
+		if fault, ok := w.knownFault(p); ok {
+			faults = append(faults, p.ID()+": "+fault)
+			continue
+		}
 		data, err := w.render(j, p)
 		if err != nil {
 			// The label cannot be made: no printer will do better.
@@ -298,6 +318,9 @@ func (w *Worker) print(ctx context.Context, j floorgate.PrintJob) {
 		}
 	}
 	now := w.clock.Now()
+	if held := fmt.Sprint("printer not ready: ", faults); len(transport) == 0 && j.Status == floorgate.JobHeld && j.Reason == held {
+		return // still held for the same reason: nothing to record
+	}
 	update(func(pj *floorgate.PrintJob) {
 		switch {
 		case len(transport) == 0:
