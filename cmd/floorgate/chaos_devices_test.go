@@ -1,6 +1,6 @@
 package main
 
-// Chaos scenarios at the edge of the floor (issue 9, continued): the label
+// Chaos scenarios at the edge of the floor: the label
 // printers, a wired serial scanner and the database under a long read
 // transaction. They run against the same real processes as chaos_test.go —
 // the failpoints build of floorgate, Mosquitto, the reference consumer —

@@ -1,6 +1,6 @@
 package main
 
-// The chaos scenarios (issue 9): faults against real processes — the
+// The chaos scenarios: faults against real processes — the
 // floorgate binary, Mosquitto, the reference ERP consumer — each ending in
 // one line on stdout,
 //
