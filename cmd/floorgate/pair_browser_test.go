@@ -71,13 +71,13 @@ func TestPairPDAInBrowser(t *testing.T) {
 	// A mistyped code: the page says so and stays on the pairing screen.
 	wrong := []byte(enrol.Code)
 	wrong[0] = '0' + (wrong[0]-'0'+1)%10
-	p.typeCode(string(wrong))
+	p.typeCode(string(wrong), false)
 	p.wait("the wrong code refused", `document.getElementById('verdict').textContent.includes('Pairing code not valid or expired')`)
 	if s := pdaEval[string](p, `fgState().screen`); s != "pair" {
 		t.Fatalf("after a wrong code the page shows %q", s)
 	}
 
-	p.typeCode(enrol.Code)
+	p.typeCode(enrol.Code, true)
 	p.wait("paired and at the login screen", `fgState().online && fgState().screen === 'login'`)
 	d, ok := deviceOf(m, dev)
 	if !ok || d.Kind != floorgate.DevicePDA || d.Disabled {
@@ -101,10 +101,15 @@ func TestPairPDAInBrowser(t *testing.T) {
 	webtest.Screenshot(t, p.ctx, "pda-paired-pick")
 }
 
-// typeCode types a pairing code into the field and taps Pair.
-func (p *pdaPage) typeCode(code string) {
+// typeCode types a pairing code into the field and taps Pair, or, with
+// enter, presses Enter on the keyboard instead.
+func (p *pdaPage) typeCode(code string, enter bool) {
 	p.t.Helper()
 	pdaEval[string](p, `document.getElementById('pair-code').value = ''`)
+	if enter {
+		webtest.Do(p.t, p.ctx, "type the code "+code+" and Enter", chromedp.SendKeys(chromedp.CSS(`#pair-code`), code+"\r"))
+		return
+	}
 	webtest.Do(p.t, p.ctx, "type the code "+code,
 		chromedp.SendKeys(chromedp.CSS(`#pair-code`), code),
 		chromedp.Click(chromedp.CSS(`#pair-go`)))

@@ -368,6 +368,9 @@
     xhr.send(JSON.stringify({ code: code, device: device, model: navigator.userAgent.slice(0, 120) }));
   }
   $('pair-go').addEventListener('click', function () { pair($('pair-code').value); });
+  $('pair-code').addEventListener('keydown', function (e) {
+    if (e.key === 'Enter') { e.preventDefault(); pair($('pair-code').value); }
+  });
 
   // ---------- login: badge (scanned, or typed) then PIN on the keypad
   var loginBadge = '', pin = '';
