@@ -98,8 +98,6 @@ type DeviceOptions struct {
 	Queue  int
 	Clock  floorgate.Clock
 	Logger *slog.Logger
-	// OnState, when set, is called with every new state.
-	OnState func(State)
 }
 
 // Device keeps one scanner open: it opens it, starts reading, pushes the
@@ -164,11 +162,7 @@ func (d *Device) Conn() Conn {
 func (d *Device) update(fn func(*State)) {
 	d.mu.Lock()
 	fn(&d.state)
-	st := d.state
 	d.mu.Unlock()
-	if d.opts.OnState != nil {
-		d.opts.OnState(st)
-	}
 }
 
 func (d *Device) setStatus(s Status, reason string) {

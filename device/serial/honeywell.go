@@ -27,10 +27,6 @@ type HoneywellConfig struct {
 	Suffix []byte
 	// Prefix, when set, is stripped from the start of each read.
 	Prefix []byte
-	// Good and Bad are sent for host-decided feedback (the scanner is
-	// set to not beep on decode). A sequence starting with SYN M CR is a
-	// menu command and waits for its ACK; anything else is written as is.
-	Good, Bad []byte
 	// Timeout is how long a menu command waits for its reply; 1 s when
 	// zero (commands that write flash are slow).
 	Timeout time.Duration
@@ -170,22 +166,21 @@ func (h *Honeywell) Send(ctx context.Context, cmd string) (string, error) {
 	}
 }
 
-// Feedback sends the configured good or bad sequence: the verdict's beep,
-// decided by the gateway rather than by the decode.
-func (h *Honeywell) Feedback(ctx context.Context, good bool) error {
-	seq := h.cfg.Bad
-	if good {
-		seq = h.cfg.Good
+// Write sends a host command sequence as it is on the wire: one or more
+// menu commands (each SYN M CR, tag, subtag, data and ! or .), each waiting
+// for its acknowledgement, or other bytes — a Host ACK beep such as ESC 7 —
+// written as they are. Profiles' init and feedback sequences go this way.
+func (h *Honeywell) Write(ctx context.Context, seq []byte) error {
+	if !bytes.HasPrefix(seq, hwPrefix) {
+		if err := h.w.write(seq); err != nil {
+			return fmt.Errorf("honeywell write: %w", err)
+		}
+		return nil
 	}
-	if len(seq) == 0 {
-		return fmt.Errorf("honeywell feedback: %w", ErrNoFeedback)
-	}
-	if bytes.HasPrefix(seq, hwPrefix) {
-		_, err := h.Send(ctx, string(seq[len(hwPrefix):]))
-		return err
-	}
-	if err := h.w.write(seq); err != nil {
-		return fmt.Errorf("honeywell feedback: %w", err)
+	for _, cmd := range bytes.Split(seq[len(hwPrefix):], hwPrefix) {
+		if _, err := h.Send(ctx, string(cmd)); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -55,10 +55,8 @@ func TestHoneywellSendTimeoutAndMalformed(t *testing.T) {
 
 func TestHoneywellScansAndFeedback(t *testing.T) {
 	port, master := openPty(t)
-	h := serial.NewHoneywell(port, nil, serial.HoneywellConfig{
-		Good: []byte("\x16M\rBEPEXE1!"),
-		Bad:  []byte{0x07},
-	})
+	h := serial.NewHoneywell(port, nil, serial.HoneywellConfig{})
+	good, bad := []byte("\x16M\rBEPEXE1!"), []byte{0x07}
 	scans, _, _ := start(t, h)
 	p := serialtest.Play(t, master,
 		serialtest.Step{Reply: []byte("]E05901234123457\r")},
@@ -68,13 +66,13 @@ func TestHoneywellScansAndFeedback(t *testing.T) {
 	if got, want := nextScan(t, scans), (serial.Scan{Data: "5901234123457", AIM: "]E0", Symbology: "EAN-13"}); got != want {
 		t.Errorf("scan = %+v, want %+v", got, want)
 	}
-	if err := h.Feedback(t.Context(), true); err != nil {
+	if err := h.Write(t.Context(), good); err != nil {
 		t.Fatalf("good feedback: %v", err)
 	}
 	if got := nextScan(t, scans); got.AIM != "]C1" || got.Symbology != "GS1-128" || got.Data != "0109506000134352" {
 		t.Errorf("scan = %+v", got)
 	}
-	if err := h.Feedback(t.Context(), false); err != nil {
+	if err := h.Write(t.Context(), bad); err != nil {
 		t.Fatalf("bad feedback: %v", err)
 	}
 	if got := nextScan(t, scans); got != (serial.Scan{Data: "LOC-A-01-02"}) {

@@ -1,7 +1,6 @@
 package serial
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -151,15 +150,8 @@ func (s *Scanner) send(ctx context.Context, b []byte) error {
 			b = b[n:]
 		}
 		return nil
-	case s.honeywell != nil && bytes.HasPrefix(b, hwPrefix):
-		for _, cmd := range bytes.Split(b[len(hwPrefix):], hwPrefix) {
-			if _, err := s.honeywell.Send(ctx, string(cmd)); err != nil {
-				return err
-			}
-		}
-		return nil
 	case s.honeywell != nil:
-		return s.honeywell.w.write(b)
+		return s.honeywell.Write(ctx, b)
 	default:
 		return s.w.write(b)
 	}

@@ -17,7 +17,8 @@
 //
 // HID scanners take no commands here. A keyboard-emulation scanner has no
 // channel back from the host at all, and HID POS output reports (beep, LED)
-// are not implemented, so Feedback always returns ErrNoFeedback.
+// are not implemented, so a Device offers no feedback: the verdict is shown
+// on the station's screen or PDA.
 //
 // References:
 //   - USB-IF "HID Point of Sale Usage Tables" 1.02, usage page 0x8C (Bar

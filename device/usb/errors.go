@@ -48,9 +48,4 @@ var (
 
 	// ErrClosed means the device was used after Close.
 	ErrClosed = errors.New("usb device closed")
-
-	// ErrNoFeedback means the scanner cannot be told a verdict over USB:
-	// keyboard emulation has no host-to-scanner channel, and HID POS
-	// output reports are not implemented.
-	ErrNoFeedback = errors.New("usb hid scanner takes no feedback")
 )

@@ -192,14 +192,6 @@ func (d *Device) Run(ctx context.Context, deliver func(scanner.Scan)) error {
 	return d.scanner.Run(ctx, deliver)
 }
 
-// Feedback would make the scanner signal a verdict (level "good", "bad"…).
-// A keyboard-emulation scanner has no channel from the host, and HID POS
-// output reports are not implemented: it always returns an error wrapping
-// ErrNoFeedback, and the verdict must be shown on a screen or light.
-func (d *Device) Feedback(ctx context.Context, level string) error {
-	return fmt.Errorf("usb feedback %q: %w", level, ErrNoFeedback)
-}
-
 // Close releases the interface (its kernel driver is reattached), the
 // configuration, the device and the libusb context, once; later calls
 // return the first call's result.

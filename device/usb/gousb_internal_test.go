@@ -89,13 +89,3 @@ func TestDeviceClosed(t *testing.T) {
 		t.Errorf("Run after Close = %v, want %s", err, want)
 	}
 }
-
-func TestFeedback(t *testing.T) {
-	d := &Device{}
-	for _, level := range []string{"good", "bad", "warn"} {
-		err := d.Feedback(context.Background(), level)
-		if want := `usb feedback "` + level + `": usb hid scanner takes no feedback`; !errors.Is(err, ErrNoFeedback) || err.Error() != want {
-			t.Errorf("Feedback(%s) = %v, want %s", level, err, want)
-		}
-	}
-}
