@@ -80,21 +80,28 @@ func (s *Server) names() map[string]string {
 	return out
 }
 
-// handleKPI: GET /api/v1/kpi?from=&to= — the KPIs per person and per hour.
-func (s *Server) handleKPI(w http.ResponseWriter, r *http.Request) {
+// report computes the KPIs of the request's window, with the journal they
+// came from.
+func (s *Server) report(r *http.Request) (kpi.Report, []floorgate.Event, error) {
 	from, to, err := s.window(r)
 	if err != nil {
-		writeErr(w, err)
-		return
+		return kpi.Report{}, nil, err
 	}
 	evs, err := s.journal()
 	if err != nil {
-		writeErr(w, err)
-		return
+		return kpi.Report{}, nil, err
 	}
 	rep, err := kpi.Compute(evs, from, to, s.names())
 	if err != nil {
 		s.log.Error("kpi", "err", err)
+	}
+	return rep, evs, err
+}
+
+// handleKPI: GET /api/v1/kpi?from=&to= — the KPIs per person and per hour.
+func (s *Server) handleKPI(w http.ResponseWriter, r *http.Request) {
+	rep, _, err := s.report(r)
+	if err != nil {
 		writeErr(w, err)
 		return
 	}
@@ -113,19 +120,14 @@ type exceptionItem struct {
 // intercepts and labels not printed, newest first, and wrong scans by
 // location.
 func (s *Server) handleExceptions(w http.ResponseWriter, r *http.Request) {
-	from, to, err := s.window(r)
-	if err != nil {
-		writeErr(w, err)
-		return
-	}
-	evs, err := s.journal()
+	rep, evs, err := s.report(r)
 	if err != nil {
 		writeErr(w, err)
 		return
 	}
 	items := []exceptionItem{}
 	for _, ev := range evs {
-		if ev.Time.Before(from) || !ev.Time.Before(to) {
+		if ev.Time.Before(rep.From) || !ev.Time.Before(rep.To) {
 			continue
 		}
 		if ev.Type == floorgate.EventPickException || ev.Type == floorgate.EventLabelFailed {
@@ -133,11 +135,6 @@ func (s *Server) handleExceptions(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	slices.Reverse(items)
-	rep, err := kpi.Compute(evs, from, to, nil)
-	if err != nil {
-		writeErr(w, err)
-		return
-	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": items, "summary": rep.Site.Exceptions})
 }
 

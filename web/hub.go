@@ -57,6 +57,17 @@ func sse(event string, data []byte) []byte {
 }
 
 func (h *hub) tick() {
+	h.mu.Lock()
+	idle := len(h.subs) == 0
+	if idle {
+		// No page is open: nothing to read or encode. The next page
+		// starts from now, with a fresh status.
+		h.status, h.lastSeq = nil, h.s.opts.DB.LastSeq()
+	}
+	h.mu.Unlock()
+	if idle {
+		return
+	}
 	var msgs [][]byte
 	if st, err := h.s.opts.Overview(); err == nil {
 		if b, err := json.Marshal(st); err == nil {
