@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -183,51 +182,19 @@ func fetchBackup(ctx context.Context, addr string, w io.Writer) (int64, error) {
 // writeVerified writes a backup with fill to a temporary file beside path,
 // syncs it, verifies it and renames it into place.
 func writeVerified(path string, fill func(io.Writer) (int64, error)) (int64, store.FileReport, error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return 0, store.FileReport{}, err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // a no-op once renamed
-	bw := bufio.NewWriterSize(f, 1<<20)
-	n, err := fill(bw)
-	if err == nil {
-		err = bw.Flush()
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return n, store.FileReport{}, err
-	}
-	rep, err := store.Verify(tmp)
-	if err != nil {
-		return n, rep, err
-	}
-	rep.Path = path
-	if err := os.Chmod(tmp, 0o600); err != nil {
-		return n, rep, err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return n, rep, err
-	}
-	return n, rep, syncDir(dir)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
+	var n int64
+	var rep store.FileReport
+	err := writeFileAtomic(path, 0o600, func(w io.Writer) error {
+		var err error
+		n, err = fill(w)
 		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	}, func(tmp string) error {
+		var err error
+		rep, err = store.Verify(tmp)
+		return err
+	})
+	rep.Path = path
+	return n, rep, err
 }
 
 func restoreCommand(args []string, stdout, stderr io.Writer) error {
