@@ -26,8 +26,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -77,59 +75,13 @@ func (g chaosGateway) start(t *testing.T) *chaosProc {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs, err := os.Create(filepath.Join(t.TempDir(), "floorgate.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	conf := filepath.Join(t.TempDir(), "floorgate.yaml")
-	yaml := "tls:\n  mode: \"off\"\ndevices:\n  max_messages_per_s: 100000\n" +
-		fmt.Sprintf("site:\n  gateway: %s\nmqtt:\n  brokers: [%q]\n  keepalive: 2s\n", g.gateway, g.broker) + g.store + g.extra
-	if err := os.WriteFile(conf, []byte(yaml), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "run", "--demo", "--config", conf, "--state-dir", g.stateDir, "--listen", "127.0.0.1:0")
-	cmd.Env = append(os.Environ(), "FLOORGATE_FAILPOINTS="+g.failpoints)
-	cmd.Stderr = logs
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	d := &chaosProc{daemon: &daemon{cmd: cmd, logs: logs}, exited: exited}
-	t.Cleanup(func() { cmd.Process.Kill(); <-exited })
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if m := listenRE.FindStringSubmatch(sc.Text()); m != nil {
-				found <- m[1]
-			}
-		}
-		close(found)
-		cmd.Wait()
-		close(exited)
-	}()
-	select {
-	case addr, ok := <-found:
-		if !ok {
-			<-exited
-			raw, _ := os.ReadFile(logs.Name())
-			t.Fatalf("floorgate exited before listening:\n%s", raw)
-		}
-		d.addr = addr
-	case <-time.After(60 * time.Second):
-		t.Fatal("floorgate did not start within 60s")
-	}
-	return d
+	yaml := testConfig + fmt.Sprintf("site:\n  gateway: %s\nmqtt:\n  brokers: [%q]\n  keepalive: 2s\n", g.gateway, g.broker) + g.store + g.extra
+	return &chaosProc{spawnDaemon(t, bin, g.stateDir, yaml, []string{"FLOORGATE_FAILPOINTS=" + g.failpoints})}
 }
 
-// chaosProc is a floorgate process whose exit is watched.
+// chaosProc is a floorgate process of the failpoints build.
 type chaosProc struct {
 	*daemon
-	exited <-chan struct{}
 }
 
 // kill ends the process with SIGKILL and waits for it.

@@ -46,6 +46,15 @@ type daemon struct {
 	cmd  *exec.Cmd
 	addr string
 	logs *os.File
+	// exited is closed once the process has ended; exitErr is then why.
+	exited  chan struct{}
+	exitErr error
+}
+
+// wait waits for the process to end and returns its exit error.
+func (d *daemon) wait() error {
+	<-d.exited
+	return d.exitErr
 }
 
 var listenRE = regexp.MustCompile(`listening on http://([0-9.:]+)`)
@@ -56,6 +65,11 @@ func startDaemon(t *testing.T, stateDir string) *daemon {
 	return startGateway(t, stateDir, "tcp://127.0.0.1:9", "gw-1")
 }
 
+// testConfig is the start of every test daemon's configuration: plain HTTP
+// on loopback, and simulated pickers that scan far faster than people, so
+// the flood guard is raised out of their way.
+const testConfig = "tls:\n  mode: \"off\"\ndevices:\n  max_messages_per_s: 100000\n"
+
 // startGateway runs floorgate as a child process; with a broker URL it
 // links to that broker as gateway gw, else to an embedded broker.
 func startGateway(t *testing.T, stateDir, broker, gateway string) *daemon {
@@ -64,22 +78,28 @@ func startGateway(t *testing.T, stateDir, broker, gateway string) *daemon {
 	if err != nil {
 		t.Fatal(err)
 	}
+	yaml := testConfig + "mqtt:\n  embedded_listen: 127.0.0.1:0\n"
+	if broker != "" {
+		yaml = testConfig + fmt.Sprintf("site:\n  gateway: %s\nmqtt:\n  brokers: [%q]\n  keepalive: 2s\n", gateway, broker)
+	}
+	return spawnDaemon(t, bin, stateDir, yaml, nil)
+}
+
+// spawnDaemon runs the floorgate binary bin on stateDir with the given
+// configuration and extra environment, and waits until it listens. The
+// process is killed when the test ends.
+func spawnDaemon(t *testing.T, bin, stateDir, yaml string, env []string) *daemon {
+	t.Helper()
 	logs, err := os.Create(filepath.Join(t.TempDir(), "floorgate.log"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	conf := filepath.Join(t.TempDir(), "floorgate.yaml")
-	// Plain HTTP on loopback, and simulated pickers that scan far faster
-	// than people, so the flood guard is raised out of their way.
-	common := "tls:\n  mode: \"off\"\ndevices:\n  max_messages_per_s: 100000\n"
-	yaml := common + "mqtt:\n  embedded_listen: 127.0.0.1:0\n"
-	if broker != "" {
-		yaml = common + fmt.Sprintf("site:\n  gateway: %s\nmqtt:\n  brokers: [%q]\n  keepalive: 2s\n", gateway, broker)
-	}
 	if err := os.WriteFile(conf, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, "run", "--demo", "--config", conf, "--state-dir", stateDir, "--listen", "127.0.0.1:0")
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stderr = logs
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -88,8 +108,8 @@ func startGateway(t *testing.T, stateDir, broker, gateway string) *daemon {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	d := &daemon{cmd: cmd, logs: logs}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	d := &daemon{cmd: cmd, logs: logs, exited: make(chan struct{})}
+	t.Cleanup(func() { cmd.Process.Kill(); <-d.exited })
 	found := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
@@ -99,10 +119,13 @@ func startGateway(t *testing.T, stateDir, broker, gateway string) *daemon {
 			}
 		}
 		close(found)
+		d.exitErr = cmd.Wait()
+		close(d.exited)
 	}()
 	select {
 	case addr, ok := <-found:
 		if !ok {
+			<-d.exited
 			raw, _ := os.ReadFile(logs.Name())
 			t.Fatalf("floorgate exited before listening:\n%s", raw)
 		}
@@ -200,7 +223,7 @@ func TestCrashLosesNoAcceptedScan(t *testing.T) {
 	if err := d.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	d.cmd.Wait()
+	d.wait()
 	wg.Wait()
 
 	// Restart on the same state; every picker resends what was unanswered
@@ -237,7 +260,7 @@ func TestCrashLosesNoAcceptedScan(t *testing.T) {
 	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.cmd.Wait(); err != nil {
+	if err := d.wait(); err != nil {
 		raw, _ := os.ReadFile(d.logs.Name())
 		t.Fatalf("clean stop: %v\n%s", err, raw)
 	}

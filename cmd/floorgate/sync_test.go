@@ -128,7 +128,7 @@ func TestFloorgateKilledMidDrain(t *testing.T) {
 		d.cmd.Process.Signal(syscall.SIGKILL)
 	}()
 	scanAway(ctx, pickers, 100000, record)
-	d.cmd.Wait()
+	d.wait()
 	// The broker tells the ERP the gateway died: its last will.
 	will := waitWill(t, wills)
 	if will.State != "offline" || will.Reason != "connection lost" || will.Gateway != "gw-k" {
@@ -158,7 +158,7 @@ func TestFloorgateKilledMidDrain(t *testing.T) {
 		p.c.Close()
 	}
 	d.cmd.Process.Signal(syscall.SIGTERM)
-	d.cmd.Wait()
+	d.wait()
 	evs := journalOf(t, stateDir, "gw-k")
 	waitFor(t, time.Minute, func() bool { return tl.Stats().Contiguous["demo/gw-k"] >= uint64(len(evs)) },
 		func() string {
@@ -216,7 +216,7 @@ func TestThreeGatewaysTwoConsumers(t *testing.T) {
 				return c1.Stats().Contiguous["demo/"+gw]+c2.Stats().Contiguous["demo/"+gw] > 0
 			}, func() string { return gw + ": nothing reached the consumers" })
 			d.cmd.Process.Signal(syscall.SIGTERM)
-			d.cmd.Wait()
+			d.wait()
 		}()
 	}
 	wg.Wait()
@@ -284,7 +284,7 @@ func TestErpTailCommand(t *testing.T) {
 	// The demo seeds 40 tasks: 40 task.received events.
 	waitFor(t, 30*time.Second, func() bool { return len(lines()) >= 40 }, func() string { return fmt.Sprintf("%d lines", len(lines())) })
 	d.cmd.Process.Signal(syscall.SIGTERM)
-	d.cmd.Wait()
+	d.wait()
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
