@@ -22,7 +22,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gorilla/websocket"
+	"github.com/floorgate/floorgate/device/ws/wsbare"
 )
 
 // bench mem measures resident memory per connected PDA against a bare
@@ -379,14 +379,14 @@ var benchEchoMsg = []byte(`{"type":"scan","id":"bench-pda-0001-123","data":"6901
 // driveBare opens pdas bare WebSocket connections to url, each sending a
 // scan-sized message at rate and reading its echo.
 func driveBare(ctx context.Context, url string, pdas int, rate float64, wg *sync.WaitGroup, stop <-chan struct{}, errs chan<- error) (func() int64, error) {
-	conns := make([]*websocket.Conn, 0, pdas)
+	conns := make([]*wsbare.Conn, 0, pdas)
 	for range pdas {
-		c, _, err := websocket.DefaultDialer.DialContext(ctx, url, nil)
+		c, err := wsbare.Dial(ctx, url)
 		if err != nil {
 			for _, c := range conns {
 				c.Close()
 			}
-			return nil, fmt.Errorf("dial bare: %w", err)
+			return nil, err
 		}
 		conns = append(conns, c)
 	}
@@ -398,11 +398,8 @@ func driveBare(ctx context.Context, url string, pdas int, rate float64, wg *sync
 			defer wg.Done()
 			defer c.Close()
 			err := paced(stop, rate, time.Duration(i)*time.Second/time.Duration(pdas), func() error {
-				if err := c.WriteMessage(websocket.TextMessage, benchEchoMsg); err != nil {
-					return fmt.Errorf("bare write: %w", err)
-				}
-				if _, _, err := c.ReadMessage(); err != nil {
-					return fmt.Errorf("bare read: %w", err)
+				if err := c.Exchange(benchEchoMsg); err != nil {
+					return err
 				}
 				mu.Lock()
 				n++
@@ -453,7 +450,7 @@ func benchMemChildCommand(ctx context.Context, args []string, stdin io.Reader, s
 		if err != nil {
 			return fmt.Errorf("bench mem-child: %w", err)
 		}
-		srv := &http.Server{Handler: http.HandlerFunc(bareEcho), ReadHeaderTimeout: 10 * time.Second}
+		srv := &http.Server{Handler: wsbare.Handler(), ReadHeaderTimeout: 10 * time.Second}
 		go srv.Serve(ln)
 		defer srv.Close()
 		url = "ws://" + ln.Addr().String() + "/"
@@ -502,27 +499,4 @@ func writeHeapProfile(path string) error {
 		return fmt.Errorf("heap profile: %w", err)
 	}
 	return f.Close()
-}
-
-// bareUpgrader is gorilla/websocket's defaults, as device/ws's upgrader
-// uses them: the buffers of the HTTP server's connection are reused.
-var bareUpgrader = websocket.Upgrader{}
-
-// bareEcho is the baseline connection: upgrade, then echo every message
-// from the handler's goroutine.
-func bareEcho(w http.ResponseWriter, r *http.Request) {
-	c, err := bareUpgrader.Upgrade(w, r, nil)
-	if err != nil {
-		return
-	}
-	defer c.Close()
-	for {
-		t, msg, err := c.ReadMessage()
-		if err != nil {
-			return
-		}
-		if err := c.WriteMessage(t, msg); err != nil {
-			return
-		}
-	}
 }
