@@ -139,17 +139,7 @@ func (s *Scanner) Close() error { return s.port.Close() }
 func (s *Scanner) send(ctx context.Context, b []byte) error {
 	switch {
 	case s.ssi != nil:
-		for len(b) > 0 {
-			f, n, err := DecodeFrame(b)
-			if err != nil {
-				return fmt.Errorf("ssi command: %w", err)
-			}
-			if err := s.ssi.command(ctx, fmt.Sprintf("opcode 0x%02X", f.Opcode), f.Opcode, f.Status, f.Data); err != nil {
-				return err
-			}
-			b = b[n:]
-		}
-		return nil
+		return s.ssi.Write(ctx, b)
 	case s.honeywell != nil:
 		return s.honeywell.Write(ctx, b)
 	default:

@@ -349,6 +349,23 @@ func (s *SSI) command(ctx context.Context, name string, op, status byte, data []
 	return fmt.Errorf("ssi %s: %d tries: %w", name, s.cfg.Tries, last)
 }
 
+// Write sends host packets as they are on the wire (one or more, each with
+// its length and checksum, as profiles write their init and feedback
+// commands), each waiting for its CMD_ACK with the usual retransmits.
+func (s *SSI) Write(ctx context.Context, packets []byte) error {
+	for len(packets) > 0 {
+		f, n, err := DecodeFrame(packets)
+		if err != nil {
+			return fmt.Errorf("ssi write: %w", err)
+		}
+		if err := s.command(ctx, fmt.Sprintf("opcode 0x%02X", f.Opcode), f.Opcode, f.Status, f.Data); err != nil {
+			return err
+		}
+		packets = packets[n:]
+	}
+	return nil
+}
+
 // Beep sounds one of the scanner's beep sequences (tone 0x00–0x19, SSI
 // Programmer's Guide BEEP table).
 func (s *SSI) Beep(ctx context.Context, tone byte) error {
