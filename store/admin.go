@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -138,14 +139,15 @@ func (db *DB) OpenTasks() []floorgate.Task {
 	for _, t := range db.st.open {
 		out = append(out, *t)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Status != out[j].Status {
-			return out[i].Status == floorgate.TaskAssigned
+	// Assigned first, then in the order the queue gives tasks out.
+	slices.SortFunc(out, func(a, b floorgate.Task) int {
+		if aa, ba := a.Status == floorgate.TaskAssigned, b.Status == floorgate.TaskAssigned; aa != ba {
+			if aa {
+				return -1
+			}
+			return 1
 		}
-		if out[i].Priority != out[j].Priority {
-			return out[i].Priority > out[j].Priority
-		}
-		return out[i].Created.Before(out[j].Created) || out[i].Created.Equal(out[j].Created) && out[i].ID < out[j].ID
+		return cmpQueued(queuedOf(&a), queuedOf(&b))
 	})
 	return out
 }
