@@ -169,7 +169,7 @@ func (s *Server) admin(action string, h http.HandlerFunc) http.HandlerFunc {
 func (s *Server) ReaderOrLocal(h http.HandlerFunc) http.HandlerFunc {
 	viaPage := s.reader(h)
 	return func(w http.ResponseWriter, r *http.Request) {
-		if ip := net.ParseIP(remoteHost(r)); ip != nil && ip.IsLoopback() {
+		if fromThisMachine(r) {
 			h(w, r)
 			return
 		}
@@ -187,12 +187,31 @@ func (s *Server) AdminOrLocal(action string, h http.HandlerFunc) http.HandlerFun
 			viaPage(w, r)
 			return
 		}
-		if ip := net.ParseIP(remoteHost(r)); ip == nil || !ip.IsLoopback() {
+		if !fromThisMachine(r) {
 			writeErr(w, floorgate.Errorf(floorgate.EUNAUTHORIZED, "sign in on the status page first"))
 			return
 		}
 		r = r.WithContext(store.Audited(r.Context(), store.AuditEntry{Actor: "local", Role: "local",
 			Remote: remoteHost(r), Action: action, Target: target(r)}))
+		h(w, r)
+	}
+}
+
+// fromThisMachine reports whether the request came over loopback: from the
+// gateway's own command line or a local agent.
+func fromThisMachine(r *http.Request) bool {
+	ip := net.ParseIP(remoteHost(r))
+	return ip != nil && ip.IsLoopback()
+}
+
+// LocalOnly wraps what only the gateway machine itself may ask, whoever is
+// signed in (a backup of the whole database).
+func LocalOnly(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !fromThisMachine(r) {
+			writeErr(w, floorgate.Errorf(floorgate.EFORBIDDEN, "only allowed from the gateway itself"))
+			return
+		}
 		h(w, r)
 	}
 }

@@ -17,13 +17,14 @@ import (
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/store"
+	"github.com/floorgate/floorgate/web"
 )
 
 // backupServer serves m's backup endpoint on a loopback listener, as Run
 // registers it.
 func backupServer(t *testing.T, m *Main) string {
 	t.Helper()
-	srv := httptest.NewServer(localOnly(m.handleBackup))
+	srv := httptest.NewServer(web.LocalOnly(m.handleBackup))
 	t.Cleanup(srv.Close)
 	return srv.URL
 }

@@ -207,7 +207,7 @@ func (m *Main) Run(ctx context.Context) error {
 	go func() { defer close(m.webDone); m.Web.Run(webCtx) }()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", m.handleReady)
-	mux.HandleFunc("GET /api/v1/backup", localOnly(m.handleBackup))
+	mux.HandleFunc("GET /api/v1/backup", web.LocalOnly(m.handleBackup))
 	mux.Handle("GET /metrics", m.Metrics.Handler())
 	mux.HandleFunc("GET /api/v1/status", m.Web.ReaderOrLocal(m.handleStatus))
 	mux.HandleFunc("POST /api/v1/tasks", m.Web.AdminOrLocal("task.import", m.handleImport))
@@ -423,20 +423,6 @@ func (m *Main) Close() error {
 		m.DB = nil
 	}
 	return errors.Join(errs...)
-}
-
-// localOnly refuses requests that do not come from this machine: for
-// what only the gateway's own command line may ask (a backup of the whole
-// database).
-func localOnly(h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		host, _, _ := net.SplitHostPort(r.RemoteAddr)
-		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-			writeError(w, floorgate.Errorf(floorgate.EUNAUTHORIZED, "only allowed from the gateway itself"))
-			return
-		}
-		h(w, r)
-	}
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
