@@ -36,7 +36,7 @@ func Audited(ctx context.Context, e AuditEntry) context.Context {
 }
 
 func (w *wtx) audit(e AuditEntry) error {
-	b := w.tx.Bucket(bucketAudit)
+	b := appendOnly(w.tx, bucketAudit)
 	seq, err := b.NextSequence()
 	if err != nil {
 		return fmt.Errorf("audit: %w", err)

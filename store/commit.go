@@ -323,7 +323,7 @@ func (w *wtx) emit(evs ...floorgate.Event) error {
 	start := w.st.seq
 	w.undo = append(w.undo, func() { w.st.seq = start })
 	w.emitted = true
-	journal := w.tx.Bucket(bucketJournal)
+	journal := appendOnly(w.tx, bucketJournal)
 	for _, ev := range evs {
 		w.st.seq++
 		ev.Seq = w.st.seq

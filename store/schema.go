@@ -45,6 +45,19 @@ var (
 	bucketAudit = []byte("audit")
 )
 
+// appendFill is the fill percent of the append-only logs (journal, steps,
+// audit): their keys only ever grow, so a page is split only when full.
+// bbolt's default of one half leaves every page of such a log half empty,
+// which doubles the file and the memory its mapping keeps resident.
+const appendFill = 1.0
+
+// appendOnly returns tx's bucket name set up for appending.
+func appendOnly(tx *bolt.Tx, name []byte) *bolt.Bucket {
+	b := tx.Bucket(name)
+	b.FillPercent = appendFill
+	return b
+}
+
 var (
 	keyAcked  = []byte("acked") // in outbox: events up to this seq have left it
 	keySchema = []byte("schema")

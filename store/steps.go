@@ -171,7 +171,7 @@ func (w *wtx) writeStep() error {
 	if err != nil {
 		return fmt.Errorf("encode step: %w", err)
 	}
-	b := w.tx.Bucket(bucketSteps)
+	b := appendOnly(w.tx, bucketSteps)
 	seq, err := b.NextSequence()
 	if err != nil {
 		return fmt.Errorf("step: %w", err)

@@ -754,3 +754,26 @@ func TestEnvelopeHeadReadsWhatEnvelopeWrites(t *testing.T) {
 		}
 	}
 }
+
+// The journal and the step log only ever append: their pages are filled
+// before they split, not left half empty as bbolt's default would.
+func TestAppendOnlyLogsFillTheirPages(t *testing.T) {
+	e := newEnv(t)
+	e.pda("pda-1", "BADGE1")
+	for i := range 400 {
+		// An unknown code: a verdict in the step log, a rejection in the journal.
+		if v := e.scan("pda-1", fmt.Sprintf("s-%d", i), fmt.Sprintf("NOPE-%d", i)); v.OK {
+			t.Fatalf("scan %d accepted: %s", i, v.Code)
+		}
+	}
+	e.db.bolt.View(func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bucketJournal, bucketSteps} {
+			s := tx.Bucket(name).Stats()
+			fill := float64(s.LeafInuse) / float64(s.LeafPageN*e.db.bolt.Info().PageSize)
+			if s.LeafPageN < 4 || fill < 0.8 {
+				t.Errorf("%s: %d keys in %d leaf pages, %.0f%% full; want at least 4 pages, 80%% full", name, s.KeyN, s.LeafPageN, 100*fill)
+			}
+		}
+		return nil
+	})
+}

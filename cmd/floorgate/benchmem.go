@@ -67,7 +67,7 @@ func benchMemCommand(ctx context.Context, args []string, stdout, stderr io.Write
 	pdas := fs.Int("pdas", 500, "PDAs connected to the gateway, and bare connections to the baseline")
 	rate := fs.Float64("rate", 1, "scans (and baseline echoes) per second per connection")
 	duration := fs.Duration("duration", 10*time.Second, "how long to sample memory on each side, after a warm-up of half as long")
-	heapProfile := fs.String("heapprofile", "", "write a heap profile of the gateway child under load to this file")
+	heapProfile := fs.String("heapprofile", "", "write a heap profile of the gateway child under load to this file (and one before the load to FILE.idle)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -169,7 +169,7 @@ func measureChild(ctx context.Context, mode string, pdas int, d time.Duration, h
 	// The child's own view of its memory, before and under load: heap
 	// against goroutine stacks.
 	stats := func(when string) {
-		fmt.Fprintln(stdin, "stats")
+		fmt.Fprintln(stdin, "stats", when)
 		for l := range lines {
 			if rest, ok := strings.CutPrefix(l, "STATS "); ok {
 				fmt.Fprintf(log, "bench mem: %s %s: %s\n", mode, when, rest)
@@ -424,9 +424,14 @@ func benchMemChildCommand(ctx context.Context, args []string, stdin io.Reader, s
 	mode := fs.String("mode", "gateway", "gateway or bare")
 	pdas := fs.Int("pdas", 500, "picker operators to create")
 	dir := fs.String("dir", "", "state directory")
-	heapProfile := fs.String("heapprofile", "", "write a heap profile here on each stats request")
+	heapProfile := fs.String("heapprofile", "", "write a heap profile on each stats request: here for \"stats loaded\", FILE.WHEN for any other")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *heapProfile != "" {
+		// Every allocation recorded, so two profiles can be told apart
+		// by kilobytes.
+		runtime.MemProfileRate = 1
 	}
 	var url string
 	var stopFill chan struct{}
@@ -460,11 +465,12 @@ func benchMemChildCommand(ctx context.Context, args []string, stdin io.Reader, s
 	// Both sides start from a collected heap returned to the OS.
 	debug.FreeOSMemory()
 	fmt.Fprintf(stdout, "READY %s\n", url)
-	// Until stdin ends, each "stats" line is answered with the runtime's
+	// Until stdin ends, each "stats WHEN" line is answered with the runtime's
 	// figures (and a heap profile with --heapprofile).
 	in := bufio.NewScanner(stdin)
 	for in.Scan() {
-		if in.Text() != "stats" {
+		when, ok := strings.CutPrefix(in.Text(), "stats ")
+		if !ok {
 			continue
 		}
 		var ms runtime.MemStats
@@ -472,7 +478,11 @@ func benchMemChildCommand(ctx context.Context, args []string, stdin io.Reader, s
 		fmt.Fprintf(stdout, "STATS goroutines=%d heap_alloc_kb=%d heap_inuse_kb=%d heap_idle_unreleased_kb=%d stack_inuse_kb=%d next_gc_kb=%d gcs=%d\n",
 			runtime.NumGoroutine(), ms.HeapAlloc>>10, ms.HeapInuse>>10, (ms.HeapIdle-ms.HeapReleased)>>10, ms.StackInuse>>10, ms.NextGC>>10, ms.NumGC)
 		if *heapProfile != "" {
-			if err := writeHeapProfile(*heapProfile); err != nil {
+			path := *heapProfile
+			if when != "loaded" {
+				path += "." + when
+			}
+			if err := writeHeapProfile(path); err != nil {
 				return err
 			}
 		}
@@ -489,7 +499,9 @@ func benchMemChildCommand(ctx context.Context, args []string, stdin io.Reader, s
 	}
 }
 
+// writeHeapProfile writes what is live after a collection to path.
 func writeHeapProfile(path string) error {
+	runtime.GC()
 	f, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("heap profile: %w", err)

@@ -17,8 +17,12 @@ import (
 )
 
 // conn is one device connection. Its reader is the goroutine running
-// ServeHTTP; its writer is writeLoop. The reader hands everything it wants
-// written to the writer through send, in order.
+// ServeHTTP, and while the connection is idle that is all that runs for it:
+// what is to be written (replies, pushes, pings, pongs, the close frame) is
+// put on the connection under wmu, and a writer goroutine is started when
+// there is something and no writer is running; it ends when nothing is
+// left. At most one writer runs at a time, so messages leave in the order
+// they were queued, and a slow device holds up nobody but itself.
 type conn struct {
 	s      *Server
 	ws     *websocket.Conn
@@ -27,8 +31,17 @@ type conn struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	send  chan []byte // encoded text messages, in order
-	pongs chan string // pong payloads owed to the device
+	// Guarded by wmu: what the writer owes the device.
+	wmu      sync.Mutex
+	queue    [][]byte // encoded text messages, in order
+	pong     string   // the payload of the pong owed, if pongOwed
+	pongOwed bool
+	pingDue  bool
+	writing  bool        // a writer is running (from the kill on: for good)
+	ping     *time.Timer // sets pingDue every PingInterval
+	// room is signalled each time the writer takes a message off the
+	// queue, for a reader waiting on a full queue.
+	room chan struct{}
 
 	// quit is closed by kill, once; frame is the close frame the writer
 	// sends before hanging up (code 0: none, the connection is broken).
@@ -72,8 +85,7 @@ func newConn(s *Server, ws *websocket.Conn, remote string) *conn {
 		log:        s.log.With("remote", remote),
 		ctx:        ctx,
 		cancel:     cancel,
-		send:       make(chan []byte, s.opts.SendQueue),
-		pongs:      make(chan string, 1),
+		room:       make(chan struct{}, 1),
 		quit:       make(chan struct{}),
 		readerDone: make(chan struct{}),
 		writerDone: make(chan struct{}),
@@ -81,10 +93,11 @@ func newConn(s *Server, ws *websocket.Conn, remote string) *conn {
 	// Control frames are answered by the writer, like everything else.
 	ws.SetPingHandler(func(app string) error {
 		c.alive()
-		select {
-		case c.pongs <- app:
-		default: // a pong is already owed; one answers both
-		}
+		c.wmu.Lock()
+		// A pong already owed is replaced: one answers both.
+		c.pong, c.pongOwed = app, true
+		c.wake()
+		c.wmu.Unlock()
 		return nil
 	})
 	ws.SetPongHandler(func(string) error {
@@ -92,7 +105,32 @@ func newConn(s *Server, ws *websocket.Conn, remote string) *conn {
 		return nil
 	})
 	ws.SetCloseHandler(func(int, string) error { return nil })
+	c.wmu.Lock() // pingTick reads c.ping under wmu
+	c.ping = time.AfterFunc(s.opts.PingInterval, c.pingTick)
+	c.wmu.Unlock()
 	return c
+}
+
+// pingTick asks the writer for a ping and sets the next one.
+func (c *conn) pingTick() {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.closing() {
+		return
+	}
+	c.pingDue = true
+	c.wake()
+	c.ping.Reset(c.s.opts.PingInterval)
+}
+
+// wake starts a writer unless one is running. The caller holds wmu.
+func (c *conn) wake() {
+	if c.writing {
+		return
+	}
+	c.writing = true
+	c.s.wg.Add(1) // the connection's reader holds the count above zero
+	go c.writer()
 }
 
 // kill asks the writer to send a close frame with code and reason, after
@@ -101,7 +139,11 @@ func newConn(s *Server, ws *websocket.Conn, remote string) *conn {
 func (c *conn) kill(code int, reason string) {
 	c.killOnce.Do(func() {
 		c.frame = closeFrame{code: code, reason: reason}
+		c.wmu.Lock()
 		close(c.quit)
+		c.ping.Stop()
+		c.wake()
+		c.wmu.Unlock()
 	})
 }
 
@@ -119,26 +161,25 @@ func (c *conn) closing() bool {
 // Once the connection is closing nothing more is queued: an answer that
 // misses the close frame is resent for by the device after reconnecting.
 func (c *conn) enqueue(b []byte) {
-	if c.closing() {
-		return
-	}
-	select {
-	case c.send <- b:
-	case <-c.quit:
+	for !c.offer(b) {
+		select {
+		case <-c.room:
+		case <-c.quit:
+			return
+		}
 	}
 }
 
 // offer hands b to the writer unless that would wait.
 func (c *conn) offer(b []byte) bool {
-	if c.closing() {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.closing() || len(c.queue) >= c.s.opts.SendQueue {
 		return false
 	}
-	select {
-	case c.send <- b:
-		return true
-	default:
-		return false
-	}
+	c.queue = append(c.queue, b)
+	c.wake()
+	return true
 }
 
 // alive pushes the read deadline out after anything arrives from a device
@@ -149,30 +190,50 @@ func (c *conn) alive() {
 	}
 }
 
-func (c *conn) writeLoop() {
+// writer writes what is owed, pongs and pings first, until nothing is
+// left; once the connection is killed it hangs up instead.
+func (c *conn) writer() {
 	defer c.s.wg.Done()
-	defer close(c.writerDone)
-	defer c.cancel()
-	ping := time.NewTicker(c.s.opts.PingInterval)
-	defer ping.Stop()
 	for {
-		var err error
-		select {
-		case b := <-c.send:
-			c.ws.SetWriteDeadline(time.Now().Add(c.s.opts.WriteTimeout))
-			err = c.ws.WriteMessage(websocket.TextMessage, b)
-		case app := <-c.pongs:
-			err = c.ws.WriteControl(websocket.PongMessage, []byte(app), time.Now().Add(c.s.opts.WriteTimeout))
-		case <-ping.C:
-			err = c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.s.opts.WriteTimeout))
-		case <-c.quit:
+		c.wmu.Lock()
+		if c.closing() {
+			c.wmu.Unlock()
 			c.hangUp()
+			return
+		}
+		var err error
+		deadline := time.Now().Add(c.s.opts.WriteTimeout)
+		switch {
+		case c.pongOwed:
+			app := c.pong
+			c.pong, c.pongOwed = "", false
+			c.wmu.Unlock()
+			err = c.ws.WriteControl(websocket.PongMessage, []byte(app), deadline)
+		case c.pingDue:
+			c.pingDue = false
+			c.wmu.Unlock()
+			err = c.ws.WriteControl(websocket.PingMessage, nil, deadline)
+		case len(c.queue) > 0:
+			b := c.queue[0]
+			c.queue[0] = nil
+			if c.queue = c.queue[1:]; len(c.queue) == 0 {
+				c.queue = nil // an idle connection keeps no queue
+			}
+			c.wmu.Unlock()
+			select {
+			case c.room <- struct{}{}:
+			default:
+			}
+			c.ws.SetWriteDeadline(deadline)
+			err = c.ws.WriteMessage(websocket.TextMessage, b)
+		default:
+			c.writing = false
+			c.wmu.Unlock()
 			return
 		}
 		if err != nil {
 			c.kill(0, "")
 			c.ws.Close()
-			return
 		}
 	}
 }
@@ -180,6 +241,8 @@ func (c *conn) writeLoop() {
 // hangUp flushes what is queued, sends the close frame, gives the device a
 // moment to answer it, and closes the TCP connection.
 func (c *conn) hangUp() {
+	defer close(c.writerDone)
+	defer c.cancel()
 	f := c.frame
 	if f.code == 0 {
 		c.ws.Close()
@@ -187,14 +250,14 @@ func (c *conn) hangUp() {
 	}
 	deadline := time.Now().Add(c.s.opts.WriteTimeout)
 	c.ws.SetWriteDeadline(deadline)
+	c.wmu.Lock()
+	queued := c.queue
+	c.queue = nil
+	c.wmu.Unlock()
 	var err error
-flush:
-	for err == nil {
-		select {
-		case b := <-c.send:
-			err = c.ws.WriteMessage(websocket.TextMessage, b)
-		default:
-			break flush
+	for _, b := range queued {
+		if err = c.ws.WriteMessage(websocket.TextMessage, b); err != nil {
+			break
 		}
 	}
 	if err == nil {

@@ -48,7 +48,7 @@ type Options struct {
 	// browsers that browse elsewhere.
 	CheckOrigin func(r *http.Request) bool
 	// SendQueue is how many outgoing messages may wait for one connection's
-	// writer. Default 64.
+	// writer. Default 64. The queue takes memory only while it holds some.
 	SendQueue int
 	// MaxRate is how many messages per second one connection may send on
 	// average, with bursts of twice that; a device that floods is closed
@@ -172,10 +172,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	closed := s.closed
 	s.conns[c] = struct{}{}
-	s.wg.Add(1)
 	s.mu.Unlock()
 
-	go c.writeLoop()
 	if closed {
 		c.kill(websocket.CloseGoingAway, "shutting down")
 	}

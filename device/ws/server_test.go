@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -692,5 +693,33 @@ func TestManyClients(t *testing.T) {
 	wg.Wait()
 	if n := len(e.floor.recorded()); n != devices*scans {
 		t.Errorf("floor saw %d scans, want %d", n, devices*scans)
+	}
+}
+
+// An idle connection costs its reader goroutine and nothing more: the writer
+// that sent its last answer has ended.
+func TestIdleConnectionHoldsOneGoroutine(t *testing.T) {
+	e := start(t, ws.Options{})
+	const devices = 40
+	e.floor.mu.Lock()
+	for d := range devices {
+		e.floor.tokens[fmt.Sprintf("pda-%d", d)] = fmt.Sprintf("tok-%d", d)
+	}
+	e.floor.mu.Unlock()
+	base := runtime.NumGoroutine()
+	for d := range devices {
+		r := dialRaw(t, e.url)
+		r.hello(fmt.Sprintf("pda-%d", d), fmt.Sprintf("tok-%d", d))
+		r.sendText(fmt.Sprintf(`{"type":"scan","scan_id":"s-%d","data":"LOC-A-01"}`, d))
+		if m, raw := r.read(); m["type"] != "verdict" {
+			t.Fatalf("scan answered with %s", raw)
+		}
+	}
+	// The test's raw connections run no goroutines of their own.
+	waitFor(t, "one goroutine per idle connection", func() bool {
+		return runtime.NumGoroutine()-base <= devices+2
+	})
+	if got := len(e.srv.Connected()); got != devices {
+		t.Errorf("%d devices connected, want %d", got, devices)
 	}
 }
