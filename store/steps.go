@@ -50,11 +50,99 @@ type deviceVerdict struct {
 }
 
 // verdictRecord is what is kept of a verdict: the message and tone follow
-// from the code, the item name from master data.
+// from the code, the item name from master data. A device keeps
+// verdictsKept of them, and almost every one's prompt names a line of a
+// task the store holds, which gives back the order, the number of lines,
+// the location, the SKU, the quantity and whether it is keyed: such a
+// prompt is kept short (step, task, line, picked) and read back whole from
+// the task. Any other is kept whole in full.
 type verdictRecord struct {
+	Code    floorgate.Code
+	Warning floorgate.Code
+	Step    string
+	Task    string
+	Line    int
+	Picked  int
+	full    *floorgate.Prompt
+}
+
+// verdictJSON is a verdictRecord on disk. Records written before prompts
+// were kept short have no "s" and a whole prompt.
+type verdictJSON struct {
 	Code    floorgate.Code   `json:"c"`
 	Warning floorgate.Code   `json:"w,omitempty"`
 	Prompt  floorgate.Prompt `json:"p"`
+	Short   bool             `json:"s,omitempty"`
+}
+
+func (r verdictRecord) MarshalJSON() ([]byte, error) {
+	j := verdictJSON{Code: r.Code, Warning: r.Warning}
+	if r.full != nil {
+		j.Prompt = *r.full
+	} else {
+		j.Prompt = floorgate.Prompt{Step: r.Step, Task: r.Task, Line: r.Line, Picked: r.Picked}
+		j.Short = true
+	}
+	return json.Marshal(j)
+}
+
+func (r *verdictRecord) UnmarshalJSON(b []byte) error {
+	var j verdictJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*r = verdictRecord{Code: j.Code, Warning: j.Warning}
+	if j.Short {
+		r.Step, r.Task, r.Line, r.Picked = j.Prompt.Step, j.Prompt.Task, j.Prompt.Line, j.Prompt.Picked
+	} else {
+		r.full = &j.Prompt
+	}
+	return nil
+}
+
+// withLine fills in the fields of p that the task line p names gives back.
+func withLine(t *floorgate.Task, p floorgate.Prompt) floorgate.Prompt {
+	l := &t.Lines[p.Line-1]
+	p.Order, p.Lines, p.Location, p.SKU, p.Qty, p.KeyedQty = t.Order, len(t.Lines), l.Location, l.SKU, l.Qty, l.KeyedQty
+	return p
+}
+
+// keptVerdict is what is kept of v, its prompt short when its task line
+// gives the rest back exactly.
+func (w *wtx) keptVerdict(v floorgate.Verdict) (verdictRecord, error) {
+	r := verdictRecord{Code: v.Code, Warning: v.Warning}
+	p := v.Prompt
+	p.ItemName = ""
+	if p.Task != "" && p.Line >= 1 {
+		t, err := w.st.task(w.tx, p.Task)
+		if err != nil {
+			return r, err
+		}
+		short := floorgate.Prompt{Step: p.Step, Task: p.Task, Line: p.Line, Picked: p.Picked}
+		if t != nil && p.Line <= len(t.Lines) && withLine(t, short) == p {
+			r.Step, r.Task, r.Line, r.Picked = p.Step, p.Task, p.Line, p.Picked
+			return r, nil
+		}
+	}
+	r.full = &p
+	return r, nil
+}
+
+// prompt is the kept verdict's prompt, whole again (without the item
+// name). Should the task be gone, the short prompt is all there is.
+func (w *wtx) prompt(r verdictRecord) (floorgate.Prompt, error) {
+	if r.full != nil {
+		return *r.full, nil
+	}
+	p := floorgate.Prompt{Step: r.Step, Task: r.Task, Line: r.Line, Picked: r.Picked}
+	t, err := w.st.task(w.tx, r.Task)
+	if err != nil {
+		return p, err
+	}
+	if t != nil && r.Line >= 1 && r.Line <= len(t.Lines) {
+		p = withLine(t, p)
+	}
+	return p, nil
 }
 
 var lineStatuses = []floorgate.LineStatus{floorgate.LineOpen, floorgate.LineDone, floorgate.LineShort}
@@ -121,27 +209,40 @@ func (w *wtx) touchTask(id string) {
 
 // recordVerdict keeps a verdict for resubmissions of the same scan id.
 func (w *wtx) recordVerdict(device string, v floorgate.Verdict) error {
-	dv := deviceVerdict{Device: device, ScanID: v.ScanID, Rec: verdictRecord{Code: v.Code, Warning: v.Warning, Prompt: v.Prompt}}
-	dv.Rec.Prompt.ItemName = ""
+	rec, err := w.keptVerdict(v)
+	if err != nil {
+		return fmt.Errorf("keep verdict: %w", err)
+	}
+	dv := deviceVerdict{Device: device, ScanID: v.ScanID, Rec: rec}
 	setIn(w, w.st.verdicts, device, keepVerdict(w.st.verdicts[device], dv))
 	setIn(w, w.st.dirtyVerdicts, device, true)
 	w.batch.verdicts = append(w.batch.verdicts, dv)
 	return nil
 }
 
-// keepVerdict returns a new list: the old one with v added, at most
-// verdictsKept long.
+// keepVerdict returns the list with v added, at most verdictsKept long.
+// It never writes within old's length, so old is still the list it was
+// (an undone commit puts it back): v goes into spare room after it, or
+// into a new array that grows by doubling up to verdictsKept.
 func keepVerdict(old []deviceVerdict, v deviceVerdict) []deviceVerdict {
-	start := max(len(old)+1-verdictsKept, 0)
-	out := make([]deviceVerdict, 0, len(old)-start+1)
-	return append(append(out, old[start:]...), v)
+	if len(old) < verdictsKept && len(old) < cap(old) {
+		return append(old, v)
+	}
+	keep := old[max(len(old)+1-verdictsKept, 0):]
+	out := make([]deviceVerdict, len(keep), min(max(2*len(keep), 4), verdictsKept))
+	copy(out, keep)
+	return append(out, v)
 }
 
 // seen loads the verdict already given to this scan id, if any.
 func (w *wtx) seen(device, scanID string, v *floorgate.Verdict) (bool, error) {
 	for _, dv := range w.st.verdicts[device] {
 		if dv.ScanID == scanID {
-			*v = floorgate.NewVerdict(scanID, dv.Rec.Code, dv.Rec.Prompt)
+			p, err := w.prompt(dv.Rec)
+			if err != nil {
+				return false, fmt.Errorf("resent verdict: %w", err)
+			}
+			*v = floorgate.NewVerdict(scanID, dv.Rec.Code, p)
 			if dv.Rec.Warning != "" {
 				*v = v.WithWarning(dv.Rec.Warning)
 			}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -776,4 +777,51 @@ func TestAppendOnlyLogsFillTheirPages(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// A kept verdict's prompt is stored short when its task line gives the
+// rest back, is answered whole to a resubmission after a restart, and a
+// record written whole (as before short prompts) still reads.
+func TestKeptVerdictsAreShortAndReadBackWhole(t *testing.T) {
+	e := newEnv(t)
+	if _, err := e.db.ImportTasks(ctx, []floorgate.Task{task("T1", line("L1", "S1", 2), line("L2", "S2", 1))}); err != nil {
+		t.Fatal(err)
+	}
+	e.pda("pda-1", "BADGE1")
+	first := e.scan("pda-1", "1", "LOC-1")
+	if first.Code != floorgate.CodeLocationOK || first.Prompt.Location != "L1" || first.Prompt.SKU != "S1" || first.Prompt.ItemName == "" {
+		t.Fatalf("location scan: %+v", first)
+	}
+	var raw []byte
+	e.db.bolt.View(func(tx *bolt.Tx) error {
+		_, v := tx.Bucket(bucketSteps).Cursor().Last()
+		raw = slices.Clone(v)
+		return nil
+	})
+	if !strings.Contains(string(raw), `"s":true`) || strings.Contains(string(raw), `"location":"L1"`) {
+		t.Errorf("the step keeps the prompt whole: %s", raw)
+	}
+	e.crash()
+	e.open()
+	if again := e.scan("pda-1", "1", "LOC-1"); again.Code != first.Code || again.Prompt != first.Prompt {
+		t.Fatalf("resubmitted after a restart:\n%+v\nfirst answer:\n%+v", again, first)
+	}
+
+	old := []byte(`{"c":"location_ok","p":{"step":"scan_item","task":"T9","order":"SO-T9","line":1,"lines":1,"location":"L4","sku":"S4","qty":1}}`)
+	var r verdictRecord
+	if err := json.Unmarshal(old, &r); err != nil {
+		t.Fatal(err)
+	}
+	want := floorgate.Prompt{Step: "scan_item", Task: "T9", Order: "SO-T9", Line: 1, Lines: 1, Location: "L4", SKU: "S4", Qty: 1}
+	if r.full == nil || *r.full != want || r.Code != floorgate.CodeLocationOK {
+		t.Fatalf("record written whole reads as %+v", r)
+	}
+	again, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back verdictRecord
+	if err := json.Unmarshal(again, &back); err != nil || back.full == nil || *back.full != want {
+		t.Fatalf("rewritten as %s, read back as %+v (%v)", again, back, err)
+	}
 }

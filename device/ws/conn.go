@@ -17,7 +17,7 @@ import (
 )
 
 // conn is one device connection. Its reader is the goroutine running
-// ServeHTTP, and while the connection is idle that is all that runs for it:
+// serve, and while the connection is idle that is all that runs for it:
 // what is to be written (replies, pushes, pings, pongs, the close frame) is
 // put on the connection under wmu, and a writer goroutine is started when
 // there is something and no writer is running; it ends when nothing is
@@ -66,7 +66,6 @@ type conn struct {
 	device  string    // set by a successful hello
 	helloOK bool
 	req     request
-	buf     bytes.Buffer
 	lr      io.LimitedReader
 	reason  string // why the connection ended, for the log
 }
@@ -288,14 +287,20 @@ func (c *conn) readLoop() {
 			// close frame, so the frames before it reach the device.
 			continue
 		}
-		c.buf.Reset()
+		// The message is read into a pooled buffer, given back once it
+		// is answered: an idle connection holds none.
+		buf := msgBufs.Get().(*bytes.Buffer)
+		buf.Reset()
 		c.lr = io.LimitedReader{R: r, N: limit + 1}
-		n, err := c.buf.ReadFrom(&c.lr)
+		n, err := buf.ReadFrom(&c.lr)
+		c.lr.R = nil
 		if err != nil {
+			msgBufs.Put(buf)
 			c.readFailed(err)
 			return
 		}
 		if n > limit {
+			msgBufs.Put(buf)
 			c.setReason("message too big")
 			c.kill(websocket.CloseMessageTooBig, "message too big")
 			continue
@@ -303,14 +308,26 @@ func (c *conn) readLoop() {
 		c.alive()
 		c.seen.Store(c.s.clock.Now().UnixNano())
 		if !c.allow() {
+			msgBufs.Put(buf)
 			c.setReason("flood")
 			c.log.Warn("device sends too many messages: closed", "max_per_s", c.s.opts.MaxRate)
 			c.kill(websocket.ClosePolicyViolation, "too many messages")
 			continue
 		}
-		c.handle(mt, c.buf.Bytes())
+		c.handle(mt, buf.Bytes())
+		if buf.Cap() <= maxPooledMsg {
+			msgBufs.Put(buf)
+		}
 	}
 }
+
+// msgBufs holds the buffers messages are read into; decoding copies what
+// it keeps, so a buffer is free again once its message is answered.
+var msgBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledMsg is the largest buffer put back in msgBufs: the rare large
+// message does not pin its buffer in the pool.
+const maxPooledMsg = 16 << 10
 
 // allow takes a token from the connection's bucket: MaxRate per second,
 // holding at most twice that.

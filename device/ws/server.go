@@ -148,8 +148,10 @@ func NewServer(floor Floor, clock floorgate.Clock, log *slog.Logger, opts Option
 	}
 }
 
-// ServeHTTP upgrades the request and serves the connection until it ends.
-// The goroutine that calls it is the connection's reader.
+// ServeHTTP upgrades the request and hands the connection to a reader
+// goroutine of its own, then returns: net/http then lets go of the
+// request, its buffers and its goroutine, which would otherwise be held
+// for the connection's whole life (a PDA stays connected for a shift).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	if s.closed {
@@ -157,14 +159,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "shutting down", http.StatusServiceUnavailable)
 		return
 	}
-	s.wg.Add(1)
+	s.wg.Add(1) // done when the connection's reader has cleaned up
 	s.mu.Unlock()
-	defer s.wg.Done()
 
 	ws, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		// The upgrader has answered with an HTTP error already.
 		s.log.Debug("ws upgrade refused", "remote", r.RemoteAddr, "err", err)
+		s.wg.Done()
 		return
 	}
 	c := newConn(s, ws, r.RemoteAddr)
@@ -177,6 +179,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if closed {
 		c.kill(websocket.CloseGoingAway, "shutting down")
 	}
+	go c.serve()
+}
+
+// serve is the connection's reader: it reads until the connection ends,
+// waits for the writer to hang up, and forgets the connection.
+func (c *conn) serve() {
+	s := c.s
+	defer s.wg.Done()
 	c.readLoop()
 	close(c.readerDone)
 	<-c.writerDone
