@@ -60,14 +60,16 @@ type conn struct {
 	// unix nanoseconds), for the status page.
 	seen atomic.Int64
 
-	// Reader-only state.
+	// Reader-only state (the handler of a message uses it while the
+	// reader waits).
 	tokens  float64   // the rate limit's bucket
 	refill  time.Time // when tokens was last topped up
 	device  string    // set by a successful hello
 	helloOK bool
 	req     request
 	lr      io.LimitedReader
-	reason  string // why the connection ended, for the log
+	handled chan struct{} // a message's handler is done with it
+	reason  string        // why the connection ended, for the log
 }
 
 type closeFrame struct {
@@ -85,6 +87,7 @@ func newConn(s *Server, ws *websocket.Conn, remote string) *conn {
 		ctx:        ctx,
 		cancel:     cancel,
 		room:       make(chan struct{}, 1),
+		handled:    make(chan struct{}),
 		quit:       make(chan struct{}),
 		readerDone: make(chan struct{}),
 		writerDone: make(chan struct{}),
@@ -314,7 +317,16 @@ func (c *conn) readLoop() {
 			c.kill(websocket.ClosePolicyViolation, "too many messages")
 			continue
 		}
-		c.handle(mt, buf.Bytes())
+		// The message is handled on a goroutine of its own while the
+		// reader waits: answering may go deep (JSON, the Floor, logging)
+		// and a goroutine's stack, once grown, stays grown while it is
+		// parked as deep as a reader is. The reader's stays the size of a
+		// read, which is what an idle PDA then holds.
+		go func() {
+			c.handle(mt, buf.Bytes())
+			c.handled <- struct{}{}
+		}()
+		<-c.handled
 		if buf.Cap() <= maxPooledMsg {
 			msgBufs.Put(buf)
 		}
@@ -381,8 +393,8 @@ func (c *conn) setReason(r string) {
 	}
 }
 
-// handle answers one message. It runs on the reader, so requests are
-// answered one at a time and in order.
+// handle answers one message. It runs while the reader waits for it, so
+// requests are answered one at a time and in order.
 func (c *conn) handle(mt int, data []byte) {
 	at := c.s.clock.Now()
 	req := &c.req

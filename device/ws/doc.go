@@ -15,13 +15,15 @@
 // error frame with a floorgate error code and a plain bilingual message).
 //
 // Each connection has one goroutine while it is idle, its reader, which
-// decodes one message at a time and calls the Floor synchronously (so
-// verdicts answer in the order requests arrive). Every write — replies,
-// pushes, pings, pongs and the close frame — is queued on the connection
-// and made by a writer goroutine started when there is something to write
-// and ended when there is nothing left; at most one runs per connection.
-// Idle PDAs thus cost a reader's stack and no more. The only frames written
-// elsewhere are the 1002 close frames gorilla/websocket sends itself when a
-// peer breaks the framing rules; those go through its concurrency-safe
-// WriteControl.
+// reads one message at a time and has it answered on a short-lived handler
+// goroutine while it waits (so verdicts answer in the order requests
+// arrive, and the reader's stack stays the size of a read: answering goes
+// deep, and a parked goroutine keeps the stack it grew). Every write —
+// replies, pushes, pings, pongs and the close frame — is queued on the
+// connection and made by a writer goroutine started when there is
+// something to write and ended when there is nothing left; at most one
+// runs per connection. Idle PDAs thus cost a small stack and no buffers.
+// The only frames written elsewhere are the 1002 close frames
+// gorilla/websocket sends itself when a peer breaks the framing rules;
+// those go through its concurrency-safe WriteControl.
 package ws

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
 	"reflect"
 	"runtime"
 	"slices"
@@ -15,6 +18,7 @@ import (
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/device/ws"
+	"github.com/floorgate/floorgate/device/ws/wsbare"
 	"github.com/floorgate/floorgate/device/ws/wsclient"
 	"github.com/gorilla/websocket"
 )
@@ -722,4 +726,87 @@ func TestIdleConnectionHoldsOneGoroutine(t *testing.T) {
 	if got := len(e.srv.Connected()); got != devices {
 		t.Errorf("%d devices connected, want %d", got, devices)
 	}
+}
+
+// An idle connection's reader keeps a stack no bigger than a bare
+// gorilla/websocket echo connection's: hello and scans are answered on a
+// goroutine of their own, so the reader never grows the stack answering
+// needs (a parked goroutine keeps what it grew). Stacks are measured in a
+// child process, where no goroutine of another test comes or goes.
+func TestIdleReaderStackStaysSmall(t *testing.T) {
+	if os.Getenv("FLOORGATE_STACK_CHILD") == "1" {
+		ours, bare := measureIdleStacks(t)
+		fmt.Printf("STACKS ours=%d bare=%d\n", ours, bare)
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestIdleReaderStackStaysSmall$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "FLOORGATE_STACK_CHILD=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	var ours, bare int64
+	for l := range strings.Lines(string(out)) {
+		if _, err := fmt.Sscanf(l, "STACKS ours=%d bare=%d", &ours, &bare); err == nil {
+			break
+		}
+	}
+	if bare == 0 {
+		t.Fatalf("child measured nothing:\n%s", out)
+	}
+	t.Logf("stack per idle connection: %d bytes; a bare one's: %d", ours, bare)
+	if ours > bare*5/4 {
+		t.Errorf("%d bytes of stack per idle connection, a bare one holds %d", ours, bare)
+	}
+}
+
+// measureIdleStacks returns the stack bytes per idle connection: of the
+// endpoint's after a hello and a scan, and of a bare echo connection's
+// after one exchange.
+func measureIdleStacks(t *testing.T) (ours, bare int64) {
+	const devices = 200
+	stacks := func() int64 {
+		runtime.GC()
+		runtime.GC() // a collection shrinks a stack by half at most
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return int64(ms.StackInuse)
+	}
+	waitIdle := func(base int) {
+		waitFor(t, "only the readers to be left", func() bool { return runtime.NumGoroutine() <= base+devices })
+	}
+
+	srv := httptest.NewServer(wsbare.Handler())
+	defer srv.Close()
+	g, base := runtime.NumGoroutine(), stacks()
+	for range devices {
+		c, err := wsbare.Dial(ctx(t), "ws"+strings.TrimPrefix(srv.URL, "http")+"/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if err := c.Exchange([]byte(`{"type":"scan","scan_id":"s-1","data":"LOC-A-01"}`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitIdle(g)
+	bare = (stacks() - base) / devices
+
+	e := start(t, ws.Options{})
+	e.floor.mu.Lock()
+	for d := range devices {
+		e.floor.tokens[fmt.Sprintf("pda-%d", d)] = fmt.Sprintf("tok-%d", d)
+	}
+	e.floor.mu.Unlock()
+	g, base = runtime.NumGoroutine(), stacks()
+	for d := range devices {
+		r := dialRaw(t, e.url)
+		r.hello(fmt.Sprintf("pda-%d", d), fmt.Sprintf("tok-%d", d))
+		r.sendText(fmt.Sprintf(`{"type":"scan","scan_id":"s-%d","data":"LOC-A-01"}`, d))
+		if m, raw := r.read(); m["type"] != "verdict" {
+			t.Fatalf("scan answered with %s", raw)
+		}
+	}
+	waitIdle(g)
+	return (stacks() - base) / devices, bare
 }
