@@ -705,20 +705,9 @@ func TestManyClients(t *testing.T) {
 func TestIdleConnectionHoldsOneGoroutine(t *testing.T) {
 	e := start(t, ws.Options{})
 	const devices = 40
-	e.floor.mu.Lock()
-	for d := range devices {
-		e.floor.tokens[fmt.Sprintf("pda-%d", d)] = fmt.Sprintf("tok-%d", d)
-	}
-	e.floor.mu.Unlock()
+	enrolDevices(e, devices)
 	base := runtime.NumGoroutine()
-	for d := range devices {
-		r := dialRaw(t, e.url)
-		r.hello(fmt.Sprintf("pda-%d", d), fmt.Sprintf("tok-%d", d))
-		r.sendText(fmt.Sprintf(`{"type":"scan","scan_id":"s-%d","data":"LOC-A-01"}`, d))
-		if m, raw := r.read(); m["type"] != "verdict" {
-			t.Fatalf("scan answered with %s", raw)
-		}
-	}
+	connectIdle(t, e, devices)
 	// The test's raw connections run no goroutines of their own.
 	waitFor(t, "one goroutine per idle connection", func() bool {
 		return runtime.NumGoroutine()-base <= devices+2
@@ -793,13 +782,27 @@ func measureIdleStacks(t *testing.T) (ours, bare int64) {
 	bare = (stacks() - base) / devices
 
 	e := start(t, ws.Options{})
+	enrolDevices(e, devices)
+	g, base = runtime.NumGoroutine(), stacks()
+	connectIdle(t, e, devices)
+	waitIdle(g)
+	return (stacks() - base) / devices, bare
+}
+
+// enrolDevices gives devices pda-0 … pda-(n-1) the tokens tok-0 … .
+func enrolDevices(e *env, n int) {
 	e.floor.mu.Lock()
-	for d := range devices {
+	defer e.floor.mu.Unlock()
+	for d := range n {
 		e.floor.tokens[fmt.Sprintf("pda-%d", d)] = fmt.Sprintf("tok-%d", d)
 	}
-	e.floor.mu.Unlock()
-	g, base = runtime.NumGoroutine(), stacks()
-	for d := range devices {
+}
+
+// connectIdle connects devices pda-0 … pda-(n-1), each saying hello and
+// scanning once, and leaves them idle.
+func connectIdle(t *testing.T, e *env, n int) {
+	t.Helper()
+	for d := range n {
 		r := dialRaw(t, e.url)
 		r.hello(fmt.Sprintf("pda-%d", d), fmt.Sprintf("tok-%d", d))
 		r.sendText(fmt.Sprintf(`{"type":"scan","scan_id":"s-%d","data":"LOC-A-01"}`, d))
@@ -807,6 +810,4 @@ func measureIdleStacks(t *testing.T) (ours, bare int64) {
 			t.Fatalf("scan answered with %s", raw)
 		}
 	}
-	waitIdle(g)
-	return (stacks() - base) / devices, bare
 }
