@@ -3,6 +3,7 @@ package usb
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/floorgate/floorgate/device/scanner"
@@ -147,8 +148,10 @@ func (d *KeyboardDecoder) FeedAt(report []byte, at time.Time) (scan scanner.Scan
 	}
 
 	mod := report[0]
-	for _, k := range keys {
-		if k == 0 || d.held(k) {
+	for i, k := range keys {
+		// A key is down or not: listed twice in one report (no keyboard
+		// does that, a corrupt report may) it is one press.
+		if k == 0 || d.held(k) || slices.Contains(keys[:i], k) {
 			continue
 		}
 		d.lastKey = at

@@ -127,6 +127,13 @@ func TestKeyboardDecoder(t *testing.T) {
 			want:    []scanner.Scan{{Data: "aa"}},
 		},
 		{
+			// Found by FuzzKeyboardDecoder: a corrupt report listing Enter
+			// twice ended the line typed after the first.
+			name:    "a key listed twice in one report is one press",
+			reports: [][]byte{key(0, 0x04, 0x04, 0x05), up, key(0, kEnter, 0x06, kEnter), up, key(0, kEnter), up},
+			want:    []scanner.Scan{{Data: "ab"}, {Data: "c"}},
+		},
+		{
 			name:    "rollover: new keys in array order",
 			reports: [][]byte{key(0, 0x05, 0x04), key(0, 0x04, 0x05, 0x06), key(0, 0x06), key(0, 0x07, 0x06, 0x08), up, key(0, kEnter)},
 			want:    []scanner.Scan{{Data: "bacde"}},
