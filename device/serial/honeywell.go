@@ -83,46 +83,26 @@ func replyEnd(b []byte) int {
 // Send, until ctx ends (returning ctx.Err()) or the port fails.
 func (h *Honeywell) Run(ctx context.Context, deliver func(Scan)) error {
 	sp := &splitter{prefix: h.cfg.Prefix, suffix: h.cfg.Suffix}
-	feed := func(b []byte) (bool, error) {
-		sp.buf = append(sp.buf, b...)
-		for len(sp.buf) > 0 {
-			// A reply may echo the SYN M CR prefix; its CR is not a
-			// read's suffix.
-			if bytes.HasPrefix(sp.buf, hwPrefix) {
-				sp.buf = sp.buf[len(hwPrefix):]
-				continue
-			}
-			r := replyEnd(sp.buf)
-			s := indexOf(sp.buf, sp.suffix)
-			if r >= 0 && (s < 0 || r < s) {
-				reply := append([]byte(nil), sp.buf[:r+1]...)
-				sp.buf = sp.buf[r+1:]
-				select {
-				case h.replies <- reply:
-				default:
-					h.log.Warn("honeywell: reply with no command waiting", "reply", fmt.Sprintf("%q", reply))
-				}
-				continue
-			}
-			frame, ok := sp.next()
-			if !ok {
-				break
-			}
-			if len(frame) > 0 {
-				deliver(newScan(string(frame), ""))
-			}
+	reply := func(buf []byte) (int, bool) {
+		// A reply may echo the SYN M CR prefix; its CR is not a read's
+		// suffix.
+		if bytes.HasPrefix(buf, hwPrefix) {
+			return len(hwPrefix), false
 		}
-		if len(sp.buf) > maxFrame {
-			h.log.Warn("honeywell: data without suffix dropped", "bytes", len(sp.buf))
-			sp.buf = sp.buf[:0]
+		r := replyEnd(buf)
+		s := indexOf(buf, sp.suffix)
+		if r < 0 || (s >= 0 && s <= r) {
+			return 0, false
 		}
-		return len(sp.buf) > 0, nil
+		rep := append([]byte(nil), buf[:r+1]...)
+		select {
+		case h.replies <- rep:
+		default:
+			h.log.Warn("honeywell: reply with no command waiting", "reply", fmt.Sprintf("%q", rep))
+		}
+		return r + 1, false
 	}
-	expire := func() {
-		h.log.Warn("honeywell: partial read dropped: suffix never came", "bytes", len(sp.buf))
-		sp.buf = sp.buf[:0]
-	}
-	return readLoop(ctx, h.port, h.cfg.Gap, feed, expire)
+	return sp.run(ctx, h.port, h.cfg.Gap, h.log, "honeywell", reply, deliver)
 }
 
 // Send sends a menu command — tag, subtag and data, several joined by ';',

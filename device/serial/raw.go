@@ -52,36 +52,19 @@ func NewRaw(port Port, log *slog.Logger, cfg RawConfig) *Raw {
 // the port fails.
 func (r *Raw) Run(ctx context.Context, deliver func(Scan)) error {
 	sp := &splitter{prefix: r.cfg.Prefix, suffix: r.cfg.Suffix}
-	feed := func(b []byte) (bool, error) {
-		sp.buf = append(sp.buf, b...)
-		for {
-			if r.cfg.Replies && len(sp.buf) > 0 && sp.buf[0] == stx {
-				end := indexOf(sp.buf, []byte{etx})
-				if end < 0 {
-					break // the rest of the reply is on its way
-				}
-				r.log.Debug("scanner command reply", "reply", fmt.Sprintf("% X", sp.buf[:end+1]))
-				sp.buf = sp.buf[end+1:]
-				continue
+	var reply func([]byte) (int, bool)
+	if r.cfg.Replies {
+		reply = func(buf []byte) (int, bool) {
+			if buf[0] != stx {
+				return 0, false
 			}
-			frame, ok := sp.next()
-			if !ok {
-				break
+			end := indexOf(buf, []byte{etx})
+			if end < 0 {
+				return 0, true // the rest of the reply is on its way
 			}
-			if len(frame) == 0 {
-				continue
-			}
-			deliver(newScan(string(frame), ""))
+			r.log.Debug("scanner command reply", "reply", fmt.Sprintf("% X", buf[:end+1]))
+			return end + 1, false
 		}
-		if len(sp.buf) > maxFrame {
-			r.log.Warn("scanner data without suffix dropped", "bytes", len(sp.buf))
-			sp.buf = sp.buf[:0]
-		}
-		return len(sp.buf) > 0, nil
 	}
-	expire := func() {
-		r.log.Warn("partial read dropped: suffix never came", "bytes", len(sp.buf))
-		sp.buf = sp.buf[:0]
-	}
-	return readLoop(ctx, r.port, r.cfg.Gap, feed, expire)
+	return sp.run(ctx, r.port, r.cfg.Gap, r.log, "raw", reply, deliver)
 }

@@ -123,6 +123,47 @@ func (s *splitter) next() (frame []byte, ok bool) {
 	return frame, true
 }
 
+// run reads p through readLoop and delivers each non-empty frame, until ctx
+// ends (returning ctx.Err()) or the port fails. reply, when set, is shown the
+// buffer before each frame is cut: it returns how many leading bytes are a
+// command reply it has taken (0: none, cut a frame), or wait when the buffer
+// starts with a reply whose end has not arrived. name prefixes log messages.
+func (s *splitter) run(ctx context.Context, p Port, gap time.Duration, log *slog.Logger, name string,
+	reply func(buf []byte) (n int, wait bool), deliver func(Scan)) error {
+	feed := func(b []byte) (bool, error) {
+		s.buf = append(s.buf, b...)
+		for {
+			if reply != nil && len(s.buf) > 0 {
+				n, wait := reply(s.buf)
+				if wait {
+					break
+				}
+				if n > 0 {
+					s.buf = s.buf[n:]
+					continue
+				}
+			}
+			frame, ok := s.next()
+			if !ok {
+				break
+			}
+			if len(frame) > 0 {
+				deliver(newScan(string(frame), ""))
+			}
+		}
+		if len(s.buf) > maxFrame {
+			log.Warn(name+": data without suffix dropped", "bytes", len(s.buf))
+			s.buf = s.buf[:0]
+		}
+		return len(s.buf) > 0, nil
+	}
+	expire := func() {
+		log.Warn(name+": partial read dropped: suffix never came", "bytes", len(s.buf))
+		s.buf = s.buf[:0]
+	}
+	return readLoop(ctx, p, gap, feed, expire)
+}
+
 func indexOf(b, sep []byte) int {
 	for i := 0; i+len(sep) <= len(b); i++ {
 		if string(b[i:i+len(sep)]) == string(sep) {
