@@ -334,42 +334,55 @@ func driveGateway(ctx context.Context, url string, pdas int, rate float64, wg *s
 		}
 		return nil, err
 	}
+	return drivePaced(pickers, rate, wg, stop, errs, func(p *picker) { p.c.Close() }, func(p *picker) error {
+		for {
+			o, err := p.step(ctx)
+			if errors.Is(err, errNoTask) {
+				pr, err := p.c.Next(ctx, fmt.Sprintf("next-%d", p.n))
+				if err != nil {
+					return fmt.Errorf("next task %s: %w", p.device, err)
+				}
+				p.prompt = pr
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if !o.expected {
+				return fmt.Errorf("%s got %s for a correct scan", p.device, o.verdict.Code)
+			}
+			return nil
+		}
+	}), nil
+}
+
+// drivePaced runs step for each of conns on a goroutine of its own, paced
+// at rate and staggered across the first second, until stop closes; each
+// goroutine closes its connection when it ends and reports its error on
+// errs. The returned function counts the steps that succeeded.
+func drivePaced[C any](conns []C, rate float64, wg *sync.WaitGroup, stop <-chan struct{}, errs chan<- error, closeConn func(C), step func(C) error) func() int64 {
 	var mu sync.Mutex
 	var n int64
-	for i, p := range pickers {
+	for i, c := range conns {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			defer p.c.Close()
-			err := paced(stop, rate, time.Duration(i)*time.Second/time.Duration(pdas), func() error {
-				for {
-					o, err := p.step(ctx)
-					if errors.Is(err, errNoTask) {
-						pr, err := p.c.Next(ctx, fmt.Sprintf("next-%d", p.n))
-						if err != nil {
-							return fmt.Errorf("next task %s: %w", p.device, err)
-						}
-						p.prompt = pr
-						continue
-					}
-					if err != nil {
-						return err
-					}
-					if !o.expected {
-						return fmt.Errorf("%s got %s for a correct scan", p.device, o.verdict.Code)
-					}
-					mu.Lock()
-					n++
-					mu.Unlock()
-					return nil
+			defer closeConn(c)
+			err := paced(stop, rate, time.Duration(i)*time.Second/time.Duration(len(conns)), func() error {
+				if err := step(c); err != nil {
+					return err
 				}
+				mu.Lock()
+				n++
+				mu.Unlock()
+				return nil
 			})
 			if err != nil {
 				errs <- err
 			}
 		}()
 	}
-	return func() int64 { mu.Lock(); defer mu.Unlock(); return n }, nil
+	return func() int64 { mu.Lock(); defer mu.Unlock(); return n }
 }
 
 // benchEchoMsg is the size of a PDA's scan message, which the bare
@@ -390,28 +403,9 @@ func driveBare(ctx context.Context, url string, pdas int, rate float64, wg *sync
 		}
 		conns = append(conns, c)
 	}
-	var mu sync.Mutex
-	var n int64
-	for i, c := range conns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer c.Close()
-			err := paced(stop, rate, time.Duration(i)*time.Second/time.Duration(pdas), func() error {
-				if err := c.Exchange(benchEchoMsg); err != nil {
-					return err
-				}
-				mu.Lock()
-				n++
-				mu.Unlock()
-				return nil
-			})
-			if err != nil {
-				errs <- err
-			}
-		}()
-	}
-	return func() int64 { mu.Lock(); defer mu.Unlock(); return n }, nil
+	return drivePaced(conns, rate, wg, stop, errs, func(c *wsbare.Conn) { c.Close() }, func(c *wsbare.Conn) error {
+		return c.Exchange(benchEchoMsg)
+	}), nil
 }
 
 // benchMemChildCommand is the measured process: a gateway with pdas picker
