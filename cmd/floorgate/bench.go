@@ -117,7 +117,6 @@ func benchScan(ctx context.Context, pdas int, d time.Duration, dir, cpuProfile s
 		stop      atomic.Bool
 		mu        sync.Mutex
 		lats      []time.Duration
-		count     atomic.Uint64
 		wg        sync.WaitGroup
 		errs      = make(chan error, pdas+1)
 	)
@@ -125,30 +124,10 @@ func benchScan(ctx context.Context, pdas int, d time.Duration, dir, cpuProfile s
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			local := make([]time.Duration, 0, 4096)
-			for !stop.Load() {
-				o, err := p.step(ctx)
-				if errors.Is(err, errNoTask) {
-					pr, err := p.c.Next(ctx, fmt.Sprintf("next-%d", p.n))
-					if err != nil {
-						errs <- err
-						return
-					}
-					p.prompt = pr
-					continue
-				}
-				if err != nil {
-					errs <- err
-					return
-				}
-				if !o.expected {
-					errs <- fmt.Errorf("bench: %s got %s for a correct scan", p.device, o.verdict.Code)
-					return
-				}
-				if measuring.Load() {
-					local = append(local, o.latency)
-					count.Add(1)
-				}
+			local, err := pickLoop(ctx, p, &stop, &measuring)
+			if err != nil {
+				errs <- fmt.Errorf("bench: %w", err)
+				return
 			}
 			mu.Lock()
 			lats = append(lats, local...)
@@ -194,11 +173,11 @@ func benchScan(ctx context.Context, pdas int, d time.Duration, dir, cpuProfile s
 	if err := <-errs; err != nil {
 		return res, err
 	}
-	res.verdictsPerS = float64(count.Load()) / elapsed.Seconds()
+	res.verdictsPerS = float64(len(lats)) / elapsed.Seconds()
 	res.p50, res.p99 = quantileMS(lats, 0.50), quantileMS(lats, 0.99)
 	res.commits, res.requests = c1-c0, r1-r0
 	fmt.Fprintf(log, "bench: gateway: %d verdicts, %d commits (%.1f requests per commit)\n",
-		count.Load(), res.commits, float64(res.requests)/float64(max(res.commits, 1)))
+		len(lats), res.commits, float64(res.requests)/float64(max(res.commits, 1)))
 
 	fmt.Fprintf(log, "bench: measuring the raw bbolt baseline with %d goroutines for %v\n", pdas, d)
 	raw, err := store.BaselineCommits(filepath.Join(dir, "baseline.db"), pdas, d)
