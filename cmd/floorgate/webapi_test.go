@@ -159,14 +159,22 @@ func webGateway(t *testing.T) (*Main, *stepClock) {
 
 func wsURL(m *Main) string { return "ws://" + m.Addr() + "/ws/v1" }
 
-// dialPDA connects a PDA and, when badge is not empty, logs its picker in.
-func dialPDA(t *testing.T, ctx context.Context, m *Main, device, token, badge string) *wsclient.Client {
+// hello connects a TC21 as device with token, which must be accepted; the
+// connection closes when the test ends.
+func hello(t *testing.T, ctx context.Context, m *Main, device, token string) (*wsclient.Client, floorgate.Welcome) {
 	t.Helper()
-	c, _, err := wsclient.Dial(ctx, wsURL(m), device, token, "TC21")
+	c, wel, err := wsclient.Dial(ctx, wsURL(m), device, token, "TC21")
 	if err != nil {
 		t.Fatalf("hello %s: %v", device, err)
 	}
 	t.Cleanup(func() { c.Close() })
+	return c, wel
+}
+
+// dialPDA connects a PDA and, when badge is not empty, logs its picker in.
+func dialPDA(t *testing.T, ctx context.Context, m *Main, device, token, badge string) *wsclient.Client {
+	t.Helper()
+	c, _ := hello(t, ctx, m, device, token)
 	if badge != "" {
 		if v, err := c.Login(ctx, "login-"+device, badge, demoPIN); err != nil || v.Code != floorgate.CodeLoggedIn {
 			t.Fatalf("login %s on %s: %v %+v", badge, device, err, v)
@@ -423,12 +431,7 @@ func TestWebAPIPairing(t *testing.T) {
 		t.Fatalf("pda-new in the store: %v %+v", ok, d)
 	}
 	refusedHello(t, ctx, m, "pda-new", "not-the-token-0123456789")
-	c, wel, err := wsclient.Dial(ctx, wsURL(m), "pda-new", paired.Token, "TC21")
-	if err != nil {
-		t.Fatalf("hello with the paired token: %v", err)
-	}
-	defer c.Close()
-	if wel.Site != "demo" || wel.Prompt.Step != "login" {
+	if _, wel := hello(t, ctx, m, "pda-new", paired.Token); wel.Site != "demo" || wel.Prompt.Step != "login" {
 		t.Fatalf("welcome %+v", wel)
 	}
 	log := admin.audit()
@@ -490,12 +493,7 @@ func TestWebAPIDisableEnable(t *testing.T) {
 	if r := admin.change("POST", "/api/v1/devices/pda-a/enable", nil); r.status != http.StatusNoContent {
 		t.Fatalf("enable: %s", r)
 	}
-	c2, wel, err := wsclient.Dial(ctx, wsURL(m), "pda-a", token, "TC21")
-	if err != nil {
-		t.Fatalf("hello after enable: %v", err)
-	}
-	defer c2.Close()
-	if wel.Operator != "" || wel.Prompt.Step != "login" {
+	if _, wel := hello(t, ctx, m, "pda-a", token); wel.Operator != "" || wel.Prompt.Step != "login" {
 		t.Fatalf("welcome after enable: %+v, want the login screen", wel)
 	}
 	log := admin.audit()
