@@ -151,7 +151,7 @@ func FuzzApplyCommand(f *testing.F) {
 }
 
 func fuzzOptions() Options {
-	return Options{Site: testSite, Clock: &testClock{t: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)}}
+	return Options{Site: testSite, Clock: floorgate.NewManualClock(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC))}
 }
 
 // fuzzTemplate prepares the floor of fuzzMaster with a waiting task

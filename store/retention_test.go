@@ -175,9 +175,7 @@ func TestRetentionKeepsFileFlat(t *testing.T) {
 		var scans, events, pruned int
 		var pruneTook time.Duration
 		for d := 1; d <= days; d++ {
-			e.clock.mu.Lock()
-			e.clock.t = dayAt(d)
-			e.clock.mu.Unlock()
+			e.clock.Set(dayAt(d))
 			if _, err := e.db.ImportTasks(ctx, dayTasks(d, tasksPerDay)); err != nil {
 				t.Fatal(err)
 			}

@@ -16,24 +16,6 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// testClock is a settable clock.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 var testSite = floorgate.Site{ID: "site-1", Name: "Test", Gateway: "gw-1", Policy: floorgate.DefaultPolicy()}
 
 var pinHash = func() string {
@@ -69,7 +51,7 @@ type env struct {
 	t       *testing.T
 	db      *DB
 	path    string
-	clock   *testClock
+	clock   *floorgate.ManualClock
 	mu      sync.Mutex
 	notices []floorgate.Notice
 }
@@ -77,7 +59,7 @@ type env struct {
 func newEnv(t *testing.T, mods ...func(*Options)) *env {
 	t.Helper()
 	e := &env{t: t, path: filepath.Join(t.TempDir(), "floorgate.db"),
-		clock: &testClock{t: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)}}
+		clock: floorgate.NewManualClock(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC))}
 	e.open(mods...)
 	if err := e.db.PutMaster(context.Background(), fixture()); err != nil {
 		t.Fatal(err)

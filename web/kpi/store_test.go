@@ -4,7 +4,6 @@ import (
 	"context"
 	"math"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,30 +12,12 @@ import (
 	"github.com/floorgate/floorgate/web/kpi"
 )
 
-// clock is a test clock the shift advances by hand.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // TestRealShift plays a shift through the real store and scan engine and
 // checks the figures against what was done.
 func TestRealShift(t *testing.T) {
 	ctx := context.Background()
 	start := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
-	clk := &clock{t: start}
+	clk := floorgate.NewManualClock(start)
 	db, err := store.Open(filepath.Join(t.TempDir(), "floorgate.db"), store.Options{
 		Site:  floorgate.Site{ID: "site-1", Name: "Test", Gateway: "gw-1", Policy: floorgate.DefaultPolicy()},
 		Clock: clk, AutoEnrol: true})
