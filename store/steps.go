@@ -128,9 +128,9 @@ func (w *wtx) keptVerdict(v floorgate.Verdict) (verdictRecord, error) {
 	return r, nil
 }
 
-// prompt is the kept verdict's prompt, whole again (without the item
+// keptPrompt is the kept verdict's prompt, whole again (without the item
 // name). Should the task be gone, the short prompt is all there is.
-func (w *wtx) prompt(r verdictRecord) (floorgate.Prompt, error) {
+func (w *wtx) keptPrompt(r verdictRecord) (floorgate.Prompt, error) {
 	if r.full != nil {
 		return *r.full, nil
 	}
@@ -238,7 +238,7 @@ func keepVerdict(old []deviceVerdict, v deviceVerdict) []deviceVerdict {
 func (w *wtx) seen(device, scanID string, v *floorgate.Verdict) (bool, error) {
 	for _, dv := range w.st.verdicts[device] {
 		if dv.ScanID == scanID {
-			p, err := w.prompt(dv.Rec)
+			p, err := w.keptPrompt(dv.Rec)
 			if err != nil {
 				return false, fmt.Errorf("resent verdict: %w", err)
 			}
