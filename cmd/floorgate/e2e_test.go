@@ -37,6 +37,14 @@ func (c *stepClock) Add(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
+// demoGateway is a demo gateway on a clock the test moves, starting at
+// 09:00 on the demo's day.
+func demoGateway(t *testing.T) (*Main, *stepClock) {
+	t.Helper()
+	clock := &stepClock{t: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)}
+	return startMain(t, clock), clock
+}
+
 // startMain runs a demo gateway in-process on a real listener and a real
 // database file, on a clock the test moves.
 func startMain(t *testing.T, clock floorgate.Clock, mods ...func(*Config)) *Main {
@@ -61,8 +69,7 @@ func startMain(t *testing.T, clock floorgate.Clock, mods ...func(*Config)) *Main
 func TestPickOverWebSocket(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	clock := &stepClock{t: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)}
-	m := startMain(t, clock)
+	m, clock := demoGateway(t)
 	demo := NewDemo()
 	url := "ws://" + m.Addr() + "/ws/v1"
 
@@ -320,8 +327,7 @@ func TestPackAndShipOverWebSocket(t *testing.T) {
 func TestDistanceFromACameraPDA(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	clock := &stepClock{t: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)}
-	m := startMain(t, clock)
+	m, clock := demoGateway(t)
 	demo := NewDemo()
 	c, _, err := wsclient.Dial(ctx, "ws://"+m.Addr()+"/ws/v1", "tc21-1", "tok", "Zebra TC21")
 	if err != nil {

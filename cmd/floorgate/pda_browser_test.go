@@ -163,16 +163,11 @@ func pickedOnLine(t *testing.T, m *Main, device string) (task string, line, pick
 	return s.Task, s.Line, tk.Lines[s.Line].Picked
 }
 
-func newPDAGateway(t *testing.T) (*Main, *stepClock) {
-	clock := &stepClock{t: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)}
-	return startMain(t, clock), clock
-}
-
 // TestPDALoginAndPick: badge and PIN on the keypad, the first task's
 // location on screen, a wrong location that turns the screen red and plays
 // its own tone, then the line picked to the end.
 func TestPDALoginAndPick(t *testing.T) {
-	m, clock := newPDAGateway(t)
+	m, clock := demoGateway(t)
 	p := openPDA(t, m, clock, m.Addr())
 	webtest.Screenshot(t, p.ctx, "pda-login")
 	p.login(p.demo.Badges[0])
@@ -401,7 +396,7 @@ func (p *dropProxy) restore() {
 // offline with one scan waiting, reconnects by itself, resends the scan with
 // the same scan_id, and the unit is counted exactly once.
 func TestPDAResendAfterDrop(t *testing.T) {
-	m, clock := newPDAGateway(t)
+	m, clock := demoGateway(t)
 	proxy := startDropProxy(t, m.Addr())
 	p := openPDA(t, m, clock, proxy.Addr())
 	p.login(p.demo.Badges[0])
@@ -478,7 +473,7 @@ func TestPDAResendAfterDrop(t *testing.T) {
 // is kept, Tab ends a read. Then, in the live page, a doubled read reaches
 // the gateway once.
 func TestPDAReaderGuards(t *testing.T) {
-	m, clock := newPDAGateway(t)
+	m, clock := demoGateway(t)
 	p := openPDA(t, m, clock, m.Addr())
 
 	type step struct {
@@ -559,7 +554,7 @@ func TestPDAReaderGuards(t *testing.T) {
 // TestPDAPackScreen: a packer opens an order's parcel and verifies an item;
 // the pack screen follows.
 func TestPDAPackScreen(t *testing.T) {
-	m, clock := newPDAGateway(t)
+	m, clock := demoGateway(t)
 	p := openPDA(t, m, clock, m.Addr())
 	p.login(p.demo.PackerBadges[0])
 	p.wait("pack screen", `fgState().screen === 'pack' && fgState().step === 'scan_order'`)

@@ -150,13 +150,6 @@ func (c *webClient) audit() []store.AuditEntry {
 	return log
 }
 
-// webGateway is a demo gateway on a clock the test moves.
-func webGateway(t *testing.T) (*Main, *stepClock) {
-	t.Helper()
-	clock := &stepClock{t: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)}
-	return startMain(t, clock), clock
-}
-
 func wsURL(m *Main) string { return "ws://" + m.Addr() + "/ws/v1" }
 
 // hello connects a TC21 as device with token, which must be accepted; the
@@ -228,7 +221,7 @@ func wantAudit(t *testing.T, e store.AuditEntry, action, target, detail string) 
 var csrfPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
 func TestWebAPISignIn(t *testing.T) {
-	m, clock := webGateway(t)
+	m, clock := demoGateway(t)
 	c := newWebClient(t, m)
 
 	r, _ := c.signIn(demoAdminBadge, "9999")
@@ -295,7 +288,7 @@ func TestWebAPISignIn(t *testing.T) {
 func TestWebAPIRolesAndCSRF(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	m, _ := webGateway(t)
+	m, _ := demoGateway(t)
 	dialPDA(t, ctx, m, "pda-a", "token-pda-a-0123456789", NewDemo().Badges[0])
 	task := func() string { s, _ := sessionOf(m, "pda-a"); return s.Task }()
 	if task == "" {
@@ -377,7 +370,7 @@ func TestWebAPIRolesAndCSRF(t *testing.T) {
 func TestWebAPIPairing(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	m, clock := webGateway(t)
+	m, clock := demoGateway(t)
 	admin := signedIn(t, m, demoAdminBadge)
 	r := admin.change("POST", "/api/v1/devices/enrol", nil)
 	var enrol struct {
@@ -454,7 +447,7 @@ func atoi(t *testing.T, s string) int {
 func TestWebAPIDisableEnable(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	m, _ := webGateway(t)
+	m, _ := demoGateway(t)
 	const token = "token-pda-a-0123456789"
 	c := dialPDA(t, ctx, m, "pda-a", token, NewDemo().Badges[0])
 	s, _ := sessionOf(m, "pda-a")
@@ -507,7 +500,7 @@ func TestWebAPIDisableEnable(t *testing.T) {
 func TestWebAPIReassign(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	m, _ := webGateway(t)
+	m, _ := demoGateway(t)
 	demo := NewDemo()
 	a := dialPDA(t, ctx, m, "pda-a", "token-pda-a-0123456789", demo.Badges[0])
 	sa, _ := sessionOf(m, "pda-a")
@@ -614,7 +607,7 @@ next:
 func TestWebAPIMetrics(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	m, clock := webGateway(t)
+	m, clock := demoGateway(t)
 	demo := NewDemo()
 	c := dialPDA(t, ctx, m, "pda-m", "token-pda-m-0123456789", demo.Badges[0])
 	s, _ := sessionOf(m, "pda-m")
@@ -679,7 +672,7 @@ func TestWebAPIMetrics(t *testing.T) {
 func TestWebAPIReadyAndEvents(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	m, clock := webGateway(t)
+	m, clock := demoGateway(t)
 	resp, err := http.Get("http://" + m.Addr() + "/readyz")
 	if err != nil {
 		t.Fatal(err)
