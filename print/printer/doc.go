@@ -15,6 +15,6 @@
 //     and n = 4 (roll paper sensor).
 //
 // This package must not render labels or decide what to print; it moves
-// bytes and reports state. It owns go.bug.st/serial; nothing else in
-// floorgate should import that library for printers.
+// bytes and reports state. A serial printer's line is opened with
+// device/serial, which owns go.bug.st/serial.
 package printer

@@ -8,57 +8,33 @@ import (
 	"io"
 	"os"
 	"sync/atomic"
-	"syscall"
 	"time"
 
-	"go.bug.st/serial"
+	devserial "github.com/floorgate/floorgate/device/serial"
 	"golang.org/x/sys/unix"
 )
 
-// serialConn does its I/O on an *os.File and uses go.bug.st/serial only to
-// configure the line. The library's Port has no write timeout and its Write
-// is a plain blocking write(2); measured on a pty whose other end stopped
-// reading, neither ResetOutputBuffer (TCOFLUSH) nor Close wakes it, so a
-// stalled printer would hang the caller. A tty opened with os.OpenFile is
-// registered with the runtime poller, so SetDeadline works for both
-// directions without a goroutine per call.
-type serialConn struct {
-	*os.File
-	port serial.Port
-}
+var _ Conn = (*devserial.Line)(nil)
 
-var _ Conn = (*serialConn)(nil)
-
-// OpenSerial opens a printer on a serial line at baud, 8N1, no flow control.
+// OpenSerial opens a printer on a serial line at baud, 8N1, no flow control,
+// with device/serial's Line: its reads and writes both honour deadlines, so
+// a stalled printer cannot hang the caller.
 func OpenSerial(path string, baud int) (Conn, error) {
-	// Open our file first: serial.Open takes exclusive access (TIOCEXCL),
-	// after which a second open by a non-root user fails with EBUSY.
-	f, err := os.OpenFile(path, os.O_RDWR|syscall.O_NOCTTY, 0)
+	l, err := devserial.OpenLine(path, baud)
 	if err != nil {
-		return nil, fmt.Errorf("open serial: %w", err)
-	}
-	port, err := serial.Open(path, &serial.Mode{BaudRate: baud, DataBits: 8, Parity: serial.NoParity, StopBits: serial.OneStopBit})
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("open serial %s: %w", path, err)
+		return nil, fmt.Errorf("open serial printer: %w", err)
 	}
 	// A reply the printer sent after an earlier status query timed out may
 	// still sit in the input queue; it must not be read as the next reply.
-	if err := port.ResetInputBuffer(); err != nil {
-		f.Close()
-		port.Close()
+	if err := l.ResetInputBuffer(); err != nil {
+		l.Close()
 		return nil, fmt.Errorf("open serial %s: flush input: %w", path, err)
 	}
-	if err := f.SetDeadline(time.Time{}); err != nil {
-		f.Close()
-		port.Close()
+	if err := l.SetDeadline(time.Time{}); err != nil {
+		l.Close()
 		return nil, fmt.Errorf("open serial %s: deadlines: %w", path, err)
 	}
-	return &serialConn{File: f, port: port}, nil
-}
-
-func (c *serialConn) Close() error {
-	return errors.Join(c.File.Close(), c.port.Close())
+	return l, nil
 }
 
 // OpenUSBLP opens a USB printer class device (/dev/usb/lpN, Linux usblp
