@@ -214,7 +214,7 @@ func TestBackupUnderScanLoad(t *testing.T) {
 // TestRetentionInTheGateway: startRetention prunes what upstream has and
 // retention allows, on the gateway's clock.
 func TestRetentionInTheGateway(t *testing.T) {
-	clock := &stepClock{t: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)}
+	clock := floorgate.NewManualClock(time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC))
 	m := startMain(t, clock)
 	last := m.DB.LastSeq()
 	// The embedded broker takes the demo's events.

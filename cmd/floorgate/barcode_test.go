@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/floorgate/floorgate"
 )
 
 func explainJSON(t *testing.T, args ...string) map[string]any {
@@ -24,7 +26,7 @@ func explainJSON(t *testing.T, args ...string) map[string]any {
 }
 
 func TestBarcodeExplain(t *testing.T) {
-	clock := &stepClock{t: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)}
+	clock := floorgate.NewManualClock(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC))
 	m := startMain(t, clock)
 	addr := "http://" + m.Addr()
 	demo := NewDemo()

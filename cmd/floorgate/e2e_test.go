@@ -9,7 +9,6 @@ import (
 	"math"
 	"net/http"
 	"net/url"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,29 +18,11 @@ import (
 	"github.com/floorgate/floorgate/print/printer/printertest"
 )
 
-// stepClock is a clock a test moves on by hand.
-type stepClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *stepClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *stepClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // demoGateway is a demo gateway on a clock the test moves, starting at
 // 09:00 on the demo's day.
-func demoGateway(t *testing.T) (*Main, *stepClock) {
+func demoGateway(t *testing.T) (*Main, *floorgate.ManualClock) {
 	t.Helper()
-	clock := &stepClock{t: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)}
+	clock := floorgate.NewManualClock(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC))
 	return startMain(t, clock), clock
 }
 
@@ -191,7 +172,7 @@ func TestPickOverWebSocket(t *testing.T) {
 // TestStatusShowsTheUpstreamLink reads /api/v1/status of a gateway whose
 // broker is unreachable: events wait, and the page says so.
 func TestStatusShowsTheUpstreamLink(t *testing.T) {
-	clock := &stepClock{t: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)}
+	clock := floorgate.NewManualClock(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC))
 	cfg := DefaultConfig()
 	cfg.StateDir, cfg.Listen = t.TempDir(), "127.0.0.1:0"
 	cfg.TLS.Mode = "off"
@@ -223,7 +204,7 @@ func TestStatusShowsTheUpstreamLink(t *testing.T) {
 func TestPackAndShipOverWebSocket(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	clock := &stepClock{t: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)}
+	clock := floorgate.NewManualClock(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC))
 	lbl := printertest.StartTCP(t, printer.ZPL, []printer.State{{Online: true}})
 	m := startMain(t, clock, func(c *Config) {
 		c.Printers = []PrinterConfig{{ID: "lbl-1", Dialect: "zpl", Address: "tcp://" + lbl.Addr(), DPI: 203, Stations: []string{"pack-1"}}}

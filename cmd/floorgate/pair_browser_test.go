@@ -38,7 +38,7 @@ func startPairingMain(t *testing.T, clock floorgate.Clock) *Main {
 // shows the pairing screen; a wrong code is refused on the page; the code
 // an admin shows pairs it, and the picker logs in and gets a task.
 func TestPairPDAInBrowser(t *testing.T) {
-	clock := &stepClock{t: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)}
+	clock := floorgate.NewManualClock(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC))
 	m := startPairingMain(t, clock)
 	p := &pdaPage{t: t, ctx: webtest.Browser(t, 360, 640), m: m, clock: clock, demo: NewDemo()}
 	webtest.Do(t, p.ctx, "open the PDA app", chromedp.Navigate("http://"+m.Addr()+"/pda/"))

@@ -27,11 +27,11 @@ type pdaPage struct {
 	t     *testing.T
 	ctx   context.Context
 	m     *Main
-	clock *stepClock
+	clock *floorgate.ManualClock
 	demo  *Demo
 }
 
-func openPDA(t *testing.T, m *Main, clock *stepClock, addr string) *pdaPage {
+func openPDA(t *testing.T, m *Main, clock *floorgate.ManualClock, addr string) *pdaPage {
 	t.Helper()
 	p := &pdaPage{t: t, ctx: webtest.Browser(t, 360, 640), m: m, clock: clock, demo: NewDemo()}
 	webtest.Do(t, p.ctx, "open the PDA app", chromedp.Navigate("http://"+addr+"/pda/"))

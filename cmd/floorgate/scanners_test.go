@@ -46,7 +46,7 @@ func TestWiredScannerAtACart(t *testing.T) {
 	)
 	play := serialtest.Play(t, master, steps...)
 
-	clock := &stepClock{t: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)}
+	clock := floorgate.NewManualClock(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC))
 	m := startMain(t, clock, func(c *Config) {
 		c.Scanners = []ScannerConfig{{ID: "cart-07-scanner", Profile: p.Model, Address: "serial://" + slave, Station: "CART-07"}}
 	})
@@ -152,7 +152,7 @@ func TestDevicesCommand(t *testing.T) {
 // TestAbsentScannersAreShown: scanners that are not plugged in do not stop
 // the daemon; each is shown in error with the reason, and retried.
 func TestAbsentScannersAreShown(t *testing.T) {
-	clock := &stepClock{t: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)}
+	clock := floorgate.NewManualClock(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC))
 	m := startMain(t, clock, func(c *Config) {
 		c.Scanners = []ScannerConfig{
 			{ID: "pack-1-hid", Profile: "Zebra DS2208", Address: "hid-keyboard://05e0:1200", Station: "PACK-01"},
