@@ -90,7 +90,7 @@ func (h *Honeywell) Run(ctx context.Context, deliver func(Scan)) error {
 			return len(hwPrefix), false
 		}
 		r := replyEnd(buf)
-		s := indexOf(buf, sp.suffix)
+		s := bytes.Index(buf, sp.suffix)
 		if r < 0 || (s >= 0 && s <= r) {
 			return 0, false
 		}

@@ -1,6 +1,7 @@
 package serial
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -58,7 +59,7 @@ func (r *Raw) Run(ctx context.Context, deliver func(Scan)) error {
 			if buf[0] != stx {
 				return 0, false
 			}
-			end := indexOf(buf, []byte{etx})
+			end := bytes.Index(buf, []byte{etx})
 			if end < 0 {
 				return 0, true // the rest of the reply is on its way
 			}

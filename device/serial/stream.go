@@ -1,6 +1,7 @@
 package serial
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -111,7 +112,7 @@ type splitter struct {
 }
 
 func (s *splitter) next() (frame []byte, ok bool) {
-	i := indexOf(s.buf, s.suffix)
+	i := bytes.Index(s.buf, s.suffix)
 	if i < 0 {
 		return nil, false
 	}
@@ -162,13 +163,4 @@ func (s *splitter) run(ctx context.Context, p Port, gap time.Duration, log *slog
 		s.buf = s.buf[:0]
 	}
 	return readLoop(ctx, p, gap, feed, expire)
-}
-
-func indexOf(b, sep []byte) int {
-	for i := 0; i+len(sep) <= len(b); i++ {
-		if string(b[i:i+len(sep)]) == string(sep) {
-			return i
-		}
-	}
-	return -1
 }
