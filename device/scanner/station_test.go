@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -135,14 +136,6 @@ func (s ssi) feedback(kind string, code floorgate.Code) []serialtest.Step {
 	return steps
 }
 
-func join(parts ...[]serialtest.Step) []serialtest.Step {
-	var all []serialtest.Step
-	for _, p := range parts {
-		all = append(all, p...)
-	}
-	return all
-}
-
 // gatedFloor holds back the judging of one barcode until released, so a
 // test can pull the cable between the read and its verdict.
 type gatedFloor struct {
@@ -266,7 +259,7 @@ func TestHotplugKeepsTheReadAndReconnects(t *testing.T) {
 
 	m1 := plug(t, link)
 	dev, vs := run(t, gf, link, p, scanner.LoginBadge, 0)
-	play1 := serialtest.Play(t, m1, join(s.connect(true), s.read("BADGE-1"))...)
+	play1 := serialtest.Play(t, m1, slices.Concat(s.connect(true), s.read("BADGE-1"))...)
 	select {
 	case <-gf.reached:
 	case <-time.After(wait):
@@ -289,7 +282,7 @@ func TestHotplugKeepsTheReadAndReconnects(t *testing.T) {
 	// Plugged back in under the same path.
 	m2 := plug(t, link)
 	replugged := time.Now()
-	play2 := serialtest.Play(t, m2, join(s.connect(true),
+	play2 := serialtest.Play(t, m2, slices.Concat(s.connect(true),
 		s.read("LOC-A01"), s.feedback("good", floorgate.CodeLocationOK),
 		s.read("LOC-A02"), s.feedback("bad", floorgate.CodeWrongLocation))...)
 	waitFor(t, "reconnect", func() bool { return dev.State().Connects == 2 })
@@ -319,7 +312,7 @@ func TestStationLoginSwitchesScanning(t *testing.T) {
 	s := ssi{t, p}
 	link := filepath.Join(t.TempDir(), "ttyS0")
 	m := plug(t, link)
-	play := serialtest.Play(t, m, join(s.connect(false),
+	play := serialtest.Play(t, m, slices.Concat(s.connect(false),
 		[]serialtest.Step{s.enable(true)},
 		s.read("LOC-A01"), s.feedback("good", floorgate.CodeLocationOK),
 		[]serialtest.Step{s.enable(false)})...)
@@ -352,7 +345,7 @@ func TestBadgeAgainLogsOut(t *testing.T) {
 	s := ssi{t, p}
 	link := filepath.Join(t.TempDir(), "ttyS1")
 	m := plug(t, link)
-	play := serialtest.Play(t, m, join(s.connect(true),
+	play := serialtest.Play(t, m, slices.Concat(s.connect(true),
 		s.read("LOC-A01"), s.feedback("bad", floorgate.CodeNotLoggedIn),
 		s.read("NOBODY"), s.feedback("bad", floorgate.CodeNotLoggedIn),
 		s.read("BADGE-1"), s.feedback("good", floorgate.CodeLoggedIn),

@@ -1,6 +1,7 @@
 package usb_test
 
 import (
+	"bytes"
 	"errors"
 	"testing"
 	"time"
@@ -96,7 +97,7 @@ func FuzzKeyboardDecoder(f *testing.F) {
 			at = at.Add(step)
 			if len(r) == 8 {
 				for _, k := range r[2:] {
-					if (k == 0x28 || k == 0x58) && !contains(prev, k) {
+					if (k == 0x28 || k == 0x58) && !bytes.Contains(prev, []byte{k}) {
 						enters++
 					}
 				}
@@ -124,13 +125,4 @@ func FuzzKeyboardDecoder(f *testing.F) {
 			}
 		}
 	})
-}
-
-func contains(b []byte, c byte) bool {
-	for _, x := range b {
-		if x == c {
-			return true
-		}
-	}
-	return false
 }
