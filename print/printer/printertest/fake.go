@@ -261,13 +261,6 @@ func (f *Fake) Errors() []error {
 	return append([]error(nil), f.errs...)
 }
 
-// Connections is how many TCP connections the fake has accepted.
-func (f *Fake) Connections() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.conns
-}
-
 // WaitLabels waits until at least n labels have printed or timeout passes.
 func (f *Fake) WaitLabels(n int, timeout time.Duration) error {
 	if err := f.waitFor(func() bool { return f.labels >= n }, timeout); err != nil {
