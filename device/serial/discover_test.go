@@ -2,6 +2,7 @@ package serial_test
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -37,8 +38,8 @@ func TestFindPort(t *testing.T) {
 	}
 }
 
-// TestListPorts reads this machine's real port list: every entry has a
-// path, and USB ports have ids.
+// TestListPorts reads this machine's real port list: every entry is a
+// device file that exists as a character device, and USB ports have ids.
 func TestListPorts(t *testing.T) {
 	ports, err := serial.ListPorts()
 	if err != nil {
@@ -47,6 +48,9 @@ func TestListPorts(t *testing.T) {
 	for _, p := range ports {
 		if !strings.HasPrefix(p.Path, "/dev/") || p.USB && (len(p.VID) != 4 || len(p.PID) != 4) {
 			t.Errorf("port %+v", p)
+		}
+		if fi, err := os.Stat(p.Path); err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+			t.Errorf("port %s is not a character device: %v", p.Path, err)
 		}
 	}
 	t.Logf("%d serial ports here", len(ports))
