@@ -113,9 +113,9 @@ func load(tx *bolt.Tx) (*state, error) {
 	for _, t := range open {
 		st.open[t.ID] = t
 	}
-	if err := each(tx, bucketVerdicts, func(list *[]deviceVerdict) {
+	if err := each(tx, bucketVerdicts, func(list *[]keptJSON) {
 		if len(*list) > 0 {
-			st.verdicts[(*list)[0].Device] = *list
+			st.verdicts[(*list)[0].Device] = verdictsFromDisk(*list)
 		}
 	}); err != nil {
 		return nil, err

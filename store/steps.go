@@ -32,7 +32,7 @@ const checkpointBytes = 8 << 20
 type stepRecord struct {
 	Sessions []floorgate.Session `json:"s,omitempty"`
 	Progress []taskProgress      `json:"p,omitempty"`
-	Verdicts []deviceVerdict     `json:"v,omitempty"`
+	Verdicts []keptJSON          `json:"v,omitempty"`
 }
 
 // taskProgress is every line's progress of one open task: picked, status,
@@ -44,9 +44,9 @@ type taskProgress struct {
 
 // deviceVerdict is a verdict kept for resubmissions of the same scan id.
 type deviceVerdict struct {
-	Device string        `json:"d"`
-	ScanID string        `json:"i"`
-	Rec    verdictRecord `json:"r"`
+	Device string
+	ScanID string
+	Rec    verdictRecord
 }
 
 // verdictRecord is what is kept of a verdict: the message and tone follow
@@ -66,6 +66,14 @@ type verdictRecord struct {
 	full    *floorgate.Prompt
 }
 
+// keptJSON is a deviceVerdict on disk, in the step log and the verdicts
+// bucket.
+type keptJSON struct {
+	Device string      `json:"d"`
+	ScanID string      `json:"i"`
+	Rec    verdictJSON `json:"r"`
+}
+
 // verdictJSON is a verdictRecord on disk. Records written before prompts
 // were kept short have no "s" and a whole prompt.
 type verdictJSON struct {
@@ -75,7 +83,8 @@ type verdictJSON struct {
 	Short   bool             `json:"s,omitempty"`
 }
 
-func (r verdictRecord) MarshalJSON() ([]byte, error) {
+func (dv deviceVerdict) onDisk() keptJSON {
+	r := dv.Rec
 	j := verdictJSON{Code: r.Code, Warning: r.Warning}
 	if r.full != nil {
 		j.Prompt = *r.full
@@ -83,21 +92,35 @@ func (r verdictRecord) MarshalJSON() ([]byte, error) {
 		j.Prompt = floorgate.Prompt{Step: r.Step, Task: r.Task, Line: r.Line, Picked: r.Picked}
 		j.Short = true
 	}
-	return json.Marshal(j)
+	return keptJSON{Device: dv.Device, ScanID: dv.ScanID, Rec: j}
 }
 
-func (r *verdictRecord) UnmarshalJSON(b []byte) error {
-	var j verdictJSON
-	if err := json.Unmarshal(b, &j); err != nil {
-		return err
-	}
-	*r = verdictRecord{Code: j.Code, Warning: j.Warning}
+func (k keptJSON) kept() deviceVerdict {
+	j := k.Rec
+	r := verdictRecord{Code: j.Code, Warning: j.Warning}
 	if j.Short {
 		r.Step, r.Task, r.Line, r.Picked = j.Prompt.Step, j.Prompt.Task, j.Prompt.Line, j.Prompt.Picked
 	} else {
 		r.full = &j.Prompt
 	}
-	return nil
+	return deviceVerdict{Device: k.Device, ScanID: k.ScanID, Rec: r}
+}
+
+// verdictsOnDisk and verdictsFromDisk convert a list of kept verdicts.
+func verdictsOnDisk(list []deviceVerdict) []keptJSON {
+	out := make([]keptJSON, len(list))
+	for i, dv := range list {
+		out[i] = dv.onDisk()
+	}
+	return out
+}
+
+func verdictsFromDisk(list []keptJSON) []deviceVerdict {
+	out := make([]deviceVerdict, len(list))
+	for i, k := range list {
+		out[i] = k.kept()
+	}
+	return out
 }
 
 // withLine fills in the fields of p that the task line p names gives back.
@@ -267,7 +290,7 @@ func (w *wtx) writeStep() error {
 			rec.Progress = append(rec.Progress, progressOf(t))
 		}
 	}
-	rec.Verdicts = w.batch.verdicts
+	rec.Verdicts = verdictsOnDisk(w.batch.verdicts)
 	raw, err := json.Marshal(rec)
 	if err != nil {
 		return fmt.Errorf("encode step: %w", err)
@@ -309,7 +332,7 @@ func replaySteps(tx *bolt.Tx, st *state) (int, error) {
 			st.open[p.Task] = nt
 			st.dirtyTasks[p.Task] = true
 		}
-		for _, dv := range rec.Verdicts {
+		for _, dv := range verdictsFromDisk(rec.Verdicts) {
 			st.verdicts[dv.Device] = keepVerdict(st.verdicts[dv.Device], dv)
 			st.dirtyVerdicts[dv.Device] = true
 		}
@@ -344,7 +367,7 @@ func (db *DB) checkpoint() error {
 			}
 		}
 		for d := range st.dirtyVerdicts {
-			if err := put(bucketVerdicts, d, st.verdicts[d]); err != nil {
+			if err := put(bucketVerdicts, d, verdictsOnDisk(st.verdicts[d])); err != nil {
 				return err
 			}
 		}

@@ -789,21 +789,22 @@ func TestKeptVerdictsAreShortAndReadBackWhole(t *testing.T) {
 		t.Fatalf("resubmitted after a restart:\n%+v\nfirst answer:\n%+v", again, first)
 	}
 
-	old := []byte(`{"c":"location_ok","p":{"step":"scan_item","task":"T9","order":"SO-T9","line":1,"lines":1,"location":"L4","sku":"S4","qty":1}}`)
-	var r verdictRecord
-	if err := json.Unmarshal(old, &r); err != nil {
+	old := []byte(`{"d":"pda-9","i":"s-9","r":{"c":"location_ok","p":{"step":"scan_item","task":"T9","order":"SO-T9","line":1,"lines":1,"location":"L4","sku":"S4","qty":1}}}`)
+	var k keptJSON
+	if err := json.Unmarshal(old, &k); err != nil {
 		t.Fatal(err)
 	}
+	r := k.kept().Rec
 	want := floorgate.Prompt{Step: "scan_item", Task: "T9", Order: "SO-T9", Line: 1, Lines: 1, Location: "L4", SKU: "S4", Qty: 1}
 	if r.full == nil || *r.full != want || r.Code != floorgate.CodeLocationOK {
 		t.Fatalf("record written whole reads as %+v", r)
 	}
-	again, err := json.Marshal(r)
+	again, err := json.Marshal(k.kept().onDisk())
 	if err != nil {
 		t.Fatal(err)
 	}
-	var back verdictRecord
-	if err := json.Unmarshal(again, &back); err != nil || back.full == nil || *back.full != want {
+	var back keptJSON
+	if err := json.Unmarshal(again, &back); err != nil || back.kept().Rec.full == nil || *back.kept().Rec.full != want {
 		t.Fatalf("rewritten as %s, read back as %+v (%v)", again, back, err)
 	}
 }
