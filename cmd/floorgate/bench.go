@@ -371,26 +371,39 @@ func (s *benchSite) Close() error {
 func pickLoop(ctx context.Context, p *picker, stop, measuring *atomic.Bool) ([]time.Duration, error) {
 	local := make([]time.Duration, 0, 4096)
 	for !stop.Load() {
-		o, err := p.step(ctx)
-		if errors.Is(err, errNoTask) {
-			pr, err := p.c.Next(ctx, fmt.Sprintf("next-%d", p.n))
-			if err != nil {
-				return local, fmt.Errorf("next task %s: %w", p.device, err)
-			}
-			p.prompt = pr
-			continue
-		}
+		o, err := p.benchStep(ctx)
 		if err != nil {
 			return local, err
-		}
-		if !o.expected {
-			return local, fmt.Errorf("%s got %s for a correct scan", p.device, o.verdict.Code)
 		}
 		if measuring.Load() {
 			local = append(local, o.latency)
 		}
 	}
 	return local, nil
+}
+
+// benchStep is step for a bench's picker, who never runs out of work and
+// never scans wrong: with no task it asks for the next one, and any verdict
+// but the expected one is an error.
+func (p *picker) benchStep(ctx context.Context) (outcome, error) {
+	for {
+		o, err := p.step(ctx)
+		if errors.Is(err, errNoTask) {
+			pr, err := p.c.Next(ctx, fmt.Sprintf("next-%d", p.n))
+			if err != nil {
+				return o, fmt.Errorf("next task %s: %w", p.device, err)
+			}
+			p.prompt = pr
+			continue
+		}
+		if err != nil {
+			return o, err
+		}
+		if !o.expected {
+			return o, fmt.Errorf("%s got %s for a correct scan", p.device, o.verdict.Code)
+		}
+		return o, nil
+	}
 }
 
 // packPace is the time between two scans at a pack station: a packer

@@ -335,24 +335,8 @@ func driveGateway(ctx context.Context, url string, pdas int, rate float64, wg *s
 		return nil, err
 	}
 	return drivePaced(pickers, rate, wg, stop, errs, func(p *picker) { p.c.Close() }, func(p *picker) error {
-		for {
-			o, err := p.step(ctx)
-			if errors.Is(err, errNoTask) {
-				pr, err := p.c.Next(ctx, fmt.Sprintf("next-%d", p.n))
-				if err != nil {
-					return fmt.Errorf("next task %s: %w", p.device, err)
-				}
-				p.prompt = pr
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			if !o.expected {
-				return fmt.Errorf("%s got %s for a correct scan", p.device, o.verdict.Code)
-			}
-			return nil
-		}
+		_, err := p.benchStep(ctx)
+		return err
 	}), nil
 }
 
