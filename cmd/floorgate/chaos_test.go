@@ -292,6 +292,11 @@ func (f *floor) start(name string, pdas int, gw chaosGateway) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// Once the unit tasks run out the pickers go on to the demo's
+		// own, whose lines ask for several units of one item: a second
+		// read of the same code sooner than a person can present the next
+		// unit is a double read, and the gateway rightly refuses it.
+		p.pace = humanPace
 		f.pickers = append(f.pickers, p)
 	}
 }

@@ -35,7 +35,8 @@ type picker struct {
 	wantOK     bool
 	// pace is the least time between two reads of the same code: a person
 	// needs that long to present the next unit. Zero sends at once.
-	pace     time.Duration
+	pace time.Duration
+	// lastData is the last code the gateway accepted, sent at lastAt.
 	lastData string
 	lastAt   time.Time
 }
@@ -106,7 +107,6 @@ func (p *picker) step(ctx context.Context) (outcome, error) {
 	if p.pace > 0 && data == p.lastData {
 		time.Sleep(time.Until(p.lastAt.Add(p.pace)))
 	}
-	p.lastData, p.lastAt = data, time.Now()
 	p.n++
 	sc := floorgate.Scan{ID: p.device + "-" + strconv.Itoa(p.n), Data: data, AIM: "]E0",
 		DistanceMM: 60 + float64(p.rng.IntN(30))}
@@ -128,6 +128,12 @@ func (p *picker) send(ctx context.Context) (outcome, error) {
 	}
 	lat := time.Since(start)
 	p.unanswered = nil
+	if v.OK {
+		// The gateway times the next read of a code from the last read
+		// it accepted (a rejected one changes nothing), and from when it
+		// arrived: a scan resent after a lost connection arrived now.
+		p.lastData, p.lastAt = sc.Data, start
+	}
 	if v.Prompt.Step != "" {
 		p.prompt = v.Prompt
 	}
