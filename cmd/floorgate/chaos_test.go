@@ -21,6 +21,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -30,6 +31,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -656,15 +658,17 @@ func TestChaosDiskFull(t *testing.T) {
 }
 
 // TestChaosLossyPDA puts PDAs behind a link that now drops the connection,
-// now silently swallows it (the verdict never arrives), every few hundred
+// now silently swallows it (the verdict never arrives), every few tens of
 // milliseconds. A PDA that gets no verdict reconnects and resends the same
 // scan id; each scan id must change the state exactly once: one
-// scan.accepted event in the journal per OK scan id, never two.
+// scan.accepted event in the journal per OK scan id, never two. The pickers
+// scan until each made its scans and the link failed often enough under
+// them, however fast the machine.
 func TestChaosLossyPDA(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	f := newFloor(t, ctx, "lossy", 3, chaosGateway{})
-	f.moreTasks(60)
+	f.moreTasks(600)
 	px := startBlackholeProxy(t, f.d.addr)
 	url := "ws://" + px.addr() + "/ws/v1"
 	for _, p := range f.pickers {
@@ -672,13 +676,17 @@ func TestChaosLossyPDA(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	const (
+		perPicker = 300
+		minFaults = 20
+	)
+	var faults atomic.Int64
 	stop := make(chan struct{})
-	faultsDone := make(chan int)
+	faulting := make(chan struct{})
 	go func() {
-		faults := 0
-		defer func() { faultsDone <- faults }()
+		defer close(faulting)
 		rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 4))
-		tk := time.NewTicker(150 * time.Millisecond)
+		tk := time.NewTicker(50 * time.Millisecond)
 		defer tk.Stop()
 		for {
 			select {
@@ -689,21 +697,23 @@ func TestChaosLossyPDA(t *testing.T) {
 			switch rng.IntN(3) {
 			case 0:
 				px.cut()
-				faults++
+				faults.Add(1)
 			case 1:
 				px.blackhole()
-				faults++
+				faults.Add(1)
 			}
 		}
 	}()
-	const perPicker = 300
-	var retries sync.Map
+	var resent, outOfWork atomic.Int64
 	var wg sync.WaitGroup
 	for _, p := range f.pickers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for got := 0; got < perPicker && ctx.Err() == nil; {
+			tk := time.NewTicker(5 * time.Millisecond)
+			defer tk.Stop()
+			for got := 0; (got < perPicker || faults.Load() < minFaults) && ctx.Err() == nil; {
+				<-tk.C
 				sctx, c := context.WithTimeout(ctx, 500*time.Millisecond)
 				var o outcome
 				var err error
@@ -713,9 +723,12 @@ func TestChaosLossyPDA(t *testing.T) {
 					o, err = p.step(sctx)
 				}
 				c()
+				if errors.Is(err, errNoTask) {
+					outOfWork.Add(1)
+					return
+				}
 				if err != nil {
-					n, _ := retries.LoadOrStore(p.device, new(int))
-					*n.(*int)++
+					resent.Add(1)
 					// The link ate it: dial again (it may be down a while).
 					for ctx.Err() == nil && p.reconnect(ctx, url) != nil {
 						runtime.Gosched()
@@ -729,13 +742,14 @@ func TestChaosLossyPDA(t *testing.T) {
 	}
 	wg.Wait()
 	close(stop)
-	faults := <-faultsDone
-	resent := 0
-	retries.Range(func(_, v any) bool { resent += *v.(*int); return true })
-	t.Logf("%d link faults, %d scans resent", faults, resent)
+	<-faulting
+	t.Logf("%d link faults, %d scans resent", faults.Load(), resent.Load())
 	var extra []string
-	if resent == 0 {
-		extra = append(extra, "no scan was resent: the link never failed")
+	if n := outOfWork.Load(); n > 0 {
+		extra = append(extra, fmt.Sprintf("%d pickers ran out of tasks before the scenario was done", n))
+	}
+	if faults.Load() < minFaults || resent.Load() == 0 {
+		extra = append(extra, fmt.Sprintf("the link failed %d times and %d scans were resent: too little to test", faults.Load(), resent.Load()))
 	}
 	// Straight to the gateway for the drain.
 	for _, p := range f.pickers {
