@@ -480,7 +480,7 @@ func benchDegradedCommand(ctx context.Context, args []string, stdout, stderr io.
 	fs.SetOutput(stderr)
 	pdas := fs.Int("pdas", 64, "simulated PDAs: pickers scanning flat out, and one pack station in 16")
 	duration := fs.Duration("duration", 5*time.Second, "how long to measure each condition, each repetition")
-	reps := fs.Int("reps", 3, "repetitions of the three conditions, interleaved; the median p99 of each is reported")
+	reps := fs.Int("reps", 5, "repetitions of the three conditions, interleaved; the median p99 of each is reported")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
