@@ -184,7 +184,7 @@ func fetchBackup(ctx context.Context, addr string, w io.Writer) (int64, error) {
 func writeVerified(path string, fill func(io.Writer) (int64, error)) (int64, store.FileReport, error) {
 	var n int64
 	var rep store.FileReport
-	err := writeFileAtomic(path, 0o600, func(w io.Writer) error {
+	err := store.WriteFile(path, 0o600, func(w io.Writer) error {
 		var err error
 		n, err = fill(w)
 		return err

@@ -171,18 +171,24 @@ func (p *packer) pack(ctx context.Context, l *ledger, demo *Demo, sh floorgate.S
 	return p.resume(ctx, l, tick)
 }
 
-// printJobs reads GET /api/v1/printjobs from loopback.
-func printJobs(addr string) ([]floorgate.PrintJob, error) {
-	resp, err := http.Get("http://" + addr + "/api/v1/printjobs")
+// getJSON reads GET path from the gateway at addr over loopback and
+// decodes its JSON answer.
+func getJSON[T any](addr, path string) (T, error) {
+	var v T
+	resp, err := http.Get("http://" + addr + path)
 	if err != nil {
-		return nil, fmt.Errorf("print jobs: %w", err)
+		return v, fmt.Errorf("get %s: %w", path, err)
 	}
 	defer resp.Body.Close()
-	var jobs []floorgate.PrintJob
-	if err := json.NewDecoder(resp.Body).Decode(&jobs); err != nil {
-		return nil, fmt.Errorf("print jobs: %w", err)
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
+		return v, fmt.Errorf("get %s: %w", path, err)
 	}
-	return jobs, nil
+	return v, nil
+}
+
+// printJobs reads GET /api/v1/printjobs from loopback.
+func printJobs(addr string) ([]floorgate.PrintJob, error) {
+	return getJSON[[]floorgate.PrintJob](addr, "/api/v1/printjobs")
 }
 
 // settled reports whether no print job is queued, held or being printed.
@@ -310,13 +316,8 @@ func TestChaosPrinters(t *testing.T) {
 	// Once the worker has seen both out of paper no label may come out: a
 	// job sent before that finished under the printer's lock first.
 	waitFor(t, 10*time.Second, func() bool {
-		resp, err := http.Get("http://" + f.d.addr + "/api/v1/printers")
-		if err != nil {
-			return false
-		}
-		defer resp.Body.Close()
-		var states []struct{ State string }
-		return json.NewDecoder(resp.Body).Decode(&states) == nil && len(states) == 2 &&
+		states, err := getJSON[[]struct{ State string }](f.d.addr, "/api/v1/printers")
+		return err == nil && len(states) == 2 &&
 			states[0].State == "paper out" && states[1].State == "paper out"
 	}, func() string { return "the worker never saw both printers out of paper" })
 	before := a.Labels() + b.Labels()
@@ -633,16 +634,7 @@ func (w *wire) unplug() []byte {
 
 // scannerStates reads GET /api/v1/scanners from loopback.
 func scannerStates(addr string) ([]scanner.State, error) {
-	resp, err := http.Get("http://" + addr + "/api/v1/scanners")
-	if err != nil {
-		return nil, fmt.Errorf("scanners: %w", err)
-	}
-	defer resp.Body.Close()
-	var states []scanner.State
-	if err := json.NewDecoder(resp.Body).Decode(&states); err != nil {
-		return nil, fmt.Errorf("scanners: %w", err)
-	}
-	return states, nil
+	return getJSON[[]scanner.State](addr, "/api/v1/scanners")
 }
 
 // TestChaosSerialScanner unplugs and replugs a wired Honeywell Xenon at a

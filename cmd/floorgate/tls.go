@@ -21,6 +21,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/floorgate/floorgate/store"
 )
 
 // Fingerprint is a certificate's SHA-256 over its DER bytes, as colon-
@@ -131,16 +133,12 @@ func selfSigned(dir string, now time.Time) (tls.Certificate, error) {
 	return tls.LoadX509KeyPair(certPath, keyPath)
 }
 
-// writeFileSync writes b to path whole (see writeFileAtomic).
+// writeFileSync writes b to path whole (see store.WriteFile).
 func writeFileSync(path string, b []byte, mode os.FileMode) error {
-	err := writeFileAtomic(path, mode, func(w io.Writer) error {
+	return store.WriteFile(path, mode, func(w io.Writer) error {
 		_, err := w.Write(b)
 		return err
 	}, nil)
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }
 
 // pinnedTLS trusts exactly the certificate with this fingerprint: how a
