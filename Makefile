@@ -100,12 +100,14 @@ deps: ## check Go; install a CJK font (Chinese labels) and libusb's headers (USB
 	pkg-config --exists libusb-1.0 2>/dev/null || missing="$$missing libusb-1.0-0-dev"; \
 	$(INSTALL_MISSING)
 
-test-deps: deps ## also install Mosquitto (the tests' MQTT broker), Chromium (the web pages' tests), and systemd-analyze and debootstrap (the package's tests) when missing
+test-deps: deps ## also install Mosquitto (the tests' MQTT broker), Chromium (the web pages' tests), systemd-analyze and debootstrap (the package's tests), and iproute2 and setpriv (the locked-door suite's LAN host and other user) when missing
 	@missing=""; \
 	command -v mosquitto >/dev/null || test -x /usr/sbin/mosquitto || missing="$$missing mosquitto"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v systemd-analyze >/dev/null || missing="$$missing systemd"; \
 	command -v debootstrap >/dev/null || test -x /usr/sbin/debootstrap || missing="$$missing debootstrap"; \
+	command -v ip >/dev/null || test -x /usr/sbin/ip || test -x /sbin/ip || missing="$$missing iproute2"; \
+	command -v setpriv >/dev/null || missing="$$missing util-linux"; \
 	$(INSTALL_MISSING)
 
 clean: ## remove build output (not the state directory)

@@ -15,6 +15,7 @@ const (
 	EUNAUTHORIZED = "unauthorized" // identity not proven
 	EFORBIDDEN    = "forbidden"    // identity proven, but the role may not do this
 	EUNAVAILABLE  = "unavailable"  // the gateway cannot do it now (disk full, shutting down)
+	EUNSUPPORTED  = "unsupported"  // the request's body is not in the format the endpoint takes
 	EINTERNAL     = "internal"     // a fault in floorgate itself
 )
 

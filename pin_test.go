@@ -25,3 +25,12 @@ func TestPIN(t *testing.T) {
 		}
 	}
 }
+
+// TestPINHashMadeElsewhere: a pin_hash made as docs/mqtt-contract.md shows
+// (Python's hashlib, base64 without padding) checks against its PIN.
+func TestPINHashMadeElsewhere(t *testing.T) {
+	const h = "pbkdf2-sha256$100000$P2PgtpXTtfKuBIpRu0YXNA$2WhwsnrM22obXX4w/g6KTFbKC0L++a+3QwdUf9f17js"
+	if !ValidPINHash(h) || !CheckPIN(h, "2468") || CheckPIN(h, "2469") {
+		t.Fatal("the documented recipe's hash does not check")
+	}
+}

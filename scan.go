@@ -84,3 +84,23 @@ type Read struct {
 	ProblemAI   string
 	ProblemRule string
 }
+
+// MatchInfo is which location or item a barcode names at a site, as the
+// barcode lookup API answers it.
+type MatchInfo struct {
+	Kind     string `json:"kind"` // location, item, or none
+	Location string `json:"location,omitempty"`
+	SKU      string `json:"sku,omitempty"`
+	Name     string `json:"name,omitempty"`
+}
+
+// MatchInfoOf is m as the lookup API answers it.
+func MatchInfoOf(m Match) MatchInfo {
+	switch m.Kind {
+	case MatchLocation:
+		return MatchInfo{Kind: "location", Location: m.Location.Code}
+	case MatchItem:
+		return MatchInfo{Kind: "item", SKU: m.Item.SKU, Name: m.Item.Name}
+	}
+	return MatchInfo{Kind: "none"}
+}

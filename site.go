@@ -125,6 +125,10 @@ type Operator struct {
 	Badge   string `json:"badge"`
 	PINHash string `json:"pin_hash"`
 	Role    Role   `json:"role"`
+	// Disabled operators cannot sign in anywhere: set on the gateway
+	// (floorgate operators disable), kept when the ERP sends the operator
+	// again.
+	Disabled bool `json:"disabled,omitempty"`
 }
 
 // DeviceKind is the sort of device a scan comes from.

@@ -69,24 +69,64 @@ func (db *DB) AuditLog(limit int) ([]AuditEntry, error) {
 	return out, nil
 }
 
-// Authenticate checks an operator's badge and PIN for the status page, with
-// the same lock-out as a PDA login. It returns the operator, or a verdict
-// code saying why not (bad_login, login_locked).
+// Authenticate checks a badge and PIN for the status page, which only
+// admins and supervisors may use. It returns the operator, or a verdict
+// code saying why not: bad_login, or login_locked when the client address
+// has had too many failures.
+//
+// It answers so that nobody learns from it who has a badge or what role
+// they have. An unknown badge, a picker's or packer's badge (right PIN or
+// not), a disabled operator's badge and a wrong PIN on an admin's badge get
+// the same code, cost the same PBKDF2 work and count the same against the
+// client address. Only admins' and supervisors' badges are counted per
+// badge, and under a key of the status page's own: wrong PINs here never
+// lock anyone out of a PDA. A badge locked that way is refused with
+// bad_login too (its PIN is not checked), never login_locked, since a
+// locked badge would otherwise show itself as an admin's or supervisor's.
+//
+// A badge longer than MaxBadgeLen or a PIN longer than MaxPINLen cannot be
+// right; it is refused at once, counted against the address only.
 func (db *DB) Authenticate(badge, pin, from string) (floorgate.Operator, floorgate.Code) {
-	srcKey, badgeKey := "web:"+from, "badge:"+badge
-	if db.logins.locked(srcKey, badgeKey) {
+	// Each attempt is counted as it is let in, and forgiven if right, so
+	// that many at once cannot all be checked before the first is counted.
+	addrKey := webAddrLoginKey(from)
+	if !db.logins.admit(addrKey) {
 		return floorgate.Operator{}, floorgate.CodeLoginLocked
 	}
-	db.mu.RLock()
-	op := db.st.operators[db.st.badges[badge]]
-	db.mu.RUnlock()
-	if op == nil || badge == "" || !floorgate.CheckPIN(op.PINHash, pin) {
-		db.logins.failed(srcKey, badgeKey)
-		db.log.Warn("status page login refused", "from", from, "badge", badge)
+	if len(badge) > MaxBadgeLen || len(pin) > MaxPINLen {
+		db.log.Warn("status page login refused", "from", from, "reason", "badge or PIN too long", "badge_bytes", len(badge))
 		return floorgate.Operator{}, floorgate.CodeBadLogin
 	}
-	db.logins.succeeded(srcKey, badgeKey)
-	return *op, ""
+	var op *floorgate.Operator
+	if badge != "" {
+		db.mu.RLock()
+		op = db.st.operators[db.st.badges[badge]]
+		db.mu.RUnlock()
+	}
+	badgeKey := webBadgeLoginKey(badge)
+	var reason string
+	switch {
+	case op == nil:
+		reason = "unknown badge"
+	case op.Role != floorgate.RoleAdmin && op.Role != floorgate.RoleSupervisor:
+		reason = "not an admin or supervisor"
+	case op.Disabled:
+		reason = "operator disabled"
+	case !db.logins.admit(badgeKey):
+		reason = "badge locked out"
+	default:
+		if floorgate.CheckPIN(op.PINHash, pin) {
+			db.logins.succeeded(addrKey, badgeKey)
+			return *op, ""
+		}
+		reason = "wrong PIN"
+	}
+	if reason != "wrong PIN" {
+		// The same work as checking a real PIN; the answer is no anyway.
+		floorgate.CheckPIN(dummyPINHash(), pin)
+	}
+	db.log.Warn("status page login refused", "from", from, "badge", badge, "reason", reason)
+	return floorgate.Operator{}, floorgate.CodeBadLogin
 }
 
 // Operators returns every operator, without PIN hashes, by id.

@@ -147,16 +147,16 @@ func TestReassignTask(t *testing.T) {
 }
 
 func TestAuthenticateLocksOut(t *testing.T) {
-	e := newEnv(t)
-	if op, code := e.db.Authenticate("BADGE1", "2468", "10.0.0.9"); code != "" || op.ID != "op1" || op.PINHash == "" {
+	e := staffEnv(t)
+	if op, code := e.db.Authenticate("ADMIN1", "2468", "10.0.0.9"); code != "" || op.Role != floorgate.RoleAdmin || op.PINHash == "" {
 		t.Fatalf("right PIN: %+v %s", op, code)
 	}
 	for i := range 5 {
-		if _, code := e.db.Authenticate("BADGE1", "0000", "10.0.0.9"); code != floorgate.CodeBadLogin {
+		if _, code := e.db.Authenticate("ADMIN1", "0000", "10.0.0.9"); code != floorgate.CodeBadLogin {
 			t.Fatalf("wrong PIN %d: %s", i, code)
 		}
 	}
-	if _, code := e.db.Authenticate("BADGE1", "2468", "10.0.0.9"); code != floorgate.CodeLoginLocked {
+	if _, code := e.db.Authenticate("ADMIN1", "2468", "10.0.0.9"); code != floorgate.CodeLoginLocked {
 		t.Fatalf("after five wrong PINs: %s", code)
 	}
 }

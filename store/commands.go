@@ -33,11 +33,12 @@ type (
 		Operators []operatorInput      `json:"operators"`
 	}
 	operatorInput struct {
-		ID    string         `json:"id"`
-		Name  string         `json:"name"`
-		Badge string         `json:"badge"`
-		PIN   string         `json:"pin"`
-		Role  floorgate.Role `json:"role"`
+		ID      string         `json:"id"`
+		Name    string         `json:"name"`
+		Badge   string         `json:"badge"`
+		PIN     string         `json:"pin,omitempty"`
+		PINHash string         `json:"pin_hash,omitempty"`
+		Role    floorgate.Role `json:"role"`
 	}
 	shipmentPut struct {
 		Shipments []floorgate.Shipment `json:"shipments"`
@@ -260,20 +261,9 @@ func (db *DB) prepare(cmd floorgate.Command) (func(*wtx) (map[string]int, error)
 		}, nil
 
 	case floorgate.CommandMasterPut:
-		var d masterPut
-		if err := strict(cmd.Data, &d); err != nil {
+		m, err := DecodeMaster(cmd.Data)
+		if err != nil {
 			return nil, err
-		}
-		m := Master{Locations: d.Locations, Items: d.Items}
-		for i, o := range d.Operators {
-			if !pinPattern.MatchString(o.PIN) {
-				return nil, floorgate.FieldErrorf(fmt.Sprintf("operators[%d].pin", i), "must be 4 to 12 digits")
-			}
-			h, err := floorgate.HashPIN(o.PIN)
-			if err != nil {
-				return nil, err
-			}
-			m.Operators = append(m.Operators, floorgate.Operator{ID: o.ID, Name: o.Name, Badge: o.Badge, PINHash: h, Role: o.Role})
 		}
 		return func(w *wtx) (map[string]int, error) {
 			return map[string]int{"locations": len(m.Locations), "items": len(m.Items), "operators": len(m.Operators)}, w.putMaster(m)

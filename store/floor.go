@@ -138,7 +138,7 @@ func (db *DB) fillPrompt(p *floorgate.Prompt) {
 // if they switched handhelds), or the next one waiting.
 func (db *DB) Login(ctx context.Context, device, requestID, badge, pin string) (floorgate.Verdict, error) {
 	loginPrompt := floorgate.Prompt{Step: "login"}
-	devKey, badgeKey := "device:"+device, "badge:"+badge
+	devKey, badgeKey := deviceLoginKey(device), pdaBadgeLoginKey(badge)
 	if db.logins.locked(devKey, badgeKey) {
 		return floorgate.NewVerdict(requestID, floorgate.CodeLoginLocked, loginPrompt), nil
 	}
@@ -149,9 +149,13 @@ func (db *DB) Login(ctx context.Context, device, requestID, badge, pin string) (
 	if !known {
 		return floorgate.Verdict{}, floorgate.Errorf(floorgate.EUNAUTHORIZED, "device %q is not enrolled", device)
 	}
-	if op == nil || badge == "" || !floorgate.CheckPIN(op.PINHash, pin) {
+	hash := dummyPINHash() // an unknown badge costs what a known one does
+	if op != nil && badge != "" && !op.Disabled {
+		hash = op.PINHash
+	}
+	if !floorgate.CheckPIN(hash, pin) || op == nil || badge == "" || op.Disabled {
 		db.logins.failed(devKey, badgeKey)
-		db.log.Warn("login refused", "device", device, "badge", badge)
+		db.log.Warn("login refused", "device", device, "badge", truncate(badge, 64))
 		return floorgate.NewVerdict(requestID, floorgate.CodeBadLogin, loginPrompt), nil
 	}
 	db.logins.succeeded(devKey, badgeKey)

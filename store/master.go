@@ -65,6 +65,9 @@ func (w *wtx) putMaster(m Master) error {
 		o := &m.Operators[i]
 		if old := w.st.operators[o.ID]; old != nil {
 			deleteIn(w, w.st.badges, old.Badge)
+			// Disabling is the site's decision: it holds until an admin
+			// enables the operator, whoever sends the record again.
+			o.Disabled = old.Disabled
 		}
 		setIn(w, w.st.operators, o.ID, o)
 		setIn(w, w.st.badges, o.Badge, o.ID)
@@ -163,6 +166,9 @@ func (w *wtx) checkMaster(m Master) error {
 		}
 		if o.Badge == "" || badges[o.Badge] {
 			return bad("badge", "empty or used twice")
+		}
+		if len(o.Badge) > MaxBadgeLen {
+			return bad("badge", "longer than %d bytes", MaxBadgeLen)
 		}
 		badges[o.Badge] = true
 		if id, ok := w.st.badges[o.Badge]; ok && id != o.ID {

@@ -43,6 +43,8 @@ var (
 	bucketSteps = []byte("steps")
 	// audit records every admin action: 8-byte big-endian seq → AuditEntry.
 	bucketAudit = []byte("audit")
+	// tokens holds the API tokens (hashed): id → APIToken.
+	bucketTokens = []byte("tokens")
 )
 
 // appendFill is the fill percent of the append-only logs (journal, steps,
@@ -92,6 +94,13 @@ var migrations = []func(tx *bolt.Tx) error{
 	func(tx *bolt.Tx) error {
 		if _, err := tx.CreateBucketIfNotExists(bucketAudit); err != nil {
 			return fmt.Errorf("create bucket %s: %w", bucketAudit, err)
+		}
+		return nil
+	},
+	// 3 → 4: API tokens.
+	func(tx *bolt.Tx) error {
+		if _, err := tx.CreateBucketIfNotExists(bucketTokens); err != nil {
+			return fmt.Errorf("create bucket %s: %w", bucketTokens, err)
 		}
 		return nil
 	},

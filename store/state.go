@@ -22,6 +22,7 @@ type state struct {
 	operators map[string]*floorgate.Operator
 	badges    map[string]string // badge → operator id
 	devices   map[string]*floorgate.Device
+	tokens    map[string]*APIToken // id → API token
 	sessions  map[string]floorgate.Session
 	open      map[string]*floorgate.Task // pending and assigned tasks
 	pending   []queued                   // pending tasks in the order they are given out
@@ -66,6 +67,7 @@ func load(tx *bolt.Tx) (*state, error) {
 		operators: map[string]*floorgate.Operator{},
 		badges:    map[string]string{},
 		devices:   map[string]*floorgate.Device{},
+		tokens:    map[string]*APIToken{},
 		sessions:  map[string]floorgate.Session{},
 		open:      map[string]*floorgate.Task{},
 		verdicts:  map[string][]deviceVerdict{},
@@ -97,6 +99,9 @@ func load(tx *bolt.Tx) (*state, error) {
 		return nil, err
 	}
 	if err := each(tx, bucketDevices, func(d *floorgate.Device) { st.devices[d.ID] = d }); err != nil {
+		return nil, err
+	}
+	if err := each(tx, bucketTokens, func(t *APIToken) { st.tokens[t.ID] = t }); err != nil {
 		return nil, err
 	}
 	if err := each(tx, bucketSessions, func(s *floorgate.Session) { st.sessions[s.Device] = *s }); err != nil {

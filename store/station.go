@@ -44,7 +44,7 @@ func (db *DB) BadgeOperator(data string) (string, bool) {
 // badge counts towards the same lock-out as a wrong PIN.
 func (db *DB) LoginBadge(ctx context.Context, station, requestID, badge string) (floorgate.Verdict, error) {
 	loginPrompt := floorgate.Prompt{Step: "login"}
-	devKey, badgeKey := "device:"+station, "badge:"+badge
+	devKey, badgeKey := deviceLoginKey(station), pdaBadgeLoginKey(badge)
 	if db.logins.locked(devKey, badgeKey) {
 		return floorgate.NewVerdict(requestID, floorgate.CodeLoginLocked, loginPrompt), nil
 	}
@@ -55,9 +55,9 @@ func (db *DB) LoginBadge(ctx context.Context, station, requestID, badge string) 
 	if d == nil || d.Kind != floorgate.DeviceScanner {
 		return floorgate.Verdict{}, floorgate.Errorf(floorgate.EUNAUTHORIZED, "device %q is not a scanner station", station)
 	}
-	if op == nil || badge == "" {
+	if op == nil || badge == "" || op.Disabled {
 		db.logins.failed(devKey, badgeKey)
-		db.log.Warn("badge login refused", "station", station, "badge", badge)
+		db.log.Warn("badge login refused", "station", station, "badge", truncate(badge, 64))
 		return floorgate.NewVerdict(requestID, floorgate.CodeBadLogin, loginPrompt), nil
 	}
 	db.logins.succeeded(devKey, badgeKey)

@@ -19,8 +19,11 @@ type Config struct {
 	// CAFile verifies the broker; CertFile and KeyFile are the gateway's
 	// own certificate for mutual TLS.
 	CAFile, CertFile, KeyFile string
-	Keepalive                 time.Duration
-	ConnectTimeout            time.Duration
+	// TLS, when set, is the TLS set-up used as it is, instead of the files:
+	// how the gateway trusts its own embedded broker's certificate.
+	TLS            *tls.Config
+	Keepalive      time.Duration
+	ConnectTimeout time.Duration
 	// Window is how many QoS 1 publishes may wait for their PUBACK at once.
 	Window int
 	// MaxMessageBytes is the largest event the broker takes; larger ones
@@ -106,6 +109,9 @@ func (c Config) Validate() error {
 
 // tlsConfig is the TLS set-up the files ask for, or nil for none.
 func (c Config) tlsConfig() (*tls.Config, error) {
+	if c.TLS != nil {
+		return c.TLS.Clone(), nil
+	}
 	if c.CAFile == "" && c.CertFile == "" {
 		return nil, nil
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"path/filepath"
 	"strings"
 	gosync "sync"
@@ -15,7 +14,6 @@ import (
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/store"
 	fgsync "github.com/floorgate/floorgate/sync"
-	"github.com/floorgate/floorgate/sync/broker"
 	"github.com/floorgate/floorgate/sync/mqtttest"
 )
 
@@ -456,20 +454,10 @@ func TestMutualTLS(t *testing.T) {
 		func() string { return fmt.Sprintf("status over TLS: %+v", g.Status()) })
 }
 
-// TestOverWebSockets links over ws://, to the embedded broker's WebSocket
-// listener (this machine's Mosquitto cannot open one).
+// TestOverWebSockets links over ws://, to Mosquitto's WebSockets listener,
+// while the consumer reads over plain MQTT from the same broker.
 func TestOverWebSockets(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	b, err := broker.Start(broker.Options{Listen: "127.0.0.1:0", WebsocketListen: addr})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	b := mqtttest.StartWebsockets(t)
 	f := openFloor(t, site)
 	tl := tail(t, b.URL(), false)
 	g, _ := link(t, f, b.WebsocketURL())

@@ -1,8 +1,10 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"regexp"
 	"slices"
@@ -15,31 +17,6 @@ import (
 	"github.com/floorgate/floorgate/store"
 	"github.com/floorgate/floorgate/web/kpi"
 )
-
-// Routes registers the status page and its API on mux.
-func (s *Server) Routes(mux *http.ServeMux) {
-	mux.Handle("GET /{$}", noCache(http.FileServerFS(sub("admin"))))
-	mux.Handle("GET /ui/", noCache(http.StripPrefix("/ui/", http.FileServerFS(sub("admin")))))
-
-	mux.HandleFunc("POST /api/v1/session", s.handleSignIn)
-	mux.HandleFunc("GET /api/v1/session", s.handleWhoAmI)
-	mux.HandleFunc("DELETE /api/v1/session", s.handleSignOut)
-	mux.HandleFunc("GET /api/v1/events", s.reader(s.hub.handleEvents))
-
-	mux.HandleFunc("GET /api/v1/kpi", s.reader(s.handleKPI))
-	mux.HandleFunc("GET /api/v1/exceptions", s.reader(s.handleExceptions))
-	mux.HandleFunc("GET /api/v1/devices", s.reader(s.handleDevices))
-	mux.HandleFunc("GET /api/v1/operators", s.reader(s.handleOperators))
-	mux.HandleFunc("GET /api/v1/tasks", s.reader(s.handleTasks))
-	mux.HandleFunc("GET /api/v1/audit", s.reader(s.handleAudit))
-
-	mux.HandleFunc("POST /api/v1/tasks/{id}/reassign", s.admin("task.reassign", s.handleReassign))
-	mux.HandleFunc("POST /api/v1/devices/{id}/disable", s.admin("device.disable", s.handleDisable(true)))
-	mux.HandleFunc("POST /api/v1/devices/{id}/enable", s.admin("device.enable", s.handleDisable(false)))
-	mux.HandleFunc("POST /api/v1/devices/enrol", s.admin("device.pairing_code", s.handleEnrol))
-	mux.HandleFunc("GET /api/v1/devices/enrol/{code}/qr.png", s.reader(s.handleEnrolQR))
-	mux.HandleFunc("POST /api/v1/pair", s.handlePair)
-}
 
 // window reads ?from=&to= (RFC 3339); the default is today so far, in the
 // gateway's time zone.
@@ -258,6 +235,19 @@ const (
 	pairingTTL   = 10 * time.Minute
 	pairFailMax  = 5 // wrong codes per address per pairFailSpan
 	pairFailSpan = time.Minute
+	// pairFailAllMax wrong codes within pairFailSpan from all addresses
+	// together revoke every outstanding code: a six-digit code must not be
+	// guessable by spreading the guesses over many addresses. An admin
+	// shows a new code once the guessing stops.
+	pairFailAllMax = 20
+	// pairFailAddrs caps how many addresses the limits remember. An
+	// address is forgotten pairFailSpan after its last wrong code; while
+	// this many are remembered a new one is not, and its wrong codes count
+	// nowhere — but by then far more than pairFailAllMax wrong codes have
+	// come within the span, so every code is revoked anyway.
+	pairFailAddrs = 1024
+	// pairFailNamed is how many addresses a revocation names.
+	pairFailNamed = 32
 )
 
 // pairing is a code an admin showed, waiting for a PDA to type it.
@@ -329,7 +319,9 @@ func (s *Server) handleEnrolQR(w http.ResponseWriter, r *http.Request) {
 var deviceIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
 // handlePair: POST /api/v1/pair {"code", "device", "model"} from a PDA:
-// a valid code enrols the device with a new token, returned once.
+// a valid code enrols the device with a new token, returned once. Wrong
+// codes are limited per address (pairFailMax a minute, then 429) and for
+// the whole gateway (pairFailAllMax a minute revoke every outstanding code).
 func (s *Server) handlePair(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Code   string `json:"code"`
@@ -349,7 +341,11 @@ func (s *Server) handlePair(w http.ResponseWriter, r *http.Request) {
 	host, now := remoteHost(r), s.now()
 	s.mu.Lock()
 	fails := slices.DeleteFunc(s.pairFail[host], func(t time.Time) bool { return now.Sub(t) > pairFailSpan })
-	s.pairFail[host] = fails
+	if len(fails) == 0 {
+		delete(s.pairFail, host)
+	} else {
+		s.pairFail[host] = fails
+	}
 	if len(fails) >= pairFailMax {
 		s.mu.Unlock()
 		writeJSON(w, http.StatusTooManyRequests, errBody{Code: "locked", Error: "too many wrong pairing codes: wait a minute"})
@@ -357,8 +353,21 @@ func (s *Server) handlePair(w http.ResponseWriter, r *http.Request) {
 	}
 	p, ok := s.pairings[body.Code]
 	if !ok || now.After(p.expires) {
-		s.pairFail[host] = append(fails, now)
+		total, revoked := s.pairFailed(host, now), 0
+		var hosts []string
+		if total >= pairFailAllMax && len(s.pairings) > 0 {
+			hosts = slices.Sorted(maps.Keys(s.pairFail))
+			for c, p := range s.pairings {
+				if !now.After(p.expires) {
+					revoked++
+				}
+				delete(s.pairings, c)
+			}
+		}
 		s.mu.Unlock()
+		if revoked > 0 {
+			s.pairingsRevoked(r, host, total, hosts, revoked)
+		}
 		writeErr(w, floorgate.Errorf(floorgate.EUNAUTHORIZED, "pairing code not recognised or expired: ask for a new one"))
 		return
 	}
@@ -373,4 +382,45 @@ func (s *Server) handlePair(w http.ResponseWriter, r *http.Request) {
 	}
 	s.log.Info("pda paired", "device", body.Device, "model", body.Model, "by", by.Actor)
 	writeJSON(w, http.StatusOK, map[string]string{"device": body.Device, "token": token})
+}
+
+// pairFailed records a wrong pairing code from host at now, and returns how
+// many wrong codes came within pairFailSpan from all addresses together.
+// It forgets the addresses whose wrong codes are all older. Callers hold
+// s.mu.
+func (s *Server) pairFailed(host string, now time.Time) (total int) {
+	for h, ts := range s.pairFail {
+		ts = slices.DeleteFunc(ts, func(t time.Time) bool { return now.Sub(t) > pairFailSpan })
+		if len(ts) == 0 {
+			delete(s.pairFail, h)
+			continue
+		}
+		s.pairFail[h] = ts
+		total += len(ts)
+	}
+	if _, ok := s.pairFail[host]; ok || len(s.pairFail) < pairFailAddrs {
+		s.pairFail[host] = append(s.pairFail[host], now)
+		total++
+	}
+	return total
+}
+
+// pairingsRevoked records that too many wrong pairing codes revoked every
+// outstanding one: in the audit log (as the gateway's own action, from the
+// address whose wrong code tipped it) and as a warning in the log, both
+// naming the addresses the wrong codes came from.
+func (s *Server) pairingsRevoked(r *http.Request, host string, total int, hosts []string, revoked int) {
+	named := strings.Join(hosts[:min(len(hosts), pairFailNamed)], ", ")
+	if len(hosts) > pairFailNamed {
+		named += fmt.Sprintf(" and %d more", len(hosts)-pairFailNamed)
+	}
+	e := store.AuditEntry{Actor: "gateway", Role: "system", Remote: host, Action: "device.pairing_codes_revoked",
+		Detail: fmt.Sprintf("%d wrong pairing codes within a minute from %s; %d outstanding code(s) revoked, show a new one",
+			total, named, revoked)}
+	s.log.Warn("pairing codes revoked: too many wrong codes", "wrong_codes", total, "within", pairFailSpan,
+		"addresses", named, "revoked", revoked)
+	// The record must not depend on the guesser waiting for the answer.
+	if err := s.opts.DB.Audit(store.Audited(context.WithoutCancel(r.Context()), e)); err != nil {
+		s.log.Error("audit pairing codes revoked", "err", err)
+	}
 }

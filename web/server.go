@@ -14,6 +14,7 @@ import (
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/device/scanner"
+	fgprint "github.com/floorgate/floorgate/print"
 	"github.com/floorgate/floorgate/store"
 )
 
@@ -45,6 +46,14 @@ type Options struct {
 	// TLSFingerprint is the listener's certificate fingerprint, shown with
 	// pairing codes so a PDA can pin it.
 	TLSFingerprint string
+	// PDA serves the PDA protocol's WebSocket (/ws/v1).
+	PDA http.Handler
+	// Printers returns the printers' states.
+	Printers func() []fgprint.PrinterState
+	// Ready says why the gateway is not ready to serve, or nil.
+	Ready func() error
+	// Metrics is what /metrics serves.
+	Metrics *Metrics
 }
 
 // Server is the status page's back end: admin and supervisor sign-in, the
@@ -122,100 +131,6 @@ func canRead(role floorgate.Role) bool {
 	return role == floorgate.RoleAdmin || role == floorgate.RoleSupervisor
 }
 
-// reader wraps a read-only endpoint: a signed-in admin or supervisor.
-func (s *Server) reader(h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		sess, ok := s.current(r)
-		if !ok {
-			writeErr(w, floorgate.Errorf(floorgate.EUNAUTHORIZED, "sign in first"))
-			return
-		}
-		if !canRead(sess.op.Role) {
-			writeErr(w, floorgate.Errorf(floorgate.EFORBIDDEN, "the status page is for admins and supervisors"))
-			return
-		}
-		h(w, r)
-	}
-}
-
-// admin wraps a change: a signed-in admin whose request carries the
-// session's CSRF token. The change is audited as action, on the target the
-// request's path names ({id} or {seq}), in the same transaction.
-func (s *Server) admin(action string, h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		sess, ok := s.current(r)
-		if !ok {
-			writeErr(w, floorgate.Errorf(floorgate.EUNAUTHORIZED, "sign in first"))
-			return
-		}
-		if subtle.ConstantTimeCompare([]byte(r.Header.Get(csrfHeader)), []byte(sess.csrf)) != 1 {
-			writeErr(w, floorgate.Errorf(floorgate.EFORBIDDEN, "the request lacks this session's CSRF token; reload the page"))
-			return
-		}
-		if sess.op.Role != floorgate.RoleAdmin {
-			writeErr(w, floorgate.Errorf(floorgate.EFORBIDDEN, "only an admin may do this"))
-			return
-		}
-		r = r.WithContext(store.Audited(r.Context(), store.AuditEntry{Actor: sess.op.ID, Role: string(sess.op.Role),
-			Remote: remoteHost(r), Action: action, Target: target(r)}))
-		h(w, r)
-	}
-}
-
-// ReaderOrLocal wraps a read for the status page (an admin's or
-// supervisor's session) that tools on the gateway machine itself — the
-// command line, doctor, a local monitoring agent — may also make without
-// one.
-func (s *Server) ReaderOrLocal(h http.HandlerFunc) http.HandlerFunc {
-	viaPage := s.reader(h)
-	return func(w http.ResponseWriter, r *http.Request) {
-		if fromThisMachine(r) {
-			h(w, r)
-			return
-		}
-		viaPage(w, r)
-	}
-}
-
-// AdminOrLocal wraps a change that the gateway's own command line may make
-// from the machine itself (no session), and an admin from the status page
-// (session and CSRF token). Both are audited as action.
-func (s *Server) AdminOrLocal(action string, h http.HandlerFunc) http.HandlerFunc {
-	viaPage := s.admin(action, h)
-	return func(w http.ResponseWriter, r *http.Request) {
-		if _, err := r.Cookie(cookieName); err == nil {
-			viaPage(w, r)
-			return
-		}
-		if !fromThisMachine(r) {
-			writeErr(w, floorgate.Errorf(floorgate.EUNAUTHORIZED, "sign in on the status page first"))
-			return
-		}
-		r = r.WithContext(store.Audited(r.Context(), store.AuditEntry{Actor: "local", Role: "local",
-			Remote: remoteHost(r), Action: action, Target: target(r)}))
-		h(w, r)
-	}
-}
-
-// fromThisMachine reports whether the request came over loopback: from the
-// gateway's own command line or a local agent.
-func fromThisMachine(r *http.Request) bool {
-	ip := net.ParseIP(remoteHost(r))
-	return ip != nil && ip.IsLoopback()
-}
-
-// LocalOnly wraps what only the gateway machine itself may ask, whoever is
-// signed in (a backup of the whole database).
-func LocalOnly(h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if !fromThisMachine(r) {
-			writeErr(w, floorgate.Errorf(floorgate.EFORBIDDEN, "only allowed from the gateway itself"))
-			return
-		}
-		h(w, r)
-	}
-}
-
 func target(r *http.Request) string {
 	for _, k := range []string{"id", "seq", "code"} {
 		if v := r.PathValue(k); v != "" {
@@ -258,16 +173,19 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, floorgate.Errorf(floorgate.EINVALID, `body must be {"badge": "…", "pin": "…"}`))
 		return
 	}
+	if len(body.Badge) > store.MaxBadgeLen || len(body.PIN) > store.MaxPINLen {
+		writeErr(w, floorgate.Errorf(floorgate.EINVALID, "a badge is at most %d characters and a PIN at most %d digits", store.MaxBadgeLen, store.MaxPINLen))
+		return
+	}
+	// A picker's or packer's badge gets the answer of a wrong PIN, whatever
+	// the PIN: the page tells nobody who is who (store.DB.Authenticate).
 	op, code := s.opts.DB.Authenticate(body.Badge, body.PIN, remoteHost(r))
 	switch {
 	case code == floorgate.CodeLoginLocked:
 		writeJSON(w, http.StatusTooManyRequests, errBody{Code: string(code), Error: "too many wrong PINs: wait a minute"})
 		return
-	case code != "":
+	case code != "" || !canRead(op.Role):
 		writeErr(w, floorgate.Errorf(floorgate.EUNAUTHORIZED, "badge or PIN not recognised"))
-		return
-	case !canRead(op.Role):
-		writeErr(w, floorgate.Errorf(floorgate.EFORBIDDEN, "the status page is for admins and supervisors"))
 		return
 	}
 	now := s.now()
@@ -333,6 +251,7 @@ func writeErr(w http.ResponseWriter, err error) {
 		floorgate.EINVALID: http.StatusBadRequest, floorgate.ENOTFOUND: http.StatusNotFound,
 		floorgate.ECONFLICT: http.StatusConflict, floorgate.EUNAUTHORIZED: http.StatusUnauthorized,
 		floorgate.EFORBIDDEN: http.StatusForbidden, floorgate.EUNAVAILABLE: http.StatusServiceUnavailable,
+		floorgate.EUNSUPPORTED: http.StatusUnsupportedMediaType,
 	}[floorgate.ErrorCode(err)]
 	if status == 0 {
 		status = http.StatusInternalServerError

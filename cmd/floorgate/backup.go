@@ -2,13 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -16,75 +12,26 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/store"
 )
 
-// Backup and restore of the gateway's database, and its retention.
+// Backup and restore of the gateway's database.
 //
 // A running gateway holds the database file's lock, so "floorgate backup"
-// asks it for a copy over HTTP (GET /api/v1/backup, loopback only); with
-// the gateway stopped it copies the file itself, read-only. Either way the
-// copy is written to a temporary file, synced, checked with bbolt's
-// consistency check and renamed into place. "floorgate restore" refuses
-// while a gateway holds the database.
-
-// backupBytesTrailer carries the size of a backup served over HTTP, so the
-// client can tell a whole copy from one cut short.
-const backupBytesTrailer = "Floorgate-Backup-Bytes"
-
-// retentionEvery is how often the gateway prunes what retention allows.
-const retentionEvery = time.Hour
-
-// startRetention prunes the journal, command ids and finished print jobs
-// older than store.retention_days, at once and then hourly, until the
-// database closes. Run calls it once the store is open.
-func (m *Main) startRetention() {
-	keep := time.Duration(m.Config.Store.RetentionDays) * 24 * time.Hour
-	go m.DB.RunRetention(context.Background(), retentionEvery, keep)
-}
-
-// handleBackup: GET /api/v1/backup — a consistent copy of the live
-// database, streamed as it is read. Register it loopback-only.
-func (m *Main) handleBackup(w http.ResponseWriter, r *http.Request) {
-	s := m.DB.Site()
-	name := fmt.Sprintf("floorgate-%s-%s-%s.db", s.ID, s.Gateway, m.Clock.Now().UTC().Format("20060102T150405Z"))
-	w.Header().Set("Content-Type", "application/octet-stream")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
-	w.Header().Set("Trailer", backupBytesTrailer)
-	start := time.Now()
-	n, err := m.DB.Backup(w)
-	if err != nil {
-		m.Log.Error("backup", "err", err, "bytes", n, "remote", r.RemoteAddr)
-		if n == 0 {
-			writeError(w, floorgate.Errorf(floorgate.EUNAVAILABLE, "backup failed: %v", err))
-			return
-		}
-		// Part of it went out: break the connection so the client sees
-		// a cut stream, never a short file that looks whole.
-		panic(http.ErrAbortHandler)
-	}
-	w.Header().Set(backupBytesTrailer, strconv.FormatInt(n, 10))
-	m.Log.Info("backup served", "bytes", n, "took", time.Since(start).Round(time.Millisecond), "remote", r.RemoteAddr)
-}
+// asks it for a copy over its local socket (GET /api/v1/backup, an
+// admin's); with the gateway stopped it copies the file itself, read-only.
+// Either way the copy is written to a temporary file, synced, checked with
+// bbolt's consistency check and renamed into place. "floorgate restore"
+// refuses while a gateway holds the database.
 
 func backupCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: floorgate backup [--config FILE] [--state-dir DIR] [--addr URL] FILE\n       floorgate backup --verify FILE")
-		fs.PrintDefaults()
-	}
-	configPath := fs.String("config", "", "configuration file (for the state dir and listen address)")
-	stateDir := fs.String("state-dir", "", "directory of the database (overrides the config)")
-	addr := fs.String("addr", "", "the running gateway (default: the config's listen port on 127.0.0.1)")
+	fs := newFlags("backup", "FILE", "Write a consistent, verified copy of the gateway's database to FILE: from the running gateway over its\n"+
+		"local socket (or --addr with an admin API token), or straight from the file of a stopped one.\n"+
+		"With --verify, only check an existing backup FILE. A backup holds PIN hashes: keep it like a password.", stdout, stderr)
+	t := fs.targetFlags()
 	verifyOnly := fs.Bool("verify", false, "only check an existing backup FILE")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parse(args, 1); err != nil {
 		return err
-	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return errors.New("backup: want one FILE")
 	}
 	out := fs.Arg(0)
 	if *verifyOnly {
@@ -95,31 +42,35 @@ func backupCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 		printReport(stdout, rep)
 		return nil
 	}
-	cfg, err := LoadConfig(*configPath)
+	cfg, err := loadConfig(*t.config)
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
-	if *stateDir != "" {
-		cfg.StateDir = *stateDir
-	}
-	if *addr == "" {
-		*addr = localURL(cfg.Listen)
+	if *t.stateDir != "" {
+		cfg.StateDir = *t.stateDir
 	}
 	dbPath := filepath.Join(cfg.StateDir, "floorgate.db")
 	start := time.Now()
-	// A stopped gateway's file is copied directly; a running gateway (or a
-	// file this user cannot open) is asked over HTTP.
+	// A stopped gateway's file is copied directly; a running one (or one
+	// elsewhere, --addr) is asked for a copy.
 	source := "file " + dbPath
 	copyFn := func(w io.Writer) (int64, error) { return store.BackupFile(dbPath, w) }
-	if busy, err := store.InUse(dbPath); busy || err != nil || !exists(dbPath) {
-		source = "gateway " + *addr
-		copyFn = func(w io.Writer) (int64, error) { return fetchBackup(ctx, *addr, w) }
+	if busy, err := store.InUse(dbPath); *t.addr != "" || busy || err != nil || !exists(dbPath) {
+		c, err := t.client()
+		if err != nil {
+			return fmt.Errorf("backup: %w", err)
+		}
+		source = "the running gateway"
+		copyFn = func(w io.Writer) (int64, error) {
+			n, err := c.Backup(ctx, w)
+			if err != nil {
+				return n, explainDial(err, t)
+			}
+			return n, nil
+		}
 	}
 	n, rep, err := writeVerified(out, copyFn)
 	if err != nil {
-		if strings.HasPrefix(source, "gateway") && !exists(dbPath) {
-			return fmt.Errorf("backup: %w (no database at %s either: --state-dir?)", err, dbPath)
-		}
 		return fmt.Errorf("backup: %w", err)
 	}
 	fmt.Fprintf(stdout, "backup of %s written to %s: %d bytes in %v\n", source, out, n, time.Since(start).Round(time.Millisecond))
@@ -134,49 +85,9 @@ func printReport(w io.Writer, r store.FileReport) {
 		r.Events, r.FirstSeq, r.LastSeq, r.Acked, r.Steps)
 }
 
-// localURL is the gateway's address on this machine from its listen
-// address.
-func localURL(listen string) string {
-	_, port, err := net.SplitHostPort(listen)
-	if err != nil || port == "" || port == "0" {
-		port = "8080"
-	}
-	return "http://" + net.JoinHostPort("127.0.0.1", port)
-}
-
 func exists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
-}
-
-// fetchBackup streams GET /api/v1/backup into w.
-func fetchBackup(ctx context.Context, addr string, w io.Writer) (int64, error) {
-	url := strings.TrimSuffix(addr, "/") + "/api/v1/backup"
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return 0, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, fmt.Errorf("gateway not reachable (is it running? --addr): %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
-		var e struct{ Code, Error string }
-		if json.Unmarshal(raw, &e) == nil && e.Error != "" {
-			return 0, fmt.Errorf("%s: %s (%s)", url, e.Error, e.Code)
-		}
-		return 0, fmt.Errorf("%s: %s", url, resp.Status)
-	}
-	n, err := io.Copy(w, resp.Body)
-	if err != nil {
-		return n, fmt.Errorf("%s: cut short after %d bytes: %w", url, n, err)
-	}
-	if want := resp.Trailer.Get(backupBytesTrailer); want != strconv.FormatInt(n, 10) {
-		return n, fmt.Errorf("%s: received %d bytes, the gateway sent %q", url, n, want)
-	}
-	return n, nil
 }
 
 // writeVerified writes a backup with fill to a temporary file beside path,
@@ -198,17 +109,13 @@ func writeVerified(path string, fill func(io.Writer) (int64, error)) (int64, sto
 }
 
 func restoreCommand(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	configPath := fs.String("config", "", "configuration file (for the state dir)")
+	fs := newFlags("restore", "FILE", "Put a verified backup in place of a stopped gateway's database; the one it replaces is kept beside it.", stdout, stderr)
+	configPath := fs.configFlag()
 	stateDir := fs.String("state-dir", "", "directory of the database (overrides the config)")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parse(args, 1); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		return errors.New("restore: want one backup FILE")
-	}
-	cfg, err := LoadConfig(*configPath)
+	cfg, err := loadConfig(*configPath)
 	if err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}

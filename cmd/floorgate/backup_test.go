@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -16,22 +15,13 @@ import (
 	"time"
 
 	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/gateway"
 	"github.com/floorgate/floorgate/store"
-	"github.com/floorgate/floorgate/web"
 )
-
-// backupServer serves m's backup endpoint on a loopback listener, as Run
-// registers it.
-func backupServer(t *testing.T, m *Main) string {
-	t.Helper()
-	srv := httptest.NewServer(web.LocalOnly(m.handleBackup))
-	t.Cleanup(srv.Close)
-	return srv.URL
-}
 
 // acceptedScans reads the scan ids (device/scan id) of the scan.accepted
 // events in a database file. It opens a copy: opening checkpoints.
-func acceptedScans(t *testing.T, path string, cfg Config) (map[string]bool, int) {
+func acceptedScans(t *testing.T, path string, cfg gateway.Config) (map[string]bool, int) {
 	t.Helper()
 	raw, err := os.ReadFile(path)
 	if err != nil {
@@ -67,8 +57,8 @@ func acceptedScans(t *testing.T, path string, cfg Config) (map[string]bool, int)
 	return out, len(evs)
 }
 
-// TestBackupUnderScanLoad takes "floorgate backup" from a running gateway
-// while four PDAs scan over WebSocket. The copy passes bbolt's consistency
+// TestBackupUnderScanLoad takes "floorgate backup" from a running gateway,
+// over its local socket, while four PDAs scan over WebSocket. The copy passes bbolt's consistency
 // check, opens with the store, and holds every scan answered OK before
 // the backup began. Restored into a fresh state dir it starts a working
 // gateway; a restore over the running gateway's state is refused.
@@ -76,15 +66,13 @@ func TestBackupUnderScanLoad(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	// The pickers scan as fast as verdicts come, above a person's pace.
-	m := startMain(t, floorgate.SystemClock{}, func(c *Config) { c.Devices.MaxMessagesPerS = 1 << 30 })
-	url := backupServer(t, m)
-	demo := NewDemo()
+	m := startMain(t, floorgate.SystemClock{}, func(c *gateway.Config) { c.Devices.MaxMessagesPerS = 1 << 30 })
+	demo := gateway.NewDemo()
 	tasks := demo.MoreTasks(rand.New(rand.NewPCG(3, 4)), "BK-", 200, 5, 15, 1)
 	for i := range tasks {
 		tasks[i].Priority = 1
 	}
-	body, _ := json.Marshal(map[string]any{"tasks": tasks})
-	if err := postJSON(ctx, "http://"+m.Addr()+"/api/v1/tasks", body, nil); err != nil {
+	if err := local(m).Post(ctx, "/api/v1/tasks", map[string]any{"tasks": tasks}, nil); err != nil {
 		t.Fatal(err)
 	}
 
@@ -95,7 +83,7 @@ func TestBackupUnderScanLoad(t *testing.T) {
 		wg       sync.WaitGroup
 	)
 	for i := range 4 {
-		p, err := dialPicker(ctx, "ws://"+m.Addr()+"/ws/v1", nil, demo, fmt.Sprintf("bk-pda-%d", i), demo.Badges[i], 0, uint64(i+1))
+		p, err := dialPicker(ctx, wsURL(m), pinned(t, m), demo, fmt.Sprintf("bk-pda-%d", i), demo.Badges[i], 0, uint64(i+1))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -142,14 +130,14 @@ func TestBackupUnderScanLoad(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "backup.db")
 	var stdout, stderr bytes.Buffer
 	start := time.Now()
-	err := dispatch(ctx, []string{"backup", "--state-dir", m.Config.StateDir, "--addr", url, out}, &stdout, &stderr)
+	err := dispatch(ctx, []string{"backup", "--state-dir", m.Config.StateDir, out}, &stdout, &stderr)
 	took := time.Since(start)
 	if err != nil {
 		t.Fatalf("backup: %v\n%s", err, stderr.String())
 	}
 	during := count() - len(before)
 	t.Logf("backup under load took %v, %d scans answered meanwhile:\n%s", took.Round(time.Millisecond), during, stdout.String())
-	if !strings.Contains(stdout.String(), "backup of gateway") || !strings.Contains(stdout.String(), "consistency check: ok (0 problems)") {
+	if !strings.Contains(stdout.String(), "backup of the running gateway") || !strings.Contains(stdout.String(), "consistency check: ok (0 problems)") {
 		t.Fatalf("backup output:\n%s", stdout.String())
 	}
 	for count() < len(before)+200 {
@@ -191,14 +179,14 @@ func TestBackupUnderScanLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("restore:\n%s", stdout.String())
-	m2 := startMain(t, floorgate.SystemClock{}, func(c *Config) { c.StateDir = fresh })
+	m2 := startMain(t, floorgate.SystemClock{}, func(c *gateway.Config) { c.StateDir = fresh })
 	if !strings.Contains(stdout.String(), fmt.Sprintf("step log: %d records", rep.Steps)) || rep.Steps == 0 {
 		t.Fatalf("the restored file is not the backup (step log of %d records):\n%s", rep.Steps, stdout.String())
 	}
 	if got := m2.DB.LastSeq(); got != rep.LastSeq {
 		t.Fatalf("restored gateway's last seq %d, the backup's %d", got, rep.LastSeq)
 	}
-	p, err := dialPicker(ctx, "ws://"+m2.Addr()+"/ws/v1", nil, demo, "bk-pda-new", demo.Badges[5], 0, 9)
+	p, err := dialPicker(ctx, wsURL(m2), pinned(t, m2), demo, "bk-pda-new", demo.Badges[5], 0, 9)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,47 +196,6 @@ func TestBackupUnderScanLoad(t *testing.T) {
 		if err != nil || !o.expected {
 			t.Fatalf("pick on the restored gateway: %v %+v", err, o.verdict)
 		}
-	}
-}
-
-// TestRetentionInTheGateway: startRetention prunes what upstream has and
-// retention allows, on the gateway's clock.
-func TestRetentionInTheGateway(t *testing.T) {
-	clock := floorgate.NewManualClock(time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC))
-	m := startMain(t, clock)
-	last := m.DB.LastSeq()
-	// The embedded broker takes the demo's events.
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		ob, err := m.DB.Outbox()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ob.Depth == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("outbox still holds %d events", ob.Depth)
-		}
-		runtime.Gosched()
-	}
-	clock.Add(time.Duration(m.Config.Store.RetentionDays+1) * 24 * time.Hour)
-	m.startRetention()
-	for {
-		oldest, err := m.DB.OldestEvent()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if oldest == last {
-			break // all but the newest
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("retention left the journal from %d to %d", oldest, last)
-		}
-		runtime.Gosched()
-	}
-	if err := m.Close(); err != nil {
-		t.Fatal(err)
 	}
 }
 
@@ -267,8 +214,8 @@ func TestBackupOfStoppedGateway(t *testing.T) {
 	was, _ := os.ReadFile(dbPath)
 	out := filepath.Join(t.TempDir(), "b.db")
 	var stdout, stderr bytes.Buffer
-	// No gateway at --addr: it must not be asked.
-	if err := dispatch(ctx, []string{"backup", "--state-dir", dir, "--addr", "http://127.0.0.1:9", out}, &stdout, &stderr); err != nil {
+	// No gateway answers on the socket: it must not be asked.
+	if err := dispatch(ctx, []string{"backup", "--state-dir", dir, "--socket", filepath.Join(t.TempDir(), "nobody.sock"), out}, &stdout, &stderr); err != nil {
 		t.Fatalf("backup: %v\n%s", err, stderr.String())
 	}
 	if !strings.Contains(stdout.String(), "backup of file "+dbPath) {
@@ -292,10 +239,15 @@ func TestBackupOfStoppedGateway(t *testing.T) {
 	// A file that is no database is refused and changes nothing.
 	junk := filepath.Join(t.TempDir(), "junk.db")
 	os.WriteFile(junk, bytes.Repeat([]byte("floorgate"), 10000), 0o600)
+	before, _ := os.ReadDir(dir)
+	restored, _ := os.ReadFile(dbPath)
 	if err := dispatch(ctx, []string{"restore", "--state-dir", dir, junk}, &stdout, &stderr); err == nil {
 		t.Fatal("restored a file that is no database")
 	}
-	if ents, _ := os.ReadDir(dir); len(ents) != 2 {
-		t.Fatalf("state dir after a refused restore: %v", ents)
+	if after, _ := os.ReadDir(dir); fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Fatalf("state dir after a refused restore: %v, before it %v", after, before)
+	}
+	if now, _ := os.ReadFile(dbPath); !bytes.Equal(now, restored) {
+		t.Fatal("a refused restore changed the database")
 	}
 }

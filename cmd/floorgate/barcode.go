@@ -4,31 +4,30 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/client"
 	"github.com/floorgate/floorgate/scan/gs1"
 )
 
 // explanation is what floorgate makes of one scan, for support staff.
 type explanation struct {
-	Data        string        `json:"data"`
-	AIM         string        `json:"aim"`
-	Symbology   string        `json:"symbology"`
-	Valid       bool          `json:"valid"`
-	Error       *string       `json:"error"`
-	Rule        string        `json:"rule,omitempty"`
-	ErrorAI     string        `json:"error_ai,omitempty"`
-	DigitalLink bool          `json:"digital_link,omitempty"`
-	GTIN        string        `json:"gtin,omitempty"`
-	AIs         []explainedAI `json:"ais"`
-	Match       *matchInfo    `json:"match"`
+	Data        string               `json:"data"`
+	AIM         string               `json:"aim"`
+	Symbology   string               `json:"symbology"`
+	Valid       bool                 `json:"valid"`
+	Error       *string              `json:"error"`
+	Rule        string               `json:"rule,omitempty"`
+	ErrorAI     string               `json:"error_ai,omitempty"`
+	DigitalLink bool                 `json:"digital_link,omitempty"`
+	GTIN        string               `json:"gtin,omitempty"`
+	AIs         []explainedAI        `json:"ais"`
+	Match       *floorgate.MatchInfo `json:"match"`
 	// MatchNote says why Match is missing, when it is.
 	MatchNote string `json:"match_note,omitempty"`
 }
@@ -37,24 +36,6 @@ type explainedAI struct {
 	AI    string `json:"ai"`
 	Title string `json:"title"`
 	Value string `json:"value"`
-}
-
-// matchInfo is which location or item a barcode names at a site.
-type matchInfo struct {
-	Kind     string `json:"kind"` // location, item, or none
-	Location string `json:"location,omitempty"`
-	SKU      string `json:"sku,omitempty"`
-	Name     string `json:"name,omitempty"`
-}
-
-func matchInfoOf(m floorgate.Match) *matchInfo {
-	switch m.Kind {
-	case floorgate.MatchLocation:
-		return &matchInfo{Kind: "location", Location: m.Location.Code}
-	case floorgate.MatchItem:
-		return &matchInfo{Kind: "item", SKU: m.Item.SKU, Name: m.Item.Name}
-	}
-	return &matchInfo{Kind: "none"}
 }
 
 // unescapeScan turns the ways a person types a GS on a command line
@@ -94,26 +75,32 @@ func explain(raw string) explanation {
 }
 
 func barcodeCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "explain" {
-		return errors.New("barcode: want: barcode explain [--json] [--addr URL] DATA")
-	}
-	fs := flag.NewFlagSet("barcode explain", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	asJSON := fs.Bool("json", false, "print JSON")
-	addr := fs.String("addr", "https://127.0.0.1:8080", "the running gateway, to look the barcode up in its master data (http:// when its tls.mode is off)")
-	if err := fs.Parse(args[1:]); err != nil {
+	_, args, err := subcommand("barcode", args, map[string]string{
+		"explain": "say what scanned data holds (AIM id, GS1 fields) and what it names at the site",
+	}, stdout, stderr)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		return errors.New(`barcode explain: want one DATA argument (a GS may be written \x1d or <GS>; an AIM id like ]C1 may lead)`)
+	fs := newFlags("barcode explain", "DATA", `Explain scanned data: its AIM symbology id, its GS1 fields with their checks, and which location or item it
+names in the running gateway's master data. A GS may be written \x1d or <GS>; an AIM id like ]C1 may lead.`, stdout, stderr)
+	t := fs.targetFlags()
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := fs.parse(args, 1); err != nil {
+		return err
 	}
 	raw := unescapeScan(fs.Arg(0))
 	e := explain(raw)
-	m, err := lookupRemote(ctx, *addr, e.AIM, e.Data)
-	if err != nil {
+	if err := t.withClient(ctx, func(c *client.Client) error {
+		ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		defer cancel()
+		var m floorgate.MatchInfo
+		if err := c.Get(ctx, "/api/v1/barcodes/lookup?"+url.Values{"aim": {e.AIM}, "data": {e.Data}}.Encode(), &m); err != nil {
+			return err
+		}
+		e.Match = &m
+		return nil
+	}); err != nil {
 		e.MatchNote = fmt.Sprintf("not looked up in master data: %v", err)
-	} else {
-		e.Match = m
 	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
@@ -122,29 +109,6 @@ func barcodeCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	printExplanation(stdout, e)
 	return nil
-}
-
-func lookupRemote(ctx context.Context, addr, aim, data string) (*matchInfo, error) {
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
-	q := url.Values{"aim": {aim}, "data": {data}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(addr, "/")+"/api/v1/barcodes/lookup?"+q.Encode(), nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := gatewayClient(addr, "").Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("gateway not reachable at %s", addr)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("gateway answered %s", resp.Status)
-	}
-	var m matchInfo
-	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
-		return nil, err
-	}
-	return &m, nil
 }
 
 func printExplanation(w io.Writer, e explanation) {

@@ -5,11 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/gateway"
 )
 
 func explainJSON(t *testing.T, args ...string) map[string]any {
@@ -28,13 +30,14 @@ func explainJSON(t *testing.T, args ...string) map[string]any {
 func TestBarcodeExplain(t *testing.T) {
 	clock := floorgate.NewManualClock(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC))
 	m := startMain(t, clock)
-	addr := "http://" + m.Addr()
-	demo := NewDemo()
+	// The command line finds the gateway by its local socket.
+	sock := m.Config.SocketPath()
+	demo := gateway.NewDemo()
 	ean := demo.Master.Items[0].Barcodes[0]
 
 	// A GS1-128 with the demo item's GTIN, a batch after which the GS
 	// separator is written as \x1d, and an expiry.
-	got := explainJSON(t, "--addr", addr, "]C101"+"0"+ean+`10L42\x1d17261231`)
+	got := explainJSON(t, "--socket", sock, "]C101"+"0"+ean+`10L42\x1d17261231`)
 	if got["valid"] != true || got["error"] != nil || got["symbology"] != "GS1-128" {
 		t.Fatalf("valid GS1-128: %v", got)
 	}
@@ -48,26 +51,26 @@ func TestBarcodeExplain(t *testing.T) {
 	}
 
 	// Month 13: invalid, and the reason names the AI and the rule.
-	bad := explainJSON(t, "--addr", addr, "(01)0"+ean+"(17)261301")
+	bad := explainJSON(t, "--socket", sock, "(01)0"+ean+"(17)261301")
 	if bad["valid"] != false || bad["rule"] != "date" || bad["error_ai"] != "17" || !strings.Contains(bad["error"].(string), "17") {
 		t.Fatalf("bad month: %v", bad)
 	}
 
 	// A location label, matched at the site.
-	loc := explainJSON(t, "--addr", addr, demo.Master.Locations[5].Barcode)
+	loc := explainJSON(t, "--socket", sock, demo.Master.Locations[5].Barcode)
 	if m := loc["match"].(map[string]any); m["kind"] != "location" || m["location"] != demo.Master.Locations[5].Code {
 		t.Fatalf("location: %v", loc)
 	}
 
 	// No gateway: the barcode is still explained, the match is not guessed.
-	alone := explainJSON(t, "--addr", "http://127.0.0.1:9", ean)
+	alone := explainJSON(t, "--socket", filepath.Join(t.TempDir(), "nobody.sock"), ean)
 	if alone["valid"] != true || alone["match"] != nil || alone["match_note"] == "" || alone["gtin"] != "0"+ean {
 		t.Fatalf("without a gateway: %v", alone)
 	}
 
 	// The text form reads for a person.
 	var out bytes.Buffer
-	if err := dispatch(context.Background(), []string{"barcode", "explain", "--addr", addr, "(01)0" + ean + "(17)261301"}, &out, io.Discard); err != nil {
+	if err := dispatch(context.Background(), []string{"barcode", "explain", "--socket", sock, "(01)0" + ean + "(17)261301"}, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "valid:      no") || !strings.Contains(out.String(), "(17)") {

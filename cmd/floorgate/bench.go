@@ -16,43 +16,44 @@ import (
 	"time"
 
 	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/gateway"
 	"github.com/floorgate/floorgate/store"
 )
 
-// benchUsage lists the benchmarks.
-const benchUsage = "want: bench scan [--pdas N] [--duration D], bench sync [--events N] [--broker URL], " +
-	"bench print [--labels N] [--printers P], bench mem [--pdas N] [--rate R] [--duration D], " +
-	"bench degraded [--pdas N] [--duration D] [--reps R], or bench report --in FILE --out DIR"
-
 func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		return errors.New("bench: " + benchUsage)
-	}
-	switch args[0] {
-	case "sync":
-		return benchSyncCommand(ctx, args[1:], stdout, stderr)
-	case "print":
-		return benchPrintCommand(ctx, args[1:], stdout, stderr)
-	case "mem":
-		return benchMemCommand(ctx, args[1:], stdout, stderr)
-	case "mem-child":
+	if len(args) > 0 && args[0] == "mem-child" {
 		// Hidden: the measured process of bench mem.
 		return benchMemChildCommand(ctx, args[1:], os.Stdin, stdout, stderr)
-	case "degraded":
-		return benchDegradedCommand(ctx, args[1:], stdout, stderr)
-	case "report":
-		return benchReportCommand(args[1:], stdout, stderr)
-	case "scan":
-	default:
-		return errors.New("bench: " + benchUsage)
 	}
-	fs := flag.NewFlagSet("bench scan", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	sub, args, err := subcommand("bench", args, map[string]string{
+		"scan":     "verdicts per second and latency of N PDAs against a raw bbolt baseline",
+		"degraded": "verdict latency with the broker down and a printer faulted, against healthy",
+		"mem":      "resident memory per connected PDA against bare WebSocket connections",
+		"sync":     "outbox drain rate against plain QoS 1 publishing",
+		"print":    "labels per second through the print worker to fake printers",
+		"report":   "turn BENCH lines into report.md, report.json and a latency chart",
+	}, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	switch sub {
+	case "sync":
+		return benchSyncCommand(ctx, args, stdout, stderr)
+	case "print":
+		return benchPrintCommand(ctx, args, stdout, stderr)
+	case "mem":
+		return benchMemCommand(ctx, args, stdout, stderr)
+	case "degraded":
+		return benchDegradedCommand(ctx, args, stdout, stderr)
+	case "report":
+		return benchReportCommand(args, stdout, stderr)
+	}
+	fs := newFlags("bench scan", "", "Measure verdicts per second and latency of N PDAs against a raw bbolt commit baseline.", stdout, stderr)
 	pdas := fs.Int("pdas", 1, "simulated PDAs scanning at once")
 	duration := fs.Duration("duration", 10*time.Second, "how long to measure each side")
 	dir := fs.String("dir", "", "directory for the database files (default: a new temporary one, removed after)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the gateway's measured run to this file")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := fs.parse(args, 0); err != nil {
 		return err
 	}
 	if *pdas < 1 || *pdas > 4096 {
@@ -194,8 +195,8 @@ func benchScan(ctx context.Context, pdas int, d time.Duration, dir, cpuProfile s
 // baselines are measured), limits meant for people raised, and the upstream
 // link pointed at a port where nothing listens, so events wait in the outbox
 // and no broker shares the cores (bench sync measures the drain).
-func benchConfig(dir string) Config {
-	cfg := DefaultConfig()
+func benchConfig(dir string) gateway.Config {
+	cfg := gateway.DefaultConfig()
 	cfg.StateDir, cfg.Listen, cfg.MQTT.EmbeddedListen = filepath.Join(dir, "state"), "127.0.0.1:0", "127.0.0.1:0"
 	cfg.TLS.Mode = "off"
 	// Simulated PDAs scan far faster than people: the flood guard is not
@@ -212,8 +213,8 @@ func benchConfig(dir string) Config {
 // picker per PDA and packers, pick tasks and shipments that never run out.
 type benchSite struct {
 	ctx     context.Context
-	m       *Main
-	demo    *Demo
+	m       *gateway.Gateway
+	demo    *gateway.Demo
 	badges  []string // one picker per PDA
 	packers []string // packer badges
 	rng     *rand.Rand
@@ -229,14 +230,14 @@ func benchPackDevice(i int) string { return fmt.Sprintf("bench-pack-%02d", i+1) 
 
 // startBenchSite starts a gateway on cfg with pickers picker operators and
 // packers packer operators, and fills its queue.
-func startBenchSite(ctx context.Context, cfg Config, pickers, packers int) (*benchSite, error) {
-	m := &Main{Config: cfg}
-	if err := m.Run(ctx); err != nil {
+func startBenchSite(ctx context.Context, cfg gateway.Config, pickers, packers int) (*benchSite, error) {
+	m := gateway.New(cfg)
+	if err := m.Start(ctx); err != nil {
 		m.Close()
 		return nil, fmt.Errorf("bench: start gateway: %w", err)
 	}
-	s := &benchSite{ctx: ctx, m: m, demo: NewDemo(), rng: rand.New(rand.NewPCG(demoSeed, 99))}
-	hash, err := floorgate.HashPIN(demoPIN)
+	s := &benchSite{ctx: ctx, m: m, demo: gateway.NewDemo(), rng: rand.New(rand.NewPCG(gateway.DemoSeed, 99))}
+	hash, err := floorgate.HashPIN(gateway.DemoPIN)
 	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("bench: %w", err)
@@ -299,7 +300,7 @@ func (s *benchSite) shipment(i int) floorgate.Shipment {
 		b = items[(i+1)%len(items)]
 	}
 	return floorgate.Shipment{Order: fmt.Sprintf("BPK%07d", i), Carrier: "顺丰速运 SF Express", Tracking: fmt.Sprintf("SF%012d", 700000000+i),
-		Recipient: floorgate.Party{Name: "李雷", Phone: "13800000000", Address: demoCities[i%len(demoCities)]},
+		Recipient: floorgate.Party{Name: "李雷", Phone: "13800000000", Address: gateway.DemoCities[i%len(gateway.DemoCities)]},
 		Sender:    floorgate.Party{Name: "floorgate 演示仓", Phone: "075512345678", Address: "广东省深圳市宝安区福永物流园3号库"},
 		Lines:     []floorgate.ShipmentLine{{SKU: a.SKU, Name: a.NameZH, Qty: 1}, {SKU: b.SKU, Name: b.NameZH, Qty: 1}}}
 }
@@ -534,7 +535,7 @@ func benchDegradedOnce(ctx context.Context, c degradedCase, pickers, packers int
 	for i := range stations {
 		stations[i] = benchPackDevice(i)
 	}
-	cfg.Printers = []PrinterConfig{{ID: "bench-lbl", Dialect: "zpl", Address: "tcp://" + lbl.ln.Addr().String(), DPI: 203, Stations: stations}}
+	cfg.Printers = []gateway.PrinterConfig{{ID: "bench-lbl", Dialect: "zpl", Address: "tcp://" + lbl.ln.Addr().String(), DPI: 203, Stations: stations}}
 	site, err := startBenchSite(ctx, cfg, pickers, packers)
 	if err != nil {
 		return nil, err

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/floorgate/floorgate/device/ws/wsbare"
+	"github.com/floorgate/floorgate/gateway"
 )
 
 // bench mem measures resident memory per connected PDA against a bare
@@ -312,7 +313,7 @@ func paced(stop <-chan struct{}, rate float64, offset time.Duration, fn func() e
 // driveGateway logs pdas pickers in at url and has each scan what it is
 // asked for at rate.
 func driveGateway(ctx context.Context, url string, pdas int, rate float64, wg *sync.WaitGroup, stop <-chan struct{}, errs chan<- error) (func() int64, error) {
-	demo := NewDemo()
+	demo := gateway.NewDemo()
 	pickers := make([]*picker, pdas)
 	dialErrs := make([]error, pdas)
 	sem := make(chan struct{}, 8)

@@ -21,6 +21,14 @@ const benchChildEnv = "FLOORGATE_TEST_BENCH_CHILD"
 // TestMain runs the tests, or, started with benchChildEnv set, is bench
 // mem's child process in floorgate's place.
 func TestMain(m *testing.M) {
+	if lan := os.Getenv(lanChildEnv); lan != "" {
+		// The LAN host of the locked-door suite, in its own namespace.
+		if err := lanChild(lan); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	raw := os.Getenv(benchChildEnv)
 	if raw == "" {
 		os.Exit(m.Run())

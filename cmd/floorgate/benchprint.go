@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/gateway"
 	fgprint "github.com/floorgate/floorgate/print"
 	"github.com/floorgate/floorgate/print/label"
 	"github.com/floorgate/floorgate/print/printer"
@@ -155,13 +156,13 @@ func benchPrintCommand(ctx context.Context, args []string, stdout, stderr io.Wri
 	}
 	// Different waybills: recipients, addresses, items.
 	rng := rand.New(rand.NewPCG(7, 7))
-	base := NewDemo().Shipments()
+	base := gateway.NewDemo().Shipments()
 	ships := make([]floorgate.Shipment, 0, 3**n)
 	for i := range 3 * *n {
 		s := base[i%len(base)]
 		s.Order, s.Tracking = fmt.Sprintf("BP%06d", i), fmt.Sprintf("SF%012d", 500000000+i)
 		s.Recipient.Name = []string{"李雷", "韩梅梅", "王芳", "张伟", "刘洋"}[rng.IntN(5)]
-		s.Recipient.Address = demoCities[rng.IntN(len(demoCities))] + fmt.Sprintf("%d栋%d室", 1+rng.IntN(30), 100+rng.IntN(2000))
+		s.Recipient.Address = gateway.DemoCities[rng.IntN(len(gateway.DemoCities))] + fmt.Sprintf("%d栋%d室", 1+rng.IntN(30), 100+rng.IntN(2000))
 		ships = append(ships, s)
 	}
 

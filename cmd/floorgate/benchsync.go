@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/gateway"
 	"github.com/floorgate/floorgate/store"
 	fgsync "github.com/floorgate/floorgate/sync"
 	"github.com/floorgate/floorgate/sync/broker"
@@ -42,14 +43,16 @@ func benchSyncCommand(ctx context.Context, args []string, stdout, stderr io.Writ
 		*dir = tmp
 	}
 	if *brokerURL == "" {
-		b, err := broker.Start(broker.Options{Listen: "127.0.0.1:0"})
+		// Its store on the bench's own disk, as the daemon keeps it in its state dir.
+		b, err := broker.Start(broker.Options{Listen: "127.0.0.1:0", StoreDir: filepath.Join(*dir, "broker"),
+			AllowAnonymous: true, Anonymous: broker.User{Publish: []string{"floorgate/#"}, Subscribe: []string{"floorgate/#"}}})
 		if err != nil {
 			return fmt.Errorf("bench sync: %w", err)
 		}
 		defer b.Close()
 		*brokerURL = b.URL()
 	}
-	cfg := DefaultConfig()
+	cfg := gateway.DefaultConfig()
 	site, _ := cfg.SiteInfo()
 	db, err := store.Open(filepath.Join(*dir, "floorgate.db"), store.Options{Site: site})
 	if err != nil {

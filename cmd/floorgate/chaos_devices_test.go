@@ -32,6 +32,7 @@ import (
 	"github.com/floorgate/floorgate/device/serial/serialtest"
 	"github.com/floorgate/floorgate/device/ws/wsclient"
 	profiles "github.com/floorgate/floorgate/firmware-profiles"
+	"github.com/floorgate/floorgate/gateway"
 	"github.com/floorgate/floorgate/print/printer"
 	"github.com/floorgate/floorgate/print/printer/printertest"
 	"github.com/floorgate/floorgate/sync/mqtttest"
@@ -97,7 +98,7 @@ func (p *packer) reconnect(ctx context.Context, url string) error {
 	}
 	p.c = c
 	if wel.Operator == "" {
-		v, err := c.Login(ctx, "login-"+p.device+fmt.Sprint(p.n), p.badge, demoPIN)
+		v, err := c.Login(ctx, "login-"+p.device+fmt.Sprint(p.n), p.badge, gateway.DemoPIN)
 		if err != nil || !v.OK {
 			return fmt.Errorf("login %s: %v %s", p.device, err, v.Code)
 		}
@@ -127,7 +128,7 @@ type packStep struct {
 }
 
 // begin plans the reads that pack sh: the order, each unit, the waybill.
-func (p *packer) begin(demo *Demo, sh floorgate.Shipment) {
+func (p *packer) begin(demo *gateway.Demo, sh floorgate.Shipment) {
 	p.sh, p.pos = sh, 0
 	p.plan = []packStep{{sh.Order, []floorgate.Code{floorgate.CodeOrderOK}}}
 	for _, line := range sh.Lines {
@@ -166,29 +167,24 @@ func (p *packer) resume(ctx context.Context, l *ledger, tick <-chan time.Time) e
 }
 
 // pack packs one parcel whole.
-func (p *packer) pack(ctx context.Context, l *ledger, demo *Demo, sh floorgate.Shipment, tick <-chan time.Time) error {
+func (p *packer) pack(ctx context.Context, l *ledger, demo *gateway.Demo, sh floorgate.Shipment, tick <-chan time.Time) error {
 	p.begin(demo, sh)
 	return p.resume(ctx, l, tick)
 }
 
-// getJSON reads GET path from the gateway at addr over loopback and
+// getJSON reads GET path from the daemon over its local socket and
 // decodes its JSON answer.
-func getJSON[T any](addr, path string) (T, error) {
+func getJSON[T any](d *daemon, path string) (T, error) {
 	var v T
-	resp, err := http.Get("http://" + addr + path)
-	if err != nil {
-		return v, fmt.Errorf("get %s: %w", path, err)
-	}
-	defer resp.Body.Close()
-	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
-		return v, fmt.Errorf("get %s: %w", path, err)
-	}
-	return v, nil
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := d.local().Get(ctx, path, &v)
+	return v, err
 }
 
-// printJobs reads GET /api/v1/printjobs from loopback.
-func printJobs(addr string) ([]floorgate.PrintJob, error) {
-	return getJSON[[]floorgate.PrintJob](addr, "/api/v1/printjobs")
+// printJobs reads GET /api/v1/printjobs over the local socket.
+func printJobs(d *daemon) ([]floorgate.PrintJob, error) {
+	return getJSON[[]floorgate.PrintJob](d, "/api/v1/printjobs")
 }
 
 // settled reports whether no print job is queued, held or being printed.
@@ -245,7 +241,7 @@ func TestChaosPrinters(t *testing.T) {
 	a := printertest.StartTCP(t, printer.ZPL, nil)
 	b := printertest.StartTCP(t, printer.ZPL, nil)
 	stations := []string{"pack-1", "pack-2"}
-	f := &floor{t: t, ctx: ctx, b: mqtttest.Start(t), demo: NewDemo(), l: newLedger()}
+	f := &floor{t: t, ctx: ctx, b: mqtttest.Start(t), demo: gateway.NewDemo(), l: newLedger()}
 	f.start("printers", 0, chaosGateway{extra: noDoubleRead + printersYAML(stations, a, b)})
 
 	ships := f.demo.Shipments()
@@ -316,7 +312,7 @@ func TestChaosPrinters(t *testing.T) {
 	// Once the worker has seen both out of paper no label may come out: a
 	// job sent before that finished under the printer's lock first.
 	waitFor(t, 10*time.Second, func() bool {
-		states, err := getJSON[[]struct{ State string }](f.d.addr, "/api/v1/printers")
+		states, err := getJSON[[]struct{ State string }](f.d.daemon, "/api/v1/printers")
 		return err == nil && len(states) == 2 &&
 			states[0].State == "paper out" && states[1].State == "paper out"
 	}, func() string { return "the worker never saw both printers out of paper" })
@@ -324,7 +320,7 @@ func TestChaosPrinters(t *testing.T) {
 	under("both are out of paper")
 	var held int
 	waitFor(t, 20*time.Second, func() bool {
-		jobs, err := printJobs(f.d.addr)
+		jobs, err := printJobs(f.d.daemon)
 		held = 0
 		for _, j := range jobs {
 			if j.Status == floorgate.JobHeld {
@@ -349,13 +345,13 @@ func TestChaosPrinters(t *testing.T) {
 		done = append(done, p.packed...)
 	}
 	waitFor(t, time.Minute, func() bool {
-		jobs, err := printJobs(f.d.addr)
+		jobs, err := printJobs(f.d.daemon)
 		return err == nil && settled(jobs) && a.Labels()+b.Labels() >= len(done)
 	}, func() string {
-		jobs, _ := printJobs(f.d.addr)
+		jobs, _ := printJobs(f.d.daemon)
 		return fmt.Sprintf("print queue not settled: %d labels for %d parcels; jobs %+v", a.Labels()+b.Labels(), len(done), jobs)
 	})
-	jobs, err := printJobs(f.d.addr)
+	jobs, err := printJobs(f.d.daemon)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -445,7 +441,7 @@ func TestChaosPrintAfterSend(t *testing.T) {
 	defer cancel()
 	lbl := printertest.StartTCP(t, printer.ZPL, nil)
 	const nth = 3
-	f := &floor{t: t, ctx: ctx, b: mqtttest.Start(t), demo: NewDemo(), l: newLedger()}
+	f := &floor{t: t, ctx: ctx, b: mqtttest.Start(t), demo: gateway.NewDemo(), l: newLedger()}
 	f.start("print-after-send", 0, chaosGateway{
 		failpoints: fmt.Sprintf("print/after-send=%d*exit", nth),
 		extra:      noDoubleRead + printersYAML([]string{"pack-1"}, lbl),
@@ -491,13 +487,13 @@ func TestChaosPrintAfterSend(t *testing.T) {
 	}
 	p.c.Close()
 	waitFor(t, 30*time.Second, func() bool {
-		jobs, err := printJobs(f.d.addr)
+		jobs, err := printJobs(f.d.daemon)
 		return err == nil && settled(jobs) && len(jobs) >= len(p.packed)
 	}, func() string {
-		jobs, _ := printJobs(f.d.addr)
+		jobs, _ := printJobs(f.d.daemon)
 		return fmt.Sprintf("print queue not settled: %+v", jobs)
 	})
-	jobs, err := printJobs(f.d.addr)
+	jobs, err := printJobs(f.d.daemon)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -632,9 +628,9 @@ func (w *wire) unplug() []byte {
 	return w.got
 }
 
-// scannerStates reads GET /api/v1/scanners from loopback.
-func scannerStates(addr string) ([]scanner.State, error) {
-	return getJSON[[]scanner.State](addr, "/api/v1/scanners")
+// scannerStates reads GET /api/v1/scanners over the local socket.
+func scannerStates(d *daemon) ([]scanner.State, error) {
+	return getJSON[[]scanner.State](d, "/api/v1/scanners")
 }
 
 // TestChaosSerialScanner unplugs and replugs a wired Honeywell Xenon at a
@@ -657,7 +653,7 @@ func TestChaosSerialScanner(t *testing.T) {
 		t.Fatal(err)
 	}
 	prof, _ := set.Get("Honeywell Xenon 1950g")
-	demo := NewDemo()
+	demo := gateway.NewDemo()
 	link := filepath.Join(t.TempDir(), "usb-Honeywell_Xenon-if00")
 	w := plugWire(t, link)
 	const station = "CART-07"
@@ -714,10 +710,10 @@ func TestChaosSerialScanner(t *testing.T) {
 	delivered := 0
 	scansSeen := func(n int) {
 		waitFor(t, 20*time.Second, func() bool {
-			st, err := scannerStates(f.d.addr)
+			st, err := scannerStates(f.d.daemon)
 			return err == nil && len(st) == 1 && st[0].Scans >= uint64(n)
 		}, func() string {
-			st, _ := scannerStates(f.d.addr)
+			st, _ := scannerStates(f.d.daemon)
 			return fmt.Sprintf("scanner has not taken read %d: %+v", n, st)
 		})
 	}
@@ -753,7 +749,7 @@ func TestChaosSerialScanner(t *testing.T) {
 			unexpected = append(unexpected, fmt.Sprintf("round %d: the host wrote % X after the last read, want nothing or % X", r, left, want))
 		}
 		waitFor(t, 20*time.Second, func() bool {
-			st, err := scannerStates(f.d.addr)
+			st, err := scannerStates(f.d.daemon)
 			return err == nil && len(st) == 1 && st[0].Status != scanner.StatusConnected
 		}, func() string {
 			lg := f.d.log()
@@ -762,15 +758,15 @@ func TestChaosSerialScanner(t *testing.T) {
 		w = plugWire(t, link)
 		connect(w)
 		waitFor(t, 20*time.Second, func() bool {
-			st, err := scannerStates(f.d.addr)
+			st, err := scannerStates(f.d.daemon)
 			return err == nil && len(st) == 1 && st[0].Status == scanner.StatusConnected && st[0].Connects == uint64(r+2)
 		}, func() string {
-			st, _ := scannerStates(f.d.addr)
+			st, _ := scannerStates(f.d.daemon)
 			return fmt.Sprintf("no reconnect in round %d: %+v", r, st)
 		})
 	}
 	scansSeen(delivered)
-	states, err := scannerStates(f.d.addr)
+	states, err := scannerStates(f.d.daemon)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -807,20 +803,27 @@ func TestChaosSerialScanner(t *testing.T) {
 }
 
 // slowBackup reads GET /api/v1/backup a few KB at a time with a pause
-// between, for hold, over a connection with a small receive buffer: the
-// gateway's bbolt read transaction stays open as long as the copy is not
-// written out. It returns when it stopped reading.
-func slowBackup(ctx context.Context, addr string, hold time.Duration) (int64, error) {
+// between, for hold, over a network connection with a small receive
+// buffer, with an admin API token (made over the local socket, as
+// `floorgate tokens create --scope admin` makes it): the gateway's bbolt
+// read transaction stays open as long as the copy is not written out. It
+// returns when it stopped reading.
+func slowBackup(ctx context.Context, d *daemon, hold time.Duration) (int64, error) {
+	var tok struct{ Token string }
+	if err := d.local().Post(ctx, "/api/v1/tokens", map[string]string{"name": "slow-backup", "scope": "admin"}, &tok); err != nil {
+		return 0, fmt.Errorf("backup token: %w", err)
+	}
 	tr := &http.Transport{DialContext: (&net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
 		var serr error
 		err := c.Control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
 		return errors.Join(err, serr)
 	}}).DialContext}
 	defer tr.CloseIdleConnections()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/api/v1/backup", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+d.addr+"/api/v1/backup", nil)
 	if err != nil {
 		return 0, err
 	}
+	req.Header.Set("Authorization", "Bearer "+tok.Token)
 	resp, err := (&http.Client{Transport: tr}).Do(req)
 	if err != nil {
 		return 0, fmt.Errorf("backup: %w", err)
@@ -848,8 +851,12 @@ func slowBackup(ctx context.Context, addr string, hold time.Duration) (int64, er
 	}
 }
 
-// backupTookRE finds a backup served whole, and how long it took.
-var backupTookRE = regexp.MustCompile(`msg="backup served".*?took=([0-9.a-zµ]+)`)
+// backupTookRE finds a backup served whole, and how long it took;
+// backupFailedRE, one that ended in an error.
+var (
+	backupTookRE   = regexp.MustCompile(`msg="backup served".*?took=([0-9.a-zµ]+)`)
+	backupFailedRE = regexp.MustCompile(`msg=backup .*err=`)
+)
 
 // TestChaosLongReadTx holds a bbolt read transaction open for a long time
 // — an admin's backup over a slow link, read a few KB at a time — while
@@ -920,7 +927,7 @@ func TestChaosLongReadTx(t *testing.T) {
 	var read int64
 	var readErr error
 	s0 := size()
-	heldGrew, heldEvents := period(func() { read, readErr = slowBackup(ctx, f.d.addr, hold) })
+	heldGrew, heldEvents := period(func() { read, readErr = slowBackup(ctx, f.d.daemon, hold) })
 	heldPeak := size()
 	afterGrew, afterEvents := period(nil)
 	after2Grew, _ := period(nil)
@@ -934,7 +941,7 @@ func TestChaosLongReadTx(t *testing.T) {
 	// up ends in an error instead.
 	took := "still copying when the reader hung up"
 	waitFor(t, 30*time.Second, func() bool {
-		return strings.Contains(f.d.log(), "msg=backup err=") || strings.Contains(f.d.log(), `msg="backup served"`)
+		return backupFailedRE.MatchString(f.d.log()) || strings.Contains(f.d.log(), `msg="backup served"`)
 	}, func() string { return "the gateway never logged the end of the backup" })
 	if m := backupTookRE.FindStringSubmatch(f.d.log()); m != nil {
 		took = "served in " + m[1]

@@ -25,7 +25,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
-	"net/http"
 	"os"
 	"runtime"
 	"strconv"
@@ -37,6 +36,7 @@ import (
 	"time"
 
 	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/gateway"
 	fgsync "github.com/floorgate/floorgate/sync"
 	"github.com/floorgate/floorgate/sync/mqtttest"
 )
@@ -109,14 +109,16 @@ func (p *chaosProc) log() string {
 	return string(raw)
 }
 
-// metric reads one unlabelled gauge from /metrics.
+// metric reads one unlabelled gauge from /metrics, over the local socket.
 func (p *chaosProc) metric(name string) (float64, error) {
-	resp, err := http.Get("http://" + p.addr + "/metrics")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	body, err := p.local().Stream(ctx, "/metrics")
 	if err != nil {
 		return 0, fmt.Errorf("metrics: %w", err)
 	}
-	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
+	defer body.Close()
+	sc := bufio.NewScanner(body)
 	for sc.Scan() {
 		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
 			return strconv.ParseFloat(v, 64)
@@ -258,7 +260,7 @@ type floor struct {
 	tl      *fgsync.Tail
 	gw      chaosGateway
 	d       *chaosProc
-	demo    *Demo
+	demo    *gateway.Demo
 	pickers []*picker
 	l       *ledger
 	tasks   int
@@ -271,7 +273,7 @@ type floor struct {
 // the gateway (with failpoints as given), and logs in pdas pickers.
 func newFloor(t *testing.T, ctx context.Context, name string, pdas int, gw chaosGateway) *floor {
 	t.Helper()
-	f := &floor{t: t, ctx: ctx, b: mqtttest.Start(t), demo: NewDemo(), l: newLedger()}
+	f := &floor{t: t, ctx: ctx, b: mqtttest.Start(t), demo: gateway.NewDemo(), l: newLedger()}
 	f.start(name, pdas, gw)
 	return f
 }
@@ -495,7 +497,7 @@ func TestChaosBroker(t *testing.T) {
 			defer cancel()
 			gw := chaosGateway{}
 			var px *blackholeProxy
-			f := &floor{t: t, ctx: ctx, b: mqtttest.Start(t), demo: NewDemo(), l: newLedger()}
+			f := &floor{t: t, ctx: ctx, b: mqtttest.Start(t), demo: gateway.NewDemo(), l: newLedger()}
 			if tc.proxy {
 				px = startBlackholeProxy(t, fmt.Sprintf("127.0.0.1:%d", f.b.Port))
 				gw.broker = "tcp://" + px.addr()
@@ -616,8 +618,7 @@ func TestChaosDiskFull(t *testing.T) {
 	var full error
 	for i, n := 0, 300; i < 400 && n > 0; i++ {
 		tasks := f.demo.MoreTasks(rand.New(rand.NewPCG(uint64(i), 5)), fmt.Sprintf("FILL%d-", i), n, 5, 15, 1)
-		body, _ := json.Marshal(map[string]any{"tasks": tasks})
-		if err := postJSON(ctx, "http://"+f.d.addr+"/api/v1/tasks", body, nil); err != nil {
+		if err := f.d.local().Post(ctx, "/api/v1/tasks", map[string]any{"tasks": tasks}, nil); err != nil {
 			full, n = err, n/2
 		}
 	}

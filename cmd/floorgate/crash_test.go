@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/client"
+	"github.com/floorgate/floorgate/gateway"
 )
 
 // buildBinary builds the floorgate binary into a new temporary directory,
@@ -45,7 +47,11 @@ var buildOnce = sync.OnceValues(func() (string, error) { return buildBinary() })
 type daemon struct {
 	cmd  *exec.Cmd
 	addr string
-	logs *os.File
+	// socket is its local administration socket.
+	socket string
+	// fingerprint is its certificate's, when it serves TLS.
+	fingerprint string
+	logs        *os.File
 	// exited is closed once the process has ended; exitErr is then why.
 	exited  chan struct{}
 	exitErr error
@@ -57,7 +63,10 @@ func (d *daemon) wait() error {
 	return d.exitErr
 }
 
-var listenRE = regexp.MustCompile(`listening on http://([0-9.:]+)`)
+var (
+	listenRE      = regexp.MustCompile(`listening on https?://([0-9.:]+)`)
+	fingerprintRE = regexp.MustCompile(`TLS certificate SHA-256: ([0-9A-F:]+)`)
+)
 
 // startDaemon runs floorgate with its upstream link pointed at a port where
 // nothing listens: the WAN is down, so every event stays in the outbox.
@@ -90,6 +99,13 @@ func startGateway(t *testing.T, stateDir, broker, gateway string) *daemon {
 // process is killed when the test ends.
 func spawnDaemon(t *testing.T, bin, stateDir, yaml string, env []string) *daemon {
 	t.Helper()
+	return spawn(t, bin, stateDir, yaml, env, "--demo", "--listen", "127.0.0.1:0")
+}
+
+// spawn runs `floorgate run --config … --state-dir stateDir` with the
+// extra flags, and waits until it has announced where it listens.
+func spawn(t *testing.T, bin, stateDir, yaml string, env []string, flags ...string) *daemon {
+	t.Helper()
 	logs, err := os.Create(filepath.Join(t.TempDir(), "floorgate.log"))
 	if err != nil {
 		t.Fatal(err)
@@ -98,7 +114,7 @@ func spawnDaemon(t *testing.T, bin, stateDir, yaml string, env []string) *daemon
 	if err := os.WriteFile(conf, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "run", "--demo", "--config", conf, "--state-dir", stateDir, "--listen", "127.0.0.1:0")
+	cmd := exec.Command(bin, append([]string{"run", "--config", conf, "--state-dir", stateDir}, flags...)...)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stderr = logs
 	stdout, err := cmd.StdoutPipe()
@@ -108,14 +124,23 @@ func spawnDaemon(t *testing.T, bin, stateDir, yaml string, env []string) *daemon
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	d := &daemon{cmd: cmd, logs: logs, exited: make(chan struct{})}
+	d := &daemon{cmd: cmd, socket: filepath.Join(stateDir, "floorgate.sock"), logs: logs, exited: make(chan struct{})}
 	t.Cleanup(func() { cmd.Process.Kill(); <-d.exited })
 	found := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
+		addr := ""
 		for sc.Scan() {
 			if m := listenRE.FindStringSubmatch(sc.Text()); m != nil {
-				found <- m[1]
+				addr = m[1]
+			}
+			if m := fingerprintRE.FindStringSubmatch(sc.Text()); m != nil {
+				d.fingerprint = m[1]
+			}
+			// The socket's line comes after the address and the
+			// certificate's.
+			if strings.Contains(sc.Text(), "Local admin:") {
+				found <- addr
 			}
 		}
 		close(found)
@@ -138,17 +163,20 @@ func spawnDaemon(t *testing.T, bin, stateDir, yaml string, env []string) *daemon
 
 func (d *daemon) url() string { return "ws://" + d.addr + "/ws/v1" }
 
+// local is a client of the daemon over its local socket, as the command
+// line reaches it.
+func (d *daemon) local() *client.Client { return client.Local(d.socket) }
+
 // unitTasks gives the gateway n tasks of one unit a line, ahead of the
 // demo's: pickers scanning as fast as verdicts come never read one code
 // twice in a row (which the double-read guard would refuse).
-func unitTasks(t *testing.T, ctx context.Context, d *daemon, demo *Demo, prefix string, n int) {
+func unitTasks(t *testing.T, ctx context.Context, d *daemon, demo *gateway.Demo, prefix string, n int) {
 	t.Helper()
 	tasks := demo.MoreTasks(rand.New(rand.NewPCG(1, 2)), prefix, n, 5, 15, 1)
 	for i := range tasks {
 		tasks[i].Priority = 1
 	}
-	body, _ := json.Marshal(map[string]any{"tasks": tasks})
-	if err := postJSON(ctx, "http://"+d.addr+"/api/v1/tasks", body, nil); err != nil {
+	if err := d.local().Post(ctx, "/api/v1/tasks", map[string]any{"tasks": tasks}, nil); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -162,7 +190,7 @@ func TestCrashLosesNoAcceptedScan(t *testing.T) {
 	defer cancel()
 	stateDir := t.TempDir()
 	d := startDaemon(t, stateDir)
-	demo := NewDemo()
+	demo := gateway.NewDemo()
 
 	unitTasks(t, ctx, d, demo, "CRASH-", 60)
 

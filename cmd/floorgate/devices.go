@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -15,10 +14,9 @@ import (
 // see, each with the device profile its USB id matches and the address to
 // put in the configuration: what a site admin needs to set up a scanner.
 func devicesCommand(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("devices", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("devices", "", "List the serial ports and USB devices this machine sees, with the device profile each matches and the address to configure.", stdout, stderr)
 	dir := fs.String("profiles", "", "a site directory of device profiles, besides the shipped ones")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parse(args, 0); err != nil {
 		return err
 	}
 	set, err := profiles.Load(*dir)

@@ -7,7 +7,6 @@ import (
 	"encoding/binary"
 	"encoding/pem"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -23,9 +22,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/floorgate/floorgate/client"
 	"github.com/floorgate/floorgate/device/serial"
 	"github.com/floorgate/floorgate/device/usb"
 	profiles "github.com/floorgate/floorgate/firmware-profiles"
+	"github.com/floorgate/floorgate/gateway"
 )
 
 // Thresholds of the doctor's checks.
@@ -99,20 +100,19 @@ type Doctor struct {
 	// runs timedatectl when nil.
 	NTPSynchronized func(ctx context.Context) (string, error)
 
-	cfg Config
+	cfg gateway.Config
 	// daemonRunning is set when a process holds the database's lock.
 	daemonRunning bool
 }
 
 // doctorCommand is `floorgate doctor [--config FILE]`.
 func doctorCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("doctor", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	configPath := fs.String("config", "", "configuration file (YAML); defaults apply without one")
-	if err := fs.Parse(args); err != nil {
+	fs := newFlags("doctor", "", "Check the configuration, state directory, credentials, devices, printers, brokers, clock and listener; one line each, with what to do.", stdout, stderr)
+	configPath := fs.configFlag()
+	if err := fs.parse(args, 0); err != nil {
 		return err
 	}
-	return (&Doctor{ConfigPath: *configPath}).Run(ctx, stdout)
+	return (&Doctor{ConfigPath: configFile(*configPath)}).Run(ctx, stdout)
 }
 
 // Run prints one line per check. The summary is printed when nothing
@@ -135,7 +135,7 @@ func (d *Doctor) Run(ctx context.Context, out io.Writer) error {
 	cfgOK := d.checkConfig()
 	emit(cfgOK)
 	if cfgOK.sev == sevFail {
-		for _, name := range []string{"device profiles", "state directory", "credentials", "devices", "printers", "brokers", "listener"} {
+		for _, name := range []string{"device profiles", "state directory", "credentials", "devices", "printers", "brokers", "listener", "local socket"} {
 			emit(finding{sev: sevSkip, check: name, what: "not checked: the configuration did not load"})
 		}
 		emit(d.checkClock(ctx)...)
@@ -151,7 +151,8 @@ func (d *Doctor) Run(ctx context.Context, out io.Writer) error {
 		namedCheck{"printers", d.checkPrinters},
 		namedCheck{"brokers", d.checkBrokers},
 		namedCheck{"clock", d.checkClock},
-		namedCheck{"listener", d.checkListener})...)
+		namedCheck{"listener", d.checkListener},
+		namedCheck{"local socket", d.checkLocalSocket})...)
 	return summarise(all, out)
 }
 
@@ -217,7 +218,7 @@ func (d *Doctor) editFix() string {
 
 // checkConfig loads and validates the configuration.
 func (d *Doctor) checkConfig() finding {
-	cfg, err := LoadConfig(d.ConfigPath)
+	cfg, err := gateway.LoadConfig(d.ConfigPath)
 	if err != nil {
 		return doctorFail("config", d.editFix(), "%v", err)
 	}
@@ -240,8 +241,8 @@ func (d *Doctor) checkProfiles() []finding {
 	var out []finding
 	var models []string
 	for i, s := range d.cfg.Scanners {
-		sa, _ := parseScannerAddress(s.Address) // validated with the config
-		p, err := scannerProfile(set, s, sa)
+		sa, _ := gateway.ParseScannerAddress(s.Address) // validated with the config
+		p, err := gateway.ScannerProfile(set, s, sa)
 		if err != nil {
 			out = append(out, doctorFail(check, d.editFix(), "scanners[%d] (%s): %v", i, s.ID, err))
 			continue
@@ -519,16 +520,16 @@ func (d *Doctor) checkDevices(ctx context.Context) []finding {
 	ports := sync.OnceValues(func() ([]serial.PortInfo, error) { return doctorWithin(ctx, serial.ListPorts) })
 	usbDevs := sync.OnceValues(func() ([]usb.Info, error) { return doctorWithin(ctx, usb.List) })
 	for _, p := range d.cfg.Printers {
-		if scheme, target, _ := parsePrinterAddress(p.Address); scheme == "serial" || scheme == "usblp" {
+		if scheme, target, _ := gateway.ParsePrinterAddress(p.Address); scheme == "serial" || scheme == "usblp" {
 			out = append(out, d.openDevice(devicePath{"device printer " + p.ID, target}))
 		}
 	}
 	for _, s := range d.cfg.Scanners {
 		check := "device scanner " + s.ID
-		sa, _ := parseScannerAddress(s.Address)
-		switch sa.scheme {
+		sa, _ := gateway.ParseScannerAddress(s.Address)
+		switch sa.Scheme {
 		case "serial":
-			out = append(out, d.openDevice(devicePath{check, sa.path}))
+			out = append(out, d.openDevice(devicePath{check, sa.Path}))
 		case "serial-usb":
 			list, err := ports()
 			out = append(out, d.serialUSB(check, list, err, sa))
@@ -562,13 +563,13 @@ func doctorWithin[T any](ctx context.Context, f func() (T, error)) (T, error) {
 }
 
 // serialUSB finds a serial-usb:// scanner's port and checks it.
-func (d *Doctor) serialUSB(check string, ports []serial.PortInfo, listErr error, sa scannerAddr) finding {
+func (d *Doctor) serialUSB(check string, ports []serial.PortInfo, listErr error, sa gateway.ScannerAddr) finding {
 	if listErr != nil {
 		return doctorWarn(check, "check that sysfs is mounted", "cannot list serial ports: %v", listErr)
 	}
-	path, err := serial.FindPort(ports, sa.vid, sa.pid, sa.sn)
+	path, err := serial.FindPort(ports, sa.VID, sa.PID, sa.Serial)
 	if errors.Is(err, serial.ErrNotFound) {
-		return doctorWarn(check, "plug it in; floorgate devices lists what is attached", "no serial port has USB id %s:%s (unplugged?)", sa.vid, sa.pid)
+		return doctorWarn(check, "plug it in; floorgate devices lists what is attached", "no serial port has USB id %s:%s (unplugged?)", sa.VID, sa.PID)
 	}
 	if err != nil {
 		return doctorFail(check, "add ?serial=SN to the address ("+d.configName()+"); floorgate devices shows serial numbers", "%v", err)
@@ -577,17 +578,17 @@ func (d *Doctor) serialUSB(check string, ports []serial.PortInfo, listErr error,
 }
 
 // hidDevice finds a HID scanner on the USB bus and checks its device node.
-func (d *Doctor) hidDevice(check string, devs []usb.Info, listErr error, sa scannerAddr) finding {
+func (d *Doctor) hidDevice(check string, devs []usb.Info, listErr error, sa gateway.ScannerAddr) finding {
 	if listErr != nil {
 		return doctorWarn(check, "check that /dev/bus/usb exists and libusb works (floorgate devices)", "cannot list USB devices: %v", listErr)
 	}
 	for _, u := range devs {
-		if fmt.Sprintf("%04x", u.VID) != sa.vid || fmt.Sprintf("%04x", u.PID) != sa.pid || (sa.sn != "" && u.Serial != sa.sn) {
+		if fmt.Sprintf("%04x", u.VID) != sa.VID || fmt.Sprintf("%04x", u.PID) != sa.PID || (sa.Serial != "" && u.Serial != sa.Serial) {
 			continue
 		}
 		return d.openDevice(devicePath{check, fmt.Sprintf("/dev/bus/usb/%03d/%03d", u.Bus, u.Address)})
 	}
-	return doctorWarn(check, "plug it in; floorgate devices lists what is attached", "no USB device %s:%s attached (unplugged?)", sa.vid, sa.pid)
+	return doctorWarn(check, "plug it in; floorgate devices lists what is attached", "no USB device %s:%s attached (unplugged?)", sa.VID, sa.PID)
 }
 
 // openDevice opens a device node read-write without blocking and closes
@@ -623,7 +624,7 @@ func (d *Doctor) checkPrinters(ctx context.Context) []finding {
 	if len(d.cfg.Printers) == 0 {
 		return []finding{doctorOK("printers", "none configured")}
 	}
-	ps := openPrinters(d.cfg)
+	ps := gateway.OpenPrinters(d.cfg)
 	checks := make([]namedCheck, len(ps))
 	for i, p := range ps {
 		pc := d.cfg.Printers[i]
@@ -639,7 +640,7 @@ func (d *Doctor) checkPrinters(ctx context.Context) []finding {
 }
 
 // printerFinding judges one printer's status reply.
-func (d *Doctor) printerFinding(pc PrinterConfig, fault string, online bool, err error) finding {
+func (d *Doctor) printerFinding(pc gateway.PrinterConfig, fault string, online bool, err error) finding {
 	check := "printer " + pc.ID
 	fix := "check the printer is on and connected, and its address in " + d.configName()
 	if d.daemonRunning {
@@ -752,15 +753,11 @@ func (d *Doctor) brokerTLS(ctx context.Context, check string, conn net.Conn, hos
 // daemon's session is not taken over, and reads the CONNACK (3.2).
 func (d *Doctor) mqttConnect(check string, conn net.Conn, found string) finding {
 	clientID := fmt.Sprintf("floorgate-doctor-%s-%d", d.cfg.Site.Gateway, os.Getpid())
-	if _, err := conn.Write(connectPacket(clientID, d.cfg.MQTT.Username, d.cfg.MQTT.Password)); err != nil {
-		return doctorFail(check, "check the broker's listener speaks MQTT", "%s; send MQTT CONNECT: %v", found, err)
+	code, f := d.connack(check, conn, found, clientID, d.cfg.MQTT.Username, d.cfg.MQTT.Password)
+	if f.sev == sevFail {
+		return f
 	}
-	ack := make([]byte, 4)
-	if _, err := io.ReadFull(conn, ack); err != nil || ack[0] != 0x20 || ack[1] != 2 {
-		return doctorFail(check, "check the port is the broker's MQTT listener", "%s; no MQTT CONNACK: %v", found, err)
-	}
-	_, _ = conn.Write([]byte{0xE0, 0}) // DISCONNECT
-	switch ack[3] {
+	switch code {
 	case 0:
 		return doctorOK(check, "%s; MQTT CONNECT accepted", found)
 	case 4:
@@ -768,7 +765,21 @@ func (d *Doctor) mqttConnect(check string, conn net.Conn, found string) finding 
 	case 5:
 		return doctorWarn(check, "check the broker's ACL allows this user (the doctor connects as "+clientID+")", "%s; broker says not authorised", found)
 	}
-	return doctorFail(check, "check the broker's log", "%s; broker refused the connection (CONNACK code %d)", found, ack[3])
+	return doctorFail(check, "check the broker's log", "%s; broker refused the connection (CONNACK code %d)", found, code)
+}
+
+// connack sends CONNECT and returns the CONNACK's return code, or a FAIL
+// when no MQTT broker answers.
+func (d *Doctor) connack(check string, conn net.Conn, found, clientID, user, password string) (byte, finding) {
+	if _, err := conn.Write(connectPacket(clientID, user, password)); err != nil {
+		return 0, doctorFail(check, "check the broker's listener speaks MQTT", "%s; send MQTT CONNECT: %v", found, err)
+	}
+	ack := make([]byte, 4)
+	if _, err := io.ReadFull(conn, ack); err != nil || ack[0] != 0x20 || ack[1] != 2 {
+		return 0, doctorFail(check, "check the port is the broker's MQTT listener", "%s; no MQTT CONNACK: %v", found, err)
+	}
+	_, _ = conn.Write([]byte{0xE0, 0}) // DISCONNECT
+	return ack[3], finding{}
 }
 
 // connectPacket encodes an MQTT 3.1.1 CONNECT with a clean session.
@@ -803,14 +814,23 @@ func connectPacket(clientID, username, password string) []byte {
 }
 
 // checkEmbeddedBroker: the embedded broker's address must be free, or held
-// by the running daemon's broker.
+// by the running daemon's broker, which must refuse clients without a
+// password unless the configuration allows them (then a warning).
 func (d *Doctor) checkEmbeddedBroker(ctx context.Context) finding {
 	addr := d.cfg.MQTT.EmbeddedListen
 	check := "broker (embedded) " + addr
+	anon := d.cfg.MQTT.Embedded.AllowAnonymous
 	ln, err := net.Listen("tcp", addr)
 	if err == nil {
 		ln.Close()
-		return doctorOK(check, "no brokers configured; the embedded broker's address is free")
+		if anon {
+			return doctorWarn(check, "set mqtt.embedded.allow_anonymous: false and give tools a user (mqtt.embedded.users)",
+				"the address is free; anyone on this machine will read the site's events without a password")
+		}
+		return doctorOK(check, "no brokers configured; the embedded broker's address is free; %d users besides the gateway, no anonymous access", len(d.cfg.MQTT.Embedded.Users))
+	}
+	if d.cfg.MQTT.Embedded.TLS {
+		return doctorOK(check, "in use (TLS: not probed further)")
 	}
 	ctx, cancel := context.WithTimeout(ctx, doctorNetTimeout)
 	defer cancel()
@@ -823,9 +843,20 @@ func (d *Doctor) checkEmbeddedBroker(ctx context.Context) finding {
 	if dl, ok := ctx.Deadline(); ok {
 		conn.SetDeadline(dl)
 	}
-	f := d.mqttConnect(check, conn, "address in use")
-	if f.sev == sevOK && d.daemonRunning {
-		return doctorOK(check, "in use by the running daemon's embedded broker (MQTT CONNECT accepted)")
+	// An anonymous CONNECT: the gateway's broker refuses it (code 5)
+	// unless anonymous access is configured.
+	code, f := d.connack(check, conn, "address in use", fmt.Sprintf("floorgate-doctor-%d", os.Getpid()), "", "")
+	switch {
+	case f.sev == sevFail:
+	case !d.daemonRunning:
+	case code == 5 && !anon:
+		return doctorOK(check, "in use by the running daemon's embedded broker, which refuses clients without a password")
+	case code == 0 && anon:
+		return doctorWarn(check, "set mqtt.embedded.allow_anonymous: false and give tools a user (mqtt.embedded.users)",
+			"in use by the running daemon's embedded broker; anyone on this machine reads the site's events without a password")
+	case code == 0:
+		return doctorFail(check, "restart the gateway: it runs with an older configuration, or another broker holds the address",
+			"the broker on %s lets clients in without a password", addr)
 	}
 	return doctorFail(check, "stop the program on "+addr+" (ss -ltnp), or set mqtt.brokers or mqtt.embedded_listen in "+d.configName(),
 		"%s is in use by another program", addr)
@@ -886,35 +917,36 @@ func (d *Doctor) checkListener(ctx context.Context) []finding {
 		ln.Close()
 		return []finding{doctorOK(check, "free for the daemon")}
 	}
-	if u, up := d.healthz(ctx, dialable(addr)); up {
-		return []finding{doctorOK(check, "in use by a running floorgate (%s answers ok)", u)}
+	sock := d.cfg.SocketPath()
+	err = client.Local(sock).Do(ctx, http.MethodGet, "/healthz", nil, nil)
+	switch {
+	case err == nil:
+		return []finding{doctorOK(check, "in use by the running floorgate (its local socket %s answers)", sock)}
+	case errors.Is(err, os.ErrPermission):
+		return []finding{doctorWarn(check, "run doctor as root or as a member of group floorgate",
+			"%s is in use; the local socket %s, which would say whether it is floorgate, is not open to %s", addr, sock, currentUser())}
 	}
 	return []finding{doctorFail(check, "stop the program on "+addr+" (ss -ltnp), or change listen in "+d.configName(),
 		"%s is in use by a program that is not floorgate (%v)", addr, err)}
 }
 
-// healthz asks addr's /healthz over HTTPS (self-signed allowed: this is
-// only telling programs apart) and HTTP.
-func (d *Doctor) healthz(ctx context.Context, addr string) (string, bool) {
-	client := &http.Client{Timeout: doctorNetTimeout / 2, Transport: &http.Transport{
-		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, DisableKeepAlives: true}}
-	for _, scheme := range []string{"https", "http"} {
-		u := scheme + "://" + addr + "/healthz"
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-		if err != nil {
-			continue
-		}
-		resp, err := client.Do(req)
-		if err != nil {
-			continue
-		}
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 64))
-		resp.Body.Close()
-		if resp.StatusCode == http.StatusOK && strings.TrimSpace(string(body)) == "ok" {
-			return u, true
-		}
+// checkLocalSocket: the running gateway's local socket is there, a
+// socket, and open only to its owner and group.
+func (d *Doctor) checkLocalSocket(context.Context) []finding {
+	path := d.cfg.SocketPath()
+	check := "local socket " + path
+	fi, err := os.Lstat(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist) && !d.daemonRunning:
+		return []finding{doctorOK(check, "the gateway is not running; it makes the socket at start")}
+	case err != nil:
+		return []finding{doctorFail(check, "restart the gateway (systemctl restart floorgate)", "%v", err)}
+	case fi.Mode().Type() != os.ModeSocket:
+		return []finding{doctorFail(check, "remove it; the gateway makes its socket at start", "%s is not a socket (%s)", path, fi.Mode())}
+	case fi.Mode().Perm()&0o007 != 0:
+		return []finding{doctorFail(check, "restart the gateway, which sets mode 0660; check local_socket's directory", "anyone on this machine may administer the gateway: mode %04o", fi.Mode().Perm())}
 	}
-	return "", false
+	return []finding{doctorOK(check, "mode %04o, owner %s, group %s: root and group %s administer the gateway", fi.Mode().Perm(), ownerOf(fi), groupOf(path), groupOf(path))}
 }
 
 // existingParent is path or its nearest ancestor that exists.

@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/gateway"
 	"github.com/floorgate/floorgate/print/printer"
 	"github.com/floorgate/floorgate/print/printer/printertest"
 	"github.com/floorgate/floorgate/store"
@@ -161,7 +163,8 @@ printers:
 		"ok   broker " + broker.URL() + ": TCP connect ok; MQTT CONNECT accepted",
 		"ok   clock: " + doctorNow.Format(time.RFC3339) + ", NTP synchronised",
 		"ok   listener " + listen + ": free for the daemon",
-		"doctor: 11 ok, 0 warnings, 0 failed",
+		"ok   local socket " + dir + "/floorgate.sock: the gateway is not running; it makes the socket at start",
+		"doctor: 12 ok, 0 warnings, 0 failed",
 	})
 }
 
@@ -275,7 +278,7 @@ func TestDoctorPrinters(t *testing.T) {
 		"ok   printer rcpt-1: serial://" + serialLbl.Path() + " answers: ready (escpos)",
 	})
 	assertLines(t, linesOf(lines, "device printer"), []string{"ok   device printer rcpt-1: " + serialLbl.Path() + " opens read-write"})
-	if err == nil || err.Error() != "doctor: 11 ok, 1 warnings, 2 failed" {
+	if err == nil || err.Error() != "doctor: 12 ok, 1 warnings, 2 failed" {
 		t.Fatalf("summary error: %v", err)
 	}
 }
@@ -306,7 +309,7 @@ func TestDoctorStateDirAndDevices(t *testing.T) {
 
 func TestDoctorDatabaseInUse(t *testing.T) {
 	dir := stateDir(t, 0o700)
-	site, err := DefaultConfig().SiteInfo()
+	site, err := gateway.DefaultConfig().SiteInfo()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -370,8 +373,9 @@ func TestDoctorBadConfigSkipsTheRest(t *testing.T) {
 		"skip printers: not checked: the configuration did not load",
 		"skip brokers: not checked: the configuration did not load",
 		"skip listener: not checked: the configuration did not load",
+		"skip local socket: not checked: the configuration did not load",
 		"ok   clock: " + doctorNow.Format(time.RFC3339) + ", NTP synchronised",
-		"doctor: 1 ok, 0 warnings, 1 failed, 7 skipped",
+		"doctor: 1 ok, 0 warnings, 1 failed, 8 skipped",
 	})
 	if err == nil {
 		t.Fatal("no error")
@@ -384,30 +388,30 @@ func TestDoctorBadConfigSkipsTheRest(t *testing.T) {
 }
 
 func TestDoctorListener(t *testing.T) {
-	floorgateLike := http.NewServeMux()
-	floorgateLike.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
-	for _, c := range []struct {
-		name    string
-		handler http.Handler
-		want    string
-	}{
-		{"our daemon", floorgateLike, "ok   listener %[1]s: in use by a running floorgate (http://%[1]s/healthz answers ok)"},
-		{"something else", http.NotFoundHandler(), "FAIL listener %[1]s: %[1]s is in use by a program that is not floorgate (*) — fix: stop the program on %[1]s (ss -ltnp), or change listen in *"},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			srv := &http.Server{Handler: c.handler}
-			go srv.Serve(ln)
-			t.Cleanup(func() { srv.Close() })
-			addr := ln.Addr().String()
-			yaml := baseYAML(stateDir(t, 0o700), "", "listen", addr)
-			lines, _, _ := doctorRun(t, yaml)
-			assertLines(t, linesOf(lines, "listener"), []string{fmt.Sprintf(c.want, addr)})
-		})
-	}
+	t.Run("our daemon", func(t *testing.T) {
+		// A running gateway: it answers on its local socket, which is open
+		// to its user and group alone.
+		m := startMain(t, floorgate.SystemClock{})
+		sock := m.Config.SocketPath()
+		lines, _, _ := doctorRun(t, baseYAML(m.Config.StateDir, "", "listen", m.Addr()))
+		assertLines(t, linesOf(lines, "listener"), []string{
+			fmt.Sprintf("ok   listener %s: in use by the running floorgate (its local socket %s answers)", m.Addr(), sock)})
+		assertLines(t, linesOf(lines, "local socket"), []string{
+			"ok   local socket " + sock + ": mode 0660, owner *, group *: root and group * administer the gateway"})
+	})
+	t.Run("something else", func(t *testing.T) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := &http.Server{Handler: http.NotFoundHandler()}
+		go srv.Serve(ln)
+		t.Cleanup(func() { srv.Close() })
+		addr := ln.Addr().String()
+		lines, _, _ := doctorRun(t, baseYAML(stateDir(t, 0o700), "", "listen", addr))
+		assertLines(t, linesOf(lines, "listener"), []string{fmt.Sprintf(
+			"FAIL listener %[1]s: %[1]s is in use by a program that is not floorgate (*) — fix: stop the program on %[1]s (ss -ltnp), or change listen in *", addr)})
+	})
 }
 
 func TestDoctorClock(t *testing.T) {

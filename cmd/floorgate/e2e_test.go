@@ -3,9 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
 	"net/url"
@@ -13,35 +13,89 @@ import (
 	"time"
 
 	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/client"
 	"github.com/floorgate/floorgate/device/ws/wsclient"
+	"github.com/floorgate/floorgate/gateway"
 	"github.com/floorgate/floorgate/print/printer"
 	"github.com/floorgate/floorgate/print/printer/printertest"
 )
 
 // demoGateway is a demo gateway on a clock the test moves, starting at
 // 09:00 on the demo's day.
-func demoGateway(t *testing.T) (*Main, *floorgate.ManualClock) {
+func demoGateway(t *testing.T) (*gateway.Gateway, *floorgate.ManualClock) {
 	t.Helper()
 	clock := floorgate.NewManualClock(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC))
 	return startMain(t, clock), clock
 }
 
-// startMain runs a demo gateway in-process on a real listener and a real
-// database file, on a clock the test moves.
-func startMain(t *testing.T, clock floorgate.Clock, mods ...func(*Config)) *Main {
+// startMain runs a demo gateway in-process with the shipped defaults
+// (a self-signed certificate, the embedded broker) on a real loopback
+// listener and a real database file, on a clock the test moves. Talk to it
+// as its users do: PDAs and browsers over TLS trusting its fingerprint
+// (dialWS, pinned, pageURL), the command line over its local socket
+// (local).
+func startMain(t *testing.T, clock floorgate.Clock, mods ...func(*gateway.Config)) *gateway.Gateway {
 	t.Helper()
-	cfg := DefaultConfig()
+	cfg := gateway.DefaultConfig()
 	cfg.StateDir, cfg.Listen, cfg.MQTT.EmbeddedListen = t.TempDir(), "127.0.0.1:0", "127.0.0.1:0"
-	cfg.TLS.Mode = "off" // plain HTTP on loopback; TestTLS covers the listener's TLS
 	for _, mod := range mods {
 		mod(&cfg)
 	}
-	m := &Main{Config: cfg, Demo: true, Clock: clock}
-	if err := m.Run(context.Background()); err != nil {
+	return startGatewayWith(t, &gateway.Gateway{Config: cfg, Demo: true, Clock: clock})
+}
+
+// startGatewayWith starts m and closes it when the test ends.
+func startGatewayWith(t *testing.T, m *gateway.Gateway) *gateway.Gateway {
+	t.Helper()
+	if err := m.Start(context.Background()); err != nil {
+		m.Close()
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { m.Close() })
 	return m
+}
+
+// local is a client of m over its local administration socket: how the
+// command line (and an admin on the gateway's machine) reaches it.
+func local(m *gateway.Gateway) *client.Client { return client.Local(m.Config.SocketPath()) }
+
+// pinned trusts exactly m's certificate, as a paired PDA does; nil when
+// m serves plain HTTP.
+func pinned(t testing.TB, m *gateway.Gateway) *tls.Config {
+	t.Helper()
+	if m.Fingerprint == "" {
+		return nil
+	}
+	tc, err := client.PinnedTLS(m.Fingerprint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tc
+}
+
+// pageURL is where m serves its pages and API over the network.
+func pageURL(m *gateway.Gateway) string { return pageURLAt(m, m.Addr()) }
+
+// pageURLAt is m's pages reached at addr, m's own or a proxy's.
+func pageURLAt(m *gateway.Gateway, addr string) string {
+	if m.Fingerprint == "" {
+		return "http://" + addr
+	}
+	return "https://" + addr
+}
+
+// wsURL is m's PDA endpoint.
+func wsURL(m *gateway.Gateway) string {
+	if m.Fingerprint == "" {
+		return "ws://" + m.Addr() + "/ws/v1"
+	}
+	return "wss://" + m.Addr() + "/ws/v1"
+}
+
+// dialWS connects a PDA to m, trusting m's certificate.
+func dialWS(ctx context.Context, t testing.TB, m *gateway.Gateway, device, token, model string) (*wsclient.Client, floorgate.Welcome, error) {
+	t.Helper()
+	return wsclient.DialTLS(ctx, wsURL(m), device, token, model, pinned(t, m))
 }
 
 // TestPickOverWebSocket drives one picker through the PDA protocol against
@@ -51,10 +105,9 @@ func TestPickOverWebSocket(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	m, clock := demoGateway(t)
-	demo := NewDemo()
-	url := "ws://" + m.Addr() + "/ws/v1"
+	demo := gateway.NewDemo()
 
-	c, wel, err := wsclient.Dial(ctx, url, "pda-e2e", "secret-token", "TC21")
+	c, wel, err := dialWS(ctx, t, m, "pda-e2e", "secret-token", "TC21")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +117,7 @@ func TestPickOverWebSocket(t *testing.T) {
 	if v, _ := c.Login(ctx, "l1", demo.Badges[0], "9999"); v.Code != floorgate.CodeBadLogin || v.OK {
 		t.Fatalf("wrong PIN: %+v", v)
 	}
-	v, err := c.Login(ctx, "l2", demo.Badges[0], demoPIN)
+	v, err := c.Login(ctx, "l2", demo.Badges[0], gateway.DemoPIN)
 	if err != nil || v.Code != floorgate.CodeLoggedIn {
 		t.Fatalf("login: %v %+v", err, v)
 	}
@@ -127,7 +180,7 @@ func TestPickOverWebSocket(t *testing.T) {
 	}
 	c.Close()
 	afterFirst := m.DB.Counts().LastSeq
-	c, wel, err = wsclient.Dial(ctx, url, "pda-e2e", "secret-token", "TC21")
+	c, wel, err = dialWS(ctx, t, m, "pda-e2e", "secret-token", "TC21")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,10 +199,10 @@ func TestPickOverWebSocket(t *testing.T) {
 		t.Fatalf("events: %d before, %d after the scan, %d after the resend; want one", lastSeq, afterFirst, got)
 	}
 
-	// The order is intercepted: the PDA hears it at once and every scan is
-	// refused until the picker moves on.
-	body, _ := json.Marshal(map[string]string{"reason": "customer cancelled"})
-	if err := postJSON(ctx, "http://"+m.Addr()+"/api/v1/tasks/"+p.Task+"/cancel", body, nil); err != nil {
+	// The order is intercepted (as `floorgate tasks cancel` does it, over
+	// the local socket): the PDA hears it at once and every scan is refused
+	// until the picker moves on.
+	if err := local(m).Post(ctx, "/api/v1/tasks/"+url.PathEscape(p.Task)+"/cancel", map[string]string{"reason": "customer cancelled"}, nil); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -170,26 +223,14 @@ func TestPickOverWebSocket(t *testing.T) {
 }
 
 // TestStatusShowsTheUpstreamLink reads /api/v1/status of a gateway whose
-// broker is unreachable: events wait, and the page says so.
+// broker is unreachable, as `floorgate status` does (over the local
+// socket): events wait, and the status says so.
 func TestStatusShowsTheUpstreamLink(t *testing.T) {
 	clock := floorgate.NewManualClock(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC))
-	cfg := DefaultConfig()
-	cfg.StateDir, cfg.Listen = t.TempDir(), "127.0.0.1:0"
-	cfg.TLS.Mode = "off"
-	cfg.MQTT.Brokers = []string{"tcp://127.0.0.1:9"}
-	m := &Main{Config: cfg, Demo: true, Clock: clock}
-	if err := m.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := startMain(t, clock, func(c *gateway.Config) { c.MQTT.Brokers = []string{"tcp://127.0.0.1:9"} })
 	clock.Add(90 * time.Second)
-	resp, err := http.Get("http://" + m.Addr() + "/api/v1/status")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var s statusReply
-	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
+	var s gateway.Status
+	if err := local(m).Get(context.Background(), "/api/v1/status", &s); err != nil {
 		t.Fatal(err)
 	}
 	if s.Upstream.Connected || s.Outbox.Depth != 40 || s.OldestUnsentS < 90 || s.Counts.PendingTasks != 40 {
@@ -206,12 +247,12 @@ func TestPackAndShipOverWebSocket(t *testing.T) {
 	defer cancel()
 	clock := floorgate.NewManualClock(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC))
 	lbl := printertest.StartTCP(t, printer.ZPL, []printer.State{{Online: true}})
-	m := startMain(t, clock, func(c *Config) {
-		c.Printers = []PrinterConfig{{ID: "lbl-1", Dialect: "zpl", Address: "tcp://" + lbl.Addr(), DPI: 203, Stations: []string{"pack-1"}}}
+	m := startMain(t, clock, func(c *gateway.Config) {
+		c.Printers = []gateway.PrinterConfig{{ID: "lbl-1", Dialect: "zpl", Address: "tcp://" + lbl.Addr(), DPI: 203, Stations: []string{"pack-1"}}}
 	})
-	demo := NewDemo()
+	demo := gateway.NewDemo()
 	ship := demo.Shipments()[3]
-	c, wel, err := wsclient.Dial(ctx, "ws://"+m.Addr()+"/ws/v1", "pack-1", "tok", "CT40")
+	c, wel, err := dialWS(ctx, t, m, "pack-1", "tok", "CT40")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +260,7 @@ func TestPackAndShipOverWebSocket(t *testing.T) {
 	if wel.Prompt.Step != "login" {
 		t.Fatalf("welcome %+v", wel)
 	}
-	v, err := c.Login(ctx, "l", demo.PackerBadges[0], demoPIN)
+	v, err := c.Login(ctx, "l", demo.PackerBadges[0], gateway.DemoPIN)
 	if err != nil || v.Code != floorgate.CodeLoggedIn || v.Prompt.Step != "scan_order" {
 		t.Fatalf("packer login: %v %+v", err, v)
 	}
@@ -265,15 +306,12 @@ func TestPackAndShipOverWebSocket(t *testing.T) {
 	if jobs := lbl.Jobs(); len(jobs) != 1 || !bytes.Contains(jobs[0], []byte(ship.Tracking)) {
 		t.Fatalf("printed job does not carry the tracking number %s", ship.Tracking)
 	}
-	// The status page can show the waybill as it prints.
-	resp, err := http.Get("http://" + m.Addr() + "/api/v1/printjobs/" + url.PathEscape(jobs[0].ID) + "/preview.png")
-	if err != nil {
-		t.Fatal(err)
-	}
-	png, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/png" || !bytes.HasPrefix(png, []byte("\x89PNG")) {
-		t.Fatalf("preview: %s %s, %d bytes", resp.Status, resp.Header.Get("Content-Type"), len(png))
+	// The status page can show the waybill as it prints, to a supervisor
+	// signed in on it.
+	sup := signedIn(t, m, gateway.DemoSupervisorBadge)
+	r := sup.do("GET", "/api/v1/printjobs/"+url.PathEscape(jobs[0].ID)+"/preview.png", nil, nil)
+	if r.status != http.StatusOK || r.header.Get("Content-Type") != "image/png" || !bytes.HasPrefix(r.body, []byte("\x89PNG")) {
+		t.Fatalf("preview: %d %s, %d bytes", r.status, r.header.Get("Content-Type"), len(r.body))
 	}
 	if v := scan("SF999999999999"); v.Code != floorgate.CodeWrongWaybill {
 		t.Fatalf("wrong waybill: %s", v.Code)
@@ -309,20 +347,20 @@ func TestDistanceFromACameraPDA(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	m, clock := demoGateway(t)
-	demo := NewDemo()
-	c, _, err := wsclient.Dial(ctx, "ws://"+m.Addr()+"/ws/v1", "tc21-1", "tok", "Zebra TC21")
+	demo := gateway.NewDemo()
+	c, _, err := dialWS(ctx, t, m, "tc21-1", "tok", "Zebra TC21")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	v, err := c.Login(ctx, "l", demo.Badges[0], demoPIN)
+	v, err := c.Login(ctx, "l", demo.Badges[0], gateway.DemoPIN)
 	if err != nil || v.Prompt.Step != "scan_location" {
 		t.Fatalf("login: %v %+v", err, v)
 	}
 	loc := v.Prompt.Location
 	// The label: Code 128 of the code at the demo's X-dimension.
 	modules := 11*(len(demo.LocationBarcode[loc])+2) + 13
-	widthMM := float64(modules) * demoLabelX
+	widthMM := float64(modules) * gateway.DemoLabelX
 	focal := 640 / math.Tan(24*math.Pi/180) // the TC21 profile: 1280 px, 48°
 	scanAt := func(id string, mm float64) floorgate.Verdict {
 		t.Helper()

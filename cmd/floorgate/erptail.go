@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,17 +15,16 @@ import (
 // erpTailCommand runs the reference ERP consumer until interrupted, then
 // prints what it saw: events, duplicates and gaps per gateway.
 func erpTailCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("erp-tail", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("erp-tail", "", "The reference ERP consumer: read every gateway's events, report duplicates and gaps, and ask for replays.", stdout, stderr)
 	brokerURL := fs.String("broker", "tcp://127.0.0.1:1883", "the MQTT broker")
-	share := fs.String("share", "", "join shared-subscription group GROUP to split the load with other consumers")
+	share := fs.String("share", "", "join shared-subscription group GROUP to split the load with other consumers (not on the embedded broker)")
 	out := fs.String("out", "-", "write each new event as a JSON line to FILE (- for standard output)")
 	replay := fs.Bool("replay", false, "ask gateways to publish again the events missing from their sequence")
 	filter := fs.String("filter", "floorgate/v1/+/+/events", "events topic filter")
 	clientID := fs.String("client-id", "", "MQTT client id (a persistent session is kept under it)")
 	username := fs.String("username", "", "MQTT user name")
 	password := fs.String("password", "", "MQTT password")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parse(args, 0); err != nil {
 		return err
 	}
 	if !strings.HasSuffix(*filter, "/events") {

@@ -1,44 +1,23 @@
-// Command floorgate is the warehouse-floor gateway: the daemon (run), a
-// floor simulator (sim), the benchmark (bench), task import (tasks) and
-// version.
+// Command floorgate is the warehouse-floor gateway: the daemon (run) and
+// the tools around it. It parses command lines and wires packages; the
+// daemon is package gateway, every HTTP route is package web, and every
+// command that talks to a running gateway does so through package client.
 package main
 
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"sort"
 	"syscall"
 
 	"github.com/floorgate/floorgate"
 )
-
-const usage = `floorgate — the warehouse-floor gateway
-
-Usage:
-  floorgate run [--config FILE] [--state-dir DIR] [--listen ADDR] [--demo]
-  floorgate sim --pdas N [--addr URL] [--wrong SHARE] [--tasks N]
-  floorgate bench scan|degraded|mem|sync|print|report …
-  floorgate tasks import [--addr URL | --state-dir DIR --config FILE] FILE
-  floorgate tasks cancel [--addr URL] ID REASON
-  floorgate erp-tail [--broker URL] [--share GROUP] [--out FILE] [--replay]
-  floorgate barcode explain [--json] [--addr URL] DATA
-  floorgate profiles validate [DIR]
-  floorgate devices [--profiles DIR]
-  floorgate udev-rules [--profiles DIR]
-  floorgate label render --template NAME --data FILE --format zpl|tspl|escpos|png
-  floorgate print test [--config FILE] PRINTER
-  floorgate backup [--config FILE] [--state-dir DIR] [--addr URL] FILE
-  floorgate backup --verify FILE
-  floorgate restore [--config FILE] [--state-dir DIR] FILE
-  floorgate doctor [--config FILE]
-  floorgate version
-
-Run "floorgate COMMAND -h" for a command's flags.
-`
 
 // The gateway's heap is small (master data, open tasks, a few kilobytes a
 // PDA) and every scan allocates a little. Collecting once the heap has
@@ -63,53 +42,130 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := dispatch(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
-	if err != nil && !errors.Is(err, context.Canceled) {
-		fmt.Fprintln(os.Stderr, "floorgate:", err)
-		os.Exit(1)
+	os.Exit(exitCode(err, os.Stderr))
+}
+
+// exitCode reports err and says how the process ends: 0 for success, a
+// clean stop or a help request, 2 for a command line it cannot take, 1
+// for a failure.
+func exitCode(err error, stderr io.Writer) int {
+	var ue usageError
+	switch {
+	case err == nil, errors.Is(err, context.Canceled), errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintln(stderr, "floorgate:", err)
+		return 2
 	}
+	fmt.Fprintln(stderr, "floorgate:", err)
+	return 1
+}
+
+// command is one of floorgate's subcommands.
+type command struct {
+	name, summary string
+	run           func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+// commands is every subcommand, in the order help lists them.
+func commands() []command {
+	return []command{
+		{"run", "run the gateway daemon", runCommand},
+		{"status", "show what the running gateway knows: links, outbox, printers, devices", statusCommand},
+		{"operators", "add, list, disable, enable operators and set their PINs", operatorsCommand},
+		{"master", "import master data (locations, items, operators) from a file", masterCommand},
+		{"tokens", "create, list and revoke API tokens for other programs", tokensCommand},
+		{"tasks", "import pick tasks from a file, or cancel one", tasksCommand},
+		{"backup", "write a verified copy of the gateway's database, or verify one", backupCommand},
+		{"restore", "put a backup in place of a stopped gateway's database", func(_ context.Context, a []string, o, e io.Writer) error { return restoreCommand(a, o, e) }},
+		{"doctor", "check the configuration, devices, printers, brokers and listener", doctorCommand},
+		{"barcode", "explain scanned data (AIM id, GS1 fields) and look it up at the site", barcodeCommand},
+		{"label", "render a label template to printer commands or PNG", func(_ context.Context, a []string, o, e io.Writer) error { return labelCommand(a, o, e) }},
+		{"print", "print a test waybill on a configured printer", printTestCommand},
+		{"profiles", "validate device profiles", func(_ context.Context, a []string, o, e io.Writer) error { return profilesCommand(a, o, e) }},
+		{"devices", "list the serial and USB scanners attached to this machine", func(_ context.Context, a []string, o, e io.Writer) error { return devicesCommand(a, o, e) }},
+		{"udev-rules", "print udev rules that give scanners stable names", func(_ context.Context, a []string, o, e io.Writer) error { return udevRulesCommand(a, o, e) }},
+		{"erp-tail", "the reference ERP consumer: read events, find gaps, ask for replays", erpTailCommand},
+		{"sim", "drive a gateway with simulated PDAs", simCommand},
+		{"bench", "measure the gateway (scan, degraded, mem, sync, print, report)", benchCommand},
+		{"version", "print the version", versionCommand},
+		{"help", "list the commands, or show one's usage", nil},
+	}
+}
+
+// printHelp lists the commands with their descriptions.
+func printHelp(w io.Writer) {
+	fmt.Fprintf(w, "floorgate — the warehouse-floor gateway\n\nUsage: floorgate COMMAND [flags] [arguments]\n\nCommands:\n")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintf(w, "\nRun \"floorgate COMMAND -h\" for a command's usage and flags. Commands that reach the running gateway\n"+
+		"use its local socket (their user must be in the floorgate group), or --addr with an API token.\n")
+}
+
+func versionCommand(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("version", "", "Print floorgate's version.", stdout, stderr)
+	if err := fs.parse(args, 0); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "floorgate", floorgate.Version)
+	return nil
 }
 
 func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return errors.New("no command given")
+		printHelp(stderr)
+		return usagef("no command given")
 	}
-	switch args[0] {
-	case "run":
-		return runCommand(ctx, args[1:], stdout, stderr)
-	case "sim":
-		return simCommand(ctx, args[1:], stdout)
-	case "bench":
-		return benchCommand(ctx, args[1:], stdout, stderr)
-	case "tasks":
-		return tasksCommand(ctx, args[1:], stdout)
-	case "profiles":
-		return profilesCommand(args[1:], stdout)
-	case "devices":
-		return devicesCommand(args[1:], stdout, stderr)
-	case "udev-rules":
-		return udevRulesCommand(args[1:], stdout, stderr)
-	case "label":
-		return labelCommand(args[1:], stdout, stderr)
-	case "print":
-		return printTestCommand(ctx, args[1:], stdout, stderr)
-	case "doctor":
-		return doctorCommand(ctx, args[1:], stdout, stderr)
-	case "barcode":
-		return barcodeCommand(ctx, args[1:], stdout, stderr)
-	case "backup":
-		return backupCommand(ctx, args[1:], stdout, stderr)
-	case "restore":
-		return restoreCommand(args[1:], stdout, stderr)
-	case "erp-tail":
-		return erpTailCommand(ctx, args[1:], stdout, stderr)
-	case "version":
-		fmt.Fprintln(stdout, "floorgate", floorgate.Version)
+	name := args[0]
+	switch name {
+	case "-h", "--help":
+		printHelp(stdout)
 		return nil
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
+	case "--version", "-version":
+		return versionCommand(ctx, nil, stdout, stderr)
+	case "help":
+		if len(args) > 1 {
+			return dispatch(ctx, []string{args[1], "-h"}, stdout, stderr)
+		}
+		printHelp(stdout)
 		return nil
 	}
-	fmt.Fprint(stderr, usage)
-	return fmt.Errorf("unknown command %q", args[0])
+	for _, c := range commands() {
+		if c.name == name && c.run != nil {
+			return c.run(ctx, args[1:], stdout, stderr)
+		}
+	}
+	printHelp(stderr)
+	return usagef("unknown command %q", name)
+}
+
+// subcommand picks a group's subcommand ("tasks import"): -h lists them,
+// an unknown one is a usage error.
+func subcommand(group string, args []string, subs map[string]string, stdout, stderr io.Writer) (string, []string, error) {
+	list := func(w io.Writer) {
+		fmt.Fprintf(w, "Usage: floorgate %s SUBCOMMAND [flags]\n\nSubcommands:\n", group)
+		names := make([]string, 0, len(subs))
+		for n := range subs {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			fmt.Fprintf(w, "  %-10s %s\n", n, subs[n])
+		}
+		fmt.Fprintf(w, "\nRun \"floorgate %s SUBCOMMAND -h\" for its flags.\n", group)
+	}
+	if len(args) == 0 {
+		list(stderr)
+		return "", nil, usagef("%s: want a subcommand", group)
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		list(stdout)
+		return "", nil, flag.ErrHelp
+	}
+	if _, ok := subs[args[0]]; !ok {
+		list(stderr)
+		return "", nil, usagef("%s: unknown subcommand %q", group, args[0])
+	}
+	return args[0], args[1:], nil
 }

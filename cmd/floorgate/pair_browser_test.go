@@ -11,24 +11,20 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/gateway"
 	"github.com/floorgate/floorgate/web/webtest"
 )
 
 // startPairingMain is startMain for a site that enrols PDAs only by pairing:
 // Demo is off (it would let any device enrol itself), and the demo site is
 // seeded by hand once the gateway runs.
-func startPairingMain(t *testing.T, clock floorgate.Clock) *Main {
+func startPairingMain(t *testing.T, clock floorgate.Clock) *gateway.Gateway {
 	t.Helper()
-	cfg := DefaultConfig()
+	cfg := gateway.DefaultConfig()
 	cfg.StateDir, cfg.Listen, cfg.MQTT.EmbeddedListen = t.TempDir(), "127.0.0.1:0", "127.0.0.1:0"
-	cfg.TLS.Mode = "off"
 	cfg.Devices.AutoEnrol = false
-	m := &Main{Config: cfg, Clock: clock}
-	if err := m.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Close() })
-	if _, err := NewDemo().Seed(context.Background(), m.DB); err != nil {
+	m := startGatewayWith(t, &gateway.Gateway{Config: cfg, Clock: clock})
+	if _, err := gateway.NewDemo().Seed(context.Background(), m.DB); err != nil {
 		t.Fatal(err)
 	}
 	return m
@@ -40,8 +36,8 @@ func startPairingMain(t *testing.T, clock floorgate.Clock) *Main {
 func TestPairPDAInBrowser(t *testing.T) {
 	clock := floorgate.NewManualClock(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC))
 	m := startPairingMain(t, clock)
-	p := &pdaPage{t: t, ctx: webtest.Browser(t, 360, 640), m: m, clock: clock, demo: NewDemo()}
-	webtest.Do(t, p.ctx, "open the PDA app", chromedp.Navigate("http://"+m.Addr()+"/pda/"))
+	p := &pdaPage{t: t, ctx: browser(t, m, 360, 640), m: m, clock: clock, demo: gateway.NewDemo()}
+	webtest.Do(t, p.ctx, "open the PDA app", chromedp.Navigate(pageURL(m)+"/pda/"))
 	p.wait("the pairing screen", `fgState().screen === 'pair' && !fgState().online`)
 	dev := p.device()
 	if got := p.text("pair-dev"); got != dev {
@@ -61,7 +57,7 @@ func TestPairPDAInBrowser(t *testing.T) {
 	shot := webtest.Screenshot(t, p.ctx, "pda-pairing")
 	t.Logf("pairing screen: %s", shot)
 
-	admin := signedIn(t, m, demoAdminBadge)
+	admin := signedIn(t, m, gateway.DemoAdminBadge)
 	r := admin.change("POST", "/api/v1/devices/enrol", nil)
 	var enrol struct{ Code string }
 	if r.status != http.StatusOK || json.Unmarshal(r.body, &enrol) != nil || len(enrol.Code) != 6 {

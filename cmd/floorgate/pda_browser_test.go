@@ -11,9 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/security"
 	"github.com/chromedp/chromedp"
 
 	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/gateway"
 	"github.com/floorgate/floorgate/web/webtest"
 )
 
@@ -26,17 +29,33 @@ import (
 type pdaPage struct {
 	t     *testing.T
 	ctx   context.Context
-	m     *Main
+	m     *gateway.Gateway
 	clock *floorgate.ManualClock
-	demo  *Demo
+	demo  *gateway.Demo
 }
 
-func openPDA(t *testing.T, m *Main, clock *floorgate.ManualClock, addr string) *pdaPage {
+// openPDA opens the PDA app of m, reached at addr (m's or a proxy's).
+func openPDA(t *testing.T, m *gateway.Gateway, clock *floorgate.ManualClock, addr string) *pdaPage {
 	t.Helper()
-	p := &pdaPage{t: t, ctx: webtest.Browser(t, 360, 640), m: m, clock: clock, demo: NewDemo()}
-	webtest.Do(t, p.ctx, "open the PDA app", chromedp.Navigate("http://"+addr+"/pda/"))
+	p := &pdaPage{t: t, ctx: browser(t, m, 360, 640), m: m, clock: clock, demo: gateway.NewDemo()}
+	webtest.Do(t, p.ctx, "open the PDA app", chromedp.Navigate(pageURLAt(m, addr)+"/pda/"))
 	p.wait("connected, login screen", `fgState().online && fgState().screen === 'login'`)
 	return p
+}
+
+// browser is a headless Chromium tab of width×height for m's pages. A
+// browser cannot pin a fingerprint; this one goes on past the warning a
+// self-signed certificate raises, as a person does once on each device.
+func browser(t *testing.T, m *gateway.Gateway, width, height int) context.Context {
+	t.Helper()
+	ctx := webtest.Browser(t, width, height)
+	if m.Fingerprint != "" {
+		webtest.Do(t, ctx, "accept the gateway's self-signed certificate", func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+			_, err := cdp.Call(ctx, tg, security.SetIgnoreCertificateErrors, security.SetIgnoreCertificateErrorsParams{Ignore: true})
+			return chromedp.Void{}, err
+		})
+	}
+	return ctx
 }
 
 // wait polls a JavaScript condition in the page until it holds.
@@ -83,13 +102,13 @@ func (p *pdaPage) login(badge string) {
 		p.t.Fatalf("badge shown %q, want %q", got, badge)
 	}
 	var taps []chromedp.Action[chromedp.Void]
-	for _, d := range demoPIN {
+	for _, d := range gateway.DemoPIN {
 		taps = append(taps, chromedp.Click(chromedp.CSS(`#pin-pad button[data-k="`+string(d)+`"]`)))
 	}
 	webtest.Do(p.t, p.ctx, "type the PIN", taps...)
 	webtest.Screenshot(p.t, p.ctx, "pda-pin")
-	if n := pdaEval[int](p, `document.querySelectorAll('#pin-dots i.on').length`); n != len(demoPIN) {
-		p.t.Fatalf("%d PIN dots filled, want %d", n, len(demoPIN))
+	if n := pdaEval[int](p, `document.querySelectorAll('#pin-dots i.on').length`); n != len(gateway.DemoPIN) {
+		p.t.Fatalf("%d PIN dots filled, want %d", n, len(gateway.DemoPIN))
 	}
 	webtest.Do(p.t, p.ctx, "tap OK", chromedp.Click(chromedp.CSS(`#pin-pad button[data-k="ok"]`)))
 	p.wait("logged in", `fgFeedbackLog.some(f => f.code === 'logged_in') && fgState().step !== 'login'`)
@@ -131,7 +150,7 @@ func (p *pdaPage) device() string {
 }
 
 // scanRecords returns the journal's scan events of a device, by type.
-func scanRecords(t *testing.T, m *Main, device string) map[string][]floorgate.ScanRecord {
+func scanRecords(t *testing.T, m *gateway.Gateway, device string) map[string][]floorgate.ScanRecord {
 	t.Helper()
 	evs, err := m.DB.Journal(0, 1<<20)
 	if err != nil {
@@ -153,7 +172,7 @@ func scanRecords(t *testing.T, m *Main, device string) map[string][]floorgate.Sc
 	return out
 }
 
-func pickedOnLine(t *testing.T, m *Main, device string) (task string, line, picked int) {
+func pickedOnLine(t *testing.T, m *gateway.Gateway, device string) (task string, line, picked int) {
 	t.Helper()
 	s := m.DB.Session(device)
 	tk, err := m.DB.Task(s.Task)

@@ -11,13 +11,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/floorgate/floorgate/gateway"
 	"github.com/floorgate/floorgate/print/printer"
 	"github.com/floorgate/floorgate/print/printer/printertest"
 )
 
 func TestLabelRenderCommand(t *testing.T) {
 	dir := t.TempDir()
-	ship := NewDemo().Shipments()[0]
+	ship := gateway.NewDemo().Shipments()[0]
 	raw, _ := json.Marshal(ship)
 	data := filepath.Join(dir, "shipment.json")
 	os.WriteFile(data, raw, 0o600)
@@ -70,11 +71,10 @@ func TestProfilesValidateAndStartUp(t *testing.T) {
 		t.Fatalf("bad site profile: %v", err)
 	}
 	// The daemon refuses to start on it, before anything has started.
-	cfg := DefaultConfig()
+	cfg := gateway.DefaultConfig()
 	cfg.StateDir, cfg.Listen, cfg.MQTT.EmbeddedListen, cfg.ProfilesDir = t.TempDir(), "127.0.0.1:0", "127.0.0.1:0", dir
-	cfg.TLS.Mode = "off"
-	m := &Main{Config: cfg, Demo: true}
-	err = m.Run(context.Background())
+	m := &gateway.Gateway{Config: cfg, Demo: true}
+	err = m.Start(context.Background())
 	opened := m.DB != nil
 	m.Close()
 	if err == nil || !strings.Contains(err.Error(), "usb.pid") || opened {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 
@@ -10,14 +9,22 @@ import (
 
 // profilesCommand checks device profiles: the shipped ones, and a site
 // directory's when one is given.
-func profilesCommand(args []string, stdout io.Writer) error {
-	if len(args) == 0 || args[0] != "validate" || len(args) > 2 {
-		return errors.New("profiles: want: profiles validate [DIR]")
+func profilesCommand(args []string, stdout, stderr io.Writer) error {
+	_, args, err := subcommand("profiles", args, map[string]string{
+		"validate": "check the shipped device profiles and, when given, a site directory of them",
+	}, stdout, stderr)
+	if err != nil {
+		return err
 	}
-	dir := ""
-	if len(args) == 2 {
-		dir = args[1]
+	fs := newFlags("profiles validate", "[DIR]", "Check the shipped device profiles and, when DIR is given, a site directory of profiles that add to or override them.", stdout, stderr)
+	if err := fs.parse(args, -1); err != nil {
+		return err
 	}
+	if fs.NArg() > 1 {
+		fs.printUsage(stderr)
+		return usagef("profiles validate: want at most one DIR")
+	}
+	dir := fs.Arg(0)
 	set, err := profiles.Load(dir)
 	if err != nil {
 		return fmt.Errorf("profiles validate: %w", err)

@@ -4,9 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +13,7 @@ import (
 	"github.com/floorgate/floorgate/device/serial"
 	"github.com/floorgate/floorgate/device/serial/serialtest"
 	profiles "github.com/floorgate/floorgate/firmware-profiles"
+	"github.com/floorgate/floorgate/gateway"
 )
 
 // TestWiredScannerAtACart runs the daemon with a Honeywell Xenon on a
@@ -29,7 +27,7 @@ func TestWiredScannerAtACart(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, _ := set.Get("Honeywell Xenon 1950g")
-	demo := NewDemo()
+	demo := gateway.NewDemo()
 	loc := demo.Tasks[0].Lines[0].Location
 
 	master, slave := serialtest.Pty(t)
@@ -47,8 +45,8 @@ func TestWiredScannerAtACart(t *testing.T) {
 	play := serialtest.Play(t, master, steps...)
 
 	clock := floorgate.NewManualClock(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC))
-	m := startMain(t, clock, func(c *Config) {
-		c.Scanners = []ScannerConfig{{ID: "cart-07-scanner", Profile: p.Model, Address: "serial://" + slave, Station: "CART-07"}}
+	m := startMain(t, clock, func(c *gateway.Config) {
+		c.Scanners = []gateway.ScannerConfig{{ID: "cart-07-scanner", Profile: p.Model, Address: "serial://" + slave, Station: "CART-07"}}
 	})
 	select {
 	case <-play.Done():
@@ -79,53 +77,13 @@ func TestWiredScannerAtACart(t *testing.T) {
 		t.Fatalf("journalled scans %q, want %q", got, want)
 	}
 
-	resp, err := http.Get("http://" + m.Addr() + "/api/v1/scanners")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
 	var states []scanner.State
-	if err := json.NewDecoder(resp.Body).Decode(&states); err != nil {
+	if err := local(m).Get(context.Background(), "/api/v1/scanners", &states); err != nil {
 		t.Fatal(err)
 	}
 	if len(states) != 1 || states[0].Status != scanner.StatusConnected || states[0].Operator != "P001" ||
 		states[0].Scans != 3 || states[0].Station != "CART-07" || states[0].Model != p.Model {
 		t.Fatalf("scanner states %+v", states)
-	}
-}
-
-// TestScannerConfigRefused: a scanner the daemon could not drive stops
-// start-up with the field named, before anything starts.
-func TestScannerConfigRefused(t *testing.T) {
-	cases := []struct {
-		sc   ScannerConfig
-		want string
-	}{
-		{ScannerConfig{ID: "s1", Profile: "Zebra DS2208", Address: "serial:///dev/ttyACM0", Station: "S 1"}, "scanners[0].station: \"S 1\" must be"},
-		{ScannerConfig{ID: "s1", Profile: "Zebra DS2208", Address: "usb://05e0:1200", Station: "S1"}, "scanners[0].address: \"usb://05e0:1200\": want serial:///dev/ttyACM0"},
-		{ScannerConfig{ID: "s1", Profile: "Zebra DS2208", Address: "hid-pos://5e0:1200", Station: "S1"}, "scanners[0].address: \"hid-pos://5e0:1200\": want hid-pos://VID:PID"},
-		{ScannerConfig{ID: "s1", Profile: "Zebra DS2208", Address: "serial:///dev/ttyACM0", Station: "S1", Login: "pin"}, "scanners[0].login: \"pin\" is not one of badge, station"},
-		{ScannerConfig{ID: "s1", Profile: "Zebra DS1234", Address: "serial:///dev/ttyACM0", Station: "S1"}, "scanners[0].profile: no profile \"Zebra DS1234\""},
-		{ScannerConfig{ID: "s1", Address: "serial:///dev/ttyACM0", Station: "S1"}, "scanners[0].profile: missing"},
-		{ScannerConfig{ID: "s1", Profile: "Zebra ZD421", Address: "serial:///dev/ttyACM0", Station: "S1"}, "scanners[0].profile: \"Zebra ZD421\" is a printer, not a scanner"},
-		{ScannerConfig{ID: "s1", Profile: "Datalogic QuickScan QD2430", Address: "hid-pos://05f9:2206", Station: "S1"}, "scanners[0].address: Datalogic QuickScan QD2430 does not speak hid-pos"},
-	}
-	for _, c := range cases {
-		cfg := DefaultConfig()
-		cfg.StateDir, cfg.Listen, cfg.MQTT.EmbeddedListen = t.TempDir(), "127.0.0.1:0", "127.0.0.1:0"
-		cfg.Scanners = []ScannerConfig{c.sc}
-		err := cfg.validate("site.yaml")
-		if err == nil {
-			m := &Main{Config: cfg}
-			err = m.Run(context.Background())
-			m.Close()
-		}
-		if err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("%+v: %v, want %q", c.sc, err, c.want)
-		}
-		if _, err := os.Stat(filepath.Join(cfg.StateDir, "floorgate.db")); err == nil {
-			t.Errorf("%+v: the store was opened before the scanner was refused", c.sc)
-		}
 	}
 }
 
@@ -153,8 +111,8 @@ func TestDevicesCommand(t *testing.T) {
 // the daemon; each is shown in error with the reason, and retried.
 func TestAbsentScannersAreShown(t *testing.T) {
 	clock := floorgate.NewManualClock(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC))
-	m := startMain(t, clock, func(c *Config) {
-		c.Scanners = []ScannerConfig{
+	m := startMain(t, clock, func(c *gateway.Config) {
+		c.Scanners = []gateway.ScannerConfig{
 			{ID: "pack-1-hid", Profile: "Zebra DS2208", Address: "hid-keyboard://05e0:1200", Station: "PACK-01"},
 			{ID: "cart-2", Profile: "Zebra DS2208", Address: "serial-usb://05e0:1900?serial=ABC", Station: "CART-02"},
 			{ID: "cart-3", Profile: "Zebra DS2208", Address: "serial:///dev/serial/by-id/usb-Zebra-absent", Station: "CART-03"},

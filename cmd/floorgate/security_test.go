@@ -3,12 +3,13 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -17,12 +18,14 @@ import (
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/device/ws/wsclient"
+	"github.com/floorgate/floorgate/gateway"
 )
 
 // The security suite: what a stranger on the warehouse Wi-Fi, or a picker
 // poking at the gateway, tries — each must be refused, and the floor must go
 // on working. The gateway is run as a real site runs it: no --demo, no
-// self-enrolment.
+// self-enrolment, TLS with its own certificate (which the attacker's tools
+// are given, so that what is tested is the gateway behind it).
 
 func wsClosed(t *testing.T, err error, code int) {
 	t.Helper()
@@ -36,7 +39,11 @@ func TestSecurityDeviceTokens(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	m := startPairingMain(t, floorgate.SystemClock{})
-	url := "ws://" + m.Addr() + "/ws/v1"
+	url := wsURL(m)
+	dialer := websocket.Dialer{TLSClientConfig: pinned(t, m)}
+	dial := func(device, token string) (*wsclient.Client, floorgate.Welcome, error) {
+		return wsclient.DialTLS(ctx, url, device, token, "TC21", pinned(t, m))
+	}
 	const tokA, tokB = "token-of-pda-a-0123456789", "token-of-pda-b-0123456789"
 	if err := m.DB.EnrolDevice(ctx, "pda-a", "TC21", tokA); err != nil {
 		t.Fatal(err)
@@ -46,10 +53,10 @@ func TestSecurityDeviceTokens(t *testing.T) {
 	}
 
 	t.Run("scan without a device token", func(t *testing.T) {
-		_, _, err := wsclient.Dial(ctx, url, "pda-a", "", "TC21")
+		_, _, err := dial("pda-a", "")
 		wsClosed(t, err, 4400) // a hello without a token is not a hello
 		// Nor may anything be sent before the hello.
-		c, _, err := websocket.DefaultDialer.DialContext(ctx, url, nil)
+		c, _, err := dialer.DialContext(ctx, url, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -66,22 +73,22 @@ func TestSecurityDeviceTokens(t *testing.T) {
 		}
 	})
 	t.Run("an unknown device", func(t *testing.T) {
-		_, _, err := wsclient.Dial(ctx, url, "pda-stranger", "any-token-at-all-1234", "laptop")
+		_, _, err := wsclient.DialTLS(ctx, url, "pda-stranger", "any-token-at-all-1234", "laptop", pinned(t, m))
 		wsClosed(t, err, 4401)
 		if len(m.DB.Devices()) != 2 {
 			t.Fatal("an unknown device enrolled itself")
 		}
 	})
 	t.Run("a forged token", func(t *testing.T) {
-		_, _, err := wsclient.Dial(ctx, url, "pda-a", tokA+"x", "TC21")
+		_, _, err := dial("pda-a", tokA+"x")
 		wsClosed(t, err, 4401)
 	})
 	t.Run("a token replayed by another device", func(t *testing.T) {
-		_, _, err := wsclient.Dial(ctx, url, "pda-b", tokA, "TC21")
+		_, _, err := dial("pda-b", tokA)
 		wsClosed(t, err, 4401)
 	})
 	t.Run("a revoked token", func(t *testing.T) {
-		c, _, err := wsclient.Dial(ctx, url, "pda-a", tokA, "TC21")
+		c, _, err := dial("pda-a", tokA)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -94,17 +101,17 @@ func TestSecurityDeviceTokens(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			t.Fatal("the disabled device's connection stayed open")
 		}
-		_, _, err = wsclient.Dial(ctx, url, "pda-a", tokA, "TC21")
+		_, _, err = dial("pda-a", tokA)
 		wsClosed(t, err, 4401)
 		// Paired again: a new token; the old one stays dead.
 		if err := m.DB.EnrolDevice(ctx, "pda-a", "TC21", "the-new-token-of-pda-a-42"); err != nil {
 			t.Fatal(err)
 		}
-		_, _, err = wsclient.Dial(ctx, url, "pda-a", tokA, "TC21")
+		_, _, err = dial("pda-a", tokA)
 		wsClosed(t, err, 4401)
 	})
 	t.Run("PIN brute force over the PDA protocol", func(t *testing.T) {
-		c, _, err := wsclient.Dial(ctx, url, "pda-b", tokB, "TC21")
+		c, _, err := dial("pda-b", tokB)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -115,7 +122,7 @@ func TestSecurityDeviceTokens(t *testing.T) {
 				t.Fatalf("wrong PIN %d: %v %s", i, err, v.Code)
 			}
 		}
-		if v, err := c.Login(ctx, "l9", "B1003", demoPIN); err != nil || v.Code != floorgate.CodeLoginLocked {
+		if v, err := c.Login(ctx, "l9", "B1003", gateway.DemoPIN); err != nil || v.Code != floorgate.CodeLoginLocked {
 			t.Fatalf("the right PIN after five wrong ones: %v %s, want login_locked", err, v.Code)
 		}
 	})
@@ -125,7 +132,9 @@ func TestSecurityStatusPage(t *testing.T) {
 	m := startPairingMain(t, floorgate.SystemClock{})
 	t.Run("a picker calling an admin action", func(t *testing.T) {
 		c := newWebClient(t, m)
-		if r, _ := c.signIn("B1001", demoPIN); r.status != http.StatusForbidden {
+		// Refused as a wrong PIN is: the page tells nobody whose badge is
+		// whose.
+		if r, _ := c.signIn("B1001", gateway.DemoPIN); r.status != http.StatusUnauthorized {
 			t.Fatalf("a picker signing in: %d", r.status)
 		}
 		if r := c.do(http.MethodPost, "/api/v1/devices/enrol", nil, nil); r.status != http.StatusUnauthorized {
@@ -134,7 +143,7 @@ func TestSecurityStatusPage(t *testing.T) {
 	})
 	t.Run("a change without its CSRF token", func(t *testing.T) {
 		c := newWebClient(t, m)
-		if r, _ := c.signIn(demoAdminBadge, demoPIN); r.status != http.StatusOK {
+		if r, _ := c.signIn(gateway.DemoAdminBadge, gateway.DemoPIN); r.status != http.StatusOK {
 			t.Fatalf("admin sign-in: %d", r.status)
 		}
 		if r := c.do(http.MethodPost, "/api/v1/devices/enrol", nil, nil); r.status != http.StatusForbidden {
@@ -147,63 +156,71 @@ func TestSecurityStatusPage(t *testing.T) {
 	t.Run("PIN brute force on the status page", func(t *testing.T) {
 		c := newWebClient(t, m)
 		for i := range 5 {
-			if r, _ := c.signIn(demoSupervisorBadge, fmt.Sprintf("%04d", i)); r.status != http.StatusUnauthorized {
+			if r, _ := c.signIn(gateway.DemoSupervisorBadge, fmt.Sprintf("%04d", i)); r.status != http.StatusUnauthorized {
 				t.Fatalf("wrong PIN %d: %d", i, r.status)
 			}
 		}
-		if r, _ := c.signIn(demoSupervisorBadge, demoPIN); r.status != http.StatusTooManyRequests {
+		if r, _ := c.signIn(gateway.DemoSupervisorBadge, gateway.DemoPIN); r.status != http.StatusTooManyRequests {
 			t.Fatalf("the right PIN after five wrong ones: %d, want 429", r.status)
 		}
 	})
 	t.Run("path traversal", func(t *testing.T) {
 		for _, path := range []string{"/pda/../../../../etc/passwd", "/pda/..%2f..%2f..%2f..%2fetc%2fpasswd",
 			"/ui/%2e%2e/%2e%2e/%2e%2e/etc/passwd", "/pda/....//....//etc/passwd", "/ui/..\\..\\go.mod"} {
-			status, body := rawGet(t, m.Addr(), path)
+			status, body := rawGet(t, m, path)
 			if status == http.StatusOK || strings.Contains(body, "root:") || strings.Contains(body, "module ") {
 				t.Errorf("GET %s: %d %q", path, status, body[:min(len(body), 80)])
 			}
 		}
-		if status, body := rawGet(t, m.Addr(), "/pda/"); status != http.StatusOK || !strings.Contains(body, "<html") {
+		if status, body := rawGet(t, m, "/pda/"); status != http.StatusOK || !strings.Contains(body, "<html") {
 			t.Errorf("the PDA app itself: %d", status)
 		}
 	})
-	t.Run("reads from another machine need a session", func(t *testing.T) {
-		// Requests from this machine (loopback) are the command line's; a
-		// request from the Wi-Fi arrives on another address.
-		for _, path := range []string{"/api/v1/status", "/api/v1/printjobs", "/api/v1/deadletters", "/api/v1/kpi",
-			"/api/v1/scanners", "/api/v1/barcodes/lookup?data=x", "/api/v1/backup"} {
-			req := httptest.NewRequest(http.MethodGet, path, nil)
-			req.RemoteAddr = "192.168.10.77:51234"
-			rec := httptest.NewRecorder()
-			m.http.Handler.ServeHTTP(rec, req)
-			if rec.Code != http.StatusUnauthorized && rec.Code != http.StatusForbidden {
-				t.Errorf("GET %s from 192.168.10.77 without a session: %d", path, rec.Code)
+	t.Run("no credentials, no API, from this machine too", func(t *testing.T) {
+		// Nobody is trusted for where a request comes from: a request over
+		// TCP from loopback is a stranger's unless it carries a session or
+		// an API token. The command line uses the local socket.
+		anon := newWebClient(t, m)
+		reads := []string{"/api/v1/status", "/api/v1/printjobs", "/api/v1/printers", "/api/v1/deadletters", "/api/v1/kpi",
+			"/api/v1/scanners", "/api/v1/barcodes/lookup?data=x", "/api/v1/backup", "/metrics"}
+		for _, path := range reads {
+			if r := anon.do(http.MethodGet, path, nil, nil); r.status != http.StatusUnauthorized {
+				t.Errorf("GET %s from loopback without credentials: %s", path, r)
 			}
 		}
-		for _, path := range []string{"/api/v1/tasks/T000001/cancel", "/api/v1/deadletters/1/retry", "/api/v1/printjobs/x/reprint"} {
-			req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(`{"reason":"x"}`))
-			req.RemoteAddr = "192.168.10.77:51234"
-			rec := httptest.NewRecorder()
-			m.http.Handler.ServeHTTP(rec, req)
-			if rec.Code != http.StatusUnauthorized {
-				t.Errorf("POST %s from 192.168.10.77 without a session: %d", path, rec.Code)
+		changes := []string{"/api/v1/tasks", "/api/v1/tasks/T000001/cancel", "/api/v1/deadletters/1/retry", "/api/v1/printjobs/x/reprint"}
+		for _, path := range changes {
+			if r := anon.do(http.MethodPost, path, map[string]string{"reason": "x"}, nil); r.status != http.StatusUnauthorized {
+				t.Errorf("POST %s from loopback without credentials: %s", path, r)
 			}
 		}
 		if tk, _ := m.DB.Task("T000001"); tk == nil || tk.Status == floorgate.TaskCancelled {
 			t.Errorf("the task was cancelled by a stranger: %+v", tk)
 		}
+		// The socket is for the gateway's user and group alone.
+		if fi, err := os.Stat(m.Config.SocketPath()); err != nil || fi.Mode()&os.ModeSocket == 0 || fi.Mode().Perm() != gateway.SocketMode {
+			t.Errorf("local socket %s: %v %v, want a socket of mode %o", m.Config.SocketPath(), fi, err, gateway.SocketMode)
+		}
+		// The same reads over the local socket: its file mode decides who
+		// may connect, and whoever may is the site's administrator.
+		for _, path := range reads {
+			if path == "/api/v1/backup" || path == "/metrics" {
+				continue // not JSON; TestBackupUnderScanLoad and the chaos tests read them
+			}
+			var v any
+			if err := local(m).Get(context.Background(), path, &v); err != nil {
+				t.Errorf("GET %s over the local socket: %v", path, err)
+			}
+		}
 	})
 }
 
 // rawGet sends path exactly as written (no client-side cleaning).
-func rawGet(t *testing.T, addr, path string) (int, string) {
+func rawGet(t *testing.T, m *gateway.Gateway, path string) (int, string) {
 	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := rawDial(t, m)
 	defer c.Close()
-	fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n", path, addr)
+	fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n", path, m.Addr())
 	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
 	if err != nil {
 		return 0, ""
@@ -213,19 +230,31 @@ func rawGet(t *testing.T, addr, path string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
+// rawDial opens a connection to m's listener, speaking TLS when m does,
+// for requests written by hand.
+func rawDial(t *testing.T, m *gateway.Gateway) net.Conn {
+	t.Helper()
+	var c net.Conn
+	var err error
+	if tc := pinned(t, m); tc != nil {
+		c, err = tls.Dial("tcp", m.Addr(), tc)
+	} else {
+		c, err = net.Dial("tcp", m.Addr())
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 func TestSecurityHostileInput(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cfg := DefaultConfig()
+	cfg := gateway.DefaultConfig()
 	cfg.StateDir, cfg.Listen, cfg.MQTT.EmbeddedListen = t.TempDir(), "127.0.0.1:0", "127.0.0.1:0"
-	cfg.TLS.Mode = "off"
 	// A short header timeout, so the slow client is cut off in a test's time.
-	m := &Main{Config: cfg, Clock: floorgate.SystemClock{}, HeaderTimeout: 500 * time.Millisecond}
-	if err := m.Run(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Close() })
-	url := "ws://" + m.Addr() + "/ws/v1"
+	m := startGatewayWith(t, &gateway.Gateway{Config: cfg, Clock: floorgate.SystemClock{}, HeaderTimeout: 500 * time.Millisecond})
+	url := wsURL(m)
 	const tok = "token-of-pda-h-0123456789"
 	if err := m.DB.EnrolDevice(ctx, "pda-h", "TC21", tok); err != nil {
 		t.Fatal(err)
@@ -233,7 +262,8 @@ func TestSecurityHostileInput(t *testing.T) {
 	// stillServes: after each attack, a PDA from another address works.
 	stillServes := func(t *testing.T) {
 		t.Helper()
-		d := websocket.Dialer{NetDialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.3")}}).DialContext}
+		d := websocket.Dialer{NetDialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.3")}}).DialContext,
+			TLSClientConfig: pinned(t, m)}
 		c, _, err := d.DialContext(ctx, url, nil)
 		if err != nil {
 			t.Fatalf("the gateway no longer serves other devices: %v", err)
@@ -248,7 +278,7 @@ func TestSecurityHostileInput(t *testing.T) {
 	}
 	dialHello := func(t *testing.T) *websocket.Conn {
 		t.Helper()
-		c, _, err := websocket.DefaultDialer.DialContext(ctx, url, nil)
+		c, _, err := (&websocket.Dialer{TLSClientConfig: pinned(t, m)}).DialContext(ctx, url, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -333,15 +363,12 @@ func TestSecurityHostileInput(t *testing.T) {
 		stillServes(t)
 	})
 	t.Run("slowloris", func(t *testing.T) {
-		c, err := net.Dial("tcp", m.Addr())
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := rawDial(t, m)
 		defer c.Close()
 		fmt.Fprint(c, "GET /healthz HTTP/1.1\r\nHost: x\r\n") // and never finishes the headers
 		c.SetReadDeadline(time.Now().Add(m.HeaderTimeout + 10*time.Second))
 		start := time.Now()
-		_, err = io.ReadAll(c)
+		_, err := io.ReadAll(c)
 		if err != nil || time.Since(start) < m.HeaderTimeout/2 {
 			t.Fatalf("a request that never ends its headers: %v after %v, want the gateway to hang up after %v", err, time.Since(start), m.HeaderTimeout)
 		}

@@ -4,17 +4,19 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/client"
 	"github.com/floorgate/floorgate/device/ws/wsclient"
+	"github.com/floorgate/floorgate/gateway"
 )
 
 // picker is one simulated picker on a PDA: it follows the gateway's prompts
@@ -22,7 +24,7 @@ import (
 // purpose, and checks that every verdict is the one the floor standard
 // demands.
 type picker struct {
-	demo   *Demo
+	demo   *gateway.Demo
 	c      *wsclient.Client
 	tls    *tls.Config // for wss://; nil: the system roots or plain ws://
 	device string
@@ -56,14 +58,14 @@ var errNoTask = errors.New("no task")
 // same item: longer than the double-read window of the default standard.
 const humanPace = 400 * time.Millisecond
 
-func dialPicker(ctx context.Context, url string, tc *tls.Config, demo *Demo, device, badge string, wrong float64, seed uint64) (*picker, error) {
+func dialPicker(ctx context.Context, url string, tc *tls.Config, demo *gateway.Demo, device, badge string, wrong float64, seed uint64) (*picker, error) {
 	c, wel, err := wsclient.DialTLS(ctx, url, device, "token-"+device, "sim", tc)
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", device, err)
 	}
 	p := &picker{demo: demo, c: c, tls: tc, device: device, prompt: wel.Prompt, rng: rand.New(rand.NewPCG(seed, 7)), wrong: wrong}
 	if wel.Operator == "" {
-		v, err := c.Login(ctx, "login-"+device, badge, demoPIN)
+		v, err := c.Login(ctx, "login-"+device, badge, gateway.DemoPIN)
 		if err != nil {
 			c.Close()
 			return nil, fmt.Errorf("login %s: %w", device, err)
@@ -140,23 +142,33 @@ func (p *picker) send(ctx context.Context) (outcome, error) {
 	return outcome{verdict: v, expected: v.OK == p.wantOK, latency: lat, scanID: sc.ID}, nil
 }
 
-func simCommand(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("sim", flag.ContinueOnError)
+func simCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("sim", "", "Drive a demo gateway with simulated PDAs (one picker each) and report the verdicts.", stdout, stderr)
 	pdas := fs.Int("pdas", 4, "number of simulated PDAs (one picker each)")
 	addr := fs.String("addr", "wss://127.0.0.1:8080/ws/v1", "the gateway's PDA endpoint (ws:// when its tls.mode is off)")
 	fingerprint := fs.String("fingerprint", "", "the gateway certificate's SHA-256 fingerprint, as it prints at start (needed for a gateway on another machine)")
 	wrong := fs.Float64("wrong", 0.03, "share of deliberately wrong scans (0–1)")
 	maxScans := fs.Int("scans", 200, "scans per PDA at most")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parse(args, 0); err != nil {
 		return err
 	}
-	if *pdas < 1 || *pdas > demoOperators {
-		return fmt.Errorf("sim: --pdas must be 1 to %d (the demo site's pickers)", demoOperators)
+	if *pdas < 1 || *pdas > gateway.DemoOperators {
+		return fmt.Errorf("sim: --pdas must be 1 to %d (the demo site's pickers)", gateway.DemoOperators)
 	}
 	if *wrong < 0 || *wrong > 1 {
 		return fmt.Errorf("sim: --wrong must be between 0 and 1")
 	}
-	rep, err := simulate(ctx, *addr, clientTLS(*addr, *fingerprint), *pdas, *wrong, *maxScans)
+	var tlsConf *tls.Config
+	if strings.HasPrefix(*addr, "wss:") {
+		if *fingerprint == "" {
+			return usagef("sim: a wss:// gateway needs --fingerprint (it prints it at start)")
+		}
+		var err error
+		if tlsConf, err = client.PinnedTLS(*fingerprint); err != nil {
+			return usageError{err}
+		}
+	}
+	rep, err := simulate(ctx, *addr, tlsConf, *pdas, *wrong, *maxScans)
 	if err != nil {
 		return err
 	}
@@ -204,7 +216,7 @@ func (r *simReport) print(w io.Writer) {
 }
 
 func simulate(ctx context.Context, addr string, tc *tls.Config, pdas int, wrong float64, maxScans int) (*simReport, error) {
-	demo := NewDemo()
+	demo := gateway.NewDemo()
 	rep := &simReport{codes: map[floorgate.Code]int{}}
 	var wg sync.WaitGroup
 	errs := make(chan error, pdas)

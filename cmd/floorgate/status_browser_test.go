@@ -9,7 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/floorgate/floorgate"
-	"github.com/floorgate/floorgate/device/ws/wsclient"
+	"github.com/floorgate/floorgate/gateway"
 	"github.com/floorgate/floorgate/print/printer"
 	"github.com/floorgate/floorgate/print/printer/printertest"
 	"github.com/floorgate/floorgate/web/webtest"
@@ -50,36 +50,37 @@ func TestStatusPageLive(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	lbl := printertest.StartTCP(t, printer.ZPL, nil)
-	m := startMain(t, floorgate.SystemClock{}, func(c *Config) {
-		c.Printers = []PrinterConfig{{ID: "lbl-1", Dialect: "zpl", Address: "tcp://" + lbl.Addr(), DPI: 203, Stations: []string{"pack-1"}}}
+	m := startMain(t, floorgate.SystemClock{}, func(c *gateway.Config) {
+		c.Printers = []gateway.PrinterConfig{{ID: "lbl-1", Dialect: "zpl", Address: "tcp://" + lbl.Addr(), DPI: 203, Stations: []string{"pack-1"}}}
 	})
-	demo := NewDemo()
-	p := statusPage{t: t, ctx: webtest.Browser(t, 1366, 768)}
-	webtest.Do(t, p.ctx, "open the status page", chromedp.Navigate("http://"+m.Addr()+"/"))
+	demo := gateway.NewDemo()
+	p := statusPage{t: t, ctx: browser(t, m, 1366, 768)}
+	webtest.Do(t, p.ctx, "open the status page", chromedp.Navigate(pageURL(m)+"/"))
 	p.until("sign-in form", `!document.getElementById("signin").hidden`)
 	webtest.Screenshot(t, p.ctx, "status-signin")
 
-	// A picker's badge is not for the status page.
+	// A picker's badge is not for the status page, and the page does not
+	// say whose it is: the refusal is a wrong PIN's.
 	webtest.Do(t, p.ctx, "sign in as a picker",
-		chromedp.SendKeys("#signin-badge", demo.Badges[0]), chromedp.SendKeys("#signin-pin", demoPIN),
+		chromedp.SendKeys("#signin-badge", demo.Badges[0]), chromedp.SendKeys("#signin-pin", gateway.DemoPIN),
 		chromedp.Click(`#signin-form button[type="submit"]`))
-	p.until("refusal", `document.getElementById("signin-error").textContent.includes("admins and supervisors")`)
+	p.until("refusal", `document.getElementById("signin-error").textContent.includes("badge or PIN not recognised")`)
 	webtest.Do(t, p.ctx, "sign in as the admin",
 		chromedp.Evaluate[chromedp.Void](`document.getElementById("signin-badge").value = ""; document.getElementById("signin-pin").value = ""`),
-		chromedp.SendKeys("#signin-badge", demoAdminBadge),
-		chromedp.SendKeys("#signin-pin", demoPIN), chromedp.Click(`#signin-form button[type="submit"]`))
+		chromedp.SendKeys("#signin-badge", gateway.DemoAdminBadge),
+		chromedp.SendKeys("#signin-pin", gateway.DemoPIN), chromedp.Click(`#signin-form button[type="submit"]`))
 	p.until("overview", `!document.getElementById("app").hidden && document.querySelector('#overview-printers tr[data-printer="lbl-1"] .state')?.textContent.includes("ready")`)
 	p.until("live updates", `document.getElementById("live").classList.contains("on")`)
 
 	// A pick shows in the KPI table without a reload.
 	p.show("kpi")
 	p.until("an empty KPI table", `document.querySelector("#kpi-table").textContent.includes("Nobody has worked")`)
-	c, _, err := wsclient.Dial(ctx, "ws://"+m.Addr()+"/ws/v1", "pda-7", "tok-7", "TC21")
+	c, _, err := dialWS(ctx, t, m, "pda-7", "tok-7", "TC21")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	v, err := c.Login(ctx, "l1", demo.Badges[0], demoPIN)
+	v, err := c.Login(ctx, "l1", demo.Badges[0], gateway.DemoPIN)
 	if err != nil || v.Prompt.Step != "scan_location" {
 		t.Fatalf("login: %v %+v", err, v)
 	}
@@ -120,12 +121,12 @@ func TestStatusPageLive(t *testing.T) {
 	lbl.SetState(printertest.Ready)
 
 	// A parcel packed, so the print queue and the label previews have one.
-	pk, _, err := wsclient.Dial(ctx, "ws://"+m.Addr()+"/ws/v1", "pack-1", "tok-p", "CT40")
+	pk, _, err := dialWS(ctx, t, m, "pack-1", "tok-p", "CT40")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer pk.Close()
-	if v, err := pk.Login(ctx, "l", demo.PackerBadges[0], demoPIN); err != nil || v.Code != floorgate.CodeLoggedIn {
+	if v, err := pk.Login(ctx, "l", demo.PackerBadges[0], gateway.DemoPIN); err != nil || v.Code != floorgate.CodeLoggedIn {
 		t.Fatalf("packer login: %v %+v", err, v)
 	}
 	ship := demo.Shipments()[0]

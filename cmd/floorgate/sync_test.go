@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/gateway"
 	"github.com/floorgate/floorgate/store"
 	fgsync "github.com/floorgate/floorgate/sync"
 	"github.com/floorgate/floorgate/sync/mqtttest"
@@ -21,10 +22,10 @@ import (
 
 // openState opens a stopped gateway's database; it is closed when the
 // test ends.
-func openState(t *testing.T, stateDir, gateway string) *store.DB {
+func openState(t *testing.T, stateDir, gw string) *store.DB {
 	t.Helper()
-	cfg := DefaultConfig()
-	cfg.Site.Gateway = gateway
+	cfg := gateway.DefaultConfig()
+	cfg.Site.Gateway = gw
 	site, _ := cfg.SiteInfo()
 	db, err := store.Open(filepath.Join(stateDir, "floorgate.db"), store.Options{Site: site})
 	if err != nil {
@@ -35,9 +36,9 @@ func openState(t *testing.T, stateDir, gateway string) *store.DB {
 }
 
 // journalOf reads a stopped gateway's journal.
-func journalOf(t *testing.T, stateDir, gateway string) []floorgate.Event {
+func journalOf(t *testing.T, stateDir, gw string) []floorgate.Event {
 	t.Helper()
-	db := openState(t, stateDir, gateway)
+	db := openState(t, stateDir, gw)
 	evs, err := db.Journal(0, 1<<30)
 	if err != nil {
 		t.Fatal(err)
@@ -98,7 +99,7 @@ func TestFloorgateKilledMidDrain(t *testing.T) {
 	wills := watchOffline(t, b.URL(), fgsync.TopicsFor("demo", "gw-k").Status)
 	stateDir := t.TempDir()
 	d := startGateway(t, stateDir, b.URL(), "gw-k")
-	demo := NewDemo()
+	demo := gateway.NewDemo()
 	unitTasks(t, ctx, d, demo, "K-", 200)
 	var pickers []*picker
 	for i := range 3 {
@@ -188,7 +189,7 @@ func TestThreeGatewaysTwoConsumers(t *testing.T) {
 	defer cancel()
 	b := mqtttest.Start(t)
 	c1, c2 := startTail(t, b.URL(), "erp", false), startTail(t, b.URL(), "erp", false)
-	demo := NewDemo()
+	demo := gateway.NewDemo()
 	gws := []string{"gw-a", "gw-b", "gw-c"}
 	dirs := map[string]string{}
 	var wg sync.WaitGroup

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
 	"io"
 	"slices"
@@ -18,14 +17,10 @@ import (
 // it drives. The package installs the shipped profiles' rules as
 // /lib/udev/rules.d/60-floorgate.rules (systemd/60-floorgate.rules).
 func udevRulesCommand(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("udev-rules", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("udev-rules", "", "Print udev rules that give the profiles' scanners stable names and the floorgate group's access.", stdout, stderr)
 	dir := fs.String("profiles", "", "a site directory of device profiles, besides the shipped ones")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parse(args, 0); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("udev-rules: unexpected argument %q", fs.Arg(0))
 	}
 	set, err := profiles.Load(*dir)
 	if err != nil {

@@ -22,34 +22,42 @@ import (
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/device/ws"
 	"github.com/floorgate/floorgate/device/ws/wsclient"
+	"github.com/floorgate/floorgate/gateway"
 	"github.com/floorgate/floorgate/store"
 )
 
-// These tests drive the status page's back end (web/) over real HTTP
+// These tests drive the status page's back end (web/) over real HTTPS
 // against a real demo gateway: sign-in, roles and CSRF, pairing a PDA,
 // disabling a device, reassigning a task, /metrics and the live updates.
 
 // webClient is one browser's worth of status-page state: a cookie jar and
-// the CSRF token its sign-in returned.
+// the CSRF token its sign-in returned. It trusts the gateway's certificate
+// by its fingerprint, as a browser does once told to.
 type webClient struct {
 	t    *testing.T
 	base string
 	hc   *http.Client
 	csrf string
+	// token, when set, is sent as an API token (Authorization: Bearer):
+	// another program, not a browser.
+	token string
 }
 
-func newWebClient(t *testing.T, m *Main) *webClient {
+func newWebClient(t *testing.T, m *gateway.Gateway) *webClient {
 	t.Helper()
 	jar, err := cookiejar.New(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &webClient{t: t, base: "http://" + m.Addr(), hc: &http.Client{Jar: jar, Timeout: 10 * time.Second}}
+	tr := &http.Transport{TLSClientConfig: pinned(t, m)}
+	t.Cleanup(tr.CloseIdleConnections)
+	return &webClient{t: t, base: pageURL(m), hc: &http.Client{Jar: jar, Transport: tr, Timeout: 10 * time.Second}}
 }
 
-// webReply is an answer: its status, its cookies and its body.
+// webReply is an answer: its status, its headers, its cookies and its body.
 type webReply struct {
 	status  int
+	header  http.Header
 	cookies []*http.Cookie
 	body    []byte
 }
@@ -81,6 +89,9 @@ func (c *webClient) do(method, path string, body any, hdr map[string]string) web
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
 	for k, v := range hdr {
 		req.Header.Set(k, v)
 	}
@@ -93,7 +104,7 @@ func (c *webClient) do(method, path string, body any, hdr map[string]string) web
 	if err != nil {
 		c.t.Fatalf("%s %s: %v", method, path, err)
 	}
-	return webReply{status: resp.StatusCode, cookies: resp.Cookies(), body: b}
+	return webReply{status: resp.StatusCode, header: resp.Header, cookies: resp.Cookies(), body: b}
 }
 
 // change sends a change with the session's CSRF token.
@@ -133,10 +144,10 @@ func (c *webClient) signIn(badge, pin string) (webReply, signIn) {
 }
 
 // signedIn returns a client signed in with badge, failing otherwise.
-func signedIn(t *testing.T, m *Main, badge string) *webClient {
+func signedIn(t *testing.T, m *gateway.Gateway, badge string) *webClient {
 	t.Helper()
 	c := newWebClient(t, m)
-	if r, _ := c.signIn(badge, demoPIN); r.status != http.StatusOK {
+	if r, _ := c.signIn(badge, gateway.DemoPIN); r.status != http.StatusOK {
 		t.Fatalf("sign in %s: %s", badge, r)
 	}
 	return c
@@ -150,13 +161,11 @@ func (c *webClient) audit() []store.AuditEntry {
 	return log
 }
 
-func wsURL(m *Main) string { return "ws://" + m.Addr() + "/ws/v1" }
-
 // hello connects a TC21 as device with token, which must be accepted; the
 // connection closes when the test ends.
-func hello(t *testing.T, ctx context.Context, m *Main, device, token string) (*wsclient.Client, floorgate.Welcome) {
+func hello(t *testing.T, ctx context.Context, m *gateway.Gateway, device, token string) (*wsclient.Client, floorgate.Welcome) {
 	t.Helper()
-	c, wel, err := wsclient.Dial(ctx, wsURL(m), device, token, "TC21")
+	c, wel, err := dialWS(ctx, t, m, device, token, "TC21")
 	if err != nil {
 		t.Fatalf("hello %s: %v", device, err)
 	}
@@ -165,11 +174,11 @@ func hello(t *testing.T, ctx context.Context, m *Main, device, token string) (*w
 }
 
 // dialPDA connects a PDA and, when badge is not empty, logs its picker in.
-func dialPDA(t *testing.T, ctx context.Context, m *Main, device, token, badge string) *wsclient.Client {
+func dialPDA(t *testing.T, ctx context.Context, m *gateway.Gateway, device, token, badge string) *wsclient.Client {
 	t.Helper()
 	c, _ := hello(t, ctx, m, device, token)
 	if badge != "" {
-		if v, err := c.Login(ctx, "login-"+device, badge, demoPIN); err != nil || v.Code != floorgate.CodeLoggedIn {
+		if v, err := c.Login(ctx, "login-"+device, badge, gateway.DemoPIN); err != nil || v.Code != floorgate.CodeLoggedIn {
 			t.Fatalf("login %s on %s: %v %+v", badge, device, err, v)
 		}
 	}
@@ -178,9 +187,9 @@ func dialPDA(t *testing.T, ctx context.Context, m *Main, device, token, badge st
 
 // refusedHello asserts that a hello as device with token is refused as
 // unauthorized, with close code 4401.
-func refusedHello(t *testing.T, ctx context.Context, m *Main, device, token string) {
+func refusedHello(t *testing.T, ctx context.Context, m *gateway.Gateway, device, token string) {
 	t.Helper()
-	c, _, err := wsclient.Dial(ctx, wsURL(m), device, token, "TC21")
+	c, _, err := dialWS(ctx, t, m, device, token, "TC21")
 	if err == nil {
 		c.Close()
 		t.Fatalf("hello as %s was accepted", device)
@@ -191,7 +200,7 @@ func refusedHello(t *testing.T, ctx context.Context, m *Main, device, token stri
 	}
 }
 
-func sessionOf(m *Main, device string) (floorgate.Session, bool) {
+func sessionOf(m *gateway.Gateway, device string) (floorgate.Session, bool) {
 	for _, s := range m.DB.Sessions() {
 		if s.Device == device {
 			return s, true
@@ -200,7 +209,7 @@ func sessionOf(m *Main, device string) (floorgate.Session, bool) {
 	return floorgate.Session{}, false
 }
 
-func deviceOf(m *Main, id string) (floorgate.Device, bool) {
+func deviceOf(m *gateway.Gateway, id string) (floorgate.Device, bool) {
 	for _, d := range m.DB.Devices() {
 		if d.ID == id {
 			return d, true
@@ -224,7 +233,7 @@ func TestWebAPISignIn(t *testing.T) {
 	m, clock := demoGateway(t)
 	c := newWebClient(t, m)
 
-	r, _ := c.signIn(demoAdminBadge, "9999")
+	r, _ := c.signIn(gateway.DemoAdminBadge, "9999")
 	if code, msg := r.errBody(); r.status != http.StatusUnauthorized || code != floorgate.EUNAUTHORIZED || msg != "badge or PIN not recognised" {
 		t.Fatalf("wrong PIN: %s", r)
 	}
@@ -232,24 +241,26 @@ func TestWebAPISignIn(t *testing.T) {
 		t.Fatalf("wrong PIN set cookies %v", r.cookies)
 	}
 	for i := 2; i <= 5; i++ {
-		if r, _ := c.signIn(demoAdminBadge, "9999"); r.status != http.StatusUnauthorized {
+		if r, _ := c.signIn(gateway.DemoAdminBadge, "9999"); r.status != http.StatusUnauthorized {
 			t.Fatalf("wrong PIN #%d: %s", i, r)
 		}
 	}
 	// Five wrong PINs lock the badge and the address: even the right PIN
 	// is refused for a minute.
-	r, _ = c.signIn(demoAdminBadge, demoPIN)
+	r, _ = c.signIn(gateway.DemoAdminBadge, gateway.DemoPIN)
 	if code, msg := r.errBody(); r.status != http.StatusTooManyRequests || code != string(floorgate.CodeLoginLocked) || msg != "too many wrong PINs: wait a minute" {
 		t.Fatalf("after 5 wrong PINs: %s", r)
 	}
 	clock.Add(61 * time.Second)
 
-	r, _ = c.signIn(NewDemo().Badges[0], demoPIN)
-	if code, msg := r.errBody(); r.status != http.StatusForbidden || code != floorgate.EFORBIDDEN || msg != "the status page is for admins and supervisors" || len(r.cookies) != 0 {
+	// A picker's badge with the picker's right PIN is answered as a wrong
+	// PIN: the page tells nobody who has a badge, nor their role.
+	r, _ = c.signIn(gateway.NewDemo().Badges[0], gateway.DemoPIN)
+	if code, msg := r.errBody(); r.status != http.StatusUnauthorized || code != floorgate.EUNAUTHORIZED || msg != "badge or PIN not recognised" || len(r.cookies) != 0 {
 		t.Fatalf("picker sign-in: %s, cookies %v", r, r.cookies)
 	}
 
-	r, s := c.signIn(demoAdminBadge, demoPIN)
+	r, s := c.signIn(gateway.DemoAdminBadge, gateway.DemoPIN)
 	if r.status != http.StatusOK || s.Operator.ID != "A001" || s.Operator.Role != "admin" || !csrfPattern.MatchString(s.CSRF) {
 		t.Fatalf("admin sign-in: %s", r)
 	}
@@ -257,8 +268,9 @@ func TestWebAPISignIn(t *testing.T) {
 		t.Fatalf("admin sign-in set %d cookies, want 1: %v", len(r.cookies), r.cookies)
 	}
 	ck := r.cookies[0]
-	if ck.Name != "fg_session" || !ck.HttpOnly || ck.SameSite != http.SameSiteStrictMode || ck.Path != "/" || len(ck.Value) != 64 {
-		t.Fatalf("session cookie %+v: want fg_session, HttpOnly, SameSite=Strict, Path=/, 64 hex", ck)
+	// Served over HTTPS, the cookie is never sent over plain HTTP.
+	if ck.Name != "fg_session" || !ck.HttpOnly || !ck.Secure || ck.SameSite != http.SameSiteStrictMode || ck.Path != "/" || len(ck.Value) != 64 {
+		t.Fatalf("session cookie %+v: want fg_session, HttpOnly, Secure, SameSite=Strict, Path=/, 64 hex", ck)
 	}
 	var who signIn
 	c.get("/api/v1/session", &who)
@@ -289,12 +301,12 @@ func TestWebAPIRolesAndCSRF(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	m, _ := demoGateway(t)
-	dialPDA(t, ctx, m, "pda-a", "token-pda-a-0123456789", NewDemo().Badges[0])
+	dialPDA(t, ctx, m, "pda-a", "token-pda-a-0123456789", gateway.NewDemo().Badges[0])
 	task := func() string { s, _ := sessionOf(m, "pda-a"); return s.Task }()
 	if task == "" {
 		t.Fatal("the picker on pda-a has no task")
 	}
-	admin := signedIn(t, m, demoAdminBadge)
+	admin := signedIn(t, m, gateway.DemoAdminBadge)
 	changes := []struct {
 		method, path string
 		body         any
@@ -328,7 +340,7 @@ func TestWebAPIRolesAndCSRF(t *testing.T) {
 	}
 
 	// A supervisor reads everything and changes nothing.
-	sup := signedIn(t, m, demoSupervisorBadge)
+	sup := signedIn(t, m, gateway.DemoSupervisorBadge)
 	var kpi map[string]any
 	sup.get("/api/v1/kpi", &kpi)
 	var devs []struct {
@@ -371,7 +383,7 @@ func TestWebAPIPairing(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	m, clock := demoGateway(t)
-	admin := signedIn(t, m, demoAdminBadge)
+	admin := signedIn(t, m, gateway.DemoAdminBadge)
 	r := admin.change("POST", "/api/v1/devices/enrol", nil)
 	var enrol struct {
 		Code    string
@@ -382,8 +394,11 @@ func TestWebAPIPairing(t *testing.T) {
 	if r.status != http.StatusOK || json.Unmarshal(r.body, &enrol) != nil {
 		t.Fatalf("pairing code: %s", r)
 	}
+	// The PDA opens the app over HTTPS and pins the certificate the link
+	// names.
 	if !regexp.MustCompile(`^[0-9]{6}$`).MatchString(enrol.Code) || !enrol.Expires.Equal(clock.Now().Add(10*time.Minute)) ||
-		enrol.URL != "http://"+m.Addr()+"/pda/?pair="+enrol.Code || enrol.QR != "/api/v1/devices/enrol/"+enrol.Code+"/qr.png" {
+		enrol.URL != "https://"+m.Addr()+"/pda/?pair="+enrol.Code+"&fp="+strings.ReplaceAll(m.Fingerprint, ":", "") ||
+		enrol.QR != "/api/v1/devices/enrol/"+enrol.Code+"/qr.png" {
 		t.Fatalf("pairing code reply %+v", enrol)
 	}
 	if qr := admin.do("GET", enrol.QR, nil, nil); qr.status != http.StatusOK || !bytes.HasPrefix(qr.body, []byte("\x89PNG")) {
@@ -449,13 +464,13 @@ func TestWebAPIDisableEnable(t *testing.T) {
 	defer cancel()
 	m, _ := demoGateway(t)
 	const token = "token-pda-a-0123456789"
-	c := dialPDA(t, ctx, m, "pda-a", token, NewDemo().Badges[0])
+	c := dialPDA(t, ctx, m, "pda-a", token, gateway.NewDemo().Badges[0])
 	s, _ := sessionOf(m, "pda-a")
 	task := s.Task
 	if s.Operator != "P001" || task == "" {
 		t.Fatalf("session before: %+v", s)
 	}
-	admin := signedIn(t, m, demoAdminBadge)
+	admin := signedIn(t, m, gateway.DemoAdminBadge)
 
 	if r := admin.change("POST", "/api/v1/devices/pda-a/disable", nil); r.status != http.StatusNoContent {
 		t.Fatalf("disable: %s", r)
@@ -501,7 +516,7 @@ func TestWebAPIReassign(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	m, _ := demoGateway(t)
-	demo := NewDemo()
+	demo := gateway.NewDemo()
 	a := dialPDA(t, ctx, m, "pda-a", "token-pda-a-0123456789", demo.Badges[0])
 	sa, _ := sessionOf(m, "pda-a")
 	task := sa.Task
@@ -521,7 +536,7 @@ func TestWebAPIReassign(t *testing.T) {
 	if sb, _ := sessionOf(m, "pda-b"); sb.Operator != "P002" || sb.Task != "" {
 		t.Fatalf("picker 2's session %+v, want idle", sb)
 	}
-	admin := signedIn(t, m, demoAdminBadge)
+	admin := signedIn(t, m, gateway.DemoAdminBadge)
 	if r := admin.change("POST", "/api/v1/tasks/"+task+"/reassign", map[string]string{"device": "pda-c"}); r.status != http.StatusConflict {
 		t.Fatalf("reassign to a device nobody is on: %s", r)
 	}
@@ -564,19 +579,29 @@ func TestWebAPIReassign(t *testing.T) {
 	wantAudit(t, log[0], "task.reassign", task, "to pda-b")
 }
 
-// scrape reads /metrics as Prometheus would.
-func scrape(t *testing.T, m *Main) map[string]*dto.MetricFamily {
+// apiClient is another program on the network holding an API token of
+// scope ("read" or "admin"), made over the local socket as `floorgate
+// tokens create` makes it.
+func apiClient(t *testing.T, m *gateway.Gateway, name, scope string) *webClient {
 	t.Helper()
-	resp, err := http.Get("http://" + m.Addr() + "/metrics")
-	if err != nil {
-		t.Fatal(err)
+	var tok struct{ Token string }
+	if err := local(m).Post(context.Background(), "/api/v1/tokens", map[string]string{"name": name, "scope": scope}, &tok); err != nil {
+		t.Fatalf("tokens create %s: %v", name, err)
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("/metrics: %s", resp.Status)
+	c := newWebClient(t, m)
+	c.token = tok.Token
+	return c
+}
+
+// scrape reads /metrics as Prometheus does: with a read token.
+func scrape(t *testing.T, prom *webClient) map[string]*dto.MetricFamily {
+	t.Helper()
+	r := prom.do("GET", "/metrics", nil, nil)
+	if r.status != http.StatusOK {
+		t.Fatalf("/metrics: %s", r)
 	}
 	p := expfmt.NewTextParser(model.UTF8Validation)
-	fams, err := p.TextToMetricFamilies(resp.Body)
+	fams, err := p.TextToMetricFamilies(bytes.NewReader(r.body))
 	if err != nil {
 		t.Fatalf("/metrics: %v", err)
 	}
@@ -608,7 +633,7 @@ func TestWebAPIMetrics(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	m, clock := demoGateway(t)
-	demo := NewDemo()
+	demo := gateway.NewDemo()
 	c := dialPDA(t, ctx, m, "pda-m", "token-pda-m-0123456789", demo.Badges[0])
 	s, _ := sessionOf(m, "pda-m")
 	tk, err := m.DB.Task(s.Task)
@@ -634,7 +659,12 @@ func TestWebAPIMetrics(t *testing.T) {
 		t.Fatalf("verdicts %v, want one wrong_location and one location_ok", codes)
 	}
 
-	fams := scrape(t, m)
+	// Without a token, /metrics says nothing.
+	if r := newWebClient(t, m).do("GET", "/metrics", nil, nil); r.status != http.StatusUnauthorized {
+		t.Fatalf("/metrics without a token: %s", r)
+	}
+	prom := apiClient(t, m, "prometheus", "read")
+	fams := scrape(t, prom)
 	for code, n := range codes {
 		mt, ok := sample(fams, "floorgate_scan_verdicts_total", map[string]string{"code": string(code), "source": "pda"})
 		if !ok || mt.GetCounter().GetValue() != n {
@@ -664,31 +694,25 @@ func TestWebAPIMetrics(t *testing.T) {
 	c.Close()
 	disconnected := map[string]string{"device": "pda-m", "kind": "pda", "state": "disconnected"}
 	waitFor(t, 5*time.Second, func() bool {
-		_, ok := sample(scrape(t, m), "floorgate_device_state", disconnected)
+		_, ok := sample(scrape(t, prom), "floorgate_device_state", disconnected)
 		return ok
-	}, func() string { return fmt.Sprint("no disconnected state: ", scrape(t, m)["floorgate_device_state"]) })
+	}, func() string { return fmt.Sprint("no disconnected state: ", scrape(t, prom)["floorgate_device_state"]) })
 }
 
 func TestWebAPIReadyAndEvents(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	m, clock := demoGateway(t)
-	resp, err := http.Get("http://" + m.Addr() + "/readyz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || string(b) != "ready\n" {
-		t.Fatalf("/readyz: %s %q", resp.Status, b)
+	if r := newWebClient(t, m).do("GET", "/readyz", nil, nil); r.status != http.StatusOK || string(r.body) != "ready\n" {
+		t.Fatalf("/readyz: %d %q", r.status, r.body)
 	}
 
-	admin := signedIn(t, m, demoAdminBadge)
+	admin := signedIn(t, m, gateway.DemoAdminBadge)
 	sseCtx, stopSSE := context.WithCancel(ctx)
 	defer stopSSE()
 	req, _ := http.NewRequestWithContext(sseCtx, "GET", admin.base+"/api/v1/events", nil)
 	start := time.Now()
-	resp, err = (&http.Client{Jar: admin.hc.Jar}).Do(req) // no client timeout: it streams
+	resp, err := (&http.Client{Jar: admin.hc.Jar, Transport: admin.hc.Transport}).Do(req) // no client timeout: it streams
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -751,7 +775,7 @@ func TestWebAPIReadyAndEvents(t *testing.T) {
 		t.Fatalf("status event %v: %s", err, st.data)
 	}
 
-	c := dialPDA(t, ctx, m, "pda-e", "token-pda-e-0123456789", NewDemo().Badges[0])
+	c := dialPDA(t, ctx, m, "pda-e", "token-pda-e-0123456789", gateway.NewDemo().Badges[0])
 	clock.Add(time.Second)
 	v, err := c.Scan(ctx, floorgate.Scan{ID: "sse-1", Data: "NOT-A-LOCATION", DistanceMM: 70})
 	if err != nil {

@@ -23,6 +23,9 @@ type Broker struct {
 	t      testing.TB
 	scheme string
 	Port   int
+	// WSPort is the MQTT-over-WebSockets listener's port, 0 for none; see
+	// StartWebsockets.
+	WSPort int
 	conf   string
 	log    string
 	cmd    *exec.Cmd
@@ -44,7 +47,17 @@ func Binary() (string, error) {
 // Start runs a broker on a free port; it is killed when the test ends.
 func Start(t testing.TB) *Broker {
 	t.Helper()
-	return start(t, listenerConf, "tcp")
+	return start(t, listenerConf, "tcp", 0)
+}
+
+// StartWebsockets runs a broker like Start's that also speaks MQTT over
+// WebSockets on a second free port; see WebsocketURL.
+func StartWebsockets(t testing.TB) *Broker {
+	t.Helper()
+	wsPort := freePort(t)
+	return start(t, func(port int, logFile string) string {
+		return listenerConf(port, logFile) + fmt.Sprintf("listener %d 127.0.0.1\nprotocol websockets\n", wsPort)
+	}, "tcp", wsPort)
 }
 
 // listenerConf is the plain part of every test broker's configuration.
@@ -67,16 +80,22 @@ log_type warning
 `, port, logFile)
 }
 
-func start(t testing.TB, conf func(port int, logFile string) string, scheme string) *Broker {
+// freePort is a loopback port that was free a moment ago.
+func freePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func start(t testing.TB, conf func(port int, logFile string) string, scheme string, wsPort int) *Broker {
+	t.Helper()
+	port := freePort(t)
 	dir := t.TempDir()
-	b := &Broker{t: t, Port: port, scheme: scheme, conf: filepath.Join(dir, "mosquitto.conf"), log: filepath.Join(dir, "mosquitto.log")}
+	b := &Broker{t: t, Port: port, WSPort: wsPort, scheme: scheme, conf: filepath.Join(dir, "mosquitto.conf"), log: filepath.Join(dir, "mosquitto.log")}
 	if err := os.WriteFile(b.conf, []byte(conf(port, b.log)), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -88,8 +107,17 @@ func start(t testing.TB, conf func(port int, logFile string) string, scheme stri
 // URL is the broker's address for clients.
 func (b *Broker) URL() string { return fmt.Sprintf("%s://127.0.0.1:%d", b.scheme, b.Port) }
 
-// Restart starts the broker process (again) on the same port and waits
-// until it accepts connections.
+// WebsocketURL is the ws:// address of the WebSockets listener, "" without
+// one.
+func (b *Broker) WebsocketURL() string {
+	if b.WSPort == 0 {
+		return ""
+	}
+	return fmt.Sprintf("ws://127.0.0.1:%d", b.WSPort)
+}
+
+// Restart starts the broker process (again) on the same ports and waits
+// until it accepts connections on each.
 func (b *Broker) Restart() {
 	b.t.Helper()
 	bin, err := Binary()
@@ -103,17 +131,22 @@ func (b *Broker) Restart() {
 		b.t.Fatal(err)
 	}
 	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", b.Port), 200*time.Millisecond)
-		if err == nil {
-			c.Close()
-			return
+	for _, port := range []int{b.Port, b.WSPort} {
+		if port == 0 {
+			continue
 		}
-		if time.Now().After(deadline) {
-			raw, _ := os.ReadFile(b.log)
-			b.t.Fatalf("mosquitto did not start on port %d: %v\n%s%s", b.Port, err, raw, stderr.String())
+		for {
+			c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), 200*time.Millisecond)
+			if err == nil {
+				c.Close()
+				break
+			}
+			if time.Now().After(deadline) {
+				raw, _ := os.ReadFile(b.log)
+				b.t.Fatalf("mosquitto did not start on port %d: %v\n%s%s", port, err, raw, stderr.String())
+			}
+			time.Sleep(10 * time.Millisecond)
 		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }
 

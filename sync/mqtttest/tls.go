@@ -69,5 +69,5 @@ func StartTLS(t testing.TB, certs Certs) *Broker {
 	return start(t, func(port int, logFile string) string {
 		return listenerConf(port, logFile) + "cafile " + certs.CA + "\ncertfile " + certs.ServerCert +
 			"\nkeyfile " + certs.ServerKey + "\nrequire_certificate true\n"
-	}, "ssl")
+	}, "ssl", 0)
 }

@@ -155,7 +155,6 @@
         $('pick-order').textContent = p.order || p.task || '';
         $('pick-line').textContent = p.lines ? T.lineOf(p.line || 1, p.lines) : '';
         $('pick-location').textContent = p.location || '';
-        fitText($('pick-location'), 50, 26);
         $('pick-item').textContent = p.item_name || '';
         $('pick-sku').textContent = p.sku || '';
         $('pick-qty').innerHTML = '';
@@ -166,21 +165,26 @@
         $('short-btn').hidden = p.step !== 'scan_item';
         $('qty-btn').hidden = !(p.keyed_qty && p.step === 'scan_item');
         if (!p.keyed_qty) keyedQty = 0;
-        setScreen('pick'); break;
+        setScreen('pick');
+        fitText($('pick-location'), 50, 26); // measured once the screen shows
+        break;
       case 'scan_order': case 'scan_pack_item': case 'scan_waybill':
         $('pack-order').textContent = p.order || '—';
-        fitText($('pack-order'), 34, 20);
         $('pack-count').textContent = p.step === 'scan_order' ? '' : T.verified(p.picked || 0);
         $('pack-count').hidden = p.step === 'scan_order';
         setBi($('pack-instr'), p.step === 'scan_order' ? T.scanOrder : p.step === 'scan_pack_item' ? T.scanPackItem : T.scanWaybill);
-        setScreen('pack'); break;
+        setScreen('pack');
+        fitText($('pack-order'), 34, 20);
+        break;
       case 'cancelled':
         $('cancel-order').textContent = p.order || p.task || ''; setScreen('cancelled'); break;
       default: // wait, and any step this app does not know
         setScreen('wait');
     }
   }
-  // Long location codes must stay on one line on a 360 px screen.
+  // Long location codes must stay on one line on a 360 px screen. The size
+  // is set through the CSSOM (el.style.fontSize), which the page's CSP
+  // allows; a style="…" attribute or setAttribute('style', …) is refused.
   function fitText(el, max, min) {
     var size = max; el.style.fontSize = size + 'px';
     while (size > min && el.scrollWidth > el.clientWidth) { size -= 2; el.style.fontSize = size + 'px'; }

@@ -1,4 +1,4 @@
-package main
+package gateway
 
 import (
 	"bytes"
@@ -39,7 +39,10 @@ type Config struct {
 	} `yaml:"tls"`
 	// StateDir holds the database.
 	StateDir string `yaml:"state_dir"`
-	Store    struct {
+	// LocalSocket is the local administration socket (mode 0660): the
+	// command line's way in. Empty: floorgate.sock in the state directory.
+	LocalSocket string `yaml:"local_socket"`
+	Store       struct {
 		// MaxSizeMB caps the database file; a full cap is an error the
 		// gateway reports, never a crash.
 		MaxSizeMB int `yaml:"max_size_mb"`
@@ -73,12 +76,16 @@ type Config struct {
 		// With none, an embedded broker serves EmbeddedListen.
 		Brokers        []string `yaml:"brokers"`
 		EmbeddedListen string   `yaml:"embedded_listen"`
-		Username       string   `yaml:"username"`
-		Password       string   `yaml:"password"`
-		CAFile         string   `yaml:"ca_file"`
-		CertFile       string   `yaml:"cert_file"`
-		KeyFile        string   `yaml:"key_file"`
-		Keepalive      string   `yaml:"keepalive"`
+		// Embedded configures the embedded broker's doors: who may use it
+		// besides the gateway itself (which gets its own user at each
+		// start), and how.
+		Embedded  EmbeddedBroker `yaml:"embedded"`
+		Username  string         `yaml:"username"`
+		Password  string         `yaml:"password"`
+		CAFile    string         `yaml:"ca_file"`
+		CertFile  string         `yaml:"cert_file"`
+		KeyFile   string         `yaml:"key_file"`
+		Keepalive string         `yaml:"keepalive"`
 		// Window is how many events may wait for their PUBACK at once.
 		Window int `yaml:"window"`
 		// MaxMessageBytes must not exceed the broker's limit: larger events
@@ -97,6 +104,33 @@ type Config struct {
 		Level  string `yaml:"level"`
 		Format string `yaml:"format"`
 	} `yaml:"log"`
+}
+
+// EmbeddedBroker is who may use the embedded MQTT broker, and how.
+type EmbeddedBroker struct {
+	// Users may connect with a user name and password. Their role says
+	// what they may do, always on this site's topics only.
+	Users []BrokerUser `yaml:"users"`
+	// AllowAnonymous lets clients without a user name read this site's
+	// events and status (mosquitto_sub while setting up). Only with a
+	// loopback embedded_listen; start-up and doctor warn about it.
+	AllowAnonymous bool `yaml:"allow_anonymous"`
+	// TLS serves the broker over TLS with the gateway's certificate
+	// (tls.mode must not be off): required when embedded_listen is not a
+	// loopback address.
+	TLS bool `yaml:"tls"`
+}
+
+// BrokerUser is one user of the embedded broker.
+type BrokerUser struct {
+	Name string `yaml:"name"`
+	// Password is a bcrypt hash ($2a$…, e.g. htpasswd -nbBC 11 NAME PASS)
+	// or plain text; plain text needs a configuration file only its
+	// owner and group may read.
+	Password string `yaml:"password"`
+	// Role is erp (send this site's commands, read its events and
+	// status) or reader (read its events and status).
+	Role string `yaml:"role"`
 }
 
 // PrinterConfig is one label printer.
@@ -135,6 +169,7 @@ func DefaultConfig() Config {
 	c.Printers = []PrinterConfig{}
 	c.Scanners = []ScannerConfig{}
 	c.MQTT.EmbeddedListen = "127.0.0.1:1883"
+	c.MQTT.Embedded.Users = []BrokerUser{}
 	c.MQTT.Keepalive = "30s"
 	c.MQTT.Window = 256
 	c.MQTT.MaxMessageBytes = 256 << 10
@@ -157,11 +192,11 @@ func LoadConfig(path string) (Config, error) {
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
 		return c, fmt.Errorf("config %s: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
 	}
-	if c.MQTT.Password != "" {
+	if c.MQTT.Password != "" || c.hasPlainBrokerPassword() {
 		// The file holds a secret: like a key file, it must not be
 		// readable by every user on the box.
 		if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o004 != 0 {
-			return c, fmt.Errorf("config %s: mqtt.password: the file is readable by every user (mode %04o): run chmod 640 %s", path, fi.Mode().Perm(), path)
+			return c, fmt.Errorf("config %s: mqtt passwords: the file is readable by every user (mode %04o): run chmod 640 %s", path, fi.Mode().Perm(), path)
 		}
 	}
 	return c, c.validate(path)
@@ -248,6 +283,9 @@ func (c Config) validate(file string) error {
 	if len(c.MQTT.Brokers) == 0 && c.MQTT.EmbeddedListen == "" {
 		return bad("mqtt.embedded_listen", "missing while no brokers are configured")
 	}
+	if err := c.validateEmbedded(bad); err != nil {
+		return err
+	}
 	ids := map[string]bool{}
 	for i, p := range c.Printers {
 		field := fmt.Sprintf("printers[%d]", i)
@@ -261,7 +299,7 @@ func (c Config) validate(file string) error {
 		case len(p.Stations) == 0:
 			return bad(field+".stations", "name the pack stations it prints for")
 		}
-		if _, _, err := parsePrinterAddress(p.Address); err != nil {
+		if _, _, err := ParsePrinterAddress(p.Address); err != nil {
 			return bad(field+".address", "%v", err)
 		}
 		ids[p.ID] = true
@@ -269,9 +307,9 @@ func (c Config) validate(file string) error {
 	return c.validateScanners(bad)
 }
 
-// parsePrinterAddress splits a printer address into its transport and
+// ParsePrinterAddress splits a printer address into its transport and
 // target: tcp host:port, serial path (and baud), usblp path.
-func parsePrinterAddress(a string) (scheme, target string, err error) {
+func ParsePrinterAddress(a string) (scheme, target string, err error) {
 	u, err := url.Parse(a)
 	if err != nil {
 		return "", "", fmt.Errorf("%q is not an address", a)

@@ -1,4 +1,4 @@
-package main
+package gateway
 
 import (
 	"os"
@@ -30,6 +30,13 @@ func TestConfigErrorsNameFileAndField(t *testing.T) {
 		{"printer stations", "printers:\n  - {id: p1, dialect: zpl, address: 'tcp://h:9100', dpi: 203}\n", "printers[0].stations"},
 		{"printer twice", "printers:\n  - {id: p1, dialect: zpl, address: 'tcp://h:9100', dpi: 203, stations: [a]}\n  - {id: p1, dialect: zpl, address: 'tcp://h:9101', dpi: 203, stations: [a]}\n", "printers[1].id"},
 		{"missing ca", "mqtt:\n  brokers: [\"ssl://b:8883\"]\n  ca_file: /nonexistent.pem\n", "mqtt.ca_file"},
+		{"broker on the LAN without users", "mqtt:\n  embedded_listen: 0.0.0.0:1883\n", "mqtt.embedded_listen: 0.0.0.0:1883 is open to the network: add mqtt.embedded.users"},
+		{"broker on the LAN without tls", "mqtt:\n  embedded_listen: 192.168.10.5:1883\n  embedded:\n    users: [{name: erp, password: \"$2y$11$abcdefghijklmnopqrstuv\", role: erp}]\n", "mqtt.embedded_listen: 192.168.10.5:1883 is open to the network: set mqtt.embedded.tls"},
+		{"anonymous on the LAN", "mqtt:\n  embedded_listen: 192.168.10.5:1883\n  embedded:\n    allow_anonymous: true\n", "mqtt.embedded.allow_anonymous: only with a loopback embedded_listen"},
+		{"broker tls without a certificate", "tls:\n  mode: \"off\"\nmqtt:\n  embedded:\n    tls: true\n", "mqtt.embedded.tls: needs the gateway's certificate"},
+		{"broker user role", "mqtt:\n  embedded:\n    users: [{name: erp, password: \"$2y$11$abcdefghijklmnopqrstuv\", role: root}]\n", `mqtt.embedded.users[0].role: "root" is not one of erp, reader`},
+		{"broker user password", "mqtt:\n  embedded:\n    users: [{name: erp, password: short, role: erp}]\n", "mqtt.embedded.users[0].password: missing or shorter than 8"},
+		{"broker user reserved", "mqtt:\n  embedded:\n    users: [{name: floorgate-gateway, password: \"$2y$11$abcdefghijklmnopqrstuv\", role: erp}]\n", "used twice or reserved"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -46,33 +53,12 @@ func TestConfigErrorsNameFileAndField(t *testing.T) {
 }
 
 func TestSampleConfigIsTheDefaults(t *testing.T) {
-	c, err := LoadConfig("../../systemd/floorgate.yaml")
+	c, err := LoadConfig("../systemd/floorgate.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	d := DefaultConfig()
 	if !reflect.DeepEqual(c, d) {
 		t.Fatalf("the sample config differs from the defaults:\n%+v\n%+v", c, d)
-	}
-}
-
-func TestDecodeTasksNamesTheRecord(t *testing.T) {
-	cases := []struct{ name, json, want string }{
-		{"typo in a field", `{"tasks":[{"id":"T1","order":"O","lines":[]},{"id":"T2","ordr":"O"}]}`, `tasks[1]: json: unknown field "ordr"`},
-		{"wrong type", `{"tasks":[{"id":"T1","order":"O","lines":[{"location":"L","sku":"S","qty":"two"}]}]}`, "tasks[0]"},
-		{"empty", `{"tasks":[]}`, "holds no tasks"},
-		{"not json", `tasks:`, "not a task file"},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			_, err := decodeTasks(strings.NewReader(c.json))
-			if err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("got %v, want %q", err, c.want)
-			}
-		})
-	}
-	ts, err := decodeTasks(strings.NewReader(`[{"id":"T1","order":"O","lines":[{"location":"L","sku":"S","qty":2}]}]`))
-	if err != nil || len(ts) != 1 || ts[0].Lines[0].Qty != 2 {
-		t.Fatalf("bare list: %v %+v", err, ts)
 	}
 }

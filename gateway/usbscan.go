@@ -1,4 +1,4 @@
-package main
+package gateway
 
 import (
 	"context"
@@ -13,10 +13,10 @@ import (
 // afresh on every call: after a replug it has a new bus address. HID
 // scanners take no commands here, so they have no init sequence and the
 // verdict is heard on the station's screen or PDA, not on the scanner.
-func openUSB(sa scannerAddr, _ *profiles.Profile, log *slog.Logger) func(context.Context) (scanner.Conn, error) {
-	vid, _ := usb.ParseID(sa.vid) // validated with the config
-	pid, _ := usb.ParseID(sa.pid)
+func openUSB(sa ScannerAddr, _ *profiles.Profile, log *slog.Logger) func(context.Context) (scanner.Conn, error) {
+	vid, _ := usb.ParseID(sa.VID) // validated with the config
+	pid, _ := usb.ParseID(sa.PID)
 	return func(context.Context) (scanner.Conn, error) {
-		return usb.Open(usb.OpenOptions{VID: vid, PID: pid, Mode: usb.Mode(sa.scheme), Serial: sa.sn, Log: log})
+		return usb.Open(usb.OpenOptions{VID: vid, PID: pid, Mode: usb.Mode(sa.Scheme), Serial: sa.Serial, Log: log})
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package gateway
 
 import (
 	"net"
@@ -51,8 +51,8 @@ func nextNotify(t *testing.T, ch <-chan string, within time.Duration) (string, b
 func TestSystemdNotify(t *testing.T) {
 	msgs := notifySocket(t)
 	t.Setenv("WATCHDOG_USEC", "200000") // WatchdogSec=200ms: ping every 100 ms
-	m := startMain(t, floorgate.SystemClock{})
-	n := startNotifier(m)
+	g := startDemo(t, floorgate.SystemClock{})
+	n := startNotifier(g)
 	first, ok := nextNotify(t, msgs, 5*time.Second)
 	if !ok || !strings.HasPrefix(first, "READY=1\nSTATUS=0 PDAs connected, 40 tasks waiting, outbox ") {
 		t.Fatalf("first notification %q", first)
@@ -64,7 +64,7 @@ func TestSystemdNotify(t *testing.T) {
 	}
 	// The store's writer stops answering: no more pings, so systemd
 	// would restart the gateway.
-	m.DB.Close()
+	g.DB.Close()
 	for late := 0; ; late++ {
 		m, ok := nextNotify(t, msgs, time.Second)
 		if !ok {

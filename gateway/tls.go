@@ -1,44 +1,25 @@
-package main
+package gateway
 
 import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/hex"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	"math/big"
 	"net"
-	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
+	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/store"
 )
-
-// Fingerprint is a certificate's SHA-256 over its DER bytes, as colon-
-// separated upper-case hex: what a person compares on a PDA's screen.
-func Fingerprint(der []byte) string {
-	sum := sha256.Sum256(der)
-	h := strings.ToUpper(hex.EncodeToString(sum[:]))
-	var b strings.Builder
-	for i := 0; i < len(h); i += 2 {
-		if i > 0 {
-			b.WriteByte(':')
-		}
-		b.WriteString(h[i : i+2])
-	}
-	return b.String()
-}
 
 // checkPrivate refuses a secret file that other users may read.
 func checkPrivate(field, path string) error {
@@ -54,27 +35,27 @@ func checkPrivate(field, path string) error {
 
 // serverTLS returns the listener's TLS configuration and its certificate's
 // fingerprint, as the configuration asks: nil with mode off.
-func (m *Main) serverTLS() (*tls.Config, string, error) {
+func (g *Gateway) serverTLS() (*tls.Config, string, error) {
 	var cert tls.Certificate
 	var err error
-	switch m.Config.TLS.Mode {
+	switch g.Config.TLS.Mode {
 	case "off":
 		return nil, "", nil
 	case "files":
-		if err := checkPrivate("tls.key_file", m.Config.TLS.KeyFile); err != nil {
+		if err := checkPrivate("tls.key_file", g.Config.TLS.KeyFile); err != nil {
 			return nil, "", fmt.Errorf("config: %w", err)
 		}
-		cert, err = tls.LoadX509KeyPair(m.Config.TLS.CertFile, m.Config.TLS.KeyFile)
+		cert, err = tls.LoadX509KeyPair(g.Config.TLS.CertFile, g.Config.TLS.KeyFile)
 		if err != nil {
 			return nil, "", fmt.Errorf("config: tls: %w", err)
 		}
 	default:
-		cert, err = selfSigned(filepath.Join(m.Config.StateDir, "tls"), m.Clock.Now())
+		cert, err = selfSigned(filepath.Join(g.Config.StateDir, "tls"), g.Clock.Now())
 		if err != nil {
 			return nil, "", err
 		}
 	}
-	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, Fingerprint(cert.Certificate[0]), nil
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, floorgate.Fingerprint(cert.Certificate[0]), nil
 }
 
 // selfSigned loads the gateway's own certificate from dir, making one on
@@ -139,42 +120,4 @@ func writeFileSync(path string, b []byte, mode os.FileMode) error {
 		_, err := w.Write(b)
 		return err
 	}, nil)
-}
-
-// pinnedTLS trusts exactly the certificate with this fingerprint: how a
-// client on the floor (sim, the tests) talks to a gateway's self-signed
-// certificate.
-func pinnedTLS(fingerprint string) *tls.Config {
-	want := strings.ToUpper(strings.ReplaceAll(fingerprint, " ", ""))
-	return &tls.Config{
-		InsecureSkipVerify: true, // replaced by the pin below
-		VerifyPeerCertificate: func(raw [][]byte, _ [][]*x509.Certificate) error {
-			if len(raw) == 0 || Fingerprint(raw[0]) != want {
-				return errors.New("tls: the gateway's certificate does not have the expected fingerprint")
-			}
-			return nil
-		},
-	}
-}
-
-// clientTLS is how the command line trusts a gateway: the certificate with
-// the given fingerprint; without one, a gateway on this machine's loopback
-// as it is (its traffic never leaves the box, and the certificate is
-// usually self-signed); anything else by the system's roots.
-func clientTLS(rawURL, fingerprint string) *tls.Config {
-	if fingerprint != "" {
-		return pinnedTLS(fingerprint)
-	}
-	if u, err := url.Parse(rawURL); err == nil {
-		if ip := net.ParseIP(u.Hostname()); u.Hostname() == "localhost" || ip != nil && ip.IsLoopback() {
-			return &tls.Config{InsecureSkipVerify: true} // loopback only, see above
-		}
-	}
-	return nil
-}
-
-// gatewayClient is an HTTP client for the gateway at rawURL.
-func gatewayClient(rawURL, fingerprint string) *http.Client {
-	return &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{
-		Proxy: http.ProxyFromEnvironment, TLSClientConfig: clientTLS(rawURL, fingerprint)}}
 }

@@ -1,4 +1,4 @@
-package main
+package gateway
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 // WATCHDOG=1 only while the gateway really works, and STOPPING=1. Outside
 // systemd (no NOTIFY_SOCKET) every call is a no-op.
 type notifier struct {
-	m    *Main
+	g    *Gateway
 	stop context.CancelFunc
 	done chan struct{}
 }
@@ -23,13 +23,13 @@ type notifier struct {
 // WatchdogSec=, keeps pinging the watchdog at half that interval from a
 // loop that first checks the store's writer answers: a wedged gateway stops
 // pinging and systemd restarts it.
-func startNotifier(m *Main) *notifier {
+func startNotifier(g *Gateway) *notifier {
 	ctx, cancel := context.WithCancel(context.Background())
-	n := &notifier{m: m, stop: cancel, done: make(chan struct{})}
+	n := &notifier{g: g, stop: cancel, done: make(chan struct{})}
 	n.notify(sd.SdNotifyReady + "\n" + n.status())
 	watchdog, err := sd.SdWatchdogEnabled(false)
 	if err != nil {
-		m.Log.Warn("systemd watchdog", "err", err)
+		g.Log.Warn("systemd watchdog", "err", err)
 	}
 	go n.run(ctx, watchdog/2)
 	return n
@@ -37,13 +37,13 @@ func startNotifier(m *Main) *notifier {
 
 func (n *notifier) notify(state string) {
 	if _, err := sd.SdNotify(false, state); err != nil {
-		n.m.Log.Warn("systemd notify", "err", err)
+		n.g.Log.Warn("systemd notify", "err", err)
 	}
 }
 
 // status is the one line `systemctl status floorgate` shows.
 func (n *notifier) status() string {
-	st, err := n.m.status()
+	st, err := n.g.Status()
 	if err != nil {
 		return "STATUS=status unavailable: " + err.Error()
 	}
@@ -83,10 +83,10 @@ func (n *notifier) run(ctx context.Context, ping time.Duration) {
 		}
 		if ping > 0 {
 			pctx, cancel := context.WithTimeout(ctx, tick)
-			err := n.m.DB.Ping(pctx)
+			err := n.g.DB.Ping(pctx)
 			cancel()
 			if err != nil {
-				n.m.Log.Error("watchdog: the store's writer does not answer; not pinging systemd", "err", err)
+				n.g.Log.Error("watchdog: the store's writer does not answer; not pinging systemd", "err", err)
 				continue
 			}
 			n.notify(sd.SdNotifyWatchdog)

@@ -1,9 +1,8 @@
-package main
+package gateway
 
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -38,31 +37,31 @@ type ScannerConfig struct {
 	Login string `yaml:"login"`
 }
 
-// scannerAddr is a parsed scanner address.
-type scannerAddr struct {
-	scheme   string // serial, serial-usb, hid-pos, hid-keyboard
-	path     string
-	baud     int
-	vid, pid string
-	sn       string
+// ScannerAddr is a parsed scanner address.
+type ScannerAddr struct {
+	Scheme   string // serial, serial-usb, hid-pos, hid-keyboard
+	Path     string
+	Baud     int
+	VID, PID string
+	Serial   string
 }
 
 var usbIDPattern = regexp.MustCompile(`^([0-9a-fA-F]{4}):([0-9a-fA-F]{4})$`)
 
-func parseScannerAddress(a string) (scannerAddr, error) {
+func ParseScannerAddress(a string) (ScannerAddr, error) {
 	u, err := url.Parse(a)
 	if err != nil {
-		return scannerAddr{}, fmt.Errorf("%q is not an address", a)
+		return ScannerAddr{}, fmt.Errorf("%q is not an address", a)
 	}
-	sa := scannerAddr{scheme: u.Scheme, sn: u.Query().Get("serial")}
+	sa := ScannerAddr{Scheme: u.Scheme, Serial: u.Query().Get("serial")}
 	switch u.Scheme {
 	case "serial":
 		if u.Path == "" {
 			return sa, fmt.Errorf("%q has no device path", a)
 		}
-		sa.path = u.Path
+		sa.Path = u.Path
 		if b := u.Query().Get("baud"); b != "" {
-			if sa.baud, err = strconv.Atoi(b); err != nil || sa.baud <= 0 {
+			if sa.Baud, err = strconv.Atoi(b); err != nil || sa.Baud <= 0 {
 				return sa, fmt.Errorf("%q: baud is not a number", a)
 			}
 		}
@@ -72,7 +71,7 @@ func parseScannerAddress(a string) (scannerAddr, error) {
 		if m == nil {
 			return sa, fmt.Errorf("%q: want %s://VID:PID with 4 hex digits each, e.g. %s://05e0:1200", a, u.Scheme, u.Scheme)
 		}
-		sa.vid, sa.pid = strings.ToLower(m[1]), strings.ToLower(m[2])
+		sa.VID, sa.PID = strings.ToLower(m[1]), strings.ToLower(m[2])
 		return sa, nil
 	}
 	return sa, fmt.Errorf("%q: want serial:///dev/ttyACM0, serial-usb://VID:PID, hid-pos://VID:PID or hid-keyboard://VID:PID", a)
@@ -90,7 +89,7 @@ func (c Config) validateScanners(bad func(field, format string, args ...any) err
 		case s.Login != "" && s.Login != scanner.LoginBadge && s.Login != scanner.LoginStation:
 			return bad(field+".login", "%q is not one of badge, station", s.Login)
 		}
-		if _, err := parseScannerAddress(s.Address); err != nil {
+		if _, err := ParseScannerAddress(s.Address); err != nil {
 			return bad(field+".address", "%v", err)
 		}
 		ids[s.ID] = true
@@ -98,18 +97,18 @@ func (c Config) validateScanners(bad func(field, format string, args ...any) err
 	return nil
 }
 
-// scannerProfile finds the profile a configured scanner uses and checks it
+// ScannerProfile finds the profile a configured scanner uses and checks it
 // fits the address's transport.
-func scannerProfile(profs *profiles.Set, s ScannerConfig, sa scannerAddr) (*profiles.Profile, error) {
+func ScannerProfile(profs *profiles.Set, s ScannerConfig, sa ScannerAddr) (*profiles.Profile, error) {
 	var p *profiles.Profile
 	var ok bool
 	if s.Profile != "" {
 		if p, ok = profs.Get(s.Profile); !ok {
 			return nil, fmt.Errorf("profile: no profile %q (see floorgate profiles validate)", s.Profile)
 		}
-	} else if sa.vid != "" {
-		if p, ok = profs.ByUSB(sa.vid, sa.pid); !ok {
-			return nil, fmt.Errorf("profile: no profile has USB id %s:%s; name one", sa.vid, sa.pid)
+	} else if sa.VID != "" {
+		if p, ok = profs.ByUSB(sa.VID, sa.PID); !ok {
+			return nil, fmt.Errorf("profile: no profile has USB id %s:%s; name one", sa.VID, sa.PID)
 		}
 	} else {
 		return nil, fmt.Errorf("profile: missing (a serial:// address does not say which scanner it is)")
@@ -117,7 +116,7 @@ func scannerProfile(profs *profiles.Set, s ScannerConfig, sa scannerAddr) (*prof
 	if p.Kind != profiles.KindScanner {
 		return nil, fmt.Errorf("profile: %q is a %s, not a scanner", p.Model, p.Kind)
 	}
-	transport := sa.scheme
+	transport := sa.Scheme
 	if transport == "serial-usb" {
 		transport = "serial"
 	}
@@ -128,25 +127,25 @@ func scannerProfile(profs *profiles.Set, s ScannerConfig, sa scannerAddr) (*prof
 }
 
 // opener returns how to open a configured scanner, afresh on every call.
-func (m *Main) opener(sa scannerAddr, p *profiles.Profile, id string) func(context.Context) (scanner.Conn, error) {
-	log := m.Log.With("component", "scanner", "scanner", id)
-	if sa.baud > 0 && p.Serial != nil {
+func (g *Gateway) opener(sa ScannerAddr, p *profiles.Profile, id string) func(context.Context) (scanner.Conn, error) {
+	log := g.Log.With("component", "scanner", "scanner", id)
+	if sa.Baud > 0 && p.Serial != nil {
 		cp := *p
 		ser := *p.Serial
-		ser.Baud = sa.baud
+		ser.Baud = sa.Baud
 		cp.Serial = &ser
 		p = &cp
 	}
-	switch sa.scheme {
+	switch sa.Scheme {
 	case "serial":
-		return func(context.Context) (scanner.Conn, error) { return serial.OpenScanner(sa.path, p, log) }
+		return func(context.Context) (scanner.Conn, error) { return serial.OpenScanner(sa.Path, p, log) }
 	case "serial-usb":
 		return func(context.Context) (scanner.Conn, error) {
 			ports, err := serial.ListPorts()
 			if err != nil {
 				return nil, err
 			}
-			path, err := serial.FindPort(ports, sa.vid, sa.pid, sa.sn)
+			path, err := serial.FindPort(ports, sa.VID, sa.PID, sa.Serial)
 			if err != nil {
 				return nil, err
 			}
@@ -166,17 +165,17 @@ type scanners struct {
 // plannedScanner is a configured scanner with its profile.
 type plannedScanner struct {
 	cfg ScannerConfig
-	sa  scannerAddr
+	sa  ScannerAddr
 	p   *profiles.Profile
 }
 
 // planScanners finds every configured scanner's profile, so a scanner the
 // daemon could not drive stops start-up before anything has started.
-func (m *Main) planScanners(profs *profiles.Set) ([]plannedScanner, error) {
+func (g *Gateway) planScanners(profs *profiles.Set) ([]plannedScanner, error) {
 	var plan []plannedScanner
-	for i, s := range m.Config.Scanners {
-		sa, _ := parseScannerAddress(s.Address) // validated with the config
-		p, err := scannerProfile(profs, s, sa)
+	for i, s := range g.Config.Scanners {
+		sa, _ := ParseScannerAddress(s.Address) // validated with the config
+		p, err := ScannerProfile(profs, s, sa)
 		if err != nil {
 			return nil, fmt.Errorf("config: scanners[%d].%w", i, err)
 		}
@@ -188,53 +187,49 @@ func (m *Main) planScanners(profs *profiles.Set) ([]plannedScanner, error) {
 // startScanners binds every planned scanner to its station and starts
 // supervising it. A scanner that is not plugged in is not an error: it is
 // shown as such and picked up when it appears.
-func (m *Main) startScanners(plan []plannedScanner) error {
+func (g *Gateway) startScanners(plan []plannedScanner) error {
 	ctx, cancel := context.WithCancel(context.Background())
-	m.scanners = &scanners{cancel: cancel}
+	g.scanners = &scanners{cancel: cancel}
 	for _, x := range plan {
-		if err := m.DB.EnsureStation(ctx, x.cfg.Station, x.p.Model); err != nil {
+		if err := g.DB.EnsureStation(ctx, x.cfg.Station, x.p.Model); err != nil {
 			return err
 		}
 		dev := scanner.NewDevice(scanner.DeviceOptions{
 			Name: x.cfg.ID, Model: x.p.Model, Address: x.cfg.Address,
-			Open: m.opener(x.sa, x.p, x.cfg.ID), Clock: m.Clock,
-			Logger: m.Log.With("component", "scanner"),
+			Open: g.opener(x.sa, x.p, x.cfg.ID), Clock: g.Clock,
+			Logger: g.Log.With("component", "scanner"),
 		})
-		st, err := scanner.NewStation(m.DB, dev, scanner.StationOptions{ID: x.cfg.Station, Login: x.cfg.Login,
-			Clock: m.Clock, Logger: m.Log.With("component", "scanner"),
-			OnVerdict: func(v floorgate.Verdict) { m.Metrics.Verdict(v, "scanner", 0) }})
+		st, err := scanner.NewStation(g.DB, dev, scanner.StationOptions{ID: x.cfg.Station, Login: x.cfg.Login,
+			Clock: g.Clock, Logger: g.Log.With("component", "scanner"),
+			OnVerdict: func(v floorgate.Verdict) { g.Metrics.Verdict(v, "scanner", 0) }})
 		if err != nil {
 			return err
 		}
-		m.scanners.devices = append(m.scanners.devices, dev)
-		m.scanners.wg.Add(2)
-		go func() { defer m.scanners.wg.Done(); dev.Run(ctx) }()
-		go func() { defer m.scanners.wg.Done(); st.Run(ctx) }()
+		g.scanners.devices = append(g.scanners.devices, dev)
+		g.scanners.wg.Add(2)
+		go func() { defer g.scanners.wg.Done(); dev.Run(ctx) }()
+		go func() { defer g.scanners.wg.Done(); st.Run(ctx) }()
 	}
 	return nil
 }
 
-func (m *Main) stopScanners() {
-	if m.scanners == nil {
+func (g *Gateway) stopScanners() {
+	if g.scanners == nil {
 		return
 	}
-	m.scanners.cancel()
-	m.scanners.wg.Wait()
-	m.scanners = nil
+	g.scanners.cancel()
+	g.scanners.wg.Wait()
+	g.scanners = nil
 }
 
 // ScannerStates is every wired scanner's state.
-func (m *Main) ScannerStates() []scanner.State {
+func (g *Gateway) ScannerStates() []scanner.State {
 	out := []scanner.State{}
-	if m.scanners == nil {
+	if g.scanners == nil {
 		return out
 	}
-	for _, d := range m.scanners.devices {
+	for _, d := range g.scanners.devices {
 		out = append(out, d.State())
 	}
 	return out
-}
-
-func (m *Main) handleScanners(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, m.ScannerStates())
 }

@@ -1,4 +1,4 @@
-package main
+package gateway
 
 import (
 	"context"
@@ -16,25 +16,25 @@ import (
 // generated from a fixed seed, so the simulator and the benchmark know its
 // barcodes without asking the gateway.
 const (
-	demoSeed      = 20261122
-	demoPIN       = "1234"
-	demoOperators = 20
-	demoPackers   = 4
-	// demoAdminBadge and demoSupervisorBadge sign in on the status page.
-	demoAdminBadge      = "B9001"
-	demoSupervisorBadge = "B9002"
-	demoOrders          = 40
-	// demoLabelX is the X-dimension of the location labels floorgate prints
+	DemoSeed      = 20261122
+	DemoPIN       = "1234"
+	DemoOperators = 20
+	DemoPackers   = 4
+	// DemoAdminBadge and DemoSupervisorBadge sign in on the status page.
+	DemoAdminBadge      = "B9001"
+	DemoSupervisorBadge = "B9002"
+	DemoOrders          = 40
+	// DemoLabelX is the X-dimension of the location labels floorgate prints
 	// (ZPL ^BY3 at 203 dpi: 3 × 0.125 mm).
-	demoLabelX = 0.375
+	DemoLabelX = 0.375
 )
 
-var demoZones = []floorgate.Zone{
+var DemoZones = []floorgate.Zone{
 	{ID: "A", Name: "Ambient A"}, {ID: "B", Name: "Ambient B"},
 	{ID: "C", Name: "Cold room"}, {ID: "H", Name: "High value cage"},
 }
 
-var demoProducts = []struct{ en, zh string }{
+var DemoProducts = []struct{ en, zh string }{
 	{"Phone case", "手机壳"}, {"USB-C cable 1 m", "USB-C数据线1米"}, {"Power bank 10000 mAh", "充电宝10000毫安"},
 	{"Bluetooth earbuds", "蓝牙耳机"}, {"Green tea 250 g", "绿茶250克"}, {"Face cream 50 ml", "面霜50毫升"},
 	{"Cotton T-shirt M", "纯棉T恤M码"}, {"Running socks", "运动袜"}, {"Ceramic mug", "陶瓷杯"},
@@ -71,35 +71,35 @@ func ean13(d12 string) string {
 // NewDemo generates the demo site. PIN hashes are left empty; Seed fills
 // them (hashing is deliberately slow).
 func NewDemo() *Demo {
-	rng := rand.New(rand.NewPCG(demoSeed, 1))
+	rng := rand.New(rand.NewPCG(DemoSeed, 1))
 	d := &Demo{ItemBarcode: map[string]string{}, LocationBarcode: map[string]string{}}
-	for _, z := range demoZones {
+	for _, z := range DemoZones {
 		for aisle := 1; aisle <= 4; aisle++ {
 			for bay := 1; bay <= 6; bay++ {
 				for level := 1; level <= 3; level++ {
 					code := fmt.Sprintf("%s-%02d-%02d-%d", z.ID, aisle, bay, level)
 					d.Master.Locations = append(d.Master.Locations,
-						floorgate.Location{Code: code, Zone: z.ID, Barcode: code, LabelXMM: demoLabelX})
+						floorgate.Location{Code: code, Zone: z.ID, Barcode: code, LabelXMM: DemoLabelX})
 					d.LocationBarcode[code] = code
 				}
 			}
 		}
 	}
 	for i := range 300 {
-		p := demoProducts[i%len(demoProducts)]
+		p := DemoProducts[i%len(DemoProducts)]
 		sku := fmt.Sprintf("SKU-%05d", 10001+i)
 		code := ean13(fmt.Sprintf("6901234%05d", 10001+i))
 		d.Master.Items = append(d.Master.Items, floorgate.Item{SKU: sku,
-			Name: fmt.Sprintf("%s #%d", p.en, i/len(demoProducts)+1), NameZH: p.zh, Barcodes: []string{code}})
+			Name: fmt.Sprintf("%s #%d", p.en, i/len(DemoProducts)+1), NameZH: p.zh, Barcodes: []string{code}})
 		d.ItemBarcode[sku] = code
 	}
-	for i := range demoOperators {
+	for i := range DemoOperators {
 		badge := fmt.Sprintf("B%04d", 1001+i)
 		d.Master.Operators = append(d.Master.Operators, floorgate.Operator{
 			ID: fmt.Sprintf("P%03d", i+1), Name: fmt.Sprintf("Picker %d", i+1), Badge: badge, Role: floorgate.RolePicker})
 		d.Badges = append(d.Badges, badge)
 	}
-	for i := range demoPackers {
+	for i := range DemoPackers {
 		badge := fmt.Sprintf("B%04d", 2001+i)
 		d.Master.Operators = append(d.Master.Operators, floorgate.Operator{
 			ID: fmt.Sprintf("K%03d", i+1), Name: fmt.Sprintf("Packer %d", i+1), Badge: badge, Role: floorgate.RolePacker})
@@ -107,9 +107,9 @@ func NewDemo() *Demo {
 	}
 	// The status page: an admin and a supervisor.
 	d.Master.Operators = append(d.Master.Operators,
-		floorgate.Operator{ID: "A001", Name: "Site admin", Badge: demoAdminBadge, Role: floorgate.RoleAdmin},
-		floorgate.Operator{ID: "S001", Name: "Shift supervisor", Badge: demoSupervisorBadge, Role: floorgate.RoleSupervisor})
-	d.Tasks = d.MoreTasks(rng, "T", demoOrders, 1, 6, 3)
+		floorgate.Operator{ID: "A001", Name: "Site admin", Badge: DemoAdminBadge, Role: floorgate.RoleAdmin},
+		floorgate.Operator{ID: "S001", Name: "Shift supervisor", Badge: DemoSupervisorBadge, Role: floorgate.RoleSupervisor})
+	d.Tasks = d.MoreTasks(rng, "T", DemoOrders, 1, 6, 3)
 	return d
 }
 
@@ -166,7 +166,7 @@ func (d *Demo) Seed(ctx context.Context, db *store.DB) (bool, error) {
 	m := d.Master
 	m.Operators = slices.Clone(m.Operators)
 	for i := range m.Operators {
-		h, err := floorgate.HashPIN(demoPIN)
+		h, err := floorgate.HashPIN(DemoPIN)
 		if err != nil {
 			return false, fmt.Errorf("seed demo: %w", err)
 		}
@@ -187,15 +187,15 @@ func (d *Demo) Seed(ctx context.Context, db *store.DB) (bool, error) {
 // addStatusPageUsers gives a demo site seeded by an earlier floorgate its
 // status page admin and supervisor.
 func (d *Demo) addStatusPageUsers(ctx context.Context, db *store.DB) error {
-	if _, ok := db.BadgeOperator(demoAdminBadge); ok {
+	if _, ok := db.BadgeOperator(DemoAdminBadge); ok {
 		return nil
 	}
 	var m store.Master
 	for _, op := range d.Master.Operators {
-		if op.Badge != demoAdminBadge && op.Badge != demoSupervisorBadge {
+		if op.Badge != DemoAdminBadge && op.Badge != DemoSupervisorBadge {
 			continue
 		}
-		h, err := floorgate.HashPIN(demoPIN)
+		h, err := floorgate.HashPIN(DemoPIN)
 		if err != nil {
 			return fmt.Errorf("seed demo: %w", err)
 		}
@@ -208,7 +208,7 @@ func (d *Demo) addStatusPageUsers(ctx context.Context, db *store.DB) error {
 	return nil
 }
 
-var demoCities = []string{"广东省深圳市南山区科技园南路88号", "上海市浦东新区张江路1001弄5号", "浙江省杭州市余杭区文一西路969号", "北京市朝阳区建国路93号万达广场"}
+var DemoCities = []string{"广东省深圳市南山区科技园南路88号", "上海市浦东新区张江路1001弄5号", "浙江省杭州市余杭区文一西路969号", "北京市朝阳区建国路93号万达广场"}
 
 // Shipments are the demo orders' parcels: a recipient, SF Express, and a
 // tracking number each.
@@ -220,7 +220,7 @@ func (d *Demo) Shipments() []floorgate.Shipment {
 	out := make([]floorgate.Shipment, 0, len(d.Tasks))
 	for i, t := range d.Tasks {
 		s := floorgate.Shipment{Order: t.Order, Carrier: "顺丰速运 SF Express", Tracking: fmt.Sprintf("SF%012d", 100000000+i),
-			Recipient: floorgate.Party{Name: []string{"李雷", "韩梅梅", "王芳", "张伟"}[i%4], Phone: fmt.Sprintf("138%08d", 10000000+i*7919%90000000), Address: demoCities[i%len(demoCities)]},
+			Recipient: floorgate.Party{Name: []string{"李雷", "韩梅梅", "王芳", "张伟"}[i%4], Phone: fmt.Sprintf("138%08d", 10000000+i*7919%90000000), Address: DemoCities[i%len(DemoCities)]},
 			Sender:    floorgate.Party{Name: "floorgate 演示仓", Phone: "075512345678", Address: "广东省深圳市宝安区福永物流园3号库"}}
 		for _, l := range t.Lines {
 			s.Lines = append(s.Lines, floorgate.ShipmentLine{SKU: l.SKU, Name: names[l.SKU], Qty: l.Qty})

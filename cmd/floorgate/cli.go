@@ -1,0 +1,216 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/floorgate/floorgate/client"
+	"github.com/floorgate/floorgate/gateway"
+)
+
+// How every command treats its command line: `-h`/`--help` print the
+// command's usage to standard output and exit 0; an unknown flag or a
+// wrong number of arguments prints the usage to standard error and exits
+// 2; a failure exits 1.
+
+// usageError is a command line the command cannot take: exit 2.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// usagef is a usageError with a message.
+func usagef(format string, args ...any) error {
+	return usageError{fmt.Errorf(format, args...)}
+}
+
+// cmdFlags is a command's flag set and where its usage goes.
+type cmdFlags struct {
+	*flag.FlagSet
+	stdout, stderr io.Writer
+	usage          string // "floorgate NAME ARGS"
+	summary        string
+	args           []string // the arguments left after the flags
+}
+
+// Args are the command's arguments, wherever the flags were among them.
+func (f *cmdFlags) Args() []string { return f.args }
+
+// NArg is how many arguments there are.
+func (f *cmdFlags) NArg() int { return len(f.args) }
+
+// Arg is argument i, or "".
+func (f *cmdFlags) Arg(i int) string {
+	if i < 0 || i >= len(f.args) {
+		return ""
+	}
+	return f.args[i]
+}
+
+// newFlags returns the flag set of "floorgate name", whose arguments are
+// args (shown in the usage) and whose one-line description is summary.
+func newFlags(name, args, summary string, stdout, stderr io.Writer) *cmdFlags {
+	f := &cmdFlags{FlagSet: flag.NewFlagSet(name, flag.ContinueOnError), stdout: stdout, stderr: stderr,
+		usage: strings.TrimSpace("floorgate " + name + " " + args), summary: summary}
+	f.SetOutput(io.Discard) // parse reports errors itself
+	return f
+}
+
+// printUsage writes the usage and the flags.
+func (f *cmdFlags) printUsage(w io.Writer) {
+	fmt.Fprintf(w, "Usage: %s\n\n%s\n", f.usage, f.summary)
+	n := 0
+	f.VisitAll(func(*flag.Flag) { n++ })
+	if n > 0 {
+		fmt.Fprintln(w, "\nFlags:")
+		f.SetOutput(w)
+		f.PrintDefaults()
+		f.SetOutput(io.Discard)
+	}
+}
+
+// parse parses args, flags before or after the arguments ("--" ends the
+// flags); want is how many arguments the command takes (-1: any number).
+func (f *cmdFlags) parse(args []string, want int) error {
+	for {
+		if err := f.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				f.printUsage(f.stdout)
+				return flag.ErrHelp
+			}
+			f.printUsage(f.stderr)
+			return usageError{err}
+		}
+		rest := f.FlagSet.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			f.args = append(f.args, rest...) // after "--": all arguments
+			break
+		}
+		f.args, args = append(f.args, rest[0]), rest[1:]
+	}
+	if want >= 0 && f.NArg() != want {
+		f.printUsage(f.stderr)
+		return usagef("%s: want %d argument(s), got %d", f.Name(), want, f.NArg())
+	}
+	return nil
+}
+
+// defaultConfig is where an installed gateway's configuration lives.
+const defaultConfig = "/etc/floorgate/floorgate.yaml"
+
+// configFile is the configuration a command reads: --config, else
+// $FLOORGATE_CONFIG, else the installed one when it exists, else none
+// (the built-in defaults).
+func configFile(flagValue string) string {
+	switch {
+	case flagValue != "":
+		return flagValue
+	case os.Getenv("FLOORGATE_CONFIG") != "":
+		return os.Getenv("FLOORGATE_CONFIG")
+	}
+	if _, err := os.Stat(defaultConfig); err == nil {
+		return defaultConfig
+	}
+	return ""
+}
+
+// configFlag adds --config.
+func (f *cmdFlags) configFlag() *string {
+	return f.String("config", "", "configuration file (default $FLOORGATE_CONFIG, else "+defaultConfig+" when it exists)")
+}
+
+// loadConfig reads the configuration a command was pointed at.
+func loadConfig(flagValue string) (gateway.Config, error) {
+	return gateway.LoadConfig(configFile(flagValue))
+}
+
+// target is how a command reaches a running gateway: the local socket
+// (the default: whoever may open it administers the gateway), or the
+// network with an API token.
+type target struct {
+	config, socket, stateDir, addr, fingerprint, token *string
+}
+
+// targetFlags adds the flags that choose the gateway.
+func (f *cmdFlags) targetFlags() *target {
+	return &target{
+		config:      f.configFlag(),
+		socket:      f.String("socket", "", "the gateway's local socket (default $FLOORGATE_SOCKET, else the config's local_socket)"),
+		stateDir:    f.String("state-dir", "", "the gateway's state directory, where its socket is by default (overrides the config)"),
+		addr:        f.String("addr", "", "a gateway over the network instead, https://host:port (needs --token)"),
+		fingerprint: f.String("fingerprint", "", "with --addr: the SHA-256 of the gateway's certificate, as it prints it"),
+		token:       f.String("token", "", "with --addr: an API token (default $FLOORGATE_TOKEN)"),
+	}
+}
+
+// client connects to the chosen gateway.
+func (t *target) client() (*client.Client, error) {
+	if *t.addr != "" {
+		tok := *t.token
+		if tok == "" {
+			tok = os.Getenv("FLOORGATE_TOKEN")
+		}
+		if tok == "" {
+			return nil, usagef("--addr needs an API token (--token or $FLOORGATE_TOKEN): floorgate tokens create")
+		}
+		return client.Remote(*t.addr, *t.fingerprint, tok)
+	}
+	path, err := t.socketPath()
+	if err != nil {
+		return nil, err
+	}
+	return client.Local(path), nil
+}
+
+// socketPath is the local socket the flags, the environment or the
+// configuration name.
+func (t *target) socketPath() (string, error) {
+	if *t.socket != "" {
+		return *t.socket, nil
+	}
+	if p := os.Getenv("FLOORGATE_SOCKET"); p != "" {
+		return p, nil
+	}
+	cfg, err := loadConfig(*t.config)
+	if err != nil {
+		return "", err
+	}
+	if *t.stateDir != "" {
+		cfg.StateDir = *t.stateDir
+	}
+	return cfg.SocketPath(), nil
+}
+
+// explain turns a failure to reach the local socket into what to do.
+func explainDial(err error, t *target) error {
+	if *t.addr != "" || !errors.Is(err, os.ErrPermission) && !errors.Is(err, os.ErrNotExist) && !strings.Contains(err.Error(), "connection refused") {
+		return err
+	}
+	path, _ := t.socketPath()
+	switch {
+	case errors.Is(err, os.ErrPermission):
+		return fmt.Errorf("%w: only the floorgate group may use %s (sudo, or: usermod -aG floorgate $USER)", err, path)
+	default:
+		return fmt.Errorf("%w: is the gateway running? (its local socket %s; --socket or --state-dir to choose another)", err, path)
+	}
+}
+
+// withClient runs fn with a client of the chosen gateway.
+func (t *target) withClient(ctx context.Context, fn func(*client.Client) error) error {
+	c, err := t.client()
+	if err != nil {
+		return err
+	}
+	if err := fn(c); err != nil {
+		return explainDial(err, t)
+	}
+	return nil
+}
