@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/web"
 )
 
 // TestProtocolDocListsEveryCode keeps docs/pda-protocol.md honest: every
@@ -41,5 +42,25 @@ func TestEveryRejectionSoundsDifferent(t *testing.T) {
 			t.Errorf("%s sounds like %s", c, prev)
 		}
 		seen[key] = c
+	}
+}
+
+// TestEveryRouteIsDocumented keeps docs/web-api.md honest: every route of
+// the gateway's one handler table is named there as `METHOD /path`.
+func TestEveryRouteIsDocumented(t *testing.T) {
+	raw, err := os.ReadFile("docs/web-api.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(raw)
+	for _, rt := range web.New(web.Options{}).Routes() {
+		name := "`" + rt.Method() + " " + strings.TrimSuffix(rt.Path(), "{$}")
+		named := false
+		for _, end := range []string{"`", " ", "?", "…"} { // the path ends there
+			named = named || strings.Contains(doc, name+end)
+		}
+		if !named {
+			t.Errorf("docs/web-api.md does not name %s`", name)
+		}
 	}
 }

@@ -142,6 +142,13 @@ func (db *DB) Login(ctx context.Context, device, requestID, badge, pin string) (
 	if db.logins.locked(devKey, badgeKey) {
 		return floorgate.NewVerdict(requestID, floorgate.CodeLoginLocked, loginPrompt), nil
 	}
+	if len(badge) > MaxBadgeLen || len(pin) > MaxPINLen {
+		// No badge or PIN is that long: refused at the door, counted
+		// against the device alone.
+		db.logins.failed(devKey)
+		db.log.Warn("login refused", "device", device, "reason", "badge or PIN too long", "badge_bytes", len(badge))
+		return floorgate.NewVerdict(requestID, floorgate.CodeBadLogin, loginPrompt), nil
+	}
 	db.mu.RLock()
 	op := db.st.operators[db.st.badges[badge]]
 	known := db.st.devices[device] != nil

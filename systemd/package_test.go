@@ -89,7 +89,9 @@ func TestUnitVerifies(t *testing.T) {
 		t.Errorf("systemd-analyze security over threshold 25: %v\n%s", err, out)
 	}
 	for _, want := range []string{"Type=notify", "NotifyAccess=main", "WatchdogSec=30s", "User=floorgate",
-		"StateDirectory=floorgate", "DevicePolicy=closed", "CapabilityBoundingSet=\n"} {
+		"StateDirectory=floorgate", "DevicePolicy=closed", "CapabilityBoundingSet=\n",
+		// The local administration socket's directory, closed to others.
+		"RuntimeDirectory=floorgate\n", "RuntimeDirectoryMode=0750\n"} {
 		if !bytes.Contains(unit, []byte(want)) {
 			t.Errorf("floorgate.service lacks %q", want)
 		}
@@ -294,6 +296,8 @@ func debianRoot(t *testing.T) string {
 type chroot struct {
 	t    *testing.T
 	root string
+	// installOutput is what the last dpkg --install printed.
+	installOutput string
 }
 
 func newChroot(t *testing.T) *chroot {
@@ -351,7 +355,9 @@ func (c *chroot) install(deb string) {
 	if err := os.WriteFile(filepath.Join(c.root, in), data, 0o644); err != nil {
 		c.t.Fatal(err)
 	}
-	c.t.Logf("dpkg -i %s:\n%s", filepath.Base(deb), c.run("dpkg", "--install", in))
+	out := c.run("dpkg", "--install", in)
+	c.t.Logf("dpkg -i %s:\n%s", filepath.Base(deb), out)
+	c.installOutput = out
 }
 
 func (c *chroot) status() string {
@@ -381,6 +387,10 @@ func TestDpkgLifecycle(t *testing.T) {
 	lap("dpkg -i " + version1)
 	if got := c.status(); got != "install ok installed "+version1 {
 		t.Fatalf("after install: %q", got)
+	}
+	// A site with no ERP yet is told how to make its first admin.
+	if !strings.Contains(c.installOutput, "sudo floorgate operators add --id admin1") {
+		t.Errorf("the first install does not say how to create the first admin:\n%s", c.installOutput)
 	}
 	// The user: a system account with no login, home at the state directory,
 	// in the device groups.

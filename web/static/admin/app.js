@@ -3,7 +3,7 @@
 "use strict";
 
 const $ = (sel) => document.querySelector(sel);
-const state = { me: null, csrf: "", status: null, view: "overview", kpiWindow: "today" };
+const state = { me: null, csrf: "", status: null, view: "overview", kpiWindow: "today", revoking: "" };
 
 // esc makes any text safe to put in HTML.
 function esc(v) {
@@ -26,10 +26,11 @@ function dur(s) {
 }
 const isAdmin = () => state.me && state.me.role === "admin";
 
-// api calls the JSON API; changes carry the session's CSRF token.
+// api calls the JSON API. Every request carries the session's CSRF token:
+// changes need it, and so do the admin-only reads (the API tokens list).
 async function api(method, path, body) {
   const opts = { method, headers: {}, credentials: "same-origin" };
-  if (method !== "GET") opts.headers["X-CSRF-Token"] = state.csrf;
+  if (state.csrf) opts.headers["X-CSRF-Token"] = state.csrf;
   if (body !== undefined) {
     opts.headers["Content-Type"] = "application/json";
     opts.body = JSON.stringify(body);
@@ -57,6 +58,10 @@ function flash(msg, bad) {
 // ---- sign in ----
 function showSignIn() {
   if (state.events) state.events.close();
+  // What the last person saw is not for whoever signs in next.
+  state.csrf = "";
+  forgetTokens();
+  $("#flash").hidden = true;
   $("#app").hidden = true;
   $("#signin").hidden = false;
   $("#signin-badge").focus();
@@ -107,7 +112,9 @@ function connectLive() {
     const ev = JSON.parse(e.data);
     state.lastEvent = ev;
     if (ev.type.startsWith("label.")) soon("print", loadPrint);
-    soon("view", () => load(state.view));
+    // No journal event changes the API tokens: reloading them would only
+    // close a revoke waiting for its confirmation.
+    if (state.view !== "tokens") soon("view", () => load(state.view));
   });
 }
 
@@ -121,7 +128,9 @@ function soon(key, fn) {
 // ---- navigation ----
 function route() {
   const view = (location.hash || "#overview").slice(1);
-  state.view = document.getElementById("view-" + view) ? view : "overview";
+  const sec = document.getElementById("view-" + view);
+  // A view marked data-admin is an admin's; anyone else gets the overview.
+  state.view = sec && (isAdmin() || !sec.hasAttribute("data-admin")) ? view : "overview";
   document.querySelectorAll(".view").forEach((v) => (v.hidden = v.id !== "view-" + state.view));
   document.querySelectorAll(".side a").forEach((a) => a.classList.toggle("active", a.dataset.view === state.view));
   load(state.view);
@@ -130,7 +139,7 @@ window.addEventListener("hashchange", route);
 
 function load(view) {
   const loaders = { overview: loadOverview, devices: loadDevices, tasks: loadTasks, print: loadPrint, sync: loadSync,
-    exceptions: loadExceptions, kpi: loadKPI, labels: loadLabels, audit: loadAudit };
+    exceptions: loadExceptions, kpi: loadKPI, labels: loadLabels, audit: loadAudit, tokens: loadTokens };
   (loaders[view] || loadOverview)().catch((err) => err.message !== "signed out" && flash(err.message, true));
 }
 
@@ -427,6 +436,104 @@ async function loadAudit() {
     (log.map((a) => `<tr><td class="muted">${new Date(a.time).toLocaleString()}</td><td>${esc(a.actor)} <span class="muted small">${esc(a.role)}</span></td><td>${esc(a.action)}</td><td>${esc(a.target)}</td><td class="small">${esc(a.detail || "")}</td><td class="muted small">${esc(a.remote || "")}</td></tr>`).join("") ||
       `<tr><td colspan="6" class="muted">No admin actions yet.</td></tr>`);
 }
+
+// ---- API tokens (admins only) ----
+const when = (t) => (t && !t.startsWith("0001") ? new Date(t).toLocaleString() : "—");
+
+async function loadTokens() {
+  if (!isAdmin()) return;
+  const toks = (await api("GET", "/api/v1/tokens")).reverse(); // newest first
+  $("#tokens-table").innerHTML = "<tr><th>Name · 名称</th><th>Scope · 权限</th><th>Created · 创建时间</th><th>By · 创建人</th><th>State · 状态</th><th></th></tr>" +
+    (toks.map((k) => {
+      const st = k.revoked
+        ? `<span class="badge bad">revoked · 已吊销</span> <span class="muted small">${esc(when(k.revoked))}</span>`
+        : `<span class="badge ok">active · 有效</span>`;
+      let act = "";
+      if (!k.revoked && state.revoking === k.id) {
+        act = `<span class="confirm">Revoke ${esc(k.name)}? Programs using it are refused at once. · 确认吊销？</span>
+          <button class="danger" data-revoke-confirm="${esc(k.id)}">Yes, revoke · 确认吊销</button> <button data-revoke-cancel="${esc(k.id)}">Cancel · 取消</button>`;
+      } else if (!k.revoked) {
+        act = `<button class="danger" data-revoke="${esc(k.id)}">Revoke · 吊销</button>`;
+      }
+      return `<tr data-token="${esc(k.id)}" class="${k.revoked ? "revoked" : ""}"><td>${esc(k.name)} <span class="muted small">${esc(k.id)}</span></td>
+        <td><span class="badge ${k.scope === "admin" ? "warn" : ""}">${esc(k.scope)}</span></td><td class="muted">${esc(when(k.created))}</td>
+        <td>${esc(k.created_by)}</td><td class="state">${st}</td><td class="act">${act}</td></tr>`;
+    }).join("") || `<tr><td colspan="6" class="muted">No API tokens yet. · 暂无API令牌</td></tr>`);
+}
+
+// forgetTokens takes the tokens and any secret shown off the page.
+function forgetTokens() {
+  state.revoking = "";
+  $("#tokens-table").innerHTML = "";
+  hideSecret();
+}
+
+function hideSecret() {
+  $("#token-secret").textContent = "";
+  $("#token-secret-name").textContent = "";
+  $("#token-copied").textContent = "";
+  $("#token-secret-box").hidden = true;
+}
+
+$("#token-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const btn = $("#token-create");
+  btn.disabled = true;
+  try {
+    const k = await api("POST", "/api/v1/tokens", { name: $("#token-name").value.trim(), scope: $("#token-scope").value });
+    // The secret lives in this box only: never in state, storage or the table.
+    $("#token-secret-name").textContent = `${k.name} (${k.scope})`;
+    $("#token-secret").textContent = k.token;
+    $("#token-copied").textContent = "";
+    $("#token-secret-box").hidden = false;
+    $("#token-form").reset();
+    flash(`Token ${k.name} created · 令牌已创建`);
+    await loadTokens();
+  } catch (err) {
+    flash(err.message, true);
+  } finally {
+    btn.disabled = false;
+  }
+});
+
+$("#token-copy").addEventListener("click", async () => {
+  const secret = $("#token-secret").textContent;
+  try {
+    // navigator.clipboard exists only in a secure context (https, localhost).
+    if (!navigator.clipboard) throw new Error("no clipboard");
+    await navigator.clipboard.writeText(secret);
+    $("#token-copied").textContent = "Copied · 已复制";
+  } catch (_) {
+    const range = document.createRange();
+    range.selectNodeContents($("#token-secret"));
+    getSelection().removeAllRanges();
+    getSelection().addRange(range);
+    $("#token-copied").textContent = "Selected: press Ctrl+C to copy · 已选中，请按Ctrl+C复制";
+  }
+});
+
+$("#token-secret-done").addEventListener("click", hideSecret);
+
+$("#tokens-table").addEventListener("click", async (e) => {
+  const b = e.target.closest("button");
+  if (!b) return;
+  if (b.dataset.revoke !== undefined || b.dataset.revokeCancel !== undefined) {
+    state.revoking = b.dataset.revoke || "";
+    loadTokens().catch((err) => flash(err.message, true));
+    return;
+  }
+  const id = b.dataset.revokeConfirm;
+  if (id === undefined) return;
+  b.disabled = true;
+  try {
+    await api("POST", `/api/v1/tokens/${encodeURIComponent(id)}/revoke`);
+    flash("Token revoked · 令牌已吊销");
+  } catch (err) {
+    flash(err.message, true);
+  }
+  state.revoking = "";
+  loadTokens().catch((err) => flash(err.message, true));
+});
 
 // ---- boot ----
 (async function boot() {

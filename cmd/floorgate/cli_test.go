@@ -1,0 +1,111 @@
+package main
+
+import (
+	"bytes"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// freeAddr is a loopback address nothing listens on.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// runBinary runs the floorgate binary and returns its exit code, standard
+// output and standard error.
+func runBinary(t *testing.T, env []string, args ...string) (int, string, string) {
+	t.Helper()
+	bin, err := buildOnce()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err = cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return code, out.String(), errOut.String()
+}
+
+// TestCommandLine: every command describes itself in help, prints its
+// usage on -h and --help and exits 0, exits 2 with the usage on an unknown
+// flag or a wrong number of arguments, and --version works.
+func TestCommandLine(t *testing.T) {
+	code, help, _ := runBinary(t, nil, "help")
+	if code != 0 {
+		t.Fatalf("help: exit %d", code)
+	}
+	for _, c := range commands() {
+		if !strings.Contains(help, "  "+c.name+" ") || c.summary == "" {
+			t.Errorf("help has no line for %s", c.name)
+		}
+		if c.run == nil {
+			continue
+		}
+		for _, h := range []string{"-h", "--help"} {
+			code, out, errOut := runBinary(t, nil, c.name, h)
+			if code != 0 || !strings.Contains(out, "Usage: floorgate "+c.name) || errOut != "" {
+				t.Errorf("floorgate %s %s: exit %d, stdout %.80q, stderr %.80q", c.name, h, code, out, errOut)
+			}
+		}
+		code, _, errOut := runBinary(t, nil, c.name, "--no-such-flag")
+		if code != 2 || !strings.Contains(errOut, "Usage: floorgate "+c.name) {
+			t.Errorf("floorgate %s --no-such-flag: exit %d, stderr %.120q", c.name, code, errOut)
+		}
+	}
+	for _, sub := range [][]string{{"tasks", "import"}, {"operators", "add"}, {"tokens", "create"}, {"profiles", "validate"}, {"backup"}} {
+		code, out, _ := runBinary(t, nil, append(sub, "-h")...)
+		if code != 0 || !strings.Contains(out, "Usage: floorgate "+strings.Join(sub, " ")) {
+			t.Errorf("floorgate %s -h: exit %d %.80q", strings.Join(sub, " "), code, out)
+		}
+	}
+	if code, _, errOut := runBinary(t, nil, "tokens", "create"); code != 2 || !strings.Contains(errOut, "want 1 argument") {
+		t.Errorf("tokens create without a name: exit %d %q", code, errOut)
+	}
+	if code, _, errOut := runBinary(t, nil, "frobnicate"); code != 2 || !strings.Contains(errOut, `unknown command "frobnicate"`) {
+		t.Errorf("an unknown command: exit %d %q", code, errOut)
+	}
+	if code, out, _ := runBinary(t, nil, "--version"); code != 0 || !strings.HasPrefix(out, "floorgate ") {
+		t.Errorf("--version: exit %d %q", code, out)
+	}
+	// Flags after the arguments are flags too.
+	if code, _, errOut := runBinary(t, nil, "tokens", "create", "x", "--socket", "/nonexistent/fg.sock"); code != 1 || !strings.Contains(errOut, "is the gateway running?") {
+		t.Errorf("a flag after the argument: exit %d %q", code, errOut)
+	}
+}
+
+// TestCommandsReadTheConfig: with no --config, a command reads
+// $FLOORGATE_CONFIG, so plain `floorgate doctor` checks the site's own
+// settings; its exit status says whether a check failed.
+func TestCommandsReadTheConfig(t *testing.T) {
+	conf := filepath.Join(t.TempDir(), "floorgate.yaml")
+	if err := os.WriteFile(conf, []byte("store:\n  max_size_mb: 1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runBinary(t, []string{"FLOORGATE_CONFIG=" + conf}, "doctor")
+	if code != 1 || !strings.Contains(out, "FAIL config: config "+conf+": store.max_size_mb") || !strings.Contains(errOut, "doctor: ") {
+		t.Fatalf("doctor with $FLOORGATE_CONFIG: exit %d\n%s\n%s", code, out, errOut)
+	}
+	sock := filepath.Join(t.TempDir(), "fg.sock")
+	code, _, errOut = runBinary(t, []string{"FLOORGATE_CONFIG=" + conf}, "status", "--socket", sock)
+	if code != 1 || !strings.Contains(errOut, "store.max_size_mb") && !strings.Contains(errOut, sock) {
+		t.Fatalf("status: exit %d %q", code, errOut)
+	}
+}
