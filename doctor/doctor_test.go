@@ -432,10 +432,13 @@ func TestDoctorClock(t *testing.T) {
 
 // startGateway runs a gateway on the shipped defaults (TLS on) with the
 // demo site, on free loopback ports.
-func startGateway(t *testing.T) *gateway.Gateway {
+func startGateway(t *testing.T, mods ...func(*gateway.Config)) *gateway.Gateway {
 	t.Helper()
 	cfg := gateway.DefaultConfig()
 	cfg.StateDir, cfg.Listen, cfg.MQTT.EmbeddedListen = t.TempDir(), "127.0.0.1:0", "127.0.0.1:0"
+	for _, mod := range mods {
+		mod(&cfg)
+	}
 	g := gateway.New(cfg)
 	g.Demo = true
 	if err := g.Start(context.Background()); err != nil {
@@ -444,4 +447,37 @@ func startGateway(t *testing.T) *gateway.Gateway {
 	}
 	t.Cleanup(func() { g.Close() })
 	return g
+}
+
+// TestDoctorEmbeddedBroker: the embedded broker's address is free, or held
+// by the running gateway's broker, which refuses clients without a
+// password; anonymous access in the configuration is a warning, and a
+// broker there that lets anyone in is a failure.
+func TestDoctorEmbeddedBroker(t *testing.T) {
+	t.Run("free", func(t *testing.T) {
+		addr := freeAddr(t)
+		lines, _, _ := doctorRun(t, baseYAML(stateDir(t, 0o700), "", "mqtt", "{embedded_listen: '"+addr+"'}"))
+		assertLines(t, linesOf(lines, "broker"), []string{
+			"ok   broker (embedded) " + addr + ": no brokers configured; the embedded broker's address is free; 0 users besides the gateway, no anonymous access"})
+	})
+	t.Run("anonymous allowed", func(t *testing.T) {
+		addr := freeAddr(t)
+		lines, _, _ := doctorRun(t, baseYAML(stateDir(t, 0o700), "", "mqtt", "{embedded_listen: '"+addr+"', embedded: {allow_anonymous: true}}"))
+		assertLines(t, linesOf(lines, "broker"), []string{
+			"WARN broker (embedded) " + addr + ": the address is free; anyone on this machine will read the site's events without a password — fix: set mqtt.embedded.allow_anonymous: false and give tools a user (mqtt.embedded.users)"})
+	})
+	t.Run("the running gateway's", func(t *testing.T) {
+		g := startGateway(t)
+		addr := g.Broker.Addr()
+		lines, _, _ := doctorRun(t, baseYAML(g.Config.StateDir, "", "mqtt", "{embedded_listen: '"+addr+"'}", "listen", g.Addr(), "tls", "{mode: self-signed}"))
+		assertLines(t, linesOf(lines, "broker"), []string{
+			"ok   broker (embedded) " + addr + ": in use by the running daemon's embedded broker, which refuses clients without a password"})
+	})
+	t.Run("a broker that lets anyone in", func(t *testing.T) {
+		g := startGateway(t, func(c *gateway.Config) { c.MQTT.Embedded.AllowAnonymous = true })
+		addr := g.Broker.Addr()
+		lines, _, _ := doctorRun(t, baseYAML(g.Config.StateDir, "", "mqtt", "{embedded_listen: '"+addr+"'}", "listen", g.Addr(), "tls", "{mode: self-signed}"))
+		assertLines(t, linesOf(lines, "broker"), []string{
+			"FAIL broker (embedded) " + addr + ": the broker on " + addr + " lets clients in without a password — fix: restart the gateway: it runs with an older configuration, or another broker holds the address"})
+	})
 }

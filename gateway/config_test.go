@@ -58,6 +58,12 @@ func TestSampleConfigIsTheDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := DefaultConfig()
+	// The one difference: an installed gateway keeps its socket where
+	// systemd's RuntimeDirectory= is, not in the state directory.
+	if c.LocalSocket != "/run/floorgate/floorgate.sock" {
+		t.Fatalf("the sample config's local_socket is %q", c.LocalSocket)
+	}
+	c.LocalSocket = ""
 	if !reflect.DeepEqual(c, d) {
 		t.Fatalf("the sample config differs from the defaults:\n%+v\n%+v", c, d)
 	}

@@ -22,20 +22,13 @@ const SocketMode = 0o660
 // maxSocketPath is the longest path a Unix socket may have (sun_path).
 const maxSocketPath = 107
 
-// RuntimeDir is where the packaged gateway keeps its socket: systemd
-// makes it for the service (RuntimeDirectory=floorgate, mode 0750).
-const RuntimeDir = "/run/floorgate"
-
 // SocketPath is the local administration socket the configuration names:
-// local_socket; when that is empty, floorgate.sock in RuntimeDir if that
-// exists (an installed gateway), else in the state directory (make run).
-// The daemon and every command find it the same way.
+// local_socket, or floorgate.sock in the state directory (make run). The
+// installed configuration names /run/floorgate/floorgate.sock, in the
+// directory systemd makes for the service (RuntimeDirectory=floorgate).
 func (c Config) SocketPath() string {
 	if c.LocalSocket != "" {
 		return c.LocalSocket
-	}
-	if fi, err := os.Stat(RuntimeDir); err == nil && fi.IsDir() {
-		return filepath.Join(RuntimeDir, "floorgate.sock")
 	}
 	return filepath.Join(c.StateDir, "floorgate.sock")
 }

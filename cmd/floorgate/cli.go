@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/floorgate/floorgate/client"
@@ -143,7 +144,7 @@ type target struct {
 func (f *cmdFlags) targetFlags() *target {
 	return &target{
 		config:      f.configFlag(),
-		socket:      f.String("socket", "", "the gateway's local socket (default $FLOORGATE_SOCKET, else the config's local_socket)"),
+		socket:      f.String("socket", "", "the gateway's local socket (default $FLOORGATE_SOCKET, else floorgate.sock in --state-dir, else the config's local_socket)"),
 		stateDir:    f.String("state-dir", "", "the gateway's state directory, where its socket is by default (overrides the config)"),
 		addr:        f.String("addr", "", "a gateway over the network instead, https://host:port (needs --token)"),
 		fingerprint: f.String("fingerprint", "", "with --addr: the SHA-256 of the gateway's certificate, as it prints it"),
@@ -179,12 +180,13 @@ func (t *target) socketPath() (string, error) {
 	if p := os.Getenv("FLOORGATE_SOCKET"); p != "" {
 		return p, nil
 	}
+	if *t.stateDir != "" {
+		// A gateway started with --state-dir keeps its socket there.
+		return filepath.Join(*t.stateDir, "floorgate.sock"), nil
+	}
 	cfg, err := loadConfig(*t.config)
 	if err != nil {
 		return "", err
-	}
-	if *t.stateDir != "" {
-		cfg.StateDir = *t.stateDir
 	}
 	return cfg.SocketPath(), nil
 }
