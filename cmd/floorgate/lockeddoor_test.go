@@ -51,10 +51,10 @@ func sampleConfig(t *testing.T, state, brokerAddr, users string) string {
 	}
 	s := string(raw)
 	for old, new := range map[string]string{
-		"state_dir: /var/lib/floorgate":   "state_dir: " + state,
-		"embedded_listen: 127.0.0.1:1883": "embedded_listen: " + brokerAddr,
+		"state_dir: /var/lib/floorgate":               "state_dir: " + state,
+		"embedded_listen: 127.0.0.1:1883":             "embedded_listen: " + brokerAddr,
 		"local_socket: /run/floorgate/floorgate.sock": "local_socket: " + filepath.Join(state, "floorgate.sock"),
-		"    users: []":                   "    users:\n" + users,
+		"    users: []":                               "    users:\n" + users,
 	} {
 		if !strings.Contains(s, old) {
 			t.Fatalf("the sample configuration no longer has %q", old)
