@@ -301,6 +301,23 @@ func TestLockedDoor(t *testing.T) {
 		}
 	})
 
+	// Finding 3, the memory: 10,000 unique badges failing leave the
+	// gateway's memory where it was.
+	t.Run("10,000 unique failed badges", func(t *testing.T) {
+		before := rssKB(t, s.cmd.Process.Pid)
+		for i := range 10_000 {
+			status, _, _ := s.request(t, "POST", "/api/v1/session", fmt.Sprintf(`{"badge":"%064d","pin":"0000"}`, i), map[string]string{"Content-Type": "application/json"})
+			if status != http.StatusUnauthorized && status != http.StatusTooManyRequests {
+				t.Fatalf("badge %d: %d", i, status)
+			}
+		}
+		after := rssKB(t, s.cmd.Process.Pid)
+		t.Logf("resident memory %d kB before, %d kB after 10,000 failed badges", before, after)
+		if after-before > 16<<10 {
+			t.Fatalf("resident memory grew by %d kB", after-before)
+		}
+	})
+
 	// Finding 1: the embedded broker lets nobody in without a password,
 	// and each user only onto its own site's topics.
 	t.Run("broker", func(t *testing.T) {
@@ -581,4 +598,22 @@ func median(xs []float64) float64 {
 		return 0
 	}
 	return xs[len(xs)/2]
+}
+
+// rssKB is a process's resident memory (VmRSS) in kB.
+func rssKB(t *testing.T, pid int) int {
+	t.Helper()
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			var kb int
+			fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), &kb)
+			return kb
+		}
+	}
+	t.Fatal("no VmRSS")
+	return 0
 }
