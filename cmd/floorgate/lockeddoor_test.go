@@ -233,9 +233,30 @@ func TestLockedDoor(t *testing.T) {
 				}
 			}
 		}
+		// Even a signed-in admin's own session is refused for a text/plain
+		// body or a request from another origin: the shapes a hostile page
+		// in the admin's browser would send.
+		cookie, csrf, status := s.signIn(t, "B9001", "4321")
+		if status != http.StatusOK {
+			t.Fatalf("admin sign-in: %d", status)
+		}
+		for name, h := range map[string]map[string]string{
+			"text/plain":   {"Cookie": cookie, "X-CSRF-Token": csrf, "Content-Type": "text/plain"},
+			"other origin": {"Cookie": cookie, "X-CSRF-Token": csrf, "Content-Type": "application/json", "Origin": "https://evil.example"},
+			"no csrf":      {"Cookie": cookie, "Content-Type": "application/json"},
+		} {
+			if status, _, body := s.request(t, "POST", "/api/v1/tokens", `{"name":"evil","scope":"admin"}`, h); status < 400 {
+				t.Errorf("the admin's session, %s: %d %s", name, status, body)
+			}
+		}
 		if after := s.auditLen(t); after != before {
 			t.Fatalf("refused requests changed the audit log: %d → %d entries", before, after)
 		}
+		h := map[string]string{"Cookie": cookie, "X-CSRF-Token": csrf, "Content-Type": "application/json"}
+		if status, _, body := s.request(t, "POST", "/api/v1/operators/p1/disable", "", h); status != http.StatusNoContent {
+			t.Fatalf("the admin's own request: %d %s", status, body)
+		}
+		s.request(t, "POST", "/api/v1/operators/p1/enable", "", h)
 	})
 
 	// Finding 6: the online backup works on the default install (TLS on),
