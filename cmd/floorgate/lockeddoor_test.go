@@ -50,11 +50,16 @@ func sampleConfig(t *testing.T, state, brokerAddr, users string) string {
 		t.Fatal(err)
 	}
 	s := string(raw)
+	if users != "" {
+		users = "    users:\n" + users
+	} else {
+		users = "    users: []"
+	}
 	for old, new := range map[string]string{
 		"state_dir: /var/lib/floorgate":               "state_dir: " + state,
 		"embedded_listen: 127.0.0.1:1883":             "embedded_listen: " + brokerAddr,
 		"local_socket: /run/floorgate/floorgate.sock": "local_socket: " + filepath.Join(state, "floorgate.sock"),
-		"    users: []":                               "    users:\n" + users,
+		"    users: []":                               users,
 	} {
 		if !strings.Contains(s, old) {
 			t.Fatalf("the sample configuration no longer has %q", old)
@@ -381,6 +386,25 @@ func TestLockedDoor(t *testing.T) {
 			case <-deadline:
 				t.Fatal("the ERP's own command was not applied")
 			}
+		}
+	})
+
+	// Finding 1, the LAN: an embedded broker open to the network without
+	// users and TLS does not start, and doctor says so.
+	t.Run("embedded broker on the LAN", func(t *testing.T) {
+		state := t.TempDir()
+		conf := filepath.Join(t.TempDir(), "floorgate.yaml")
+		os.WriteFile(conf, []byte(sampleConfig(t, state, "0.0.0.0:18830", "")), 0o600)
+		code, out := s.cli(t, "", "run", "--config", conf, "--listen", "127.0.0.1:0")
+		if code != 1 || !strings.Contains(out, "mqtt.embedded_listen: 0.0.0.0:18830 is open to the network") {
+			t.Fatalf("run with the broker on the LAN: exit %d\n%s", code, out)
+		}
+		if _, err := os.Stat(filepath.Join(state, "floorgate.db")); err == nil {
+			t.Fatal("the store was opened before the configuration was refused")
+		}
+		code, out = s.cli(t, "", "doctor", "--config", conf)
+		if code != 1 || !strings.Contains(out, "FAIL config:") || !strings.Contains(out, "is open to the network") {
+			t.Fatalf("doctor: exit %d\n%s", code, out)
 		}
 	})
 
