@@ -287,3 +287,22 @@ func decode(t *testing.T, body string, v any) {
 		t.Fatalf("decode %q: %v", body, err)
 	}
 }
+
+// TestOneOperatorIsOneObject: POST /api/v1/operators takes one operator
+// object, never something that smuggles other master data in.
+func TestOneOperatorIsOneObject(t *testing.T) {
+	sv := serve(t)
+	json := map[string]string{"Content-Type": "application/json"}
+	for _, body := range []string{
+		`{"id":"a","name":"A","badge":"BA","pin":"1234","role":"admin"}], "locations": [{"code":"X","barcode":"X"}`,
+		`[{"id":"a","name":"A","badge":"BA","pin":"1234","role":"admin"}]`,
+		`{"id":"a"} {"id":"b"}`,
+	} {
+		if status, _ := do(t, sv.socket, "POST", "http://local/api/v1/operators", body, json); status != http.StatusBadRequest {
+			t.Errorf("%s: %d", body, status)
+		}
+	}
+	if m := sv.db.Lookup("", "X"); m.Kind != "" {
+		t.Fatalf("a location was smuggled in: %+v", m)
+	}
+}

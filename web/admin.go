@@ -1,6 +1,8 @@
 package web
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -84,6 +86,11 @@ func (s *Server) handleMaster(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handlePutOperator(w http.ResponseWriter, r *http.Request) {
 	raw, ok := readRaw(w, r, 1<<16)
 	if !ok {
+		return
+	}
+	raw = bytes.TrimSpace(raw)
+	if !json.Valid(raw) || len(raw) == 0 || raw[0] != '{' {
+		writeErr(w, floorgate.Errorf(floorgate.EINVALID, `body must be one operator: {"id", "name", "badge", "role", "pin" or "pin_hash"}`))
 		return
 	}
 	s.putMaster(w, r, fmt.Appendf(nil, `{"operators": [%s]}`, raw))

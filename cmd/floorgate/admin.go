@@ -12,6 +12,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"golang.org/x/term"
+
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/client"
 	"github.com/floorgate/floorgate/gateway"
@@ -75,10 +77,19 @@ func printStatus(w io.Writer, st gateway.Status) {
 	tw.Flush()
 }
 
-// readPIN reads a PIN from standard input (one line), so it is never on a
-// command line that other users can see in the process list.
+// readPIN reads a PIN from standard input, so it is never on a command
+// line that other users can see in the process list: typed without echo at
+// a terminal, or one line from a pipe.
 func readPIN(stdin io.Reader, stderr io.Writer, who string) (string, error) {
 	fmt.Fprintf(stderr, "PIN for %s (4 to 12 digits), then Enter: ", who)
+	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		pin, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(stderr)
+		if err != nil {
+			return "", fmt.Errorf("read the PIN: %w", err)
+		}
+		return strings.TrimSpace(string(pin)), nil
+	}
 	line, err := bufio.NewReader(stdin).ReadString('\n')
 	if err != nil && line == "" {
 		return "", fmt.Errorf("read the PIN from standard input: %w", err)

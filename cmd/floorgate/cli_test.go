@@ -8,6 +8,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/creack/pty"
+	"github.com/floorgate/floorgate"
 )
 
 // freeAddr is a loopback address nothing listens on.
@@ -107,5 +111,61 @@ func TestCommandsReadTheConfig(t *testing.T) {
 	code, _, errOut = runBinary(t, []string{"FLOORGATE_CONFIG=" + conf}, "status", "--socket", sock)
 	if code != 1 || !strings.Contains(errOut, "store.max_size_mb") && !strings.Contains(errOut, sock) {
 		t.Fatalf("status: exit %d %q", code, errOut)
+	}
+}
+
+// TestPINIsNotEchoed: at a terminal, operators add reads the PIN without
+// showing it, and the operator can sign in with it.
+func TestPINIsNotEchoed(t *testing.T) {
+	m := startMain(t, floorgate.SystemClock{})
+	bin, err := buildOnce()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "operators", "add", "--socket", m.Config.SocketPath(), "--id", "adm9", "--name", "Admin", "--badge", "B9909", "--role", "admin")
+	tty, err := pty.Start(cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tty.Close()
+	chunks := make(chan string, 64)
+	go func() {
+		defer close(chunks)
+		buf := make([]byte, 256)
+		for {
+			n, err := tty.Read(buf)
+			if n > 0 {
+				chunks <- string(buf[:n])
+			}
+			if err != nil { // EIO once the command has ended
+				return
+			}
+		}
+	}()
+	var out strings.Builder
+	deadline := time.After(30 * time.Second)
+	for !strings.Contains(out.String(), "PIN for adm9") { // the prompt, then the PIN
+		select {
+		case c, ok := <-chunks:
+			if !ok {
+				t.Fatalf("no prompt: %q", out.String())
+			}
+			out.WriteString(c)
+		case <-deadline:
+			t.Fatalf("no prompt: %q", out.String())
+		}
+	}
+	tty.Write([]byte("86420\r"))
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("operators add: %v\n%s", err, out.String())
+	}
+	for c := range chunks {
+		out.WriteString(c)
+	}
+	if strings.Contains(out.String(), "86420") {
+		t.Fatalf("the PIN was shown: %q", out.String())
+	}
+	if op, code := m.DB.Authenticate("B9909", "86420", "192.0.2.1"); code != "" || op.ID != "adm9" {
+		t.Fatalf("sign in with the PIN typed: %s", code)
 	}
 }
