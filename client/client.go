@@ -20,6 +20,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"strings"
 	"time"
@@ -39,6 +40,8 @@ type Client struct {
 	// stream is hc without an overall timeout, for backups and event
 	// streams that take as long as they take.
 	stream *http.Client
+	// csrf is the signed-in session's token, sent with every request.
+	csrf string
 }
 
 // Local is a client of the gateway whose local socket is at path.
@@ -52,23 +55,67 @@ func Local(path string) *Client {
 		stream: &http.Client{Transport: tr}}
 }
 
-// Remote is a client of the gateway at base (https://host:port) that
-// presents token (Authorization: Bearer). With a fingerprint it trusts
-// exactly that certificate (a gateway's self-signed one); without, the
-// system's roots.
-func Remote(base, fingerprint, token string) (*Client, error) {
+// Options say how a Remote client reaches and proves itself to a gateway.
+type Options struct {
+	// Fingerprint pins the gateway's certificate (its SHA-256, as the
+	// gateway prints it): how a client trusts a self-signed certificate.
+	// Empty: the system's roots.
+	Fingerprint string
+	// Token is an API token, sent as Authorization: Bearer.
+	Token string
+	// LocalAddr is the local IP address to connect from, on a machine
+	// with several.
+	LocalAddr string
+}
+
+// Remote is a client of the gateway at base (https://host:port). It signs
+// in with an API token (Options.Token), or as a person with SignIn.
+func Remote(base string, o Options) (*Client, error) {
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("gateway address %q: want https://host:port", base)
 	}
-	tr := &http.Transport{Proxy: http.ProxyFromEnvironment}
-	if fingerprint != "" {
-		if tr.TLSClientConfig, err = PinnedTLS(fingerprint); err != nil {
+	d := &net.Dialer{Timeout: 30 * time.Second}
+	if o.LocalAddr != "" {
+		ip := net.ParseIP(o.LocalAddr)
+		if ip == nil {
+			return nil, fmt.Errorf("local address %q is not an IP address", o.LocalAddr)
+		}
+		d.LocalAddr = &net.TCPAddr{IP: ip}
+	}
+	tr := &http.Transport{Proxy: http.ProxyFromEnvironment, DialContext: d.DialContext}
+	if o.Fingerprint != "" {
+		if tr.TLSClientConfig, err = PinnedTLS(o.Fingerprint); err != nil {
 			return nil, err
 		}
 	}
-	return &Client{base: strings.TrimSuffix(u.String(), "/"), token: token,
-		hc: &http.Client{Transport: tr, Timeout: time.Minute}, stream: &http.Client{Transport: tr}}, nil
+	jar, _ := cookiejar.New(nil) // never fails without options
+	return &Client{base: strings.TrimSuffix(u.String(), "/"), token: o.Token,
+		hc:     &http.Client{Transport: tr, Timeout: time.Minute, Jar: jar},
+		stream: &http.Client{Transport: tr, Jar: jar}}, nil
+}
+
+// Session is a person signed in on the status page.
+type Session struct {
+	Operator struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+		Role string `json:"role"`
+	} `json:"operator"`
+	CSRF    string    `json:"csrf"`
+	Expires time.Time `json:"expires"`
+}
+
+// SignIn signs a person in with badge and PIN (admins and supervisors);
+// the client then sends the session's cookie and CSRF token with every
+// request.
+func (c *Client) SignIn(ctx context.Context, badge, pin string) (Session, error) {
+	var s Session
+	if err := c.Post(ctx, "/api/v1/session", map[string]string{"badge": badge, "pin": pin}, &s); err != nil {
+		return s, fmt.Errorf("sign in: %w", err)
+	}
+	c.csrf = s.CSRF
+	return s, nil
 }
 
 // PinnedTLS trusts exactly the certificate with this fingerprint (SHA-256,
@@ -117,7 +164,28 @@ func (c *Client) request(ctx context.Context, method, path string, body io.Reade
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
+	if c.csrf != "" {
+		req.Header.Set("X-CSRF-Token", c.csrf)
+	}
 	return req, nil
+}
+
+// Raw sends a request as it is given, with the client's credentials unless
+// header sets them itself (a header set to "" is sent empty), and returns
+// the response for the caller to read and close: for tools and tests that
+// need statuses and headers the typed calls keep to themselves.
+func (c *Client) Raw(ctx context.Context, method, path string, body io.Reader, header http.Header) (*http.Response, error) {
+	req, err := c.request(ctx, method, path, body)
+	if err != nil {
+		return nil, err
+	}
+	if body == nil || header.Get("Content-Type") != "" {
+		req.Header.Del("Content-Type")
+	}
+	for k, v := range header {
+		req.Header[http.CanonicalHeaderKey(k)] = v
+	}
+	return c.stream.Do(req)
 }
 
 // Do sends body (JSON-encoded, or raw when it is a []byte; none when nil)

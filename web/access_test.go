@@ -12,14 +12,16 @@ import (
 	"testing"
 
 	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/client"
 )
 
 // served is a test server's handler table on a real loopback listener and
 // a real local socket.
 type served struct {
 	*testServer
-	base   string // http://127.0.0.1:PORT
-	socket *http.Client
+	base   string         // http://127.0.0.1:PORT
+	tcp    *client.Client // over TCP, with no credentials of its own
+	socket *client.Client // over the local socket
 }
 
 func serve(t *testing.T) *served {
@@ -36,27 +38,26 @@ func serve(t *testing.T) *served {
 	srv := &http.Server{Handler: h, ConnContext: LocalConnContext}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
-	sock := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-		return (&net.Dialer{}).DialContext(ctx, "unix", path)
-	}}}
-	return &served{testServer: ts, base: tcp.URL, socket: sock}
+	anon, err := client.Remote(tcp.URL, client.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &served{testServer: ts, base: tcp.URL, tcp: anon, socket: client.Local(path)}
 }
 
-// do sends a request and returns the status and body.
-func do(t *testing.T, c *http.Client, method, url, body string, header map[string]string) (int, string) {
+// do sends a request through c as it is given and returns the status and
+// body.
+func do(t *testing.T, c *client.Client, method, path, body string, header map[string]string) (int, string) {
 	t.Helper()
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
-	req, err := http.NewRequest(method, url, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := http.Header{}
 	for k, v := range header {
-		req.Header.Set(k, v)
+		h.Set(k, v)
 	}
-	resp, err := c.Do(req)
+	resp, err := c.Raw(context.Background(), method, path, rd, h)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +139,7 @@ func TestLoopbackIsNotACredential(t *testing.T) {
 			{"Origin": "https://evil.example", "Content-Type": "text/plain"},
 			{"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site", "Content-Type": "application/json"},
 		} {
-			status, body := do(t, http.DefaultClient, c.method, sv.base+c.path, c.body, h)
+			status, body := do(t, sv.tcp, c.method, c.path, c.body, h)
 			if status != http.StatusUnauthorized && status != http.StatusForbidden {
 				t.Errorf("%s %s from loopback %v: %d %s", c.method, c.path, h, status, body)
 			}
@@ -155,7 +156,7 @@ func TestLoopbackIsNotACredential(t *testing.T) {
 		t.Fatalf("the audit log grew from %d to %d entries", len(before), len(after))
 	}
 	for _, path := range []string{"/api/v1/status", "/api/v1/audit", "/api/v1/operators", "/metrics", "/api/v1/events"} {
-		if status, _ := do(t, http.DefaultClient, "GET", sv.base+path, "", nil); status != http.StatusUnauthorized {
+		if status, _ := do(t, sv.tcp, "GET", path, "", nil); status != http.StatusUnauthorized {
 			t.Errorf("GET %s from loopback without credentials: %d", path, status)
 		}
 	}
@@ -165,7 +166,7 @@ func TestLoopbackIsNotACredential(t *testing.T) {
 // "local" with the peer's uid and pid from the kernel.
 func TestLocalSocketAdministers(t *testing.T) {
 	sv := serve(t)
-	status, body := do(t, sv.socket, "POST", "http://local/api/v1/operators",
+	status, body := do(t, sv.socket, "POST", "/api/v1/operators",
 		`{"id":"admin2","name":"Second admin","badge":"ADMIN2","pin":"13579","role":"admin"}`, map[string]string{"Content-Type": "application/json"})
 	if status != http.StatusOK {
 		t.Fatalf("add an operator over the socket: %d %s", status, body)
@@ -180,7 +181,7 @@ func TestLocalSocketAdministers(t *testing.T) {
 	if strings.Contains(log[0].Detail, "13579") {
 		t.Fatalf("the PIN is in the audit log: %+v", log[0])
 	}
-	if status, _ := do(t, sv.socket, "GET", "http://local/api/v1/backup", "", nil); status != http.StatusOK {
+	if status, _ := do(t, sv.socket, "GET", "/api/v1/backup", "", nil); status != http.StatusOK {
 		t.Fatalf("backup over the socket: %d", status)
 	}
 }
@@ -192,7 +193,7 @@ func TestAPITokens(t *testing.T) {
 	sv := serve(t)
 	json := map[string]string{"Content-Type": "application/json"}
 	mk := func(name, scope string) (id, secret string) {
-		status, body := do(t, sv.socket, "POST", "http://local/api/v1/tokens", `{"name":"`+name+`","scope":"`+scope+`"}`, json)
+		status, body := do(t, sv.socket, "POST", "/api/v1/tokens", `{"name":"`+name+`","scope":"`+scope+`"}`, json)
 		if status != http.StatusOK {
 			t.Fatalf("create %s: %d %s", name, status, body)
 		}
@@ -205,31 +206,31 @@ func TestAPITokens(t *testing.T) {
 	bearer := func(tok string) map[string]string {
 		return map[string]string{"Authorization": "Bearer " + tok, "Content-Type": "application/json"}
 	}
-	if status, body := do(t, http.DefaultClient, "GET", sv.base+"/api/v1/operators", "", bearer(reader)); status != http.StatusOK {
+	if status, body := do(t, sv.tcp, "GET", "/api/v1/operators", "", bearer(reader)); status != http.StatusOK {
 		t.Fatalf("read token reads: %d %s", status, body)
 	}
-	if status, _ := do(t, http.DefaultClient, "POST", sv.base+"/api/v1/operators/pick1/disable", "", bearer(reader)); status != http.StatusForbidden {
+	if status, _ := do(t, sv.tcp, "POST", "/api/v1/operators/pick1/disable", "", bearer(reader)); status != http.StatusForbidden {
 		t.Fatalf("read token changes: %d", status)
 	}
-	if status, _ := do(t, http.DefaultClient, "GET", sv.base+"/api/v1/backup", "", bearer(reader)); status != http.StatusForbidden {
+	if status, _ := do(t, sv.tcp, "GET", "/api/v1/backup", "", bearer(reader)); status != http.StatusForbidden {
 		t.Fatalf("read token takes a backup: %d", status)
 	}
-	if status, body := do(t, http.DefaultClient, "POST", sv.base+"/api/v1/operators/pick1/disable", "", bearer(admin)); status != http.StatusNoContent {
+	if status, body := do(t, sv.tcp, "POST", "/api/v1/operators/pick1/disable", "", bearer(admin)); status != http.StatusNoContent {
 		t.Fatalf("admin token changes: %d %s", status, body)
 	}
 	log, _ := sv.db.AuditLog(3)
 	if log[0].Actor != "token:wms" || log[0].Action != "operator.disable" || log[1].Actor != "token:monitor" || log[1].Action != "api.read" {
 		t.Fatalf("audit %+v", log)
 	}
-	status, body := do(t, sv.socket, "GET", "http://local/api/v1/tokens", "", nil)
+	status, body := do(t, sv.socket, "GET", "/api/v1/tokens", "", nil)
 	if status != http.StatusOK || strings.Contains(body, admin[4:]) || strings.Contains(body, "hash") {
 		t.Fatalf("token list %d %s", status, body)
 	}
-	if status, _ := do(t, sv.socket, "POST", "http://local/api/v1/tokens/"+adminID+"/revoke", "", nil); status != http.StatusNoContent {
+	if status, _ := do(t, sv.socket, "POST", "/api/v1/tokens/"+adminID+"/revoke", "", nil); status != http.StatusNoContent {
 		t.Fatalf("revoke: %d", status)
 	}
 	for _, tok := range []string{admin, "fgt_" + adminID + "_00", "fgt_nothing", "garbage"} {
-		if status, _ := do(t, http.DefaultClient, "GET", sv.base+"/api/v1/status", "", bearer(tok)); status != http.StatusUnauthorized {
+		if status, _ := do(t, sv.tcp, "GET", "/api/v1/status", "", bearer(tok)); status != http.StatusUnauthorized {
 			t.Errorf("token %.12q after revoke / made up: %d", tok, status)
 		}
 	}
@@ -240,9 +241,8 @@ func TestAPITokens(t *testing.T) {
 func TestSessionChangesNeedCSRFAndSameOrigin(t *testing.T) {
 	sv := serve(t)
 	signIn := func() (cookie, csrf string) {
-		req, _ := http.NewRequest("POST", sv.base+"/api/v1/session", strings.NewReader(`{"badge":"ADMIN1","pin":"`+testPIN+`"}`))
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := sv.tcp.Raw(context.Background(), "POST", "/api/v1/session", strings.NewReader(`{"badge":"ADMIN1","pin":"`+testPIN+`"}`),
+			http.Header{"Content-Type": {"application/json"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -257,7 +257,7 @@ func TestSessionChangesNeedCSRFAndSameOrigin(t *testing.T) {
 	}
 	_, otherCSRF := signIn()
 	cookie, csrf := signIn()
-	path := sv.base + "/api/v1/operators/pick1/disable"
+	path := "/api/v1/operators/pick1/disable"
 	for name, h := range map[string]map[string]string{
 		"no csrf":           {"Cookie": cookie},
 		"other csrf":        {"Cookie": cookie, "X-CSRF-Token": otherCSRF},
@@ -269,14 +269,14 @@ func TestSessionChangesNeedCSRFAndSameOrigin(t *testing.T) {
 		if name == "text/plain bodied" {
 			body = "x"
 		}
-		if status, _ := do(t, http.DefaultClient, "POST", path, body, h); status < 400 {
+		if status, _ := do(t, sv.tcp, "POST", path, body, h); status < 400 {
 			t.Errorf("%s: %d", name, status)
 		}
 	}
 	if op, _ := sv.db.OperatorByBadge("PICK1"); op.Disabled {
 		t.Fatal("a refused request disabled the picker")
 	}
-	if status, body := do(t, http.DefaultClient, "POST", path, "", map[string]string{"Cookie": cookie, "X-CSRF-Token": csrf}); status != http.StatusNoContent {
+	if status, body := do(t, sv.tcp, "POST", path, "", map[string]string{"Cookie": cookie, "X-CSRF-Token": csrf}); status != http.StatusNoContent {
 		t.Fatalf("the admin's own request: %d %s", status, body)
 	}
 }
@@ -298,7 +298,7 @@ func TestOneOperatorIsOneObject(t *testing.T) {
 		`[{"id":"a","name":"A","badge":"BA","pin":"1234","role":"admin"}]`,
 		`{"id":"a"} {"id":"b"}`,
 	} {
-		if status, _ := do(t, sv.socket, "POST", "http://local/api/v1/operators", body, json); status != http.StatusBadRequest {
+		if status, _ := do(t, sv.socket, "POST", "/api/v1/operators", body, json); status != http.StatusBadRequest {
 			t.Errorf("%s: %d", body, status)
 		}
 	}

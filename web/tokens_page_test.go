@@ -41,7 +41,7 @@ func TestAPITokensOnTheStatusPage(t *testing.T) {
 	}
 	bearer := func(secret string) int {
 		t.Helper()
-		status, _ := do(t, http.DefaultClient, "GET", sv.base+"/api/v1/status", "", map[string]string{"Authorization": "Bearer " + secret})
+		status, _ := do(t, sv.tcp, "GET", "/api/v1/status", "", map[string]string{"Authorization": "Bearer " + secret})
 		return status
 	}
 	signIn := func(badge string) {
@@ -83,7 +83,7 @@ func TestAPITokensOnTheStatusPage(t *testing.T) {
 		t.Fatalf("GET /api/v1/status with the secret shown: %d", status)
 	}
 	// Read by default: the token the page made may not change anything.
-	if status, body := do(t, http.DefaultClient, "POST", sv.base+"/api/v1/operators/pick1/disable", "",
+	if status, body := do(t, sv.tcp, "POST", "/api/v1/operators/pick1/disable", "",
 		map[string]string{"Authorization": "Bearer " + secret}); status != http.StatusForbidden {
 		t.Fatalf("the read token disabled a picker: %d %s", status, body)
 	}

@@ -162,7 +162,7 @@ func (t *target) client() (*client.Client, error) {
 		if tok == "" {
 			return nil, usagef("--addr needs an API token (--token or $FLOORGATE_TOKEN): floorgate tokens create")
 		}
-		return client.Remote(*t.addr, *t.fingerprint, tok)
+		return client.Remote(*t.addr, client.Options{Fingerprint: *t.fingerprint, Token: tok})
 	}
 	path, err := t.socketPath()
 	if err != nil {

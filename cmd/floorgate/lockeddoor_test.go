@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -35,8 +34,8 @@ import (
 type site struct {
 	*daemon
 	bin, state string
-	broker     string // the embedded broker's URL
-	https      *http.Client
+	broker     string         // the embedded broker's URL
+	tcp        *client.Client // over the network, pinned, with no credentials
 	erpUser    string
 	erpPass    string
 }
@@ -92,12 +91,19 @@ func startSite(t *testing.T) *site {
 	if s.fingerprint == "" {
 		t.Fatal("the gateway printed no certificate fingerprint: is TLS off?")
 	}
-	tc, err := client.PinnedTLS(s.fingerprint)
+	s.tcp = s.remote(t)
+	return s
+}
+
+// remote is a new client of the site over the network, trusting its
+// certificate by fingerprint.
+func (s *site) remote(t *testing.T) *client.Client {
+	t.Helper()
+	c, err := client.Remote("https://"+s.addr, client.Options{Fingerprint: s.fingerprint})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.https = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: tc}}
-	return s
+	return c
 }
 
 // cli runs the floorgate binary with stdin and returns its exit code and
@@ -122,14 +128,11 @@ func (s *site) request(t *testing.T, method, path, body string, header map[strin
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
-	req, err := http.NewRequest(method, "https://"+s.addr+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := http.Header{}
 	for k, v := range header {
-		req.Header.Set(k, v)
+		h.Set(k, v)
 	}
-	resp, err := s.https.Do(req)
+	resp, err := s.tcp.Raw(context.Background(), method, path, rd, h)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,9 +144,7 @@ func (s *site) request(t *testing.T, method, path, body string, header map[strin
 // signIn signs in on the status page and returns the cookie and CSRF token.
 func (s *site) signIn(t *testing.T, badge, pin string) (cookie, csrf string, status int) {
 	t.Helper()
-	req, _ := http.NewRequest("POST", "https://"+s.addr+"/api/v1/session", strings.NewReader(`{"badge":"`+badge+`","pin":"`+pin+`"}`))
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := s.https.Do(req)
+	resp, err := s.remote(t).Raw(context.Background(), "POST", "/api/v1/session", strings.NewReader(`{"badge":"`+badge+`","pin":"`+pin+`"}`), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -444,7 +445,7 @@ func TestLockedDoor(t *testing.T) {
 			t.Fatalf("the embedded broker answered the LAN on %s", bport)
 		}
 		// Reads need credentials from the LAN as from loopback.
-		r = lan.run(t, lanRequest{Op: "get", URL: base + "/api/v1/status", Fingerprint: s.fingerprint, From: lan.clients[:1]})
+		r = lan.run(t, lanRequest{Op: "get", Base: base, Path: "/api/v1/status", Fingerprint: s.fingerprint, From: lan.clients[:1]})
 		if len(r.Statuses) != 1 || r.Statuses[0] != http.StatusUnauthorized {
 			t.Fatalf("status from the LAN without credentials: %+v", r)
 		}
@@ -454,12 +455,12 @@ func TestLockedDoor(t *testing.T) {
 		if err := s.local().Post(ctx, "/api/v1/devices/enrol", nil, &pair); err != nil {
 			t.Fatal(err)
 		}
-		r = lan.run(t, lanRequest{Op: "pair-guess", URL: base + "/api/v1/pair", Fingerprint: s.fingerprint, From: lan.clients[:40], Code: pair.Code, Tries: 4})
+		r = lan.run(t, lanRequest{Op: "pair-guess", Base: base, Path: "/api/v1/pair", Fingerprint: s.fingerprint, From: lan.clients[:40], Code: pair.Code, Tries: 4})
 		if len(r.Statuses) != 1 || r.Statuses[0] == http.StatusOK {
 			t.Fatalf("the real code after 160 guesses from 40 addresses: %+v", r)
 		}
 		// Sign-in time does not tell a known badge from an unknown one.
-		r = lan.run(t, lanRequest{Op: "signin-timing", URL: base + "/api/v1/session", Fingerprint: s.fingerprint, From: lan.clients[:40],
+		r = lan.run(t, lanRequest{Op: "signin-timing", Base: base, Path: "/api/v1/session", Fingerprint: s.fingerprint, From: lan.clients[:40],
 			Badge: "B9001", Unknown: "NOBODY-42"})
 		ratio := r.KnownMS / r.UnknownMS
 		t.Logf("sign-in median: known badge %.1f ms, unknown %.1f ms (ratio %.2f)", r.KnownMS, r.UnknownMS, ratio)
@@ -472,7 +473,8 @@ func TestLockedDoor(t *testing.T) {
 // lanRequest is what the LAN host's process does; lanReply what it saw.
 type lanRequest struct {
 	Op          string
-	URL, Addr   string
+	Base, Path  string // the gateway over HTTPS, and a request's path
+	Addr        string // a TCP address to dial
 	Fingerprint string
 	From        []string
 	Code        string
@@ -559,17 +561,17 @@ func lanChild(raw string) error {
 	if err := json.Unmarshal([]byte(raw), &req); err != nil {
 		return err
 	}
-	from := func(a string) *http.Client {
-		var tc *tls.Config
-		if req.Fingerprint != "" {
-			tc, _ = client.PinnedTLS(req.Fingerprint)
-		}
-		d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(a)}, Timeout: 10 * time.Second}
-		return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DialContext: d.DialContext, TLSClientConfig: tc, DisableKeepAlives: true}}
+	ctx := context.Background()
+	from := func(a string) (*client.Client, error) {
+		return client.Remote(req.Base, client.Options{Fingerprint: req.Fingerprint, LocalAddr: a})
 	}
-	post := func(c *http.Client, url, body string) (int, time.Duration, error) {
+	post := func(a, body string) (int, time.Duration, error) {
+		c, err := from(a)
+		if err != nil {
+			return 0, 0, err
+		}
 		start := time.Now()
-		resp, err := c.Post(url, "application/json", strings.NewReader(body))
+		resp, err := c.Raw(ctx, "POST", req.Path, strings.NewReader(body), nil)
 		if err != nil {
 			return 0, 0, err
 		}
@@ -587,7 +589,11 @@ func lanChild(raw string) error {
 			c.Close()
 		}
 	case "get":
-		resp, err := from(req.From[0]).Get(req.URL)
+		c, err := from(req.From[0])
+		if err != nil {
+			return err
+		}
+		resp, err := c.Raw(ctx, "GET", req.Path, nil, nil)
 		if err != nil {
 			return err
 		}
@@ -595,18 +601,17 @@ func lanChild(raw string) error {
 		rep.Statuses = []int{resp.StatusCode}
 	case "pair-guess":
 		for i, a := range req.From {
-			c := from(a)
 			for k := range req.Tries {
 				wrong := fmt.Sprintf("%06d", (i*req.Tries+k)*7919%1000000)
 				if wrong == req.Code {
 					continue
 				}
-				if _, _, err := post(c, req.URL, `{"code":"`+wrong+`","device":"lan-`+a+`","model":"x"}`); err != nil {
+				if _, _, err := post(a, `{"code":"`+wrong+`","device":"lan-`+a+`","model":"x"}`); err != nil {
 					return err
 				}
 			}
 		}
-		status, _, err := post(from(req.From[len(req.From)-1]), req.URL, `{"code":"`+req.Code+`","device":"lan-real","model":"x"}`)
+		status, _, err := post(req.From[len(req.From)-1], `{"code":"`+req.Code+`","device":"lan-real","model":"x"}`)
 		if err != nil {
 			return err
 		}
@@ -614,12 +619,11 @@ func lanChild(raw string) error {
 	case "signin-timing":
 		var known, unknown []float64
 		for i, a := range req.From {
-			c := from(a)
 			badge := req.Badge
 			if i%2 == 1 {
 				badge = req.Unknown
 			}
-			_, took, err := post(c, req.URL, `{"badge":"`+badge+`","pin":"0000"}`)
+			_, took, err := post(a, `{"badge":"`+badge+`","pin":"0000"}`)
 			if err != nil {
 				return err
 			}
