@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
-	"net/http/cookiejar"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,29 +36,32 @@ func TestTLS(t *testing.T) {
 		t.Fatalf("key file: %v %v", key, err)
 	}
 	base := "https://" + m.Addr()
-	pinnedTLS, err := client.PinnedTLS(fp)
-	if err != nil {
-		t.Fatal(err)
+	remote := func(base, fingerprint string) *client.Client {
+		t.Helper()
+		c, err := client.Remote(base, client.Options{Fingerprint: fingerprint})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
 	}
-	pinned := &http.Client{Transport: &http.Transport{TLSClientConfig: pinnedTLS}}
+	pinned := remote(base, fp)
 	// An admin signed in over HTTPS reads the status.
-	csrf := signInHTTP(t, base, pinned, gateway.DemoAdminBadge)
-	resp, err := pinned.Get(base + "/api/v1/status")
-	if err != nil {
+	if _, err := pinned.SignIn(ctx, gateway.DemoAdminBadge, gateway.DemoPIN); err != nil {
 		t.Fatal(err)
 	}
 	var st struct {
 		TLSFingerprint string `json:"tls_fingerprint"`
 	}
-	json.NewDecoder(resp.Body).Decode(&st)
-	resp.Body.Close()
+	if err := pinned.Get(ctx, "/api/v1/status", &st); err != nil {
+		t.Fatal(err)
+	}
 	if st.TLSFingerprint != fp {
 		t.Fatalf("status shows fingerprint %q, want %q", st.TLSFingerprint, fp)
 	}
-	if _, err := http.Get(base + "/healthz"); err == nil || !strings.Contains(err.Error(), "certificate") {
+	if err := remote(base, "").Do(ctx, "GET", "/healthz", nil, nil); err == nil || !strings.Contains(err.Error(), "certificate") {
 		t.Fatalf("a client trusting the system roots: %v", err)
 	}
-	if r, err := http.Get("http://" + m.Addr() + "/healthz"); err == nil {
+	if r, err := remote("http://"+m.Addr(), "").Raw(ctx, "GET", "/healthz", nil, nil); err == nil {
 		r.Body.Close()
 		if r.StatusCode == http.StatusOK {
 			t.Fatal("plain HTTP served next to HTTPS")
@@ -70,12 +71,12 @@ func TestTLS(t *testing.T) {
 	if fp[:2] == "00" {
 		wrong = strings.Replace(fp, fp[:2], "11", 1)
 	}
-	wrongTLS, err := client.PinnedTLS(wrong)
+	if err := remote(base, wrong).Do(ctx, "GET", "/healthz", nil, nil); err == nil {
+		t.Fatal("a client pinned to another fingerprint was served")
+	}
+	pinnedTLS, err := client.PinnedTLS(fp)
 	if err != nil {
 		t.Fatal(err)
-	}
-	if _, err := (&http.Client{Transport: &http.Transport{TLSClientConfig: wrongTLS}}).Get(base + "/healthz"); err == nil {
-		t.Fatal("a client pinned to another fingerprint was served")
 	}
 	c, wel, err := wsclient.DialTLS(ctx, "wss://"+m.Addr()+"/ws/v1", "pda-tls", "token-tls", "TC21", pinnedTLS)
 	if err != nil || wel.Site != "demo" {
@@ -84,15 +85,10 @@ func TestTLS(t *testing.T) {
 	c.Close()
 
 	// The pairing QR code carries the fingerprint.
-	req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/devices/enrol", nil)
-	req.Header.Set("X-CSRF-Token", csrf)
-	resp, err = pinned.Do(req)
-	if err != nil {
+	var enrol struct{ URL, Fingerprint string }
+	if err := pinned.Post(ctx, "/api/v1/devices/enrol", nil, &enrol); err != nil {
 		t.Fatal(err)
 	}
-	var enrol struct{ URL, Fingerprint string }
-	json.NewDecoder(resp.Body).Decode(&enrol)
-	resp.Body.Close()
 	if enrol.Fingerprint != fp || !strings.HasSuffix(enrol.URL, "&fp="+strings.ReplaceAll(fp, ":", "")) || !strings.HasPrefix(enrol.URL, "https://") {
 		t.Fatalf("pairing %+v", enrol)
 	}
@@ -103,32 +99,4 @@ func TestTLS(t *testing.T) {
 	if m2.Fingerprint != fp {
 		t.Fatalf("fingerprint after restart %q, want %q", m2.Fingerprint, fp)
 	}
-}
-
-// signInHTTP signs in on the status page through client (given a cookie jar)
-// and returns the CSRF token.
-func signInHTTP(t *testing.T, base string, client *http.Client, badge string) string {
-	t.Helper()
-	if client.Jar == nil {
-		client.Jar = newJar(t)
-	}
-	resp, err := client.Post(base+"/api/v1/session", "application/json", strings.NewReader(`{"badge":"`+badge+`","pin":"`+gateway.DemoPIN+`"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var s struct{ CSRF string }
-	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("sign in: %s %v", resp.Status, err)
-	}
-	return s.CSRF
-}
-
-func newJar(t *testing.T) http.CookieJar {
-	t.Helper()
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return jar
 }

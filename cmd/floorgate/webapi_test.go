@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"regexp"
 	"strings"
 	"testing"
@@ -20,6 +19,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/client"
 	"github.com/floorgate/floorgate/device/ws"
 	"github.com/floorgate/floorgate/device/ws/wsclient"
 	"github.com/floorgate/floorgate/gateway"
@@ -36,7 +36,7 @@ import (
 type webClient struct {
 	t    *testing.T
 	base string
-	hc   *http.Client
+	c    *client.Client
 	csrf string
 	// token, when set, is sent as an API token (Authorization: Bearer):
 	// another program, not a browser.
@@ -45,13 +45,11 @@ type webClient struct {
 
 func newWebClient(t *testing.T, m *gateway.Gateway) *webClient {
 	t.Helper()
-	jar, err := cookiejar.New(nil)
+	c, err := client.Remote(pageURL(m), client.Options{Fingerprint: m.Fingerprint})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr := &http.Transport{TLSClientConfig: pinned(t, m)}
-	t.Cleanup(tr.CloseIdleConnections)
-	return &webClient{t: t, base: pageURL(m), hc: &http.Client{Jar: jar, Transport: tr, Timeout: 10 * time.Second}}
+	return &webClient{t: t, base: pageURL(m), c: c}
 }
 
 // webReply is an answer: its status, its headers, its cookies and its body.
@@ -82,20 +80,16 @@ func (c *webClient) do(method, path string, body any, hdr map[string]string) web
 		}
 		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequest(method, c.base+path, rd)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
+	h := http.Header{}
 	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
+		h.Set("Authorization", "Bearer "+c.token)
 	}
 	for k, v := range hdr {
-		req.Header.Set(k, v)
+		h.Set(k, v)
 	}
-	resp, err := c.hc.Do(req)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	resp, err := c.c.Raw(ctx, method, path, rd, h)
 	if err != nil {
 		c.t.Fatalf("%s %s: %v", method, path, err)
 	}
@@ -710,9 +704,8 @@ func TestWebAPIReadyAndEvents(t *testing.T) {
 	admin := signedIn(t, m, gateway.DemoAdminBadge)
 	sseCtx, stopSSE := context.WithCancel(ctx)
 	defer stopSSE()
-	req, _ := http.NewRequestWithContext(sseCtx, "GET", admin.base+"/api/v1/events", nil)
 	start := time.Now()
-	resp, err := (&http.Client{Jar: admin.hc.Jar, Transport: admin.hc.Transport}).Do(req) // no client timeout: it streams
+	resp, err := admin.c.Raw(sseCtx, "GET", "/api/v1/events", nil, nil) // no client timeout: it streams
 	if err != nil {
 		t.Fatal(err)
 	}
