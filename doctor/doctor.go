@@ -926,7 +926,7 @@ func (d *Doctor) checkListener(ctx context.Context) []finding {
 			"%s is in use; the local socket %s, which would say whether it is floorgate, is not open to %s", addr, sock, currentUser())}
 	}
 	return []finding{doctorFail(check, "stop the program on "+addr+" (ss -ltnp), or change listen in "+d.configName(),
-		"%s is in use by a program that is not floorgate (%v)", addr, err)}
+		"%s is in use by a program that is not this gateway: none answers on its local socket %s", addr, sock)}
 }
 
 // checkLocalSocket: the running gateway's local socket is there, a

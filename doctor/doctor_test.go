@@ -403,7 +403,7 @@ func TestDoctorListener(t *testing.T) {
 		addr := ln.Addr().String()
 		lines, _, _ := doctorRun(t, baseYAML(stateDir(t, 0o700), "", "listen", addr))
 		assertLines(t, linesOf(lines, "listener"), []string{fmt.Sprintf(
-			"FAIL listener %[1]s: %[1]s is in use by a program that is not floorgate (*) — fix: stop the program on %[1]s (ss -ltnp), or change listen in *", addr)})
+			"FAIL listener %[1]s: %[1]s is in use by a program that is not this gateway: none answers on its local socket * — fix: stop the program on %[1]s (ss -ltnp), or change listen in *", addr)})
 	})
 }
 
