@@ -1,7 +1,16 @@
-// Package web serves floorgate's own pages from files embedded in the
-// binary: the PDA web app (/pda/) that pickers and packers use in their
-// handhelds' browsers, and the site's status page (/) with its JSON API.
-// Small hand-written HTML, CSS and JavaScript; no build step.
+// Package web is every HTTP route the gateway serves, in one handler table
+// (Routes): the PDA web app (/pda/) that pickers and packers use in their
+// handhelds' browsers, the site's status page (/) and the JSON API it and
+// other programs use, the PDA protocol's endpoint, /metrics, /readyz and
+// backups. Each route has an access level (Access), and a request proves
+// who it is with a status-page session, an API token, or the local socket;
+// never by the address it comes from. One table maps error codes to HTTP
+// statuses (writeErr).
+//
+// The pages are small hand-written HTML, CSS and JavaScript embedded in the
+// binary, with no build step and no inline script. It must not start
+// listeners or hold the daemon's state: package gateway serves Handler on
+// the TCP listener and the local socket.
 package web
 
 import (
