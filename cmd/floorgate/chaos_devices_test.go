@@ -10,6 +10,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -63,7 +64,10 @@ func printersYAML(stations []string, fakes ...*printertest.Fake) string {
 // each unit and confirms the waybill, as TestPackAndShipOverWebSocket does,
 // and records every verdict in the floor's ledger.
 type packer struct {
-	c      *wsclient.Client
+	c *wsclient.Client
+	// tls is what the station dials with: wss:// pinned to the gateway's
+	// certificate; nil for plain ws://.
+	tls    *tls.Config
 	device string
 	badge  string
 	n      int
@@ -80,9 +84,10 @@ type packer struct {
 	pos  int
 }
 
-// dialPacker connects a pack station and logs the packer in.
-func dialPacker(ctx context.Context, url, device, badge string) (*packer, error) {
-	p := &packer{device: device, badge: badge}
+// dialPacker connects a pack station, trusting the gateway's certificate
+// as tc says, and logs the packer in.
+func dialPacker(ctx context.Context, url string, tc *tls.Config, device, badge string) (*packer, error) {
+	p := &packer{tls: tc, device: device, badge: badge}
 	return p, p.reconnect(ctx, url)
 }
 
@@ -92,7 +97,7 @@ func (p *packer) reconnect(ctx context.Context, url string) error {
 	if p.c != nil {
 		p.c.Close()
 	}
-	c, wel, err := wsclient.Dial(ctx, url, p.device, "token-"+p.device, "CT40")
+	c, wel, err := wsclient.DialTLS(ctx, url, p.device, "token-"+p.device, "CT40", p.tls)
 	if err != nil {
 		return fmt.Errorf("dial %s: %w", p.device, err)
 	}
@@ -251,7 +256,7 @@ func TestChaosPrinters(t *testing.T) {
 	errs := make(chan error, len(stations))
 	var packers []*packer
 	for i, st := range stations {
-		p, err := dialPacker(ctx, f.d.url(), st, f.demo.PackerBadges[i])
+		p, err := dialPacker(ctx, f.d.url(), f.d.tls, st, f.demo.PackerBadges[i])
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -447,7 +452,7 @@ func TestChaosPrintAfterSend(t *testing.T) {
 		extra:      noDoubleRead + printersYAML([]string{"pack-1"}, lbl),
 	})
 	ships := f.demo.Shipments()
-	p, err := dialPacker(ctx, f.d.url(), "pack-1", f.demo.PackerBadges[0])
+	p, err := dialPacker(ctx, f.d.url(), f.d.tls, "pack-1", f.demo.PackerBadges[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -804,10 +809,12 @@ func TestChaosSerialScanner(t *testing.T) {
 
 // slowBackup reads GET /api/v1/backup a few KB at a time with a pause
 // between, for hold, over a network connection with a small receive
-// buffer, with an admin API token (made over the local socket, as
-// `floorgate tokens create --scope admin` makes it): the gateway's bbolt
-// read transaction stays open as long as the copy is not written out. It
-// returns when it stopped reading.
+// buffer, trusting the gateway's certificate by its fingerprint, with an
+// admin API token (made over the local socket, as `floorgate tokens create
+// --scope admin` makes it): the gateway's bbolt read transaction stays open
+// as long as the copy is not written out. It returns when it stopped
+// reading. The transport is its own, not client.Remote's, for the small
+// receive buffer.
 func slowBackup(ctx context.Context, d *daemon, hold time.Duration) (int64, error) {
 	var tok struct{ Token string }
 	if err := d.local().Post(ctx, "/api/v1/tokens", map[string]string{"name": "slow-backup", "scope": "admin"}, &tok); err != nil {
@@ -817,9 +824,9 @@ func slowBackup(ctx context.Context, d *daemon, hold time.Duration) (int64, erro
 		var serr error
 		err := c.Control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
 		return errors.Join(err, serr)
-	}}).DialContext}
+	}}).DialContext, TLSClientConfig: d.tls}
 	defer tr.CloseIdleConnections()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+d.addr+"/api/v1/backup", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, d.pageURL()+"/api/v1/backup", nil)
 	if err != nil {
 		return 0, err
 	}

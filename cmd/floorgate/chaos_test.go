@@ -70,7 +70,7 @@ type chaosGateway struct {
 }
 
 // start runs the failpoints build of floorgate as a child process, like
-// startGateway, and waits until it listens.
+// startGateway, with TLS on, and waits until it listens.
 func (g chaosGateway) start(t *testing.T) *chaosProc {
 	t.Helper()
 	bin, err := buildChaos()
@@ -78,7 +78,11 @@ func (g chaosGateway) start(t *testing.T) *chaosProc {
 		t.Fatal(err)
 	}
 	yaml := testConfig + fmt.Sprintf("site:\n  gateway: %s\nmqtt:\n  brokers: [%q]\n  keepalive: 2s\n", g.gateway, g.broker) + g.store + g.extra
-	return &chaosProc{spawnDaemon(t, bin, g.stateDir, yaml, []string{"FLOORGATE_FAILPOINTS=" + g.failpoints})}
+	d := spawnDaemon(t, bin, g.stateDir, yaml, []string{"FLOORGATE_FAILPOINTS=" + g.failpoints})
+	if d.tls == nil {
+		t.Fatal("the daemon serves plain HTTP: the scenarios run the shipped default, TLS on")
+	}
+	return &chaosProc{d}
 }
 
 // chaosProc is a floorgate process of the failpoints build.
@@ -292,7 +296,7 @@ func (f *floor) start(name string, pdas int, gw chaosGateway) {
 	f.d = gw.start(t)
 	f.moreTasks(40)
 	for i := range pdas {
-		p, err := dialPicker(f.ctx, f.d.url(), nil, f.demo, fmt.Sprintf("%s-pda-%d", name, i), f.demo.Badges[i], 0.05, uint64(i+1))
+		p, err := dialPicker(f.ctx, f.d.url(), f.d.tls, f.demo, fmt.Sprintf("%s-pda-%d", name, i), f.demo.Badges[i], 0.05, uint64(i+1))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -671,7 +675,7 @@ func TestChaosLossyPDA(t *testing.T) {
 	f := newFloor(t, ctx, "lossy", 3, chaosGateway{})
 	f.moreTasks(600)
 	px := startBlackholeProxy(t, f.d.addr)
-	url := "ws://" + px.addr() + "/ws/v1"
+	url := f.d.urlAt(px.addr())
 	for _, p := range f.pickers {
 		if err := p.reconnect(ctx, url); err != nil {
 			t.Fatal(err)

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -51,7 +52,10 @@ type daemon struct {
 	socket string
 	// fingerprint is its certificate's, when it serves TLS.
 	fingerprint string
-	logs        *os.File
+	// tls trusts exactly that certificate, as a paired PDA does: what
+	// PDAs and browsers dial it with. Nil when it serves plain HTTP.
+	tls  *tls.Config
+	logs *os.File
 	// exited is closed once the process has ended; exitErr is then why.
 	exited  chan struct{}
 	exitErr error
@@ -64,24 +68,39 @@ func (d *daemon) wait() error {
 }
 
 var (
-	listenRE      = regexp.MustCompile(`listening on https?://([0-9.:]+)`)
+	listenRE      = regexp.MustCompile(`listening on (https?)://([0-9.:]+)`)
 	fingerprintRE = regexp.MustCompile(`TLS certificate SHA-256: ([0-9A-F:]+)`)
 )
 
 // startDaemon runs floorgate with its upstream link pointed at a port where
 // nothing listens: the WAN is down, so every event stays in the outbox.
-func startDaemon(t *testing.T, stateDir string) *daemon {
-	return startGateway(t, stateDir, "tcp://127.0.0.1:9", "gw-1")
+// extra is appended to its configuration.
+func startDaemon(t *testing.T, stateDir, extra string) *daemon {
+	t.Helper()
+	return startGatewayConf(t, stateDir, "tcp://127.0.0.1:9", "gw-1", extra)
 }
 
-// testConfig is the start of every test daemon's configuration: plain HTTP
-// on loopback, and simulated pickers that scan far faster than people, so
+// testConfig is the start of every test daemon's configuration: the
+// defaults a site ships with — TLS on, a self-signed certificate made on
+// first start — and simulated pickers that scan far faster than people, so
 // the flood guard is raised out of their way.
-const testConfig = "tls:\n  mode: \"off\"\ndevices:\n  max_messages_per_s: 100000\n"
+const testConfig = "devices:\n  max_messages_per_s: 100000\n"
+
+// tlsOffConfig turns the listener's TLS off: plain ws:// and http://. Only
+// the one extra case that checks a site running without TLS uses it; every
+// other scenario runs the shipped default.
+const tlsOffConfig = "tls:\n  mode: \"off\"\n"
 
 // startGateway runs floorgate as a child process; with a broker URL it
 // links to that broker as gateway gw, else to an embedded broker.
 func startGateway(t *testing.T, stateDir, broker, gateway string) *daemon {
+	t.Helper()
+	return startGatewayConf(t, stateDir, broker, gateway, "")
+}
+
+// startGatewayConf is startGateway with extra appended to the
+// configuration.
+func startGatewayConf(t *testing.T, stateDir, broker, gateway, extra string) *daemon {
 	t.Helper()
 	bin, err := buildOnce()
 	if err != nil {
@@ -91,7 +110,11 @@ func startGateway(t *testing.T, stateDir, broker, gateway string) *daemon {
 	if broker != "" {
 		yaml = testConfig + fmt.Sprintf("site:\n  gateway: %s\nmqtt:\n  brokers: [%q]\n  keepalive: 2s\n", gateway, broker)
 	}
-	return spawnDaemon(t, bin, stateDir, yaml, nil)
+	d := spawnDaemon(t, bin, stateDir, yaml+extra, nil)
+	if off := extra == tlsOffConfig; off != (d.tls == nil) {
+		t.Fatalf("TLS off in the configuration: %v; the daemon serves TLS: %v", off, d.tls != nil)
+	}
+	return d
 }
 
 // spawnDaemon runs the floorgate binary bin on stateDir with the given
@@ -127,12 +150,13 @@ func spawn(t *testing.T, bin, stateDir, yaml string, env []string, flags ...stri
 	d := &daemon{cmd: cmd, socket: filepath.Join(stateDir, "floorgate.sock"), logs: logs, exited: make(chan struct{})}
 	t.Cleanup(func() { cmd.Process.Kill(); <-d.exited })
 	found := make(chan string, 1)
+	scheme := ""
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		addr := ""
 		for sc.Scan() {
 			if m := listenRE.FindStringSubmatch(sc.Text()); m != nil {
-				addr = m[1]
+				scheme, addr = m[1], m[2]
 			}
 			if m := fingerprintRE.FindStringSubmatch(sc.Text()); m != nil {
 				d.fingerprint = m[1]
@@ -158,10 +182,36 @@ func spawn(t *testing.T, bin, stateDir, yaml string, env []string, flags ...stri
 	case <-time.After(60 * time.Second):
 		t.Fatal("floorgate did not start within 60s")
 	}
+	if (scheme == "https") != (d.fingerprint != "") {
+		t.Fatalf("floorgate listens on %s:// but printed certificate fingerprint %q", scheme, d.fingerprint)
+	}
+	if d.fingerprint != "" {
+		if d.tls, err = client.PinnedTLS(d.fingerprint); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return d
 }
 
-func (d *daemon) url() string { return "ws://" + d.addr + "/ws/v1" }
+// url is the daemon's PDA endpoint: wss:// (the default), ws:// when its
+// TLS is off.
+func (d *daemon) url() string { return d.urlAt(d.addr) }
+
+// urlAt is the daemon's PDA endpoint reached at addr, its own or a proxy's.
+func (d *daemon) urlAt(addr string) string {
+	if d.tls == nil {
+		return "ws://" + addr + "/ws/v1"
+	}
+	return "wss://" + addr + "/ws/v1"
+}
+
+// pageURL is where the daemon serves its pages and API over the network.
+func (d *daemon) pageURL() string {
+	if d.tls == nil {
+		return "http://" + d.addr
+	}
+	return "https://" + d.addr
+}
 
 // local is a client of the daemon over its local socket, as the command
 // line reaches it.
@@ -182,14 +232,28 @@ func unitTasks(t *testing.T, ctx context.Context, d *daemon, demo *gateway.Demo,
 }
 
 // TestCrashLosesNoAcceptedScan kills the gateway with SIGKILL while PDAs
-// scan, restarts it, and checks that every scan that was answered OK is in
-// the journal and the outbox exactly once, that sequence numbers have no
-// gap, and that a scan resent after the crash is answered once.
+// scan over wss://, restarts it, and checks that every scan that was
+// answered OK is in the journal and the outbox exactly once, that sequence
+// numbers have no gap, and that a scan resent after the crash is answered
+// once. The PDAs keep the fingerprint they paired with across the restart.
 func TestCrashLosesNoAcceptedScan(t *testing.T) {
+	crashLosesNoAcceptedScan(t, "")
+}
+
+// TestCrashLosesNoAcceptedScanTLSOff is the extra case of a site that
+// turned TLS off: the same crash and restart, PDAs on plain ws://. It is
+// the only spawned-daemon scenario without TLS.
+func TestCrashLosesNoAcceptedScanTLSOff(t *testing.T) {
+	crashLosesNoAcceptedScan(t, tlsOffConfig)
+}
+
+// crashLosesNoAcceptedScan is TestCrashLosesNoAcceptedScan on a daemon
+// whose configuration has extra appended.
+func crashLosesNoAcceptedScan(t *testing.T, extra string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	stateDir := t.TempDir()
-	d := startDaemon(t, stateDir)
+	d := startDaemon(t, stateDir, extra)
 	demo := gateway.NewDemo()
 
 	unitTasks(t, ctx, d, demo, "CRASH-", 60)
@@ -197,7 +261,7 @@ func TestCrashLosesNoAcceptedScan(t *testing.T) {
 	const pdas = 4
 	pickers := make([]*picker, pdas)
 	for i := range pdas {
-		p, err := dialPicker(ctx, d.url(), nil, demo, fmt.Sprintf("crash-pda-%d", i), demo.Badges[i], 0.1, uint64(i+1))
+		p, err := dialPicker(ctx, d.url(), d.tls, demo, fmt.Sprintf("crash-pda-%d", i), demo.Badges[i], 0.1, uint64(i+1))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -256,7 +320,7 @@ func TestCrashLosesNoAcceptedScan(t *testing.T) {
 
 	// Restart on the same state; every picker resends what was unanswered
 	// and picks on.
-	d = startDaemon(t, stateDir)
+	d = startDaemon(t, stateDir, extra)
 	resent := 0
 	for _, p := range pickers {
 		if err := p.reconnect(ctx, d.url()); err != nil {

@@ -103,7 +103,7 @@ func TestFloorgateKilledMidDrain(t *testing.T) {
 	unitTasks(t, ctx, d, demo, "K-", 200)
 	var pickers []*picker
 	for i := range 3 {
-		p, err := dialPicker(ctx, d.url(), nil, demo, fmt.Sprintf("k-pda-%d", i), demo.Badges[i], 0.1, uint64(i+1))
+		p, err := dialPicker(ctx, d.url(), d.tls, demo, fmt.Sprintf("k-pda-%d", i), demo.Badges[i], 0.1, uint64(i+1))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -202,7 +202,7 @@ func TestThreeGatewaysTwoConsumers(t *testing.T) {
 			defer wg.Done()
 			var pickers []*picker
 			for i := range 2 {
-				p, err := dialPicker(ctx, d.url(), nil, demo, fmt.Sprintf("%s-pda-%d", gw, i), demo.Badges[i], 0.05, uint64(10*gi+i))
+				p, err := dialPicker(ctx, d.url(), d.tls, demo, fmt.Sprintf("%s-pda-%d", gw, i), demo.Badges[i], 0.05, uint64(10*gi+i))
 				if err != nil {
 					t.Error(err)
 					return
