@@ -17,6 +17,9 @@ const (
 	NoticeTaskAssigned   = "task_assigned"
 	NoticeTaskReassigned = "task_reassigned" // a supervisor gave the device's task to someone else
 	NoticeDeviceDisabled = "device_disabled" // the device was disabled: its connection is closed
+	// NoticeLoggedInElsewhere: the operator signed in on another device,
+	// which took their task; this device's session has ended.
+	NoticeLoggedInElsewhere = "logged_in_elsewhere"
 )
 
 // Welcome is what a device learns when it connects: where it is and what it

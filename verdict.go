@@ -40,6 +40,7 @@ const (
 	CodeTaskCancelled      Code = "task_cancelled"       // the order was intercepted
 	CodeTaskReassigned     Code = "task_reassigned"      // a supervisor gave the task to someone else
 	CodeNotLoggedIn        Code = "not_logged_in"        // nobody is logged in on this device
+	CodeLoggedInElsewhere  Code = "logged_in_elsewhere"  // the operator signed in on another device; this one is signed out
 	CodeNoTask             Code = "no_task"              // no task to pick
 	CodeQtyNotAllowed      Code = "qty_not_allowed"      // this line counts scans, not keyed numbers
 	CodeBadLogin           Code = "bad_login"            // badge or PIN not accepted
@@ -174,6 +175,8 @@ var codes = map[Code]codeInfo{
 		Feedback{Bad, []Tone{{800, 150}, {400, 150}, {800, 150}, {400, 150}}, []int{600, 100, 600}, "red"}},
 	CodeNotLoggedIn: {Text{"Log in first: scan your badge.", "请先扫描工牌登录。"},
 		Feedback{Bad, []Tone{{500, 300}}, []int{300}, "red"}},
+	CodeLoggedInElsewhere: {Text{"You signed in on another device, so this one is signed out. Scan your badge to work here again.", "您已在其他设备登录，本设备已退出。如需在此作业，请重新扫描工牌登录。"},
+		Feedback{Warn, []Tone{{1500, 80}, {0, 40}, {1100, 80}, {0, 40}, {700, 160}}, []int{80, 40, 80, 40, 160}, "amber"}},
 	CodeNoTask: {Text{"No task right now. Wait for the next one.", "暂无任务，请等待新任务。"},
 		Feedback{Warn, []Tone{{900, 250}}, []int{250}, "amber"}},
 	CodeQtyNotAllowed: {Text{"Scan every unit; this line does not take a typed quantity.", "本行需逐件扫描，不能输入数量。"},

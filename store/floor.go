@@ -199,6 +199,10 @@ func (db *DB) login(ctx context.Context, device, requestID string, op *floorgate
 			if err := w.putSession(floorgate.Session{Device: other}); err != nil {
 				return err
 			}
+			// The device left behind is told at once, not at its next
+			// scan: whoever holds it sees the login screen.
+			w.notify(floorgate.Notice{Device: other, Kind: floorgate.NoticeLoggedInElsewhere, Task: prev.Task,
+				Verdict: floorgate.NewVerdict("", floorgate.CodeLoggedInElsewhere, floorgate.Prompt{Step: "login"})})
 			if err := w.emit(floorgate.NewEvent(floorgate.EventOperatorLoggedOut, now,
 				floorgate.OperatorRecord{Operator: op.ID, Device: other})); err != nil {
 				return err

@@ -292,6 +292,7 @@
       case 'task':
         delete pending[m.id]; clearAlarm(); applyPrompt(m.prompt); break;
       case 'push':
+        if (m.kind === 'logged_in_elsewhere') { operator = ''; $('who').textContent = ''; }
         if (m.verdict) handleVerdict(m.verdict); break;
       case 'error': onError(m); break;
       default: // unknown types are ignored (§1)
