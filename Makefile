@@ -103,6 +103,7 @@ deps: ## check Go; install a CJK font (Chinese labels) and libusb's headers (USB
 test-deps: deps ## also install Mosquitto (the tests' MQTT broker), Chromium (the web pages' tests), systemd-analyze and debootstrap (the package's tests), and iproute2 and setpriv (the locked-door suite's LAN host and other user) when missing
 	@missing=""; \
 	command -v mosquitto >/dev/null || test -x /usr/sbin/mosquitto || missing="$$missing mosquitto"; \
+	command -v mosquitto_pub >/dev/null || missing="$$missing mosquitto-clients"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v systemd-analyze >/dev/null || missing="$$missing systemd"; \
 	command -v debootstrap >/dev/null || test -x /usr/sbin/debootstrap || missing="$$missing debootstrap"; \

@@ -52,6 +52,9 @@ type daemon struct {
 	socket string
 	// fingerprint is its certificate's, when it serves TLS.
 	fingerprint string
+	// demoUser and demoPassword are the embedded broker's demo ERP user,
+	// as a --demo gateway prints them.
+	demoUser, demoPassword string
 	// tls trusts exactly that certificate, as a paired PDA does: what
 	// PDAs and browsers dial it with. Nil when it serves plain HTTP.
 	tls  *tls.Config
@@ -70,6 +73,7 @@ func (d *daemon) wait() error {
 var (
 	listenRE      = regexp.MustCompile(`listening on (https?)://([0-9.:]+)`)
 	fingerprintRE = regexp.MustCompile(`TLS certificate SHA-256: ([0-9A-F:]+)`)
+	demoUserRE    = regexp.MustCompile(`demo ERP user (\S+), password (\S+) `)
 )
 
 // startDaemon runs floorgate with its upstream link pointed at a port where
@@ -160,6 +164,9 @@ func spawn(t *testing.T, bin, stateDir, yaml string, env []string, flags ...stri
 			}
 			if m := fingerprintRE.FindStringSubmatch(sc.Text()); m != nil {
 				d.fingerprint = m[1]
+			}
+			if m := demoUserRE.FindStringSubmatch(sc.Text()); m != nil {
+				d.demoUser, d.demoPassword = m[1], m[2]
 			}
 			// The socket's line comes after the address and the
 			// certificate's.
