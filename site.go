@@ -123,7 +123,7 @@ type Operator struct {
 	ID      string `json:"id"`
 	Name    string `json:"name"`
 	Badge   string `json:"badge"`
-	PINHash string `json:"pin_hash"`
+	PINHash string `json:"pin_hash,omitempty"` // never in an answer: the store clears it
 	Role    Role   `json:"role"`
 	// Disabled operators cannot sign in anywhere: set on the gateway
 	// (floorgate operators disable), kept when the ERP sends the operator

@@ -306,3 +306,13 @@ func TestOneOperatorIsOneObject(t *testing.T) {
 		t.Fatalf("a location was smuggled in: %+v", m)
 	}
 }
+
+// TestOperatorsCarryNoPINHash: the operators list names no PIN hash, not
+// even an empty one.
+func TestOperatorsCarryNoPINHash(t *testing.T) {
+	sv := serve(t)
+	status, body := do(t, sv.socket, "GET", "/api/v1/operators", "", nil)
+	if status != http.StatusOK || strings.Contains(body, "pin") || !strings.Contains(body, `"ADMIN1"`) {
+		t.Fatalf("%d %s", status, body)
+	}
+}
