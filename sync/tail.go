@@ -1,11 +1,16 @@
 package sync
 
 import (
+	"cmp"
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"slices"
 	"strings"
 	gosync "sync"
@@ -17,7 +22,10 @@ import (
 
 // TailConfig configures the reference ERP consumer.
 type TailConfig struct {
-	Broker   string
+	Broker string
+	// ClientID names the consumer's persistent session on the broker; by
+	// default DefaultTailClientID of this host, so that a restart resumes
+	// the session instead of leaving one behind.
 	ClientID string
 	Username string
 	Password string
@@ -30,10 +38,25 @@ type TailConfig struct {
 	// stayed open for GapGrace.
 	Replay   bool
 	GapGrace time.Duration
+	// Clock times gaps and replay requests; the wall clock by default.
+	Clock floorgate.Clock
 	// Out receives every new event as one JSON line.
 	Out io.Writer
 	Log *slog.Logger
 }
+
+// Replay requests: an unanswered request is published again with the same
+// id, so the gateway applies it at most once however often it arrives,
+// waiting GapGrace<<n before the n-th resend (at most maxReplayBackoff
+// GapGraces); after maxReplaySends publishes it is dropped for a new
+// request, in case its answer was lost. A range that maxReplayUnfilled
+// applied replays in a row did not fill is given up (it is usually a dead
+// letter, contract §11), as is one the gateway refuses.
+const (
+	maxReplaySends    = 5
+	maxReplayBackoff  = 32
+	maxReplayUnfilled = 2
+)
 
 // Tail is the reference ERP consumer: it deduplicates events by id,
 // tracks each gateway's sequence numbers to find gaps, and writes what is
@@ -41,10 +64,14 @@ type TailConfig struct {
 type Tail struct {
 	cfg    TailConfig
 	client mqtt.Client
+	run    string // this run's random tag, part of every replay id
 
 	mu         gosync.Mutex
 	seen       map[string]bool
 	gateways   map[string]*gatewaySeqs // site/gateway → sequence state
+	asks       map[string]*replayAsk   // unsettled replay requests by command id
+	requests   uint64                  // replay requests made, for their ids
+	replays    int                     // events.replay commands published
 	received   int
 	duplicates int
 	events     chan floorgate.Event
@@ -54,30 +81,104 @@ type Tail struct {
 type gatewaySeqs struct {
 	site, gateway string
 	contiguous    uint64          // every seq up to here was received
+	settled       uint64          // every seq up to here was received or given up
 	above         map[uint64]bool // received beyond contiguous
+	high          uint64          // newest seq received
 	top           uint64          // newest seq the gateway says it has
+	lost          []span          // given up: never asked for again; sorted, disjoint
 	gapSince      time.Time       // when the current gap was first seen
-	asked         uint64          // highest seq a replay was asked up to
+	ask           *replayAsk      // the replay request in progress
+	unfilled      int             // applied replays in a row that filled nothing
+}
+
+// span is a range of sequence numbers, both ends included.
+type span struct{ from, to uint64 }
+
+// replayAsk is one events.replay request and what became of it.
+type replayAsk struct {
+	id       string
+	g        *gatewaySeqs
+	from, to uint64
+	settled  uint64    // the gateway's settled seq when it was made
+	sent     time.Time // last published
+	sends    int
+	applied  time.Time // when its command.applied arrived
 }
 
 // highest is the newest seq known to exist: received or announced.
-func (g *gatewaySeqs) highest() uint64 {
-	top := g.top
-	for s := range g.above {
-		top = max(top, s)
-	}
-	return top
-}
+func (g *gatewaySeqs) highest() uint64 { return max(g.top, g.high) }
 
-// behind reports whether events are known to be missing.
-func (g *gatewaySeqs) behind() bool { return g.highest() > g.contiguous }
+// behind reports whether events are known to be missing that are still
+// worth asking for.
+func (g *gatewaySeqs) behind() bool { return g.highest() > g.settled }
 
-func (g *gatewaySeqs) noteGap() {
+func (g *gatewaySeqs) noteGap(now func() time.Time) {
 	if !g.behind() {
 		g.gapSince = time.Time{}
 	} else if g.gapSince.IsZero() {
-		g.gapSince = time.Now()
+		g.gapSince = now()
 	}
+}
+
+func (g *gatewaySeqs) received(seq uint64) bool { return seq <= g.contiguous || g.above[seq] }
+
+// advance moves contiguous and settled over what was received or given up.
+func (g *gatewaySeqs) advance() {
+	for g.above[g.contiguous+1] {
+		delete(g.above, g.contiguous+1)
+		g.contiguous++
+	}
+	g.settled = max(g.settled, g.contiguous)
+	for {
+		next := g.settled + 1
+		if g.above[next] {
+			g.settled = next
+			continue
+		}
+		i, found := slices.BinarySearchFunc(g.lost, next, func(s span, q uint64) int {
+			switch {
+			case s.to < q:
+				return -1
+			case s.from > q:
+				return 1
+			}
+			return 0
+		})
+		if !found {
+			return
+		}
+		g.settled = g.lost[i].to
+	}
+}
+
+// giveUp stops asking for from…to.
+func (g *gatewaySeqs) giveUp(from, to uint64) {
+	if from > to {
+		return
+	}
+	g.lost = append(g.lost, span{from, to})
+	slices.SortFunc(g.lost, func(a, b span) int { return cmp.Compare(a.from, b.from) })
+	merged := g.lost[:1]
+	for _, s := range g.lost[1:] {
+		if last := &merged[len(merged)-1]; s.from <= last.to+1 {
+			last.to = max(last.to, s.to)
+		} else {
+			merged = append(merged, s)
+		}
+	}
+	g.lost = merged
+	g.advance()
+}
+
+// missing counts the seqs in from…to not received.
+func (g *gatewaySeqs) missing(from, to uint64) int {
+	n := 0
+	for q := from; q <= to; q++ {
+		if !g.received(q) {
+			n++
+		}
+	}
+	return n
 }
 
 // TailStats is what the consumer has seen.
@@ -85,11 +186,37 @@ type TailStats struct {
 	Received   int
 	Unique     int
 	Duplicates int
+	// Replays counts the events.replay commands published.
+	Replays int
 	// Gaps lists, per "site/gateway", the missing sequence numbers below
 	// the highest one received.
 	Gaps map[string][]uint64
-	// Highest is the highest contiguous sequence number per gateway.
+	// GivenUp counts, per "site/gateway", the missing sequence numbers the
+	// consumer no longer asks for: the gateway refused to replay them, or
+	// replays did not bring them.
+	GivenUp map[string]int
+	// Contiguous is the highest contiguous sequence number per gateway.
 	Contiguous map[string]uint64
+}
+
+// DefaultTailClientID is the consumer's client id on the host named host:
+// the same on every run, so the broker's persistent session is resumed
+// rather than a new one left behind each time. The host name is cut to
+// what MQTT brokers accept everywhere: characters other than letters,
+// digits, "-" and "_" become "-", and the id stays within 64 bytes.
+func DefaultTailClientID(host string) string {
+	const prefix, limit = "floorgate-erp-tail", 64
+	host = strings.Map(func(r rune) rune {
+		switch {
+		case 'a' <= r && r <= 'z', 'A' <= r && r <= 'Z', '0' <= r && r <= '9', r == '-', r == '_':
+			return r
+		}
+		return '-'
+	}, host)
+	if host == "" {
+		return prefix
+	}
+	return (prefix + "-" + host)[:min(limit, len(prefix)+1+len(host))]
 }
 
 // NewTail returns a consumer; Start connects it.
@@ -98,16 +225,24 @@ func NewTail(cfg TailConfig) *Tail {
 		cfg.Filter = "floorgate/v1/+/+/events"
 	}
 	if cfg.ClientID == "" {
-		cfg.ClientID = fmt.Sprintf("floorgate-erp-tail-%d", time.Now().UnixNano())
+		host, _ := os.Hostname()
+		cfg.ClientID = DefaultTailClientID(host)
 	}
 	if cfg.GapGrace == 0 {
 		cfg.GapGrace = 2 * time.Second
 	}
+	if cfg.Clock == nil {
+		cfg.Clock = floorgate.SystemClock{}
+	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Tail{cfg: cfg, seen: map[string]bool{}, gateways: map[string]*gatewaySeqs{}, events: make(chan floorgate.Event, 4096)}
+	return &Tail{cfg: cfg, run: cfg.ClientID + "/" + rand.Text(), seen: map[string]bool{}, gateways: map[string]*gatewaySeqs{},
+		asks: map[string]*replayAsk{}, events: make(chan floorgate.Event, 4096)}
 }
+
+// ClientID is the MQTT client id the consumer connects with.
+func (t *Tail) ClientID() string { return t.cfg.ClientID }
 
 // Events delivers each new (deduplicated) event; when nobody reads, the
 // oldest are dropped from this channel (never from the stats or Out).
@@ -169,7 +304,7 @@ func (t *Tail) handleStatus(_ mqtt.Client, m mqtt.Message) {
 	defer t.mu.Unlock()
 	g := t.gateway(s.Site, s.Gateway)
 	g.top = max(g.top, s.LastSeq)
-	g.noteGap()
+	g.noteGap(t.cfg.Clock.Now)
 }
 
 func (t *Tail) handle(_ mqtt.Client, m mqtt.Message) {
@@ -193,12 +328,13 @@ func (t *Tail) handle(_ mqtt.Client, m mqtt.Message) {
 	g := t.gateway(ev.Site, ev.Gateway)
 	if ev.Seq > g.contiguous {
 		g.above[ev.Seq] = true
-		for g.above[g.contiguous+1] {
-			delete(g.above, g.contiguous+1)
-			g.contiguous++
-		}
+		g.high = max(g.high, ev.Seq)
+		g.advance()
 	}
-	g.noteGap()
+	if ev.Type == floorgate.EventCommandApplied || ev.Type == floorgate.EventCommandRejected {
+		t.answered(g, ev)
+	}
+	g.noteGap(t.cfg.Clock.Now)
 	if t.cfg.Out != nil {
 		t.cfg.Out.Write(append(slices.Clone(m.Payload()), '\n'))
 	}
@@ -217,6 +353,111 @@ func (t *Tail) handle(_ mqtt.Client, m mqtt.Message) {
 	}
 }
 
+// answered takes note of a gateway's answer to one of this consumer's
+// replay requests. Callers hold mu.
+func (t *Tail) answered(g *gatewaySeqs, ev floorgate.Event) {
+	var rec floorgate.CommandRecord
+	if json.Unmarshal(ev.Data, &rec) != nil {
+		return
+	}
+	a := t.asks[rec.CommandID]
+	if a == nil || a.g != g {
+		return // another consumer's command, or an earlier run's
+	}
+	if ev.Type == floorgate.EventCommandApplied {
+		a.applied = t.cfg.Clock.Now()
+		return
+	}
+	// Refused. The refusal is the gateway's newest word on how far its
+	// journal goes: it is the next event, so a status that promised more
+	// (from another install of the gateway, say) was wrong, and asking
+	// from one past the refusal would be refused again, and again. What
+	// existed and was refused anyway is not asked for again.
+	t.settle(a)
+	g.top = min(g.top, ev.Seq)
+	refused := span{a.from, min(a.to, ev.Seq-1)}
+	n := 0
+	if refused.from <= refused.to {
+		n = g.missing(refused.from, refused.to)
+		g.giveUp(refused.from, refused.to)
+	}
+	t.cfg.Log.Warn("the gateway refused a replay; not asking for it again", "gateway", g.site+"/"+g.gateway,
+		"from", a.from, "to", a.to, "id", a.id, "field", rec.Field, "reason", rec.Reason, "given_up", n)
+}
+
+// settle forgets a finished request. Callers hold mu.
+func (t *Tail) settle(a *replayAsk) {
+	delete(t.asks, a.id)
+	if a.g.ask == a {
+		a.g.ask = nil
+	}
+}
+
+// replayID names one replay request. Command ids are unique for all time
+// on a gateway (the contract, §7) and at most 64 bytes: a hash of this
+// run's random tag, the gateway and the range, and the request's number
+// (16+12+1+20 bytes at most). Callers hold mu.
+func (t *Tail) replayID(g *gatewaySeqs, from, to uint64) string {
+	t.requests++
+	h := sha256.Sum256(fmt.Appendf(nil, "%s\x00%s\x00%s\x00%d\x00%d", t.run, g.site, g.gateway, from, to))
+	return fmt.Sprintf("erp-tail-replay-%s-%d", hex.EncodeToString(h[:6]), t.requests)
+}
+
+// plan decides whether to publish a replay request for g now, and which.
+// Callers hold mu.
+func (t *Tail) plan(g *gatewaySeqs, now time.Time) *replayAsk {
+	grace := t.cfg.GapGrace
+	if a := g.ask; a != nil {
+		switch {
+		case g.settled >= a.to:
+			t.settle(a) // filled
+			g.unfilled = 0
+		case a.applied.IsZero():
+			if now.Sub(a.sent) < grace*time.Duration(min(1<<a.sends, maxReplayBackoff)) {
+				return nil
+			}
+			if a.sends < maxReplaySends {
+				a.sent = now
+				a.sends++
+				return a // the same id: applied once however often it arrives
+			}
+			t.settle(a) // its answer may be lost: ask anew
+		default:
+			if now.Sub(a.applied) < grace {
+				return nil // the replayed events may still be on their way
+			}
+			t.settle(a)
+			if g.settled > a.settled {
+				g.unfilled = 0
+			} else if g.unfilled++; g.unfilled >= maxReplayUnfilled {
+				g.unfilled = 0
+				from := g.settled + 1
+				n := g.missing(from, a.to)
+				g.giveUp(from, a.to)
+				t.cfg.Log.Warn("replays did not bring these events; not asking for them again (a dead letter? see the gateway's status page)",
+					"gateway", g.site+"/"+g.gateway, "from", from, "to", a.to, "given_up", n)
+				g.noteGap(func() time.Time { return now })
+			}
+		}
+	}
+	if g.ask != nil || !g.behind() || g.gapSince.IsZero() || now.Sub(g.gapSince) < grace {
+		return nil
+	}
+	// From the first number missing to the last one missing, at most
+	// MaxReplay: not the events after it, which include this consumer's
+	// own answers.
+	from := g.settled + 1
+	to := from
+	for q := from; q <= min(g.highest(), from+floorgate.MaxReplay-1); q++ {
+		if !g.received(q) {
+			to = q
+		}
+	}
+	a := &replayAsk{id: t.replayID(g, from, to), g: g, from: from, to: to, settled: g.settled, sent: now, sends: 1}
+	g.ask, t.asks[a.id] = a, a
+	return a
+}
+
 // replayLoop asks gateways to publish again what stayed missing.
 func (t *Tail) replayLoop(ctx context.Context) {
 	tick := time.NewTicker(t.cfg.GapGrace / 4)
@@ -227,29 +468,27 @@ func (t *Tail) replayLoop(ctx context.Context) {
 			return
 		case <-tick.C:
 		}
-		type ask struct {
+		type publish struct {
 			topic    string
+			id       string
 			from, to uint64
+			again    bool
 		}
-		var asks []ask
+		var pubs []publish
+		now := t.cfg.Clock.Now()
 		t.mu.Lock()
 		for _, g := range t.gateways {
-			if !g.behind() || g.gapSince.IsZero() || time.Since(g.gapSince) < t.cfg.GapGrace {
-				continue
+			if a := t.plan(g, now); a != nil {
+				pubs = append(pubs, publish{TopicsFor(g.site, g.gateway).Commands, a.id, a.from, a.to, a.sends > 1})
+				t.replays++
 			}
-			top := min(g.highest(), g.contiguous+floorgate.MaxReplay)
-			if g.asked >= top && time.Since(g.gapSince) < 4*t.cfg.GapGrace {
-				continue
-			}
-			asks = append(asks, ask{TopicsFor(g.site, g.gateway).Commands, g.contiguous + 1, top})
-			g.asked, g.gapSince = top, time.Now()
 		}
 		t.mu.Unlock()
-		for _, a := range asks {
-			cmd, _ := json.Marshal(floorgate.Command{ID: fmt.Sprintf("replay-%s-%d-%d-%d", t.cfg.ClientID, a.from, a.to, time.Now().UnixNano()),
-				Type: floorgate.CommandEventsReplay, Data: json.RawMessage(fmt.Sprintf(`{"from_seq":%d,"to_seq":%d}`, a.from, a.to))})
-			t.client.Publish(a.topic, 1, false, cmd)
-			t.cfg.Log.Info("asked for a replay", "topic", a.topic, "from", a.from, "to", a.to)
+		for _, p := range pubs {
+			cmd, _ := json.Marshal(floorgate.Command{ID: p.id, Type: floorgate.CommandEventsReplay,
+				Data: json.RawMessage(fmt.Sprintf(`{"from_seq":%d,"to_seq":%d}`, p.from, p.to))})
+			t.client.Publish(p.topic, 1, false, cmd)
+			t.cfg.Log.Info("asked for a replay", "topic", p.topic, "from", p.from, "to", p.to, "id", p.id, "again", p.again)
 		}
 	}
 }
@@ -258,13 +497,18 @@ func (t *Tail) replayLoop(ctx context.Context) {
 func (t *Tail) Stats() TailStats {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	s := TailStats{Received: t.received, Unique: len(t.seen), Duplicates: t.duplicates,
-		Gaps: map[string][]uint64{}, Contiguous: map[string]uint64{}}
+	s := TailStats{Received: t.received, Unique: len(t.seen), Duplicates: t.duplicates, Replays: t.replays,
+		Gaps: map[string][]uint64{}, GivenUp: map[string]int{}, Contiguous: map[string]uint64{}}
 	for k, g := range t.gateways {
 		s.Contiguous[k] = g.contiguous
 		for q := g.contiguous + 1; q <= g.highest(); q++ {
 			if !g.above[q] {
 				s.Gaps[k] = append(s.Gaps[k], q)
+			}
+		}
+		for _, l := range g.lost {
+			if n := g.missing(l.from, l.to); n > 0 {
+				s.GivenUp[k] += n
 			}
 		}
 	}

@@ -21,7 +21,8 @@ func erpTailCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	out := fs.String("out", "-", "write each new event as a JSON line to FILE (- for standard output)")
 	replay := fs.Bool("replay", false, "ask gateways to publish again the events missing from their sequence")
 	filter := fs.String("filter", "floorgate/v1/+/+/events", "events topic filter")
-	clientID := fs.String("client-id", "", "MQTT client id (a persistent session is kept under it)")
+	host, _ := os.Hostname()
+	clientID := fs.String("client-id", fgsync.DefaultTailClientID(host), "MQTT client id: the broker keeps the persistent session under it, and the next run resumes it; the default is the same on every run on this host (give a second consumer on the host its own)")
 	username := fs.String("username", "", "MQTT user name")
 	password := fs.String("password", "", "MQTT password")
 	if err := fs.parse(args, 0); err != nil {
@@ -44,18 +45,22 @@ func erpTailCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err := tail.Start(ctx); err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "erp-tail: subscribed to %s on %s; Ctrl-C to stop\n", *filter, *brokerURL)
+	fmt.Fprintf(stderr, "erp-tail: subscribed to %s on %s as %s; Ctrl-C to stop\n", *filter, *brokerURL, tail.ClientID())
 	<-ctx.Done()
 	tail.Close()
 	s := tail.Stats()
-	fmt.Fprintf(stderr, "erp-tail: %d received, %d unique, %d duplicates\n", s.Received, s.Unique, s.Duplicates)
+	fmt.Fprintf(stderr, "erp-tail: %d received, %d unique, %d duplicates, %d replay requests\n", s.Received, s.Unique, s.Duplicates, s.Replays)
 	keys := make([]string, 0, len(s.Contiguous))
 	for k := range s.Contiguous {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		fmt.Fprintf(stderr, "  %s: complete up to seq %d, %d missing\n", k, s.Contiguous[k], len(s.Gaps[k]))
+		given := ""
+		if n := s.GivenUp[k]; n > 0 {
+			given = fmt.Sprintf(" (%d of them no longer asked for)", n)
+		}
+		fmt.Fprintf(stderr, "  %s: complete up to seq %d, %d missing%s\n", k, s.Contiguous[k], len(s.Gaps[k]), given)
 	}
 	return nil
 }
