@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/store"
 	fgsync "github.com/floorgate/floorgate/sync"
 	"go.yaml.in/yaml/v3"
 )
@@ -49,6 +50,9 @@ type Config struct {
 		// RetentionDays is how long events already acknowledged upstream
 		// are kept in the journal; older ones are pruned.
 		RetentionDays int `yaml:"retention_days"`
+		// MaxTaskLines caps the lines of one task (ERP task.create and
+		// task.update, tasks import): a longer task is refused whole.
+		MaxTaskLines int `yaml:"max_task_lines"`
 	} `yaml:"store"`
 	Devices struct {
 		// AutoEnrol lets an unknown PDA enrol itself on first contact.
@@ -156,6 +160,7 @@ func DefaultConfig() Config {
 	c.StateDir = "/var/lib/floorgate"
 	c.Store.MaxSizeMB = 4096
 	c.Store.RetentionDays = 30
+	c.Store.MaxTaskLines = store.DefaultMaxTaskLines
 	c.Devices.MaxMessagesPerS = 20
 	c.Devices.MaxConnectionsPerAddress = 256
 	c.TLS.Mode = "self-signed"
@@ -251,6 +256,9 @@ func (c Config) validate(file string) error {
 	}
 	if c.Devices.MaxConnectionsPerAddress < 1 {
 		return bad("devices.max_connections_per_address", "%d is below 1", c.Devices.MaxConnectionsPerAddress)
+	}
+	if c.Store.MaxTaskLines < 1 || c.Store.MaxTaskLines > 100_000 {
+		return bad("store.max_task_lines", "%d is not between 1 and 100000", c.Store.MaxTaskLines)
 	}
 	if c.Store.RetentionDays < 1 || c.Store.RetentionDays > 3650 {
 		return bad("store.retention_days", "%d is not between 1 and 3650", c.Store.RetentionDays)

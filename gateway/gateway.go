@@ -151,7 +151,7 @@ func (g *Gateway) Start(ctx context.Context) error {
 	g.Fingerprint, g.listenerTLS = fingerprint, tlsConf
 	var wsServer *ws.Server
 	g.DB, err = store.Open(filepath.Join(g.Config.StateDir, "floorgate.db"), store.Options{
-		Site: site, MaxSize: g.Config.Store.MaxSizeMB << 20, AutoEnrol: g.Config.Devices.AutoEnrol || g.Demo,
+		Site: site, MaxSize: g.Config.Store.MaxSizeMB << 20, MaxTaskLines: g.Config.Store.MaxTaskLines, AutoEnrol: g.Config.Devices.AutoEnrol || g.Demo,
 		Clock: g.Clock, Logger: g.Log.With("component", "store"),
 		FocalPx: func(model string) float64 {
 			if p, ok := profs.Get(model); ok && p.Optics != nil {
@@ -263,12 +263,26 @@ func (g *Gateway) ready() error {
 	if g.DB == nil || g.listener == nil || g.stopWeb == nil {
 		return floorgate.Errorf(floorgate.EUNAVAILABLE, "starting or stopping")
 	}
+	if h := g.DB.Health(); h.Full {
+		return floorgate.Errorf(floorgate.EUNAVAILABLE, "%s", storeFullMessage(h))
+	}
 	return nil
+}
+
+// storeFullMessage says why a full store refuses writes and what frees it.
+func storeFullMessage(h store.Health) string {
+	if h.Reason == store.FullDisk {
+		return fmt.Sprintf("store full: the disk holding the database (%d MiB) is full, nothing new is saved: free space on that disk", h.Bytes>>20)
+	}
+	return fmt.Sprintf("store full: the database file reached store.max_size_mb (%d of %d MiB), nothing new is saved: "+
+		"raise store.max_size_mb and restart, or bring the upstream link back so retention can prune what it acknowledged", h.Bytes>>20, h.LimitBytes>>20)
 }
 
 // gauges are the values /metrics reads at each scrape.
 func (g *Gateway) gauges() web.Gauges {
 	ga := web.Gauges{Printers: map[string]string{}}
+	h := g.DB.Health()
+	ga.StoreBytes, ga.StoreLimitBytes, ga.StoreFull = h.Bytes, h.LimitBytes, h.Full
 	if st, err := g.Status(); err == nil {
 		ga.OutboxDepth, ga.OldestUnsentS, ga.DeadLetters = st.Outbox.Depth, st.OldestUnsentS, st.Outbox.DeadLetters
 		ga.Upstream, ga.LastSeq = st.Upstream.Connected, st.Counts.LastSeq
@@ -437,6 +451,9 @@ type Status struct {
 	// certificate, for PDAs to pin; empty when TLS is off.
 	TLSFingerprint string   `json:"tls_fingerprint,omitempty"`
 	Connected      []string `json:"connected_devices"`
+	// Store says whether the database can take writes: full (the file
+	// reached store.max_size_mb or the disk is full) refuses every change.
+	Store store.Health `json:"store"`
 }
 
 // Status is the gateway's state now.
@@ -444,7 +461,8 @@ func (g *Gateway) Status() (Status, error) {
 	ob, err := g.DB.Outbox()
 	s := g.DB.Site()
 	r := Status{Site: s.ID, Gateway: s.Gateway, Version: floorgate.Version, Counts: g.DB.Counts(),
-		Outbox: ob, Upstream: g.Sync.Status(), Printers: g.PrintWorker.States(), Scanners: g.ScannerStates(), Connected: g.WS.Connected(), TLSFingerprint: g.Fingerprint}
+		Outbox: ob, Upstream: g.Sync.Status(), Printers: g.PrintWorker.States(), Scanners: g.ScannerStates(), Connected: g.WS.Connected(), TLSFingerprint: g.Fingerprint,
+		Store: g.DB.Health()}
 	if !ob.Oldest.IsZero() {
 		r.OldestUnsentS = g.Clock.Now().Sub(ob.Oldest).Seconds()
 	}

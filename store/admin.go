@@ -198,8 +198,8 @@ func (db *DB) EnrolDevice(ctx context.Context, id, model, token string) error {
 	if err := validID("device id", id); err != nil {
 		return fmt.Errorf("enrol device: %w", err)
 	}
-	if len(token) < 16 {
-		return fmt.Errorf("enrol device: %w", floorgate.Errorf(floorgate.EINVALID, "device token is too short"))
+	if len(token) < MinTokenLen {
+		return fmt.Errorf("enrol device: %w", floorgate.Errorf(floorgate.EINVALID, "device token is too short: at least %d characters", MinTokenLen))
 	}
 	err := db.write(ctx, func(w *wtx) error {
 		d := &floorgate.Device{ID: id, Kind: floorgate.DevicePDA, Model: model, TokenHash: TokenHash(token), Enrolled: db.clock.Now()}

@@ -9,7 +9,7 @@ import (
 func TestAuditedChangeCommitsWithItsRecord(t *testing.T) {
 	e := newEnv(t)
 	actx := Audited(ctx, AuditEntry{Actor: "admin1", Role: "admin", Action: "device.enrol", Target: "pda-9", Remote: "10.0.0.5"})
-	if err := e.db.EnrolDevice(actx, "pda-9", "Zebra TC21", "0123456789abcdef0123"); err != nil {
+	if err := e.db.EnrolDevice(actx, "pda-9", "Zebra TC21", "0123456789abcdef0123456789abcdef"); err != nil {
 		t.Fatal(err)
 	}
 	// A refused change leaves no audit record.
@@ -33,7 +33,7 @@ func TestAuditedChangeCommitsWithItsRecord(t *testing.T) {
 
 func TestEnrolAndDisableDevice(t *testing.T) {
 	e := newEnv(t, func(o *Options) { o.AutoEnrol = false })
-	const tok = "s3cret-token-of-pda-1"
+	const tok = "s3cret-token-of-pda-1-0123456789abcdef"
 	if _, err := e.db.Hello(ctx, "pda-1", tok, "TC21"); floorgate.ErrorCode(err) != floorgate.EUNAUTHORIZED {
 		t.Fatalf("hello before enrolment: %v", err)
 	}
@@ -74,13 +74,13 @@ func TestEnrolAndDisableDevice(t *testing.T) {
 		t.Fatalf("last notice %+v", last)
 	}
 	// Enrolled again (re-paired): enabled, with the new token only.
-	if err := e.db.EnrolDevice(ctx, "pda-1", "TC21", "a-brand-new-token-123"); err != nil {
+	if err := e.db.EnrolDevice(ctx, "pda-1", "TC21", "a-brand-new-token-0123456789abcdef"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.db.Hello(ctx, "pda-1", tok, "TC21"); floorgate.ErrorCode(err) != floorgate.EUNAUTHORIZED {
 		t.Fatalf("the old token still works: %v", err)
 	}
-	if _, err := e.db.Hello(ctx, "pda-1", "a-brand-new-token-123", "TC21"); err != nil {
+	if _, err := e.db.Hello(ctx, "pda-1", "a-brand-new-token-0123456789abcdef", "TC21"); err != nil {
 		t.Fatalf("the new token: %v", err)
 	}
 }
@@ -94,7 +94,7 @@ func TestReassignTask(t *testing.T) {
 	if v := e.scan("pda-a", "s1", "LOC-1"); v.Code != floorgate.CodeLocationOK {
 		t.Fatal(v.Code)
 	}
-	if v := e.scan("pda-a", "s2", "6900000000001"); v.Code != floorgate.CodeItemOK {
+	if v := e.scan("pda-a", "s2", "6900000000014"); v.Code != floorgate.CodeItemOK {
 		t.Fatal(v.Code)
 	}
 	e.pda("pda-b", "BADGE2") // idle: nothing waiting
@@ -119,7 +119,7 @@ func TestReassignTask(t *testing.T) {
 	if v := e.scan("pda-b", "s3", "LOC-1"); v.Code != floorgate.CodeLocationOK {
 		t.Fatal(v.Code)
 	}
-	if v := e.scan("pda-b", "s4", "6900000000001"); v.Code != floorgate.CodeLineDone {
+	if v := e.scan("pda-b", "s4", "6900000000014"); v.Code != floorgate.CodeLineDone {
 		t.Fatal(v.Code)
 	}
 	if v := e.scan("pda-a", "s5", "LOC-1"); v.Code == floorgate.CodeLocationOK {

@@ -52,9 +52,9 @@ func TestBackupReplaysTheStepLog(t *testing.T) {
 	e.pda("pda-1", "BADGE1")
 	e.pda("pda-2", "BADGE2")
 	e.scan("pda-1", "a1", "LOC-1")
-	e.scan("pda-1", "a2", "6900000000001")
+	e.scan("pda-1", "a2", "6900000000014")
 	e.scan("pda-2", "b1", "LOC-3")
-	e.scan("pda-1", "a3", "6900000000001")
+	e.scan("pda-1", "a3", "6900000000014")
 
 	path := backupTo(t, e.db)
 	rep, err := Verify(path)
@@ -87,7 +87,7 @@ func TestBackupReplaysTheStepLog(t *testing.T) {
 	}
 	// The verdicts were replayed: a resubmitted scan is answered as before
 	// and changes nothing.
-	v, err := copyDB.Scan(ctx, floorgate.Scan{ID: "a3", Device: "pda-1", Data: "6900000000001", DistanceMM: 70, At: e.clock.Now()})
+	v, err := copyDB.Scan(ctx, floorgate.Scan{ID: "a3", Device: "pda-1", Data: "6900000000014", DistanceMM: 70, At: e.clock.Now()})
 	if err != nil || v.Code != floorgate.CodeItemOK {
 		t.Fatalf("resubmission on the copy: %v %s", err, v.Code)
 	}
@@ -95,7 +95,7 @@ func TestBackupReplaysTheStepLog(t *testing.T) {
 		t.Fatalf("the resubmission on the copy emitted events: %d vs %d", copyDB.LastSeq(), e.db.LastSeq())
 	}
 	// And picking goes on where it was.
-	v, err = copyDB.Scan(ctx, floorgate.Scan{ID: "a4", Device: "pda-1", Data: "6900000000001", DistanceMM: 70, At: e.clock.Now().Add(time.Minute)})
+	v, err = copyDB.Scan(ctx, floorgate.Scan{ID: "a4", Device: "pda-1", Data: "6900000000014", DistanceMM: 70, At: e.clock.Now().Add(time.Minute)})
 	if err != nil || v.Code != floorgate.CodeLineDone {
 		t.Fatalf("next pick on the copy: %v %s", err, v.Code)
 	}

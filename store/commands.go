@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 
 	"github.com/floorgate/floorgate"
 	bolt "go.etcd.io/bbolt"
@@ -51,7 +52,9 @@ type (
 
 var pinPattern = regexp.MustCompile(`^[0-9]{4,12}$`)
 
-// strict decodes raw into v refusing unknown fields, naming the field.
+// strict decodes raw into v refusing unknown fields, naming the field, and
+// refusing anything after the one JSON value: a second command or garbage
+// on the end is named, never dropped.
 func strict(raw []byte, v any) error {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return floorgate.FieldErrorf("", "missing")
@@ -65,6 +68,9 @@ func strict(raw []byte, v any) error {
 		}
 		return floorgate.FieldErrorf("", "%v", err)
 	}
+	if rest := floorgate.TrailingContent(raw, dec); rest != "" {
+		return floorgate.FieldErrorf("", "%s", rest)
+	}
 	return nil
 }
 
@@ -74,9 +80,10 @@ func strict(raw []byte, v any) error {
 func (db *DB) ApplyCommand(ctx context.Context, raw []byte) (floorgate.CommandResult, error) {
 	var cmd floorgate.Command
 	if err := strict(raw, &cmd); err != nil {
-		// Try for the id and type so the rejection can name them.
+		// Try for the id and type so the rejection can name them (of the
+		// first JSON value, when something trails it).
 		var loose struct{ ID, Type string }
-		_ = json.Unmarshal(raw, &loose)
+		_ = json.NewDecoder(bytes.NewReader(raw)).Decode(&loose)
 		res := floorgate.CommandResult{ID: loose.ID, Type: loose.Type, Field: floorgate.InField("", err).Field, Reason: floorgate.InField("", err).Reason}
 		if len(loose.ID) > maxIDLen {
 			res.ID = ""
@@ -240,6 +247,9 @@ func (db *DB) prepare(cmd floorgate.Command) (func(*wtx) (map[string]int, error)
 		if err := d.Task.Validate(); err != nil {
 			return nil, floorgate.InField("task", err)
 		}
+		if err := db.checkTaskLines(d.Task); err != nil {
+			return nil, floorgate.InField("task", err)
+		}
 		return func(w *wtx) (map[string]int, error) { return nil, w.updateTask(d.Task) }, nil
 
 	case floorgate.CommandTaskCancel:
@@ -278,7 +288,7 @@ func (db *DB) prepare(cmd floorgate.Command) (func(*wtx) (map[string]int, error)
 			return nil, floorgate.FieldErrorf("shipments", "no shipments")
 		}
 		for i, s := range d.Shipments {
-			if err := s.Validate(); err != nil {
+			if err := checkShipment(s); err != nil {
 				return nil, floorgate.InField(fmt.Sprintf("shipments[%d]", i), err)
 			}
 		}
@@ -356,7 +366,7 @@ func (db *DB) Shipment(order string) (floorgate.Shipment, error) {
 // PutShipments stores shipments for waybills, all or none.
 func (db *DB) PutShipments(ctx context.Context, ships []floorgate.Shipment) error {
 	for i, s := range ships {
-		if err := s.Validate(); err != nil {
+		if err := checkShipment(s); err != nil {
 			return floorgate.Errorf(floorgate.EINVALID, "%v", floorgate.InField(fmt.Sprintf("shipments[%d]", i), err))
 		}
 	}
@@ -364,6 +374,71 @@ func (db *DB) PutShipments(ctx context.Context, ships []floorgate.Shipment) erro
 		return fmt.Errorf("put shipments: %w", err)
 	}
 	return nil
+}
+
+// checkShipment refuses a shipment its waybill could not be printed from:
+// what Shipment.Validate asks, and the sender's name and address and a
+// phone number a carrier takes, which the waybill template needs too. It
+// would otherwise fail at the pack station, as label.failed.
+func checkShipment(s floorgate.Shipment) error {
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	switch {
+	case strings.TrimSpace(s.Sender.Name) == "":
+		return floorgate.FieldErrorf("sender.name", "missing (the waybill prints it)")
+	case strings.TrimSpace(s.Sender.Address) == "":
+		return floorgate.FieldErrorf("sender.address", "missing (the waybill prints it)")
+	}
+	if err := checkPhone(s.Recipient.Phone); err != nil {
+		return floorgate.InField("recipient.phone", err)
+	}
+	if s.Sender.Phone != "" {
+		if err := checkPhone(s.Sender.Phone); err != nil {
+			return floorgate.InField("sender.phone", err)
+		}
+	}
+	return nil
+}
+
+// checkPhone takes a mainland mobile number (11 digits, 13x to 19x), a
+// fixed line with its area code (0755-86000000, 010 12345678), either with
+// +86 before it, or a number abroad in international form (+44 20 7946
+// 0958, 8 to 15 digits) for cross-border parcels. Spaces, '-' and
+// parentheses between the digits are kept as written.
+func checkPhone(phone string) error {
+	body, intl := strings.CutPrefix(strings.TrimSpace(phone), "+")
+	var d []byte
+	for i := 0; i < len(body); i++ {
+		switch c := body[i]; {
+		case c >= '0' && c <= '9':
+			d = append(d, c)
+		case c == ' ' || c == '-' || c == '(' || c == ')':
+		default:
+			return floorgate.FieldErrorf("", "%q is not a phone number: only digits, spaces, '-', '(' and ')', and '+' before a country code", phone)
+		}
+	}
+	switch {
+	case intl && !strings.HasPrefix(string(d), "86"):
+		if len(d) < 8 || len(d) > 15 {
+			return floorgate.FieldErrorf("", "%q has %d digits; a number in international form has 8 to 15", phone, len(d))
+		}
+		return nil
+	case intl:
+		d = d[2:]
+		if len(d) > 0 && d[0] != '1' && d[0] != '0' {
+			d = append([]byte{'0'}, d...) // +86 755 …: the area code without its 0
+		}
+	case len(d) == 13 && strings.HasPrefix(string(d), "861"):
+		d = d[2:]
+	}
+	switch {
+	case len(d) == 11 && d[0] == '1' && d[1] >= '3':
+		return nil // a mobile number
+	case len(d) >= 11 && len(d) <= 12 && d[0] == '0' && d[1] != '0':
+		return nil // an area code (010, 02x, 0xxx) and a 7 or 8 digit number
+	}
+	return floorgate.FieldErrorf("", "%q is neither a mainland mobile number (11 digits, 13x to 19x) nor a fixed line with its area code (like 0755-86000000)", phone)
 }
 
 func (w *wtx) putShipments(ships []floorgate.Shipment) error {

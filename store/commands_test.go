@@ -48,9 +48,9 @@ func TestCommands(t *testing.T) {
 		{"not json", `{"id":"c7",`, false, "", "unexpected EOF"},
 		{"bad pin", `{"id":"c8","type":"master.put","data":{"operators":[{"id":"op9","name":"N","badge":"B9","pin":"12","role":"picker"}]}}`, false, "data.operators[0].pin", "4 to 12 digits"},
 		{"barcode taken", `{"id":"c9","type":"master.put","data":{"items":[{"sku":"S9","name":"New","barcodes":["LOC-1"]}]}}`, false, "data.items[0].barcodes[0]", "already belongs to location L1"},
-		{"master", `{"id":"c10","type":"master.put","data":{"locations":[{"code":"L9","zone":"Z","barcode":"LOC-9"}],"items":[{"sku":"S9","name":"New","barcodes":["6900000000009"]}],"operators":[{"id":"op9","name":"N","badge":"B9","pin":"4321","role":"picker"}]}}`, true, "", ""},
+		{"master", `{"id":"c10","type":"master.put","data":{"locations":[{"code":"L9","zone":"Z","barcode":"LOC-9"}],"items":[{"sku":"S9","name":"New","barcodes":["6900000000090"]}],"operators":[{"id":"op9","name":"N","badge":"B9","pin":"4321","role":"picker"}]}}`, true, "", ""},
 		{"shipment missing phone", `{"id":"c11","type":"shipment.put","data":{"shipments":[{"order":"O1","carrier":"SF","tracking":"SF1","recipient":{"name":"Li","address":"Shenzhen"}}]}}`, false, "data.shipments[0].recipient.phone", "missing"},
-		{"shipment", `{"id":"c12","type":"shipment.put","data":{"shipments":[{"order":"O1","carrier":"SF","tracking":"SF1","recipient":{"name":"Li","phone":"13800000000","address":"Shenzhen"}}]}}`, true, "", ""},
+		{"shipment", `{"id":"c12","type":"shipment.put","data":{"shipments":[{"order":"O1","carrier":"SF","tracking":"SF1","recipient":{"name":"Li","phone":"13800000000","address":"Shenzhen"},"sender":{"name":"SZ-01","address":"Shenzhen"}}]}}`, true, "", ""},
 		{"update", `{"id":"c13","type":"task.update","data":{"task":{"id":"T1","order":"O1","priority":5,"lines":[{"location":"L9","sku":"S9","qty":1}]}}}`, true, "", ""},
 		{"cancel done", `{"id":"c14","type":"task.cancel","data":{"task":"NOPE","reason":"x"}}`, false, "data.task", "does not exist"},
 		{"replay", `{"id":"c15","type":"events.replay","data":{"from_seq":1,"to_seq":2}}`, true, "", ""},
@@ -89,7 +89,7 @@ func TestCommands(t *testing.T) {
 	if v, _ := e.db.Login(ctx, "pda-x", "l", "B9", "4321"); v.Code == floorgate.CodeBadLogin {
 		// the device is not enrolled yet; enrol and try again
 	}
-	e.db.Hello(ctx, "pda-x", "t", "m")
+	e.db.Hello(ctx, "pda-x", testToken("pda-x"), "m")
 	if v, _ := e.db.Login(ctx, "pda-x", "l", "B9", "4321"); v.Code != floorgate.CodeLoggedIn {
 		t.Fatalf("operator from master.put cannot log in: %s", v.Code)
 	}

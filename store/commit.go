@@ -149,7 +149,11 @@ func (db *DB) commit(batch []*request) ([]error, error) {
 		w.rollback()
 		return nil, err
 	}
-	if err := tx.Commit(); err != nil {
+	err = tx.Commit()
+	// Every commit's outcome says whether the file has room (health.go).
+	stats := tx.Stats()
+	db.noteCommit(err, stats.GetPageCount() > 0)
+	if err != nil {
 		w.undoAll()
 		return nil, fmt.Errorf("commit: %w", floorgate.Errorf(floorgate.EUNAVAILABLE, "could not save: %v", err))
 	}

@@ -29,6 +29,9 @@ type Options struct {
 	// MaxSize is the largest the file may grow to (bytes); 0 means
 	// DefaultMaxSize.
 	MaxSize int
+	// MaxTaskLines caps the lines of one task (import, task.create,
+	// task.update); 0 means DefaultMaxTaskLines.
+	MaxTaskLines int
 	// AutoEnrol lets an unknown device enrol itself on its first hello
 	// (demo sites); otherwise devices must be enrolled first.
 	AutoEnrol bool
@@ -70,6 +73,7 @@ type DB struct {
 
 	logins loginGuard
 	stats  commitStats
+	health health // whether the last commit found room (health.go)
 
 	siteJSON, gatewayJSON []byte
 	// stepBytes is the size of the step log since the last checkpoint;

@@ -19,6 +19,11 @@ const (
 	maxScanLen = 4096
 )
 
+// MinTokenLen is the shortest device token a hello is accepted with, in
+// bytes: 32 hex digits are 128 bits, the least a device's secret may carry
+// (docs/pda-protocol.md, "Token length"). Pairing hands out 64 hex digits.
+const MinTokenLen = 32
+
 // TokenHash is how device tokens are kept: tokens are long random strings,
 // so a plain SHA-256 is enough to keep them out of the file.
 func TokenHash(token string) string {
@@ -43,13 +48,19 @@ func validID(what, id string) error {
 
 // Hello authenticates a device by its id and token and tells it where it
 // is. An unknown device is refused unless the site enrols devices on first
-// contact (AutoEnrol), in which case its token is recorded.
+// contact (AutoEnrol), in which case its token is recorded. A token shorter
+// than MinTokenLen is refused as invalid, enrolled device or not.
 func (db *DB) Hello(ctx context.Context, device, token, model string) (floorgate.Welcome, error) {
 	if err := validID("device id", device); err != nil {
 		return floorgate.Welcome{}, err
 	}
 	if token == "" {
 		return floorgate.Welcome{}, floorgate.Errorf(floorgate.EUNAUTHORIZED, "device token is missing")
+	}
+	// Checked before the lookup, so a short token is neither compared nor
+	// recorded by an automatic enrolment.
+	if len(token) < MinTokenLen {
+		return floorgate.Welcome{}, floorgate.Errorf(floorgate.EINVALID, "device token is too short: at least %d characters", MinTokenLen)
 	}
 	hash := TokenHash(token)
 	db.mu.RLock()

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/scan/gs1"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -58,10 +60,13 @@ func fuzzMaster() Master {
 		m.Locations = append(m.Locations, floorgate.Location{Code: l, Barcode: "LOC-" + l, LabelXMM: 0.375})
 	}
 	for i, s := range []string{"SKU-7731", "SKU-5120", "SKU-1002"} {
-		m.Items = append(m.Items, floorgate.Item{SKU: s, Name: s, Barcodes: []string{"690123456789" + string(rune('0'+i))}})
+		m.Items = append(m.Items, floorgate.Item{SKU: s, Name: s, Barcodes: []string{ean13(fmt.Sprintf("69012345678%d", 9-i))}})
 	}
 	return m
 }
+
+// ean13 is p and its GS1 check digit.
+func ean13(p string) string { return p + string(gs1.CheckDigit(p)) }
 
 // commandExamples are the command examples of the published schema.
 var commandExamples = []string{"task.create", "task.update", "task.cancel", "master.put", "shipment.put", "events.replay", "command-envelope"}

@@ -82,7 +82,7 @@ func TestGS1Scans(t *testing.T) {
 		{Location: "GLN-A12", SKU: "TEA", Qty: 1}}}}); err != nil {
 		t.Fatal(err)
 	}
-	e.db.Hello(ctx, "pda-1", "tok-pda-1", "test")
+	e.db.Hello(ctx, "pda-1", testToken("pda-1"), "test")
 	if v := scan("r1", "]C1", "4145412345000013254A12"); v.Code != floorgate.CodeLocationOK {
 		t.Fatalf("location after restart: %s", v.Code)
 	}

@@ -179,7 +179,7 @@ func TestSignInTimingTellsNothing(t *testing.T) {
 // only the recent ones, and the heap does not keep the badges.
 func TestLoginFailuresAreForgotten(t *testing.T) {
 	e := newEnv(t)
-	if _, err := e.db.Hello(ctx, "pda-1", "tok-pda-1", "test"); err != nil {
+	if _, err := e.db.Hello(ctx, "pda-1", testToken("pda-1"), "test"); err != nil {
 		t.Fatal(err)
 	}
 	before := heapInUse()

@@ -7,9 +7,11 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/scan"
+	"github.com/floorgate/floorgate/scan/gs1"
 )
 
 // Master is a set of master data to add or replace: locations, items with
@@ -88,8 +90,8 @@ func (w *wtx) checkMaster(m Master) error {
 	}
 	owner := map[string]claimer{} // barcode → who claims it in this set
 	claim := func(code string, c claimer) error {
-		if code == "" {
-			return badRecord(c.list, c.index, c.id, floorgate.FieldErrorf(c.field, "empty"))
+		if err := checkBarcode(code, c.list == "items"); err != nil {
+			return badRecord(c.list, c.index, c.id, floorgate.InField(c.field, err))
 		}
 		key := barcodeKey(code)
 		if prev, dup := owner[key]; dup {
@@ -186,6 +188,47 @@ func (w *wtx) checkMaster(m Master) error {
 	return nil
 }
 
+// checkBarcode refuses a barcode no scanner can send: empty, white space
+// around it or nothing else, a control character (GS, the GS1 separator,
+// excepted). An item's barcode of 8, 12, 13 or 14 digits is a GTIN
+// (EAN-8, UPC-A, EAN-13, GTIN-14) and must end in its GS1 check digit:
+// scanners check it, so a wrong one would never be read on the floor.
+func checkBarcode(code string, item bool) error {
+	switch {
+	case code == "":
+		return floorgate.FieldErrorf("", "empty")
+	case strings.TrimSpace(code) == "":
+		return floorgate.FieldErrorf("", "%q is only white space", code)
+	case strings.TrimSpace(code) != code:
+		return floorgate.FieldErrorf("", "%q starts or ends with white space", code)
+	}
+	for i, r := range code {
+		if unicode.IsControl(r) && r != '\x1d' {
+			return floorgate.FieldErrorf("", "%q holds the control character %U at byte %d; only GS (U+001D) may appear, between GS1 elements", code, r, i)
+		}
+	}
+	if !item || !allDigits(code) {
+		return nil
+	}
+	switch n := len(code); n {
+	case 8, 12, 13, 14:
+		if _, ok := gs1.NormalizeGTIN(code); !ok {
+			return floorgate.FieldErrorf("", "%q is %d digits, so a GTIN-%d, but its check digit is wrong: it ends in %c, the GS1 check digit is %c",
+				code, n, n, code[n-1], gs1.CheckDigit(code[:n-1]))
+		}
+	}
+	return nil
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
 // recordError is invalid input in record index of a list: which record,
 // which field in it, and why. It reads "tasks[2] (id "T-3"): lines[0].sku:
 // unknown SKU" and unwraps to a *floorgate.Error for codes.
@@ -213,6 +256,24 @@ func badRecord(list string, i int, id string, err error) *recordError {
 	return &recordError{list: list, index: i, id: id, code: floorgate.EINVALID, fe: floorgate.InField("", err)}
 }
 
+// DefaultMaxTaskLines is how many lines a task may have unless
+// Options.MaxTaskLines says otherwise: a pick list a picker can walk, and a
+// task that stays small on the PDA and in every write that touches it.
+const DefaultMaxTaskLines = 500
+
+// checkTaskLines refuses a task with more lines than the site allows,
+// naming the task and its count.
+func (db *DB) checkTaskLines(t floorgate.Task) error {
+	limit := db.opts.MaxTaskLines
+	if limit <= 0 {
+		limit = DefaultMaxTaskLines
+	}
+	if len(t.Lines) > limit {
+		return floorgate.FieldErrorf("lines", "task %q has %d lines; a task may have at most %d", t.ID, len(t.Lines), limit)
+	}
+	return nil
+}
+
 // ImportTasks validates every task and stores them all, or none. A task
 // whose id is already stored with the same content is skipped (an import
 // may be repeated); with different content it is refused. Pickers waiting
@@ -236,6 +297,9 @@ func (w *wtx) addTasks(tasks []floorgate.Task, now time.Time) (int, error) {
 	for i := range tasks {
 		t := tasks[i]
 		if err := t.Validate(); err != nil {
+			return 0, badRecord("tasks", i, t.ID, err)
+		}
+		if err := w.db.checkTaskLines(t); err != nil {
 			return 0, badRecord("tasks", i, t.ID, err)
 		}
 		if seen[t.ID] {

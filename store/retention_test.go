@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -18,7 +19,7 @@ import (
 )
 
 // simPDA picks by its prompts on the test floor (fixture): a location's
-// barcode is LOC-n for Ln, an item's 690000000000n for Sn.
+// barcode is LOC-n for Ln, an item's itemBarcode(n) for Sn.
 type simPDA struct {
 	dev    string
 	prompt floorgate.Prompt
@@ -36,7 +37,8 @@ func (p *simPDA) step(db *DB) (floorgate.Verdict, error) {
 	case "scan_location":
 		data = "LOC-" + strings.TrimPrefix(p.prompt.Location, "L")
 	case "scan_item":
-		data = "690000000000" + strings.TrimPrefix(p.prompt.SKU, "S")
+		n, _ := strconv.Atoi(strings.TrimPrefix(p.prompt.SKU, "S"))
+		data = itemBarcode(n)
 	default:
 		return floorgate.Verdict{}, errIdle
 	}
@@ -423,7 +425,7 @@ func TestPrunePrintJobsAndAudit(t *testing.T) {
 	}
 	audit := func(target string) {
 		ac := Audited(context.Background(), AuditEntry{Actor: "op1", Action: "device.enrol", Target: target})
-		if err := e.db.EnrolDevice(ac, target, "m", "token-"+target+"-0123456789"); err != nil {
+		if err := e.db.EnrolDevice(ac, target, "m", testToken(target)); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -377,6 +377,8 @@ func (db *DB) checkpoint() error {
 		_, err := tx.CreateBucket(bucketSteps)
 		return err
 	})
+	// It always rewrites the step log's bucket: a success found room.
+	db.noteCommit(err, true)
 	if err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}

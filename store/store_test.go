@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/scan/gs1"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -31,12 +32,18 @@ func fixture() Master {
 	var m Master
 	for i := 1; i <= 4; i++ {
 		m.Locations = append(m.Locations, floorgate.Location{Code: fmt.Sprintf("L%d", i), Barcode: fmt.Sprintf("LOC-%d", i), LabelXMM: 0.375})
-		m.Items = append(m.Items, floorgate.Item{SKU: fmt.Sprintf("S%d", i), Name: fmt.Sprintf("Item %d", i), Barcodes: []string{fmt.Sprintf("690000000000%d", i)}})
+		m.Items = append(m.Items, floorgate.Item{SKU: fmt.Sprintf("S%d", i), Name: fmt.Sprintf("Item %d", i), Barcodes: []string{itemBarcode(i)}})
 	}
 	for i := 1; i <= 3; i++ {
 		m.Operators = append(m.Operators, floorgate.Operator{ID: fmt.Sprintf("op%d", i), Name: "Picker", Badge: fmt.Sprintf("BADGE%d", i), PINHash: pinHash, Role: floorgate.RolePicker})
 	}
 	return m
+}
+
+// itemBarcode is item Si's EAN-13: 69000000000i and its check digit.
+func itemBarcode(i int) string {
+	p := fmt.Sprintf("69000000000%d", i)
+	return p + string(gs1.CheckDigit(p))
 }
 
 func task(id string, lines ...floorgate.TaskLine) floorgate.Task {
@@ -95,10 +102,16 @@ func (e *env) reopen() {
 
 var ctx = context.Background()
 
+// testToken is the device token of dev in tests: at least MinTokenLen
+// bytes, whatever dev is.
+func testToken(dev string) string {
+	return "test-device-token/" + dev + "/0123456789abcdef"
+}
+
 // pda connects and logs a picker in on device dev.
 func (e *env) pda(dev, badge string) floorgate.Verdict {
 	e.t.Helper()
-	if _, err := e.db.Hello(ctx, dev, "tok-"+dev, "test"); err != nil {
+	if _, err := e.db.Hello(ctx, dev, testToken(dev), "test"); err != nil {
 		e.t.Fatal(err)
 	}
 	v, err := e.db.Login(ctx, dev, "login-1", badge, "2468")
@@ -167,14 +180,14 @@ func TestPickFlowThroughTheStore(t *testing.T) {
 		data string
 		code floorgate.Code
 	}{
-		{"6900000000001", floorgate.CodeItemBeforeLocation},
+		{"6900000000014", floorgate.CodeItemBeforeLocation},
 		{"LOC-2", floorgate.CodeWrongLocation},
 		{"LOC-1", floorgate.CodeLocationOK},
-		{"6900000000002", floorgate.CodeWrongItem},
-		{"6900000000001", floorgate.CodeItemOK},
-		{"6900000000001", floorgate.CodeLineDone},
+		{"6900000000021", floorgate.CodeWrongItem},
+		{"6900000000014", floorgate.CodeItemOK},
+		{"6900000000014", floorgate.CodeLineDone},
 		{"LOC-2", floorgate.CodeLocationOK},
-		{"6900000000002", floorgate.CodeTaskDone},
+		{"6900000000021", floorgate.CodeTaskDone},
 		{"LOC-3", floorgate.CodeNoTask},
 	}
 	for i, s := range steps {
@@ -213,9 +226,9 @@ func TestResubmittedScanChangesNothing(t *testing.T) {
 	}
 	e.pda("pda-1", "BADGE1")
 	e.scan("pda-1", "a", "LOC-1")
-	first := e.scan("pda-1", "b", "6900000000001")
+	first := e.scan("pda-1", "b", "6900000000014")
 	before := len(e.journal())
-	again := e.scan("pda-1", "b", "6900000000001")
+	again := e.scan("pda-1", "b", "6900000000014")
 	if fmt.Sprint(first) != fmt.Sprint(again) {
 		t.Fatalf("resubmission got another verdict:\n%+v\n%+v", first, again)
 	}
@@ -224,10 +237,10 @@ func TestResubmittedScanChangesNothing(t *testing.T) {
 	}
 	// It survives a restart too.
 	e.reopen()
-	if _, err := e.db.Hello(ctx, "pda-1", "tok-pda-1", "test"); err != nil {
+	if _, err := e.db.Hello(ctx, "pda-1", testToken("pda-1"), "test"); err != nil {
 		t.Fatal(err)
 	}
-	again = e.scan("pda-1", "b", "6900000000001")
+	again = e.scan("pda-1", "b", "6900000000014")
 	if fmt.Sprint(first) != fmt.Sprint(again) {
 		t.Fatalf("resubmission after restart got another verdict: %+v", again)
 	}
@@ -288,7 +301,7 @@ func TestGroupCommit(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			dev := fmt.Sprint("pda-", i)
-			if _, err := e.db.Hello(ctx, dev, "tok", "t"); err != nil {
+			if _, err := e.db.Hello(ctx, dev, testToken(dev), "t"); err != nil {
 				t.Error(err)
 			}
 			if _, err := e.db.Login(ctx, dev, "l", fmt.Sprint("G", i), "2468"); err != nil {
@@ -408,7 +421,7 @@ func TestFullDiskIsAnErrorNotACrash(t *testing.T) {
 	}
 	n := e.checkGapFree()
 	// The gateway is still up and answers; after a restart the journal is whole.
-	if _, err := e.db.Hello(ctx, "pda-9", "tok", "t"); err != nil && floorgate.ErrorCode(err) != floorgate.EUNAVAILABLE {
+	if _, err := e.db.Hello(ctx, "pda-9", testToken("pda-9"), "t"); err != nil && floorgate.ErrorCode(err) != floorgate.EUNAVAILABLE {
 		t.Fatalf("hello on a full store: %v", err)
 	}
 	e.reopen()
@@ -508,7 +521,7 @@ func TestCancelInterceptsThePicker(t *testing.T) {
 	}
 	e.pda("pda-1", "BADGE1")
 	e.scan("pda-1", "1", "LOC-1")
-	e.scan("pda-1", "2", "6900000000001")
+	e.scan("pda-1", "2", "6900000000014")
 	if err := e.db.CancelTask(ctx, "T1", "customer cancelled"); err != nil {
 		t.Fatal(err)
 	}
@@ -518,7 +531,7 @@ func TestCancelInterceptsThePicker(t *testing.T) {
 	if len(notices) != 1 || notices[0].Device != "pda-1" || notices[0].Kind != floorgate.NoticeTaskCancelled || notices[0].Verdict.Code != floorgate.CodeTaskCancelled {
 		t.Fatalf("notices: %+v", notices)
 	}
-	if v := e.scan("pda-1", "3", "6900000000001"); v.Code != floorgate.CodeTaskCancelled {
+	if v := e.scan("pda-1", "3", "6900000000014"); v.Code != floorgate.CodeTaskCancelled {
 		t.Fatalf("scan after cancel: %s", v.Code)
 	}
 	var intercept floorgate.ExceptionRecord
@@ -565,9 +578,9 @@ func TestLoginLockoutAndDeviceSwitch(t *testing.T) {
 	}
 	e.pda("pda-1", "BADGE1")
 	e.scan("pda-1", "1", "LOC-1")
-	e.scan("pda-1", "2", "6900000000001")
+	e.scan("pda-1", "2", "6900000000014")
 	// The picker's handheld dies; they log in on another and carry on.
-	e.db.Hello(ctx, "pda-2", "tok-pda-2", "t")
+	e.db.Hello(ctx, "pda-2", testToken("pda-2"), "t")
 	for i := range maxLoginFailures {
 		v, _ := e.db.Login(ctx, "pda-2", "x", "BADGE1", "0000")
 		if v.Code != floorgate.CodeBadLogin {
@@ -588,21 +601,21 @@ func TestLoginLockoutAndDeviceSwitch(t *testing.T) {
 	if s := e.db.Session("pda-1"); s.Operator != "" || s.Task != "" {
 		t.Fatalf("old device still holds the picker: %+v", s)
 	}
-	if v := e.scan("pda-2", "3", "6900000000001"); v.Code != floorgate.CodeLineDone {
+	if v := e.scan("pda-2", "3", "6900000000014"); v.Code != floorgate.CodeLineDone {
 		t.Fatalf("continue on the new device: %s", v.Code)
 	}
 }
 
 func TestHelloAuth(t *testing.T) {
 	e := newEnv(t, func(o *Options) { o.AutoEnrol = false })
-	if _, err := e.db.Hello(ctx, "pda-x", "tok", "t"); floorgate.ErrorCode(err) != floorgate.EUNAUTHORIZED {
+	if _, err := e.db.Hello(ctx, "pda-x", testToken("pda-x"), "t"); floorgate.ErrorCode(err) != floorgate.EUNAUTHORIZED {
 		t.Fatalf("unknown device without auto-enrol: %v", err)
 	}
 	e2 := newEnv(t)
-	if _, err := e2.db.Hello(ctx, "pda-x", "tok", "t"); err != nil {
+	if _, err := e2.db.Hello(ctx, "pda-x", testToken("pda-x"), "t"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e2.db.Hello(ctx, "pda-x", "other", "t"); floorgate.ErrorCode(err) != floorgate.EUNAUTHORIZED {
+	if _, err := e2.db.Hello(ctx, "pda-x", testToken("pda-x")+"-other", "t"); floorgate.ErrorCode(err) != floorgate.EUNAUTHORIZED {
 		t.Fatalf("wrong token: %v", err)
 	}
 }
@@ -656,8 +669,8 @@ func TestStepLogReplayAndCheckpoint(t *testing.T) {
 	}
 	e.pda("pda-1", "BADGE1")
 	e.scan("pda-1", "1", "LOC-1")
-	e.scan("pda-1", "2", "6900000000001")
-	first := e.scan("pda-1", "3", "6900000000001")
+	e.scan("pda-1", "2", "6900000000014")
+	first := e.scan("pda-1", "3", "6900000000014")
 	if stepCount(t, e.db) == 0 {
 		t.Fatal("scans left nothing in the step log")
 	}
@@ -668,21 +681,21 @@ func TestStepLogReplayAndCheckpoint(t *testing.T) {
 		t.Fatal("open did not checkpoint the replayed log")
 	}
 	s := e.db.Session("pda-1")
-	if s.Operator != "op1" || s.Task != "T1" || !s.AtLocation || s.LastData != "6900000000001" {
+	if s.Operator != "op1" || s.Task != "T1" || !s.AtLocation || s.LastData != "6900000000014" {
 		t.Fatalf("session after replay: %+v", s)
 	}
 	tk, _ := e.db.Task("T1")
 	if tk.Lines[0].Picked != 2 || tk.Status != floorgate.TaskAssigned {
 		t.Fatalf("task after replay: %+v", tk)
 	}
-	if again := e.scan("pda-1", "3", "6900000000001"); again.Code != first.Code || again.Prompt != first.Prompt {
+	if again := e.scan("pda-1", "3", "6900000000014"); again.Code != first.Code || again.Prompt != first.Prompt {
 		t.Fatalf("resent scan after replay: %+v, first %+v", again, first)
 	}
 	// A checkpoint during the run empties the log and keeps everything.
 	e.db.Close()
 	e.open(func(o *Options) { o.checkpointAt = 1 })
-	e.db.Hello(ctx, "pda-1", "tok-pda-1", "test")
-	if v := e.scan("pda-1", "4", "6900000000001"); v.Code != floorgate.CodeLineDone {
+	e.db.Hello(ctx, "pda-1", testToken("pda-1"), "test")
+	if v := e.scan("pda-1", "4", "6900000000014"); v.Code != floorgate.CodeLineDone {
 		t.Fatalf("third unit: %s", v.Code)
 	}
 	deadline := time.Now().Add(10 * time.Second)
@@ -700,7 +713,7 @@ func TestStepLogReplayAndCheckpoint(t *testing.T) {
 	if tk, _ := e.db.Task("T1"); tk.Lines[0].Status != floorgate.LineDone || tk.Lines[0].Picked != 3 {
 		t.Fatalf("task after checkpoint and crash: %+v", tk.Lines[0])
 	}
-	if again := e.scan("pda-1", "3", "6900000000001"); again.Code != first.Code {
+	if again := e.scan("pda-1", "3", "6900000000014"); again.Code != first.Code {
 		t.Fatalf("verdict lost in checkpoint: %s", again.Code)
 	}
 }

@@ -60,7 +60,7 @@ func openFloor(t *testing.T, s floorgate.Site) *floor {
 		Lines: []floorgate.TaskLine{{Location: "L1", SKU: "S1", Qty: 100000}}}}); err != nil {
 		t.Fatal(err)
 	}
-	f.db.Hello(ctx, "pda-1", "tok", "test")
+	f.db.Hello(ctx, "pda-1", "test-device-token/pda-1/0123456789abcdef", "test")
 	if v, err := f.db.Login(ctx, "pda-1", "l", "B1", "2468"); err != nil || !v.OK {
 		t.Fatalf("login: %v %+v", err, v)
 	}

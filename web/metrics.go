@@ -22,6 +22,10 @@ type Gauges struct {
 	// Devices lists every device with its kind and state (connected,
 	// disconnected, disabled; a scanner's supervisor status).
 	Devices []DeviceGauge
+	// StoreBytes is the database file's size, StoreLimitBytes the most it
+	// may grow to; StoreFull is set while writes fail for lack of room.
+	StoreBytes, StoreLimitBytes int64
+	StoreFull                   bool
 }
 
 // DeviceGauge is one device's state for /metrics.
@@ -77,7 +81,10 @@ var (
 	descSeq      = prometheus.NewDesc("floorgate_journal_last_seq", "Sequence number of the last event journalled.", nil, nil)
 	descPrinter  = prometheus.NewDesc("floorgate_printer_state", "1 for each printer's current state.", []string{"printer", "state"}, nil)
 	descDevice   = prometheus.NewDesc("floorgate_device_state", "1 for each device's current state.", []string{"device", "kind", "state"}, nil)
-	gaugeDescs   = []*prometheus.Desc{descOutbox, descOldest, descDead, descUp, descSeq, descPrinter, descDevice}
+	descStore    = prometheus.NewDesc("floorgate_store_bytes", "Size of the database file.", nil, nil)
+	descLimit    = prometheus.NewDesc("floorgate_store_limit_bytes", "Most the database file may grow to (store.max_size_mb).", nil, nil)
+	descFull     = prometheus.NewDesc("floorgate_store_full", "1 while the store refuses writes: its file reached the limit or the disk is full.", nil, nil)
+	gaugeDescs   = []*prometheus.Desc{descOutbox, descOldest, descDead, descUp, descSeq, descPrinter, descDevice, descStore, descLimit, descFull}
 	boolToFloat  = map[bool]float64{false: 0, true: 1}
 	gaugeMetrics = prometheus.GaugeValue
 )
@@ -98,6 +105,9 @@ func (g gauges) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descDead, gaugeMetrics, float64(v.DeadLetters))
 	ch <- prometheus.MustNewConstMetric(descUp, gaugeMetrics, boolToFloat[v.Upstream])
 	ch <- prometheus.MustNewConstMetric(descSeq, gaugeMetrics, float64(v.LastSeq))
+	ch <- prometheus.MustNewConstMetric(descStore, gaugeMetrics, float64(v.StoreBytes))
+	ch <- prometheus.MustNewConstMetric(descLimit, gaugeMetrics, float64(v.StoreLimitBytes))
+	ch <- prometheus.MustNewConstMetric(descFull, gaugeMetrics, boolToFloat[v.StoreFull])
 	for id, st := range v.Printers {
 		ch <- prometheus.MustNewConstMetric(descPrinter, gaugeMetrics, 1, id, st)
 	}

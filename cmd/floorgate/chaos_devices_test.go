@@ -97,7 +97,7 @@ func (p *packer) reconnect(ctx context.Context, url string) error {
 	if p.c != nil {
 		p.c.Close()
 	}
-	c, wel, err := wsclient.DialTLS(ctx, url, p.device, "token-"+p.device, "CT40", p.tls)
+	c, wel, err := wsclient.DialTLS(ctx, url, p.device, testToken(p.device), "CT40", p.tls)
 	if err != nil {
 		return fmt.Errorf("dial %s: %w", p.device, err)
 	}

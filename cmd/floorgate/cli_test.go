@@ -6,12 +6,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/creack/pty"
 	"github.com/floorgate/floorgate"
+	"golang.org/x/sys/unix"
 )
 
 // freeAddr is a loopback address nothing listens on.
@@ -123,11 +126,19 @@ func TestPINIsNotEchoed(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, "operators", "add", "--socket", m.Config.SocketPath(), "--id", "adm9", "--name", "Admin", "--badge", "B9909", "--role", "admin")
-	tty, err := pty.Start(cmd)
+	// The command gets the terminal's other end, so the test can see when
+	// it has switched echo off, as a person sees the prompt before typing.
+	tty, term, err := pty.Open()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer tty.Close()
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = term, term, term
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	term.Close() // the command holds it now
 	chunks := make(chan string, 64)
 	go func() {
 		defer close(chunks)
@@ -153,6 +164,20 @@ func TestPINIsNotEchoed(t *testing.T) {
 			out.WriteString(c)
 		case <-deadline:
 			t.Fatalf("no prompt: %q", out.String())
+		}
+	}
+	// Type only once the command reads without echo (term.ReadPassword
+	// turns it off just after printing the prompt).
+	for deadline := time.Now().Add(30 * time.Second); ; runtime.Gosched() {
+		tio, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tio.Lflag&unix.ECHO == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the terminal still echoes: the PIN would be shown")
 		}
 	}
 	tty.Write([]byte("86420\r"))

@@ -92,6 +92,12 @@ func wsURL(m *gateway.Gateway) string {
 	return "wss://" + m.Addr() + "/ws/v1"
 }
 
+// testToken is the device token of device in tests: at least
+// store.MinTokenLen bytes, whatever device is.
+func testToken(device string) string {
+	return "test-device-token/" + device + "/0123456789abcdef"
+}
+
 // dialWS connects a PDA to m, trusting m's certificate.
 func dialWS(ctx context.Context, t testing.TB, m *gateway.Gateway, device, token, model string) (*wsclient.Client, floorgate.Welcome, error) {
 	t.Helper()
@@ -107,7 +113,7 @@ func TestPickOverWebSocket(t *testing.T) {
 	m, clock := demoGateway(t)
 	demo := gateway.NewDemo()
 
-	c, wel, err := dialWS(ctx, t, m, "pda-e2e", "secret-token", "TC21")
+	c, wel, err := dialWS(ctx, t, m, "pda-e2e", testToken("pda-e2e"), "TC21")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +186,7 @@ func TestPickOverWebSocket(t *testing.T) {
 	}
 	c.Close()
 	afterFirst := m.DB.Counts().LastSeq
-	c, wel, err = dialWS(ctx, t, m, "pda-e2e", "secret-token", "TC21")
+	c, wel, err = dialWS(ctx, t, m, "pda-e2e", testToken("pda-e2e"), "TC21")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,7 +258,7 @@ func TestPackAndShipOverWebSocket(t *testing.T) {
 	})
 	demo := gateway.NewDemo()
 	ship := demo.Shipments()[3]
-	c, wel, err := dialWS(ctx, t, m, "pack-1", "tok", "CT40")
+	c, wel, err := dialWS(ctx, t, m, "pack-1", testToken("pack-1"), "CT40")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -348,7 +354,7 @@ func TestDistanceFromACameraPDA(t *testing.T) {
 	defer cancel()
 	m, clock := demoGateway(t)
 	demo := gateway.NewDemo()
-	c, _, err := dialWS(ctx, t, m, "tc21-1", "tok", "Zebra TC21")
+	c, _, err := dialWS(ctx, t, m, "tc21-1", testToken("tc21-1"), "Zebra TC21")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,7 +44,7 @@ func TestSecurityDeviceTokens(t *testing.T) {
 	dial := func(device, token string) (*wsclient.Client, floorgate.Welcome, error) {
 		return wsclient.DialTLS(ctx, url, device, token, "TC21", pinned(t, m))
 	}
-	const tokA, tokB = "token-of-pda-a-0123456789", "token-of-pda-b-0123456789"
+	const tokA, tokB = "token-of-pda-a-0123456789abcdef0123", "token-of-pda-b-0123456789abcdef0123"
 	if err := m.DB.EnrolDevice(ctx, "pda-a", "TC21", tokA); err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +73,7 @@ func TestSecurityDeviceTokens(t *testing.T) {
 		}
 	})
 	t.Run("an unknown device", func(t *testing.T) {
-		_, _, err := wsclient.DialTLS(ctx, url, "pda-stranger", "any-token-at-all-1234", "laptop", pinned(t, m))
+		_, _, err := wsclient.DialTLS(ctx, url, "pda-stranger", "any-token-at-all-0123456789abcdef", "laptop", pinned(t, m))
 		wsClosed(t, err, 4401)
 		if len(m.DB.Devices()) != 2 {
 			t.Fatal("an unknown device enrolled itself")
@@ -104,7 +104,7 @@ func TestSecurityDeviceTokens(t *testing.T) {
 		_, _, err = dial("pda-a", tokA)
 		wsClosed(t, err, 4401)
 		// Paired again: a new token; the old one stays dead.
-		if err := m.DB.EnrolDevice(ctx, "pda-a", "TC21", "the-new-token-of-pda-a-42"); err != nil {
+		if err := m.DB.EnrolDevice(ctx, "pda-a", "TC21", "the-new-token-of-pda-a-0123456789abcdef"); err != nil {
 			t.Fatal(err)
 		}
 		_, _, err = dial("pda-a", tokA)
@@ -255,7 +255,7 @@ func TestSecurityHostileInput(t *testing.T) {
 	// A short header timeout, so the slow client is cut off in a test's time.
 	m := startGatewayWith(t, &gateway.Gateway{Config: cfg, Clock: floorgate.SystemClock{}, HeaderTimeout: 500 * time.Millisecond})
 	url := wsURL(m)
-	const tok = "token-of-pda-h-0123456789"
+	const tok = "token-of-pda-h-0123456789abcdef0123"
 	if err := m.DB.EnrolDevice(ctx, "pda-h", "TC21", tok); err != nil {
 		t.Fatal(err)
 	}

@@ -17,12 +17,12 @@ func TestLoginElsewhereEndsTheFirstSession(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	m, _ := demoGateway(t)
-	a := dialPDA(t, ctx, m, "pda-first", "token-first-0123456789", "B1001")
+	a := dialPDA(t, ctx, m, "pda-first", testToken("pda-first"), "B1001")
 	before, _ := sessionOf(m, "pda-first")
 	if before.Task == "" {
 		t.Fatalf("the picker has no task on the first PDA: %+v", before)
 	}
-	b, _ := hello(t, ctx, m, "pda-second", "token-second-0123456789")
+	b, _ := hello(t, ctx, m, "pda-second", testToken("pda-second"))
 	v, err := b.Login(ctx, "login-2", "B1001", gateway.DemoPIN)
 	if err != nil || v.Code != floorgate.CodeLoggedIn || v.Prompt.Task != before.Task {
 		t.Fatalf("login on the second PDA: %v %+v", err, v)

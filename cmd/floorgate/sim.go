@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -58,8 +60,15 @@ var errNoTask = errors.New("no task")
 // same item: longer than the double-read window of the default standard.
 const humanPace = 400 * time.Millisecond
 
+// simToken is the device token a simulated PDA says hello with: the same for
+// a device every run, and long enough (64 hex digits) for store.MinTokenLen.
+func simToken(device string) string {
+	sum := sha256.Sum256([]byte("floorgate-sim/" + device))
+	return hex.EncodeToString(sum[:])
+}
+
 func dialPicker(ctx context.Context, url string, tc *tls.Config, demo *gateway.Demo, device, badge string, wrong float64, seed uint64) (*picker, error) {
-	c, wel, err := wsclient.DialTLS(ctx, url, device, "token-"+device, "sim", tc)
+	c, wel, err := wsclient.DialTLS(ctx, url, device, simToken(device), "sim", tc)
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", device, err)
 	}
@@ -259,7 +268,7 @@ func (p *picker) reconnect(ctx context.Context, url string) error {
 	if p.c != nil {
 		p.c.Close()
 	}
-	c, wel, err := wsclient.DialTLS(ctx, url, p.device, "token-"+p.device, "sim", p.tls)
+	c, wel, err := wsclient.DialTLS(ctx, url, p.device, simToken(p.device), "sim", p.tls)
 	if err != nil {
 		return fmt.Errorf("redial %s: %w", p.device, err)
 	}

@@ -75,7 +75,7 @@ func TestStatusPageLive(t *testing.T) {
 	// A pick shows in the KPI table without a reload.
 	p.show("kpi")
 	p.until("an empty KPI table", `document.querySelector("#kpi-table").textContent.includes("Nobody has worked")`)
-	c, _, err := dialWS(ctx, t, m, "pda-7", "tok-7", "TC21")
+	c, _, err := dialWS(ctx, t, m, "pda-7", testToken("pda-7"), "TC21")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +121,7 @@ func TestStatusPageLive(t *testing.T) {
 	lbl.SetState(printertest.Ready)
 
 	// A parcel packed, so the print queue and the label previews have one.
-	pk, _, err := dialWS(ctx, t, m, "pack-1", "tok-p", "CT40")
+	pk, _, err := dialWS(ctx, t, m, "pack-1", testToken("pack-1"), "CT40")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -78,7 +78,7 @@ func TestTLS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, wel, err := wsclient.DialTLS(ctx, "wss://"+m.Addr()+"/ws/v1", "pda-tls", "token-tls", "TC21", pinnedTLS)
+	c, wel, err := wsclient.DialTLS(ctx, "wss://"+m.Addr()+"/ws/v1", "pda-tls", testToken("pda-tls"), "TC21", pinnedTLS)
 	if err != nil || wel.Site != "demo" {
 		t.Fatalf("wss with the pinned certificate: %v %+v", err, wel)
 	}

@@ -295,7 +295,7 @@ func TestWebAPIRolesAndCSRF(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	m, _ := demoGateway(t)
-	dialPDA(t, ctx, m, "pda-a", "token-pda-a-0123456789", gateway.NewDemo().Badges[0])
+	dialPDA(t, ctx, m, "pda-a", testToken("pda-a"), gateway.NewDemo().Badges[0])
 	task := func() string { s, _ := sessionOf(m, "pda-a"); return s.Task }()
 	if task == "" {
 		t.Fatal("the picker on pda-a has no task")
@@ -432,7 +432,7 @@ func TestWebAPIPairing(t *testing.T) {
 	if !ok || d.Kind != floorgate.DevicePDA || d.Model != "TC21" || d.Disabled || !d.Enrolled.Equal(clock.Now()) {
 		t.Fatalf("pda-new in the store: %v %+v", ok, d)
 	}
-	refusedHello(t, ctx, m, "pda-new", "not-the-token-0123456789")
+	refusedHello(t, ctx, m, "pda-new", "not-the-token-of-pda-new-0123456789abcdef")
 	if _, wel := hello(t, ctx, m, "pda-new", paired.Token); wel.Site != "demo" || wel.Prompt.Step != "login" {
 		t.Fatalf("welcome %+v", wel)
 	}
@@ -457,7 +457,7 @@ func TestWebAPIDisableEnable(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	m, _ := demoGateway(t)
-	const token = "token-pda-a-0123456789"
+	token := testToken("pda-a")
 	c := dialPDA(t, ctx, m, "pda-a", token, gateway.NewDemo().Badges[0])
 	s, _ := sessionOf(m, "pda-a")
 	task := s.Task
@@ -511,7 +511,7 @@ func TestWebAPIReassign(t *testing.T) {
 	defer cancel()
 	m, _ := demoGateway(t)
 	demo := gateway.NewDemo()
-	a := dialPDA(t, ctx, m, "pda-a", "token-pda-a-0123456789", demo.Badges[0])
+	a := dialPDA(t, ctx, m, "pda-a", testToken("pda-a"), demo.Badges[0])
 	sa, _ := sessionOf(m, "pda-a")
 	task := sa.Task
 	if task == "" {
@@ -526,7 +526,7 @@ func TestWebAPIReassign(t *testing.T) {
 			}
 		}
 	}
-	b := dialPDA(t, ctx, m, "pda-b", "token-pda-b-0123456789", demo.Badges[1])
+	b := dialPDA(t, ctx, m, "pda-b", testToken("pda-b"), demo.Badges[1])
 	if sb, _ := sessionOf(m, "pda-b"); sb.Operator != "P002" || sb.Task != "" {
 		t.Fatalf("picker 2's session %+v, want idle", sb)
 	}
@@ -628,7 +628,7 @@ func TestWebAPIMetrics(t *testing.T) {
 	defer cancel()
 	m, clock := demoGateway(t)
 	demo := gateway.NewDemo()
-	c := dialPDA(t, ctx, m, "pda-m", "token-pda-m-0123456789", demo.Badges[0])
+	c := dialPDA(t, ctx, m, "pda-m", testToken("pda-m"), demo.Badges[0])
 	s, _ := sessionOf(m, "pda-m")
 	tk, err := m.DB.Task(s.Task)
 	if err != nil {
@@ -768,7 +768,7 @@ func TestWebAPIReadyAndEvents(t *testing.T) {
 		t.Fatalf("status event %v: %s", err, st.data)
 	}
 
-	c := dialPDA(t, ctx, m, "pda-e", "token-pda-e-0123456789", gateway.NewDemo().Badges[0])
+	c := dialPDA(t, ctx, m, "pda-e", testToken("pda-e"), gateway.NewDemo().Badges[0])
 	clock.Add(time.Second)
 	v, err := c.Scan(ctx, floorgate.Scan{ID: "sse-1", Data: "NOT-A-LOCATION", DistanceMM: 70})
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/scan/gs1"
 	"github.com/floorgate/floorgate/store"
 	"github.com/floorgate/floorgate/web/kpi"
 )
@@ -32,7 +33,7 @@ func TestRealShift(t *testing.T) {
 	var m store.Master
 	for _, i := range []string{"1", "2", "3"} {
 		m.Locations = append(m.Locations, floorgate.Location{Code: "L" + i, Barcode: "LOC-" + i, LabelXMM: 0.375})
-		m.Items = append(m.Items, floorgate.Item{SKU: "S" + i, Name: "Item " + i, Barcodes: []string{"690000000000" + i}})
+		m.Items = append(m.Items, floorgate.Item{SKU: "S" + i, Name: "Item " + i, Barcodes: []string{"69000000000" + i + string(gs1.CheckDigit("69000000000"+i))}})
 	}
 	m.Operators = []floorgate.Operator{
 		{ID: "op1", Name: "Ann", Badge: "B1", PINHash: pin, Role: floorgate.RolePicker},
@@ -46,13 +47,13 @@ func TestRealShift(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := db.PutShipments(ctx, []floorgate.Shipment{{Order: "SO-T1", Carrier: "SF", Tracking: "TRK1",
-		Recipient: floorgate.Party{Name: "R", Phone: "1", Address: "A"},
-		Lines:     []floorgate.ShipmentLine{{SKU: "S1", Qty: 1}}}}); err != nil {
+		Recipient: floorgate.Party{Name: "R", Phone: "13800000001", Address: "A"}, Sender: floorgate.Party{Name: "S", Address: "B"},
+		Lines: []floorgate.ShipmentLine{{SKU: "S1", Qty: 1}}}}); err != nil {
 		t.Fatal(err)
 	}
 	login := func(dev, badge string) {
 		t.Helper()
-		if _, err := db.Hello(ctx, dev, "tok-"+dev, "test"); err != nil {
+		if _, err := db.Hello(ctx, dev, "test-device-token/"+dev+"/0123456789abcdef", "test"); err != nil {
 			t.Fatal(err)
 		}
 		v, err := db.Login(ctx, dev, "login", badge, "2468")
@@ -77,13 +78,13 @@ func TestRealShift(t *testing.T) {
 	// 09:00:00 op1 logs in and gets T1 (pick.task_started).
 	login("pda1", "B1")
 	scan("pda1", "LOC-2", 70, floorgate.CodeWrongLocation)              // line 1 is at L1
-	scan("pda1", "6900000000001", 70, floorgate.CodeItemBeforeLocation) // item first
+	scan("pda1", "6900000000014", 70, floorgate.CodeItemBeforeLocation) // item first
 	scan("pda1", "LOC-1", 70, floorgate.CodeLocationOK)
-	scan("pda1", "6900000000001", 200, floorgate.CodeDistance) // 20 cm: out of band, not a picker's error
-	scan("pda1", "6900000000001", 70, floorgate.CodeItemOK)
-	scan("pda1", "6900000000001", 70, floorgate.CodeLineDone)
+	scan("pda1", "6900000000014", 200, floorgate.CodeDistance) // 20 cm: out of band, not a picker's error
+	scan("pda1", "6900000000014", 70, floorgate.CodeItemOK)
+	scan("pda1", "6900000000014", 70, floorgate.CodeLineDone)
 	scan("pda1", "LOC-2", 70, floorgate.CodeLocationOK)
-	scan("pda1", "6900000000002", 70, floorgate.CodeItemOK)
+	scan("pda1", "6900000000021", 70, floorgate.CodeItemOK)
 	// 09:00:08 + 10 min: the bin holds one more of S2's three: short.
 	clk.Add(10 * time.Minute)
 	shortAt := clk.Now()
@@ -102,7 +103,7 @@ func TestRealShift(t *testing.T) {
 	k1In := clk.Now()
 	scan("pack1", "SO-T1", 0, floorgate.CodeOrderOK)
 	clk.Add(2*time.Minute - time.Second)
-	scan("pack1", "6900000000001", 0, floorgate.CodePackDone)
+	scan("pack1", "6900000000014", 0, floorgate.CodePackDone)
 	clk.Add(35*time.Minute - time.Second)
 	scan("pack1", "TRK1", 0, floorgate.CodeShipped)
 

@@ -152,22 +152,46 @@ function printerBadge(st) {
   return `<span class="badge ${st === "ready" ? "ok" : st ? "bad" : ""}">${esc(st || "unknown")}</span>`;
 }
 
+const mib = (b) => (b ? (b / 1048576).toFixed(b < 10485760 ? 1 : 0) : "0");
+
+// storeAlert says, across the overview, that nothing new can be saved and
+// what frees the store; empty while it has room.
+function storeAlert(st) {
+  if (!st.full) return "";
+  const disk = st.reason === "disk";
+  const what = disk
+    ? ["The disk holding the database is full.", "数据库所在的磁盘已满。"]
+    : [`The database file reached store.max_size_mb (${mib(st.bytes)} of ${mib(st.limit_bytes)} MB).`,
+      `数据库文件已达到 store.max_size_mb 上限（${mib(st.bytes)} / ${mib(st.limit_bytes)} MB）。`];
+  const todo = disk
+    ? ["Free space on that disk (old logs, backups): floorgate recovers by itself at the next save.",
+      "请清理该磁盘（旧日志、备份等），下一次保存成功后 floorgate 自动恢复。"]
+    : ["Raise store.max_size_mb in the configuration and restart floorgate, or bring the upstream link back so retention can prune the events it acknowledged.",
+      "请在配置中调大 store.max_size_mb 并重启 floorgate，或恢复上传链路，以便保留策略清理已确认上传的事件。"];
+  return `<div class="store-full" id="store-full" role="alert">` +
+    `<strong>Store full · 存储已满</strong> <span class="small">${esc(ago(st.since))}</span>` +
+    `<p>Nothing new is saved: logins, scans and prints fail. ${esc(what[0])} ${esc(todo[0])}</p>` +
+    `<p lang="zh">无法保存任何新数据：登录、扫描和打印都会失败。${esc(what[1])}${esc(todo[1])}</p></div>`;
+}
+
 function renderStatus() {
   const s = state.status;
   if (!s) return;
+  const st = s.store || {};
   $("#site-name").textContent = `${s.site} · ${s.gateway}`;
   const faults = (s.printers || []).filter((p) => p.state !== "ready").length;
   const scanErr = (s.scanners || []).filter((x) => x.status !== "connected").length;
   const up = s.upstream && s.upstream.connected;
   const c = s.counts || {};
-  $("#overview-cards").innerHTML =
+  $("#overview-cards").innerHTML = storeAlert(st) +
     stat("PDAs connected · 在线PDA", (s.connected_devices || []).length, `${c.Sessions || 0} sessions`, "ok") +
     stat("Tasks waiting · 待拣任务", c.PendingTasks ?? 0, `${c.OpenTasks ?? 0} open`, "") +
     stat("Printers · 打印机", (s.printers || []).length, faults ? `${faults} need attention` : "all ready", faults ? "bad" : "ok", "card-printers") +
     stat("Scanners · 扫描枪", (s.scanners || []).length, scanErr ? `${scanErr} not connected` : "all connected", scanErr ? "warn" : "ok") +
     stat("Upstream · 上传", up ? "connected" : "offline", up ? esc(s.upstream.broker || "") : esc(s.upstream.last_error || "the floor keeps working"), up ? "ok" : "warn") +
     stat("Outbox · 待发事件", s.outbox.depth, s.outbox.depth ? "oldest " + dur(s.oldest_unsent_s) : "nothing waiting", s.oldest_unsent_s > 300 ? "warn" : "ok") +
-    stat("Dead letters · 死信", s.outbox.dead_letters, s.outbox.dead_letters ? "retry on Sync" : "none", s.outbox.dead_letters ? "bad" : "ok");
+    stat("Dead letters · 死信", s.outbox.dead_letters, s.outbox.dead_letters ? "retry on Sync" : "none", s.outbox.dead_letters ? "bad" : "ok") +
+    stat("Store · 存储", st.full ? "full · 已满" : mib(st.bytes) + " MB", `of ${mib(st.limit_bytes)} MB (store.max_size_mb)`, st.full ? "bad" : "ok", "card-store");
   $("#overview-printers").innerHTML = (s.printers || []).length
     ? "<tr><th>Printer</th><th>State</th><th>Stations</th><th>Checked</th></tr>" +
       s.printers.map((p) => `<tr data-printer="${esc(p.id)}"><td>${esc(p.id)}</td><td class="state">${printerBadge(p.state)} <span class="muted small">${esc(p.detail || "")}</span></td><td>${esc((p.stations || []).join(", "))}</td><td class="muted">${ago(p.checked)}</td></tr>`).join("")
