@@ -116,9 +116,14 @@ func (db *DB) Task(id string) (*floorgate.Task, error) {
 
 // Counts is a summary of what the store holds, for status and logs.
 type Counts struct {
-	Locations, Items, Operators, Devices int
-	PendingTasks, OpenTasks, Sessions    int
-	LastSeq                              uint64
+	Locations    int    `json:"locations"`
+	Items        int    `json:"items"`
+	Operators    int    `json:"operators"`
+	Devices      int    `json:"devices"`
+	PendingTasks int    `json:"pending_tasks"` // waiting for a picker
+	OpenTasks    int    `json:"open_tasks"`    // waiting or being picked
+	Sessions     int    `json:"sessions"`      // devices with someone logged in
+	LastSeq      uint64 `json:"last_seq"`      // the newest event's sequence number
 }
 
 // Counts summarises the store.

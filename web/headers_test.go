@@ -189,7 +189,7 @@ func cspSite(t *testing.T, tls bool) (*testServer, string) {
 	t.Cleanup(func() { pda.Close() })
 	overview := map[string]any{
 		"site": "site-1", "gateway": "gw-1", "connected_devices": []string{},
-		"counts":   map[string]int{"Sessions": 0, "PendingTasks": 1, "OpenTasks": 1},
+		"counts":   map[string]int{"sessions": 0, "pending_tasks": 1, "open_tasks": 1},
 		"outbox":   map[string]int{"depth": 0, "dead_letters": 0},
 		"upstream": map[string]any{"connected": false, "last_error": "not configured"},
 		"printers": []map[string]any{{"id": "lbl-1", "state": "paper_out", "detail": "media out", "stations": []string{"pack-1"}}},

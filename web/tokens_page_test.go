@@ -26,7 +26,7 @@ func TestAPITokensOnTheStatusPage(t *testing.T) {
 	sv.s.opts.Overview = func() (any, error) {
 		return map[string]any{
 			"site": "site-1", "gateway": "gw-1", "connected_devices": []string{},
-			"counts":   map[string]int{"Sessions": 0, "PendingTasks": 0, "OpenTasks": 0},
+			"counts":   map[string]int{"sessions": 0, "pending_tasks": 0, "open_tasks": 0},
 			"outbox":   map[string]int{"depth": 0, "dead_letters": 0},
 			"upstream": map[string]any{"connected": false, "last_error": "not configured"},
 		}, nil

@@ -184,8 +184,8 @@ function renderStatus() {
   const up = s.upstream && s.upstream.connected;
   const c = s.counts || {};
   $("#overview-cards").innerHTML = storeAlert(st) +
-    stat("PDAs connected · 在线PDA", (s.connected_devices || []).length, `${c.Sessions || 0} sessions`, "ok") +
-    stat("Tasks waiting · 待拣任务", c.PendingTasks ?? 0, `${c.OpenTasks ?? 0} open`, "") +
+    stat("PDAs connected · 在线PDA", (s.connected_devices || []).length, `${c.sessions || 0} sessions`, "ok") +
+    stat("Tasks waiting · 待拣任务", c.pending_tasks ?? 0, `${c.open_tasks ?? 0} open`, "") +
     stat("Printers · 打印机", (s.printers || []).length, faults ? `${faults} need attention` : "all ready", faults ? "bad" : "ok", "card-printers") +
     stat("Scanners · 扫描枪", (s.scanners || []).length, scanErr ? `${scanErr} not connected` : "all connected", scanErr ? "warn" : "ok") +
     stat("Upstream · 上传", up ? "connected" : "offline", up ? esc(s.upstream.broker || "") : esc(s.upstream.last_error || "the floor keeps working"), up ? "ok" : "warn") +
