@@ -130,6 +130,15 @@ func (db *DB) prompt(sess floorgate.Session, t *floorgate.Task) floorgate.Prompt
 
 // packer reports whether the session's operator works at a pack station.
 // Callers hold mu.
+// picks reports whether the operator is one a pick task may go to: a
+// picker. A packer's device shows the pack screen, and admins and
+// supervisors work on the status page: a task given to them would wait
+// there unseen.
+func (db *DB) picks(operator string) bool {
+	op := db.st.operators[operator]
+	return op != nil && op.Role == floorgate.RolePicker
+}
+
 func (db *DB) packer(sess floorgate.Session) bool {
 	op := db.st.operators[sess.Operator]
 	return op != nil && op.Role == floorgate.RolePacker
@@ -220,7 +229,7 @@ func (db *DB) login(ctx context.Context, device, requestID string, op *floorgate
 			}
 		}
 		var next *floorgate.Task
-		if sess.Task == "" && op.Role != floorgate.RolePacker {
+		if sess.Task == "" && op.Role == floorgate.RolePicker {
 			next = w.nextTask()
 		}
 		res := scan.Login(sess, *op, requestID, now, next)
@@ -297,7 +306,7 @@ func (w *wtx) apply(res scan.Result) error {
 // assignIfIdle gives the next waiting task to a logged-in session that has
 // none, and returns the step's result (Verdict zero when nothing changed).
 func (w *wtx) assignIfIdle(sess floorgate.Session, now time.Time) (scan.Result, bool, error) {
-	if sess.Operator == "" || sess.Task != "" {
+	if sess.Operator == "" || sess.Task != "" || !w.db.picks(sess.Operator) {
 		return scan.Result{}, false, nil
 	}
 	t := w.nextTask()
