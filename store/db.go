@@ -42,6 +42,11 @@ type Options struct {
 	// OnNotice is called after a commit with each notice it produced (a
 	// task cancelled, a task assigned). It must not block.
 	OnNotice func(floorgate.Notice)
+	// Present reports whether a device is connected now. A task that
+	// arrives is pushed only to an idle picker whose device is; one on a
+	// device that is away gets it when it asks (its next login or next).
+	// Nil: every device counts as present. It must not block.
+	Present func(device string) bool
 
 	// FocalPx gives a device model's camera focal length in pixels (from
 	// its profile), for the distance from a scan's geometry; 0 when

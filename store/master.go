@@ -385,7 +385,7 @@ func sameTask(old, in floorgate.Task) bool {
 func (w *wtx) assignIdle(now time.Time) error {
 	devices := make([]string, 0)
 	for d, s := range w.st.sessions {
-		if s.Operator != "" && s.Task == "" {
+		if s.Operator != "" && s.Task == "" && (w.db.opts.Present == nil || w.db.opts.Present(d)) {
 			devices = append(devices, d)
 		}
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"runtime"
 	"testing"
 	"time"
 
@@ -42,5 +43,47 @@ func TestLoginElsewhereEndsTheFirstSession(t *testing.T) {
 	sv, err := a.Scan(ctx, floorgate.Scan{ID: "late-1", Data: "anything", DistanceMM: 70})
 	if err != nil || sv.Code != floorgate.CodeNotLoggedIn {
 		t.Fatalf("a scan on the first PDA afterwards: %v %+v", err, sv)
+	}
+}
+
+// TestTasksWaitForAnAbsentPDA: a task that arrives while an idle picker's
+// PDA is away is not handed to it (the order would sit on a device nobody
+// holds); it waits, counted as waiting, and the PDA gets it when it is back
+// and asks.
+func TestTasksWaitForAnAbsentPDA(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	m, _ := demoGateway(t)
+	for _, tk := range m.DB.OpenTasks() { // an empty queue: the picker will be idle
+		if err := m.DB.CancelTask(ctx, tk.ID, "clear the queue"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := dialPDA(t, ctx, m, "pda-away", testToken("pda-away"), "B1001")
+	if s, _ := sessionOf(m, "pda-away"); s.Operator == "" || s.Task != "" {
+		t.Fatalf("session %+v, want an idle picker", s)
+	}
+	a.Close()
+	for deadline := time.Now().Add(30 * time.Second); m.WS.IsConnected("pda-away"); runtime.Gosched() {
+		if time.Now().After(deadline) {
+			t.Fatal("the gateway still counts the PDA as connected")
+		}
+	}
+	demo := gateway.NewDemo()
+	added, err := m.DB.ImportTasks(ctx, []floorgate.Task{{ID: "T-AWAY", Order: "O-AWAY",
+		Lines: []floorgate.TaskLine{{Location: demo.HomeLocation("SKU-10001"), SKU: "SKU-10001", Qty: 1}}}})
+	if err != nil || added != 1 {
+		t.Fatalf("import: %d %v", added, err)
+	}
+	if s, _ := sessionOf(m, "pda-away"); s.Task != "" {
+		t.Fatalf("the task went to a PDA that is away: %+v", s)
+	}
+	if c := m.DB.Counts(); c.PendingTasks != 1 {
+		t.Fatalf("%d tasks waiting, want 1", c.PendingTasks)
+	}
+	b, _ := hello(t, ctx, m, "pda-away", testToken("pda-away"))
+	p, err := b.Next(ctx, "next-1")
+	if err != nil || p.Task != "T-AWAY" {
+		t.Fatalf("next on the PDA back: %v %+v", err, p)
 	}
 }
