@@ -125,7 +125,16 @@ type ExceptionRecord struct {
 type OperatorRecord struct {
 	Operator string `json:"operator"`
 	Device   string `json:"device"`
+	// Reason says why an operator.logged_out happened without the
+	// operator asking: ReasonDeviceAbsent. Absent for a logout they asked
+	// for.
+	Reason string `json:"reason,omitempty"`
 }
+
+// ReasonDeviceAbsent: the operator's device was away (disconnected) longer
+// than the site's grace, so their session ended and their task went back
+// to the queue with its progress.
+const ReasonDeviceAbsent = "device_absent"
 
 // Event types of the pack station.
 const (

@@ -63,6 +63,10 @@ type Config struct {
 		// MaxConnectionsPerAddress bounds the open connections (PDAs,
 		// browsers) from one network address.
 		MaxConnectionsPerAddress int `yaml:"max_connections_per_address"`
+		// SessionGrace is how long a device with someone logged in may be
+		// disconnected before their session ends and their task goes back
+		// to the queue with its progress ("0s": never).
+		SessionGrace string `yaml:"session_grace"`
 	} `yaml:"devices"`
 	Standards struct {
 		Distance struct {
@@ -163,6 +167,7 @@ func DefaultConfig() Config {
 	c.Store.MaxTaskLines = store.DefaultMaxTaskLines
 	c.Devices.MaxMessagesPerS = 20
 	c.Devices.MaxConnectionsPerAddress = 256
+	c.Devices.SessionGrace = "2m0s"
 	c.TLS.Mode = "self-signed"
 	p := floorgate.DefaultPolicy()
 	c.Standards.Distance.MinMM = p.Distance.MinMM
@@ -253,6 +258,9 @@ func (c Config) validate(file string) error {
 	}
 	if c.Devices.MaxMessagesPerS < 1 {
 		return bad("devices.max_messages_per_s", "%d is below 1", c.Devices.MaxMessagesPerS)
+	}
+	if d, err := time.ParseDuration(c.Devices.SessionGrace); err != nil || d < 0 {
+		return bad("devices.session_grace", "%q is not a duration like 2m (0s: never)", c.Devices.SessionGrace)
 	}
 	if c.Devices.MaxConnectionsPerAddress < 1 {
 		return bad("devices.max_connections_per_address", "%d is below 1", c.Devices.MaxConnectionsPerAddress)

@@ -81,6 +81,10 @@ type Gateway struct {
 	printed     chan struct{}
 
 	scanners *scanners
+
+	absent      *absence
+	stopAbsence context.CancelFunc
+	absenceDone chan struct{}
 }
 
 // New returns a gateway for cfg; Start or Run starts it.
@@ -193,6 +197,7 @@ func (g *Gateway) Start(ctx context.Context) error {
 		}
 	}
 	g.startRetention()
+	g.startAbsence()
 	g.Metrics = web.NewMetrics(g.gauges)
 	wsServer = ws.NewServer(g.DB, g.Clock, g.Log.With("component", "pda"), ws.Options{
 		MaxRate:   float64(g.Config.Devices.MaxMessagesPerS),
@@ -424,6 +429,7 @@ func (g *Gateway) Close() error {
 		<-g.webDone
 		g.stopWeb = nil
 	}
+	g.stopAbsent()
 	g.stopScanners()
 	g.stopPrinting()
 	if g.stopSync != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/scan"
 )
 
 // DecodeMaster reads master data as master.put carries it — locations,
@@ -111,4 +112,32 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
+}
+
+// SuspendAbsent ends the session on a device that has been away longer
+// than the site allows: whoever was on it is logged out (operator.logged_out
+// with reason device_absent) and their task goes back to the queue with its
+// progress, so another picker can finish it. Audited with ctx's entry.
+// Nothing happens when nobody is logged in there.
+func (db *DB) SuspendAbsent(ctx context.Context, device string) (bool, error) {
+	suspended := false
+	err := db.write(ctx, func(w *wtx) error {
+		sess := db.session(device)
+		if sess.Operator == "" {
+			return nil
+		}
+		t, err := w.st.task(w.tx, sess.Task)
+		if err != nil {
+			return err
+		}
+		res := scan.Logout(scan.State{Policy: w.st.site.Policy, Session: sess, Task: t}, db.clock.Now())
+		res.Events = []floorgate.Event{floorgate.NewEvent(floorgate.EventOperatorLoggedOut, db.clock.Now(),
+			floorgate.OperatorRecord{Operator: sess.Operator, Device: device, Reason: floorgate.ReasonDeviceAbsent})}
+		suspended = true
+		return w.apply(res)
+	})
+	if err != nil {
+		return false, fmt.Errorf("suspend the session on %s: %w", device, err)
+	}
+	return suspended, nil
 }
