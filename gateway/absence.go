@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/store"
 )
 
@@ -52,13 +53,7 @@ func (g *Gateway) suspendAbsent(ctx context.Context) {
 	g.absent.mu.Lock()
 	defer g.absent.mu.Unlock()
 	now := g.Clock.Now()
-	live := map[string]bool{}
-	for _, d := range g.WS.Connected() {
-		live[d] = true
-	}
-	for _, s := range g.ScannerStates() {
-		live[s.Station] = live[s.Station] || s.Status == "connected"
-	}
+	live := g.connected()
 	seen := map[string]bool{}
 	for _, s := range g.DB.Sessions() {
 		d := s.Device
@@ -91,4 +86,56 @@ func (g *Gateway) stopAbsent() {
 		<-g.absenceDone
 		g.stopAbsence = nil
 	}
+}
+
+// TaskSummary is where the open tasks are, as the floor sees them now.
+type TaskSummary struct {
+	// Waiting tasks are in the queue for the next free picker.
+	Waiting int `json:"waiting"`
+	// InProgress tasks are held by a picker on a connected device.
+	InProgress int `json:"in_progress"`
+	// HeldByAbsent tasks are held by a device that is not connected now;
+	// after devices.session_grace they go back to the queue.
+	HeldByAbsent int `json:"held_by_absent"`
+	// IdlePickers are pickers on a connected device with no task: with
+	// tasks waiting, someone should press "next" (or check the PDA).
+	IdlePickers int `json:"idle_pickers"`
+}
+
+// connected is the set of devices with a live connection: PDAs and wired
+// scanners' stations.
+func (g *Gateway) connected() map[string]bool {
+	live := map[string]bool{}
+	for _, d := range g.WS.Connected() {
+		live[d] = true
+	}
+	for _, s := range g.ScannerStates() {
+		live[s.Station] = live[s.Station] || s.Status == "connected"
+	}
+	return live
+}
+
+func (g *Gateway) taskSummary() TaskSummary {
+	live := g.connected()
+	var ts TaskSummary
+	for _, t := range g.DB.OpenTasks() {
+		switch {
+		case t.Status == floorgate.TaskPending:
+			ts.Waiting++
+		case live[t.Device]:
+			ts.InProgress++
+		default:
+			ts.HeldByAbsent++
+		}
+	}
+	pickers := map[string]bool{}
+	for _, op := range g.DB.Operators() {
+		pickers[op.ID] = op.Role == floorgate.RolePicker
+	}
+	for _, s := range g.DB.Sessions() {
+		if s.Task == "" && pickers[s.Operator] && live[s.Device] {
+			ts.IdlePickers++
+		}
+	}
+	return ts
 }

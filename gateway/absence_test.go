@@ -78,10 +78,16 @@ func TestAbsentDeviceLosesItsSession(t *testing.T) {
 	if s := session("pda-a"); s.Operator == "" {
 		t.Fatal("the session ended before the grace was over")
 	}
+	if st, _ := g.Status(); st.Tasks.HeldByAbsent != 1 || st.Tasks.InProgress != 0 {
+		t.Fatalf("status tasks %+v, want one held by an absent device", st.Tasks)
+	}
 	clock.Add(time.Second)
 	g.suspendAbsent(ctx)
 	if s := session("pda-a"); s.Operator != "" {
 		t.Fatalf("the session lives on after the grace: %+v", s)
+	}
+	if st, _ := g.Status(); st.Tasks.HeldByAbsent != 0 || st.Tasks.Waiting != 40 {
+		t.Fatalf("status tasks %+v after the suspension, want the demo's 40 waiting", st.Tasks)
 	}
 	tk, err := g.DB.Task(task)
 	if err != nil || tk.Status != floorgate.TaskPending {

@@ -471,6 +471,8 @@ type Status struct {
 	// Store says whether the database can take writes: full (the file
 	// reached store.max_size_mb or the disk is full) refuses every change.
 	Store store.Health `json:"store"`
+	// Tasks is where the open tasks are, as the floor sees them now.
+	Tasks TaskSummary `json:"tasks"`
 }
 
 // Status is the gateway's state now.
@@ -479,7 +481,7 @@ func (g *Gateway) Status() (Status, error) {
 	s := g.DB.Site()
 	r := Status{Site: s.ID, Gateway: s.Gateway, Version: floorgate.Version, Counts: g.DB.Counts(),
 		Outbox: ob, Upstream: g.Sync.Status(), Printers: g.PrintWorker.States(), Scanners: g.ScannerStates(), Connected: g.WS.Connected(), TLSFingerprint: g.Fingerprint,
-		Store: g.DB.Health()}
+		Store: g.DB.Health(), Tasks: g.taskSummary()}
 	if !ob.Oldest.IsZero() {
 		r.OldestUnsentS = g.Clock.Now().Sub(ob.Oldest).Seconds()
 	}

@@ -82,6 +82,10 @@ func TestTasksWaitForAnAbsentPDA(t *testing.T) {
 		t.Fatalf("%d tasks waiting, want 1", c.PendingTasks)
 	}
 	b, _ := hello(t, ctx, m, "pda-away", testToken("pda-away"))
+	// Back, idle, with work waiting: the Overview says so.
+	if st, _ := m.Status(); st.Tasks.Waiting != 1 || st.Tasks.IdlePickers != 1 {
+		t.Fatalf("status tasks %+v, want 1 waiting and 1 idle picker", st.Tasks)
+	}
 	p, err := b.Next(ctx, "next-1")
 	if err != nil || p.Task != "T-AWAY" {
 		t.Fatalf("next on the PDA back: %v %+v", err, p)

@@ -148,6 +148,16 @@ function stat(label, value, sub, cls, id) {
   return `<div class="stat ${cls || ""}" ${id ? `id="${id}"` : ""}><div class="label">${label}</div><div class="value">${value}</div><div class="sub">${sub || ""}</div></div>`;
 }
 
+// tasksStat shows where the open tasks are; amber when work waits while a
+// picker stands idle, or a task sits on a device that is away.
+function tasksStat(t) {
+  const waiting = t.waiting || 0, idle = t.idle_pickers || 0, absent = t.held_by_absent || 0;
+  const notes = [`${t.in_progress || 0} in progress · 拣货中`];
+  if (absent) notes.push(`${absent} on a PDA that is away · 设备离线`);
+  if (waiting && idle) notes.push(`${idle} picker${idle > 1 ? "s" : ""} idle: press Next on the PDA · 有拣货员空闲`);
+  return stat("Tasks waiting · 待拣任务", waiting, notes.join("<br>"), (waiting && idle) || absent ? "warn" : "", "card-tasks");
+}
+
 function printerBadge(st) {
   return `<span class="badge ${st === "ready" ? "ok" : st ? "bad" : ""}">${esc(st || "unknown")}</span>`;
 }
@@ -185,7 +195,7 @@ function renderStatus() {
   const c = s.counts || {};
   $("#overview-cards").innerHTML = storeAlert(st) +
     stat("PDAs connected · 在线PDA", (s.connected_devices || []).length, `${c.sessions || 0} sessions`, "ok") +
-    stat("Tasks waiting · 待拣任务", c.pending_tasks ?? 0, `${c.open_tasks ?? 0} open`, "") +
+    tasksStat(s.tasks || {}) +
     stat("Printers · 打印机", (s.printers || []).length, faults ? `${faults} need attention` : "all ready", faults ? "bad" : "ok", "card-printers") +
     stat("Scanners · 扫描枪", (s.scanners || []).length, scanErr ? `${scanErr} not connected` : "all connected", scanErr ? "warn" : "ok") +
     stat("Upstream · 上传", up ? "connected" : "offline", up ? esc(s.upstream.broker || "") : esc(s.upstream.last_error || "the floor keeps working"), up ? "ok" : "warn") +
