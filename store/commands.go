@@ -304,21 +304,30 @@ func (db *DB) prepare(cmd floorgate.Command) (func(*wtx) (map[string]int, error)
 		if d.From < 1 {
 			return nil, floorgate.FieldErrorf("from_seq", "must be at least 1")
 		}
+		if d.To != 0 && d.To < d.From {
+			return nil, floorgate.FieldErrorf("to_seq", "%d is before from_seq %d", d.To, d.From)
+		}
 		return func(w *wtx) (map[string]int, error) {
 			to := d.To
 			if to == 0 || to > w.st.seq {
 				to = w.st.seq
 			}
-			switch {
-			case d.From > to:
-				return nil, floorgate.FieldErrorf("from_seq", "%d is past the last event %d", d.From, w.st.seq)
-			case to-d.From+1 > floorgate.MaxReplay:
-				return nil, floorgate.FieldErrorf("to_seq", "more than %d events in one replay", floorgate.MaxReplay)
+			from := d.From
+			// Events acknowledged long ago are pruned (retention): the
+			// replay starts at the oldest kept, and its answer says so.
+			if k, _ := w.tx.Bucket(bucketJournal).Cursor().First(); k != nil && seqOf(k) > from && d.From <= w.st.seq {
+				from = seqOf(k)
 			}
-			w.replays = append(w.replays, floorgate.Replay{From: d.From, To: to})
-			n := int(to - d.From + 1)
-			return map[string]int{"from_seq": int(d.From), "to_seq": int(to), "count": n},
-				w.emit(floorgate.NewEvent(floorgate.EventEventsReplayed, w.db.clock.Now(), floorgate.ReplayRecord{From: d.From, To: to, Count: n}))
+			switch {
+			case d.From > w.st.seq:
+				return nil, floorgate.FieldErrorf("from_seq", "%d is past the last event %d", d.From, w.st.seq)
+			case to-from+1 > floorgate.MaxReplay:
+				return nil, floorgate.FieldErrorf("to_seq", "more than %d events in one replay: ask for at most %d at a time", floorgate.MaxReplay, floorgate.MaxReplay)
+			}
+			w.replays = append(w.replays, floorgate.Replay{From: from, To: to})
+			n := int(to - from + 1)
+			return map[string]int{"from_seq": int(from), "to_seq": int(to), "count": n},
+				w.emit(floorgate.NewEvent(floorgate.EventEventsReplayed, w.db.clock.Now(), floorgate.ReplayRecord{From: from, To: to, Count: n}))
 		}, nil
 	}
 	return nil, floorgate.FieldErrorf("", "unknown command type %q", cmd.Type)

@@ -55,6 +55,7 @@ func TestCommands(t *testing.T) {
 		{"cancel done", `{"id":"c14","type":"task.cancel","data":{"task":"NOPE","reason":"x"}}`, false, "data.task", "does not exist"},
 		{"replay", `{"id":"c15","type":"events.replay","data":{"from_seq":1,"to_seq":2}}`, true, "", ""},
 		{"replay past end", `{"id":"c16","type":"events.replay","data":{"from_seq":100000}}`, false, "data.from_seq", "past the last event"},
+		{"replay upside down", `{"id":"c16b","type":"events.replay","data":{"from_seq":5,"to_seq":2}}`, false, "data.to_seq", "2 is before from_seq 5"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
