@@ -16,7 +16,6 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -327,30 +326,12 @@ func TestPromptCarriesNoItemBarcode(t *testing.T) {
 	}
 }
 
-// manualNow is a clock for Options.Now that moves only when told to.
-type manualNow struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *manualNow) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *manualNow) add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // TestMessageRate pins the defaults' budget (20 a second, 40 at once, the
 // hello included) and how a flood ends: the earlier answers, then close
 // 1008 with no error frame.
 func TestMessageRate(t *testing.T) {
-	clock := &manualNow{t: testTime}
-	e := start(t, ws.Options{MaxRate: 20, Now: clock.now})
+	clock := floorgate.NewManualClock(testTime)
+	e := start(t, ws.Options{MaxRate: 20, Now: clock.Now})
 	r := dialRaw(t, e.url)
 	r.hello("pda-1", "tok-1") // 1 of 40
 
@@ -365,7 +346,7 @@ func TestMessageRate(t *testing.T) {
 			t.Fatalf("answer %d: %s", i, b)
 		}
 	}
-	clock.add(60 * time.Millisecond) // 1.2 messages at 20 a second
+	clock.Add(60 * time.Millisecond) // 1.2 messages at 20 a second
 	scan("s-39")
 	if m, b := r.read(); m["scan_id"] != "s-39" {
 		t.Fatalf("answer after the refill: %s", b)
