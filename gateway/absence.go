@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/device/scanner"
 	"github.com/floorgate/floorgate/store"
 )
 
@@ -106,11 +107,13 @@ type TaskSummary struct {
 // scanners' stations.
 func (g *Gateway) connected() map[string]bool {
 	live := map[string]bool{}
-	for _, d := range g.WS.Connected() {
-		live[d] = true
+	if g.WS != nil { // not yet while the store opens
+		for _, d := range g.WS.Connected() {
+			live[d] = true
+		}
 	}
 	for _, s := range g.ScannerStates() {
-		live[s.Station] = live[s.Station] || s.Status == "connected"
+		live[s.Station] = live[s.Station] || s.Status == scanner.StatusConnected
 	}
 	return live
 }

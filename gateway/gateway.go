@@ -163,17 +163,7 @@ func (g *Gateway) Start(ctx context.Context) error {
 			}
 			return 0
 		},
-		Present: func(device string) bool {
-			if wsServer != nil && wsServer.IsConnected(device) {
-				return true
-			}
-			for _, s := range g.ScannerStates() {
-				if s.Station == device {
-					return s.Status == scanner.StatusConnected
-				}
-			}
-			return false
-		},
+		Present: func(device string) bool { return g.connected()[device] },
 		OnNotice: func(n floorgate.Notice) {
 			switch {
 			case wsServer == nil:
