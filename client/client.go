@@ -252,9 +252,6 @@ func (c *Client) Post(ctx context.Context, path string, body, reply any) error {
 	return c.Do(ctx, http.MethodPost, path, body, reply)
 }
 
-// BackupTrailer is the trailer that carries a backup's size.
-const BackupTrailer = "Floorgate-Backup-Bytes"
-
 // Backup streams a consistent copy of the gateway's database into w and
 // returns its size. A copy cut short is an error, never a short file that
 // looks whole.
@@ -275,7 +272,7 @@ func (c *Client) Backup(ctx context.Context, w io.Writer) (int64, error) {
 	if err != nil {
 		return n, fmt.Errorf("backup: cut short after %d bytes: %w", n, err)
 	}
-	if want := resp.Trailer.Get(BackupTrailer); want != fmt.Sprint(n) {
+	if want := resp.Trailer.Get(floorgate.BackupBytesTrailer); want != fmt.Sprint(n) {
 		return n, fmt.Errorf("backup: got %d bytes, the gateway sent %q", n, want)
 	}
 	return n, nil

@@ -13,10 +13,6 @@ import (
 	"github.com/floorgate/floorgate/store"
 )
 
-// BackupBytesTrailer carries the size of a backup, so a client can tell a
-// whole copy from one cut short.
-const BackupBytesTrailer = "Floorgate-Backup-Bytes"
-
 func handleHealth(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") }
 
 // handleReady: GET /readyz — 200 once the gateway serves, 503 with the
@@ -225,7 +221,7 @@ func (s *Server) handleBackup(w http.ResponseWriter, r *http.Request) {
 	name := fmt.Sprintf("floorgate-%s-%s-%s.db", site.ID, site.Gateway, s.now().UTC().Format("20060102T150405Z"))
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
-	w.Header().Set("Trailer", BackupBytesTrailer)
+	w.Header().Set("Trailer", floorgate.BackupBytesTrailer)
 	start := time.Now()
 	n, err := s.opts.DB.Backup(w)
 	if err != nil {
@@ -238,7 +234,7 @@ func (s *Server) handleBackup(w http.ResponseWriter, r *http.Request) {
 		// a cut stream, never a short file that looks whole.
 		panic(http.ErrAbortHandler)
 	}
-	w.Header().Set(BackupBytesTrailer, strconv.FormatInt(n, 10))
+	w.Header().Set(floorgate.BackupBytesTrailer, strconv.FormatInt(n, 10))
 	s.log.Info("backup served", "bytes", n, "took", time.Since(start).Round(time.Millisecond), "remote", r.RemoteAddr)
 }
 
