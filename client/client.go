@@ -278,24 +278,6 @@ func (c *Client) Backup(ctx context.Context, w io.Writer) (int64, error) {
 	return n, nil
 }
 
-// Stream opens GET path for reading as it comes (an event stream); the
-// caller closes the body.
-func (c *Client) Stream(ctx context.Context, path string) (io.ReadCloser, error) {
-	req, err := c.request(ctx, http.MethodGet, path, nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := c.stream.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	if err := check(resp); err != nil {
-		resp.Body.Close()
-		return nil, err
-	}
-	return resp.Body, nil
-}
-
 // Unwrap lets floorgate.ErrorCode and ErrorMessage read the API's code.
 func (e *Error) Unwrap() error {
 	if e.Code == "" {

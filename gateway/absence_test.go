@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -43,7 +44,7 @@ func TestAbsentDeviceLosesItsSession(t *testing.T) {
 		return floorgate.Session{}
 	}
 	waitGone := func(device string) {
-		for deadline := time.Now().Add(30 * time.Second); g.WS.IsConnected(device); runtime.Gosched() {
+		for deadline := time.Now().Add(30 * time.Second); slices.Contains(g.WS.Connected(), device); runtime.Gosched() {
 			if time.Now().After(deadline) {
 				t.Fatalf("%s still counted as connected", device)
 			}

@@ -92,20 +92,6 @@ func (db *DB) changeOperator(ctx context.Context, op, id string, change func(*fl
 	return nil
 }
 
-// OperatorByBadge returns the operator with this badge, without the PIN
-// hash.
-func (db *DB) OperatorByBadge(badge string) (floorgate.Operator, bool) {
-	db.mu.RLock()
-	defer db.mu.RUnlock()
-	op := db.st.operators[db.st.badges[badge]]
-	if op == nil {
-		return floorgate.Operator{}, false
-	}
-	out := *op
-	out.PINHash = ""
-	return out, true
-}
-
 // truncate shortens s for a log line.
 func truncate(s string, n int) string {
 	if len(s) <= n {

@@ -117,12 +117,15 @@ func (p *chaosProc) log() string {
 func (p *chaosProc) metric(name string) (float64, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	body, err := p.local().Stream(ctx, "/metrics")
+	resp, err := p.local().Raw(ctx, "GET", "/metrics", nil, nil)
 	if err != nil {
 		return 0, fmt.Errorf("metrics: %w", err)
 	}
-	defer body.Close()
-	sc := bufio.NewScanner(body)
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		return 0, fmt.Errorf("metrics: %s", resp.Status)
+	}
+	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
 		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
 			return strconv.ParseFloat(v, 64)

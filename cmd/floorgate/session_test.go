@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 
@@ -64,7 +65,7 @@ func TestTasksWaitForAnAbsentPDA(t *testing.T) {
 		t.Fatalf("session %+v, want an idle picker", s)
 	}
 	a.Close()
-	for deadline := time.Now().Add(30 * time.Second); m.WS.IsConnected("pda-away"); runtime.Gosched() {
+	for deadline := time.Now().Add(30 * time.Second); slices.Contains(m.WS.Connected(), "pda-away"); runtime.Gosched() {
 		if time.Now().After(deadline) {
 			t.Fatal("the gateway still counts the PDA as connected")
 		}

@@ -301,14 +301,6 @@ func (s *Server) Connected() []string {
 	return out
 }
 
-// IsConnected reports whether device has a live connection now.
-func (s *Server) IsConnected(device string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	_, ok := s.devices[device]
-	return ok
-}
-
 // LastSeen returns, for each connected device, when it last sent a
 // message.
 func (s *Server) LastSeen() map[string]time.Time {
