@@ -329,7 +329,10 @@ func TestLockedDoor(t *testing.T) {
 	})
 
 	// Finding 3, the memory: 10,000 unique badges failing leave the
-	// gateway's memory where it was.
+	// gateway's memory where it was. From one address the lock-out stops
+	// counting after five, so this is the daemon-level smoke test; the
+	// bound itself (thousands of addresses and badges) is proven on the
+	// store's login guard, TestLoginGuardIsCapped.
 	t.Run("10,000 unique failed badges", func(t *testing.T) {
 		before := rssKB(t, s.cmd.Process.Pid)
 		for i := range 10_000 {
