@@ -70,6 +70,7 @@ bench: build ## run every bench (DURATION each) and write bench/report.md, bench
 	$(BIN) bench sync --events 200000 >> bench/lines.txt && tail -n 1 bench/lines.txt
 	$(BIN) bench sync --events 1000000 >> bench/lines.txt && tail -n 1 bench/lines.txt
 	$(BIN) bench print --labels 400 --printers 20 >> bench/lines.txt && tail -n 1 bench/lines.txt
+	$(BIN) bench kpi --events 1000000 >> bench/lines.txt && tail -n 1 bench/lines.txt
 	$(BIN) bench report --in bench/lines.txt --out bench
 
 fuzz: ## run every fuzz target for FUZZTIME (30s) each, one summary line per target

@@ -31,16 +31,22 @@ const (
 // journal and the outbox in the same transaction as the state change that
 // produced it.
 type Event struct {
-	// ID is unique across gateways and restarts; the ERP deduplicates by it.
+	// ID is unique across gateways, restarts and restores; the ERP
+	// deduplicates by it. It is "<incarnation>-<seq>".
 	ID string `json:"id"`
-	// Seq is the gateway's gap-free sequence number, starting at 1.
-	Seq     uint64          `json:"seq"`
-	Site    string          `json:"site"`
-	Gateway string          `json:"gateway"`
-	Type    string          `json:"type"`
-	Time    time.Time       `json:"time"`
-	Schema  int             `json:"schema"`
-	Data    json.RawMessage `json:"data"`
+	// Seq is the gateway's sequence number: gap-free within an
+	// incarnation, from the incarnation's first seq.
+	Seq     uint64 `json:"seq"`
+	Site    string `json:"site"`
+	Gateway string `json:"gateway"`
+	// Incarnation names the life of the gateway's database that produced
+	// the event (see Incarnation); empty in events journalled before
+	// incarnations were part of the envelope.
+	Incarnation string          `json:"incarnation,omitempty"`
+	Type        string          `json:"type"`
+	Time        time.Time       `json:"time"`
+	Schema      int             `json:"schema"`
+	Data        json.RawMessage `json:"data"`
 }
 
 // NewEvent is an event of type typ at t carrying data; the store fills in the
@@ -58,18 +64,27 @@ func NewEvent(typ string, t time.Time, data any) Event {
 // ScanRecord is the payload of scan.accepted and scan.rejected: everything
 // a KPI or an inquiry needs to know about one scan.
 type ScanRecord struct {
-	ScanID     string    `json:"scan_id"`
-	Device     string    `json:"device"`
-	Operator   string    `json:"operator,omitempty"`
-	Task       string    `json:"task,omitempty"`
-	Line       int       `json:"line,omitempty"` // 1-based
-	Data       string    `json:"data"`
-	AIM        string    `json:"aim,omitempty"`
-	Kind       MatchKind `json:"kind,omitempty"`
-	Code       Code      `json:"code"`
-	Warning    Code      `json:"warning,omitempty"`
-	Qty        int       `json:"qty,omitempty"`
-	DistanceMM float64   `json:"distance_mm,omitempty"`
+	ScanID   string `json:"scan_id"`
+	Device   string `json:"device"`
+	Operator string `json:"operator,omitempty"`
+	Task     string `json:"task,omitempty"`
+	Line     int    `json:"line,omitempty"` // 1-based
+	// Location is where the picker was when the scan was judged: the
+	// location a location barcode names (accepted or not), otherwise the
+	// one last confirmed on the task (Session.Location). Wrong scans are
+	// counted by location from it, from this event alone.
+	Location string    `json:"location,omitempty"`
+	Data     string    `json:"data"`
+	AIM      string    `json:"aim,omitempty"`
+	Kind     MatchKind `json:"kind,omitempty"`
+	Code     Code      `json:"code"`
+	Warning  Code      `json:"warning,omitempty"`
+	// InBandCode is set only with Code CodeDistance: the rejection the read
+	// would have had in the distance band, when it broke another rule too.
+	// The verdict names the distance; the mistake is not lost.
+	InBandCode Code    `json:"in_band_code,omitempty"`
+	Qty        int     `json:"qty,omitempty"`
+	DistanceMM float64 `json:"distance_mm,omitempty"`
 	// Distance is in or out of the site band, or unknown (no measurement).
 	Distance   string    `json:"distance"`
 	DeviceTime time.Time `json:"device_time,omitzero"`
@@ -169,7 +184,28 @@ const (
 	EventCommandApplied  = "command.applied"  // a command was applied whole
 	EventCommandRejected = "command.rejected" // a command was refused whole
 	EventEventsReplayed  = "events.replayed"  // journal events were queued to be published again
+	EventGatewayRestored = "gateway.restored" // a backup was restored: the first event of a new incarnation
 )
+
+// Incarnation is one life of a gateway's database. A database begins its
+// first incarnation when it is created, at seq 1; every restore of a
+// backup begins a new one, whose first event (gateway.restored) takes the
+// seq after the backup's last. Event ids carry the incarnation, so events
+// after a restore never reuse the ids of the events the restore undid.
+// It is also the payload of gateway.restored.
+type Incarnation struct {
+	ID string `json:"incarnation"`
+	// FirstSeq is the seq of the incarnation's first event: 1, or the
+	// backup's last seq + 1 after a restore.
+	FirstSeq uint64 `json:"first_seq"`
+	// RestoredFrom is the incarnation that wrote the restored backup and
+	// RestoredSeq the backup's last seq: that incarnation's events above
+	// it were undone by the restore. Empty (and 0) for a database created
+	// anew.
+	RestoredFrom string    `json:"restored_from,omitempty"`
+	RestoredSeq  uint64    `json:"restored_seq"`
+	RestoredAt   time.Time `json:"restored_at,omitzero"`
+}
 
 // CommandRecord is the payload of command.applied and command.rejected.
 type CommandRecord struct {

@@ -29,4 +29,10 @@ type Welcome struct {
 	Gateway  string `json:"gateway"`
 	Operator string `json:"operator,omitempty"`
 	Prompt   Prompt `json:"prompt"`
+	// Station is the pack station the device stands at, by name: where its
+	// waybills print. Empty until one is chosen; the device id then stands
+	// for the station.
+	Station string `json:"station,omitempty"`
+	// Stations are the site's pack stations, for the device to choose from.
+	Stations []string `json:"stations,omitempty"`
 }

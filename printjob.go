@@ -9,7 +9,7 @@ type PrintJob struct {
 	ID       string    `json:"id"`
 	Kind     string    `json:"kind"` // waybill, …
 	Order    string    `json:"order,omitempty"`
-	Station  string    `json:"station,omitempty"` // the pack station (device) it is for
+	Station  string    `json:"station,omitempty"` // the pack station it is for, by name (Device.PackStation)
 	Template string    `json:"template"`
 	Status   string    `json:"status"` // queued, printing, held, printed, failed, cancelled
 	Printer  string    `json:"printer,omitempty"`
@@ -23,6 +23,9 @@ type PrintJob struct {
 	ReprintOf     string `json:"reprint_of,omitempty"`
 	Operator      string `json:"operator,omitempty"`
 	ReprintReason string `json:"reprint_reason,omitempty"`
+	// Packer is whose parcel the label is for, so a label not printed
+	// counts in their KPIs; a reprint keeps the original's.
+	Packer string `json:"packer,omitempty"`
 }
 
 // Print job statuses.

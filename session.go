@@ -13,6 +13,12 @@ type Session struct {
 	Line int `json:"line"`
 	// AtLocation is set once the current line's location was scanned.
 	AtLocation bool `json:"at_location,omitempty"`
+	// Location is the location last confirmed on the task: the last
+	// accepted location scan, or the bin kept because the next line is in
+	// it. It stays when a line closes (the picker is still there) until
+	// another location is accepted; empty on a task just given. Kept
+	// short in the step log, where every step holds the session.
+	Location string `json:"loc,omitempty"`
 	// Last is the last barcode accepted from this device and when, for the
 	// double-read guard.
 	LastData string    `json:"last_data,omitempty"`

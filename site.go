@@ -153,4 +153,17 @@ type Device struct {
 	Enrolled time.Time `json:"enrolled"`
 	// Disabled devices are refused at hello, whatever their token.
 	Disabled bool `json:"disabled,omitempty"`
+	// Station is the pack station the device was set to, by name, so its
+	// waybills go to that station's printers whatever the device's id. A
+	// wired scanner's station is its own id.
+	Station string `json:"station,omitempty"`
+}
+
+// PackStation is the station a device packs at: the one it was set to, or
+// else its own id (how stations were named before they had names).
+func (d Device) PackStation() string {
+	if d.Station != "" {
+		return d.Station
+	}
+	return d.ID
 }

@@ -18,6 +18,9 @@ const (
 	CodePackItemOK Code = "pack_item_ok" // item verified into the parcel
 	CodePackDone   Code = "pack_done"    // every item verified; the waybill prints; scan it
 	CodeShipped    Code = "shipped"      // waybill matches: outbound confirmed
+	// CodeNoPrinter: every item verified and the waybill queued, but no
+	// printer serves the station: the job is held until one is configured.
+	CodeNoPrinter Code = "no_printer"
 )
 
 // Codes of pack-station rejections.
@@ -26,6 +29,7 @@ const (
 	CodeOrderIntercepted Code = "order_intercepted" // the order was cancelled: put the parcel aside
 	CodeExtraItem        Code = "extra_item"        // more of this item than the order has
 	CodeWrongWaybill     Code = "wrong_waybill"     // the waybill is not this parcel's
+	CodeUnknownStation   Code = "unknown_station"   // no pack station of that name is configured
 )
 
 // Codes of rejections. Each has its own tone and vibration.
@@ -152,6 +156,11 @@ var codes = map[Code]codeInfo{
 		Feedback{Bad, []Tone{{620, 90}, {0, 40}, {620, 90}, {0, 40}, {420, 200}}, []int{90, 40, 90, 40, 200}, "red"}},
 	CodeWrongWaybill: {Text{"Wrong waybill for this parcel. Find this parcel's waybill.", "面单与包裹不符，请找到本包裹的面单。"},
 		Feedback{Bad, []Tone{{380, 300}, {0, 80}, {380, 300}}, []int{300, 80, 300}, "red"}},
+	CodeNoPrinter: {Text{"All items verified, but no printer serves this station: the waybill is held. Ask the site admin to add a printer for this station, or choose your station again; scan the waybill once it prints.",
+		"商品核验完毕，但本工位没有打印机，面单已暂存未打印。请联系管理员为本工位添加打印机，或重新选择工位；面单打出后请扫描。"},
+		Feedback{Warn, []Tone{{1000, 120}, {0, 40}, {800, 120}, {0, 40}, {600, 320}}, []int{120, 40, 120, 40, 320}, "amber"}},
+	CodeUnknownStation: {Text{"No pack station of that name. Choose a station from the list.", "没有该名称的工位，请从列表中选择工位。"},
+		Feedback{Bad, []Tone{{760, 80}, {0, 40}, {560, 80}, {0, 40}, {760, 80}}, []int{80, 40, 80, 40, 80}, "red"}},
 	CodeSerialNext: {Text{"Item recognised. Now scan its serial number.", "商品已识别，请扫描其序列号。"},
 		Feedback{Good, []Tone{{2200, 50}, {0, 30}, {2200, 50}}, []int{40, 30, 40}, "green"}},
 
@@ -221,7 +230,10 @@ func NewVerdict(scanID string, code Code, prompt Prompt) Verdict {
 	if !known {
 		code, info = CodeUnavailable, codes[CodeUnavailable]
 	}
-	ok := info.fb.Kind == Good || code == CodeShortOK
+	// A short pick and a parcel packed without a printer are accepted with
+	// a warning: the step counted, and the operator must hear that
+	// something needs attention.
+	ok := info.fb.Kind == Good || code == CodeShortOK || code == CodeNoPrinter
 	return Verdict{ScanID: scanID, OK: ok, Code: code, Message: info.text, Feedback: info.fb, Prompt: prompt}
 }
 

@@ -618,10 +618,18 @@ func (d *Doctor) openDevice(dp devicePath) finding {
 // same printer code the daemon prints with, all at once. An unreachable
 // printer FAILs; one that answers with a fault (paper out, head open, …)
 // WARNs: the installation is right and the daemon holds its jobs until a
-// person fixes the printer.
+// person fixes the printer. A configured pack station no printer serves
+// WARNs too: a parcel packed there gets no waybill.
 func (d *Doctor) checkPrinters(ctx context.Context) []finding {
+	var out []finding
+	for _, st := range d.cfg.Stations {
+		if !d.cfg.PrinterServes(st) {
+			out = append(out, doctorWarn("station "+st, "add "+st+" to a printer's stations in "+d.configName()+", or remove it from stations",
+				"no printer serves pack station %s: its waybills would be held, not printed", st))
+		}
+	}
 	if len(d.cfg.Printers) == 0 {
-		return []finding{doctorOK("printers", "none configured")}
+		return append(out, doctorOK("printers", "none configured"))
 	}
 	ps := gateway.OpenPrinters(d.cfg)
 	checks := make([]namedCheck, len(ps))
@@ -635,7 +643,7 @@ func (d *Doctor) checkPrinters(ctx context.Context) []finding {
 			return []finding{d.printerFinding(pc, st.Fault(), st.Online, err)}
 		}}
 	}
-	return runChecks(ctx, checks...)
+	return append(out, runChecks(ctx, checks...)...)
 }
 
 // printerFinding judges one printer's status reply.

@@ -262,7 +262,8 @@ func TestDoctorPrinters(t *testing.T) {
 	paperOut := printertest.StartTCP(t, printer.TSPL, []printer.State{{Online: true, PaperOut: true}})
 	silent := printertest.StartTCP(t, printer.ZPL, []printer.State{{Online: false}})
 	serialLbl := printertest.StartPTY(t, printer.ESCPOS, nil)
-	yaml := baseYAML(stateDir(t, 0o700), fmt.Sprintf(`printers:
+	yaml := baseYAML(stateDir(t, 0o700), fmt.Sprintf(`stations: [pack-1, pack-7]
+printers:
   - {id: lbl-down, dialect: zpl, address: 'tcp://%s', dpi: 203, stations: [pack-1]}
   - {id: lbl-paper, dialect: tspl, address: 'tcp://%s', dpi: 203, stations: [pack-1]}
   - {id: lbl-silent, dialect: zpl, address: 'tcp://%s', dpi: 203, stations: [pack-1]}
@@ -276,7 +277,10 @@ func TestDoctorPrinters(t *testing.T) {
 		"ok   printer rcpt-1: serial://" + serialLbl.Path() + " answers: ready (escpos)",
 	})
 	assertLines(t, linesOf(lines, "device printer"), []string{"ok   device printer rcpt-1: " + serialLbl.Path() + " opens read-write"})
-	if err == nil || err.Error() != "doctor: 12 ok, 1 warnings, 2 failed" {
+	assertLines(t, linesOf(lines, "station "), []string{
+		"WARN station pack-7: no printer serves pack station pack-7: its waybills would be held, not printed — fix: add pack-7 to a printer's stations in " + conf + ", or remove it from stations",
+	})
+	if err == nil || err.Error() != "doctor: 12 ok, 2 warnings, 2 failed" {
 		t.Fatalf("summary error: %v", err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -103,6 +104,12 @@ type Config struct {
 	// ProfilesDir is a site directory of device profiles (YAML) that add
 	// to or override the shipped ones.
 	ProfilesDir string `yaml:"profiles_dir"`
+	// Stations are the site's pack stations by name (pack-1, 打包台3 …):
+	// a packer's PDA chooses one of them (or of the stations printers
+	// serve), and its waybills print on that station's printers whatever
+	// the device's id. A station here that no printer serves shows on the
+	// status page as a fault.
+	Stations []string `yaml:"stations"`
 	// Printers are the site's label printers.
 	Printers []PrinterConfig `yaml:"printers"`
 	// Scanners are the wired (serial and USB) scanners at stations and
@@ -151,9 +158,40 @@ type PrinterConfig struct {
 	Address     string `yaml:"address"`
 	DPI         int    `yaml:"dpi"`
 	ResidentCJK bool   `yaml:"resident_cjk"`
-	// Stations are the pack stations (device ids) it prints for; their
-	// printers are tried in the order listed here.
+	// Stations are the pack stations it prints for, by name (see
+	// Config.Stations; a device that never chose a station is named by
+	// its device id); a station's printers are tried in the order listed
+	// here.
 	Stations []string `yaml:"stations"`
+}
+
+// PackStations are the names a PDA may choose as its pack station: the
+// configured stations, then those printers serve, each once.
+func (c Config) PackStations() []string {
+	out := []string{}
+	for _, s := range c.Stations {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	for _, p := range c.Printers {
+		for _, s := range p.Stations {
+			if !slices.Contains(out, s) {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+// PrinterServes reports whether a configured printer serves the station.
+func (c Config) PrinterServes(station string) bool {
+	for _, p := range c.Printers {
+		if slices.Contains(p.Stations, station) {
+			return true
+		}
+	}
+	return false
 }
 
 // DefaultConfig is the configuration used when no file is given.
@@ -176,6 +214,7 @@ func DefaultConfig() Config {
 	c.Standards.DuplicateWindow = p.DuplicateWindow.String()
 	c.Log.Level, c.Log.Format = "info", "text"
 	c.MQTT.Brokers = []string{}
+	c.Stations = []string{}
 	c.Printers = []PrinterConfig{}
 	c.Scanners = []ScannerConfig{}
 	c.MQTT.EmbeddedListen = "127.0.0.1:1883"
@@ -302,6 +341,14 @@ func (c Config) validate(file string) error {
 	if err := c.validateEmbedded(bad); err != nil {
 		return err
 	}
+	for i, st := range c.Stations {
+		switch {
+		case !validStation(st):
+			return bad(fmt.Sprintf("stations[%d]", i), "%q must be a station name (up to 64 characters, no spaces or slashes)", st)
+		case slices.Contains(c.Stations[:i], st):
+			return bad(fmt.Sprintf("stations[%d]", i), "%q is listed twice", st)
+		}
+	}
 	ids := map[string]bool{}
 	for i, p := range c.Printers {
 		field := fmt.Sprintf("printers[%d]", i)
@@ -321,6 +368,13 @@ func (c Config) validate(file string) error {
 		ids[p.ID] = true
 	}
 	return c.validateScanners(bad)
+}
+
+// validStation reports whether s can name a pack station: what a device id
+// may be, without spaces or slashes, so it reads the same in a URL, a log
+// and the status page.
+func validStation(s string) bool {
+	return s != "" && len(s) <= 64 && !strings.ContainsAny(s, " \t/") && strings.IndexFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }) < 0
 }
 
 // ParsePrinterAddress splits a printer address into its transport and

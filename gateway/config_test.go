@@ -28,6 +28,8 @@ func TestConfigErrorsNameFileAndField(t *testing.T) {
 		{"printer dpi", "printers:\n  - {id: p1, dialect: zpl, address: 'tcp://h:9100', dpi: 600, stations: [pack-1]}\n", "printers[0].dpi: 600"},
 		{"printer address", "printers:\n  - {id: p1, dialect: zpl, address: 'lpt1', dpi: 203, stations: [pack-1]}\n", "printers[0].address"},
 		{"printer stations", "printers:\n  - {id: p1, dialect: zpl, address: 'tcp://h:9100', dpi: 203}\n", "printers[0].stations"},
+		{"station name", "stations: ['pack 1']\n", `stations[0]: "pack 1" must be a station name`},
+		{"station twice", "stations: [pack-1, pack-2, pack-1]\n", `stations[2]: "pack-1" is listed twice`},
 		{"printer twice", "printers:\n  - {id: p1, dialect: zpl, address: 'tcp://h:9100', dpi: 203, stations: [a]}\n  - {id: p1, dialect: zpl, address: 'tcp://h:9101', dpi: 203, stations: [a]}\n", "printers[1].id"},
 		{"missing ca", "mqtt:\n  brokers: [\"ssl://b:8883\"]\n  ca_file: /nonexistent.pem\n", "mqtt.ca_file"},
 		{"broker on the LAN without users", "mqtt:\n  embedded_listen: 0.0.0.0:1883\n", "mqtt.embedded_listen: 0.0.0.0:1883 is open to the network: add mqtt.embedded.users"},

@@ -39,8 +39,13 @@ import (
 type Gateway struct {
 	Config Config
 	Demo   bool
-	Clock  floorgate.Clock
-	Log    *slog.Logger
+	// DemoPrinter, on a demo gateway configured with no printer, simulates
+	// one (always ready, keeping nothing) serving the pack stations — the
+	// configured ones, else DemoStations — so a demo packer sees the whole
+	// flow. `floorgate run --demo` sets it; a site never does.
+	DemoPrinter bool
+	Clock       floorgate.Clock
+	Log         *slog.Logger
 	// Out receives the lines a person starting the daemon needs to read.
 	Out io.Writer
 	// HeaderTimeout is how long a client has to send a request's headers
@@ -77,6 +82,7 @@ type Gateway struct {
 
 	PrintWorker *fgprint.Worker
 	printers    []*fgprint.Printer
+	demoPrinter *demoPrinter
 	stopPrint   context.CancelFunc
 	printed     chan struct{}
 
@@ -153,6 +159,11 @@ func (g *Gateway) Start(ctx context.Context) error {
 		return err
 	}
 	g.Fingerprint, g.listenerTLS = fingerprint, tlsConf
+	if g.Demo && g.DemoPrinter && len(g.Config.Printers) == 0 {
+		if err := g.startDemoPrinter(); err != nil {
+			return err
+		}
+	}
 	var wsServer *ws.Server
 	g.DB, err = store.Open(filepath.Join(g.Config.StateDir, "floorgate.db"), store.Options{
 		Site: site, MaxSize: g.Config.Store.MaxSizeMB << 20, MaxTaskLines: g.Config.Store.MaxTaskLines, AutoEnrol: g.Config.Devices.AutoEnrol || g.Demo,
@@ -163,7 +174,9 @@ func (g *Gateway) Start(ctx context.Context) error {
 			}
 			return 0
 		},
-		Present: func(device string) bool { return g.connected()[device] },
+		Present:       func(device string) bool { return g.connected()[device] },
+		Stations:      g.Config.PackStations(),
+		PrinterServes: g.Config.PrinterServes,
 		OnNotice: func(n floorgate.Notice) {
 			switch {
 			case wsServer == nil:
@@ -295,6 +308,7 @@ func (g *Gateway) gauges() web.Gauges {
 		for _, p := range st.Printers {
 			ga.Printers[p.ID] = p.State
 		}
+		ga.StationsWithoutPrinter = len(st.StationsWithoutPrinter)
 	}
 	live := map[string]bool{}
 	for _, d := range g.WS.Connected() {
@@ -362,6 +376,10 @@ func (g *Gateway) announce() {
 		fmt.Fprintf(g.Out, "  Demo site: pickers log in with badge B1001 … B%04d, packers with B2001 … B%04d, PIN %s; any device id enrols itself.\n",
 			1000+DemoOperators, 2000+DemoPackers, DemoPIN)
 		fmt.Fprintf(g.Out, "  Status page: admin badge %s, supervisor %s, PIN %s.\n", DemoAdminBadge, DemoSupervisorBadge, DemoPIN)
+		if g.demoPrinter != nil {
+			fmt.Fprintf(g.Out, "  Pack stations %s: a simulated printer (%s) takes their waybills; see them on the status page (Labels, Print queue).\n",
+				strings.Join(g.Config.Stations, ", "), DemoPrinterID)
+		}
 		if g.Fingerprint != "" {
 			fmt.Fprintf(g.Out, "  Drive it: floorgate sim --pdas 4 --addr wss://127.0.0.1:%s/ws/v1 --fingerprint %s\n", port, g.Fingerprint)
 		} else {
@@ -422,6 +440,10 @@ func (g *Gateway) Close() error {
 	g.stopAbsent()
 	g.stopScanners()
 	g.stopPrinting()
+	if g.demoPrinter != nil {
+		g.demoPrinter.close()
+		g.demoPrinter = nil
+	}
 	if g.stopSync != nil {
 		g.stopSync()
 		<-g.synced
@@ -463,6 +485,12 @@ type Status struct {
 	Store store.Health `json:"store"`
 	// Tasks is where the open tasks are, as the floor sees them now.
 	Tasks TaskSummary `json:"tasks"`
+	// Incarnation is the database's current incarnation: the prefix of
+	// the event ids it gives, where it began and what a restore replaced.
+	Incarnation floorgate.Incarnation `json:"incarnation"`
+	// StationsWithoutPrinter are the pack stations, configured or in use,
+	// whose waybills cannot print: no printer serves them.
+	StationsWithoutPrinter []StationWithoutPrinter `json:"stations_without_printer"`
 }
 
 // Status is the gateway's state now.
@@ -471,7 +499,8 @@ func (g *Gateway) Status() (Status, error) {
 	s := g.DB.Site()
 	r := Status{Site: s.ID, Gateway: s.Gateway, Version: floorgate.Version, Counts: g.DB.Counts(),
 		Outbox: ob, Upstream: g.Sync.Status(), Printers: g.PrintWorker.States(), Scanners: g.ScannerStates(), Connected: g.WS.Connected(), TLSFingerprint: g.Fingerprint,
-		Store: g.DB.Health(), Tasks: g.taskSummary()}
+		Store: g.DB.Health(), Tasks: g.taskSummary(), Incarnation: g.DB.Incarnation()}
+	r.StationsWithoutPrinter = g.stationsWithoutPrinter()
 	if !ob.Oldest.IsZero() {
 		r.OldestUnsentS = g.Clock.Now().Sub(ob.Oldest).Seconds()
 	}

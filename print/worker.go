@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -56,6 +57,7 @@ type Worker struct {
 	mu       sync.Mutex
 	inflight map[string]bool
 	states   map[string]PrinterState
+	unserved map[string]int // station → open jobs no printer serves, as of the last dispatch
 	wg       sync.WaitGroup
 }
 
@@ -181,6 +183,15 @@ func (w *Worker) dispatch(ctx context.Context) {
 		return
 	}
 	slices.SortFunc(jobs, func(a, b floorgate.PrintJob) int { return a.Created.Compare(b.Created) })
+	unserved := map[string]int{}
+	for _, j := range jobs {
+		if j.Open() && len(w.candidates(j.Station)) == 0 {
+			unserved[j.Station]++
+		}
+	}
+	w.mu.Lock()
+	w.unserved = unserved
+	w.mu.Unlock()
 	now := w.clock.Now()
 	for _, j := range jobs {
 		if !j.Open() || now.Before(j.NotBefore) {
@@ -214,6 +225,20 @@ func (w *Worker) knownFault(p *Printer) (string, bool) {
 		return "", false
 	}
 	return s.State, true
+}
+
+// Unserved counts, per pack station, the open jobs that no printer serves,
+// as of the worker's last look at the queue: they wait, held, until a
+// printer serves the station or they move to another.
+func (w *Worker) Unserved() map[string]int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return maps.Clone(w.unserved)
+}
+
+// NoPrinterReason is why a job for a station no printer serves is held.
+func NoPrinterReason(station string) string {
+	return "no printer serves station " + station + ": add a printer for it (printers[].stations) or choose another station on the PDA"
 }
 
 // candidates are the printers for a station, in order.
@@ -266,9 +291,12 @@ func (w *Worker) print(ctx context.Context, j floorgate.PrintJob) {
 	}
 	printers := w.candidates(j.Station)
 	if len(printers) == 0 {
-		update(func(pj *floorgate.PrintJob) {
-			pj.Status, pj.Reason = floorgate.JobHeld, "no printer serves station "+j.Station
-		})
+		// Held, not failed: it prints once a printer serves the station
+		// (the configuration changed) or the packer's PDA chooses a
+		// station that has one.
+		if reason := NoPrinterReason(j.Station); j.Status != floorgate.JobHeld || j.Reason != reason {
+			update(func(pj *floorgate.PrintJob) { pj.Status, pj.Reason = floorgate.JobHeld, reason })
+		}
 		return
 	}
 	var faults, transport []string

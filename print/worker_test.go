@@ -205,3 +205,31 @@ func TestFaultAfterTheJobIsNotPrintedTwice(t *testing.T) {
 		t.Fatalf("job %+v, %d labels", j, f.Labels())
 	}
 }
+
+// TestJobForAStationWithoutPrinterIsHeld: a label for a station no printer
+// serves waits, held with a reason that says what to do, and is counted
+// for the status page; it is not failed, and nothing is sent anywhere.
+func TestJobForAStationWithoutPrinterIsHeld(t *testing.T) {
+	r := newRig(t, 1)
+	f := printertest.StartTCP(t, printer.ZPL, []printer.State{ready})
+	w := r.run(f)
+	id := "waybill:SO-1"
+	if err := r.db.QueuePrintJob(context.Background(), floorgate.PrintJob{ID: id, Kind: "waybill", Order: "SO-1", Station: "pack-9",
+		Template: "100x150", Status: floorgate.JobQueued, Created: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	j := r.waitStatus(id, floorgate.JobHeld)
+	if j.Reason != fgprint.NoPrinterReason("pack-9") || j.Printer != "" {
+		t.Fatalf("held job %+v", j)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for w.Unserved()["pack-9"] != 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("unserved %v, want pack-9: 1", w.Unserved())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := f.Labels(); n != 0 || w.Unserved()["pack-1"] != 0 {
+		t.Fatalf("%d labels printed, unserved %v", n, w.Unserved())
+	}
+}

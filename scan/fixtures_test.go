@@ -91,9 +91,21 @@ func item(sku, bar string) floorgate.Match {
 	return floorgate.Match{Kind: floorgate.MatchItem, Item: &floorgate.Item{SKU: sku, Name: sku, Barcodes: []string{bar}}}
 }
 
-// sess is a logged-in session on the fixture task, at line i.
+// fixtureLoc is where each of the fixture task's items is.
+var fixtureLoc = map[string]string{"RED": "A-01-01", "BLUE": "A-01-01", "GREEN": "B-02-05"}
+
+// sess is a logged-in session on the fixture task, at line i. Its Location
+// is where the picker is: at line i's bin when atLocation, else at the bin
+// of the line just closed, if any.
 func sess(i int, atLocation bool, closedSKU string) floorgate.Session {
-	return floorgate.Session{Device: dev, Operator: op, Task: "T1", Line: i, AtLocation: atLocation, ClosedSKU: closedSKU}
+	s := floorgate.Session{Device: dev, Operator: op, Task: "T1", Line: i, AtLocation: atLocation, ClosedSKU: closedSKU}
+	switch {
+	case atLocation:
+		s.Location = []string{"A-01-01", "A-01-01", "B-02-05"}[i]
+	case closedSKU != "":
+		s.Location = fixtureLoc[closedSKU]
+	}
+	return s
 }
 
 // read is a scan of data received at t0+at.

@@ -13,10 +13,11 @@ const (
 	stepScanWaybill  = "scan_waybill"
 )
 
-// PackState is what the pack rules need: the packer's session, the
-// shipment of the parcel being packed (nil when none is open), and whether
-// its order was cancelled.
+// PackState is what the pack rules need: the site's policy (the distance
+// band), the packer's session, the shipment of the parcel being packed (nil
+// when none is open), and whether its order was cancelled.
 type PackState struct {
+	Policy    floorgate.Policy
 	Session   floorgate.Session
 	Shipment  *floorgate.Shipment
 	Cancelled bool
@@ -26,7 +27,10 @@ type PackState struct {
 // verify every item into it (a missing, extra or wrong item keeps the
 // waybill from printing), then scan the printed waybill — its tracking
 // number must be the order's — to confirm outbound. A cancelled order is
-// stopped at every step.
+// stopped at every step. Every read whose distance can be known is checked
+// against the band as a pick scan is, right after the login: out of it, it
+// is refused (the event's InBandCode says what the pack rules would have
+// answered, when a rejection) or, in warn mode, accepted with a warning.
 //
 // Result.Task is always nil. The events are scan.accepted or scan.rejected
 // first, then pack.started, pack.completed (the caller queues the waybill)
@@ -34,19 +38,40 @@ type PackState struct {
 func Pack(st PackState, sc floorgate.Scan, m floorgate.Match) Result {
 	sess := st.Session
 	rec := floorgate.ScanRecord{ScanID: sc.ID, Device: sc.Device, Operator: sess.Operator, Data: sc.Data,
-		AIM: sc.AIM, Kind: m.Kind, DeviceTime: sc.DeviceTime, Distance: distUnknown}
+		AIM: sc.AIM, Kind: m.Kind, DeviceTime: sc.DeviceTime}
+	mm, known := Distance(sc, m)
+	if known {
+		rec.DistanceMM = mm
+	}
+	rec.Distance = classify(st.Policy.Distance, mm, known)
+	var warning floorgate.Code
 	reject := func(code floorgate.Code) Result {
 		rec.Code = code
 		return Result{Session: sess, Verdict: floorgate.NewVerdict(sc.ID, code, PackPrompt(sess)),
 			Events: []floorgate.Event{floorgate.NewEvent(floorgate.EventScanRejected, sc.At, rec)}}
 	}
 	accept := func(ns floorgate.Session, code floorgate.Code, extra ...floorgate.Event) Result {
-		rec.Code = code
+		rec.Code, rec.Warning = code, warning
 		evs := append([]floorgate.Event{floorgate.NewEvent(floorgate.EventScanAccepted, sc.At, rec)}, extra...)
-		return Result{Session: ns, Verdict: floorgate.NewVerdict(sc.ID, code, PackPrompt(ns)), Events: evs}
+		v := floorgate.NewVerdict(sc.ID, code, PackPrompt(ns))
+		if warning != "" {
+			v = v.WithWarning(warning)
+		}
+		return Result{Session: ns, Verdict: v, Events: evs}
 	}
 	if !sess.LoggedIn() {
 		return reject(floorgate.CodeNotLoggedIn)
+	}
+	if rec.Distance == distOut {
+		switch st.Policy.Distance.Mode {
+		case floorgate.DistanceReject:
+			inBand := st
+			inBand.Policy.Distance.Mode = floorgate.DistanceOff
+			rec.InBandCode = rejection(Pack(inBand, sc, m))
+			return reject(floorgate.CodeDistance)
+		case floorgate.DistanceWarn:
+			warning = floorgate.CodeDistance
+		}
 	}
 	p := sess.Pack
 	if p == nil {

@@ -75,6 +75,7 @@ func Scan(st State, sc floorgate.Scan, m floorgate.Match) Result {
 		return rejectScan(st, sc, rec, floorgate.CodeNoTask)
 	}
 	rec.Task = t.ID
+	rec.Location = where(sess, t, m)
 	i, open := current(sess, t)
 	if open {
 		rec.Line = i + 1
@@ -88,24 +89,32 @@ func Scan(st State, sc floorgate.Scan, m floorgate.Match) Result {
 	if m.Read.Problem != "" {
 		return rejectScan(st, sc, rec, floorgate.CodeInvalidBarcode)
 	}
-	if sess.SerialFor != "" {
-		return serialScan(st, sc, rec, m, i)
-	}
-	if !resolved(m) {
-		return rejectScan(st, sc, rec, floorgate.CodeUnknownBarcode)
-	}
-	if w := st.Policy.DuplicateWindow; w > 0 && sess.LastData != "" &&
-		sc.Data == sess.LastData && sc.At.Sub(sess.LastAt) < w {
-		return rejectScan(st, sc, rec, floorgate.CodeDuplicateScan)
+	if sess.SerialFor == "" {
+		if !resolved(m) {
+			return rejectScan(st, sc, rec, floorgate.CodeUnknownBarcode)
+		}
+		if w := st.Policy.DuplicateWindow; w > 0 && sess.LastData != "" &&
+			sc.Data == sess.LastData && sc.At.Sub(sess.LastAt) < w {
+			return rejectScan(st, sc, rec, floorgate.CodeDuplicateScan)
+		}
 	}
 	var warning floorgate.Code
 	if rec.Distance == distOut {
 		switch st.Policy.Distance.Mode {
 		case floorgate.DistanceReject:
+			// The verdict says distance (read again from 5–10 cm); the
+			// event keeps what the read was judged in the band too, so a
+			// wrong read is not hidden by its distance.
+			inBand := st
+			inBand.Policy.Distance.Mode = floorgate.DistanceOff
+			rec.InBandCode = rejection(Scan(inBand, sc, m))
 			return rejectScan(st, sc, rec, floorgate.CodeDistance)
 		case floorgate.DistanceWarn:
 			warning = floorgate.CodeDistance
 		}
+	}
+	if sess.SerialFor != "" {
+		return serialScan(st, sc, rec, m, i, warning)
 	}
 
 	line := t.Lines[i]
@@ -120,7 +129,7 @@ func Scan(st State, sc floorgate.Scan, m floorgate.Match) Result {
 		// Arriving at the line's location means the picker has left the
 		// one where the last line closed; re-scanning it changes nothing.
 		if !ns.AtLocation {
-			ns.AtLocation, ns.ClosedSKU = true, ""
+			ns.AtLocation, ns.ClosedSKU, ns.Location = true, "", line.Location
 		}
 		return acceptScan(st, sc, rec, ns, t, floorgate.CodeLocationOK, warning, nil)
 	}
@@ -185,7 +194,7 @@ func countUnits(st State, sc floorgate.Scan, rec floorgate.ScanRecord, ns floorg
 // serialScan takes the scan that must be the serial label of the unit just
 // scanned: a barcode carrying a serial number (AI 21) and no other item. It
 // counts the unit; anything else is refused and the unit still waits.
-func serialScan(st State, sc floorgate.Scan, rec floorgate.ScanRecord, m floorgate.Match, i int) Result {
+func serialScan(st State, sc floorgate.Scan, rec floorgate.ScanRecord, m floorgate.Match, i int, warning floorgate.Code) Result {
 	sess := st.Session
 	switch {
 	case m.Read.Serial == "" || m.Kind == floorgate.MatchLocation ||
@@ -199,7 +208,15 @@ func serialScan(st State, sc floorgate.Scan, rec floorgate.ScanRecord, m floorga
 	ns := sess
 	ns.SerialFor = ""
 	ns.LastData, ns.LastAt = sc.Data, sc.At
-	return countUnits(st, sc, rec, ns, i, 1, "")
+	return countUnits(st, sc, rec, ns, i, 1, warning)
+}
+
+// rejection is r's verdict code when r refused the step, else "".
+func rejection(r Result) floorgate.Code {
+	if r.Verdict.OK {
+		return ""
+	}
+	return r.Verdict.Code
 }
 
 // lineRules checks a unit of the line's item against what the line asks of
@@ -334,6 +351,9 @@ func closeLine(ns *floorgate.Session, nt *floorgate.Task, i int, status floorgat
 	now time.Time, device string, events []floorgate.Event) []floorgate.Event {
 	l := &nt.Lines[i]
 	l.Status, l.ClosedAt = status, now
+	// A line closes only with the picker at its location, and they are
+	// still there until another location is accepted.
+	ns.Location = l.Location
 	events = append(events, floorgate.NewEvent(floorgate.EventLineConfirmed, now, floorgate.LineRecord{
 		Task:     nt.ID,
 		Order:    nt.Order,
@@ -371,8 +391,24 @@ func closeLine(ns *floorgate.Session, nt *floorgate.Task, i int, status floorgat
 		Lines:    len(nt.Lines),
 		Short:    short,
 	}))
-	ns.Task, ns.Line, ns.AtLocation, ns.ClosedSKU = "", 0, false, ""
+	ns.Task, ns.Line, ns.AtLocation, ns.ClosedSKU, ns.Location = "", 0, false, "", ""
 	return events
+}
+
+// where is the location the picker is at when m is scanned: the one a
+// location barcode names, right or wrong (they stand at the label), else
+// the one last confirmed on the task; "" when none was yet.
+func where(sess floorgate.Session, t *floorgate.Task, m floorgate.Match) string {
+	if m.Kind == floorgate.MatchLocation && m.Location != nil {
+		return m.Location.Code
+	}
+	if sess.Location == "" && sess.AtLocation {
+		// A session kept before Location was: at the current line's.
+		if i, ok := current(sess, t); ok {
+			return t.Lines[i].Location
+		}
+	}
+	return sess.Location
 }
 
 // current is the index of the line the session is on: Session.Line when it

@@ -49,6 +49,7 @@ func TestScan(t *testing.T) {
 
 		code     floorgate.Code
 		warning  floorgate.Code
+		inBand   floorgate.Code // the record's InBandCode
 		recTask  string
 		recLine  int
 		dist     string
@@ -97,7 +98,7 @@ func TestScan(t *testing.T) {
 			code: floorgate.CodeDistance, recTask: "T1", recLine: 1, dist: "out", distMM: 150},
 		{name: "distance wins over wrong location", sess: sess(0, false, ""), task: task(),
 			sc: withMM(read(barB, 0), 200), m: locB,
-			code: floorgate.CodeDistance, recTask: "T1", recLine: 1, dist: "out", distMM: 200},
+			code: floorgate.CodeDistance, inBand: floorgate.CodeWrongLocation, recTask: "T1", recLine: 1, dist: "out", distMM: 200},
 		{name: "warn mode: another rejection carries no warning", policy: policy(floorgate.DistanceWarn),
 			sess: sess(0, false, ""), task: task(), sc: withMM(read(barB, 0), 200), m: locB,
 			code: floorgate.CodeWrongLocation, recTask: "T1", recLine: 1, dist: "out", distMM: 200},
@@ -258,9 +259,18 @@ func TestScan(t *testing.T) {
 			}
 			checkEvents(t, r.Events, c.sc.At, wantEvents...)
 			rec := decode[floorgate.ScanRecord](t, r.Events[0])
+			// Where the picker was: at the label a location barcode names,
+			// else where the session last confirmed.
+			loc := c.sess.Location
+			if c.m.Kind == floorgate.MatchLocation && c.m.Location != nil {
+				loc = c.m.Location.Code
+			}
+			if c.recTask == "" {
+				loc = ""
+			}
 			want := floorgate.ScanRecord{
-				ScanID: c.sc.ID, Device: dev, Operator: c.sess.Operator, Task: c.recTask, Line: c.recLine,
-				Data: c.sc.Data, AIM: c.sc.AIM, Kind: c.m.Kind, Code: c.code, Warning: c.warning, Qty: c.sc.Qty,
+				ScanID: c.sc.ID, Device: dev, Operator: c.sess.Operator, Task: c.recTask, Line: c.recLine, Location: loc,
+				Data: c.sc.Data, AIM: c.sc.AIM, Kind: c.m.Kind, Code: c.code, Warning: c.warning, InBandCode: c.inBand, Qty: c.sc.Qty,
 				Distance: c.dist, DeviceTime: c.sc.DeviceTime,
 			}
 			gotMM := rec.DistanceMM

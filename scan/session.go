@@ -137,7 +137,7 @@ func Assign(sess floorgate.Session, t *floorgate.Task, now time.Time) Result {
 // moveTo puts the session at the start of task t.
 func moveTo(ns *floorgate.Session, t *floorgate.Task) {
 	first, _ := nextOpen(t.Lines, -1)
-	ns.Task, ns.Line, ns.AtLocation, ns.ClosedSKU = t.ID, first, false, ""
+	ns.Task, ns.Line, ns.AtLocation, ns.ClosedSKU, ns.Location = t.ID, first, false, "", ""
 }
 
 // Cancel intercepts t: it returns the task cancelled at now for reason. When

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -9,7 +8,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/floorgate/floorgate"
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 )
@@ -109,10 +107,13 @@ type FileReport struct {
 	// Size is the file's size in bytes.
 	Size int64 `json:"size"`
 	// Schema is the layout version the file was written with.
-	Schema  uint64 `json:"schema"`
-	DBID    string `json:"db_id"`
-	Site    string `json:"site"`
-	Gateway string `json:"gateway"`
+	Schema uint64 `json:"schema"`
+	DBID   string `json:"db_id"`
+	// Incarnation is the file's incarnation: its events' ids begin with
+	// it (a restore of this file starts a new one).
+	Incarnation string `json:"incarnation"`
+	Site        string `json:"site"`
+	Gateway     string `json:"gateway"`
 	// Events is the number of events in the journal, FirstSeq and LastSeq
 	// their range, Acked the outbox watermark.
 	Events   int    `json:"events"`
@@ -124,108 +125,31 @@ type FileReport struct {
 	// CheckErrors is the number of problems bbolt's consistency check
 	// found; 0 for a sound file.
 	CheckErrors int `json:"check_errors"`
+	// Records is the number of records decoded, Problems the number of
+	// records that would not decode or that the gateway could not use;
+	// 0 for a sound file.
+	Records  int `json:"records"`
+	Problems int `json:"problems"`
 }
 
 // maxCheckErrors bounds the problems Verify lists in its error.
 const maxCheckErrors = 10
 
-// Verify opens a database file read-only, runs bbolt's consistency check
-// over every page, and reads what it holds. It fails when the check finds
-// a problem, when the file is not a floorgate database, or when it was
-// written by a newer floorgate than this one (whose schema this build
-// cannot read).
+// Verify checks a database file before it is kept as a backup or put in
+// place (verify.go): its layout and every page, with plain reads before
+// bbolt maps it, so a truncated or damaged file is an error and never a
+// SIGBUS; bbolt's consistency check; every record of every bucket decoded
+// as the gateway reads it, and the references between them; and that the
+// gateway's own Open succeeds on a throwaway copy. It fails when the file
+// is not a floorgate database or was written by a newer floorgate than
+// this one (whose schema this build cannot read). It never writes the file
+// and leaves nothing behind.
 func Verify(path string) (FileReport, error) {
-	r := FileReport{Path: path}
-	bdb, err := openReadOnly(path)
-	if err != nil {
-		return r, fmt.Errorf("verify %s: %w", path, err)
-	}
-	defer bdb.Close()
-	err = bdb.View(func(tx *bolt.Tx) error {
-		r.Size = tx.Size()
-		// bbolt's check rebuilds the freelist first (it is not stored in
-		// the file) in a goroutine of its own, which panics on a damaged
-		// page and takes the process with it. Reading every page here
-		// first turns that into an error.
-		if err := walk(tx); err != nil {
-			r.CheckErrors++
-			return fmt.Errorf("consistency check: %w", err)
-		}
-		var problems []error
-		for err := range tx.Check() {
-			r.CheckErrors++
-			if len(problems) < maxCheckErrors {
-				problems = append(problems, err)
-			}
-		}
-		if r.CheckErrors > 0 {
-			return fmt.Errorf("consistency check found %d problems: %w", r.CheckErrors, errors.Join(problems...))
-		}
-		meta := tx.Bucket(bucketMeta)
-		if meta == nil {
-			return errors.New("not a floorgate database: no meta bucket")
-		}
-		if v := meta.Get(keySchema); len(v) == 8 {
-			r.Schema = seqOf(v)
-		} else {
-			return errors.New("not a floorgate database: no schema version")
-		}
-		if r.Schema > SchemaVersion {
-			return fmt.Errorf("database schema %d is newer than this floorgate's %d: restore it with the floorgate that wrote it",
-				r.Schema, SchemaVersion)
-		}
-		r.DBID = string(meta.Get(keyDBID))
-		var site floorgate.Site
-		if raw := meta.Get(keySite); raw != nil {
-			if err := json.Unmarshal(raw, &site); err != nil {
-				return fmt.Errorf("stored site: %w", err)
-			}
-		}
-		r.Site, r.Gateway = site.ID, site.Gateway
-		for _, name := range [][]byte{bucketJournal, bucketOutbox, bucketSteps} {
-			if tx.Bucket(name) == nil {
-				return fmt.Errorf("bucket %s is missing", name)
-			}
-		}
-		j := tx.Bucket(bucketJournal)
-		r.Events = j.Stats().KeyN
-		c := j.Cursor()
-		if k, _ := c.First(); k != nil {
-			r.FirstSeq = seqOf(k)
-		}
-		if k, _ := c.Last(); k != nil {
-			r.LastSeq = seqOf(k)
-		}
-		r.Acked = acked(tx)
-		r.Steps = tx.Bucket(bucketSteps).Stats().KeyN
-		return nil
-	})
+	r, err := verify(path)
 	if err != nil {
 		return r, fmt.Errorf("verify %s: %w", path, err)
 	}
 	return r, nil
-}
-
-// walk reads every key of every bucket, turning bbolt's panic on a
-// damaged page into an error.
-func walk(tx *bolt.Tx) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("damaged page: %v", r)
-		}
-	}()
-	var bucket func(b *bolt.Bucket) error
-	bucket = func(b *bolt.Bucket) error {
-		return b.ForEach(func(k, v []byte) error {
-			if v == nil {
-				if sub := b.Bucket(k); sub != nil {
-					return bucket(sub)
-				}
-			}
-			return nil
-		})
-	}
-	return tx.ForEach(func(_ []byte, b *bolt.Bucket) error { return bucket(b) })
 }
 
 // RestoreResult says what Restore did.
@@ -265,10 +189,18 @@ func Restore(src, path string, now time.Time) (RestoreResult, error) {
 		return fail(err)
 	}
 	defer os.Remove(tmp) // a no-op once renamed
-	rep, err := Verify(tmp)
+	rep, err := verify(tmp)
 	if err != nil {
 		return fail(fmt.Errorf("backup %s: %w", src, err))
 	}
+	// A new incarnation, so events after the restore never reuse the ids
+	// of the events it undoes (incarnation.go).
+	inc, err := newIncarnation(tmp, now)
+	if err != nil {
+		return fail(err)
+	}
+	// The file in place holds one event more: gateway.restored.
+	rep.Incarnation, rep.LastSeq, rep.Events = inc.ID, inc.FirstSeq, rep.Events+1
 	rep.Path = path
 	res.Restored = rep
 	// Check again: the copy may have taken a while.
@@ -285,6 +217,11 @@ func Restore(src, path string, now time.Time) (RestoreResult, error) {
 		return fail(err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
+		// The database stays as it was: its second name goes too.
+		if res.Kept != "" {
+			os.Remove(res.Kept)
+			res.Kept = ""
+		}
 		return fail(err)
 	}
 	if err := syncDir(dir); err != nil {

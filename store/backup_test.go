@@ -303,7 +303,7 @@ func TestRestore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := dst.path + ".before-restore-20261201T100000Z"; res.Kept != want || res.Restored.LastSeq != 7 {
+	if want := dst.path + ".before-restore-20261201T100000Z"; res.Kept != want || res.Restored.LastSeq != 8 { // the backup's 7 and gateway.restored
 		t.Fatalf("restore: %+v", res)
 	}
 	if rep, err := Verify(res.Kept); err != nil || rep.LastSeq != 3 {
@@ -314,7 +314,8 @@ func TestRestore(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if db.LastSeq() != 7 {
+	// The backup's 7 events and the new incarnation's gateway.restored.
+	if db.LastSeq() != 8 {
 		t.Fatalf("restored database has last seq %d", db.LastSeq())
 	}
 }

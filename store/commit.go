@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strconv"
 	"sync/atomic"
 
 	"github.com/floorgate/floorgate"
@@ -331,7 +330,7 @@ func (w *wtx) emit(evs ...floorgate.Event) error {
 	for _, ev := range evs {
 		w.st.seq++
 		ev.Seq = w.st.seq
-		ev.ID = w.db.dbID + "-" + strconv.FormatUint(ev.Seq, 10)
+		ev.ID, ev.Incarnation = eventID(w.db.inc.ID, ev.Seq), w.db.inc.ID
 		ev.Site, ev.Gateway = w.st.site.ID, w.st.site.Gateway
 		raw := w.db.envelope(ev)
 		key := u64(ev.Seq)

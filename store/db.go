@@ -53,6 +53,15 @@ type Options struct {
 	// unknown. Nil means unknown for every model.
 	FocalPx func(model string) float64
 
+	// Stations are the site's pack stations by name, offered to devices to
+	// choose from (Hello) and the only names SetStation accepts.
+	Stations []string
+	// PrinterServes reports whether a configured printer serves the pack
+	// station. A parcel packed at a station none serves is answered
+	// no_printer instead of pack_done (its waybill is queued and held all
+	// the same). Nil: every station is served. It must not block.
+	PrinterServes func(station string) bool
+
 	// checkpointAt overrides checkpointBytes (tests).
 	checkpointAt int
 }
@@ -64,6 +73,7 @@ type DB struct {
 	clock floorgate.Clock
 	log   *slog.Logger
 	dbID  string
+	inc   floorgate.Incarnation // the current incarnation (incarnation.go)
 
 	// mu guards st. The writer holds it while it runs and commits a batch;
 	// readers take it shared.
@@ -175,6 +185,9 @@ func (db *DB) init() error {
 			}
 		}
 		db.dbID = string(id)
+		if db.inc, err = loadIncarnation(meta, db.dbID); err != nil {
+			return err
+		}
 		if raw := meta.Get(keySite); raw != nil {
 			var stored floorgate.Site
 			if err := json.Unmarshal(raw, &stored); err != nil {

@@ -21,6 +21,10 @@ func (db *DB) envelope(ev floorgate.Event) []byte {
 	b = append(b, db.siteJSON...)
 	b = append(b, `,"gateway":`...)
 	b = append(b, db.gatewayJSON...)
+	if ev.Incarnation != "" {
+		b = append(b, `,"incarnation":`...)
+		b = appendString(b, ev.Incarnation)
+	}
 	b = append(b, `,"type":`...)
 	b = appendString(b, ev.Type)
 	b = append(b, `,"time":"`...)

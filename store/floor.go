@@ -107,7 +107,7 @@ func (db *DB) Hello(ctx context.Context, device, token, model string) (floorgate
 		return floorgate.Welcome{}, fmt.Errorf("hello: %w", err)
 	}
 	return floorgate.Welcome{Site: db.st.site.ID, Gateway: db.st.site.Gateway, Operator: sess.Operator,
-		Prompt: db.prompt(sess, t)}, nil
+		Prompt: db.prompt(sess, t), Station: d.Station, Stations: db.opts.Stations}, nil
 }
 
 // session is the device's session, or a fresh one. Callers hold mu.
@@ -207,7 +207,7 @@ func (db *DB) login(ctx context.Context, device, requestID string, op *floorgate
 				continue
 			}
 			if sess.Task == "" && prev.Task != "" {
-				sess.Task, sess.Line, sess.AtLocation, sess.ClosedSKU = prev.Task, prev.Line, prev.AtLocation, prev.ClosedSKU
+				sess.Task, sess.Line, sess.AtLocation, sess.ClosedSKU, sess.Location = prev.Task, prev.Line, prev.AtLocation, prev.ClosedSKU, prev.Location
 				if t := w.st.open[prev.Task]; t != nil {
 					moved := *t
 					moved.Device = device
@@ -336,13 +336,6 @@ func (db *DB) Scan(ctx context.Context, sc floorgate.Scan) (floorgate.Verdict, e
 			return err
 		}
 		sess := db.session(sc.Device)
-		if db.packer(sess) {
-			return w.packScan(sc, sess, &v)
-		}
-		t, err := w.st.task(w.tx, sess.Task)
-		if err != nil {
-			return err
-		}
 		in := sc
 		if in.Geometry != nil && in.Geometry.FocalPx == 0 {
 			if d := w.st.devices[sc.Device]; d != nil && d.FocalPx > 0 {
@@ -350,6 +343,13 @@ func (db *DB) Scan(ctx context.Context, sc floorgate.Scan) (floorgate.Verdict, e
 				g.FocalPx = d.FocalPx
 				in.Geometry = &g
 			}
+		}
+		if db.packer(sess) {
+			return w.packScan(in, sess, &v)
+		}
+		t, err := w.st.task(w.tx, sess.Task)
+		if err != nil {
+			return err
 		}
 		m := w.st.match(sc.AIM, sc.Data)
 		// A serial number belongs to the item it is read with, or, on a
@@ -455,7 +455,7 @@ func (db *DB) Next(ctx context.Context, device string) (floorgate.Prompt, error)
 			return err
 		}
 		if t != nil && t.Status == floorgate.TaskCancelled {
-			sess.Task, sess.Line, sess.AtLocation, sess.ClosedSKU = "", 0, false, ""
+			sess.Task, sess.Line, sess.AtLocation, sess.ClosedSKU, sess.Location = "", 0, false, "", ""
 			if err := w.putSession(sess); err != nil {
 				return err
 			}

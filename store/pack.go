@@ -73,7 +73,7 @@ func (db *DB) Reprint(ctx context.Context, id, operator, reason string) (floorga
 		now := w.db.clock.Now()
 		w.queued = true
 		out = floorgate.PrintJob{ID: fmt.Sprintf("%s#%d", id, n), Kind: j.Kind, Order: j.Order, Station: j.Station, Template: j.Template,
-			Status: floorgate.JobQueued, Created: now, ReprintOf: id, Operator: operator, ReprintReason: reason}
+			Status: floorgate.JobQueued, Created: now, ReprintOf: id, Operator: operator, ReprintReason: reason, Packer: j.Packer}
 		if err := w.put(bucketPrintJobs, out.ID, out); err != nil {
 			return err
 		}
@@ -106,7 +106,7 @@ func (w *wtx) shipment(order string) (*floorgate.Shipment, error) {
 // packScan is a scan at the pack station: the pack rules, then the
 // waybill job queued in the same commit as the parcel's completion.
 func (w *wtx) packScan(sc floorgate.Scan, sess floorgate.Session, v *floorgate.Verdict) error {
-	st := scan.PackState{Session: sess}
+	st := scan.PackState{Policy: w.st.site.Policy, Session: sess}
 	var m floorgate.Match
 	order := sc.Data
 	if sess.Pack != nil {
@@ -128,9 +128,13 @@ func (w *wtx) packScan(sc floorgate.Scan, sess floorgate.Session, v *floorgate.V
 		return err
 	}
 	if res.Verdict.Code == floorgate.CodePackDone {
-		if err := w.queueJob(floorgate.PrintJob{ID: "waybill:" + s.Order, Kind: "waybill", Order: s.Order,
-			Station: sess.Device, Template: "100x180", Status: "queued", Created: sc.At}); err != nil {
+		station := w.packStation(sess.Device)
+		if err := w.queueJob(floorgate.PrintJob{ID: "waybill:" + s.Order, Kind: "waybill", Order: s.Order, Packer: sess.Operator,
+			Station: station, Template: "100x180", Status: "queued", Created: sc.At}); err != nil {
 			return err
+		}
+		if f := w.db.opts.PrinterServes; f != nil && !f(station) {
+			res.Verdict = floorgate.NewVerdict(res.Verdict.ScanID, floorgate.CodeNoPrinter, res.Verdict.Prompt)
 		}
 	}
 	*v = res.Verdict

@@ -150,8 +150,8 @@ func each[T any](tx *bolt.Tx, bucket []byte, fn func(*T)) error {
 		return fmt.Errorf("load: bucket %s is missing: the database is damaged", bucket)
 	}
 	return b.ForEach(func(k, v []byte) error {
-		t := new(T)
-		if err := json.Unmarshal(v, t); err != nil {
+		t, err := decodeRecord[T](v)
+		if err != nil {
 			return fmt.Errorf("load %s %q: %w", bucket, k, err)
 		}
 		fn(t)

@@ -2,7 +2,10 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"slices"
+	"time"
 
 	"github.com/floorgate/floorgate"
 )
@@ -62,4 +65,89 @@ func (db *DB) LoginBadge(ctx context.Context, station, requestID, badge string) 
 	}
 	db.logins.succeeded(devKey, badgeKey)
 	return db.login(ctx, station, requestID, op)
+}
+
+// SetStation sets the pack station a device stands at, by name: its
+// waybills print on that station's printers from now on, whatever the
+// device's id. The name must be one of the site's stations (Options.Stations);
+// "" clears it, and the device's own id stands for its station again.
+// The waybill of the parcel the device is packing, when it has not printed
+// yet, moves with it: a packer who packed before choosing the station gets
+// the label at the station chosen.
+func (db *DB) SetStation(ctx context.Context, device, station string) error {
+	if station != "" && !slices.Contains(db.opts.Stations, station) {
+		return floorgate.Errorf(floorgate.ENOTFOUND, "no pack station %q", station)
+	}
+	err := db.write(ctx, func(w *wtx) error {
+		old := w.st.devices[device]
+		if old == nil {
+			return floorgate.Errorf(floorgate.ENOTFOUND, "device %q is not enrolled", device)
+		}
+		if old.Station == station {
+			return nil
+		}
+		d := *old
+		d.Station = station
+		setIn(w, w.st.devices, device, &d)
+		if err := w.put(bucketDevices, device, &d); err != nil {
+			return err
+		}
+		return w.moveWaybill(device, d.PackStation())
+	})
+	if err != nil {
+		return fmt.Errorf("set station of %s: %w", device, err)
+	}
+	return nil
+}
+
+// packStation is the station a device packs at (floorgate.Device.PackStation).
+func (w *wtx) packStation(device string) string {
+	if d := w.st.devices[device]; d != nil {
+		return d.PackStation()
+	}
+	return device
+}
+
+// PackingStations are the stations where a packer is logged in now, by name
+// (floorgate.Device.PackStation), each with how many packers are there.
+func (db *DB) PackingStations() map[string]int {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	out := map[string]int{}
+	for dev, sess := range db.st.sessions {
+		if !db.packer(sess) {
+			continue
+		}
+		station := dev
+		if d := db.st.devices[dev]; d != nil {
+			station = d.PackStation()
+		}
+		out[station]++
+	}
+	return out
+}
+
+// moveWaybill sends the waybill of the parcel device is packing to station,
+// if it waits for its label: queued again there, so it prints on that
+// station's printer.
+func (w *wtx) moveWaybill(device, station string) error {
+	sess, ok := w.st.sessions[device]
+	if !ok || sess.Pack == nil || !sess.Pack.Waybill {
+		return nil
+	}
+	id := "waybill:" + sess.Pack.Order
+	raw := w.tx.Bucket(bucketPrintJobs).Get([]byte(id))
+	if raw == nil {
+		return nil
+	}
+	var j floorgate.PrintJob
+	if err := json.Unmarshal(raw, &j); err != nil {
+		return fmt.Errorf("print job %s: %w", id, err)
+	}
+	if !j.Open() || j.Station == station {
+		return nil
+	}
+	j.Station, j.Status, j.Reason, j.NotBefore, j.Updated = station, floorgate.JobQueued, "", time.Time{}, w.db.clock.Now()
+	w.queued = true
+	return w.put(bucketPrintJobs, id, j)
 }

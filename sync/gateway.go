@@ -35,6 +35,9 @@ type Outbox interface {
 	Replays() <-chan floorgate.Replay
 	// LastSeq is the newest event's sequence number.
 	LastSeq() uint64
+	// Incarnation is the database's current incarnation: the prefix of
+	// the ids it gives now, and the seq it began at.
+	Incarnation() floorgate.Incarnation
 }
 
 // Commands applies commands from upstream.
@@ -154,11 +157,17 @@ type StatusMessage struct {
 	// LastSeq is the newest event's sequence number when the status was
 	// sent: a consumer behind it has missed events.
 	LastSeq uint64 `json:"last_seq,omitempty"`
+	// Incarnation is the gateway's current incarnation and IncarnationSeq
+	// the seq it began at: the gateway's events from IncarnationSeq on
+	// are that incarnation's (contract §11).
+	Incarnation    string `json:"incarnation,omitempty"`
+	IncarnationSeq uint64 `json:"incarnation_seq,omitempty"`
 }
 
 func (g *Gateway) statusPayload(state, reason string) []byte {
+	inc := g.outbox.Incarnation()
 	b, _ := json.Marshal(StatusMessage{State: state, Site: g.cfg.Site, Gateway: g.cfg.Gateway, Version: g.cfg.Version,
-		Time: g.clock.Now().UTC(), Reason: reason, LastSeq: g.outbox.LastSeq()})
+		Time: g.clock.Now().UTC(), Reason: reason, LastSeq: g.outbox.LastSeq(), Incarnation: inc.ID, IncarnationSeq: inc.FirstSeq})
 	return b
 }
 

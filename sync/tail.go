@@ -59,7 +59,8 @@ const (
 )
 
 // Tail is the reference ERP consumer: it deduplicates events by id,
-// tracks each gateway's sequence numbers to find gaps, and writes what is
+// tracks each gateway's sequence numbers to find gaps, follows its
+// incarnations across restores (tail_incarnation.go), and writes what is
 // new as JSON lines.
 type Tail struct {
 	cfg    TailConfig
@@ -89,6 +90,7 @@ type gatewaySeqs struct {
 	gapSince      time.Time       // when the current gap was first seen
 	ask           *replayAsk      // the replay request in progress
 	unfilled      int             // applied replays in a row that filled nothing
+	incarnations                  // which incarnation each seq belongs to (tail_incarnation.go)
 }
 
 // span is a range of sequence numbers, both ends included.
@@ -197,6 +199,19 @@ type TailStats struct {
 	GivenUp map[string]int
 	// Contiguous is the highest contiguous sequence number per gateway.
 	Contiguous map[string]uint64
+	// Incarnation is, per "site/gateway", the incarnation the gateway
+	// runs now, as far as the consumer knows it: RestoredFrom is empty
+	// until it knows what a restore replaced, FirstSeq is 1 until it
+	// knows better.
+	Incarnation map[string]floorgate.Incarnation
+	// Superseded counts, per "site/gateway", the events received of an
+	// incarnation that a restore or a new database superseded, above the
+	// seq where it was superseded: they happened, but the gateway no
+	// longer remembers them; they are neither missing nor duplicates.
+	Superseded map[string]int
+	// IncarnationChanges counts, per "site/gateway", the new incarnations
+	// seen after the first.
+	IncarnationChanges map[string]int
 }
 
 // DefaultTailClientID is the consumer's client id on the host named host:
@@ -288,7 +303,7 @@ func (t *Tail) gateway(site, gw string) *gatewaySeqs {
 	key := site + "/" + gw
 	g := t.gateways[key]
 	if g == nil {
-		g = &gatewaySeqs{site: site, gateway: gw, above: map[uint64]bool{}}
+		g = &gatewaySeqs{site: site, gateway: gw, above: map[uint64]bool{}, incarnations: newIncarnations()}
 		t.gateways[key] = g
 	}
 	return g
@@ -303,7 +318,14 @@ func (t *Tail) handleStatus(_ mqtt.Client, m mqtt.Message) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	g := t.gateway(s.Site, s.Gateway)
-	g.top = max(g.top, s.LastSeq)
+	if s.Incarnation != "" && s.IncarnationSeq > 0 {
+		t.begin(g, floorgate.Incarnation{ID: s.Incarnation, FirstSeq: s.IncarnationSeq})
+	}
+	if s.Incarnation == "" || s.Incarnation == g.current {
+		// A status of an incarnation a restore superseded says nothing
+		// of the current one's numbers.
+		g.top = max(g.top, s.LastSeq)
+	}
 	g.noteGap(t.cfg.Clock.Now)
 }
 
@@ -319,18 +341,15 @@ func (t *Tail) handle(_ mqtt.Client, m mqtt.Message) {
 	}
 	t.mu.Lock()
 	t.received++
+	g := t.gateway(ev.Site, ev.Gateway)
 	if t.seen[ev.ID] {
 		t.duplicates++
+		t.place(g, ev, true)
 		t.mu.Unlock()
 		return
 	}
 	t.seen[ev.ID] = true
-	g := t.gateway(ev.Site, ev.Gateway)
-	if ev.Seq > g.contiguous {
-		g.above[ev.Seq] = true
-		g.high = max(g.high, ev.Seq)
-		g.advance()
-	}
+	t.place(g, ev, false)
 	if ev.Type == floorgate.EventCommandApplied || ev.Type == floorgate.EventCommandRejected {
 		t.answered(g, ev)
 	}
@@ -498,9 +517,14 @@ func (t *Tail) Stats() TailStats {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	s := TailStats{Received: t.received, Unique: len(t.seen), Duplicates: t.duplicates, Replays: t.replays,
-		Gaps: map[string][]uint64{}, GivenUp: map[string]int{}, Contiguous: map[string]uint64{}}
+		Gaps: map[string][]uint64{}, GivenUp: map[string]int{}, Contiguous: map[string]uint64{},
+		Incarnation: map[string]floorgate.Incarnation{}, Superseded: map[string]int{}, IncarnationChanges: map[string]int{}}
 	for k, g := range t.gateways {
 		s.Contiguous[k] = g.contiguous
+		if g.current != "" {
+			s.Incarnation[k] = *g.known[g.current]
+		}
+		s.Superseded[k], s.IncarnationChanges[k] = g.superseded, g.changes
 		for q := g.contiguous + 1; q <= g.highest(); q++ {
 			if !g.above[q] {
 				s.Gaps[k] = append(s.Gaps[k], q)

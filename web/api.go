@@ -43,12 +43,6 @@ func (s *Server) window(r *http.Request) (from, to time.Time, err error) {
 	return from, to, nil
 }
 
-// journal is every journalled event (KPIs look back for the starts of
-// stages that end in the window).
-func (s *Server) journal() ([]floorgate.Event, error) {
-	return s.opts.DB.Journal(1, int(s.opts.DB.LastSeq())+1)
-}
-
 func (s *Server) names() map[string]string {
 	out := map[string]string{}
 	for _, op := range s.opts.DB.Operators() {
@@ -57,27 +51,33 @@ func (s *Server) names() map[string]string {
 	return out
 }
 
-// report computes the KPIs of the request's window, with the journal they
-// came from.
-func (s *Server) report(r *http.Request) (kpi.Report, []floorgate.Event, error) {
+// report returns the KPIs of the request's window, from the rollup kept
+// level with the journal (kpis.go); peopleHours: with each person's hours.
+func (s *Server) report(r *http.Request, peopleHours bool) (kpi.Report, error) {
 	from, to, err := s.window(r)
 	if err != nil {
-		return kpi.Report{}, nil, err
+		return kpi.Report{}, err
 	}
-	evs, err := s.journal()
-	if err != nil {
-		return kpi.Report{}, nil, err
-	}
-	rep, err := kpi.Compute(evs, from, to, s.names())
+	rep, err := s.kpis.report(r.Context(), from, to, s.names(), peopleHours)
 	if err != nil {
 		s.log.Error("kpi", "err", err)
 	}
-	return rep, evs, err
+	return rep, err
 }
 
-// handleKPI: GET /api/v1/kpi?from=&to= — the KPIs per person and per hour.
+// handleKPI: GET /api/v1/kpi?from=&to=&people_hours= — the KPIs for the
+// site, per hour and per person; people_hours=true adds each person's
+// hours (tens of megabytes for a month of a big floor, so only on request).
 func (s *Server) handleKPI(w http.ResponseWriter, r *http.Request) {
-	rep, _, err := s.report(r)
+	peopleHours := false
+	if v := r.URL.Query().Get("people_hours"); v != "" {
+		var err error
+		if peopleHours, err = strconv.ParseBool(v); err != nil {
+			writeErr(w, floorgate.Errorf(floorgate.EINVALID, "people_hours: %q is not true or false", v))
+			return
+		}
+	}
+	rep, err := s.report(r, peopleHours)
 	if err != nil {
 		writeErr(w, err)
 		return
@@ -97,16 +97,18 @@ type exceptionItem struct {
 // intercepts and labels not printed, newest first, and wrong scans by
 // location.
 func (s *Server) handleExceptions(w http.ResponseWriter, r *http.Request) {
-	rep, evs, err := s.report(r)
+	rep, err := s.report(r, false)
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	evs, err := s.kpis.events(rep.From, rep.To)
 	if err != nil {
 		writeErr(w, err)
 		return
 	}
 	items := []exceptionItem{}
 	for _, ev := range evs {
-		if ev.Time.Before(rep.From) || !ev.Time.Before(rep.To) {
-			continue
-		}
 		if ev.Type == floorgate.EventPickException || ev.Type == floorgate.EventLabelFailed {
 			items = append(items, exceptionItem{Seq: ev.Seq, Time: ev.Time, Type: ev.Type, Data: ev.Data})
 		}

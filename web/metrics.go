@@ -26,6 +26,9 @@ type Gauges struct {
 	// may grow to; StoreFull is set while writes fail for lack of room.
 	StoreBytes, StoreLimitBytes int64
 	StoreFull                   bool
+	// StationsWithoutPrinter counts the pack stations, configured or in
+	// use, that no printer serves: their waybills cannot print.
+	StationsWithoutPrinter int
 }
 
 // DeviceGauge is one device's state for /metrics.
@@ -84,7 +87,8 @@ var (
 	descStore    = prometheus.NewDesc("floorgate_store_bytes", "Size of the database file.", nil, nil)
 	descLimit    = prometheus.NewDesc("floorgate_store_limit_bytes", "Most the database file may grow to (store.max_size_mb).", nil, nil)
 	descFull     = prometheus.NewDesc("floorgate_store_full", "1 while the store refuses writes: its file reached the limit or the disk is full.", nil, nil)
-	gaugeDescs   = []*prometheus.Desc{descOutbox, descOldest, descDead, descUp, descSeq, descPrinter, descDevice, descStore, descLimit, descFull}
+	descNoPrint  = prometheus.NewDesc("floorgate_stations_without_printer", "Pack stations, configured or in use, that no printer serves: their waybills cannot print.", nil, nil)
+	gaugeDescs   = []*prometheus.Desc{descOutbox, descOldest, descDead, descUp, descSeq, descPrinter, descDevice, descStore, descLimit, descFull, descNoPrint}
 	boolToFloat  = map[bool]float64{false: 0, true: 1}
 	gaugeMetrics = prometheus.GaugeValue
 )
@@ -108,6 +112,7 @@ func (g gauges) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descStore, gaugeMetrics, float64(v.StoreBytes))
 	ch <- prometheus.MustNewConstMetric(descLimit, gaugeMetrics, float64(v.StoreLimitBytes))
 	ch <- prometheus.MustNewConstMetric(descFull, gaugeMetrics, boolToFloat[v.StoreFull])
+	ch <- prometheus.MustNewConstMetric(descNoPrint, gaugeMetrics, float64(v.StationsWithoutPrinter))
 	for id, st := range v.Printers {
 		ch <- prometheus.MustNewConstMetric(descPrinter, gaugeMetrics, 1, id, st)
 	}

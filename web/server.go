@@ -63,6 +63,7 @@ type Server struct {
 	opts Options
 	log  *slog.Logger
 	hub  *hub
+	kpis *kpis
 
 	mu       sync.Mutex
 	sessions map[string]*session
@@ -91,13 +92,20 @@ func New(opts Options) *Server {
 	s := &Server{opts: opts, log: log, sessions: map[string]*session{}, pairings: map[string]*pairing{},
 		pairFail: map[string][]time.Time{}}
 	s.hub = newHub(s)
+	s.kpis = newKPIs(opts.DB, log)
 	return s
 }
 
 // Run pushes live updates to open pages until ctx ends, and then ends
 // their streams. Cancel ctx when the HTTP server starts shutting down
-// (http.Server.RegisterOnShutdown): Shutdown waits for every stream.
-func (s *Server) Run(ctx context.Context) { s.hub.run(ctx) }
+// (http.Server.RegisterOnShutdown): Shutdown waits for every stream. It
+// also builds the KPI rollup from the journal and keeps it level.
+func (s *Server) Run(ctx context.Context) {
+	done := make(chan struct{})
+	go func() { defer close(done); s.kpis.run(ctx) }()
+	s.hub.run(ctx)
+	<-done
+}
 
 // randomHex returns n random bytes as hex.
 func randomHex(n int) string {

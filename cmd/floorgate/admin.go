@@ -64,6 +64,9 @@ func printStatus(w io.Writer, st gateway.Status) {
 		}
 		fmt.Fprintf(tw, "printer %s\t%s\n", p.ID, state)
 	}
+	for _, x := range st.StationsWithoutPrinter {
+		fmt.Fprintf(tw, "station %s\tNO PRINTER: %s\n", x.Station, x.Reason)
+	}
 	for _, s := range st.Scanners {
 		state := string(s.Status)
 		if s.Reason != "" {

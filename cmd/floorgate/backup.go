@@ -20,9 +20,11 @@ import (
 // A running gateway holds the database file's lock, so "floorgate backup"
 // asks it for a copy over its local socket (GET /api/v1/backup, an
 // admin's); with the gateway stopped it copies the file itself, read-only.
-// Either way the copy is written to a temporary file, synced, checked with
-// bbolt's consistency check and renamed into place. "floorgate restore"
-// refuses while a gateway holds the database.
+// Either way the copy is written to a temporary file, synced, verified
+// (store.Verify: its pages, every record, and that the gateway opens it)
+// and renamed into place; a copy that fails is removed. "floorgate
+// restore" refuses while a gateway holds the database, and refuses any
+// file that verify refuses.
 
 func backupCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("backup", "FILE", "Write a consistent, verified copy of the gateway's database to FILE: from the running gateway over its\n"+
@@ -79,10 +81,12 @@ func backupCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 }
 
 func printReport(w io.Writer, r store.FileReport) {
-	fmt.Fprintf(w, "  consistency check: ok (%d problems), schema %d, site %s gateway %s, database %s\n",
-		r.CheckErrors, r.Schema, r.Site, r.Gateway, r.DBID)
+	fmt.Fprintf(w, "  consistency check: ok (%d problems), schema %d, site %s gateway %s, database %s, incarnation %s\n",
+		r.CheckErrors, r.Schema, r.Site, r.Gateway, r.DBID, r.Incarnation)
 	fmt.Fprintf(w, "  journal: %d events (seq %d…%d), acknowledged upstream up to %d; step log: %d records\n",
 		r.Events, r.FirstSeq, r.LastSeq, r.Acked, r.Steps)
+	fmt.Fprintf(w, "  records: %d, each decoded as the gateway reads it, references between them checked (%d problems); the gateway opens it\n",
+		r.Records, r.Problems)
 }
 
 func exists(path string) bool {
@@ -101,8 +105,12 @@ func writeVerified(path string, fill func(io.Writer) (int64, error)) (int64, sto
 		return err
 	}, func(tmp string) error {
 		var err error
-		rep, err = store.Verify(tmp)
-		return err
+		if rep, err = store.Verify(tmp); err != nil {
+			// Name the backup being written, not its temporary file
+			// (gone by the time anyone reads this).
+			return fmt.Errorf("verify the copy for %s: %w", path, errors.Unwrap(err))
+		}
+		return nil
 	})
 	rep.Path = path
 	return n, rep, err
@@ -136,6 +144,10 @@ func restoreCommand(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "restored %s to %s\n", fs.Arg(0), dbPath)
 	printReport(stdout, res.Restored)
+	if inc, err := store.ReadIncarnation(dbPath); err == nil {
+		fmt.Fprintf(stdout, "  new incarnation %s: event ids now begin with it, from seq %d (gateway.restored: restored from %s at seq %d)\n",
+			inc.ID, inc.FirstSeq, inc.RestoredFrom, inc.RestoredSeq)
+	}
 	if res.Kept != "" {
 		fmt.Fprintf(stdout, "  the database it replaced is kept as %s\n", res.Kept)
 	}

@@ -183,8 +183,11 @@ func TestBackupUnderScanLoad(t *testing.T) {
 	if !strings.Contains(stdout.String(), fmt.Sprintf("step log: %d records", rep.Steps)) || rep.Steps == 0 {
 		t.Fatalf("the restored file is not the backup (step log of %d records):\n%s", rep.Steps, stdout.String())
 	}
-	if got := m2.DB.LastSeq(); got != rep.LastSeq {
-		t.Fatalf("restored gateway's last seq %d, the backup's %d", got, rep.LastSeq)
+	// The backup's events and the new incarnation's first, gateway.restored.
+	inc := m2.DB.Incarnation()
+	if got := m2.DB.LastSeq(); got != rep.LastSeq+1 || inc.FirstSeq != got || inc.RestoredSeq != rep.LastSeq ||
+		!strings.Contains(stdout.String(), "new incarnation "+inc.ID) {
+		t.Fatalf("restored gateway's last seq %d, incarnation %+v; the backup's last seq %d:\n%s", got, inc, rep.LastSeq, stdout.String())
 	}
 	p, err := dialPicker(ctx, wsURL(m2), pinned(t, m2), demo, "bk-pda-new", demo.Badges[5], 0, 9)
 	if err != nil {
@@ -249,5 +252,96 @@ func TestBackupOfStoppedGateway(t *testing.T) {
 	}
 	if now, _ := os.ReadFile(dbPath); !bytes.Equal(now, restored) {
 		t.Fatal("a refused restore changed the database")
+	}
+}
+
+// TestRefusedBackupsLeaveNothingBehind: a backup cut short, an empty file
+// and one with a byte changed inside the operators' records are refused
+// by "floorgate backup --verify" and "floorgate restore" with exit status
+// 1 and a message naming the problem, and the state dir stays as it was;
+// "floorgate backup" of a stopped gateway whose database is damaged
+// writes no file and leaves no temporary one.
+func TestRefusedBackupsLeaveNothingBehind(t *testing.T) {
+	ctx := context.Background()
+	m := startMain(t, floorgate.SystemClock{})
+	dir := m.Config.StateDir
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	dbPath := filepath.Join(dir, "floorgate.db")
+	nobody := filepath.Join(t.TempDir(), "nobody.sock")
+	good := filepath.Join(t.TempDir(), "good.db")
+	var stdout, stderr bytes.Buffer
+	if err := dispatch(ctx, []string{"backup", "--state-dir", dir, "--socket", nobody, good}, &stdout, &stderr); err != nil {
+		t.Fatalf("backup: %v\n%s", err, stderr.String())
+	}
+	raw, err := os.ReadFile(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(raw, []byte(`"badge":`)) {
+		t.Fatal("the backup holds no operator")
+	}
+	damaged := bytes.ReplaceAll(raw, []byte(`"badge":`), []byte(`"badge";`))
+	listing := func(dir string) string {
+		ents, _ := os.ReadDir(dir)
+		var names []string
+		for _, e := range ents {
+			names = append(names, e.Name())
+		}
+		return strings.Join(names, " ")
+	}
+	for _, c := range []struct {
+		name string
+		raw  []byte
+		want string
+	}{
+		{"truncated", raw[:len(raw)/2+100], fmt.Sprintf("truncated: %d bytes", len(raw)/2+100)},
+		{"empty", nil, "empty (0 bytes): not a floorgate backup"},
+		{"a record changed", damaged, "bucket operators, key"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "backup.db")
+			if err := os.WriteFile(file, c.raw, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			before := listing(dir)
+			was, err := os.ReadFile(dbPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, args := range [][]string{{"backup", "--verify", file}, {"restore", "--state-dir", dir, file}} {
+				var stdout, stderr bytes.Buffer
+				err := dispatch(ctx, args, &stdout, &stderr)
+				if code := exitCode(err, &stderr); code != 1 || !strings.Contains(stderr.String(), c.want) {
+					t.Fatalf("%s: exit status %d, stderr:\n%s\nwant 1 and %q", args[0], code, stderr.String(), c.want)
+				}
+				t.Logf("%s: %s", args[0], stderr.String())
+				if after := listing(dir); after != before {
+					t.Fatalf("%s left the state dir as %q, it was %q", args[0], after, before)
+				}
+				if after := listing(filepath.Dir(file)); after != "backup.db" {
+					t.Fatalf("%s left files beside the backup: %q", args[0], after)
+				}
+			}
+			if now, _ := os.ReadFile(dbPath); !bytes.Equal(now, was) {
+				t.Fatal("a refused restore changed the database")
+			}
+		})
+	}
+
+	// A stopped gateway's damaged database: its backup fails verification
+	// and is not kept, nor is its temporary file.
+	broken := t.TempDir()
+	if err := os.WriteFile(filepath.Join(broken, "floorgate.db"), damaged, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	outDir := t.TempDir()
+	err = dispatch(ctx, []string{"backup", "--state-dir", broken, "--socket", nobody, filepath.Join(outDir, "b.db")}, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "bucket operators, key") || !strings.Contains(err.Error(), "for "+filepath.Join(outDir, "b.db")+":") {
+		t.Fatalf("backup of a damaged database: %v (want the problem and the backup's own name)", err)
+	}
+	if after := listing(outDir); after != "" {
+		t.Fatalf("a failed backup left %q", after)
 	}
 }

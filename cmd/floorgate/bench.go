@@ -31,6 +31,7 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		"mem":      "resident memory per connected PDA against bare WebSocket connections",
 		"sync":     "outbox drain rate against plain QoS 1 publishing",
 		"print":    "labels per second through the print worker to fake printers",
+		"kpi":      "31-day KPI reports from the hourly rollup over a month's journal",
 		"report":   "turn BENCH lines into report.md, report.json and a latency chart",
 	}, stdout, stderr)
 	if err != nil {
@@ -41,6 +42,8 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return benchSyncCommand(ctx, args, stdout, stderr)
 	case "print":
 		return benchPrintCommand(ctx, args, stdout, stderr)
+	case "kpi":
+		return benchKPICommand(ctx, args, stdout, stderr)
 	case "mem":
 		return benchMemCommand(ctx, args, stdout, stderr)
 	case "degraded":

@@ -78,6 +78,26 @@ func TestBenchReport(t *testing.T) {
 	}
 }
 
+// TestBenchReportKPI: the KPI bench's bound is absolute, so its figure is
+// judged against the target_ms the line carries.
+func TestBenchReportKPI(t *testing.T) {
+	b, err := ParseBenchLine("BENCH kpi events=1000000 days=31 people=48 p50_ms=20.0 p99_ms=40.0 target_ms=50 cpu_ms=18.0 " +
+		"full_p50_ms=600.0 full_p99_ms=900.0 rebuild_ms=9000 rebuild_cpu_ms=8000 heap_mb=90 compute_ms=12000 response_kb=800 full_response_kb=29000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Name != "kpi events=1000000" || len(b.Figures) != 4 {
+		t.Fatalf("%s: %+v", b.Name, b.Figures)
+	}
+	if f := b.Figures[0]; f.Ratio != 0.8 || f.Pass == nil || !*f.Pass {
+		t.Errorf("p99 40 ms against 50 ms: %+v", f)
+	}
+	md := string(ReportMarkdown(Report{Benches: []BenchReport{b}}))
+	if row := "| kpi events=1000000 | 31-day report p99, people_hours=false | 40.0 ms | the bound | 50.0 ms | 0.80 | ≤ 1.00 | ✅ pass |"; !strings.Contains(md, row) {
+		t.Errorf("report.md lacks %q:\n%s", row, md)
+	}
+}
+
 func TestParseBenchLineRejects(t *testing.T) {
 	for _, tc := range []struct{ name, line string }{
 		{"not a bench line", "hello"},

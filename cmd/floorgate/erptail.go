@@ -61,6 +61,14 @@ func erpTailCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 			given = fmt.Sprintf(" (%d of them no longer asked for)", n)
 		}
 		fmt.Fprintf(stderr, "  %s: complete up to seq %d, %d missing%s\n", k, s.Contiguous[k], len(s.Gaps[k]), given)
+		if inc := s.Incarnation[k]; s.IncarnationChanges[k] > 0 || s.Superseded[k] > 0 {
+			from := ""
+			if inc.RestoredFrom != "" {
+				from = fmt.Sprintf(", restored from %s at seq %d", inc.RestoredFrom, inc.RestoredSeq)
+			}
+			fmt.Fprintf(stderr, "    incarnation %s from seq %d%s; %d new incarnations seen, %d events superseded by them\n",
+				inc.ID, inc.FirstSeq, from, s.IncarnationChanges[k], s.Superseded[k])
+		}
 	}
 	return nil
 }

@@ -87,7 +87,7 @@ func commands() []command {
 		{"udev-rules", "print udev rules that give scanners stable names", func(_ context.Context, a []string, o, e io.Writer) error { return udevRulesCommand(a, o, e) }},
 		{"erp-tail", "the reference ERP consumer: read events, find gaps, ask for replays", erpTailCommand},
 		{"sim", "drive a gateway with simulated PDAs", simCommand},
-		{"bench", "measure the gateway (scan, degraded, mem, sync, print, report)", benchCommand},
+		{"bench", "measure the gateway (scan, degraded, mem, sync, print, kpi, report)", benchCommand},
 		{"version", "print the version", versionCommand},
 		{"help", "list the commands, or show one's usage", nil},
 	}

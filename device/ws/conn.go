@@ -425,6 +425,8 @@ func (c *conn) handle(mt int, data []byte) {
 		c.next(req)
 	case typeShort:
 		c.short(req)
+	case typeStation:
+		c.station(req)
 	case typeHello:
 		c.sendError(floorgate.EINVALID, textAgainHello)
 	default:
@@ -579,6 +581,30 @@ func (c *conn) promptRequest(req *request, op, reply string, call func(context.C
 		return
 	}
 	c.sendJSON(promptMsg{Type: reply, ID: req.ID, Prompt: p})
+}
+
+// station sets the pack station the device stands at; the answer is a
+// station frame, or a verdict when the name is not one of the site's
+// (unknown_station) or the gateway could not record it (unavailable).
+func (c *conn) station(req *request) {
+	if !c.checkID(req.ID) {
+		return
+	}
+	if len(req.Station) > MaxIDLen {
+		c.sendVerdict(floorgate.NewVerdict(req.ID, floorgate.CodeUnknownStation, floorgate.Prompt{}), req.ID)
+		return
+	}
+	err := c.s.floor.SetStation(c.ctx, c.device, req.Station)
+	switch {
+	case floorgate.ErrorCode(err) == floorgate.ENOTFOUND:
+		c.sendVerdict(floorgate.NewVerdict(req.ID, floorgate.CodeUnknownStation, floorgate.Prompt{}), req.ID)
+	case err != nil:
+		c.floorFailed("station", req.ID, err)
+		c.sendVerdict(floorgate.NewVerdict(req.ID, floorgate.CodeUnavailable, floorgate.Prompt{}), req.ID)
+	default:
+		c.log.Info("pda station set", "station", req.Station)
+		c.sendJSON(stationMsg{Type: typeStation, ID: req.ID, Station: req.Station})
+	}
 }
 
 func (c *conn) short(req *request) {

@@ -55,6 +55,8 @@ func fastRequest(b []byte, r *request) error {
 			r.DeviceTime = l.Str()
 		case "found":
 			r.Found = l.Int()
+		case "station":
+			r.Station = l.Str()
 		case "geometry":
 			g := new(floorgate.Geometry)
 			l.Object(func(k []byte) {

@@ -53,7 +53,8 @@ type fakeFloor struct {
 	// helloGate, when set, holds every Hello until it is closed.
 	helloGate chan struct{}
 	// hold holds a scan of "HOLD" until it receives.
-	hold chan struct{}
+	hold     chan struct{}
+	stations map[string]string // device → pack station set
 }
 
 var _ ws.Floor = (*fakeFloor)(nil)
@@ -62,6 +63,7 @@ func newFakeFloor() *fakeFloor {
 	return &fakeFloor{
 		tokens:    map[string]string{"pda-1": "tok-1", "pda-2": "tok-2", "pda-3": "tok-3"},
 		operators: map[string]string{},
+		stations:  map[string]string{},
 		entered:   make(chan struct{}, 1),
 		hold:      make(chan struct{}),
 	}
@@ -168,6 +170,20 @@ func (f *fakeFloor) recorded() []floorgate.Scan {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]floorgate.Scan(nil), f.scans...)
+}
+
+// SetStation knows the pack stations pack-1 and pack-2.
+func (f *fakeFloor) SetStation(ctx context.Context, device, station string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fail != nil {
+		return f.fail
+	}
+	if station != "" && station != "pack-1" && station != "pack-2" {
+		return floorgate.Errorf(floorgate.ENOTFOUND, "no pack station %q", station)
+	}
+	f.stations[device] = station
+	return nil
 }
 
 // logBuffer collects the server's log so tests can see what was logged.

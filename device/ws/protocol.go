@@ -37,6 +37,7 @@ const (
 	typeTask      = "task"
 	typeScan      = "scan"
 	typeShort     = "short"
+	typeStation   = "station"
 	typeWelcome   = "welcome"
 	typeVerdict   = "verdict"
 	typeLoggedOut = "logged_out"
@@ -56,7 +57,7 @@ type request struct {
 	App      string `json:"app"`
 	Protocol int    `json:"protocol"`
 
-	// login, logout
+	// login, logout, next, station
 	ID    string `json:"id"`
 	Badge string `json:"badge"`
 	PIN   string `json:"pin"`
@@ -72,6 +73,9 @@ type request struct {
 	// it came with, not the decoding of the scan_id that answers it.
 	DeviceTime string `json:"device_time"`
 	Found      int    `json:"found"`
+
+	// station
+	Station string `json:"station"`
 }
 
 // reqID is the id a verdict answering r must carry.
@@ -94,6 +98,13 @@ type promptMsg struct {
 	Type   string           `json:"type"`
 	ID     string           `json:"id"`
 	Prompt floorgate.Prompt `json:"prompt"`
+}
+
+// stationMsg answers station: the pack station the device is now set to.
+type stationMsg struct {
+	Type    string `json:"type"`
+	ID      string `json:"id"`
+	Station string `json:"station"`
 }
 
 type pushMsg struct {

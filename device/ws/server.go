@@ -24,6 +24,9 @@ type Floor interface {
 	Next(ctx context.Context, device string) (floorgate.Prompt, error)
 	Scan(ctx context.Context, sc floorgate.Scan) (floorgate.Verdict, error)
 	Short(ctx context.Context, device, scanID string, found int) (floorgate.Verdict, error)
+	// SetStation sets the pack station the device stands at, by name ("":
+	// none); a name the site does not have is a floorgate.ENOTFOUND error.
+	SetStation(ctx context.Context, device, station string) error
 }
 
 // Options tune the endpoint. The zero value of each field means its default.

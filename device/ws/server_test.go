@@ -811,3 +811,43 @@ func connectIdle(t *testing.T, e *env, n int) {
 		}
 	}
 }
+
+// TestStation: a device chooses its pack station by name; the answer is a
+// station frame, a name the site does not have is unknown_station, and a
+// Floor that cannot record it is unavailable.
+func TestStation(t *testing.T) {
+	e := start(t, ws.Options{})
+	r := dialRaw(t, e.url)
+	r.hello("pda-1", "tok-1")
+	r.sendText(`{"type":"station","id":"st-1","station":"pack-2"}`)
+	m, raw := r.read()
+	golden(t, "station", raw)
+	if m["type"] != "station" || m["id"] != "st-1" || m["station"] != "pack-2" {
+		t.Errorf("station answered with %s", raw)
+	}
+	if got := e.floor.stations["pda-1"]; got != "pack-2" {
+		t.Errorf("the Floor was told station %q, want pack-2", got)
+	}
+	r.sendText(`{"type":"station","id":"st-2","station":"pack-9"}`)
+	if m, raw := r.read(); m["type"] != "verdict" || m["scan_id"] != "st-2" || m["code"] != string(floorgate.CodeUnknownStation) || m["ok"] != false {
+		t.Errorf("unknown station answered with %s", raw)
+	}
+	e.floor.setFail(errors.New("disk full"))
+	r.sendText(`{"type":"station","id":"st-3","station":"pack-1"}`)
+	if m, raw := r.read(); m["type"] != "verdict" || m["code"] != string(floorgate.CodeUnavailable) {
+		t.Errorf("a Floor fault answered with %s", raw)
+	}
+	e.floor.setFail(nil)
+
+	c, _, err := wsclient.Dial(ctx(t), e.url, "pda-2", "tok-2", "TC21")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.SetStation(ctx(t), "s1", "pack-1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SetStation(ctx(t), "s2", "pack-9"); floorgate.ErrorCode(err) != floorgate.ENOTFOUND {
+		t.Errorf("SetStation of an unknown station: %v, want not_found", err)
+	}
+}

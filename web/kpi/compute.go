@@ -23,11 +23,14 @@ var (
 //
 // events are journal events in sequence order; names maps operator id to
 // display name and may be nil. Events outside the window are ignored, with
-// two exceptions that only ever add what happened inside it: logins before
+// three exceptions that only ever add what happened inside it: logins before
 // from count for the time logged in within the window (sessions are clipped
 // to it), and earlier events supply a stage's start (pick.task_started) and
-// a line's location. Events at or after to are ignored entirely (but their
-// payloads are still checked).
+// whether a line confirmed in the window had a wrong scan against it. Events
+// at or after to are ignored entirely (but their payloads are still
+// checked). Every figure is a sum over single events, each read alone, plus
+// that running state, which only earlier events change: the definitions are
+// in docs/web-api.md.
 //
 // A payload of a type Compute reads that does not decode is an error naming
 // the event's sequence number and type: a figure computed around a broken
@@ -41,7 +44,6 @@ func Compute(events []floorgate.Event, from, to time.Time, names map[string]stri
 		return Report{}, err
 	}
 	c := newComputer(from, to)
-	c.locate(events, payloads)
 	for i, ev := range events {
 		if !ev.Time.Before(to) {
 			continue
@@ -91,7 +93,8 @@ type acc struct {
 	lines, short                int
 	loggedIn                    time.Duration
 	pickOK, pickWrong           int
-	itemOK, itemBefore          int
+	linesRight                  int // lines confirmed with no wrong scan against them
+	items, itemBefore           int // item scans judged at a line; of them, before the location
 	distIn, distOut, distUnk    int
 	outbound, pick, pack        []float64 // seconds
 	withinStd                   int
@@ -122,14 +125,26 @@ type computer struct {
 	nHours   int
 	site     *tally
 	people   map[string]*tally
-	lineLoc  map[lineKey]string
+	wrong    map[lineKey]bool     // open lines with a wrong pick scan against them
 	started  map[string]time.Time // task → its latest pick.task_started
 	sessions map[string]session   // device → who is logged in since when
+
+	// roll, when set, makes this a Rollup's computer: what events add goes
+	// to roll by absolute hour, and ended sessions become roll's spans,
+	// instead of the window's tallies (rollup.go). at is the time of the
+	// event being counted.
+	roll *Rollup
+	at   time.Time
+	// siteHoursOnly leaves each person's hours out of the report
+	// (Rollup.Summary): people's tallies then share one hours slice that
+	// is written to and never read.
+	siteHoursOnly bool
+	unread        []acc
 }
 
 func newComputer(from, to time.Time) *computer {
 	c := &computer{from: from, to: to, first: from.UTC().Truncate(time.Hour),
-		people: map[string]*tally{}, lineLoc: map[lineKey]string{},
+		people: map[string]*tally{}, wrong: map[lineKey]bool{},
 		started: map[string]time.Time{}, sessions: map[string]session{}}
 	if to.After(from) {
 		c.nHours = int((to.Sub(c.first) + time.Hour - 1) / time.Hour)
@@ -139,6 +154,12 @@ func newComputer(from, to time.Time) *computer {
 }
 
 func (c *computer) newTally() *tally {
+	if c.siteHoursOnly {
+		if c.unread == nil {
+			c.unread = make([]acc, c.nHours)
+		}
+		return &tally{hours: c.unread}
+	}
 	return &tally{hours: make([]acc, c.nHours)}
 }
 
@@ -146,6 +167,9 @@ func (c *computer) newTally() *tally {
 func (c *computer) person(op string) *tally {
 	if op == "" {
 		return nil
+	}
+	if c.roll != nil {
+		return c.roll.touch(op)
 	}
 	p := c.people[op]
 	if p == nil {
@@ -158,26 +182,15 @@ func (c *computer) person(op string) *tally {
 // add applies f to the site's and op's accumulators for the window and for
 // the hour of t, which is in the window.
 func (c *computer) add(op string, t time.Time, f func(*acc)) {
+	if c.roll != nil {
+		c.roll.add(op, t, f)
+		return
+	}
 	h := int(t.Sub(c.first) / time.Hour)
 	for _, tl := range []*tally{c.site, c.person(op)} {
 		if tl != nil {
 			f(&tl.all)
 			f(&tl.hours[h])
-		}
-	}
-}
-
-// locate maps each task line to its location from the events that carry
-// it: pick.line_confirmed and the short-pick exception.
-func (c *computer) locate(events []floorgate.Event, payloads []any) {
-	for i := range events {
-		switch p := payloads[i].(type) {
-		case *floorgate.LineRecord:
-			c.lineLoc[lineKey{p.Task, p.Line}] = p.Location
-		case *floorgate.ExceptionRecord:
-			if p.Line > 0 && p.Location != "" {
-				c.lineLoc[lineKey{p.Task, p.Line}] = p.Location
-			}
 		}
 	}
 }
@@ -198,6 +211,28 @@ func (c *computer) event(ev floorgate.Event, payload any, in bool) {
 			c.started[p.Task] = t
 			return
 		}
+	case *floorgate.ScanRecord:
+		// A wrong scan before the window still means the line it was
+		// against was not picked right the first time.
+		if p.Task != "" && p.Line > 0 && mistake(p) != "" {
+			c.wrong[lineKey{p.Task, p.Line}] = true
+		}
+	case *floorgate.LineRecord:
+		k := lineKey{p.Task, p.Line}
+		right := !c.wrong[k]
+		delete(c.wrong, k)
+		if in {
+			c.add(p.Operator, t, func(a *acc) {
+				a.lines++
+				if p.Status == floorgate.LineShort {
+					a.short++
+				}
+				if right {
+					a.linesRight++
+				}
+			})
+		}
+		return
 	}
 	if !in {
 		return
@@ -205,13 +240,6 @@ func (c *computer) event(ev floorgate.Event, payload any, in bool) {
 	switch p := payload.(type) {
 	case *floorgate.ScanRecord:
 		c.scan(ev.Type == floorgate.EventScanAccepted, p, t)
-	case *floorgate.LineRecord:
-		c.add(p.Operator, t, func(a *acc) {
-			a.lines++
-			if p.Status == floorgate.LineShort {
-				a.short++
-			}
-		})
 	case *floorgate.TaskRecord: // pick.task_completed
 		start, ok := c.started[p.Task]
 		if !ok {
@@ -231,14 +259,30 @@ func (c *computer) event(ev floorgate.Event, payload any, in bool) {
 	case *floorgate.PackRecord:
 		c.pack(ev.Type, p, t)
 	case *floorgate.PrintJob: // label.failed
-		c.add("", t, func(a *acc) { a.lbl++ })
+		c.person(p.Packer).markPacks()
+		c.add(p.Packer, t, func(a *acc) { a.lbl++ })
 	}
+}
+
+// mistake is the picker's mistake a scan record shows: its code when that
+// is a picker's error, or, for a read refused for its distance, the
+// rejection it would have had in the band when that is one; "" for none.
+func mistake(r *floorgate.ScanRecord) floorgate.Code {
+	switch {
+	case PickerError(r.Code):
+		return r.Code
+	case r.Code == floorgate.CodeDistance && PickerError(r.InBandCode):
+		return r.InBandCode
+	}
+	return ""
 }
 
 func (c *computer) scan(accepted bool, r *floorgate.ScanRecord, t time.Time) {
 	pick := r.Task != ""
+	var wrong floorgate.Code
 	if pick {
 		c.person(r.Operator).markPicks()
+		wrong = mistake(r)
 	}
 	c.add(r.Operator, t, func(a *acc) {
 		a.scans++
@@ -266,21 +310,23 @@ func (c *computer) scan(accepted bool, r *floorgate.ScanRecord, t time.Time) {
 		case accepted:
 			a.pickOK++
 			if r.Kind == floorgate.MatchItem {
-				a.itemOK++
+				a.items++
 			}
-		case PickerError(r.Code):
+		case wrong != "":
 			a.pickWrong++
-			if r.Code == floorgate.CodeItemBeforeLocation {
-				a.itemBefore++
+			if r.Kind == floorgate.MatchItem {
+				a.items++
+				if wrong == floorgate.CodeItemBeforeLocation {
+					a.itemBefore++
+				}
 			}
-			loc := c.lineLoc[lineKey{r.Task, r.Line}]
 			if a.wrongAt == nil {
 				a.wrongAt = map[string]map[floorgate.Code]int{}
 			}
-			if a.wrongAt[loc] == nil {
-				a.wrongAt[loc] = map[floorgate.Code]int{}
+			if a.wrongAt[r.Location] == nil {
+				a.wrongAt[r.Location] = map[floorgate.Code]int{}
 			}
-			a.wrongAt[loc][r.Code]++
+			a.wrongAt[r.Location][wrong]++
 		}
 	})
 }
@@ -291,10 +337,14 @@ func (tl *tally) markPicks() {
 	}
 }
 
-func (c *computer) pack(typ string, r *floorgate.PackRecord, t time.Time) {
-	if tl := c.person(r.Packer); tl != nil {
+func (tl *tally) markPacks() {
+	if tl != nil {
 		tl.packs = true
 	}
+}
+
+func (c *computer) pack(typ string, r *floorgate.PackRecord, t time.Time) {
+	c.person(r.Packer).markPacks()
 	switch typ {
 	case floorgate.EventPackCompleted:
 		if r.Started.IsZero() {
@@ -326,6 +376,9 @@ func (c *computer) pack(typ string, r *floorgate.PackRecord, t time.Time) {
 // operator's on dev; the same operator logging in again on dev keeps the
 // session they have.
 func (c *computer) login(op, dev string, t time.Time) {
+	if op == "" {
+		return // names nobody: no session to open or end
+	}
 	for d, s := range c.sessions {
 		if s.op == op && d != dev {
 			c.end(d, t)
@@ -359,6 +412,10 @@ func (c *computer) endSessions() {
 func (c *computer) end(dev string, t time.Time) {
 	s := c.sessions[dev]
 	delete(c.sessions, dev)
+	if c.roll != nil {
+		c.roll.span(s.op, s.start, t)
+		return
+	}
 	start, stop := later(s.start, c.from), earlier(t, c.to)
 	if !stop.After(start) {
 		return
@@ -416,6 +473,9 @@ func (c *computer) report(names map[string]string) Report {
 }
 
 func (c *computer) hours(tl *tally) []Hour {
+	if c.siteHoursOnly && tl != c.site {
+		return []Hour{}
+	}
 	out := make([]Hour, c.nHours)
 	for h := range out {
 		out[h] = Hour{Start: c.first.Add(time.Duration(h) * time.Hour), Figures: tl.hours[h].figures()}
@@ -447,8 +507,13 @@ func (a *acc) figures() Figures {
 		// accuracy ≥ 0.998 ⇔ wrong/n ≤ 2/1000, exactly in integers.
 		f.AccuracyOK = ptr(1000*a.pickWrong <= 2*n)
 	}
-	if n := a.itemOK + a.itemBefore; n > 0 {
-		f.SequenceCompliance = ptr(1 - float64(a.itemBefore)/float64(n))
+	f.LinesRightFirstTime = a.linesRight
+	if n := a.lines; n > 0 {
+		f.LineAccuracy = ptr(float64(a.linesRight) / float64(n))
+		f.LineAccuracyOK = ptr(1000*(n-a.linesRight) <= 2*n)
+	}
+	if n := a.items; n > 0 {
+		f.SequenceCompliance = ptr(float64(n-a.itemBefore) / float64(n))
 	}
 
 	d := &f.Distance

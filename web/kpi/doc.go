@@ -1,12 +1,16 @@
 // Package kpi computes the floor's KPIs — scans and rejections, lines and
-// lines per hour, pick accuracy against the 99.8% standard, location-first
+// lines per hour, pick accuracy per scan and line accuracy (lines picked
+// right the first time) against the 99.8% standard, location-first
 // sequence compliance, scanning-distance compliance, pack-to-outbound time
 // against the 30-minute standard, time per flow stage, and exceptions — for
 // the whole site, per person and per clock hour, from the event journal.
 //
 // The figures come only from journalled events (the same events that go
 // upstream), never from the store's current state, so the report for a
-// window is the same whenever it is asked for. The package is pure: it must
-// not do I/O, read the clock or start goroutines; the caller reads the
-// journal and serves the Report (as JSON at /api/v1/kpi).
+// window is the same whenever it is asked for. Compute reads a journal
+// whole; a Rollup is fed it once, event by event, keeps each hour's sums and
+// answers any window with exactly Compute's report by adding hours up. The
+// package is pure: it must not do I/O, read the clock or start goroutines;
+// the caller reads the journal and serves the Report (as JSON at
+// /api/v1/kpi).
 package kpi

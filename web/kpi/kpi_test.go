@@ -22,12 +22,17 @@ func (j *journal) add(typ string, t time.Time, data any) {
 }
 
 func (j *journal) scan(t time.Time, ok bool, op, task string, line int, kind floorgate.MatchKind, code floorgate.Code, dist string) {
+	j.scanAt("", t, ok, op, task, line, kind, code, dist)
+}
+
+// scanAt is a scan with the picker at location where.
+func (j *journal) scanAt(where string, t time.Time, ok bool, op, task string, line int, kind floorgate.MatchKind, code floorgate.Code, dist string) {
 	typ := floorgate.EventScanRejected
 	if ok {
 		typ = floorgate.EventScanAccepted
 	}
 	j.add(typ, t, floorgate.ScanRecord{ScanID: fmt.Sprint("s", len(j.evs)), Device: "d-" + op, Operator: op,
-		Task: task, Line: line, Kind: kind, Code: code, Distance: dist})
+		Task: task, Line: line, Location: where, Kind: kind, Code: code, Distance: dist})
 }
 
 func (j *journal) login(t time.Time, op, dev string) {
@@ -58,16 +63,17 @@ func shift() []floorgate.Event {
 	// the window does not count.
 	j.login(at(7, 30), "p1", "pda1")
 	j.add(floorgate.EventTaskStarted, at(7, 40), floorgate.TaskRecord{Task: "T1", Order: "O1", Operator: "p1", Lines: 2})
-	j.scan(at(7, 45), true, "p1", "T1", 1, loc, floorgate.CodeLocationOK, "in")
+	j.scanAt("L1", at(7, 45), true, "p1", "T1", 1, loc, floorgate.CodeLocationOK, "in")
 
 	// Hour 08.
-	j.scan(at(8, 0), true, "p1", "T1", 1, loc, floorgate.CodeLocationOK, "in")  // #1 (at from: counts)
-	j.scan(at(8, 5), false, "p1", "T1", 1, item, floorgate.CodeWrongItem, "in") // #2 wrong at L1
-	j.scan(at(8, 6), true, "p1", "T1", 1, item, floorgate.CodeLineDone, "in")   // #3
+	j.scanAt("L1", at(8, 0), true, "p1", "T1", 1, loc, floorgate.CodeLocationOK, "in")  // #1 (at from: counts)
+	j.scanAt("L1", at(8, 5), false, "p1", "T1", 1, item, floorgate.CodeWrongItem, "in") // #2 wrong at L1
+	j.scanAt("L1", at(8, 6), true, "p1", "T1", 1, item, floorgate.CodeLineDone, "in")   // #3
 	j.add(floorgate.EventLineConfirmed, at(8, 6), floorgate.LineRecord{Task: "T1", Line: 1, Location: "L1",
 		SKU: "S1", Qty: 1, Picked: 1, Status: floorgate.LineDone, Operator: "p1"})
-	j.scan(at(8, 10), false, "p1", "T1", 2, item, floorgate.CodeItemBeforeLocation, "out") // #5 wrong at L2
-	j.scan(at(8, 11), true, "p1", "T1", 2, loc, floorgate.CodeLocationOK, "unknown")       // #6
+	// #5: line 2 is at L2, but the picker is still at L1.
+	j.scanAt("L1", at(8, 10), false, "p1", "T1", 2, item, floorgate.CodeItemBeforeLocation, "out") // #5 wrong at L1
+	j.scanAt("L2", at(8, 11), true, "p1", "T1", 2, loc, floorgate.CodeLocationOK, "unknown")       // #6
 	j.add(floorgate.EventPickException, at(8, 20), floorgate.ExceptionRecord{Kind: floorgate.ExceptionShortPick,
 		Task: "T1", Line: 2, Location: "L2", SKU: "S2", Expected: 2, Found: 0, Operator: "p1"})
 	j.add(floorgate.EventLineConfirmed, at(8, 20), floorgate.LineRecord{Task: "T1", Line: 2, Location: "L2",
@@ -76,17 +82,19 @@ func shift() []floorgate.Event {
 	j.add(floorgate.EventTaskCompleted, at(8, 20), floorgate.TaskRecord{Task: "T1", Operator: "p1", Lines: 2, Short: 1})
 	j.login(at(8, 30), "p2", "pda2")
 	j.add(floorgate.EventTaskStarted, at(8, 31), floorgate.TaskRecord{Task: "T2", Operator: "p2", Lines: 2})
-	j.scan(at(8, 32), false, "p2", "T2", 1, loc, floorgate.CodeWrongLocation, "in") // #12 wrong at L3
-	j.scan(at(8, 33), false, "p2", "T2", 1, loc, floorgate.CodeDuplicateScan, "in") // #13 neutral
-	j.scan(at(8, 35), false, "p2", "T2", 1, "", floorgate.CodeUnknownBarcode, "in") // #12b wrong at L3
-	j.scan(at(8, 34), false, "", "", 0, "", floorgate.CodeNotLoggedIn, "unknown")   // #14 nobody's
-	j.logout(at(9, 0), "p1", "pda1")                                                // p1: 08:00–09:00 in the window
+	// T2's line 1 is at L3; p2 scans L9's label, then an unknown code with
+	// no location confirmed yet.
+	j.scanAt("L9", at(8, 32), false, "p2", "T2", 1, loc, floorgate.CodeWrongLocation, "in") // #12 wrong at L9
+	j.scanAt("L9", at(8, 33), false, "p2", "T2", 1, loc, floorgate.CodeDuplicateScan, "in") // #13 neutral
+	j.scan(at(8, 35), false, "p2", "T2", 1, "", floorgate.CodeUnknownBarcode, "in")         // #12b wrong at ""
+	j.scan(at(8, 34), false, "", "", 0, "", floorgate.CodeNotLoggedIn, "unknown")           // #14 nobody's
+	j.logout(at(9, 0), "p1", "pda1")                                                        // p1: 08:00–09:00 in the window
 
 	// Hour 09.
-	j.scan(at(9, 5), true, "p2", "T2", 1, loc, floorgate.CodeLocationOK, "in") // #16
-	j.scan(at(9, 6), true, "p2", "T2", 1, item, floorgate.CodeItemOK, "in")    // #17
-	j.scan(at(9, 7), true, "p2", "T2", 1, item, floorgate.CodeItemOK, "in")    // #18
-	j.scan(at(9, 8), true, "p2", "T2", 1, item, floorgate.CodeLineDone, "in")  // #18b
+	j.scanAt("L3", at(9, 5), true, "p2", "T2", 1, loc, floorgate.CodeLocationOK, "in") // #16
+	j.scanAt("L3", at(9, 6), true, "p2", "T2", 1, item, floorgate.CodeItemOK, "in")    // #17
+	j.scanAt("L3", at(9, 7), true, "p2", "T2", 1, item, floorgate.CodeItemOK, "in")    // #18
+	j.scanAt("L3", at(9, 8), true, "p2", "T2", 1, item, floorgate.CodeLineDone, "in")  // #18b
 	j.add(floorgate.EventLineConfirmed, at(9, 8), floorgate.LineRecord{Task: "T2", Line: 1, Location: "L3",
 		SKU: "S3", Qty: 3, Picked: 3, Status: floorgate.LineDone, Operator: "p2"})
 	j.login(at(9, 10), "k1", "pack1")
@@ -101,10 +109,10 @@ func shift() []floorgate.Event {
 	j.add(floorgate.EventShipConfirmed, at(9, 25), floorgate.PackRecord{Order: "O1", Packer: "k1",
 		Started: at(9, 15), Packed: at(9, 20), Shipped: at(9, 25), PackToShipS: 300, WithinStandard: &yes})
 	j.add(floorgate.EventLabelFailed, at(9, 30), floorgate.PrintJob{ID: "waybill:O2", Kind: "waybill", Order: "O2",
-		Station: "pack1", Status: floorgate.JobFailed, Reason: "paper out"})
+		Station: "pack1", Packer: "k1", Status: floorgate.JobFailed, Reason: "paper out"})
 	j.add(floorgate.EventPickException, at(9, 40), floorgate.ExceptionRecord{Kind: floorgate.ExceptionIntercept,
 		Task: "T2", Expected: 5, Found: 3, Operator: "p2"})
-	j.scan(at(9, 41), false, "p2", "T2", 2, loc, floorgate.CodeTaskCancelled, "in") // #30 neutral
+	j.scanAt("L4", at(9, 41), false, "p2", "T2", 2, loc, floorgate.CodeTaskCancelled, "in") // #30 neutral
 
 	// Hour 10.
 	j.scan(at(10, 0), true, "k1", "", 0, floorgate.MatchOrder, floorgate.CodeOrderOK, "unknown") // #31
@@ -123,7 +131,7 @@ func shift() []floorgate.Event {
 
 	// At the window's end: not counted; p2 stays logged in until then
 	// (08:30–11:00, 150 minutes).
-	j.scan(at(11, 0), true, "p2", "T2", 2, loc, floorgate.CodeLocationOK, "in")
+	j.scanAt("L4", at(11, 0), true, "p2", "T2", 2, loc, floorgate.CodeLocationOK, "in")
 	j.add(floorgate.EventLineConfirmed, at(11, 0), floorgate.LineRecord{Task: "T2", Line: 2, Location: "L4",
 		Status: floorgate.LineDone, Operator: "p2"})
 	return j.evs
@@ -145,8 +153,10 @@ func TestShift(t *testing.T) {
 	// Lines 3 (1 short). Logged in p1 1.5 h + p2 2.5 h + k1 5/3 h = 17/3 h.
 	// Pick scans counted: p1 5 (2 wrong) + p2 6 (2 wrong; duplicate and
 	// cancelled are neutral) = 11, 7 right. Item stage: 4 accepted item
-	// pick scans + 1 item_before_location → 1 − 1/5. Distance: in 11,
-	// out 1, unknown 7. Parcels: 300 s and 2400 s.
+	// Item scans judged at a line: p1 wrong_item, line_done,
+	// item_before_location; p2 three accepted → (6 − 1)/6. Every line
+	// confirmed had a wrong scan against it: line accuracy 0/3. Distance:
+	// in 11, out 1, unknown 7. Parcels: 300 s and 2400 s.
 	site := Figures{
 		Scans: 19, Accepted: 11, Rejected: 8,
 		RejectedByCode: codes{"wrong_item": 2, "item_before_location": 1, "wrong_location": 1,
@@ -154,7 +164,8 @@ func TestShift(t *testing.T) {
 		Lines: 3, ShortLines: 1,
 		HoursLoggedIn: 17.0 / 3, LinesPerHour: 3 / (17.0 / 3),
 		PickScans: 11, WrongPickScans: 4, PickAccuracy: f64(7.0 / 11), AccuracyOK: boolp(false),
-		SequenceCompliance: f64(0.8),
+		LineAccuracy: f64(0), LineAccuracyOK: boolp(false),
+		SequenceCompliance: f64(5.0 / 6),
 		Distance: Distance{In: 11, Out: 1, Unknown: 7, Total: 19, InShare: 11.0 / 19, OutShare: 1.0 / 19,
 			UnknownShare: 7.0 / 19, InBandShare: f64(11.0 / 12)},
 		// Nearest rank of [300 2400]: p50 rank 1, p90 rank 2.
@@ -162,22 +173,24 @@ func TestShift(t *testing.T) {
 			WithinStandard: 1, WithinStandardShare: f64(0.5)},
 		Stages: Stages{Pick: Stage{1, 2400, 2400}, Pack: Stage{2, 300, 300}, Outbound: Stage{2, 1350, 300}},
 		Exceptions: Exceptions{ShortPicks: 1, Intercepts: 1, LabelFailures: 1, WrongScansByLocation: []LocationErrors{
-			{"L3", 2, codes{"wrong_location": 1, "unknown_barcode": 1}},
-			{"L1", 1, codes{"wrong_item": 1}},
-			{"L2", 1, codes{"item_before_location": 1}},
+			{"L1", 2, codes{"wrong_item": 1, "item_before_location": 1}},
+			{"", 1, codes{"unknown_barcode": 1}},
+			{"L9", 1, codes{"wrong_location": 1}},
 		}},
 	}
-	// p1: 5 scans, 3 accepted; 2 lines in 1.5 h; accuracy 3/5; item stage
-	// 1 accepted + 1 before location; T1's pick time and the short pick.
+	// p1: 5 scans, 3 accepted; 2 lines in 1.5 h, neither right first
+	// time; accuracy 3/5; item scans 3, 1 before location; T1's pick time
+	// and the short pick.
 	p1 := Figures{
 		Scans: 5, Accepted: 3, Rejected: 2, RejectedByCode: codes{"wrong_item": 1, "item_before_location": 1},
 		Lines: 2, ShortLines: 1, HoursLoggedIn: 1.5, LinesPerHour: 2 / 1.5,
 		PickScans: 5, WrongPickScans: 2, PickAccuracy: f64(0.6), AccuracyOK: boolp(false),
-		SequenceCompliance: f64(0.5),
+		LineAccuracy: f64(0), LineAccuracyOK: boolp(false),
+		SequenceCompliance: f64(2.0 / 3),
 		Distance:           Distance{In: 3, Out: 1, Unknown: 1, Total: 5, InShare: 0.6, OutShare: 0.2, UnknownShare: 0.2, InBandShare: f64(0.75)},
 		Stages:             Stages{Pick: Stage{1, 2400, 2400}},
 		Exceptions: Exceptions{ShortPicks: 1, WrongScansByLocation: []LocationErrors{
-			{"L1", 1, codes{"wrong_item": 1}}, {"L2", 1, codes{"item_before_location": 1}}}},
+			{"L1", 2, codes{"wrong_item": 1, "item_before_location": 1}}}},
 	}
 	// p2: 8 scans, 4 accepted; 1 line in 2.5 h; accuracy 4/6; all in band.
 	p2 := Figures{
@@ -185,12 +198,14 @@ func TestShift(t *testing.T) {
 		RejectedByCode: codes{"wrong_location": 1, "duplicate_scan": 1, "unknown_barcode": 1, "task_cancelled": 1},
 		Lines:          1, HoursLoggedIn: 2.5, LinesPerHour: 0.4,
 		PickScans: 6, WrongPickScans: 2, PickAccuracy: f64(4.0 / 6), AccuracyOK: boolp(false),
+		LineAccuracy: f64(0), LineAccuracyOK: boolp(false),
 		SequenceCompliance: f64(1),
 		Distance:           Distance{In: 8, Total: 8, InShare: 1, InBandShare: f64(1)},
 		Exceptions: Exceptions{Intercepts: 1, WrongScansByLocation: []LocationErrors{
-			{"L3", 2, codes{"wrong_location": 1, "unknown_barcode": 1}}}},
+			{"", 1, codes{"unknown_barcode": 1}}, {"L9", 1, codes{"wrong_location": 1}}}},
 	}
-	// k1: 5 pack scans (none counts for picking), 100 minutes, both parcels.
+	// k1: 5 pack scans (none counts for picking), 100 minutes, both
+	// parcels, O2's waybill not printed.
 	k1 := Figures{
 		Scans: 5, Accepted: 4, Rejected: 1, RejectedByCode: codes{"wrong_item": 1},
 		HoursLoggedIn: 100.0 / 60,
@@ -198,7 +213,7 @@ func TestShift(t *testing.T) {
 		PackToOutbound: Outbound{Count: 2, MeanS: 1350, P50S: 300, P90S: 2400, MaxS: 2400,
 			WithinStandard: 1, WithinStandardShare: f64(0.5)},
 		Stages:     Stages{Pack: Stage{2, 300, 300}, Outbound: Stage{2, 1350, 300}},
-		Exceptions: Exceptions{WrongScansByLocation: noWrong},
+		Exceptions: Exceptions{LabelFailures: 1, WrongScansByLocation: noWrong},
 	}
 	// Site hours. 08: 9 scans (3 accepted), 2 lines, p1 60 + p2 30 min,
 	// pick 7 counted (4 wrong), item stage 1 + 1, distance 6/1/2.
@@ -208,7 +223,8 @@ func TestShift(t *testing.T) {
 			"duplicate_scan": 1, "unknown_barcode": 1, "not_logged_in": 1},
 		Lines: 2, ShortLines: 1, HoursLoggedIn: 1.5, LinesPerHour: 2 / 1.5,
 		PickScans: 7, WrongPickScans: 4, PickAccuracy: f64(3.0 / 7), AccuracyOK: boolp(false),
-		SequenceCompliance: f64(0.5),
+		LineAccuracy: f64(0), LineAccuracyOK: boolp(false),
+		SequenceCompliance: f64(2.0 / 3),
 		Distance: Distance{In: 6, Out: 1, Unknown: 2, Total: 9, InShare: 6.0 / 9, OutShare: 1.0 / 9,
 			UnknownShare: 2.0 / 9, InBandShare: f64(6.0 / 7)},
 		Stages:     Stages{Pick: Stage{1, 2400, 2400}},
@@ -220,6 +236,7 @@ func TestShift(t *testing.T) {
 		Scans: 9, Accepted: 7, Rejected: 2, RejectedByCode: codes{"wrong_item": 1, "task_cancelled": 1},
 		Lines: 1, HoursLoggedIn: 110.0 / 60, LinesPerHour: 1 / (110.0 / 60),
 		PickScans: 4, PickAccuracy: f64(1), AccuracyOK: boolp(true), SequenceCompliance: f64(1),
+		LineAccuracy: f64(0), LineAccuracyOK: boolp(false), // T2 line 1 had two wrong scans at 08:3x
 		Distance: Distance{In: 5, Unknown: 4, Total: 9, InShare: 5.0 / 9, UnknownShare: 4.0 / 9, InBandShare: f64(1)},
 		PackToOutbound: Outbound{Count: 1, MeanS: 300, P50S: 300, P90S: 300, MaxS: 300,
 			WithinStandard: 1, WithinStandardShare: f64(1)},
@@ -387,6 +404,12 @@ func TestSessionsClippedToWindow(t *testing.T) {
 		{"someone else's logout does not end it", func(j *journal) {
 			j.login(at(9, 0), "p1", "d1")
 			j.logout(at(9, 6), "p2", "d1")
+		}, 1},
+		{"a login naming nobody is ignored", func(j *journal) {
+			j.login(at(9, 0), "p1", "d1")
+			j.login(at(9, 30), "", "d2")
+			j.login(at(9, 45), "", "d1")
+			j.logout(at(9, 50), "", "d1")
 		}, 1},
 	}
 	for _, tt := range tests {

@@ -8,7 +8,8 @@ import (
 
 // The site's standards the report measures against.
 const (
-	// AccuracyMin is the lowest pick accuracy that meets the standard.
+	// AccuracyMin is the lowest pick accuracy (and line accuracy) that
+	// meets the standard.
 	AccuracyMin = 0.998
 	// MaxWindow is the longest window Compute accepts: a report holds every
 	// hour for the site and for each person, so a longer one is refused
@@ -44,8 +45,8 @@ type Person struct {
 	// Name is the display name given to Compute; empty when unknown.
 	Name string `json:"name,omitempty"`
 	// Role is a hint from what the events show the person doing: "picker"
-	// (pick scans), "packer" (pack.started, pack.completed or ship.confirmed
-	// as packer), "picker,packer" for both, or empty.
+	// (pick scans), "packer" (pack.started, pack.completed, ship.confirmed
+	// or label.failed as packer), "picker,packer" for both, or empty.
 	Role string `json:"role,omitempty"`
 	Figures
 	// Hours is this person's figures for the same hours as Report.Hours.
@@ -62,8 +63,10 @@ type Hour struct {
 // span (the window or one hour). An event counts in the span its Time falls
 // in and, per person, for the operator its payload names: the scan's
 // Operator, the line's Operator, the exception's Operator, the parcel's
-// Packer, the Operator of pick.task_completed. Ratios whose denominator is
-// zero are null, except lines_per_hour and the distance shares, which are 0.
+// Packer, the Operator of pick.task_completed, the label.failed job's
+// Packer. Ratios whose denominator is zero are null, except lines_per_hour
+// and the distance shares, which are 0. docs/web-api.md defines each
+// figure; these comments say the same.
 type Figures struct {
 	// Scans is the number of scan.accepted and scan.rejected events, pick
 	// and pack scans alike; Accepted and Rejected split it, and
@@ -89,21 +92,33 @@ type Figures struct {
 
 	// PickScans is the number of pick scans (scan events whose record names
 	// a task; pack scans never do) that count for accuracy: the accepted
-	// ones and those rejected with a picker's error (see PickerError).
-	// WrongPickScans is the latter.
+	// ones and the wrong ones — those showing a picker's mistake: rejected
+	// with a picker's error (see PickerError), or rejected for distance
+	// with such an error as InBandCode. WrongPickScans is the latter.
 	PickScans      int `json:"pick_scans"`
 	WrongPickScans int `json:"wrong_pick_scans"`
-	// PickAccuracy is (PickScans − WrongPickScans) / PickScans; null when
-	// PickScans is 0.
+	// PickAccuracy is per scan: (PickScans − WrongPickScans) / PickScans;
+	// null when PickScans is 0.
 	PickAccuracy *float64 `json:"pick_accuracy"`
 	// AccuracyOK is PickAccuracy ≥ AccuracyMin (compared exactly, in
 	// integers); null when PickAccuracy is.
 	AccuracyOK *bool `json:"accuracy_ok"`
 
-	// SequenceCompliance is the share of item-stage pick scans that came
-	// after their location: 1 − B / (A + B), where A is accepted pick scans
-	// of kind item and B pick scans rejected item_before_location; null
-	// when A + B is 0.
+	// LinesRightFirstTime is the number of pick.line_confirmed events (done
+	// or short) with no wrong pick scan against the same task and line
+	// (the line its record names) anywhere earlier in the events given.
+	LinesRightFirstTime int `json:"lines_right_first_time"`
+	// LineAccuracy is per line, the standard's "picked right the first
+	// time": LinesRightFirstTime / Lines; null when Lines is 0.
+	LineAccuracy *float64 `json:"line_accuracy"`
+	// LineAccuracyOK is LineAccuracy ≥ AccuracyMin (compared exactly, in
+	// integers); null when LineAccuracy is.
+	LineAccuracyOK *bool `json:"line_accuracy_ok"`
+
+	// SequenceCompliance is the share of item scans judged at a line that
+	// came after their location: (N − B) / N, where N is the pick scans of
+	// kind item that were accepted or wrong, and B those whose mistake is
+	// item_before_location; null when N is 0.
 	SequenceCompliance *float64 `json:"sequence_compliance"`
 
 	Distance       Distance   `json:"distance"`
@@ -113,8 +128,8 @@ type Figures struct {
 }
 
 // Distance is the scanning-distance standard's compliance, over scan events
-// whose record has a Distance ("in" or "out" of the site's band, or
-// "unknown": no measurement; pack scans are always unknown).
+// (pick and pack) whose record has a Distance ("in" or "out" of the site's
+// band, both ends in, or "unknown": no measurement).
 type Distance struct {
 	In      int `json:"in"`
 	Out     int `json:"out"`
@@ -171,19 +186,18 @@ type Stage struct {
 type Exceptions struct {
 	ShortPicks int `json:"short_picks"` // pick.exception of kind short_pick
 	Intercepts int `json:"intercepts"`  // pick.exception of kind intercept
-	// LabelFailures counts label.failed. A print job names no operator, so
-	// it counts for the site (and its hours) only.
+	// LabelFailures counts label.failed, for the job's Packer (the packer
+	// of the parcel the label is for); a job without one counts for the
+	// site only.
 	LabelFailures int `json:"label_failures"`
-	// WrongScansByLocation counts the pick scans rejected with a picker's
-	// error (those WrongPickScans counts) by the location of the line being
-	// picked — the scan record names the task and line, whose location is
-	// taken from that line's pick.line_confirmed or short-pick exception
-	// anywhere in the events given; "" when the line never closed there or
-	// the scan had no open line. Sorted by count descending, then location.
+	// WrongScansByLocation counts the wrong pick scans (those
+	// WrongPickScans counts) by where the picker was: the scan record's
+	// Location ("" when it has none), by the mistake's code. Sorted by
+	// count descending, then location.
 	WrongScansByLocation []LocationErrors `json:"wrong_scans_by_location"`
 }
 
-// LocationErrors is the wrong pick scans at one location, by code.
+// LocationErrors is the wrong pick scans at one location, by mistake.
 type LocationErrors struct {
 	Location string                 `json:"location"`
 	Count    int                    `json:"count"`
@@ -210,5 +224,6 @@ var pickerErrors = map[floorgate.Code]bool{
 }
 
 // PickerError reports whether a rejected pick scan with code was the
-// picker's mistake, so it counts against pick accuracy.
+// picker's mistake, so it counts against pick accuracy. A rejection for
+// distance is one when its InBandCode is.
 func PickerError(code floorgate.Code) bool { return pickerErrors[code] }

@@ -70,6 +70,9 @@ type frame struct {
 	Gateway    string    `json:"gateway"`
 	Operator   string    `json:"operator"`
 	ServerTime time.Time `json:"server_time"`
+	Stations   []string  `json:"stations"`
+	// welcome, station
+	Station string `json:"station"`
 	// logged_out
 	ID string `json:"id"`
 	// push
@@ -84,6 +87,7 @@ type reply struct {
 	prompt    floorgate.Prompt
 	loggedOut bool
 	task      bool
+	station   bool
 	err       error
 }
 
@@ -182,7 +186,8 @@ func hello(conn *websocket.Conn, device, token, model string) (floorgate.Welcome
 		}
 		switch f.Type {
 		case "welcome":
-			return floorgate.Welcome{Site: f.Site, Gateway: f.Gateway, Operator: f.Operator, Prompt: f.Prompt}, nil
+			return floorgate.Welcome{Site: f.Site, Gateway: f.Gateway, Operator: f.Operator, Prompt: f.Prompt,
+				Station: f.Station, Stations: f.Stations}, nil
 		case "error":
 			// The close frame follows; report both.
 			fatal = &floorgate.Error{Code: string(f.Code), Message: f.Message.EN}
@@ -221,6 +226,28 @@ func (c *Client) Next(ctx context.Context, id string) (floorgate.Prompt, error) 
 		return floorgate.Prompt{}, &floorgate.Error{Code: floorgate.EUNAVAILABLE, Message: r.verdict.Message.EN}
 	}
 	return r.prompt, nil
+}
+
+// SetStation sets the pack station the device stands at, by name ("":
+// none); id is the request's id. A name the site does not have is a
+// *floorgate.Error with code not_found; a gateway that could not record it,
+// unavailable.
+func (c *Client) SetStation(ctx context.Context, id, station string) error {
+	r, err := c.roundTrip(ctx, id, struct {
+		Type    string `json:"type"`
+		ID      string `json:"id"`
+		Station string `json:"station"`
+	}{"station", id, station})
+	if err != nil {
+		return err
+	}
+	switch {
+	case r.station:
+		return nil
+	case r.verdict.Code == floorgate.CodeUnknownStation:
+		return &floorgate.Error{Code: floorgate.ENOTFOUND, Message: r.verdict.Message.EN}
+	}
+	return &floorgate.Error{Code: floorgate.EUNAVAILABLE, Message: r.verdict.Message.EN}
 }
 
 // Done is closed when the connection has ended; Err then says why.
@@ -449,6 +476,8 @@ func (c *Client) readLoop() {
 			c.deliver(f.ID, reply{prompt: f.Prompt, loggedOut: true})
 		case "task":
 			c.deliver(f.ID, reply{prompt: f.Prompt, task: true})
+		case "station":
+			c.deliver(f.ID, reply{station: true})
 		case "push":
 			n := floorgate.Notice{Device: c.device, Kind: f.Kind, Task: f.Task}
 			if f.Push != nil {

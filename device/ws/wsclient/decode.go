@@ -43,6 +43,11 @@ func fastFrame(b []byte, f *frame) error {
 			f.Kind = l.Str()
 		case "task":
 			f.Task = l.Str()
+		case "station":
+			f.Station = l.Str()
+		case "stations":
+			f.Stations = []string{}
+			l.Array(func() { f.Stations = append(f.Stations, l.Str()) })
 		case "verdict":
 			v := new(floorgate.Verdict)
 			l.Object(func(k []byte) { verdictField(l, k, v) })

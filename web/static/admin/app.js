@@ -158,6 +158,15 @@ function tasksStat(t) {
   return stat("Tasks waiting · 待拣任务", waiting, notes.join("<br>"), (waiting && idle) || absent ? "warn" : "", "card-tasks");
 }
 
+// printersStat is red while a printer is in a fault or a pack station in
+// use (or configured) has no printer at all: its waybills cannot print.
+function printersStat(n, faults, orphans) {
+  const notes = orphans.map((x) => `No printer serves station ${esc(x.station)} · 工位 ${esc(x.station)} 无打印机` +
+    (x.held_jobs ? ` (${x.held_jobs} held · 暂存)` : ""));
+  if (faults) notes.unshift(`${faults} need attention`);
+  return stat("Printers · 打印机", n, notes.length ? notes.join("<br>") : "all ready", notes.length ? "bad" : "ok", "card-printers");
+}
+
 function printerBadge(st) {
   return `<span class="badge ${st === "ready" ? "ok" : st ? "bad" : ""}">${esc(st || "unknown")}</span>`;
 }
@@ -189,23 +198,29 @@ function renderStatus() {
   if (!s) return;
   const st = s.store || {};
   $("#site-name").textContent = `${s.site} · ${s.gateway}`;
+  // The incarnation prefixes every event id; a restore starts a new one.
+  const inc = s.incarnation || {};
+  $("#site-name").title = inc.id ? `incarnation ${inc.id} since seq ${inc.first_seq}` +
+    (inc.restored_from ? ` (restored from ${inc.restored_from} at seq ${inc.restored_seq})` : "") : "";
   const faults = (s.printers || []).filter((p) => p.state !== "ready").length;
+  const orphans = s.stations_without_printer || [];
   const scanErr = (s.scanners || []).filter((x) => x.status !== "connected").length;
   const up = s.upstream && s.upstream.connected;
   const c = s.counts || {};
   $("#overview-cards").innerHTML = storeAlert(st) +
     stat("PDAs connected · 在线PDA", (s.connected_devices || []).length, `${c.sessions || 0} sessions`, "ok") +
     tasksStat(s.tasks || {}) +
-    stat("Printers · 打印机", (s.printers || []).length, faults ? `${faults} need attention` : "all ready", faults ? "bad" : "ok", "card-printers") +
+    printersStat((s.printers || []).length, faults, orphans) +
     stat("Scanners · 扫描枪", (s.scanners || []).length, scanErr ? `${scanErr} not connected` : "all connected", scanErr ? "warn" : "ok") +
     stat("Upstream · 上传", up ? "connected" : "offline", up ? esc(s.upstream.broker || "") : esc(s.upstream.last_error || "the floor keeps working"), up ? "ok" : "warn") +
     stat("Outbox · 待发事件", s.outbox.depth, s.outbox.depth ? "oldest " + dur(s.oldest_unsent_s) : "nothing waiting", s.oldest_unsent_s > 300 ? "warn" : "ok") +
     stat("Dead letters · 死信", s.outbox.dead_letters, s.outbox.dead_letters ? "retry on Sync" : "none", s.outbox.dead_letters ? "bad" : "ok") +
     stat("Store · 存储", st.full ? "full · 已满" : mib(st.bytes) + " MB", `of ${mib(st.limit_bytes)} MB (store.max_size_mb)`, st.full ? "bad" : "ok", "card-store");
-  $("#overview-printers").innerHTML = (s.printers || []).length
+  $("#overview-printers").innerHTML = ((s.printers || []).length
     ? "<tr><th>Printer</th><th>State</th><th>Stations</th><th>Checked</th></tr>" +
       s.printers.map((p) => `<tr data-printer="${esc(p.id)}"><td>${esc(p.id)}</td><td class="state">${printerBadge(p.state)} <span class="muted small">${esc(p.detail || "")}</span></td><td>${esc((p.stations || []).join(", "))}</td><td class="muted">${ago(p.checked)}</td></tr>`).join("")
-    : `<tr><td class="muted">No printers configured.</td></tr>`;
+    : `<tr><td class="muted">No printers configured.</td></tr>`) +
+    orphans.map((x) => `<tr data-station="${esc(x.station)}"><td>—</td><td class="state"><span class="badge bad">no printer</span> <span class="muted small">${esc(x.reason)}</span></td><td>${esc(x.station)}</td><td></td></tr>`).join("");
   $("#tls-fp").textContent = s.tls_fingerprint ? "TLS certificate SHA-256 · 证书指纹: " + s.tls_fingerprint : "TLS is off: plain HTTP · 未启用TLS";
   $("#overview-scanners").innerHTML = (s.scanners || []).length
     ? "<tr><th>Scanner</th><th>Station</th><th>State</th><th>Last scan</th></tr>" +
@@ -227,7 +242,8 @@ async function loadDevices() {
     if (d.state && !d.disabled) st = `<span class="badge ${d.state === "connected" ? "ok" : "bad"}">${esc(d.state)}</span> <span class="muted small">${esc(d.reason || "")}</span>`;
     const act = isAdmin() && d.kind === "pda"
       ? `<button class="${d.disabled ? "" : "danger"}" data-act="${d.disabled ? "enable" : "disable"}" data-id="${esc(d.id)}">${d.disabled ? "Enable" : "Disable"}</button>` : "";
-    return `<tr data-device="${esc(d.id)}"><td>${esc(d.id)}</td><td>${esc(d.kind)}</td><td>${esc(d.model || "")}</td><td>${st}</td><td>${esc(d.operator || "")}</td><td>${esc(d.task || "")}</td><td class="muted">${d.last_scan ? ago(d.last_scan) : d.last_seen ? ago(d.last_seen) : ""}</td><td>${act}</td></tr>`;
+    const at = d.station ? `<div class="muted small">station · 工位 ${esc(d.station)}</div>` : "";
+    return `<tr data-device="${esc(d.id)}"><td>${esc(d.id)}${at}</td><td>${esc(d.kind)}</td><td>${esc(d.model || "")}</td><td>${st}</td><td>${esc(d.operator || "")}</td><td>${esc(d.task || "")}</td><td class="muted">${d.last_scan ? ago(d.last_scan) : d.last_seen ? ago(d.last_seen) : ""}</td><td>${act}</td></tr>`;
   });
   $("#devices-table").innerHTML = "<tr><th>Device</th><th>Kind</th><th>Model</th><th>State</th><th>Operator</th><th>Task</th><th>Last activity</th><th></th></tr>" +
     (rows.join("") || `<tr><td colspan="8" class="muted">No devices yet.</td></tr>`);
@@ -362,10 +378,11 @@ $("#kpi-window").addEventListener("change", (e) => { state.kpiWindow = e.target.
 
 function kpiQuery() {
   const now = new Date();
-  if (state.kpiWindow === "today") return "";
+  // People's hours count the people at work in each hour (the hours table).
+  if (state.kpiWindow === "today") return "?people_hours=true";
   const hours = state.kpiWindow === "8h" ? 8 : 24;
   const from = new Date(now.getTime() - hours * 3600e3);
-  return `?from=${encodeURIComponent(from.toISOString().replace(/\.\d+Z$/, "Z"))}&to=${encodeURIComponent(new Date(now.getTime() + 1000).toISOString().replace(/\.\d+Z$/, "Z"))}`;
+  return `?from=${encodeURIComponent(from.toISOString().replace(/\.\d+Z$/, "Z"))}&to=${encodeURIComponent(new Date(now.getTime() + 1000).toISOString().replace(/\.\d+Z$/, "Z"))}&people_hours=true`;
 }
 
 function okCls(ok) { return ok === true ? "ok" : ok === false ? "bad" : ""; }
@@ -375,6 +392,7 @@ async function loadKPI() {
   const s = r.site;
   $("#kpi-cards").innerHTML =
     stat("Pick accuracy · 拣货准确率", pct(s.pick_accuracy, 2), "standard ≥ 99.8%", okCls(s.accuracy_ok), "kpi-accuracy") +
+    stat("Lines right first time · 一次拣对率", pct(s.line_accuracy, 2), "standard ≥ 99.8%", okCls(s.line_accuracy_ok), "kpi-line-accuracy") +
     stat("Lines per hour · 每小时行数", num(s.lines_per_hour, 1), `${s.lines} lines`, "") +
     stat("Location first · 先扫库位", pct(s.sequence_compliance), "sequence compliance", s.sequence_compliance === null ? "" : s.sequence_compliance >= 0.99 ? "ok" : "warn") +
     stat("In 5–10 cm · 距离合规", pct(s.distance.in_band_share), `${pct(s.distance.unknown_share)} unknown`, "") +

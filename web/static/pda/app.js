@@ -67,7 +67,9 @@
     scanSerial: ['扫描序列号标签', 'Scan the serial number label'],
     scanOrder: ['扫描订单或周转箱', 'Scan the order or tote'],
     scanPackItem: ['逐件扫描商品复核', 'Scan every item'],
-    scanWaybill: ['面单打印中，贴好后扫描面单', 'Waybill printing: stick it on and scan it'],
+    scanWaybill: ['贴好面单后扫描面单', 'Stick the waybill on and scan it'],
+    waybillHeld: ['本工位无打印机，面单未打印', 'No printer at this station: the waybill did not print'],
+    stationSet: function (s) { return ['打包工位：' + s, 'Pack station: ' + s]; },
     lineOf: function (l, n) { return '第 ' + l + '/' + n + ' 行 · line ' + l + '/' + n; },
     verified: function (n) { return '已复核 ' + n + ' · verified ' + n; },
     errInvalid: ['网关无法处理该请求', 'The gateway could not handle that'],
@@ -142,10 +144,11 @@
   $('alarm').addEventListener('click', clearAlarm);
 
   // ---------- prompts → screens
-  var prompt = { step: '' }, operator = '', keyedQty = 0;
+  var prompt = { step: '' }, operator = '', keyedQty = 0, lastCode = '';
   function applyPrompt(p) {
     if (!p || !p.step) return; // empty step: no change
     prompt = p;
+    if (p.step === 'login') packing = false;
     body.classList.remove('step-location', 'step-item');
     $('logout').hidden = p.step === 'login';
     switch (p.step) {
@@ -169,10 +172,13 @@
         fitText($('pick-location'), 50, 26); // measured once the screen shows
         break;
       case 'scan_order': case 'scan_pack_item': case 'scan_waybill':
+        packing = true; renderStation();
+        if (!station && stations.length) { showStations(false); break; }
         $('pack-order').textContent = p.order || '—';
         $('pack-count').textContent = p.step === 'scan_order' ? '' : T.verified(p.picked || 0);
         $('pack-count').hidden = p.step === 'scan_order';
-        setBi($('pack-instr'), p.step === 'scan_order' ? T.scanOrder : p.step === 'scan_pack_item' ? T.scanPackItem : T.scanWaybill);
+        setBi($('pack-instr'), p.step === 'scan_order' ? T.scanOrder : p.step === 'scan_pack_item' ? T.scanPackItem :
+          lastCode === 'no_printer' ? T.waybillHeld : T.scanWaybill);
         setScreen('pack');
         fitText($('pack-order'), 34, 20);
         break;
@@ -182,6 +188,37 @@
         setScreen('wait');
     }
   }
+  // ---------- the pack station: a name the gateway knows (welcome.stations),
+  // kept on the gateway for this device and shown in the header. A packer
+  // whose device has none is asked first; the header button changes it.
+  var station = '', stations = [], packing = false, stationReq = '';
+  function renderStation() {
+    $('station-zh').textContent = station || '—'; $('station-en').textContent = station || '—';
+    $('station-btn').hidden = !(packing && (station || stations.length));
+  }
+  function showStations(cancellable) {
+    var list = $('station-list'); list.innerHTML = '';
+    stations.forEach(function (name) {
+      var b = document.createElement('button');
+      b.type = 'button'; b.className = name === station ? 'on' : ''; b.textContent = name;
+      b.setAttribute('data-station', name);
+      list.appendChild(b);
+    });
+    $('station-none').hidden = stations.length > 0;
+    $('station-cancel').hidden = !(cancellable && station);
+    setScreen('station');
+  }
+  function chooseStation(name) {
+    var id = reqID('S');
+    if (!send({ type: 'station', id: id, station: name })) { showNote(T.needOnline, 'red'); return; }
+    pending[id] = 'station'; stationReq = name;
+  }
+  $('station-list').addEventListener('click', function (e) {
+    var b = e.target.closest('button'); if (b) chooseStation(b.getAttribute('data-station'));
+  });
+  $('station-btn').addEventListener('click', function () { showStations(true); });
+  $('station-cancel').addEventListener('click', function () { applyPrompt(prompt); });
+
   // Long location codes must stay on one line on a 360 px screen. The size
   // is set through the CSSOM (el.style.fontSize), which the page's CSP
   // allows; a style="…" attribute or setAttribute('style', …) is refused.
@@ -280,6 +317,8 @@
         welcomed = true; backoff = 1000;
         operator = m.operator || '';
         $('who').textContent = operator;
+        station = m.station || ''; stations = m.stations || [];
+        renderStation();
         renderConn();
         applyPrompt(m.prompt);
         pump(); break;
@@ -291,6 +330,15 @@
         applyPrompt(m.prompt || { step: 'login' }); break;
       case 'task':
         delete pending[m.id]; clearAlarm(); applyPrompt(m.prompt); break;
+      case 'station':
+        if (pending[m.id]) {
+          delete pending[m.id];
+          station = m.station || ''; renderStation();
+          lastCode = ''; // a held waybill moves to the station chosen
+          showNote(T.stationSet(station), 'green');
+          applyPrompt(prompt);
+        }
+        break;
       case 'push':
         if (m.kind === 'logged_in_elsewhere') { operator = ''; $('who').textContent = ''; }
         if (m.verdict) handleVerdict(m.verdict); break;
@@ -321,6 +369,7 @@
 
   function handleVerdict(v) {
     play(v.code, v.feedback); // first: the picker is looking at the shelf
+    lastCode = v.code || '';
     if (v.code === 'wrong_location') alarm(v); else clearAlarm();
     showVerdict(v);
     applyPrompt(v.prompt);
@@ -514,6 +563,7 @@
     if (!$('modal').hidden) return; // the number sheet is open: not a pick scan
     var screen = body.getAttribute('data-screen');
     if (screen === 'login') { gotBadge(data); return; }
+    if (screen === 'station') { if (stations.indexOf(data) >= 0) chooseStation(data); return; }
     if (screen === 'pair' || screen === 'connecting' && !queue.length && !prompt.step || screen === 'message') return;
     clearAlarm();
     var msg = { type: 'scan', data: data, device_time: new Date().toISOString() };
@@ -578,7 +628,8 @@
   // ---------- for tests and support: a snapshot of the state
   window.fgState = function () {
     return { device: device, screen: body.getAttribute('data-screen'), online: !!(ws && welcomed), step: prompt.step,
-      prompt: prompt, queue: queue.map(function (q) { return q.scan_id; }), inflight: inflight, operator: operator };
+      prompt: prompt, queue: queue.map(function (q) { return q.scan_id; }), inflight: inflight, operator: operator,
+      station: station, stations: stations };
   };
 
   // ---------- start

@@ -1,0 +1,236 @@
+package kpi
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/floorgate/floorgate"
+)
+
+// The tests here check the figures against their definitions in
+// docs/web-api.md (issue 15: KPIs equal to the truth). Payloads are given
+// as JSON fields, as they stand in the journal, and figures are read by
+// their JSON names: the definitions are of the API, not of Go fields.
+
+// rec is a scan record as journalled: its JSON fields.
+type rec map[string]any
+
+// pickRec is a pick scan record of p1 on task T1, line n, at location
+// where ("" for none).
+func pickRec(n int, where string, kind floorgate.MatchKind, code floorgate.Code) rec {
+	r := rec{"scan_id": fmt.Sprint("s", n, where, code), "device": "pda1", "operator": "p1", "task": "T1",
+		"line": n, "data": "x", "code": code, "distance": "in"}
+	if kind != "" {
+		r["kind"] = kind
+	}
+	if where != "" {
+		r["location"] = where
+	}
+	return r
+}
+
+func (r rec) with(k string, v any) rec { r[k] = v; return r }
+
+// addScan journals r as scan.accepted or scan.rejected by its code.
+func (j *journal) addScan(t time.Time, r rec) {
+	typ := floorgate.EventScanRejected
+	if floorgate.NewVerdict("", r["code"].(floorgate.Code), floorgate.Prompt{}).OK {
+		typ = floorgate.EventScanAccepted
+	}
+	j.add(typ, t, r)
+}
+
+// field is the value at path in v's JSON form; nil when absent.
+func field(t *testing.T, v any, path ...string) any {
+	t.Helper()
+	cur := asJSON(t, v)
+	for _, k := range path {
+		switch c := cur.(type) {
+		case map[string]any:
+			cur = c[k]
+		case []any:
+			var i int
+			if _, err := fmt.Sscan(k, &i); err != nil || i < 0 || i >= len(c) {
+				return nil
+			}
+			cur = c[i]
+		default:
+			return nil
+		}
+	}
+	return cur
+}
+
+func wantField(t *testing.T, v any, want any, path ...string) {
+	t.Helper()
+	got := field(t, v, path...)
+	if d := diff(fmt.Sprint(path), got, asJSON(t, want)); len(d) > 0 {
+		t.Errorf("%v", d)
+	}
+}
+
+// TestSequenceComplianceJudgesEveryItemScan: the share of item scans judged
+// at a line — right or wrong — that came after their location, not only
+// the accepted ones and those refused item_before_location.
+func TestSequenceComplianceJudgesEveryItemScan(t *testing.T) {
+	var j journal
+	j.addScan(at(8, 0), pickRec(1, "", item, floorgate.CodeItemBeforeLocation))
+	j.addScan(at(8, 1), pickRec(1, "L1", loc, floorgate.CodeLocationOK)) // a location: not an item scan
+	j.addScan(at(8, 2), pickRec(1, "L1", item, floorgate.CodeWrongItem))
+	j.addScan(at(8, 3), pickRec(1, "L1", item, floorgate.CodeExpiryTooSoon))
+	j.addScan(at(8, 4), pickRec(1, "L1", item, floorgate.CodeDuplicateScan)) // nobody's mistake: not judged
+	j.addScan(at(8, 5), pickRec(1, "L1", "", floorgate.CodeUnknownBarcode))  // not an item
+	j.addScan(at(8, 6), pickRec(1, "L1", item, floorgate.CodeLineDone))
+	r, err := Compute(j.evs, at(8, 0), at(9, 0), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// N = item_before_location, wrong_item, expiry_too_soon, line_done = 4;
+	// B = 1.
+	wantField(t, r, 0.75, "site", "sequence_compliance")
+	wantField(t, r, 0.75, "hours", "0", "sequence_compliance")
+}
+
+// TestWrongScansAreWhereThePickerWas: a wrong scan counts at the location
+// its record names — where the picker was — not at the location of the
+// line it was judged against: one unit too many of a line just closed,
+// read while the next line (elsewhere) waits for its location, is at the
+// closed line's bin.
+func TestWrongScansAreWhereThePickerWas(t *testing.T) {
+	var j journal
+	j.addScan(at(8, 0), pickRec(1, "L1", loc, floorgate.CodeLocationOK))
+	j.addScan(at(8, 1), pickRec(1, "L1", item, floorgate.CodeLineDone))
+	j.add(floorgate.EventLineConfirmed, at(8, 1), floorgate.LineRecord{Task: "T1", Line: 1, Location: "L1",
+		SKU: "S1", Qty: 1, Picked: 1, Status: floorgate.LineDone, Operator: "p1"})
+	j.addScan(at(8, 2), pickRec(2, "L1", item, floorgate.CodeOverPick)) // line 2 is at L2
+	j.addScan(at(8, 3), pickRec(2, "L9", loc, floorgate.CodeWrongLocation))
+	j.addScan(at(8, 4), pickRec(2, "L2", loc, floorgate.CodeLocationOK))
+	j.addScan(at(8, 5), pickRec(2, "L2", item, floorgate.CodeLineDone))
+	j.add(floorgate.EventLineConfirmed, at(8, 5), floorgate.LineRecord{Task: "T1", Line: 2, Location: "L2",
+		SKU: "S2", Qty: 1, Picked: 1, Status: floorgate.LineDone, Operator: "p1"})
+	r, err := Compute(j.evs, at(8, 0), at(9, 0), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []LocationErrors{
+		{"L1", 1, codes{"over_pick": 1}},
+		{"L9", 1, codes{"wrong_location": 1}},
+	}
+	wantField(t, r, want, "site", "exceptions", "wrong_scans_by_location")
+	wantField(t, r, want, "people", "0", "exceptions", "wrong_scans_by_location")
+}
+
+// TestLabelFailureCountsForItsPacker: label.failed counts for the packer
+// whose parcel the label is for, as well as for the site.
+func TestLabelFailureCountsForItsPacker(t *testing.T) {
+	var j journal
+	j.add(floorgate.EventLabelFailed, at(8, 30), map[string]any{"id": "waybill:O1", "kind": "waybill",
+		"order": "O1", "station": "pack-1", "packer": "k1", "template": "100x180", "status": "failed",
+		"created": at(8, 0), "reason": "paper out"})
+	j.add(floorgate.EventLabelFailed, at(8, 40), map[string]any{"id": "waybill:O2", "kind": "waybill",
+		"order": "O2", "template": "100x180", "status": "failed", "created": at(8, 0)})
+	r, err := Compute(j.evs, at(8, 0), at(9, 0), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantField(t, r, 2, "site", "exceptions", "label_failures")
+	if p := findPerson(r, "k1"); p == nil {
+		t.Fatalf("k1 is not among the people: %+v", r.People)
+	}
+	wantField(t, r, "k1", "people", "0", "operator")
+	wantField(t, r, "packer", "people", "0", "role")
+	wantField(t, r, 1, "people", "0", "exceptions", "label_failures")
+}
+
+// TestWrongReadOutOfBandIsStillAMistake: a read refused for its distance
+// whose in_band_code is a picker's mistake counts as a wrong pick scan, by
+// its mistake, at its location, and in sequence compliance; a read refused
+// for its distance alone counts neither way.
+func TestWrongReadOutOfBandIsStillAMistake(t *testing.T) {
+	var j journal
+	j.addScan(at(8, 0), pickRec(1, "", item, floorgate.CodeDistance).with("in_band_code", floorgate.CodeItemBeforeLocation).with("distance", "out"))
+	j.addScan(at(8, 1), pickRec(1, "L1", loc, floorgate.CodeLocationOK))
+	j.addScan(at(8, 2), pickRec(1, "L1", item, floorgate.CodeDistance).with("in_band_code", floorgate.CodeWrongItem).with("distance", "out"))
+	j.addScan(at(8, 3), pickRec(1, "L1", item, floorgate.CodeDistance).with("distance", "out")) // right item, too far
+	j.addScan(at(8, 4), pickRec(1, "L1", item, floorgate.CodeLineDone))
+	r, err := Compute(j.evs, at(8, 0), at(9, 0), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantField(t, r, 4, "site", "pick_scans")
+	wantField(t, r, 2, "site", "wrong_pick_scans")
+	wantField(t, r, 0.5, "site", "pick_accuracy")
+	wantField(t, r, codes{"distance_out_of_band": 3}, "site", "rejected_by_code")
+	wantField(t, r, 2.0/3, "site", "sequence_compliance")
+	wantField(t, r, []LocationErrors{
+		{"", 1, codes{"item_before_location": 1}},
+		{"L1", 1, codes{"wrong_item": 1}},
+	}, "site", "exceptions", "wrong_scans_by_location")
+}
+
+// TestLineAccuracy: lines confirmed with no wrong pick scan against them
+// (the task and line a scan record names), over lines confirmed; a wrong
+// scan before the window still counts against a line confirmed in it, and
+// the line counts in the span of its confirmation.
+func TestLineAccuracy(t *testing.T) {
+	var j journal
+	confirm := func(tm time.Time, task string, line int) {
+		j.add(floorgate.EventLineConfirmed, tm, floorgate.LineRecord{Task: task, Line: line, Location: "L",
+			SKU: "S", Qty: 1, Picked: 1, Status: floorgate.LineDone, Operator: "p1"})
+	}
+	// T1 line 1: a wrong item at 07:50, before the window; confirmed 08:10.
+	j.addScan(at(7, 50), pickRec(1, "L1", item, floorgate.CodeWrongItem))
+	confirm(at(8, 10), "T1", 1)
+	// T1 line 2: right first time, confirmed 08:20.
+	j.addScan(at(8, 15), pickRec(2, "L2", loc, floorgate.CodeLocationOK))
+	confirm(at(8, 20), "T1", 2)
+	// T1 line 3: a duplicate read (nobody's mistake) and a read too far
+	// away: still right first time. Confirmed 09:05.
+	j.addScan(at(8, 50), pickRec(3, "L3", item, floorgate.CodeDuplicateScan))
+	j.addScan(at(8, 51), pickRec(3, "L3", item, floorgate.CodeDistance).with("distance", "out"))
+	confirm(at(9, 5), "T1", 3)
+	// T1 line 4: a wrong read out of the band: not right first time.
+	j.addScan(at(9, 10), pickRec(4, "L3", item, floorgate.CodeDistance).with("in_band_code", floorgate.CodeOverPick).with("distance", "out"))
+	confirm(at(9, 20), "T1", 4)
+	r, err := Compute(j.evs, at(8, 0), at(10, 0), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantField(t, r, 4, "site", "lines")
+	wantField(t, r, 2, "site", "lines_right_first_time")
+	wantField(t, r, 0.5, "site", "line_accuracy")
+	wantField(t, r, false, "site", "line_accuracy_ok")
+	wantField(t, r, 1, "hours", "0", "lines_right_first_time")
+	wantField(t, r, 0.5, "hours", "0", "line_accuracy")
+	wantField(t, r, 1, "hours", "1", "lines_right_first_time")
+	wantField(t, r, 0.5, "people", "0", "line_accuracy")
+	// The per-scan accuracy: 1 right (the location), 1 wrong (the over-pick)
+	// in the window; the wrong item at 07:50 is outside it.
+	wantField(t, r, 0.5, "site", "pick_accuracy")
+}
+
+// TestLineAccuracyStandard: line_accuracy_ok is line_accuracy ≥ 99.8%,
+// exactly, in integers.
+func TestLineAccuracyStandard(t *testing.T) {
+	tests := []struct {
+		lines, right int
+		ok           bool
+	}{
+		{1000, 998, true},
+		{1000, 997, false},
+		{500, 499, true},
+		{500, 498, false},
+		{1, 1, true},
+		{1, 0, false},
+	}
+	for _, tt := range tests {
+		f := (&acc{lines: tt.lines, linesRight: tt.right}).figures()
+		if f.LineAccuracyOK == nil || *f.LineAccuracyOK != tt.ok {
+			t.Errorf("%d of %d right: line_accuracy_ok = %v, want %v", tt.right, tt.lines, f.LineAccuracyOK, tt.ok)
+		}
+	}
+	if f := (&acc{}).figures(); f.LineAccuracy != nil || f.LineAccuracyOK != nil {
+		t.Errorf("no lines: line_accuracy %v ok %v, want null", f.LineAccuracy, f.LineAccuracyOK)
+	}
+}
