@@ -23,7 +23,7 @@ DEB_VERSION ?= $(shell v=$$(git describe --tags --match 'v[0-9]*' 2>/dev/null | 
 DEB_ARCH ?= $(shell $(GO) env GOARCH)
 DEB_DIR  ?= bin
 
-.PHONY: help run build deb test chaos bench fuzz check fmt vet deps test-deps clean
+.PHONY: help run build deb test chaos bench bench-peer-deps fuzz check fmt vet deps test-deps clean
 
 # INSTALL_MISSING installs the Debian packages named in $$missing: as root
 # with apt-get, otherwise it says what to install and stops.
@@ -71,7 +71,13 @@ bench: build ## run every bench (DURATION each) and write bench/report.md, bench
 	$(BIN) bench sync --events 1000000 >> bench/lines.txt && tail -n 1 bench/lines.txt
 	$(BIN) bench print --labels 400 --printers 20 >> bench/lines.txt && tail -n 1 bench/lines.txt
 	$(BIN) bench kpi --events 1000000 >> bench/lines.txt && tail -n 1 bench/lines.txt
+	@$(MAKE) --no-print-directory bench-peer-deps
+	$(BIN) bench peer --pdas 1,64,256 --duration $(DURATION) >> bench/lines.txt && grep "^BENCH peer" bench/lines.txt
 	$(BIN) bench report --in bench/lines.txt --out bench
+
+bench-peer-deps: test-deps ## install bench peer's Node-RED (bench/peers/nodered, with npm; never needed by make test)
+	@command -v npm >/dev/null || { echo "bench peer needs Node.js 18 or later and npm (apt-get install nodejs npm) to install its Node-RED peer"; exit 1; }
+	@cd bench/peers/nodered && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error; }
 
 fuzz: ## run every fuzz target for FUZZTIME (30s) each, one summary line per target
 	@fail=0; summary=""; for pkg in $$($(GO) list ./...); do \

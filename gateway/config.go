@@ -95,11 +95,14 @@ type Config struct {
 		CertFile  string         `yaml:"cert_file"`
 		KeyFile   string         `yaml:"key_file"`
 		Keepalive string         `yaml:"keepalive"`
-		// Window is how many events may wait for their PUBACK at once.
+		// Window is how many messages may wait for their PUBACK at once.
 		Window int `yaml:"window"`
 		// MaxMessageBytes must not exceed the broker's limit: larger events
 		// go to the dead-letter list.
 		MaxMessageBytes int `yaml:"max_message_bytes"`
+		// BatchEvents, above 1, lets one message carry that many waiting
+		// events as a JSON array (contract §5); 0 sends one per message.
+		BatchEvents int `yaml:"batch_events"`
 	} `yaml:"mqtt"`
 	// ProfilesDir is a site directory of device profiles (YAML) that add
 	// to or override the shipped ones.
@@ -413,13 +416,16 @@ func (c Config) SyncConfig() (fgsync.Config, error) {
 	}
 	sc := fgsync.Config{Brokers: c.MQTT.Brokers, Username: c.MQTT.Username, Password: c.MQTT.Password,
 		CAFile: c.MQTT.CAFile, CertFile: c.MQTT.CertFile, KeyFile: c.MQTT.KeyFile, Keepalive: ka,
-		Window: c.MQTT.Window, MaxMessageBytes: c.MQTT.MaxMessageBytes,
+		Window: c.MQTT.Window, MaxMessageBytes: c.MQTT.MaxMessageBytes, BatchEvents: c.MQTT.BatchEvents,
 		Site: c.Site.ID, Gateway: c.Site.Gateway, Version: floorgate.Version}
 	if c.MQTT.Window < 1 || c.MQTT.Window > 65000 {
 		return sc, fmt.Errorf("window: %d is not between 1 and 65000", c.MQTT.Window)
 	}
 	if c.MQTT.MaxMessageBytes < 1024 {
 		return sc, fmt.Errorf("max_message_bytes: %d is below 1024", c.MQTT.MaxMessageBytes)
+	}
+	if c.MQTT.BatchEvents < 0 || c.MQTT.BatchEvents > fgsync.MaxBatchEvents {
+		return sc, fmt.Errorf("batch_events: %d is not between 0 and %d", c.MQTT.BatchEvents, fgsync.MaxBatchEvents)
 	}
 	if len(sc.Brokers) > 0 {
 		if err := sc.Validate(); err != nil {

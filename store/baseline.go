@@ -12,10 +12,10 @@ import (
 // BaselineCommits measures what this disk makes a commit cost, as the
 // yardstick for the gateway's own figures: n goroutines each commit one
 // small Put per transaction, for d, on a fresh file at path opened with the
-// same options as the store. It returns the commit latencies.
+// same options as the store (fsync on every commit, as the store's). It
+// returns the commit latencies.
 func BaselineCommits(path string, n int, d time.Duration) ([]time.Duration, error) {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, NoFreelistSync: true,
-		FreelistType: bolt.FreelistMapType, MaxSize: DefaultMaxSize})
+	db, err := bolt.Open(path, 0o600, boltOptions(DefaultMaxSize, time.Second))
 	if err != nil {
 		return nil, fmt.Errorf("baseline: %w", err)
 	}

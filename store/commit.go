@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"runtime/debug"
 	"slices"
+	"sync"
 	"sync/atomic"
 
 	"github.com/floorgate/floorgate"
@@ -36,6 +39,24 @@ func (db *DB) Stats() (commits, requests uint64) {
 	return db.stats.commits.Load(), db.stats.requests.Load()
 }
 
+// The queue and who commits it. A commit is made by whoever finds no
+// commit running: a lone request commits in its caller's goroutine, with
+// no hand-off to the writer and back (the latency a single PDA sees is
+// one commit). Requests that arrive while a commit runs wait in the
+// queue; when that commit ends, the writer goroutine is woken and commits
+// them in batches until the queue is empty. So at most one goroutine
+// commits at a time (the one that set busy), and a busy floor is
+// group-committed by the writer exactly as before.
+type committer struct {
+	mu      sync.Mutex
+	busy    bool       // a commit runs or is due: its goroutine owns the queue
+	closing bool       // the writer is stopping: nothing more is queued
+	queue   []*request // waiting for the next commit, oldest first
+	// wake hands the queue to the writer; only the goroutine that set
+	// busy sends on it, so at most one wake is ever pending.
+	wake chan struct{}
+}
+
 // write runs fn in the next group commit and returns once it is committed
 // (nil) or failed (its error; nothing of it was applied).
 func (db *DB) write(ctx context.Context, fn func(w *wtx) error) error {
@@ -49,61 +70,135 @@ func (db *DB) write(ctx context.Context, fn func(w *wtx) error) error {
 			return w.audit(a)
 		}
 	}
+	if db.isClosed() {
+		return ErrClosed
+	}
 	r := &request{fn: fn, done: make(chan error, 1)}
-	select {
-	case <-db.stop:
+	q := &db.commits
+	q.mu.Lock()
+	if q.closing {
+		q.mu.Unlock()
 		return ErrClosed
-	default:
 	}
-	select {
-	case db.reqs <- r:
-	case <-db.stop:
-		return ErrClosed
-	case <-ctx.Done():
-		return ctx.Err()
+	if q.busy {
+		q.queue = append(q.queue, r)
+		q.mu.Unlock()
+		// Once queued, a request is always answered: the writer drains
+		// the queue before it stops. The caller waits for the answer
+		// even if its context ends, so it never reports failure for a
+		// committed change.
+		return <-r.done
 	}
-	// Once queued, a request is always answered: the writer drains the
-	// queue before it stops. The caller waits for the answer even if its
-	// context ends, so it never reports failure for a committed change.
+	q.busy = true
+	q.mu.Unlock()
+	db.commitInline(r)
 	return <-r.done
 }
 
+// commitInline commits r alone in the caller's goroutine, then hands
+// whatever queued meanwhile to the writer.
+func (db *DB) commitInline(r *request) {
+	defer func() {
+		if p := recover(); p != nil {
+			// A panic mid-commit leaves the store locked. On the writer
+			// goroutine it ended the process; on a caller's goroutine a
+			// recover further up (net/http's) would let the process go on
+			// with every write stuck, so it still ends the process.
+			fmt.Fprintf(os.Stderr, "panic while committing: %v\n%s", p, debug.Stack())
+			os.Exit(2)
+		}
+	}()
+	db.run([]*request{r})
+	db.afterBatch()
+	q := &db.commits
+	q.mu.Lock()
+	if len(q.queue) == 0 {
+		q.busy = false
+		closing := q.closing
+		q.mu.Unlock()
+		if closing {
+			// The stopping writer waits to hear that no commit runs.
+			db.wakeWriter()
+		}
+		return
+	}
+	q.mu.Unlock()
+	db.wakeWriter() // busy passes to the writer
+}
+
+func (db *DB) wakeWriter() {
+	select {
+	case db.commits.wake <- struct{}{}:
+	default:
+	}
+}
+
+// queued is how many requests wait for a commit.
+func (db *DB) queued() int {
+	db.commits.mu.Lock()
+	defer db.commits.mu.Unlock()
+	return len(db.commits.queue)
+}
+
+// writer commits what queued while another commit ran, when woken, and at
+// stop waits for the commit running to end and answers what is left.
 func (db *DB) writer() {
 	defer close(db.stopped)
-	batch := make([]*request, 0, maxBatch)
 	for {
-		var first *request
 		select {
-		case first = <-db.reqs:
+		case <-db.commits.wake:
+			db.drain()
+			continue
 		case <-db.stop:
-			// Answer whatever is still queued, then stop.
-			for {
-				select {
-				case r := <-db.reqs:
-					db.run([]*request{r})
-				default:
-					return
-				}
-			}
 		}
-		batch = append(batch[:0], first)
-	drain:
-		for len(batch) < maxBatch {
-			select {
-			case r := <-db.reqs:
-				batch = append(batch, r)
-			default:
-				break drain
-			}
+		q := &db.commits
+		q.mu.Lock()
+		q.closing = true
+		for q.busy {
+			// A commit runs in a caller's goroutine: it ends by handing
+			// the queue over or by saying it is done, both by a wake.
+			q.mu.Unlock()
+			<-q.wake
+			db.drain()
+			q.mu.Lock()
 		}
+		q.mu.Unlock()
+		return
+	}
+}
+
+// drain commits the queue in batches until it is empty, then gives up
+// busy. The caller has been handed busy (or nothing is queued).
+func (db *DB) drain() {
+	q := &db.commits
+	batch := make([]*request, 0, 16)
+	for {
+		q.mu.Lock()
+		n := min(len(q.queue), maxBatch)
+		if n == 0 {
+			q.busy = false
+			q.queue = nil
+			q.mu.Unlock()
+			return
+		}
+		batch = append(batch[:0], q.queue[:n]...)
+		clear(q.queue[:n])
+		q.queue = q.queue[n:]
+		q.mu.Unlock()
 		db.run(batch)
-		if db.stepBytes > db.checkpointAt {
-			db.mu.Lock()
-			if err := db.checkpoint(); err != nil {
-				db.log.Error("checkpoint", "err", err)
-			}
-			db.mu.Unlock()
+		db.afterBatch()
+	}
+}
+
+// afterBatch checkpoints the step log when it has grown past its bound.
+// Only the goroutine that holds busy calls it.
+func (db *DB) afterBatch() {
+	if db.stepBytes > db.checkpointAt {
+		db.mu.Lock()
+		if err := db.checkpoint(); err != nil {
+			db.log.Error("checkpoint", "err", err)
 		}
+		db.mu.Unlock()
 	}
 }
 

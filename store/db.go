@@ -64,6 +64,8 @@ type Options struct {
 
 	// checkpointAt overrides checkpointBytes (tests).
 	checkpointAt int
+	// ackWriteAfter overrides ackWriteAfter (tests).
+	ackWriteAfter time.Duration
 }
 
 // DB is an open floorgate database.
@@ -75,12 +77,12 @@ type DB struct {
 	dbID  string
 	inc   floorgate.Incarnation // the current incarnation (incarnation.go)
 
-	// mu guards st. The writer holds it while it runs and commits a batch;
+	// mu guards st. The committer holds it while it runs and commits a batch;
 	// readers take it shared.
 	mu sync.RWMutex
 	st *state
 
-	reqs    chan *request
+	commits committer // who commits, and what waits (commit.go)
 	stop    chan struct{}
 	stopped chan struct{}
 	closeMu sync.Mutex
@@ -92,13 +94,14 @@ type DB struct {
 
 	siteJSON, gatewayJSON []byte
 	// stepBytes is the size of the step log since the last checkpoint;
-	// only the writer touches it.
+	// only the committer (who set commits.busy) touches it.
 	stepBytes    int
 	checkpointAt int
 
 	newEvents chan struct{}
 	replays   chan floorgate.Replay
 	printWake chan struct{}
+	ackWrite  lazyWatermark // when the outbox watermark goes to disk (outbox.go)
 }
 
 // ErrClosed is returned for requests made after Close.
@@ -125,19 +128,7 @@ func Open(path string, opts Options) (*DB, error) {
 	if opts.Site.ID == "" || opts.Site.Gateway == "" {
 		return nil, fmt.Errorf("open store: site id and gateway id are required")
 	}
-	bdb, err := bolt.Open(path, 0o600, &bolt.Options{
-		Timeout: opts.OpenTimeout,
-		MaxSize: opts.MaxSize,
-		// The freelist is rebuilt on open instead of written on every
-		// commit: fewer pages per commit on the scan path.
-		NoFreelistSync: true,
-		FreelistType:   bolt.FreelistMapType,
-		// Map the file's whole room up front: a commit that grows the
-		// file past the mapping must remap, and a remap waits for every
-		// read transaction — a slow GET /api/v1/backup would stop every
-		// scan until the copy ends (TestChaosLongReadTx).
-		InitialMmapSize: min(opts.MaxSize, 1<<30),
-	})
+	bdb, err := bolt.Open(path, 0o600, boltOptions(opts.MaxSize, opts.OpenTimeout))
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("open store %s: %w", path, ErrLocked)
 	}
@@ -145,9 +136,10 @@ func Open(path string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	db := &DB{bolt: bdb, opts: opts, clock: opts.Clock, log: opts.Logger,
-		reqs: make(chan *request, 4096), stop: make(chan struct{}), stopped: make(chan struct{}),
+		commits: committer{wake: make(chan struct{}, 1)}, stop: make(chan struct{}), stopped: make(chan struct{}),
 		checkpointAt: cmp.Or(opts.checkpointAt, checkpointBytes), newEvents: make(chan struct{}, 1), printWake: make(chan struct{}, 1), replays: make(chan floorgate.Replay, 64)}
 	db.logins.init(opts.Clock)
+	db.ackWrite.after = cmp.Or(opts.ackWriteAfter, ackWriteAfter)
 	db.siteJSON, _ = json.Marshal(opts.Site.ID)
 	db.gatewayJSON, _ = json.Marshal(opts.Site.Gateway)
 	if err := db.init(); err != nil {
@@ -161,6 +153,24 @@ func Open(path string, opts Options) (*DB, error) {
 	}
 	go db.writer()
 	return db, nil
+}
+
+// boltOptions are the options every store file is opened with (and the
+// baseline bench's, so it measures the same commits).
+func boltOptions(maxSize int, timeout time.Duration) *bolt.Options {
+	return &bolt.Options{
+		Timeout: timeout,
+		MaxSize: maxSize,
+		// The freelist is rebuilt on open instead of written on every
+		// commit: fewer pages per commit on the scan path.
+		NoFreelistSync: true,
+		FreelistType:   bolt.FreelistMapType,
+		// Map the file's whole room up front: a commit that grows the
+		// file past the mapping must remap, and a remap waits for every
+		// read transaction — a slow GET /api/v1/backup would stop every
+		// scan until the copy ends (TestChaosLongReadTx).
+		InitialMmapSize: min(maxSize, 1<<30),
+	}
 }
 
 func (db *DB) init() error {

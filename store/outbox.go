@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -14,9 +15,33 @@ import (
 
 // The outbox is the journal above a watermark (see schema.go). Upstream
 // acknowledges events in any order; acks above the watermark are held in
-// memory and the watermark moves, durably, as soon as they are contiguous.
-// After a crash, acks above the watermark are forgotten and those events go
-// again: a duplicate, never a loss.
+// memory and the watermark moves as soon as they are contiguous.
+//
+// A PUBACK costs no commit: the watermark moves in memory at once, and
+// reaches the file lazily — with a commit made anyway for something else
+// (at most every ackPiggyBackEvery, so that not every scan rewrites it; a
+// dead letter, a prune, a checkpoint and Close always write it),
+// ackWriteAfter after it first ran ahead of the file, or at once when it
+// is ackWriteEvents ahead. After a crash, what the file lacks is forgotten
+// and those events go again: a duplicate, never a loss, and at most about
+// a second's or 2×ackWriteEvents' worth (docs/mqtt-contract.md §9).
+
+const (
+	// ackWriteAfter bounds how long the watermark may run ahead of the file.
+	ackWriteAfter = time.Second
+	// ackWriteEvents bounds how far: Ack writes it before it returns once
+	// the file is this many events behind.
+	ackWriteEvents = 4096
+	// ackPiggyBackEvery is how often a commit made anyway carries it.
+	ackPiggyBackEvery = 100 * time.Millisecond
+)
+
+// lazyWatermark schedules the watermark's writes; db.mu guards it.
+type lazyWatermark struct {
+	after     time.Duration
+	scheduled bool      // a write is due after `after`
+	carried   time.Time // when a commit made anyway last carried it
+}
 
 // DeadLetter is an event that could not be sent, kept for an admin.
 type DeadLetter struct {
@@ -139,25 +164,74 @@ func (db *DB) JournalRange(from, to uint64, limit int) ([]floorgate.Outgoing, er
 	return out, nil
 }
 
-// Ack takes events out of the outbox: upstream has them.
+// Ack takes events out of the outbox: upstream has them. It moves the
+// watermark in memory and commits nothing, unless the file's watermark is
+// ackWriteEvents behind or an admin's retried dead letter got through (its
+// listing is removed); otherwise the watermark is written lazily.
 func (db *DB) Ack(ctx context.Context, seqs []uint64) error {
 	if len(seqs) == 0 {
 		return nil
 	}
-	err := db.write(ctx, func(w *wtx) error {
-		for _, s := range seqs {
-			if s > w.st.acked {
-				setIn(w, w.st.ackedAbove, s, true)
-			} else if err := w.settleRetry(s); err != nil {
-				return err
-			}
+	var retried []uint64
+	db.mu.Lock()
+	st := db.st
+	for _, s := range seqs {
+		if s > st.acked {
+			st.ackedAbove[s] = true
+		} else {
+			retried = append(retried, s)
 		}
-		return w.advanceWatermark()
-	})
-	if err != nil {
-		return fmt.Errorf("ack: %w", err)
+	}
+	for st.ackedAbove[st.acked+1] {
+		st.acked++
+		delete(st.ackedAbove, st.acked)
+	}
+	behind := st.acked - st.ackedOnDisk
+	schedule := behind > 0 && behind < ackWriteEvents && len(retried) == 0 && !db.ackWrite.scheduled
+	if schedule {
+		db.ackWrite.scheduled = true
+	}
+	db.mu.Unlock()
+	if schedule {
+		time.AfterFunc(db.ackWrite.after, db.writeAcked)
+	}
+	if len(retried) > 0 {
+		err := db.write(ctx, func(w *wtx) error {
+			for _, s := range retried {
+				if err := w.settleRetry(s); err != nil {
+					return err
+				}
+			}
+			return w.writeWatermark()
+		})
+		if err != nil {
+			return fmt.Errorf("ack: %w", err)
+		}
+		return nil
+	}
+	if behind >= ackWriteEvents {
+		if err := db.write(ctx, (*wtx).writeWatermark); err != nil {
+			// The events have left all the same; a crash before the next
+			// write sends them again.
+			db.log.Warn("outbox watermark not written", "err", err)
+		}
 	}
 	return nil
+}
+
+// writeAcked writes the watermark if the file is behind: the lazy write.
+func (db *DB) writeAcked() {
+	db.mu.Lock()
+	db.ackWrite.scheduled = false
+	behind := db.st.acked > db.st.ackedOnDisk
+	db.mu.Unlock()
+	if !behind {
+		return
+	}
+	if err := db.write(context.Background(), (*wtx).writeWatermark); err != nil && !errors.Is(err, ErrClosed) {
+		// The next Ack schedules another try.
+		db.log.Warn("outbox watermark not written", "err", err)
+	}
 }
 
 // settleRetry removes a dead letter an admin retried once it got through.
@@ -173,7 +247,7 @@ func (w *wtx) settleRetry(seq uint64) error {
 }
 
 // advanceWatermark moves the watermark over every contiguous ack and
-// stores it.
+// writes it.
 func (w *wtx) advanceWatermark() error {
 	start := w.st.acked
 	next := start
@@ -181,14 +255,40 @@ func (w *wtx) advanceWatermark() error {
 		next++
 		deleteIn(w, w.st.ackedAbove, next)
 	}
-	if next == start {
+	if next != start {
+		w.undo = append(w.undo, func() { w.st.acked = start })
+		w.st.acked = next
+	}
+	return w.writeWatermark()
+}
+
+// piggyBackWatermark writes the watermark with a commit made for something
+// else, at most every ackPiggyBackEvery: under load the file keeps up with
+// memory at no commit of its own.
+func (w *wtx) piggyBackWatermark() error {
+	if w.st.acked <= w.st.ackedOnDisk {
 		return nil
 	}
-	w.undo = append(w.undo, func() { w.st.acked = start })
-	w.st.acked = next
-	if err := w.tx.Bucket(bucketOutbox).Put(keyAcked, u64(next)); err != nil {
+	now := w.db.clock.Now()
+	if now.Sub(w.db.ackWrite.carried) < ackPiggyBackEvery {
+		return nil
+	}
+	w.db.ackWrite.carried = now
+	return w.writeWatermark()
+}
+
+// writeWatermark writes the watermark in memory to the file if the file's
+// is behind it.
+func (w *wtx) writeWatermark() error {
+	onDisk := w.st.ackedOnDisk
+	if w.st.acked <= onDisk {
+		return nil
+	}
+	if err := w.tx.Bucket(bucketOutbox).Put(keyAcked, u64(w.st.acked)); err != nil {
 		return fmt.Errorf("outbox watermark: %w", err)
 	}
+	w.undo = append(w.undo, func() { w.st.ackedOnDisk = onDisk })
+	w.st.ackedOnDisk = w.st.acked
 	return nil
 }
 

@@ -136,6 +136,11 @@ func (db *DB) pruneJournal(ctx context.Context, before time.Time) (PruneStats, e
 			// fn may run again after a failed batch: results are assigned,
 			// never added to.
 			events, commands, next, end = 0, 0, from, false
+			// What is pruned is below the watermark in the file too, so a
+			// crash cannot leave the file's watermark under a pruned gap.
+			if err := w.writeWatermark(); err != nil {
+				return err
+			}
 			// The newest event stays: the next sequence number follows it.
 			limit := min(w.st.acked, w.st.seq-min(w.st.seq, 1))
 			journal := w.tx.Bucket(bucketJournal)

@@ -30,9 +30,11 @@ type state struct {
 	verdicts  map[string][]deviceVerdict // device → its recent verdicts, oldest first
 
 	// The outbox: events up to acked have left it; ackedAbove holds acks
-	// that arrived out of order above it.
-	acked      uint64
-	ackedAbove map[uint64]bool
+	// that arrived out of order above it. ackedOnDisk is the watermark the
+	// file holds, at or below acked: it is written lazily (outbox.go).
+	acked       uint64
+	ackedAbove  map[uint64]bool
+	ackedOnDisk uint64
 
 	// What changed since the last checkpoint (see steps.go).
 	dirtySessions, dirtyTasks, dirtyVerdicts map[string]bool
@@ -140,6 +142,7 @@ func load(tx *bolt.Tx) (*state, error) {
 		st.seq = seqOf(k)
 	}
 	st.acked = acked(tx)
+	st.ackedOnDisk = st.acked
 	return st, nil
 }
 

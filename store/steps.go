@@ -278,6 +278,11 @@ func (w *wtx) seen(device, scanID string, v *floorgate.Verdict) (bool, error) {
 
 // writeStep appends the batch's step to the log.
 func (w *wtx) writeStep() error {
+	// Every commit passes here: it carries the lazy outbox watermark now
+	// and then (outbox.go).
+	if err := w.piggyBackWatermark(); err != nil {
+		return err
+	}
 	if w.batch.empty() {
 		return nil
 	}
@@ -346,7 +351,14 @@ func replaySteps(tx *bolt.Tx, st *state) (int, error) {
 // one transaction. The caller holds mu.
 func (db *DB) checkpoint() error {
 	st := db.st
+	acked := st.acked
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		// The lazy outbox watermark goes with it (outbox.go).
+		if acked > st.ackedOnDisk {
+			if err := tx.Bucket(bucketOutbox).Put(keyAcked, u64(acked)); err != nil {
+				return err
+			}
+		}
 		put := func(bucket []byte, key string, v any) error {
 			raw, err := json.Marshal(v)
 			if err != nil {
@@ -385,6 +397,7 @@ func (db *DB) checkpoint() error {
 	clear(st.dirtySessions)
 	clear(st.dirtyTasks)
 	clear(st.dirtyVerdicts)
+	st.ackedOnDisk = max(st.ackedOnDisk, acked)
 	db.stepBytes = 0
 	return nil
 }

@@ -270,9 +270,9 @@ func blockWriter(t *testing.T, db *DB) (release chan struct{}, done chan error) 
 func waitQueued(t *testing.T, db *DB, n int) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
-	for len(db.reqs) < n {
+	for db.queued() < n {
 		if time.Now().After(deadline) {
-			t.Fatalf("%d requests queued, want %d", len(db.reqs), n)
+			t.Fatalf("%d requests queued, want %d", db.queued(), n)
 		}
 		time.Sleep(time.Millisecond)
 	}

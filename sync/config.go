@@ -29,6 +29,11 @@ type Config struct {
 	// MaxMessageBytes is the largest event the broker takes; larger ones
 	// go to the dead-letter list instead of being sent.
 	MaxMessageBytes int
+	// BatchEvents, above 1, lets one message carry up to that many events
+	// waiting to go, as a JSON array of their envelopes no larger than
+	// MaxMessageBytes (contract §5); 0 or 1 sends one event per message.
+	// Consumers must read arrays before it is turned on.
+	BatchEvents int
 	// AckEvery bounds how long acknowledged events wait before the outbox
 	// is told, in a batch.
 	AckEvery time.Duration
@@ -46,6 +51,8 @@ type Config struct {
 const (
 	DefaultWindow          = 256
 	DefaultMaxMessageBytes = 256 << 10
+	// MaxBatchEvents is the most events one message may carry.
+	MaxBatchEvents = 1000
 )
 
 func (c *Config) setDefaults() {
@@ -99,6 +106,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxMessageBytes < 0 {
 		return fmt.Errorf("max_message_bytes: %d is negative", c.MaxMessageBytes)
+	}
+	if c.BatchEvents < 0 || c.BatchEvents > MaxBatchEvents {
+		return fmt.Errorf("batch_events: %d is not between 0 and %d", c.BatchEvents, MaxBatchEvents)
 	}
 	if (c.CertFile == "") != (c.KeyFile == "") {
 		return fmt.Errorf("cert_file and key_file: give both for mutual TLS, or neither")

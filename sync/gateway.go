@@ -53,6 +53,7 @@ type Status struct {
 	LastPubAck    time.Time `json:"last_puback,omitzero"`
 	EventsPerSec  float64   `json:"events_per_s"`
 	Published     uint64    `json:"published"`
+	Messages      uint64    `json:"messages"` // that carried them: fewer with Config.BatchEvents
 	Acknowledged  uint64    `json:"acknowledged"`
 	Resent        uint64    `json:"resent"`
 	DeadLettered  uint64    `json:"dead_lettered"`
@@ -74,7 +75,7 @@ type Gateway struct {
 	status Status
 	rate   rateMeter
 
-	published, acked, resent, dead, commands atomic.Uint64
+	published, messages, acked, resent, dead, commands atomic.Uint64
 }
 
 // New checks the configuration and returns a gateway link; Run starts it.
@@ -97,7 +98,7 @@ func (g *Gateway) Status() Status {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	s := g.status
-	s.Published, s.Acknowledged, s.Resent = g.published.Load(), g.acked.Load(), g.resent.Load()
+	s.Published, s.Messages, s.Acknowledged, s.Resent = g.published.Load(), g.messages.Load(), g.acked.Load(), g.resent.Load()
 	s.DeadLettered, s.Commands = g.dead.Load(), g.commands.Load()
 	s.EventsPerSec = g.rate.perSecond(g.clock.Now())
 	return s
@@ -264,9 +265,39 @@ func (g *Gateway) runUp(ctx context.Context) {
 	}
 }
 
+// result is a completed publish of one message and the events it carried.
 type result struct {
-	ev  floorgate.Outgoing
+	evs []floorgate.Outgoing
 	err error
+}
+
+// ackBatch is the most acknowledgements the drain holds before it hands
+// them to the outbox: the store's bound on a crash's resends counts on it
+// (store/outbox.go).
+const ackBatch = 4096
+
+// batchMax is the most events one message carries.
+func (g *Gateway) batchMax() int { return max(g.cfg.BatchEvents, 1) }
+
+// payload is the message that carries evs: the event itself, or a JSON
+// array of the envelopes in seq order (contract §5).
+func payload(evs []floorgate.Outgoing) []byte {
+	if len(evs) == 1 {
+		return evs[0].Payload
+	}
+	n := len(evs) + 1
+	for _, ev := range evs {
+		n += len(ev.Payload)
+	}
+	b := make([]byte, 0, n)
+	b = append(b, '[')
+	for i, ev := range evs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, ev.Payload...)
+	}
+	return append(b, ']')
 }
 
 // drain publishes the outbox in sequence order, at most Window at a time,
@@ -283,9 +314,10 @@ func (g *Gateway) drain(ctx context.Context, client mqtt.Client, lost <-chan str
 	statusTick := time.NewTicker(g.cfg.StatusEvery)
 	defer statusTick.Stop()
 
-	// Acknowledgements are committed by their own goroutine, in batches,
-	// so the drain never waits for the disk. One lost in a crash only makes
-	// its event go again.
+	// Acknowledgements go to the outbox from their own goroutine, in
+	// batches, so the drain never waits for the disk: Ack moves the
+	// watermark in memory and writes it lazily, now and then waiting for a
+	// commit. One lost in a crash only makes its event go again.
 	ackCh := make(chan []uint64, 64)
 	ackErr := make(chan error, 1)
 	ackDone := make(chan struct{})
@@ -319,17 +351,18 @@ func (g *Gateway) drain(ctx context.Context, client mqtt.Client, lost <-chan str
 			return nil
 		}
 		ackCh <- acks
-		acks = make([]uint64, 0, g.cfg.Window)
+		acks = make([]uint64, 0, min(g.cfg.Window*g.batchMax(), ackBatch))
 		progressed = true
 		return nil
 	}
-	publish := func(ev floorgate.Outgoing) {
-		tok := client.Publish(g.topics.Events, 1, false, ev.Payload)
-		g.published.Add(1)
+	publish := func(evs ...floorgate.Outgoing) {
+		tok := client.Publish(g.topics.Events, 1, false, payload(evs))
+		g.published.Add(uint64(len(evs)))
+		g.messages.Add(1)
 		inflight++
 		go func() {
 			<-tok.Done()
-			results <- result{ev: ev, err: tok.Error()}
+			results <- result{evs: evs, err: tok.Error()}
 		}()
 	}
 	connectionUp := func() bool {
@@ -357,10 +390,12 @@ func (g *Gateway) drain(ctx context.Context, client mqtt.Client, lost <-chan str
 
 	var queue []floorgate.Outgoing // fetched from the outbox, not yet published
 	for {
-		// Fill the window, fetching from the outbox in batches.
+		// Fill the window, fetching from the outbox in batches. A message
+		// carries what is waiting, up to batchMax events: it never waits
+		// for more to come.
 		for inflight < g.cfg.Window {
 			if len(queue) == 0 {
-				batch, err := g.outbox.PendingEvents(cursor, max(g.cfg.Window, 512))
+				batch, err := g.outbox.PendingEvents(cursor, max(g.cfg.Window, 512, g.batchMax()))
 				if err != nil {
 					return progressed, err
 				}
@@ -371,8 +406,8 @@ func (g *Gateway) drain(ctx context.Context, client mqtt.Client, lost <-chan str
 				queue = batch
 			}
 			ev := queue[0]
-			queue = queue[1:]
 			if len(ev.Payload) > g.cfg.MaxMessageBytes {
+				queue = queue[1:]
 				reason := fmt.Sprintf("event is %d bytes; the broker takes at most %d", len(ev.Payload), g.cfg.MaxMessageBytes)
 				if err := g.outbox.DeadLetter(context.WithoutCancel(ctx), ev, reason); err != nil {
 					return progressed, err
@@ -380,14 +415,20 @@ func (g *Gateway) drain(ctx context.Context, client mqtt.Client, lost <-chan str
 				g.dead.Add(1)
 				continue
 			}
-			publish(ev)
+			n, size := 1, len(ev.Payload)+2 // the array's brackets
+			for n < len(queue) && n < g.batchMax() && size+1+len(queue[n].Payload) <= g.cfg.MaxMessageBytes {
+				size += 1 + len(queue[n].Payload)
+				n++
+			}
+			publish(queue[:n:n]...)
+			queue = queue[n:]
 		}
 		select {
 		case r := <-results:
 			if !g.settle(r, connectionUp, &acks, &inflight) {
 				return progressed, flush()
 			}
-			if len(acks) >= 4096 {
+			if len(acks)+g.batchMax() > ackBatch {
 				if err := flush(); err != nil {
 					return progressed, err
 				}
@@ -410,17 +451,19 @@ func (g *Gateway) drain(ctx context.Context, client mqtt.Client, lost <-chan str
 }
 
 // settle takes a completed publish. A PUBACK counts only if it completed
-// without error while this connection is still up; otherwise the event
-// stays in the outbox and goes again on the next connection. It reports
-// false when the connection is gone.
+// without error while this connection is still up, and then for every
+// event of the message; otherwise they stay in the outbox and go again on
+// the next connection. It reports false when the connection is gone.
 func (g *Gateway) settle(r result, connectionUp func() bool, acks *[]uint64, inflight *int) bool {
 	*inflight--
 	if r.err == nil && connectionUp() {
-		*acks = append(*acks, r.ev.Seq)
+		for _, ev := range r.evs {
+			*acks = append(*acks, ev.Seq)
+		}
 		g.setStatus(func(s *Status) { s.LastPubAck = g.clock.Now() })
 		return true
 	}
-	g.resent.Add(1)
+	g.resent.Add(uint64(len(r.evs)))
 	return false
 }
 

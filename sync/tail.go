@@ -334,9 +334,29 @@ func (t *Tail) handle(_ mqtt.Client, m mqtt.Message) {
 		t.handleStatus(nil, m)
 		return
 	}
+	raw := m.Payload()
+	if i := slices.IndexFunc(raw, func(c byte) bool { return c != ' ' && c != '\t' && c != '\r' && c != '\n' }); i < 0 || raw[i] != '[' {
+		t.event(m.Topic(), raw)
+		return
+	}
+	// Several events in one message (contract §5): each is taken as if it
+	// had come alone, in the message's order. The message is acknowledged
+	// when this returns, after all of them were handled.
+	var evs []json.RawMessage
+	if err := json.Unmarshal(raw, &evs); err != nil {
+		t.cfg.Log.Warn("not an array of events", "topic", m.Topic(), "err", err)
+		return
+	}
+	for _, ev := range evs {
+		t.event(m.Topic(), ev)
+	}
+}
+
+// event takes one event's envelope.
+func (t *Tail) event(topic string, raw []byte) {
 	var ev floorgate.Event
-	if err := json.Unmarshal(m.Payload(), &ev); err != nil || ev.ID == "" || ev.Seq == 0 {
-		t.cfg.Log.Warn("not an event", "topic", m.Topic(), "err", err)
+	if err := json.Unmarshal(raw, &ev); err != nil || ev.ID == "" || ev.Seq == 0 {
+		t.cfg.Log.Warn("not an event", "topic", topic, "err", err)
 		return
 	}
 	t.mu.Lock()
@@ -355,7 +375,7 @@ func (t *Tail) handle(_ mqtt.Client, m mqtt.Message) {
 	}
 	g.noteGap(t.cfg.Clock.Now)
 	if t.cfg.Out != nil {
-		t.cfg.Out.Write(append(slices.Clone(m.Payload()), '\n'))
+		t.cfg.Out.Write(append(slices.Clone(raw), '\n'))
 	}
 	t.mu.Unlock()
 	select {

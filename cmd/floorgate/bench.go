@@ -9,10 +9,12 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime/metrics"
 	"runtime/pprof"
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/floorgate/floorgate"
@@ -25,6 +27,10 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		// Hidden: the measured process of bench mem.
 		return benchMemChildCommand(ctx, args[1:], os.Stdin, stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "loadgen" {
+		// Hidden: bench peer's load generator, a process of its own.
+		return benchLoadgenCommand(ctx, args[1:], stdout, stderr)
+	}
 	sub, args, err := subcommand("bench", args, map[string]string{
 		"scan":     "verdicts per second and latency of N PDAs against a raw bbolt baseline",
 		"degraded": "verdict latency with the broker down and a printer faulted, against healthy",
@@ -32,6 +38,7 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		"sync":     "outbox drain rate against plain QoS 1 publishing",
 		"print":    "labels per second through the print worker to fake printers",
 		"kpi":      "31-day KPI reports from the hourly rollup over a month's journal",
+		"peer":     "the daemon as a site runs it against a Node-RED scan loop, same load generator",
 		"report":   "turn BENCH lines into report.md, report.json and a latency chart",
 	}, stdout, stderr)
 	if err != nil {
@@ -50,6 +57,8 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return benchDegradedCommand(ctx, args, stdout, stderr)
 	case "report":
 		return benchReportCommand(args, stdout, stderr)
+	case "peer":
+		return benchPeerCommand(ctx, args, stdout, stderr)
 	}
 	fs := newFlags("bench scan", "", "Measure verdicts per second and latency of N PDAs against a raw bbolt commit baseline.", stdout, stderr)
 	pdas := fs.Int("pdas", 1, "simulated PDAs scanning at once")
@@ -161,6 +170,7 @@ func benchScan(ctx context.Context, pdas int, d time.Duration, dir, cpuProfile s
 		}
 	}
 	c0, r0 := m.DB.Stats()
+	k0 := readProcCounts()
 	start := time.Now()
 	measuring.Store(true)
 	time.Sleep(d)
@@ -169,6 +179,7 @@ func benchScan(ctx context.Context, pdas int, d time.Duration, dir, cpuProfile s
 		pprof.StopCPUProfile()
 	}
 	elapsed := time.Since(start)
+	k1 := readProcCounts()
 	c1, r1 := m.DB.Stats()
 	stop.Store(true)
 	wg.Wait()
@@ -182,6 +193,7 @@ func benchScan(ctx context.Context, pdas int, d time.Duration, dir, cpuProfile s
 	res.commits, res.requests = c1-c0, r1-r0
 	fmt.Fprintf(log, "bench: gateway: %d verdicts, %d commits (%.1f requests per commit)\n",
 		len(lats), res.commits, float64(res.requests)/float64(max(res.commits, 1)))
+	fmt.Fprintf(log, "bench: per verdict, this whole process (PDAs included): %s\n", k1.sub(k0).per(len(lats)))
 
 	fmt.Fprintf(log, "bench: measuring the raw bbolt baseline with %d goroutines for %v\n", pdas, d)
 	raw, err := store.BaselineCommits(filepath.Join(dir, "baseline.db"), pdas, d)
@@ -191,6 +203,46 @@ func benchScan(ctx context.Context, pdas int, d time.Duration, dir, cpuProfile s
 	res.rawPerS = float64(len(raw)) / d.Seconds()
 	res.rawP50, res.rawP99 = quantileMS(raw, 0.50), quantileMS(raw, 0.99)
 	return res, nil
+}
+
+// procCounts are counts of this process that timings on a shared machine
+// blur: goroutine wake-ups (each time a goroutine became runnable and
+// then ran), heap allocations and CPU time.
+type procCounts struct {
+	wakeups, allocs, gcs uint64
+	cpu                  time.Duration
+}
+
+func readProcCounts() procCounts {
+	s := []metrics.Sample{{Name: "/sched/latencies:seconds"}, {Name: "/gc/heap/allocs:objects"}, {Name: "/gc/cycles/total:gc-cycles"}}
+	metrics.Read(s)
+	var k procCounts
+	if s[0].Value.Kind() == metrics.KindFloat64Histogram {
+		for _, n := range s[0].Value.Float64Histogram().Counts {
+			k.wakeups += n
+		}
+	}
+	if s[1].Value.Kind() == metrics.KindUint64 {
+		k.allocs = s[1].Value.Uint64()
+	}
+	if s[2].Value.Kind() == metrics.KindUint64 {
+		k.gcs = s[2].Value.Uint64()
+	}
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		k.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	return k
+}
+
+func (k procCounts) sub(o procCounts) procCounts {
+	return procCounts{wakeups: k.wakeups - o.wakeups, allocs: k.allocs - o.allocs, gcs: k.gcs - o.gcs, cpu: k.cpu - o.cpu}
+}
+
+func (k procCounts) per(n int) string {
+	n = max(n, 1)
+	return fmt.Sprintf("%.1f goroutine wake-ups, %.0f allocations, %.0f µs CPU; a collection every %.0f verdicts",
+		float64(k.wakeups)/float64(n), float64(k.allocs)/float64(n), float64(k.cpu.Microseconds())/float64(n), float64(n)/float64(max(k.gcs, 1)))
 }
 
 // benchConfig is the gateway every bench that drives PDAs runs: state in

@@ -46,10 +46,12 @@ type Machine struct {
 // BenchReport is one BENCH line: its raw fields and the figures drawn from
 // them.
 type BenchReport struct {
-	Name    string             `json:"name"` // "scan pdas=64"
-	Line    string             `json:"line"`
-	Fields  map[string]float64 `json:"fields"`
-	Figures []Figure           `json:"figures"`
+	Name   string             `json:"name"` // "scan pdas=64"
+	Line   string             `json:"line"`
+	Fields map[string]float64 `json:"fields"`
+	// Labels are the fields that are words (benchLabelKeys).
+	Labels  map[string]string `json:"labels,omitempty"`
+	Figures []Figure          `json:"figures"`
 }
 
 // Figure is one measured value beside its same-run baseline.
@@ -94,11 +96,21 @@ var benchFigures = map[string][]figureSpec{
 		{"31-day report p50, people_hours=false", "p50_ms", "Compute over the whole journal", "compute_ms", "ms", 0},
 		{"rollup built from the journal at start", "rebuild_ms", "Compute over the whole journal", "compute_ms", "ms", 0},
 	},
+	// The peer is a Node-RED scan loop driven by the same load generator:
+	// a ratio above 1 is floorgate ahead.
+	"peer": {
+		{"verdicts/s", "floorgate_per_s", "Node-RED verdicts/s", "peer_per_s", "/s", 0},
+		{"verdict p99", "floorgate_p99_ms", "Node-RED verdict p99", "peer_p99_ms", "ms", 0},
+	},
 }
+
+// benchLabelKeys are the fields of a bench whose values are words, not
+// numbers: "BENCH peer-kill system=nodered …".
+var benchLabelKeys = map[string][]string{"peer-kill": {"system"}}
 
 // benchNameKeys are the fields that tell runs of one bench apart.
 var benchNameKeys = map[string][]string{"scan": {"pdas"}, "sync": {"events"}, "print": {"labels", "printers"}, "mem": {"pdas"}, "degraded": {"pdas"},
-	"kpi": {"events"}}
+	"kpi": {"events"}, "peer": {"pdas", "tls"}, "peer-kill": {"system", "pdas"}, "peer-instructions": {"pdas", "tls"}}
 
 // ParseBenchLine reads a "BENCH kind k=v …" line.
 func ParseBenchLine(line string) (BenchReport, error) {
@@ -114,6 +126,13 @@ func ParseBenchLine(line string) (BenchReport, error) {
 			return b, fmt.Errorf("parse bench line: field %q is not k=v", kv)
 		}
 		x, err := strconv.ParseFloat(v, 64)
+		if err != nil && slices.Contains(benchLabelKeys[kind], k) {
+			if b.Labels == nil {
+				b.Labels = map[string]string{}
+			}
+			b.Labels[k] = v
+			continue
+		}
 		if err != nil {
 			return b, fmt.Errorf("parse bench line: field %s: %w", k, err)
 		}
@@ -121,6 +140,10 @@ func ParseBenchLine(line string) (BenchReport, error) {
 	}
 	name := []string{kind}
 	for _, k := range benchNameKeys[kind] {
+		if l, ok := b.Labels[k]; ok {
+			name = append(name, k+"="+l)
+			continue
+		}
 		name = append(name, k+"="+strconv.FormatFloat(b.Fields[k], 'f', -1, 64))
 	}
 	b.Name = strings.Join(name, " ")
@@ -140,7 +163,8 @@ func ParseBenchLine(line string) (BenchReport, error) {
 	return b, nil
 }
 
-// Kind is the bench's kind: scan, sync, print, mem, degraded or kpi.
+// Kind is the bench's kind: scan, sync, print, mem, degraded, kpi, peer,
+// peer-kill or peer-instructions.
 func (b BenchReport) Kind() string { k, _, _ := strings.Cut(b.Name, " "); return k }
 
 // ReadBenchLines collects every BENCH line in r; other lines are skipped.
@@ -285,6 +309,7 @@ func ReportMarkdown(rep Report) []byte {
 			b.WriteString("\n![verdict latency against the number of PDAs](latency.png)\n")
 		}
 	}
+	peerMarkdown(&b, rep.Benches)
 	b.WriteString("\n## Lines\n\n```\n")
 	for _, br := range rep.Benches {
 		b.WriteString(br.Line + "\n")
@@ -462,4 +487,47 @@ func chartAbs(v int) int {
 		return -v
 	}
 	return v
+}
+
+// peerMarkdown writes bench peer's tables: floorgate against the Node-RED
+// peer at each number of PDAs, the daemon's instructions per verdict beside
+// the run it was counted at, and the kill -9 lines.
+func peerMarkdown(b *bytes.Buffer, benches []BenchReport) {
+	var peers, kills []BenchReport
+	instr := map[string]float64{}
+	for _, br := range benches {
+		switch br.Kind() {
+		case "peer":
+			peers = append(peers, br)
+		case "peer-kill":
+			kills = append(kills, br)
+		case "peer-instructions":
+			instr[fmt.Sprintf("%v/%v", br.Fields["pdas"], br.Fields["tls"])] = br.Fields["instructions_per_verdict"]
+		}
+	}
+	if len(peers) > 0 {
+		b.WriteString("\n## Peer: floorgate as a site runs it against a Node-RED scan loop\n\n" +
+			"The same load generator drives both; a ratio above 1 is floorgate ahead. Instructions per verdict are the daemon's, " +
+			"counted where the bench could (perf stat, else callgrind), and do not move with the machine's noise.\n\n" +
+			"| PDAs | floorgate TLS | floorgate verdicts/s (p99) | Node-RED verdicts/s (p99) | ratio | floorgate instructions/verdict |\n|---:|---|---:|---:|---:|---:|\n")
+		for _, p := range peers {
+			f := p.Fields
+			tls, in := "off", "—"
+			if f["tls"] == 1 {
+				tls = "on"
+			}
+			if v, ok := instr[fmt.Sprintf("%v/%v", f["pdas"], f["tls"])]; ok {
+				in = figNum(v)
+			}
+			fmt.Fprintf(b, "| %.0f | %s | %s (%s ms) | %s (%s ms) | %.2f | %s |\n", f["pdas"], tls,
+				figNum(f["floorgate_per_s"]), figNum(f["floorgate_p99_ms"]), figNum(f["peer_per_s"]), figNum(f["peer_p99_ms"]), f["ratio"], in)
+		}
+	}
+	if len(kills) > 0 {
+		b.WriteString("\n### kill -9 under load\n\nPicks the load generator was told were accepted, and how many of them the system no longer had after a kill -9 and a restart.\n\n" +
+			"| system | PDAs | picks acknowledged | lost |\n|---|---:|---:|---:|\n")
+		for _, k := range kills {
+			fmt.Fprintf(b, "| %s | %.0f | %.0f | %.0f |\n", k.Labels["system"], k.Fields["pdas"], k.Fields["acked"], k.Fields["lost"])
+		}
+	}
 }

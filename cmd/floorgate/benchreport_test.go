@@ -112,3 +112,39 @@ func TestParseBenchLineRejects(t *testing.T) {
 		})
 	}
 }
+
+// TestPeerReport: bench peer's lines — the comparison at each number of
+// PDAs, the instructions per verdict, the kill -9 lines with the system's
+// name as a word — become report.md's peer table.
+func TestPeerReport(t *testing.T) {
+	in := strings.Join([]string{
+		"BENCH peer pdas=64 tls=1 floorgate_per_s=2000 floorgate_p50_ms=20 floorgate_p99_ms=60 peer_per_s=4000 peer_p50_ms=10 peer_p99_ms=30 ratio=0.50",
+		"BENCH peer pdas=64 tls=0 floorgate_per_s=3000 floorgate_p50_ms=15 floorgate_p99_ms=40 peer_per_s=4000 peer_p50_ms=10 peer_p99_ms=30 ratio=0.75",
+		"BENCH peer-instructions pdas=64 tls=1 instructions_per_verdict=250000 verdicts=900",
+		"BENCH peer-kill system=floorgate pdas=64 acked=4000 lost=0",
+		"BENCH peer-kill system=nodered pdas=64 acked=5000 lost=5000",
+	}, "\n")
+	benches, err := ReadBenchLines(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := benches[3]; b.Name != "peer-kill system=floorgate pdas=64" || b.Labels["system"] != "floorgate" || b.Fields["lost"] != 0 {
+		t.Errorf("kill line: %+v", b)
+	}
+	if f := benches[0].Figures[0]; f.Metric != "verdicts/s" || f.Ratio != 0.5 {
+		t.Errorf("peer figure: %+v", f)
+	}
+	md := string(ReportMarkdown(Report{Benches: benches}))
+	for _, row := range []string{
+		"| 64 | on | 2000 (60.0 ms) | 4000 (30.0 ms) | 0.50 | 250000 |",
+		"| 64 | off | 3000 (40.0 ms) | 4000 (30.0 ms) | 0.75 | — |",
+		"| nodered | 64 | 5000 | 5000 |",
+	} {
+		if !strings.Contains(md, row) {
+			t.Errorf("report.md lacks %q:\n%s", row, md)
+		}
+	}
+	if _, err := ParseBenchLine("BENCH peer-kill system=x pdas=y"); err == nil {
+		t.Error("a word where a number belongs parsed")
+	}
+}

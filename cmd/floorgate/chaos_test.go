@@ -67,6 +67,8 @@ type chaosGateway struct {
 	extra string
 	// store is the store section of the configuration.
 	store string
+	// batch is mqtt.batch_events: events per message.
+	batch int
 }
 
 // start runs the failpoints build of floorgate as a child process, like
@@ -77,7 +79,7 @@ func (g chaosGateway) start(t *testing.T) *chaosProc {
 	if err != nil {
 		t.Fatal(err)
 	}
-	yaml := testConfig + fmt.Sprintf("site:\n  gateway: %s\nmqtt:\n  brokers: [%q]\n  keepalive: 2s\n", g.gateway, g.broker) + g.store + g.extra
+	yaml := testConfig + fmt.Sprintf("site:\n  gateway: %s\nmqtt:\n  brokers: [%q]\n  keepalive: 2s\n  batch_events: %d\n", g.gateway, g.broker, g.batch) + g.store + g.extra
 	d := spawnDaemon(t, bin, g.stateDir, yaml, []string{"FLOORGATE_FAILPOINTS=" + g.failpoints})
 	if d.tls == nil {
 		t.Fatal("the daemon serves plain HTTP: the scenarios run the shipped default, TLS on")
@@ -445,21 +447,24 @@ func TestChaosKill9(t *testing.T) {
 // boundary, via the failpoints build: after a commit before its verdict is
 // sent, and after a PUBACK before the outbox delete. After a restart the
 // unanswered scan is resent and must be answered from what was committed,
-// and the PUBACKed events go again (duplicates, never losses).
+// and the PUBACKed events go again (duplicates, never losses) — also when
+// each message carried several (mqtt.batch_events).
 func TestChaosFailpoints(t *testing.T) {
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 3))
 	for _, tc := range []struct {
 		name, point string
 		nth         int
+		batch       int
 	}{
-		{"commit-before-verdict", "store/after-commit", 100 + rng.IntN(200)},
-		{"puback-before-delete", "sync/after-puback", 15 + rng.IntN(15)},
+		{"commit-before-verdict", "store/after-commit", 100 + rng.IntN(200), 0},
+		{"puback-before-delete", "sync/after-puback", 15 + rng.IntN(15), 0},
+		{"puback-before-delete-batched", "sync/after-puback", 15 + rng.IntN(15), 64},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 			defer cancel()
 			fp := fmt.Sprintf("%s=%d*exit", tc.point, tc.nth)
-			f := newFloor(t, ctx, tc.name, 3, chaosGateway{failpoints: fp})
+			f := newFloor(t, ctx, tc.name, 3, chaosGateway{failpoints: fp, batch: tc.batch})
 			f.moreTasks(40)
 			f.scanUntil(f.d.exited)
 			<-f.d.exited
@@ -476,33 +481,39 @@ func TestChaosFailpoints(t *testing.T) {
 // TestChaosBroker breaks the upstream link while pickers scan: the broker
 // killed with SIGKILL (losing what it held), the broker stopped with
 // SIGSTOP for longer than the keepalive, and a half-open TCP connection
-// that silently swallows everything. Scanning goes on throughout; once the
-// link is back every event reaches the consumer.
+// that silently swallows everything, once with several events per message
+// (mqtt.batch_events). Scanning goes on throughout; once the link is back
+// every event reaches the consumer.
 func TestChaosBroker(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		proxy bool
 		fault func(f *floor, px *blackholeProxy)
+		batch int
 	}{
 		{"broker-kill9", false, func(f *floor, _ *blackholeProxy) {
 			f.b.Kill()
 			f.scanFor(time.Second)
 			f.b.Restart()
-		}},
+		}, 0},
 		{"broker-sigstop", false, func(f *floor, _ *blackholeProxy) {
 			f.b.Freeze()
 			f.scanFor(5 * time.Second) // keepalive is 2s
 			f.b.Thaw()
-		}},
+		}, 0},
 		{"half-open-tcp", true, func(f *floor, px *blackholeProxy) {
 			px.blackhole()
 			f.scanFor(5 * time.Second)
-		}},
+		}, 0},
+		{"half-open-tcp-batched", true, func(f *floor, px *blackholeProxy) {
+			px.blackhole()
+			f.scanFor(5 * time.Second)
+		}, 64},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 			defer cancel()
-			gw := chaosGateway{}
+			gw := chaosGateway{batch: tc.batch}
 			var px *blackholeProxy
 			f := &floor{t: t, ctx: ctx, b: mqtttest.Start(t), demo: gateway.NewDemo(), l: newLedger()}
 			if tc.proxy {

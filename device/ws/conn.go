@@ -21,8 +21,11 @@ import (
 // what is to be written (replies, pushes, pings, pongs, the close frame) is
 // put on the connection under wmu, and a writer goroutine is started when
 // there is something and no writer is running; it ends when nothing is
-// left. At most one writer runs at a time, so messages leave in the order
-// they were queued, and a slow device holds up nobody but itself.
+// left. An answer with nothing owed before it is written by the handler
+// itself, as the writer for that moment (writeNow), so a verdict leaves
+// without a goroutine to start. At most one writer runs at a time, so
+// messages leave in the order they were queued, and a slow device holds
+// up nobody but itself.
 type conn struct {
 	s      *Server
 	ws     *websocket.Conn
@@ -158,11 +161,16 @@ func (c *conn) closing() bool {
 	}
 }
 
-// enqueue hands b to the writer, waiting while the queue is full (the
-// device is slow to read: that slows its own requests, nobody else's).
-// Once the connection is closing nothing more is queued: an answer that
-// misses the close frame is resent for by the device after reconnecting.
+// enqueue sends b, an answer of the connection's reader or handler: at
+// once (writeNow) when nothing is owed before it, else through the writer,
+// waiting while the queue is full (the device is slow to read: that slows
+// its own requests, nobody else's). Once the connection is closing nothing
+// more is queued: an answer that misses the close frame is resent for by
+// the device after reconnecting.
 func (c *conn) enqueue(b []byte) {
+	if c.writeNow(b) {
+		return
+	}
 	for !c.offer(b) {
 		select {
 		case <-c.room:
@@ -170,6 +178,42 @@ func (c *conn) enqueue(b []byte) {
 			return
 		}
 	}
+}
+
+// writeNow writes b in the calling goroutine when no writer runs and
+// nothing is owed before b, and reports whether it did: a verdict leaves
+// without a writer goroutine to start and switch to. For the time of the
+// write it is the connection's writer (writing is set), so nothing else
+// writes and what is owed meanwhile is left to a writer started after it.
+// Only the connection's own reader and handler may call it: the reader
+// waits for them anyway, while a push comes from a goroutine (a commit)
+// that must never wait on one device's socket.
+func (c *conn) writeNow(b []byte) bool {
+	c.wmu.Lock()
+	if c.writing || c.owed() {
+		c.wmu.Unlock()
+		return false
+	}
+	c.writing = true
+	c.wmu.Unlock()
+	c.ws.SetWriteDeadline(time.Now().Add(c.s.opts.WriteTimeout))
+	if err := c.ws.WriteMessage(websocket.TextMessage, b); err != nil {
+		c.kill(0, "")
+		c.ws.Close()
+	}
+	c.wmu.Lock()
+	c.writing = false
+	if c.owed() {
+		c.wake()
+	}
+	c.wmu.Unlock()
+	return true
+}
+
+// owed reports whether the writer has something to do: a message, a pong,
+// a ping or the hang-up. The caller holds wmu.
+func (c *conn) owed() bool {
+	return len(c.queue) > 0 || c.pongOwed || c.pingDue || c.closing()
 }
 
 // offer hands b to the writer unless that would wait.

@@ -851,3 +851,55 @@ func TestStation(t *testing.T) {
 		t.Errorf("SetStation of an unknown station: %v, want not_found", err)
 	}
 }
+
+// An answer is written by the handler itself when nothing is owed before
+// it (no writer to start), while pushes from other goroutines and pings
+// go through the writer: the two never write at once (gorilla/websocket
+// panics on concurrent writes; -race watches the rest), and every answer
+// arrives.
+func TestInlineAnswersShareTheConnectionWithPushesAndPings(t *testing.T) {
+	e := start(t, ws.Options{PingInterval: 5 * time.Millisecond})
+	c, _, err := wsclient.Dial(ctx(t), e.url, "pda-1", "tok-1", "TC21")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	const scans, pushes = 300, 300
+	stop := make(chan struct{})
+	pushed := make(chan struct{})
+	go func() {
+		defer close(pushed)
+		for i := range pushes {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			e.srv.Notify(floorgate.Notice{Device: "pda-1", Kind: floorgate.NoticeTaskAssigned, Task: fmt.Sprint("T-", i)})
+			runtime.Gosched()
+		}
+	}()
+	got := 0
+	drain := func() {
+		for {
+			select {
+			case <-c.Pushes():
+				got++
+			default:
+				return
+			}
+		}
+	}
+	for i := range scans {
+		id := fmt.Sprintf("s-%04d", i)
+		v, err := c.Scan(ctx(t), floorgate.Scan{ID: id, Data: "LOC-A-01"})
+		if err != nil || v.ScanID != id || v.Code != floorgate.CodeLocationOK {
+			t.Fatalf("scan %s: %+v, %v", id, v, err)
+		}
+		drain()
+	}
+	close(stop)
+	<-pushed
+	// A push may be dropped on a full queue (by design), but they flow.
+	waitFor(t, "the pushes", func() bool { drain(); return got > 0 })
+}
