@@ -246,13 +246,14 @@ func (w *wtx) recordVerdict(device string, v floorgate.Verdict) error {
 // keepVerdict returns the list with v added, at most verdictsKept long.
 // It never writes within old's length, so old is still the list it was
 // (an undone commit puts it back): v goes into spare room after it, or
-// into a new array that grows by doubling up to verdictsKept.
+// into a new array. A full list slides along an array twice its length,
+// so it is copied once every verdictsKept verdicts, not on each one.
 func keepVerdict(old []deviceVerdict, v deviceVerdict) []deviceVerdict {
-	if len(old) < verdictsKept && len(old) < cap(old) {
-		return append(old, v)
-	}
 	keep := old[max(len(old)+1-verdictsKept, 0):]
-	out := make([]deviceVerdict, len(keep), min(max(2*len(keep), 4), verdictsKept))
+	if len(keep) < cap(keep) {
+		return append(keep, v)
+	}
+	out := make([]deviceVerdict, len(keep), min(max(2*len(keep), 4), 2*verdictsKept))
 	copy(out, keep)
 	return append(out, v)
 }
