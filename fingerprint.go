@@ -11,15 +11,7 @@ import (
 // what a client pins to trust a gateway's self-signed certificate.
 func Fingerprint(der []byte) string {
 	sum := sha256.Sum256(der)
-	h := strings.ToUpper(hex.EncodeToString(sum[:]))
-	var b strings.Builder
-	for i := 0; i < len(h); i += 2 {
-		if i > 0 {
-			b.WriteByte(':')
-		}
-		b.WriteString(h[i : i+2])
-	}
-	return b.String()
+	return colonHex(sum[:])
 }
 
 // NormalFingerprint is a fingerprint as a person may type it (lower case,
@@ -31,12 +23,18 @@ func NormalFingerprint(s string) string {
 	if err != nil || len(b) != sha256.Size {
 		return ""
 	}
+	return colonHex(b)
+}
+
+// colonHex is b as upper-case hex, its bytes separated by colons.
+func colonHex(b []byte) string {
+	h := strings.ToUpper(hex.EncodeToString(b))
 	var out strings.Builder
-	for i, c := range strings.ToUpper(h) {
-		if i > 0 && i%2 == 0 {
+	for i := 0; i < len(h); i += 2 {
+		if i > 0 {
 			out.WriteByte(':')
 		}
-		out.WriteRune(c)
+		out.WriteString(h[i : i+2])
 	}
 	return out.String()
 }

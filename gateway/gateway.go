@@ -366,7 +366,8 @@ func (g *Gateway) announce() {
 		fmt.Fprintf(g.Out, "  MQTT (embedded broker): %s\n", g.Broker.URL())
 		if g.demoBrokerUser != "" {
 			fmt.Fprintf(g.Out, "    demo ERP user %s, password %s (this start only):\n", g.demoBrokerUser, g.demoBrokerPassword)
-			fmt.Fprintf(g.Out, "    floorgate erp-tail --broker %s --username %s --password %s\n", g.Broker.URL(), g.demoBrokerUser, g.demoBrokerPassword)
+			fmt.Fprintf(g.Out, "    floorgate erp-tail --broker %s --username %s --password %s --filter floorgate/v1/%s/+/events\n",
+				g.Broker.URL(), g.demoBrokerUser, g.demoBrokerPassword, g.Config.Site.ID)
 		}
 	} else {
 		fmt.Fprintf(g.Out, "  MQTT brokers:   %s\n", strings.Join(g.Config.MQTT.Brokers, ", "))

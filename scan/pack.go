@@ -39,11 +39,7 @@ func Pack(st PackState, sc floorgate.Scan, m floorgate.Match) Result {
 	sess := st.Session
 	rec := floorgate.ScanRecord{ScanID: sc.ID, Device: sc.Device, Operator: sess.Operator, Data: sc.Data,
 		AIM: sc.AIM, Kind: m.Kind, DeviceTime: sc.DeviceTime}
-	mm, known := Distance(sc, m)
-	if known {
-		rec.DistanceMM = mm
-	}
-	rec.Distance = classify(st.Policy.Distance, mm, known)
+	recordDistance(&rec, st.Policy.Distance, sc, m)
 	var warning floorgate.Code
 	reject := func(code floorgate.Code) Result {
 		rec.Code = code

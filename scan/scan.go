@@ -60,13 +60,7 @@ func Scan(st State, sc floorgate.Scan, m floorgate.Match) Result {
 	if !m.Read.Expiry.IsZero() {
 		rec.Expiry = m.Read.Expiry.Format(time.DateOnly)
 	}
-	// The distance is recorded whatever the policy's mode, so compliance
-	// can be measured where the check is off.
-	mm, known := Distance(sc, m)
-	if known {
-		rec.DistanceMM = mm
-	}
-	rec.Distance = classify(st.Policy.Distance, mm, known)
+	recordDistance(&rec, st.Policy.Distance, sc, m)
 
 	if !sess.LoggedIn() {
 		return rejectScan(st, sc, rec, floorgate.CodeNotLoggedIn)
@@ -456,6 +450,17 @@ func resolved(m floorgate.Match) bool {
 		return m.Item != nil
 	}
 	return false
+}
+
+// recordDistance puts on rec the distance sc was read from, when it can be
+// known, and whether that is in p's band. It is recorded whatever the
+// policy's mode, so compliance can be measured where the check is off.
+func recordDistance(rec *floorgate.ScanRecord, p floorgate.DistancePolicy, sc floorgate.Scan, m floorgate.Match) {
+	mm, known := Distance(sc, m)
+	if known {
+		rec.DistanceMM = mm
+	}
+	rec.Distance = classify(p, mm, known)
 }
 
 // classify places a distance in the policy's band. A band that is not set

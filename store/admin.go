@@ -243,7 +243,7 @@ func (db *DB) SetDeviceDisabled(ctx context.Context, id string, disabled bool) e
 			return nil
 		}
 		if sess, ok := w.st.sessions[id]; ok && sess.Operator != "" {
-			if err := w.logout(sess, db.clock.Now()); err != nil {
+			if err := w.logout(sess, db.clock.Now(), ""); err != nil {
 				return err
 			}
 		}

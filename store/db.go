@@ -2,9 +2,7 @@ package store
 
 import (
 	"cmp"
-	"crypto/rand"
 	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -185,11 +183,7 @@ func (db *DB) init() error {
 		meta := tx.Bucket(bucketMeta)
 		id := meta.Get(keyDBID)
 		if id == nil {
-			b := make([]byte, 8)
-			if _, err := rand.Read(b); err != nil {
-				return fmt.Errorf("database id: %w", err)
-			}
-			id = []byte(hex.EncodeToString(b))
+			id = []byte(randomHex(8))
 			if err := meta.Put(keyDBID, id); err != nil {
 				return err
 			}

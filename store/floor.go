@@ -196,7 +196,7 @@ func (db *DB) login(ctx context.Context, device, requestID string, op *floorgate
 		now := db.clock.Now()
 		sess := db.session(device)
 		if sess.Operator != "" && sess.Operator != op.ID {
-			if err := w.logout(sess, now); err != nil {
+			if err := w.logout(sess, now, ""); err != nil {
 				return err
 			}
 			sess = floorgate.Session{Device: device}
@@ -263,7 +263,7 @@ func (db *DB) Logout(ctx context.Context, device string) (floorgate.Prompt, erro
 		if sess.Operator == "" {
 			return nil
 		}
-		return w.logout(sess, db.clock.Now())
+		return w.logout(sess, db.clock.Now(), "")
 	})
 	if err != nil {
 		return floorgate.Prompt{}, fmt.Errorf("logout: %w", err)
@@ -271,12 +271,18 @@ func (db *DB) Logout(ctx context.Context, device string) (floorgate.Prompt, erro
 	return floorgate.Prompt{Step: "login"}, nil
 }
 
-func (w *wtx) logout(sess floorgate.Session, now time.Time) error {
+// logout signs the session's operator out; a reason, when given, goes
+// into the operator.logged_out event.
+func (w *wtx) logout(sess floorgate.Session, now time.Time, reason string) error {
 	t, err := w.st.task(w.tx, sess.Task)
 	if err != nil {
 		return err
 	}
 	res := scan.Logout(scan.State{Policy: w.st.site.Policy, Session: sess, Task: t}, now)
+	if reason != "" && len(res.Events) > 0 {
+		res.Events = []floorgate.Event{floorgate.NewEvent(floorgate.EventOperatorLoggedOut, now,
+			floorgate.OperatorRecord{Operator: sess.Operator, Device: sess.Device, Reason: reason})}
+	}
 	return w.apply(res)
 }
 

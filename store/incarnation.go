@@ -1,8 +1,6 @@
 package store
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -35,15 +33,6 @@ import (
 
 // keyIncarnation holds the current incarnation in meta, as JSON.
 var keyIncarnation = []byte("incarnation")
-
-// randomID is a new 16-hex-digit id.
-func randomID() (string, error) {
-	b := make([]byte, 8)
-	if _, err := rand.Read(b); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(b), nil
-}
 
 // storedIncarnation reads meta's incarnation; ok is false when the
 // database has none stored.
@@ -105,11 +94,7 @@ func newIncarnation(path string, now time.Time) (floorgate.Incarnation, error) {
 		if k, _ := journal.Cursor().Last(); k != nil {
 			last = seqOf(k)
 		}
-		id, err := randomID()
-		if err != nil {
-			return err
-		}
-		inc = floorgate.Incarnation{ID: id, FirstSeq: last + 1, RestoredFrom: prev.ID, RestoredSeq: last, RestoredAt: now.UTC()}
+		inc = floorgate.Incarnation{ID: randomHex(8), FirstSeq: last + 1, RestoredFrom: prev.ID, RestoredSeq: last, RestoredAt: now.UTC()}
 		raw, _ := json.Marshal(inc)
 		if err := meta.Put(keyIncarnation, raw); err != nil {
 			return err
@@ -120,7 +105,7 @@ func newIncarnation(path string, now time.Time) (floorgate.Incarnation, error) {
 		enc.siteJSON, _ = json.Marshal(site.ID)
 		enc.gatewayJSON, _ = json.Marshal(site.Gateway)
 		ev := floorgate.NewEvent(floorgate.EventGatewayRestored, inc.RestoredAt, inc)
-		ev.Seq, ev.ID, ev.Incarnation = inc.FirstSeq, eventID(id, inc.FirstSeq), id
+		ev.Seq, ev.ID, ev.Incarnation = inc.FirstSeq, eventID(inc.ID, inc.FirstSeq), inc.ID
 		return appendOnly(tx, bucketJournal).Put(u64(ev.Seq), enc.envelope(ev))
 	})
 	if cerr := bdb.Close(); err == nil {

@@ -81,7 +81,12 @@ func (g *loginGuard) hash(key string) uint64 { return maphash.String(g.seed, key
 func (g *loginGuard) locked(keys ...string) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	now := g.clock.Now()
+	return g.lockedAt(g.clock.Now(), keys)
+}
+
+// lockedAt reports whether any of the keys is locked out at now. Callers
+// hold mu.
+func (g *loginGuard) lockedAt(now time.Time, keys []string) bool {
 	for _, k := range keys {
 		if e := g.fails[g.hash(k)]; e != nil && now.Before(e.Value.(*loginFails).lock) {
 			return true
@@ -105,10 +110,8 @@ func (g *loginGuard) admit(keys ...string) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	now := g.clock.Now()
-	for _, k := range keys {
-		if e := g.fails[g.hash(k)]; e != nil && now.Before(e.Value.(*loginFails).lock) {
-			return false
-		}
+	if g.lockedAt(now, keys) {
+		return false
 	}
 	g.count(now, keys)
 	return true

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/floorgate/floorgate"
-	"github.com/floorgate/floorgate/scan"
 )
 
 // DecodeMaster reads master data as master.put carries it — locations,
@@ -79,7 +78,7 @@ func (db *DB) changeOperator(ctx context.Context, op, id string, change func(*fl
 		}
 		for _, s := range w.st.sessions {
 			if s.Operator == id {
-				if err := w.logout(s, db.clock.Now()); err != nil {
+				if err := w.logout(s, db.clock.Now(), ""); err != nil {
 					return err
 				}
 			}
@@ -112,15 +111,8 @@ func (db *DB) SuspendAbsent(ctx context.Context, device string) (bool, error) {
 		if sess.Operator == "" {
 			return nil
 		}
-		t, err := w.st.task(w.tx, sess.Task)
-		if err != nil {
-			return err
-		}
-		res := scan.Logout(scan.State{Policy: w.st.site.Policy, Session: sess, Task: t}, db.clock.Now())
-		res.Events = []floorgate.Event{floorgate.NewEvent(floorgate.EventOperatorLoggedOut, db.clock.Now(),
-			floorgate.OperatorRecord{Operator: sess.Operator, Device: device, Reason: floorgate.ReasonDeviceAbsent})}
 		suspended = true
-		return w.apply(res)
+		return w.logout(sess, db.clock.Now(), floorgate.ReasonDeviceAbsent)
 	})
 	if err != nil {
 		return false, fmt.Errorf("suspend the session on %s: %w", device, err)

@@ -136,6 +136,7 @@ func (db *DB) CheckToken(secret string) (APIToken, bool) {
 	return out, true
 }
 
+// randomHex is n random bytes in hex: ids, secrets.
 func randomHex(n int) string {
 	b := make([]byte, n)
 	rand.Read(b) // never fails (crypto/rand)

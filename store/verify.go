@@ -570,8 +570,8 @@ func openCopy(path string, site floorgate.Site) error {
 		}
 	}
 	defer os.RemoveAll(dir)
-	cp := filepath.Join(dir, "floorgate.db")
-	if err := copyFile(path, cp); err != nil {
+	cp, err := copyToTemp(path, dir)
+	if err != nil {
 		return err
 	}
 	db, err := Open(cp, Options{Site: site, Logger: slog.New(slog.DiscardHandler), OpenTimeout: probeTimeout})
@@ -579,24 +579,6 @@ func openCopy(path string, site floorgate.Site) error {
 		return errors.New(strings.ReplaceAll(err.Error(), cp, "the copy"))
 	}
 	return db.Close()
-}
-
-// copyFile copies src to a new file dst.
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	_, err = io.Copy(out, in)
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 // bucketsSince is the schema version whose migration creates each bucket:

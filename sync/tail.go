@@ -275,9 +275,24 @@ func (t *Tail) Start(ctx context.Context) error {
 		filter = "$share/" + t.cfg.Share + "/" + filter
 	}
 	status := strings.TrimSuffix(t.cfg.Filter, "/events") + "/status"
+	// The first connection's subscriptions decide whether the consumer
+	// can work at all: a broker that refuses one (a user allowed only
+	// its own site's topics, subscribing to every site's) would otherwise
+	// deliver nothing, silently.
+	subscribed := make(chan error, 1)
 	o.SetOnConnectHandler(func(c mqtt.Client) {
-		c.Subscribe(filter, 1, t.handle)
-		c.Subscribe(status, 1, t.handleStatus)
+		events := c.Subscribe(filter, 1, t.handle)
+		statuses := c.Subscribe(status, 1, t.handleStatus)
+		go func() {
+			err := refused(events, filter)
+			if err == nil {
+				err = refused(statuses, status)
+			}
+			select {
+			case subscribed <- err:
+			default:
+			}
+		}()
 	})
 	o.SetDefaultPublishHandler(t.handle)
 	t.client = mqtt.NewClient(o)
@@ -285,8 +300,35 @@ func (t *Tail) Start(ctx context.Context) error {
 	if err := wait(ctx, tok); err != nil {
 		return fmt.Errorf("erp-tail connect %s: %w", t.cfg.Broker, err)
 	}
+	select {
+	case err := <-subscribed:
+		if err != nil {
+			t.client.Disconnect(250)
+			return fmt.Errorf("erp-tail subscribe on %s: %w", t.cfg.Broker, err)
+		}
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 	if t.cfg.Replay {
 		go t.replayLoop(ctx)
+	}
+	return nil
+}
+
+// refused waits for a subscription's answer and says whether the broker
+// refused the filter (SUBACK return code 0x80).
+func refused(tok mqtt.Token, filter string) error {
+	tok.Wait()
+	if err := tok.Error(); err != nil {
+		return fmt.Errorf("subscribe %s: %w", filter, err)
+	}
+	if st, ok := tok.(*mqtt.SubscribeToken); ok {
+		for topic, code := range st.Result() {
+			if code == 0x80 {
+				return fmt.Errorf("the broker refused the subscription to %s: this user may not read it "+
+					"(a gateway's embedded broker lets an ERP user read only its own site: --filter floorgate/v1/SITE/+/events)", topic)
+			}
+		}
 	}
 	return nil
 }

@@ -173,7 +173,8 @@ func (c caller) audit(r *http.Request, action string) store.AuditEntry {
 // guard wraps a route's handler with its access check. A change (an
 // action) is audited in the transaction that makes it; a read with an API
 // token is audited too, so every use of a token leaves a trace.
-func (s *Server) guard(rt Route, h http.HandlerFunc) http.HandlerFunc {
+func (s *Server) guard(rt Route) http.HandlerFunc {
+	h := rt.handler
 	return func(w http.ResponseWriter, r *http.Request) {
 		if rt.Access == Public {
 			h(w, r)

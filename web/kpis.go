@@ -129,7 +129,7 @@ func (k *kpis) addChunk(ctx context.Context) (int, error) {
 }
 
 // report returns the KPIs of [from, to) over the journal as it is now;
-// peopleHours: with each person's hours (kpi.Rollup.Summary).
+// peopleHours: with each person's hours (without: kpi.Rollup.Summary).
 func (k *kpis) report(ctx context.Context, from, to time.Time, names map[string]string, peopleHours bool) (kpi.Report, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()

@@ -90,7 +90,7 @@ func (s *Server) Routes() []Route {
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range s.Routes() {
-		mux.HandleFunc(rt.Pattern, s.guard(rt, rt.handler))
+		mux.HandleFunc(rt.Pattern, s.guard(rt))
 	}
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {

@@ -14,7 +14,6 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/floorgate/floorgate"
@@ -228,10 +227,7 @@ func readProcCounts() procCounts {
 	if s[2].Value.Kind() == metrics.KindUint64 {
 		k.gcs = s[2].Value.Uint64()
 	}
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
-		k.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	}
+	k.cpu = cpuTime()
 	return k
 }
 

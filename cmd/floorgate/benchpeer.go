@@ -22,6 +22,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/floorgate/floorgate/scan/gs1"
 )
 
 // bench peer measures floorgate as a site runs it against the scan loop a
@@ -145,7 +147,6 @@ func benchPeer(ctx context.Context, o peerOptions, stdout io.Writer) error {
 	}
 	if o.kill {
 		for _, sys := range []peerSystem{&floorgateSystem{tls: true}, &noderedSystem{peerDir: o.peerDir}} {
-			run++
 			acked, lost, err := peerKill(ctx, o, broker, sys, filepath.Join(work, fmt.Sprintf("kill-%s", sys.name())), 64)
 			if err != nil {
 				return err
@@ -372,17 +373,7 @@ func peerCommands(pdas, tasks int) ([]string, []string, error) {
 }
 
 // gtin13 appends the GS1 check digit to 12 digits.
-func gtin13(d string) string {
-	sum := 0
-	for i, c := range d {
-		n := int(c - '0')
-		if i%2 == 1 {
-			n *= 3
-		}
-		sum += n
-	}
-	return d + strconv.Itoa((10-sum%10)%10)
-}
+func gtin13(d string) string { return d + string(gs1.CheckDigit(d)) }
 
 // peerBroker is the site's Mosquitto: a process of its own on a free port.
 type peerBroker struct {

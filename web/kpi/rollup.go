@@ -130,14 +130,7 @@ func (r *Rollup) Add(ev floorgate.Event) error {
 
 // touch is computer.person for the event being added: what it marks
 // (roles) goes to the event's hour when the event is done.
-func (r *Rollup) touch(op string) *tally {
-	tl := r.touched[op]
-	if tl == nil {
-		tl = &tally{}
-		r.touched[op] = tl
-	}
-	return tl
-}
+func (r *Rollup) touch(op string) *tally { return tallyIn(r.touched, op) }
 
 // add is computer.add: f goes into the accumulators of t's hour, and what
 // it adds is marked.
@@ -217,11 +210,14 @@ func (b *bucket) sorted() *bucket {
 	return b
 }
 
-func (b *bucket) person(op string) *tally {
-	tl := b.people[op]
+func (b *bucket) person(op string) *tally { return tallyIn(b.people, op) }
+
+// tallyIn is op's tally in m, made empty if m has none yet.
+func tallyIn(m map[string]*tally, op string) *tally {
+	tl := m[op]
 	if tl == nil {
 		tl = &tally{}
-		b.people[op] = tl
+		m[op] = tl
 	}
 	return tl
 }

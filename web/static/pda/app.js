@@ -191,7 +191,7 @@
   // ---------- the pack station: a name the gateway knows (welcome.stations),
   // kept on the gateway for this device and shown in the header. A packer
   // whose device has none is asked first; the header button changes it.
-  var station = '', stations = [], packing = false, stationReq = '';
+  var station = '', stations = [], packing = false;
   function renderStation() {
     $('station-zh').textContent = station || '—'; $('station-en').textContent = station || '—';
     $('station-btn').hidden = !(packing && (station || stations.length));
@@ -211,7 +211,7 @@
   function chooseStation(name) {
     var id = reqID('S');
     if (!send({ type: 'station', id: id, station: name })) { showNote(T.needOnline, 'red'); return; }
-    pending[id] = 'station'; stationReq = name;
+    pending[id] = 'station';
   }
   $('station-list').addEventListener('click', function (e) {
     var b = e.target.closest('button'); if (b) chooseStation(b.getAttribute('data-station'));
