@@ -180,13 +180,18 @@ func (t *target) socketPath() (string, error) {
 	if p := os.Getenv("FLOORGATE_SOCKET"); p != "" {
 		return p, nil
 	}
-	if *t.stateDir != "" {
-		// A gateway started with --state-dir keeps its socket there.
-		return filepath.Join(*t.stateDir, "floorgate.sock"), nil
-	}
 	cfg, err := loadConfig(*t.config)
 	if err != nil {
+		if *t.stateDir != "" {
+			// No configuration to read: a gateway started with only
+			// --state-dir keeps its socket there.
+			return filepath.Join(*t.stateDir, "floorgate.sock"), nil
+		}
 		return "", err
+	}
+	// As the daemon decides it: local_socket, else the state dir's.
+	if *t.stateDir != "" {
+		cfg.StateDir = *t.stateDir
 	}
 	return cfg.SocketPath(), nil
 }

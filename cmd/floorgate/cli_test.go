@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -192,5 +193,32 @@ func TestPINIsNotEchoed(t *testing.T) {
 	}
 	if op, code := m.DB.Authenticate("B9909", "86420", "192.0.2.1"); code != "" || op.ID != "adm9" {
 		t.Fatalf("sign in with the PIN typed: %s", code)
+	}
+}
+
+// TestStateDirKeepsTheConfiguredSocket: --state-dir moves the database, not
+// a local_socket the configuration sets — the CLI looks where the daemon
+// started with the same flags listens (the sample config's /run path).
+func TestStateDirKeepsTheConfiguredSocket(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "floorgate.yaml")
+	if err := os.WriteFile(cfg, []byte("local_socket: /run/floorgate/floorgate.sock\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		config, want string
+	}{
+		{cfg, "/run/floorgate/floorgate.sock"},
+		{filepath.Join(dir, "missing.yaml"), filepath.Join(dir, "state", "floorgate.sock")},
+	} {
+		t.Setenv("FLOORGATE_SOCKET", "")
+		fs := newFlags("status", "", "", io.Discard, io.Discard)
+		tg := fs.targetFlags()
+		if err := fs.parse([]string{"--config", tt.config, "--state-dir", filepath.Join(dir, "state")}, 0); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := tg.socketPath(); err != nil || got != tt.want {
+			t.Errorf("--config %s --state-dir: socket %q (%v), want %q", tt.config, got, err, tt.want)
+		}
 	}
 }

@@ -14,7 +14,7 @@ import (
 func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("run", "", "Run the gateway daemon until interrupted.", stdout, stderr)
 	configPath := fs.configFlag()
-	stateDir := fs.String("state-dir", "", "directory for the database and the local socket (overrides the config)")
+	stateDir := fs.String("state-dir", "", "directory for the database, and for the local socket unless local_socket is set (overrides the config)")
 	listen := fs.String("listen", "", "address for PDAs and the web pages, e.g. :8080 (overrides the config)")
 	demo := fs.Bool("demo", false, "seed a demo site on first start, let PDAs enrol themselves, and simulate a label printer for the pack stations when none is configured")
 	if err := fs.parse(args, 0); err != nil {
