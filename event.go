@@ -47,7 +47,17 @@ type Event struct {
 	Time        time.Time       `json:"time"`
 	Schema      int             `json:"schema"`
 	Data        json.RawMessage `json:"data"`
+
+	// value is what Data was encoded from, for an event made in this
+	// process (Value).
+	value any
 }
+
+// Value is the payload Data was encoded from when the event was made in
+// this process by NewEvent, so a reader in the same process (the KPIs,
+// told of each commit) need not decode Data again; nil for an event read
+// back from the journal or the wire. Data stays the event's truth.
+func (e Event) Value() any { return e.value }
 
 // NewEvent is an event of type typ at t carrying data; the store fills in the
 // id, sequence number, site and gateway when it commits it.
@@ -58,7 +68,7 @@ func NewEvent(typ string, t time.Time, data any) Event {
 		// is a programming error, not a floor condition.
 		panic("floorgate: encode event " + typ + ": " + err.Error())
 	}
-	return Event{Type: typ, Time: t, Schema: EventSchema, Data: raw}
+	return Event{Type: typ, Time: t, Schema: EventSchema, Data: raw, value: data}
 }
 
 // ScanRecord is the payload of scan.accepted and scan.rejected: everything

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -22,6 +23,9 @@ type request struct {
 	fn   func(w *wtx) error
 	done chan error
 }
+
+// maxArena is the most a commit's arena (wtx.arena) keeps between commits.
+const maxArena = 1 << 20
 
 // maxBatch bounds one transaction so one commit cannot grow without limit
 // under a flood of requests.
@@ -232,7 +236,14 @@ func (db *DB) commit(batch []*request) ([]error, error) {
 	if err != nil {
 		return nil, fmt.Errorf("begin: %w", err)
 	}
-	w := &wtx{db: db, tx: tx, st: db.st}
+	w := &wtx{db: db, tx: tx, st: db.st, arena: db.arena[:0]}
+	defer func() {
+		// bbolt holds what was Put until the transaction ends, no longer:
+		// the next commit may write over it.
+		if cap(w.arena) <= maxArena {
+			db.arena = w.arena[:0]
+		}
+	}()
 	for _, r := range batch {
 		if err := r.fn(w); err != nil {
 			w.rollback()
@@ -254,6 +265,7 @@ func (db *DB) commit(batch []*request) ([]error, error) {
 	// Chaos boundary: durable, but no caller has heard of it (no verdict sent).
 	failpoint.Inject("store/after-commit")
 	if w.emitted {
+		db.tellFollowers(w.events)
 		db.signalEvents()
 	}
 	if w.queued {
@@ -290,6 +302,12 @@ type wtx struct {
 	notices []floorgate.Notice
 	batch   batch
 	emitted bool
+	// arena holds the batch's journal keys and envelopes, so they are not
+	// each allocated: it is the store's, reused commit after commit.
+	arena []byte
+	// events are the batch's journalled events, kept only while someone
+	// follows the journal (follow.go).
+	events  []floorgate.Event
 	queued  bool // print jobs were queued
 	replays []floorgate.Replay
 }
@@ -306,6 +324,7 @@ func (w *wtx) undoAll() {
 	w.undo = nil
 	w.notices = nil
 	w.replays = nil
+	w.events = nil
 	w.emitted = false
 	w.queued = false
 }
@@ -364,7 +383,7 @@ func (w *wtx) putTask(t *floorgate.Task) error {
 	// Line progress goes to the step log; the task record is rewritten
 	// only when more changed.
 	if isOpen {
-		w.touchTask(t.ID)
+		w.touchTask(old, t)
 	}
 	if old != nil && sameHeader(old, t) {
 		return nil
@@ -422,15 +441,23 @@ func (w *wtx) emit(evs ...floorgate.Event) error {
 	w.undo = append(w.undo, func() { w.st.seq = start })
 	w.emitted = true
 	journal := appendOnly(w.tx, bucketJournal)
+	follow := w.db.following()
 	for _, ev := range evs {
 		w.st.seq++
 		ev.Seq = w.st.seq
 		ev.ID, ev.Incarnation = eventID(w.db.inc.ID, ev.Seq), w.db.inc.ID
 		ev.Site, ev.Gateway = w.st.site.ID, w.st.site.Gateway
-		raw := w.db.envelope(ev)
-		key := u64(ev.Seq)
+		start := len(w.arena)
+		w.arena = binary.BigEndian.AppendUint64(w.arena, ev.Seq)
+		w.arena = w.db.appendEnvelope(w.arena, ev)
+		// Full slice expressions: appending to the arena never writes
+		// into what was already Put, even when it grows in place.
+		key, raw := w.arena[start:start+8:start+8], w.arena[start+8:len(w.arena):len(w.arena)]
 		if err := journal.Put(key, raw); err != nil {
 			return fmt.Errorf("journal event %d: %w", ev.Seq, err)
+		}
+		if follow {
+			w.events = append(w.events, ev)
 		}
 	}
 	return nil

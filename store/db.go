@@ -100,6 +100,8 @@ type DB struct {
 	replays   chan floorgate.Replay
 	printWake chan struct{}
 	ackWrite  lazyWatermark // when the outbox watermark goes to disk (outbox.go)
+	follow    followers     // who hears of every committed event (follow.go)
+	arena     []byte        // the committer's reused buffer (wtx.arena)
 }
 
 // ErrClosed is returned for requests made after Close.

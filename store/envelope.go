@@ -12,7 +12,11 @@ import (
 // it is written for every scan. Site and gateway are quoted once at open;
 // the payload is already JSON.
 func (db *DB) envelope(ev floorgate.Event) []byte {
-	b := make([]byte, 0, 160+len(ev.Data))
+	return db.appendEnvelope(make([]byte, 0, 160+len(ev.Data)), ev)
+}
+
+// appendEnvelope appends ev's envelope to b.
+func (db *DB) appendEnvelope(b []byte, ev floorgate.Event) []byte {
 	b = append(b, `{"id":`...)
 	b = appendString(b, ev.ID)
 	b = append(b, `,"seq":`...)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/floorgate/floorgate"
@@ -32,7 +33,76 @@ const checkpointBytes = 8 << 20
 type stepRecord struct {
 	Sessions []floorgate.Session `json:"s,omitempty"`
 	Progress []taskProgress      `json:"p,omitempty"`
+	Lines    []lineStep          `json:"d,omitempty"`
 	Verdicts []keptJSON          `json:"v,omitempty"`
+}
+
+// lineStep is one changed line's progress: a scan changes one line of its
+// task, so a step records that line alone, not all of them. On disk it is
+// an array: [task, line (0-based), picked, status, closed at (Unix ms, 0
+// while open)].
+type lineStep struct {
+	Task                  string
+	Line                  int
+	Picked, Status, Close int64
+}
+
+func (l lineStep) MarshalJSON() ([]byte, error) {
+	b := appendString(append(make([]byte, 0, 48), '['), l.Task)
+	for _, n := range [4]int64{int64(l.Line), l.Picked, l.Status, l.Close} {
+		b = append(b, ',')
+		b = strconv.AppendInt(b, n, 10)
+	}
+	return append(b, ']'), nil
+}
+
+func (l *lineStep) UnmarshalJSON(raw []byte) error {
+	var a []json.RawMessage
+	if err := json.Unmarshal(raw, &a); err != nil {
+		return err
+	}
+	if len(a) != 5 {
+		return fmt.Errorf("line progress has %d fields, want 5", len(a))
+	}
+	if err := json.Unmarshal(a[0], &l.Task); err != nil {
+		return fmt.Errorf("line progress task: %w", err)
+	}
+	var line int64
+	for i, p := range []*int64{&line, &l.Picked, &l.Status, &l.Close} {
+		if err := json.Unmarshal(a[i+1], p); err != nil {
+			return fmt.Errorf("line progress field %d: %w", i+2, err)
+		}
+	}
+	l.Line = int(line)
+	return nil
+}
+
+// lineStepOf is line i of t's progress.
+func lineStepOf(t *floorgate.Task, i int) lineStep {
+	l := t.Lines[i]
+	var closed int64
+	if !l.ClosedAt.IsZero() {
+		closed = l.ClosedAt.UnixMilli()
+	}
+	return lineStep{Task: t.ID, Line: i, Picked: int64(l.Picked), Status: int64(max(slices.Index(lineStatuses, l.Status), 0)), Close: closed}
+}
+
+// applyTo sets the line's progress on a copy of t.
+func (l lineStep) applyTo(t *floorgate.Task) (*floorgate.Task, error) {
+	if l.Line < 0 || l.Line >= len(t.Lines) {
+		return nil, fmt.Errorf("progress of task %q line %d: the task has %d lines", t.ID, l.Line+1, len(t.Lines))
+	}
+	if l.Status < 0 || int(l.Status) >= len(lineStatuses) {
+		return nil, fmt.Errorf("progress of task %q line %d: status %d", t.ID, l.Line+1, l.Status)
+	}
+	c := *t
+	c.Lines = slices.Clone(t.Lines)
+	nl := &c.Lines[l.Line]
+	nl.Picked, nl.Status, nl.ClosedAt = int(l.Picked), lineStatuses[l.Status], time.Time{}
+	if l.Close != 0 {
+		nl.ClosedAt = time.UnixMilli(l.Close).UTC()
+	}
+	return &c, nil
 }
 
 // taskProgress is every line's progress of one open task: picked, status,
@@ -203,13 +273,20 @@ func (p taskProgress) applyTo(t *floorgate.Task) (*floorgate.Task, error) {
 
 // batch is what the current batch changed, to be written as its step.
 type batch struct {
-	sessions []string // devices, in order of first change
-	tasks    []string // open tasks whose lines may have changed
+	sessions []string  // devices, in order of first change
+	tasks    []string  // open tasks whose lines may all have changed
+	lines    []lineRef // lines of open tasks that changed
 	verdicts []deviceVerdict
 }
 
+// lineRef is line i of an open task.
+type lineRef struct {
+	task string
+	i    int
+}
+
 func (b *batch) empty() bool {
-	return len(b.sessions) == 0 && len(b.tasks) == 0 && len(b.verdicts) == 0
+	return len(b.sessions) == 0 && len(b.tasks) == 0 && len(b.lines) == 0 && len(b.verdicts) == 0
 }
 
 // putSession changes a device's session; the batch's step records it.
@@ -222,12 +299,29 @@ func (w *wtx) putSession(s floorgate.Session) error {
 	return nil
 }
 
-// touchTask notes that an open task's lines may have changed in this batch.
-func (w *wtx) touchTask(id string) {
-	if !slices.Contains(w.batch.tasks, id) {
-		w.batch.tasks = append(w.batch.tasks, id)
+// touchTask notes the lines of an open task that changed in this batch
+// (from old, nil when it was not open): the step records those lines, or
+// all of them when the task is new to the open set or its lines were
+// replaced.
+func (w *wtx) touchTask(old, t *floorgate.Task) {
+	if old == nil || len(old.Lines) != len(t.Lines) {
+		if !slices.Contains(w.batch.tasks, t.ID) {
+			w.batch.tasks = append(w.batch.tasks, t.ID)
+		}
+	} else {
+		for i := range t.Lines {
+			a, b := &old.Lines[i], &t.Lines[i]
+			if a.Picked == b.Picked && a.Status == b.Status && a.ClosedAt.Equal(b.ClosedAt) {
+				continue
+			}
+			if r := (lineRef{t.ID, i}); !slices.Contains(w.batch.lines, r) {
+				w.batch.lines = append(w.batch.lines, r)
+			}
+		}
 	}
-	setIn(w, w.st.dirtyTasks, id, true)
+	if !w.st.dirtyTasks[t.ID] {
+		setIn(w, w.st.dirtyTasks, t.ID, true)
+	}
 }
 
 // recordVerdict keeps a verdict for resubmissions of the same scan id.
@@ -296,11 +390,18 @@ func (w *wtx) writeStep() error {
 			rec.Progress = append(rec.Progress, progressOf(t))
 		}
 	}
+	for _, r := range w.batch.lines {
+		// A task closed since has its final progress in its record.
+		if t := w.st.open[r.task]; t != nil {
+			rec.Lines = append(rec.Lines, lineStepOf(t, r.i))
+		}
+	}
 	rec.Verdicts = verdictsOnDisk(w.batch.verdicts)
-	raw, err := json.Marshal(rec)
-	if err != nil {
+	start := len(w.arena)
+	if err := json.NewEncoder((*arenaWriter)(w)).Encode(rec); err != nil {
 		return fmt.Errorf("encode step: %w", err)
 	}
+	raw := w.arena[start:len(w.arena):len(w.arena)]
 	b := appendOnly(w.tx, bucketSteps)
 	seq, err := b.NextSequence()
 	if err != nil {
@@ -311,6 +412,14 @@ func (w *wtx) writeStep() error {
 	}
 	w.db.stepBytes += len(raw)
 	return nil
+}
+
+// arenaWriter appends to the batch's arena (wtx.arena).
+type arenaWriter wtx
+
+func (a *arenaWriter) Write(p []byte) (int, error) {
+	a.arena = append(a.arena, p...)
+	return len(p), nil
 }
 
 // replaySteps applies the step log to the state loaded from the buckets.
@@ -337,6 +446,18 @@ func replaySteps(tx *bolt.Tx, st *state) (int, error) {
 			}
 			st.open[p.Task] = nt
 			st.dirtyTasks[p.Task] = true
+		}
+		for _, l := range rec.Lines {
+			t := st.open[l.Task]
+			if t == nil {
+				continue
+			}
+			nt, err := l.applyTo(t)
+			if err != nil {
+				return fmt.Errorf("replay step %d: %w", seqOf(k), err)
+			}
+			st.open[l.Task] = nt
+			st.dirtyTasks[l.Task] = true
 		}
 		for _, dv := range verdictsFromDisk(rec.Verdicts) {
 			st.verdicts[dv.Device] = keepVerdict(st.verdicts[dv.Device], dv)

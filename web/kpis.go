@@ -16,23 +16,31 @@ import (
 type kpiJournal interface {
 	Journal(from uint64, limit int) ([]floorgate.Event, error)
 	OldestEvent() (uint64, error)
+	Follow(fn func([]floorgate.Event)) (stop func())
 }
 
 var _ kpiJournal = (*store.DB)(nil)
 
-// kpiChunk is how many events one catch-up read takes: the rollup is built
+// kpiChunk is how many events one journal read takes: the rollup is built
 // at start without holding a million events at once.
 const kpiChunk = 10_000
 
-// kpiCatchUp is how often the rollup reads what was journalled since, so a
+// kpiCatchUp is how often the rollup adds what was committed since, so a
 // request finds it nearly level and adds only the last moment's events.
 const kpiCatchUp = time.Second
 
+// kpiHeld bounds the committed events held for the rollup between two
+// catch-ups (while it is built at start, a catch-up can be seconds away).
+// Past it they are let go and the rollup reads them from the journal.
+const kpiHeld = 200_000
+
 // kpis serves the KPIs from a kpi.Rollup kept level with the journal: built
-// from the whole journal at start, then fed each new event once. A request
-// first adds what was journalled since (so it is exact up to the last
-// committed event), then adds up hours; only a window the rollup cannot
-// answer exactly (kpi.ErrNeedJournal) reads the whole journal.
+// from the whole journal at start, then fed each new event once, as the
+// store commits it (store.DB.Follow), so the journal is read again only for
+// what was let go. A request first adds what was committed since (so it is
+// exact up to the last committed event), then adds up hours; only a window
+// the rollup cannot answer exactly (kpi.ErrNeedJournal) reads the whole
+// journal.
 type kpis struct {
 	src kpiJournal
 	log *slog.Logger
@@ -41,21 +49,50 @@ type kpis struct {
 	roll  *kpi.Rollup
 	first uint64 // the first seq the rollup holds; 0 while it holds none
 	next  uint64 // the next seq to add
+	// told says the rollup is built and every event committed since is
+	// held for it (or let go): a catch-up need not read the journal to
+	// learn what is new.
+	told bool
+
+	// held are the events committed since the last catch-up; let says
+	// some were let go (kpiHeld), to be read from the journal.
+	heldMu  sync.Mutex
+	held    []floorgate.Event
+	spare   []floorgate.Event // the last catch-up's, emptied: held's next array
+	let     bool
+	maxHeld int // kpiHeld; less in tests
+
+	built chan struct{} // closed once the rollup is built and told
 }
 
 func newKPIs(src kpiJournal, log *slog.Logger) *kpis {
-	return &kpis{src: src, log: log, roll: kpi.NewRollup(), next: 1}
+	return &kpis{src: src, log: log, roll: kpi.NewRollup(), next: 1, maxHeld: kpiHeld, built: make(chan struct{})}
+}
+
+// committed is the store's follower: it holds evs for the next catch-up.
+func (k *kpis) committed(evs []floorgate.Event) {
+	k.heldMu.Lock()
+	if len(k.held)+len(evs) > k.maxHeld {
+		k.held, k.let = nil, true
+	} else {
+		k.held = append(k.held, evs...)
+	}
+	k.heldMu.Unlock()
 }
 
 // run builds the rollup, then keeps it level until ctx ends. The build
 // takes the lock a chunk at a time: a request meanwhile waits for one
-// chunk, then goes on with the build itself.
+// chunk, then goes on with the build itself. What is committed from the
+// start on is held for the rollup (committed), so the build reads the
+// journal once, up to its end at that moment.
 func (k *kpis) run(ctx context.Context) {
+	defer k.src.Follow(k.committed)()
 	start := time.Now()
 	for {
 		k.mu.Lock()
 		n, err := k.addChunk(ctx)
 		added := k.roll.Events()
+		k.told = err == nil && n < kpiChunk
 		k.mu.Unlock()
 		if err != nil {
 			if ctx.Err() == nil {
@@ -64,6 +101,7 @@ func (k *kpis) run(ctx context.Context) {
 			break
 		}
 		if n < kpiChunk {
+			close(k.built)
 			k.log.Info("kpi rollup built", "events", added, "took", time.Since(start).Round(time.Millisecond))
 			break
 		}
@@ -85,47 +123,112 @@ func (k *kpis) run(ctx context.Context) {
 	}
 }
 
-// catchUp adds every event journalled since. The caller holds mu.
+// catchUp adds every event committed since: those held for it, and from
+// the journal any it was not given (committed before it followed the
+// store, or let go). Until the rollup is built and told of each commit,
+// it reads the journal to its end. The caller holds mu.
 func (k *kpis) catchUp(ctx context.Context) error {
-	for {
-		n, err := k.addChunk(ctx)
-		if err != nil || n < kpiChunk {
-			return err
+	if err := k.retained(); err != nil {
+		return err
+	}
+	k.heldMu.Lock()
+	held, let := k.held, k.let
+	k.held, k.spare, k.let = k.spare[:0], nil, false
+	k.heldMu.Unlock()
+	defer func() {
+		clear(held)
+		k.heldMu.Lock()
+		k.spare = held[:0]
+		k.heldMu.Unlock()
+	}()
+	if let || !k.told {
+		// Everything let go was committed before anything held now, and
+		// the journal has it all: read it to its end, then skip what it
+		// already gave of the held events.
+		for {
+			n, err := k.addChunk(ctx)
+			if err != nil {
+				return err
+			}
+			if n < kpiChunk {
+				break
+			}
 		}
 	}
+	for _, ev := range held {
+		if ev.Seq < k.next {
+			continue
+		}
+		for ev.Seq > k.next {
+			// Committed before the rollup followed the store.
+			n, err := k.readJournal(ctx, int(min(ev.Seq-k.next, kpiChunk)))
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				// The journal no longer has them (retention): the
+				// rollup holds what it was given.
+				k.next = ev.Seq
+			}
+		}
+		if ev.Seq < k.next {
+			continue
+		}
+		k.add(ev)
+	}
+	return nil
 }
 
-// addChunk adds up to kpiChunk events journalled since, and says how many
-// it read. Once retention has deleted events the rollup holds, it starts
-// again from what is left, as Compute over the journal would. The caller
-// holds mu.
-func (k *kpis) addChunk(ctx context.Context) (int, error) {
-	if err := ctx.Err(); err != nil {
-		return 0, err
-	}
+// retained starts the rollup again from what the journal holds once
+// retention has deleted events it holds, as Compute over the journal
+// would. The caller holds mu.
+func (k *kpis) retained() error {
 	oldest, err := k.src.OldestEvent()
 	if err != nil {
-		return 0, err
+		return err
 	}
 	if k.first != 0 && oldest > k.first {
 		k.roll, k.first, k.next = kpi.NewRollup(), 0, oldest
 	}
-	evs, err := k.src.Journal(k.next, kpiChunk)
+	return nil
+}
+
+// addChunk adds up to kpiChunk events from the journal, from the next seq
+// on, and says how many it read. The caller holds mu.
+func (k *kpis) addChunk(ctx context.Context) (int, error) {
+	if err := k.retained(); err != nil {
+		return 0, err
+	}
+	return k.readJournal(ctx, kpiChunk)
+}
+
+// readJournal adds up to limit events from the journal, from the next seq
+// on, and says how many it read. The caller holds mu.
+func (k *kpis) readJournal(ctx context.Context, limit int) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	evs, err := k.src.Journal(k.next, limit)
 	if err != nil {
 		return 0, err
 	}
 	for _, ev := range evs {
-		if k.first == 0 {
-			k.first = ev.Seq
-		}
-		// A payload that does not decode stays the rollup's error,
-		// answered to every window, as Compute answers it.
-		if err := k.roll.Add(ev); err != nil {
-			k.log.Error("kpi rollup", "err", err)
-		}
-		k.next = ev.Seq + 1
+		k.add(ev)
 	}
 	return len(evs), nil
+}
+
+// add counts the next event. The caller holds mu.
+func (k *kpis) add(ev floorgate.Event) {
+	if k.first == 0 {
+		k.first = ev.Seq
+	}
+	// A payload that does not decode stays the rollup's error, answered
+	// to every window, as Compute answers it.
+	if err := k.roll.Add(ev); err != nil {
+		k.log.Error("kpi rollup", "err", err)
+	}
+	k.next = ev.Seq + 1
 }
 
 // report returns the KPIs of [from, to) over the journal as it is now;

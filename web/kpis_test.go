@@ -207,3 +207,75 @@ func TestKPIsFromTheRollup(t *testing.T) {
 		t.Errorf("after retention the request read %d events, want the %d left once", n, left)
 	}
 }
+
+// TestKPIsToldOfCommits: once the rollup is built it is told of every
+// commit by the store, so a request after new scans reads nothing from the
+// journal and still answers Compute's over all of it; when more was
+// committed between two catch-ups than it holds, it reads exactly what it
+// let go.
+func TestKPIsToldOfCommits(t *testing.T) {
+	ts := newTestServer(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	start := time.Date(2026, 11, 22, 6, 0, 0, 0, time.UTC)
+	scans := func(from, n int) []floorgate.Event {
+		var evs []floorgate.Event
+		for i := from; i < from+n; i++ {
+			at := start.Add(time.Duration(i) * 5 * time.Second)
+			evs = append(evs, floorgate.NewEvent(floorgate.EventScanAccepted, at, floorgate.ScanRecord{ScanID: fmt.Sprint("s", i),
+				Device: "d1", Operator: "p1", Task: "T1", Line: 1, Location: "L1", Kind: floorgate.MatchItem, Code: floorgate.CodeItemOK, Distance: "in"}))
+		}
+		return evs
+	}
+	if err := ts.db.EmitEvents(ctx, scans(0, 500)); err != nil {
+		t.Fatal(err)
+	}
+	journal := &countingJournal{kpiJournal: ts.db}
+	k := ts.s.kpis
+	k.src = journal
+	k.maxHeld = 100
+	done := make(chan struct{})
+	go func() { defer close(done); k.run(ctx) }()
+	defer func() { cancel(); <-done }()
+	<-k.built
+	if n := journal.take(); n != 500 {
+		t.Fatalf("the build read %d events, want 500", n)
+	}
+	check := func(what string, wantRead int) {
+		t.Helper()
+		from, to := start, start.Add(24*time.Hour)
+		got, err := k.report(ctx, from, to, nil, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := journal.take(); n != wantRead {
+			t.Errorf("%s: the request read %d events from the journal, want %d", what, n, wantRead)
+		}
+		all, err := ts.db.Journal(1, 1<<30)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := kpi.Compute(all, from, to, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range want.People {
+			want.People[i].Hours = []kpi.Hour{}
+		}
+		if got.Site.Scans != want.Site.Scans || got.Site.Scans != len(all) {
+			t.Errorf("%s: %d scans, Compute says %d of %d events", what, got.Site.Scans, want.Site.Scans, len(all))
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: the report is not Compute's over the journal", what)
+		}
+	}
+	for i := range 5 {
+		if err := ts.db.EmitEvents(ctx, scans(500+i*10, 10)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check("after 50 new events, told", 0)
+	if err := ts.db.EmitEvents(ctx, scans(550, 150)); err != nil {
+		t.Fatal(err)
+	}
+	check("after 150 new events, more than it holds", 150)
+}

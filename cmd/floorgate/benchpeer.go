@@ -193,9 +193,20 @@ func peerMeasure(ctx context.Context, o peerOptions, b *peerBroker, sys peerSyst
 	}
 	defer sys.stop()
 	fmt.Fprintf(o.log, "bench peer: %s, %d PDAs, %s\n", sys.name(), pdas, url)
-	res, err = peerLoadgen(ctx, url, fp, pdas, o.warmup, o.duration, "", nil)
+	var cpu cpuWindow
+	res, err = peerLoadgen(ctx, url, fp, pdas, o.warmup, o.duration, "", func(line string, loadgen int) {
+		switch line {
+		case "LOADGEN measuring":
+			cpu.open(map[string]int{sys.name(): sys.pid(), "loadgen": loadgen, "mosquitto": b.cmd.Process.Pid})
+		case "LOADGEN measured":
+			cpu.close()
+		}
+	})
 	if err != nil {
 		return res, fmt.Errorf("bench peer: %s at %d PDAs: %w", sys.name(), pdas, err)
+	}
+	if res.verdicts > 0 {
+		fmt.Fprintf(o.log, "bench peer: %s, %d PDAs: CPU per verdict %s\n", sys.name(), pdas, cpu.perVerdict(res.verdicts, []string{sys.name(), "loadgen", "mosquitto"}))
 	}
 	if res.starved > 0 {
 		fmt.Fprintf(o.log, "bench peer: %s: %d PDAs ran out of tasks; raise --rate-cap\n", sys.name(), res.starved)
@@ -251,7 +262,7 @@ func peerStartLoaded(ctx context.Context, o peerOptions, b *peerBroker, sys peer
 
 // peerLoadgen runs the load generator as its own process. onLine sees each
 // line it prints (LOADGEN ready, measuring, measured).
-func peerLoadgen(ctx context.Context, url, fp string, pdas int, warmup, d time.Duration, ackedFile string, onLine func(string)) (loadgenResult, error) {
+func peerLoadgen(ctx context.Context, url, fp string, pdas int, warmup, d time.Duration, ackedFile string, onLine func(line string, loadgen int)) (loadgenResult, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return loadgenResult{}, err
@@ -276,7 +287,7 @@ func peerLoadgen(ctx context.Context, url, fp string, pdas int, warmup, d time.D
 	for sc.Scan() {
 		line := sc.Text()
 		if onLine != nil {
-			onLine(line)
+			onLine(line, cmd.Process.Pid)
 		}
 		if strings.HasPrefix(line, "LOADGEN verdicts=") {
 			res, perr = readLoadgenResult(line)
@@ -864,7 +875,7 @@ func peerKill(ctx context.Context, o peerOptions, b *peerBroker, sys peerSystem,
 	}
 	ackedFile := filepath.Join(dir, "acked.txt")
 	killed := make(chan struct{})
-	_, err = peerLoadgen(ctx, url, fp, pdas, 0, 0, ackedFile, func(line string) {
+	_, err = peerLoadgen(ctx, url, fp, pdas, 0, 0, ackedFile, func(line string, _ int) {
 		if line == "LOADGEN measuring" {
 			time.AfterFunc(3*time.Second, func() { sys.kill9(); close(killed) })
 		}
@@ -920,7 +931,7 @@ func peerInstructions(ctx context.Context, o peerOptions, b *peerBroker, dir str
 	defer fg.stop()
 	var perfCmd *exec.Cmd
 	var perfOut strings.Builder
-	res, err := peerLoadgen(ctx, url, fp, pdas, short.warmup, short.duration, "", func(line string) {
+	res, err := peerLoadgen(ctx, url, fp, pdas, short.warmup, short.duration, "", func(line string, _ int) {
 		switch line {
 		case "LOADGEN measuring":
 			if perfOK {

@@ -49,7 +49,8 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 // peer --profile) and for chasing a slow site: with FLOORGATE_PROFILE=PREFIX
 // the daemon profiles its CPU from start to a clean stop into PREFIX.cpu.pprof
 // and writes every blocking event (PREFIX.block.pprof) and mutex contention
-// (PREFIX.mutex.pprof) at the stop. A kill -9 leaves no profile.
+// (PREFIX.mutex.pprof) and what it allocated (PREFIX.allocs.pprof) at the
+// stop. A kill -9 leaves no profile.
 func startProfiles(prefix string) (func(), error) {
 	f, err := os.Create(prefix + ".cpu.pprof")
 	if err != nil {
@@ -64,7 +65,7 @@ func startProfiles(prefix string) (func(), error) {
 	return func() {
 		pprof.StopCPUProfile()
 		f.Close()
-		for _, name := range []string{"block", "mutex"} {
+		for _, name := range []string{"block", "mutex", "allocs"} {
 			if pf, err := os.Create(prefix + "." + name + ".pprof"); err == nil {
 				pprof.Lookup(name).WriteTo(pf, 0)
 				pf.Close()

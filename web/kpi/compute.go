@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -78,6 +79,10 @@ func decodeAll(events []floorgate.Event) ([]any, error) {
 		default:
 			continue
 		}
+		if v, ok := decoded(ev.Value()); ok && sameType(v, p) {
+			out[i] = v
+			continue
+		}
 		if err := json.Unmarshal(ev.Data, p); err != nil {
 			return nil, fmt.Errorf("kpi: decode event seq %d (%s): %w", ev.Seq, ev.Type, err)
 		}
@@ -85,6 +90,28 @@ func decodeAll(events []floorgate.Event) ([]any, error) {
 	}
 	return out, nil
 }
+
+// decoded is an event's payload as made in this process (Event.Value), as
+// decodeAll would decode it: a pointer to a copy. Only plain records are
+// taken (no slices or maps shared with whoever made them).
+func decoded(v any) (any, bool) {
+	switch r := v.(type) {
+	case floorgate.ScanRecord:
+		return &r, true
+	case floorgate.LineRecord:
+		return &r, true
+	case floorgate.TaskRecord:
+		return &r, true
+	case floorgate.ExceptionRecord:
+		return &r, true
+	case floorgate.OperatorRecord:
+		return &r, true
+	}
+	return nil, false
+}
+
+// sameType reports whether a and b are pointers to the same type.
+func sameType(a, b any) bool { return reflect.TypeOf(a) == reflect.TypeOf(b) }
 
 // acc is what one population over one span adds up, before ratios.
 type acc struct {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -605,5 +606,51 @@ func TestPickerErrors(t *testing.T) {
 	}
 	if n != len(wrong) {
 		t.Errorf("%d codes count as picker errors, want %d", n, len(wrong))
+	}
+}
+
+// An event made in this process is counted from the value it was encoded
+// from (Event.Value) instead of decoding its data again: what that yields
+// is what decoding the journal's copy yields, field for field.
+func TestDecodedValueIsTheJournalsPayload(t *testing.T) {
+	at := time.Date(2026, 11, 22, 6, 0, 0, 123456789, time.FixedZone("CST", 8*3600))
+	evs := []floorgate.Event{
+		floorgate.NewEvent(floorgate.EventScanAccepted, at, floorgate.ScanRecord{ScanID: "s1", Device: "d1", Operator: "p1", Task: "T1", Line: 3,
+			Location: "A-01", Data: "0109501101530003", Kind: floorgate.MatchItem, Code: floorgate.CodeItemOK, Warning: floorgate.CodeDistance,
+			Qty: 2, DistanceMM: 73.19999999999999, Distance: "out", DeviceTime: at.Add(-time.Second), Batch: "B1", Expiry: "261231"}),
+		floorgate.NewEvent(floorgate.EventLineConfirmed, at, floorgate.LineRecord{Task: "T1", Order: "O1", Location: "A-01", SKU: "S", Qty: 2, Picked: 2, Status: floorgate.LineDone, Operator: "p1", Device: "d1"}),
+		floorgate.NewEvent(floorgate.EventTaskCompleted, at, floorgate.TaskRecord{Task: "T1", Order: "O1", Operator: "p1", Lines: 20, Short: 1}),
+		floorgate.NewEvent(floorgate.EventPickException, at, floorgate.ExceptionRecord{Kind: floorgate.ExceptionShortPick, Task: "T1", Expected: 2, Found: 1}),
+		floorgate.NewEvent(floorgate.EventOperatorLoggedOut, at, floorgate.OperatorRecord{Operator: "p1", Device: "d1", Reason: floorgate.ReasonDeviceAbsent}),
+	}
+	var read []floorgate.Event
+	for _, ev := range evs {
+		raw, err := json.Marshal(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back floorgate.Event
+		if err := json.Unmarshal(raw, &back); err != nil {
+			t.Fatal(err)
+		}
+		if back.Value() != nil {
+			t.Fatal("an event read back carries a value")
+		}
+		read = append(read, back)
+	}
+	got, err := decodeAll(evs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := decodeAll(read)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range evs {
+		g, _ := json.Marshal(got[i])
+		w, _ := json.Marshal(want[i])
+		if string(g) != string(w) || reflect.TypeOf(got[i]) != reflect.TypeOf(want[i]) {
+			t.Errorf("%s: from the value %T %s, from the journal %T %s", evs[i].Type, got[i], g, want[i], w)
+		}
 	}
 }
