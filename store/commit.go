@@ -236,12 +236,17 @@ func (db *DB) commit(batch []*request) ([]error, error) {
 	if err != nil {
 		return nil, fmt.Errorf("begin: %w", err)
 	}
-	w := &wtx{db: db, tx: tx, st: db.st, arena: db.arena[:0]}
+	w := &wtx{db: db, tx: tx, st: db.st, arena: db.arena[:0], events: db.events[:0]}
 	defer func() {
 		// bbolt holds what was Put until the transaction ends, no longer:
-		// the next commit may write over it.
+		// the next commit may write over it. Followers keep events, not
+		// the slice that held them.
 		if cap(w.arena) <= maxArena {
 			db.arena = w.arena[:0]
+		}
+		if cap(w.events) <= maxBatch*4 {
+			clear(w.events)
+			db.events = w.events[:0]
 		}
 	}()
 	for _, r := range batch {
@@ -324,7 +329,7 @@ func (w *wtx) undoAll() {
 	w.undo = nil
 	w.notices = nil
 	w.replays = nil
-	w.events = nil
+	w.events = w.events[:0]
 	w.emitted = false
 	w.queued = false
 }

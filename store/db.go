@@ -99,9 +99,10 @@ type DB struct {
 	newEvents chan struct{}
 	replays   chan floorgate.Replay
 	printWake chan struct{}
-	ackWrite  lazyWatermark // when the outbox watermark goes to disk (outbox.go)
-	follow    followers     // who hears of every committed event (follow.go)
-	arena     []byte        // the committer's reused buffer (wtx.arena)
+	ackWrite  lazyWatermark     // when the outbox watermark goes to disk (outbox.go)
+	follow    followers         // who hears of every committed event (follow.go)
+	arena     []byte            // the committer's reused buffer (wtx.arena)
+	events    []floorgate.Event // and its reused list of events (wtx.events)
 }
 
 // ErrClosed is returned for requests made after Close.

@@ -40,19 +40,25 @@ func (w *cpuWindow) close() {
 	w.busy1, w.total = machineCPU()
 }
 
-// perVerdict is each process's CPU per verdict in µs, in the order of
-// names, then the machine's idle time per verdict (what was left).
-func (w *cpuWindow) perVerdict(verdicts int, names []string) string {
+// fields are each process's CPU per verdict in µs, in the order of names
+// (the first is the system measured), then the machine's busy and idle
+// time per verdict, as BENCH fields: system_us=… loadgen_us=…
+// mosquitto_us=… busy_us=… idle_us=….
+func (w *cpuWindow) fields(verdicts int, names []string) string {
 	if w.end == nil || verdicts == 0 {
-		return "(not measured)"
+		return "measured=0"
 	}
 	us := func(s float64) float64 { return s * 1e6 / float64(verdicts) }
 	var b strings.Builder
-	for _, name := range names {
-		fmt.Fprintf(&b, "%s %.0f µs, ", name, us(w.end[name]-w.start[name]))
+	for i, name := range names {
+		key := name
+		if i == 0 {
+			key = "system"
+		}
+		fmt.Fprintf(&b, "%s_us=%.1f ", key, us(w.end[name]-w.start[name]))
 	}
 	busy, total := w.busy1-w.busy0, w.total-w.total0
-	fmt.Fprintf(&b, "machine busy %.0f µs, idle %.0f µs (%.0f%% busy)", us(busy), us(total-busy), 100*busy/max(total, 1e-9))
+	fmt.Fprintf(&b, "busy_us=%.1f idle_us=%.1f", us(busy), us(total-busy))
 	return b.String()
 }
 

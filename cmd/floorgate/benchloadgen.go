@@ -45,6 +45,9 @@ type loadgenResult struct {
 	starved  int // PDAs that ran out of tasks
 	// acked are the item scans answered as accepted: "task line scan_id".
 	acked []string
+	// cpu is where the window's CPU went per verdict, as BENCH fields
+	// (bench peer; cpuWindow.fields).
+	cpu string
 }
 
 // benchLoadgenCommand is the hidden bench loadgen: the external load

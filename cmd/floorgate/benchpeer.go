@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/floorgate/floorgate/scan/gs1"
+	"github.com/floorgate/floorgate/store"
 )
 
 // bench peer measures floorgate as a site runs it against the scan loop a
@@ -39,6 +40,9 @@ const (
 	peerTab = "fg-peer-flow"
 	// peerLines is the lines of every task, one unit each.
 	peerLines = 20
+	// peerLatencyBudget is what a lone verdict may cost over a raw commit
+	// (ms): its hand-offs, decoding, the answer on the wire.
+	peerLatencyBudget = 0.25
 )
 
 // peerOptions are bench peer's flags.
@@ -135,9 +139,28 @@ func benchPeer(ctx context.Context, o peerOptions, stdout io.Writer) error {
 			}
 		}
 		for _, tls := range o.tls {
+			fmt.Fprintf(stdout, "BENCH peer-cpu system=floorgate pdas=%d tls=%d %s\n", n, b2i(tls), fg[tls].cpu)
+		}
+		fmt.Fprintf(stdout, "BENCH peer-cpu system=nodered pdas=%d tls=0 %s\n", n, peer.cpu)
+		for _, tls := range o.tls {
 			r := fg[tls]
 			fmt.Fprintf(stdout, "BENCH peer pdas=%d tls=%d floorgate_per_s=%.0f floorgate_p50_ms=%.3f floorgate_p99_ms=%.3f peer_per_s=%.0f peer_p50_ms=%.3f peer_p99_ms=%.3f ratio=%.2f\n",
 				n, b2i(tls), r.perS, r.p50, r.p99, peer.perS, peer.p50, peer.p99, r.perS/peer.perS)
+		}
+		if n == 1 {
+			// The 1-PDA budget: a lone scan costs one commit and
+			// little else. The yardstick is a raw bbolt commit on the
+			// same file system, measured now, between the runs.
+			lats, err := store.BaselineCommits(filepath.Join(work, "baseline.db"), 1, o.duration/2)
+			if err != nil {
+				return fmt.Errorf("bench peer: %w", err)
+			}
+			raw := quantileMS(lats, 0.5)
+			for _, tls := range o.tls {
+				over := fg[tls].p50 - raw
+				fmt.Fprintf(stdout, "BENCH peer-latency pdas=1 tls=%d floorgate_p50_ms=%.3f raw_commit_p50_ms=%.3f over_ms=%.3f budget_ms=%.2f\n",
+					b2i(tls), fg[tls].p50, raw, over, peerLatencyBudget)
+			}
 		}
 	}
 	if o.instructions {
@@ -205,9 +228,8 @@ func peerMeasure(ctx context.Context, o peerOptions, b *peerBroker, sys peerSyst
 	if err != nil {
 		return res, fmt.Errorf("bench peer: %s at %d PDAs: %w", sys.name(), pdas, err)
 	}
-	if res.verdicts > 0 {
-		fmt.Fprintf(o.log, "bench peer: %s, %d PDAs: CPU per verdict %s\n", sys.name(), pdas, cpu.perVerdict(res.verdicts, []string{sys.name(), "loadgen", "mosquitto"}))
-	}
+	res.cpu = cpu.fields(res.verdicts, []string{sys.name(), "loadgen", "mosquitto"})
+	fmt.Fprintf(o.log, "bench peer: %s, %d PDAs: CPU per verdict (µs) %s\n", sys.name(), pdas, res.cpu)
 	if res.starved > 0 {
 		fmt.Fprintf(o.log, "bench peer: %s: %d PDAs ran out of tasks; raise --rate-cap\n", sys.name(), res.starved)
 	}

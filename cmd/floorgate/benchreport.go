@@ -106,11 +106,12 @@ var benchFigures = map[string][]figureSpec{
 
 // benchLabelKeys are the fields of a bench whose values are words, not
 // numbers: "BENCH peer-kill system=nodered …".
-var benchLabelKeys = map[string][]string{"peer-kill": {"system"}}
+var benchLabelKeys = map[string][]string{"peer-kill": {"system"}, "peer-cpu": {"system"}}
 
 // benchNameKeys are the fields that tell runs of one bench apart.
 var benchNameKeys = map[string][]string{"scan": {"pdas"}, "sync": {"events"}, "print": {"labels", "printers"}, "mem": {"pdas"}, "degraded": {"pdas"},
-	"kpi": {"events"}, "peer": {"pdas", "tls"}, "peer-kill": {"system", "pdas"}, "peer-instructions": {"pdas", "tls"}}
+	"kpi": {"events"}, "peer": {"pdas", "tls"}, "peer-kill": {"system", "pdas"}, "peer-instructions": {"pdas", "tls"},
+	"peer-latency": {"pdas", "tls"}, "peer-cpu": {"system", "pdas", "tls"}}
 
 // ParseBenchLine reads a "BENCH kind k=v …" line.
 func ParseBenchLine(line string) (BenchReport, error) {
@@ -493,7 +494,7 @@ func chartAbs(v int) int {
 // peer at each number of PDAs, the daemon's instructions per verdict beside
 // the run it was counted at, and the kill -9 lines.
 func peerMarkdown(b *bytes.Buffer, benches []BenchReport) {
-	var peers, kills []BenchReport
+	var peers, kills, lats, cpus []BenchReport
 	instr := map[string]float64{}
 	for _, br := range benches {
 		switch br.Kind() {
@@ -501,6 +502,10 @@ func peerMarkdown(b *bytes.Buffer, benches []BenchReport) {
 			peers = append(peers, br)
 		case "peer-kill":
 			kills = append(kills, br)
+		case "peer-latency":
+			lats = append(lats, br)
+		case "peer-cpu":
+			cpus = append(cpus, br)
 		case "peer-instructions":
 			instr[fmt.Sprintf("%v/%v", br.Fields["pdas"], br.Fields["tls"])] = br.Fields["instructions_per_verdict"]
 		}
@@ -521,6 +526,36 @@ func peerMarkdown(b *bytes.Buffer, benches []BenchReport) {
 			}
 			fmt.Fprintf(b, "| %.0f | %s | %s (%s ms) | %s (%s ms) | %.2f | %s |\n", f["pdas"], tls,
 				figNum(f["floorgate_per_s"]), figNum(f["floorgate_p99_ms"]), figNum(f["peer_per_s"]), figNum(f["peer_p99_ms"]), f["ratio"], in)
+		}
+	}
+	if len(lats) > 0 {
+		b.WriteString("\n### One PDA: the latency budget\n\nA lone scan costs one commit and little else: floorgate's verdict p50 at 1 PDA against a raw bbolt commit's p50 " +
+			"on the same file system in the same run, and the budget it must stay within.\n\n" +
+			"| floorgate TLS | verdict p50 | raw commit p50 | over the commit | budget |\n|---|---:|---:|---:|---:|\n")
+		for _, l := range lats {
+			f := l.Fields
+			tls := "off"
+			if f["tls"] == 1 {
+				tls = "on"
+			}
+			fmt.Fprintf(b, "| %s | %.3f ms | %.3f ms | %.3f ms | %.2f ms |\n", tls, f["floorgate_p50_ms"], f["raw_commit_p50_ms"], f["over_ms"], f["budget_ms"])
+		}
+	}
+	if len(cpus) > 0 {
+		b.WriteString("\n### Where the CPU goes, per verdict\n\nCPU time of each process over the measured window divided by the verdicts in it (from /proc), " +
+			"and what the two-core machine had left idle.\n\n" +
+			"| system | PDAs | floorgate TLS | system µs | load generator µs | Mosquitto µs | machine busy µs | idle µs |\n|---|---:|---|---:|---:|---:|---:|---:|\n")
+		for _, c := range cpus {
+			f := c.Fields
+			if _, ok := f["system_us"]; !ok {
+				continue // not measured
+			}
+			tls := "—"
+			if c.Labels["system"] == "floorgate" {
+				tls = map[bool]string{true: "on", false: "off"}[f["tls"] == 1]
+			}
+			fmt.Fprintf(b, "| %s | %.0f | %s | %.0f | %.0f | %.0f | %.0f | %.0f |\n", c.Labels["system"], f["pdas"], tls,
+				f["system_us"], f["loadgen_us"], f["mosquitto_us"], f["busy_us"], f["idle_us"])
 		}
 	}
 	if len(kills) > 0 {

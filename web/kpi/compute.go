@@ -60,35 +60,48 @@ func Compute(events []floorgate.Event, from, to time.Time, names map[string]stri
 func decodeAll(events []floorgate.Event) ([]any, error) {
 	out := make([]any, len(events))
 	for i, ev := range events {
-		var p any
-		switch ev.Type {
-		case floorgate.EventScanAccepted, floorgate.EventScanRejected:
-			p = new(floorgate.ScanRecord)
-		case floorgate.EventLineConfirmed:
-			p = new(floorgate.LineRecord)
-		case floorgate.EventTaskStarted, floorgate.EventTaskCompleted:
-			p = new(floorgate.TaskRecord)
-		case floorgate.EventPickException:
-			p = new(floorgate.ExceptionRecord)
-		case floorgate.EventOperatorLoggedIn, floorgate.EventOperatorLoggedOut:
-			p = new(floorgate.OperatorRecord)
-		case floorgate.EventPackStarted, floorgate.EventPackCompleted, floorgate.EventShipConfirmed:
-			p = new(floorgate.PackRecord)
-		case floorgate.EventLabelFailed:
-			p = new(floorgate.PrintJob)
-		default:
-			continue
-		}
-		if v, ok := decoded(ev.Value()); ok && sameType(v, p) {
-			out[i] = v
-			continue
-		}
-		if err := json.Unmarshal(ev.Data, p); err != nil {
-			return nil, fmt.Errorf("kpi: decode event seq %d (%s): %w", ev.Seq, ev.Type, err)
+		p, err := decodeOne(ev)
+		if err != nil {
+			return nil, err
 		}
 		out[i] = p
 	}
 	return out, nil
+}
+
+// records are the payload types of the events the KPIs read, by event
+// type.
+var records = map[string]reflect.Type{
+	floorgate.EventScanAccepted:      reflect.TypeFor[floorgate.ScanRecord](),
+	floorgate.EventScanRejected:      reflect.TypeFor[floorgate.ScanRecord](),
+	floorgate.EventLineConfirmed:     reflect.TypeFor[floorgate.LineRecord](),
+	floorgate.EventTaskStarted:       reflect.TypeFor[floorgate.TaskRecord](),
+	floorgate.EventTaskCompleted:     reflect.TypeFor[floorgate.TaskRecord](),
+	floorgate.EventPickException:     reflect.TypeFor[floorgate.ExceptionRecord](),
+	floorgate.EventOperatorLoggedIn:  reflect.TypeFor[floorgate.OperatorRecord](),
+	floorgate.EventOperatorLoggedOut: reflect.TypeFor[floorgate.OperatorRecord](),
+	floorgate.EventPackStarted:       reflect.TypeFor[floorgate.PackRecord](),
+	floorgate.EventPackCompleted:     reflect.TypeFor[floorgate.PackRecord](),
+	floorgate.EventShipConfirmed:     reflect.TypeFor[floorgate.PackRecord](),
+	floorgate.EventLabelFailed:       reflect.TypeFor[floorgate.PrintJob](),
+}
+
+// decodeOne is ev's payload as decodeAll gives it: a pointer to its record,
+// or nil for a type the KPIs do not read. An event made in this process
+// is taken from the value it was encoded from (Event.Value).
+func decodeOne(ev floorgate.Event) (any, error) {
+	t, ok := records[ev.Type]
+	if !ok {
+		return nil, nil
+	}
+	if v, ok := decoded(ev.Value()); ok && reflect.TypeOf(v).Elem() == t {
+		return v, nil
+	}
+	p := reflect.New(t).Interface()
+	if err := json.Unmarshal(ev.Data, p); err != nil {
+		return nil, fmt.Errorf("kpi: decode event seq %d (%s): %w", ev.Seq, ev.Type, err)
+	}
+	return p, nil
 }
 
 // decoded is an event's payload as made in this process (Event.Value), as
@@ -109,9 +122,6 @@ func decoded(v any) (any, bool) {
 	}
 	return nil, false
 }
-
-// sameType reports whether a and b are pointers to the same type.
-func sameType(a, b any) bool { return reflect.TypeOf(a) == reflect.TypeOf(b) }
 
 // acc is what one population over one span adds up, before ratios.
 type acc struct {

@@ -107,7 +107,7 @@ func (r *Rollup) Add(ev floorgate.Event) error {
 		b.lo = ev.Seq
 	}
 	b.hi = max(b.hi, ev.Seq)
-	p, err := decodeAll([]floorgate.Event{ev})
+	p, err := decodeOne(ev)
 	if err != nil {
 		if r.err == nil {
 			r.err = err
@@ -115,7 +115,7 @@ func (r *Rollup) Add(ev floorgate.Event) error {
 		return err
 	}
 	r.c.at = ev.Time
-	r.c.event(ev, p[0], true)
+	r.c.event(ev, p, true)
 	for op, tl := range r.touched {
 		for _, pt := range []*tally{b.person(op), r.day(ev.Time).person(op)} {
 			pt.picks = pt.picks || tl.picks
