@@ -10,14 +10,44 @@ import (
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/scan/gs1"
+	bolt "go.etcd.io/bbolt"
 )
 
-// BenchmarkPickScans is the store's share of a verdict on a busy floor:
-// 64 pickers, each scanning location, item, location, item… through tasks
-// of 20 one-unit lines, concurrently, on a real file with fsync (the
-// commits group). ns/op, B/op and allocs/op are per verdict.
+// BenchmarkPickScans is the store's share of a verdict: pickers scanning
+// location, item, location, item… through tasks of 20 one-unit lines,
+// concurrently, on a real file with fsync. With one picker each scan is a
+// commit of its own (ns/op is a lone verdict's latency in the store, to
+// set against BenchmarkRawCommit); with 64 the commits group. ns/op, B/op
+// and allocs/op are per verdict.
 func BenchmarkPickScans(b *testing.B) {
-	const pickers, lines = 64, 20
+	for _, n := range []int{1, 64} {
+		b.Run(fmt.Sprintf("pickers=%d", n), func(b *testing.B) { benchPickScans(b, n) })
+	}
+}
+
+// BenchmarkRawCommit is one small Put per bbolt transaction on a real file
+// with the store's options: the floor under a lone verdict's latency.
+func BenchmarkRawCommit(b *testing.B) {
+	db, err := bolt.Open(filepath.Join(b.TempDir(), "baseline.db"), 0o600, boltOptions(DefaultMaxSize, time.Second))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	bucket := []byte("baseline")
+	if err := db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucket(bucket); return err }); err != nil {
+		b.Fatal(err)
+	}
+	value := []byte("a small value, like one scan")
+	b.ResetTimer()
+	for i := range b.N {
+		if err := db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucket).Put(u64(uint64(i)), value) }); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func benchPickScans(b *testing.B, pickers int) {
+	const lines = 20
 	path := filepath.Join(b.TempDir(), "floorgate.db")
 	db, err := Open(path, Options{Site: testSite, AutoEnrol: true})
 	if err != nil {
