@@ -137,6 +137,8 @@ func (g *Gateway) options(clientID string) (*mqtt.ClientOptions, error) {
 	o.SetConnectTimeout(g.cfg.ConnectTimeout)
 	o.SetWriteTimeout(g.cfg.Keepalive)
 	o.SetMaxResumePubInFlight(g.cfg.Window)
+	// Gather the client's writes: a PUBLISH each is a syscall each.
+	o.SetCustomOpenConnectionFn(openConn)
 	t, err := g.cfg.tlsConfig()
 	if err != nil {
 		return nil, err
@@ -271,6 +273,38 @@ type result struct {
 	err error
 }
 
+// sent is a publish of one message whose PUBACK is awaited.
+type sent struct {
+	tok mqtt.Token
+	evs []floorgate.Outgoing
+}
+
+// awaitInOrder delivers the result of each publish from sentCh to
+// results, in the order they were sent, until stop is closed. One
+// goroutine waits for them all: QoS 1 PUBACKs come in the order the
+// publishes went, and waiting in that order can only delay a result,
+// never lose one.
+func awaitInOrder(sentCh <-chan sent, results chan<- result, stop <-chan struct{}) {
+	for {
+		var s sent
+		select {
+		case s = <-sentCh:
+		case <-stop:
+			return
+		}
+		select {
+		case <-s.tok.Done():
+		case <-stop:
+			return
+		}
+		select {
+		case results <- result{evs: s.evs, err: s.tok.Error()}:
+		case <-stop:
+			return
+		}
+	}
+}
+
 // ackBatch is the most acknowledgements the drain holds before it hands
 // them to the outbox: the store's bound on a crash's resends counts on it
 // (store/outbox.go).
@@ -341,6 +375,19 @@ func (g *Gateway) drain(ctx context.Context, client mqtt.Client, lost <-chan str
 		close(ackCh)
 		<-ackDone
 	}()
+	// Publishes wait for their PUBACKs in one goroutine. At most Window
+	// are in flight, so neither channel ever fills.
+	sentCh := make(chan sent, g.cfg.Window)
+	stopWait := make(chan struct{})
+	waitDone := make(chan struct{})
+	go func() {
+		defer close(waitDone)
+		awaitInOrder(sentCh, results, stopWait)
+	}()
+	defer func() {
+		close(stopWait)
+		<-waitDone
+	}()
 	flush := func() error {
 		select {
 		case err := <-ackErr:
@@ -360,10 +407,7 @@ func (g *Gateway) drain(ctx context.Context, client mqtt.Client, lost <-chan str
 		g.published.Add(uint64(len(evs)))
 		g.messages.Add(1)
 		inflight++
-		go func() {
-			<-tok.Done()
-			results <- result{evs: evs, err: tok.Error()}
-		}()
+		sentCh <- sent{tok: tok, evs: evs}
 	}
 	connectionUp := func() bool {
 		select {
