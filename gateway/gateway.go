@@ -80,6 +80,13 @@ type Gateway struct {
 	stopWeb context.CancelFunc
 	webDone chan struct{}
 
+	// GCPace, when set, paces Go's collector by the load (gcpace.go);
+	// nil leaves it as it is. floorgate run sets DefaultGCPace unless
+	// GOGC is in the environment.
+	GCPace   *GCPace
+	stopPace context.CancelFunc
+	paceDone chan struct{}
+
 	PrintWorker *fgprint.Worker
 	printers    []*fgprint.Printer
 	demoPrinter *demoPrinter
@@ -222,6 +229,14 @@ func (g *Gateway) Start(ctx context.Context) error {
 	webCtx, stopWeb := context.WithCancel(context.Background())
 	g.stopWeb, g.webDone = stopWeb, make(chan struct{})
 	go func() { defer close(g.webDone); g.Web.Run(webCtx) }()
+	if g.GCPace != nil {
+		paceCtx, stopPace := context.WithCancel(context.Background())
+		g.stopPace, g.paceDone = stopPace, make(chan struct{})
+		go func() {
+			defer close(g.paceDone)
+			paceGC(paceCtx, *g.GCPace, func() uint64 { _, r := g.DB.Stats(); return r }, g.Log)
+		}()
+	}
 
 	if err := g.serveLocal(handler); err != nil {
 		return err
@@ -432,6 +447,11 @@ func (g *Gateway) Close() error {
 			errs = append(errs, fmt.Errorf("local socket: %w", err))
 		}
 		g.local = nil
+	}
+	if g.stopPace != nil {
+		g.stopPace()
+		<-g.paceDone
+		g.stopPace = nil
 	}
 	if g.stopWeb != nil {
 		g.stopWeb()

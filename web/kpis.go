@@ -29,6 +29,11 @@ const kpiChunk = 10_000
 // request finds it nearly level and adds only the last moment's events.
 const kpiCatchUp = time.Second
 
+// kpiBatch is how many held events make the rollup catch up before its
+// next tick: held events are live memory the collector walks on every
+// cycle, so a busy floor's are added soon.
+const kpiBatch = 2048
+
 // kpiHeld bounds the committed events held for the rollup between two
 // catch-ups (while it is built at start, a catch-up can be seconds away).
 // Past it they are let go and the rollup reads them from the journal.
@@ -63,10 +68,12 @@ type kpis struct {
 	maxHeld int // kpiHeld; less in tests
 
 	built chan struct{} // closed once the rollup is built and told
+	full  chan struct{} // holds a token once kpiBatch events are held
 }
 
 func newKPIs(src kpiJournal, log *slog.Logger) *kpis {
-	return &kpis{src: src, log: log, roll: kpi.NewRollup(), next: 1, maxHeld: kpiHeld, built: make(chan struct{})}
+	return &kpis{src: src, log: log, roll: kpi.NewRollup(), next: 1, maxHeld: kpiHeld, built: make(chan struct{}),
+		full: make(chan struct{}, 1)}
 }
 
 // committed is the store's follower: it holds evs for the next catch-up.
@@ -77,7 +84,14 @@ func (k *kpis) committed(evs []floorgate.Event) {
 	} else {
 		k.held = append(k.held, evs...)
 	}
+	full := len(k.held) >= kpiBatch
 	k.heldMu.Unlock()
+	if full {
+		select {
+		case k.full <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // run builds the rollup, then keeps it level until ctx ends. The build
@@ -113,12 +127,13 @@ func (k *kpis) run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			k.mu.Lock()
-			err := k.catchUp(ctx)
-			k.mu.Unlock()
-			if err != nil && ctx.Err() == nil {
-				k.log.Warn("kpi rollup", "err", err)
-			}
+		case <-k.full:
+		}
+		k.mu.Lock()
+		err := k.catchUp(ctx)
+		k.mu.Unlock()
+		if err != nil && ctx.Err() == nil {
+			k.log.Warn("kpi rollup", "err", err)
 		}
 	}
 }

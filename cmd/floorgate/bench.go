@@ -283,6 +283,7 @@ func benchPackDevice(i int) string { return fmt.Sprintf("bench-pack-%02d", i+1) 
 // packers packer operators, and fills its queue.
 func startBenchSite(ctx context.Context, cfg gateway.Config, pickers, packers int) (*benchSite, error) {
 	m := gateway.New(cfg)
+	m.GCPace = daemonGCPace() // as the daemon runs
 	if err := m.Start(ctx); err != nil {
 		m.Close()
 		return nil, fmt.Errorf("bench: start gateway: %w", err)

@@ -16,6 +16,8 @@ import (
 	"sort"
 	"syscall"
 
+	"github.com/floorgate/floorgate/gateway"
+
 	"github.com/floorgate/floorgate"
 )
 
@@ -24,13 +26,28 @@ import (
 // grown by a quarter of what is live, instead of Go's default of doubling,
 // keeps the resident memory of a site with hundreds of PDAs close to what
 // it holds (bench mem); the collector's extra work is small at a floor's
-// pace (a 256-PDA bench still answers over 17,000 scans a second here).
-// The soft limit keeps a large site bounded. GOGC and GOMEMLIMIT in the
-// environment still win.
+// pace.
+// While the floor is busy (thousands of scans a second) the daemon's
+// collector runs at Go's default pace instead (gateway.GCPace): marking the
+// long-lived heap every few megabytes of scans would take the CPU the
+// verdicts need. The soft limit keeps a large site bounded. GOGC and
+// GOMEMLIMIT in the environment still win.
 const (
 	gcPercent   = 25
 	memoryLimit = 2 << 30
 )
+
+// daemonGCPace is the collector's pace a gateway runs with: by the load,
+// from main's quiet pace; nil (left alone) when GOGC is in the environment,
+// the operator's choice.
+func daemonGCPace() *gateway.GCPace {
+	if os.Getenv("GOGC") != "" {
+		return nil
+	}
+	pace := gateway.DefaultGCPace
+	pace.Quiet = gcPercent
+	return &pace
+}
 
 func main() {
 	if os.Getenv("GOGC") == "" {

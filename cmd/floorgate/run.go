@@ -42,6 +42,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	// A demo with no printer configured gets a simulated one, so its
 	// packers see the whole flow.
 	g.DemoPrinter = *demo
+	g.GCPace = daemonGCPace()
 	return g.Run(ctx)
 }
 
