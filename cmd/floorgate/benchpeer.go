@@ -55,7 +55,10 @@ type peerOptions struct {
 	kill             bool
 	instructions     bool
 	tls              []bool
-	log              io.Writer
+	// batchEvents is floorgate's mqtt.batch_events (0, off, as a site
+	// ships).
+	batchEvents int
+	log         io.Writer
 }
 
 func benchPeerCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -71,6 +74,7 @@ func benchPeerCommand(ctx context.Context, args []string, stdout, stderr io.Writ
 	fs.BoolVar(&o.kill, "kill", true, "also kill -9 each system under 64 PDAs and count acknowledged picks lost")
 	fs.BoolVar(&o.instructions, "instructions", true, "also count the daemon's instructions per verdict at 64 PDAs (perf stat, else callgrind)")
 	tlsModes := fs.String("tls", "on,off", "floorgate's TLS modes to measure, each a line")
+	fs.IntVar(&o.batchEvents, "batch-events", 0, "floorgate's mqtt.batch_events: several events a message, for an ERP that reads arrays (0: off, as a site ships)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -93,6 +97,9 @@ func benchPeerCommand(ctx context.Context, args []string, stdout, stderr io.Writ
 	}
 	if o.warmup == 0 {
 		o.warmup = o.duration / 5
+	}
+	if o.batchEvents < 0 || o.batchEvents > 1000 {
+		return fmt.Errorf("bench peer: --batch-events: %d is not 0 to 1000", o.batchEvents)
 	}
 	if _, err := os.Stat(filepath.Join(o.peerDir, "node_modules", "node-red", "red.js")); err != nil {
 		return fmt.Errorf("bench peer: Node-RED is not installed in %s: run `make bench`, or `npm ci` there (needs npm)", o.peerDir)
@@ -127,7 +134,7 @@ func benchPeer(ctx context.Context, o peerOptions, stdout io.Writer) error {
 		fg := map[bool]loadgenResult{}
 		// Alternate: floorgate (TLS on), Node-RED, floorgate (TLS off).
 		for i, tls := range o.tls {
-			r, err := measure(&floorgateSystem{tls: tls, profileDir: o.profileDir, pdas: n}, n)
+			r, err := measure(&floorgateSystem{tls: tls, profileDir: o.profileDir, pdas: n, batchEvents: o.batchEvents}, n)
 			if err != nil {
 				return err
 			}
@@ -138,14 +145,18 @@ func benchPeer(ctx context.Context, o peerOptions, stdout io.Writer) error {
 				}
 			}
 		}
+		batch := ""
+		if o.batchEvents > 0 {
+			batch = fmt.Sprintf(" batch=%d", o.batchEvents)
+		}
 		for _, tls := range o.tls {
-			fmt.Fprintf(stdout, "BENCH peer-cpu system=floorgate pdas=%d tls=%d %s\n", n, b2i(tls), fg[tls].cpu)
+			fmt.Fprintf(stdout, "BENCH peer-cpu system=floorgate pdas=%d tls=%d%s %s\n", n, b2i(tls), batch, fg[tls].cpu)
 		}
 		fmt.Fprintf(stdout, "BENCH peer-cpu system=nodered pdas=%d tls=0 %s\n", n, peer.cpu)
 		for _, tls := range o.tls {
 			r := fg[tls]
-			fmt.Fprintf(stdout, "BENCH peer pdas=%d tls=%d floorgate_per_s=%.0f floorgate_p50_ms=%.3f floorgate_p99_ms=%.3f peer_per_s=%.0f peer_p50_ms=%.3f peer_p99_ms=%.3f ratio=%.2f\n",
-				n, b2i(tls), r.perS, r.p50, r.p99, peer.perS, peer.p50, peer.p99, r.perS/peer.perS)
+			fmt.Fprintf(stdout, "BENCH peer pdas=%d tls=%d%s floorgate_per_s=%.0f floorgate_p50_ms=%.3f floorgate_p99_ms=%.3f peer_per_s=%.0f peer_p50_ms=%.3f peer_p99_ms=%.3f ratio=%.2f\n",
+				n, b2i(tls), batch, r.perS, r.p50, r.p99, peer.perS, peer.p50, peer.p99, r.perS/peer.perS)
 		}
 		if n == 1 {
 			// The 1-PDA budget: a lone scan costs one commit and
@@ -487,6 +498,40 @@ type peerEvents struct {
 	done    bool
 }
 
+// record notes one event as the ERP would read it.
+func (e *peerEvents) record(raw []byte) {
+	var ev struct {
+		Type string `json:"type"`
+		Data struct {
+			CommandID string `json:"command_id"`
+			Reason    string `json:"reason"`
+			Field     string `json:"field"`
+			ScanID    string `json:"scan_id"`
+			Kind      string `json:"kind"`
+		} `json:"data"`
+	}
+	if json.Unmarshal(raw, &ev) != nil {
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.n++
+	e.last = time.Now()
+	switch ev.Type {
+	case "command.applied":
+		e.answers[ev.Data.CommandID] = ev.Type
+	case "command.rejected":
+		e.answers[ev.Data.CommandID] = ev.Type + ": " + ev.Data.Field + " " + ev.Data.Reason
+	case "scan.accepted":
+		if ev.Data.Kind == "item" {
+			e.items[ev.Data.ScanID] = true
+		}
+	case "bench.probe":
+		e.answers["probe"] = ev.Type
+	}
+	e.cond.Broadcast()
+}
+
 // watch subscribes to topic and returns once the subscription is proven
 // by a probe message published to it.
 func (b *peerBroker) watch(ctx context.Context, topic string) (*peerEvents, error) {
@@ -504,36 +549,16 @@ func (b *peerBroker) watch(ctx context.Context, topic string) (*peerEvents, erro
 		sc := bufio.NewScanner(out)
 		sc.Buffer(make([]byte, 1<<16), 1<<24)
 		for sc.Scan() {
-			var ev struct {
-				Type string `json:"type"`
-				Data struct {
-					CommandID string `json:"command_id"`
-					Reason    string `json:"reason"`
-					Field     string `json:"field"`
-					ScanID    string `json:"scan_id"`
-					Kind      string `json:"kind"`
-				} `json:"data"`
-			}
-			if json.Unmarshal(sc.Bytes(), &ev) != nil {
+			line := sc.Bytes()
+			// A gateway with mqtt.batch_events sends arrays of events.
+			var batch []json.RawMessage
+			if len(line) > 0 && line[0] == '[' && json.Unmarshal(line, &batch) == nil {
+				for _, raw := range batch {
+					e.record(raw)
+				}
 				continue
 			}
-			e.mu.Lock()
-			e.n++
-			e.last = time.Now()
-			switch ev.Type {
-			case "command.applied":
-				e.answers[ev.Data.CommandID] = ev.Type
-			case "command.rejected":
-				e.answers[ev.Data.CommandID] = ev.Type + ": " + ev.Data.Field + " " + ev.Data.Reason
-			case "scan.accepted":
-				if ev.Data.Kind == "item" {
-					e.items[ev.Data.ScanID] = true
-				}
-			case "bench.probe":
-				e.answers["probe"] = ev.Type
-			}
-			e.cond.Broadcast()
-			e.mu.Unlock()
+			e.record(line)
 		}
 		e.mu.Lock()
 		e.done = true
@@ -603,11 +628,12 @@ func (e *peerEvents) stop() {
 // floorgate run, its state on disk (fsync on), its outbox draining to the
 // site's broker, TLS self-signed with its fingerprint pinned.
 type floorgateSystem struct {
-	tls        bool
-	profileDir string
-	pdas       int
-	listen     string
-	cmd        *exec.Cmd
+	tls         bool
+	batchEvents int // mqtt.batch_events
+	profileDir  string
+	pdas        int
+	listen      string
+	cmd         *exec.Cmd
 	// wrap runs the daemon under another program (valgrind).
 	wrap []string
 }
@@ -649,7 +675,8 @@ devices:
   max_connections_per_address: 100000
 mqtt:
   brokers: [%q]
-`, peerSite, f.listen, mode, filepath.Join(dir, "state"), filepath.Join(dir, "floorgate.sock"), b.url())
+  batch_events: %d
+`, peerSite, f.listen, mode, filepath.Join(dir, "state"), filepath.Join(dir, "floorgate.sock"), b.url(), f.batchEvents)
 	path := filepath.Join(dir, "floorgate.yaml")
 	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
 		return "", "", err

@@ -110,8 +110,8 @@ var benchLabelKeys = map[string][]string{"peer-kill": {"system"}, "peer-cpu": {"
 
 // benchNameKeys are the fields that tell runs of one bench apart.
 var benchNameKeys = map[string][]string{"scan": {"pdas"}, "sync": {"events"}, "print": {"labels", "printers"}, "mem": {"pdas"}, "degraded": {"pdas"},
-	"kpi": {"events"}, "peer": {"pdas", "tls"}, "peer-kill": {"system", "pdas"}, "peer-instructions": {"pdas", "tls"},
-	"peer-latency": {"pdas", "tls"}, "peer-cpu": {"system", "pdas", "tls"}}
+	"kpi": {"events"}, "peer": {"pdas", "tls", "batch"}, "peer-kill": {"system", "pdas"}, "peer-instructions": {"pdas", "tls"},
+	"peer-latency": {"pdas", "tls"}, "peer-cpu": {"system", "pdas", "tls", "batch"}}
 
 // ParseBenchLine reads a "BENCH kind k=v …" line.
 func ParseBenchLine(line string) (BenchReport, error) {
@@ -144,6 +144,9 @@ func ParseBenchLine(line string) (BenchReport, error) {
 		if l, ok := b.Labels[k]; ok {
 			name = append(name, k+"="+l)
 			continue
+		}
+		if _, ok := b.Fields[k]; !ok && k == "batch" {
+			continue // only a run with mqtt.batch_events says it
 		}
 		name = append(name, k+"="+strconv.FormatFloat(b.Fields[k], 'f', -1, 64))
 	}
@@ -521,7 +524,9 @@ func peerMarkdown(b *bytes.Buffer, benches []BenchReport) {
 			if f["tls"] == 1 {
 				tls = "on"
 			}
-			if v, ok := instr[fmt.Sprintf("%v/%v", f["pdas"], f["tls"])]; ok {
+			if f["batch"] > 0 {
+				tls += fmt.Sprintf(", %.0f events a message", f["batch"])
+			} else if v, ok := instr[fmt.Sprintf("%v/%v", f["pdas"], f["tls"])]; ok {
 				in = figNum(v)
 			}
 			fmt.Fprintf(b, "| %.0f | %s | %s (%s ms) | %s (%s ms) | %.2f | %s |\n", f["pdas"], tls,
@@ -553,6 +558,9 @@ func peerMarkdown(b *bytes.Buffer, benches []BenchReport) {
 			tls := "—"
 			if c.Labels["system"] == "floorgate" {
 				tls = map[bool]string{true: "on", false: "off"}[f["tls"] == 1]
+				if f["batch"] > 0 {
+					tls += fmt.Sprintf(", %.0f events a message", f["batch"])
+				}
 			}
 			fmt.Fprintf(b, "| %s | %.0f | %s | %.0f | %.0f | %.0f | %.0f | %.0f |\n", c.Labels["system"], f["pdas"], tls,
 				f["system_us"], f["loadgen_us"], f["mosquitto_us"], f["busy_us"], f["idle_us"])

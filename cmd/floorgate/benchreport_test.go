@@ -123,6 +123,7 @@ func TestPeerReport(t *testing.T) {
 		"BENCH peer-instructions pdas=64 tls=1 instructions_per_verdict=250000 verdicts=900",
 		"BENCH peer-kill system=floorgate pdas=64 acked=4000 lost=0",
 		"BENCH peer-kill system=nodered pdas=64 acked=5000 lost=5000",
+		"BENCH peer pdas=64 tls=0 batch=100 floorgate_per_s=5000 floorgate_p50_ms=15 floorgate_p99_ms=40 peer_per_s=4000 peer_p50_ms=10 peer_p99_ms=30 ratio=1.25",
 		"BENCH peer-latency pdas=1 tls=0 floorgate_p50_ms=0.6 raw_commit_p50_ms=0.4 over_ms=0.2 budget_ms=0.25",
 		"BENCH peer-cpu system=floorgate pdas=64 tls=0 system_us=150.2 loadgen_us=40 mosquitto_us=30 busy_us=230 idle_us=40",
 		"BENCH peer-cpu system=nodered pdas=64 tls=0 measured=0",
@@ -142,6 +143,7 @@ func TestPeerReport(t *testing.T) {
 		"| 64 | on | 2000 (60.0 ms) | 4000 (30.0 ms) | 0.50 | 250000 |",
 		"| 64 | off | 3000 (40.0 ms) | 4000 (30.0 ms) | 0.75 | — |",
 		"| nodered | 64 | 5000 | 5000 |",
+		"| 64 | off, 100 events a message | 5000 (40.0 ms) | 4000 (30.0 ms) | 1.25 | — |",
 		"| off | 0.600 ms | 0.400 ms | 0.200 ms | 0.25 ms |",
 		"| floorgate | 64 | off | 150 | 40 | 30 | 230 | 40 |",
 	} {
