@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"fmt"
@@ -17,6 +18,9 @@ import (
 // maxCoalesced bounds the bytes a coalescingConn holds that its flusher
 // has not taken yet: past it, Write waits.
 const maxCoalesced = 1 << 20
+
+// readBuffer is the buffer a coalescingConn reads through.
+const readBuffer = 16 << 10
 
 // closeFlushWait bounds how long Close waits for what was written before
 // it (a DISCONNECT, say) to reach the connection before it closes it
@@ -120,10 +124,13 @@ func handshake(raw net.Conn, broker *url.URL, tlsc *tls.Config, timeout time.Dur
 // The flusher writes under the earliest write deadline that was in force
 // when the bytes it writes were written, none if none was: paho sets a
 // deadline just before it writes a packet and clears it just after.
-// Read is the connection's own.
+// Reads go through a buffer: paho reads a packet's fixed header a byte at
+// a time, so a PUBACK would otherwise cost three reads of the connection;
+// through the buffer one read takes in every PUBACK that has arrived.
 type coalescingConn struct {
 	net.Conn
 	limit int
+	r     *bufio.Reader // the connection's reads; only paho's reader uses it
 
 	mu       gosync.Mutex
 	buf      []byte    // written, not yet taken by the flusher
@@ -147,10 +154,13 @@ type coalescingConn struct {
 
 // newCoalescingConn wraps c and starts its flusher; Close stops it.
 func newCoalescingConn(c net.Conn, limit int) *coalescingConn {
-	cc := &coalescingConn{Conn: c, limit: limit, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	cc := &coalescingConn{Conn: c, limit: limit, r: bufio.NewReaderSize(c, readBuffer), wake: make(chan struct{}, 1), done: make(chan struct{})}
 	go cc.flush()
 	return cc
 }
+
+// Read reads from the connection through the buffer.
+func (c *coalescingConn) Read(p []byte) (int, error) { return c.r.Read(p) }
 
 // Write queues a copy of p for the flusher. It reports an error, and
 // queues nothing, when an earlier write failed, the connection is closed,

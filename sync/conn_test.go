@@ -447,3 +447,62 @@ func TestOpenConn(t *testing.T) {
 		t.Fatalf("the gateway's client options do not open a coalescing connection (%v)", err)
 	}
 }
+
+// readCounter counts the reads of the connection beneath.
+type readCounter struct {
+	net.Conn
+	mu    gosync.Mutex
+	reads int
+}
+
+func (r *readCounter) Read(p []byte) (int, error) {
+	r.mu.Lock()
+	r.reads++
+	r.mu.Unlock()
+	return r.Conn.Read(p)
+}
+
+// TestCoalescingConnBuffersReads: read a byte at a time, as paho reads a
+// packet's fixed header, 100 PUBACKs that arrived together take one read
+// of the connection, not three each, and come out intact.
+func TestCoalescingConnBuffersReads(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	c, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := l.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var want []byte
+	for id := range 100 {
+		want = append(want, 0x40, 0x02, byte(id>>8), byte(id)) // PUBACK id
+	}
+	if _, err := s.Write(want); err != nil {
+		t.Fatal(err)
+	}
+	rc := &readCounter{Conn: c}
+	cc := newCoalescingConn(rc, maxCoalesced)
+	defer cc.Close()
+	got := make([]byte, 0, len(want))
+	b := make([]byte, 1)
+	for len(got) < len(want) {
+		if _, err := io.ReadFull(cc, b); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, b[0])
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatal("the bytes read are not the bytes sent")
+	}
+	// The peer's one write may arrive in more than one segment.
+	if rc.reads > 3 {
+		t.Errorf("%d one-byte reads took %d reads of the connection, want a few", len(want), rc.reads)
+	}
+}
