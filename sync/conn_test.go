@@ -87,6 +87,21 @@ func (g *gatedConn) count() int {
 // peer reads until the connection ends comes on the channel.
 func tcpPeer(t *testing.T) (net.Conn, <-chan []byte) {
 	t.Helper()
+	c, s := tcpPair(t)
+	got := make(chan []byte, 1)
+	go func() {
+		defer s.Close()
+		b, _ := io.ReadAll(s)
+		got <- b
+	}()
+	t.Cleanup(func() { c.Close() })
+	return c, got
+}
+
+// tcpPair is the two ends of a real TCP connection on the loopback
+// interface; the caller closes them.
+func tcpPair(t *testing.T) (client, server net.Conn) {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -98,16 +113,10 @@ func tcpPeer(t *testing.T) (net.Conn, <-chan []byte) {
 	}
 	s, err := l.Accept()
 	if err != nil {
+		c.Close()
 		t.Fatal(err)
 	}
-	got := make(chan []byte, 1)
-	go func() {
-		defer s.Close()
-		b, _ := io.ReadAll(s)
-		got <- b
-	}()
-	t.Cleanup(func() { c.Close() })
-	return c, got
+	return c, s
 }
 
 // record is the n-th message of writer w: a header and a payload whose
@@ -466,19 +475,7 @@ func (r *readCounter) Read(p []byte) (int, error) {
 // packet's fixed header, 100 PUBACKs that arrived together take one read
 // of the connection, not three each, and come out intact.
 func TestCoalescingConnBuffersReads(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	c, err := net.Dial("tcp", l.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := l.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, s := tcpPair(t)
 	defer s.Close()
 	var want []byte
 	for id := range 100 {

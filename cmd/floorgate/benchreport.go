@@ -493,6 +493,19 @@ func chartAbs(v int) int {
 	return v
 }
 
+// peerTLS says how a bench peer line's floorgate ran: TLS on or off, and
+// the events a message with mqtt.batch_events.
+func peerTLS(f map[string]float64) string {
+	tls := "off"
+	if f["tls"] == 1 {
+		tls = "on"
+	}
+	if f["batch"] > 0 {
+		tls += fmt.Sprintf(", %.0f events a message", f["batch"])
+	}
+	return tls
+}
+
 // peerMarkdown writes bench peer's tables: floorgate against the Node-RED
 // peer at each number of PDAs, the daemon's instructions per verdict beside
 // the run it was counted at, and the kill -9 lines.
@@ -520,13 +533,8 @@ func peerMarkdown(b *bytes.Buffer, benches []BenchReport) {
 			"| PDAs | floorgate TLS | floorgate verdicts/s (p99) | Node-RED verdicts/s (p99) | ratio | floorgate instructions/verdict |\n|---:|---|---:|---:|---:|---:|\n")
 		for _, p := range peers {
 			f := p.Fields
-			tls, in := "off", "—"
-			if f["tls"] == 1 {
-				tls = "on"
-			}
-			if f["batch"] > 0 {
-				tls += fmt.Sprintf(", %.0f events a message", f["batch"])
-			} else if v, ok := instr[fmt.Sprintf("%v/%v", f["pdas"], f["tls"])]; ok {
+			tls, in := peerTLS(f), "—"
+			if v, ok := instr[fmt.Sprintf("%v/%v", f["pdas"], f["tls"])]; ok && f["batch"] == 0 {
 				in = figNum(v)
 			}
 			fmt.Fprintf(b, "| %.0f | %s | %s (%s ms) | %s (%s ms) | %.2f | %s |\n", f["pdas"], tls,
@@ -539,11 +547,7 @@ func peerMarkdown(b *bytes.Buffer, benches []BenchReport) {
 			"| floorgate TLS | verdict p50 | raw commit p50 | over the commit | budget |\n|---|---:|---:|---:|---:|\n")
 		for _, l := range lats {
 			f := l.Fields
-			tls := "off"
-			if f["tls"] == 1 {
-				tls = "on"
-			}
-			fmt.Fprintf(b, "| %s | %.3f ms | %.3f ms | %.3f ms | %.2f ms |\n", tls, f["floorgate_p50_ms"], f["raw_commit_p50_ms"], f["over_ms"], f["budget_ms"])
+			fmt.Fprintf(b, "| %s | %.3f ms | %.3f ms | %.3f ms | %.2f ms |\n", peerTLS(f), f["floorgate_p50_ms"], f["raw_commit_p50_ms"], f["over_ms"], f["budget_ms"])
 		}
 	}
 	if len(cpus) > 0 {
@@ -557,10 +561,7 @@ func peerMarkdown(b *bytes.Buffer, benches []BenchReport) {
 			}
 			tls := "—"
 			if c.Labels["system"] == "floorgate" {
-				tls = map[bool]string{true: "on", false: "off"}[f["tls"] == 1]
-				if f["batch"] > 0 {
-					tls += fmt.Sprintf(", %.0f events a message", f["batch"])
-				}
+				tls = peerTLS(f)
 			}
 			fmt.Fprintf(b, "| %s | %.0f | %s | %.0f | %.0f | %.0f | %.0f | %.0f |\n", c.Labels["system"], f["pdas"], tls,
 				f["system_us"], f["loadgen_us"], f["mosquitto_us"], f["busy_us"], f["idle_us"])
