@@ -62,7 +62,7 @@ func (e Event) Value() any { return e.value }
 // NewEvent is an event of type typ at t carrying data; the store fills in the
 // id, sequence number, site and gateway when it commits it.
 func NewEvent(typ string, t time.Time, data any) Event {
-	raw, err := json.Marshal(data)
+	raw, err := encodePayload(data)
 	if err != nil {
 		// Event payloads are structs of plain fields; failing to encode one
 		// is a programming error, not a floor condition.
