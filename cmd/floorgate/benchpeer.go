@@ -23,6 +23,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/floorgate/floorgate/gateway"
 	"github.com/floorgate/floorgate/scan/gs1"
 	"github.com/floorgate/floorgate/store"
 )
@@ -636,6 +637,8 @@ type floorgateSystem struct {
 	cmd         *exec.Cmd
 	// wrap runs the daemon under another program (valgrind).
 	wrap []string
+	// env is added to the daemon's environment.
+	env []string
 }
 
 func (f *floorgateSystem) name() string    { return "floorgate" }
@@ -693,6 +696,7 @@ mqtt:
 		// each other (callgrind asserts) nor RDTSCP.
 		f.cmd.Env = append(f.cmd.Env, "GODEBUG=asyncpreemptoff=1,cpu.rdtscp=off")
 	}
+	f.cmd.Env = append(f.cmd.Env, f.env...)
 	if f.profileDir != "" {
 		if err := os.MkdirAll(f.profileDir, 0o755); err != nil {
 			return "", "", err
@@ -961,7 +965,14 @@ func peerInstructions(ctx context.Context, o peerOptions, b *peerBroker, dir str
 	usePerf := exec.Command("perf", "stat", "-x,", "-e", "instructions", "true")
 	out, _ := usePerf.CombinedOutput()
 	perfOK := usePerf.ProcessState != nil && usePerf.ProcessState.Success() && !strings.Contains(string(out), "not supported")
-	fg := &floorgateSystem{tls: true}
+	// The count is taken at the collector's pace the daemon runs at under
+	// this load (busy: gateway.GCPace), which a daemon slowed down by
+	// callgrind to a few hundred scans a second would not reach by itself.
+	gogc := os.Getenv("GOGC")
+	if gogc == "" {
+		gogc = strconv.Itoa(gateway.DefaultGCPace.Busy)
+	}
+	fg := &floorgateSystem{tls: true, env: []string{"GOGC=" + gogc}}
 	tool := "perf"
 	cgOut := filepath.Join(dir, "callgrind.out")
 	if !perfOK {
@@ -1015,7 +1026,7 @@ func peerInstructions(ctx context.Context, o peerOptions, b *peerBroker, dir str
 	if err != nil || instr == 0 || res.verdicts == 0 {
 		return fmt.Errorf("%s counted %v instructions over %d verdicts: %v", tool, instr, res.verdicts, err)
 	}
-	fmt.Fprintf(stdout, "BENCH peer-instructions pdas=%d tls=1 instructions_per_verdict=%.0f verdicts=%d\n", pdas, instr/float64(res.verdicts), res.verdicts)
+	fmt.Fprintf(stdout, "BENCH peer-instructions pdas=%d tls=1 gogc=%s instructions_per_verdict=%.0f verdicts=%d\n", pdas, gogc, instr/float64(res.verdicts), res.verdicts)
 	fmt.Fprintf(o.log, "bench peer: %s: %.0f instructions over %d verdicts (%.0f verdicts/s under the tool)\n", tool, instr, res.verdicts, res.perS)
 	return nil
 }

@@ -106,7 +106,7 @@ var benchFigures = map[string][]figureSpec{
 
 // benchLabelKeys are the fields of a bench whose values are words, not
 // numbers: "BENCH peer-kill system=nodered …".
-var benchLabelKeys = map[string][]string{"peer-kill": {"system"}, "peer-cpu": {"system"}}
+var benchLabelKeys = map[string][]string{"peer-kill": {"system"}, "peer-cpu": {"system"}, "peer-instructions": {"gogc"}}
 
 // benchNameKeys are the fields that tell runs of one bench apart.
 var benchNameKeys = map[string][]string{"scan": {"pdas"}, "sync": {"events"}, "print": {"labels", "printers"}, "mem": {"pdas"}, "degraded": {"pdas"},

@@ -120,7 +120,7 @@ func TestPeerReport(t *testing.T) {
 	in := strings.Join([]string{
 		"BENCH peer pdas=64 tls=1 floorgate_per_s=2000 floorgate_p50_ms=20 floorgate_p99_ms=60 peer_per_s=4000 peer_p50_ms=10 peer_p99_ms=30 ratio=0.50",
 		"BENCH peer pdas=64 tls=0 floorgate_per_s=3000 floorgate_p50_ms=15 floorgate_p99_ms=40 peer_per_s=4000 peer_p50_ms=10 peer_p99_ms=30 ratio=0.75",
-		"BENCH peer-instructions pdas=64 tls=1 instructions_per_verdict=250000 verdicts=900",
+		"BENCH peer-instructions pdas=64 tls=1 gogc=100 instructions_per_verdict=250000 verdicts=900",
 		"BENCH peer-kill system=floorgate pdas=64 acked=4000 lost=0",
 		"BENCH peer-kill system=nodered pdas=64 acked=5000 lost=5000",
 		"BENCH peer pdas=64 tls=0 batch=100 floorgate_per_s=5000 floorgate_p50_ms=15 floorgate_p99_ms=40 peer_per_s=4000 peer_p50_ms=10 peer_p99_ms=30 ratio=1.25",
