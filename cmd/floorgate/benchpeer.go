@@ -153,7 +153,7 @@ func benchPeer(ctx context.Context, o peerOptions, stdout io.Writer) error {
 		for _, tls := range o.tls {
 			fmt.Fprintf(stdout, "BENCH peer-cpu system=floorgate pdas=%d tls=%d%s %s\n", n, b2i(tls), batch, fg[tls].cpu)
 		}
-		fmt.Fprintf(stdout, "BENCH peer-cpu system=nodered pdas=%d tls=0 %s\n", n, peer.cpu)
+		fmt.Fprintf(stdout, "BENCH peer-cpu system=nodered pdas=%d tls=0%s %s\n", n, batch, peer.cpu)
 		for _, tls := range o.tls {
 			r := fg[tls]
 			fmt.Fprintf(stdout, "BENCH peer pdas=%d tls=%d%s floorgate_per_s=%.0f floorgate_p50_ms=%.3f floorgate_p99_ms=%.3f peer_per_s=%.0f peer_p50_ms=%.3f peer_p99_ms=%.3f ratio=%.2f\n",

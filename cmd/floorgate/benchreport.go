@@ -562,6 +562,8 @@ func peerMarkdown(b *bytes.Buffer, benches []BenchReport) {
 			tls := "—"
 			if c.Labels["system"] == "floorgate" {
 				tls = peerTLS(f)
+			} else if f["batch"] > 0 {
+				tls = fmt.Sprintf("— (its run beside %.0f events a message)", f["batch"])
 			}
 			fmt.Fprintf(b, "| %s | %.0f | %s | %.0f | %.0f | %.0f | %.0f | %.0f |\n", c.Labels["system"], f["pdas"], tls,
 				f["system_us"], f["loadgen_us"], f["mosquitto_us"], f["busy_us"], f["idle_us"])
