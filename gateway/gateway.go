@@ -234,7 +234,7 @@ func (g *Gateway) Start(ctx context.Context) error {
 		g.stopPace, g.paceDone = stopPace, make(chan struct{})
 		go func() {
 			defer close(g.paceDone)
-			paceGC(paceCtx, *g.GCPace, func() uint64 { _, r := g.DB.Stats(); return r }, g.Log)
+			paceGC(paceCtx, *g.GCPace, g.Clock, func() uint64 { _, r := g.DB.Stats(); return r }, g.Log)
 		}()
 	}
 

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"time"
+
+	"github.com/floorgate/floorgate"
 )
 
 // GCPace sets how often Go's collector runs from the gateway's load. The
@@ -73,7 +75,8 @@ func (p *pacer) percent() int {
 
 // paceGC samples requests() every pace.Every until ctx ends, setting the
 // collector's percent as the load asks (pacer), and sets Quiet at the end.
-func paceGC(ctx context.Context, pace GCPace, requests func() uint64, log *slog.Logger) {
+// The rate is taken over clock's time.
+func paceGC(ctx context.Context, pace GCPace, clock floorgate.Clock, requests func() uint64, log *slog.Logger) {
 	p := &pacer{pace: pace}
 	debug.SetGCPercent(pace.Quiet)
 	defer debug.SetGCPercent(pace.Quiet)
@@ -83,8 +86,8 @@ func paceGC(ctx context.Context, pace GCPace, requests func() uint64, log *slog.
 		select {
 		case <-ctx.Done():
 			return
-		case now := <-t.C:
-			if pc, changed := p.observe(now, requests()); changed {
+		case <-t.C:
+			if pc, changed := p.observe(clock.Now(), requests()); changed {
 				debug.SetGCPercent(pc)
 				log.Info("collector pace", "gogc", pc, "busy", p.busy)
 			}
