@@ -19,9 +19,9 @@ import (
 // writes with an exponent.
 func appendScanRecord(b []byte, r ScanRecord) (_ []byte, ok bool) {
 	b = append(b, `{"scan_id":`...)
-	b = appendJSONString(b, r.ScanID)
+	b = AppendJSONString(b, r.ScanID)
 	b = append(b, `,"device":`...)
-	b = appendJSONString(b, r.Device)
+	b = AppendJSONString(b, r.Device)
 	b = appendOmitEmpty(b, `,"operator":`, r.Operator)
 	b = appendOmitEmpty(b, `,"task":`, r.Task)
 	if r.Line != 0 {
@@ -30,11 +30,11 @@ func appendScanRecord(b []byte, r ScanRecord) (_ []byte, ok bool) {
 	}
 	b = appendOmitEmpty(b, `,"location":`, r.Location)
 	b = append(b, `,"data":`...)
-	b = appendJSONString(b, r.Data)
+	b = AppendJSONString(b, r.Data)
 	b = appendOmitEmpty(b, `,"aim":`, r.AIM)
 	b = appendOmitEmpty(b, `,"kind":`, string(r.Kind))
 	b = append(b, `,"code":`...)
-	b = appendJSONString(b, string(r.Code))
+	b = AppendJSONString(b, string(r.Code))
 	b = appendOmitEmpty(b, `,"warning":`, string(r.Warning))
 	b = appendOmitEmpty(b, `,"in_band_code":`, string(r.InBandCode))
 	if r.Qty != 0 {
@@ -49,7 +49,7 @@ func appendScanRecord(b []byte, r ScanRecord) (_ []byte, ok bool) {
 		b = strconv.AppendFloat(b, f, 'f', -1, 64)
 	}
 	b = append(b, `,"distance":`...)
-	b = appendJSONString(b, r.Distance)
+	b = AppendJSONString(b, r.Distance)
 	if !r.DeviceTime.IsZero() {
 		t, err := r.DeviceTime.MarshalJSON()
 		if err != nil {
@@ -67,25 +67,25 @@ func appendScanRecord(b []byte, r ScanRecord) (_ []byte, ok bool) {
 // appendLineRecord appends r as encoding/json encodes it.
 func appendLineRecord(b []byte, r LineRecord) []byte {
 	b = append(b, `{"task":`...)
-	b = appendJSONString(b, r.Task)
+	b = AppendJSONString(b, r.Task)
 	b = append(b, `,"order":`...)
-	b = appendJSONString(b, r.Order)
+	b = AppendJSONString(b, r.Order)
 	b = append(b, `,"line":`...)
 	b = strconv.AppendInt(b, int64(r.Line), 10)
 	b = append(b, `,"location":`...)
-	b = appendJSONString(b, r.Location)
+	b = AppendJSONString(b, r.Location)
 	b = append(b, `,"sku":`...)
-	b = appendJSONString(b, r.SKU)
+	b = AppendJSONString(b, r.SKU)
 	b = append(b, `,"qty":`...)
 	b = strconv.AppendInt(b, int64(r.Qty), 10)
 	b = append(b, `,"picked":`...)
 	b = strconv.AppendInt(b, int64(r.Picked), 10)
 	b = append(b, `,"status":`...)
-	b = appendJSONString(b, string(r.Status))
+	b = AppendJSONString(b, string(r.Status))
 	b = append(b, `,"operator":`...)
-	b = appendJSONString(b, r.Operator)
+	b = AppendJSONString(b, r.Operator)
 	b = append(b, `,"device":`...)
-	b = appendJSONString(b, r.Device)
+	b = AppendJSONString(b, r.Device)
 	return append(b, '}')
 }
 
@@ -94,14 +94,15 @@ func appendOmitEmpty(b []byte, key, s string) []byte {
 	if s == "" {
 		return b
 	}
-	return appendJSONString(append(b, key...), s)
+	return AppendJSONString(append(b, key...), s)
 }
 
-// appendJSONString appends s as encoding/json quotes it. Printable ASCII
-// that needs no escaping is copied; anything else (control characters
-// such as GS1's FNC1, quotes, HTML's <, > and &, non-ASCII text) goes
-// through encoding/json itself.
-func appendJSONString(b []byte, s string) []byte {
+// AppendJSONString appends s as encoding/json quotes it, for the encoders
+// written by hand for what every scan writes (here and the store's
+// envelope). Printable ASCII that needs no escaping is copied; anything
+// else (control characters such as GS1's FNC1, quotes, HTML's <, > and &,
+// non-ASCII text) goes through encoding/json itself.
+func AppendJSONString(b []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
 			q, _ := json.Marshal(s)

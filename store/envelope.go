@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/json"
 	"strconv"
 	"time"
 
@@ -18,7 +17,7 @@ func (db *DB) envelope(ev floorgate.Event) []byte {
 // appendEnvelope appends ev's envelope to b.
 func (db *DB) appendEnvelope(b []byte, ev floorgate.Event) []byte {
 	b = append(b, `{"id":`...)
-	b = appendString(b, ev.ID)
+	b = floorgate.AppendJSONString(b, ev.ID)
 	b = append(b, `,"seq":`...)
 	b = strconv.AppendUint(b, ev.Seq, 10)
 	b = append(b, `,"site":`...)
@@ -27,10 +26,10 @@ func (db *DB) appendEnvelope(b []byte, ev floorgate.Event) []byte {
 	b = append(b, db.gatewayJSON...)
 	if ev.Incarnation != "" {
 		b = append(b, `,"incarnation":`...)
-		b = appendString(b, ev.Incarnation)
+		b = floorgate.AppendJSONString(b, ev.Incarnation)
 	}
 	b = append(b, `,"type":`...)
-	b = appendString(b, ev.Type)
+	b = floorgate.AppendJSONString(b, ev.Type)
 	b = append(b, `,"time":"`...)
 	b = ev.Time.AppendFormat(b, time.RFC3339Nano)
 	b = append(b, `","schema":`...)
@@ -42,18 +41,4 @@ func (db *DB) appendEnvelope(b []byte, ev floorgate.Event) []byte {
 		b = append(b, ev.Data...)
 	}
 	return append(b, '}')
-}
-
-// appendString appends s as a JSON string. Event ids and types are plain
-// ASCII; anything else goes through encoding/json.
-func appendString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			q, _ := json.Marshal(s)
-			return append(b, q...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
 }

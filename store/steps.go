@@ -48,7 +48,7 @@ type lineStep struct {
 }
 
 func (l lineStep) MarshalJSON() ([]byte, error) {
-	b := appendString(append(make([]byte, 0, 48), '['), l.Task)
+	b := floorgate.AppendJSONString(append(make([]byte, 0, 48), '['), l.Task)
 	for _, n := range [4]int64{int64(l.Line), l.Picked, l.Status, l.Close} {
 		b = append(b, ',')
 		b = strconv.AppendInt(b, n, 10)
