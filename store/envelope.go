@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/internal/jsonlex"
 )
 
 // envelope encodes an event as encoding/json would, without reflection:
@@ -17,7 +18,7 @@ func (db *DB) envelope(ev floorgate.Event) []byte {
 // appendEnvelope appends ev's envelope to b.
 func (db *DB) appendEnvelope(b []byte, ev floorgate.Event) []byte {
 	b = append(b, `{"id":`...)
-	b = floorgate.AppendJSONString(b, ev.ID)
+	b = jsonlex.AppendString(b, ev.ID)
 	b = append(b, `,"seq":`...)
 	b = strconv.AppendUint(b, ev.Seq, 10)
 	b = append(b, `,"site":`...)
@@ -26,10 +27,10 @@ func (db *DB) appendEnvelope(b []byte, ev floorgate.Event) []byte {
 	b = append(b, db.gatewayJSON...)
 	if ev.Incarnation != "" {
 		b = append(b, `,"incarnation":`...)
-		b = floorgate.AppendJSONString(b, ev.Incarnation)
+		b = jsonlex.AppendString(b, ev.Incarnation)
 	}
 	b = append(b, `,"type":`...)
-	b = floorgate.AppendJSONString(b, ev.Type)
+	b = jsonlex.AppendString(b, ev.Type)
 	b = append(b, `,"time":"`...)
 	b = ev.Time.AppendFormat(b, time.RFC3339Nano)
 	b = append(b, `","schema":`...)

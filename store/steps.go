@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/internal/jsonlex"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -48,7 +49,7 @@ type lineStep struct {
 }
 
 func (l lineStep) MarshalJSON() ([]byte, error) {
-	b := floorgate.AppendJSONString(append(make([]byte, 0, 48), '['), l.Task)
+	b := jsonlex.AppendString(append(make([]byte, 0, 48), '['), l.Task)
 	for _, n := range [4]int64{int64(l.Line), l.Picked, l.Status, l.Close} {
 		b = append(b, ',')
 		b = strconv.AppendInt(b, n, 10)

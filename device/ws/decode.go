@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 
 	"github.com/floorgate/floorgate"
-	"github.com/floorgate/floorgate/device/ws/internal/jsonlex"
+	"github.com/floorgate/floorgate/internal/jsonlex"
 )
 
 // decodeRequest decodes a client message into req: by hand for the plain

@@ -4,7 +4,7 @@ import (
 	"strconv"
 
 	"github.com/floorgate/floorgate"
-	"github.com/floorgate/floorgate/device/ws/internal/jsonlex"
+	"github.com/floorgate/floorgate/internal/jsonlex"
 )
 
 // Verdicts are encoded by hand: one goes out for every scan, and

@@ -22,7 +22,7 @@ import (
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/device/ws"
-	"github.com/floorgate/floorgate/device/ws/internal/jsonlex"
+	"github.com/floorgate/floorgate/internal/jsonlex"
 	"github.com/gorilla/websocket"
 )
 

@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 
 	"github.com/floorgate/floorgate"
-	"github.com/floorgate/floorgate/device/ws/internal/jsonlex"
+	"github.com/floorgate/floorgate/internal/jsonlex"
 )
 
 // A verdict arrives for every scan, and a benchmark runs hundreds of clients

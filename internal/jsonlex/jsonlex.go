@@ -1,5 +1,6 @@
 // Package jsonlex is a small JSON reader (and string and number writer)
-// for the PDA protocol's hot messages. It takes only plain forms — known keys, no nulls, integers
+// for what every scan reads and writes: the PDA protocol's hot messages,
+// and the events and envelopes the store journals. It takes only plain forms — known keys, no nulls, integers
 // without fraction or exponent, strings without escapes, valid UTF-8 — and
 // gives up on anything else, so its callers can fall back to encoding/json
 // and always get what encoding/json would give. It must not grow into a
