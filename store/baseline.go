@@ -15,18 +15,11 @@ import (
 // same options as the store (fsync on every commit, as the store's). It
 // returns the commit latencies.
 func BaselineCommits(path string, n int, d time.Duration) ([]time.Duration, error) {
-	db, err := bolt.Open(path, 0o600, boltOptions(DefaultMaxSize, time.Second))
+	db, err := openBaseline(path)
 	if err != nil {
-		return nil, fmt.Errorf("baseline: %w", err)
+		return nil, err
 	}
 	defer db.Close()
-	bucket := []byte("baseline")
-	if err := db.Update(func(tx *bolt.Tx) error {
-		_, err := tx.CreateBucketIfNotExists(bucket)
-		return err
-	}); err != nil {
-		return nil, fmt.Errorf("baseline: %w", err)
-	}
 	var (
 		mu   sync.Mutex
 		lats []time.Duration
@@ -40,12 +33,12 @@ func BaselineCommits(path string, n int, d time.Duration) ([]time.Duration, erro
 			defer wg.Done()
 			local := make([]time.Duration, 0, 1024)
 			key := make([]byte, 16)
-			value := []byte("a small value, like one scan")
+			value := baselineValue
 			for i := 0; time.Now().Before(deadline); i++ {
 				binary.BigEndian.PutUint64(key, uint64(g))
 				binary.BigEndian.PutUint64(key[8:], uint64(i))
 				start := time.Now()
-				err := db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucket).Put(key, value) })
+				err := db.Update(func(tx *bolt.Tx) error { return tx.Bucket(baselineBucket).Put(key, value) })
 				if err != nil {
 					errs <- err
 					return
@@ -63,4 +56,27 @@ func BaselineCommits(path string, n int, d time.Duration) ([]time.Duration, erro
 		return nil, fmt.Errorf("baseline: %w", err)
 	}
 	return lats, nil
+}
+
+// The baseline's bucket, and the value each of its commits puts.
+var (
+	baselineBucket = []byte("baseline")
+	baselineValue  = []byte("a small value, like one scan")
+)
+
+// openBaseline opens (or creates) the baseline's file at path with the
+// store's options, its bucket made.
+func openBaseline(path string) (*bolt.DB, error) {
+	db, err := bolt.Open(path, 0o600, boltOptions(DefaultMaxSize, time.Second))
+	if err != nil {
+		return nil, fmt.Errorf("baseline: %w", err)
+	}
+	if err := db.Update(func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(baselineBucket)
+		return err
+	}); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("baseline: %w", err)
+	}
+	return db, nil
 }

@@ -28,19 +28,14 @@ func BenchmarkPickScans(b *testing.B) {
 // BenchmarkRawCommit is one small Put per bbolt transaction on a real file
 // with the store's options: the floor under a lone verdict's latency.
 func BenchmarkRawCommit(b *testing.B) {
-	db, err := bolt.Open(filepath.Join(b.TempDir(), "baseline.db"), 0o600, boltOptions(DefaultMaxSize, time.Second))
+	db, err := openBaseline(filepath.Join(b.TempDir(), "baseline.db"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	bucket := []byte("baseline")
-	if err := db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucket(bucket); return err }); err != nil {
-		b.Fatal(err)
-	}
-	value := []byte("a small value, like one scan")
 	b.ResetTimer()
 	for i := range b.N {
-		if err := db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucket).Put(u64(uint64(i)), value) }); err != nil {
+		if err := db.Update(func(tx *bolt.Tx) error { return tx.Bucket(baselineBucket).Put(u64(uint64(i)), baselineValue) }); err != nil {
 			b.Fatal(err)
 		}
 	}
