@@ -36,6 +36,7 @@ import (
 	"github.com/floorgate/floorgate/device/usb"
 	profiles "github.com/floorgate/floorgate/firmware-profiles"
 	"github.com/floorgate/floorgate/gateway"
+	"github.com/floorgate/floorgate/store"
 )
 
 // Thresholds of the doctor's checks.
@@ -272,7 +273,7 @@ func (d *Doctor) checkStateDir() []finding {
 		return []finding{doctorFail("state directory", "check the path and its parents' permissions", "%s: %v", dir, err)}
 	}
 	out := []finding{stateDirMode(dir, st)}
-	db := filepath.Join(dir, "floorgate.db")
+	db := store.PathIn(dir)
 	dbf, size := d.checkDatabase(db)
 	return append(out, d.checkFreeSpace(dir, size), dbf)
 }

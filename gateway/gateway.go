@@ -19,7 +19,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -172,7 +171,7 @@ func (g *Gateway) Start(ctx context.Context) error {
 		}
 	}
 	var wsServer *ws.Server
-	g.DB, err = store.Open(filepath.Join(g.Config.StateDir, "floorgate.db"), store.Options{
+	g.DB, err = store.Open(store.PathIn(g.Config.StateDir), store.Options{
 		Site: site, MaxSize: g.Config.Store.MaxSizeMB << 20, MaxTaskLines: g.Config.Store.MaxTaskLines, AutoEnrol: g.Config.Devices.AutoEnrol || g.Demo,
 		Clock: g.Clock, Logger: g.Log.With("component", "store"),
 		FocalPx: func(model string) float64 {

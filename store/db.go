@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -14,6 +15,12 @@ import (
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 )
+
+// FileName is the database's file in a gateway's state directory.
+const FileName = "floorgate.db"
+
+// PathIn is the database's path in the state directory dir.
+func PathIn(dir string) string { return filepath.Join(dir, FileName) }
 
 // DefaultMaxSize caps the database file so a full disk becomes an error
 // the gateway reports, never a crash.

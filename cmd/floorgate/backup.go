@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -51,7 +50,7 @@ func backupCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if *t.stateDir != "" {
 		cfg.StateDir = *t.stateDir
 	}
-	dbPath := filepath.Join(cfg.StateDir, "floorgate.db")
+	dbPath := store.PathIn(cfg.StateDir)
 	start := time.Now()
 	// A stopped gateway's file is copied directly; a running one (or one
 	// elsewhere, --addr) is asked for a copy.
@@ -130,7 +129,7 @@ func restoreCommand(args []string, stdout, stderr io.Writer) error {
 	if *stateDir != "" {
 		cfg.StateDir = *stateDir
 	}
-	dbPath := filepath.Join(cfg.StateDir, "floorgate.db")
+	dbPath := store.PathIn(cfg.StateDir)
 	res, err := store.Restore(fs.Arg(0), dbPath, time.Now())
 	if errors.Is(err, store.ErrInUse) {
 		who := "a running floorgate"

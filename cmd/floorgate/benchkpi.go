@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"slices"
@@ -56,7 +55,7 @@ func benchKPICommand(ctx context.Context, args []string, stdout, stderr io.Write
 		*dir = tmp
 	}
 	site, _ := gateway.DefaultConfig().SiteInfo()
-	db, err := store.Open(filepath.Join(*dir, "floorgate.db"), store.Options{Site: site})
+	db, err := store.Open(store.PathIn(*dir), store.Options{Site: site})
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -187,7 +186,7 @@ func benchPrintCommand(ctx context.Context, args []string, stdout, stderr io.Wri
 		}
 		defer os.RemoveAll(dir)
 		site := floorgate.Site{ID: "bench", Gateway: "gw", Policy: floorgate.DefaultPolicy()}
-		db, err := store.Open(filepath.Join(dir, "floorgate.db"), store.Options{Site: site})
+		db, err := store.Open(store.PathIn(dir), store.Options{Site: site})
 		if err != nil {
 			return 0, nil, err
 		}

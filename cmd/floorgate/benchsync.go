@@ -54,7 +54,7 @@ func benchSyncCommand(ctx context.Context, args []string, stdout, stderr io.Writ
 	}
 	cfg := gateway.DefaultConfig()
 	site, _ := cfg.SiteInfo()
-	db, err := store.Open(filepath.Join(*dir, "floorgate.db"), store.Options{Site: site})
+	db, err := store.Open(store.PathIn(*dir), store.Options{Site: site})
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/url"
 	"os"
-	"path/filepath"
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/client"
@@ -84,7 +83,7 @@ func importDirect(ctx context.Context, configPath, stateDir string, tasks []floo
 	if err != nil {
 		return 0, err
 	}
-	db, err := store.Open(filepath.Join(cfg.StateDir, "floorgate.db"), store.Options{Site: site, MaxSize: cfg.Store.MaxSizeMB << 20})
+	db, err := store.Open(store.PathIn(cfg.StateDir), store.Options{Site: site, MaxSize: cfg.Store.MaxSizeMB << 20})
 	if err != nil {
 		return 0, err
 	}
