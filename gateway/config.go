@@ -347,7 +347,7 @@ func (c Config) validate(file string) error {
 	for i, st := range c.Stations {
 		switch {
 		case !validStation(st):
-			return bad(fmt.Sprintf("stations[%d]", i), "%q must be a station name (up to 64 characters, no spaces or slashes)", st)
+			return bad(fmt.Sprintf("stations[%d]", i), "%q must be a station name (up to 64 bytes of UTF-8, no spaces or slashes)", st)
 		case slices.Contains(c.Stations[:i], st):
 			return bad(fmt.Sprintf("stations[%d]", i), "%q is listed twice", st)
 		}

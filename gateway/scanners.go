@@ -85,7 +85,7 @@ func (c Config) validateScanners(bad func(field, format string, args ...any) err
 		case s.ID == "" || ids[s.ID]:
 			return bad(field+".id", "missing or used twice")
 		case s.Station == "" || len(s.Station) > 64 || strings.ContainsAny(s.Station, " \t/"):
-			return bad(field+".station", "%q must be the station's device id (up to 64 characters, no spaces)", s.Station)
+			return bad(field+".station", "%q must be the station's device id (up to 64 bytes of UTF-8, no spaces)", s.Station)
 		case s.Login != "" && s.Login != scanner.LoginBadge && s.Login != scanner.LoginStation:
 			return bad(field+".login", "%q is not one of badge, station", s.Login)
 		}

@@ -634,11 +634,11 @@ func (c *conn) station(req *request) {
 	if !c.checkID(req.ID) {
 		return
 	}
-	if len(req.Station) > MaxIDLen {
-		c.sendVerdict(floorgate.NewVerdict(req.ID, floorgate.CodeUnknownStation, floorgate.Prompt{}), req.ID)
-		return
+	// A name longer than any station's is unknown without asking.
+	var err error = floorgate.Errorf(floorgate.ENOTFOUND, "no pack station that long")
+	if len(req.Station) <= MaxIDLen {
+		err = c.s.floor.SetStation(c.ctx, c.device, req.Station)
 	}
-	err := c.s.floor.SetStation(c.ctx, c.device, req.Station)
 	switch {
 	case floorgate.ErrorCode(err) == floorgate.ENOTFOUND:
 		c.sendVerdict(floorgate.NewVerdict(req.ID, floorgate.CodeUnknownStation, floorgate.Prompt{}), req.ID)
