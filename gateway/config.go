@@ -81,7 +81,8 @@ type Config struct {
 		LocationPattern string `yaml:"location_pattern"`
 	} `yaml:"standards"`
 	MQTT struct {
-		// Brokers are the ERP's MQTT brokers (tcp://, ssl://, ws://, wss://).
+		// Brokers are the ERP's MQTT brokers (fgsync.BrokerSchemes: tcp://,
+		// ssl://, ws://, wss:// and their aliases).
 		// With none, an embedded broker serves EmbeddedListen.
 		Brokers        []string `yaml:"brokers"`
 		EmbeddedListen string   `yaml:"embedded_listen"`

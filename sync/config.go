@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 )
@@ -92,10 +93,8 @@ func (c Config) Validate() error {
 		if err != nil || u.Host == "" {
 			return fmt.Errorf("brokers[%d]: %q is not a URL like tcp://host:1883", i, b)
 		}
-		switch u.Scheme {
-		case "tcp", "mqtt", "ssl", "tls", "mqtts", "ws", "wss":
-		default:
-			return fmt.Errorf("brokers[%d]: scheme %q is not one of tcp, ssl, ws, wss", i, u.Scheme)
+		if !slices.Contains(BrokerSchemes, u.Scheme) {
+			return fmt.Errorf("brokers[%d]: scheme %q is not one of %s", i, u.Scheme, strings.Join(BrokerSchemes, ", "))
 		}
 	}
 	if c.Site == "" || c.Gateway == "" || strings.ContainsAny(c.Site+c.Gateway, "/+#") {

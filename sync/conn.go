@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"strings"
 	gosync "sync"
 	"time"
 
@@ -27,9 +28,15 @@ const readBuffer = 16 << 10
 // anyway.
 const closeFlushWait = time.Second
 
+// BrokerSchemes are the schemes a broker URL may have: plain TCP (tcp,
+// mqtt), TLS (ssl, tls, mqtts), WebSocket (ws) and WebSocket over TLS
+// (wss). Config.Validate refuses any other.
+var BrokerSchemes = []string{"tcp", "mqtt", "ssl", "tls", "mqtts", "ws", "wss"}
+
 // openConn opens the connection to broker for paho, as paho's own opener
-// would (the same schemes, TLS set-up, connect timeout and proxies from
-// the environment), and gathers the client's writes: see coalescingConn.
+// would for BrokerSchemes (the same TLS set-up, connect timeout and
+// proxies from the environment), and gathers the client's writes: see
+// coalescingConn.
 // It is the ClientOptions' CustomOpenConnectionFn.
 func openConn(broker *url.URL, o mqtt.ClientOptions) (net.Conn, error) {
 	c, err := dial(broker, o)
@@ -61,14 +68,7 @@ func dial(broker *url.URL, o mqtt.ClientOptions) (net.Conn, error) {
 		return mqtt.NewWebsocket(u.String(), tlsc, o.ConnectTimeout, o.HTTPHeaders, o.WebsocketOptions)
 	case "tcp", "mqtt":
 		return proxy.FromEnvironmentUsing(dialer).Dial("tcp", broker.Host)
-	case "unix":
-		// unix://name is a path relative to the working directory,
-		// unix:///abs/name an absolute one.
-		if broker.Host != "" {
-			return dialer.Dial("unix", broker.Host)
-		}
-		return dialer.Dial("unix", broker.Path)
-	case "ssl", "tls", "mqtts", "mqtt+ssl", "tcps":
+	case "ssl", "tls", "mqtts":
 		// Like paho, TLS goes through a proxy only when all_proxy is set.
 		if os.Getenv("all_proxy") == "" {
 			return tls.DialWithDialer(dialer, "tcp", broker.Host, tlsc)
@@ -79,7 +79,7 @@ func dial(broker *url.URL, o mqtt.ClientOptions) (net.Conn, error) {
 		}
 		return handshake(raw, broker, tlsc, dialer.Timeout)
 	}
-	return nil, fmt.Errorf("scheme %q is not one of tcp, mqtt, ssl, tls, mqtts, mqtt+ssl, tcps, ws, wss, unix", broker.Scheme)
+	return nil, fmt.Errorf("scheme %q is not one of %s", broker.Scheme, strings.Join(BrokerSchemes, ", "))
 }
 
 // handshake makes raw, a connection through a proxy, a TLS client
