@@ -6,66 +6,70 @@ import (
 	"runtime"
 	gosync "sync"
 	"testing"
+	"time"
 
 	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/store"
 	"github.com/floorgate/floorgate/sync/mqtttest"
 )
 
-// scriptedOutbox holds a fixed run of events. Its first PendingEvents
-// tells first and waits for proceed; it tells published when asked for
-// events past the last, and acked once all were acknowledged.
-type scriptedOutbox struct {
-	evs                        []floorgate.Outgoing
+// spyOutbox is a real store, watched: its first PendingEvents tells first
+// and waits for proceed; it tells published when asked for events past the
+// last, and acked once all were acknowledged, keeping the order of the
+// acknowledgements.
+type spyOutbox struct {
+	*store.DB
+	n                          uint64
 	first, proceed             chan struct{}
 	published, acked           chan struct{}
 	firstOnce, pubOnce, ackOne gosync.Once
 
-	mu    gosync.Mutex
-	acks  []uint64
-	calls int
+	mu   gosync.Mutex
+	acks []uint64
 }
 
-func newScriptedOutbox(n int) *scriptedOutbox {
-	o := &scriptedOutbox{first: make(chan struct{}), proceed: make(chan struct{}), published: make(chan struct{}), acked: make(chan struct{})}
-	for seq := uint64(1); seq <= uint64(n); seq++ {
-		o.evs = append(o.evs, floorgate.Outgoing{Seq: seq, ID: fmt.Sprint("e", seq), Payload: fmt.Appendf(nil, `{"seq":%d}`, seq)})
+// newSpyOutbox opens a store in a test directory and journals n events in it.
+func newSpyOutbox(t *testing.T, n int) *spyOutbox {
+	t.Helper()
+	db, err := store.Open(store.PathIn(t.TempDir()), store.Options{Site: floorgate.Site{ID: "SZ-01", Gateway: "gw-1"}})
+	if err != nil {
+		t.Fatal(err)
 	}
-	return o
+	t.Cleanup(func() { db.Close() })
+	evs := make([]floorgate.Event, n)
+	for i := range evs {
+		evs[i] = floorgate.NewEvent(floorgate.EventScanAccepted, time.Now(), floorgate.ScanRecord{ScanID: fmt.Sprint("s", i), Device: "pda-1", Distance: "in"})
+	}
+	if err := db.EmitEvents(context.Background(), evs); err != nil {
+		t.Fatal(err)
+	}
+	return &spyOutbox{DB: db, n: uint64(n), first: make(chan struct{}), proceed: make(chan struct{}),
+		published: make(chan struct{}), acked: make(chan struct{})}
 }
 
-func (o *scriptedOutbox) PendingEvents(after uint64, limit int) ([]floorgate.Outgoing, error) {
+func (o *spyOutbox) PendingEvents(after uint64, limit int) ([]floorgate.Outgoing, error) {
 	o.firstOnce.Do(func() {
 		close(o.first)
 		<-o.proceed
 	})
-	if after >= uint64(len(o.evs)) {
+	if after >= o.n {
 		o.pubOnce.Do(func() { close(o.published) })
-		return nil, nil
 	}
-	return o.evs[after:min(int(after)+limit, len(o.evs))], nil
+	return o.DB.PendingEvents(after, limit)
 }
 
-func (o *scriptedOutbox) RetryPending() ([]floorgate.Outgoing, error) { return nil, nil }
-
-func (o *scriptedOutbox) JournalRange(from, to uint64, limit int) ([]floorgate.Outgoing, error) {
-	return nil, nil
-}
-
-func (o *scriptedOutbox) Ack(_ context.Context, seqs []uint64) error {
+func (o *spyOutbox) Ack(ctx context.Context, seqs []uint64) error {
+	if err := o.DB.Ack(ctx, seqs); err != nil {
+		return err
+	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.acks = append(o.acks, seqs...)
-	if len(o.acks) >= len(o.evs) {
+	if uint64(len(o.acks)) >= o.n {
 		o.ackOne.Do(func() { close(o.acked) })
 	}
 	return nil
 }
-
-func (o *scriptedOutbox) DeadLetter(context.Context, floorgate.Outgoing, string) error { return nil }
-func (o *scriptedOutbox) NewEvents() <-chan struct{}                                   { return nil }
-func (o *scriptedOutbox) Replays() <-chan floorgate.Replay                             { return nil }
-func (o *scriptedOutbox) LastSeq() uint64                                              { return uint64(len(o.evs)) }
-func (o *scriptedOutbox) Incarnation() floorgate.Incarnation                           { return floorgate.Incarnation{} }
 
 // noCommands refuses every command.
 type noCommands struct{}
@@ -81,7 +85,7 @@ func (noCommands) ApplyCommand(context.Context, []byte) (floorgate.CommandResult
 func TestDrainWaitsWithoutAGoroutinePerPublish(t *testing.T) {
 	const n = 2000
 	b := mqtttest.Start(t)
-	ob := newScriptedOutbox(n)
+	ob := newSpyOutbox(t, n)
 	g, err := New(Config{Brokers: []string{b.URL()}, Site: "SZ-01", Gateway: "gw-1", Window: n + 1}, ob, noCommands{}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -117,6 +121,9 @@ func TestDrainWaitsWithoutAGoroutinePerPublish(t *testing.T) {
 		if seq != uint64(i+1) {
 			t.Fatalf("acknowledgement %d is of seq %d: %v…", i, seq, ob.acks[:i+1])
 		}
+	}
+	if pending, err := ob.DB.PendingEvents(0, n); err != nil || len(pending) != 0 {
+		t.Fatalf("the store still holds %d events to send (%v)", len(pending), err)
 	}
 	if len(ob.acks) != n {
 		t.Fatalf("%d acknowledgements of %d events", len(ob.acks), n)
