@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -18,64 +17,8 @@ import (
 // TestRealShift plays a shift through the real store and scan engine and
 // checks the figures against what was done.
 func TestRealShift(t *testing.T) {
-	ctx := context.Background()
-	start := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
-	clk := floorgate.NewManualClock(start)
-	db, err := store.Open(filepath.Join(t.TempDir(), "floorgate.db"), store.Options{
-		Site:  floorgate.Site{ID: "site-1", Name: "Test", Gateway: "gw-1", Policy: floorgate.DefaultPolicy()},
-		Clock: clk, AutoEnrol: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	pin, err := floorgate.HashPIN("2468")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m store.Master
-	for _, i := range []string{"1", "2", "3"} {
-		m.Locations = append(m.Locations, floorgate.Location{Code: "L" + i, Barcode: "LOC-" + i, LabelXMM: 0.375})
-		m.Items = append(m.Items, floorgate.Item{SKU: "S" + i, Name: "Item " + i, Barcodes: []string{"69000000000" + i + string(gs1.CheckDigit("69000000000"+i))}})
-	}
-	m.Operators = []floorgate.Operator{
-		{ID: "op1", Name: "Ann", Badge: "B1", PINHash: pin, Role: floorgate.RolePicker},
-		{ID: "k1", Name: "Kim", Badge: "BK", PINHash: pin, Role: floorgate.RolePacker},
-	}
-	if err := db.PutMaster(ctx, m); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.ImportTasks(ctx, []floorgate.Task{{ID: "T1", Order: "SO-T1", Lines: []floorgate.TaskLine{
-		{Location: "L1", SKU: "S1", Qty: 2}, {Location: "L2", SKU: "S2", Qty: 3}}}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.PutShipments(ctx, []floorgate.Shipment{{Order: "SO-T1", Carrier: "SF", Tracking: "TRK1",
-		Recipient: floorgate.Party{Name: "R", Phone: "13800000001", Address: "A"}, Sender: floorgate.Party{Name: "S", Address: "B"},
-		Lines: []floorgate.ShipmentLine{{SKU: "S1", Qty: 1}}}}); err != nil {
-		t.Fatal(err)
-	}
-	login := func(dev, badge string) {
-		t.Helper()
-		if _, err := db.Hello(ctx, dev, "test-device-token/"+dev+"/0123456789abcdef", "test"); err != nil {
-			t.Fatal(err)
-		}
-		v, err := db.Login(ctx, dev, "login", badge, "2468")
-		if err != nil || v.Code != floorgate.CodeLoggedIn {
-			t.Fatalf("login %s: %v %v", badge, v.Code, err)
-		}
-	}
-	n := 0
-	scan := func(dev, data string, mm float64, want floorgate.Code) {
-		t.Helper()
-		clk.Add(time.Second)
-		n++
-		v, err := db.Scan(ctx, floorgate.Scan{ID: "s" + string(rune('a'+n)), Device: dev, Data: data, DistanceMM: mm, At: clk.Now()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if v.Code != want {
-			t.Fatalf("scan %s: %s, want %s", data, v.Code, want)
-		}
-	}
+	fl := newShiftFloor(t, 2, 3)
+	ctx, start, clk, db, login, scan := fl.ctx, fl.start, fl.clk, fl.db, fl.login, fl.scan
 
 	// 09:00:00 op1 logs in and gets T1 (pick.task_started).
 	login("pda1", "B1")
@@ -234,65 +177,8 @@ func TestRealShift(t *testing.T) {
 // (counted for the packer whose parcel it was). Figures are read by their
 // JSON names.
 func TestPlayedShiftKeepsEveryFact(t *testing.T) {
-	ctx := context.Background()
-	start := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
-	clk := floorgate.NewManualClock(start)
-	db, err := store.Open(filepath.Join(t.TempDir(), "floorgate.db"), store.Options{
-		Site:  floorgate.Site{ID: "site-1", Name: "Test", Gateway: "gw-1", Policy: floorgate.DefaultPolicy()},
-		Clock: clk, AutoEnrol: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	pin, err := floorgate.HashPIN("2468")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m store.Master
-	ean := map[string]string{}
-	for _, i := range []string{"1", "2", "3"} {
-		m.Locations = append(m.Locations, floorgate.Location{Code: "L" + i, Barcode: "LOC-" + i, LabelXMM: 0.375})
-		ean["S"+i] = "69000000000" + i + string(gs1.CheckDigit("69000000000"+i))
-		m.Items = append(m.Items, floorgate.Item{SKU: "S" + i, Name: "Item " + i, Barcodes: []string{ean["S"+i]}})
-	}
-	m.Operators = []floorgate.Operator{
-		{ID: "op1", Name: "Ann", Badge: "B1", PINHash: pin, Role: floorgate.RolePicker},
-		{ID: "k1", Name: "Kim", Badge: "BK", PINHash: pin, Role: floorgate.RolePacker},
-	}
-	if err := db.PutMaster(ctx, m); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.ImportTasks(ctx, []floorgate.Task{{ID: "T1", Order: "SO-T1", Lines: []floorgate.TaskLine{
-		{Location: "L1", SKU: "S1", Qty: 1}, {Location: "L2", SKU: "S2", Qty: 1}}}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.PutShipments(ctx, []floorgate.Shipment{{Order: "SO-T1", Carrier: "SF", Tracking: "TRK1",
-		Recipient: floorgate.Party{Name: "R", Phone: "13800000001", Address: "A"}, Sender: floorgate.Party{Name: "S", Address: "B"},
-		Lines: []floorgate.ShipmentLine{{SKU: "S1", Qty: 1}}}}); err != nil {
-		t.Fatal(err)
-	}
-	login := func(dev, badge string) {
-		t.Helper()
-		if _, err := db.Hello(ctx, dev, "test-device-token/"+dev+"/0123456789abcdef", "test"); err != nil {
-			t.Fatal(err)
-		}
-		if v, err := db.Login(ctx, dev, "login", badge, "2468"); err != nil || v.Code != floorgate.CodeLoggedIn {
-			t.Fatalf("login %s: %v %v", badge, v.Code, err)
-		}
-	}
-	n := 0
-	scan := func(dev, data string, mm float64, want floorgate.Code) {
-		t.Helper()
-		clk.Add(time.Second)
-		n++
-		v, err := db.Scan(ctx, floorgate.Scan{ID: fmt.Sprint("s", n), Device: dev, Data: data, DistanceMM: mm, At: clk.Now()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if v.Code != want {
-			t.Fatalf("scan %d %s: %s, want %s", n, data, v.Code, want)
-		}
-	}
+	fl := newShiftFloor(t, 1, 1)
+	ctx, start, db, ean, login, scan := fl.ctx, fl.start, fl.db, fl.ean, fl.login, fl.scan
 
 	login("pda1", "B1")
 	scan("pda1", "LOC-1", 70, floorgate.CodeLocationOK)
@@ -440,4 +326,85 @@ func asMap(t *testing.T, v any) map[string]any {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// shiftFloor is a real store for a played shift: three locations and
+// items, a picker (badge B1) and a packer (BK) with PIN 2468, task T1 of
+// two lines at L1 and L2 and its shipment, on a manual clock from 09:00.
+type shiftFloor struct {
+	t     *testing.T
+	ctx   context.Context
+	start time.Time
+	clk   *floorgate.ManualClock
+	db    *store.DB
+	ean   map[string]string // each item's barcode by SKU
+	n     int               // scans so far
+}
+
+// newShiftFloor opens the store; T1's lines ask for qty1 and qty2 units.
+func newShiftFloor(t *testing.T, qty1, qty2 int) *shiftFloor {
+	t.Helper()
+	f := &shiftFloor{t: t, ctx: context.Background(), start: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC), ean: map[string]string{}}
+	f.clk = floorgate.NewManualClock(f.start)
+	db, err := store.Open(store.PathIn(t.TempDir()), store.Options{
+		Site:  floorgate.Site{ID: "site-1", Name: "Test", Gateway: "gw-1", Policy: floorgate.DefaultPolicy()},
+		Clock: f.clk, AutoEnrol: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	f.db = db
+	pin, err := floorgate.HashPIN("2468")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m store.Master
+	for _, i := range []string{"1", "2", "3"} {
+		m.Locations = append(m.Locations, floorgate.Location{Code: "L" + i, Barcode: "LOC-" + i, LabelXMM: 0.375})
+		f.ean["S"+i] = "69000000000" + i + string(gs1.CheckDigit("69000000000"+i))
+		m.Items = append(m.Items, floorgate.Item{SKU: "S" + i, Name: "Item " + i, Barcodes: []string{f.ean["S"+i]}})
+	}
+	m.Operators = []floorgate.Operator{
+		{ID: "op1", Name: "Ann", Badge: "B1", PINHash: pin, Role: floorgate.RolePicker},
+		{ID: "k1", Name: "Kim", Badge: "BK", PINHash: pin, Role: floorgate.RolePacker},
+	}
+	if err := db.PutMaster(f.ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ImportTasks(f.ctx, []floorgate.Task{{ID: "T1", Order: "SO-T1", Lines: []floorgate.TaskLine{
+		{Location: "L1", SKU: "S1", Qty: qty1}, {Location: "L2", SKU: "S2", Qty: qty2}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.PutShipments(f.ctx, []floorgate.Shipment{{Order: "SO-T1", Carrier: "SF", Tracking: "TRK1",
+		Recipient: floorgate.Party{Name: "R", Phone: "13800000001", Address: "A"}, Sender: floorgate.Party{Name: "S", Address: "B"},
+		Lines: []floorgate.ShipmentLine{{SKU: "S1", Qty: 1}}}}); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// login enrols device dev and logs badge in on it.
+func (f *shiftFloor) login(dev, badge string) {
+	f.t.Helper()
+	if _, err := f.db.Hello(f.ctx, dev, "test-device-token/"+dev+"/0123456789abcdef", "test"); err != nil {
+		f.t.Fatal(err)
+	}
+	if v, err := f.db.Login(f.ctx, dev, "login", badge, "2468"); err != nil || v.Code != floorgate.CodeLoggedIn {
+		f.t.Fatalf("login %s: %v %v", badge, v.Code, err)
+	}
+}
+
+// scan reads data on dev a second after the last scan, mm away, and wants
+// the verdict want.
+func (f *shiftFloor) scan(dev, data string, mm float64, want floorgate.Code) {
+	f.t.Helper()
+	f.clk.Add(time.Second)
+	f.n++
+	v, err := f.db.Scan(f.ctx, floorgate.Scan{ID: fmt.Sprint("s", f.n), Device: dev, Data: data, DistanceMM: mm, At: f.clk.Now()})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if v.Code != want {
+		f.t.Fatalf("scan %d %s: %s, want %s", f.n, data, v.Code, want)
+	}
 }
