@@ -58,16 +58,14 @@ func Pack(st PackState, sc floorgate.Scan, m floorgate.Match) Result {
 	if !sess.LoggedIn() {
 		return reject(floorgate.CodeNotLoggedIn)
 	}
-	if rec.Distance == distOut {
-		switch st.Policy.Distance.Mode {
-		case floorgate.DistanceReject:
-			inBand := st
-			inBand.Policy.Distance.Mode = floorgate.DistanceOff
-			rec.InBandCode = rejection(Pack(inBand, sc, m))
-			return reject(floorgate.CodeDistance)
-		case floorgate.DistanceWarn:
-			warning = floorgate.CodeDistance
-		}
+	refuse, w := outOfBand(st.Policy.Distance.Mode, &rec, func() Result {
+		inBand := st
+		inBand.Policy.Distance.Mode = floorgate.DistanceOff
+		return Pack(inBand, sc, m)
+	})
+	warning = w
+	if refuse {
+		return reject(floorgate.CodeDistance)
 	}
 	p := sess.Pack
 	if p == nil {

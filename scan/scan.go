@@ -92,20 +92,13 @@ func Scan(st State, sc floorgate.Scan, m floorgate.Match) Result {
 			return rejectScan(st, sc, rec, floorgate.CodeDuplicateScan)
 		}
 	}
-	var warning floorgate.Code
-	if rec.Distance == distOut {
-		switch st.Policy.Distance.Mode {
-		case floorgate.DistanceReject:
-			// The verdict says distance (read again from 5–10 cm); the
-			// event keeps what the read was judged in the band too, so a
-			// wrong read is not hidden by its distance.
-			inBand := st
-			inBand.Policy.Distance.Mode = floorgate.DistanceOff
-			rec.InBandCode = rejection(Scan(inBand, sc, m))
-			return rejectScan(st, sc, rec, floorgate.CodeDistance)
-		case floorgate.DistanceWarn:
-			warning = floorgate.CodeDistance
-		}
+	refuse, warning := outOfBand(st.Policy.Distance.Mode, &rec, func() Result {
+		inBand := st
+		inBand.Policy.Distance.Mode = floorgate.DistanceOff
+		return Scan(inBand, sc, m)
+	})
+	if refuse {
+		return rejectScan(st, sc, rec, floorgate.CodeDistance)
 	}
 	if sess.SerialFor != "" {
 		return serialScan(st, sc, rec, m, i, warning)
@@ -203,6 +196,25 @@ func serialScan(st State, sc floorgate.Scan, rec floorgate.ScanRecord, m floorga
 	ns.SerialFor = ""
 	ns.LastData, ns.LastAt = sc.Data, sc.At
 	return countUnits(st, sc, rec, ns, i, 1, warning)
+}
+
+// outOfBand applies the distance standard in mode to a read rec says was
+// out of the band: refuse in reject mode, a warning in warn mode. A refused
+// read keeps on rec what it was judged in the band too (inBand: the same
+// step with the check off), so a wrong read is not hidden by its distance;
+// the verdict says distance (read again from 5–10 cm).
+func outOfBand(mode floorgate.DistanceMode, rec *floorgate.ScanRecord, inBand func() Result) (refuse bool, warning floorgate.Code) {
+	if rec.Distance != distOut {
+		return false, ""
+	}
+	switch mode {
+	case floorgate.DistanceReject:
+		rec.InBandCode = rejection(inBand())
+		return true, ""
+	case floorgate.DistanceWarn:
+		return false, floorgate.CodeDistance
+	}
+	return false, ""
 }
 
 // rejection is r's verdict code when r refused the step, else "".
