@@ -23,6 +23,7 @@ const (
 	CommandMasterPut    = "master.put"
 	CommandShipmentPut  = "shipment.put"
 	CommandEventsReplay = "events.replay"
+	CommandWaveRelease  = "wave.release"
 )
 
 // MaxReplay is the most events one events.replay command may ask for.

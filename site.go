@@ -90,6 +90,10 @@ type Location struct {
 	Code    string `json:"code"`
 	Zone    string `json:"zone"`
 	Barcode string `json:"barcode"`
+	// WalkSeq is where the location comes on a picker's walk through the
+	// floor: every pick list is walked in ascending WalkSeq (0 when the
+	// site gives none: the lines' own order).
+	WalkSeq int `json:"walk_seq,omitempty"`
 	// LabelXMM is the X-dimension (narrow bar width) of the Code 128 label
 	// floorgate printed for this location, in millimetres; it gives the
 	// symbol's physical width for the distance check. Zero means unknown.
@@ -125,6 +129,9 @@ type Operator struct {
 	Badge   string `json:"badge"`
 	PINHash string `json:"pin_hash,omitempty"` // never in an answer: the store clears it
 	Role    Role   `json:"role"`
+	// Zones, when set, limit a picker to tasks whose every location is in
+	// one of these zones (Location.Zone); empty means every zone.
+	Zones []string `json:"zones,omitempty"`
 	// Disabled operators cannot sign in anywhere: set on the gateway
 	// (floorgate operators disable), kept when the ERP sends the operator
 	// again.

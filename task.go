@@ -10,6 +10,7 @@ type TaskStatus string
 
 // The task statuses.
 const (
+	TaskHeld      TaskStatus = "held"      // in a wave not yet released: never handed out
 	TaskPending   TaskStatus = "pending"   // waiting for a picker
 	TaskAssigned  TaskStatus = "assigned"  // given to a picker, not finished
 	TaskDone      TaskStatus = "done"      // every line closed
@@ -73,6 +74,10 @@ type TaskLine struct {
 	// Serial requires every unit's serial number (AI 21); each serial can
 	// be picked once per site.
 	Serial   bool       `json:"serial,omitempty"`
+	// WalkSeq is the walk sequence of the line's location when the task
+	// arrived (Location.WalkSeq): lines are picked in walk order, then in
+	// the order given. Set by the gateway, never by the sender.
+	WalkSeq  int        `json:"walk_seq,omitempty"`
 	Picked   int        `json:"picked"`
 	Status   LineStatus `json:"status"`
 	ClosedAt time.Time  `json:"closed_at,omitzero"`
@@ -89,6 +94,12 @@ func (l TaskLine) ExpiryFromDate() (time.Time, bool) {
 
 // Remaining is how many units the line still asks for.
 func (l TaskLine) Remaining() int { return l.Qty - l.Picked }
+
+// Open reports whether the task is still to be picked: held, waiting or
+// being picked.
+func (t *Task) Open() bool {
+	return t.Status == TaskPending || t.Status == TaskAssigned || t.Status == TaskHeld
+}
 
 // Open reports whether the line still takes picks.
 func (l TaskLine) Open() bool { return l.Status == LineOpen || l.Status == "" }
@@ -126,6 +137,8 @@ func (t Task) Validate() error {
 			return FieldErrorf(fmt.Sprintf("lines[%d].qty", i), "%d is more than 100000", l.Qty)
 		case l.Picked != 0 || (l.Status != "" && l.Status != LineOpen):
 			return FieldErrorf(fmt.Sprintf("lines[%d]", i), "a new line cannot arrive already picked")
+		case l.WalkSeq != 0:
+			return FieldErrorf(fmt.Sprintf("lines[%d].walk_seq", i), "is the location's, from master data: leave it out of the task")
 		case len(l.Batch) > 20:
 			return FieldErrorf(fmt.Sprintf("lines[%d].batch", i), "longer than 20 characters (GS1 AI 10)")
 		}

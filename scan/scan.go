@@ -427,21 +427,39 @@ func current(sess floorgate.Session, t *floorgate.Task) (int, bool) {
 	return nextOpen(t.Lines, -1)
 }
 
-// nextOpen is the first open line after index after, else the first open
-// one before it (a line skipped out of order); ok is false when no line but
-// perhaps the one at after is open.
+// nextOpen is the open line that follows line after on the walk, else the
+// first open one before it on the walk (a line skipped out of order); with
+// after -1, the first open line of the walk. The walk is ascending WalkSeq
+// (the locations' walk sequence), lines of one WalkSeq in their given
+// order. ok is false when no line but perhaps the one at after is open.
 func nextOpen(lines []floorgate.TaskLine, after int) (int, bool) {
-	for i := after + 1; i < len(lines); i++ {
-		if lines[i].Open() {
-			return i, true
+	next, first := -1, -1
+	for i := range lines {
+		if i == after || !lines[i].Open() {
+			continue
+		}
+		if first < 0 || walksBefore(lines, i, first) {
+			first = i
+		}
+		if after >= 0 && after < len(lines) && walksBefore(lines, after, i) && (next < 0 || walksBefore(lines, i, next)) {
+			next = i
 		}
 	}
-	for i := 0; i < after && i < len(lines); i++ {
-		if lines[i].Open() {
-			return i, true
-		}
+	switch {
+	case next >= 0:
+		return next, true
+	case first >= 0:
+		return first, true
 	}
 	return 0, false
+}
+
+// walksBefore reports whether line i comes before line j on the walk.
+func walksBefore(lines []floorgate.TaskLine, i, j int) bool {
+	if a, b := lines[i].WalkSeq, lines[j].WalkSeq; a != b {
+		return a < b
+	}
+	return i < j
 }
 
 // copyTask is a copy of t that shares nothing with it that a step changes:

@@ -187,7 +187,7 @@ func (db *DB) OpenTasks() []floorgate.Task {
 			}
 			return 1
 		}
-		return cmpQueued(queuedOf(&a), queuedOf(&b))
+		return cmpQueued(db.st.queuedOf(&a), db.st.queuedOf(&b))
 	})
 	return out
 }

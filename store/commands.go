@@ -19,7 +19,11 @@ func (db *DB) Replays() <-chan floorgate.Replay { return db.replays }
 // The data of the commands that need more than a task list.
 type (
 	taskCreate struct {
-		Tasks []floorgate.Task `json:"tasks"`
+		Wave  *floorgate.WaveDefinition `json:"wave,omitempty"`
+		Tasks []floorgate.Task          `json:"tasks"`
+	}
+	waveRelease struct {
+		Wave string `json:"wave"`
 	}
 	taskUpdate struct {
 		Task floorgate.Task `json:"task"`
@@ -40,6 +44,7 @@ type (
 		PIN     string         `json:"pin,omitempty"`
 		PINHash string         `json:"pin_hash,omitempty"`
 		Role    floorgate.Role `json:"role"`
+		Zones   []string       `json:"zones,omitempty"`
 	}
 	shipmentPut struct {
 		Shipments []floorgate.Shipment `json:"shipments"`
@@ -116,6 +121,9 @@ func (db *DB) ApplyCommand(ctx context.Context, raw []byte) (floorgate.CommandRe
 			return err
 		}
 		summary, err := apply(w)
+		if err == nil {
+			err = w.completeWaves() // before the command's answer
+		}
 		if err != nil {
 			if isRefusal(err) {
 				refused = refusal(err)
@@ -235,7 +243,7 @@ func (db *DB) prepare(cmd floorgate.Command) (func(*wtx) (map[string]int, error)
 			return nil, floorgate.FieldErrorf("tasks", "no tasks")
 		}
 		return func(w *wtx) (map[string]int, error) {
-			n, err := w.addTasks(d.Tasks, w.db.clock.Now())
+			n, err := w.addTasks(d.Tasks, d.Wave, w.db.clock.Now())
 			return map[string]int{"tasks": len(d.Tasks), "tasks_added": n}, err
 		}, nil
 
@@ -251,6 +259,21 @@ func (db *DB) prepare(cmd floorgate.Command) (func(*wtx) (map[string]int, error)
 			return nil, floorgate.InField("task", err)
 		}
 		return func(w *wtx) (map[string]int, error) { return nil, w.updateTask(d.Task) }, nil
+
+	case floorgate.CommandWaveRelease:
+		var d waveRelease
+		if err := strict(cmd.Data, &d); err != nil {
+			return nil, err
+		}
+		if d.Wave == "" {
+			return nil, floorgate.FieldErrorf("wave", "missing")
+		}
+		return func(w *wtx) (map[string]int, error) {
+			if err := w.releaseWave(d.Wave, floorgate.ReleasedByERP); err != nil {
+				return nil, floorgate.FieldErrorf("wave", "%s", floorgate.ErrorMessage(err))
+			}
+			return map[string]int{"tasks": w.st.waves[d.Wave].Tasks}, nil
+		}, nil
 
 	case floorgate.CommandTaskCancel:
 		var d taskCancel
@@ -342,13 +365,17 @@ func (w *wtx) updateTask(t floorgate.Task) error {
 	switch {
 	case old == nil:
 		return floorgate.FieldErrorf("task.id", "task %q does not exist", t.ID)
-	case old.Status != floorgate.TaskPending:
+	case old.Status != floorgate.TaskPending && old.Status != floorgate.TaskHeld:
 		return floorgate.FieldErrorf("task.id", "task %q is %s; only a waiting task can be changed", t.ID, old.Status)
+	case t.Wave != old.Wave:
+		return floorgate.FieldErrorf("task.wave", "%q is not the task's wave %q: a task stays in the wave it arrived in", t.Wave, old.Wave)
 	}
 	if err := w.checkLines(t.Lines); err != nil {
 		return floorgate.InField("task", err)
 	}
-	return w.putTask(newTask(t, old.Created))
+	nt := w.newTask(t, old.Created)
+	nt.Status = old.Status // held stays held until its wave is released
+	return w.putTask(nt)
 }
 
 // Shipment returns the shipment of an order.

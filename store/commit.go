@@ -250,7 +250,11 @@ func (db *DB) commit(batch []*request) ([]error, error) {
 		}
 	}()
 	for _, r := range batch {
-		if err := r.fn(w); err != nil {
+		err := r.fn(w)
+		if err == nil {
+			err = w.completeWaves()
+		}
+		if err != nil {
 			w.rollback()
 			return nil, err
 		}
@@ -315,6 +319,9 @@ type wtx struct {
 	events  []floorgate.Event
 	queued  bool // print jobs were queued
 	replays []floorgate.Replay
+	// wavesDone are waves whose last open task closed in the request
+	// running: wave.completed follows the request's own events.
+	wavesDone []string
 }
 
 func (w *wtx) rollback() {
@@ -329,6 +336,7 @@ func (w *wtx) undoAll() {
 	w.undo = nil
 	w.notices = nil
 	w.replays = nil
+	w.wavesDone = nil
 	w.events = w.events[:0]
 	w.emitted = false
 	w.queued = false
@@ -373,17 +381,22 @@ func (w *wtx) put(bucket []byte, key string, v any) error {
 func (w *wtx) putTask(t *floorgate.Task) error {
 	old := w.st.open[t.ID]
 	wasPending := old != nil && old.Status == floorgate.TaskPending
-	isOpen := t.Status == floorgate.TaskPending || t.Status == floorgate.TaskAssigned
+	isOpen := t.Open()
 	if isOpen {
 		setIn(w, w.st.open, t.ID, t)
 	} else {
 		deleteIn(w, w.st.open, t.ID)
+		if old != nil {
+			if err := w.closeInWave(t); err != nil {
+				return err
+			}
+		}
 	}
-	if wasPending && (t.Status != floorgate.TaskPending || queuedOf(old) != queuedOf(t)) {
-		w.unqueue(queuedOf(old))
+	if wasPending && (t.Status != floorgate.TaskPending || w.st.queuedOf(old) != w.st.queuedOf(t)) {
+		w.unqueue(w.st.queuedOf(old))
 	}
-	if t.Status == floorgate.TaskPending && (!wasPending || queuedOf(old) != queuedOf(t)) {
-		w.enqueue(queuedOf(t))
+	if t.Status == floorgate.TaskPending && (!wasPending || w.st.queuedOf(old) != w.st.queuedOf(t)) {
+		w.enqueue(w.st.queuedOf(t))
 	}
 	// Line progress goes to the step log; the task record is rewritten
 	// only when more changed.

@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/floorgate/floorgate"
@@ -230,7 +231,7 @@ func (db *DB) login(ctx context.Context, device, requestID string, op *floorgate
 		}
 		var next *floorgate.Task
 		if sess.Task == "" && op.Role == floorgate.RolePicker {
-			next = w.nextTask()
+			next = w.nextTask(op.ID)
 		}
 		res := scan.Login(sess, *op, requestID, now, next)
 		if err := w.apply(res); err != nil {
@@ -286,12 +287,29 @@ func (w *wtx) logout(sess floorgate.Session, now time.Time, reason string) error
 	return w.apply(res)
 }
 
-// nextTask is the first task waiting in the queue, or nil.
-func (w *wtx) nextTask() *floorgate.Task {
-	if len(w.st.pending) == 0 {
-		return nil
+// nextTask is the first task waiting in the queue that operator may pick,
+// or nil: a picker limited to zones gets only tasks whose every location
+// is in one of them.
+func (w *wtx) nextTask(operator string) *floorgate.Task {
+	op := w.st.operators[operator]
+	for _, q := range w.st.pending {
+		t := w.st.open[q.id]
+		if op == nil || len(op.Zones) == 0 || w.st.inZones(t, op.Zones) {
+			return t
+		}
 	}
-	return w.st.open[w.st.pending[0].id]
+	return nil
+}
+
+// inZones reports whether every location of t is in one of zones.
+func (st *state) inZones(t *floorgate.Task, zones []string) bool {
+	for _, l := range t.Lines {
+		loc := st.locations[l.Location]
+		if loc == nil || !slices.Contains(zones, loc.Zone) {
+			return false
+		}
+	}
+	return true
 }
 
 // apply stores what an engine step produced.
@@ -306,7 +324,11 @@ func (w *wtx) apply(res scan.Result) error {
 			return err
 		}
 	}
-	return w.emit(res.Events...)
+	if err := w.emit(res.Events...); err != nil {
+		return err
+	}
+	// A step that closed a wave's last task completes the wave next.
+	return w.completeWaves()
 }
 
 // assignIfIdle gives the next waiting task to a logged-in session that has
@@ -315,7 +337,7 @@ func (w *wtx) assignIfIdle(sess floorgate.Session, now time.Time) (scan.Result, 
 	if sess.Operator == "" || sess.Task != "" || !w.db.picks(sess.Operator) {
 		return scan.Result{}, false, nil
 	}
-	t := w.nextTask()
+	t := w.nextTask(sess.Operator)
 	if t == nil {
 		return scan.Result{}, false, nil
 	}

@@ -64,7 +64,7 @@ func TestStatusPageAnswersEveryoneAlike(t *testing.T) {
 			from := fmt.Sprintf("10.0.2.%d", i)
 			for n := 1; n <= maxLoginFailures; n++ {
 				op, code := e.db.Authenticate(c.badge, c.pin, from)
-				if code != floorgate.CodeBadLogin || op != (floorgate.Operator{}) {
+				if code != floorgate.CodeBadLogin || op.ID != "" {
 					t.Fatalf("attempt %d: %+v %q, want bad_login and no operator", n, op, code)
 				}
 			}

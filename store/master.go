@@ -112,6 +112,12 @@ func (w *wtx) checkMaster(m Master) error {
 			return badRecord("locations", i, l.Code, floorgate.FieldErrorf("barcode",
 				"%q is neither a GS1 GLN label ((414) with (254)) nor of the site's pattern %s", l.Barcode, pattern))
 		}
+		if l.WalkSeq < 0 || l.WalkSeq > maxWalkSeq {
+			return badRecord("locations", i, l.Code, floorgate.FieldErrorf("walk_seq", "%d is not between 0 and %d", l.WalkSeq, maxWalkSeq))
+		}
+		if len(l.Zone) > maxIDLen {
+			return badRecord("locations", i, l.Code, floorgate.FieldErrorf("zone", "longer than %d characters", maxIDLen))
+		}
 		if l.LabelXMM < 0 || l.LabelXMM > 2 {
 			return badRecord("locations", i, l.Code, floorgate.FieldErrorf("label_x_mm", "%v is not between 0 and 2", l.LabelXMM))
 		}
@@ -159,6 +165,7 @@ func (w *wtx) checkMaster(m Master) error {
 		}
 	}
 	badges := map[string]bool{}
+	zones := zoneSet{w: w, set: m.Locations}
 	for i, o := range m.Operators {
 		bad := func(field, format string, args ...any) error {
 			return badRecord("operators", i, o.ID, floorgate.FieldErrorf(field, format, args...))
@@ -184,8 +191,54 @@ func (w *wtx) checkMaster(m Master) error {
 		default:
 			return bad("role", "%q is not one of picker, packer, supervisor, admin", o.Role)
 		}
+		if len(o.Zones) > 0 && o.Role != floorgate.RolePicker {
+			return bad("zones", "only a picker is limited to zones; %s is a %s", o.ID, o.Role)
+		}
+		seen := map[string]bool{}
+		for j, z := range o.Zones {
+			switch {
+			case z == "":
+				return bad(fmt.Sprintf("zones[%d]", j), "empty")
+			case seen[z]:
+				return bad(fmt.Sprintf("zones[%d]", j), "%q is listed twice", z)
+			case !zones.has(z):
+				// A picker limited to a zone no location is in would
+				// never be given a task.
+				return bad(fmt.Sprintf("zones[%d]", j), "no location is in zone %q", z)
+			}
+			seen[z] = true
+		}
 	}
 	return nil
+}
+
+// maxWalkSeq bounds a location's walk sequence.
+const maxWalkSeq = 1_000_000_000
+
+// zoneSet is the zones the site's locations are in, stored or in the set
+// being put, gathered at the first question.
+type zoneSet struct {
+	w     *wtx
+	set   []floorgate.Location
+	zones map[string]bool
+}
+
+// has reports whether some location is in zone z.
+func (s *zoneSet) has(z string) bool {
+	if s.zones == nil {
+		s.zones = map[string]bool{}
+		replaced := map[string]bool{}
+		for _, l := range s.set {
+			s.zones[l.Zone] = true
+			replaced[l.Code] = true
+		}
+		for _, l := range s.w.st.locations {
+			if !replaced[l.Code] {
+				s.zones[l.Zone] = true
+			}
+		}
+	}
+	return s.zones[z]
 }
 
 // checkBarcode refuses a barcode no scanner can send: empty, white space
@@ -281,7 +334,7 @@ func (db *DB) checkTaskLines(t floorgate.Task) error {
 func (db *DB) ImportTasks(ctx context.Context, tasks []floorgate.Task) (added int, err error) {
 	err = db.write(ctx, func(w *wtx) error {
 		var err error
-		added, err = w.addTasks(tasks, db.clock.Now())
+		added, err = w.addTasks(tasks, nil, db.clock.Now())
 		return err
 	})
 	if err != nil {
@@ -290,12 +343,29 @@ func (db *DB) ImportTasks(ctx context.Context, tasks []floorgate.Task) (added in
 	return added, nil
 }
 
-// addTasks is ImportTasks inside a write; a refusal is a *recordError.
-func (w *wtx) addTasks(tasks []floorgate.Task, now time.Time) (int, error) {
+// addTasks is ImportTasks inside a write; a refusal is a *recordError, or
+// a *floorgate.FieldError in wave. Tasks arrive in the wave def declares,
+// when it is not nil (a task may name it or no wave); otherwise in the wave
+// each names.
+func (w *wtx) addTasks(tasks []floorgate.Task, def *floorgate.WaveDefinition, now time.Time) (int, error) {
+	if def != nil {
+		if err := def.Validate(); err != nil {
+			return 0, floorgate.InField("wave", err)
+		}
+	}
 	seen := map[string]bool{}
 	var fresh []*floorgate.Task
 	for i := range tasks {
 		t := tasks[i]
+		if def != nil {
+			if t.Wave != "" && t.Wave != def.ID {
+				return 0, badRecord("tasks", i, t.ID, floorgate.FieldErrorf("wave", "%q is not the command's wave %q", t.Wave, def.ID))
+			}
+			t.Wave = def.ID
+		}
+		if len(t.Wave) > maxIDLen {
+			return 0, badRecord("tasks", i, t.ID, floorgate.FieldErrorf("wave", "longer than %d characters", maxIDLen))
+		}
 		if err := t.Validate(); err != nil {
 			return 0, badRecord("tasks", i, t.ID, err)
 		}
@@ -321,9 +391,29 @@ func (w *wtx) addTasks(tasks []floorgate.Task, now time.Time) (int, error) {
 			}
 			continue
 		}
-		fresh = append(fresh, newTask(t, now))
+		fresh = append(fresh, w.newTask(t, now))
+	}
+	// Each wave the fresh tasks arrive in, in the order first named.
+	var waves []string
+	counts := map[string]int{}
+	for _, t := range fresh {
+		if counts[t.Wave] == 0 {
+			waves = append(waves, t.Wave)
+		}
+		counts[t.Wave]++
+	}
+	if def != nil && len(fresh) == 0 {
+		waves = append(waves, def.ID) // a repeat: the definition must still match
+	}
+	status := map[string]floorgate.TaskStatus{}
+	for _, id := range waves {
+		var err error
+		if status[id], err = w.joinWave(def, id, counts[id], now); err != nil {
+			return 0, err
+		}
 	}
 	for _, t := range fresh {
+		t.Status = status[t.Wave]
 		if err := w.putTask(t); err != nil {
 			return 0, err
 		}
@@ -348,8 +438,9 @@ func (w *wtx) checkLines(lines []floorgate.TaskLine) error {
 	return nil
 }
 
-// newTask is t as it is stored on arrival: pending, every line open.
-func newTask(t floorgate.Task, now time.Time) *floorgate.Task {
+// newTask is t as it is stored on arrival: pending, every line open, each
+// line with its location's walk sequence.
+func (w *wtx) newTask(t floorgate.Task, now time.Time) *floorgate.Task {
 	t.Status = floorgate.TaskPending
 	t.Operator, t.Device, t.Cancel = "", "", ""
 	if t.Variant == "" {
@@ -360,8 +451,11 @@ func newTask(t floorgate.Task, now time.Time) *floorgate.Task {
 	}
 	t.Lines = slices.Clone(t.Lines)
 	for j := range t.Lines {
-		t.Lines[j].Status = floorgate.LineOpen
-		t.Lines[j].Picked = 0
+		l := &t.Lines[j]
+		l.Status, l.Picked, l.WalkSeq = floorgate.LineOpen, 0, 0
+		if loc := w.st.locations[l.Location]; loc != nil {
+			l.WalkSeq = loc.WalkSeq
+		}
 	}
 	return &t
 }
@@ -396,7 +490,10 @@ func (w *wtx) assignIdle(now time.Time) error {
 			return err
 		}
 		if !assigned {
-			break
+			if len(w.st.pending) == 0 {
+				break
+			}
+			continue // a picker limited to zones no waiting task is in
 		}
 		p := res.Verdict.Prompt
 		w.db.fillPrompt(&p)

@@ -22,7 +22,7 @@ func DecodeMaster(raw []byte) (Master, error) {
 		if err != nil {
 			return Master{}, floorgate.InField(fmt.Sprintf("operators[%d]", i), err)
 		}
-		m.Operators = append(m.Operators, floorgate.Operator{ID: o.ID, Name: o.Name, Badge: o.Badge, PINHash: h, Role: o.Role})
+		m.Operators = append(m.Operators, floorgate.Operator{ID: o.ID, Name: o.Name, Badge: o.Badge, PINHash: h, Role: o.Role, Zones: o.Zones})
 	}
 	return m, nil
 }

@@ -45,6 +45,8 @@ var (
 	bucketAudit = []byte("audit")
 	// tokens holds the API tokens (hashed): id → APIToken.
 	bucketTokens = []byte("tokens")
+	// waves holds every wave declared: id → Wave.
+	bucketWaves = []byte("waves")
 )
 
 // appendFill is the fill percent of the append-only logs (journal, steps,
@@ -101,6 +103,13 @@ var migrations = []func(tx *bolt.Tx) error{
 	func(tx *bolt.Tx) error {
 		if _, err := tx.CreateBucketIfNotExists(bucketTokens); err != nil {
 			return fmt.Errorf("create bucket %s: %w", bucketTokens, err)
+		}
+		return nil
+	},
+	// 4 → 5: waves.
+	func(tx *bolt.Tx) error {
+		if _, err := tx.CreateBucketIfNotExists(bucketWaves); err != nil {
+			return fmt.Errorf("create bucket %s: %w", bucketWaves, err)
 		}
 		return nil
 	},

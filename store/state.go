@@ -24,7 +24,8 @@ type state struct {
 	devices   map[string]*floorgate.Device
 	tokens    map[string]*APIToken // id → API token
 	sessions  map[string]floorgate.Session
-	open      map[string]*floorgate.Task // pending and assigned tasks
+	open      map[string]*floorgate.Task // held, pending and assigned tasks
+	waves     map[string]*floorgate.Wave // every wave declared
 	pending   []queued                   // pending tasks in the order they are given out
 	seq       uint64                     // last event sequence number committed
 	verdicts  map[string][]deviceVerdict // device → its recent verdicts, oldest first
@@ -40,14 +41,19 @@ type state struct {
 	dirtySessions, dirtyTasks, dirtyVerdicts map[string]bool
 }
 
-// queued orders pending tasks: higher priority first, then first in, first out.
+// queued orders pending tasks: the higher wave priority first, then the
+// higher task priority, then first in, first out.
 type queued struct {
+	wave     int // the priority of the task's wave; 0 without one
 	priority int
 	created  int64
 	id       string
 }
 
 func cmpQueued(a, b queued) int {
+	if c := cmp.Compare(b.wave, a.wave); c != 0 {
+		return c
+	}
 	if c := cmp.Compare(b.priority, a.priority); c != 0 {
 		return c
 	}
@@ -57,8 +63,14 @@ func cmpQueued(a, b queued) int {
 	return cmp.Compare(a.id, b.id)
 }
 
-func queuedOf(t *floorgate.Task) queued {
-	return queued{priority: t.Priority, created: t.Created.UnixNano(), id: t.ID}
+// queuedOf is t's place in the queue. A wave's priority never changes once
+// declared, so a queued task's place does not move under it.
+func (st *state) queuedOf(t *floorgate.Task) queued {
+	q := queued{priority: t.Priority, created: t.Created.UnixNano(), id: t.ID}
+	if wv := st.waves[t.Wave]; wv != nil && t.Wave != "" {
+		q.wave = wv.Priority
+	}
+	return q
 }
 
 func load(tx *bolt.Tx) (*state, error) {
@@ -72,6 +84,7 @@ func load(tx *bolt.Tx) (*state, error) {
 		tokens:    map[string]*APIToken{},
 		sessions:  map[string]floorgate.Session{},
 		open:      map[string]*floorgate.Task{},
+		waves:     map[string]*floorgate.Wave{},
 		verdicts:  map[string][]deviceVerdict{},
 
 		ackedAbove: map[uint64]bool{},
@@ -109,9 +122,12 @@ func load(tx *bolt.Tx) (*state, error) {
 	if err := each(tx, bucketSessions, func(s *floorgate.Session) { st.sessions[s.Device] = *s }); err != nil {
 		return nil, err
 	}
+	if err := each(tx, bucketWaves, func(wv *floorgate.Wave) { st.waves[wv.ID] = wv }); err != nil {
+		return nil, err
+	}
 	var open []*floorgate.Task
 	if err := each(tx, bucketTasks, func(t *floorgate.Task) {
-		if t.Status == floorgate.TaskPending || t.Status == floorgate.TaskAssigned {
+		if t.Open() {
 			open = append(open, t)
 		}
 	}); err != nil {
@@ -134,7 +150,7 @@ func load(tx *bolt.Tx) (*state, error) {
 	// from what they are now.
 	for _, t := range st.open {
 		if t.Status == floorgate.TaskPending {
-			st.pending = append(st.pending, queuedOf(t))
+			st.pending = append(st.pending, st.queuedOf(t))
 		}
 	}
 	slices.SortFunc(st.pending, cmpQueued)

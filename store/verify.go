@@ -594,6 +594,7 @@ var bucketsSince = []struct {
 	{bucketPrintJobs, 2},
 	{bucketAudit, 3},
 	{bucketTokens, 4},
+	{bucketWaves, 5},
 }
 
 // checker decodes every record of a floorgate file as the gateway reads it
@@ -617,6 +618,7 @@ type checker struct {
 	operators, tasks  map[string]bool
 	barcodes          map[string]string // barcode key → what it names
 	badges            map[string]string // badge → operator id
+	waves             map[string]floorgate.WaveStatus
 	open              []*floorgate.Task
 	sessions          []floorgate.Session
 }
@@ -625,7 +627,7 @@ func newChecker(tx *bolt.Tx, schema uint64) *checker {
 	return &checker{tx: tx, schema: schema,
 		locations: map[string]bool{}, items: map[string]bool{},
 		operators: map[string]bool{}, tasks: map[string]bool{},
-		barcodes: map[string]string{}, badges: map[string]string{}}
+		barcodes: map[string]string{}, badges: map[string]string{}, waves: map[string]floorgate.WaveStatus{}}
 }
 
 // decodeRecord decodes one stored record as every reader of its bucket
@@ -714,15 +716,36 @@ func (c *checker) records() {
 		c.keyIs(bucketTokens, k, t.ID, "id")
 		return nil
 	})
+	c.each(bucketWaves, func(k, v []byte) error {
+		wv, err := decodeRecord[floorgate.Wave](v)
+		if err != nil {
+			return err
+		}
+		c.keyIs(bucketWaves, k, wv.ID, "id")
+		switch {
+		case wv.Status != floorgate.WaveHeld && wv.Status != floorgate.WaveReleased && wv.Status != floorgate.WaveCompleted:
+			c.bad(bucketWaves, k, "status %q is none the gateway knows", wv.Status)
+		case wv.Done < 0 || wv.Cancelled < 0 || wv.Open() < 0:
+			c.bad(bucketWaves, k, "%d tasks, %d done and %d cancelled do not add up", wv.Tasks, wv.Done, wv.Cancelled)
+		case wv.Status == floorgate.WaveCompleted && wv.Open() != 0:
+			c.bad(bucketWaves, k, "completed with %d tasks still open", wv.Open())
+		}
+		c.waves[wv.ID] = wv.Status
+		return nil
+	})
 	c.each(bucketTasks, func(k, v []byte) error {
 		t, err := decodeRecord[floorgate.Task](v)
 		if err != nil {
 			return err
 		}
+		if t.Status == floorgate.TaskHeld && c.waves[t.Wave] != floorgate.WaveHeld {
+			// Nothing would ever release it: it would wait unseen.
+			c.bad(bucketTasks, k, "held, but its wave %q is not a held wave", t.Wave)
+		}
 		c.keyIs(bucketTasks, k, t.ID, "id")
 		c.tasks[t.ID] = true
 		switch t.Status {
-		case floorgate.TaskPending, floorgate.TaskAssigned:
+		case floorgate.TaskHeld, floorgate.TaskPending, floorgate.TaskAssigned:
 			c.open = append(c.open, t)
 		case floorgate.TaskDone, floorgate.TaskCancelled:
 		default:
