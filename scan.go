@@ -50,6 +50,8 @@ const (
 	MatchLocation MatchKind = "location"
 	MatchItem     MatchKind = "item"
 	MatchOrder    MatchKind = "order" // an order (or its tote) at the pack station
+	MatchCart     MatchKind = "cart"  // a picking cart's label
+	MatchTote     MatchKind = "tote"  // a tote's label
 )
 
 // Match is a barcode resolved against master data, with what the barcode
@@ -59,6 +61,14 @@ type Match struct {
 	Location *Location
 	Item     *Item
 	Shipment *Shipment // with MatchOrder
+	Cart     *Cart     // with MatchCart
+	Tote     *Tote     // with MatchTote
+	// Bound is where the tote is bound now (with MatchTote), nil when it is
+	// free.
+	Bound *ToteBinding
+	// CartBusy is the device working the cart (with MatchCart), "" when the
+	// cart is free.
+	CartBusy string
 	Read     Read
 	// SerialTaken is set when the serial number read was already picked at
 	// this site: the same unit scanned twice.

@@ -31,6 +31,9 @@ type Session struct {
 	SerialFor string `json:"serial_for,omitempty"`
 	// Pack is the parcel a packer is packing, when one is.
 	Pack *PackProgress `json:"pack,omitempty"`
+	// Cart is the cart a picker is picking into, when one is; Task is then
+	// empty, and AtLocation, Location and ClosedSKU are the cart's walk.
+	Cart *CartRun `json:"cart,omitempty"`
 }
 
 // PackProgress is a parcel being packed: its order, the units verified so

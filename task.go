@@ -46,7 +46,10 @@ type Task struct {
 	Wave     string       `json:"wave,omitempty"`
 	Variant  OrderVariant `json:"variant,omitempty"`
 	Priority int          `json:"priority,omitempty"`
-	Status   TaskStatus   `json:"status"`
+	// Mode is how the order is picked: discrete (alone, the default) or
+	// cluster (in a tote on a cart, with other orders).
+	Mode     TaskMode   `json:"mode,omitempty"`
+	Status   TaskStatus `json:"status"`
 	Operator string       `json:"operator,omitempty"`
 	Device   string       `json:"device,omitempty"`
 	Lines    []TaskLine   `json:"lines"`
@@ -77,8 +80,12 @@ type TaskLine struct {
 	// WalkSeq is the walk sequence of the line's location when the task
 	// arrived (Location.WalkSeq): lines are picked in walk order, then in
 	// the order given. Set by the gateway, never by the sender.
-	WalkSeq  int        `json:"walk_seq,omitempty"`
-	Picked   int        `json:"picked"`
+	WalkSeq int `json:"walk_seq,omitempty"`
+	Picked  int `json:"picked"`
+	// Short is how many units were declared missing from the bin while the
+	// line was still being picked (a cart's short pick, shared out among
+	// its orders): the line closes short once the rest is picked.
+	Short    int        `json:"short,omitempty"`
 	Status   LineStatus `json:"status"`
 	ClosedAt time.Time  `json:"closed_at,omitzero"`
 }
@@ -92,8 +99,9 @@ func (l TaskLine) ExpiryFromDate() (time.Time, bool) {
 	return t, err == nil
 }
 
-// Remaining is how many units the line still asks for.
-func (l TaskLine) Remaining() int { return l.Qty - l.Picked }
+// Remaining is how many units the line still asks for: its quantity less
+// those picked and those declared missing.
+func (l TaskLine) Remaining() int { return l.Qty - l.Picked - l.Short }
 
 // Open reports whether the task is still to be picked: held, waiting or
 // being picked.
@@ -122,6 +130,11 @@ func (t Task) Validate() error {
 	default:
 		return FieldErrorf("variant", "%q is not one of normal, presale, crossborder, peak", t.Variant)
 	}
+	switch t.Mode {
+	case "", ModeDiscrete, ModeCluster:
+	default:
+		return FieldErrorf("mode", "%q is not one of discrete, cluster", t.Mode)
+	}
 	if len(t.Lines) == 0 {
 		return FieldErrorf("lines", "a task needs at least one line")
 	}
@@ -135,7 +148,7 @@ func (t Task) Validate() error {
 			return FieldErrorf(fmt.Sprintf("lines[%d].qty", i), "%d must be at least 1", l.Qty)
 		case l.Qty > 100000:
 			return FieldErrorf(fmt.Sprintf("lines[%d].qty", i), "%d is more than 100000", l.Qty)
-		case l.Picked != 0 || (l.Status != "" && l.Status != LineOpen):
+		case l.Picked != 0 || l.Short != 0 || (l.Status != "" && l.Status != LineOpen):
 			return FieldErrorf(fmt.Sprintf("lines[%d]", i), "a new line cannot arrive already picked")
 		case l.WalkSeq != 0:
 			return FieldErrorf(fmt.Sprintf("lines[%d].walk_seq", i), "is the location's, from master data: leave it out of the task")

@@ -23,6 +23,25 @@ const (
 	CodeNoPrinter Code = "no_printer"
 )
 
+// Codes of cluster picking (a cart of totes).
+const (
+	CodeCartStarted Code = "cart_started" // the cart and its orders are yours: bind a tote to each slot
+	CodeToteBound   Code = "tote_bound"   // tote bound to its slot's order; bind the next
+	CodeCartReady   Code = "cart_ready"   // every tote bound: go to the first location
+	CodeItemToTote  Code = "item_to_tote" // item recognised: put it in the slot shown and scan that tote
+	CodePutOK       Code = "put_ok"       // the tote is right: the unit is counted for its order
+	CodeCartDone    Code = "cart_done"    // every order on the cart is picked: take it to packing
+
+	CodeUnknownTote      Code = "unknown_tote"       // not a tote's label
+	CodeToteOtherCart    Code = "tote_other_cart"    // the tote holds an order of another cart (or waits at packing)
+	CodeToteAlreadyBound Code = "tote_already_bound" // the tote is already on this cart
+	CodeToteNotNeeded    Code = "tote_not_needed"    // that tote's order needs no more of this item
+	CodeWrongTote        Code = "wrong_tote"         // not the tote of the slot shown
+	CodeToteExpected     Code = "tote_expected"      // a unit waits for its tote: scan the tote first
+	CodeCartInUse        Code = "cart_in_use"        // another picker is working this cart
+	CodeNoUnitForTote    Code = "tote_without_item"  // a tote scanned with no unit waiting for it: scan the item first
+)
+
 // Codes of pack-station rejections.
 const (
 	CodeUnknownOrder     Code = "unknown_order"     // no shipment for this order or tote
@@ -104,6 +123,23 @@ type Prompt struct {
 	Qty      int    `json:"qty,omitempty"`
 	Picked   int    `json:"picked,omitempty"`
 	KeyedQty bool   `json:"keyed_qty,omitempty"`
+	// On a cart: the cart, the slot the step is about (the tote to bind,
+	// or the tote the unit goes into, shown huge) and the cart's slots.
+	Cart  string `json:"cart,omitempty"`
+	Slot  int    `json:"slot,omitempty"`
+	Slots int    `json:"slots,omitempty"`
+	// Tote is the tote to scan: the slot's, or the one an order already
+	// fills that must go into the slot being bound.
+	Tote string `json:"tote,omitempty"`
+}
+
+// ShortOrder is an order that goes short at a cart's stop: Missing units of
+// the stop's item will not be in its tote.
+type ShortOrder struct {
+	Slot    int    `json:"slot"`
+	Task    string `json:"task"`
+	Order   string `json:"order"`
+	Missing int    `json:"missing"`
 }
 
 // Verdict is the gateway's answer to one scan.
@@ -116,6 +152,10 @@ type Verdict struct {
 	// Warning is set on an accepted scan that broke a standard in warn mode.
 	Warning Code   `json:"warning,omitempty"`
 	Prompt  Prompt `json:"prompt"`
+	// Shorts lists, with short_ok on a cart, the orders that go short and
+	// by how many units (by priority, then age: the first served get the
+	// units there are).
+	Shorts []ShortOrder `json:"shorts,omitempty"`
 }
 
 type codeInfo struct {
@@ -161,6 +201,34 @@ var codes = map[Code]codeInfo{
 		Feedback{Warn, []Tone{{1000, 120}, {0, 40}, {800, 120}, {0, 40}, {600, 320}}, []int{120, 40, 120, 40, 320}, "amber"}},
 	CodeUnknownStation: {Text{"No pack station of that name. Choose a station from the list.", "没有该名称的工位，请从列表中选择工位。"},
 		Feedback{Bad, []Tone{{760, 80}, {0, 40}, {560, 80}, {0, 40}, {760, 80}}, []int{80, 40, 80, 40, 80}, "red"}},
+	CodeCartStarted: {Text{"Cart started: its orders are yours. Scan a tote for the slot shown.", "拣货车已启动，订单已分配给您。请为提示的格位扫描周转箱。"},
+		Feedback{Good, []Tone{{1800, 60}, {0, 30}, {2200, 60}, {0, 30}, {2600, 60}}, []int{50, 30, 50}, "green"}},
+	CodeToteBound: {Text{"Tote bound to its slot. Scan the next slot's tote.", "周转箱已绑定格位，请扫描下一格位的周转箱。"},
+		Feedback{Good, []Tone{{2400, 40}, {0, 20}, {2800, 60}}, []int{40, 20, 40}, "green"}},
+	CodeCartReady: {Text{"Every tote is bound. Go to the first location.", "周转箱已全部绑定，请前往第一个库位。"},
+		Feedback{Good, []Tone{{2000, 60}, {0, 30}, {2400, 60}, {0, 30}, {2800, 120}}, []int{60, 30, 60}, "green"}},
+	CodeItemToTote: {Text{"Put it in the slot shown, then scan that tote.", "请放入提示的格位，并扫描该周转箱。"},
+		Feedback{Good, []Tone{{2600, 50}, {0, 20}, {2000, 80}}, []int{30, 20, 60}, "green"}},
+	CodePutOK: {Text{"Put confirmed.", "投放已确认。"},
+		Feedback{Good, []Tone{{2800, 70}}, []int{50}, "green"}},
+	CodeCartDone: {Text{"Every order on the cart is picked. Take the cart to packing.", "本车订单已全部拣完，请将拣货车送往打包区。"},
+		Feedback{Good, []Tone{{2200, 80}, {0, 30}, {2600, 80}, {0, 30}, {3000, 80}, {0, 30}, {3400, 160}}, []int{80, 40, 80, 40, 80}, "green"}},
+	CodeUnknownTote: {Text{"Not a tote. Scan the tote's label.", "不是周转箱，请扫描周转箱标签。"},
+		Feedback{Bad, []Tone{{880, 80}, {0, 40}, {580, 200}}, []int{80, 40, 200}, "red"}},
+	CodeToteOtherCart: {Text{"This tote holds an order of another cart or waits at packing. Take an empty tote.", "该周转箱已装有其他拣货车或待打包的订单，请换一个空周转箱。"},
+		Feedback{Bad, []Tone{{600, 200}, {0, 60}, {900, 100}, {0, 60}, {600, 200}}, []int{200, 60, 100, 60, 200}, "red"}},
+	CodeToteAlreadyBound: {Text{"This tote is already on this cart. Scan another tote.", "该周转箱已绑定在本车，请扫描另一个周转箱。"},
+		Feedback{Bad, []Tone{{1000, 80}, {0, 40}, {1000, 80}, {0, 40}, {700, 160}}, []int{80, 40, 80, 40, 160}, "red"}},
+	CodeToteNotNeeded: {Text{"That tote's order needs no more of this item. Put it in the slot shown.", "该周转箱的订单不再需要此商品，请放入提示的格位。"},
+		Feedback{Bad, []Tone{{520, 150}, {0, 50}, {820, 150}}, []int{150, 50, 150}, "red"}},
+	CodeWrongTote: {Text{"Wrong tote. Take the item out and put it in the slot shown.", "周转箱错误，请取出商品并放入提示的格位。"},
+		Feedback{Bad, []Tone{{420, 250}, {0, 60}, {420, 250}, {0, 60}, {420, 250}}, []int{250, 60, 250, 60, 250}, "red"}},
+	CodeToteExpected: {Text{"A unit is waiting for its tote: scan the tote of the slot shown first.", "有商品待投放：请先扫描提示格位的周转箱。"},
+		Feedback{Bad, []Tone{{750, 100}, {0, 50}, {750, 100}, {0, 50}, {1050, 100}}, []int{100, 50, 100, 50, 100}, "red"}},
+	CodeNoUnitForTote: {Text{"No item is waiting for a tote. Scan the item first, then its tote.", "没有待投放的商品，请先扫描商品，再扫描周转箱。"},
+		Feedback{Bad, []Tone{{680, 90}, {0, 40}, {980, 90}, {0, 40}, {680, 90}}, []int{90, 40, 90, 40, 90}, "red"}},
+	CodeCartInUse: {Text{"Another picker is working this cart. Take another cart.", "其他拣货员正在使用此拣货车，请换一辆。"},
+		Feedback{Bad, []Tone{{560, 300}, {0, 80}, {760, 150}}, []int{300, 80, 150}, "red"}},
 	CodeSerialNext: {Text{"Item recognised. Now scan its serial number.", "商品已识别，请扫描其序列号。"},
 		Feedback{Good, []Tone{{2200, 50}, {0, 30}, {2200, 50}}, []int{40, 30, 40}, "green"}},
 

@@ -98,6 +98,9 @@ type TaskSummary struct {
 	// HeldByAbsent tasks are held by a device that is not connected now;
 	// after devices.session_grace they go back to the queue.
 	HeldByAbsent int `json:"held_by_absent"`
+	// InHeldWaves tasks wait in a wave not yet released: no picker gets
+	// them until it is.
+	InHeldWaves int `json:"in_held_waves"`
 	// IdlePickers are pickers on a connected device with no task: with
 	// tasks waiting, someone should press "next" (or check the PDA).
 	IdlePickers int `json:"idle_pickers"`
@@ -125,6 +128,8 @@ func (g *Gateway) taskSummary() TaskSummary {
 		switch {
 		case t.Status == floorgate.TaskPending:
 			ts.Waiting++
+		case t.Status == floorgate.TaskHeld:
+			ts.InHeldWaves++
 		case live[t.Device]:
 			ts.InProgress++
 		default:

@@ -48,6 +48,10 @@ var DemoProducts = []struct{ en, zh string }{
 type Demo struct {
 	Master store.Master
 	Tasks  []floorgate.Task
+	// Peak is a held peak-sale wave, released from the status page (or by
+	// the ERP), and PeakTasks its orders: one to two small items each.
+	Peak      floorgate.WaveDefinition
+	PeakTasks []floorgate.Task
 	// ItemBarcode and LocationBarcode map codes to what their labels carry.
 	ItemBarcode     map[string]string
 	LocationBarcode map[string]string
@@ -78,8 +82,10 @@ func NewDemo() *Demo {
 			for bay := 1; bay <= 6; bay++ {
 				for level := 1; level <= 3; level++ {
 					code := fmt.Sprintf("%s-%02d-%02d-%d", z.ID, aisle, bay, level)
-					d.Master.Locations = append(d.Master.Locations,
-						floorgate.Location{Code: code, Zone: z.ID, Barcode: code, LabelXMM: DemoLabelX})
+					// The walk goes zone by zone, aisle by aisle: the
+					// order the codes sort in.
+					d.Master.Locations = append(d.Master.Locations, floorgate.Location{Code: code, Zone: z.ID,
+						Barcode: code, LabelXMM: DemoLabelX, WalkSeq: 10 * (len(d.Master.Locations) + 1)})
 					d.LocationBarcode[code] = code
 				}
 			}
@@ -110,8 +116,22 @@ func NewDemo() *Demo {
 		floorgate.Operator{ID: "A001", Name: "Site admin", Badge: DemoAdminBadge, Role: floorgate.RoleAdmin},
 		floorgate.Operator{ID: "S001", Name: "Shift supervisor", Badge: DemoSupervisorBadge, Role: floorgate.RoleSupervisor})
 	d.Tasks = d.MoreTasks(rng, "T", DemoOrders, 1, 6, 3)
+	d.Peak = floorgate.WaveDefinition{ID: DemoPeakWave, Hold: true, Priority: 5}
+	d.PeakTasks = d.MoreTasks(rng, "PK", DemoPeakOrders, 1, 2, 1)
+	for i := range d.PeakTasks {
+		d.PeakTasks[i].Variant = floorgate.VariantPeak
+	}
 	return d
 }
+
+// The demo's held peak wave and its size.
+const (
+	DemoPeakWave   = "PEAK-1111"
+	DemoPeakOrders = 24
+	// DemoPeakCutOff is how long after seeding the carrier collects the
+	// peak wave's parcels.
+	DemoPeakCutOff = 3 * time.Hour
+)
 
 // MoreTasks makes n orders of minLines..maxLines lines of 1..maxQty units,
 // each line at its item's home location, ordered along the pick path.
@@ -159,7 +179,7 @@ func (d *Demo) HomeLocation(sku string) string {
 }
 
 // Seed stores the demo site in db unless it already has master data.
-func (d *Demo) Seed(ctx context.Context, db *store.DB) (bool, error) {
+func (d *Demo) Seed(ctx context.Context, db *store.DB, now time.Time) (bool, error) {
 	if db.Counts().Locations > 0 {
 		return false, d.addStatusPageUsers(ctx, db)
 	}
@@ -176,6 +196,11 @@ func (d *Demo) Seed(ctx context.Context, db *store.DB) (bool, error) {
 		return false, fmt.Errorf("seed demo: %w", err)
 	}
 	if _, err := db.ImportTasks(ctx, d.Tasks); err != nil {
+		return false, fmt.Errorf("seed demo: %w", err)
+	}
+	peak := d.Peak
+	peak.CutOff = now.Add(DemoPeakCutOff).Truncate(time.Minute)
+	if _, err := db.ImportWave(ctx, peak, d.PeakTasks); err != nil {
 		return false, fmt.Errorf("seed demo: %w", err)
 	}
 	if err := db.PutShipments(ctx, d.Shipments()); err != nil {
@@ -217,8 +242,8 @@ func (d *Demo) Shipments() []floorgate.Shipment {
 	for _, it := range d.Master.Items {
 		names[it.SKU] = it.NameZH
 	}
-	out := make([]floorgate.Shipment, 0, len(d.Tasks))
-	for i, t := range d.Tasks {
+	out := make([]floorgate.Shipment, 0, len(d.Tasks)+len(d.PeakTasks))
+	for i, t := range slices.Concat(d.Tasks, d.PeakTasks) {
 		s := floorgate.Shipment{Order: t.Order, Carrier: "顺丰速运 SF Express", Tracking: fmt.Sprintf("SF%012d", 100000000+i),
 			Recipient: floorgate.Party{Name: []string{"李雷", "韩梅梅", "王芳", "张伟"}[i%4], Phone: fmt.Sprintf("138%08d", 10000000+i*7919%90000000), Address: DemoCities[i%len(DemoCities)]},
 			Sender:    floorgate.Party{Name: "floorgate 演示仓", Phone: "075512345678", Address: "广东省深圳市宝安区福永物流园3号库"}}

@@ -197,7 +197,7 @@ func (g *Gateway) Start(ctx context.Context) error {
 		return err
 	}
 	if g.Demo {
-		seeded, err := NewDemo().Seed(ctx, g.DB)
+		seeded, err := NewDemo().Seed(ctx, g.DB, g.Clock.Now())
 		if err != nil {
 			return err
 		}
@@ -207,6 +207,8 @@ func (g *Gateway) Start(ctx context.Context) error {
 	}
 	g.startRetention()
 	g.startAbsence()
+	// A held wave with a release time is released within this of it.
+	go g.DB.RunWaveReleases(context.Background(), waveReleaseEvery)
 	g.Metrics = web.NewMetrics(g.gauges)
 	wsServer = ws.NewServer(g.DB, g.Clock, g.Log.With("component", "pda"), ws.Options{
 		MaxRate:   float64(g.Config.Devices.MaxMessagesPerS),
@@ -533,6 +535,10 @@ const retentionEvery = time.Hour
 // startRetention prunes the journal, command ids and finished print jobs
 // older than store.retention_days, at once and then hourly, until the
 // database closes.
+// waveReleaseEvery is how often the gateway looks for held waves whose
+// release time has come.
+const waveReleaseEvery = 5 * time.Second
+
 func (g *Gateway) startRetention() {
 	keep := time.Duration(g.Config.Store.RetentionDays) * 24 * time.Hour
 	go g.DB.RunRetention(context.Background(), retentionEvery, keep)

@@ -44,22 +44,7 @@ const (
 // scan changes neither the session nor the task.
 func Scan(st State, sc floorgate.Scan, m floorgate.Match) Result {
 	sess, t := st.Session, st.Task
-	rec := floorgate.ScanRecord{
-		ScanID:     sc.ID,
-		Device:     sc.Device,
-		Operator:   sess.Operator,
-		Data:       sc.Data,
-		AIM:        sc.AIM,
-		Kind:       m.Kind,
-		Qty:        sc.Qty,
-		DeviceTime: sc.DeviceTime,
-		Batch:      m.Read.Batch,
-		Serial:     m.Read.Serial,
-		Problem:    m.Read.Problem,
-	}
-	if !m.Read.Expiry.IsZero() {
-		rec.Expiry = m.Read.Expiry.Format(time.DateOnly)
-	}
+	rec := newRecord(sess, sc, m)
 	recordDistance(&rec, st.Policy.Distance, sc, m)
 
 	if !sess.LoggedIn() {
@@ -158,6 +143,27 @@ func Scan(st State, sc floorgate.Scan, m floorgate.Match) Result {
 	}
 
 	return countUnits(st, sc, rec, ns, i, n, warning)
+}
+
+// newRecord is the scan event's record of sc, read as m by sess's device.
+func newRecord(sess floorgate.Session, sc floorgate.Scan, m floorgate.Match) floorgate.ScanRecord {
+	rec := floorgate.ScanRecord{
+		ScanID:     sc.ID,
+		Device:     sc.Device,
+		Operator:   sess.Operator,
+		Data:       sc.Data,
+		AIM:        sc.AIM,
+		Kind:       m.Kind,
+		Qty:        sc.Qty,
+		DeviceTime: sc.DeviceTime,
+		Batch:      m.Read.Batch,
+		Serial:     m.Read.Serial,
+		Problem:    m.Read.Problem,
+	}
+	if !m.Read.Expiry.IsZero() {
+		rec.Expiry = m.Read.Expiry.Format(time.DateOnly)
+	}
+	return rec
 }
 
 // countUnits counts n units on line i and closes the line (and the task)

@@ -270,6 +270,9 @@ func (db *DB) prepare(cmd floorgate.Command) (func(*wtx) (map[string]int, error)
 		}
 		return func(w *wtx) (map[string]int, error) {
 			if err := w.releaseWave(d.Wave, floorgate.ReleasedByERP); err != nil {
+				if !isRefusal(err) {
+					return nil, err // the gateway's fault, not the command's
+				}
 				return nil, floorgate.FieldErrorf("wave", "%s", floorgate.ErrorMessage(err))
 			}
 			return map[string]int{"tasks": w.st.waves[d.Wave].Tasks}, nil

@@ -69,7 +69,7 @@ func fuzzMaster() Master {
 func ean13(p string) string { return p + string(gs1.CheckDigit(p)) }
 
 // commandExamples are the command examples of the published schema.
-var commandExamples = []string{"task.create", "task.update", "task.cancel", "master.put", "shipment.put", "events.replay", "command-envelope"}
+var commandExamples = []string{"task.create", "task.update", "task.cancel", "master.put", "shipment.put", "events.replay", "wave.release", "command-envelope"}
 
 // FuzzApplyCommand applies arbitrary bytes as an upstream command to a
 // store holding a small floor (a fresh copy per input) and asserts that

@@ -343,6 +343,20 @@ func (db *DB) ImportTasks(ctx context.Context, tasks []floorgate.Task) (added in
 	return added, nil
 }
 
+// ImportWave is ImportTasks for tasks arriving in the wave def declares,
+// as a task.create command with a wave does it.
+func (db *DB) ImportWave(ctx context.Context, def floorgate.WaveDefinition, tasks []floorgate.Task) (added int, err error) {
+	err = db.write(ctx, func(w *wtx) error {
+		var err error
+		added, err = w.addTasks(tasks, &def, db.clock.Now())
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("import wave %s: %w", def.ID, err)
+	}
+	return added, nil
+}
+
 // addTasks is ImportTasks inside a write; a refusal is a *recordError, or
 // a *floorgate.FieldError in wave. Tasks arrive in the wave def declares,
 // when it is not nil (a task may name it or no wave); otherwise in the wave
@@ -406,10 +420,15 @@ func (w *wtx) addTasks(tasks []floorgate.Task, def *floorgate.WaveDefinition, no
 		waves = append(waves, def.ID) // a repeat: the definition must still match
 	}
 	status := map[string]floorgate.TaskStatus{}
+	var arrived []string // waves declared now without a hold: released on arrival
 	for _, id := range waves {
+		known := w.st.waves[id] != nil
 		var err error
 		if status[id], err = w.joinWave(def, id, counts[id], now); err != nil {
 			return 0, err
+		}
+		if wv := w.st.waves[id]; !known && wv != nil && wv.Status == floorgate.WaveReleased {
+			arrived = append(arrived, id)
 		}
 	}
 	for _, t := range fresh {
@@ -419,6 +438,11 @@ func (w *wtx) addTasks(tasks []floorgate.Task, def *floorgate.WaveDefinition, no
 		}
 		if err := w.emit(floorgate.NewEvent(floorgate.EventTaskReceived, now, floorgate.TaskRecord{
 			Task: t.ID, Order: t.Order, Wave: t.Wave, Lines: len(t.Lines)})); err != nil {
+			return 0, err
+		}
+	}
+	for _, id := range arrived {
+		if err := w.emit(floorgate.NewEvent(floorgate.EventWaveReleased, now, waveRecord(w.st.waves[id]))); err != nil {
 			return 0, err
 		}
 	}

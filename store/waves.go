@@ -188,8 +188,25 @@ func (w *wtx) joinWave(def *floorgate.WaveDefinition, id string, n int, now time
 	if old != nil {
 		wv = *old
 	} else {
-		wv = floorgate.Wave{ID: def.ID, Priority: def.Priority, CutOff: def.CutOff, ReleaseAt: def.ReleaseAt,
+		if n == 0 {
+			// Every task repeated one already stored: nothing arrives.
+			return floorgate.TaskPending, nil
+		}
+		// The wave's priority places its tasks in the queue: a label
+		// already on open tasks, queued without it, cannot become a wave.
+		for _, t := range w.st.open {
+			if t.Wave == id {
+				return "", floorgate.FieldErrorf("wave.id", "%q is already the wave label of open task %s, which arrived without a wave definition: declare the wave under a new id", id, t.ID)
+			}
+		}
+		wv = floorgate.Wave{ID: def.ID, Priority: def.Priority, CutOff: def.CutOff.UTC(), ReleaseAt: def.ReleaseAt.UTC(),
 			Status: floorgate.WaveHeld, Created: now}
+		if def.CutOff.IsZero() {
+			wv.CutOff = time.Time{}
+		}
+		if def.ReleaseAt.IsZero() {
+			wv.ReleaseAt = time.Time{}
+		}
 		if !def.Hold {
 			wv.Status, wv.ReleasedAt, wv.ReleasedBy = floorgate.WaveReleased, now, floorgate.ReleasedOnArrival
 		}
@@ -235,4 +252,29 @@ func (w *wtx) completeWaves() error {
 	}
 	w.wavesDone = w.wavesDone[:0]
 	return nil
+}
+
+// RunWaveReleases releases held waves as their release times come (see
+// ReleaseDue), looking every interval, until ctx ends or the store closes.
+func (db *DB) RunWaveReleases(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		ids, err := db.ReleaseDue(ctx)
+		switch {
+		case err != nil && (ctx.Err() != nil || db.isClosed()):
+			return
+		case err != nil:
+			db.log.Error("release due waves", "err", err)
+		case len(ids) > 0:
+			db.log.Info("waves released at their release time", "waves", ids)
+		}
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return
+		case <-db.stop:
+			return
+		}
+	}
 }

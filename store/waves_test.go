@@ -164,6 +164,7 @@ func TestWaveReleaseTime(t *testing.T) {
 func TestWaveRefusals(t *testing.T) {
 	e := newEnv(t)
 	e.command(`{"id":"ok","type":"task.create","data":{"wave":{"id":"W","hold":true,"priority":3},"tasks":[{"id":"T1","order":"O1","lines":[{"location":"L1","sku":"S1","qty":1}]}]}}`)
+	e.command(`{"id":"label","type":"task.create","data":{"tasks":[{"id":"T9","order":"O9","wave":"LBL","lines":[{"location":"L1","sku":"S1","qty":1}]}]}}`)
 	cases := []struct {
 		name, data, field, why string
 	}{
@@ -173,6 +174,7 @@ func TestWaveRefusals(t *testing.T) {
 		{"release time without hold", `{"wave":{"id":"V","release_at":"2026-11-22T10:00:00Z"},"tasks":[{"id":"T2","order":"O2","lines":[{"location":"L1","sku":"S1","qty":1}]}]}`, "data.wave.release_at", "needs \"hold\": true"},
 		{"priority out of range", `{"wave":{"id":"V","priority":5000},"tasks":[{"id":"T2","order":"O2","lines":[{"location":"L1","sku":"S1","qty":1}]}]}`, "data.wave.priority", "5000 is not between -1000 and 1000"},
 		{"cut-off before release", `{"wave":{"id":"V","hold":true,"release_at":"2026-11-22T10:00:00Z","cutoff":"2026-11-22T09:30:00Z"},"tasks":[{"id":"T2","order":"O2","lines":[{"location":"L1","sku":"S1","qty":1}]}]}`, "data.wave.cutoff", "before the release time"},
+		{"a label already in use", `{"wave":{"id":"LBL"},"tasks":[{"id":"T2","order":"O2","lines":[{"location":"L1","sku":"S1","qty":1}]}]}`, "data.wave.id", "already the wave label of open task T9"},
 		{"walk sequence sent", `{"tasks":[{"id":"T2","order":"O2","lines":[{"location":"L1","sku":"S1","qty":1,"walk_seq":4}]}]}`, "data.tasks[0].lines[0].walk_seq", "from master data"},
 	}
 	for i, c := range cases {
@@ -261,5 +263,21 @@ func TestZonesAndWalkOrder(t *testing.T) {
 	}
 	if v := e.pda("pda-1", "BADGE1"); v.Prompt.Task != "MIXED" || v.Prompt.Location != "L3" {
 		t.Fatalf("the picker of every zone: %+v; want MIXED at L3 (walk 20 before L1's 40)", v.Prompt)
+	}
+}
+
+// TestWaveWithoutHold: a wave declared without a hold is released as it
+// arrives (wave.released, by arrival, after its tasks' task.received) and
+// its tasks are handed out at once.
+func TestWaveWithoutHold(t *testing.T) {
+	e := newEnv(t)
+	e.pda("pda-1", "BADGE1")
+	before := len(e.journal())
+	e.command(`{"id":"c1","type":"task.create","data":{"wave":{"id":"NOW","priority":2},"tasks":[{"id":"T1","order":"O1","lines":[{"location":"L1","sku":"S1","qty":1}]}]}}`)
+	if got := e.eventsAfter(before); fmt.Sprint(got) != "[task.received wave.released pick.task_started command.applied]" {
+		t.Fatalf("events %v", got)
+	}
+	if wv, _ := e.db.Wave("NOW"); wv.Status != floorgate.WaveReleased || wv.ReleasedBy != floorgate.ReleasedOnArrival {
+		t.Fatalf("%+v; want released on arrival", wv)
 	}
 }

@@ -34,13 +34,17 @@ const (
 	// Read routes need a signed-in admin or supervisor, a read or admin
 	// API token, or the local socket.
 	Read
+	// Supervise routes are the floor's running changes a supervisor may
+	// make (releasing a held wave): a signed-in supervisor or admin with
+	// the session's CSRF token, an admin API token, or the local socket.
+	Supervise
 	// Admin routes change the gateway: a signed-in admin with the
 	// session's CSRF token, an admin API token, or the local socket.
 	Admin
 )
 
 func (a Access) String() string {
-	return [...]string{"public", "read", "admin"}[a]
+	return [...]string{"public", "read", "supervise", "admin"}[a]
 }
 
 // callerKind is how a request proved who it is.
@@ -133,7 +137,7 @@ func (c caller) may(a Access, r *http.Request) error {
 	}
 	switch c.kind {
 	case viaToken:
-		if a == Admin && c.token.Scope != store.ScopeAdmin {
+		if (a == Supervise || a == Admin) && c.token.Scope != store.ScopeAdmin {
 			return floorgate.Errorf(floorgate.EFORBIDDEN, "this API token may only read")
 		}
 		return nil
@@ -145,7 +149,9 @@ func (c caller) may(a Access, r *http.Request) error {
 		if a == Read {
 			return nil
 		}
-		if role != floorgate.RoleAdmin {
+		// A supervise route is any signed-in reader's: canRead above let
+		// through admins and supervisors only.
+		if a == Admin && role != floorgate.RoleAdmin {
 			return floorgate.Errorf(floorgate.EFORBIDDEN, "only an admin may do this")
 		}
 		if subtle.ConstantTimeCompare([]byte(r.Header.Get(csrfHeader)), []byte(c.sess.csrf)) != 1 {

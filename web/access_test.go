@@ -86,17 +86,18 @@ var changes = []struct{ method, path, body string }{
 	{"GET", "/api/v1/tokens", ``},
 	{"POST", "/api/v1/tokens", `{"name":"evil","scope":"admin"}`},
 	{"POST", "/api/v1/tokens/abc/revoke", ``},
+	{"POST", "/api/v1/waves/PEAK-1/release", ``},
 }
 
-// TestEveryChangeIsAnAdmins: every admin route in the handler table is in
-// changes, so the tests below try each.
-func TestEveryChangeIsAnAdmins(t *testing.T) {
+// TestEveryChangeIsTried: every admin and supervise route in the handler
+// table is in changes, so the tests below try each.
+func TestEveryChangeIsTried(t *testing.T) {
 	listed := map[string]bool{}
 	for _, c := range changes {
 		listed[c.method+" "+c.path] = true
 	}
 	for _, rt := range New(Options{}).Routes() {
-		if rt.Access != Admin {
+		if rt.Access != Admin && rt.Access != Supervise {
 			continue
 		}
 		found := false
@@ -107,7 +108,7 @@ func TestEveryChangeIsAnAdmins(t *testing.T) {
 			}
 		}
 		if !found {
-			t.Errorf("admin route %s is not tried by the access tests", rt.Pattern)
+			t.Errorf("%s route %s is not tried by the access tests", rt.Access, rt.Pattern)
 		}
 	}
 }
@@ -156,7 +157,7 @@ func TestLoopbackIsNotACredential(t *testing.T) {
 	if len(after) != len(before) {
 		t.Fatalf("the audit log grew from %d to %d entries", len(before), len(after))
 	}
-	for _, path := range []string{"/api/v1/status", "/api/v1/audit", "/api/v1/operators", "/metrics", "/api/v1/events"} {
+	for _, path := range []string{"/api/v1/status", "/api/v1/audit", "/api/v1/operators", "/api/v1/waves", "/metrics", "/api/v1/events"} {
 		if status, _ := do(t, sv.tcp, "GET", path, "", nil); status != http.StatusUnauthorized {
 			t.Errorf("GET %s from loopback without credentials: %d", path, status)
 		}

@@ -185,6 +185,11 @@ func cspSite(t *testing.T, tls bool) (*testServer, string) {
 		Lines: []floorgate.TaskLine{{Location: longLoc, SKU: "SKU-1", Qty: 3}}}}); err != nil {
 		t.Fatal(err)
 	}
+	// A held wave, for the overview's Waves panel: its task is not the PDA's.
+	if res, err := ts.db.ApplyCommand(ctx, []byte(`{"id":"c1","type":"task.create","data":{"wave":{"id":"PEAK-1","hold":true,"priority":9},
+		"tasks":[{"id":"W-1","order":"SO-2","lines":[{"location":"`+longLoc+`","sku":"SKU-1","qty":1}]}]}}`)); err != nil || !res.Applied {
+		t.Fatalf("declare a held wave: %+v %v", res, err)
+	}
 	pda := ws.NewServer(ts.db, ts.clock, slog.New(slog.DiscardHandler), ws.Options{})
 	t.Cleanup(func() { pda.Close() })
 	overview := map[string]any{
@@ -235,6 +240,8 @@ func cspSite(t *testing.T, tls bool) (*testServer, string) {
 	mux.HandleFunc("GET /api/v1/exceptions", asAdmin("", s.handleExceptions))
 	mux.HandleFunc("GET /api/v1/devices", asAdmin("", s.handleDevices))
 	mux.HandleFunc("GET /api/v1/tasks", asAdmin("", s.handleTasks))
+	mux.HandleFunc("GET /api/v1/waves", asAdmin("", s.handleWaves))
+	mux.HandleFunc("POST /api/v1/waves/{id}/release", asAdmin("wave.release", s.handleReleaseWave))
 	mux.HandleFunc("GET /api/v1/audit", asAdmin("", s.handleAudit))
 	mux.HandleFunc("POST /api/v1/devices/enrol", asAdmin("device.pairing_code", s.handleEnrol))
 	mux.HandleFunc("GET /api/v1/devices/enrol/{code}/qr.png", asAdmin("", s.handleEnrolQR))
@@ -260,8 +267,8 @@ func cspSite(t *testing.T, tls bool) (*testServer, string) {
 
 // TestPagesRunUnderTheCSP loads the status page and the PDA app in a real
 // headless Chromium, served through SecurityHeaders, and works them: sign
-// in, live updates, every view of the status page, a pairing QR code and a
-// label preview; on the PDA, the WebSocket to the same host, a login on
+// in, live updates, the overview's held wave, every view of the status
+// page, a pairing QR code and a label preview; on the PDA, the WebSocket to the same host, a login on
 // the keypad, a pick prompt whose long location is fitted to the screen,
 // a wrong-location alarm and the pairing screen's request. No CSP violation
 // and no uncaught exception may show on the console. The last step proves
@@ -278,6 +285,7 @@ func TestPagesRunUnderTheCSP(t *testing.T) {
 			chromedp.Click(`#signin-form button[type="submit"]`))
 		b.until("the overview", `!document.getElementById("app").hidden && document.querySelector('#overview-printers tr[data-printer="lbl-1"]') !== null`)
 		b.until("live updates", `document.getElementById("live").classList.contains("on")`)
+		b.until("the held wave", `document.querySelector('#waves-table tr[data-wave="PEAK-1"][data-status="held"] button[data-release]') !== null`)
 		for _, v := range []struct{ view, ready string }{
 			{"devices", `document.querySelector("#devices-table tr") !== null`},
 			{"tasks", `document.querySelector("#tasks-table").textContent.includes("T-1")`},

@@ -53,6 +53,7 @@ func (s *Server) Routes() []Route {
 		{Pattern: "GET /api/v1/devices", Access: Read, handler: s.handleDevices},
 		{Pattern: "GET /api/v1/operators", Access: Read, handler: s.handleOperators},
 		{Pattern: "GET /api/v1/tasks", Access: Read, handler: s.handleTasks},
+		{Pattern: "GET /api/v1/waves", Access: Read, handler: s.handleWaves},
 		{Pattern: "GET /api/v1/audit", Access: Read, handler: s.handleAudit},
 		{Pattern: "GET /api/v1/deadletters", Access: Read, handler: s.handleDeadLetters},
 		{Pattern: "GET /api/v1/barcodes/lookup", Access: Read, handler: s.handleLookup},
@@ -62,7 +63,8 @@ func (s *Server) Routes() []Route {
 		{Pattern: "GET /api/v1/scanners", Access: Read, handler: s.handleScanners},
 		{Pattern: "GET /api/v1/devices/enrol/{code}/qr.png", Access: Read, handler: s.handleEnrolQR},
 
-		// Changes, each audited.
+		// Changes, each audited: a supervisor's, then an admin's.
+		{Pattern: "POST /api/v1/waves/{id}/release", Access: Supervise, Action: "wave.release", handler: s.handleReleaseWave},
 		{Pattern: "POST /api/v1/tasks", Access: Admin, Action: "task.import", handler: s.handleImport},
 		{Pattern: "POST /api/v1/tasks/{id}/cancel", Access: Admin, Action: "task.cancel", handler: s.handleCancel},
 		{Pattern: "POST /api/v1/tasks/{id}/reassign", Access: Admin, Action: "task.reassign", handler: s.handleReassign},

@@ -24,7 +24,7 @@ func startPairingMain(t *testing.T, clock floorgate.Clock) *gateway.Gateway {
 	cfg.StateDir, cfg.Listen, cfg.MQTT.EmbeddedListen = t.TempDir(), "127.0.0.1:0", "127.0.0.1:0"
 	cfg.Devices.AutoEnrol = false
 	m := startGatewayWith(t, &gateway.Gateway{Config: cfg, Clock: clock})
-	if _, err := gateway.NewDemo().Seed(context.Background(), m.DB); err != nil {
+	if _, err := gateway.NewDemo().Seed(context.Background(), m.DB, clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	return m

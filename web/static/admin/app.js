@@ -61,6 +61,9 @@ function showSignIn() {
   // What the last person saw is not for whoever signs in next.
   state.csrf = "";
   forgetTokens();
+  state.waves = null;
+  $("#waves-table").innerHTML = "";
+  $("#waves-done-table").innerHTML = "";
   $("#flash").hidden = true;
   $("#app").hidden = true;
   $("#signin").hidden = false;
@@ -232,7 +235,79 @@ function renderStatus() {
 async function loadOverview() {
   if (!state.status) state.status = await api("GET", "/api/v1/status");
   renderStatus();
+  await loadWaves();
 }
+
+// ---- waves ----
+// Held waves wait for a supervisor (or their release time); released ones
+// are being picked. The panel is reloaded with the overview on every
+// journal event, and redrawn each half minute so the time left stays true.
+const canSupervise = () => state.me && (state.me.role === "admin" || state.me.role === "supervisor");
+const isSet = (t) => t && !t.startsWith("0001");
+
+// clock shows a time as hours and minutes, with the date when not today.
+function clock(t) {
+  const d = new Date(t);
+  const hm = d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  return d.toDateString() === new Date().toDateString() ? hm : `${d.toLocaleDateString()} ${hm}`;
+}
+
+async function loadWaves() {
+  state.waves = await api("GET", "/api/v1/waves");
+  renderWaves();
+}
+
+// cutoffCell is the carrier's cut-off and the time left to it: amber under
+// 30 minutes, red once past.
+function cutoffCell(w) {
+  if (!isSet(w.cutoff)) return `<td class="cutoff muted">—</td>`;
+  const left = (Date.parse(w.cutoff) - Date.now()) / 1000;
+  const cls = left <= 0 ? "bad" : left < 1800 ? "warn" : "ok";
+  const txt = left <= 0 ? `${dur(Math.max(-left, 1))} past · 已过` : `${dur(left)} left · 剩余`;
+  return `<td class="cutoff ${cls}">${esc(clock(w.cutoff))} <span class="badge ${cls}">${esc(txt)}</span></td>`;
+}
+
+function renderWaves() {
+  const all = state.waves || [];
+  const open = all.filter((w) => w.status !== "completed");
+  const done = all.filter((w) => w.status === "completed");
+  $("#waves-table").innerHTML = "<tr><th>Wave · 波次</th><th>Status · 状态</th><th class=num>Priority · 优先级</th><th>Progress · 进度</th><th>Cut-off · 截单</th><th>Release · 下发</th><th></th></tr>" +
+    (open.map((w) => {
+      const closed = w.done + w.cancelled, left = w.tasks - closed;
+      const held = w.status === "held";
+      const status = held ? `<span class="badge warn">held · 暂停</span>` : `<span class="badge ok">released · 已下发</span>`;
+      const release = held
+        ? (isSet(w.release_at) ? `at · 定时 ${esc(clock(w.release_at))}` : `<span class="muted">by hand · 手动</span>`)
+        : `${esc(clock(w.released_at))} <span class="muted small">by ${esc(w.released_by)}</span>`;
+      const act = held && canSupervise() ? `<button class="primary" data-release="${esc(w.id)}">Release · 下发</button>` : "";
+      return `<tr data-wave="${esc(w.id)}" data-status="${esc(w.status)}"><td>${esc(w.id)}</td><td class="state">${status}</td><td class=num>${w.priority || 0}</td>
+        <td class="progress"><progress max="${w.tasks}" value="${closed}"></progress> ${closed}/${w.tasks} <span class="muted small">${left} open · 未完成${w.cancelled ? `, ${w.cancelled} cancelled · 已取消` : ""}</span></td>
+        ${cutoffCell(w)}<td class="release">${release}</td><td class="act">${act}</td></tr>`;
+    }).join("") || `<tr><td colspan="7" class="muted">No open waves. · 暂无进行中的波次</td></tr>`);
+  $("#waves-done").hidden = done.length === 0;
+  $("#waves-done-count").textContent = done.length;
+  $("#waves-done-table").innerHTML = "<tr><th>Wave · 波次</th><th class=num>Done · 完成</th><th class=num>Cancelled · 取消</th><th>Completed · 完成时间</th><th>Cut-off · 截单</th></tr>" +
+    done.slice(0, 20).map((w) => {
+      const late = isSet(w.cutoff) && Date.parse(w.completed_at) > Date.parse(w.cutoff);
+      return `<tr data-wave="${esc(w.id)}" data-status="completed"><td>${esc(w.id)}</td><td class=num>${w.done}</td><td class=num>${w.cancelled}</td>
+        <td>${esc(clock(w.completed_at))}</td><td>${isSet(w.cutoff) ? esc(clock(w.cutoff)) : "—"} ${late ? `<span class="badge bad">late · 超时</span>` : ""}</td></tr>`;
+    }).join("");
+}
+
+setInterval(() => { if (state.waves && state.view === "overview") renderWaves(); }, 30000);
+
+$("#waves-table").addEventListener("click", async (e) => {
+  const b = e.target.closest("button[data-release]");
+  if (!b) return;
+  b.disabled = true;
+  try {
+    const w = await api("POST", `/api/v1/waves/${encodeURIComponent(b.dataset.release)}/release`);
+    flash(`Wave ${w.id} released to the pickers · 波次已下发`);
+  } catch (err) {
+    flash(err.message, true);
+  }
+  // no reload
+});
 
 // ---- devices ----
 async function loadDevices() {
@@ -280,8 +355,10 @@ async function loadTasks() {
   $("#tasks-table").innerHTML = "<tr><th>Task</th><th>Order</th><th>Status</th><th>Operator</th><th>Device</th><th class=num>Lines</th><th class=num>Picked</th><th></th></tr>" +
     (tasks.map((t) => {
       const picked = t.lines.reduce((n, l) => n + (l.picked || 0), 0), asked = t.lines.reduce((n, l) => n + l.qty, 0);
-      const act = isAdmin() && opts ? `<select data-task="${esc(t.id)}"><option value="">Reassign to…</option>${opts}</select>` : "";
-      return `<tr><td>${esc(t.id)}</td><td>${esc(t.order)}</td><td><span class="badge ${t.status === "assigned" ? "ok" : ""}">${esc(t.status)}</span></td><td>${esc(t.operator || "")}</td><td>${esc(t.device || "")}</td><td class=num>${t.lines.length}</td><td class=num>${picked}/${asked}</td><td>${act}</td></tr>`;
+      // A held wave's task goes to nobody until the wave is released.
+      const act = isAdmin() && opts && t.status !== "held" ? `<select data-task="${esc(t.id)}"><option value="">Reassign to…</option>${opts}</select>` : "";
+      const cls = t.status === "assigned" ? "ok" : t.status === "held" ? "warn" : "";
+      return `<tr><td>${esc(t.id)}${t.wave ? `<div class="muted small">wave · 波次 ${esc(t.wave)}</div>` : ""}</td><td>${esc(t.order)}</td><td><span class="badge ${cls}">${esc(t.status)}</span></td><td>${esc(t.operator || "")}</td><td>${esc(t.device || "")}</td><td class=num>${t.lines.length}</td><td class=num>${picked}/${asked}</td><td>${act}</td></tr>`;
     }).join("") || `<tr><td colspan="8" class="muted">No open tasks.</td></tr>`);
 }
 
