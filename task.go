@@ -50,9 +50,9 @@ type Task struct {
 	// cluster (in a tote on a cart, with other orders).
 	Mode     TaskMode   `json:"mode,omitempty"`
 	Status   TaskStatus `json:"status"`
-	Operator string       `json:"operator,omitempty"`
-	Device   string       `json:"device,omitempty"`
-	Lines    []TaskLine   `json:"lines"`
+	Operator string     `json:"operator,omitempty"`
+	Device   string     `json:"device,omitempty"`
+	Lines    []TaskLine `json:"lines"`
 	// Cancel is why the task was intercepted, when it was.
 	Cancel     string    `json:"cancel,omitempty"`
 	Created    time.Time `json:"created"`
@@ -76,7 +76,7 @@ type TaskLine struct {
 	ExpiryFrom string `json:"expiry_from,omitempty"`
 	// Serial requires every unit's serial number (AI 21); each serial can
 	// be picked once per site.
-	Serial   bool       `json:"serial,omitempty"`
+	Serial bool `json:"serial,omitempty"`
 	// WalkSeq is the walk sequence of the line's location when the task
 	// arrived (Location.WalkSeq): lines are picked in walk order, then in
 	// the order given. Set by the gateway, never by the sender.

@@ -582,7 +582,11 @@ func finishCart(ns floorgate.Session, tasks []*floorgate.Task, now time.Time, ev
 	cart := ns.Cart
 	rec := floorgate.CartRecord{Cart: cart.Cart, Operator: ns.Operator, Device: ns.Device}
 	for i, t := range tasks {
-		rec.Orders = append(rec.Orders, floorgate.CartSlot{Slot: i + 1, Task: t.ID, Order: t.Order, Tote: cart.Totes[i]})
+		s := floorgate.CartSlot{Slot: i + 1, Task: t.ID, Order: t.Order}
+		if i < len(cart.Totes) {
+			s.Tote = cart.Totes[i]
+		}
+		rec.Orders = append(rec.Orders, s)
 	}
 	ns.Cart, ns.AtLocation, ns.Location, ns.ClosedSKU = nil, false, "", ""
 	return ns, append(events, floorgate.NewEvent(floorgate.EventCartCompleted, now, rec)), true
@@ -598,4 +602,14 @@ func taskRecord(t *floorgate.Task) floorgate.TaskRecord {
 	}
 	return floorgate.TaskRecord{Task: t.ID, Order: t.Order, Wave: t.Wave, Operator: t.Operator, Device: t.Device,
 		Lines: len(t.Lines), Short: short}
+}
+
+// CartNext moves a picker on when nothing is left to pick on their cart
+// (its last open orders were cancelled under them): the cart is done
+// (cart.completed). Otherwise nothing changes. The Verdict is zero apart
+// from its Prompt.
+func CartNext(st CartState, now time.Time) CartResult {
+	ns, events, _ := finishCart(st.Session, st.Tasks, now, nil)
+	return CartResult{Session: ns, Tasks: st.Tasks, Events: events,
+		Verdict: floorgate.Verdict{Prompt: CartPrompt(ns, st.Tasks)}}
 }

@@ -266,6 +266,9 @@ func (db *DB) ReassignTask(ctx context.Context, id, to string) error {
 		if t == nil {
 			return floorgate.Errorf(floorgate.ENOTFOUND, "task %q is not open", id)
 		}
+		if _, on := db.st.cartOf(id); on {
+			return floorgate.Errorf(floorgate.ECONFLICT, "task %q is on a cart: its units go into its tote there", id)
+		}
 		if t.Status == floorgate.TaskHeld {
 			return floorgate.Errorf(floorgate.ECONFLICT, "task %q is in wave %s, which is held: release the wave first", id, t.Wave)
 		}

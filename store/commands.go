@@ -36,6 +36,8 @@ type (
 		Locations []floorgate.Location `json:"locations"`
 		Items     []floorgate.Item     `json:"items"`
 		Operators []operatorInput      `json:"operators"`
+		Carts     []floorgate.Cart     `json:"carts"`
+		Totes     []floorgate.Tote     `json:"totes"`
 	}
 	operatorInput struct {
 		ID      string         `json:"id"`
@@ -302,7 +304,11 @@ func (db *DB) prepare(cmd floorgate.Command) (func(*wtx) (map[string]int, error)
 			return nil, err
 		}
 		return func(w *wtx) (map[string]int, error) {
-			return map[string]int{"locations": len(m.Locations), "items": len(m.Items), "operators": len(m.Operators)}, w.putMaster(m)
+			summary := map[string]int{"locations": len(m.Locations), "items": len(m.Items), "operators": len(m.Operators)}
+			if len(m.Carts)+len(m.Totes) > 0 {
+				summary["carts"], summary["totes"] = len(m.Carts), len(m.Totes)
+			}
+			return summary, w.putMaster(m)
 		}, nil
 
 	case floorgate.CommandShipmentPut:

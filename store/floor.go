@@ -98,17 +98,17 @@ func (db *DB) Hello(ctx context.Context, device, token, model string) (floorgate
 	db.mu.RLock()
 	defer db.mu.RUnlock()
 	sess := db.session(device)
-	var t *floorgate.Task
+	var p floorgate.Prompt
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		var err error
-		t, err = db.st.task(tx, sess.Task)
+		p, err = db.prompt(tx, sess)
 		return err
 	})
 	if err != nil {
 		return floorgate.Welcome{}, fmt.Errorf("hello: %w", err)
 	}
 	return floorgate.Welcome{Site: db.st.site.ID, Gateway: db.st.site.Gateway, Operator: sess.Operator,
-		Prompt: db.prompt(sess, t), Station: d.Station, Stations: db.opts.Stations}, nil
+		Prompt: p, Station: d.Station, Stations: db.opts.Stations}, nil
 }
 
 // session is the device's session, or a fresh one. Callers hold mu.
@@ -119,14 +119,40 @@ func (db *DB) session(device string) floorgate.Session {
 	return floorgate.Session{Device: device}
 }
 
-// prompt is the engine's prompt with the item's name filled in.
-func (db *DB) prompt(sess floorgate.Session, t *floorgate.Task) floorgate.Prompt {
+// prompt is what sess's device must do now, as the engine says, with the
+// item's name filled in: the packer's parcel, the picker's cart or task,
+// or, with neither, a cart to scan when cart orders wait. Callers hold mu.
+func (db *DB) prompt(tx *bolt.Tx, sess floorgate.Session) (floorgate.Prompt, error) {
 	if db.packer(sess) {
-		return scan.PackPrompt(sess)
+		return scan.PackPrompt(sess), nil
 	}
-	p := scan.PromptFor(sess, t)
+	var p floorgate.Prompt
+	switch {
+	case sess.Cart != nil:
+		tasks := make([]*floorgate.Task, 0, len(sess.Cart.Tasks))
+		for _, id := range sess.Cart.Tasks {
+			t, err := db.st.task(tx, id)
+			if err != nil {
+				return p, err
+			}
+			if t == nil {
+				t = &floorgate.Task{ID: id, Status: floorgate.TaskCancelled}
+			}
+			tasks = append(tasks, t)
+		}
+		p = scan.CartPrompt(sess, tasks)
+	default:
+		t, err := db.st.task(tx, sess.Task)
+		if err != nil {
+			return p, err
+		}
+		p = scan.PromptFor(sess, t)
+		if p.Step == "wait" && sess.Task == "" && db.picks(sess.Operator) && db.st.cartWaiting() {
+			p = scan.IdlePrompt(true)
+		}
+	}
 	db.fillPrompt(&p)
-	return p
+	return p, nil
 }
 
 // packer reports whether the session's operator works at a pack station.
@@ -207,7 +233,20 @@ func (db *DB) login(ctx context.Context, device, requestID string, op *floorgate
 			if other == device || prev.Operator != op.ID {
 				continue
 			}
-			if sess.Task == "" && prev.Task != "" {
+			if sess.Task == "" && sess.Cart == nil && prev.Cart != nil {
+				// A cart goes with its picker, and its orders with it.
+				sess.Cart, sess.AtLocation, sess.ClosedSKU, sess.Location = prev.Cart, prev.AtLocation, prev.ClosedSKU, prev.Location
+				for _, id := range prev.Cart.Tasks {
+					if t := w.st.open[id]; t != nil && t.Status == floorgate.TaskAssigned {
+						moved := *t
+						moved.Device = device
+						if err := w.putTask(&moved); err != nil {
+							return err
+						}
+					}
+				}
+			}
+			if sess.Task == "" && sess.Cart == nil && prev.Task != "" {
 				sess.Task, sess.Line, sess.AtLocation, sess.ClosedSKU, sess.Location = prev.Task, prev.Line, prev.AtLocation, prev.ClosedSKU, prev.Location
 				if t := w.st.open[prev.Task]; t != nil {
 					moved := *t
@@ -230,7 +269,7 @@ func (db *DB) login(ctx context.Context, device, requestID string, op *floorgate
 			}
 		}
 		var next *floorgate.Task
-		if sess.Task == "" && op.Role == floorgate.RolePicker {
+		if sess.Task == "" && sess.Cart == nil && op.Role == floorgate.RolePicker {
 			next = w.nextTask(op.ID)
 		}
 		res := scan.Login(sess, *op, requestID, now, next)
@@ -239,13 +278,13 @@ func (db *DB) login(ctx context.Context, device, requestID string, op *floorgate
 		}
 		v = res.Verdict
 		if next == nil {
-			// Resuming: the prompt is the task the picker is on (or the
-			// packer's parcel).
-			t, err := w.st.task(w.tx, res.Session.Task)
+			// Resuming: the prompt is the task or cart the picker is on
+			// (or the packer's parcel).
+			p, err := db.prompt(w.tx, res.Session)
 			if err != nil {
 				return err
 			}
-			v.Prompt = db.prompt(res.Session, t)
+			v.Prompt = p
 		}
 		db.fillPrompt(&v.Prompt)
 		return nil
@@ -275,6 +314,12 @@ func (db *DB) Logout(ctx context.Context, device string) (floorgate.Prompt, erro
 // logout signs the session's operator out; a reason, when given, goes
 // into the operator.logged_out event.
 func (w *wtx) logout(sess floorgate.Session, now time.Time, reason string) error {
+	if sess.Cart != nil {
+		var err error
+		if sess, err = w.leaveCart(sess); err != nil {
+			return err
+		}
+	}
 	t, err := w.st.task(w.tx, sess.Task)
 	if err != nil {
 		return err
@@ -294,6 +339,9 @@ func (w *wtx) nextTask(operator string) *floorgate.Task {
 	op := w.st.operators[operator]
 	for _, q := range w.st.pending {
 		t := w.st.open[q.id]
+		if t.Mode == floorgate.ModeCluster {
+			continue // a cart's order: taken with a cart
+		}
 		if op == nil || len(op.Zones) == 0 || w.st.inZones(t, op.Zones) {
 			return t
 		}
@@ -334,7 +382,7 @@ func (w *wtx) apply(res scan.Result) error {
 // assignIfIdle gives the next waiting task to a logged-in session that has
 // none, and returns the step's result (Verdict zero when nothing changed).
 func (w *wtx) assignIfIdle(sess floorgate.Session, now time.Time) (scan.Result, bool, error) {
-	if sess.Operator == "" || sess.Task != "" || !w.db.picks(sess.Operator) {
+	if sess.Operator == "" || sess.Task != "" || sess.Cart != nil || !w.db.picks(sess.Operator) {
 		return scan.Result{}, false, nil
 	}
 	t := w.nextTask(sess.Operator)
@@ -375,11 +423,14 @@ func (db *DB) Scan(ctx context.Context, sc floorgate.Scan) (floorgate.Verdict, e
 		if db.packer(sess) {
 			return w.packScan(in, sess, &v)
 		}
+		m := w.st.match(sc.AIM, sc.Data)
+		if onCart(sess, m) {
+			return w.cartScan(in, sess, m, &v)
+		}
 		t, err := w.st.task(w.tx, sess.Task)
 		if err != nil {
 			return err
 		}
-		m := w.st.match(sc.AIM, sc.Data)
 		// A serial number belongs to the item it is read with, or, on a
 		// serial label alone, to the unit waiting for it.
 		serials := w.tx.Bucket(bucketSerials)
@@ -424,6 +475,8 @@ func (w *wtx) afterStep(v *floorgate.Verdict, sess floorgate.Session, now time.T
 		}
 		if assigned {
 			v.Prompt = res.Verdict.Prompt
+		} else if sess.Cart == nil && sess.Task == "" && v.Prompt.Step == "wait" && w.st.cartWaiting() {
+			v.Prompt = scan.IdlePrompt(true)
 		}
 	}
 	w.db.fillPrompt(&v.Prompt)
@@ -444,6 +497,9 @@ func (db *DB) Short(ctx context.Context, device, scanID string, found int) (floo
 			return err
 		}
 		sess := db.session(device)
+		if sess.Cart != nil {
+			return w.cartShort(sess, scanID, found, now, &v)
+		}
 		t, err := w.st.task(w.tx, sess.Task)
 		if err != nil {
 			return err
@@ -478,6 +534,22 @@ func (db *DB) Next(ctx context.Context, device string) (floorgate.Prompt, error)
 			p = scan.PackPrompt(sess)
 			return nil
 		}
+		if sess.Cart != nil {
+			st, err := w.cartState(sess, floorgate.Match{})
+			if err != nil {
+				return err
+			}
+			res := scan.CartNext(st, db.clock.Now())
+			if err := w.applyCart(res); err != nil {
+				return err
+			}
+			if res.Session.Cart != nil {
+				p = res.Verdict.Prompt
+				db.fillPrompt(&p)
+				return nil
+			}
+			sess = res.Session
+		}
 		t, err := w.st.task(w.tx, sess.Task)
 		if err != nil {
 			return err
@@ -495,11 +567,12 @@ func (db *DB) Next(ctx context.Context, device string) (floorgate.Prompt, error)
 		}
 		if assigned {
 			p = res.Verdict.Prompt
-		} else {
-			p = scan.PromptFor(sess, t)
+			db.fillPrompt(&p)
+			return nil
 		}
-		db.fillPrompt(&p)
-		return nil
+		var err2 error
+		p, err2 = db.prompt(w.tx, sess)
+		return err2
 	})
 	if err != nil {
 		return floorgate.Prompt{}, fmt.Errorf("next task: %w", err)

@@ -20,6 +20,8 @@ type Master struct {
 	Locations []floorgate.Location `json:"locations,omitempty"`
 	Items     []floorgate.Item     `json:"items,omitempty"`
 	Operators []floorgate.Operator `json:"operators,omitempty"`
+	Carts     []floorgate.Cart     `json:"carts,omitempty"`
+	Totes     []floorgate.Tote     `json:"totes,omitempty"`
 }
 
 // PutMaster validates the whole set against itself and what is stored, and
@@ -60,6 +62,28 @@ func (w *wtx) putMaster(m Master) error {
 			setIn(w, w.st.barcodes, barcodeKey(b), floorgate.Match{Kind: floorgate.MatchItem, Item: it})
 		}
 		if err := w.put(bucketItems, it.SKU, it); err != nil {
+			return err
+		}
+	}
+	for i := range m.Carts {
+		c := &m.Carts[i]
+		if old := w.st.carts[c.ID]; old != nil && barcodeKey(old.Barcode) != barcodeKey(c.Barcode) {
+			deleteIn(w, w.st.barcodes, barcodeKey(old.Barcode))
+		}
+		setIn(w, w.st.carts, c.ID, c)
+		setIn(w, w.st.barcodes, barcodeKey(c.Barcode), floorgate.Match{Kind: floorgate.MatchCart, Cart: c})
+		if err := w.put(bucketCarts, c.ID, c); err != nil {
+			return err
+		}
+	}
+	for i := range m.Totes {
+		t := &m.Totes[i]
+		if old := w.st.totes[t.ID]; old != nil && barcodeKey(old.Barcode) != barcodeKey(t.Barcode) {
+			deleteIn(w, w.st.barcodes, barcodeKey(old.Barcode))
+		}
+		setIn(w, w.st.totes, t.ID, t)
+		setIn(w, w.st.barcodes, barcodeKey(t.Barcode), floorgate.Match{Kind: floorgate.MatchTote, Tote: t})
+		if err := w.put(bucketTotes, t.ID, t); err != nil {
 			return err
 		}
 	}
@@ -141,6 +165,25 @@ func (w *wtx) checkMaster(m Master) error {
 			}
 		}
 	}
+	for i, c := range m.Carts {
+		if err := validID("id", c.ID); err != nil {
+			return badRecord("carts", i, c.ID, floorgate.FieldErrorf("id", "%s", floorgate.ErrorMessage(err)))
+		}
+		if c.Slots < 1 || c.Slots > floorgate.MaxCartSlots {
+			return badRecord("carts", i, c.ID, floorgate.FieldErrorf("slots", "%d is not between 1 and %d", c.Slots, floorgate.MaxCartSlots))
+		}
+		if err := claim(c.Barcode, claimer{"carts", c.ID, i, "barcode"}); err != nil {
+			return err
+		}
+	}
+	for i, t := range m.Totes {
+		if err := validID("id", t.ID); err != nil {
+			return badRecord("totes", i, t.ID, floorgate.FieldErrorf("id", "%s", floorgate.ErrorMessage(err)))
+		}
+		if err := claim(t.Barcode, claimer{"totes", t.ID, i, "barcode"}); err != nil {
+			return err
+		}
+	}
 	// A barcode kept by stored master data that this set does not replace
 	// must not be claimed by something else.
 	replacedLocations := make(map[string]bool, len(m.Locations))
@@ -150,6 +193,13 @@ func (w *wtx) checkMaster(m Master) error {
 	replacedItems := make(map[string]bool, len(m.Items))
 	for _, it := range m.Items {
 		replacedItems[it.SKU] = true
+	}
+	replacedCarts, replacedTotes := map[string]bool{}, map[string]bool{}
+	for _, c := range m.Carts {
+		replacedCarts[c.ID] = true
+	}
+	for _, t := range m.Totes {
+		replacedTotes[t.ID] = true
 	}
 	for key, c := range owner {
 		code := strings.TrimPrefix(strings.TrimPrefix(key, "gtin:"), "gln:")
@@ -162,6 +212,10 @@ func (w *wtx) checkMaster(m Master) error {
 			return badRecord(c.list, c.index, c.id, floorgate.FieldErrorf(c.field, "barcode %q already belongs to location %s", code, existing.Location.Code))
 		case existing.Kind == floorgate.MatchItem && !replacedItems[existing.Item.SKU]:
 			return badRecord(c.list, c.index, c.id, floorgate.FieldErrorf(c.field, "barcode %q already belongs to item %s", code, existing.Item.SKU))
+		case existing.Kind == floorgate.MatchCart && !replacedCarts[existing.Cart.ID]:
+			return badRecord(c.list, c.index, c.id, floorgate.FieldErrorf(c.field, "barcode %q already belongs to cart %s", code, existing.Cart.ID))
+		case existing.Kind == floorgate.MatchTote && !replacedTotes[existing.Tote.ID]:
+			return badRecord(c.list, c.index, c.id, floorgate.FieldErrorf(c.field, "barcode %q already belongs to tote %s", code, existing.Tote.ID))
 		}
 	}
 	badges := map[string]bool{}
@@ -503,7 +557,7 @@ func sameTask(old, in floorgate.Task) bool {
 func (w *wtx) assignIdle(now time.Time) error {
 	devices := make([]string, 0)
 	for d, s := range w.st.sessions {
-		if s.Operator != "" && s.Task == "" && (w.db.opts.Present == nil || w.db.opts.Present(d)) {
+		if s.Operator != "" && s.Task == "" && s.Cart == nil && (w.db.opts.Present == nil || w.db.opts.Present(d)) {
 			devices = append(devices, d)
 		}
 	}
@@ -565,6 +619,19 @@ func (w *wtx) cancelTask(id, reason string) error {
 	}
 	if err := w.emit(evs...); err != nil {
 		return err
+	}
+	// Its tote is emptied: the picker returns what it held.
+	if err := w.freeTote(id); err != nil {
+		return err
+	}
+	if sess, ok := w.st.cartOf(id); ok {
+		p, err := w.db.prompt(w.tx, sess)
+		if err != nil {
+			return err
+		}
+		w.notify(floorgate.Notice{Device: sess.Device, Kind: floorgate.NoticeTaskCancelled, Task: id,
+			Verdict: floorgate.NewVerdict("", floorgate.CodeTaskCancelled, p)})
+		return nil
 	}
 	if t.Device != "" {
 		if sess, ok := w.st.sessions[t.Device]; ok && sess.Task == id {

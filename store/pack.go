@@ -109,6 +109,9 @@ func (w *wtx) packScan(sc floorgate.Scan, sess floorgate.Session, v *floorgate.V
 	st := scan.PackState{Policy: w.st.site.Policy, Session: sess}
 	var m floorgate.Match
 	order := sc.Data
+	if o := w.st.toteOrder(sc.Data); o != "" && sess.Pack == nil {
+		order = o // a cart's tote opens the order it holds
+	}
 	if sess.Pack != nil {
 		order = sess.Pack.Order
 		m = w.st.match(sc.AIM, sc.Data)
@@ -128,6 +131,10 @@ func (w *wtx) packScan(sc floorgate.Scan, sess floorgate.Session, v *floorgate.V
 		return err
 	}
 	if res.Verdict.Code == floorgate.CodePackDone {
+		// The tote it came in is empty now, free for the next cart.
+		if err := w.freeOrderTote(s.Order); err != nil {
+			return err
+		}
 		station := w.packStation(sess.Device)
 		if err := w.queueJob(floorgate.PrintJob{ID: "waybill:" + s.Order, Kind: "waybill", Order: s.Order, Packer: sess.Operator,
 			Station: station, Template: "100x180", Status: "queued", Created: sc.At}); err != nil {

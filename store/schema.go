@@ -47,6 +47,11 @@ var (
 	bucketTokens = []byte("tokens")
 	// waves holds every wave declared: id → Wave.
 	bucketWaves = []byte("waves")
+	// carts and totes are master data: id → Cart, id → Tote.
+	bucketCarts = []byte("carts")
+	bucketTotes = []byte("totes")
+	// bindings holds every tote holding an order: tote id → ToteBinding.
+	bucketBindings = []byte("bindings")
 )
 
 // appendFill is the fill percent of the append-only logs (journal, steps,
@@ -110,6 +115,15 @@ var migrations = []func(tx *bolt.Tx) error{
 	func(tx *bolt.Tx) error {
 		if _, err := tx.CreateBucketIfNotExists(bucketWaves); err != nil {
 			return fmt.Errorf("create bucket %s: %w", bucketWaves, err)
+		}
+		return nil
+	},
+	// 5 → 6: carts, totes and the totes' bindings.
+	func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bucketCarts, bucketTotes, bucketBindings} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return fmt.Errorf("create bucket %s: %w", name, err)
+			}
 		}
 		return nil
 	},

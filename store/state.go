@@ -26,9 +26,13 @@ type state struct {
 	sessions  map[string]floorgate.Session
 	open      map[string]*floorgate.Task // held, pending and assigned tasks
 	waves     map[string]*floorgate.Wave // every wave declared
-	pending   []queued                   // pending tasks in the order they are given out
-	seq       uint64                     // last event sequence number committed
-	verdicts  map[string][]deviceVerdict // device → its recent verdicts, oldest first
+	carts     map[string]*floorgate.Cart
+	totes     map[string]*floorgate.Tote
+	bindings  map[string]*floorgate.ToteBinding // tote id → the order it holds
+	toteOf    map[string]string                 // task id → its tote
+	pending   []queued                          // pending tasks in the order they are given out
+	seq       uint64                            // last event sequence number committed
+	verdicts  map[string][]deviceVerdict        // device → its recent verdicts, oldest first
 
 	// The outbox: events up to acked have left it; ackedAbove holds acks
 	// that arrived out of order above it. ackedOnDisk is the watermark the
@@ -85,6 +89,10 @@ func load(tx *bolt.Tx) (*state, error) {
 		sessions:  map[string]floorgate.Session{},
 		open:      map[string]*floorgate.Task{},
 		waves:     map[string]*floorgate.Wave{},
+		carts:     map[string]*floorgate.Cart{},
+		totes:     map[string]*floorgate.Tote{},
+		bindings:  map[string]*floorgate.ToteBinding{},
+		toteOf:    map[string]string{},
 		verdicts:  map[string][]deviceVerdict{},
 
 		ackedAbove: map[uint64]bool{},
@@ -123,6 +131,24 @@ func load(tx *bolt.Tx) (*state, error) {
 		return nil, err
 	}
 	if err := each(tx, bucketWaves, func(wv *floorgate.Wave) { st.waves[wv.ID] = wv }); err != nil {
+		return nil, err
+	}
+	if err := each(tx, bucketCarts, func(c *floorgate.Cart) {
+		st.carts[c.ID] = c
+		st.barcodes[barcodeKey(c.Barcode)] = floorgate.Match{Kind: floorgate.MatchCart, Cart: c}
+	}); err != nil {
+		return nil, err
+	}
+	if err := each(tx, bucketTotes, func(t *floorgate.Tote) {
+		st.totes[t.ID] = t
+		st.barcodes[barcodeKey(t.Barcode)] = floorgate.Match{Kind: floorgate.MatchTote, Tote: t}
+	}); err != nil {
+		return nil, err
+	}
+	if err := each(tx, bucketBindings, func(b *floorgate.ToteBinding) {
+		st.bindings[b.Tote] = b
+		st.toteOf[b.Task] = b.Tote
+	}); err != nil {
 		return nil, err
 	}
 	var open []*floorgate.Task

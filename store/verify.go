@@ -595,6 +595,7 @@ var bucketsSince = []struct {
 	{bucketAudit, 3},
 	{bucketTokens, 4},
 	{bucketWaves, 5},
+	{bucketCarts, 6}, {bucketTotes, 6}, {bucketBindings, 6},
 }
 
 // checker decodes every record of a floorgate file as the gateway reads it
@@ -714,6 +715,40 @@ func (c *checker) records() {
 			return err
 		}
 		c.keyIs(bucketTokens, k, t.ID, "id")
+		return nil
+	})
+	c.each(bucketCarts, func(k, v []byte) error {
+		cart, err := decodeRecord[floorgate.Cart](v)
+		if err != nil {
+			return err
+		}
+		c.keyIs(bucketCarts, k, cart.ID, "id")
+		c.barcode(bucketCarts, k, cart.Barcode, "cart "+cart.ID)
+		if cart.Slots < 1 || cart.Slots > floorgate.MaxCartSlots {
+			c.bad(bucketCarts, k, "%d slots: a cart has 1 to %d", cart.Slots, floorgate.MaxCartSlots)
+		}
+		return nil
+	})
+	totes := map[string]bool{}
+	c.each(bucketTotes, func(k, v []byte) error {
+		t, err := decodeRecord[floorgate.Tote](v)
+		if err != nil {
+			return err
+		}
+		c.keyIs(bucketTotes, k, t.ID, "id")
+		c.barcode(bucketTotes, k, t.Barcode, "tote "+t.ID)
+		totes[t.ID] = true
+		return nil
+	})
+	c.each(bucketBindings, func(k, v []byte) error {
+		b, err := decodeRecord[floorgate.ToteBinding](v)
+		if err != nil {
+			return err
+		}
+		c.keyIs(bucketBindings, k, b.Tote, "tote")
+		if !totes[b.Tote] {
+			c.bad(bucketBindings, k, "tote %q is not in master data", b.Tote)
+		}
 		return nil
 	})
 	c.each(bucketWaves, func(k, v []byte) error {

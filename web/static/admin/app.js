@@ -306,7 +306,7 @@ $("#waves-table").addEventListener("click", async (e) => {
   } catch (err) {
     flash(err.message, true);
   }
-  // no reload
+  loadWaves().catch((err) => err.message !== "signed out" && flash(err.message, true));
 });
 
 // ---- devices ----
