@@ -20,6 +20,8 @@ const (
 	// NoticeLoggedInElsewhere: the operator signed in on another device,
 	// which took their task; this device's session has ended.
 	NoticeLoggedInElsewhere = "logged_in_elsewhere"
+	// NoticeCartWork: an idle picker is told cart orders wait: take a cart.
+	NoticeCartWork = "cart_work"
 )
 
 // Welcome is what a device learns when it connects: where it is and what it

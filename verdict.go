@@ -31,6 +31,7 @@ const (
 	CodeItemToTote  Code = "item_to_tote" // item recognised: put it in the slot shown and scan that tote
 	CodePutOK       Code = "put_ok"       // the tote is right: the unit is counted for its order
 	CodeCartDone    Code = "cart_done"    // every order on the cart is picked: take it to packing
+	CodeCartOrders  Code = "cart_orders"  // (a push) cart orders wait: scan a cart to start one
 
 	CodeUnknownTote      Code = "unknown_tote"       // not a tote's label
 	CodeToteOtherCart    Code = "tote_other_cart"    // the tote holds an order of another cart (or waits at packing)
@@ -225,6 +226,8 @@ var codes = map[Code]codeInfo{
 		Feedback{Bad, []Tone{{420, 250}, {0, 60}, {420, 250}, {0, 60}, {420, 250}}, []int{250, 60, 250, 60, 250}, "red"}},
 	CodeToteExpected: {Text{"A unit is waiting for its tote: scan the tote of the slot shown first.", "有商品待投放：请先扫描提示格位的周转箱。"},
 		Feedback{Bad, []Tone{{750, 100}, {0, 50}, {750, 100}, {0, 50}, {1050, 100}}, []int{100, 50, 100, 50, 100}, "red"}},
+	CodeCartOrders: {Text{"Cart orders are waiting. Scan a cart to start one.", "有拣货车订单待拣，请扫描拣货车开始。"},
+		Feedback{Good, []Tone{{1600, 80}, {0, 40}, {2000, 80}}, []int{60, 40, 60}, "green"}},
 	CodeNoUnitForTote: {Text{"No item is waiting for a tote. Scan the item first, then its tote.", "没有待投放的商品，请先扫描商品，再扫描周转箱。"},
 		Feedback{Bad, []Tone{{680, 90}, {0, 40}, {980, 90}, {0, 40}, {680, 90}}, []int{90, 40, 90, 40, 90}, "red"}},
 	CodeCartInUse: {Text{"Another picker is working this cart. Take another cart.", "其他拣货员正在使用此拣货车，请换一辆。"},

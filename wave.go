@@ -20,11 +20,15 @@ const (
 	WaveCompleted WaveStatus = "completed"
 )
 
-// Who released a wave, when not a supervisor (whose operator id is given).
+// How a wave was released.
 const (
 	ReleasedByERP      = "erp"      // the wave.release command
 	ReleasedBySchedule = "schedule" // its release time came
 	ReleasedOnArrival  = "arrival"  // it arrived without a hold
+	// ReleasedOnSite: someone at the site released it — a supervisor or
+	// admin on the status page, a program with an admin API token, or an
+	// administrator on the local socket; ReleasedActor names them.
+	ReleasedOnSite = "site"
 )
 
 // Wave limits: a priority is a small number the ERP chooses; a wave's id
@@ -88,10 +92,12 @@ type Wave struct {
 	Done      int       `json:"done"`
 	Cancelled int       `json:"cancelled"`
 	Created   time.Time `json:"created"`
-	// ReleasedAt and ReleasedBy say when and by whom it was released: erp,
-	// schedule, arrival, or a supervisor's operator id.
-	ReleasedAt  time.Time `json:"released_at,omitzero"`
-	ReleasedBy  string    `json:"released_by,omitempty"`
+	// ReleasedAt and ReleasedBy say when and how it was released: erp,
+	// schedule, arrival or site. ReleasedActor names who, with site, as
+	// the audit log does: the operator's id, token:NAME, or local.
+	ReleasedAt    time.Time `json:"released_at,omitzero"`
+	ReleasedBy    string    `json:"released_by,omitempty"`
+	ReleasedActor string    `json:"released_actor,omitempty"`
 	CompletedAt time.Time `json:"completed_at,omitzero"`
 }
 
@@ -123,8 +129,10 @@ type WaveRecord struct {
 	Priority int       `json:"priority,omitempty"`
 	CutOff   time.Time `json:"cutoff,omitzero"`
 	Tasks    int       `json:"tasks"`
-	// ReleasedBy is erp, schedule, arrival, or a supervisor's operator id.
-	ReleasedBy string `json:"released_by,omitempty"`
+	// ReleasedBy is erp, schedule, arrival or site; ReleasedActor, with
+	// site, who released it (an operator's id, token:NAME, or local).
+	ReleasedBy    string `json:"released_by,omitempty"`
+	ReleasedActor string `json:"released_actor,omitempty"`
 	// With wave.completed: how many of its tasks were picked (done) and
 	// how many were cancelled.
 	Done      int `json:"done,omitempty"`

@@ -119,10 +119,25 @@ func NewDemo() *Demo {
 	d.Peak = floorgate.WaveDefinition{ID: DemoPeakWave, Hold: true, Priority: 5}
 	d.PeakTasks = d.MoreTasks(rng, "PK", DemoPeakOrders, 1, 2, 1)
 	for i := range d.PeakTasks {
-		d.PeakTasks[i].Variant = floorgate.VariantPeak
+		// Peak orders are small: picked many at a time on a cart.
+		d.PeakTasks[i].Variant, d.PeakTasks[i].Mode = floorgate.VariantPeak, floorgate.ModeCluster
+	}
+	for i := range DemoCarts {
+		d.Master.Carts = append(d.Master.Carts, floorgate.Cart{ID: fmt.Sprintf("C%02d", i+1), Barcode: fmt.Sprintf("CART-%02d", i+1), Slots: DemoCartSlots})
+	}
+	for i := range DemoTotes {
+		d.Master.Totes = append(d.Master.Totes, floorgate.Tote{ID: fmt.Sprintf("T%03d", i+1), Barcode: fmt.Sprintf("TOTE-%03d", i+1)})
 	}
 	return d
 }
+
+// The demo's carts and totes: four carts of eight slots, enough totes for
+// every cart and the orders waiting at packing.
+const (
+	DemoCarts     = 4
+	DemoCartSlots = 8
+	DemoTotes     = 60
+)
 
 // The demo's held peak wave and its size.
 const (

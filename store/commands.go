@@ -271,7 +271,7 @@ func (db *DB) prepare(cmd floorgate.Command) (func(*wtx) (map[string]int, error)
 			return nil, floorgate.FieldErrorf("wave", "missing")
 		}
 		return func(w *wtx) (map[string]int, error) {
-			if err := w.releaseWave(d.Wave, floorgate.ReleasedByERP); err != nil {
+			if err := w.releaseWave(d.Wave, floorgate.ReleasedByERP, ""); err != nil {
 				if !isRefusal(err) {
 					return nil, err // the gateway's fault, not the command's
 				}

@@ -334,17 +334,20 @@ func (w *wtx) logout(sess floorgate.Session, now time.Time, reason string) error
 
 // nextTask is the first task waiting in the queue that operator may pick,
 // or nil: a picker limited to zones gets only tasks whose every location
-// is in one of them.
+// is in one of them. When that first task is a cart's order there is none
+// to give alone: the queue's order holds across modes, so the picker is
+// asked to take a cart instead (cartWaiting).
 func (w *wtx) nextTask(operator string) *floorgate.Task {
 	op := w.st.operators[operator]
 	for _, q := range w.st.pending {
 		t := w.st.open[q.id]
+		if op != nil && len(op.Zones) > 0 && !w.st.inZones(t, op.Zones) {
+			continue
+		}
 		if t.Mode == floorgate.ModeCluster {
-			continue // a cart's order: taken with a cart
+			return nil // taken with a cart
 		}
-		if op == nil || len(op.Zones) == 0 || w.st.inZones(t, op.Zones) {
-			return t
-		}
+		return t
 	}
 	return nil
 }

@@ -571,7 +571,12 @@ func (w *wtx) assignIdle(now time.Time) error {
 			if len(w.st.pending) == 0 {
 				break
 			}
-			continue // a picker limited to zones no waiting task is in
+			if w.db.picks(w.st.sessions[d].Operator) && w.st.cartWaiting() {
+				// Cart orders wait: the idle picker is asked to take a cart.
+				w.notify(floorgate.Notice{Device: d, Kind: floorgate.NoticeCartWork,
+					Verdict: floorgate.NewVerdict("", floorgate.CodeCartOrders, scan.IdlePrompt(true))})
+			}
+			continue // a picker limited to zones no waiting task is in, or a cart to take
 		}
 		p := res.Verdict.Prompt
 		w.db.fillPrompt(&p)

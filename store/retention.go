@@ -59,6 +59,7 @@ type PruneStats struct {
 	Commands  int `json:"commands"`
 	PrintJobs int `json:"print_jobs"`
 	Audit     int `json:"audit"`
+	Waves     int `json:"waves"`
 	// Batches is the number of write transactions the pass took.
 	Batches int `json:"batches"`
 }
@@ -117,7 +118,36 @@ func (db *DB) PruneAll(ctx context.Context, before time.Time) (PruneStats, error
 	if err != nil {
 		return st, fmt.Errorf("prune audit: %w", err)
 	}
+	st.Waves, err = db.pruneWaves(ctx, before)
+	st.Batches++
+	if err != nil {
+		return st, fmt.Errorf("prune waves: %w", err)
+	}
 	return st, nil
+}
+
+// pruneWaves forgets the waves completed before before (at most
+// pruneBatch a pass): their tasks are closed and their events upstream.
+func (db *DB) pruneWaves(ctx context.Context, before time.Time) (int, error) {
+	n := 0
+	err := db.write(ctx, func(w *wtx) error {
+		n = 0
+		for id, wv := range w.st.waves {
+			if n == pruneBatch {
+				break
+			}
+			if wv.Status != floorgate.WaveCompleted || !wv.CompletedAt.Before(before) {
+				continue
+			}
+			deleteIn(w, w.st.waves, id)
+			if err := w.tx.Bucket(bucketWaves).Delete([]byte(id)); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
 }
 
 func (db *DB) pruneJournal(ctx context.Context, before time.Time) (PruneStats, error) {
@@ -314,9 +344,9 @@ func (db *DB) RunRetention(ctx context.Context, every, keep time.Duration) {
 			return
 		case err != nil:
 			db.log.Error("retention", "err", err, "events", st.Events)
-		case st.Events+st.Commands+st.PrintJobs+st.Audit > 0:
+		case st.Events+st.Commands+st.PrintJobs+st.Audit+st.Waves > 0:
 			db.log.Info("retention", "events", st.Events, "commands", st.Commands, "print_jobs", st.PrintJobs,
-				"audit", st.Audit, "batches", st.Batches, "took", time.Since(start).Round(time.Millisecond))
+				"audit", st.Audit, "waves", st.Waves, "batches", st.Batches, "took", time.Since(start).Round(time.Millisecond))
 		}
 		select {
 		case <-t.C:

@@ -62,12 +62,11 @@ func (db *DB) Wave(id string) (floorgate.Wave, error) {
 	return *wv, nil
 }
 
-// ReleaseWave releases a held wave: its tasks go to the pickers, before
-// those of lower-priority waves, and wave.released is sent upstream. by is
-// who released it: floorgate.ReleasedByERP, ReleasedBySchedule, or a
-// supervisor's operator id.
-func (db *DB) ReleaseWave(ctx context.Context, id, by string) error {
-	if err := db.write(ctx, func(w *wtx) error { return w.releaseWave(id, by) }); err != nil {
+// ReleaseWave releases a held wave from the site: its tasks go to the
+// pickers, before those of lower-priority waves, and wave.released is sent
+// upstream. actor is who released it, as the audit log names them.
+func (db *DB) ReleaseWave(ctx context.Context, id, actor string) error {
+	if err := db.write(ctx, func(w *wtx) error { return w.releaseWave(id, floorgate.ReleasedOnSite, actor) }); err != nil {
 		return fmt.Errorf("release wave %s: %w", id, err)
 	}
 	return nil
@@ -94,7 +93,7 @@ func (db *DB) ReleaseDue(ctx context.Context) ([]string, error) {
 			return cmp.Compare(a.ID, b.ID)
 		})
 		for _, wv := range due {
-			if err := w.releaseWave(wv.ID, floorgate.ReleasedBySchedule); err != nil {
+			if err := w.releaseWave(wv.ID, floorgate.ReleasedBySchedule, ""); err != nil {
 				return err
 			}
 			released = append(released, wv.ID)
@@ -107,8 +106,9 @@ func (db *DB) ReleaseDue(ctx context.Context) ([]string, error) {
 	return released, nil
 }
 
-// releaseWave is ReleaseWave inside a write.
-func (w *wtx) releaseWave(id, by string) error {
+// releaseWave releases a held wave, by one of the floorgate.Released*
+// ways; actor names who, for a release on site.
+func (w *wtx) releaseWave(id, by, actor string) error {
 	old := w.st.waves[id]
 	switch {
 	case old == nil || id == "":
@@ -116,12 +116,16 @@ func (w *wtx) releaseWave(id, by string) error {
 	case old.Status == floorgate.WaveCompleted:
 		return floorgate.Errorf(floorgate.ECONFLICT, "wave %q is already completed", id)
 	case old.Status == floorgate.WaveReleased:
+		who := old.ReleasedBy
+		if old.ReleasedActor != "" {
+			who += " (" + old.ReleasedActor + ")"
+		}
 		return floorgate.Errorf(floorgate.ECONFLICT, "wave %q was already released at %s by %s",
-			id, old.ReleasedAt.UTC().Format(time.RFC3339), old.ReleasedBy)
+			id, old.ReleasedAt.UTC().Format(time.RFC3339), who)
 	}
 	now := w.db.clock.Now()
 	wv := *old
-	wv.Status, wv.ReleasedAt, wv.ReleasedBy = floorgate.WaveReleased, now, by
+	wv.Status, wv.ReleasedAt, wv.ReleasedBy, wv.ReleasedActor = floorgate.WaveReleased, now, by, actor
 	if err := w.putWave(&wv); err != nil {
 		return err
 	}
@@ -147,7 +151,7 @@ func (w *wtx) releaseWave(id, by string) error {
 
 // waveRecord is the payload of a wave's events.
 func waveRecord(wv *floorgate.Wave) floorgate.WaveRecord {
-	r := floorgate.WaveRecord{Wave: wv.ID, Priority: wv.Priority, CutOff: wv.CutOff, Tasks: wv.Tasks, ReleasedBy: wv.ReleasedBy}
+	r := floorgate.WaveRecord{Wave: wv.ID, Priority: wv.Priority, CutOff: wv.CutOff, Tasks: wv.Tasks, ReleasedBy: wv.ReleasedBy, ReleasedActor: wv.ReleasedActor}
 	if wv.Status == floorgate.WaveCompleted {
 		r.Done, r.Cancelled = wv.Done, wv.Cancelled
 		r.Late = !wv.CutOff.IsZero() && wv.CompletedAt.After(wv.CutOff)

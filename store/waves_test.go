@@ -281,3 +281,27 @@ func TestWaveWithoutHold(t *testing.T) {
 		t.Fatalf("%+v; want released on arrival", wv)
 	}
 }
+
+// TestCompletedWavesAreForgotten: retention forgets a wave completed
+// before the cut, and keeps open waves and recent ones.
+func TestCompletedWavesAreForgotten(t *testing.T) {
+	e := newEnv(t)
+	e.command(`{"id":"c1","type":"task.create","data":{"wave":{"id":"OLD","hold":true},"tasks":[{"id":"T1","order":"O1","lines":[{"location":"L1","sku":"S1","qty":1}]}]}}`)
+	e.command(`{"id":"c2","type":"task.create","data":{"wave":{"id":"OPEN","hold":true},"tasks":[{"id":"T2","order":"O2","lines":[{"location":"L1","sku":"S1","qty":1}]}]}}`)
+	e.command(`{"id":"c3","type":"task.cancel","data":{"task":"T1","reason":"refund"}}`)
+	e.clock.Add(8 * 24 * time.Hour)
+	st, err := e.db.PruneAll(ctx, e.clock.Now().Add(-7*24*time.Hour))
+	if err != nil || st.Waves != 1 {
+		t.Fatalf("prune: %+v %v; want one wave forgotten", st, err)
+	}
+	if _, err := e.db.Wave("OLD"); err == nil {
+		t.Fatal("the completed wave is still kept")
+	}
+	if wv, err := e.db.Wave("OPEN"); err != nil || wv.Status != floorgate.WaveHeld {
+		t.Fatalf("the open wave: %+v %v", wv, err)
+	}
+	e.reopen()
+	if _, err := e.db.Wave("OLD"); err == nil {
+		t.Fatal("the completed wave is back after a restart")
+	}
+}

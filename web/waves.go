@@ -13,9 +13,10 @@ func (s *Server) handleWaves(w http.ResponseWriter, _ *http.Request) {
 }
 
 // handleReleaseWave: POST /api/v1/waves/{id}/release — a supervisor sends
-// a held wave's tasks to the pickers. The wave records who released it as
-// the audit log names them: the operator's id for a session, token:NAME
-// for an API token, local for the local socket.
+// a held wave's tasks to the pickers. The wave is released by "site", and
+// records who as the audit log names them (released_actor): the operator's
+// id for a session, token:NAME for an API token, local for the local
+// socket.
 func (s *Server) handleReleaseWave(w http.ResponseWriter, r *http.Request) {
 	by, ok := auditOf(r)
 	if !ok || by.Actor == "" {

@@ -82,7 +82,7 @@ func TestWavesOnTheStatusPage(t *testing.T) {
 		return r && r.dataset.status === "released" && r.querySelector(".state").textContent.includes("released") &&
 			r.querySelector("td.release").textContent.includes("by sup1") && r.querySelector("button") === null &&
 			document.getElementById("flash").textContent.includes("PEAK-1 released"); })()`)
-	if wv, _ := sv.db.Wave("PEAK-1"); wv.Status != floorgate.WaveReleased || wv.ReleasedBy != "sup1" {
+	if wv, _ := sv.db.Wave("PEAK-1"); wv.Status != floorgate.WaveReleased || wv.ReleasedActor != "sup1" {
 		t.Fatalf("the stored wave: %+v", wv)
 	}
 	if wv, _ := sv.db.Wave("SOON-1"); wv.Status != floorgate.WaveHeld {

@@ -154,11 +154,11 @@ func TestSupervisorReleasesAHeldWave(t *testing.T) {
 	if status != http.StatusOK {
 		t.Fatalf("the supervisor's release: %d %s", status, body)
 	}
-	if wv := waveOf(t, body); wv.ID != "PEAK-1" || wv.Status != floorgate.WaveReleased || wv.ReleasedBy != "sup1" ||
+	if wv := waveOf(t, body); wv.ID != "PEAK-1" || wv.Status != floorgate.WaveReleased || wv.ReleasedActor != "sup1" ||
 		!wv.ReleasedAt.Equal(sv.clock.Now()) || wv.Tasks != 2 {
 		t.Fatalf("the answer: %s", body)
 	}
-	if wv, _ := sv.db.Wave("PEAK-1"); wv.Status != floorgate.WaveReleased || wv.ReleasedBy != "sup1" {
+	if wv, _ := sv.db.Wave("PEAK-1"); wv.Status != floorgate.WaveReleased || wv.ReleasedActor != "sup1" {
 		t.Fatalf("the stored wave: %+v", wv)
 	}
 	for _, id := range []string{"PEAK-1-T1", "PEAK-1-T2"} {
@@ -171,7 +171,7 @@ func TestSupervisorReleasesAHeldWave(t *testing.T) {
 		t.Fatalf("the audit log: %+v", log)
 	}
 	if status, body := do(t, sv.tcp, "GET", "/api/v1/waves", "", read); status != http.StatusOK ||
-		!strings.Contains(body, `"status":"released"`) || !strings.Contains(body, `"released_by":"sup1"`) || !strings.Contains(body, `"released_at":`) {
+		!strings.Contains(body, `"status":"released"`) || !strings.Contains(body, `"released_actor":"sup1"`) || !strings.Contains(body, `"released_at":`) {
 		t.Fatalf("the waves after the release: %d %s", status, body)
 	}
 
@@ -180,7 +180,7 @@ func TestSupervisorReleasesAHeldWave(t *testing.T) {
 		status     int
 		code, says string
 	}{
-		{"again", "/api/v1/waves/PEAK-1/release", http.StatusConflict, "conflict", `wave "PEAK-1" was already released at 2026-11-22T09:01:00Z by sup1`},
+		{"again", "/api/v1/waves/PEAK-1/release", http.StatusConflict, "conflict", `wave "PEAK-1" was already released at 2026-11-22T09:01:00Z by site (sup1)`},
 		{"unknown wave", "/api/v1/waves/NOPE/release", http.StatusNotFound, "not_found", `no wave "NOPE"`},
 	} {
 		status, body := do(t, sv.tcp, "POST", c.path, "", change)
@@ -271,7 +271,7 @@ func TestWhoMayReleaseAWave(t *testing.T) {
 			t.Errorf("%s: %d %s", c.name, status, body)
 			continue
 		}
-		if wv := waveOf(t, body); wv.ID != c.wave || wv.Status != floorgate.WaveReleased || wv.ReleasedBy != c.by {
+		if wv := waveOf(t, body); wv.ID != c.wave || wv.Status != floorgate.WaveReleased || wv.ReleasedActor != c.by {
 			t.Errorf("%s: the answer %s, want released by %s", c.name, body, c.by)
 		}
 		if log := mustAudit(t, sv); log[0].Action != "wave.release" || log[0].Actor != c.by || log[0].Role != c.role || log[0].Target != c.wave {

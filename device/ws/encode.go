@@ -59,7 +59,26 @@ func appendVerdictFields(b []byte, v floorgate.Verdict) []byte {
 		b = jsonlex.AppendString(b, string(v.Warning))
 	}
 	b = append(b, `,"prompt":`...)
-	return appendPrompt(b, v.Prompt)
+	b = appendPrompt(b, v.Prompt)
+	if len(v.Shorts) > 0 {
+		b = append(b, `,"shorts":[`...)
+		for i, s := range v.Shorts {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"slot":`...)
+			b = strconv.AppendInt(b, int64(s.Slot), 10)
+			b = append(b, `,"task":`...)
+			b = jsonlex.AppendString(b, s.Task)
+			b = append(b, `,"order":`...)
+			b = jsonlex.AppendString(b, s.Order)
+			b = append(b, `,"missing":`...)
+			b = strconv.AppendInt(b, int64(s.Missing), 10)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	return b
 }
 
 func appendPrompt(b []byte, p floorgate.Prompt) []byte {
@@ -89,5 +108,9 @@ func appendPrompt(b []byte, p floorgate.Prompt) []byte {
 	if p.KeyedQty {
 		b = append(b, `,"keyed_qty":true`...)
 	}
+	str(`,"cart":`, p.Cart)
+	num(`,"slot":`, p.Slot)
+	num(`,"slots":`, p.Slots)
+	str(`,"tote":`, p.Tote)
 	return append(b, '}')
 }

@@ -21,6 +21,8 @@ func TestVerdictEncodingMatchesEncodingJSON(t *testing.T) {
 			ItemName: "Green tea 250 g / 绿茶250克", Qty: 3, Picked: 1, KeyedQty: true},
 		{Step: "scan_location", Task: `quote" back\ <tag> & amp`, Location: "tab\tnewline\n", ItemName: "bad \xff utf8", SKU: "line\u2028sep"},
 		{Step: "wait", Line: -1, Qty: 1 << 40},
+		{Step: "scan_tote", Task: "K1", Order: "SO-9", Line: 1, Lines: 2, Location: "A-01-01-1", SKU: "SKU-1", Qty: 1,
+			Cart: "C1", Slot: 7, Slots: 12, Tote: "TOTE-7"},
 	}
 	var n int
 	for _, code := range floorgate.Codes() {
@@ -29,6 +31,9 @@ func TestVerdictEncodingMatchesEncodingJSON(t *testing.T) {
 				v := floorgate.NewVerdict("scan-"+string(code), code, p)
 				if warn != "" {
 					v = v.WithWarning(warn)
+				}
+				if code == floorgate.CodeShortOK && p.Cart != "" {
+					v.Shorts = []floorgate.ShortOrder{{Slot: 3, Task: "K3", Order: `SO "3"`, Missing: 2}, {Slot: 5, Task: "K5", Order: "SO-5", Missing: 1}}
 				}
 				want, err := json.Marshal(verdictMsg{Type: typeVerdict, Verdict: wireVerdict(v)})
 				if err != nil {

@@ -278,7 +278,7 @@ function renderWaves() {
       const status = held ? `<span class="badge warn">held · 暂停</span>` : `<span class="badge ok">released · 已下发</span>`;
       const release = held
         ? (isSet(w.release_at) ? `at · 定时 ${esc(clock(w.release_at))}` : `<span class="muted">by hand · 手动</span>`)
-        : `${esc(clock(w.released_at))} <span class="muted small">by ${esc(w.released_by)}</span>`;
+        : `${esc(clock(w.released_at))} <span class="muted small">by ${esc(w.released_actor || w.released_by)}</span>`;
       const act = held && canSupervise() ? `<button class="primary" data-release="${esc(w.id)}">Release · 下发</button>` : "";
       return `<tr data-wave="${esc(w.id)}" data-status="${esc(w.status)}"><td>${esc(w.id)}</td><td class="state">${status}</td><td class=num>${w.priority || 0}</td>
         <td class="progress"><progress max="${w.tasks}" value="${closed}"></progress> ${closed}/${w.tasks} <span class="muted small">${left} open · 未完成${w.cancelled ? `, ${w.cancelled} cancelled · 已取消` : ""}</span></td>
