@@ -1,11 +1,13 @@
 package store
 
 import (
+	"fmt"
 	"slices"
 	"time"
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/scan"
+	bolt "go.etcd.io/bbolt"
 )
 
 // onCart reports whether a scan by sess, read as m, is a cart's: the
@@ -207,4 +209,73 @@ func (w *wtx) freeOrderTote(order string) error {
 		}
 	}
 	return nil
+}
+
+// CartStatus is a cart being picked, as the status page shows it.
+type CartStatus struct {
+	Cart     string    `json:"cart"`
+	Operator string    `json:"operator"`
+	Device   string    `json:"device"`
+	Slots    int       `json:"slots"`
+	Bound    int       `json:"bound"` // totes bound so far
+	Orders   int       `json:"orders"`
+	Done     int       `json:"done"` // orders picked (or cancelled)
+	Started  time.Time `json:"started"`
+	// Location is where the picker last confirmed a stop; empty while
+	// binding or between stops.
+	Location string `json:"location,omitempty"`
+}
+
+// CartsView is what the floor's carts are doing: the carts being picked,
+// and the totes holding orders (on a cart or waiting at packing).
+type CartsView struct {
+	Running []CartStatus `json:"running"`
+	// TotesHeld is the number of totes holding an order; AtPacking those
+	// whose order is picked and waits to be packed.
+	TotesHeld int `json:"totes_held"`
+	AtPacking int `json:"at_packing"`
+}
+
+// Carts reports the carts being picked, oldest first, and the totes that
+// hold orders.
+func (db *DB) Carts() (CartsView, error) {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	var v CartsView
+	onCart := map[string]bool{}
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		for _, s := range db.st.sessions {
+			if s.Cart == nil {
+				continue
+			}
+			c := CartStatus{Cart: s.Cart.Cart, Operator: s.Operator, Device: s.Device, Slots: len(s.Cart.Tasks),
+				Bound: len(s.Cart.Totes), Orders: len(s.Cart.Tasks), Started: s.Cart.Started}
+			if s.AtLocation {
+				c.Location = s.Location
+			}
+			for _, id := range s.Cart.Tasks {
+				onCart[id] = true
+				t, err := db.st.task(tx, id)
+				if err != nil {
+					return err
+				}
+				if t == nil || !t.Open() {
+					c.Done++
+				}
+			}
+			v.Running = append(v.Running, c)
+		}
+		return nil
+	})
+	if err != nil {
+		return v, fmt.Errorf("carts: %w", err)
+	}
+	slices.SortFunc(v.Running, func(a, b CartStatus) int { return a.Started.Compare(b.Started) })
+	v.TotesHeld = len(db.st.bindings)
+	for _, b := range db.st.bindings {
+		if t := db.st.open[b.Task]; t == nil && !onCart[b.Task] {
+			v.AtPacking++
+		}
+	}
+	return v, nil
 }
