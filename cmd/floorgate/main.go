@@ -93,6 +93,7 @@ func commands() []command {
 		{"master", "import master data (locations, items, operators) from a file", masterCommand},
 		{"tokens", "create, list and revoke API tokens for other programs", tokensCommand},
 		{"tasks", "import pick tasks from a file, or cancel one", tasksCommand},
+		{"waves", "list waves, or release a held one", wavesCommand},
 		{"backup", "write a verified copy of the gateway's database, or verify one", backupCommand},
 		{"restore", "put a backup in place of a stopped gateway's database", func(_ context.Context, a []string, o, e io.Writer) error { return restoreCommand(a, o, e) }},
 		{"doctor", "check the configuration, devices, printers, brokers and listener", doctorCommand},

@@ -43,6 +43,13 @@ type picker struct {
 	// lastData is the last code the gateway accepted, sent at lastAt.
 	lastData string
 	lastAt   time.Time
+	sentAt   time.Time // when the last scan went, paced at minGap
+
+	// On a cart: the cart tried next (an index into the demo's carts),
+	// the tote bound to each slot, and where free totes come from.
+	cart     int
+	totes    map[int]string
+	freeTote func() (string, bool)
 }
 
 // outcome of one step.
@@ -59,6 +66,11 @@ var errNoTask = errors.New("no task")
 // humanPace is how soon a simulated picker presents the next unit of the
 // same item: longer than the double-read window of the default standard.
 const humanPace = 400 * time.Millisecond
+
+// minGap is the least time between two scans of a paced simulated picker:
+// a person scans a few times a second, and a PDA's connection may send 20
+// messages a second (docs/pda-protocol.md, "Message rate").
+const minGap = 60 * time.Millisecond
 
 // simToken is the device token a simulated PDA says hello with: the same for
 // a device every run, and long enough (64 hex digits) for store.MinTokenLen.
@@ -112,11 +124,45 @@ func (p *picker) step(ctx context.Context) (outcome, error) {
 			}
 			wantOK = false
 		}
+	case "scan_cart":
+		// Not a read that can be wrong: a cart another picker has is
+		// refused, and the next one is tried.
+		data, wrong = p.demo.Master.Carts[p.cart%len(p.demo.Master.Carts)].Barcode, false
+		p.totes = map[int]string{}
+	case "bind_tote":
+		data = p.prompt.Tote
+		if data == "" && p.freeTote == nil {
+			return outcome{}, errNoTask // a picker without totes to hand
+		}
+		if data == "" {
+			var ok bool
+			if data, ok = p.freeTote(); !ok {
+				return outcome{}, errNoTask // every tote holds an order: packing must catch up
+			}
+		}
+		p.totes[p.prompt.Slot] = data
+		wrong = false
+	case "scan_tote":
+		data = p.totes[p.prompt.Slot]
+		if wrong {
+			for slot, tote := range p.totes {
+				if slot != p.prompt.Slot {
+					data = tote
+					break
+				}
+			}
+			wantOK = data == p.totes[p.prompt.Slot]
+		}
 	default:
 		return outcome{}, errNoTask
 	}
 	if p.pace > 0 && data == p.lastData {
 		time.Sleep(time.Until(p.lastAt.Add(p.pace)))
+	}
+	if p.pace > 0 {
+		// Within the connection's message budget (20 a second).
+		time.Sleep(time.Until(p.sentAt.Add(minGap)))
+		p.sentAt = time.Now()
 	}
 	p.n++
 	sc := floorgate.Scan{ID: p.device + "-" + strconv.Itoa(p.n), Data: data, AIM: "]E0",
@@ -125,7 +171,19 @@ func (p *picker) step(ctx context.Context) (outcome, error) {
 		sc.AIM = "]C0"
 	}
 	p.unanswered, p.wantOK = &sc, wantOK
-	return p.send(ctx)
+	step := p.prompt.Step
+	o, err := p.send(ctx)
+	switch {
+	case err != nil:
+	case step == "scan_cart":
+		o.expected = o.verdict.OK || o.verdict.Code == floorgate.CodeCartInUse
+		if !o.verdict.OK {
+			p.cart++
+		}
+	case step == "bind_tote" && o.verdict.Code == floorgate.CodeToteOtherCart:
+		o.expected = true // another picker took it between: the next tote
+	}
+	return o, err
 }
 
 // send sends the unanswered scan and waits for its verdict. After a lost
@@ -158,6 +216,7 @@ func simCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fingerprint := fs.String("fingerprint", "", "the gateway certificate's SHA-256 fingerprint, as it prints at start (needed for a gateway on another machine)")
 	wrong := fs.Float64("wrong", 0.03, "share of deliberately wrong scans (0–1)")
 	maxScans := fs.Int("scans", 200, "scans per PDA at most")
+	mode := fs.String("mode", "", "pick only in this mode: discrete (one order a trip) or cluster (a cart of totes; release a cart wave first: floorgate waves release ID); default: whatever the gateway gives")
 	if err := fs.parse(args, 0); err != nil {
 		return err
 	}
@@ -166,6 +225,11 @@ func simCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	if *wrong < 0 || *wrong > 1 {
 		return fmt.Errorf("sim: --wrong must be between 0 and 1")
+	}
+	switch *mode {
+	case "", string(floorgate.ModeDiscrete), string(floorgate.ModeCluster):
+	default:
+		return usagef("sim: --mode must be discrete or cluster, not %q", *mode)
 	}
 	var tlsConf *tls.Config
 	if strings.HasPrefix(*addr, "wss:") {
@@ -177,11 +241,14 @@ func simCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return usageError{err}
 		}
 	}
-	rep, err := simulate(ctx, *addr, tlsConf, *pdas, *wrong, *maxScans)
+	rep, err := simulate(ctx, *addr, tlsConf, *pdas, *wrong, *maxScans, floorgate.TaskMode(*mode))
 	if err != nil {
 		return err
 	}
 	rep.print(stdout)
+	if rep.scans == 0 && *mode == string(floorgate.ModeCluster) {
+		return fmt.Errorf("sim: no cart orders to pick: release a wave of cart orders first (floorgate waves list; floorgate waves release ID)")
+	}
 	if rep.unexpected > 0 {
 		return fmt.Errorf("sim: %d verdicts were not what the floor standard demands", rep.unexpected)
 	}
@@ -224,9 +291,10 @@ func (r *simReport) print(w io.Writer) {
 	}
 }
 
-func simulate(ctx context.Context, addr string, tc *tls.Config, pdas int, wrong float64, maxScans int) (*simReport, error) {
+func simulate(ctx context.Context, addr string, tc *tls.Config, pdas int, wrong float64, maxScans int, mode floorgate.TaskMode) (*simReport, error) {
 	demo := gateway.NewDemo()
 	rep := &simReport{codes: map[floorgate.Code]int{}}
+	totes := &toteRack{demo: demo}
 	var wg sync.WaitGroup
 	errs := make(chan error, pdas)
 	for i := range pdas {
@@ -235,13 +303,25 @@ func simulate(ctx context.Context, addr string, tc *tls.Config, pdas int, wrong 
 			defer wg.Done()
 			device := fmt.Sprintf("sim-pda-%02d", i+1)
 			p, err := dialPicker(ctx, addr, tc, demo, device, demo.Badges[i], wrong, uint64(i+1))
+			p.cart, p.freeTote = i, totes.next
 			if err != nil {
 				errs <- err
 				return
 			}
 			defer p.c.Close()
 			p.pace = humanPace
+			if !p.inMode(mode) {
+				// Left on work of another mode by an earlier run: sign
+				// out (it goes back to the queue) and in again.
+				if err := p.relogin(ctx, demo.Badges[i]); err != nil {
+					errs <- err
+					return
+				}
+			}
 			for range maxScans {
+				if !p.inMode(mode) {
+					return
+				}
 				o, err := p.step(ctx)
 				if errors.Is(err, errNoTask) {
 					return
@@ -260,6 +340,54 @@ func simulate(ctx context.Context, addr string, tc *tls.Config, pdas int, wrong 
 		return rep, fmt.Errorf("sim: %w", err)
 	}
 	return rep, nil
+}
+
+// inMode reports whether the picker's next step is in mode ("" for any):
+// a cart's step for cluster, a task's alone for discrete.
+func (p *picker) inMode(mode floorgate.TaskMode) bool {
+	onCart := p.prompt.Cart != "" || p.prompt.Step == "scan_cart"
+	switch mode {
+	case floorgate.ModeCluster:
+		return onCart
+	case floorgate.ModeDiscrete:
+		return !onCart
+	}
+	return true
+}
+
+// relogin signs the picker out and in again, taking the prompt the
+// gateway gives.
+func (p *picker) relogin(ctx context.Context, badge string) error {
+	if _, err := p.c.Logout(ctx, "logout-"+p.device); err != nil {
+		return fmt.Errorf("logout %s: %w", p.device, err)
+	}
+	v, err := p.c.Login(ctx, "relogin-"+p.device, badge, gateway.DemoPIN)
+	if err != nil {
+		return fmt.Errorf("login %s: %w", p.device, err)
+	}
+	if !v.OK {
+		return fmt.Errorf("login %s with %s: %s", p.device, badge, v.Code)
+	}
+	p.prompt = v.Prompt
+	return nil
+}
+
+// toteRack hands the demo's totes to simulated pickers, each once.
+type toteRack struct {
+	mu   sync.Mutex
+	demo *gateway.Demo
+	n    int
+}
+
+// next is a tote no simulated picker has taken yet.
+func (r *toteRack) next() (string, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.n >= len(r.demo.Master.Totes) {
+		return "", false
+	}
+	r.n++
+	return r.demo.Master.Totes[r.n-1].Barcode, true
 }
 
 // reconnect dials the gateway again as the same device and resumes where
