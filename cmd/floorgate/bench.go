@@ -38,6 +38,7 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		"print":    "labels per second through the print worker to fake printers",
 		"kpi":      "31-day KPI reports from the hourly rollup over a month's journal",
 		"peer":     "the daemon as a site runs it against a Node-RED scan loop, same load generator",
+		"cluster":  "releasing a wave of cart orders, and put verdicts against item verdicts on carts",
 		"report":   "turn BENCH lines into report.md, report.json and a latency chart",
 	}, stdout, stderr)
 	if err != nil {
@@ -58,6 +59,8 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return benchReportCommand(args, stdout, stderr)
 	case "peer":
 		return benchPeerCommand(ctx, args, stdout, stderr)
+	case "cluster":
+		return benchClusterCommand(ctx, args, stdout, stderr)
 	}
 	fs := newFlags("bench scan", "", "Measure verdicts per second and latency of N PDAs against a raw bbolt commit baseline.", stdout, stderr)
 	pdas := fs.Int("pdas", 1, "simulated PDAs scanning at once")

@@ -96,6 +96,13 @@ var benchFigures = map[string][]figureSpec{
 		{"31-day report p50, people_hours=false", "p50_ms", "Compute over the whole journal", "compute_ms", "ms", 0},
 		{"rollup built from the journal at start", "rebuild_ms", "Compute over the whole journal", "compute_ms", "ms", 0},
 	},
+	// A wave's release answers within an absolute bound; a put (tote) scan
+	// is a verdict like an item scan and should cost about as much.
+	"cluster": {
+		{"wave release, every order", "release_ms", "the bound", "target_ms", "ms", 1},
+		{"put verdict p99", "put_p99_ms", "item verdict p99 on the carts", "item_p99_ms", "ms", 1.2},
+		{"put verdict p50", "put_p50_ms", "item verdict p50 on the carts", "item_p50_ms", "ms", 0},
+	},
 	// The peer is a Node-RED scan loop driven by the same load generator:
 	// a ratio above 1 is floorgate ahead.
 	"peer": {
@@ -111,7 +118,7 @@ var benchLabelKeys = map[string][]string{"peer-kill": {"system"}, "peer-cpu": {"
 // benchNameKeys are the fields that tell runs of one bench apart.
 var benchNameKeys = map[string][]string{"scan": {"pdas"}, "sync": {"events"}, "print": {"labels", "printers"}, "mem": {"pdas"}, "degraded": {"pdas"},
 	"kpi": {"events"}, "peer": {"pdas", "tls", "batch"}, "peer-kill": {"system", "pdas"}, "peer-instructions": {"pdas", "tls"},
-	"peer-latency": {"pdas", "tls"}, "peer-cpu": {"system", "pdas", "tls", "batch"}}
+	"peer-latency": {"pdas", "tls"}, "peer-cpu": {"system", "pdas", "tls", "batch"}, "cluster": {"pdas", "orders"}}
 
 // ParseBenchLine reads a "BENCH kind k=v …" line.
 func ParseBenchLine(line string) (BenchReport, error) {
@@ -284,6 +291,7 @@ func ReportMarkdown(rep Report) []byte {
 		{"sync", "Sync: draining the outbox against a plain publish loop"},
 		{"print", "Print: labels against the printers' limit"},
 		{"kpi", "KPIs: 31-day reports from the hourly rollup against the 50 ms bound"},
+		{"cluster", "Cluster picking: a wave of cart orders released against the 1 s bound, put verdicts against item verdicts"},
 	}
 	for _, t := range titles {
 		var rows []BenchReport
