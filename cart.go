@@ -63,7 +63,9 @@ type CartRun struct {
 	Put *PendingPut `json:"put,omitempty"`
 }
 
-// Binding reports whether the cart still waits for totes.
+// Binding reports whether slots are left to bind: the cart's totes are
+// bound in slot order, a slot whose order was cancelled before its tote
+// being skipped (its tote is then "").
 func (c *CartRun) Binding() bool { return len(c.Totes) < len(c.Tasks) }
 
 // ReuseFor is the tote slot (1-based) must be bound to, "" when any free
@@ -82,6 +84,9 @@ type PendingPut struct {
 	Line int    `json:"line"` // 0-based index in the slot's task
 	SKU  string `json:"sku"`
 	Qty  int    `json:"qty"`
+	// Serial is the unit's serial number (GS1 AI 21), when its barcode
+	// carried one: it is spent at the site when the unit is put.
+	Serial string `json:"serial,omitempty"`
 }
 
 // Event types of cluster picking.

@@ -98,7 +98,9 @@ type Read struct {
 // MatchInfo is which location or item a barcode names at a site, as the
 // barcode lookup API answers it.
 type MatchInfo struct {
-	Kind     string `json:"kind"` // location, item, or none
+	Kind     string `json:"kind"` // location, item, cart, tote, or none
+	Cart     string `json:"cart,omitempty"`
+	Tote     string `json:"tote,omitempty"`
 	Location string `json:"location,omitempty"`
 	SKU      string `json:"sku,omitempty"`
 	Name     string `json:"name,omitempty"`
@@ -111,6 +113,10 @@ func MatchInfoOf(m Match) MatchInfo {
 		return MatchInfo{Kind: "location", Location: m.Location.Code}
 	case MatchItem:
 		return MatchInfo{Kind: "item", SKU: m.Item.SKU, Name: m.Item.Name}
+	case MatchCart:
+		return MatchInfo{Kind: "cart", Cart: m.Cart.ID}
+	case MatchTote:
+		return MatchInfo{Kind: "tote", Tote: m.Tote.ID}
 	}
 	return MatchInfo{Kind: "none"}
 }

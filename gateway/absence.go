@@ -141,7 +141,7 @@ func (g *Gateway) taskSummary() TaskSummary {
 		pickers[op.ID] = op.Role == floorgate.RolePicker
 	}
 	for _, s := range g.DB.Sessions() {
-		if s.Task == "" && pickers[s.Operator] && live[s.Device] {
+		if s.Task == "" && s.Cart == nil && pickers[s.Operator] && live[s.Device] {
 			ts.IdlePickers++
 		}
 	}

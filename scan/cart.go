@@ -36,7 +36,10 @@ type CartResult struct {
 	Tasks   []*floorgate.Task
 	Changed []*floorgate.Task
 	// Bind is the tote the step bound to a slot, when it bound one.
-	Bind    *floorgate.ToteBinding
+	Bind *floorgate.ToteBinding
+	// Spent is the serial number of the unit the step put (with its SKU),
+	// when it had one: it may not be picked again at the site.
+	Spent   *floorgate.PendingPut
 	Verdict floorgate.Verdict
 	Events  []floorgate.Event
 }
@@ -82,7 +85,7 @@ func CartScan(st CartState, sc floorgate.Scan, m floorgate.Match) CartResult {
 	switch {
 	case cart == nil:
 		return c.start()
-	case cart.Binding():
+	case bindSlot(cart, st.Tasks) > 0:
 		return c.bind()
 	case cart.Put != nil:
 		return c.put()
@@ -174,7 +177,7 @@ func (c *cartJudge) start() CartResult {
 func (c *cartJudge) bind() CartResult {
 	sess, m := c.st.Session, c.m
 	cart := sess.Cart
-	slot := len(cart.Totes) + 1
+	slot := bindSlot(cart, c.st.Tasks)
 	t := c.st.Tasks[slot-1]
 	c.rec.Task = t.ID
 	switch {
@@ -191,13 +194,17 @@ func (c *cartJudge) bind() CartResult {
 		return c.reject(floorgate.CodeToteOtherCart)
 	}
 	run := *cart
-	run.Totes = append(slices.Clone(cart.Totes), m.Tote.ID)
+	run.Totes = slices.Clone(cart.Totes)
+	for len(run.Totes) < slot-1 {
+		run.Totes = append(run.Totes, "") // a cancelled order's slot: no tote
+	}
+	run.Totes = append(run.Totes, m.Tote.ID)
 	ns := sess
 	ns.Cart = &run
 	bind := &floorgate.ToteBinding{Tote: m.Tote.ID, Cart: cart.Cart, Slot: slot, Task: t.ID, Order: t.Order,
 		Operator: sess.Operator, Device: sess.Device, BoundAt: c.sc.At}
 	code := floorgate.CodeToteBound
-	if !run.Binding() {
+	if bindSlot(&run, c.st.Tasks) == 0 {
 		code = floorgate.CodeCartReady
 	}
 	r := c.accept(code, ns, c.st.Tasks, nil, floorgate.NewEvent(floorgate.EventToteBound, c.sc.At, *bind))
@@ -262,7 +269,7 @@ func (c *cartJudge) stop() CartResult {
 		return c.reject(floorgate.CodeOverPick)
 	}
 	run := *sess.Cart
-	run.Put = &floorgate.PendingPut{Slot: slot, Line: line, SKU: sku, Qty: n}
+	run.Put = &floorgate.PendingPut{Slot: slot, Line: line, SKU: sku, Qty: n, Serial: m.Read.Serial}
 	ns := sess
 	ns.Cart = &run
 	return c.accept(floorgate.CodeItemToTote, ns, tasks, nil)
@@ -314,7 +321,11 @@ func (c *cartJudge) put() CartResult {
 	if s, ok := nextStop(next); ok && s.loc != ns.Location {
 		ns.AtLocation = false
 	}
-	return c.accept(code, ns, next, []*floorgate.Task{nt}, events...)
+	r := c.accept(code, ns, next, []*floorgate.Task{nt}, events...)
+	if p.Serial != "" {
+		r.Spent = p
+	}
+	return r
 }
 
 // CartShort records that the bin of the cart's current stop holds only
@@ -332,7 +343,7 @@ func CartShort(st CartState, scanID string, found int, now time.Time) CartResult
 	switch {
 	case !sess.LoggedIn():
 		return refuse(floorgate.CodeNotLoggedIn)
-	case sess.Cart == nil || sess.Cart.Binding():
+	case sess.Cart == nil || bindSlot(sess.Cart, tasks) > 0:
 		return refuse(floorgate.CodeNoTask)
 	case sess.Cart.Put != nil:
 		return refuse(floorgate.CodeToteExpected)
@@ -408,8 +419,9 @@ func LeaveCart(st CartState) CartResult {
 
 // CartPrompt tells the picker on a cart what to do next: bind the next
 // slot's tote, put the waiting unit into its slot's tote, or go to the
-// walk's next stop and scan its location, then its item. Qty is then the
-// units the stop's orders still need, with their slots' count in Slots.
+// walk's next stop and scan its location, then its item. Slots is always
+// the number of the cart's orders; at a stop, Qty is the units its orders
+// still need together.
 func CartPrompt(sess floorgate.Session, tasks []*floorgate.Task) floorgate.Prompt {
 	cart := sess.Cart
 	if !sess.LoggedIn() {
@@ -419,9 +431,8 @@ func CartPrompt(sess floorgate.Session, tasks []*floorgate.Task) floorgate.Promp
 		return floorgate.Prompt{Step: stepWait}
 	}
 	p := floorgate.Prompt{Cart: cart.Cart, Slots: len(cart.Tasks)}
-	switch {
-	case cart.Binding():
-		slot := len(cart.Totes) + 1
+	switch slot := bindSlot(cart, tasks); {
+	case slot > 0:
 		t := tasks[slot-1]
 		p.Step, p.Slot, p.Task, p.Order, p.Tote = stepBindTote, slot, t.ID, t.Order, cart.ReuseFor(slot)
 		return p
@@ -458,6 +469,17 @@ func IdlePrompt(cartOrders bool) floorgate.Prompt {
 		return floorgate.Prompt{Step: stepScanCart}
 	}
 	return floorgate.Prompt{Step: stepWait}
+}
+
+// bindSlot is the next slot to bind a tote to: the first unbound one whose
+// order is still to pick; 0 when none is left.
+func bindSlot(cart *floorgate.CartRun, tasks []*floorgate.Task) int {
+	for s := len(cart.Totes) + 1; s <= len(cart.Tasks) && s <= len(tasks); s++ {
+		if tasks[s-1] != nil && tasks[s-1].Status == floorgate.TaskAssigned {
+			return s
+		}
+	}
+	return 0
 }
 
 // stopAt is one stop of a cart's walk: an item at a location.

@@ -33,7 +33,7 @@ func (w *wtx) cartState(sess floorgate.Session, m floorgate.Match) (scan.CartSta
 		}
 		return st, nil
 	}
-	if m.Kind == floorgate.MatchCart && m.Cart != nil {
+	if m.Kind == floorgate.MatchCart && m.Cart != nil && w.db.picks(sess.Operator) {
 		st.Offer = w.cartOffer(sess.Operator, m.Cart.Slots)
 		for _, t := range st.Offer {
 			st.OfferTotes = append(st.OfferTotes, w.st.toteOf[t.ID])
@@ -63,10 +63,13 @@ func (w *wtx) cartOffer(operator string, n int) []*floorgate.Task {
 	return out
 }
 
-// cartWaiting reports whether a cart order waits in the queue.
-func (st *state) cartWaiting() bool {
+// cartWaiting reports whether a cart order operator may pick (in their
+// zones, when they are limited to some) waits in the queue.
+func (st *state) cartWaiting(operator string) bool {
+	op := st.operators[operator]
 	for _, q := range st.pending {
-		if st.open[q.id].Mode == floorgate.ModeCluster {
+		t := st.open[q.id]
+		if t.Mode == floorgate.ModeCluster && (op == nil || len(op.Zones) == 0 || st.inZones(t, op.Zones)) {
 			return true
 		}
 	}
@@ -97,9 +100,20 @@ func (w *wtx) cartScan(sc floorgate.Scan, sess floorgate.Session, m floorgate.Ma
 	if err != nil {
 		return err
 	}
-	res := scan.CartScan(st, sc, w.st.matchCart(m))
+	m = w.st.matchCart(m)
+	serials := w.tx.Bucket(bucketSerials)
+	if m.Kind == floorgate.MatchItem && m.Read.Serial != "" {
+		m.SerialTaken = serials.Get(serialKey(m.Item.SKU, m.Read.Serial)) != nil
+	}
+	res := scan.CartScan(st, sc, m)
 	if err := w.applyCart(res); err != nil {
 		return err
+	}
+	if p := res.Spent; p != nil {
+		// The unit is in its tote: its serial number is spent at this site.
+		if err := serials.Put(serialKey(p.SKU, p.Serial), []byte(sc.Device+"/"+sc.ID)); err != nil {
+			return fmt.Errorf("record serial: %w", err)
+		}
 	}
 	*v = res.Verdict
 	return w.afterStep(v, res.Session, sc.At)

@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/floorgate/floorgate"
 )
@@ -124,4 +125,69 @@ func count(list []string, s string) int {
 		}
 	}
 	return n
+}
+
+// TestCartOrderCancelled: an order cancelled on a cart before its tote is
+// bound is skipped when binding; one cancelled while its unit waits for
+// the tote sends the unit back and the walk goes on; the cart ends with
+// its last open order; a serial number put on a cart is spent.
+func TestCartOrderCancelled(t *testing.T) {
+	e := newEnv(t)
+	cartFloor(t, e)
+	e.command(`{"id":"c1","type":"task.create","data":{"tasks":[
+		{"id":"K1","order":"O1","mode":"cluster","priority":3,"lines":[{"location":"L1","sku":"S1","qty":2}]},
+		{"id":"K2","order":"O2","mode":"cluster","priority":2,"lines":[{"location":"L2","sku":"S2","qty":1}]},
+		{"id":"K3","order":"O3","mode":"cluster","priority":1,"lines":[{"location":"L1","sku":"S1","qty":1}]}]}}`)
+	e.pda("pda-1", "BADGE1")
+	if v := e.scan("pda-1", "cart", "CART-1"); v.Code != floorgate.CodeCartStarted || v.Prompt.Slots != 3 {
+		t.Fatalf("cart: %s %+v", v.Code, v.Prompt)
+	}
+	if v := e.scan("pda-1", "b1", "TOTE-1"); v.Code != floorgate.CodeToteBound || v.Prompt.Slot != 2 {
+		t.Fatalf("slot 1: %s %+v", v.Code, v.Prompt)
+	}
+	e.command(`{"id":"c2","type":"task.cancel","data":{"task":"K2","reason":"refund"}}`)
+	if v := e.scan("pda-1", "b2", "TOTE-2"); v.Code != floorgate.CodeCartReady {
+		t.Fatalf("binding after slot 2's order was cancelled: %s %+v; want cart_ready with TOTE-2 in slot 3", v.Code, v.Prompt)
+	}
+	e.scan("pda-1", "l1", "LOC-1")
+	// A serial number on the unit: GS1 (01) GTIN of S1 (21) serial.
+	gs1 := "01" + "0" + itemBarcode(1) + "21" + "SN-77"
+	scanGS1 := func(id string) floorgate.Verdict {
+		e.clock.Add(time.Second)
+		v, err := e.db.Scan(ctx, floorgate.Scan{ID: id, Device: "pda-1", AIM: "]C1", Data: gs1, DistanceMM: 70, At: e.clock.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if v := scanGS1("i1"); v.Code != floorgate.CodeItemToTote || v.Prompt.Slot != 1 {
+		t.Fatalf("first unit: %s %+v", v.Code, v.Prompt)
+	}
+	if v := e.scan("pda-1", "t1", "TOTE-1"); v.Code != floorgate.CodePutOK {
+		t.Fatalf("put: %s", v.Code)
+	}
+	if v := scanGS1("i2"); v.Code != floorgate.CodeDuplicateSerial {
+		t.Fatalf("the same serial again: %s; want duplicate_serial", v.Code)
+	}
+	if v := e.scan("pda-1", "i3", itemBarcode(1)); v.Code != floorgate.CodeItemToTote || v.Prompt.Slot != 1 {
+		t.Fatalf("second unit: %s %+v; want K1's slot 1", v.Code, v.Prompt)
+	}
+	// K1 is cancelled while its unit waits for the tote: the unit goes
+	// back, and the next unit goes to K3.
+	e.command(`{"id":"c3","type":"task.cancel","data":{"task":"K1","reason":"refund"}}`)
+	if v := e.scan("pda-1", "i4", itemBarcode(1)); v.Code != floorgate.CodeItemToTote || v.Prompt.Slot != 3 {
+		t.Fatalf("after K1's cancel: %s %+v; want the unit for K3 in slot 3", v.Code, v.Prompt)
+	}
+	e.command(`{"id":"c4","type":"task.cancel","data":{"task":"K3","reason":"refund"}}`)
+	p, err := e.db.Next(ctx, "pda-1")
+	if err != nil || p.Step != "wait" || p.Cart != "" {
+		t.Fatalf("after the last open order was cancelled, next: %+v %v; want the cart done", p, err)
+	}
+	if s := e.db.session("pda-1"); s.Cart != nil {
+		t.Fatalf("the cart runs on: %+v", s.Cart)
+	}
+	if n := count(e.eventsAfter(0), "cart.completed"); n != 1 {
+		t.Fatalf("%d cart.completed", n)
+	}
+	e.verify()
 }

@@ -378,6 +378,8 @@ func (w *wtx) updateTask(t floorgate.Task) error {
 		return floorgate.FieldErrorf("task.id", "task %q is %s; only a waiting task can be changed", t.ID, old.Status)
 	case t.Wave != old.Wave:
 		return floorgate.FieldErrorf("task.wave", "%q is not the task's wave %q: a task stays in the wave it arrived in", t.Wave, old.Wave)
+	case started(old):
+		return floorgate.FieldErrorf("task.id", "task %q was partly picked before it went back to the queue: its units are in a tote or a picker's hands, so it cannot be replaced; cancel it and send a new task", t.ID)
 	}
 	if err := w.checkLines(t.Lines); err != nil {
 		return floorgate.InField("task", err)
@@ -385,6 +387,16 @@ func (w *wtx) updateTask(t floorgate.Task) error {
 	nt := w.newTask(t, old.Created)
 	nt.Status = old.Status // held stays held until its wave is released
 	return w.putTask(nt)
+}
+
+// started reports whether any line of t has progress.
+func started(t *floorgate.Task) bool {
+	for _, l := range t.Lines {
+		if l.Picked > 0 || l.Short > 0 || !l.Open() {
+			return true
+		}
+	}
+	return false
 }
 
 // Shipment returns the shipment of an order.

@@ -147,7 +147,7 @@ func (db *DB) prompt(tx *bolt.Tx, sess floorgate.Session) (floorgate.Prompt, err
 			return p, err
 		}
 		p = scan.PromptFor(sess, t)
-		if p.Step == "wait" && sess.Task == "" && db.picks(sess.Operator) && db.st.cartWaiting() {
+		if p.Step == "wait" && sess.Task == "" && db.picks(sess.Operator) && db.st.cartWaiting(sess.Operator) {
 			p = scan.IdlePrompt(true)
 		}
 	}
@@ -478,7 +478,7 @@ func (w *wtx) afterStep(v *floorgate.Verdict, sess floorgate.Session, now time.T
 		}
 		if assigned {
 			v.Prompt = res.Verdict.Prompt
-		} else if sess.Cart == nil && sess.Task == "" && v.Prompt.Step == "wait" && w.st.cartWaiting() {
+		} else if sess.Cart == nil && sess.Task == "" && v.Prompt.Step == "wait" && w.st.cartWaiting(sess.Operator) {
 			v.Prompt = scan.IdlePrompt(true)
 		}
 	}

@@ -538,9 +538,18 @@ func (w *wtx) newTask(t floorgate.Task, now time.Time) *floorgate.Task {
 	return &t
 }
 
+// modeOf is a task's mode, discrete when it names none.
+func modeOf(m floorgate.TaskMode) floorgate.TaskMode {
+	if m == "" {
+		return floorgate.ModeDiscrete
+	}
+	return m
+}
+
 // sameTask reports whether an incoming task repeats a stored one.
 func sameTask(old, in floorgate.Task) bool {
-	if old.Order != in.Order || old.Wave != in.Wave || old.Priority != in.Priority || len(old.Lines) != len(in.Lines) {
+	if old.Order != in.Order || old.Wave != in.Wave || old.Priority != in.Priority || len(old.Lines) != len(in.Lines) ||
+		modeOf(old.Mode) != modeOf(in.Mode) {
 		return false
 	}
 	for i, l := range in.Lines {
@@ -571,7 +580,7 @@ func (w *wtx) assignIdle(now time.Time) error {
 			if len(w.st.pending) == 0 {
 				break
 			}
-			if w.db.picks(w.st.sessions[d].Operator) && w.st.cartWaiting() {
+			if op := w.st.sessions[d].Operator; w.db.picks(op) && w.st.cartWaiting(op) {
 				// Cart orders wait: the idle picker is asked to take a cart.
 				w.notify(floorgate.Notice{Device: d, Kind: floorgate.NoticeCartWork,
 					Verdict: floorgate.NewVerdict("", floorgate.CodeCartOrders, scan.IdlePrompt(true))})
@@ -630,6 +639,16 @@ func (w *wtx) cancelTask(id, reason string) error {
 		return err
 	}
 	if sess, ok := w.st.cartOf(id); ok {
+		if p := sess.Cart.Put; p != nil && sess.Cart.Tasks[p.Slot-1] == id {
+			// The unit waiting for the cancelled order's tote goes back
+			// to the bin: the walk goes on without it.
+			run := *sess.Cart
+			run.Put = nil
+			sess.Cart = &run
+			if err := w.putSession(sess); err != nil {
+				return err
+			}
+		}
 		p, err := w.db.prompt(w.tx, sess)
 		if err != nil {
 			return err
