@@ -230,10 +230,10 @@ type CartStatus struct {
 	Cart     string    `json:"cart"`
 	Operator string    `json:"operator"`
 	Device   string    `json:"device"`
-	Slots    int       `json:"slots"`
-	Bound    int       `json:"bound"` // totes bound so far
-	Orders   int       `json:"orders"`
-	Done     int       `json:"done"` // orders picked (or cancelled)
+	Slots    int       `json:"slots"`  // the cart's slots
+	Bound    int       `json:"bound"`  // totes bound so far (a cancelled order's slot counts)
+	Orders   int       `json:"orders"` // orders it took: one a slot, the first slots
+	Done     int       `json:"done"`   // orders picked (or cancelled)
 	Started  time.Time `json:"started"`
 	// Location is where the picker last confirmed a stop; empty while
 	// binding or between stops.
@@ -264,6 +264,9 @@ func (db *DB) Carts() (CartsView, error) {
 			}
 			c := CartStatus{Cart: s.Cart.Cart, Operator: s.Operator, Device: s.Device, Slots: len(s.Cart.Tasks),
 				Bound: len(s.Cart.Totes), Orders: len(s.Cart.Tasks), Started: s.Cart.Started}
+			if cart := db.st.carts[s.Cart.Cart]; cart != nil {
+				c.Slots = cart.Slots
+			}
 			if s.AtLocation {
 				c.Location = s.Location
 			}

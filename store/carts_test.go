@@ -191,3 +191,21 @@ func TestCartOrderCancelled(t *testing.T) {
 	}
 	e.verify()
 }
+
+// TestRefusedCartStillAsksForACart: a picker refused a cart (another
+// picker has it) is still asked to scan a cart, not told to wait.
+func TestRefusedCartStillAsksForACart(t *testing.T) {
+	e := newEnv(t)
+	cartFloor(t, e)
+	e.command(`{"id":"c1","type":"task.create","data":{"tasks":[
+		{"id":"K1","order":"O1","mode":"cluster","lines":[{"location":"L1","sku":"S1","qty":1}]},
+		{"id":"K2","order":"O2","mode":"cluster","lines":[{"location":"L2","sku":"S2","qty":1}]},
+		{"id":"K3","order":"O3","mode":"cluster","lines":[{"location":"L2","sku":"S2","qty":1}]},
+		{"id":"K4","order":"O4","mode":"cluster","lines":[{"location":"L3","sku":"S3","qty":1}]}]}}`)
+	e.pda("pda-1", "BADGE1")
+	e.pda("pda-2", "BADGE2")
+	e.scan("pda-1", "cart", "CART-1")
+	if v := e.scan("pda-2", "cart", "CART-1"); v.Code != floorgate.CodeCartInUse || v.Prompt.Step != "scan_cart" {
+		t.Fatalf("a cart in use: %s, prompt %+v; want cart_in_use asking for another cart", v.Code, v.Prompt)
+	}
+}

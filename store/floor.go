@@ -478,9 +478,12 @@ func (w *wtx) afterStep(v *floorgate.Verdict, sess floorgate.Session, now time.T
 		}
 		if assigned {
 			v.Prompt = res.Verdict.Prompt
-		} else if sess.Cart == nil && sess.Task == "" && v.Prompt.Step == "wait" && w.st.cartWaiting(sess.Operator) {
-			v.Prompt = scan.IdlePrompt(true)
 		}
+	}
+	// A picker with nothing in hand while cart orders wait is asked to
+	// take a cart, whatever the verdict (a cart another has, too).
+	if sess.Cart == nil && sess.Task == "" && v.Prompt.Step == "wait" && w.db.picks(sess.Operator) && w.st.cartWaiting(sess.Operator) {
+		v.Prompt = scan.IdlePrompt(true)
 	}
 	w.db.fillPrompt(&v.Prompt)
 	return w.recordVerdict(sess.Device, *v)

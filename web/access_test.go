@@ -25,9 +25,14 @@ type served struct {
 	socket *client.Client // over the local socket
 }
 
-func serve(t *testing.T) *served {
+func serve(t *testing.T, mods ...func(*store.Options)) *served {
 	t.Helper()
-	ts := newTestServer(t)
+	return serveServer(t, newTestServer(t, mods...))
+}
+
+// serveServer serves ts.s, as ts holds it now.
+func serveServer(t *testing.T, ts *testServer) *served {
+	t.Helper()
 	h := ts.s.Handler()
 	tcp := httptest.NewServer(h)
 	t.Cleanup(tcp.Close)

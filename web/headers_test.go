@@ -241,6 +241,7 @@ func cspSite(t *testing.T, tls bool) (*testServer, string) {
 	mux.HandleFunc("GET /api/v1/devices", asAdmin("", s.handleDevices))
 	mux.HandleFunc("GET /api/v1/tasks", asAdmin("", s.handleTasks))
 	mux.HandleFunc("GET /api/v1/waves", asAdmin("", s.handleWaves))
+	mux.HandleFunc("GET /api/v1/carts", asAdmin("", s.handleCarts))
 	mux.HandleFunc("POST /api/v1/waves/{id}/release", asAdmin("wave.release", s.handleReleaseWave))
 	mux.HandleFunc("GET /api/v1/audit", asAdmin("", s.handleAudit))
 	mux.HandleFunc("POST /api/v1/devices/enrol", asAdmin("device.pairing_code", s.handleEnrol))
@@ -267,7 +268,7 @@ func cspSite(t *testing.T, tls bool) (*testServer, string) {
 
 // TestPagesRunUnderTheCSP loads the status page and the PDA app in a real
 // headless Chromium, served through SecurityHeaders, and works them: sign
-// in, live updates, the overview's held wave, every view of the status
+// in, live updates, the overview's held wave and carts, every view of the status
 // page, a pairing QR code and a label preview; on the PDA, the WebSocket to the same host, a login on
 // the keypad, a pick prompt whose long location is fitted to the screen,
 // a wrong-location alarm and the pairing screen's request. No CSP violation
@@ -286,6 +287,7 @@ func TestPagesRunUnderTheCSP(t *testing.T) {
 		b.until("the overview", `!document.getElementById("app").hidden && document.querySelector('#overview-printers tr[data-printer="lbl-1"]') !== null`)
 		b.until("live updates", `document.getElementById("live").classList.contains("on")`)
 		b.until("the held wave", `document.querySelector('#waves-table tr[data-wave="PEAK-1"][data-status="held"] button[data-release]') !== null`)
+		b.until("the carts panel", `document.getElementById("carts-table").textContent.includes("No cart is being picked")`)
 		for _, v := range []struct{ view, ready string }{
 			{"devices", `document.querySelector("#devices-table tr") !== null`},
 			{"tasks", `document.querySelector("#tasks-table").textContent.includes("T-1")`},

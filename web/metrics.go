@@ -2,9 +2,11 @@ package web
 
 import (
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/store"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -37,12 +39,30 @@ type DeviceGauge struct {
 }
 
 // Metrics is floorgate's Prometheus exposition: verdicts by code and their
-// latency, counted as they happen, and the outbox, printers and devices,
-// read at each scrape. It is the only user of the Prometheus client.
+// latency, counted as they happen, and the outbox, printers, devices, waves
+// and carts, read at each scrape. It is the only user of the Prometheus
+// client.
 type Metrics struct {
 	reg      *prometheus.Registry
 	verdicts *prometheus.CounterVec
 	latency  prometheus.Histogram
+	// floor is where the waves and carts are read; nil until the status
+	// page's server, which has the store, is made (New).
+	floor atomic.Pointer[floorSource]
+}
+
+// floor is what the wave and cart gauges read at a scrape: a *store.DB.
+type floor interface {
+	Waves() []floorgate.Wave
+	Carts() (store.CartsView, error)
+}
+
+var _ floor = (*store.DB)(nil)
+
+// floorSource is a floor and the clock its cut-offs are counted down on.
+type floorSource struct {
+	floor floor
+	clock floorgate.Clock
 }
 
 // NewMetrics returns the metrics; read is called at every scrape.
@@ -57,7 +77,7 @@ func NewMetrics(read func() Gauges) *Metrics {
 		Help:    "Time from a PDA scan's arrival to its verdict being sent, after the commit.",
 		Buckets: []float64{.001, .002, .005, .01, .02, .05, .1, .2, .5, 1, 2},
 	})
-	m.reg.MustRegister(m.verdicts, m.latency, gauges{read},
+	m.reg.MustRegister(m.verdicts, m.latency, gauges{read}, floorGauges{m},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -69,6 +89,12 @@ func (m *Metrics) Verdict(v floorgate.Verdict, source string, took time.Duration
 	if source == "pda" {
 		m.latency.Observe(took.Seconds())
 	}
+}
+
+// readFloor has the wave and cart gauges read from f, their cut-offs
+// counted down on clock.
+func (m *Metrics) readFloor(f floor, clock floorgate.Clock) {
+	m.floor.Store(&floorSource{floor: f, clock: clock})
 }
 
 // Handler serves the exposition format.
@@ -118,5 +144,60 @@ func (g gauges) Collect(ch chan<- prometheus.Metric) {
 	}
 	for _, d := range v.Devices {
 		ch <- prometheus.MustNewConstMetric(descDevice, gaugeMetrics, 1, d.ID, d.Kind, d.State)
+	}
+}
+
+// The floor's gauges: the open waves and the carts. A wave's status label
+// is held or released; completed waves are not counted.
+var (
+	descWaves     = prometheus.NewDesc("floorgate_waves", "Open waves by status: held (waiting for their release) or released (being picked).", []string{"status"}, nil)
+	descWaveTasks = prometheus.NewDesc("floorgate_wave_tasks_open", "Tasks neither picked nor cancelled in the open waves, by the wave's status.", []string{"status"}, nil)
+	descCutOff    = prometheus.NewDesc("floorgate_wave_next_cutoff_seconds", "Seconds until the earliest carrier cut-off of an open wave, negative once it has passed; absent while no open wave has a cut-off.", nil, nil)
+	descCarts     = prometheus.NewDesc("floorgate_carts_running", "Carts being picked.", nil, nil)
+	descTotesHeld = prometheus.NewDesc("floorgate_totes_held", "Totes holding an order, on a cart or waiting at packing.", nil, nil)
+	descAtPacking = prometheus.NewDesc("floorgate_totes_at_packing", "Totes whose order is picked and waits to be packed.", nil, nil)
+	floorDescs    = []*prometheus.Desc{descWaves, descWaveTasks, descCutOff, descCarts, descTotesHeld, descAtPacking}
+)
+
+// floorGauges is a collector reading the waves and carts at scrape time.
+type floorGauges struct{ m *Metrics }
+
+func (g floorGauges) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range floorDescs {
+		ch <- d
+	}
+}
+
+func (g floorGauges) Collect(ch chan<- prometheus.Metric) {
+	src := g.m.floor.Load()
+	if src == nil {
+		return
+	}
+	waves := map[floorgate.WaveStatus]int{floorgate.WaveHeld: 0, floorgate.WaveReleased: 0}
+	open := map[floorgate.WaveStatus]int{floorgate.WaveHeld: 0, floorgate.WaveReleased: 0}
+	var next time.Time
+	for _, wv := range src.floor.Waves() {
+		if wv.Status != floorgate.WaveHeld && wv.Status != floorgate.WaveReleased {
+			continue
+		}
+		waves[wv.Status]++
+		open[wv.Status] += wv.Open()
+		if !wv.CutOff.IsZero() && (next.IsZero() || wv.CutOff.Before(next)) {
+			next = wv.CutOff
+		}
+	}
+	for st, n := range waves {
+		ch <- prometheus.MustNewConstMetric(descWaves, gaugeMetrics, float64(n), string(st))
+		ch <- prometheus.MustNewConstMetric(descWaveTasks, gaugeMetrics, float64(open[st]), string(st))
+	}
+	if !next.IsZero() {
+		ch <- prometheus.MustNewConstMetric(descCutOff, gaugeMetrics, next.Sub(src.clock.Now()).Seconds())
+	}
+	// A store that cannot be read leaves the cart gauges out of this
+	// scrape rather than failing the whole of it.
+	if carts, err := src.floor.Carts(); err == nil {
+		ch <- prometheus.MustNewConstMetric(descCarts, gaugeMetrics, float64(len(carts.Running)))
+		ch <- prometheus.MustNewConstMetric(descTotesHeld, gaugeMetrics, float64(carts.TotesHeld))
+		ch <- prometheus.MustNewConstMetric(descAtPacking, gaugeMetrics, float64(carts.AtPacking))
 	}
 }

@@ -54,6 +54,7 @@ func (s *Server) Routes() []Route {
 		{Pattern: "GET /api/v1/operators", Access: Read, handler: s.handleOperators},
 		{Pattern: "GET /api/v1/tasks", Access: Read, handler: s.handleTasks},
 		{Pattern: "GET /api/v1/waves", Access: Read, handler: s.handleWaves},
+		{Pattern: "GET /api/v1/carts", Access: Read, handler: s.handleCarts},
 		{Pattern: "GET /api/v1/audit", Access: Read, handler: s.handleAudit},
 		{Pattern: "GET /api/v1/deadletters", Access: Read, handler: s.handleDeadLetters},
 		{Pattern: "GET /api/v1/barcodes/lookup", Access: Read, handler: s.handleLookup},

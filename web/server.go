@@ -52,7 +52,8 @@ type Options struct {
 	Printers func() []fgprint.PrinterState
 	// Ready says why the gateway is not ready to serve, or nil.
 	Ready func() error
-	// Metrics is what /metrics serves.
+	// Metrics is what /metrics serves; New has it read DB's waves and
+	// carts as well.
 	Metrics *Metrics
 }
 
@@ -93,6 +94,10 @@ func New(opts Options) *Server {
 		pairFail: map[string][]time.Time{}}
 	s.hub = newHub(s)
 	s.kpis = newKPIs(opts.DB, log)
+	if opts.Metrics != nil && opts.DB != nil {
+		// The store is here: /metrics counts its waves and carts too.
+		opts.Metrics.readFloor(opts.DB, opts.Clock)
+	}
 	return s
 }
 

@@ -64,6 +64,10 @@ function showSignIn() {
   state.waves = null;
   $("#waves-table").innerHTML = "";
   $("#waves-done-table").innerHTML = "";
+  state.carts = null;
+  $("#carts-table").innerHTML = "";
+  $("#carts-held").textContent = "0";
+  $("#carts-packing").textContent = "0";
   $("#flash").hidden = true;
   $("#app").hidden = true;
   $("#signin").hidden = false;
@@ -235,7 +239,7 @@ function renderStatus() {
 async function loadOverview() {
   if (!state.status) state.status = await api("GET", "/api/v1/status");
   renderStatus();
-  await loadWaves();
+  await Promise.all([loadWaves(), loadCarts()]);
 }
 
 // ---- waves ----
@@ -294,7 +298,13 @@ function renderWaves() {
     }).join("");
 }
 
-setInterval(() => { if (state.waves && state.view === "overview") renderWaves(); }, 30000);
+// Redrawn each half minute so the time left to a cut-off and a cart's
+// running time stay true between journal events.
+setInterval(() => {
+  if (state.view !== "overview") return;
+  if (state.waves) renderWaves();
+  if (state.carts) renderCarts();
+}, 30000);
 
 $("#waves-table").addEventListener("click", async (e) => {
   const b = e.target.closest("button[data-release]");
@@ -308,6 +318,35 @@ $("#waves-table").addEventListener("click", async (e) => {
   }
   loadWaves().catch((err) => err.message !== "signed out" && flash(err.message, true));
 });
+
+// ---- carts ----
+// The carts being picked, oldest first, and the totes holding orders. Like
+// the waves, the panel reloads with the overview on every journal event (a
+// cart taken, a tote bound, a stop confirmed, a put) and is redrawn each
+// half minute so the running times stay true.
+async function loadCarts() {
+  state.carts = await api("GET", "/api/v1/carts");
+  renderCarts();
+}
+
+function renderCarts() {
+  const v = state.carts || { running: [], totes_held: 0, at_packing: 0 };
+  $("#carts-held").textContent = v.totes_held;
+  $("#carts-packing").textContent = v.at_packing;
+  $("#carts-table").innerHTML = "<tr><th>Cart · 拣货车</th><th>Picker · 拣货员</th><th>Progress · 进度</th><th>Where · 位置</th><th>Running · 用时</th></tr>" +
+    ((v.running || []).map((c) => {
+      const binding = c.bound < c.orders;
+      const progress = binding
+        ? `<progress max="${c.orders}" value="${c.bound}"></progress> ${c.bound}/${c.orders} <span class="small">totes bound · 绑定周转箱中</span>`
+        : `<progress max="${c.orders}" value="${c.done}"></progress> ${c.done}/${c.orders} <span class="muted small">orders picked · 订单已拣</span>`;
+      const where = c.location ? esc(c.location) : `<span class="muted">${binding ? "binding · 绑定中" : "between stops · 途中"}</span>`;
+      const ran = isSet(c.started) ? dur(Math.max(1, (Date.now() - Date.parse(c.started)) / 1000)) : "—";
+      return `<tr data-cart="${esc(c.cart)}" data-state="${binding ? "binding" : "picking"}"><td>${esc(c.cart)}</td>
+        <td class="picker">${esc(c.operator)} <span class="muted small">${esc(c.device)}</span></td>
+        <td class="progress${binding ? " binding" : ""}">${progress}</td><td class="where">${where}</td>
+        <td class="running">${esc(ran)} <span class="muted small">since · 开始于 ${esc(isSet(c.started) ? clock(c.started) : "—")}</span></td></tr>`;
+    }).join("") || `<tr><td colspan="5" class="muted">No cart is being picked. · 暂无拣货车作业</td></tr>`);
+}
 
 // ---- devices ----
 async function loadDevices() {

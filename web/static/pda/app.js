@@ -72,6 +72,14 @@
     stationSet: function (s) { return ['打包工位：' + s, 'Pack station: ' + s]; },
     lineOf: function (l, n) { return '第 ' + l + '/' + n + ' 行 · line ' + l + '/' + n; },
     verified: function (n) { return '已复核 ' + n + ' · verified ' + n; },
+    cartSlots: function (n) { return n + ' 格 · ' + n + ' slot' + (n === 1 ? '' : 's'); },
+    slotOf: function (k, n) { return '第 ' + k + '/' + n + ' 格 · slot ' + k + ' of ' + n; },
+    toPick: ' 待拣 · to pick',
+    bindTote: ['扫描一个空周转箱，放到此格', 'Scan an empty tote for this slot'],
+    bindReuse: function (t) { return ['扫描周转箱 ' + t + '（已装本订单），放到此格', 'Scan tote ' + t + ' (it holds this order) for this slot']; },
+    putTote: function (k) { return ['放入第 ' + k + ' 格，扫描该格周转箱', 'Put it in slot ' + k + ', scan its tote']; },
+    shortsTitle: ['以下订单缺货', 'These orders go short'],
+    shortMissing: function (n) { return '缺 ' + n + ' · ' + n + ' short'; },
     errInvalid: ['网关无法处理该请求', 'The gateway could not handle that'],
     errUnavailable: ['网关暂时不可用，请稍候', 'The gateway is busy. Please wait.'],
     errOther: ['出现问题，请重试或联系主管', 'Something went wrong. Try again or ask a supervisor.']
@@ -145,24 +153,39 @@
 
   // ---------- prompts → screens
   var prompt = { step: '' }, operator = '', keyedQty = 0, lastCode = '';
+  // On a cart: the orders the last short left short (shown until the next
+  // answer), and the cart last seen (the prompt after cart_done has none).
+  var shorts = [], lastCart = '';
   function applyPrompt(p) {
     if (!p || !p.step) return; // empty step: no change
     prompt = p;
     if (p.step === 'login') packing = false;
-    body.classList.remove('step-location', 'step-item');
+    body.classList.remove('step-location', 'step-item', 'step-bind', 'step-tote', 'step-reuse');
+    $('slot-box').classList.remove('wrong');
     $('logout').hidden = p.step === 'login';
+    renderCart(p);
+    renderShorts($('pick-shorts'));
+    body.classList.toggle('has-shorts', shorts.length > 0);
     switch (p.step) {
       case 'login':
         operator = ''; $('who').textContent = ''; resetLogin(); setScreen('login'); break;
       case 'scan_location': case 'scan_item': case 'scan_serial':
         $('pick-order').textContent = p.order || p.task || '';
         $('pick-line').textContent = p.lines ? T.lineOf(p.line || 1, p.lines) : '';
+        $('pick-line').hidden = !p.lines; // a cart's stop serves several orders: no line of one
         $('pick-location').textContent = p.location || '';
         $('pick-item').textContent = p.item_name || '';
         $('pick-sku').textContent = p.sku || '';
         $('pick-qty').innerHTML = '';
-        $('pick-qty').appendChild(document.createTextNode(String(p.picked || 0)));
-        var sm = document.createElement('small'); sm.textContent = ' / ' + (p.qty || 0); $('pick-qty').appendChild(sm);
+        var sm = document.createElement('small');
+        if (p.cart) { // what the stop's orders still need, together
+          $('pick-qty').appendChild(document.createTextNode(String(p.qty || 0)));
+          sm.textContent = T.toPick;
+        } else {
+          $('pick-qty').appendChild(document.createTextNode(String(p.picked || 0)));
+          sm.textContent = ' / ' + (p.qty || 0);
+        }
+        $('pick-qty').appendChild(sm);
         body.classList.add(p.step === 'scan_location' ? 'step-location' : 'step-item');
         setBi($('pick-instr'), p.step === 'scan_location' ? T.scanLoc : p.step === 'scan_item' ? T.scanItem : T.scanSerial);
         $('short-btn').hidden = p.step !== 'scan_item';
@@ -184,10 +207,74 @@
         break;
       case 'cancelled':
         $('cancel-order').textContent = p.order || p.task || ''; setScreen('cancelled'); break;
+      case 'scan_cart':
+        setScreen('cart'); break;
+      case 'bind_tote': case 'scan_tote':
+        renderSlot(p); setScreen('slot');
+        fitText($('slot-order'), 24, 14); fitText($('slot-tote'), 24, 14);
+        // The slot comes first: an instruction without room for all of it
+        // (a long verdict above the bar) is left out, not shown cut.
+        var ins = $('slot-instr'); ins.classList.remove('cut');
+        ins.classList.toggle('cut', ins.scrollHeight > ins.clientHeight + 1);
+        break;
       default: // wait, and any step this app does not know
         setScreen('wait');
     }
   }
+  // ---------- cart picking: the cart's bar, the slot screen, the shorts
+  function renderCart(p) {
+    body.classList.toggle('on-cart', !!p.cart);
+    if (!p.cart) return;
+    lastCart = p.cart;
+    $('cart-id').textContent = p.cart;
+    $('cart-slots').textContent = p.slots ? T.cartSlots(p.slots) : '';
+    $('cart-slots').hidden = !p.slots;
+  }
+  // bind_tote: a tote for slot p.slot (p.tote when the order already has
+  // one); scan_tote: the unit just scanned goes into slot p.slot.
+  function renderSlot(p) {
+    var put = p.step === 'scan_tote';
+    $('slot-num').textContent = p.slot ? String(p.slot) : '';
+    $('slot-of').textContent = p.slot && p.slots ? T.slotOf(p.slot, p.slots) : '';
+    $('slot-of').hidden = !(p.slot && p.slots);
+    $('slot-put').hidden = !put;
+    $('slot-item').textContent = put ? p.item_name || '' : '';
+    $('slot-sku').textContent = put ? p.sku || '' : '';
+    $('slot-qty').textContent = put ? '×' + (p.qty || 1) : '';
+    $('slot-order').textContent = p.order || p.task || '';
+    $('slot-tote').textContent = p.tote || '';
+    $('slot-tote').hidden = !p.tote;
+    $('slot-anytote').hidden = put || !!p.tote;
+    body.classList.add(put ? 'step-tote' : p.tote ? 'step-reuse' : 'step-bind');
+    setBi($('slot-instr'), put ? T.putTote(p.slot || '') : p.tote ? T.bindReuse(p.tote) : T.bindTote);
+  }
+  function renderShorts(box) {
+    box.innerHTML = '';
+    box.hidden = !shorts.length;
+    if (!shorts.length) return;
+    var head = document.createElement('div'); head.className = 'bi label';
+    var zh = document.createElement('span'); zh.className = 'zh'; zh.textContent = T.shortsTitle[0];
+    var en = document.createElement('span'); en.className = 'en'; en.textContent = T.shortsTitle[1];
+    head.appendChild(zh); head.appendChild(en); box.appendChild(head);
+    shorts.forEach(function (s) {
+      var row = document.createElement('div'); row.className = 'short-row';
+      row.setAttribute('data-slot', String(s.slot));
+      var n = document.createElement('span'); n.className = 'short-slot'; n.textContent = String(s.slot);
+      var o = document.createElement('span'); o.className = 'short-order'; o.textContent = s.order || s.task || '';
+      var m = document.createElement('span'); m.className = 'short-miss'; m.textContent = T.shortMissing(s.missing);
+      row.appendChild(n); row.appendChild(o); row.appendChild(m); box.appendChild(row);
+    });
+  }
+  // The cart is finished: every order closed (cart_done, or a short that
+  // closed the last ones). The next prompt waits behind this screen until
+  // the picker taps on or scans.
+  function showCartDone(cart) {
+    $('done-cart').textContent = cart || '';
+    renderShorts($('done-shorts'));
+    setScreen('cartdone');
+  }
+  $('done-next').addEventListener('click', function () { shorts = []; applyPrompt(prompt); });
+
   // ---------- the pack station: a name the gateway knows (welcome.stations),
   // kept on the gateway for this device and shown in the header. A packer
   // whose device has none is asked first; the header button changes it.
@@ -372,7 +459,15 @@
     lastCode = v.code || '';
     if (v.code === 'wrong_location') alarm(v); else clearAlarm();
     showVerdict(v);
+    var cart = prompt.cart || ''; // the cart before this answer
+    shorts = v.code === 'short_ok' && v.shorts ? v.shorts : [];
     applyPrompt(v.prompt);
+    // A rejected tote (or a scan that is no tote) while the slot is shown:
+    // the slot stays on screen, in red.
+    $('slot-box').classList.toggle('wrong', !v.ok && (prompt.step === 'bind_tote' || prompt.step === 'scan_tote'));
+    // A short that closed the cart's last orders ends the cart as cart_done does.
+    var left = cart && v.prompt && v.prompt.step && !v.prompt.cart;
+    if (v.code === 'cart_done' || v.code === 'short_ok' && left) showCartDone(cart || lastCart);
   }
 
   function onError(m) {
