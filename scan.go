@@ -52,6 +52,8 @@ const (
 	MatchOrder    MatchKind = "order" // an order (or its tote) at the pack station
 	MatchCart     MatchKind = "cart"  // a picking cart's label
 	MatchTote     MatchKind = "tote"  // a tote's label
+	MatchBatch    MatchKind = "batch" // a batch's container label
+	MatchSlot     MatchKind = "slot"  // a put wall slot's label
 )
 
 // Match is a barcode resolved against master data, with what the barcode
@@ -69,6 +71,12 @@ type Match struct {
 	// CartBusy is the device working the cart (with MatchCart), "" when the
 	// cart is free.
 	CartBusy string
+	Batch    *Batch // with MatchBatch
+	Wall     *Wall  // with MatchSlot: the wall, and the slot (1-based)
+	Slot     int
+	// WallBusy is the device sorting at the batch's wall (with
+	// MatchBatch), "" when none is.
+	WallBusy string
 	Read     Read
 	// SerialTaken is set when the serial number read was already picked at
 	// this site: the same unit scanned twice.

@@ -34,6 +34,8 @@ type Session struct {
 	// Cart is the cart a picker is picking into, when one is; Task is then
 	// empty, and AtLocation, Location and ClosedSKU are the cart's walk.
 	Cart *CartRun `json:"cart,omitempty"`
+	// Sort is the put wall the device sorts a batch at, when it does.
+	Sort *SortRun `json:"sort,omitempty"`
 }
 
 // PackProgress is a parcel being packed: its order, the units verified so

@@ -131,9 +131,9 @@ func (t Task) Validate() error {
 		return FieldErrorf("variant", "%q is not one of normal, presale, crossborder, peak", t.Variant)
 	}
 	switch t.Mode {
-	case "", ModeDiscrete, ModeCluster:
+	case "", ModeDiscrete, ModeCluster, ModeBatch:
 	default:
-		return FieldErrorf("mode", "%q is not one of discrete, cluster", t.Mode)
+		return FieldErrorf("mode", "%q is not one of discrete, cluster, batch", t.Mode)
 	}
 	if len(t.Lines) == 0 {
 		return FieldErrorf("lines", "a task needs at least one line")

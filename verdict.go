@@ -43,6 +43,21 @@ const (
 	CodeNoUnitForTote    Code = "tote_without_item"  // a tote scanned with no unit waiting for it: scan the item first
 )
 
+// Codes of sorting at a put wall.
+const (
+	CodeBatchOpen   Code = "batch_open"   // the batch's container is at the wall: scan its items
+	CodeSortToSlot  Code = "sort_to_slot" // put the unit into the slot shown and scan the slot
+	CodeSortOK      Code = "sort_ok"      // the slot is right: the unit is counted for its order
+	CodeSlotReady   Code = "slot_ready"   // the order in the slot is complete: ready to pack
+	CodeBatchSorted Code = "batch_sorted" // every order of the batch is sorted
+	CodeSortSurplus Code = "sort_surplus" // no order of the batch needs this unit: put it aside (reported)
+
+	CodeWrongSlot    Code = "wrong_slot"    // not the slot shown
+	CodeSlotExpected Code = "slot_expected" // a unit waits for its slot: scan the slot first
+	CodeWallFull     Code = "wall_full"     // no free slot for the next order: pack a ready slot first
+	CodeWallInUse    Code = "wall_in_use"   // another device sorts at this wall
+)
+
 // Codes of pack-station rejections.
 const (
 	CodeUnknownOrder     Code = "unknown_order"     // no shipment for this order or tote
@@ -132,6 +147,10 @@ type Prompt struct {
 	// Tote is the tote to scan: the slot's, or the one an order already
 	// fills that must go into the slot being bound.
 	Tote string `json:"tote,omitempty"`
+	// At a put wall: the wall and the batch being sorted (Slot is the
+	// slot the unit goes to).
+	Wall  string `json:"wall,omitempty"`
+	Batch string `json:"batch,omitempty"`
 }
 
 // ShortOrder is an order that goes short at a cart's stop: Missing units of
@@ -228,6 +247,26 @@ var codes = map[Code]codeInfo{
 		Feedback{Bad, []Tone{{750, 100}, {0, 50}, {750, 100}, {0, 50}, {1050, 100}}, []int{100, 50, 100, 50, 100}, "red"}},
 	CodeCartOrders: {Text{"Cart orders are waiting. Scan a cart to start one.", "有拣货车订单待拣，请扫描拣货车开始。"},
 		Feedback{Good, []Tone{{1600, 80}, {0, 40}, {2000, 80}}, []int{60, 40, 60}, "green"}},
+	CodeBatchOpen: {Text{"Batch opened at the wall. Scan its items one by one.", "批次已在播种墙打开，请逐件扫描商品。"},
+		Feedback{Good, []Tone{{1700, 60}, {0, 30}, {2100, 60}, {0, 30}, {2500, 90}}, []int{50, 30, 70}, "green"}},
+	CodeSortToSlot: {Text{"Put it in the slot shown, then scan that slot.", "请放入提示的格口，并扫描该格口。"},
+		Feedback{Good, []Tone{{2500, 50}, {0, 20}, {1900, 80}}, []int{30, 20, 70}, "green"}},
+	CodeSortOK: {Text{"Sort confirmed.", "分拣已确认。"},
+		Feedback{Good, []Tone{{2700, 70}}, []int{45}, "green"}},
+	CodeSlotReady: {Text{"The order in this slot is complete: ready to pack.", "该格口订单已齐，可以打包。"},
+		Feedback{Good, []Tone{{2300, 70}, {0, 30}, {2900, 140}}, []int{70, 30, 70}, "green"}},
+	CodeBatchSorted: {Text{"Every order of the batch is sorted.", "本批次订单已全部分拣完毕。"},
+		Feedback{Good, []Tone{{2100, 80}, {0, 30}, {2500, 80}, {0, 30}, {2900, 80}, {0, 30}, {3300, 160}}, []int{80, 40, 80, 40, 120}, "green"}},
+	CodeSortSurplus: {Text{"No order needs this unit: put it aside. It is reported.", "没有订单需要此商品：请放到一边，已上报。"},
+		Feedback{Warn, []Tone{{1400, 120}, {0, 40}, {1100, 120}, {0, 40}, {1400, 120}}, []int{120, 40, 120, 40, 120}, "amber"}},
+	CodeWrongSlot: {Text{"Wrong slot. Take the item out and put it in the slot shown.", "格口错误，请取出商品并放入提示的格口。"},
+		Feedback{Bad, []Tone{{440, 250}, {0, 60}, {440, 250}, {0, 60}, {640, 120}}, []int{250, 60, 250, 60, 120}, "red"}},
+	CodeSlotExpected: {Text{"A unit is waiting for its slot: scan the slot shown first.", "有商品待放入格口：请先扫描提示的格口。"},
+		Feedback{Bad, []Tone{{780, 100}, {0, 50}, {1080, 100}, {0, 50}, {780, 100}}, []int{100, 50, 100, 50, 100}, "red"}},
+	CodeWallFull: {Text{"No free slot for the next order. Pack a ready slot first.", "没有空闲格口，请先打包已齐的格口。"},
+		Feedback{Bad, []Tone{{520, 300}, {0, 80}, {520, 300}}, []int{300, 80, 300}, "red"}},
+	CodeWallInUse: {Text{"Another device is sorting at this wall.", "其他设备正在该播种墙分拣。"},
+		Feedback{Bad, []Tone{{600, 300}, {0, 80}, {800, 150}}, []int{300, 80, 150}, "red"}},
 	CodeNoUnitForTote: {Text{"No item is waiting for a tote. Scan the item first, then its tote.", "没有待投放的商品，请先扫描商品，再扫描周转箱。"},
 		Feedback{Bad, []Tone{{680, 90}, {0, 40}, {980, 90}, {0, 40}, {680, 90}}, []int{90, 40, 90, 40, 90}, "red"}},
 	CodeCartInUse: {Text{"Another picker is working this cart. Take another cart.", "其他拣货员正在使用此拣货车，请换一辆。"},
@@ -301,10 +340,10 @@ func NewVerdict(scanID string, code Code, prompt Prompt) Verdict {
 	if !known {
 		code, info = CodeUnavailable, codes[CodeUnavailable]
 	}
-	// A short pick and a parcel packed without a printer are accepted with
-	// a warning: the step counted, and the operator must hear that
-	// something needs attention.
-	ok := info.fb.Kind == Good || code == CodeShortOK || code == CodeNoPrinter
+	// A short pick, a parcel packed without a printer and a surplus unit at
+	// the wall are accepted with a warning: the step counted, and the
+	// operator must hear that something needs attention.
+	ok := info.fb.Kind == Good || code == CodeShortOK || code == CodeNoPrinter || code == CodeSortSurplus
 	return Verdict{ScanID: scanID, OK: ok, Code: code, Message: info.text, Feedback: info.fb, Prompt: prompt}
 }
 

@@ -19,8 +19,9 @@ func (db *DB) Replays() <-chan floorgate.Replay { return db.replays }
 // The data of the commands that need more than a task list.
 type (
 	taskCreate struct {
-		Wave  *floorgate.WaveDefinition `json:"wave,omitempty"`
-		Tasks []floorgate.Task          `json:"tasks"`
+		Wave  *floorgate.WaveDefinition  `json:"wave,omitempty"`
+		Batch *floorgate.BatchDefinition `json:"batch,omitempty"`
+		Tasks []floorgate.Task           `json:"tasks"`
 	}
 	waveRelease struct {
 		Wave string `json:"wave"`
@@ -38,6 +39,7 @@ type (
 		Operators []operatorInput      `json:"operators"`
 		Carts     []floorgate.Cart     `json:"carts"`
 		Totes     []floorgate.Tote     `json:"totes"`
+		Walls     []floorgate.Wall     `json:"walls"`
 	}
 	operatorInput struct {
 		ID      string         `json:"id"`
@@ -245,7 +247,7 @@ func (db *DB) prepare(cmd floorgate.Command) (func(*wtx) (map[string]int, error)
 			return nil, floorgate.FieldErrorf("tasks", "no tasks")
 		}
 		return func(w *wtx) (map[string]int, error) {
-			n, err := w.addTasks(d.Tasks, d.Wave, w.db.clock.Now())
+			n, err := w.addTasks(d.Tasks, d.Wave, d.Batch, w.db.clock.Now())
 			return map[string]int{"tasks": len(d.Tasks), "tasks_added": n}, err
 		}, nil
 
@@ -307,6 +309,9 @@ func (db *DB) prepare(cmd floorgate.Command) (func(*wtx) (map[string]int, error)
 			summary := map[string]int{"locations": len(m.Locations), "items": len(m.Items), "operators": len(m.Operators)}
 			if len(m.Carts)+len(m.Totes) > 0 {
 				summary["carts"], summary["totes"] = len(m.Carts), len(m.Totes)
+			}
+			if len(m.Walls) > 0 {
+				summary["walls"] = len(m.Walls)
 			}
 			return summary, w.putMaster(m)
 		}, nil

@@ -380,7 +380,7 @@ func (w *wtx) put(bucket []byte, key string, v any) error {
 // step with its status.
 func (w *wtx) putTask(t *floorgate.Task) error {
 	old := w.st.open[t.ID]
-	wasPending := old != nil && old.Status == floorgate.TaskPending
+	wasPending := old != nil && queueable(old)
 	isOpen := t.Open()
 	if isOpen {
 		setIn(w, w.st.open, t.ID, t)
@@ -392,10 +392,10 @@ func (w *wtx) putTask(t *floorgate.Task) error {
 			}
 		}
 	}
-	if wasPending && (t.Status != floorgate.TaskPending || w.st.queuedOf(old) != w.st.queuedOf(t)) {
+	if wasPending && (!queueable(t) || w.st.queuedOf(old) != w.st.queuedOf(t)) {
 		w.unqueue(w.st.queuedOf(old))
 	}
-	if t.Status == floorgate.TaskPending && (!wasPending || w.st.queuedOf(old) != w.st.queuedOf(t)) {
+	if queueable(t) && (!wasPending || w.st.queuedOf(old) != w.st.queuedOf(t)) {
 		w.enqueue(w.st.queuedOf(t))
 	}
 	// Line progress goes to the step log; the task record is rewritten

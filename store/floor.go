@@ -128,6 +128,21 @@ func (db *DB) prompt(tx *bolt.Tx, sess floorgate.Session) (floorgate.Prompt, err
 	}
 	var p floorgate.Prompt
 	switch {
+	case sess.Sort != nil:
+		b := db.st.batches[sess.Sort.Batch]
+		var orders []*floorgate.Task
+		if b != nil {
+			for _, id := range b.Orders {
+				t, err := db.st.task(tx, id)
+				if err != nil {
+					return p, err
+				}
+				if t != nil {
+					orders = append(orders, t)
+				}
+			}
+		}
+		p = scan.SortPrompt(sess, b, orders)
 	case sess.Cart != nil:
 		tasks := make([]*floorgate.Task, 0, len(sess.Cart.Tasks))
 		for _, id := range sess.Cart.Tasks {
@@ -385,7 +400,7 @@ func (w *wtx) apply(res scan.Result) error {
 // assignIfIdle gives the next waiting task to a logged-in session that has
 // none, and returns the step's result (Verdict zero when nothing changed).
 func (w *wtx) assignIfIdle(sess floorgate.Session, now time.Time) (scan.Result, bool, error) {
-	if sess.Operator == "" || sess.Task != "" || sess.Cart != nil || !w.db.picks(sess.Operator) {
+	if sess.Operator == "" || sess.Task != "" || sess.Cart != nil || sess.Sort != nil || !w.db.picks(sess.Operator) {
 		return scan.Result{}, false, nil
 	}
 	t := w.nextTask(sess.Operator)
@@ -429,6 +444,9 @@ func (db *DB) Scan(ctx context.Context, sc floorgate.Scan) (floorgate.Verdict, e
 		m := w.st.match(sc.AIM, sc.Data)
 		if onCart(sess, m) {
 			return w.cartScan(in, sess, m, &v)
+		}
+		if onSort(sess, m) {
+			return w.sortScan(in, sess, m, &v)
 		}
 		t, err := w.st.task(w.tx, sess.Task)
 		if err != nil {
@@ -482,7 +500,7 @@ func (w *wtx) afterStep(v *floorgate.Verdict, sess floorgate.Session, now time.T
 	}
 	// A picker with nothing in hand while cart orders wait is asked to
 	// take a cart, whatever the verdict (a cart another has, too).
-	if sess.Cart == nil && sess.Task == "" && v.Prompt.Step == "wait" && w.db.picks(sess.Operator) && w.st.cartWaiting(sess.Operator) {
+	if sess.Cart == nil && sess.Sort == nil && sess.Task == "" && v.Prompt.Step == "wait" && w.db.picks(sess.Operator) && w.st.cartWaiting(sess.Operator) {
 		v.Prompt = scan.IdlePrompt(true)
 	}
 	w.db.fillPrompt(&v.Prompt)
@@ -505,6 +523,14 @@ func (db *DB) Short(ctx context.Context, device, scanID string, found int) (floo
 		sess := db.session(device)
 		if sess.Cart != nil {
 			return w.cartShort(sess, scanID, found, now, &v)
+		}
+		if sess.Sort != nil {
+			if found != 0 {
+				// At a wall a short says the container is empty.
+				v = floorgate.NewVerdict(scanID, floorgate.CodeBadScan, floorgate.Prompt{})
+				return nil
+			}
+			return w.sortEnd(sess, scanID, now, &v)
 		}
 		t, err := w.st.task(w.tx, sess.Task)
 		if err != nil {

@@ -22,6 +22,7 @@ type Master struct {
 	Operators []floorgate.Operator `json:"operators,omitempty"`
 	Carts     []floorgate.Cart     `json:"carts,omitempty"`
 	Totes     []floorgate.Tote     `json:"totes,omitempty"`
+	Walls     []floorgate.Wall     `json:"walls,omitempty"`
 }
 
 // PutMaster validates the whole set against itself and what is stored, and
@@ -84,6 +85,21 @@ func (w *wtx) putMaster(m Master) error {
 		setIn(w, w.st.totes, t.ID, t)
 		setIn(w, w.st.barcodes, barcodeKey(t.Barcode), floorgate.Match{Kind: floorgate.MatchTote, Tote: t})
 		if err := w.put(bucketTotes, t.ID, t); err != nil {
+			return err
+		}
+	}
+	for i := range m.Walls {
+		wl := &m.Walls[i]
+		if old := w.st.walls[wl.ID]; old != nil {
+			for _, code := range old.Slots {
+				deleteIn(w, w.st.barcodes, barcodeKey(code))
+			}
+		}
+		setIn(w, w.st.walls, wl.ID, wl)
+		for j, code := range wl.Slots {
+			setIn(w, w.st.barcodes, barcodeKey(code), floorgate.Match{Kind: floorgate.MatchSlot, Wall: wl, Slot: j + 1})
+		}
+		if err := w.put(bucketWalls, wl.ID, wl); err != nil {
 			return err
 		}
 	}
@@ -184,6 +200,22 @@ func (w *wtx) checkMaster(m Master) error {
 			return err
 		}
 	}
+	for i, wl := range m.Walls {
+		if err := validID("id", wl.ID); err != nil {
+			return badRecord("walls", i, wl.ID, floorgate.FieldErrorf("id", "%s", floorgate.ErrorMessage(err)))
+		}
+		if len(wl.Slots) < 1 || len(wl.Slots) > floorgate.MaxWallSlots {
+			return badRecord("walls", i, wl.ID, floorgate.FieldErrorf("slots", "%d slots: a wall has 1 to %d, one barcode each", len(wl.Slots), floorgate.MaxWallSlots))
+		}
+		if len(wl.Station) > maxIDLen {
+			return badRecord("walls", i, wl.ID, floorgate.FieldErrorf("station", "longer than %d characters", maxIDLen))
+		}
+		for j, code := range wl.Slots {
+			if err := claim(code, claimer{"walls", wl.ID, i, fmt.Sprintf("slots[%d]", j)}); err != nil {
+				return err
+			}
+		}
+	}
 	// A barcode kept by stored master data that this set does not replace
 	// must not be claimed by something else.
 	replacedLocations := make(map[string]bool, len(m.Locations))
@@ -194,7 +226,10 @@ func (w *wtx) checkMaster(m Master) error {
 	for _, it := range m.Items {
 		replacedItems[it.SKU] = true
 	}
-	replacedCarts, replacedTotes := map[string]bool{}, map[string]bool{}
+	replacedCarts, replacedTotes, replacedWalls := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	for _, wl := range m.Walls {
+		replacedWalls[wl.ID] = true
+	}
 	for _, c := range m.Carts {
 		replacedCarts[c.ID] = true
 	}
@@ -216,6 +251,8 @@ func (w *wtx) checkMaster(m Master) error {
 			return badRecord(c.list, c.index, c.id, floorgate.FieldErrorf(c.field, "barcode %q already belongs to cart %s", code, existing.Cart.ID))
 		case existing.Kind == floorgate.MatchTote && !replacedTotes[existing.Tote.ID]:
 			return badRecord(c.list, c.index, c.id, floorgate.FieldErrorf(c.field, "barcode %q already belongs to tote %s", code, existing.Tote.ID))
+		case existing.Kind == floorgate.MatchSlot && !replacedWalls[existing.Wall.ID]:
+			return badRecord(c.list, c.index, c.id, floorgate.FieldErrorf(c.field, "barcode %q already belongs to slot %d of wall %s", code, existing.Slot, existing.Wall.ID))
 		}
 	}
 	badges := map[string]bool{}
@@ -388,7 +425,7 @@ func (db *DB) checkTaskLines(t floorgate.Task) error {
 func (db *DB) ImportTasks(ctx context.Context, tasks []floorgate.Task) (added int, err error) {
 	err = db.write(ctx, func(w *wtx) error {
 		var err error
-		added, err = w.addTasks(tasks, nil, db.clock.Now())
+		added, err = w.addTasks(tasks, nil, nil, db.clock.Now())
 		return err
 	})
 	if err != nil {
@@ -402,7 +439,7 @@ func (db *DB) ImportTasks(ctx context.Context, tasks []floorgate.Task) (added in
 func (db *DB) ImportWave(ctx context.Context, def floorgate.WaveDefinition, tasks []floorgate.Task) (added int, err error) {
 	err = db.write(ctx, func(w *wtx) error {
 		var err error
-		added, err = w.addTasks(tasks, &def, db.clock.Now())
+		added, err = w.addTasks(tasks, &def, nil, db.clock.Now())
 		return err
 	})
 	if err != nil {
@@ -415,10 +452,15 @@ func (db *DB) ImportWave(ctx context.Context, def floorgate.WaveDefinition, task
 // a *floorgate.FieldError in wave. Tasks arrive in the wave def declares,
 // when it is not nil (a task may name it or no wave); otherwise in the wave
 // each names.
-func (w *wtx) addTasks(tasks []floorgate.Task, def *floorgate.WaveDefinition, now time.Time) (int, error) {
+func (w *wtx) addTasks(tasks []floorgate.Task, def *floorgate.WaveDefinition, batch *floorgate.BatchDefinition, now time.Time) (int, error) {
 	if def != nil {
 		if err := def.Validate(); err != nil {
 			return 0, floorgate.InField("wave", err)
+		}
+	}
+	if batch != nil {
+		if err := w.checkBatch(*batch, tasks); err != nil {
+			return 0, floorgate.InField("batch", err)
 		}
 	}
 	seen := map[string]bool{}
@@ -433,6 +475,14 @@ func (w *wtx) addTasks(tasks []floorgate.Task, def *floorgate.WaveDefinition, no
 		}
 		if len(t.Wave) > maxIDLen {
 			return 0, badRecord("tasks", i, t.ID, floorgate.FieldErrorf("wave", "longer than %d characters", maxIDLen))
+		}
+		switch {
+		case batch != nil && t.Mode != "" && t.Mode != floorgate.ModeBatch:
+			return 0, badRecord("tasks", i, t.ID, floorgate.FieldErrorf("mode", "%q in a batch: a batch's orders are sorted at its wall (mode batch, or leave it out)", t.Mode))
+		case batch != nil:
+			t.Mode = floorgate.ModeBatch
+		case t.Mode == floorgate.ModeBatch:
+			return 0, badRecord("tasks", i, t.ID, floorgate.FieldErrorf("mode", "a batch order arrives in a batch: send it with the command's \"batch\""))
 		}
 		if err := t.Validate(); err != nil {
 			return 0, badRecord("tasks", i, t.ID, err)
@@ -460,6 +510,13 @@ func (w *wtx) addTasks(tasks []floorgate.Task, def *floorgate.WaveDefinition, no
 			continue
 		}
 		fresh = append(fresh, w.newTask(t, now))
+	}
+	if batch != nil && len(fresh) > 0 {
+		pick, err := w.addBatch(*batch, fresh, now)
+		if err != nil {
+			return 0, floorgate.InField("batch", err)
+		}
+		fresh = append(fresh, pick)
 	}
 	// Each wave the fresh tasks arrive in, in the order first named.
 	var waves []string
@@ -566,7 +623,7 @@ func sameTask(old, in floorgate.Task) bool {
 func (w *wtx) assignIdle(now time.Time) error {
 	devices := make([]string, 0)
 	for d, s := range w.st.sessions {
-		if s.Operator != "" && s.Task == "" && s.Cart == nil && (w.db.opts.Present == nil || w.db.opts.Present(d)) {
+		if s.Operator != "" && s.Task == "" && s.Cart == nil && s.Sort == nil && (w.db.opts.Present == nil || w.db.opts.Present(d)) {
 			devices = append(devices, d)
 		}
 	}

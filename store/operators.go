@@ -16,7 +16,7 @@ func DecodeMaster(raw []byte) (Master, error) {
 	if err := strict(raw, &d); err != nil {
 		return Master{}, err
 	}
-	m := Master{Locations: d.Locations, Items: d.Items, Carts: d.Carts, Totes: d.Totes}
+	m := Master{Locations: d.Locations, Items: d.Items, Carts: d.Carts, Totes: d.Totes, Walls: d.Walls}
 	for i, o := range d.Operators {
 		h, err := operatorPIN(o.PIN, o.PINHash)
 		if err != nil {

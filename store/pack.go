@@ -112,6 +112,15 @@ func (w *wtx) packScan(sc floorgate.Scan, sess floorgate.Session, v *floorgate.V
 	if o := w.st.toteOrder(sc.Data); o != "" && sess.Pack == nil {
 		order = o // a cart's tote opens the order it holds
 	}
+	if sess.Pack == nil {
+		o, err := w.slotOrder(sc.Data)
+		if err != nil {
+			return err
+		}
+		if o != "" {
+			order = o // so does a put wall's slot
+		}
+	}
 	if sess.Pack != nil {
 		order = sess.Pack.Order
 		m = w.st.match(sc.AIM, sc.Data)
@@ -133,6 +142,9 @@ func (w *wtx) packScan(sc floorgate.Scan, sess floorgate.Session, v *floorgate.V
 	if res.Verdict.Code == floorgate.CodePackDone {
 		// The tote it came in is empty now, free for the next cart.
 		if err := w.freeOrderTote(s.Order); err != nil {
+			return err
+		}
+		if err := w.freeSlot(s.Order); err != nil {
 			return err
 		}
 		station := w.packStation(sess.Device)

@@ -52,6 +52,10 @@ var (
 	bucketTotes = []byte("totes")
 	// bindings holds every tote holding an order: tote id → ToteBinding.
 	bucketBindings = []byte("bindings")
+	// walls are put walls (master data): id → Wall; batches the batches
+	// sorted at them: id → Batch.
+	bucketWalls   = []byte("walls")
+	bucketBatches = []byte("batches")
 )
 
 // appendFill is the fill percent of the append-only logs (journal, steps,
@@ -118,9 +122,9 @@ var migrations = []func(tx *bolt.Tx) error{
 		}
 		return nil
 	},
-	// 5 → 6: carts, totes and the totes' bindings.
+	// 5 → 6: carts, totes and the totes' bindings; put walls and batches.
 	func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketCarts, bucketTotes, bucketBindings} {
+		for _, name := range [][]byte{bucketCarts, bucketTotes, bucketBindings, bucketWalls, bucketBatches} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("create bucket %s: %w", name, err)
 			}

@@ -30,6 +30,8 @@ type state struct {
 	totes     map[string]*floorgate.Tote
 	bindings  map[string]*floorgate.ToteBinding // tote id → the order it holds
 	toteOf    map[string]string                 // task id → its tote
+	walls     map[string]*floorgate.Wall
+	batches   map[string]*floorgate.Batch
 	pending   []queued                          // pending tasks in the order they are given out
 	seq       uint64                            // last event sequence number committed
 	verdicts  map[string][]deviceVerdict        // device → its recent verdicts, oldest first
@@ -67,6 +69,13 @@ func cmpQueued(a, b queued) int {
 	return cmp.Compare(a.id, b.id)
 }
 
+// queueable reports whether t waits in the queue for a picker: a pending
+// task, not an order sorted at a put wall (its batch's pick task is
+// queued instead).
+func queueable(t *floorgate.Task) bool {
+	return t.Status == floorgate.TaskPending && t.Mode != floorgate.ModeBatch
+}
+
 // queuedOf is t's place in the queue. A wave's priority never changes once
 // declared, so a queued task's place does not move under it.
 func (st *state) queuedOf(t *floorgate.Task) queued {
@@ -93,6 +102,8 @@ func load(tx *bolt.Tx) (*state, error) {
 		totes:     map[string]*floorgate.Tote{},
 		bindings:  map[string]*floorgate.ToteBinding{},
 		toteOf:    map[string]string{},
+		walls:     map[string]*floorgate.Wall{},
+		batches:   map[string]*floorgate.Batch{},
 		verdicts:  map[string][]deviceVerdict{},
 
 		ackedAbove: map[uint64]bool{},
@@ -145,6 +156,17 @@ func load(tx *bolt.Tx) (*state, error) {
 	}); err != nil {
 		return nil, err
 	}
+	if err := each(tx, bucketWalls, func(wl *floorgate.Wall) {
+		st.walls[wl.ID] = wl
+		for i, code := range wl.Slots {
+			st.barcodes[barcodeKey(code)] = floorgate.Match{Kind: floorgate.MatchSlot, Wall: wl, Slot: i + 1}
+		}
+	}); err != nil {
+		return nil, err
+	}
+	if err := each(tx, bucketBatches, func(b *floorgate.Batch) { st.batches[b.ID] = b }); err != nil {
+		return nil, err
+	}
 	if err := each(tx, bucketBindings, func(b *floorgate.ToteBinding) {
 		st.bindings[b.Tote] = b
 		st.toteOf[b.Task] = b.Tote
@@ -175,7 +197,7 @@ func load(tx *bolt.Tx) (*state, error) {
 	// Replayed progress may have moved open tasks on; the queue is built
 	// from what they are now.
 	for _, t := range st.open {
-		if t.Status == floorgate.TaskPending {
+		if queueable(t) {
 			st.pending = append(st.pending, st.queuedOf(t))
 		}
 	}
@@ -210,6 +232,9 @@ func each[T any](tx *bolt.Tx, bucket []byte, fn func(*T)) error {
 func (st *state) match(aim, data string) floorgate.Match {
 	if m, ok := st.barcodes[data]; ok {
 		return m
+	}
+	if b, ok := st.batches[data]; ok {
+		return floorgate.Match{Kind: floorgate.MatchBatch, Batch: b}
 	}
 	key, read := readScan(aim, data)
 	m := st.barcodes[key]

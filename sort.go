@@ -1,0 +1,96 @@
+package floorgate
+
+import "time"
+
+// ModeBatch: the order is picked in a batch with others (one SKU summed
+// across them into one container) and sorted into its own slot at a put
+// wall (Wall).
+const ModeBatch TaskMode = "batch"
+
+// MaxWallSlots bounds a put wall's slots.
+const MaxWallSlots = 200
+
+// Wall is a put wall (master data): a rack of slots at a station, each
+// with its barcode label; Slots[0] is slot 1's barcode.
+type Wall struct {
+	ID      string   `json:"id"`
+	Station string   `json:"station,omitempty"`
+	Slots   []string `json:"slots"`
+}
+
+// BatchDefinition is a batch as the ERP declares it in task.create: its
+// id (the label on the container it is picked into) and the wall its
+// orders are sorted at. The command's tasks are the batch's orders.
+type BatchDefinition struct {
+	ID   string `json:"id"`
+	Wall string `json:"wall"`
+}
+
+// Batch is a batch as the gateway keeps it: its orders, the pick task that
+// sums them (its id is the batch's), and the slot each order was given at
+// the wall.
+type Batch struct {
+	ID     string   `json:"id"`
+	Wall   string   `json:"wall"`
+	Orders []string `json:"orders"` // task ids, in the order they arrived
+	// SlotOf is each order's slot at the wall, given at its first unit;
+	// an order leaves it when packed.
+	SlotOf  map[string]int `json:"slot_of,omitempty"`
+	Created time.Time      `json:"created"`
+	// Sorted is set once every order is sorted (or closed short).
+	Sorted time.Time `json:"sorted,omitzero"`
+}
+
+// SortRun is a put wall being sorted from a batch's container by a device.
+type SortRun struct {
+	Batch string `json:"batch"`
+	Wall  string `json:"wall"`
+	// Put is the unit scanned and given a slot, waiting for the slot's
+	// scan.
+	Put *PendingSort `json:"put,omitempty"`
+}
+
+// PendingSort is a unit given to an order's slot at the wall.
+type PendingSort struct {
+	Task string `json:"task"`
+	Line int    `json:"line"` // 0-based
+	Slot int    `json:"slot"`
+	SKU  string `json:"sku"`
+}
+
+// Event types of sorting at a put wall.
+const (
+	EventSortPut         = "sort.put"         // a unit went into an order's slot, verified by the slot's scan
+	EventBatchSorted     = "batch.sorted"     // every order of a batch is sorted (or closed short)
+	ExceptionSortSurplus = "sort_surplus"     // pick.exception kind: a unit no order of the batch needs
+	EventSortStarted     = "sort.started"     // a device began sorting a batch at its wall
+	ExceptionBatchShort  = ExceptionShortPick // orders closed short when sorting ends
+)
+
+// SortRecord is the payload of sort.put.
+type SortRecord struct {
+	Batch    string `json:"batch"`
+	Wall     string `json:"wall"`
+	Slot     int    `json:"slot"`
+	Task     string `json:"task"`
+	Order    string `json:"order"`
+	Line     int    `json:"line"` // 1-based
+	SKU      string `json:"sku"`
+	Qty      int    `json:"qty"`
+	Operator string `json:"operator"`
+	Device   string `json:"device"`
+	// Ready is set when the put completed the order: its slot is ready to
+	// pack.
+	Ready bool `json:"ready,omitempty"`
+}
+
+// BatchRecord is the payload of sort.started and batch.sorted.
+type BatchRecord struct {
+	Batch    string `json:"batch"`
+	Wall     string `json:"wall"`
+	Orders   int    `json:"orders"`
+	Operator string `json:"operator,omitempty"`
+	Device   string `json:"device,omitempty"`
+	// Short is, with batch.sorted, how many orders closed short.
+	Short int `json:"short,omitempty"`
+}

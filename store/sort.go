@@ -1,0 +1,235 @@
+package store
+
+import (
+	"slices"
+	"time"
+
+	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/scan"
+)
+
+// checkBatch refuses a batch declaration that cannot be sorted: an id in
+// use, a wall the site lacks, more orders than the wall has slots.
+func (w *wtx) checkBatch(b floorgate.BatchDefinition, tasks []floorgate.Task) error {
+	if err := validID("id", b.ID); err != nil {
+		return floorgate.FieldErrorf("id", "%s", floorgate.ErrorMessage(err))
+	}
+	wall := w.st.walls[b.Wall]
+	switch {
+	case b.Wall == "":
+		return floorgate.FieldErrorf("wall", "missing: the put wall its orders are sorted at")
+	case wall == nil:
+		return floorgate.FieldErrorf("wall", "unknown wall %q (send it with master.put)", b.Wall)
+	case len(tasks) > len(wall.Slots):
+		return floorgate.FieldErrorf("", "%d orders: wall %s has %d slots, one order each", len(tasks), b.Wall, len(wall.Slots))
+	}
+	if old := w.st.batches[b.ID]; old != nil {
+		ids := make([]string, len(tasks))
+		for i, t := range tasks {
+			ids[i] = t.ID
+		}
+		if !slices.Equal(old.Orders, ids) || old.Wall != b.Wall {
+			return floorgate.FieldErrorf("id", "batch %q exists with other orders or another wall", b.ID)
+		}
+		return nil // a repeat: its tasks repeat too
+	}
+	if t, err := w.st.task(w.tx, b.ID); err != nil {
+		return err
+	} else if t != nil {
+		return floorgate.FieldErrorf("id", "%q is a task's id: the batch's pick task takes the batch's id", b.ID)
+	}
+	return nil
+}
+
+// addBatch stores the batch of the orders arriving and returns its pick
+// task: the orders' lines summed by location and item, picked into the
+// batch's container by one picker, as any task is.
+func (w *wtx) addBatch(b floorgate.BatchDefinition, orders []*floorgate.Task, now time.Time) (*floorgate.Task, error) {
+	if w.st.batches[b.ID] != nil {
+		return nil, floorgate.FieldErrorf("id", "batch %q exists: send new orders in a new batch", b.ID)
+	}
+	pick := &floorgate.Task{ID: b.ID, Order: b.ID, Wave: orders[0].Wave, Status: floorgate.TaskPending, Mode: floorgate.ModeDiscrete,
+		Variant: floorgate.VariantNormal, Created: now}
+	at := map[[2]string]int{} // location, SKU → line
+	for _, o := range orders {
+		if o.Wave != pick.Wave {
+			return nil, floorgate.FieldErrorf("", "orders %s and %s are in different waves: a batch is picked in one", orders[0].ID, o.ID)
+		}
+		pick.Priority = max(pick.Priority, o.Priority)
+		for _, l := range o.Lines {
+			k := [2]string{l.Location, l.SKU}
+			i, ok := at[k]
+			if !ok {
+				at[k] = len(pick.Lines)
+				pick.Lines = append(pick.Lines, floorgate.TaskLine{Location: l.Location, SKU: l.SKU, Batch: l.Batch,
+					ExpiryFrom: l.ExpiryFrom, Serial: l.Serial, WalkSeq: l.WalkSeq, Status: floorgate.LineOpen})
+				i = len(pick.Lines) - 1
+			}
+			pl := &pick.Lines[i]
+			if pl.Batch != l.Batch || pl.ExpiryFrom != l.ExpiryFrom || pl.Serial != l.Serial {
+				return nil, floorgate.FieldErrorf("", "order %s's %s at %s asks for another batch, expiry or serial rule than another order's: they cannot be picked as one", o.ID, l.SKU, l.Location)
+			}
+			pl.Qty += l.Qty
+		}
+	}
+	if err := w.db.checkTaskLines(*pick); err != nil {
+		return nil, err
+	}
+	rec := &floorgate.Batch{ID: b.ID, Wall: b.Wall, Created: now}
+	for _, o := range orders {
+		rec.Orders = append(rec.Orders, o.ID)
+	}
+	if err := w.putBatch(rec); err != nil {
+		return nil, err
+	}
+	return pick, nil
+}
+
+// putBatch stores a batch and keeps it in memory.
+func (w *wtx) putBatch(b *floorgate.Batch) error {
+	setIn(w, w.st.batches, b.ID, b)
+	return w.put(bucketBatches, b.ID, b)
+}
+
+// onSort reports whether a scan by sess, read as m, is for a put wall: the
+// device sorts a batch, or scans a batch's container label with nothing
+// else in hand.
+func onSort(sess floorgate.Session, m floorgate.Match) bool {
+	return sess.Sort != nil || (m.Kind == floorgate.MatchBatch && sess.Task == "" && sess.Cart == nil)
+}
+
+// sortState is what the put wall rules need for sess and m.
+func (w *wtx) sortState(sess floorgate.Session, m floorgate.Match) (scan.SortState, error) {
+	st := scan.SortState{Policy: w.st.site.Policy, Session: sess}
+	id := ""
+	switch {
+	case sess.Sort != nil:
+		id = sess.Sort.Batch
+	case m.Kind == floorgate.MatchBatch && m.Batch != nil:
+		id = m.Batch.ID
+	}
+	b := w.st.batches[id]
+	if b == nil {
+		return st, nil
+	}
+	st.Batch, st.Wall = b, w.st.walls[b.Wall]
+	for _, tid := range b.Orders {
+		t, err := w.st.task(w.tx, tid)
+		if err != nil {
+			return st, err
+		}
+		if t == nil {
+			t = &floorgate.Task{ID: tid, Status: floorgate.TaskCancelled} // pruned
+		}
+		st.Orders = append(st.Orders, t)
+	}
+	scan.SortOrders(st.Orders)
+	return st, nil
+}
+
+// sortScan is a scan at a put wall.
+func (w *wtx) sortScan(sc floorgate.Scan, sess floorgate.Session, m floorgate.Match, v *floorgate.Verdict) error {
+	if m.Kind == floorgate.MatchBatch && m.Batch != nil {
+		for d, s := range w.st.sessions {
+			if s.Sort != nil && s.Sort.Wall == m.Batch.Wall {
+				m.WallBusy = d
+				break
+			}
+		}
+	}
+	st, err := w.sortState(sess, m)
+	if err != nil {
+		return err
+	}
+	res := scan.SortScan(st, sc, m)
+	if err := w.applySort(res); err != nil {
+		return err
+	}
+	*v = res.Verdict
+	return w.afterStep(v, res.Session, sc.At)
+}
+
+// applySort stores what a put wall step produced.
+func (w *wtx) applySort(res scan.SortResult) error {
+	for _, t := range res.Changed {
+		if err := w.putTask(t); err != nil {
+			return err
+		}
+	}
+	if res.BatchChanged && res.Batch != nil {
+		if err := w.putBatch(res.Batch); err != nil {
+			return err
+		}
+	}
+	if old, ok := w.st.sessions[res.Session.Device]; !ok || old != res.Session {
+		if err := w.putSession(res.Session); err != nil {
+			return err
+		}
+	}
+	if err := w.emit(res.Events...); err != nil {
+		return err
+	}
+	return w.completeWaves()
+}
+
+// sortEnd ends sorting when the batch's container is empty.
+func (w *wtx) sortEnd(sess floorgate.Session, scanID string, now time.Time, v *floorgate.Verdict) error {
+	st, err := w.sortState(sess, floorgate.Match{})
+	if err != nil {
+		return err
+	}
+	res := scan.SortEnd(st, scanID, now)
+	if err := w.applySort(res); err != nil {
+		return err
+	}
+	*v = res.Verdict
+	return w.afterStep(v, res.Session, now)
+}
+
+// slotOrder is the order the wall slot with this label holds, "" when the
+// label is no slot's or the slot is free.
+func (w *wtx) slotOrder(data string) (string, error) {
+	m, ok := w.st.barcodes[barcodeKey(data)]
+	if !ok || m.Kind != floorgate.MatchSlot {
+		return "", nil
+	}
+	for _, b := range w.st.batches {
+		if b.Wall != m.Wall.ID {
+			continue
+		}
+		for tid, s := range b.SlotOf {
+			if s != m.Slot {
+				continue
+			}
+			t, err := w.st.task(w.tx, tid)
+			if err != nil || t == nil {
+				return "", err
+			}
+			return t.Order, nil
+		}
+	}
+	return "", nil
+}
+
+// freeSlot empties the wall slot holding task's order: it was packed.
+func (w *wtx) freeSlot(order string) error {
+	for _, b := range w.st.batches {
+		for tid := range b.SlotOf {
+			t, err := w.st.task(w.tx, tid)
+			if err != nil {
+				return err
+			}
+			if t != nil && t.Order == order {
+				nb := *b
+				nb.SlotOf = make(map[string]int, len(b.SlotOf))
+				for k, v := range b.SlotOf {
+					if k != tid {
+						nb.SlotOf[k] = v
+					}
+				}
+				return w.putBatch(&nb)
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,108 @@
+package store
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/floorgate/floorgate"
+)
+
+// wallFloor adds a put wall of four slots, SLOT-1..4.
+func wallFloor(t *testing.T, e *env) {
+	t.Helper()
+	if err := e.db.PutMaster(ctx, Master{Walls: []floorgate.Wall{{ID: "W1", Station: "pack-1",
+		Slots: []string{"SLOT-1", "SLOT-2", "SLOT-3", "SLOT-4"}}}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestBatchPickThenSort: a batch of three orders arrives; its pick task
+// sums their lines and is picked like any task while the orders are never
+// given out; at the wall each unit goes to the oldest order that needs it,
+// the slot's scan counts it (a wrong slot is refused), a complete order's
+// slot is ready to pack, a unit no order needs is a reported surplus, and
+// the batch is sorted with its last unit; a ready slot's label opens its
+// order at the pack station, which frees the slot.
+func TestBatchPickThenSort(t *testing.T) {
+	e := newEnv(t)
+	wallFloor(t, e)
+	r := e.command(`{"id":"c1","type":"task.create","data":{"batch":{"id":"B1","wall":"W1"},"tasks":[
+		{"id":"O1","order":"SO-1","lines":[{"location":"L1","sku":"S1","qty":2}]},
+		{"id":"O2","order":"SO-2","lines":[{"location":"L1","sku":"S1","qty":1},{"location":"L2","sku":"S2","qty":1}]},
+		{"id":"O3","order":"SO-3","lines":[{"location":"L3","sku":"S3","qty":1}]}]}}`)
+	if !r.Applied {
+		t.Fatalf("%+v", r)
+	}
+	pick, _ := e.db.Task("B1")
+	if pick == nil || len(pick.Lines) != 3 || pick.Lines[0].Qty != 3 || pick.Lines[0].SKU != "S1" {
+		t.Fatalf("the batch's pick task: %+v; want S1×3, S2×1, S3×1", pick)
+	}
+	if v := e.pda("pda-1", "BADGE1"); v.Prompt.Task != "B1" {
+		t.Fatalf("the picker's task %q; want the batch's pick task B1, never one of its orders", v.Prompt.Task)
+	}
+	e.pickTask("pda-1", floorgate.Verdict{Prompt: floorgate.Prompt{Step: "scan_location", Task: "B1", Location: "L1", SKU: "S1"}})
+	if pick, _ := e.db.Task("B1"); pick.Status != floorgate.TaskDone {
+		t.Fatalf("the pick task after its walk: %s", pick.Status)
+	}
+
+	e.pda("pda-2", "BADGE2")
+	steps := []struct {
+		data string
+		code floorgate.Code
+		slot int
+	}{
+		{"B1", floorgate.CodeBatchOpen, 0},
+		{itemBarcode(1), floorgate.CodeSortToSlot, 1}, // O1, the oldest that needs S1
+		{"SLOT-2", floorgate.CodeWrongSlot, 1},
+		{itemBarcode(2), floorgate.CodeSlotExpected, 1},
+		{"SLOT-1", floorgate.CodeSortOK, 0},
+		{itemBarcode(1), floorgate.CodeSortToSlot, 1},
+		{"SLOT-1", floorgate.CodeSlotReady, 0},
+		{itemBarcode(1), floorgate.CodeSortToSlot, 2}, // O2 now
+		{"SLOT-2", floorgate.CodeSortOK, 0},
+		{itemBarcode(1), floorgate.CodeSortSurplus, 0}, // nobody needs a fourth
+		{itemBarcode(2), floorgate.CodeSortToSlot, 2},
+		{"SLOT-2", floorgate.CodeSlotReady, 0},
+		{itemBarcode(3), floorgate.CodeSortToSlot, 3},
+		{"SLOT-3", floorgate.CodeBatchSorted, 0},
+	}
+	for i, s := range steps {
+		v := e.scan("pda-2", fmt.Sprint("w", i), s.data)
+		if v.Code != s.code || v.Prompt.Slot != s.slot {
+			t.Fatalf("step %d %s: %s slot %d (%+v); want %s slot %d", i, s.data, v.Code, v.Prompt.Slot, v.Prompt, s.code, s.slot)
+		}
+	}
+	for _, id := range []string{"O1", "O2", "O3"} {
+		if tk, _ := e.db.Task(id); tk.Status != floorgate.TaskDone {
+			t.Fatalf("order %s after sorting: %s", id, tk.Status)
+		}
+	}
+	evs := e.eventsAfter(0)
+	if n := count(evs, "sort.put"); n != 5 {
+		t.Fatalf("%d sort.put; want 5", n)
+	}
+	if n := count(evs, "batch.sorted"); n != 1 {
+		t.Fatalf("%d batch.sorted", n)
+	}
+	// At packing, slot 2's label opens SO-2; packing it frees the slot.
+	if err := e.db.PutShipments(ctx, []floorgate.Shipment{{Order: "SO-2", Carrier: "SF", Tracking: "SF2",
+		Recipient: floorgate.Party{Name: "Li", Phone: "13800000000", Address: "Shenzhen"},
+		Sender:    floorgate.Party{Name: "SZ-01", Address: "Shenzhen"},
+		Lines:     []floorgate.ShipmentLine{{SKU: "S1", Qty: 1}, {SKU: "S2", Qty: 1}}}}); err != nil {
+		t.Fatal(err)
+	}
+	packer := floorgate.Operator{ID: "pk", Name: "Packer", Badge: "PK", PINHash: pinHash, Role: floorgate.RolePacker}
+	if err := e.db.PutMaster(ctx, Master{Operators: []floorgate.Operator{packer}}); err != nil {
+		t.Fatal(err)
+	}
+	e.pda("pack-1", "PK")
+	if v := e.scan("pack-1", "p1", "SLOT-2"); v.Code != floorgate.CodeOrderOK || v.Prompt.Order != "SO-2" {
+		t.Fatalf("slot 2 at packing: %s %+v", v.Code, v.Prompt)
+	}
+	e.scan("pack-1", "p2", itemBarcode(1))
+	e.scan("pack-1", "p3", itemBarcode(2))
+	if _, held := e.db.st.batches["B1"].SlotOf["O2"]; held {
+		t.Fatal("slot 2 still holds SO-2 after it was packed")
+	}
+	e.verify()
+}
