@@ -98,7 +98,7 @@ type Wave struct {
 	ReleasedAt    time.Time `json:"released_at,omitzero"`
 	ReleasedBy    string    `json:"released_by,omitempty"`
 	ReleasedActor string    `json:"released_actor,omitempty"`
-	CompletedAt time.Time `json:"completed_at,omitzero"`
+	CompletedAt   time.Time `json:"completed_at,omitzero"`
 }
 
 // Open is how many of the wave's tasks are neither done nor cancelled.

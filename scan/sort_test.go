@@ -19,7 +19,7 @@ func sortFixture() scan.SortState {
 	return scan.SortState{Policy: floorgate.DefaultPolicy(),
 		Session: floorgate.Session{Device: dev, Operator: op, Sort: &floorgate.SortRun{Batch: "B1", Wall: "W1"}},
 		Batch:   b, Wall: &floorgate.Wall{ID: "W1", Slots: []string{"S-1", "S-2"}},
-		Orders:  []*floorgate.Task{mk("O1", "RED", 1, 3*time.Hour), mk("O2", "BLUE", 1, 2*time.Hour), mk("O3", "GREEN", 2, time.Hour)}}
+		Orders: []*floorgate.Task{mk("O1", "RED", 1, 3*time.Hour), mk("O2", "BLUE", 1, 2*time.Hour), mk("O3", "GREEN", 2, time.Hour)}}
 }
 
 func slotMatch(st scan.SortState, n int) floorgate.Match {

@@ -32,9 +32,9 @@ type state struct {
 	toteOf    map[string]string                 // task id → its tote
 	walls     map[string]*floorgate.Wall
 	batches   map[string]*floorgate.Batch
-	pending   []queued                          // pending tasks in the order they are given out
-	seq       uint64                            // last event sequence number committed
-	verdicts  map[string][]deviceVerdict        // device → its recent verdicts, oldest first
+	pending   []queued                   // pending tasks in the order they are given out
+	seq       uint64                     // last event sequence number committed
+	verdicts  map[string][]deviceVerdict // device → its recent verdicts, oldest first
 
 	// The outbox: events up to acked have left it; ackedAbove holds acks
 	// that arrived out of order above it. ackedOnDisk is the watermark the
