@@ -1,11 +1,14 @@
 package store
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/scan"
+	bolt "go.etcd.io/bbolt"
 )
 
 // checkBatch refuses a batch declaration that cannot be sorted: an id in
@@ -232,4 +235,97 @@ func (w *wtx) freeSlot(order string) error {
 		}
 	}
 	return nil
+}
+
+// WallView is a put wall as its page shows it: each slot with the order it
+// holds and how far that order is sorted, the batch being sorted there, and
+// the slot the unit in hand goes to.
+type WallView struct {
+	Wall    string     `json:"wall"`
+	Station string     `json:"station,omitempty"`
+	Batch   string     `json:"batch,omitempty"`  // the batch being sorted, "" when none
+	Sorter  string     `json:"sorter,omitempty"` // who sorts it
+	Device  string     `json:"device,omitempty"`
+	Next    int        `json:"next_slot,omitempty"` // the slot the scanned unit goes to
+	Slots   []WallSlot `json:"slots"`
+}
+
+// WallSlot is one slot of a wall.
+type WallSlot struct {
+	Slot    int    `json:"slot"`
+	Barcode string `json:"barcode"`
+	Batch   string `json:"batch,omitempty"`
+	Task    string `json:"task,omitempty"`
+	Order   string `json:"order,omitempty"`
+	Sorted  int    `json:"sorted"` // units put into the slot
+	Units   int    `json:"units"`  // units the order asks for
+	Short   int    `json:"short,omitempty"`
+	// Ready: the order is complete (or closed short): pack it.
+	Ready bool `json:"ready"`
+}
+
+// Wall reports a put wall's slots as they are now.
+func (db *DB) Wall(id string) (WallView, error) {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	wl := db.st.walls[id]
+	if wl == nil || id == "" {
+		return WallView{}, floorgate.Errorf(floorgate.ENOTFOUND, "no put wall %q", id)
+	}
+	v := WallView{Wall: wl.ID, Station: wl.Station, Slots: make([]WallSlot, len(wl.Slots))}
+	for i, code := range wl.Slots {
+		v.Slots[i] = WallSlot{Slot: i + 1, Barcode: code}
+	}
+	for d, s := range db.st.sessions {
+		if s.Sort != nil && s.Sort.Wall == id {
+			v.Batch, v.Sorter, v.Device = s.Sort.Batch, s.Operator, d
+			if s.Sort.Put != nil {
+				v.Next = s.Sort.Put.Slot
+			}
+		}
+	}
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		for _, b := range db.st.batches {
+			if b.Wall != id {
+				continue
+			}
+			for tid, slot := range b.SlotOf {
+				if slot < 1 || slot > len(v.Slots) {
+					continue
+				}
+				t, err := db.st.task(tx, tid)
+				if err != nil {
+					return err
+				}
+				if t == nil {
+					continue
+				}
+				ws := &v.Slots[slot-1]
+				ws.Batch, ws.Task, ws.Order = b.ID, t.ID, t.Order
+				for _, l := range t.Lines {
+					ws.Sorted += l.Picked
+					ws.Units += l.Qty
+					ws.Short += l.Short
+				}
+				ws.Ready = !t.Open()
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return v, fmt.Errorf("wall %s: %w", id, err)
+	}
+	return v, nil
+}
+
+// Walls lists the put walls' ids.
+func (db *DB) Walls() []floorgate.Wall {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	out := make([]floorgate.Wall, 0, len(db.st.walls))
+	for _, wl := range db.st.walls {
+		out = append(out, *wl)
+	}
+	slices.SortFunc(out, func(a, b floorgate.Wall) int { return strings.Compare(a.ID, b.ID) })
+	return out
 }
