@@ -7,6 +7,11 @@ import "time"
 // wall (Wall).
 const ModeBatch TaskMode = "batch"
 
+// ModeSingle: a one-unit order, picked in a batch with others by SKU
+// (a batch with no wall) and packed in the single-item lane: the packer
+// scans the item and the waybill of the next order that needs it prints.
+const ModeSingle TaskMode = "single"
+
 // MaxWallSlots bounds a put wall's slots.
 const MaxWallSlots = 200
 
@@ -20,10 +25,28 @@ type Wall struct {
 
 // BatchDefinition is a batch as the ERP declares it in task.create: its
 // id (the label on the container it is picked into) and the wall its
-// orders are sorted at. The command's tasks are the batch's orders.
+// orders are sorted at — or no wall, for one-unit orders packed in the
+// single-item lane. The command's tasks are the batch's orders.
 type BatchDefinition struct {
 	ID   string `json:"id"`
-	Wall string `json:"wall"`
+	Wall string `json:"wall,omitempty"`
+}
+
+// Mode is the mode of the batch's orders: batch (sorted at its wall) or,
+// with no wall, single (packed in the single-item lane).
+func (d *BatchDefinition) Mode() TaskMode {
+	if d != nil && d.Wall == "" {
+		return ModeSingle
+	}
+	return ModeBatch
+}
+
+// Where says where the batch's orders go, for messages.
+func (d *BatchDefinition) Where() string {
+	if d.Wall == "" {
+		return "for the single-item lane"
+	}
+	return "for wall " + d.Wall
 }
 
 // Batch is a batch as the gateway keeps it: its orders, the pick task that

@@ -132,8 +132,12 @@ func (t Task) Validate() error {
 	}
 	switch t.Mode {
 	case "", ModeDiscrete, ModeCluster, ModeBatch:
+	case ModeSingle:
+		if len(t.Lines) != 1 || t.Lines[0].Qty != 1 {
+			return FieldErrorf("mode", "a single-item order has one line of one unit")
+		}
 	default:
-		return FieldErrorf("mode", "%q is not one of discrete, cluster, batch", t.Mode)
+		return FieldErrorf("mode", "%q is not one of discrete, cluster, batch, single", t.Mode)
 	}
 	if len(t.Lines) == 0 {
 		return FieldErrorf("lines", "a task needs at least one line")

@@ -56,6 +56,9 @@ const (
 	CodeSlotExpected Code = "slot_expected" // a unit waits for its slot: scan the slot first
 	CodeWallFull     Code = "wall_full"     // no free slot for the next order: pack a ready slot first
 	CodeWallInUse    Code = "wall_in_use"   // another device sorts at this wall
+	// CodeNoSingleOrder: at the pack station, an item scanned with no
+	// parcel open, and no single-item order waits for it.
+	CodeNoSingleOrder Code = "no_single_order"
 )
 
 // Codes of pack-station rejections.
@@ -265,6 +268,8 @@ var codes = map[Code]codeInfo{
 		Feedback{Bad, []Tone{{780, 100}, {0, 50}, {1080, 100}, {0, 50}, {780, 100}}, []int{100, 50, 100, 50, 100}, "red"}},
 	CodeWallFull: {Text{"No free slot for the next order. Pack a ready slot first.", "没有空闲格口，请先打包已齐的格口。"},
 		Feedback{Bad, []Tone{{520, 300}, {0, 80}, {520, 300}}, []int{300, 80, 300}, "red"}},
+	CodeNoSingleOrder: {Text{"No single-item order waits for this item. Scan an order, tote or slot label to pack it.", "没有等待此商品的单品订单，请扫描订单、周转箱或格口标签打包。"},
+		Feedback{Bad, []Tone{{860, 100}, {0, 40}, {660, 100}, {0, 40}, {460, 200}}, []int{100, 40, 100, 40, 200}, "red"}},
 	CodeWallInUse: {Text{"Another device is sorting at this wall.", "其他设备正在该播种墙分拣。"},
 		Feedback{Bad, []Tone{{600, 300}, {0, 80}, {800, 150}}, []int{300, 80, 150}, "red"}},
 	CodeNoUnitForTote: {Text{"No item is waiting for a tote. Scan the item first, then its tote.", "没有待投放的商品，请先扫描商品，再扫描周转箱。"},

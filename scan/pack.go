@@ -164,3 +164,59 @@ func PackPrompt(sess floorgate.Session) floorgate.Prompt {
 	}
 	return floorgate.Prompt{Step: stepScanPackItem, Order: sess.Pack.Order, Picked: units(sess.Pack.Counts)}
 }
+
+// PackSingle packs, in the single-item lane, the one-unit order the caller
+// found for the item the packer scanned with no parcel open (order is nil
+// when none waits for it: no_single_order). The unit is the order's: its
+// line is counted and the order closes (pick.line_confirmed,
+// pick.task_completed); its parcel is opened and verified at once
+// (pack.started, pack.completed, verdict pack_done): the caller queues the
+// waybill, and the prompt asks for it to be scanned, as after any parcel.
+// The read is held to the distance band as every pack read is.
+func PackSingle(st PackState, sc floorgate.Scan, m floorgate.Match, order *floorgate.Task) Result {
+	sess := st.Session
+	rec := floorgate.ScanRecord{ScanID: sc.ID, Device: sc.Device, Operator: sess.Operator, Data: sc.Data,
+		AIM: sc.AIM, Kind: m.Kind, DeviceTime: sc.DeviceTime}
+	recordDistance(&rec, st.Policy.Distance, sc, m)
+	reject := func(code floorgate.Code) Result {
+		rec.Code = code
+		return Result{Session: sess, Verdict: floorgate.NewVerdict(sc.ID, code, PackPrompt(sess)),
+			Events: []floorgate.Event{floorgate.NewEvent(floorgate.EventScanRejected, sc.At, rec)}}
+	}
+	if !sess.LoggedIn() {
+		return reject(floorgate.CodeNotLoggedIn)
+	}
+	refuse, warning := outOfBand(st.Policy.Distance.Mode, &rec, func() Result {
+		inBand := st
+		inBand.Policy.Distance.Mode = floorgate.DistanceOff
+		return PackSingle(inBand, sc, m, order)
+	})
+	switch {
+	case refuse:
+		return reject(floorgate.CodeDistance)
+	case order == nil || m.Kind != floorgate.MatchItem:
+		return reject(floorgate.CodeNoSingleOrder)
+	case st.Shipment == nil:
+		return reject(floorgate.CodeUnknownOrder)
+	case st.Cancelled:
+		return reject(floorgate.CodeOrderIntercepted)
+	}
+	nt := copyTask(order)
+	nt.Status, nt.Operator, nt.Device, nt.AssignedAt = floorgate.TaskAssigned, sess.Operator, sess.Device, sc.At
+	nt.Lines[0].Picked = 1
+	rec.Task, rec.Line, rec.Code, rec.Warning = nt.ID, 1, floorgate.CodePackDone, warning
+	events := []floorgate.Event{floorgate.NewEvent(floorgate.EventScanAccepted, sc.At, rec)}
+	events = closeCartLine(nt, 0, sc.At, sess, events)
+	s := st.Shipment
+	ns := sess
+	ns.Pack = &floorgate.PackProgress{Order: s.Order, Counts: map[string]int{m.Item.SKU: 1}, Waybill: true, Started: sc.At, Packed: sc.At}
+	events = append(events,
+		floorgate.NewEvent(floorgate.EventPackStarted, sc.At, floorgate.PackRecord{Order: s.Order, Packer: sess.Operator, Device: sess.Device, Started: sc.At}),
+		floorgate.NewEvent(floorgate.EventPackCompleted, sc.At, floorgate.PackRecord{Order: s.Order, Carrier: s.Carrier, Tracking: s.Tracking,
+			Packer: sess.Operator, Device: sess.Device, Started: sc.At, Packed: sc.At, Units: 1}))
+	v := floorgate.NewVerdict(sc.ID, floorgate.CodePackDone, PackPrompt(ns))
+	if warning != "" {
+		v = v.WithWarning(warning)
+	}
+	return Result{Session: ns, Task: nt, TaskChanged: true, Verdict: v, Events: events}
+}

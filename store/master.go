@@ -476,13 +476,13 @@ func (w *wtx) addTasks(tasks []floorgate.Task, def *floorgate.WaveDefinition, ba
 		if len(t.Wave) > maxIDLen {
 			return 0, badRecord("tasks", i, t.ID, floorgate.FieldErrorf("wave", "longer than %d characters", maxIDLen))
 		}
-		switch {
-		case batch != nil && t.Mode != "" && t.Mode != floorgate.ModeBatch:
-			return 0, badRecord("tasks", i, t.ID, floorgate.FieldErrorf("mode", "%q in a batch: a batch's orders are sorted at its wall (mode batch, or leave it out)", t.Mode))
+		switch lane := batch.Mode(); {
+		case batch != nil && t.Mode != "" && t.Mode != lane:
+			return 0, badRecord("tasks", i, t.ID, floorgate.FieldErrorf("mode", "%q in a batch %s: its orders are %s (or leave the mode out)", t.Mode, batch.Where(), lane))
 		case batch != nil:
-			t.Mode = floorgate.ModeBatch
-		case t.Mode == floorgate.ModeBatch:
-			return 0, badRecord("tasks", i, t.ID, floorgate.FieldErrorf("mode", "a batch order arrives in a batch: send it with the command's \"batch\""))
+			t.Mode = lane
+		case t.Mode == floorgate.ModeBatch || t.Mode == floorgate.ModeSingle:
+			return 0, badRecord("tasks", i, t.ID, floorgate.FieldErrorf("mode", "a %s order arrives in a batch: send it with the command's \"batch\"", t.Mode))
 		}
 		if err := t.Validate(); err != nil {
 			return 0, badRecord("tasks", i, t.ID, err)

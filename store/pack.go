@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/scan"
@@ -125,6 +126,12 @@ func (w *wtx) packScan(sc floorgate.Scan, sess floorgate.Session, v *floorgate.V
 		order = sess.Pack.Order
 		m = w.st.match(sc.AIM, sc.Data)
 	}
+	if sess.Pack == nil && order == sc.Data {
+		if m := w.st.match(sc.AIM, sc.Data); m.Kind == floorgate.MatchItem {
+			// An item with no parcel open: the single-item lane.
+			return w.packSingle(sc, sess, m, v)
+		}
+	}
 	s, err := w.shipment(order)
 	if err != nil {
 		return err
@@ -148,8 +155,7 @@ func (w *wtx) packScan(sc floorgate.Scan, sess floorgate.Session, v *floorgate.V
 			return err
 		}
 		station := w.packStation(sess.Device)
-		if err := w.queueJob(floorgate.PrintJob{ID: "waybill:" + s.Order, Kind: "waybill", Order: s.Order, Packer: sess.Operator,
-			Station: station, Template: "100x180", Status: "queued", Created: sc.At}); err != nil {
+		if err := w.queueWaybill(s.Order, sess, sc.At); err != nil {
 			return err
 		}
 		if f := w.db.opts.PrinterServes; f != nil && !f(station) {
@@ -158,6 +164,12 @@ func (w *wtx) packScan(sc floorgate.Scan, sess floorgate.Session, v *floorgate.V
 	}
 	*v = res.Verdict
 	return w.afterStep(v, res.Session, sc.At)
+}
+
+// queueWaybill queues the waybill of order at the packer's station.
+func (w *wtx) queueWaybill(order string, sess floorgate.Session, at time.Time) error {
+	return w.queueJob(floorgate.PrintJob{ID: "waybill:" + order, Kind: "waybill", Order: order, Packer: sess.Operator,
+		Station: w.packStation(sess.Device), Template: "100x180", Status: "queued", Created: at})
 }
 
 // queueJob adds a print job unless one with its id exists: asking twice

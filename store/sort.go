@@ -20,7 +20,7 @@ func (w *wtx) checkBatch(b floorgate.BatchDefinition, tasks []floorgate.Task) er
 	wall := w.st.walls[b.Wall]
 	switch {
 	case b.Wall == "":
-		return floorgate.FieldErrorf("wall", "missing: the put wall its orders are sorted at")
+		// The single-item lane: any number of one-unit orders.
 	case wall == nil:
 		return floorgate.FieldErrorf("wall", "unknown wall %q (send it with master.put)", b.Wall)
 	case len(tasks) > len(wall.Slots):
@@ -98,7 +98,7 @@ func (w *wtx) putBatch(b *floorgate.Batch) error {
 // device sorts a batch, or scans a batch's container label with nothing
 // else in hand.
 func onSort(sess floorgate.Session, m floorgate.Match) bool {
-	return sess.Sort != nil || (m.Kind == floorgate.MatchBatch && sess.Task == "" && sess.Cart == nil)
+	return sess.Sort != nil || (m.Kind == floorgate.MatchBatch && m.Batch.Wall != "" && sess.Task == "" && sess.Cart == nil)
 }
 
 // sortState is what the put wall rules need for sess and m.
@@ -328,4 +328,46 @@ func (db *DB) Walls() []floorgate.Wall {
 	}
 	slices.SortFunc(out, func(a, b floorgate.Wall) int { return strings.Compare(a.ID, b.ID) })
 	return out
+}
+
+// packSingle packs the next single-item order that waits for the item
+// scanned (the oldest with a shipment, not cancelled) and queues its
+// waybill.
+func (w *wtx) packSingle(sc floorgate.Scan, sess floorgate.Session, m floorgate.Match, v *floorgate.Verdict) error {
+	var next *floorgate.Task
+	for _, t := range w.st.open {
+		if t.Mode != floorgate.ModeSingle || t.Status != floorgate.TaskPending || t.Lines[0].SKU != m.Item.SKU || w.intercepted(t.Order) {
+			continue
+		}
+		if next != nil && (t.Created.After(next.Created) || (t.Created.Equal(next.Created) && t.ID > next.ID)) {
+			continue
+		}
+		if s, err := w.shipment(t.Order); err != nil {
+			return err
+		} else if s != nil {
+			next = t
+		}
+	}
+	st := scan.PackState{Policy: w.st.site.Policy, Session: sess}
+	if next != nil {
+		s, err := w.shipment(next.Order)
+		if err != nil {
+			return err
+		}
+		st.Shipment = s
+	}
+	res := scan.PackSingle(st, sc, m, next)
+	if err := w.apply(res); err != nil {
+		return err
+	}
+	if res.Verdict.Code == floorgate.CodePackDone {
+		if err := w.queueWaybill(st.Shipment.Order, sess, sc.At); err != nil {
+			return err
+		}
+		if f := w.db.opts.PrinterServes; f != nil && !f(w.packStation(sess.Device)) {
+			res.Verdict = floorgate.NewVerdict(res.Verdict.ScanID, floorgate.CodeNoPrinter, res.Verdict.Prompt)
+		}
+	}
+	*v = res.Verdict
+	return w.afterStep(v, res.Session, sc.At)
 }

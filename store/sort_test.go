@@ -106,3 +106,69 @@ func TestBatchPickThenSort(t *testing.T) {
 	}
 	e.verify()
 }
+
+// TestSingleItemLane: one-unit orders arrive in a batch with no wall;
+// their pick task sums them by item; at the pack station an item scanned
+// with no parcel open packs the oldest order that waits for it — its
+// waybill is queued at once, no order scan — and the waybill's scan
+// confirms outbound; with none left the item is refused.
+func TestSingleItemLane(t *testing.T) {
+	e := newEnv(t)
+	if r := e.command(`{"id":"bad","type":"task.create","data":{"batch":{"id":"SL0"},"tasks":[
+		{"id":"X1","order":"SO-X","lines":[{"location":"L1","sku":"S1","qty":2}]}]}}`); r.Applied || r.Field != "data.tasks[0].mode" {
+		t.Fatalf("a two-unit order in the single-item lane: %+v; want refused in data.tasks[0].mode", r)
+	}
+	r := e.command(`{"id":"c1","type":"task.create","data":{"batch":{"id":"SL1"},"tasks":[
+		{"id":"O1","order":"SO-1","lines":[{"location":"L1","sku":"S1","qty":1}]},
+		{"id":"O2","order":"SO-2","lines":[{"location":"L1","sku":"S1","qty":1}]},
+		{"id":"O3","order":"SO-3","lines":[{"location":"L2","sku":"S2","qty":1}]}]}}`)
+	if !r.Applied {
+		t.Fatalf("%+v", r)
+	}
+	if pick, _ := e.db.Task("SL1"); pick == nil || len(pick.Lines) != 2 || pick.Lines[0].Qty != 2 {
+		t.Fatalf("the lane's pick task: %+v; want S1×2, S2×1", pick)
+	}
+	var ships []floorgate.Shipment
+	for _, o := range []string{"SO-1", "SO-2", "SO-3"} {
+		ships = append(ships, floorgate.Shipment{Order: o, Carrier: "SF", Tracking: "SF" + o,
+			Recipient: floorgate.Party{Name: "Li", Phone: "13800000000", Address: "Shenzhen"},
+			Sender:    floorgate.Party{Name: "SZ-01", Address: "Shenzhen"}, Lines: []floorgate.ShipmentLine{{SKU: "S1", Qty: 1}}})
+	}
+	if err := e.db.PutShipments(ctx, ships); err != nil {
+		t.Fatal(err)
+	}
+	packer := floorgate.Operator{ID: "pk", Name: "Packer", Badge: "PK", PINHash: pinHash, Role: floorgate.RolePacker}
+	if err := e.db.PutMaster(ctx, Master{Operators: []floorgate.Operator{packer}}); err != nil {
+		t.Fatal(err)
+	}
+	e.pda("pack-1", "PK")
+	steps := []struct {
+		data  string
+		code  floorgate.Code
+		order string
+	}{
+		{itemBarcode(1), floorgate.CodePackDone, "SO-1"},
+		{itemBarcode(1), floorgate.CodeWrongWaybill, "SO-1"},
+		{"SFSO-1", floorgate.CodeShipped, ""},
+		{itemBarcode(1), floorgate.CodePackDone, "SO-2"},
+		{"SFSO-2", floorgate.CodeShipped, ""},
+		{itemBarcode(1), floorgate.CodeNoSingleOrder, ""},
+		{itemBarcode(3), floorgate.CodeNoSingleOrder, ""},
+	}
+	for i, s := range steps {
+		v := e.scan("pack-1", fmt.Sprint("p", i), s.data)
+		if v.Code != s.code || v.Prompt.Order != s.order {
+			t.Fatalf("step %d %s: %s order %q; want %s order %q", i, s.data, v.Code, v.Prompt.Order, s.code, s.order)
+		}
+	}
+	jobs, err := e.db.PrintJobs()
+	if err != nil || len(jobs) != 2 || jobs[0].Order != "SO-1" || jobs[1].Order != "SO-2" {
+		t.Fatalf("waybills queued: %+v %v; want SO-1's and SO-2's", jobs, err)
+	}
+	for id, want := range map[string]floorgate.TaskStatus{"O1": floorgate.TaskDone, "O2": floorgate.TaskDone, "O3": floorgate.TaskPending} {
+		if tk, _ := e.db.Task(id); tk.Status != want {
+			t.Fatalf("order %s is %s; want %s", id, tk.Status, want)
+		}
+	}
+	e.verify()
+}

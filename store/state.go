@@ -73,7 +73,7 @@ func cmpQueued(a, b queued) int {
 // task, not an order sorted at a put wall (its batch's pick task is
 // queued instead).
 func queueable(t *floorgate.Task) bool {
-	return t.Status == floorgate.TaskPending && t.Mode != floorgate.ModeBatch
+	return t.Status == floorgate.TaskPending && t.Mode != floorgate.ModeBatch && t.Mode != floorgate.ModeSingle
 }
 
 // queuedOf is t's place in the queue. A wave's priority never changes once
