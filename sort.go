@@ -12,6 +12,23 @@ const ModeBatch TaskMode = "batch"
 // scans the item and the waybill of the next order that needs it prints.
 const ModeSingle TaskMode = "single"
 
+// ModeRules are a site's rules for the tasks that arrive without a mode
+// (and outside a batch): how e-commerce orders are picked when the ERP
+// does not say.
+type ModeRules struct {
+	// ClusterUpToUnits, above 0, sends an order of at most that many
+	// units to a cart (cluster).
+	ClusterUpToUnits int `json:"cluster_up_to_units,omitempty"`
+	// SingleUnitWaves makes a declared wave whose every task is one unit
+	// (one line of one) a batch for the single-item lane, named after
+	// the wave with SingleBatchSuffix.
+	SingleUnitWaves bool `json:"single_unit_waves,omitempty"`
+}
+
+// SingleBatchSuffix names the single-item batch a site rule makes of a
+// wave: its pick task's id is the wave's id with this suffix.
+const SingleBatchSuffix = "-SINGLE"
+
 // MaxWallSlots bounds a put wall's slots.
 const MaxWallSlots = 200
 

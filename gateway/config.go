@@ -80,6 +80,17 @@ type Config struct {
 		// barcode must match unless it is a GS1 GLN label.
 		LocationPattern string `yaml:"location_pattern"`
 	} `yaml:"standards"`
+	// Picking holds the site's rules for tasks the ERP sends without a
+	// mode: small orders to carts, waves of one-unit orders to the
+	// single-item lane.
+	Picking struct {
+		// ClusterUpToUnits, above 0: an order of at most this many units
+		// is picked on a cart.
+		ClusterUpToUnits int `yaml:"cluster_up_to_units"`
+		// SingleUnitWaves: a declared wave whose every order is one unit
+		// is batch-picked and packed in the single-item lane.
+		SingleUnitWaves bool `yaml:"single_unit_waves"`
+	} `yaml:"picking"`
 	MQTT struct {
 		// Brokers are the ERP's MQTT brokers (fgsync.BrokerSchemes: tcp://,
 		// ssl://, ws://, wss:// and their aliases).
@@ -307,6 +318,9 @@ func (c Config) validate(file string) error {
 	}
 	if c.Devices.MaxConnectionsPerAddress < 1 {
 		return bad("devices.max_connections_per_address", "%d is below 1", c.Devices.MaxConnectionsPerAddress)
+	}
+	if c.Picking.ClusterUpToUnits < 0 || c.Picking.ClusterUpToUnits > 100_000 {
+		return bad("picking.cluster_up_to_units", "%d is not between 0 (never) and 100000", c.Picking.ClusterUpToUnits)
 	}
 	if c.Store.MaxTaskLines < 1 || c.Store.MaxTaskLines > 100_000 {
 		return bad("store.max_task_lines", "%d is not between 1 and 100000", c.Store.MaxTaskLines)

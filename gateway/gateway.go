@@ -182,6 +182,8 @@ func (g *Gateway) Start(ctx context.Context) error {
 		},
 		Present:       func(device string) bool { return g.connected()[device] },
 		Stations:      g.Config.PackStations(),
+		Modes: store.ModeRules(floorgate.ModeRules{ClusterUpToUnits: g.Config.Picking.ClusterUpToUnits,
+			SingleUnitWaves: g.Config.Picking.SingleUnitWaves}),
 		PrinterServes: g.Config.PrinterServes,
 		OnNotice: func(n floorgate.Notice) {
 			switch {

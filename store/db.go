@@ -61,6 +61,8 @@ type Options struct {
 	// Stations are the site's pack stations by name, offered to devices to
 	// choose from (Hello) and the only names SetStation accepts.
 	Stations []string
+	// Modes are the site's rules for tasks that arrive without a mode.
+	Modes ModeRules
 	// PrinterServes reports whether a configured printer serves the pack
 	// station. A parcel packed at a station none serves is answered
 	// no_printer instead of pack_done (its waybill is queued and held all

@@ -458,6 +458,7 @@ func (w *wtx) addTasks(tasks []floorgate.Task, def *floorgate.WaveDefinition, ba
 			return 0, floorgate.InField("wave", err)
 		}
 	}
+	tasks, batch = w.db.opts.Modes.apply(tasks, def, batch)
 	if batch != nil {
 		if err := w.checkBatch(*batch, tasks); err != nil {
 			return 0, floorgate.InField("batch", err)

@@ -371,3 +371,43 @@ func (w *wtx) packSingle(sc floorgate.Scan, sess floorgate.Session, m floorgate.
 	*v = res.Verdict
 	return w.afterStep(v, res.Session, sc.At)
 }
+
+// ModeRules applies a site's rules to the tasks of an arrival (a wave
+// declared by def, a batch or none) that name no mode.
+type ModeRules floorgate.ModeRules
+
+// apply returns the tasks with the modes the rules give them, and the
+// batch they arrive in: a declared wave of one-unit orders becomes a batch
+// of the single-item lane. Tasks that name a mode, or arrive in a batch
+// the ERP declared, are left as they are.
+func (r ModeRules) apply(tasks []floorgate.Task, def *floorgate.WaveDefinition, batch *floorgate.BatchDefinition) ([]floorgate.Task, *floorgate.BatchDefinition) {
+	if batch != nil || len(tasks) == 0 {
+		return tasks, batch
+	}
+	single := r.SingleUnitWaves && def != nil
+	for _, t := range tasks {
+		if t.Mode != "" || len(t.Lines) != 1 || t.Lines[0].Qty != 1 {
+			single = false
+		}
+	}
+	if single {
+		return tasks, &floorgate.BatchDefinition{ID: def.ID + floorgate.SingleBatchSuffix}
+	}
+	if r.ClusterUpToUnits <= 0 {
+		return tasks, nil
+	}
+	out := slices.Clone(tasks)
+	for i := range out {
+		if out[i].Mode != "" {
+			continue
+		}
+		units := 0
+		for _, l := range out[i].Lines {
+			units += l.Qty
+		}
+		if units <= r.ClusterUpToUnits {
+			out[i].Mode = floorgate.ModeCluster
+		}
+	}
+	return out, nil
+}

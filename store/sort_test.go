@@ -172,3 +172,31 @@ func TestSingleItemLane(t *testing.T) {
 	}
 	e.verify()
 }
+
+// TestSiteModeRules: tasks without a mode take the site's rules — small
+// orders to carts, a declared wave of one-unit orders to the single-item
+// lane — while a mode the ERP names is kept.
+func TestSiteModeRules(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.Modes = ModeRules{ClusterUpToUnits: 2, SingleUnitWaves: true} })
+	e.command(`{"id":"c1","type":"task.create","data":{"tasks":[
+		{"id":"SMALL","order":"O1","lines":[{"location":"L1","sku":"S1","qty":1},{"location":"L2","sku":"S2","qty":1}]},
+		{"id":"BIG","order":"O2","lines":[{"location":"L1","sku":"S1","qty":3}]},
+		{"id":"NAMED","order":"O3","mode":"discrete","lines":[{"location":"L1","sku":"S1","qty":1}]}]}}`)
+	for id, want := range map[string]floorgate.TaskMode{"SMALL": floorgate.ModeCluster, "BIG": "", "NAMED": floorgate.ModeDiscrete} {
+		if tk, _ := e.db.Task(id); tk.Mode != want {
+			t.Errorf("task %s has mode %q; want %q", id, tk.Mode, want)
+		}
+	}
+	r := e.command(`{"id":"c2","type":"task.create","data":{"wave":{"id":"W9"},"tasks":[
+		{"id":"U1","order":"OU1","lines":[{"location":"L1","sku":"S1","qty":1}]},
+		{"id":"U2","order":"OU2","lines":[{"location":"L3","sku":"S3","qty":1}]}]}}`)
+	if !r.Applied {
+		t.Fatalf("%+v", r)
+	}
+	if tk, _ := e.db.Task("U1"); tk.Mode != floorgate.ModeSingle {
+		t.Fatalf("an order of a one-unit wave: mode %q; want single", tk.Mode)
+	}
+	if pick, _ := e.db.Task("W9" + floorgate.SingleBatchSuffix); pick == nil || len(pick.Lines) != 2 || pick.Wave != "W9" {
+		t.Fatalf("the wave's single-item pick task: %+v", pick)
+	}
+}
