@@ -180,8 +180,8 @@ func (g *Gateway) Start(ctx context.Context) error {
 			}
 			return 0
 		},
-		Present:       func(device string) bool { return g.connected()[device] },
-		Stations:      g.Config.PackStations(),
+		Present:  func(device string) bool { return g.connected()[device] },
+		Stations: g.Config.PackStations(),
 		Modes: store.ModeRules(floorgate.ModeRules{ClusterUpToUnits: g.Config.Picking.ClusterUpToUnits,
 			SingleUnitWaves: g.Config.Picking.SingleUnitWaves}),
 		PrinterServes: g.Config.PrinterServes,
