@@ -52,6 +52,12 @@ type Demo struct {
 	// the ERP), and PeakTasks its orders: one to two small items each.
 	Peak      floorgate.WaveDefinition
 	PeakTasks []floorgate.Task
+	// Batch is a batch of the peak wave sorted at the demo's put wall, and
+	// Singles one of one-unit orders for the single-item lane.
+	Batch        floorgate.BatchDefinition
+	BatchTasks   []floorgate.Task
+	Singles      floorgate.BatchDefinition
+	SinglesTasks []floorgate.Task
 	// ItemBarcode and LocationBarcode map codes to what their labels carry.
 	ItemBarcode     map[string]string
 	LocationBarcode map[string]string
@@ -128,8 +134,32 @@ func NewDemo() *Demo {
 	for i := range DemoTotes {
 		d.Master.Totes = append(d.Master.Totes, floorgate.Tote{ID: fmt.Sprintf("T%03d", i+1), Barcode: fmt.Sprintf("TOTE-%03d", i+1)})
 	}
+	wall := floorgate.Wall{ID: DemoWall, Station: "pack-1"}
+	for i := range DemoWallSlots {
+		wall.Slots = append(wall.Slots, fmt.Sprintf("%s-%02d", DemoWall, i+1))
+	}
+	d.Master.Walls = []floorgate.Wall{wall}
+	d.Batch = floorgate.BatchDefinition{ID: DemoBatch, Wall: DemoWall}
+	d.BatchTasks = d.MoreTasks(rng, "BT", DemoWallSlots, 1, 2, 2)
+	d.Singles = floorgate.BatchDefinition{ID: DemoSingles}
+	d.SinglesTasks = d.MoreTasks(rng, "SG", DemoSingleOrders, 1, 1, 1)
+	for _, ts := range [][]floorgate.Task{d.BatchTasks, d.SinglesTasks} {
+		for i := range ts {
+			ts[i].Variant, ts[i].Wave = floorgate.VariantPeak, DemoPeakWave
+		}
+	}
 	return d
 }
+
+// The demo's put wall (at pack-1) with its batch, and its single-item
+// orders; both belong to the held peak wave.
+const (
+	DemoWall         = "WALL-1"
+	DemoWallSlots    = 12
+	DemoBatch        = "BATCH-0001"
+	DemoSingles      = "SINGLE-0001"
+	DemoSingleOrders = 20
+)
 
 // The demo's carts and totes: four carts of eight slots, enough totes for
 // every cart and the orders waiting at packing.
@@ -218,6 +248,14 @@ func (d *Demo) Seed(ctx context.Context, db *store.DB, now time.Time) (bool, err
 	if _, err := db.ImportWave(ctx, peak, d.PeakTasks); err != nil {
 		return false, fmt.Errorf("seed demo: %w", err)
 	}
+	for _, b := range []struct {
+		def   floorgate.BatchDefinition
+		tasks []floorgate.Task
+	}{{d.Batch, d.BatchTasks}, {d.Singles, d.SinglesTasks}} {
+		if _, err := db.ImportBatch(ctx, b.def, b.tasks); err != nil {
+			return false, fmt.Errorf("seed demo: %w", err)
+		}
+	}
 	if err := db.PutShipments(ctx, d.Shipments()); err != nil {
 		return false, fmt.Errorf("seed demo: %w", err)
 	}
@@ -258,7 +296,7 @@ func (d *Demo) Shipments() []floorgate.Shipment {
 		names[it.SKU] = it.NameZH
 	}
 	out := make([]floorgate.Shipment, 0, len(d.Tasks)+len(d.PeakTasks))
-	for i, t := range slices.Concat(d.Tasks, d.PeakTasks) {
+	for i, t := range slices.Concat(d.Tasks, d.PeakTasks, d.BatchTasks, d.SinglesTasks) {
 		s := floorgate.Shipment{Order: t.Order, Carrier: "顺丰速运 SF Express", Tracking: fmt.Sprintf("SF%012d", 100000000+i),
 			Recipient: floorgate.Party{Name: []string{"李雷", "韩梅梅", "王芳", "张伟"}[i%4], Phone: fmt.Sprintf("138%08d", 10000000+i*7919%90000000), Address: DemoCities[i%len(DemoCities)]},
 			Sender:    floorgate.Party{Name: "floorgate 演示仓", Phone: "075512345678", Address: "广东省深圳市宝安区福永物流园3号库"}}

@@ -448,6 +448,21 @@ func (db *DB) ImportWave(ctx context.Context, def floorgate.WaveDefinition, task
 	return added, nil
 }
 
+// ImportBatch is ImportTasks for the orders of a batch (sorted at its put
+// wall, or, with no wall, packed in the single-item lane), as a task.create
+// command with a batch does it.
+func (db *DB) ImportBatch(ctx context.Context, batch floorgate.BatchDefinition, tasks []floorgate.Task) (added int, err error) {
+	err = db.write(ctx, func(w *wtx) error {
+		var err error
+		added, err = w.addTasks(tasks, nil, &batch, db.clock.Now())
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("import batch %s: %w", batch.ID, err)
+	}
+	return added, nil
+}
+
 // addTasks is ImportTasks inside a write; a refusal is a *recordError, or
 // a *floorgate.FieldError in wave. Tasks arrive in the wave def declares,
 // when it is not nil (a task may name it or no wave); otherwise in the wave

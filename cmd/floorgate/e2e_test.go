@@ -239,8 +239,13 @@ func TestStatusShowsTheUpstreamLink(t *testing.T) {
 	if err := local(m).Get(context.Background(), "/api/v1/status", &s); err != nil {
 		t.Fatal(err)
 	}
-	if s.Upstream.Connected || s.Outbox.Depth != 40 || s.OldestUnsentS < 90 || s.Counts.PendingTasks != 40 {
-		t.Fatalf("status %+v", s)
+	// Every seeded task's task.received waits: the demo's orders, its
+	// held peak wave's, its batch's and single-item orders and their two
+	// pick tasks.
+	d := gateway.NewDemo()
+	seeded := len(d.Tasks) + len(d.PeakTasks) + len(d.BatchTasks) + len(d.SinglesTasks) + 2
+	if s.Upstream.Connected || s.Outbox.Depth != seeded || s.OldestUnsentS < 90 || s.Counts.PendingTasks != 40 {
+		t.Fatalf("status %+v; want %d events waiting", s, seeded)
 	}
 }
 
