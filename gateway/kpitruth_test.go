@@ -24,8 +24,9 @@ import (
 )
 
 // TestKPITruth plays a generated shift (internal/shiftgen: pickers and
-// packers, every incident kind, distances in, out and unknown, packing and
-// shipping, a waybill the printer fails) against a real gateway — the
+// packers, tasks picked alone and orders picked on carts, every incident
+// kind, distances in, out and unknown, packing and shipping, a waybill the
+// printer fails) against a real gateway — the
 // sample configuration, TLS on, PDAs over WebSockets, a printer on a TCP
 // socket, a manual clock moved to each action's time, a restart halfway —
 // checks every verdict and push, then reads /api/v1/kpi for the whole shift and for a window
@@ -91,6 +92,12 @@ func playTruth(t *testing.T, gen shiftgen.Config) {
 	}
 	for _, it := range sh.Site.Items {
 		m.Items = append(m.Items, floorgate.Item{SKU: it.SKU, Name: it.Name, Barcodes: []string{it.Barcode}})
+	}
+	for _, c := range sh.Site.Carts {
+		m.Carts = append(m.Carts, floorgate.Cart{ID: c.ID, Barcode: c.Barcode, Slots: c.Slots})
+	}
+	for _, tt := range sh.Site.Totes {
+		m.Totes = append(m.Totes, floorgate.Tote{ID: tt.ID, Barcode: tt.Barcode})
 	}
 	hash, err := floorgate.HashPIN(cfg.PIN)
 	if err != nil {
@@ -274,7 +281,7 @@ func (p *player) play(i int, a shiftgen.Action) {
 	switch a.Kind {
 	case shiftgen.CreateTask:
 		tk := p.tasks[a.Task]
-		task := floorgate.Task{ID: tk.ID, Order: tk.Order, Created: a.At}
+		task := floorgate.Task{ID: tk.ID, Order: tk.Order, Created: a.At, Mode: floorgate.TaskMode(tk.Mode)}
 		ship := floorgate.Shipment{Order: tk.Order, Carrier: "顺丰速运 SF Express", Tracking: tk.Tracking,
 			Recipient: floorgate.Party{Name: "李雷", Phone: "13800001111", Address: "广东省深圳市南山区科技园南路88号"},
 			Sender:    floorgate.Party{Name: "floorgate 测试仓", Phone: "075512345678", Address: "广东省深圳市宝安区福永物流园3号库"}}

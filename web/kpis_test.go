@@ -57,6 +57,11 @@ func TestKPIsFromTheRollup(t *testing.T) {
 		case 0:
 			evs = append(evs, floorgate.NewEvent(floorgate.EventOperatorLoggedIn, at, floorgate.OperatorRecord{Operator: op, Device: "d-" + op}))
 		case 1:
+			if cart := i / 50 % 3; cart == 0 {
+				// Every third task is a cart's order: its scans are puts.
+				evs = append(evs, floorgate.NewEvent(floorgate.EventCartStarted, at, floorgate.CartRecord{Cart: "C1", Operator: op,
+					Orders: []floorgate.CartSlot{{Slot: 1, Task: fmt.Sprint("T", i/50)}}}))
+			}
 			evs = append(evs, floorgate.NewEvent(floorgate.EventTaskStarted, at, floorgate.TaskRecord{Task: fmt.Sprint("T", i/50), Operator: op}))
 		case 48:
 			evs = append(evs, floorgate.NewEvent(floorgate.EventTaskCompleted, at, floorgate.TaskRecord{Task: fmt.Sprint("T", i/50), Operator: op}))
@@ -64,16 +69,20 @@ func TestKPIsFromTheRollup(t *testing.T) {
 			evs = append(evs, floorgate.NewEvent(floorgate.EventPickException, at, floorgate.ExceptionRecord{Kind: floorgate.ExceptionShortPick,
 				Task: fmt.Sprint("T", i/50), Operator: op}))
 		default:
-			code := floorgate.CodeItemOK
-			if i%17 == 0 {
-				code = floorgate.CodeWrongItem
+			code, wrong := floorgate.CodeItemOK, floorgate.CodeWrongItem
+			if i/50%3 == 0 {
+				code, wrong = floorgate.CodePutOK, floorgate.CodeWrongTote
 			}
 			typ := floorgate.EventScanAccepted
-			if code != floorgate.CodeItemOK {
-				typ = floorgate.EventScanRejected
+			if i%17 == 0 {
+				code, typ = wrong, floorgate.EventScanRejected
 			}
 			evs = append(evs, floorgate.NewEvent(typ, at, floorgate.ScanRecord{ScanID: fmt.Sprint("s", i), Device: "d-" + op,
 				Operator: op, Task: fmt.Sprint("T", i/50), Line: 1, Location: "L1", Kind: floorgate.MatchItem, Code: code, Distance: "in"}))
+			if code == floorgate.CodePutOK {
+				evs = append(evs, floorgate.NewEvent(floorgate.EventPickPut, at, floorgate.PutRecord{Cart: "C1", Slot: 1,
+					Task: fmt.Sprint("T", i/50), Line: 1, Qty: 2, Operator: op}))
+			}
 		}
 	}
 	if err := ts.db.EmitEvents(ctx, evs); err != nil {
@@ -129,6 +138,13 @@ func TestKPIsFromTheRollup(t *testing.T) {
 	check(start, start.Add(24*time.Hour))
 	if n := journal.take(); n != len(evs) {
 		t.Errorf("the first request read %d events, want the journal's %d once", n, len(evs))
+	}
+	// Both modes are served: units an hour, and the carts' puts.
+	var rep kpi.Report
+	get(ts.s.handleKPI, start, start.Add(24*time.Hour), &rep)
+	if d, c := rep.Site.Modes[floorgate.ModeDiscrete], rep.Site.Modes[floorgate.ModeCluster]; d.Units == 0 || d.UnitsPerHour == 0 ||
+		c.Units == 0 || c.UnitsPerHour == 0 || c.Puts == 0 || c.WrongPuts == 0 || c.PutAccuracy == nil || d.Puts != 0 {
+		t.Errorf("site modes = %+v", rep.Site.Modes)
 	}
 	for _, w := range [][2]time.Time{
 		{start.Add(2 * time.Hour), start.Add(3 * time.Hour)},

@@ -1,7 +1,8 @@
-// Package shiftgen generates a seeded warehouse shift — a site, pick tasks,
-// parcels and a timed script of what every picker and packer does on the
-// floor, with the verdict each action must get — and computes the KPIs that
-// shift must produce, from its own ground truth.
+// Package shiftgen generates a seeded warehouse shift — a site, pick tasks
+// (most picked alone, some on a cart: docs/pda-protocol.md §12), parcels
+// and a timed script of what every picker and packer does on the floor,
+// with the verdict each action must get — and computes the KPIs that shift
+// must produce, per picking mode too, from its own ground truth.
 //
 // It exists for the KPI truth test (gateway/kpitruth_test.go): the test
 // plays the script against a real gateway and compares every figure of

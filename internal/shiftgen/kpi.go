@@ -47,27 +47,45 @@ type Hour struct {
 
 // Figures are one population's figures over one span.
 type Figures struct {
-	Scans               int            `json:"scans"`
-	Accepted            int            `json:"accepted"`
-	Rejected            int            `json:"rejected"`
-	RejectedByCode      map[string]int `json:"rejected_by_code"`
-	Lines               int            `json:"lines"`
-	ShortLines          int            `json:"short_lines"`
-	HoursLoggedIn       float64        `json:"hours_logged_in"`
-	LinesPerHour        float64        `json:"lines_per_hour"`
-	PickScans           int            `json:"pick_scans"`
-	WrongPickScans      int            `json:"wrong_pick_scans"`
-	PickAccuracy        *float64       `json:"pick_accuracy"`
-	AccuracyOK          *bool          `json:"accuracy_ok"`
-	LinesRightFirstTime int            `json:"lines_right_first_time"`
-	LineAccuracy        *float64       `json:"line_accuracy"`
-	LineAccuracyOK      *bool          `json:"line_accuracy_ok"`
-	SequenceCompliance  *float64       `json:"sequence_compliance"`
-	Distance            Distance       `json:"distance"`
-	PackToOutbound      Outbound       `json:"pack_to_outbound"`
-	Stages              Stages         `json:"stages"`
-	Exceptions          Exceptions     `json:"exceptions"`
+	Scans               int             `json:"scans"`
+	Accepted            int             `json:"accepted"`
+	Rejected            int             `json:"rejected"`
+	RejectedByCode      map[string]int  `json:"rejected_by_code"`
+	Lines               int             `json:"lines"`
+	ShortLines          int             `json:"short_lines"`
+	HoursLoggedIn       float64         `json:"hours_logged_in"`
+	LinesPerHour        float64         `json:"lines_per_hour"`
+	Modes               map[string]Mode `json:"modes"`
+	PickScans           int             `json:"pick_scans"`
+	WrongPickScans      int             `json:"wrong_pick_scans"`
+	PickAccuracy        *float64        `json:"pick_accuracy"`
+	AccuracyOK          *bool           `json:"accuracy_ok"`
+	LinesRightFirstTime int             `json:"lines_right_first_time"`
+	LineAccuracy        *float64        `json:"line_accuracy"`
+	LineAccuracyOK      *bool           `json:"line_accuracy_ok"`
+	SequenceCompliance  *float64        `json:"sequence_compliance"`
+	Distance            Distance        `json:"distance"`
+	PackToOutbound      Outbound        `json:"pack_to_outbound"`
+	Stages              Stages          `json:"stages"`
+	Exceptions          Exceptions      `json:"exceptions"`
 }
+
+// Mode is one picking mode's figures (web-api.md, "modes").
+type Mode struct {
+	Units        int      `json:"units"`
+	UnitsPerHour float64  `json:"units_per_hour"`
+	Lines        int      `json:"lines"`
+	Puts         int      `json:"puts"`
+	WrongPuts    int      `json:"wrong_puts"`
+	PutAccuracy  *float64 `json:"put_accuracy"`
+}
+
+// The picking modes (web-api.md, Terms): a task a cart took is cluster,
+// any other discrete.
+const (
+	modeDiscrete = "discrete"
+	modeCluster  = "cluster"
+)
 
 // Distance is the distance standard's compliance.
 type Distance struct {
@@ -144,9 +162,62 @@ func mistake(f Fact) string {
 	return ""
 }
 
+// putMistakes are the rejections of a put that are the picker's mistake
+// (web-api.md, Terms).
+var putMistakes = map[string]bool{
+	"wrong_tote": true, "tote_not_needed": true, "tote_expected": true, "unknown_tote": true,
+}
+
+// putMistake is a scan's put mistake (Terms), as mistake is for picks.
+func putMistake(f Fact) string {
+	switch {
+	case f.Accepted:
+		return ""
+	case putMistakes[f.Code]:
+		return f.Code
+	case f.Code == codeDistance && putMistakes[f.InBandCode]:
+		return f.InBandCode
+	}
+	return ""
+}
+
+// pickScan is the Term: a scan event judged against a task of mode
+// discrete; a scan on a cart is none.
+func (sh *Shift) pickScan(f Fact, at time.Time) bool {
+	return f.ScanEvent && f.Pick && sh.mode(f.Task, at) == modeDiscrete
+}
+
 // rightPick and wrongPick are the Terms of the same names.
-func rightPick(f Fact) bool { return f.ScanEvent && f.Pick && f.Accepted }
-func wrongPick(f Fact) bool { return f.ScanEvent && f.Pick && mistake(f) != "" }
+func (sh *Shift) rightPick(a Action) bool { return sh.pickScan(a.Truth, a.At) && a.Truth.Accepted }
+func (sh *Shift) wrongPick(a Action) bool {
+	return sh.pickScan(a.Truth, a.At) && mistake(a.Truth) != ""
+}
+
+// rightPut and wrongPut are the Terms of the same names: a put_ok or
+// cart_done naming a task; a refusal naming a task and a line with a put
+// mistake.
+func rightPut(f Fact) bool {
+	return f.ScanEvent && f.Accepted && f.Task != "" && (f.Code == codePutOK || f.Code == codeCartDone)
+}
+func wrongPut(f Fact) bool {
+	return f.ScanEvent && !f.Accepted && f.Task != "" && f.Line > 0 && putMistake(f) != ""
+}
+
+// mode is task's mode at t: cluster when a cart started before t took it.
+func (sh *Shift) mode(task string, t time.Time) string {
+	if task == "" {
+		return modeDiscrete
+	}
+	for _, a := range sh.Script {
+		if !a.At.Before(t) {
+			break
+		}
+		if slices.Contains(a.Truth.CartTasks, task) {
+			return modeCluster
+		}
+	}
+	return modeDiscrete
+}
 
 // span is a half-open interval of time.
 type span struct{ from, to time.Time }
@@ -245,7 +316,7 @@ func (sh *Shift) role(win span, op string) string {
 			continue
 		}
 		f := a.Truth
-		pick = pick || (f.ScanEvent && f.Pick)
+		pick = pick || (f.ScanEvent && f.Task != "")
 		pack = pack || f.Opened || f.Packed || f.Shipped || f.LabelFailed
 	}
 	switch {
@@ -330,12 +401,13 @@ func (sh *Shift) figures(sp span, who func(string) bool) Figures {
 	if f.HoursLoggedIn > 0 {
 		f.LinesPerHour = float64(f.Lines) / f.HoursLoggedIn
 	}
-	accuracy(&f, in)
+	sh.modes(&f, in)
+	sh.accuracy(&f, in)
 	sh.lineAccuracy(&f, in)
-	sequence(&f, in)
+	sh.sequence(&f, in)
 	distance(&f, in)
 	sh.durations(&f, in)
-	exceptions(&f, in)
+	sh.exceptions(&f, in)
 	return f
 }
 
@@ -368,13 +440,49 @@ func (sh *Shift) lineCounts(f *Figures, in []Action) {
 	}
 }
 
+// modes: each mode's units, lines and puts. Discrete units are the
+// accepted pick scans that count a unit (item_ok, line_done, task_done:
+// one each, no line of the shift taking keyed quantities); cluster units
+// are what the puts put.
+func (sh *Shift) modes(f *Figures, in []Action) {
+	ms := map[string]*Mode{modeDiscrete: {}, modeCluster: {}}
+	for _, a := range in {
+		t := a.Truth
+		switch {
+		case sh.rightPick(a) && (t.Code == codeItemOK || t.Code == codeLineDone || t.Code == codeTaskDone):
+			ms[modeDiscrete].Units++
+		case rightPut(t):
+			m := ms[sh.mode(t.Task, a.At)]
+			m.Units += t.Put
+			m.Puts++
+		case wrongPut(t):
+			m := ms[sh.mode(t.Task, a.At)]
+			m.Puts++
+			m.WrongPuts++
+		}
+		if t.LineClosed != "" {
+			ms[sh.mode(t.Task, a.At)].Lines++
+		}
+	}
+	f.Modes = map[string]Mode{}
+	for name, m := range ms {
+		if f.HoursLoggedIn > 0 {
+			m.UnitsPerHour = float64(m.Units) / f.HoursLoggedIn
+		}
+		if m.Puts > 0 {
+			m.PutAccuracy = ptr(float64(m.Puts-m.WrongPuts) / float64(m.Puts))
+		}
+		f.Modes[name] = *m
+	}
+}
+
 // pick_scans, wrong_pick_scans, pick_accuracy, accuracy_ok.
-func accuracy(f *Figures, in []Action) {
+func (sh *Shift) accuracy(f *Figures, in []Action) {
 	for _, a := range in {
 		switch {
-		case rightPick(a.Truth):
+		case sh.rightPick(a):
 			f.PickScans++
-		case wrongPick(a.Truth):
+		case sh.wrongPick(a):
 			f.PickScans++
 			f.WrongPickScans++
 		}
@@ -385,11 +493,13 @@ func accuracy(f *Figures, in []Action) {
 	}
 }
 
-// lines_right_first_time, line_accuracy, line_accuracy_ok: lines closed
-// with no wrong pick scan against them anywhere earlier in the shift.
+// lines_right_first_time, line_accuracy, line_accuracy_ok: discrete
+// lines closed with no wrong pick scan against them anywhere earlier in
+// the shift, of the discrete lines.
 func (sh *Shift) lineAccuracy(f *Figures, in []Action) {
+	n := f.Modes[modeDiscrete].Lines
 	for _, a := range in {
-		if a.Truth.LineClosed == "" {
+		if a.Truth.LineClosed == "" || sh.mode(a.Truth.Task, a.At) != modeDiscrete {
 			continue
 		}
 		right := true
@@ -397,7 +507,7 @@ func (sh *Shift) lineAccuracy(f *Figures, in []Action) {
 			if !b.At.Before(a.At) {
 				break
 			}
-			if wrongPick(b.Truth) && b.Truth.Task == a.Truth.Task && b.Truth.Line == a.Truth.Line {
+			if sh.wrongPick(b) && b.Truth.Task == a.Truth.Task && b.Truth.Line == a.Truth.Line {
 				right = false
 				break
 			}
@@ -406,19 +516,19 @@ func (sh *Shift) lineAccuracy(f *Figures, in []Action) {
 			f.LinesRightFirstTime++
 		}
 	}
-	if f.Lines > 0 {
-		f.LineAccuracy = ptr(float64(f.LinesRightFirstTime) / float64(f.Lines))
-		f.LineAccuracyOK = ptr(1000*(f.Lines-f.LinesRightFirstTime) <= 2*f.Lines)
+	if n > 0 {
+		f.LineAccuracy = ptr(float64(f.LinesRightFirstTime) / float64(n))
+		f.LineAccuracyOK = ptr(1000*(n-f.LinesRightFirstTime) <= 2*n)
 	}
 }
 
 // sequence_compliance: of the item pick scans that were right or wrong,
 // the share whose mistake was not item_before_location.
-func sequence(f *Figures, in []Action) {
+func (sh *Shift) sequence(f *Figures, in []Action) {
 	n, b := 0, 0
 	for _, a := range in {
 		t := a.Truth
-		if t.ScanKind != "item" || !(rightPick(t) || wrongPick(t)) {
+		if t.ScanKind != "item" || !(sh.rightPick(a) || sh.wrongPick(a)) {
 			continue
 		}
 		n++
@@ -478,7 +588,7 @@ func (sh *Shift) durations(f *Figures, in []Action) {
 	for _, a := range in {
 		t := a.Truth
 		switch {
-		case t.TaskCompleted != "":
+		case t.TaskCompleted != "" && sh.mode(t.TaskCompleted, a.At) == modeDiscrete:
 			if start, ok := latest(a.At, func(b Action) bool { return b.Truth.TaskStarted == t.TaskCompleted }); ok {
 				pick = append(pick, a.At.Sub(start).Seconds())
 			}
@@ -535,7 +645,7 @@ func percentile(xs []float64, p int) float64 {
 
 // exceptions: short picks, intercepts, label failures, and the wrong pick
 // scans by where the picker was.
-func exceptions(f *Figures, in []Action) {
+func (sh *Shift) exceptions(f *Figures, in []Action) {
 	e := &f.Exceptions
 	at := map[string]map[string]int{}
 	for _, a := range in {
@@ -549,7 +659,7 @@ func exceptions(f *Figures, in []Action) {
 		if t.LabelFailed {
 			e.LabelFailures++
 		}
-		if wrongPick(t) {
+		if sh.wrongPick(a) {
 			if at[t.Where] == nil {
 				at[t.Where] = map[string]int{}
 			}

@@ -97,7 +97,11 @@ func (s *sim) planParcel(w *worker, t Task) []step {
 		scan(wait, o, "]C0", s.distClass(false), "order", codeIntercepted, false, stepScanOrder)
 		wait = sec(3, 10)
 	}
-	scan(wait, t.Order, "]C0", s.distClass(false), "order", codeOrderOK, true, stepScanPackItem).Truth.Opened = true
+	open := t.Order
+	if tote := s.toteOf[t.ID]; tote != "" {
+		open = tote // a cart order's tote opens it, as its label would (§12)
+	}
+	scan(wait, open, "]C0", s.distClass(false), "order", codeOrderOK, true, stepScanPackItem).Truth.Opened = true
 
 	want := map[string]int{}
 	var units []string

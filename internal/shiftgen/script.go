@@ -81,7 +81,8 @@ type Fact struct {
 	// InBandCode is the verdict the read would have had in the band, for
 	// a read refused for its distance.
 	InBandCode string
-	// Pick: a scan judged against a task (Task and Line: the open line);
+	// Pick: a scan judged against a task (Task and Line: the open line;
+	// on a cart, the line of the unit waiting for its tote, 0 for none);
 	// pack scans and scans with no task are not.
 	Pick bool
 	Task string
@@ -94,6 +95,12 @@ type Fact struct {
 	// Where is where the picker was: the location scanned for a location
 	// barcode, else the last location confirmed on the task ("" if none).
 	Where string
+
+	// CartTasks are the tasks a cart the action started took (cart.started):
+	// from then on they are of mode cluster.
+	CartTasks []string
+	// Put is the units a put (put_ok, cart_done) put into Task's tote.
+	Put int
 
 	// LineClosed is done or short when the action closed Task's Line.
 	LineClosed string

@@ -92,3 +92,37 @@ func TestCompareNamesEveryDifference(t *testing.T) {
 		}
 	}
 }
+
+// TestModes: the default shifts pick on carts too, and the modes' figures
+// add up as the definitions say; a shift without cart pickers has none.
+func TestModes(t *testing.T) {
+	for _, seed := range TruthSeeds {
+		sh := Generate(Default(seed))
+		r := sh.Expected(sh.Config.Start, sh.Script[len(sh.Script)-1].At.Add(1))
+		d, c := r.Site.Modes[modeDiscrete], r.Site.Modes[modeCluster]
+		if d.Lines+c.Lines != r.Site.Lines {
+			t.Errorf("seed %d: discrete %d + cluster %d lines, want %d", seed, d.Lines, c.Lines, r.Site.Lines)
+		}
+		if d.Puts != 0 || d.PutAccuracy != nil {
+			t.Errorf("seed %d: discrete puts %d, put accuracy %v: want 0, null", seed, d.Puts, d.PutAccuracy)
+		}
+		if c.Units == 0 || c.Lines == 0 || c.WrongPuts == 0 || c.PutAccuracy == nil {
+			t.Errorf("seed %d: cluster %+v: want units, lines and wrong puts", seed, c)
+		}
+		if r.Site.LineAccuracy == nil || *r.Site.LineAccuracy != float64(r.Site.LinesRightFirstTime)/float64(d.Lines) {
+			t.Errorf("seed %d: line accuracy %v is not of the discrete lines", seed, r.Site.LineAccuracy)
+		}
+	}
+	cfg := Default(TruthSeeds[0])
+	cfg.CartPickers = -1
+	sh := Generate(cfg)
+	for _, a := range sh.Script {
+		if len(a.Truth.CartTasks) > 0 || a.Truth.Put > 0 {
+			t.Fatalf("a shift without cart pickers plays a cart: %+v", a)
+		}
+	}
+	r := sh.Expected(sh.Config.Start, sh.Script[len(sh.Script)-1].At.Add(1))
+	if c := r.Site.Modes[modeCluster]; c != (Mode{}) {
+		t.Errorf("no carts, but cluster figures %+v", c)
+	}
+}

@@ -29,6 +29,9 @@ var AllIncidents = []string{
 	"duplicate_read", "item_out_of_band", "over_pick", "short_pick", "intercept", "scan_after_intercept",
 	"scan_without_task", "scan_not_logged_in", "invalid_barcode", "geometry_read", "no_distance", "break",
 	"device_swap", "handover", "keyed_qty_refused",
+	// picking on a cart
+	"cart", "cart_wrong_location", "cart_short", "wrong_tote", "tote_not_needed", "tote_expected",
+	"wrong_tote_out_of_band", "tote_out_of_band",
 	// packing
 	"unknown_order", "intercepted_order", "pack_wrong_item", "extra_item", "pack_out_of_band",
 	"wrong_waybill", "label_failure", "late_outbound",
@@ -54,6 +57,8 @@ type worker struct {
 	steps              []step
 	// breakAt is when a picker takes their break (zero: none, or taken).
 	breakAt time.Time
+	// carts: the picker now and then takes a cart.
+	carts bool
 }
 
 // sim is the generator: a discrete-event simulation of the shift. The
@@ -65,10 +70,15 @@ type worker struct {
 // certain: a task is created only just before the picker who is to take it
 // asks (their login, their last scan of the previous task, their next after
 // an intercept), while every other picker is busy, so exactly one task
-// waits and exactly one picker can take it.
+// waits and exactly one picker can take it. Cart orders likewise: created
+// just before the picker's last scan, whose prompt is then scan_cart, and
+// the cart scanned in the same step, before anyone else can be offered them.
 type sim struct {
-	cfg     Config
-	rng     *rand.Rand
+	cfg Config
+	rng *rand.Rand
+	// crng draws what carts decide, so a shift without carts draws from
+	// rng exactly as before carts were played.
+	crng    *rand.Rand
 	sh      *Shift
 	now     time.Time
 	workers []*worker
@@ -82,6 +92,8 @@ type sim struct {
 	parcelN     int
 	labelFailAt int
 	taskN       int
+	totesUsed   int               // totes bound so far: each is used once
+	toteOf      map[string]string // cart order's task → its tote's barcode
 }
 
 // Generate makes the shift of cfg. The same cfg always gives the same
@@ -115,17 +127,27 @@ func Generate(cfg Config) *Shift {
 	if cfg.PIN == "" {
 		cfg.PIN = def.PIN
 	}
+	if cfg.CartPickers == 0 {
+		cfg.CartPickers = def.CartPickers
+	}
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x5eed))
 	s := &sim{cfg: cfg, rng: rng, sh: &Shift{Config: cfg, Incidents: map[string]int{}}, now: cfg.Start,
-		due: map[string]bool{}, short: map[string]bool{}}
+		due: map[string]bool{}, short: map[string]bool{}, toteOf: map[string]string{},
+		crng: rand.New(rand.NewPCG(cfg.Seed, 0xca27))}
 	s.sh.Site = newSite(cfg, rng)
 	for _, k := range AllIncidents {
-		s.due[k] = true
+		if cfg.CartPickers > 0 || !cartIncident(k) {
+			s.due[k] = true
+		}
 	}
 	s.labelFailAt = 2 + rng.IntN(3)
-	breaks := 0
+	breaks, pickers := 0, 0
 	for _, op := range s.sh.Site.Operators {
 		w := &worker{op: op, ready: cfg.Start.Add(s.dur(0, 12*time.Minute))}
+		if op.Role == RolePicker {
+			pickers++
+			w.carts = pickers <= cfg.CartPickers
+		}
 		if op.Role == RolePicker && (breaks == 0 || rng.IntN(3) == 0) {
 			breaks++
 			w.breakAt = cfg.Start.Add(90*time.Minute + s.dur(0, 90*time.Minute))
@@ -309,6 +331,11 @@ func (s *sim) finishTask(w *worker, start time.Time, st step) {
 		end := s.emit(w, start, st)
 		w.loggedIn, w.breakAt = false, time.Time{}
 		w.ready = end.Add(s.dur(15*time.Minute, 30*time.Minute))
+	case s.cartNext(w):
+		restore := s.cartDice()
+		w.steps = s.takeCart(w, &st)
+		restore()
+		s.emit(w, start, st)
 	default:
 		t := s.newTask()
 		last.Want.Step, last.Want.Task, last.Want.Line, last.Want.Picked = stepScanLocation, t.ID, 1, 0

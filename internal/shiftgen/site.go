@@ -28,18 +28,22 @@ type Config struct {
 	OutboundStandard time.Duration
 	// PIN is every operator's PIN.
 	PIN string
+	// CartPickers is how many pickers (the first ones) now and then take
+	// a cart of cluster orders instead of their next task; negative for
+	// none (a shift of discrete picking only).
+	CartPickers int
 }
 
 // TruthSeeds are the seeds the truth test plays (issue 15: at least three).
 var TruthSeeds = []uint64{1, 20261207, 424242}
 
 // Default is the shift the truth test plays for a seed: four hours of
-// picking (and the packing after it), three pickers, two packers, a few
-// hundred scans.
+// picking (and the packing after it), three pickers, one of whom now and
+// then takes a cart, two packers, a few hundred scans.
 func Default(seed uint64) Config {
 	return Config{Seed: seed, Start: time.Date(2026, 12, 7, 7, 40, 0, 0, time.UTC), Length: 4 * time.Hour,
 		Pickers: 3, Packers: 2, MinMM: 50, MaxMM: 100, DistanceMode: "reject", DuplicateWindow: 300 * time.Millisecond,
-		OutboundStandard: 30 * time.Minute, PIN: "2468"}
+		OutboundStandard: 30 * time.Minute, PIN: "2468", CartPickers: 1}
 }
 
 // Site is the generated site's master data.
@@ -47,6 +51,8 @@ type Site struct {
 	Locations []Location
 	Items     []Item
 	Operators []Operator
+	Carts     []Cart
+	Totes     []Tote
 }
 
 // Location is a bin with its label.
@@ -76,6 +82,7 @@ type Task struct {
 	ID, Order string
 	Lines     []Line
 	Tracking  string // the order's waybill tracking number
+	Mode      string // "" (discrete) or ModeCluster
 }
 
 // Line asks for Qty units of SKU from Location.
@@ -101,7 +108,8 @@ var productNames = []string{"Phone case", "USB-C cable", "Power bank", "Earbuds"
 	"T-shirt", "Socks", "Mug", "Notebook", "Gel pen", "Desk lamp", "Yoga mat", "Bottle", "Sunscreen"}
 
 // newSite makes the site: three zones of bins, sixty items each at its own
-// home bin, the pickers (PDA pda-Pnn) and packers (pack station pack-n).
+// home bin, the pickers (PDA pda-Pnn) and packers (pack station pack-n),
+// the carts and totes.
 func newSite(cfg Config, rng *rand.Rand) Site {
 	var s Site
 	for _, z := range []string{"A", "B", "C"} {
@@ -130,6 +138,7 @@ func newSite(cfg Config, rng *rand.Rand) Site {
 		s.Operators = append(s.Operators, Operator{ID: fmt.Sprintf("K%02d", i+1), Name: fmt.Sprintf("Packer %d", i+1),
 			Badge: fmt.Sprintf("B32%02d", i+1), Role: RolePacker, Device: fmt.Sprintf("pack-%d", i+1)})
 	}
+	addCarts(&s)
 	return s
 }
 

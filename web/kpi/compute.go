@@ -24,10 +24,11 @@ var (
 //
 // events are journal events in sequence order; names maps operator id to
 // display name and may be nil. Events outside the window are ignored, with
-// three exceptions that only ever add what happened inside it: logins before
+// exceptions that only ever add what happened inside it: logins before
 // from count for the time logged in within the window (sessions are clipped
-// to it), and earlier events supply a stage's start (pick.task_started) and
-// whether a line confirmed in the window had a wrong scan against it. Events
+// to it), and earlier events supply a stage's start (pick.task_started),
+// whether a line confirmed in the window had a wrong scan against it, and
+// which tasks a cart took (cart.started: the task's mode). Events
 // at or after to are ignored entirely (but their payloads are still
 // checked). Every figure is a sum over single events, each read alone, plus
 // that running state, which only earlier events change: the definitions are
@@ -84,6 +85,8 @@ var records = map[string]reflect.Type{
 	floorgate.EventPackCompleted:     reflect.TypeFor[floorgate.PackRecord](),
 	floorgate.EventShipConfirmed:     reflect.TypeFor[floorgate.PackRecord](),
 	floorgate.EventLabelFailed:       reflect.TypeFor[floorgate.PrintJob](),
+	floorgate.EventCartStarted:       reflect.TypeFor[floorgate.CartRecord](),
+	floorgate.EventPickPut:           reflect.TypeFor[floorgate.PutRecord](),
 }
 
 // decodeOne is ev's payload as decodeAll gives it: a pointer to its record,
@@ -119,6 +122,8 @@ func decoded(v any) (any, bool) {
 		return &r, true
 	case floorgate.OperatorRecord:
 		return &r, true
+	case floorgate.PutRecord:
+		return &r, true
 	}
 	return nil, false
 }
@@ -137,6 +142,10 @@ type acc struct {
 	withinStd                   int
 	shortPicks, intercepts, lbl int
 	wrongAt                     map[string]map[floorgate.Code]int
+
+	// By picking mode (modes): units picked, lines confirmed, put scans
+	// and the wrong ones among them.
+	units, modeLines, puts, wrongPuts [nModes]int
 }
 
 // tally is one population's accumulators: the whole window and each hour.
@@ -164,6 +173,7 @@ type computer struct {
 	people   map[string]*tally
 	wrong    map[lineKey]bool     // open lines with a wrong pick scan against them
 	started  map[string]time.Time // task → its latest pick.task_started
+	taskMode map[string]mode      // task → its mode, for tasks not discrete
 	sessions map[string]session   // device → who is logged in since when
 
 	// roll, when set, makes this a Rollup's computer: what events add goes
@@ -182,7 +192,7 @@ type computer struct {
 func newComputer(from, to time.Time) *computer {
 	c := &computer{from: from, to: to, first: from.UTC().Truncate(time.Hour),
 		people: map[string]*tally{}, wrong: map[lineKey]bool{},
-		started: map[string]time.Time{}, sessions: map[string]session{}}
+		started: map[string]time.Time{}, taskMode: map[string]mode{}, sessions: map[string]session{}}
 	if to.After(from) {
 		c.nHours = int((to.Sub(c.first) + time.Hour - 1) / time.Hour)
 	}
@@ -243,6 +253,11 @@ func (c *computer) event(ev floorgate.Event, payload any, in bool) {
 			c.logout(p.Operator, p.Device, t)
 		}
 		return
+	case *floorgate.CartRecord: // cart.started: its orders are picked on the cart
+		for _, o := range p.Orders {
+			c.taskMode[o.Task] = cluster
+		}
+		return
 	case *floorgate.TaskRecord:
 		if ev.Type == floorgate.EventTaskStarted {
 			c.started[p.Task] = t
@@ -251,16 +266,20 @@ func (c *computer) event(ev floorgate.Event, payload any, in bool) {
 	case *floorgate.ScanRecord:
 		// A wrong scan before the window still means the line it was
 		// against was not picked right the first time.
-		if p.Task != "" && p.Line > 0 && mistake(p) != "" {
+		if p.Task != "" && p.Line > 0 && c.mode(p.Task) == discrete && mistake(p) != "" {
 			c.wrong[lineKey{p.Task, p.Line}] = true
 		}
 	case *floorgate.LineRecord:
 		k := lineKey{p.Task, p.Line}
-		right := !c.wrong[k]
+		m := c.mode(p.Task)
+		// Only a discrete line can be picked right the first time: the
+		// scans on a cart are not pick scans.
+		right := m == discrete && !c.wrong[k]
 		delete(c.wrong, k)
 		if in {
 			c.add(p.Operator, t, func(a *acc) {
 				a.lines++
+				a.modeLines[m]++
 				if p.Status == floorgate.LineShort {
 					a.short++
 				}
@@ -279,7 +298,9 @@ func (c *computer) event(ev floorgate.Event, payload any, in bool) {
 		c.scan(ev.Type == floorgate.EventScanAccepted, p, t)
 	case *floorgate.TaskRecord: // pick.task_completed
 		start, ok := c.started[p.Task]
-		if !ok {
+		if !ok || c.mode(p.Task) != discrete {
+			// A cart's orders are all started with the cart: each
+			// would be timed as the whole walk.
 			return
 		}
 		d := t.Sub(start).Seconds()
@@ -298,6 +319,8 @@ func (c *computer) event(ev floorgate.Event, payload any, in bool) {
 	case *floorgate.PrintJob: // label.failed
 		c.person(p.Packer).markPacks()
 		c.add(p.Packer, t, func(a *acc) { a.lbl++ })
+	case *floorgate.PutRecord: // pick.put: units into an order's tote on a cart
+		c.add(p.Operator, t, func(a *acc) { a.units[cluster] += p.Qty })
 	}
 }
 
@@ -315,11 +338,20 @@ func mistake(r *floorgate.ScanRecord) floorgate.Code {
 }
 
 func (c *computer) scan(accepted bool, r *floorgate.ScanRecord, t time.Time) {
-	pick := r.Task != ""
-	var wrong floorgate.Code
-	if pick {
+	m := c.mode(r.Task)
+	// A pick scan is a discrete task's: a scan on a cart steps through
+	// totes as well as items, and is counted by its puts instead.
+	pick := r.Task != "" && m == discrete
+	put := r.Task != "" && isPut(accepted, r)
+	var wrong, wrongPut floorgate.Code
+	if r.Task != "" {
 		c.person(r.Operator).markPicks()
+	}
+	if pick {
 		wrong = mistake(r)
+	}
+	if put && !accepted {
+		wrongPut = putMistake(r)
 	}
 	c.add(r.Operator, t, func(a *acc) {
 		a.scans++
@@ -340,8 +372,17 @@ func (c *computer) scan(accepted bool, r *floorgate.ScanRecord, t time.Time) {
 		case "unknown":
 			a.distUnk++
 		}
+		if put && (accepted || wrongPut != "") {
+			a.puts[m]++
+			if !accepted {
+				a.wrongPuts[m]++
+			}
+		}
 		if !pick {
 			return
+		}
+		if accepted && countsUnits[r.Code] {
+			a.units[m] += max(r.Qty, 1)
 		}
 		switch {
 		case accepted:
@@ -539,13 +580,15 @@ func (a *acc) figures() Figures {
 	if f.HoursLoggedIn > 0 {
 		f.LinesPerHour = float64(a.lines) / f.HoursLoggedIn
 	}
+	f.Modes = a.modeFigures(f.HoursLoggedIn)
 	if n := f.PickScans; n > 0 {
 		f.PickAccuracy = ptr(float64(a.pickOK) / float64(n))
 		// accuracy ≥ 0.998 ⇔ wrong/n ≤ 2/1000, exactly in integers.
 		f.AccuracyOK = ptr(1000*a.pickWrong <= 2*n)
 	}
 	f.LinesRightFirstTime = a.linesRight
-	if n := a.lines; n > 0 {
+	// Only discrete lines can be right the first time (see event).
+	if n := a.modeLines[discrete]; n > 0 {
 		f.LineAccuracy = ptr(float64(a.linesRight) / float64(n))
 		f.LineAccuracyOK = ptr(1000*(n-a.linesRight) <= 2*n)
 	}

@@ -225,7 +225,7 @@ func TestLineAccuracyStandard(t *testing.T) {
 		{1, 0, false},
 	}
 	for _, tt := range tests {
-		f := (&acc{lines: tt.lines, linesRight: tt.right}).figures()
+		f := (&acc{lines: tt.lines, modeLines: [nModes]int{discrete: tt.lines}, linesRight: tt.right}).figures()
 		if f.LineAccuracyOK == nil || *f.LineAccuracyOK != tt.ok {
 			t.Errorf("%d of %d right: line_accuracy_ok = %v, want %v", tt.right, tt.lines, f.LineAccuracyOK, tt.ok)
 		}
@@ -233,4 +233,106 @@ func TestLineAccuracyStandard(t *testing.T) {
 	if f := (&acc{}).figures(); f.LineAccuracy != nil || f.LineAccuracyOK != nil {
 		t.Errorf("no lines: line_accuracy %v ok %v, want null", f.LineAccuracy, f.LineAccuracyOK)
 	}
+}
+
+// cartRec is a scan record of p1 on cart order K1 (line n; 0 for none).
+func cartRec(n int, kind floorgate.MatchKind, code floorgate.Code) rec {
+	r := pickRec(n, "L1", kind, code)
+	r["task"] = "K1"
+	if n == 0 {
+		delete(r, "line")
+		delete(r, "location")
+	}
+	return r
+}
+
+// TestModes: a task is cluster once a cart.started lists it (before the
+// window too); units are discrete counting scans' qty (1 when none) and
+// pick.put's qty, each over the hours logged in; put scans are accepted
+// puts and refusals while a unit waits (the record names its line) with a
+// put error, or refused for distance with one as in_band_code; a cart's
+// scans are no pick scans and its lines are not among line_accuracy's.
+func TestModes(t *testing.T) {
+	var j journal
+	j.login(at(7, 0), "p1", "pda1")
+	j.add(floorgate.EventCartStarted, at(7, 30), map[string]any{"cart": "C1", "operator": "p1", "device": "pda1",
+		"orders": []any{map[string]any{"slot": 1, "task": "K1", "order": "OK1"}}})
+	// Before the window: nothing counts.
+	j.add(floorgate.EventPickPut, at(7, 59), map[string]any{"cart": "C1", "slot": 1, "tote": "TT1", "task": "K1",
+		"order": "OK1", "line": 1, "location": "L1", "sku": "S1", "qty": 5, "operator": "p1", "device": "pda1"})
+	// Binding: no unit waits (no line): neither a put nor a pick scan.
+	j.addScan(at(8, 0), cartRec(0, floorgate.MatchTote, floorgate.CodeToteBound))
+	j.addScan(at(8, 1), cartRec(0, floorgate.MatchTote, floorgate.CodeWrongTote))
+	j.addScan(at(8, 2), cartRec(0, "", floorgate.CodeToteExpected))
+	// The walk: the item (no unit yet, no pick scan), then its tote.
+	j.addScan(at(8, 3), cartRec(1, item, floorgate.CodeItemToTote))
+	j.addScan(at(8, 4), cartRec(1, item, floorgate.CodeWrongBatch)) // a cart's item mistake: no pick scan
+	j.addScan(at(8, 5), cartRec(1, item, floorgate.CodeToteExpected))
+	j.addScan(at(8, 6), cartRec(1, floorgate.MatchTote, floorgate.CodeWrongTote))
+	j.addScan(at(8, 7), cartRec(1, floorgate.MatchTote, floorgate.CodeToteNotNeeded))
+	j.addScan(at(8, 8), cartRec(1, "", floorgate.CodeUnknownTote))
+	j.addScan(at(8, 9), cartRec(1, floorgate.MatchTote, floorgate.CodeDistance).with("in_band_code", floorgate.CodeWrongTote).with("distance", "out"))
+	j.addScan(at(8, 10), cartRec(1, floorgate.MatchTote, floorgate.CodeDistance).with("distance", "out")) // right tote, too far
+	j.addScan(at(8, 11), cartRec(1, floorgate.MatchTote, floorgate.CodeTaskCancelled))                    // nobody's mistake
+	j.addScan(at(8, 12), cartRec(1, floorgate.MatchTote, floorgate.CodePutOK))
+	j.add(floorgate.EventPickPut, at(8, 12), map[string]any{"cart": "C1", "slot": 1, "tote": "TT1", "task": "K1",
+		"order": "OK1", "line": 1, "location": "L1", "sku": "S1", "qty": 2, "operator": "p1", "device": "pda1"})
+	j.add(floorgate.EventLineConfirmed, at(8, 12), floorgate.LineRecord{Task: "K1", Line: 1, Location: "L1",
+		SKU: "S1", Qty: 7, Picked: 7, Status: floorgate.LineDone, Operator: "p1"})
+	j.add(floorgate.EventTaskCompleted, at(8, 12), floorgate.TaskRecord{Task: "K1", Operator: "p1"})
+	j.addScan(at(8, 13), cartRec(2, floorgate.MatchTote, floorgate.CodeCartDone))
+	j.add(floorgate.EventPickPut, at(8, 13), map[string]any{"cart": "C1", "slot": 1, "tote": "TT1", "task": "K1",
+		"order": "OK1", "line": 2, "location": "L1", "sku": "S2", "qty": 1, "operator": "p1", "device": "pda1"})
+	// Discrete T1: keyed 4, then one; a location and serial_next count
+	// no unit; a rejected scan none.
+	j.add(floorgate.EventTaskStarted, at(8, 20), floorgate.TaskRecord{Task: "T1", Operator: "p1"})
+	j.addScan(at(8, 21), pickRec(1, "L1", loc, floorgate.CodeLocationOK))
+	j.addScan(at(8, 22), pickRec(1, "L1", item, floorgate.CodeItemOK).with("qty", 4))
+	j.addScan(at(8, 23), pickRec(1, "L1", item, floorgate.CodeSerialNext))
+	j.addScan(at(8, 24), pickRec(1, "L1", "", floorgate.CodeLineDone))
+	j.addScan(at(8, 25), pickRec(2, "L1", item, floorgate.CodeOverPick).with("qty", 9))
+	j.add(floorgate.EventLineConfirmed, at(8, 26), floorgate.LineRecord{Task: "T1", Line: 1, Location: "L1",
+		SKU: "S1", Qty: 5, Picked: 5, Status: floorgate.LineDone, Operator: "p1"})
+	j.add(floorgate.EventTaskCompleted, at(8, 30), floorgate.TaskRecord{Task: "T1", Operator: "p1"})
+	j.logout(at(8, 30), "p1", "pda1")
+	r, err := Compute(j.evs, at(8, 0), at(9, 0), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Logged in 08:00–08:30 in the window. Puts: accepted 2 (put_ok,
+	// cart_done); wrong 5 (tote_expected, wrong_tote, tote_not_needed,
+	// unknown_tote, the wrong tote too far).
+	want := map[floorgate.TaskMode]ModeFigures{
+		floorgate.ModeDiscrete: {Units: 5, UnitsPerHour: 10, Lines: 1},
+		floorgate.ModeCluster:  {Units: 3, UnitsPerHour: 6, Lines: 1, Puts: 7, WrongPuts: 5, PutAccuracy: f64(2.0 / 7)},
+	}
+	for _, who := range [][]string{{"site"}, {"people", "0"}, {"hours", "0"}} {
+		wantField(t, r, want, append(who, "modes")...)
+		// Pick scans: T1's four right (location, item_ok, serial_next,
+		// line_done) and the over-pick.
+		wantField(t, r, 5, append(who, "pick_scans")...)
+		wantField(t, r, 1, append(who, "wrong_pick_scans")...)
+		wantField(t, r, 2, append(who, "lines")...)
+		// Of the lines, only T1's is among line accuracy's (the over-pick
+		// was against line 2): without the rule K1's would be right too.
+		wantField(t, r, 1, append(who, "lines_right_first_time")...)
+		wantField(t, r, 1, append(who, "line_accuracy")...)
+		wantField(t, r, 1, append(who, "stages", "pick", "count")...)
+		wantField(t, r, 600, append(who, "stages", "pick", "mean_s")...)
+	}
+	wantField(t, r, "picker", "people", "0", "role")
+	// Nobody logged in: the units, at 0 an hour.
+	var none []floorgate.Event
+	for _, ev := range j.evs {
+		if ev.Type != floorgate.EventOperatorLoggedIn && ev.Type != floorgate.EventOperatorLoggedOut {
+			none = append(none, ev)
+		}
+	}
+	r, err = Compute(none, at(8, 0), at(9, 0), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want[floorgate.ModeDiscrete] = ModeFigures{Units: 5, Lines: 1}
+	want[floorgate.ModeCluster] = ModeFigures{Units: 3, Lines: 1, Puts: 7, WrongPuts: 5, PutAccuracy: f64(2.0 / 7)}
+	wantField(t, r, want, "site", "modes")
 }

@@ -1,6 +1,8 @@
 // Package kpi computes the floor's KPIs — scans and rejections, lines and
-// lines per hour, pick accuracy per scan and line accuracy (lines picked
-// right the first time) against the 99.8% standard, location-first
+// lines per hour, units per hour and put accuracy per picking mode
+// (discrete, cluster: a cart of totes), pick accuracy per scan and line
+// accuracy (lines picked right the first time) against the 99.8%
+// standard, location-first
 // sequence compliance, scanning-distance compliance, pack-to-outbound time
 // against the 30-minute standard, time per flow stage, and exceptions — for
 // the whole site, per person and per clock hour, from the event journal.

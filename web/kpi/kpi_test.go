@@ -164,6 +164,8 @@ func TestShift(t *testing.T) {
 			"duplicate_scan": 1, "unknown_barcode": 1, "not_logged_in": 1, "task_cancelled": 1},
 		Lines: 3, ShortLines: 1,
 		HoursLoggedIn: 17.0 / 3, LinesPerHour: 3 / (17.0 / 3),
+		// Units: p1's line_done, p2's item_ok, item_ok, line_done.
+		Modes:     discreteOnly(4, 3, 17.0/3),
 		PickScans: 11, WrongPickScans: 4, PickAccuracy: f64(7.0 / 11), AccuracyOK: boolp(false),
 		LineAccuracy: f64(0), LineAccuracyOK: boolp(false),
 		SequenceCompliance: f64(5.0 / 6),
@@ -184,7 +186,7 @@ func TestShift(t *testing.T) {
 	// and the short pick.
 	p1 := Figures{
 		Scans: 5, Accepted: 3, Rejected: 2, RejectedByCode: codes{"wrong_item": 1, "item_before_location": 1},
-		Lines: 2, ShortLines: 1, HoursLoggedIn: 1.5, LinesPerHour: 2 / 1.5,
+		Lines: 2, ShortLines: 1, HoursLoggedIn: 1.5, LinesPerHour: 2 / 1.5, Modes: discreteOnly(1, 2, 1.5),
 		PickScans: 5, WrongPickScans: 2, PickAccuracy: f64(0.6), AccuracyOK: boolp(false),
 		LineAccuracy: f64(0), LineAccuracyOK: boolp(false),
 		SequenceCompliance: f64(2.0 / 3),
@@ -197,7 +199,7 @@ func TestShift(t *testing.T) {
 	p2 := Figures{
 		Scans: 8, Accepted: 4, Rejected: 4,
 		RejectedByCode: codes{"wrong_location": 1, "duplicate_scan": 1, "unknown_barcode": 1, "task_cancelled": 1},
-		Lines:          1, HoursLoggedIn: 2.5, LinesPerHour: 0.4,
+		Lines:          1, HoursLoggedIn: 2.5, LinesPerHour: 0.4, Modes: discreteOnly(3, 1, 2.5),
 		PickScans: 6, WrongPickScans: 2, PickAccuracy: f64(4.0 / 6), AccuracyOK: boolp(false),
 		LineAccuracy: f64(0), LineAccuracyOK: boolp(false),
 		SequenceCompliance: f64(1),
@@ -209,8 +211,8 @@ func TestShift(t *testing.T) {
 	// parcels, O2's waybill not printed.
 	k1 := Figures{
 		Scans: 5, Accepted: 4, Rejected: 1, RejectedByCode: codes{"wrong_item": 1},
-		HoursLoggedIn: 100.0 / 60,
-		Distance:      Distance{Unknown: 5, Total: 5, UnknownShare: 1},
+		HoursLoggedIn: 100.0 / 60, Modes: discreteOnly(0, 0, 100.0/60),
+		Distance: Distance{Unknown: 5, Total: 5, UnknownShare: 1},
 		PackToOutbound: Outbound{Count: 2, MeanS: 1350, P50S: 300, P90S: 2400, MaxS: 2400,
 			WithinStandard: 1, WithinStandardShare: f64(0.5)},
 		Stages:     Stages{Pack: Stage{2, 300, 300}, Outbound: Stage{2, 1350, 300}},
@@ -222,7 +224,7 @@ func TestShift(t *testing.T) {
 		Scans: 9, Accepted: 3, Rejected: 6,
 		RejectedByCode: codes{"wrong_item": 1, "item_before_location": 1, "wrong_location": 1,
 			"duplicate_scan": 1, "unknown_barcode": 1, "not_logged_in": 1},
-		Lines: 2, ShortLines: 1, HoursLoggedIn: 1.5, LinesPerHour: 2 / 1.5,
+		Lines: 2, ShortLines: 1, HoursLoggedIn: 1.5, LinesPerHour: 2 / 1.5, Modes: discreteOnly(1, 2, 1.5),
 		PickScans: 7, WrongPickScans: 4, PickAccuracy: f64(3.0 / 7), AccuracyOK: boolp(false),
 		LineAccuracy: f64(0), LineAccuracyOK: boolp(false),
 		SequenceCompliance: f64(2.0 / 3),
@@ -235,7 +237,7 @@ func TestShift(t *testing.T) {
 	// scans, O1 packed and shipped, the label failure and the intercept.
 	h09 := Figures{
 		Scans: 9, Accepted: 7, Rejected: 2, RejectedByCode: codes{"wrong_item": 1, "task_cancelled": 1},
-		Lines: 1, HoursLoggedIn: 110.0 / 60, LinesPerHour: 1 / (110.0 / 60),
+		Lines: 1, HoursLoggedIn: 110.0 / 60, LinesPerHour: 1 / (110.0 / 60), Modes: discreteOnly(3, 1, 110.0/60),
 		PickScans: 4, PickAccuracy: f64(1), AccuracyOK: boolp(true), SequenceCompliance: f64(1),
 		LineAccuracy: f64(0), LineAccuracyOK: boolp(false), // T2 line 1 had two wrong scans at 08:3x
 		Distance: Distance{In: 5, Unknown: 4, Total: 9, InShare: 5.0 / 9, UnknownShare: 4.0 / 9, InBandShare: f64(1)},
@@ -307,10 +309,28 @@ func same(t *testing.T, what string, got, want Figures) {
 	if want.Exceptions.WrongScansByLocation == nil {
 		want.Exceptions.WrongScansByLocation = []LocationErrors{}
 	}
+	if want.Modes == nil {
+		want.Modes = byMode(ModeFigures{}, ModeFigures{})
+	}
 	g, w := asJSON(t, got), asJSON(t, want)
 	for _, d := range diff("", g, w) {
 		t.Errorf("%s: %s", what, d)
 	}
+}
+
+// byMode is the modes' figures, discrete's and cluster's.
+func byMode(discrete, cluster ModeFigures) map[floorgate.TaskMode]ModeFigures {
+	return map[floorgate.TaskMode]ModeFigures{floorgate.ModeDiscrete: discrete, floorgate.ModeCluster: cluster}
+}
+
+// discreteOnly is the modes' figures of a span with only discrete picking:
+// units and lines in hours logged in.
+func discreteOnly(units, lines int, hours float64) map[floorgate.TaskMode]ModeFigures {
+	d := ModeFigures{Units: units, Lines: lines}
+	if hours > 0 {
+		d.UnitsPerHour = float64(units) / hours
+	}
+	return byMode(d, ModeFigures{})
 }
 
 func asJSON(t *testing.T, v any) any {
@@ -524,6 +544,8 @@ func TestBadPayload(t *testing.T) {
 		{"wrong field type", floorgate.EventScanAccepted, `{"code": 5}`, at(9, 2)},
 		{"truncated", floorgate.EventLineConfirmed, `{"task":"T1"`, at(9, 2)},
 		{"empty", floorgate.EventShipConfirmed, ``, at(9, 2)},
+		{"a put's qty", floorgate.EventPickPut, `{"qty": "3"}`, at(9, 2)},
+		{"a cart before the window", floorgate.EventCartStarted, `{"orders": {}}`, at(7, 0)},
 		{"before the window", floorgate.EventOperatorLoggedIn, `[1]`, at(7, 0)},
 		{"after the window", floorgate.EventLabelFailed, `"x"`, at(11, 0)},
 	}
@@ -622,6 +644,10 @@ func TestDecodedValueIsTheJournalsPayload(t *testing.T) {
 		floorgate.NewEvent(floorgate.EventTaskCompleted, at, floorgate.TaskRecord{Task: "T1", Order: "O1", Operator: "p1", Lines: 20, Short: 1}),
 		floorgate.NewEvent(floorgate.EventPickException, at, floorgate.ExceptionRecord{Kind: floorgate.ExceptionShortPick, Task: "T1", Expected: 2, Found: 1}),
 		floorgate.NewEvent(floorgate.EventOperatorLoggedOut, at, floorgate.OperatorRecord{Operator: "p1", Device: "d1", Reason: floorgate.ReasonDeviceAbsent}),
+		floorgate.NewEvent(floorgate.EventPickPut, at, floorgate.PutRecord{Cart: "C1", Slot: 2, Tote: "TT2", Task: "K1", Order: "O1", Line: 1,
+			Location: "A-01", SKU: "S", Qty: 3, Operator: "p1", Device: "d1"}),
+		floorgate.NewEvent(floorgate.EventCartStarted, at, floorgate.CartRecord{Cart: "C1", Operator: "p1", Device: "d1",
+			Orders: []floorgate.CartSlot{{Slot: 1, Task: "K1", Order: "O1", Tote: "TT1"}}}),
 	}
 	var read []floorgate.Event
 	for _, ev := range evs {

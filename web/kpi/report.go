@@ -63,8 +63,8 @@ type Hour struct {
 // span (the window or one hour). An event counts in the span its Time falls
 // in and, per person, for the operator its payload names: the scan's
 // Operator, the line's Operator, the exception's Operator, the parcel's
-// Packer, the Operator of pick.task_completed, the label.failed job's
-// Packer. Ratios whose denominator is zero are null, except lines_per_hour
+// Packer, the Operator of pick.task_completed or pick.put, the
+// label.failed job's Packer. Ratios whose denominator is zero are null, except lines_per_hour
 // and the distance shares, which are 0. docs/web-api.md defines each
 // figure; these comments say the same.
 type Figures struct {
@@ -88,10 +88,17 @@ type Figures struct {
 	// At site level it is the sum over people (person-hours).
 	HoursLoggedIn float64 `json:"hours_logged_in"`
 	// LinesPerHour is Lines / HoursLoggedIn; 0 when nobody was logged in.
+	// Lines and LinesPerHour count every mode.
 	LinesPerHour float64 `json:"lines_per_hour"`
 
+	// Modes is the figures of each picking mode ("discrete", "cluster"),
+	// every mode listed. A task is cluster when a cart.started earlier in
+	// the events given lists it, discrete otherwise.
+	Modes map[floorgate.TaskMode]ModeFigures `json:"modes"`
+
 	// PickScans is the number of pick scans (scan events whose record names
-	// a task; pack scans never do) that count for accuracy: the accepted
+	// a discrete task; pack scans never do, and a cart's scans are counted
+	// by their puts, ModeFigures) that count for accuracy: the accepted
 	// ones and the wrong ones — those showing a picker's mistake: rejected
 	// with a picker's error (see PickerError), or rejected for distance
 	// with such an error as InBandCode. WrongPickScans is the latter.
@@ -105,11 +112,13 @@ type Figures struct {
 	AccuracyOK *bool `json:"accuracy_ok"`
 
 	// LinesRightFirstTime is the number of pick.line_confirmed events (done
-	// or short) with no wrong pick scan against the same task and line
-	// (the line its record names) anywhere earlier in the events given.
+	// or short) of discrete tasks with no wrong pick scan against the same
+	// task and line (the line its record names) anywhere earlier in the
+	// events given.
 	LinesRightFirstTime int `json:"lines_right_first_time"`
 	// LineAccuracy is per line, the standard's "picked right the first
-	// time": LinesRightFirstTime / Lines; null when Lines is 0.
+	// time": LinesRightFirstTime / Modes["discrete"].Lines; null when that
+	// is 0.
 	LineAccuracy *float64 `json:"line_accuracy"`
 	// LineAccuracyOK is LineAccuracy ≥ AccuracyMin (compared exactly, in
 	// integers); null when LineAccuracy is.
@@ -125,6 +134,31 @@ type Figures struct {
 	PackToOutbound Outbound   `json:"pack_to_outbound"`
 	Stages         Stages     `json:"stages"`
 	Exceptions     Exceptions `json:"exceptions"`
+}
+
+// ModeFigures are the figures of one picking mode, for the population and
+// span of the Figures holding them.
+type ModeFigures struct {
+	// Units is the units picked: for discrete, the qty of each accepted
+	// pick scan with code item_ok, line_done or task_done (1 when it has
+	// none: a case label's count is not in the record); for cluster, the
+	// qty of each pick.put.
+	Units int `json:"units"`
+	// UnitsPerHour is Units / HoursLoggedIn of the same population and
+	// span (every mode's hours: the modes' rates add up); 0 when nobody
+	// was logged in.
+	UnitsPerHour float64 `json:"units_per_hour"`
+	// Lines is the pick.line_confirmed events of the mode's tasks.
+	Lines int `json:"lines"`
+	// Puts is the put scans that count for accuracy: accepted puts
+	// (put_ok, cart_done) and wrong ones — refused while a unit waited for
+	// its container (the record names its line) with a put error
+	// (wrong_tote, tote_not_needed, tote_expected, unknown_tote), or
+	// refused for distance with one as InBandCode. WrongPuts is the latter.
+	Puts      int `json:"puts"`
+	WrongPuts int `json:"wrong_puts"`
+	// PutAccuracy is (Puts − WrongPuts) / Puts; null when Puts is 0.
+	PutAccuracy *float64 `json:"put_accuracy"`
 }
 
 // Distance is the scanning-distance standard's compliance, over scan events
@@ -162,10 +196,12 @@ type Outbound struct {
 // Stages is the time per flow stage. A stage counts in the span of the
 // event that ends it.
 type Stages struct {
-	// Pick is pick.task_started → pick.task_completed of the same task: the
-	// latest start before the completion (a task handed back and started
-	// again is timed from its last start), found anywhere earlier in the
-	// events given; a completion with no start among them is not timed.
+	// Pick is pick.task_started → pick.task_completed of the same discrete
+	// task: the latest start before the completion (a task handed back and
+	// started again is timed from its last start), found anywhere earlier
+	// in the events given; a completion with no start among them is not
+	// timed, nor one of a cluster task (every order on a cart starts with
+	// the cart).
 	Pick Stage `json:"pick"`
 	// Pack is pack.started → pack.completed of the same parcel, from
 	// pack.completed's Started and Packed (the two events' times).

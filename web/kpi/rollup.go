@@ -411,7 +411,7 @@ const (
 // accInts are acc's counts, accSamples its samples: merge and the marks go
 // through them, so a count added to acc must be added here (TestAccMerge
 // fails until it is).
-var accInts = [...]func(*acc) *int{
+var accInts = append([]func(*acc) *int{
 	func(a *acc) *int { return &a.scans },
 	func(a *acc) *int { return &a.accepted },
 	func(a *acc) *int { return &a.rejected },
@@ -429,6 +429,22 @@ var accInts = [...]func(*acc) *int{
 	func(a *acc) *int { return &a.shortPicks },
 	func(a *acc) *int { return &a.intercepts },
 	func(a *acc) *int { return &a.lbl },
+}, perMode(
+	func(a *acc) *[nModes]int { return &a.units },
+	func(a *acc) *[nModes]int { return &a.modeLines },
+	func(a *acc) *[nModes]int { return &a.puts },
+	func(a *acc) *[nModes]int { return &a.wrongPuts },
+)...)
+
+// perMode is accInts' entries for each mode of each per-mode count.
+func perMode(counts ...func(*acc) *[nModes]int) []func(*acc) *int {
+	var out []func(*acc) *int
+	for _, f := range counts {
+		for m := range nModes {
+			out = append(out, func(a *acc) *int { return &f(a)[m] })
+		}
+	}
+	return out
 }
 
 var accSamples = [...]func(*acc) *[]float64{

@@ -29,9 +29,11 @@ func randomJournal(rng *rand.Rand, n int, start time.Time) []floorgate.Event {
 	locs := []string{"", "L1", "L2", "L3", "L4", "L5"}
 	codes := []floorgate.Code{floorgate.CodeWrongLocation, floorgate.CodeItemBeforeLocation, floorgate.CodeWrongItem,
 		floorgate.CodeOverPick, floorgate.CodeUnknownBarcode, floorgate.CodeDuplicateScan, floorgate.CodeDistance,
-		floorgate.CodeTaskCancelled, floorgate.CodeNotLoggedIn, floorgate.CodeInvalidBarcode, floorgate.CodeWrongBatch}
+		floorgate.CodeTaskCancelled, floorgate.CodeNotLoggedIn, floorgate.CodeInvalidBarcode, floorgate.CodeWrongBatch,
+		floorgate.CodeWrongTote, floorgate.CodeToteNotNeeded, floorgate.CodeToteExpected, floorgate.CodeUnknownTote}
 	okCodes := []floorgate.Code{floorgate.CodeLocationOK, floorgate.CodeItemOK, floorgate.CodeLineDone,
-		floorgate.CodeTaskDone, floorgate.CodeSerialNext, floorgate.CodePackItemOK}
+		floorgate.CodeTaskDone, floorgate.CodeSerialNext, floorgate.CodePackItemOK,
+		floorgate.CodeItemToTote, floorgate.CodePutOK, floorgate.CodeCartDone, floorgate.CodeToteBound}
 	t := start
 	for len(j.evs) < n {
 		switch x := rng.Float64(); {
@@ -50,7 +52,7 @@ func randomJournal(rng *rand.Rand, n int, start time.Time) []floorgate.Event {
 		}
 		task := pick(tasks...)
 		line := 1 + rng.IntN(3)
-		switch rng.IntN(14) {
+		switch rng.IntN(16) {
 		case 0:
 			j.login(at, cmp.Or(op, "p1"), pick(devs...)) // a login always names someone
 		case 1:
@@ -63,13 +65,21 @@ func randomJournal(rng *rand.Rand, n int, start time.Time) []floorgate.Event {
 				Distance: pick("in", "out", "unknown", ""), Data: "x"}
 			if rng.IntN(4) > 0 {
 				rec.Task, rec.Line = task, line
+				if rng.IntN(5) == 0 {
+					rec.Line = 0 // a tote bound to a slot
+				}
+			}
+			if rng.IntN(4) == 0 {
+				rec.Qty = 1 + rng.IntN(12)
 			}
 			typ := floorgate.EventScanAccepted
 			if rng.IntN(2) == 0 {
 				typ = floorgate.EventScanRejected
 				rec.Code = codes[rng.IntN(len(codes))]
 				if rec.Code == floorgate.CodeDistance && rng.IntN(2) == 0 {
-					rec.InBandCode = codes[rng.IntN(3)]
+					// A pick mistake or a put mistake.
+					inBand := append(codes[:3:3], codes[len(codes)-4:]...)
+					rec.InBandCode = inBand[rng.IntN(len(inBand))]
 				}
 			} else {
 				rec.Code = okCodes[rng.IntN(len(okCodes))]
@@ -100,6 +110,17 @@ func randomJournal(rng *rand.Rand, n int, start time.Time) []floorgate.Event {
 			j.add(floorgate.EventLabelFailed, at, floorgate.PrintJob{ID: "waybill:" + task, Kind: "waybill", Packer: op})
 		case 12:
 			j.add(floorgate.EventTaskReceived, at, floorgate.TaskRecord{Task: task})
+		case 13:
+			// A cart takes one or two orders: from then on they are
+			// cluster's (T1 and T2 never are).
+			rec := floorgate.CartRecord{Cart: "C1", Operator: op, Device: pick(devs...)}
+			for i := range 1 + rng.IntN(2) {
+				rec.Orders = append(rec.Orders, floorgate.CartSlot{Slot: i + 1, Task: pick(tasks[2:]...)})
+			}
+			j.add(pick(floorgate.EventCartStarted, floorgate.EventCartCompleted), at, rec)
+		case 14:
+			j.add(floorgate.EventPickPut, at, floorgate.PutRecord{Cart: "C1", Slot: 1, Task: task, Line: line,
+				Qty: 1 + rng.IntN(6), Operator: op})
 		default:
 			// Whole seconds and hours happen: a window edge exactly on an
 			// event.

@@ -408,3 +408,257 @@ func (f *shiftFloor) scan(dev, data string, mm float64, want floorgate.Code) {
 		f.t.Fatalf("scan %d %s: %s, want %s", f.n, data, v.Code, want)
 	}
 }
+
+// addCart adds cart C1 (CART-1, three slots) and totes TOTE-1..3, and
+// cluster orders K1 (two of S1 at L1) and K2 (one of S1 at L1, then three
+// of S3 at L3, keyed).
+func (f *shiftFloor) addCart() {
+	f.t.Helper()
+	m := store.Master{Carts: []floorgate.Cart{{ID: "C1", Barcode: "CART-1", Slots: 3}}}
+	for i := 1; i <= 3; i++ {
+		m.Totes = append(m.Totes, floorgate.Tote{ID: fmt.Sprint("TT", i), Barcode: fmt.Sprint("TOTE-", i)})
+	}
+	if err := f.db.PutMaster(f.ctx, m); err != nil {
+		f.t.Fatal(err)
+	}
+	if _, err := f.db.ImportTasks(f.ctx, []floorgate.Task{
+		{ID: "K1", Order: "SO-K1", Mode: floorgate.ModeCluster, Lines: []floorgate.TaskLine{
+			{Location: "L1", SKU: "S1", Qty: 2}}},
+		{ID: "K2", Order: "SO-K2", Mode: floorgate.ModeCluster, Lines: []floorgate.TaskLine{
+			{Location: "L1", SKU: "S1", Qty: 1}, {Location: "L3", SKU: "S3", Qty: 3, KeyedQty: true}}},
+	}); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// scanQty is scan with a keyed quantity.
+func (f *shiftFloor) scanQty(dev, data string, qty int, want floorgate.Code) {
+	f.t.Helper()
+	f.clk.Add(time.Second)
+	f.n++
+	v, err := f.db.Scan(f.ctx, floorgate.Scan{ID: fmt.Sprint("s", f.n), Device: dev, Data: data, DistanceMM: 70, Qty: qty, At: f.clk.Now()})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if v.Code != want {
+		f.t.Fatalf("scan %d %s ×%d: %s, want %s", f.n, data, qty, v.Code, want)
+	}
+}
+
+// cartShift plays op1's shift on a real store from 09:00: T1 alone (two
+// of S1, one of S2) with two mistakes on its first line, then, when cart
+// is set, K1 and K2 on cart C1 with three put mistakes; op1 logs out at
+// 09:30. It returns the journal.
+func cartShift(t *testing.T, cart bool) (*shiftFloor, []floorgate.Event) {
+	fl := newShiftFloor(t, 2, 1)
+	ean, scan := fl.ean, fl.scan
+	fl.login("pda1", "B1") // T1
+	fl.addCart()           // queued while op1 picks T1
+	scan("pda1", "LOC-2", 70, floorgate.CodeWrongLocation)
+	scan("pda1", ean["S1"], 70, floorgate.CodeItemBeforeLocation)
+	scan("pda1", "LOC-1", 70, floorgate.CodeLocationOK)
+	scan("pda1", ean["S1"], 70, floorgate.CodeItemOK)
+	scan("pda1", ean["S1"], 70, floorgate.CodeLineDone)
+	scan("pda1", "LOC-2", 70, floorgate.CodeLocationOK)
+	scan("pda1", ean["S2"], 70, floorgate.CodeTaskDone)
+	if cart {
+		for _, s := range []struct {
+			data string
+			qty  int
+			code floorgate.Code
+		}{
+			{"CART-1", 0, floorgate.CodeCartStarted}, // K1 slot 1, K2 slot 2
+			{"TOTE-1", 0, floorgate.CodeToteBound},
+			{"TOTE-9", 0, floorgate.CodeUnknownTote}, // binding: no unit waits, not a put
+			{"TOTE-2", 0, floorgate.CodeCartReady},
+			{"LOC-1", 0, floorgate.CodeLocationOK},
+			{ean["S1"], 0, floorgate.CodeItemToTote},   // for K1 (slot 1): not counted yet
+			{"LOC-1", 0, floorgate.CodeToteExpected},   // put mistake 1: the tote comes first
+			{"TOTE-2", 0, floorgate.CodeWrongTote},     // put mistake 2: K2 needs S1 too
+			{"TOTE-1", 0, floorgate.CodePutOK},         // put 1: one unit
+			{ean["S1"], 0, floorgate.CodeItemToTote},   // K1's second
+			{"TOTE-1", 0, floorgate.CodePutOK},         // put 2; K1 done
+			{ean["S1"], 0, floorgate.CodeItemToTote},   // for K2 (slot 2)
+			{"TOTE-1", 0, floorgate.CodeToteNotNeeded}, // put mistake 3: K1 needs no more
+			{"TOTE-2", 0, floorgate.CodePutOK},         // put 3
+			{ean["S3"], 0, floorgate.CodeItemBeforeLocation},
+			{"LOC-3", 0, floorgate.CodeLocationOK},
+			{ean["S3"], 3, floorgate.CodeItemToTote},
+			{"TOTE-2", 0, floorgate.CodeCartDone}, // put 4: three units; the cart is done
+		} {
+			fl.scanQty("pda1", s.data, s.qty, s.code)
+		}
+	}
+	fl.clk.Add(fl.start.Add(30 * time.Minute).Sub(fl.clk.Now()))
+	if _, err := fl.db.Logout(fl.ctx, "pda1"); err != nil {
+		t.Fatal(err)
+	}
+	events, err := fl.db.Journal(0, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fl, events
+}
+
+// TestCartShiftUnitsAndPuts plays a shift with discrete and cart picking
+// through the real store and scan engine and checks each mode's units per
+// hour and the put accuracy against what was done, read by their JSON
+// names, for the person, the site and the hour.
+func TestCartShiftUnitsAndPuts(t *testing.T) {
+	fl, events := cartShift(t, true)
+	puts := 0
+	for _, ev := range events {
+		if ev.Type == floorgate.EventPickPut {
+			puts++
+		}
+	}
+	if puts != 4 {
+		t.Fatalf("%d pick.put events, want 4", puts)
+	}
+	r, err := kpi.Compute(events, fl.start, fl.start.Add(time.Hour), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := asMap(t, r)
+	// Logged in 09:00–09:30: half an hour. Discrete: item_ok, line_done,
+	// task_done = 3 units, 2 lines. Cluster: puts of 1, 1, 1 and 3 = 6
+	// units, 3 lines; 4 accepted puts and 3 wrong ones (tote_expected,
+	// wrong_tote, tote_not_needed); the unknown tote while binding is no
+	// put.
+	want := map[string]any{
+		"discrete": map[string]any{"units": 3.0, "units_per_hour": 6.0, "lines": 2.0,
+			"puts": 0.0, "wrong_puts": 0.0, "put_accuracy": nil},
+		"cluster": map[string]any{"units": 6.0, "units_per_hour": 12.0, "lines": 3.0,
+			"puts": 7.0, "wrong_puts": 3.0, "put_accuracy": 4.0 / 7},
+	}
+	for _, who := range []string{"site", "people[0]", "hours[0]"} {
+		var f map[string]any
+		switch who {
+		case "site":
+			f = rep["site"].(map[string]any)
+		case "people[0]":
+			f = rep["people"].([]any)[0].(map[string]any)
+			if f["operator"] != "op1" || f["role"] != "picker" {
+				t.Fatalf("people[0] = %v %v, want op1 picker", f["operator"], f["role"])
+			}
+		default:
+			f = rep["hours"].([]any)[0].(map[string]any)
+		}
+		for _, d := range diffJSON(who+".modes", f["modes"], want) {
+			t.Error(d)
+		}
+		// Every line counts in lines; only T1's two can be right the first
+		// time, and line 2 was (both mistakes were against line 1).
+		for k, w := range map[string]any{"lines": 5.0, "lines_right_first_time": 1.0, "line_accuracy": 0.5,
+			"hours_logged_in": 0.5, "lines_per_hour": 10.0} {
+			if g := f[k]; !sameJSON(g, w) {
+				t.Errorf("%s.%s = %v, want %v", who, k, g, w)
+			}
+		}
+	}
+}
+
+// TestCartScansLeaveDiscreteFiguresAlone: the same discrete task with the
+// same mistakes, picked alone and then followed by a cart with its own
+// mistakes, gives the same discrete figures: no scan on a cart is a pick
+// scan, no cart order's line can be right the first time, and no cart
+// order is timed as a pick stage.
+func TestCartScansLeaveDiscreteFiguresAlone(t *testing.T) {
+	_, alone := cartShift(t, false)
+	fl, both := cartShift(t, true)
+	from, to := fl.start, fl.start.Add(time.Hour)
+	a, err := kpi.Compute(alone, from, to, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := kpi.Compute(both, from, to, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ra, rb := asMap(t, a), asMap(t, b)
+	discrete := []string{"pick_scans", "wrong_pick_scans", "pick_accuracy", "accuracy_ok", "sequence_compliance",
+		"lines_right_first_time", "line_accuracy", "line_accuracy_ok", "stages"}
+	for _, who := range []string{"site", "people", "hours"} {
+		fa, fb := figuresOf(ra, who), figuresOf(rb, who)
+		for _, k := range discrete {
+			for _, d := range diffJSON(who+"."+k, fb[k], fa[k]) {
+				t.Error(d)
+			}
+		}
+		for _, d := range diffJSON(who+".exceptions.wrong_scans_by_location",
+			fb["exceptions"].(map[string]any)["wrong_scans_by_location"], fa["exceptions"].(map[string]any)["wrong_scans_by_location"]) {
+			t.Error(d)
+		}
+		for _, d := range diffJSON(who+".modes.discrete", fb["modes"].(map[string]any)["discrete"], fa["modes"].(map[string]any)["discrete"]) {
+			t.Error(d)
+		}
+	}
+	// And what they are: 5 right and 2 wrong pick scans, the item scans
+	// judged at a line 1 of 3 before its location, line 2 right.
+	f := figuresOf(ra, "site")
+	for k, w := range map[string]any{"pick_scans": 7.0, "wrong_pick_scans": 2.0, "pick_accuracy": 5.0 / 7,
+		"sequence_compliance": 0.75, "lines_right_first_time": 1.0, "line_accuracy": 0.5} {
+		if g := f[k]; !sameJSON(g, w) {
+			t.Errorf("discrete alone: site.%s = %v, want %v", k, g, w)
+		}
+	}
+	// Scans count every scan, on a cart too.
+	if fb, fa := figuresOf(rb, "site"), f; fb["scans"].(float64) != fa["scans"].(float64)+18 {
+		t.Errorf("scans with the cart %v, alone %v: want 18 more", fb["scans"], fa["scans"])
+	}
+}
+
+// figuresOf is the figures of who in a report read as JSON: the site, the
+// one person, or the first hour.
+func figuresOf(rep map[string]any, who string) map[string]any {
+	switch who {
+	case "site":
+		return rep["site"].(map[string]any)
+	case "people":
+		return rep["people"].([]any)[0].(map[string]any)
+	}
+	return rep["hours"].([]any)[0].(map[string]any)
+}
+
+// sameJSON compares two JSON values, numbers to 1e-9.
+func sameJSON(got, want any) bool { return len(diffJSON("", got, want)) == 0 }
+
+// diffJSON lists where two JSON values differ, numbers to 1e-9.
+func diffJSON(path string, got, want any) []string {
+	switch w := want.(type) {
+	case map[string]any:
+		g, ok := got.(map[string]any)
+		if !ok {
+			return []string{fmt.Sprintf("%s = %v, want %v", path, got, want)}
+		}
+		var out []string
+		for k := range w {
+			out = append(out, diffJSON(path+"."+k, g[k], w[k])...)
+		}
+		for k := range g {
+			if _, ok := w[k]; !ok {
+				out = append(out, fmt.Sprintf("%s.%s = %v, want none", path, k, g[k]))
+			}
+		}
+		return out
+	case []any:
+		g, ok := got.([]any)
+		if !ok || len(g) != len(w) {
+			return []string{fmt.Sprintf("%s = %v, want %v", path, got, want)}
+		}
+		var out []string
+		for i := range w {
+			out = append(out, diffJSON(fmt.Sprint(path, "[", i, "]"), g[i], w[i])...)
+		}
+		return out
+	case float64:
+		if g, ok := got.(float64); ok && math.Abs(g-w) < 1e-9 {
+			return nil
+		}
+	default:
+		if got == want {
+			return nil
+		}
+	}
+	return []string{fmt.Sprintf("%s = %v, want %v", path, got, want)}
+}
