@@ -25,6 +25,9 @@ type SortState struct {
 	Batch   *floorgate.Batch
 	Wall    *floorgate.Wall
 	Orders  []*floorgate.Task
+	// Held are the wall's slots that other batches' orders still hold
+	// (sorted, not yet packed).
+	Held map[int]bool
 }
 
 // SortResult is the outcome of one step at a put wall.
@@ -161,7 +164,7 @@ func (j *sortJudge) item() SortResult {
 			nb := b
 			slot, given := b.SlotOf[t.ID]
 			if !given {
-				if slot = freeSlot(b, j.st.Wall); slot == 0 {
+				if slot = freeSlot(b, j.st.Wall, j.st.Held); slot == 0 {
 					return j.reject(floorgate.CodeWallFull)
 				}
 				c := *b
@@ -202,12 +205,14 @@ func (j *sortJudge) slot() SortResult {
 		return j.reject(floorgate.CodeTaskCancelled)
 	}
 	nt := copyTask(j.st.Orders[i])
+	events := []floorgate.Event{}
 	if nt.Status == floorgate.TaskPending {
+		// The order's first unit: it is being sorted by this device now.
 		nt.Status, nt.Operator, nt.Device, nt.AssignedAt = floorgate.TaskAssigned, sess.Operator, sess.Device, j.sc.At
+		events = append(events, floorgate.NewEvent(floorgate.EventTaskStarted, j.sc.At, taskRecord(nt)))
 	}
 	nl := &nt.Lines[p.Line]
 	nl.Picked++
-	events := []floorgate.Event{}
 	rec := floorgate.SortRecord{Batch: b.ID, Wall: b.Wall, Slot: p.Slot, Task: nt.ID, Order: nt.Order, Line: p.Line + 1,
 		SKU: p.SKU, Qty: 1, Operator: sess.Operator, Device: sess.Device}
 	var closing []floorgate.Event
@@ -312,8 +317,9 @@ func sortedBatch(r SortResult, now time.Time, events *[]floorgate.Event) (bool, 
 	return true, r
 }
 
-// freeSlot is the lowest slot of the wall no order holds, 0 when none is.
-func freeSlot(b *floorgate.Batch, w *floorgate.Wall) int {
+// freeSlot is the lowest slot of the wall no order holds — of this batch,
+// or of another (others) — 0 when none is.
+func freeSlot(b *floorgate.Batch, w *floorgate.Wall, others map[int]bool) int {
 	if w == nil {
 		return 0
 	}
@@ -322,7 +328,7 @@ func freeSlot(b *floorgate.Batch, w *floorgate.Wall) int {
 		held[s] = true
 	}
 	for s := 1; s <= len(w.Slots); s++ {
-		if !held[s] {
+		if !held[s] && !others[s] {
 			return s
 		}
 	}

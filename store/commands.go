@@ -383,6 +383,10 @@ func (w *wtx) updateTask(t floorgate.Task) error {
 		return floorgate.FieldErrorf("task.id", "task %q is %s; only a waiting task can be changed", t.ID, old.Status)
 	case t.Wave != old.Wave:
 		return floorgate.FieldErrorf("task.wave", "%q is not the task's wave %q: a task stays in the wave it arrived in", t.Wave, old.Wave)
+	case old.Mode == floorgate.ModeBatch || old.Mode == floorgate.ModeSingle || w.st.batches[t.ID] != nil:
+		return floorgate.FieldErrorf("task.id", "task %q belongs to batch picking: cancel it and send the batch again", t.ID)
+	case t.Mode == floorgate.ModeBatch || t.Mode == floorgate.ModeSingle:
+		return floorgate.FieldErrorf("task.mode", "a task joins a batch only when the batch is declared (task.create with \"batch\")")
 	case started(old):
 		return floorgate.FieldErrorf("task.id", "task %q was partly picked before it went back to the queue: its units are in a tote or a picker's hands, so it cannot be replaced; cancel it and send a new task", t.ID)
 	}

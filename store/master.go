@@ -707,9 +707,31 @@ func (w *wtx) cancelTask(id, reason string) error {
 	if err := w.emit(evs...); err != nil {
 		return err
 	}
-	// Its tote is emptied: the picker returns what it held.
+	// Its tote is emptied, its wall slot freed: what they held goes back.
 	if err := w.freeTote(id); err != nil {
 		return err
+	}
+	if err := w.freeSlot(t.Order); err != nil {
+		return err
+	}
+	for d, sess := range w.st.sessions {
+		if sess.Sort == nil || sess.Sort.Put == nil || sess.Sort.Put.Task != id {
+			continue
+		}
+		// The unit waiting for the cancelled order's slot goes back into
+		// the container: the next scan is a unit again.
+		run := *sess.Sort
+		run.Put = nil
+		sess.Sort = &run
+		if err := w.putSession(sess); err != nil {
+			return err
+		}
+		p, err := w.db.prompt(w.tx, sess)
+		if err != nil {
+			return err
+		}
+		w.notify(floorgate.Notice{Device: d, Kind: floorgate.NoticeTaskCancelled, Task: id,
+			Verdict: floorgate.NewVerdict("", floorgate.CodeTaskCancelled, p)})
 	}
 	if sess, ok := w.st.cartOf(id); ok {
 		if p := sess.Cart.Put; p != nil && sess.Cart.Tasks[p.Slot-1] == id {

@@ -36,6 +36,9 @@ func (w *wtx) checkBatch(b floorgate.BatchDefinition, tasks []floorgate.Task) er
 		}
 		return nil // a repeat: its tasks repeat too
 	}
+	if m, ok := w.st.barcodes[barcodeKey(b.ID)]; ok {
+		return floorgate.FieldErrorf("id", "%q is the barcode of a %s: the container's label would name that instead", b.ID, m.Kind)
+	}
 	if t, err := w.st.task(w.tx, b.ID); err != nil {
 		return err
 	} else if t != nil {
@@ -116,6 +119,16 @@ func (w *wtx) sortState(sess floorgate.Session, m floorgate.Match) (scan.SortSta
 		return st, nil
 	}
 	st.Batch, st.Wall = b, w.st.walls[b.Wall]
+	for _, other := range w.st.batches {
+		if other.ID != b.ID && other.Wall == b.Wall {
+			for _, slot := range other.SlotOf {
+				if st.Held == nil {
+					st.Held = map[int]bool{}
+				}
+				st.Held[slot] = true
+			}
+		}
+	}
 	for _, tid := range b.Orders {
 		t, err := w.st.task(w.tx, tid)
 		if err != nil {

@@ -200,3 +200,46 @@ func TestSiteModeRules(t *testing.T) {
 		t.Fatalf("the wave's single-item pick task: %+v", pick)
 	}
 }
+
+// TestTwoBatchesShareAWall: a second batch at a wall takes the slots the
+// first batch's unpacked orders leave free, never theirs; a cancelled
+// order frees its slot, and a unit waiting for it goes back.
+func TestTwoBatchesShareAWall(t *testing.T) {
+	e := newEnv(t)
+	wallFloor(t, e)
+	e.command(`{"id":"c1","type":"task.create","data":{"batch":{"id":"B1","wall":"W1"},"tasks":[
+		{"id":"A1","order":"SO-A1","lines":[{"location":"L1","sku":"S1","qty":1}]},
+		{"id":"A2","order":"SO-A2","lines":[{"location":"L2","sku":"S2","qty":1}]}]}}`)
+	e.command(`{"id":"c2","type":"task.create","data":{"batch":{"id":"B2","wall":"W1"},"tasks":[
+		{"id":"C1","order":"SO-C1","lines":[{"location":"L3","sku":"S3","qty":2}]}]}}`)
+	// The batches' pick tasks are not what this test picks.
+	e.db.CancelTask(ctx, "B1", "not needed")
+	e.db.CancelTask(ctx, "B2", "not needed")
+	e.pda("pda-2", "BADGE2")
+	for i, s := range []struct {
+		data string
+		code floorgate.Code
+		slot int
+	}{
+		{"B1", floorgate.CodeBatchOpen, 0},
+		{itemBarcode(1), floorgate.CodeSortToSlot, 1},
+		{"SLOT-1", floorgate.CodeSlotReady, 0},
+		{itemBarcode(2), floorgate.CodeSortToSlot, 2},
+		{"SLOT-2", floorgate.CodeBatchSorted, 0},
+		{"B2", floorgate.CodeBatchOpen, 0},
+		{itemBarcode(3), floorgate.CodeSortToSlot, 3}, // slots 1 and 2 hold B1's orders
+	} {
+		if v := e.scan("pda-2", fmt.Sprint("s", i), s.data); v.Code != s.code || v.Prompt.Slot != s.slot {
+			t.Fatalf("step %d %s: %s slot %d; want %s slot %d", i, s.data, v.Code, v.Prompt.Slot, s.code, s.slot)
+		}
+	}
+	// C1 is cancelled while its unit waits: the unit goes back, slot 3 is
+	// free again.
+	e.command(`{"id":"c3","type":"task.cancel","data":{"task":"C1","reason":"refund"}}`)
+	if s := e.db.session("pda-2"); s.Sort == nil || s.Sort.Put != nil {
+		t.Fatalf("after the cancel the sorter's run is %+v; want the batch open with no unit waiting", s.Sort)
+	}
+	if _, held := e.db.st.batches["B2"].SlotOf["C1"]; held {
+		t.Fatal("the cancelled order still holds slot 3")
+	}
+}
