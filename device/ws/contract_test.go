@@ -294,7 +294,7 @@ func TestRescanLocationDuringScanItem(t *testing.T) {
 // promptFields are the prompt's fields in docs/pda-protocol.md §6.
 var promptFields = map[string]bool{"step": true, "task": true, "order": true, "line": true, "lines": true,
 	"location": true, "sku": true, "item_name": true, "qty": true, "picked": true, "keyed_qty": true,
-	"cart": true, "slot": true, "slots": true, "tote": true}
+	"cart": true, "slot": true, "slots": true, "tote": true, "wall": true, "batch": true}
 
 func TestPromptCarriesNoItemBarcode(t *testing.T) {
 	e := startStore(t)

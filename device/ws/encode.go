@@ -112,5 +112,7 @@ func appendPrompt(b []byte, p floorgate.Prompt) []byte {
 	num(`,"slot":`, p.Slot)
 	num(`,"slots":`, p.Slots)
 	str(`,"tote":`, p.Tote)
+	str(`,"wall":`, p.Wall)
+	str(`,"batch":`, p.Batch)
 	return append(b, '}')
 }

@@ -23,6 +23,7 @@ func TestVerdictEncodingMatchesEncodingJSON(t *testing.T) {
 		{Step: "wait", Line: -1, Qty: 1 << 40},
 		{Step: "scan_tote", Task: "K1", Order: "SO-9", Line: 1, Lines: 2, Location: "A-01-01-1", SKU: "SKU-1", Qty: 1,
 			Cart: "C1", Slot: 7, Slots: 12, Tote: "TOTE-7"},
+		{Step: "scan_slot", Task: "O1", Order: "SO-1", SKU: "SKU-1", Qty: 1, Slot: 3, Wall: "WALL-1", Batch: "BATCH-0001"},
 	}
 	var n int
 	for _, code := range floorgate.Codes() {
