@@ -123,7 +123,7 @@ func (db *DB) session(device string) floorgate.Session {
 // item's name filled in: the packer's parcel, the picker's cart or task,
 // or, with neither, a cart to scan when cart orders wait. Callers hold mu.
 func (db *DB) prompt(tx *bolt.Tx, sess floorgate.Session) (floorgate.Prompt, error) {
-	if db.packer(sess) {
+	if db.packer(sess) && sess.Sort == nil {
 		return scan.PackPrompt(sess), nil
 	}
 	var p floorgate.Prompt
@@ -438,15 +438,16 @@ func (db *DB) Scan(ctx context.Context, sc floorgate.Scan) (floorgate.Verdict, e
 				in.Geometry = &g
 			}
 		}
+		m := w.st.match(sc.AIM, sc.Data)
+		// A put wall stands at a pack station: a packer sorts there too.
+		if onSort(sess, m) {
+			return w.sortScan(in, sess, m, &v)
+		}
 		if db.packer(sess) {
 			return w.packScan(in, sess, &v)
 		}
-		m := w.st.match(sc.AIM, sc.Data)
 		if onCart(sess, m) {
 			return w.cartScan(in, sess, m, &v)
-		}
-		if onSort(sess, m) {
-			return w.sortScan(in, sess, m, &v)
 		}
 		t, err := w.st.task(w.tx, sess.Task)
 		if err != nil {
@@ -555,7 +556,7 @@ func (db *DB) Next(ctx context.Context, device string) (floorgate.Prompt, error)
 	var p floorgate.Prompt
 	err := db.write(ctx, func(w *wtx) error {
 		sess := db.session(device)
-		if db.packer(sess) {
+		if db.packer(sess) && sess.Sort == nil {
 			// A packer moves on from an intercepted parcel.
 			if sess.Pack != nil && w.intercepted(sess.Pack.Order) {
 				sess.Pack = nil

@@ -101,7 +101,7 @@ func (w *wtx) putBatch(b *floorgate.Batch) error {
 // device sorts a batch, or scans a batch's container label with nothing
 // else in hand.
 func onSort(sess floorgate.Session, m floorgate.Match) bool {
-	return sess.Sort != nil || (m.Kind == floorgate.MatchBatch && m.Batch.Wall != "" && sess.Task == "" && sess.Cart == nil)
+	return sess.Sort != nil || (m.Kind == floorgate.MatchBatch && m.Batch.Wall != "" && sess.Task == "" && sess.Cart == nil && sess.Pack == nil)
 }
 
 // sortState is what the put wall rules need for sess and m.
@@ -161,8 +161,17 @@ func (w *wtx) sortScan(sc floorgate.Scan, sess floorgate.Session, m floorgate.Ma
 	if err := w.applySort(res); err != nil {
 		return err
 	}
+	w.packerBack(&res)
 	*v = res.Verdict
 	return w.afterStep(v, res.Session, sc.At)
+}
+
+// packerBack gives a packer whose batch is sorted their pack station's
+// prompt again.
+func (w *wtx) packerBack(res *scan.SortResult) {
+	if res.Session.Sort == nil && w.db.packer(res.Session) {
+		res.Verdict.Prompt = scan.PackPrompt(res.Session)
+	}
 }
 
 // applySort stores what a put wall step produced.
@@ -198,6 +207,7 @@ func (w *wtx) sortEnd(sess floorgate.Session, scanID string, now time.Time, v *f
 	if err := w.applySort(res); err != nil {
 		return err
 	}
+	w.packerBack(&res)
 	*v = res.Verdict
 	return w.afterStep(v, res.Session, now)
 }

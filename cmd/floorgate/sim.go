@@ -50,6 +50,32 @@ type picker struct {
 	cart     int
 	totes    map[int]string
 	freeTote func() (string, bool)
+
+	// At a put wall or the single-item lane (packers): where the units
+	// come from, the batch label to open, and the waybills' tracking
+	// numbers by order.
+	units    *unitQueue
+	batch    string // the batch label to open at the wall, once
+	lane     bool   // packs the single-item lane
+	tracking map[string]string
+}
+
+// unitQueue hands out the units of a batch's container (or the single-item
+// lane's shelf) to simulated packers, each once.
+type unitQueue struct {
+	mu    sync.Mutex
+	codes []string
+}
+
+func (q *unitQueue) next() (string, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(q.codes) == 0 {
+		return "", false
+	}
+	c := q.codes[0]
+	q.codes = q.codes[1:]
+	return c, true
 }
 
 // outcome of one step.
@@ -153,6 +179,43 @@ func (p *picker) step(ctx context.Context) (outcome, error) {
 			}
 			wantOK = data == p.totes[p.prompt.Slot]
 		}
+	case "scan_order":
+		// A packer: at the wall, the batch's container label opens it;
+		// in the single-item lane, an item packs the next order.
+		switch {
+		case p.units == nil:
+			return outcome{}, errNoTask
+		case p.batch != "":
+			data, wrong, p.batch = p.batch, false, ""
+		case !p.lane:
+			return outcome{}, errNoTask // the batch is sorted
+		default:
+			var ok bool
+			if data, ok = p.units.next(); !ok {
+				return outcome{}, errNoTask
+			}
+			wrong = false
+		}
+	case "sort_item":
+		var ok bool
+		if p.units == nil {
+			return outcome{}, errNoTask
+		}
+		if data, ok = p.units.next(); !ok {
+			return outcome{}, errNoTask
+		}
+		wrong = false
+	case "scan_slot":
+		slots := p.demo.Master.Walls[0].Slots
+		data = slots[p.prompt.Slot-1]
+		if wrong {
+			data, wantOK = slots[p.prompt.Slot%len(slots)], false
+		}
+	case "scan_waybill":
+		data = p.tracking[p.prompt.Order]
+		if wrong {
+			data, wantOK = "SF000000000000", false
+		}
 	default:
 		return outcome{}, errNoTask
 	}
@@ -216,7 +279,7 @@ func simCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fingerprint := fs.String("fingerprint", "", "the gateway certificate's SHA-256 fingerprint, as it prints at start (needed for a gateway on another machine)")
 	wrong := fs.Float64("wrong", 0.03, "share of deliberately wrong scans (0–1)")
 	maxScans := fs.Int("scans", 200, "scans per PDA at most")
-	mode := fs.String("mode", "", "pick only in this mode: discrete (one order a trip) or cluster (a cart of totes; release a cart wave first: floorgate waves release ID); default: whatever the gateway gives")
+	mode := fs.String("mode", "", "work only in this mode: discrete (one order a trip), cluster (a cart of totes), batch (one packer sorts the demo's batch at its put wall) or single (packers pack the single-item lane); release the demo's peak wave first for the last three (floorgate waves release ID); default: whatever the gateway gives")
 	if err := fs.parse(args, 0); err != nil {
 		return err
 	}
@@ -228,8 +291,12 @@ func simCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	switch *mode {
 	case "", string(floorgate.ModeDiscrete), string(floorgate.ModeCluster):
+	case string(floorgate.ModeBatch):
+		*pdas = 1 // one sorter at the demo's wall
+	case string(floorgate.ModeSingle):
+		*pdas = min(*pdas, gateway.DemoPackers)
 	default:
-		return usagef("sim: --mode must be discrete or cluster, not %q", *mode)
+		return usagef("sim: --mode must be discrete, cluster, batch or single, not %q", *mode)
 	}
 	var tlsConf *tls.Config
 	if strings.HasPrefix(*addr, "wss:") {
@@ -246,7 +313,7 @@ func simCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	rep.print(stdout)
-	if rep.scans == 0 && *mode == string(floorgate.ModeCluster) {
+	if rep.scans == 0 && *mode != "" && *mode != string(floorgate.ModeDiscrete) {
 		return fmt.Errorf("sim: no cart orders to pick: release a wave of cart orders first (floorgate waves list; floorgate waves release ID)")
 	}
 	if rep.unexpected > 0 {
@@ -295,25 +362,56 @@ func simulate(ctx context.Context, addr string, tc *tls.Config, pdas int, wrong 
 	demo := gateway.NewDemo()
 	rep := &simReport{codes: map[floorgate.Code]int{}}
 	totes := &toteRack{demo: demo}
+	// The units packers handle: the batch's container for the wall, the
+	// single-item orders' items for the lane.
+	units := &unitQueue{}
+	tracking := map[string]string{}
+	for _, s := range demo.Shipments() {
+		tracking[s.Order] = s.Tracking
+	}
+	var source []floorgate.Task
+	switch mode {
+	case floorgate.ModeBatch:
+		source = demo.BatchTasks
+	case floorgate.ModeSingle:
+		source = demo.SinglesTasks
+	}
+	for _, t := range source {
+		for _, l := range t.Lines {
+			for range l.Qty {
+				units.codes = append(units.codes, demo.ItemBarcode[l.SKU])
+			}
+		}
+	}
 	var wg sync.WaitGroup
 	errs := make(chan error, pdas)
 	for i := range pdas {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			device := fmt.Sprintf("sim-pda-%02d", i+1)
-			p, err := dialPicker(ctx, addr, tc, demo, device, demo.Badges[i], wrong, uint64(i+1))
-			p.cart, p.freeTote = i, totes.next
+			device, badge := fmt.Sprintf("sim-pda-%02d", i+1), demo.Badges[i]
+			if packs(mode) {
+				device, badge = fmt.Sprintf("sim-pack-%02d", i+1), demo.PackerBadges[i]
+			}
+			p, err := dialPicker(ctx, addr, tc, demo, device, badge, wrong, uint64(i+1))
 			if err != nil {
 				errs <- err
 				return
+			}
+			p.cart, p.freeTote = i, totes.next
+			p.units, p.tracking = units, tracking
+			switch mode {
+			case floorgate.ModeBatch:
+				p.batch = demo.Batch.ID
+			case floorgate.ModeSingle:
+				p.lane = true
 			}
 			defer p.c.Close()
 			p.pace = humanPace
 			if !p.inMode(mode) {
 				// Left on work of another mode by an earlier run: sign
 				// out (it goes back to the queue) and in again.
-				if err := p.relogin(ctx, demo.Badges[i]); err != nil {
+				if err := p.relogin(ctx, badge); err != nil {
 					errs <- err
 					return
 				}
@@ -342,9 +440,19 @@ func simulate(ctx context.Context, addr string, tc *tls.Config, pdas int, wrong 
 	return rep, nil
 }
 
+// packs reports whether mode is packers' work: sorting at the wall, the
+// single-item lane.
+func packs(mode floorgate.TaskMode) bool {
+	return mode == floorgate.ModeBatch || mode == floorgate.ModeSingle
+}
+
 // inMode reports whether the picker's next step is in mode ("" for any):
-// a cart's step for cluster, a task's alone for discrete.
+// a cart's step for cluster, a task's alone for discrete; a packer's for
+// the wall and the lane.
 func (p *picker) inMode(mode floorgate.TaskMode) bool {
+	if packs(mode) {
+		return true
+	}
 	onCart := p.prompt.Cart != "" || p.prompt.Step == "scan_cart"
 	switch mode {
 	case floorgate.ModeCluster:
