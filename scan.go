@@ -106,9 +106,14 @@ type Read struct {
 // MatchInfo is which location or item a barcode names at a site, as the
 // barcode lookup API answers it.
 type MatchInfo struct {
-	Kind     string `json:"kind"` // location, item, cart, tote, or none
+	Kind     string `json:"kind"` // location, item, cart, tote, slot, batch, or none
 	Cart     string `json:"cart,omitempty"`
 	Tote     string `json:"tote,omitempty"`
+	// Order is the order a tote holds, when it holds one.
+	Order string `json:"order,omitempty"`
+	Wall  string `json:"wall,omitempty"` // a slot's wall, a batch's wall
+	Slot  int    `json:"slot,omitempty"`
+	Batch string `json:"batch,omitempty"`
 	Location string `json:"location,omitempty"`
 	SKU      string `json:"sku,omitempty"`
 	Name     string `json:"name,omitempty"`
@@ -124,7 +129,15 @@ func MatchInfoOf(m Match) MatchInfo {
 	case MatchCart:
 		return MatchInfo{Kind: "cart", Cart: m.Cart.ID}
 	case MatchTote:
-		return MatchInfo{Kind: "tote", Tote: m.Tote.ID}
+		i := MatchInfo{Kind: "tote", Tote: m.Tote.ID}
+		if m.Bound != nil {
+			i.Order = m.Bound.Order
+		}
+		return i
+	case MatchSlot:
+		return MatchInfo{Kind: "slot", Wall: m.Wall.ID, Slot: m.Slot}
+	case MatchBatch:
+		return MatchInfo{Kind: "batch", Batch: m.Batch.ID, Wall: m.Batch.Wall}
 	}
 	return MatchInfo{Kind: "none"}
 }

@@ -148,7 +148,7 @@ func (db *DB) LastSeq() uint64 {
 func (db *DB) Lookup(aim, data string) floorgate.Match {
 	db.mu.RLock()
 	defer db.mu.RUnlock()
-	return db.st.match(aim, data)
+	return db.st.matchCart(db.st.match(aim, data))
 }
 
 // Ping waits for the store's writer to run an empty request: it fails when

@@ -242,6 +242,7 @@ func cspSite(t *testing.T, tls bool) (*testServer, string) {
 	mux.HandleFunc("GET /api/v1/tasks", asAdmin("", s.handleTasks))
 	mux.HandleFunc("GET /api/v1/waves", asAdmin("", s.handleWaves))
 	mux.HandleFunc("GET /api/v1/carts", asAdmin("", s.handleCarts))
+	mux.HandleFunc("GET /api/v1/walls", asAdmin("", s.handleWalls))
 	mux.HandleFunc("POST /api/v1/waves/{id}/release", asAdmin("wave.release", s.handleReleaseWave))
 	mux.HandleFunc("GET /api/v1/audit", asAdmin("", s.handleAudit))
 	mux.HandleFunc("POST /api/v1/devices/enrol", asAdmin("device.pairing_code", s.handleEnrol))

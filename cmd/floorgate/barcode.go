@@ -139,6 +139,16 @@ func printExplanation(w io.Writer, e explanation) {
 		fmt.Fprintf(w, "matches:    location %s\n", e.Match.Location)
 	case e.Match.Kind == "item":
 		fmt.Fprintf(w, "matches:    item %s (%s)\n", e.Match.SKU, e.Match.Name)
+	case e.Match.Kind == "cart":
+		fmt.Fprintf(w, "matches:    cart %s\n", e.Match.Cart)
+	case e.Match.Kind == "tote" && e.Match.Order != "":
+		fmt.Fprintf(w, "matches:    tote %s, holding order %s\n", e.Match.Tote, e.Match.Order)
+	case e.Match.Kind == "tote":
+		fmt.Fprintf(w, "matches:    tote %s (free)\n", e.Match.Tote)
+	case e.Match.Kind == "slot":
+		fmt.Fprintf(w, "matches:    slot %d of put wall %s\n", e.Match.Slot, e.Match.Wall)
+	case e.Match.Kind == "batch":
+		fmt.Fprintf(w, "matches:    batch %s (sorted at %s)\n", e.Match.Batch, e.Match.Wall)
 	default:
 		fmt.Fprintln(w, "matches:    no location or item at this site")
 	}

@@ -68,6 +68,7 @@ function showSignIn() {
   $("#carts-table").innerHTML = "";
   $("#carts-held").textContent = "0";
   $("#carts-packing").textContent = "0";
+  $("#walls-table").innerHTML = "";
   $("#flash").hidden = true;
   $("#app").hidden = true;
   $("#signin").hidden = false;
@@ -239,7 +240,7 @@ function renderStatus() {
 async function loadOverview() {
   if (!state.status) state.status = await api("GET", "/api/v1/status");
   renderStatus();
-  await Promise.all([loadWaves(), loadCarts()]);
+  await Promise.all([loadWaves(), loadCarts(), loadWalls()]);
 }
 
 // ---- waves ----
@@ -346,6 +347,17 @@ function renderCarts() {
         <td class="progress${binding ? " binding" : ""}">${progress}</td><td class="where">${where}</td>
         <td class="running">${esc(ran)} <span class="muted small">since · 开始于 ${esc(isSet(c.started) ? clock(c.started) : "—")}</span></td></tr>`;
     }).join("") || `<tr><td colspan="5" class="muted">No cart is being picked. · 暂无拣货车作业</td></tr>`);
+}
+
+// ---- walls ----
+// The put walls of the master data, each with a link to its screen
+// (/wall/ID), shown on a display at the wall.
+async function loadWalls() {
+  const walls = await api("GET", "/api/v1/walls");
+  $("#walls-table").innerHTML = "<tr><th>Wall · 播种墙</th><th>Station · 工位</th><th class=num>Slots · 格口</th><th>Screen · 屏幕</th></tr>" +
+    (walls.map((w) => `<tr data-wall="${esc(w.id)}"><td>${esc(w.id)}</td><td>${esc(w.station || "—")}</td><td class=num>${(w.slots || []).length}</td>
+      <td><a href="/wall/${encodeURIComponent(w.id)}" target="_blank">open the wall screen · 打开</a></td></tr>`).join("") ||
+      `<tr><td colspan="4" class="muted">No put walls. · 暂无播种墙</td></tr>`);
 }
 
 // ---- devices ----

@@ -79,6 +79,9 @@
     bindReuse: function (t) { return ['扫描周转箱 ' + t + '（已装本订单），放到此格', 'Scan tote ' + t + ' (it holds this order) for this slot']; },
     putTote: function (k) { return ['放入第 ' + k + ' 格，扫描该格周转箱', 'Put it in slot ' + k + ', scan its tote']; },
     shortsTitle: ['以下订单缺货', 'These orders go short'],
+    putSlot: function (k) { return ['放入第 ' + k + ' 格口，扫描格口标签', 'Put it in slot ' + k + ', scan the slot\'s label']; },
+    sortEnd: ['箱已空，结束批次', 'Container empty: end the batch'],
+    sortEndSure: ['再点一次：未分完的订单记缺货', 'Tap again: orders not complete go short'],
     shortMissing: function (n) { return '缺 ' + n + ' · ' + n + ' short'; },
     errInvalid: ['网关无法处理该请求', 'The gateway could not handle that'],
     errUnavailable: ['网关暂时不可用，请稍候', 'The gateway is busy. Please wait.'],
@@ -164,6 +167,7 @@
     $('slot-box').classList.remove('wrong');
     $('logout').hidden = p.step === 'login';
     renderCart(p);
+    renderWall(p);
     renderShorts($('pick-shorts'));
     body.classList.toggle('has-shorts', shorts.length > 0);
     switch (p.step) {
@@ -209,7 +213,11 @@
         $('cancel-order').textContent = p.order || p.task || ''; setScreen('cancelled'); break;
       case 'scan_cart':
         setScreen('cart'); break;
-      case 'bind_tote': case 'scan_tote':
+      case 'sort_item':
+        $('sort-left').textContent = String(p.qty || 0);
+        armSortEnd(false);
+        setScreen('sort'); break;
+      case 'bind_tote': case 'scan_tote': case 'scan_slot':
         renderSlot(p); setScreen('slot');
         fitText($('slot-order'), 24, 14); fitText($('slot-tote'), 24, 14);
         // The slot comes first: an instruction without room for all of it
@@ -233,7 +241,7 @@
   // bind_tote: a tote for slot p.slot (p.tote when the order already has
   // one); scan_tote: the unit just scanned goes into slot p.slot.
   function renderSlot(p) {
-    var put = p.step === 'scan_tote';
+    var wall = p.step === 'scan_slot', put = p.step === 'scan_tote' || wall;
     $('slot-num').textContent = p.slot ? String(p.slot) : '';
     $('slot-of').textContent = p.slot && p.slots ? T.slotOf(p.slot, p.slots) : '';
     $('slot-of').hidden = !(p.slot && p.slots);
@@ -245,8 +253,13 @@
     $('slot-tote').textContent = p.tote || '';
     $('slot-tote').hidden = !p.tote;
     $('slot-anytote').hidden = put || !!p.tote;
+    // At a wall the slot is scanned by its own label: no tote, the wall.
+    $('slot-tote-box').hidden = wall;
+    $('slot-wall-box').hidden = !(wall && p.wall);
+    $('slot-label-zh').textContent = wall ? '格口' : '格位'; // a wall's slot, a cart's slot
+    $('slot-wall').textContent = wall ? p.wall || '' : '';
     body.classList.add(put ? 'step-tote' : p.tote ? 'step-reuse' : 'step-bind');
-    setBi($('slot-instr'), put ? T.putTote(p.slot || '') : p.tote ? T.bindReuse(p.tote) : T.bindTote);
+    setBi($('slot-instr'), wall ? T.putSlot(p.slot || '') : put ? T.putTote(p.slot || '') : p.tote ? T.bindReuse(p.tote) : T.bindTote);
   }
   function renderShorts(box) {
     box.innerHTML = '';
@@ -259,7 +272,8 @@
     shorts.forEach(function (s) {
       var row = document.createElement('div'); row.className = 'short-row';
       row.setAttribute('data-slot', String(s.slot));
-      var n = document.createElement('span'); n.className = 'short-slot'; n.textContent = String(s.slot);
+      // An order of a wall's batch that never got a unit has no slot.
+      var n = document.createElement('span'); n.className = 'short-slot'; n.textContent = s.slot ? String(s.slot) : '—';
       var o = document.createElement('span'); o.className = 'short-order'; o.textContent = s.order || s.task || '';
       var m = document.createElement('span'); m.className = 'short-miss'; m.textContent = T.shortMissing(s.missing);
       row.appendChild(n); row.appendChild(o); row.appendChild(m); box.appendChild(row);
@@ -274,6 +288,42 @@
     setScreen('cartdone');
   }
   $('done-next').addEventListener('click', function () { shorts = []; applyPrompt(prompt); });
+
+  // ---------- sorting at a put wall: the wall's bar, the container's
+  // units left, ending the batch when the container is empty (a short
+  // with found 0, confirmed by a second tap), the batch sorted.
+  // The batch is its container's label: the scan that opened it names it
+  // when the prompt does not.
+  var lastBatch = '';
+  function sortStep(p) { return !!p && (p.step === 'sort_item' || p.step === 'scan_slot'); }
+  function renderWall(p) {
+    var on = sortStep(p);
+    body.classList.toggle('at-wall', on);
+    if (!on) return;
+    lastBatch = p.batch || lastBatch;
+    $('wall-id').textContent = p.wall || '';
+    $('wall-id-box').hidden = !p.wall;
+    $('wall-batch').textContent = lastBatch;
+  }
+  var sortEndTimer = 0;
+  function armSortEnd(on) {
+    clearTimeout(sortEndTimer);
+    $('sort-end').classList.toggle('confirm', on);
+    var t = on ? T.sortEndSure : T.sortEnd;
+    $('sort-end-zh').textContent = t[0]; $('sort-end-en').textContent = t[1];
+    if (on) sortEndTimer = setTimeout(function () { armSortEnd(false); }, 5000);
+  }
+  $('sort-end').addEventListener('click', function () {
+    if (!$('sort-end').classList.contains('confirm')) { armSortEnd(true); return; }
+    armSortEnd(false);
+    enqueue({ type: 'short', found: 0 });
+  });
+  function showSortDone(batch) {
+    $('sortdone-batch').textContent = batch || '';
+    renderShorts($('sortdone-shorts'));
+    setScreen('sortdone');
+  }
+  $('sortdone-next').addEventListener('click', function () { shorts = []; applyPrompt(prompt); });
 
   // ---------- the pack station: a name the gateway knows (welcome.stations),
   // kept on the gateway for this device and shown in the header. A packer
@@ -439,6 +489,7 @@
     if (inflight && id === inflight) {
       clearTimeout(answerTimer);
       inflight = null;
+      if (v.code === 'batch_open' && queue.length && queue[0].scan_id === id) lastBatch = queue[0].data || '';
       if (queue.length && queue[0].scan_id === id) { queue.shift(); saveQueue(); }
       handleVerdict(v);
       renderConn(); pump();
@@ -460,14 +511,19 @@
     if (v.code === 'wrong_location') alarm(v); else clearAlarm();
     showVerdict(v);
     var cart = prompt.cart || ''; // the cart before this answer
+    var sorting = sortStep(prompt); // at a wall before this answer
     shorts = v.code === 'short_ok' && v.shorts ? v.shorts : [];
     applyPrompt(v.prompt);
     // A rejected tote (or a scan that is no tote) while the slot is shown:
     // the slot stays on screen, in red.
-    $('slot-box').classList.toggle('wrong', !v.ok && (prompt.step === 'bind_tote' || prompt.step === 'scan_tote'));
+    $('slot-box').classList.toggle('wrong', !v.ok && (prompt.step === 'bind_tote' || prompt.step === 'scan_tote' || prompt.step === 'scan_slot'));
     // A short that closed the cart's last orders ends the cart as cart_done does.
     var left = cart && v.prompt && v.prompt.step && !v.prompt.cart;
     if (v.code === 'cart_done' || v.code === 'short_ok' && left) showCartDone(cart || lastCart);
+    // The batch's last order sorted, or the container emptied: the wall's
+    // work is done, with the orders that went short.
+    var ended = sorting && v.prompt && v.prompt.step && !sortStep(v.prompt);
+    if (v.code === 'batch_sorted' || v.code === 'short_ok' && ended) showSortDone(lastBatch);
   }
 
   function onError(m) {
