@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -98,6 +99,9 @@ func playTruth(t *testing.T, gen shiftgen.Config) {
 	}
 	for _, tt := range sh.Site.Totes {
 		m.Totes = append(m.Totes, floorgate.Tote{ID: tt.ID, Barcode: tt.Barcode})
+	}
+	for _, w := range sh.Site.Walls {
+		m.Walls = append(m.Walls, floorgate.Wall{ID: w.ID, Slots: w.Slots})
 	}
 	hash, err := floorgate.HashPIN(cfg.PIN)
 	if err != nil {
@@ -293,6 +297,20 @@ func (p *player) play(i int, a shiftgen.Action) {
 			t.Fatal(err)
 		}
 		if _, err := p.g.DB.ImportTasks(ctx, []floorgate.Task{task}); err != nil {
+			t.Fatal(err)
+		}
+	case shiftgen.CreateBatch:
+		i := slices.IndexFunc(p.sh.Batches, func(b shiftgen.Batch) bool { return b.ID == a.Task })
+		b := p.sh.Batches[i]
+		var orders []floorgate.Task
+		for _, tk := range b.Orders {
+			task := floorgate.Task{ID: tk.ID, Order: tk.Order, Created: a.At}
+			for _, l := range tk.Lines {
+				task.Lines = append(task.Lines, floorgate.TaskLine{Location: l.Location, SKU: l.SKU, Qty: l.Qty})
+			}
+			orders = append(orders, task)
+		}
+		if _, err := p.g.DB.ImportBatch(ctx, floorgate.BatchDefinition{ID: b.ID, Wall: b.Wall}, orders); err != nil {
 			t.Fatal(err)
 		}
 	case shiftgen.Cancel:

@@ -1,5 +1,6 @@
 // Package shiftgen generates a seeded warehouse shift — a site, pick tasks
-// (most picked alone, some on a cart: docs/pda-protocol.md §12), parcels
+// (most picked alone, some on a cart: docs/pda-protocol.md §12, and one
+// batch picked in one task and sorted at a put wall: §13), parcels
 // and a timed script of what every picker and packer does on the floor,
 // with the verdict each action must get — and computes the KPIs that shift
 // must produce, per picking mode too, from its own ground truth.

@@ -81,10 +81,11 @@ type Mode struct {
 }
 
 // The picking modes (web-api.md, Terms): a task a cart took is cluster,
-// any other discrete.
+// an order sorted at a put wall batch, any other discrete.
 const (
 	modeDiscrete = "discrete"
 	modeCluster  = "cluster"
+	modeBatch    = "batch"
 )
 
 // Distance is the distance standard's compliance.
@@ -182,9 +183,22 @@ func putMistake(f Fact) string {
 }
 
 // pickScan is the Term: a scan event judged against a task of mode
-// discrete; a scan on a cart is none.
+// discrete; a scan on a cart is none, nor one at a put wall.
 func (sh *Shift) pickScan(f Fact, at time.Time) bool {
-	return f.ScanEvent && f.Pick && sh.mode(f.Task, at) == modeDiscrete
+	return f.ScanEvent && f.Pick && !f.Wall && sh.mode(f.Task, at) == modeDiscrete
+}
+
+// sortMistakes are the refusals at a put wall that are the sorter's
+// mistake (web-api.md, Terms: Sorts).
+var sortMistakes = map[string]bool{codeWrongSlot: true, codeSlotExpected: true, codeNoUnitForSlot: true}
+
+// rightSort and wrongSort are the Terms of the same names: a slot's scan
+// that counted a unit; a wall scan refused with a sort mistake (or with
+// one as the in-band code of a read too far).
+func rightSort(f Fact) bool { return f.ScanEvent && f.Wall && f.Accepted && f.Sorted > 0 }
+func wrongSort(f Fact) bool {
+	return f.ScanEvent && f.Wall && !f.Accepted &&
+		(sortMistakes[f.Code] || (f.Code == codeDistance && sortMistakes[f.InBandCode]))
 }
 
 // rightPick and wrongPick are the Terms of the same names.
@@ -203,10 +217,14 @@ func wrongPut(f Fact) bool {
 	return f.ScanEvent && !f.Accepted && f.Task != "" && f.Line > 0 && putMistake(f) != ""
 }
 
-// mode is task's mode at t: cluster when a cart started before t took it.
+// mode is task's mode at t: cluster when a cart started before t took it;
+// batch for a batch's order (every event naming one is at its wall).
 func (sh *Shift) mode(task string, t time.Time) string {
 	if task == "" {
 		return modeDiscrete
+	}
+	if sh.batchOrder(task) {
+		return modeBatch
 	}
 	for _, a := range sh.Script {
 		if !a.At.Before(t) {
@@ -443,12 +461,19 @@ func (sh *Shift) lineCounts(f *Figures, in []Action) {
 // modes: each mode's units, lines and puts. Discrete units are the
 // accepted pick scans that count a unit (item_ok, line_done, task_done:
 // one each, no line of the shift taking keyed quantities); cluster units
-// are what the puts put.
+// are what the puts put; batch units what the sorts sorted, and its puts
+// the sorts.
 func (sh *Shift) modes(f *Figures, in []Action) {
-	ms := map[string]*Mode{modeDiscrete: {}, modeCluster: {}}
+	ms := map[string]*Mode{modeDiscrete: {}, modeCluster: {}, modeBatch: {}}
 	for _, a := range in {
 		t := a.Truth
 		switch {
+		case rightSort(t):
+			ms[modeBatch].Units += t.Sorted
+			ms[modeBatch].Puts++
+		case wrongSort(t):
+			ms[modeBatch].Puts++
+			ms[modeBatch].WrongPuts++
 		case sh.rightPick(a) && (t.Code == codeItemOK || t.Code == codeLineDone || t.Code == codeTaskDone):
 			ms[modeDiscrete].Units++
 		case rightPut(t):

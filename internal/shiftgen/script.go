@@ -83,7 +83,9 @@ type Fact struct {
 	InBandCode string
 	// Pick: a scan judged against a task (Task and Line: the open line;
 	// on a cart, the line of the unit waiting for its tote, 0 for none);
-	// pack scans and scans with no task are not.
+	// pack scans, scans at a put wall and scans with no task are not. At
+	// a wall, Task and Line are what the record names: the order of the
+	// unit given a slot or waiting for it ("" for none).
 	Pick bool
 	Task string
 	Line int // 1-based
@@ -101,6 +103,10 @@ type Fact struct {
 	CartTasks []string
 	// Put is the units a put (put_ok, cart_done) put into Task's tote.
 	Put int
+	// Wall: a scan at a put wall (never a pick scan); Sorted is the units
+	// a slot's scan counted into Task's slot (sort.put).
+	Wall   bool
+	Sorted int
 
 	// LineClosed is done or short when the action closed Task's Line.
 	LineClosed string

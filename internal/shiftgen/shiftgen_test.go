@@ -99,9 +99,14 @@ func TestModes(t *testing.T) {
 	for _, seed := range TruthSeeds {
 		sh := Generate(Default(seed))
 		r := sh.Expected(sh.Config.Start, sh.Script[len(sh.Script)-1].At.Add(1))
-		d, c := r.Site.Modes[modeDiscrete], r.Site.Modes[modeCluster]
-		if d.Lines+c.Lines != r.Site.Lines {
-			t.Errorf("seed %d: discrete %d + cluster %d lines, want %d", seed, d.Lines, c.Lines, r.Site.Lines)
+		d, c, b := r.Site.Modes[modeDiscrete], r.Site.Modes[modeCluster], r.Site.Modes[modeBatch]
+		if d.Lines+c.Lines+b.Lines != r.Site.Lines {
+			t.Errorf("seed %d: discrete %d + cluster %d + batch %d lines, want %d", seed, d.Lines, c.Lines, b.Lines, r.Site.Lines)
+		}
+		// One batch of four orders (five lines, six units) sorted at the
+		// wall, with at least one of each sort mistake.
+		if b.Units != 6 || b.Lines != 5 || b.Puts != 6+b.WrongPuts || b.WrongPuts < 3 || b.PutAccuracy == nil {
+			t.Errorf("seed %d: batch %+v: want 6 units, 5 lines, 6 right sorts and at least 3 wrong", seed, b)
 		}
 		if d.Puts != 0 || d.PutAccuracy != nil {
 			t.Errorf("seed %d: discrete puts %d, put accuracy %v: want 0, null", seed, d.Puts, d.PutAccuracy)

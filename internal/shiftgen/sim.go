@@ -13,6 +13,8 @@ type Shift struct {
 	Site   Site
 	// Tasks are every task the script creates, in creation order.
 	Tasks []Task
+	// Batches are every batch the script creates (CreateBatch).
+	Batches []Batch
 	// Script is every action, in time order (times strictly increase).
 	Script []Action
 	// Incidents counts the incidents the script holds, by kind.
@@ -59,6 +61,8 @@ type worker struct {
 	breakAt time.Time
 	// carts: the picker now and then takes a cart.
 	carts bool
+	// wall: the wall hand, who picks a batch and sorts it (wall.go).
+	wall bool
 }
 
 // sim is the generator: a discrete-event simulation of the shift. The
@@ -79,6 +83,7 @@ type sim struct {
 	// crng draws what carts decide, so a shift without carts draws from
 	// rng exactly as before carts were played.
 	crng    *rand.Rand
+	wrng    *rand.Rand // the wall's dice
 	sh      *Shift
 	now     time.Time
 	workers []*worker
@@ -154,6 +159,13 @@ func Generate(cfg Config) *Shift {
 		}
 		s.workers = append(s.workers, w)
 	}
+	// The wall hand comes last, with dice of their own: the rest of the
+	// shift is drawn as it would be without them.
+	s.wrng = newWallRng(cfg.Seed)
+	addWall(&s.sh.Site)
+	wop := s.sh.Site.Operators[len(s.sh.Site.Operators)-1]
+	s.workers = append(s.workers, &worker{op: wop, wall: true,
+		ready: cfg.Start.Add(time.Hour + time.Duration(s.wrng.Int64N(int64(time.Hour))))})
 	s.run()
 	return s.sh
 }
@@ -204,7 +216,9 @@ func (s *sim) run() {
 		if next == nil {
 			return
 		}
-		if next.op.Role == RolePicker {
+		if next.wall {
+			s.wallTurn(next)
+		} else if next.op.Role == RolePicker {
 			s.pickerTurn(next)
 		} else {
 			s.packerTurn(next)

@@ -53,6 +53,7 @@ type Site struct {
 	Operators []Operator
 	Carts     []Cart
 	Totes     []Tote
+	Walls     []Wall
 }
 
 // Location is a bin with its label.

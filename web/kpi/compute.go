@@ -27,8 +27,10 @@ var (
 // exceptions that only ever add what happened inside it: logins before
 // from count for the time logged in within the window (sessions are clipped
 // to it), and earlier events supply a stage's start (pick.task_started),
-// whether a line confirmed in the window had a wrong scan against it, and
-// which tasks a cart took (cart.started: the task's mode). Events
+// whether a line confirmed in the window had a wrong scan against it,
+// which tasks a cart took (cart.started: the task's mode), and which
+// devices sort at a put wall and which orders they sorted (sort.started,
+// sort.put, batch.sorted: the batch mode, modes.go). Events
 // at or after to are ignored entirely (but their payloads are still
 // checked). Every figure is a sum over single events, each read alone, plus
 // that running state, which only earlier events change: the definitions are
@@ -87,6 +89,9 @@ var records = map[string]reflect.Type{
 	floorgate.EventLabelFailed:       reflect.TypeFor[floorgate.PrintJob](),
 	floorgate.EventCartStarted:       reflect.TypeFor[floorgate.CartRecord](),
 	floorgate.EventPickPut:           reflect.TypeFor[floorgate.PutRecord](),
+	floorgate.EventSortStarted:       reflect.TypeFor[floorgate.BatchRecord](),
+	floorgate.EventBatchSorted:       reflect.TypeFor[floorgate.BatchRecord](),
+	floorgate.EventSortPut:           reflect.TypeFor[floorgate.SortRecord](),
 }
 
 // decodeOne is ev's payload as decodeAll gives it: a pointer to its record,
@@ -124,6 +129,10 @@ func decoded(v any) (any, bool) {
 		return &r, true
 	case floorgate.PutRecord:
 		return &r, true
+	case floorgate.BatchRecord:
+		return &r, true
+	case floorgate.SortRecord:
+		return &r, true
 	}
 	return nil, false
 }
@@ -143,8 +152,9 @@ type acc struct {
 	shortPicks, intercepts, lbl int
 	wrongAt                     map[string]map[floorgate.Code]int
 
-	// By picking mode (modes): units picked, lines confirmed, put scans
-	// and the wrong ones among them.
+	// By picking mode (modes): units picked (sorted, at a wall), lines
+	// confirmed, put scans (sort scans, at a wall) and the wrong ones
+	// among them.
 	units, modeLines, puts, wrongPuts [nModes]int
 }
 
@@ -175,6 +185,8 @@ type computer struct {
 	started  map[string]time.Time // task → its latest pick.task_started
 	taskMode map[string]mode      // task → its mode, for tasks not discrete
 	sessions map[string]session   // device → who is logged in since when
+	sorting  map[string]string    // device → who sorts a batch on it at a wall
+	lane     map[string]bool      // tasks packed in the single-item lane, until completed
 
 	// roll, when set, makes this a Rollup's computer: what events add goes
 	// to roll by absolute hour, and ended sessions become roll's spans,
@@ -192,7 +204,8 @@ type computer struct {
 func newComputer(from, to time.Time) *computer {
 	c := &computer{from: from, to: to, first: from.UTC().Truncate(time.Hour),
 		people: map[string]*tally{}, wrong: map[lineKey]bool{},
-		started: map[string]time.Time{}, taskMode: map[string]mode{}, sessions: map[string]session{}}
+		started: map[string]time.Time{}, taskMode: map[string]mode{}, sessions: map[string]session{},
+		sorting: map[string]string{}, lane: map[string]bool{}}
 	if to.After(from) {
 		c.nHours = int((to.Sub(c.first) + time.Hour - 1) / time.Hour)
 	}
@@ -249,8 +262,27 @@ func (c *computer) event(ev floorgate.Event, payload any, in bool) {
 	case *floorgate.OperatorRecord:
 		if ev.Type == floorgate.EventOperatorLoggedIn {
 			c.login(p.Operator, p.Device, t)
+			if op, ok := c.sorting[p.Device]; ok && op != p.Operator {
+				delete(c.sorting, p.Device) // another's session: the run is gone
+			}
 		} else {
 			c.logout(p.Operator, p.Device, t)
+			delete(c.sorting, p.Device) // a logout ends the device's session, its run too
+		}
+		return
+	case *floorgate.BatchRecord:
+		// sort.started: the device sorts at a wall until batch.sorted
+		// (or a logout); its scans and lines there are the batch's.
+		if ev.Type == floorgate.EventSortStarted {
+			c.sorting[p.Device] = p.Operator
+		} else {
+			delete(c.sorting, p.Device)
+		}
+		return
+	case *floorgate.SortRecord: // sort.put: a unit counted into its order's slot
+		c.taskMode[p.Task] = batch
+		if in {
+			c.add(p.Operator, t, func(a *acc) { a.units[batch] += p.Qty })
 		}
 		return
 	case *floorgate.CartRecord: // cart.started: its orders are picked on the cart
@@ -264,12 +296,33 @@ func (c *computer) event(ev floorgate.Event, payload any, in bool) {
 			return
 		}
 	case *floorgate.ScanRecord:
+		wall, lane := c.atWall(p), packLane(p)
+		switch {
+		case wall && p.Task != "":
+			// An order's first unit is given its slot before any
+			// sort.put names the order.
+			c.taskMode[p.Task] = batch
+		case lane:
+			c.lane[p.Task] = true
+		}
 		// A wrong scan before the window still means the line it was
 		// against was not picked right the first time.
-		if p.Task != "" && p.Line > 0 && c.mode(p.Task) == discrete && mistake(p) != "" {
+		if !wall && !lane && p.Task != "" && p.Line > 0 && c.mode(p.Task) == discrete && mistake(p) != "" {
 			c.wrong[lineKey{p.Task, p.Line}] = true
 		}
+		if in {
+			c.scan(ev.Type == floorgate.EventScanAccepted, p, t, wall, lane)
+		}
+		return
 	case *floorgate.LineRecord:
+		if c.lane[p.Task] {
+			// Closed at the pack station: its unit was picked, and
+			// its line counted, in the batch's pick task.
+			return
+		}
+		if _, ok := c.sorting[p.Device]; ok {
+			c.taskMode[p.Task] = batch // closed at a wall (short, too)
+		}
 		k := lineKey{p.Task, p.Line}
 		m := c.mode(p.Task)
 		// Only a discrete line can be picked right the first time: the
@@ -294,13 +347,16 @@ func (c *computer) event(ev floorgate.Event, payload any, in bool) {
 		return
 	}
 	switch p := payload.(type) {
-	case *floorgate.ScanRecord:
-		c.scan(ev.Type == floorgate.EventScanAccepted, p, t)
 	case *floorgate.TaskRecord: // pick.task_completed
 		start, ok := c.started[p.Task]
+		if c.lane[p.Task] {
+			delete(c.lane, p.Task)
+			return
+		}
 		if !ok || c.mode(p.Task) != discrete {
 			// A cart's orders are all started with the cart: each
-			// would be timed as the whole walk.
+			// would be timed as the whole walk. A batch's order is
+			// started at its first sort: that is sorting, not picking.
 			return
 		}
 		d := t.Sub(start).Seconds()
@@ -337,14 +393,20 @@ func mistake(r *floorgate.ScanRecord) floorgate.Code {
 	return ""
 }
 
-func (c *computer) scan(accepted bool, r *floorgate.ScanRecord, t time.Time) {
+// scan counts one scan event in the window; wall says it is a scan at a
+// put wall (atWall), lane the single-item lane's pack scan (packLane).
+func (c *computer) scan(accepted bool, r *floorgate.ScanRecord, t time.Time, wall, lane bool) {
 	m := c.mode(r.Task)
+	if wall {
+		m = batch // a wall scan naming no task is the sorter's too
+	}
 	// A pick scan is a discrete task's: a scan on a cart steps through
-	// totes as well as items, and is counted by its puts instead.
-	pick := r.Task != "" && m == discrete
-	put := r.Task != "" && isPut(accepted, r)
+	// totes as well as items, and is counted by its puts instead; a scan
+	// at a wall, by its sorts.
+	pick := r.Task != "" && !wall && !lane && m == discrete
+	put := r.Task != "" && !wall && !lane && isPut(accepted, r)
 	var wrong, wrongPut floorgate.Code
-	if r.Task != "" {
+	if r.Task != "" && !lane {
 		c.person(r.Operator).markPicks()
 	}
 	if pick {
@@ -352,6 +414,15 @@ func (c *computer) scan(accepted bool, r *floorgate.ScanRecord, t time.Time) {
 	}
 	if put && !accepted {
 		wrongPut = putMistake(r)
+	}
+	if wall {
+		// A sort is counted as a put is: right when it counted its unit,
+		// wrong when refused for a sorter's mistake.
+		put = accepted && sortCodes[r.Code]
+		if !accepted {
+			wrongPut = sortMistake(r)
+			put = wrongPut != ""
+		}
 	}
 	c.add(r.Operator, t, func(a *acc) {
 		a.scans++

@@ -305,6 +305,7 @@ func TestModes(t *testing.T) {
 	want := map[floorgate.TaskMode]ModeFigures{
 		floorgate.ModeDiscrete: {Units: 5, UnitsPerHour: 10, Lines: 1},
 		floorgate.ModeCluster:  {Units: 3, UnitsPerHour: 6, Lines: 1, Puts: 7, WrongPuts: 5, PutAccuracy: f64(2.0 / 7)},
+		floorgate.ModeBatch:    {},
 	}
 	for _, who := range [][]string{{"site"}, {"people", "0"}, {"hours", "0"}} {
 		wantField(t, r, want, append(who, "modes")...)
@@ -335,4 +336,139 @@ func TestModes(t *testing.T) {
 	want[floorgate.ModeDiscrete] = ModeFigures{Units: 5, Lines: 1}
 	want[floorgate.ModeCluster] = ModeFigures{Units: 3, Lines: 1, Puts: 7, WrongPuts: 5, PutAccuracy: f64(2.0 / 7)}
 	wantField(t, r, want, "site", "modes")
+}
+
+// wallRec is a scan record of p2 sorting at a put wall on pda2: of order
+// task (line 1) when task is given, of none otherwise (a slot scanned with
+// no unit waiting, a surplus, the batch label, a read too far).
+func wallRec(task string, kind floorgate.MatchKind, code floorgate.Code) rec {
+	r := rec{"scan_id": fmt.Sprint("w", task, code), "device": "pda2", "operator": "p2", "data": "x",
+		"code": code, "distance": "in"}
+	if task != "" {
+		r["task"], r["line"] = task, 1
+	}
+	if kind != "" {
+		r["kind"] = kind
+	}
+	return r
+}
+
+// TestWallSorting: at a put wall a batch's orders are mode batch (known
+// from sort.started, sort.put and the wall's verdicts, before any sort.put
+// names an order); their units are sort.put's qty; sorts are counted as
+// puts are (right: sort_ok, slot_ready, batch_sorted; wrong: wrong_slot,
+// slot_expected, tote_without_item, and one of them as a read's in-band
+// code); no wall scan is a pick scan; the run ends with batch.sorted. The
+// single-item lane's pack scan is a pack scan: its line counts nowhere.
+func TestWallSorting(t *testing.T) {
+	var j journal
+	j.login(at(7, 50), "p2", "pda2")
+	j.addScan(at(8, 0), wallRec("", floorgate.MatchBatch, floorgate.CodeBatchOpen))
+	j.add(floorgate.EventSortStarted, at(8, 0), floorgate.BatchRecord{Batch: "B1", Wall: "W1", Orders: 2,
+		Operator: "p2", Device: "pda2"})
+	j.addScan(at(8, 1), wallRec("O1", item, floorgate.CodeSortToSlot))
+	j.addScan(at(8, 2), wallRec("O1", floorgate.MatchSlot, floorgate.CodeWrongSlot))
+	j.addScan(at(8, 3), wallRec("O1", item, floorgate.CodeSlotExpected))
+	j.addScan(at(8, 4), wallRec("", floorgate.MatchSlot, floorgate.CodeDistance).with("in_band_code", floorgate.CodeWrongSlot).with("distance", "out"))
+	j.addScan(at(8, 5), wallRec("", floorgate.MatchSlot, floorgate.CodeDistance).with("distance", "out")) // right slot, too far
+	j.add(floorgate.EventTaskStarted, at(8, 6), floorgate.TaskRecord{Task: "O1", Operator: "p2", Device: "pda2"})
+	j.addScan(at(8, 6), wallRec("O1", floorgate.MatchSlot, floorgate.CodeSortOK))
+	j.add(floorgate.EventSortPut, at(8, 6), floorgate.SortRecord{Batch: "B1", Wall: "W1", Slot: 1, Task: "O1", Line: 1,
+		Qty: 1, Operator: "p2", Device: "pda2"})
+	j.addScan(at(8, 7), wallRec("", floorgate.MatchSlot, floorgate.CodeNoUnitForTote))
+	j.addScan(at(8, 8), wallRec("", item, floorgate.CodeSortSurplus)) // the batch pick's surplus: no sort
+	j.add(floorgate.EventPickException, at(8, 8), floorgate.ExceptionRecord{Kind: floorgate.ExceptionSortSurplus,
+		Task: "B1", Order: "B1", SKU: "S9", Found: 1, Operator: "p2", Device: "pda2"})
+	j.addScan(at(8, 9), wallRec("O2", item, floorgate.CodeWrongBatch)) // a unit's lot at a wall: no pick scan, no sort
+	j.addScan(at(8, 10), wallRec("O2", item, floorgate.CodeSortToSlot))
+	j.add(floorgate.EventTaskStarted, at(8, 11), floorgate.TaskRecord{Task: "O2", Operator: "p2", Device: "pda2"})
+	j.addScan(at(8, 11), wallRec("O2", floorgate.MatchSlot, floorgate.CodeSlotReady))
+	j.add(floorgate.EventSortPut, at(8, 11), floorgate.SortRecord{Batch: "B1", Wall: "W1", Slot: 2, Task: "O2", Line: 1,
+		Qty: 1, Operator: "p2", Device: "pda2", Ready: true})
+	j.add(floorgate.EventLineConfirmed, at(8, 11), floorgate.LineRecord{Task: "O2", Line: 1, Qty: 1, Picked: 1,
+		Status: floorgate.LineDone, Operator: "p2", Device: "pda2"})
+	j.add(floorgate.EventTaskCompleted, at(8, 11), floorgate.TaskRecord{Task: "O2", Operator: "p2", Device: "pda2"})
+	j.addScan(at(8, 12), wallRec("O1", item, floorgate.CodeSortToSlot))
+	j.addScan(at(8, 13), wallRec("O1", floorgate.MatchSlot, floorgate.CodeBatchSorted))
+	j.add(floorgate.EventSortPut, at(8, 13), floorgate.SortRecord{Batch: "B1", Wall: "W1", Slot: 1, Task: "O1", Line: 1,
+		Qty: 1, Operator: "p2", Device: "pda2", Ready: true})
+	j.add(floorgate.EventLineConfirmed, at(8, 13), floorgate.LineRecord{Task: "O1", Line: 1, Qty: 2, Picked: 2,
+		Status: floorgate.LineDone, Operator: "p2", Device: "pda2"})
+	j.add(floorgate.EventTaskCompleted, at(8, 13), floorgate.TaskRecord{Task: "O1", Operator: "p2", Device: "pda2"})
+	j.add(floorgate.EventBatchSorted, at(8, 13), floorgate.BatchRecord{Batch: "B1", Wall: "W1", Orders: 2,
+		Operator: "p2", Device: "pda2"})
+	// The run is over: the same device picks a discrete task.
+	j.addScan(at(8, 20), wallRec("T9", item, floorgate.CodeItemOK))
+	j.addScan(at(8, 21), wallRec("", floorgate.MatchSlot, floorgate.CodeNoUnitForTote)) // not at a wall
+	j.logout(at(8, 30), "p2", "pda2")
+	// The single-item lane: k1 packs one-unit order S1 by its item.
+	j.addScan(at(8, 40), rec{"scan_id": "k", "device": "pack1", "operator": "k1", "task": "S1", "line": 1,
+		"data": "x", "kind": item, "code": floorgate.CodePackDone, "distance": "in"})
+	j.add(floorgate.EventLineConfirmed, at(8, 40), floorgate.LineRecord{Task: "S1", Line: 1, Qty: 1, Picked: 1,
+		Status: floorgate.LineDone, Operator: "k1", Device: "pack1"})
+	j.add(floorgate.EventTaskCompleted, at(8, 40), floorgate.TaskRecord{Task: "S1", Operator: "k1", Device: "pack1"})
+	j.add(floorgate.EventPackStarted, at(8, 40), floorgate.PackRecord{Order: "S1", Packer: "k1", Device: "pack1", Started: at(8, 40)})
+	j.add(floorgate.EventPackCompleted, at(8, 40), floorgate.PackRecord{Order: "S1", Packer: "k1", Device: "pack1",
+		Started: at(8, 40), Packed: at(8, 40), Units: 1})
+	r, err := Compute(j.evs, at(8, 0), at(9, 0), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// p2 logged in 08:00–08:30. Sorts: right 3, wrong 4 (wrong_slot,
+	// slot_expected, the wrong slot too far, tote_without_item).
+	p2 := map[floorgate.TaskMode]ModeFigures{
+		floorgate.ModeDiscrete: {Units: 1, UnitsPerHour: 2},
+		floorgate.ModeCluster:  {},
+		floorgate.ModeBatch:    {Units: 3, UnitsPerHour: 6, Lines: 2, Puts: 7, WrongPuts: 4, PutAccuracy: f64(3.0 / 7)},
+	}
+	wantField(t, r, "k1", "people", "0", "operator")
+	wantField(t, r, "p2", "people", "1", "operator")
+	wantField(t, r, p2, "people", "1", "modes")
+	for _, who := range [][]string{{"site"}, {"people", "1"}} {
+		wantField(t, r, 1, append(who, "pick_scans")...) // T9's item_ok alone
+		wantField(t, r, 0, append(who, "wrong_pick_scans")...)
+		wantField(t, r, 2, append(who, "lines")...) // S1's is no pick line
+		wantField(t, r, 0, append(who, "lines_right_first_time")...)
+		wantField(t, r, nil, append(who, "line_accuracy")...)
+		wantField(t, r, 0, append(who, "stages", "pick", "count")...) // sorting is not picking
+		wantField(t, r, []any{}, append(who, "exceptions", "wrong_scans_by_location")...)
+	}
+	wantField(t, r, p2, "site", "modes")
+	wantField(t, r, "picker", "people", "1", "role")
+	// k1 packed: no pick scan, no line, no mode's figure.
+	wantField(t, r, "packer", "people", "0", "role")
+	wantField(t, r, 0, "people", "0", "pick_scans")
+	wantField(t, r, 0, "people", "0", "lines")
+	wantField(t, r, 1, "people", "0", "stages", "pack", "count")
+	wantField(t, r, map[floorgate.TaskMode]ModeFigures{floorgate.ModeDiscrete: {}, floorgate.ModeCluster: {},
+		floorgate.ModeBatch: {}}, "people", "0", "modes")
+
+	// Every wall event before the window: the run's state alone carries
+	// over, and its orders' lines in the window are still the batch's.
+	rl := NewRollup()
+	for _, ev := range j.evs {
+		if err := rl.Add(ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, w := range [][2]time.Time{{at(8, 0), at(9, 0)}, {at(8, 5), at(8, 12)}, {at(8, 11), at(8, 45)}} {
+		want, err := Compute(j.evs, w[0], w[1], nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := rl.Report(w[0], w[1], nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := diff(fmt.Sprint(w), asJSON(t, got), asJSON(t, want)); len(d) > 0 {
+			t.Errorf("rollup %v", d)
+		}
+	}
+	r, err = Compute(j.evs, at(8, 12), at(9, 0), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantField(t, r, ModeFigures{Units: 1, UnitsPerHour: 1 / (18 * time.Minute).Hours(), Lines: 1, Puts: 1,
+		PutAccuracy: f64(1)}, "site", "modes", "batch")
+	wantField(t, r, 1, "site", "pick_scans")
 }

@@ -1,6 +1,7 @@
 // Package kpi computes the floor's KPIs — scans and rejections, lines and
 // lines per hour, units per hour and put accuracy per picking mode
-// (discrete, cluster: a cart of totes), pick accuracy per scan and line
+// (discrete, cluster: a cart of totes, batch: sorting at a put wall, whose
+// put accuracy is the sort accuracy), pick accuracy per scan and line
 // accuracy (lines picked right the first time) against the 99.8%
 // standard, location-first
 // sequence compliance, scanning-distance compliance, pack-to-outbound time

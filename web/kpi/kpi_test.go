@@ -318,9 +318,15 @@ func same(t *testing.T, what string, got, want Figures) {
 	}
 }
 
-// byMode is the modes' figures, discrete's and cluster's.
-func byMode(discrete, cluster ModeFigures) map[floorgate.TaskMode]ModeFigures {
-	return map[floorgate.TaskMode]ModeFigures{floorgate.ModeDiscrete: discrete, floorgate.ModeCluster: cluster}
+// byMode is the modes' figures, discrete's and cluster's, and batch's
+// when given (zero otherwise).
+func byMode(discrete, cluster ModeFigures, batch ...ModeFigures) map[floorgate.TaskMode]ModeFigures {
+	b := ModeFigures{}
+	if len(batch) > 0 {
+		b = batch[0]
+	}
+	return map[floorgate.TaskMode]ModeFigures{floorgate.ModeDiscrete: discrete, floorgate.ModeCluster: cluster,
+		floorgate.ModeBatch: b}
 }
 
 // discreteOnly is the modes' figures of a span with only discrete picking:

@@ -4,24 +4,34 @@ import "github.com/floorgate/floorgate"
 
 // Picking modes. A task's mode is known from the events alone: task.received
 // does not carry it, but every order picked on a cart is listed in the
-// cart.started that took it, journalled before any scan on it. A task no
-// such event lists is discrete.
+// cart.started that took it, journalled before any scan on it; and a batch's
+// orders are sorted at a put wall by a device whose sort.started (naming the
+// batch) comes before every scan, sort.put and line event of the run. A task
+// no such event tells apart is discrete (a batch's own pick task, whose id
+// is the batch's, is ordinary discrete picking).
 //
-// Adding a mode (a put wall, a single-item lane) is: its index here and in
-// modes, the event that tells its tasks apart in computer.event, the
-// events that count its units, and its name in docs/web-api.md; the
-// per-mode counts, the rollup and the report follow from modes.
+// The single-item lane (floorgate.ModeSingle) is no mode here: its orders'
+// units were picked in their batch's discrete pick task, and the scan that
+// closes one is a pack scan (pack_done), counted as packing (see
+// packLane).
+//
+// Adding a mode is: its index here and in modes, the event that tells its
+// tasks apart in computer.event, the events that count its units, and its
+// name in docs/web-api.md; the per-mode counts, the rollup and the report
+// follow from modes.
 type mode int
 
 const (
 	discrete mode = iota
 	cluster
+	batch
 )
 
 // modes names each mode by its index: the keys of Figures.Modes.
 var modes = [...]floorgate.TaskMode{
 	discrete: floorgate.ModeDiscrete,
 	cluster:  floorgate.ModeCluster,
+	batch:    floorgate.ModeBatch,
 }
 
 const nModes = len(modes)
@@ -32,6 +42,75 @@ func (c *computer) mode(task string) mode {
 		return m
 	}
 	return discrete
+}
+
+// wallCodes are the verdicts only a put wall gives: a scan record with one
+// (or, refused for its distance, with one as its in-band code) is a wall
+// scan whatever the device's state.
+var wallCodes = map[floorgate.Code]bool{
+	floorgate.CodeBatchOpen:    true,
+	floorgate.CodeSortToSlot:   true,
+	floorgate.CodeSortOK:       true,
+	floorgate.CodeSlotReady:    true,
+	floorgate.CodeBatchSorted:  true,
+	floorgate.CodeSortSurplus:  true,
+	floorgate.CodeWrongSlot:    true,
+	floorgate.CodeSlotExpected: true,
+	floorgate.CodeWallFull:     true,
+	floorgate.CodeWallInUse:    true,
+}
+
+// sortCodes are the accepted wall scans that count a unit into its
+// order's slot (each also journals one sort.put): the right sorts.
+var sortCodes = map[floorgate.Code]bool{
+	floorgate.CodeSortOK:      true,
+	floorgate.CodeSlotReady:   true,
+	floorgate.CodeBatchSorted: true,
+}
+
+// sortErrors are the refusals of a wall scan that are the sorter's
+// mistake, as putErrors are on a cart: another slot than the one shown
+// (wrong_tote), something else scanned while a unit waits for its slot
+// (tote_expected), and a slot scanned with no unit waiting — at a wall no
+// slot is ever bound by a scan, so that is always a slot scanned before
+// its unit (or for a unit put in unscanned): a sequence error, as
+// item_before_location is for picks.
+var sortErrors = map[floorgate.Code]bool{
+	floorgate.CodeWrongSlot:     true,
+	floorgate.CodeSlotExpected:  true,
+	floorgate.CodeNoUnitForTote: true,
+}
+
+// sortMistake is the sort mistake a refused wall scan shows, as putMistake
+// is for puts: its code when that is a sort error, or, for a read refused
+// for its distance, its in-band code when that is one; "" for none.
+func sortMistake(r *floorgate.ScanRecord) floorgate.Code {
+	switch {
+	case sortErrors[r.Code]:
+		return r.Code
+	case r.Code == floorgate.CodeDistance && sortErrors[r.InBandCode]:
+		return r.InBandCode
+	}
+	return ""
+}
+
+// atWall reports whether r is a scan at a put wall: one with a verdict
+// only a wall gives, or any scan of a device sorting a batch (between its
+// sort.started and the batch.sorted, or the logout, that ends the run).
+func (c *computer) atWall(r *floorgate.ScanRecord) bool {
+	if wallCodes[r.Code] || (r.Code == floorgate.CodeDistance && wallCodes[r.InBandCode]) {
+		return true
+	}
+	_, ok := c.sorting[r.Device]
+	return ok
+}
+
+// packLane reports whether r is the single-item lane's pack scan: the
+// pack_done that packs a one-unit order names its task (no other pack
+// scan does). It is a pack scan, no pick scan: the order's unit was picked
+// in its batch's pick task.
+func packLane(r *floorgate.ScanRecord) bool {
+	return r.Code == floorgate.CodePackDone && r.Task != ""
 }
 
 // countsUnits are the accepted pick scans that count units for their line:

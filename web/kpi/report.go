@@ -91,14 +91,18 @@ type Figures struct {
 	// Lines and LinesPerHour count every mode.
 	LinesPerHour float64 `json:"lines_per_hour"`
 
-	// Modes is the figures of each picking mode ("discrete", "cluster"),
-	// every mode listed. A task is cluster when a cart.started earlier in
-	// the events given lists it, discrete otherwise.
+	// Modes is the figures of each picking mode ("discrete", "cluster",
+	// "batch"), every mode listed. A task is cluster when a cart.started
+	// earlier in the events given lists it, batch when it was sorted at a
+	// put wall (modes.go), discrete otherwise. The single-item lane has no
+	// figures of its own: its units are its batch's discrete pick task's.
 	Modes map[floorgate.TaskMode]ModeFigures `json:"modes"`
 
 	// PickScans is the number of pick scans (scan events whose record names
-	// a discrete task; pack scans never do, and a cart's scans are counted
-	// by their puts, ModeFigures) that count for accuracy: the accepted
+	// a discrete task; pack scans never do — the single-item lane's
+	// pack_done names its order but is a pack scan —, a cart's scans are
+	// counted by their puts, and a put wall's by their sorts, ModeFigures)
+	// that count for accuracy: the accepted
 	// ones and the wrong ones — those showing a picker's mistake: rejected
 	// with a picker's error (see PickerError), or rejected for distance
 	// with such an error as InBandCode. WrongPickScans is the latter.
@@ -142,7 +146,8 @@ type ModeFigures struct {
 	// Units is the units picked: for discrete, the qty of each accepted
 	// pick scan with code item_ok, line_done or task_done (1 when it has
 	// none: a case label's count is not in the record); for cluster, the
-	// qty of each pick.put.
+	// qty of each pick.put; for batch, the units sorted: the qty of each
+	// sort.put.
 	Units int `json:"units"`
 	// UnitsPerHour is Units / HoursLoggedIn of the same population and
 	// span (every mode's hours: the modes' rates add up); 0 when nobody
@@ -155,9 +160,15 @@ type ModeFigures struct {
 	// its container (the record names its line) with a put error
 	// (wrong_tote, tote_not_needed, tote_expected, unknown_tote), or
 	// refused for distance with one as InBandCode. WrongPuts is the latter.
+	// For batch they are the sorts at a put wall: accepted slot scans that
+	// counted a unit (sort_ok, slot_ready, batch_sorted) and wall scans
+	// refused with a sort error (wrong_slot, slot_expected,
+	// tote_without_item), or refused for distance with one as InBandCode;
+	// a surplus is no sort (the batch pick's, not the sorter's).
 	Puts      int `json:"puts"`
 	WrongPuts int `json:"wrong_puts"`
-	// PutAccuracy is (Puts − WrongPuts) / Puts; null when Puts is 0.
+	// PutAccuracy is (Puts − WrongPuts) / Puts (for batch, the sort
+	// accuracy); null when Puts is 0.
 	PutAccuracy *float64 `json:"put_accuracy"`
 }
 

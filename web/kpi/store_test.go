@@ -530,6 +530,8 @@ func TestCartShiftUnitsAndPuts(t *testing.T) {
 			"puts": 0.0, "wrong_puts": 0.0, "put_accuracy": nil},
 		"cluster": map[string]any{"units": 6.0, "units_per_hour": 12.0, "lines": 3.0,
 			"puts": 7.0, "wrong_puts": 3.0, "put_accuracy": 4.0 / 7},
+		"batch": map[string]any{"units": 0.0, "units_per_hour": 0.0, "lines": 0.0,
+			"puts": 0.0, "wrong_puts": 0.0, "put_accuracy": nil},
 	}
 	for _, who := range []string{"site", "people[0]", "hours[0]"} {
 		var f map[string]any
@@ -661,4 +663,266 @@ func diffJSON(path string, got, want any) []string {
 		}
 	}
 	return []string{fmt.Sprintf("%s = %v, want %v", path, got, want)}
+}
+
+// wallShift plays a put wall on a real store from 09:00: op1 picks T1 (one
+// of S1, one of S2) and batch B1's pick task (its orders O1: two of S1;
+// O2: one of S1, one of S3; O3: one of S2) like any task, as given; sorter s1
+// logs in on pda2 at 09:10 and sorts B1 at wall W1 with three mistakes
+// (a wrong slot, an item while a unit waits, a slot with no unit), four
+// units into their slots and a surplus S1, then ends the batch with O3
+// still unsorted (closed short). Both log out at 09:30. It returns the
+// journal and how many scans op1 made (every one accepted).
+func wallShift(t *testing.T) (*shiftFloor, []floorgate.Event, int) {
+	fl := newShiftFloor(t, 1, 1)
+	ean := fl.ean
+	pin, err := floorgate.HashPIN("2468")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fl.db.PutMaster(fl.ctx, store.Master{
+		Walls:     []floorgate.Wall{{ID: "W1", Station: "pack1", Slots: []string{"SLOT-1", "SLOT-2", "SLOT-3", "SLOT-4"}}},
+		Operators: []floorgate.Operator{{ID: "s1", Name: "Sam", Badge: "BS", PINHash: pin, Role: floorgate.RolePicker}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fl.db.ImportBatch(fl.ctx, floorgate.BatchDefinition{ID: "B1", Wall: "W1"}, []floorgate.Task{
+		{ID: "O1", Order: "SO-O1", Lines: []floorgate.TaskLine{{Location: "L1", SKU: "S1", Qty: 2}}},
+		{ID: "O2", Order: "SO-O2", Lines: []floorgate.TaskLine{{Location: "L1", SKU: "S1", Qty: 1}, {Location: "L3", SKU: "S3", Qty: 1}}},
+		{ID: "O3", Order: "SO-O3", Lines: []floorgate.TaskLine{{Location: "L2", SKU: "S2", Qty: 1}}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// op1 follows the prompts through T1 and then B1's pick task.
+	picks := fl.pickAll("pda1", "B1")
+	fl.clk.Add(fl.start.Add(10 * time.Minute).Sub(fl.clk.Now()))
+	fl.login("pda2", "BS")
+	for _, s := range []struct {
+		data string
+		code floorgate.Code
+	}{
+		{"B1", floorgate.CodeBatchOpen},
+		{ean["S1"], floorgate.CodeSortToSlot},   // O1, slot 1
+		{"SLOT-2", floorgate.CodeWrongSlot},     // wrong sort 1
+		{ean["S1"], floorgate.CodeSlotExpected}, // wrong sort 2
+		{"SLOT-1", floorgate.CodeSortOK},        // sort 1
+		{"SLOT-1", floorgate.CodeNoUnitForTote}, // wrong sort 3: no unit waits
+		{ean["S1"], floorgate.CodeSortToSlot},   // O1's second
+		{"SLOT-1", floorgate.CodeSlotReady},     // sort 2: O1 complete
+		{ean["S1"], floorgate.CodeSortToSlot},   // O2, slot 2
+		{"SLOT-2", floorgate.CodeSortOK},        // sort 3
+		{ean["S1"], floorgate.CodeSortSurplus},  // nobody needs it: no sort
+		{ean["S3"], floorgate.CodeSortToSlot},   // O2's S3
+		{"SLOT-2", floorgate.CodeSlotReady},     // sort 4: O2 complete
+		{"LOC-1", floorgate.CodeUnknownBarcode}, // not a unit: nobody's sort mistake
+	} {
+		fl.scan("pda2", s.data, 70, s.code)
+	}
+	// The container is empty: O3 closes short, the batch is sorted.
+	if v, err := fl.db.Short(fl.ctx, "pda2", "end", 0); err != nil || v.Code != floorgate.CodeShortOK {
+		t.Fatalf("end of the batch: %v %v", v.Code, err)
+	}
+	fl.clk.Add(fl.start.Add(30 * time.Minute).Sub(fl.clk.Now()))
+	for _, dev := range []string{"pda1", "pda2"} {
+		if _, err := fl.db.Logout(fl.ctx, dev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	events, err := fl.db.Journal(0, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fl, events, picks
+}
+
+// TestWallShiftSortAccuracy plays a put wall through the real store and
+// scan engine and checks the batch mode's figures against what was done:
+// the sorter's units (sort.put), lines (closed at the wall, the short one
+// too) and sort accuracy; no wall scan is a pick scan, no order line is
+// right the first time, and the batch's pick task is the picker's
+// discrete work. A rollup of the journal says the same.
+func TestWallShiftSortAccuracy(t *testing.T) {
+	fl, events, picks := wallShift(t)
+	from, to := fl.start, fl.start.Add(time.Hour)
+	r, err := kpi.Compute(events, from, to, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := asMap(t, r)
+	zero := map[string]any{"units": 0.0, "units_per_hour": 0.0, "lines": 0.0, "puts": 0.0, "wrong_puts": 0.0, "put_accuracy": nil}
+	// s1, 09:10–09:30: a third of an hour. Four units sorted, four lines
+	// (O1's, O2's two, O3's short); sorts: 4 right, 3 wrong.
+	batch := map[string]any{"units": 4.0, "units_per_hour": 12.0, "lines": 4.0, "puts": 7.0, "wrong_puts": 3.0,
+		"put_accuracy": 4.0 / 7}
+	// op1, 09:00–09:30: T1's two units and lines, B1's five units and
+	// three lines.
+	discrete := map[string]any{"units": 7.0, "units_per_hour": 14.0, "lines": 5.0, "puts": 0.0, "wrong_puts": 0.0, "put_accuracy": nil}
+	people := rep["people"].([]any)
+	op1, s1 := people[0].(map[string]any), people[1].(map[string]any)
+	if op1["operator"] != "op1" || s1["operator"] != "s1" || s1["role"] != "picker" {
+		t.Fatalf("people %v %v (%v), want op1 and s1 (picker)", op1["operator"], s1["operator"], s1["role"])
+	}
+	for who, w := range map[string]struct {
+		f     map[string]any
+		modes map[string]any
+		pick  float64
+		lines float64
+		right float64
+		short float64
+	}{
+		"op1":  {op1, map[string]any{"discrete": discrete, "cluster": zero, "batch": zero}, float64(picks), 5, 5, 0},
+		"s1":   {s1, map[string]any{"discrete": zero, "cluster": zero, "batch": batch}, 0, 4, 0, 1},
+		"site": {rep["site"].(map[string]any), nil, float64(picks), 9, 5, 1},
+	} {
+		if w.modes != nil {
+			for _, d := range diffJSON(who+".modes", w.f["modes"], w.modes) {
+				t.Error(d)
+			}
+		}
+		for k, v := range map[string]any{"pick_scans": w.pick, "wrong_pick_scans": 0.0, "lines": w.lines,
+			"lines_right_first_time": w.right, "short_lines": w.short} {
+			if g := w.f[k]; !sameJSON(g, v) {
+				t.Errorf("%s.%s = %v, want %v", who, k, g, v)
+			}
+		}
+	}
+	site := rep["site"].(map[string]any)["modes"].(map[string]any)
+	for _, d := range diffJSON("site.modes.batch", site["batch"], map[string]any{"units": 4.0,
+		"units_per_hour": 4 / (50.0 / 60), "lines": 4.0, "puts": 7.0, "wrong_puts": 3.0, "put_accuracy": 4.0 / 7}) {
+		t.Error(d)
+	}
+	// Only T1 is timed as a pick stage: B1's orders are started at the
+	// wall, by sorting.
+	if g := s1["stages"].(map[string]any)["pick"].(map[string]any)["count"]; g != 0.0 {
+		t.Errorf("s1 stages.pick.count = %v, want 0", g)
+	}
+	rl := kpi.NewRollup()
+	for _, ev := range events {
+		if err := rl.Add(ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, w := range [][2]time.Time{{from, to}, {from.Add(10*time.Minute + 5*time.Second), from.Add(15 * time.Minute)}} {
+		want, err := kpi.Compute(events, w[0], w[1], nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := rl.Report(w[0], w[1], nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := diffJSON(fmt.Sprint(w), asMap(t, got), asMap(t, want)); len(d) > 0 {
+			t.Errorf("rollup: %v", d)
+		}
+	}
+}
+
+// pickAll logs badge in on dev and follows the prompts through every task
+// given, scanning each location and unit right; it returns how many scans
+// that took (every one accepted).
+func (f *shiftFloor) pickAll(dev, badge string) int {
+	t, ean, fl := f.t, f.ean, f
+	t.Helper()
+	if _, err := fl.db.Hello(fl.ctx, dev, "test-device-token/"+dev+"/0123456789abcdef", "test"); err != nil {
+		t.Fatal(err)
+	}
+	v, err := fl.db.Login(fl.ctx, dev, "login", badge, "2468")
+	if err != nil || v.Prompt.Task == "" {
+		t.Fatalf("login %s: %v %+v", badge, err, v.Prompt)
+	}
+	picks := 0
+	for p := v.Prompt; p.Task != ""; p = v.Prompt {
+		if picks > 40 {
+			t.Fatalf("no end to the picking: %+v", p)
+		}
+		data := ean[p.SKU]
+		if p.Step == "scan_location" {
+			data = "LOC-" + p.Location[1:]
+		}
+		fl.clk.Add(time.Second)
+		picks++
+		v, err = fl.db.Scan(fl.ctx, floorgate.Scan{ID: fmt.Sprint("p", picks), Device: dev, Data: data, DistanceMM: 70, At: fl.clk.Now()})
+		if err != nil || !v.OK {
+			t.Fatalf("pick %s at %+v: %v %v", data, p, v.Code, err)
+		}
+	}
+	return picks
+}
+
+// TestSingleLanePackIsNoPick: in the single-item lane the packer's scan of
+// the item packs a one-unit order and names its task; it is a pack scan,
+// no pick scan, and the order's line counts nowhere — the unit was picked,
+// and its line counted, in the lane's pick task, which is discrete
+// picking like any task.
+func TestSingleLanePackIsNoPick(t *testing.T) {
+	fl := newShiftFloor(t, 1, 1)
+	if _, err := fl.db.ImportBatch(fl.ctx, floorgate.BatchDefinition{ID: "SL1"}, []floorgate.Task{
+		{ID: "X1", Order: "SO-X1", Lines: []floorgate.TaskLine{{Location: "L3", SKU: "S3", Qty: 1}}},
+		{ID: "X2", Order: "SO-X2", Lines: []floorgate.TaskLine{{Location: "L3", SKU: "S3", Qty: 1}}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var ships []floorgate.Shipment
+	for _, o := range []string{"SO-X1", "SO-X2"} {
+		ships = append(ships, floorgate.Shipment{Order: o, Carrier: "SF", Tracking: "TRK-" + o,
+			Recipient: floorgate.Party{Name: "R", Phone: "13800000001", Address: "A"}, Sender: floorgate.Party{Name: "S", Address: "B"},
+			Lines: []floorgate.ShipmentLine{{SKU: "S3", Qty: 1}}})
+	}
+	if err := fl.db.PutShipments(fl.ctx, ships); err != nil {
+		t.Fatal(err)
+	}
+	picks := fl.pickAll("pda1", "B1") // T1 and SL1: S1, S2 and two of S3
+	fl.login("pack1", "BK")
+	fl.scan("pack1", fl.ean["S3"], 70, floorgate.CodePackDone) // packs SO-X1
+	fl.clk.Add(fl.start.Add(30 * time.Minute).Sub(fl.clk.Now()))
+	for _, dev := range []string{"pda1", "pack1"} {
+		if _, err := fl.db.Logout(fl.ctx, dev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	events, err := fl.db.Journal(0, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := kpi.Compute(events, fl.start, fl.start.Add(time.Hour), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := asMap(t, r)
+	people := rep["people"].([]any)
+	k1, op1 := people[0].(map[string]any), people[1].(map[string]any)
+	if k1["operator"] != "k1" || k1["role"] != "packer" || op1["operator"] != "op1" || op1["role"] != "picker" {
+		t.Fatalf("people %v (%v), %v (%v): want k1 packer, op1 picker", k1["operator"], k1["role"], op1["operator"], op1["role"])
+	}
+	zero := map[string]any{"units": 0.0, "units_per_hour": 0.0, "lines": 0.0, "puts": 0.0, "wrong_puts": 0.0, "put_accuracy": nil}
+	for who, w := range map[string]struct {
+		f                  map[string]any
+		pick, lines, units float64
+	}{
+		"k1":   {k1, 0, 0, 0},
+		"op1":  {op1, float64(picks), 3, 4}, // T1's two lines, SL1's one (two of S3)
+		"site": {rep["site"].(map[string]any), float64(picks), 3, 4},
+	} {
+		for k, v := range map[string]any{"pick_scans": w.pick, "lines": w.lines, "lines_right_first_time": w.lines} {
+			if g := w.f[k]; !sameJSON(g, v) {
+				t.Errorf("%s.%s = %v, want %v", who, k, g, v)
+			}
+		}
+		modes := w.f["modes"].(map[string]any)
+		for _, d := range diffJSON(who+".modes.cluster", modes["cluster"], zero) {
+			t.Error(d)
+		}
+		for _, d := range diffJSON(who+".modes.batch", modes["batch"], zero) {
+			t.Error(d)
+		}
+		if g := modes["discrete"].(map[string]any)["units"]; !sameJSON(g, w.units) {
+			t.Errorf("%s.modes.discrete.units = %v, want %v", who, g, w.units)
+		}
+	}
+	if g := k1["stages"].(map[string]any)["pack"].(map[string]any)["count"]; g != 1.0 {
+		t.Errorf("k1 stages.pack.count = %v, want 1", g)
+	}
+	if g := rep["site"].(map[string]any)["stages"].(map[string]any)["pick"].(map[string]any)["count"]; g != 2.0 {
+		t.Errorf("site stages.pick.count = %v, want 2 (T1, SL1)", g)
+	}
 }
