@@ -503,6 +503,10 @@ func (w *wtx) addTasks(tasks []floorgate.Task, def *floorgate.WaveDefinition, ba
 		if err := t.Validate(); err != nil {
 			return 0, badRecord("tasks", i, t.ID, err)
 		}
+		if t.Mode == floorgate.ModeCluster && (len(w.st.carts) == 0 || len(w.st.totes) == 0) {
+			// Nobody could ever pick it: refused now, not stranded later.
+			return 0, badRecord("tasks", i, t.ID, floorgate.FieldErrorf("mode", "a cluster order is picked on a cart of totes, and the site has no carts or no totes: send them with master.put first"))
+		}
 		if err := w.db.checkTaskLines(t); err != nil {
 			return 0, badRecord("tasks", i, t.ID, err)
 		}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/floorgate/floorgate"
@@ -178,6 +179,11 @@ func TestSingleItemLane(t *testing.T) {
 // lane — while a mode the ERP names is kept.
 func TestSiteModeRules(t *testing.T) {
 	e := newEnv(t, func(o *Options) { o.Modes = ModeRules{ClusterUpToUnits: 2, SingleUnitWaves: true} })
+	small := `{"id":"c0","type":"task.create","data":{"tasks":[{"id":"EARLY","order":"O0","lines":[{"location":"L1","sku":"S1","qty":1}]}]}}`
+	if r := e.command(small); r.Applied || r.Field != "data.tasks[0].mode" || !strings.Contains(r.Reason, "no carts") {
+		t.Fatalf("a small order on a site without carts: %+v; want refused, naming the missing carts", r)
+	}
+	cartFloor(t, e)
 	e.command(`{"id":"c1","type":"task.create","data":{"tasks":[
 		{"id":"SMALL","order":"O1","lines":[{"location":"L1","sku":"S1","qty":1},{"location":"L2","sku":"S2","qty":1}]},
 		{"id":"BIG","order":"O2","lines":[{"location":"L1","sku":"S1","qty":3}]},
