@@ -121,25 +121,12 @@ func (w *wtx) cartScan(sc floorgate.Scan, sess floorgate.Session, m floorgate.Ma
 
 // applyCart stores what a cart step produced.
 func (w *wtx) applyCart(res scan.CartResult) error {
-	for _, t := range res.Changed {
-		if err := w.putTask(t); err != nil {
-			return err
-		}
-	}
 	if b := res.Bind; b != nil {
 		if err := w.bindTote(b); err != nil {
 			return err
 		}
 	}
-	if old, ok := w.st.sessions[res.Session.Device]; !ok || old != res.Session {
-		if err := w.putSession(res.Session); err != nil {
-			return err
-		}
-	}
-	if err := w.emit(res.Events...); err != nil {
-		return err
-	}
-	return w.completeWaves()
+	return w.applyStep(res.Changed, res.Session, res.Events)
 }
 
 // bindTote records that a tote holds an order, in place of what it held.

@@ -380,20 +380,30 @@ func (st *state) inZones(t *floorgate.Task, zones []string) bool {
 
 // apply stores what an engine step produced.
 func (w *wtx) apply(res scan.Result) error {
+	var changed []*floorgate.Task
 	if res.Task != nil && res.TaskChanged {
-		if err := w.putTask(res.Task); err != nil {
+		changed = []*floorgate.Task{res.Task}
+	}
+	return w.applyStep(changed, res.Session, res.Events)
+}
+
+// applyStep stores a step's outcome: the tasks it changed, the device's
+// session when it changed, and its events, then completes any wave whose
+// last task the step closed.
+func (w *wtx) applyStep(changed []*floorgate.Task, sess floorgate.Session, events []floorgate.Event) error {
+	for _, t := range changed {
+		if err := w.putTask(t); err != nil {
 			return err
 		}
 	}
-	if old, ok := w.st.sessions[res.Session.Device]; !ok || old != res.Session {
-		if err := w.putSession(res.Session); err != nil {
+	if old, ok := w.st.sessions[sess.Device]; !ok || old != sess {
+		if err := w.putSession(sess); err != nil {
 			return err
 		}
 	}
-	if err := w.emit(res.Events...); err != nil {
+	if err := w.emit(events...); err != nil {
 		return err
 	}
-	// A step that closed a wave's last task completes the wave next.
 	return w.completeWaves()
 }
 

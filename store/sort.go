@@ -176,25 +176,12 @@ func (w *wtx) packerBack(res *scan.SortResult) {
 
 // applySort stores what a put wall step produced.
 func (w *wtx) applySort(res scan.SortResult) error {
-	for _, t := range res.Changed {
-		if err := w.putTask(t); err != nil {
-			return err
-		}
-	}
 	if res.BatchChanged && res.Batch != nil {
 		if err := w.putBatch(res.Batch); err != nil {
 			return err
 		}
 	}
-	if old, ok := w.st.sessions[res.Session.Device]; !ok || old != res.Session {
-		if err := w.putSession(res.Session); err != nil {
-			return err
-		}
-	}
-	if err := w.emit(res.Events...); err != nil {
-		return err
-	}
-	return w.completeWaves()
+	return w.applyStep(res.Changed, res.Session, res.Events)
 }
 
 // sortEnd ends sorting when the batch's container is empty.

@@ -25,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -167,7 +168,7 @@ type chaosCartFloor struct {
 // starting at its own cart. The demo's held peak wave stays held: what it
 // holds besides cart orders (a put wall's batch, single-item orders) would
 // go ahead of cart orders of no wave, and the pickers here work carts
-// only. The scenario's orders go ahead of the demo's own by priority.
+// only, so the demo's own orders are cancelled.
 func newChaosCartFloor(t *testing.T, ctx context.Context, pdas int) *chaosCartFloor {
 	t.Helper()
 	f := &floor{t: t, ctx: ctx, b: mqtttest.Start(t), demo: gateway.NewDemo(), l: newLedger()}
@@ -177,6 +178,14 @@ func newChaosCartFloor(t *testing.T, ctx context.Context, pdas int) *chaosCartFl
 	cf := &chaosCartFloor{floor: f, cl: newCartLedger(), totes: &toteSupply{}, pdas: pdas,
 		rng: rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 12))}
 	cf.totes.add(f.demo.Master.Totes...)
+	// The demo's single orders would go to a picker whose cart ends when
+	// the cart orders run out between two supplies: this floor picks
+	// carts only.
+	for _, tk := range f.demo.Tasks {
+		if err := f.d.local().Post(ctx, "/api/v1/tasks/"+url.PathEscape(tk.ID)+"/cancel", map[string]string{"reason": "a floor of carts"}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
 	cf.supply()
 	for i := range pdas {
 		p, err := dialPicker(ctx, f.d.url(), f.d.tls, f.demo, fmt.Sprintf("cart-pda-%d", i), f.demo.Badges[i], 0, uint64(i+1))
@@ -444,35 +453,48 @@ func TestChaosCart(t *testing.T) {
 	t.Logf("%d rounds, %d puts, %d carts, %d cart orders, %d totes; %v", rounds, len(cf.cl.puts), c.carts, len(cf.orders), len(cf.totes.all()), time.Since(start).Round(time.Millisecond))
 }
 
-// cartLine is the standard CHAOS line std with the cart's fields: rounds,
-// puts and carts after the name, lost counting the puts lost too, doubled
-// and stray_totes before the result, which fails on any of them.
+// cartLine is the standard CHAOS line std of the cart scenario with the
+// carts' figures.
 func cartLine(std string, rounds, puts int, c cartCheck) string {
+	return floorLine(std, "cart", fmt.Sprintf("rounds=%d puts=%d carts=%d", rounds, puts, c.carts), c.floorCheck, "stray_totes")
+}
+
+// floorLine is the standard CHAOS line std of scenario name with a floor
+// process's figures after the name, its losses added to lost, and its
+// doubled and stray counts (under strayKey) before the result, which fails
+// when any of them is not zero.
+func floorLine(std, name, figures string, c floorCheck, strayKey string) string {
 	lostRE := regexp.MustCompile(` lost=(\d+)`)
 	m := lostRE.FindStringSubmatch(std)
 	if m == nil {
-		return fmt.Sprintf("CHAOS name=cart rounds=%d puts=%d carts=%d doubled=%d stray_totes=%d result=FAIL (no standard line: %q)",
-			rounds, puts, c.carts, c.doubled, c.stray, std)
+		return fmt.Sprintf("CHAOS name=%s %s lost=%d doubled=%d %s=%d result=FAIL (no standard line: %q)",
+			name, figures, c.lost, c.doubled, strayKey, c.stray, std)
 	}
 	lost, _ := strconv.Atoi(m[1])
 	line := lostRE.ReplaceAllString(std, fmt.Sprintf(" lost=%d", lost+c.lost))
-	line = strings.Replace(line, "name=cart ", fmt.Sprintf("name=cart rounds=%d puts=%d carts=%d ", rounds, puts, c.carts), 1)
+	line = strings.Replace(line, "name="+name+" ", "name="+name+" "+figures+" ", 1)
 	head, result, _ := strings.Cut(line, " result=")
 	if c.lost+c.doubled+c.stray > 0 {
 		result = "FAIL"
 	}
-	return fmt.Sprintf("%s doubled=%d stray_totes=%d result=%s", head, c.doubled, c.stray, result)
+	return fmt.Sprintf("%s doubled=%d %s=%d result=%s", head, c.doubled, strayKey, c.stray, result)
 }
 
 // cartCheck is what the stopped gateway's journal and store say of the
 // carts.
 type cartCheck struct {
-	carts                int
+	carts int
+	floorCheck
+}
+
+// floorCheck counts what a chaos scenario found wrong with a floor
+// process, by kind, and describes the first few.
+type floorCheck struct {
 	lost, doubled, stray int
 	problems             []string
 }
 
-func (c *cartCheck) problem(n *int, format string, args ...any) {
+func (c *floorCheck) problem(n *int, format string, args ...any) {
 	*n++
 	if len(c.problems) < 20 {
 		c.problems = append(c.problems, fmt.Sprintf(format, args...))

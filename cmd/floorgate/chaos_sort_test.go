@@ -32,8 +32,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -486,39 +484,17 @@ func TestChaosSort(t *testing.T) {
 	t.Logf("%d rounds, %d sorts, %d of %d batches sorted; %v", rounds, sorts, c.batches, len(sf.batches), time.Since(start).Round(time.Millisecond))
 }
 
-// sortLine is the standard CHAOS line std with the wall's fields: rounds,
-// sorts and batches after the name, lost counting the sorts lost too,
-// doubled and stray_slots before the result, which fails on any of them.
+// sortLine is the standard CHAOS line std of the sort scenario with the
+// walls' figures.
 func sortLine(std string, rounds, sorts int, c sortCheck) string {
-	lostRE := regexp.MustCompile(` lost=(\d+)`)
-	m := lostRE.FindStringSubmatch(std)
-	if m == nil {
-		return fmt.Sprintf("CHAOS name=sort rounds=%d sorts=%d batches=%d lost=%d doubled=%d stray_slots=%d result=FAIL (no standard line: %q)",
-			rounds, sorts, c.batches, c.lost, c.doubled, c.stray, std)
-	}
-	lost, _ := strconv.Atoi(m[1])
-	line := lostRE.ReplaceAllString(std, fmt.Sprintf(" lost=%d", lost+c.lost))
-	line = strings.Replace(line, "name=sort ", fmt.Sprintf("name=sort rounds=%d sorts=%d batches=%d ", rounds, sorts, c.batches), 1)
-	head, result, _ := strings.Cut(line, " result=")
-	if c.lost+c.doubled+c.stray > 0 {
-		result = "FAIL"
-	}
-	return fmt.Sprintf("%s doubled=%d stray_slots=%d result=%s", head, c.doubled, c.stray, result)
+	return floorLine(std, "sort", fmt.Sprintf("rounds=%d sorts=%d batches=%d", rounds, sorts, c.batches), c.floorCheck, "stray_slots")
 }
 
 // sortCheck is what the stopped gateway's journal and store say of the
 // walls.
 type sortCheck struct {
-	batches              int
-	lost, doubled, stray int
-	problems             []string
-}
-
-func (c *sortCheck) problem(n *int, format string, args ...any) {
-	*n++
-	if len(c.problems) < 20 {
-		c.problems = append(c.problems, fmt.Sprintf(format, args...))
-	}
+	batches int
+	floorCheck
 }
 
 // check reads the stopped gateway's database: the journal, then the
