@@ -106,14 +106,14 @@ type Read struct {
 // MatchInfo is which location or item a barcode names at a site, as the
 // barcode lookup API answers it.
 type MatchInfo struct {
-	Kind     string `json:"kind"` // location, item, cart, tote, slot, batch, or none
-	Cart     string `json:"cart,omitempty"`
-	Tote     string `json:"tote,omitempty"`
+	Kind string `json:"kind"` // location, item, cart, tote, slot, batch, or none
+	Cart string `json:"cart,omitempty"`
+	Tote string `json:"tote,omitempty"`
 	// Order is the order a tote holds, when it holds one.
-	Order string `json:"order,omitempty"`
-	Wall  string `json:"wall,omitempty"` // a slot's wall, a batch's wall
-	Slot  int    `json:"slot,omitempty"`
-	Batch string `json:"batch,omitempty"`
+	Order    string `json:"order,omitempty"`
+	Wall     string `json:"wall,omitempty"` // a slot's wall, a batch's wall
+	Slot     int    `json:"slot,omitempty"`
+	Batch    string `json:"batch,omitempty"`
 	Location string `json:"location,omitempty"`
 	SKU      string `json:"sku,omitempty"`
 	Name     string `json:"name,omitempty"`
