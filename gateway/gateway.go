@@ -404,6 +404,10 @@ func (g *Gateway) announce() {
 		} else {
 			fmt.Fprintf(g.Out, "  Drive it: floorgate sim --pdas 4 --addr ws://127.0.0.1:%s/ws/v1\n", port)
 		}
+		fmt.Fprintf(g.Out, "  Peak wave %s is held: carts CART-01 … CART-%02d with totes TOTE-001 …, put wall %s (batch %s, screen /wall/%s) and the single-item lane (batch %s).\n",
+			DemoPeakWave, DemoCarts, DemoWall, DemoBatch, DemoWall, DemoSingles)
+		fmt.Fprintf(g.Out, "    Release it on the status page, or: floorgate waves release %s --socket %s; then floorgate sim --mode cluster|batch|single …\n",
+			DemoPeakWave, g.Config.SocketPath())
 	}
 }
 
