@@ -61,24 +61,13 @@ func CartScan(st CartState, sc floorgate.Scan, m floorgate.Match) CartResult {
 	rec := newRecord(sess, sc, m)
 	recordDistance(&rec, st.Policy.Distance, sc, m)
 	c := cartJudge{st: st, sc: sc, m: m, rec: rec}
-	switch {
-	case !sess.LoggedIn():
-		return c.reject(floorgate.CodeNotLoggedIn)
-	case m.Read.Problem != "":
-		return c.reject(floorgate.CodeInvalidBarcode)
-	}
-	if w := st.Policy.DuplicateWindow; w > 0 && sess.LastData != "" &&
-		sc.Data == sess.LastData && sc.At.Sub(sess.LastAt) < w {
-		return c.reject(floorgate.CodeDuplicateScan)
-	}
-	refuse, warning := outOfBand(st.Policy.Distance.Mode, &c.rec, func() Result {
+	code, warning := gate(st.Policy, sess, sc, m, &c.rec, func() floorgate.Verdict {
 		inBand := st
 		inBand.Policy.Distance.Mode = floorgate.DistanceOff
-		r := CartScan(inBand, sc, m)
-		return Result{Verdict: r.Verdict}
+		return CartScan(inBand, sc, m).Verdict
 	})
-	if refuse {
-		return c.reject(floorgate.CodeDistance)
+	if code != "" {
+		return c.reject(code)
 	}
 	c.warning = warning
 	cart := sess.Cart

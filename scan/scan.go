@@ -72,8 +72,7 @@ func Scan(st State, sc floorgate.Scan, m floorgate.Match) Result {
 		if !resolved(m) {
 			return rejectScan(st, sc, rec, floorgate.CodeUnknownBarcode)
 		}
-		if w := st.Policy.DuplicateWindow; w > 0 && sess.LastData != "" &&
-			sc.Data == sess.LastData && sc.At.Sub(sess.LastAt) < w {
+		if doubleRead(st.Policy, sess, sc) {
 			return rejectScan(st, sc, rec, floorgate.CodeDuplicateScan)
 		}
 	}
@@ -143,6 +142,35 @@ func Scan(st State, sc floorgate.Scan, m floorgate.Match) Result {
 	}
 
 	return countUnits(st, sc, rec, ns, i, n, warning)
+}
+
+// doubleRead reports whether sc repeats the session's last accepted read
+// within the policy's double-read window.
+func doubleRead(p floorgate.Policy, sess floorgate.Session, sc floorgate.Scan) bool {
+	w := p.DuplicateWindow
+	return w > 0 && sess.LastData != "" && sc.Data == sess.LastData && sc.At.Sub(sess.LastAt) < w
+}
+
+// gate is what every step on a cart or at a put wall checks first, in
+// order: someone is logged in, the barcode's GS1 data is valid, the read is
+// no double read, and it is in the distance band (inBand judges the same
+// step with the check off, for the record of a read refused for its
+// distance). It returns the refusal, or "" and the warning an accepted
+// step carries.
+func gate(p floorgate.Policy, sess floorgate.Session, sc floorgate.Scan, m floorgate.Match, rec *floorgate.ScanRecord, inBand func() floorgate.Verdict) (refusal, warning floorgate.Code) {
+	switch {
+	case !sess.LoggedIn():
+		return floorgate.CodeNotLoggedIn, ""
+	case m.Read.Problem != "":
+		return floorgate.CodeInvalidBarcode, ""
+	case doubleRead(p, sess, sc):
+		return floorgate.CodeDuplicateScan, ""
+	}
+	refuse, warning := outOfBand(p.Distance.Mode, rec, func() Result { return Result{Verdict: inBand()} })
+	if refuse {
+		return floorgate.CodeDistance, ""
+	}
+	return "", warning
 }
 
 // newRecord is the scan event's record of sc, read as m by sess's device.

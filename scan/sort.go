@@ -58,23 +58,13 @@ func SortScan(st SortState, sc floorgate.Scan, m floorgate.Match) SortResult {
 	rec := newRecord(sess, sc, m)
 	recordDistance(&rec, st.Policy.Distance, sc, m)
 	j := sortJudge{st: st, sc: sc, m: m, rec: rec}
-	switch {
-	case !sess.LoggedIn():
-		return j.reject(floorgate.CodeNotLoggedIn)
-	case m.Read.Problem != "":
-		return j.reject(floorgate.CodeInvalidBarcode)
-	}
-	if w := st.Policy.DuplicateWindow; w > 0 && sess.LastData != "" &&
-		sc.Data == sess.LastData && sc.At.Sub(sess.LastAt) < w {
-		return j.reject(floorgate.CodeDuplicateScan)
-	}
-	refuse, warning := outOfBand(st.Policy.Distance.Mode, &j.rec, func() Result {
+	code, warning := gate(st.Policy, sess, sc, m, &j.rec, func() floorgate.Verdict {
 		inBand := st
 		inBand.Policy.Distance.Mode = floorgate.DistanceOff
-		return Result{Verdict: SortScan(inBand, sc, m).Verdict}
+		return SortScan(inBand, sc, m).Verdict
 	})
-	if refuse {
-		return j.reject(floorgate.CodeDistance)
+	if code != "" {
+		return j.reject(code)
 	}
 	j.warning = warning
 	switch run := sess.Sort; {

@@ -126,7 +126,7 @@ func (w *wtx) applyCart(res scan.CartResult) error {
 			return err
 		}
 	}
-	return w.applyStep(res.Changed, res.Session, res.Events)
+	return w.applyStep(res.Session, res.Events, res.Changed...)
 }
 
 // bindTote records that a tote holds an order, in place of what it held.

@@ -90,17 +90,8 @@ func TestCartThroughTheStore(t *testing.T) {
 		}
 	}
 	// At the pack station, tote 1 opens K2's order.
-	if err := e.db.PutShipments(ctx, []floorgate.Shipment{{Order: "O2", Carrier: "SF", Tracking: "SF2",
-		Recipient: floorgate.Party{Name: "Li", Phone: "13800000000", Address: "Shenzhen"},
-		Sender:    floorgate.Party{Name: "SZ-01", Address: "Shenzhen"},
-		Lines:     []floorgate.ShipmentLine{{SKU: "S1", Qty: 1}, {SKU: "S2", Qty: 1}}}}); err != nil {
-		t.Fatal(err)
-	}
-	packer := floorgate.Operator{ID: "pk", Name: "Packer", Badge: "PK", PINHash: pinHash, Role: floorgate.RolePacker}
-	if err := e.db.PutMaster(ctx, Master{Operators: []floorgate.Operator{packer}}); err != nil {
-		t.Fatal(err)
-	}
-	e.pda("pack-1", "PK")
+	e.ship(parcel("O2", "S1", "S2"))
+	e.packer("pack-1")
 	if v := e.scan("pack-1", "p1", "TOTE-1"); v.Code != floorgate.CodeOrderOK || v.Prompt.Order != "O2" {
 		t.Fatalf("tote 1 at packing: %s %+v; want order_ok for O2", v.Code, v.Prompt)
 	}
@@ -115,6 +106,37 @@ func TestCartThroughTheStore(t *testing.T) {
 		t.Fatal("tote 2 lost its order before packing")
 	}
 	e.verify()
+}
+
+// parcel is order's shipment, one unit of each SKU, tracking "SF"+order.
+func parcel(order string, skus ...string) floorgate.Shipment {
+	s := floorgate.Shipment{Order: order, Carrier: "SF", Tracking: "SF" + order,
+		Recipient: floorgate.Party{Name: "Li", Phone: "13800000000", Address: "Shenzhen"},
+		Sender:    floorgate.Party{Name: "SZ-01", Address: "Shenzhen"}}
+	for _, sku := range skus {
+		s.Lines = append(s.Lines, floorgate.ShipmentLine{SKU: sku, Qty: 1})
+	}
+	return s
+}
+
+// ship stores the shipments.
+func (e *env) ship(ships ...floorgate.Shipment) {
+	e.t.Helper()
+	if err := e.db.PutShipments(ctx, ships); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// packer logs a packer (badge PK) in on device dev, adding them first.
+func (e *env) packer(dev string) {
+	e.t.Helper()
+	if _, ok := e.db.BadgeOperator("PK"); !ok {
+		op := floorgate.Operator{ID: "pk", Name: "Packer", Badge: "PK", PINHash: pinHash, Role: floorgate.RolePacker}
+		if err := e.db.PutMaster(ctx, Master{Operators: []floorgate.Operator{op}}); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	e.pda(dev, "PK")
 }
 
 func count(list []string, s string) int {

@@ -380,17 +380,16 @@ func (st *state) inZones(t *floorgate.Task, zones []string) bool {
 
 // apply stores what an engine step produced.
 func (w *wtx) apply(res scan.Result) error {
-	var changed []*floorgate.Task
 	if res.Task != nil && res.TaskChanged {
-		changed = []*floorgate.Task{res.Task}
+		return w.applyStep(res.Session, res.Events, res.Task)
 	}
-	return w.applyStep(changed, res.Session, res.Events)
+	return w.applyStep(res.Session, res.Events)
 }
 
-// applyStep stores a step's outcome: the tasks it changed, the device's
-// session when it changed, and its events, then completes any wave whose
-// last task the step closed.
-func (w *wtx) applyStep(changed []*floorgate.Task, sess floorgate.Session, events []floorgate.Event) error {
+// applyStep stores a step's outcome: the device's session when it changed,
+// the tasks it changed, and its events, then completes any wave whose last
+// task the step closed.
+func (w *wtx) applyStep(sess floorgate.Session, events []floorgate.Event, changed ...*floorgate.Task) error {
 	for _, t := range changed {
 		if err := w.putTask(t); err != nil {
 			return err

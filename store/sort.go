@@ -181,7 +181,7 @@ func (w *wtx) applySort(res scan.SortResult) error {
 			return err
 		}
 	}
-	return w.applyStep(res.Changed, res.Session, res.Events)
+	return w.applyStep(res.Session, res.Events, res.Changed...)
 }
 
 // sortEnd ends sorting when the batch's container is empty.
@@ -239,6 +239,12 @@ func (w *wtx) freeSlot(order string) error {
 					if k != tid {
 						nb.SlotOf[k] = v
 					}
+				}
+				if len(nb.SlotOf) == 0 && !nb.Sorted.IsZero() {
+					// Sorted and every slot packed: nothing of the batch
+					// is left at the wall, so it is forgotten.
+					deleteIn(w, w.st.batches, b.ID)
+					return w.tx.Bucket(bucketBatches).Delete([]byte(b.ID))
 				}
 				return w.putBatch(&nb)
 			}

@@ -86,17 +86,8 @@ func TestBatchPickThenSort(t *testing.T) {
 		t.Fatalf("%d batch.sorted", n)
 	}
 	// At packing, slot 2's label opens SO-2; packing it frees the slot.
-	if err := e.db.PutShipments(ctx, []floorgate.Shipment{{Order: "SO-2", Carrier: "SF", Tracking: "SF2",
-		Recipient: floorgate.Party{Name: "Li", Phone: "13800000000", Address: "Shenzhen"},
-		Sender:    floorgate.Party{Name: "SZ-01", Address: "Shenzhen"},
-		Lines:     []floorgate.ShipmentLine{{SKU: "S1", Qty: 1}, {SKU: "S2", Qty: 1}}}}); err != nil {
-		t.Fatal(err)
-	}
-	packer := floorgate.Operator{ID: "pk", Name: "Packer", Badge: "PK", PINHash: pinHash, Role: floorgate.RolePacker}
-	if err := e.db.PutMaster(ctx, Master{Operators: []floorgate.Operator{packer}}); err != nil {
-		t.Fatal(err)
-	}
-	e.pda("pack-1", "PK")
+	e.ship(parcel("SO-2", "S1", "S2"), parcel("SO-1", "S1", "S1"), parcel("SO-3", "S3"))
+	e.packer("pack-1")
 	if v := e.scan("pack-1", "p1", "SLOT-2"); v.Code != floorgate.CodeOrderOK || v.Prompt.Order != "SO-2" {
 		t.Fatalf("slot 2 at packing: %s %+v", v.Code, v.Prompt)
 	}
@@ -104,6 +95,15 @@ func TestBatchPickThenSort(t *testing.T) {
 	e.scan("pack-1", "p3", itemBarcode(2))
 	if _, held := e.db.st.batches["B1"].SlotOf["O2"]; held {
 		t.Fatal("slot 2 still holds SO-2 after it was packed")
+	}
+	// Once every slot is packed the sorted batch is forgotten.
+	for i, data := range []string{"SFSO-2", "SLOT-1", itemBarcode(1), itemBarcode(1), "SFSO-1", "SLOT-3", itemBarcode(3), "SFSO-3"} {
+		if v := e.scan("pack-1", fmt.Sprint("q", i), data); !v.OK {
+			t.Fatalf("packing the other slots, %s: %s", data, v.Code)
+		}
+	}
+	if _, kept := e.db.st.batches["B1"]; kept {
+		t.Fatal("batch B1 is kept after it was sorted and every slot packed")
 	}
 	e.verify()
 }
@@ -129,20 +129,8 @@ func TestSingleItemLane(t *testing.T) {
 	if pick, _ := e.db.Task("SL1"); pick == nil || len(pick.Lines) != 2 || pick.Lines[0].Qty != 2 {
 		t.Fatalf("the lane's pick task: %+v; want S1×2, S2×1", pick)
 	}
-	var ships []floorgate.Shipment
-	for _, o := range []string{"SO-1", "SO-2", "SO-3"} {
-		ships = append(ships, floorgate.Shipment{Order: o, Carrier: "SF", Tracking: "SF" + o,
-			Recipient: floorgate.Party{Name: "Li", Phone: "13800000000", Address: "Shenzhen"},
-			Sender:    floorgate.Party{Name: "SZ-01", Address: "Shenzhen"}, Lines: []floorgate.ShipmentLine{{SKU: "S1", Qty: 1}}})
-	}
-	if err := e.db.PutShipments(ctx, ships); err != nil {
-		t.Fatal(err)
-	}
-	packer := floorgate.Operator{ID: "pk", Name: "Packer", Badge: "PK", PINHash: pinHash, Role: floorgate.RolePacker}
-	if err := e.db.PutMaster(ctx, Master{Operators: []floorgate.Operator{packer}}); err != nil {
-		t.Fatal(err)
-	}
-	e.pda("pack-1", "PK")
+	e.ship(parcel("SO-1", "S1"), parcel("SO-2", "S1"), parcel("SO-3", "S2"))
+	e.packer("pack-1")
 	steps := []struct {
 		data  string
 		code  floorgate.Code
