@@ -268,68 +268,97 @@ func (cf *chaosCartFloor) work(p *picker, stop <-chan struct{}, n int, before fu
 	}
 }
 
-// round has the pickers work until the gateway is killed: once armed (a
-// random while into the round), as soon as a picker is about to make a
-// scan of the moment aimed at, within a few milliseconds — before its
-// scan reaches the gateway, while it is committed, or after.
-// With momentCommit the gateway was started with the failpoint and kills
-// itself.
+// round has the pickers work until the gateway is killed at moment (see
+// chaosKill). With momentCommit the gateway was started with the
+// failpoint and kills itself.
 func (cf *chaosCartFloor) round(moment string) {
-	armAfter := time.Duration(cf.rng.IntN(300)) * time.Millisecond
-	jitter := time.Duration(cf.rng.IntN(4000)) * time.Microsecond
+	exited := func() bool {
+		if moment == momentCommit && strings.Contains(cf.d.log(), "failpoint store/after-commit fired") {
+			return true
+		}
+		log := cf.d.log()
+		cf.cl.mu.Lock()
+		cf.cl.crashes = append(cf.cl.crashes, log[max(0, len(log)-2000):])
+		cf.cl.mu.Unlock()
+		return false
+	}
+	fired := chaosKill(cf.t, cf.rng, cf.d, moment, moment == momentCommit, exited, func(stop <-chan struct{}, before func(string)) {
+		var wg sync.WaitGroup
+		for _, p := range cf.pickers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				cf.work(p, stop, -1, before)
+			}()
+		}
+		wg.Wait()
+	})
+	cf.cl.mu.Lock()
+	if fired {
+		cf.cl.fired[moment]++
+	} else {
+		cf.cl.fallback++
+	}
+	cf.cl.mu.Unlock()
+}
+
+// chaosKill runs one chaos round: work has the floor's devices scan until
+// stop is closed, calling before with each scan's moment first; once armed
+// (a random while into the round) the first scan of the moment aimed at
+// kills the gateway a few milliseconds later — before the scan reaches it,
+// while it is committed, or after. With selfKill the gateway kills itself
+// (its failpoint). A gateway that exits on its own asks exited whether
+// that was the kill aimed at. It reports whether the kill came at the
+// moment aimed at (else it came after a while, as a fallback).
+func chaosKill(t testing.TB, rng *rand.Rand, d *chaosProc, moment string, selfKill bool, exited func() bool,
+	work func(stop <-chan struct{}, before func(string))) bool {
+	t.Helper()
+	armAfter := time.Duration(rng.IntN(300)) * time.Millisecond
+	jitter := time.Duration(rng.IntN(4000)) * time.Microsecond
 	start := time.Now()
 	hit := make(chan struct{})
 	var once sync.Once
 	var armed atomic.Bool
 	tm := time.AfterFunc(armAfter, func() { armed.Store(true) })
 	defer tm.Stop()
-	if moment == momentCommit {
+	if selfKill {
 		hit = nil // the gateway's own failpoint is the hit
 	}
 	stop := make(chan struct{})
-	killed := make(chan struct{})
+	idle := make(chan struct{}) // the devices stopped before the kill: out of work
+	fired := make(chan bool, 1)
 	go func() {
-		defer close(killed)
-		fired := true
+		f := true
 		select {
 		case <-hit:
 			time.Sleep(jitter)
-		case <-cf.d.exited:
-			fired = moment == momentCommit && strings.Contains(cf.d.log(), "failpoint store/after-commit fired")
-			if !fired {
-				log := cf.d.log()
-				cf.cl.mu.Lock()
-				cf.cl.crashes = append(cf.cl.crashes, log[max(0, len(log)-2000):])
-				cf.cl.mu.Unlock()
+		case <-idle:
+			// A gateway that died (by its failpoint, say) ends the
+			// devices' connections first.
+			select {
+			case <-d.exited:
+				f = exited()
+			case <-time.After(time.Second):
+				f = false
 			}
+		case <-d.exited:
+			f = exited()
 		case <-time.After(armAfter + 5*time.Second):
-			fired = false
+			f = false
 		}
-		cf.cl.mu.Lock()
-		if fired {
-			cf.cl.fired[moment]++
-		} else {
-			cf.cl.fallback++
-		}
-		cf.cl.mu.Unlock()
-		cf.d.kill()
+		d.kill()
 		close(stop)
+		fired <- f
 	}()
-	var wg sync.WaitGroup
-	for _, p := range cf.pickers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			cf.work(p, stop, -1, func(m string) {
-				if m == moment && armed.Load() && hit != nil {
-					once.Do(func() { close(hit) })
-				}
-			})
-		}()
-	}
-	wg.Wait()
-	<-killed
-	cf.t.Logf("round aimed at %s: killed after %v", moment, time.Since(start).Round(time.Millisecond))
+	work(stop, func(m string) {
+		if m == moment && armed.Load() && hit != nil {
+			once.Do(func() { close(hit) })
+		}
+	})
+	close(idle)
+	f := <-fired
+	t.Logf("round aimed at %s: killed after %v", moment, time.Since(start).Round(time.Millisecond))
+	return f
 }
 
 // restart starts the gateway again, with the failpoints fp, and brings

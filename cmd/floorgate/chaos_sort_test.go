@@ -34,7 +34,6 @@ import (
 	"math/rand/v2"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -284,63 +283,19 @@ func (sf *chaosSortFloor) work(stop <-chan struct{}, n int, before func(moment s
 	}
 }
 
-// round has the packer sort until the gateway is killed: once armed (a
-// random while into the round), as soon as it is about to make a scan of
-// the moment aimed at, within a few milliseconds. With sortMomentCommit
-// the gateway was started with the failpoint and kills itself.
+// round has the packer sort until the gateway is killed at moment (see
+// chaosKill). With sortMomentCommit the gateway was started with the
+// failpoint and kills itself.
 func (sf *chaosSortFloor) round(moment string) {
-	armAfter := time.Duration(sf.rng.IntN(300)) * time.Millisecond
-	jitter := time.Duration(sf.rng.IntN(4000)) * time.Microsecond
-	start := time.Now()
-	hit := make(chan struct{})
-	var once sync.Once
-	var armed atomic.Bool
-	tm := time.AfterFunc(armAfter, func() { armed.Store(true) })
-	defer tm.Stop()
-	if moment == sortMomentCommit {
-		hit = nil // the gateway's own failpoint is the hit
+	fired := chaosKill(sf.t, sf.rng, sf.d, moment, moment == sortMomentCommit, func() bool { return sf.exited(moment) },
+		func(stop <-chan struct{}, before func(string)) { sf.work(stop, -1, before) })
+	sf.sl.mu.Lock()
+	if fired {
+		sf.sl.fired[moment]++
+	} else {
+		sf.sl.fallback++
 	}
-	stop := make(chan struct{})
-	killed := make(chan struct{})
-	idle := make(chan struct{}) // the packer stopped before the kill: out of work
-	go func() {
-		defer close(killed)
-		fired := true
-		select {
-		case <-hit:
-			time.Sleep(jitter)
-		case <-idle:
-			// A gateway that died (by the failpoint, say) ends the
-			// packer's connection first.
-			select {
-			case <-sf.d.exited:
-				fired = sf.exited(moment)
-			case <-time.After(time.Second):
-				fired = false
-			}
-		case <-sf.d.exited:
-			fired = sf.exited(moment)
-		case <-time.After(armAfter + 5*time.Second):
-			fired = false
-		}
-		sf.sl.mu.Lock()
-		if fired {
-			sf.sl.fired[moment]++
-		} else {
-			sf.sl.fallback++
-		}
-		sf.sl.mu.Unlock()
-		sf.d.kill()
-		close(stop)
-	}()
-	sf.work(stop, -1, func(m string) {
-		if m == moment && armed.Load() && hit != nil {
-			once.Do(func() { close(hit) })
-		}
-	})
-	close(idle)
-	<-killed
-	sf.t.Logf("round aimed at %s: killed after %v", moment, time.Since(start).Round(time.Millisecond))
+	sf.sl.mu.Unlock()
 }
 
 // exited reports whether the gateway, found dead in a round aimed at
