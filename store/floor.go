@@ -119,6 +119,15 @@ func (db *DB) session(device string) floorgate.Session {
 	return floorgate.Session{Device: device}
 }
 
+// askForCart turns a picker's wait prompt into scan_cart when they have
+// nothing in hand and cart orders they may pick wait. Callers hold mu.
+func (db *DB) askForCart(sess floorgate.Session, p *floorgate.Prompt) {
+	if p.Step == "wait" && sess.Task == "" && sess.Cart == nil && sess.Sort == nil &&
+		db.picks(sess.Operator) && db.st.cartWaiting(sess.Operator) {
+		*p = scan.IdlePrompt(true)
+	}
+}
+
 // prompt is what sess's device must do now, as the engine says, with the
 // item's name filled in: the packer's parcel, the picker's cart or task,
 // or, with neither, a cart to scan when cart orders wait. Callers hold mu.
@@ -162,9 +171,7 @@ func (db *DB) prompt(tx *bolt.Tx, sess floorgate.Session) (floorgate.Prompt, err
 			return p, err
 		}
 		p = scan.PromptFor(sess, t)
-		if p.Step == "wait" && sess.Task == "" && db.picks(sess.Operator) && db.st.cartWaiting(sess.Operator) {
-			p = scan.IdlePrompt(true)
-		}
+		db.askForCart(sess, &p)
 	}
 	db.fillPrompt(&p)
 	return p, nil
@@ -508,11 +515,8 @@ func (w *wtx) afterStep(v *floorgate.Verdict, sess floorgate.Session, now time.T
 			v.Prompt = res.Verdict.Prompt
 		}
 	}
-	// A picker with nothing in hand while cart orders wait is asked to
-	// take a cart, whatever the verdict (a cart another has, too).
-	if sess.Cart == nil && sess.Sort == nil && sess.Task == "" && v.Prompt.Step == "wait" && w.db.picks(sess.Operator) && w.st.cartWaiting(sess.Operator) {
-		v.Prompt = scan.IdlePrompt(true)
-	}
+	// Whatever the verdict (a cart another has, too).
+	w.db.askForCart(sess, &v.Prompt)
 	w.db.fillPrompt(&v.Prompt)
 	return w.recordVerdict(sess.Device, *v)
 }

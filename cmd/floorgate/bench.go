@@ -81,6 +81,19 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	return nil
 }
 
+// benchDir is dir, or, when dir is empty, a new temporary directory that
+// done removes.
+func benchDir(dir string) (string, func(), error) {
+	if dir != "" {
+		return dir, func() {}, nil
+	}
+	tmp, err := os.MkdirTemp("", "floorgate-bench-")
+	if err != nil {
+		return "", nil, err
+	}
+	return tmp, func() { os.RemoveAll(tmp) }, nil
+}
+
 // benchResult is the benchmark's figures.
 type benchResult struct {
 	pdas                         int
@@ -107,14 +120,11 @@ func quantileMS(lat []time.Duration, q float64) float64 {
 // for d, then measures the raw commit baseline in the same directory.
 func benchScan(ctx context.Context, pdas int, d time.Duration, dir, cpuProfile string, log io.Writer) (benchResult, error) {
 	res := benchResult{pdas: pdas}
-	if dir == "" {
-		tmp, err := os.MkdirTemp("", "floorgate-bench-")
-		if err != nil {
-			return res, fmt.Errorf("bench: %w", err)
-		}
-		defer os.RemoveAll(tmp)
-		dir = tmp
+	dir, done, err := benchDir(dir)
+	if err != nil {
+		return res, fmt.Errorf("bench: %w", err)
 	}
+	defer done()
 	site, err := startBenchSite(ctx, benchConfig(dir), pdas, 0)
 	if err != nil {
 		return res, err

@@ -7,7 +7,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/url"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -70,14 +69,11 @@ func benchClusterCommand(ctx context.Context, args []string, stdout, stderr io.W
 // put units for d, timing each verdict by the step it answered.
 func benchCluster(ctx context.Context, pdas, orders int, d time.Duration, dir string, log io.Writer) (benchClusterResult, error) {
 	res := benchClusterResult{pdas: pdas, orders: orders}
-	if dir == "" {
-		tmp, err := os.MkdirTemp("", "floorgate-bench-")
-		if err != nil {
-			return res, fmt.Errorf("bench cluster: %w", err)
-		}
-		defer os.RemoveAll(tmp)
-		dir = tmp
+	dir, done, err := benchDir(dir)
+	if err != nil {
+		return res, fmt.Errorf("bench cluster: %w", err)
 	}
+	defer done()
 	site, err := startBenchSite(ctx, benchConfig(dir), pdas, 0)
 	if err != nil {
 		return res, err

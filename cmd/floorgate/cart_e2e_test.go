@@ -10,8 +10,6 @@ import (
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/gateway"
-	"github.com/floorgate/floorgate/print/printer"
-	"github.com/floorgate/floorgate/print/printer/printertest"
 )
 
 // TestCartOverWebSocket drives a cart of eight totes through the PDA
@@ -26,10 +24,7 @@ func TestCartOverWebSocket(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	clock := floorgate.NewManualClock(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC))
-	lbl := printertest.StartTCP(t, printer.ZPL, []printer.State{{Online: true}})
-	m := startMain(t, clock, func(c *gateway.Config) {
-		c.Printers = []gateway.PrinterConfig{{ID: "lbl-1", Dialect: "zpl", Address: "tcp://" + lbl.Addr(), DPI: 203, Stations: []string{"pack-1"}}}
-	})
+	m, lbl := startWithLabelPrinter(t, clock)
 	demo := gateway.NewDemo()
 
 	// K1 (priority 20) wants one of item 0, K2 (priority 10) two, both

@@ -44,6 +44,17 @@ func startMain(t *testing.T, clock floorgate.Clock, mods ...func(*gateway.Config
 	return startGatewayWith(t, &gateway.Gateway{Config: cfg, Demo: true, Clock: clock})
 }
 
+// startWithLabelPrinter is startMain with one ZPL label printer (a fake
+// on a real TCP socket, always ready) serving pack station pack-1.
+func startWithLabelPrinter(t *testing.T, clock floorgate.Clock) (*gateway.Gateway, *printertest.Fake) {
+	t.Helper()
+	lbl := printertest.StartTCP(t, printer.ZPL, []printer.State{{Online: true}})
+	m := startMain(t, clock, func(c *gateway.Config) {
+		c.Printers = []gateway.PrinterConfig{{ID: "lbl-1", Dialect: "zpl", Address: "tcp://" + lbl.Addr(), DPI: 203, Stations: []string{"pack-1"}}}
+	})
+	return m, lbl
+}
+
 // startGatewayWith starts m and closes it when the test ends.
 func startGatewayWith(t *testing.T, m *gateway.Gateway) *gateway.Gateway {
 	t.Helper()
@@ -257,10 +268,7 @@ func TestPackAndShipOverWebSocket(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	clock := floorgate.NewManualClock(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC))
-	lbl := printertest.StartTCP(t, printer.ZPL, []printer.State{{Online: true}})
-	m := startMain(t, clock, func(c *gateway.Config) {
-		c.Printers = []gateway.PrinterConfig{{ID: "lbl-1", Dialect: "zpl", Address: "tcp://" + lbl.Addr(), DPI: 203, Stations: []string{"pack-1"}}}
-	})
+	m, lbl := startWithLabelPrinter(t, clock)
 	demo := gateway.NewDemo()
 	ship := demo.Shipments()[3]
 	c, wel, err := dialWS(ctx, t, m, "pack-1", testToken("pack-1"), "CT40")

@@ -10,8 +10,6 @@ import (
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/gateway"
-	"github.com/floorgate/floorgate/print/printer"
-	"github.com/floorgate/floorgate/print/printer/printertest"
 )
 
 // TestSingleItemLaneOverWebSocket: on the demo gateway as it ships, once
@@ -23,10 +21,7 @@ func TestSingleItemLaneOverWebSocket(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	clock := floorgate.NewManualClock(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC))
-	lbl := printertest.StartTCP(t, printer.ZPL, []printer.State{{Online: true}})
-	m := startMain(t, clock, func(c *gateway.Config) {
-		c.Printers = []gateway.PrinterConfig{{ID: "lbl-1", Dialect: "zpl", Address: "tcp://" + lbl.Addr(), DPI: 203, Stations: []string{"pack-1"}}}
-	})
+	m, lbl := startWithLabelPrinter(t, clock)
 	demo := gateway.NewDemo()
 	if err := local(m).Post(ctx, "/api/v1/waves/"+url.PathEscape(gateway.DemoPeakWave)+"/release", nil, nil); err != nil {
 		t.Fatal(err)
