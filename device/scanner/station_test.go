@@ -312,10 +312,10 @@ func TestStationLoginSwitchesScanning(t *testing.T) {
 	s := ssi{t, p}
 	link := filepath.Join(t.TempDir(), "ttyS0")
 	m := plug(t, link)
-	play := serialtest.Play(t, m, slices.Concat(s.connect(false),
+	before := slices.Concat(s.connect(false),
 		[]serialtest.Step{s.enable(true)},
-		s.read("LOC-A01"), s.feedback("good", floorgate.CodeLocationOK),
-		[]serialtest.Step{s.enable(false)})...)
+		s.read("LOC-A01"), s.feedback("good", floorgate.CodeLocationOK))
+	play := serialtest.Play(t, m, slices.Concat(before, []serialtest.Step{s.enable(false)})...)
 	dev, vs := run(t, db, link, p, scanner.LoginStation, 10*time.Millisecond)
 	waitFor(t, "connect", func() bool { return dev.State().Status == scanner.StatusConnected })
 	ctx := context.Background()
@@ -327,6 +327,9 @@ func TestStationLoginSwitchesScanning(t *testing.T) {
 		t.Fatalf("verdict %v", got)
 	}
 	waitFor(t, "operator shown", func() bool { return dev.State().Operator == "op1" })
+	// The verdict's beep is written after the verdict is known: the
+	// logout's disable must come after it, as on the floor.
+	waitFor(t, "the verdict's feedback written", func() bool { return play.Played() >= len(before) })
 	if _, err := db.Logout(ctx, "STN-1"); err != nil {
 		t.Fatal(err)
 	}

@@ -95,6 +95,13 @@ func Play(t testing.TB, master *os.File, steps ...Step) *Playback {
 // Done is closed when every step has been played.
 func (p *Playback) Done() <-chan struct{} { return p.done }
 
+// Played is how many steps have been played so far.
+func (p *Playback) Played() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.next
+}
+
 func (p *Playback) fail(err error) {
 	p.mu.Lock()
 	p.errs = append(p.errs, err)
