@@ -109,7 +109,7 @@ deps: ## check Go; install a CJK font (Chinese labels) and libusb's headers (USB
 	pkg-config --exists libusb-1.0 2>/dev/null || missing="$$missing libusb-1.0-0-dev"; \
 	$(INSTALL_MISSING)
 
-test-deps: deps ## also install Mosquitto (the tests' MQTT broker), Chromium (the web pages' tests), systemd-analyze and debootstrap (the package's tests), and iproute2 and setpriv (the locked-door suite's LAN host and other user) when missing
+test-deps: deps ## also install Mosquitto (the tests' MQTT broker), Chromium (the web pages' tests), systemd-analyze and debootstrap (the package's tests), iproute2 and setpriv (the locked-door suite's LAN host and other user), and Node.js and npm (print/label's independent ZPL interpreter) when missing
 	@missing=""; \
 	command -v mosquitto >/dev/null || test -x /usr/sbin/mosquitto || missing="$$missing mosquitto"; \
 	command -v mosquitto_pub >/dev/null || missing="$$missing mosquitto-clients"; \
@@ -118,6 +118,8 @@ test-deps: deps ## also install Mosquitto (the tests' MQTT broker), Chromium (th
 	command -v debootstrap >/dev/null || test -x /usr/sbin/debootstrap || missing="$$missing debootstrap"; \
 	command -v ip >/dev/null || test -x /usr/sbin/ip || test -x /sbin/ip || missing="$$missing iproute2"; \
 	command -v setpriv >/dev/null || missing="$$missing util-linux"; \
+	command -v node >/dev/null || missing="$$missing nodejs"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
 	$(INSTALL_MISSING)
 
 clean: ## remove build output (not the state directory)

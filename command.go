@@ -24,6 +24,7 @@ const (
 	CommandShipmentPut  = "shipment.put"
 	CommandEventsReplay = "events.replay"
 	CommandWaveRelease  = "wave.release"
+	CommandOrderRelease = "order.release"
 )
 
 // MaxReplay is the most events one events.replay command may ask for.

@@ -184,6 +184,58 @@ type PackRecord struct {
 	// site's standard is 30 minutes.
 	PackToShipS    float64 `json:"pack_to_ship_s,omitempty"`
 	WithinStandard *bool   `json:"within_standard,omitempty"`
+	// Variant is the order's (presale, crossborder, peak; absent for a
+	// normal order). Held marks a presale parcel packed and held with no
+	// waybill; Released is when the ERP released it, from which its
+	// pack-to-ship time is measured.
+	Variant  OrderVariant `json:"variant,omitempty"`
+	Held     bool         `json:"held,omitempty"`
+	Released time.Time    `json:"released,omitzero"`
+	// Extras counts the gifts and inserts verified into the parcel.
+	Extras int `json:"extras,omitempty"`
+}
+
+// HeldParcel is a presale parcel packed ahead and held, with no waybill,
+// until the ERP's order.release (the final payment); then its waybill
+// prints at the station it was packed at, and the packer ships it by
+// scanning the order and the waybill.
+type HeldParcel struct {
+	Order   string    `json:"order"`
+	Station string    `json:"station"`
+	Packer  string    `json:"packer"`
+	Device  string    `json:"device"`
+	Started time.Time `json:"started"`
+	Packed  time.Time `json:"packed"`
+	Units   int       `json:"units"`
+	Extras  int       `json:"extras,omitempty"`
+	// Released is when the order was released; zero while it is held.
+	Released time.Time `json:"released,omitzero"`
+}
+
+// Status is packed_held, or released once the ERP released it.
+func (p HeldParcel) Status() string {
+	if p.Released.IsZero() {
+		return ParcelHeld
+	}
+	return ParcelReleased
+}
+
+// The statuses of a held parcel.
+const (
+	ParcelHeld     = "packed_held"
+	ParcelReleased = "released"
+)
+
+// EventOrderReleased: a held presale parcel was released by the ERP; its
+// waybill is queued at the station it was packed at.
+const EventOrderReleased = "order.released"
+
+// ReleaseRecord is the payload of order.released.
+type ReleaseRecord struct {
+	Order    string    `json:"order"`
+	Station  string    `json:"station"`
+	Job      string    `json:"job"`
+	Released time.Time `json:"released"`
 }
 
 // OutboundStandard is the most time from packed to outbound confirmed.

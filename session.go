@@ -41,11 +41,18 @@ type Session struct {
 // PackProgress is a parcel being packed: its order, the units verified so
 // far per SKU, and whether it waits for its waybill to be scanned.
 type PackProgress struct {
-	Order   string         `json:"order"`
-	Counts  map[string]int `json:"counts"`
-	Waybill bool           `json:"waybill,omitempty"` // every item verified; scan the printed waybill
-	Started time.Time      `json:"started"`
-	Packed  time.Time      `json:"packed,omitzero"`
+	Order  string         `json:"order"`
+	Counts map[string]int `json:"counts"`
+	// Extras counts the gifts and inserts scanned in, by their index in
+	// the shipment's extras; Material is set once a fragile line's
+	// packing material was scanned.
+	Extras   map[int]int `json:"extras,omitempty"`
+	Material bool        `json:"material,omitempty"`
+	Waybill  bool        `json:"waybill,omitempty"` // every item verified; scan the printed waybill
+	Started  time.Time   `json:"started"`
+	Packed   time.Time   `json:"packed,omitzero"`
+	// Released is when a presale parcel, packed and held, was released.
+	Released time.Time `json:"released,omitzero"`
 }
 
 // LoggedIn reports whether an operator is logged in on the device.

@@ -21,6 +21,19 @@ const (
 	// CodeNoPrinter: every item verified and the waybill queued, but no
 	// printer serves the station: the job is held until one is configured.
 	CodeNoPrinter Code = "no_printer"
+	// CodeExtraOK: a gift or insert verified into the parcel.
+	CodeExtraOK Code = "extra_ok"
+	// CodeGiftMissing: every item is in, but a gift or insert is not: the
+	// waybill does not print until it is scanned in (Prompt.Extras).
+	CodeGiftMissing Code = "gift_missing"
+	// CodeMaterialNeeded: every item is in, and a fragile one asks for its
+	// packing material's barcode (Prompt.Material) before the waybill.
+	CodeMaterialNeeded Code = "material_needed"
+	// CodeMaterialOK: the fragile packing material is confirmed.
+	CodeMaterialOK Code = "material_ok"
+	// CodePackHeld: a presale parcel is packed and held, with no waybill,
+	// until the ERP releases the order (final payment).
+	CodePackHeld Code = "pack_held"
 )
 
 // Codes of cluster picking (a cart of totes).
@@ -67,6 +80,9 @@ const (
 	CodeOrderIntercepted Code = "order_intercepted" // the order was cancelled: put the parcel aside
 	CodeExtraItem        Code = "extra_item"        // more of this item than the order has
 	CodeWrongWaybill     Code = "wrong_waybill"     // the waybill is not this parcel's
+	CodeOrderHeld        Code = "order_held"        // a presale parcel, packed and held: not released yet
+	CodeCustomsMismatch  Code = "customs_mismatch"  // the parcel's contents differ from its customs declaration
+	CodeExtraGift        Code = "extra_gift"        // a gift or insert the parcel already has enough of
 	CodeUnknownStation   Code = "unknown_station"   // no pack station of that name is configured
 )
 
@@ -154,6 +170,12 @@ type Prompt struct {
 	// slot the unit goes to).
 	Wall  string `json:"wall,omitempty"`
 	Batch string `json:"batch,omitempty"`
+	// At the pack station: the gifts and inserts still to scan in, the
+	// packing material a fragile item waits for, and the parcel's packing
+	// instructions.
+	Extras       []string `json:"extras,omitempty"`
+	Material     string   `json:"material,omitempty"`
+	Instructions []string `json:"instructions,omitempty"`
 }
 
 // ShortOrder is an order that goes short at a cart's stop: Missing units of
@@ -222,6 +244,22 @@ var codes = map[Code]codeInfo{
 	CodeNoPrinter: {Text{"All items verified, but no printer serves this station: the waybill is held. Ask the site admin to add a printer for this station, or choose your station again; scan the waybill once it prints.",
 		"商品核验完毕，但本工位没有打印机，面单已暂存未打印。请联系管理员为本工位添加打印机，或重新选择工位；面单打出后请扫描。"},
 		Feedback{Warn, []Tone{{1000, 120}, {0, 40}, {800, 120}, {0, 40}, {600, 320}}, []int{120, 40, 120, 40, 320}, "amber"}},
+	CodeExtraOK: {Text{"Gift or insert verified.", "赠品/附件已核验。"},
+		Feedback{Good, []Tone{{2500, 50}, {0, 20}, {3000, 50}}, []int{30, 20, 30}, "green"}},
+	CodeGiftMissing: {Text{"Items verified, but a gift or insert is missing: put it in and scan it. The waybill waits.", "商品已核验，但缺少赠品/附件：请放入并扫描，面单暂不打印。"},
+		Feedback{Warn, []Tone{{1400, 100}, {0, 40}, {1800, 100}, {0, 40}, {1400, 100}}, []int{100, 40, 100}, "amber"}},
+	CodeMaterialNeeded: {Text{"Fragile item: wrap it and scan the packing material's barcode. The waybill waits.", "易碎商品：请包好并扫描包装材料条码，面单暂不打印。"},
+		Feedback{Warn, []Tone{{1300, 120}, {0, 40}, {1300, 120}, {0, 40}, {1700, 160}}, []int{120, 40, 120}, "amber"}},
+	CodeMaterialOK: {Text{"Packing material confirmed.", "包装材料已确认。"},
+		Feedback{Good, []Tone{{2300, 60}, {0, 20}, {2300, 60}}, []int{40, 20, 40}, "green"}},
+	CodePackHeld: {Text{"Presale parcel packed and held: put it on the presale shelf. Its waybill prints when the order is released.", "预售包裹已打包并暂存：请放到预售货架，订单放行后打印面单。"},
+		Feedback{Good, []Tone{{1800, 80}, {0, 40}, {1800, 80}, {0, 40}, {2400, 200}}, []int{80, 40, 80, 40, 200}, "green"}},
+	CodeOrderHeld: {Text{"Presale parcel, not released yet: keep it on the presale shelf.", "预售包裹尚未放行：请放回预售货架。"},
+		Feedback{Bad, []Tone{{700, 200}, {0, 60}, {700, 200}}, []int{200, 60, 200}, "red"}},
+	CodeCustomsMismatch: {Text{"The parcel does not match its customs declaration: do not ship, call the supervisor.", "包裹内件与报关申报不符：请勿发货，联系主管。"},
+		Feedback{Bad, []Tone{{600, 150}, {400, 150}, {600, 150}, {400, 300}}, []int{150, 60, 150, 60, 300}, "red"}},
+	CodeExtraGift: {Text{"That gift or insert is already in the parcel. Take it out.", "该赠品/附件已放够，请取出。"},
+		Feedback{Bad, []Tone{{620, 90}, {0, 40}, {420, 200}}, []int{90, 40, 200}, "red"}},
 	CodeUnknownStation: {Text{"No pack station of that name. Choose a station from the list.", "没有该名称的工位，请从列表中选择工位。"},
 		Feedback{Bad, []Tone{{760, 80}, {0, 40}, {560, 80}, {0, 40}, {760, 80}}, []int{80, 40, 80, 40, 80}, "red"}},
 	CodeCartStarted: {Text{"Cart started: its orders are yours. Scan a tote for the slot shown.", "拣货车已启动，订单已分配给您。请为提示的格位扫描周转箱。"},
@@ -348,7 +386,8 @@ func NewVerdict(scanID string, code Code, prompt Prompt) Verdict {
 	// A short pick, a parcel packed without a printer and a surplus unit at
 	// the wall are accepted with a warning: the step counted, and the
 	// operator must hear that something needs attention.
-	ok := info.fb.Kind == Good || code == CodeShortOK || code == CodeNoPrinter || code == CodeSortSurplus
+	ok := info.fb.Kind == Good || code == CodeShortOK || code == CodeNoPrinter || code == CodeSortSurplus ||
+		code == CodeGiftMissing || code == CodeMaterialNeeded
 	return Verdict{ScanID: scanID, OK: ok, Code: code, Message: info.text, Feedback: info.fb, Prompt: prompt}
 }
 

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/print/printer"
+	"github.com/floorgate/floorgate/print/template"
 	"github.com/floorgate/floorgate/store"
 	fgsync "github.com/floorgate/floorgate/sync"
 	"go.yaml.in/yaml/v3"
@@ -130,7 +132,10 @@ type Config struct {
 	// Scanners are the wired (serial and USB) scanners at stations and
 	// carts.
 	Scanners []ScannerConfig `yaml:"scanners"`
-	Log      struct {
+	// Labels are the label templates and each station's waybill stock,
+	// language and carrier templates.
+	Labels LabelsConfig `yaml:"labels"`
+	Log    struct {
 		Level  string `yaml:"level"`
 		Format string `yaml:"format"`
 	} `yaml:"log"`
@@ -166,7 +171,7 @@ type BrokerUser struct {
 // PrinterConfig is one label printer.
 type PrinterConfig struct {
 	ID string `yaml:"id"`
-	// Dialect is the printer's language: zpl, tspl or escpos.
+	// Dialect is the printer's language: zpl, tspl, escpos or epl2.
 	Dialect string `yaml:"dialect"`
 	// Address is tcp://host:9100, serial:///dev/ttyUSB0 (baud 9600 unless
 	// ?baud=N), or usblp:///dev/usb/lp0.
@@ -232,6 +237,8 @@ func DefaultConfig() Config {
 	c.Stations = []string{}
 	c.Printers = []PrinterConfig{}
 	c.Scanners = []ScannerConfig{}
+	c.Labels.Media, c.Labels.Lang = "100x180", "zh"
+	c.Labels.Stations = map[string]StationLabels{}
 	c.MQTT.EmbeddedListen = "127.0.0.1:1883"
 	c.MQTT.Embedded.Users = []BrokerUser{}
 	c.MQTT.Keepalive = "30s"
@@ -373,8 +380,8 @@ func (c Config) validate(file string) error {
 		switch {
 		case p.ID == "" || ids[p.ID]:
 			return bad(field+".id", "missing or used twice")
-		case p.Dialect != "zpl" && p.Dialect != "tspl" && p.Dialect != "escpos":
-			return bad(field+".dialect", "%q is not one of zpl, tspl, escpos", p.Dialect)
+		case !printer.Dialect(p.Dialect).Valid():
+			return bad(field+".dialect", "%q is not one of zpl, tspl, escpos, epl2", p.Dialect)
 		case p.DPI != 203 && p.DPI != 300:
 			return bad(field+".dpi", "%d is not 203 or 300", p.DPI)
 		case len(p.Stations) == 0:
@@ -385,7 +392,51 @@ func (c Config) validate(file string) error {
 		}
 		ids[p.ID] = true
 	}
+	if err := c.validateLabels(bad); err != nil {
+		return err
+	}
 	return c.validateScanners(bad)
+}
+
+// validateLabels checks the labels section's own values; the templates it
+// names are checked when they are loaded.
+func (c Config) validateLabels(bad func(field, format string, args ...any) error) error {
+	media := func(field, m string) error {
+		if _, _, ok := floorgate.MediaMM(m); !ok {
+			return bad(field, "%q is not a label stock like 100x180 (millimetres)", m)
+		}
+		return nil
+	}
+	lang := func(field, l string) error {
+		if !slices.Contains(template.Languages, l) {
+			return bad(field, "%q is not one of %s", l, strings.Join(template.Languages, ", "))
+		}
+		return nil
+	}
+	if err := media("labels.media", c.Labels.Media); err != nil {
+		return err
+	}
+	if err := lang("labels.lang", c.Labels.Lang); err != nil {
+		return err
+	}
+	known := c.PackStations()
+	for name, st := range c.Labels.Stations {
+		field := "labels.stations." + name
+		if !slices.Contains(known, name) {
+			return bad(field, "%q is not a pack station (stations, or printers[].stations)", name)
+		}
+		if st.Media != "" {
+			if err := media(field+".media", st.Media); err != nil {
+				return err
+			}
+		}
+		if st.Lang != "" {
+			if err := lang(field+".lang", st.Lang); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // validStation reports whether s can name a pack station: what a device id

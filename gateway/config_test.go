@@ -25,6 +25,7 @@ func TestConfigErrorsNameFileAndField(t *testing.T) {
 		{"window", "mqtt:\n  window: 0\n", "mqtt.window: 0"},
 		{"half mutual tls", "mqtt:\n  brokers: [\"ssl://b:8883\"]\n  cert_file: /x.pem\n", "mqtt.cert_file and key_file"},
 		{"printer dialect", "printers:\n  - {id: p1, dialect: epl, address: 'tcp://h:9100', dpi: 203, stations: [pack-1]}\n", `printers[0].dialect: "epl"`},
+		{"printer dialect case", "printers:\n  - {id: p1, dialect: EPL2, address: 'tcp://h:9100', dpi: 203, stations: [pack-1]}\n", `printers[0].dialect: "EPL2"`},
 		{"printer dpi", "printers:\n  - {id: p1, dialect: zpl, address: 'tcp://h:9100', dpi: 600, stations: [pack-1]}\n", "printers[0].dpi: 600"},
 		{"printer address", "printers:\n  - {id: p1, dialect: zpl, address: 'lpt1', dpi: 203, stations: [pack-1]}\n", "printers[0].address"},
 		{"printer stations", "printers:\n  - {id: p1, dialect: zpl, address: 'tcp://h:9100', dpi: 203}\n", "printers[0].stations"},
@@ -49,6 +50,24 @@ func TestConfigErrorsNameFileAndField(t *testing.T) {
 			_, err := LoadConfig(path)
 			if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("got %v, want an error naming %s and %q", err, path, c.want)
+			}
+		})
+	}
+}
+
+// TestConfigAcceptsEveryPrinterDialect loads a printer of each language
+// package printer can talk to.
+func TestConfigAcceptsEveryPrinterDialect(t *testing.T) {
+	for _, d := range []string{"zpl", "tspl", "escpos", "epl2"} {
+		t.Run(d, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "floorgate.yaml")
+			yaml := "printers:\n  - {id: p1, dialect: " + d + ", address: 'tcp://h:9100', dpi: 203, stations: [pack-1]}\n"
+			if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			c, err := LoadConfig(path)
+			if err != nil || len(c.Printers) != 1 || c.Printers[0].Dialect != d {
+				t.Fatalf("LoadConfig = %+v, %v", c.Printers, err)
 			}
 		})
 	}

@@ -286,10 +286,14 @@ func (d *Demo) addStatusPageUsers(ctx context.Context, db *store.DB) error {
 	return nil
 }
 
+// DemoSortCodes are the demo parcels' route codes, one per city in
+// DemoCities.
+var DemoSortCodes = []string{"755W-NS01", "021AB-PD07", "571K-YH03", "010FG-CY12"}
+
 var DemoCities = []string{"广东省深圳市南山区科技园南路88号", "上海市浦东新区张江路1001弄5号", "浙江省杭州市余杭区文一西路969号", "北京市朝阳区建国路93号万达广场"}
 
-// Shipments are the demo orders' parcels: a recipient, SF Express, and a
-// tracking number each.
+// Shipments are the demo orders' parcels: a recipient, SF Express with its
+// service, route code and collection point, and a tracking number each.
 func (d *Demo) Shipments() []floorgate.Shipment {
 	names := map[string]string{}
 	for _, it := range d.Master.Items {
@@ -297,7 +301,8 @@ func (d *Demo) Shipments() []floorgate.Shipment {
 	}
 	out := make([]floorgate.Shipment, 0, len(d.Tasks)+len(d.PeakTasks))
 	for i, t := range slices.Concat(d.Tasks, d.PeakTasks, d.BatchTasks, d.SinglesTasks) {
-		s := floorgate.Shipment{Order: t.Order, Carrier: "顺丰速运 SF Express", Tracking: fmt.Sprintf("SF%012d", 100000000+i),
+		s := floorgate.Shipment{Order: t.Order, Carrier: "SF", Service: "顺丰标快", Tracking: fmt.Sprintf("SF%012d", 100000000+i),
+			SortCode: DemoSortCodes[i%len(DemoSortCodes)], CollectionPoint: "深圳宝安集散中心", WeightG: 300 + i%7*150,
 			Recipient: floorgate.Party{Name: []string{"李雷", "韩梅梅", "王芳", "张伟"}[i%4], Phone: fmt.Sprintf("138%08d", 10000000+i*7919%90000000), Address: DemoCities[i%len(DemoCities)]},
 			Sender:    floorgate.Party{Name: "floorgate 演示仓", Phone: "075512345678", Address: "广东省深圳市宝安区福永物流园3号库"}}
 		for _, l := range t.Lines {

@@ -39,9 +39,10 @@ type Gateway struct {
 	Config Config
 	Demo   bool
 	// DemoPrinter, on a demo gateway configured with no printer, simulates
-	// one (always ready, keeping nothing) serving the pack stations — the
-	// configured ones, else DemoStations — so a demo packer sees the whole
-	// flow. `floorgate run --demo` sets it; a site never does.
+	// two (demo-zpl and demo-tspl, always ready, keeping their last jobs)
+	// serving the pack stations — the configured ones, else DemoStations —
+	// so a demo packer sees the whole flow. `floorgate run --demo` sets it;
+	// a site never does.
 	DemoPrinter bool
 	Clock       floorgate.Clock
 	Log         *slog.Logger
@@ -86,11 +87,13 @@ type Gateway struct {
 	stopPace context.CancelFunc
 	paceDone chan struct{}
 
-	PrintWorker *fgprint.Worker
-	printers    []*fgprint.Printer
-	demoPrinter *demoPrinter
-	stopPrint   context.CancelFunc
-	printed     chan struct{}
+	// Waybills are the site's label templates and stations' choices.
+	Waybills     *Waybills
+	PrintWorker  *fgprint.Worker
+	printers     []*fgprint.Printer
+	demoPrinters *demoPrinters
+	stopPrint    context.CancelFunc
+	printed      chan struct{}
 
 	scanners *scanners
 
@@ -166,11 +169,15 @@ func (g *Gateway) Start(ctx context.Context) error {
 	}
 	g.Fingerprint, g.listenerTLS = fingerprint, tlsConf
 	if g.Demo && g.DemoPrinter && len(g.Config.Printers) == 0 {
-		if err := g.startDemoPrinter(); err != nil {
+		if err := g.startDemoPrinters(); err != nil {
 			return err
 		}
 	}
 	var wsServer *ws.Server
+	// A bad label template stops start-up too, naming its file and field.
+	if g.Waybills, err = g.Config.loadWaybills(); err != nil {
+		return err
+	}
 	g.DB, err = store.Open(store.PathIn(g.Config.StateDir), store.Options{
 		Site: site, MaxSize: g.Config.Store.MaxSizeMB << 20, MaxTaskLines: g.Config.Store.MaxTaskLines, AutoEnrol: g.Config.Devices.AutoEnrol || g.Demo,
 		Clock: g.Clock, Logger: g.Log.With("component", "store"),
@@ -185,6 +192,7 @@ func (g *Gateway) Start(ctx context.Context) error {
 		Modes: store.ModeRules(floorgate.ModeRules{ClusterUpToUnits: g.Config.Picking.ClusterUpToUnits,
 			SingleUnitWaves: g.Config.Picking.SingleUnitWaves}),
 		PrinterServes: g.Config.PrinterServes,
+		Waybills:      g.Waybills,
 		OnNotice: func(n floorgate.Notice) {
 			switch {
 			case wsServer == nil:
@@ -226,7 +234,7 @@ func (g *Gateway) Start(ctx context.Context) error {
 
 	g.Web = web.New(web.Options{DB: g.DB, Clock: g.Clock, Log: g.Log.With("component", "web"),
 		Overview: func() (any, error) { return g.Status() }, Connected: wsServer.Connected, LastSeen: wsServer.LastSeen,
-		Scanners: g.ScannerStates, Printers: g.PrintWorker.States, PDA: wsServer, Metrics: g.Metrics, Ready: g.ready,
+		Scanners: g.ScannerStates, Printers: g.PrintWorker.States, Preview: g.PrintWorker.Preview, PDA: wsServer, Metrics: g.Metrics, Ready: g.ready,
 		SecureCookies: tlsConf != nil, TLSFingerprint: fingerprint})
 	handler := g.Web.Handler()
 	webCtx, stopWeb := context.WithCancel(context.Background())
@@ -395,9 +403,8 @@ func (g *Gateway) announce() {
 		fmt.Fprintf(g.Out, "  Demo site: pickers log in with badge B1001 … B%04d, packers with B2001 … B%04d, PIN %s; any device id enrols itself.\n",
 			1000+DemoOperators, 2000+DemoPackers, DemoPIN)
 		fmt.Fprintf(g.Out, "  Status page: admin badge %s, supervisor %s, PIN %s.\n", DemoAdminBadge, DemoSupervisorBadge, DemoPIN)
-		if g.demoPrinter != nil {
-			fmt.Fprintf(g.Out, "  Pack stations %s: a simulated printer (%s) takes their waybills; see them on the status page (Labels, Print queue).\n",
-				strings.Join(g.Config.Stations, ", "), DemoPrinterID)
+		if g.demoPrinters != nil {
+			fmt.Fprintf(g.Out, "  %s\n    See their labels on the status page (Labels, Print queue).\n", g.demoPrinters.describe())
 		}
 		if g.Fingerprint != "" {
 			fmt.Fprintf(g.Out, "  Drive it: floorgate sim --pdas 4 --addr wss://127.0.0.1:%s/ws/v1 --fingerprint %s\n", port, g.Fingerprint)
@@ -468,9 +475,9 @@ func (g *Gateway) Close() error {
 	g.stopAbsent()
 	g.stopScanners()
 	g.stopPrinting()
-	if g.demoPrinter != nil {
-		g.demoPrinter.close()
-		g.demoPrinter = nil
+	if g.demoPrinters != nil {
+		g.demoPrinters.close()
+		g.demoPrinters = nil
 	}
 	if g.stopSync != nil {
 		g.stopSync()

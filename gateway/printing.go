@@ -37,7 +37,8 @@ func OpenPrinters(cfg Config) []*fgprint.Printer {
 // startPrinting runs the print worker over the store's queue.
 func (g *Gateway) startPrinting() {
 	g.printers = OpenPrinters(g.Config)
-	w := fgprint.New(g.DB, g.printers, g.Clock, g.Log.With("component", "print"), fgprint.Options{StatusEvery: 500 * time.Millisecond})
+	w := fgprint.New(g.DB, g.printers, g.Clock, g.Log.With("component", "print"), fgprint.Options{StatusEvery: 500 * time.Millisecond,
+		Layouts: fgprint.Layouts{Templates: g.Waybills.Set, Lang: g.Waybills.Lang, Media: g.Waybills.Media}})
 	g.PrintWorker = w
 	ctx, cancel := context.WithCancel(context.Background())
 	g.stopPrint, g.printed = cancel, make(chan struct{})

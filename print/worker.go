@@ -7,12 +7,14 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/print/label"
 	"github.com/floorgate/floorgate/print/printer"
+	"github.com/floorgate/floorgate/print/template"
 	"github.com/floorgate/floorgate/store/failpoint"
 )
 
@@ -44,6 +46,8 @@ type Options struct {
 	Backoff time.Duration
 	// StatusEvery is how often idle printers are asked for their state.
 	StatusEvery time.Duration
+	// Layouts lay out the labels.
+	Layouts Layouts
 }
 
 // Worker prints the queue.
@@ -53,6 +57,9 @@ type Worker struct {
 	clock    floorgate.Clock
 	log      *slog.Logger
 	opts     Options
+	layouts  Layouts
+	// templates are Layouts.Templates, or the shipped ones.
+	templates *template.Set
 
 	mu       sync.Mutex
 	inflight map[string]bool
@@ -137,7 +144,15 @@ func New(q Queue, printers []*Printer, clock floorgate.Clock, log *slog.Logger, 
 	if opts.StatusEvery == 0 {
 		opts.StatusEvery = 30 * time.Second
 	}
-	return &Worker{q: q, printers: printers, clock: clock, log: log, opts: opts, inflight: map[string]bool{}, states: map[string]PrinterState{}}
+	tmpls := opts.Layouts.Templates
+	if tmpls == nil {
+		var err error
+		if tmpls, err = template.Shipped(); err != nil {
+			panic("print: the shipped templates do not load: " + err.Error()) // a build that ships a bad template
+		}
+	}
+	return &Worker{q: q, printers: printers, clock: clock, log: log, opts: opts, layouts: opts.Layouts, templates: tmpls,
+		inflight: map[string]bool{}, states: map[string]PrinterState{}}
 }
 
 // Run prints until ctx ends. A job left "printing" by a crash is not
@@ -252,31 +267,140 @@ func (w *Worker) candidates(station string) []*Printer {
 	return out
 }
 
-// render lays out and renders a job's label for p.
-func (w *Worker) render(j floorgate.PrintJob, p *Printer) ([]byte, error) {
-	var l label.Label
-	switch j.Kind {
-	case "waybill":
-		s, err := w.q.Shipment(j.Order)
-		if err != nil {
-			return nil, err
+// Layouts are how the worker lays out a job's label.
+type Layouts struct {
+	// Templates are the site's label templates; nil: the shipped ones.
+	Templates *template.Set
+	// Lang is a station's label language; nil or "": the template's first.
+	Lang func(station string) string
+	// Media is the waybill stock loaded at a station ("100x180"); nil or
+	// "": 100x180.
+	Media func(station string) string
+}
+
+// DefaultMedia is the waybill stock of a station that names none.
+const DefaultMedia = "100x180"
+
+// errLanguage is a carrier's label in a language the printer does not
+// speak: another printer of the station may.
+var errLanguage = errors.New("printer language")
+
+// Format is the label format a printer dialect prints.
+func Format(d printer.Dialect) label.Format {
+	return map[printer.Dialect]label.Format{printer.ZPL: label.ZPL, printer.TSPL: label.TSPL,
+		printer.ESCPOS: label.ESCPOS, printer.EPL2: label.EPL2}[d]
+}
+
+// templateFor is the template a job's label is laid out with: the one it
+// names, else the station's choice for the shipment (a job queued before
+// templates named its media size only).
+func (w *Worker) templateFor(j floorgate.PrintJob, s floorgate.Shipment) (*template.Template, error) {
+	if j.Kind == "packing_list" {
+		id := j.Template
+		if id == "" {
+			id = "packing-list"
 		}
-		if l, err = label.Waybill(s, j.Template); err != nil {
-			return nil, err
+		if t, ok := w.templates.Get(id); ok {
+			return t, nil
 		}
-	case "packing_list":
-		s, err := w.q.Shipment(j.Order)
-		if err != nil {
-			return nil, err
-		}
-		if l, err = label.PackingList(s); err != nil {
-			return nil, err
-		}
-	default:
-		return nil, fmt.Errorf("unknown label kind %q", j.Kind)
+		return nil, fmt.Errorf("no template %q", id)
 	}
-	format := map[printer.Dialect]label.Format{printer.ZPL: label.ZPL, printer.TSPL: label.TSPL, printer.ESCPOS: label.ESCPOS}[p.Dialect()]
-	return label.Render(l, format, label.Options{DPI: p.DPI, ResidentCJK: p.ResidentCJK})
+	if t, ok := w.templates.Get(j.Template); ok {
+		return t, nil
+	}
+	media := j.Template // "100x180" from before templates
+	if _, _, ok := floorgate.MediaMM(media); !ok {
+		if j.Template != "" {
+			return nil, fmt.Errorf("no template %q", j.Template)
+		}
+		media = w.media(j.Station)
+	}
+	return w.templates.Waybill(s.Carrier, s.Variant, media)
+}
+
+func (w *Worker) media(station string) string {
+	if w.layouts.Media != nil {
+		if m := w.layouts.Media(station); m != "" {
+			return m
+		}
+	}
+	return DefaultMedia
+}
+
+// layout is a job's label: its template filled in, or the carrier's page
+// as given. raw is set instead for a carrier's label in printer commands.
+func (w *Worker) layout(j floorgate.PrintJob, dpi int) (l label.Label, raw *floorgate.PrintData, err error) {
+	if j.Kind != "waybill" && j.Kind != "packing_list" {
+		return l, nil, fmt.Errorf("unknown label kind %q", j.Kind)
+	}
+	s, err := w.q.Shipment(j.Order)
+	if err != nil {
+		return l, nil, err
+	}
+	if pd := s.PrintData; pd != nil && j.Kind == "waybill" {
+		mw, mh, _ := floorgate.MediaMM(pd.Media)
+		switch pd.Format {
+		case "png":
+			l, err = label.PagePNG(pd.Data, mw, mh)
+		case "pdf":
+			l, err = label.PagePDF(pd.Data, mw, mh, dpi)
+		default:
+			return l, pd, nil
+		}
+		return l, nil, err
+	}
+	t, err := w.templateFor(j, s)
+	if err != nil {
+		return l, nil, err
+	}
+	lang := ""
+	if w.layouts.Lang != nil {
+		lang = w.layouts.Lang(j.Station)
+	}
+	l, err = t.Shipment(s, lang, w.clock.Now())
+	return l, nil, err
+}
+
+// render lays out and renders a job's label for p: a carrier's label in
+// p's language byte for byte, a carrier's page rasterised at p's
+// resolution, or the template.
+func (w *Worker) render(j floorgate.PrintJob, p *Printer) ([]byte, error) {
+	l, raw, err := w.layout(j, p.DPI)
+	if err != nil {
+		return nil, err
+	}
+	if raw != nil {
+		if raw.Format != string(p.Dialect()) {
+			return nil, fmt.Errorf("%w: the carrier's label is %s, %s prints %s", errLanguage, raw.Format, p.ID(), p.Dialect())
+		}
+		return raw.Data, nil
+	}
+	return label.Render(l, Format(p.Dialect()), label.Options{DPI: p.DPI, ResidentCJK: p.ResidentCJK})
+}
+
+// Preview is a job's label as a PNG at 203 dpi, as it prints: the
+// template filled in, or the carrier's page. A carrier's label in printer
+// commands is printed as given and cannot be drawn here: its preview says
+// so, with its size.
+func (w *Worker) Preview(j floorgate.PrintJob) ([]byte, error) {
+	l, raw, err := w.layout(j, 203)
+	if err != nil {
+		return nil, fmt.Errorf("preview %s: %w", j.ID, err)
+	}
+	if raw != nil {
+		mw, mh, _ := floorgate.MediaMM(raw.Media)
+		l = label.Label{Name: "carrier label", WidthMM: mw, HeightMM: mh, Elements: []label.Element{
+			label.Box{X: 1, Y: 1, W: mw - 2, H: mh - 2, ThickMM: 0.5},
+			label.Text{X: 4, Y: mh/2 - 12, W: mw - 8, H: 24, SizeMM: 4, Align: label.AlignCenter, Fit: true,
+				Text: fmt.Sprintf("承运商面单 %s，%d 字节，按原样打印 / The carrier's %s label, %d bytes, printed as sent",
+					strings.ToUpper(raw.Format), len(raw.Data), strings.ToUpper(raw.Format), len(raw.Data))},
+		}}
+	}
+	b, err := label.Render(l, label.PNG, label.Options{DPI: 203})
+	if err != nil {
+		return nil, fmt.Errorf("preview %s: %w", j.ID, err)
+	}
+	return b, nil
 }
 
 // print tries the job's printers in turn and records the outcome.
@@ -310,6 +434,10 @@ func (w *Worker) print(ctx context.Context, j floorgate.PrintJob) {
 			continue
 		}
 		data, err := w.render(j, p)
+		if errors.Is(err, errLanguage) {
+			faults = append(faults, err.Error())
+			continue
+		}
 		if err != nil {
 			// The label cannot be made: no printer will do better.
 			update(func(pj *floorgate.PrintJob) { pj.Status, pj.Reason = floorgate.JobFailed, "label: "+err.Error() })

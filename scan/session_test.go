@@ -314,7 +314,7 @@ func TestPromptFor(t *testing.T) {
 			if c.task != nil {
 				in = c.task()
 			}
-			if got := scan.PromptFor(c.sess, in); got != c.want {
+			if got := scan.PromptFor(c.sess, in); !reflect.DeepEqual(got, c.want) {
 				t.Errorf("PromptFor:\n got %+v\nwant %+v", got, c.want)
 			}
 		})

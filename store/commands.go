@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/floorgate/floorgate"
@@ -25,6 +26,9 @@ type (
 	}
 	waveRelease struct {
 		Wave string `json:"wave"`
+	}
+	orderRelease struct {
+		Orders []string `json:"orders"`
 	}
 	taskUpdate struct {
 		Task floorgate.Task `json:"task"`
@@ -282,6 +286,24 @@ func (db *DB) prepare(cmd floorgate.Command) (func(*wtx) (map[string]int, error)
 			return map[string]int{"tasks": w.st.waves[d.Wave].Tasks}, nil
 		}, nil
 
+	case floorgate.CommandOrderRelease:
+		var d orderRelease
+		if err := strict(cmd.Data, &d); err != nil {
+			return nil, err
+		}
+		if len(d.Orders) == 0 {
+			return nil, floorgate.FieldErrorf("orders", "no orders")
+		}
+		for i, o := range d.Orders {
+			if o == "" {
+				return nil, floorgate.FieldErrorf(fmt.Sprintf("orders[%d]", i), "missing")
+			}
+			if slices.Contains(d.Orders[:i], o) {
+				return nil, floorgate.FieldErrorf(fmt.Sprintf("orders[%d]", i), "%q is listed twice", o)
+			}
+		}
+		return func(w *wtx) (map[string]int, error) { return w.releaseOrders(d.Orders) }, nil
+
 	case floorgate.CommandTaskCancel:
 		var d taskCancel
 		if err := strict(cmd.Data, &d); err != nil {
@@ -325,7 +347,7 @@ func (db *DB) prepare(cmd floorgate.Command) (func(*wtx) (map[string]int, error)
 			return nil, floorgate.FieldErrorf("shipments", "no shipments")
 		}
 		for i, s := range d.Shipments {
-			if err := checkShipment(s); err != nil {
+			if err := db.checkShipment(s); err != nil {
 				return nil, floorgate.InField(fmt.Sprintf("shipments[%d]", i), err)
 			}
 		}
@@ -432,12 +454,24 @@ func (db *DB) Shipment(order string) (floorgate.Shipment, error) {
 // PutShipments stores shipments for waybills, all or none.
 func (db *DB) PutShipments(ctx context.Context, ships []floorgate.Shipment) error {
 	for i, s := range ships {
-		if err := checkShipment(s); err != nil {
+		if err := db.checkShipment(s); err != nil {
 			return floorgate.Errorf(floorgate.EINVALID, "%v", floorgate.InField(fmt.Sprintf("shipments[%d]", i), err))
 		}
 	}
 	if err := db.write(ctx, func(w *wtx) error { return w.putShipments(ships) }); err != nil {
 		return fmt.Errorf("put shipments: %w", err)
+	}
+	return nil
+}
+
+// checkShipment refuses a shipment its waybill could not be printed from:
+// the checks below, then the site's templates (Options.Waybills).
+func (db *DB) checkShipment(s floorgate.Shipment) error {
+	if err := checkShipment(s); err != nil {
+		return err
+	}
+	if db.opts.Waybills != nil {
+		return db.opts.Waybills.Check(s)
 	}
 	return nil
 }

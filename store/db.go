@@ -68,11 +68,24 @@ type Options struct {
 	// no_printer instead of pack_done (its waybill is queued and held all
 	// the same). Nil: every station is served. It must not block.
 	PrinterServes func(station string) bool
+	// Waybills checks shipments against the waybill templates they could
+	// print with, and chooses a station's template. Nil: the shipment's
+	// own checks only, and the printer chooses.
+	Waybills Waybills
 
 	// checkpointAt overrides checkpointBytes (tests).
 	checkpointAt int
 	// ackWriteAfter overrides ackWriteAfter (tests).
 	ackWriteAfter time.Duration
+}
+
+// Waybills is what the store asks of the site's label templates.
+type Waybills interface {
+	// Check refuses a shipment a template it could print with cannot
+	// print, naming the field (a *floorgate.FieldError).
+	Check(s floorgate.Shipment) error
+	// Template is the id of the waybill template for s at station.
+	Template(station string, s floorgate.Shipment) string
 }
 
 // DB is an open floorgate database.

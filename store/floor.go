@@ -133,7 +133,7 @@ func (db *DB) askForCart(sess floorgate.Session, p *floorgate.Prompt) {
 // or, with neither, a cart to scan when cart orders wait. Callers hold mu.
 func (db *DB) prompt(tx *bolt.Tx, sess floorgate.Session) (floorgate.Prompt, error) {
 	if db.packer(sess) && sess.Sort == nil {
-		return scan.PackPrompt(sess), nil
+		return packPrompt(tx, sess)
 	}
 	var p floorgate.Prompt
 	switch {
@@ -577,8 +577,9 @@ func (db *DB) Next(ctx context.Context, device string) (floorgate.Prompt, error)
 					return err
 				}
 			}
-			p = scan.PackPrompt(sess)
-			return nil
+			var err error
+			p, err = packPrompt(w.tx, sess)
+			return err
 		}
 		if sess.Cart != nil {
 			st, err := w.cartState(sess, floorgate.Match{})

@@ -91,6 +91,19 @@ func (w *wtx) intercepted(order string) bool {
 	return w.tx.Bucket(bucketIntercepts).Get([]byte(order)) != nil
 }
 
+// packPrompt is a packer's prompt, with the open parcel's gifts, fragile
+// packing material and instructions.
+func packPrompt(tx *bolt.Tx, sess floorgate.Session) (floorgate.Prompt, error) {
+	if sess.Pack == nil {
+		return scan.PackPrompt(sess, nil), nil
+	}
+	s, err := (&wtx{tx: tx}).shipment(sess.Pack.Order)
+	if err != nil {
+		return floorgate.Prompt{}, err
+	}
+	return scan.PackPrompt(sess, s), nil
+}
+
 // shipment loads an order's shipment, or nil.
 func (w *wtx) shipment(order string) (*floorgate.Shipment, error) {
 	raw := w.tx.Bucket(bucketShipments).Get([]byte(order))
@@ -141,35 +154,87 @@ func (w *wtx) packScan(sc floorgate.Scan, sess floorgate.Session, v *floorgate.V
 		if sess.Pack == nil {
 			m = floorgate.Match{Kind: floorgate.MatchOrder, Shipment: s}
 		}
+		if st.Held, err = w.heldParcel(s.Order); err != nil {
+			return err
+		}
 	}
 	res := scan.Pack(st, sc, m)
 	if err := w.apply(res); err != nil {
 		return err
 	}
-	if res.Verdict.Code == floorgate.CodePackDone {
-		// The tote it came in is empty now, free for the next cart.
-		if err := w.freeOrderTote(s.Order); err != nil {
-			return err
-		}
-		if err := w.freeSlot(s.Order); err != nil {
-			return err
-		}
-		station := w.packStation(sess.Device)
-		if err := w.queueWaybill(s.Order, sess, sc.At); err != nil {
-			return err
-		}
-		if f := w.db.opts.PrinterServes; f != nil && !f(station) {
-			res.Verdict = floorgate.NewVerdict(res.Verdict.ScanID, floorgate.CodeNoPrinter, res.Verdict.Prompt)
-		}
+	if err := w.afterPack(&res, s, sess, sc.At); err != nil {
+		return err
 	}
 	*v = res.Verdict
 	return w.afterStep(v, res.Session, sc.At)
 }
 
+// afterPack does what a pack verdict asks of the store: a parcel packed
+// frees its tote or slot and queues its waybill (answered no_printer when
+// no printer serves the station) or, presale, is held; a parcel shipped is
+// no longer held.
+func (w *wtx) afterPack(res *scan.Result, s *floorgate.Shipment, sess floorgate.Session, at time.Time) error {
+	var done *floorgate.PackRecord
+	for _, e := range res.Events {
+		if r, ok := e.Value().(floorgate.PackRecord); ok && e.Type == floorgate.EventPackCompleted {
+			done = &r
+		}
+	}
+	switch {
+	case res.Verdict.Code == floorgate.CodeShipped:
+		return w.shipParcel(s.Order)
+	case done == nil:
+		return nil
+	}
+	// The tote it came in is empty now, free for the next cart; so is its
+	// put wall slot.
+	if err := w.freeOrderTote(s.Order); err != nil {
+		return err
+	}
+	if err := w.freeSlot(s.Order); err != nil {
+		return err
+	}
+	station := w.packStation(sess.Device)
+	if len(s.Instructions)+len(s.Extras) > 0 {
+		// Its instructions and extras go into the parcel on paper.
+		if err := w.queueJob(floorgate.PrintJob{ID: "packing:" + s.Order, Kind: "packing_list", Order: s.Order, Packer: sess.Operator,
+			Station: station, Template: "packing-list", Status: floorgate.JobQueued, Created: at}); err != nil {
+			return err
+		}
+	}
+	if done.Held {
+		return w.holdParcel(*done, station)
+	}
+	if err := w.queueWaybill(s.Order, sess, at); err != nil {
+		return err
+	}
+	if f := w.db.opts.PrinterServes; f != nil && !f(station) {
+		res.Verdict = floorgate.NewVerdict(res.Verdict.ScanID, floorgate.CodeNoPrinter, res.Verdict.Prompt)
+	}
+	return nil
+}
+
 // queueWaybill queues the waybill of order at the packer's station.
 func (w *wtx) queueWaybill(order string, sess floorgate.Session, at time.Time) error {
-	return w.queueJob(floorgate.PrintJob{ID: "waybill:" + order, Kind: "waybill", Order: order, Packer: sess.Operator,
-		Station: w.packStation(sess.Device), Template: "100x180", Status: "queued", Created: at})
+	return w.queueWaybillAt(order, w.packStation(sess.Device), sess.Operator, at)
+}
+
+// queueWaybillAt queues the waybill of order at station, with the
+// template the site chooses there (Options.Waybills; the print worker
+// chooses when there is none).
+func (w *wtx) queueWaybillAt(order, station, packer string, at time.Time) error {
+	tmpl := ""
+	if wb := w.db.opts.Waybills; wb != nil {
+		s, err := w.shipment(order)
+		if err != nil {
+			return err
+		}
+		if s != nil {
+			tmpl = wb.Template(station, *s)
+		}
+	}
+	return w.queueJob(floorgate.PrintJob{ID: "waybill:" + order, Kind: "waybill", Order: order, Packer: packer,
+		Station: station, Template: tmpl, Status: floorgate.JobQueued, Created: at})
 }
 
 // queueJob adds a print job unless one with its id exists: asking twice

@@ -56,6 +56,9 @@ var (
 	// sorted at them: id → Batch.
 	bucketWalls   = []byte("walls")
 	bucketBatches = []byte("batches")
+	// parcels are presale parcels packed and held, and orders released
+	// before they were packed: order → HeldParcel.
+	bucketParcels = []byte("parcels")
 )
 
 // appendFill is the fill percent of the append-only logs (journal, steps,
@@ -128,6 +131,13 @@ var migrations = []func(tx *bolt.Tx) error{
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("create bucket %s: %w", name, err)
 			}
+		}
+		return nil
+	},
+	// 6 → 7: held presale parcels.
+	func(tx *bolt.Tx) error {
+		if _, err := tx.CreateBucketIfNotExists(bucketParcels); err != nil {
+			return fmt.Errorf("create bucket %s: %w", bucketParcels, err)
 		}
 		return nil
 	},

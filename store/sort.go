@@ -170,7 +170,7 @@ func (w *wtx) sortScan(sc floorgate.Scan, sess floorgate.Session, m floorgate.Ma
 // prompt again.
 func (w *wtx) packerBack(res *scan.SortResult) {
 	if res.Session.Sort == nil && w.db.packer(res.Session) {
-		res.Verdict.Prompt = scan.PackPrompt(res.Session)
+		res.Verdict.Prompt = scan.PackPrompt(res.Session, nil)
 	}
 }
 
@@ -372,17 +372,18 @@ func (w *wtx) packSingle(sc floorgate.Scan, sess floorgate.Session, m floorgate.
 		}
 		st.Shipment = s
 	}
+	if st.Shipment != nil {
+		var err error
+		if st.Held, err = w.heldParcel(st.Shipment.Order); err != nil {
+			return err
+		}
+	}
 	res := scan.PackSingle(st, sc, m, next)
 	if err := w.apply(res); err != nil {
 		return err
 	}
-	if res.Verdict.Code == floorgate.CodePackDone {
-		if err := w.queueWaybill(st.Shipment.Order, sess, sc.At); err != nil {
-			return err
-		}
-		if f := w.db.opts.PrinterServes; f != nil && !f(w.packStation(sess.Device)) {
-			res.Verdict = floorgate.NewVerdict(res.Verdict.ScanID, floorgate.CodeNoPrinter, res.Verdict.Prompt)
-		}
+	if err := w.afterPack(&res, st.Shipment, sess, sc.At); err != nil {
+		return err
 	}
 	*v = res.Verdict
 	return w.afterStep(v, res.Session, sc.At)

@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"strconv"
 	"time"
@@ -213,7 +214,7 @@ func (w *wtx) keptVerdict(v floorgate.Verdict) (verdictRecord, error) {
 			return r, err
 		}
 		short := floorgate.Prompt{Step: p.Step, Task: p.Task, Line: p.Line, Picked: p.Picked}
-		if t != nil && p.Line <= len(t.Lines) && withLine(t, short) == p {
+		if t != nil && p.Line <= len(t.Lines) && reflect.DeepEqual(withLine(t, short), p) {
 			r.Step, r.Task, r.Line, r.Picked = p.Step, p.Task, p.Line, p.Picked
 			return r, nil
 		}

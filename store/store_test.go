@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -688,7 +689,7 @@ func TestStepLogReplayAndCheckpoint(t *testing.T) {
 	if tk.Lines[0].Picked != 2 || tk.Status != floorgate.TaskAssigned {
 		t.Fatalf("task after replay: %+v", tk)
 	}
-	if again := e.scan("pda-1", "3", "6900000000014"); again.Code != first.Code || again.Prompt != first.Prompt {
+	if again := e.scan("pda-1", "3", "6900000000014"); again.Code != first.Code || !reflect.DeepEqual(again.Prompt, first.Prompt) {
 		t.Fatalf("resent scan after replay: %+v, first %+v", again, first)
 	}
 	// A checkpoint during the run empties the log and keeps everything.
@@ -801,7 +802,7 @@ func TestKeptVerdictsAreShortAndReadBackWhole(t *testing.T) {
 	}
 	e.crash()
 	e.open()
-	if again := e.scan("pda-1", "1", "LOC-1"); again.Code != first.Code || again.Prompt != first.Prompt {
+	if again := e.scan("pda-1", "1", "LOC-1"); again.Code != first.Code || !reflect.DeepEqual(again.Prompt, first.Prompt) {
 		t.Fatalf("resubmitted after a restart:\n%+v\nfirst answer:\n%+v", again, first)
 	}
 
@@ -812,7 +813,7 @@ func TestKeptVerdictsAreShortAndReadBackWhole(t *testing.T) {
 	}
 	r := k.kept().Rec
 	want := floorgate.Prompt{Step: "scan_item", Task: "T9", Order: "SO-T9", Line: 1, Lines: 1, Location: "L4", SKU: "S4", Qty: 1}
-	if r.full == nil || *r.full != want || r.Code != floorgate.CodeLocationOK {
+	if r.full == nil || !reflect.DeepEqual(*r.full, want) || r.Code != floorgate.CodeLocationOK {
 		t.Fatalf("record written whole reads as %+v", r)
 	}
 	again, err := json.Marshal(k.kept().onDisk())
@@ -820,7 +821,7 @@ func TestKeptVerdictsAreShortAndReadBackWhole(t *testing.T) {
 		t.Fatal(err)
 	}
 	var back keptJSON
-	if err := json.Unmarshal(again, &back); err != nil || back.kept().Rec.full == nil || *back.kept().Rec.full != want {
+	if err := json.Unmarshal(again, &back); err != nil || back.kept().Rec.full == nil || !reflect.DeepEqual(*back.kept().Rec.full, want) {
 		t.Fatalf("rewritten as %s, read back as %+v (%v)", again, back, err)
 	}
 }

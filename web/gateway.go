@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -9,7 +8,6 @@ import (
 	"time"
 
 	"github.com/floorgate/floorgate"
-	"github.com/floorgate/floorgate/print/label"
 	"github.com/floorgate/floorgate/store"
 )
 
@@ -158,26 +156,13 @@ func (s *Server) handlePreview(w http.ResponseWriter, r *http.Request) {
 		if j.ID != r.PathValue("id") {
 			continue
 		}
-		sh, err := s.opts.DB.Shipment(j.Order)
+		png, err := s.opts.Preview(j)
 		if err != nil {
-			writeErr(w, err)
+			writeErr(w, floorgate.Errorf(floorgate.EINVALID, "label: %v", err))
 			return
 		}
-		tmpl := "waybill-" + j.Template
-		if j.Kind == "packing_list" {
-			tmpl = "packing-list"
-		}
-		raw, _ := json.Marshal(sh)
-		l, err := label.FromJSON(tmpl, raw)
-		if err == nil {
-			var png []byte
-			if png, err = label.Render(l, label.PNG, label.Options{DPI: 203}); err == nil {
-				w.Header().Set("Content-Type", "image/png")
-				w.Write(png)
-				return
-			}
-		}
-		writeErr(w, floorgate.Errorf(floorgate.EINVALID, "label: %v", err))
+		w.Header().Set("Content-Type", "image/png")
+		w.Write(png)
 		return
 	}
 	writeErr(w, floorgate.Errorf(floorgate.ENOTFOUND, "no print job %q", r.PathValue("id")))

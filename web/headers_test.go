@@ -252,6 +252,9 @@ func cspSite(t *testing.T, tls bool) (*testServer, string) {
 	mux.HandleFunc("GET /api/v1/printjobs", asAdmin("", canned([]map[string]any{{"id": "J-1", "order": "SO-1", "template": "waybill",
 		"station": "pack-1", "printer": "lbl-1", "status": "held", "reason": "paper out",
 		"created": "2026-11-22T09:00:00Z", "updated": "2026-11-22T09:00:01Z"}})))
+	mux.HandleFunc("GET /api/v1/labels", asAdmin("", canned([]map[string]any{{"job": "J-0", "kind": "waybill", "order": "SO-0",
+		"template": "100x180", "station": "pack-1", "printer": "lbl-1", "printed": "2026-11-22T08:59:00Z",
+		"preview": "/api/v1/printjobs/J-0/preview.png"}})))
 	mux.HandleFunc("GET /api/v1/printjobs/{id}/preview.png", asAdmin("", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "image/png")
 		w.Write(png)

@@ -64,6 +64,7 @@ func (s *Server) Routes() []Route {
 		{Pattern: "GET /api/v1/barcodes/lookup", Access: Read, handler: s.handleLookup},
 		{Pattern: "GET /api/v1/printjobs", Access: Read, handler: s.handlePrintJobs},
 		{Pattern: "GET /api/v1/printjobs/{id}/preview.png", Access: Read, handler: s.handlePreview},
+		{Pattern: "GET /api/v1/labels", Access: Read, handler: s.handleLabels},
 		{Pattern: "GET /api/v1/printers", Access: Read, handler: s.handlePrinters},
 		{Pattern: "GET /api/v1/scanners", Access: Read, handler: s.handleScanners},
 		{Pattern: "GET /api/v1/devices/enrol/{code}/qr.png", Access: Read, handler: s.handleEnrolQR},

@@ -50,6 +50,8 @@ type Options struct {
 	PDA http.Handler
 	// Printers returns the printers' states.
 	Printers func() []fgprint.PrinterState
+	// Preview draws a print job's label as PNG, as it prints.
+	Preview func(floorgate.PrintJob) ([]byte, error)
 	// Ready says why the gateway is not ready to serve, or nil.
 	Ready func() error
 	// Metrics is what /metrics serves; New has it read DB's waves and

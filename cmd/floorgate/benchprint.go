@@ -19,6 +19,7 @@ import (
 	fgprint "github.com/floorgate/floorgate/print"
 	"github.com/floorgate/floorgate/print/label"
 	"github.com/floorgate/floorgate/print/printer"
+	"github.com/floorgate/floorgate/print/template"
 	"github.com/floorgate/floorgate/store"
 )
 
@@ -165,11 +166,22 @@ func benchPrintCommand(ctx context.Context, args []string, stdout, stderr io.Wri
 		ships = append(ships, s)
 	}
 
-	// Render time, per waybill, in ZPL at 203 dpi.
+	// Render time, per waybill, in ZPL at 203 dpi, every shipped domestic
+	// waybill template in turn.
+	set, err := template.Shipped()
+	if err != nil {
+		return err
+	}
+	var tmpls []*template.Template
+	for _, t := range set.All() {
+		if t.Kind == template.KindWaybill && t.Variant != floorgate.VariantCrossBorder {
+			tmpls = append(tmpls, t)
+		}
+	}
 	var renders []time.Duration
-	for _, s := range ships[:*n] {
+	for i, s := range ships[:*n] {
 		t0 := time.Now()
-		l, err := label.Waybill(s, "100x150")
+		l, err := tmpls[i%len(tmpls)].Shipment(s, "zh", t0)
 		if err != nil {
 			return err
 		}
@@ -225,7 +237,7 @@ func benchPrintCommand(ctx context.Context, args []string, stdout, stderr io.Wri
 		for i, s := range batch {
 			submitted := time.Now()
 			if err := db.QueuePrintJob(ctx, floorgate.PrintJob{ID: "waybill:" + s.Order, Kind: "waybill", Order: s.Order,
-				Station: fmt.Sprint("pack-", i%*np), Template: "100x150", Status: floorgate.JobQueued, Created: submitted}); err != nil {
+				Station: fmt.Sprint("pack-", i%*np), Template: tmpls[i%len(tmpls)].ID, Status: floorgate.JobQueued, Created: submitted}); err != nil {
 				return 0, nil, err
 			}
 			if idle {

@@ -9,6 +9,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"reflect"
 	"testing"
 	"time"
 
@@ -209,7 +210,7 @@ func TestPickOverWebSocket(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again.Code != first.Code || again.OK != first.OK || again.Prompt != first.Prompt {
+	if again.Code != first.Code || again.OK != first.OK || !reflect.DeepEqual(again.Prompt, first.Prompt) {
 		t.Fatalf("resent scan: %+v, first answer %+v", again, first)
 	}
 	if got := m.DB.Counts().LastSeq; got != afterFirst || afterFirst != lastSeq+1 {

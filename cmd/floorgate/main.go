@@ -99,6 +99,7 @@ func commands() []command {
 		{"doctor", "check the configuration, devices, printers, brokers and listener", doctorCommand},
 		{"barcode", "explain scanned data (AIM id, GS1 fields) and look it up at the site", barcodeCommand},
 		{"label", "render a label template to printer commands or PNG", func(_ context.Context, a []string, o, e io.Writer) error { return labelCommand(a, o, e) }},
+		{"template", "list and validate the label templates", func(_ context.Context, a []string, o, e io.Writer) error { return templateCommand(a, o, e) }},
 		{"print", "print a test waybill on a configured printer", printTestCommand},
 		{"profiles", "validate device profiles", func(_ context.Context, a []string, o, e io.Writer) error { return profilesCommand(a, o, e) }},
 		{"devices", "list the serial and USB scanners attached to this machine", func(_ context.Context, a []string, o, e io.Writer) error { return devicesCommand(a, o, e) }},

@@ -4,49 +4,14 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/floorgate/floorgate/gateway"
+	fgprint "github.com/floorgate/floorgate/print"
 	"github.com/floorgate/floorgate/print/label"
 	"github.com/floorgate/floorgate/print/printer"
+	"github.com/floorgate/floorgate/print/template"
 )
-
-// labelCommand renders a template from a JSON data file.
-func labelCommand(args []string, stdout, stderr io.Writer) error {
-	_, args, err := subcommand("label", args, map[string]string{
-		"render": "render a template from a JSON data file to ZPL, TSPL, ESC/POS or PNG",
-	}, stdout, stderr)
-	if err != nil {
-		return err
-	}
-	fs := newFlags("label render", "--data FILE", "Render a label template from a JSON data file.", stdout, stderr)
-	tmpl := fs.String("template", "waybill-100x180", "waybill-100x180, waybill-100x150, waybill-76x130, packing-list, location, item")
-	data := fs.String("data", "", "JSON file: a shipment (waybills, packing list), a location (with x_mm), or an item (with gs1)")
-	format := fs.String("format", "zpl", "zpl, tspl, escpos or png")
-	dpi := fs.Int("dpi", 203, "printer resolution: 203 or 300")
-	out := fs.String("out", "-", "output file (- for standard output)")
-	if err := fs.parse(args, 0); err != nil {
-		return err
-	}
-	raw, err := os.ReadFile(*data)
-	if err != nil {
-		return fmt.Errorf("label render: %w", err)
-	}
-	l, err := label.FromJSON(*tmpl, raw)
-	if err != nil {
-		return fmt.Errorf("label render %s: %w", *data, err)
-	}
-	b, err := label.Render(l, label.Format(*format), label.Options{DPI: *dpi})
-	if err != nil {
-		return fmt.Errorf("label render: %w", err)
-	}
-	if *out == "-" {
-		_, err = stdout.Write(b)
-		return err
-	}
-	return os.WriteFile(*out, b, 0o644)
-}
 
 // printTestCommand prints a test waybill on a configured printer and
 // reports its state before and after.
@@ -75,11 +40,19 @@ func printTestCommand(ctx context.Context, args []string, stdout, stderr io.Writ
 		defer cancel()
 		s := gateway.NewDemo().Shipments()[0]
 		s.Order, s.Tracking = "TEST-PRINT", "TEST"+time.Now().Format("20060102150405")
-		l, err := label.Waybill(s, "100x150")
+		set, err := template.Load(cfg.Labels.TemplatesDir)
+		if err != nil {
+			return fmt.Errorf("print test: %w", err)
+		}
+		t, err := set.Waybill(s.Carrier, s.Variant, "100x150")
+		if err != nil {
+			return fmt.Errorf("print test: %w", err)
+		}
+		l, err := t.Shipment(s, cfg.Labels.Lang, time.Now())
 		if err != nil {
 			return err
 		}
-		format := map[printer.Dialect]label.Format{printer.ZPL: label.ZPL, printer.TSPL: label.TSPL, printer.ESCPOS: label.ESCPOS}[p.Dialect()]
+		format := fgprint.Format(p.Dialect())
 		job, err := label.Render(l, format, label.Options{DPI: p.DPI, ResidentCJK: p.ResidentCJK})
 		if err != nil {
 			return err

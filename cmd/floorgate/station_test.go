@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -198,44 +200,101 @@ func waitJob(t *testing.T, m *gateway.Gateway, id string, ok func(floorgate.Prin
 	}
 }
 
-// TestDemoPrintsOnASimulatedPrinter: `floorgate run --demo` with no
-// printer configured simulates one serving the demo's pack stations, so a
-// demo packer sees the whole flow: station, parcel, waybill printed,
-// outbound — and the overview is green.
+// TestDemoPrintsOnASimulatedPrinter: `floorgate run --demo` (`make run`)
+// with no printer configured simulates two — demo-zpl for pack-1 (and
+// pack-3), demo-tspl for pack-2 (and pack-4), on loopback ports — so a
+// demo packer sees the whole flow over a real WebSocket on TLS: station,
+// parcel, waybill printed on the station's printer, outbound confirmed by
+// scanning it — and the overview is green. demo-zpl's stations fail over
+// to demo-tspl when it cannot print.
 func TestDemoPrintsOnASimulatedPrinter(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	clock := floorgate.NewManualClock(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC))
+	// As run.go builds it for `floorgate run --demo`: the defaults (TLS
+	// with a self-signed certificate, the embedded broker) on free ports.
 	cfg := gateway.DefaultConfig()
 	cfg.StateDir, cfg.Listen, cfg.MQTT.EmbeddedListen = t.TempDir(), "127.0.0.1:0", "127.0.0.1:0"
-	m := startGatewayWith(t, &gateway.Gateway{Config: cfg, Demo: true, DemoPrinter: true, Clock: clock})
+	var out bytes.Buffer
+	m := startGatewayWith(t, &gateway.Gateway{Config: cfg, Demo: true, DemoPrinter: true, Clock: clock, Out: &out})
+	if m.Fingerprint == "" {
+		t.Fatal("the demo serves plain HTTP; make run serves TLS")
+	}
+	// Start has announced the gateway by the time it returns.
+	if want := "Simulated printers: demo-zpl (ZPL) for pack-1, pack-3; demo-tspl (TSPL) for pack-2, pack-4, and for pack-1, pack-3 when demo-zpl cannot print."; !strings.Contains(out.String(), want) {
+		t.Errorf("the announcement does not say %q:\n%s", want, out.String())
+	}
 	demo := gateway.NewDemo()
-	c, wel, err := dialWS(ctx, t, m, "pda-d3m0", testToken("pda-d3m0"), "CT40")
-	if err != nil {
-		t.Fatal(err)
+	ships := demo.Shipments()
+
+	// packAt packs ship as a packer at station on a PDA of its own and
+	// returns the printed waybill's job; the packer is left to confirm it.
+	packAt := func(station string, packer int, ship floorgate.Shipment) (floorgate.PrintJob, func()) {
+		t.Helper()
+		dev := "pda-" + station
+		c, wel, err := dialWS(ctx, t, m, dev, testToken(dev), "CT40")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		if got := strings.Join(wel.Stations, ","); got != "pack-1,pack-2,pack-3,pack-4" {
+			t.Fatalf("demo stations %q", got)
+		}
+		if err := c.SetStation(ctx, "s1", station); err != nil {
+			t.Fatal(err)
+		}
+		if v, err := c.Login(ctx, "l", demo.PackerBadges[packer], gateway.DemoPIN); err != nil || v.Code != floorgate.CodeLoggedIn {
+			t.Fatalf("packer login: %v %+v", err, v)
+		}
+		if v := packParcel(ctx, t, c, demo, ship, clock); v.Code != floorgate.CodePackDone {
+			t.Fatalf("parcel at %s: %+v", station, v)
+		}
+		job := waitJob(t, m, "waybill:"+ship.Order, func(j floorgate.PrintJob) bool { return j.Status == floorgate.JobPrinted })
+		confirm := func() {
+			t.Helper()
+			if v, err := c.Scan(ctx, floorgate.Scan{ID: "w-" + ship.Order, Data: ship.Tracking}); err != nil || v.Code != floorgate.CodeShipped {
+				t.Fatalf("waybill scan at %s: %v %+v", station, err, v)
+			}
+		}
+		return job, confirm
 	}
-	defer c.Close()
-	if got := strings.Join(wel.Stations, ","); got != "pack-1,pack-2,pack-3,pack-4" {
-		t.Fatalf("demo stations %q", got)
+	// printedOn asserts that the status API lists the job as printed on
+	// printer for station, and that the simulated printer received it.
+	printedOn := func(job floorgate.PrintJob, ship floorgate.Shipment, station, printerID, dialectMark string) {
+		t.Helper()
+		var jobs []floorgate.PrintJob
+		if err := local(m).Get(ctx, "/api/v1/printjobs", &jobs); err != nil {
+			t.Fatal(err)
+		}
+		i := slices.IndexFunc(jobs, func(j floorgate.PrintJob) bool { return j.ID == job.ID })
+		if i < 0 || jobs[i].Status != floorgate.JobPrinted || jobs[i].Printer != printerID || jobs[i].Station != station {
+			t.Fatalf("%s on the status API: %+v, want printed on %s at %s", job.ID, jobs, printerID, station)
+		}
+		fake := m.SimulatedPrinter(printerID)
+		if fake == nil {
+			t.Fatalf("no simulated printer %s", printerID)
+		}
+		if !slices.ContainsFunc(fake.Jobs(), func(b []byte) bool {
+			return bytes.Contains(b, []byte(ship.Tracking)) && bytes.Contains(b, []byte(dialectMark))
+		}) {
+			t.Fatalf("%s did not receive %s's waybill (%s)", printerID, ship.Order, ship.Tracking)
+		}
 	}
-	if err := c.SetStation(ctx, "s1", "pack-3"); err != nil {
-		t.Fatal(err)
-	}
-	if v, err := c.Login(ctx, "l", demo.PackerBadges[0], gateway.DemoPIN); err != nil || v.Code != floorgate.CodeLoggedIn {
-		t.Fatalf("packer login: %v %+v", err, v)
-	}
-	ship := demo.Shipments()[5]
-	if v := packParcel(ctx, t, c, demo, ship, clock); v.Code != floorgate.CodePackDone {
-		t.Fatalf("parcel: %+v", v)
-	}
-	if job := waitJob(t, m, "waybill:"+ship.Order, func(j floorgate.PrintJob) bool { return j.Status == floorgate.JobPrinted }); job.Printer != gateway.DemoPrinterID || job.Station != "pack-3" {
-		t.Fatalf("waybill %+v", job)
-	}
-	if v, err := c.Scan(ctx, floorgate.Scan{ID: "w", Data: ship.Tracking}); err != nil || v.Code != floorgate.CodeShipped {
-		t.Fatalf("waybill scan: %v %+v", err, v)
-	}
+
+	job, confirm := packAt("pack-1", 0, ships[5])
+	printedOn(job, ships[5], "pack-1", gateway.DemoZPLPrinterID, "^XA")
+	confirm()
+	job, confirm = packAt("pack-2", 1, ships[6])
+	printedOn(job, ships[6], "pack-2", gateway.DemoTSPLPrinterID, "PRINT ")
+	confirm()
 	st := gatewayStatus(t, m)
-	if len(st.StationsWithoutPrinter) != 0 || len(st.Printers) != 1 || st.Printers[0].State != "ready" {
+	if len(st.StationsWithoutPrinter) != 0 || len(st.Printers) != 2 || st.Printers[0].State != "ready" || st.Printers[1].State != "ready" {
 		t.Fatalf("demo overview: printers %+v, stations without printer %+v", st.Printers, st.StationsWithoutPrinter)
 	}
+
+	// demo-zpl runs out of paper: pack-3's waybill prints on demo-tspl.
+	m.SimulatedPrinter(gateway.DemoZPLPrinterID).SetState(printer.State{Online: true, PaperOut: true})
+	job, confirm = packAt("pack-3", 2, ships[7])
+	printedOn(job, ships[7], "pack-3", gateway.DemoTSPLPrinterID, "PRINT ")
+	confirm()
 }

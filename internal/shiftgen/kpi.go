@@ -47,27 +47,28 @@ type Hour struct {
 
 // Figures are one population's figures over one span.
 type Figures struct {
-	Scans               int             `json:"scans"`
-	Accepted            int             `json:"accepted"`
-	Rejected            int             `json:"rejected"`
-	RejectedByCode      map[string]int  `json:"rejected_by_code"`
-	Lines               int             `json:"lines"`
-	ShortLines          int             `json:"short_lines"`
-	HoursLoggedIn       float64         `json:"hours_logged_in"`
-	LinesPerHour        float64         `json:"lines_per_hour"`
-	Modes               map[string]Mode `json:"modes"`
-	PickScans           int             `json:"pick_scans"`
-	WrongPickScans      int             `json:"wrong_pick_scans"`
-	PickAccuracy        *float64        `json:"pick_accuracy"`
-	AccuracyOK          *bool           `json:"accuracy_ok"`
-	LinesRightFirstTime int             `json:"lines_right_first_time"`
-	LineAccuracy        *float64        `json:"line_accuracy"`
-	LineAccuracyOK      *bool           `json:"line_accuracy_ok"`
-	SequenceCompliance  *float64        `json:"sequence_compliance"`
-	Distance            Distance        `json:"distance"`
-	PackToOutbound      Outbound        `json:"pack_to_outbound"`
-	Stages              Stages          `json:"stages"`
-	Exceptions          Exceptions      `json:"exceptions"`
+	Scans               int                `json:"scans"`
+	Accepted            int                `json:"accepted"`
+	Rejected            int                `json:"rejected"`
+	RejectedByCode      map[string]int     `json:"rejected_by_code"`
+	Lines               int                `json:"lines"`
+	ShortLines          int                `json:"short_lines"`
+	HoursLoggedIn       float64            `json:"hours_logged_in"`
+	LinesPerHour        float64            `json:"lines_per_hour"`
+	Modes               map[string]Mode    `json:"modes"`
+	Variants            map[string]Variant `json:"variants"`
+	PickScans           int                `json:"pick_scans"`
+	WrongPickScans      int                `json:"wrong_pick_scans"`
+	PickAccuracy        *float64           `json:"pick_accuracy"`
+	AccuracyOK          *bool              `json:"accuracy_ok"`
+	LinesRightFirstTime int                `json:"lines_right_first_time"`
+	LineAccuracy        *float64           `json:"line_accuracy"`
+	LineAccuracyOK      *bool              `json:"line_accuracy_ok"`
+	SequenceCompliance  *float64           `json:"sequence_compliance"`
+	Distance            Distance           `json:"distance"`
+	PackToOutbound      Outbound           `json:"pack_to_outbound"`
+	Stages              Stages             `json:"stages"`
+	Exceptions          Exceptions         `json:"exceptions"`
 }
 
 // Mode is one picking mode's figures (web-api.md, "modes").
@@ -78,6 +79,14 @@ type Mode struct {
 	Puts         int      `json:"puts"`
 	WrongPuts    int      `json:"wrong_puts"`
 	PutAccuracy  *float64 `json:"put_accuracy"`
+}
+
+// Variant is one order variant's parcels (web-api.md, "variants").
+type Variant struct {
+	Packed         int `json:"packed"`
+	Held           int `json:"held"`
+	Shipped        int `json:"shipped"`
+	WithinStandard int `json:"within_standard"`
 }
 
 // The picking modes (web-api.md, Terms): a task a cart took is cluster,
@@ -425,8 +434,28 @@ func (sh *Shift) figures(sp span, who func(string) bool) Figures {
 	sh.sequence(&f, in)
 	distance(&f, in)
 	sh.durations(&f, in)
+	sh.variants(&f, in)
 	sh.exceptions(&f, in)
 	return f
+}
+
+// variants: parcels packed and shipped per order variant. Every parcel of
+// a generated shift is a normal order's, none held: packed is the parcels
+// whose items were all verified (pack.completed), shipped those whose
+// waybill was scanned (ship.confirmed), and within_standard those shipped
+// within the outbound standard of their packing.
+func (sh *Shift) variants(f *Figures, in []Action) {
+	var n Variant
+	for _, a := range in {
+		switch {
+		case a.Truth.Packed:
+			n.Packed++
+		case a.Truth.Shipped:
+			n.Shipped++
+		}
+	}
+	n.WithinStandard = f.PackToOutbound.WithinStandard
+	f.Variants = map[string]Variant{"normal": n, "presale": {}, "crossborder": {}, "peak": {}}
 }
 
 // scans, accepted, rejected, rejected_by_code: scan events, by verdict.

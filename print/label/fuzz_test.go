@@ -80,9 +80,10 @@ func checkTSPL(t *testing.T, what string, out []byte) {
 // FuzzTemplates fills a waybill, packing list, location label and item
 // label with fuzzed shipment, location and item fields (CJK, control
 // characters, long text, zero and negative quantities) and renders each to
-// ZPL, TSPL, ESC/POS and PNG. It asserts that nothing panics, that each
-// template and render gives either an error or output, and that no field
-// data can inject a command: checkZPL and checkTSPL.
+// ZPL, TSPL, EPL2, ESC/POS and PNG. It asserts that nothing panics, that
+// each template and render gives either an error or output, and that no
+// field data can inject a command: checkZPL, checkTSPL, and paintEPL2,
+// which fails on any command the renderer does not write.
 func FuzzTemplates(f *testing.F) {
 	f.Add("SO-88130", "SF", "SF1402357948561", "张伟", "13800138000", "广东省深圳市南山区科技园南路18号2栋301", "USB-C cable 1m", 2, "A-01-03-2", "(10)L42(17)261231")
 	f.Add("SO-1", "ZTO", "7530 0000 1234", "Li \"Lei\"", "+86 138-0013-8000", "Room 5^FS^XZ~JR\r\nPRINT 9", "x_y~z", 0, "LOC^1", "(10)A_B")
@@ -117,7 +118,7 @@ func FuzzTemplates(f *testing.F) {
 				continue
 			}
 			for _, o := range []Options{{DPI: 203, Font: font}, {DPI: 300, Font: font, ResidentCJK: true}} {
-				formats := []Format{ZPL, TSPL}
+				formats := []Format{ZPL, TSPL, EPL2}
 				if !o.ResidentCJK {
 					formats = append(formats, ESCPOS, PNG)
 				}
@@ -135,6 +136,8 @@ func FuzzTemplates(f *testing.F) {
 						checkZPL(t, id, out)
 					case TSPL:
 						checkTSPL(t, id, out)
+					case EPL2:
+						paintEPL2(t, out)
 					}
 				}
 			}

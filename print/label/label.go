@@ -3,6 +3,7 @@ package label
 import (
 	"errors"
 	"fmt"
+	"image"
 	"math"
 )
 
@@ -13,7 +14,7 @@ type Label struct {
 	Elements          []Element
 }
 
-// Element is one thing drawn on a label: Text, Barcode, Line or Box.
+// Element is one thing drawn on a label: Text, Barcode, Line, Box or Picture.
 type Element interface{ element() }
 
 // Align is the horizontal alignment of text inside its box.
@@ -84,18 +85,36 @@ type Box struct {
 	ThickMM    float64
 }
 
+// Picture is an image filling the box X,Y,W,H mm. It is scaled to the
+// box's size in printer dots by area averaging (each dot takes the mean
+// luminance of the image pixels it covers), then thresholded: a dot is
+// ink when that luminance is below 50%. Pixels less than 50% opaque count
+// as white paper. Every format prints it as a 1-bit graphic, so it looks
+// the same on every printer.
+type Picture struct {
+	X, Y, W, H float64
+	Img        image.Image
+}
+
 func (Text) element()    {}
 func (Barcode) element() {}
 func (Line) element()    {}
 func (Box) element()     {}
+func (Picture) element() {}
 
 // Format is a printer language or image format.
 type Format string
 
 // The formats.
 const (
-	ZPL    Format = "zpl"
-	TSPL   Format = "tspl"
+	ZPL  Format = "zpl"
+	TSPL Format = "tspl"
+	// EPL2 is Zebra's EPL2. Lines and boxes go as LO and X; text,
+	// barcodes and pictures go as GW graphics of this package's own
+	// raster, since the resident fonts are ASCII-only fixed bitmaps and B's
+	// Code 128 subsets differ between printers, so a job prints dot for dot
+	// as the PNG does.
+	EPL2   Format = "epl2"
 	ESCPOS Format = "escpos"
 	PNG    Format = "png"
 )
@@ -106,6 +125,7 @@ type Options struct {
 	DPI int
 	// ResidentCJK means the printer has a CJK font: ZPL uses ^CI28 with a
 	// ^A@ font, TSPL a resident font, instead of sending text as bitmaps.
+	// EPL2 ignores it: it always sends text as graphics (see EPL2).
 	ResidentCJK bool
 	// Font lays out and rasterises text; nil means DefaultFont.
 	Font *Font
@@ -152,7 +172,8 @@ func ModuleDots(mm float64, dpi int) (int, error) {
 	return int(n), nil
 }
 
-// Render draws l in format f for the printer described by o.
+// Render draws l in format f (ZPL, TSPL, EPL2, ESCPOS or PNG) for the
+// printer described by o.
 func Render(l Label, f Format, o Options) ([]byte, error) {
 	r, err := newRenderer(l, o)
 	if err != nil {
@@ -164,12 +185,14 @@ func Render(l Label, f Format, o Options) ([]byte, error) {
 		b, err = r.zpl()
 	case TSPL:
 		b, err = r.tspl()
+	case EPL2:
+		b, err = r.epl2()
 	case ESCPOS:
 		b, err = r.escpos()
 	case PNG:
 		b, err = r.png()
 	default:
-		err = fmt.Errorf("%w %q", ErrFormat, f)
+		err = fmt.Errorf("%w %q (want zpl, tspl, epl2, escpos or png)", ErrFormat, f)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("render %s: %w", f, err)
@@ -200,8 +223,13 @@ func newRenderer(l Label, o Options) (*renderer, error) {
 		}
 	}
 	for i, e := range l.Elements {
-		if b, ok := e.(Barcode); ok {
-			if _, err := ModuleDots(b.ModuleMM, o.DPI); err != nil {
+		switch e := e.(type) {
+		case Barcode:
+			if _, err := ModuleDots(e.ModuleMM, o.DPI); err != nil {
+				return nil, fmt.Errorf("elements[%d]: %w", i, err)
+			}
+		case Picture:
+			if err := checkPicture(e, dpmm); err != nil {
 				return nil, fmt.Errorf("elements[%d]: %w", i, err)
 			}
 		}

@@ -280,6 +280,8 @@ func (r *renderer) raster() (*bitmap, error) {
 			b.fill(r.lineRect(e))
 		case Box:
 			r.drawBox(b, e)
+		case Picture:
+			b.blit(r.pictureBitmap(e), r.d(e.X), r.d(e.Y))
 		}
 	}
 	return b, nil

@@ -6,10 +6,16 @@ import (
 	"testing"
 )
 
+// TestResidentCJK checks that with a resident CJK font text goes as text
+// (ZPL ^A@ with ^CI28, TSPL's resident font), so the only graphics left in
+// a ZPL job are its barcodes, one ^GF each.
 func TestResidentCJK(t *testing.T) {
-	l, err := Waybill(shipment(), "100x150")
-	if err != nil {
-		t.Fatal(err)
+	l := fixtures()["parcel"]
+	barcodes := 0
+	for _, e := range l.Elements {
+		if _, ok := e.(Barcode); ok {
+			barcodes++
+		}
 	}
 	o := Options{DPI: 203, Font: testFont(t), ResidentCJK: true}
 	z, err := Render(l, ZPL, o)
@@ -21,8 +27,8 @@ func TestResidentCJK(t *testing.T) {
 			t.Errorf("ZPL with a resident CJK font lacks %q", want)
 		}
 	}
-	if bytes.Contains(z, []byte("^GF")) {
-		t.Error("ZPL with a resident CJK font still sends ^GF bitmaps")
+	if n := bytes.Count(z, []byte("^GF")); n != barcodes {
+		t.Errorf("ZPL with a resident CJK font sends %d ^GF graphics, want %d: one per barcode and no text", n, barcodes)
 	}
 	ts, err := Render(l, TSPL, o)
 	if err != nil {
@@ -46,10 +52,7 @@ func TestResidentCJK(t *testing.T) {
 // TestESCPOSIsTheRaster checks the ESC/POS job is ESC @, GS v 0 bands that
 // together are exactly the label raster, and a cut.
 func TestESCPOSIsTheRaster(t *testing.T) {
-	l, err := Waybill(shipment(), "76x130")
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := fixtures()["parcel"]
 	o := Options{DPI: 203, Font: testFont(t)}
 	job, err := Render(l, ESCPOS, o)
 	if err != nil {
@@ -88,20 +91,17 @@ func TestESCPOSIsTheRaster(t *testing.T) {
 
 func TestRenderRefuses(t *testing.T) {
 	f := testFont(t)
-	l, err := Waybill(shipment(), "100x150")
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := fixtures()["parcel"]
 	if _, err := Render(l, ZPL, Options{DPI: 600, Font: f}); !errors.Is(err, ErrDPI) {
 		t.Errorf("600 dpi: %v, want ErrDPI", err)
 	}
-	if _, err := Render(l, "epl2", Options{DPI: 203, Font: f}); !errors.Is(err, ErrFormat) {
-		t.Errorf("epl2: %v, want ErrFormat", err)
+	if _, err := Render(l, "cpcl", Options{DPI: 203, Font: f}); !errors.Is(err, ErrFormat) {
+		t.Errorf("cpcl: %v, want ErrFormat", err)
 	}
 	tight := Label{WidthMM: 50, HeightMM: 20, Elements: []Element{
-		Text{X: 1, Y: 1, W: 20, H: 4, SizeMM: 3, Fit: true, Text: shipment().Recipient.Address},
+		Text{X: 1, Y: 1, W: 20, H: 4, SizeMM: 3, Fit: true, Text: fixtureAddress},
 	}}
-	for _, fm := range []Format{ZPL, TSPL, ESCPOS, PNG} {
+	for _, fm := range []Format{ZPL, TSPL, EPL2, ESCPOS, PNG} {
 		if _, err := Render(tight, fm, Options{DPI: 203, Font: f}); !errors.Is(err, ErrTextOverflow) {
 			t.Errorf("%s: address in a 20x4 mm box: %v, want ErrTextOverflow", fm, err)
 		}

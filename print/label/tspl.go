@@ -13,7 +13,8 @@ import (
 const residentTSPLFont = "TSS24.BF2"
 
 // tspl renders TSPL/TSPL2 (TSC TSPL/TSPL2 Programming Manual: SIZE, GAP,
-// CLS, TEXT, BARCODE, QRCODE, BAR, BOX, BITMAP, PRINT).
+// CLS, TEXT, BARCODE, QRCODE, BAR, BOX, BITMAP, PRINT). A Picture goes as
+// a BITMAP.
 func (r *renderer) tspl() ([]byte, error) {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "SIZE %s mm,%s mm\r\nGAP 2 mm,0 mm\r\nDIRECTION 1\r\n", num(r.l.WidthMM), num(r.l.HeightMM))
@@ -37,6 +38,8 @@ func (r *renderer) tspl() ([]byte, error) {
 		case Box:
 			x, y := r.d(e.X), r.d(e.Y)
 			fmt.Fprintf(&b, "BOX %d,%d,%d,%d,%d\r\n", x, y, x+r.d(e.W), y+r.d(e.H), max(1, r.d(e.ThickMM)))
+		case Picture:
+			r.tsplBitmap(&b, r.d(e.X), r.d(e.Y), r.pictureBitmap(e))
 		}
 	}
 	b.WriteString("PRINT 1\r\n")

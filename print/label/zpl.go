@@ -12,7 +12,7 @@ import (
 const residentZPLFont = "E:SIMSUN.TTF"
 
 // zpl renders ZPL II (Zebra ZPL II Programming Guide: ^XA, ^PW, ^LL, ^FO,
-// ^A, ^FB, ^FH, ^GB, ^GF, ^BY, ^BC, ^BQ, ^CI).
+// ^A, ^FB, ^FH, ^GB, ^GF, ^CI).
 func (r *renderer) zpl() ([]byte, error) {
 	var b bytes.Buffer
 	w, h := r.sizeDots()
@@ -35,6 +35,8 @@ func (r *renderer) zpl() ([]byte, error) {
 			fmt.Fprintf(&b, "^FO%d,%d^GB%d,%d,%d^FS\n", x, y, lw, lh, min(lw, lh))
 		case Box:
 			fmt.Fprintf(&b, "^FO%d,%d^GB%d,%d,%d^FS\n", r.d(e.X), r.d(e.Y), r.d(e.W), r.d(e.H), max(1, r.d(e.ThickMM)))
+		case Picture:
+			zplGraphic(&b, r.d(e.X), r.d(e.Y), r.pictureBitmap(e))
 		}
 	}
 	b.WriteString("^XZ\n")
@@ -76,102 +78,51 @@ func (r *renderer) zplText(b *bytes.Buffer, t Text) error {
 	return nil
 }
 
+// zplGraphic sends bm at x,y as a ^GFA field: hex, 1 = ink, as the
+// bitmap is laid out.
+func zplGraphic(b *bytes.Buffer, x, y int, bm *bitmap) {
+	if bm.empty() {
+		return
+	}
+	n := len(bm.bits)
+	fmt.Fprintf(b, "^FO%d,%d^GFA,%d,%d,%d,%s^FS\n", x, y, n, n, bm.stride, strings.ToUpper(hex.EncodeToString(bm.bits)))
+}
+
 // zplEscape hex-escapes the characters ^FH gives meaning to or that would
 // end the field.
 func zplEscape(s string) string {
 	return strings.NewReplacer("_", "_5F", "^", "_5E", "~", "_7E").Replace(s)
 }
 
+// zplBarcode sends a barcode as a ^GF graphic of the very dots the raster
+// draws (drawBarcode: whole-dot modules), not as ^BC or ^BQ, which ZPL
+// interpreters do not read alike (docs/labels.md): in ^BC mode N one drops
+// the character after a >6 and keeps >5 runs in code set B; mode A picks
+// its own code sets, so the width is the printer's, and spells >8 as text;
+// ^BQ lands below its ^FO by the last ^BY height on some, and stops at
+// magnification 10. A graphic is the same on every printer and exactly as
+// wide as the layout measured (Code128Width), so a location label's
+// X-dimension, which the scan engine's distance check relies on, is exact.
+// Templates draw the human-readable text themselves.
 func (r *renderer) zplBarcode(b *bytes.Buffer, bc Barcode) error {
 	md, err := ModuleDots(bc.ModuleMM, r.o.DPI)
 	if err != nil {
 		return err
 	}
-	x, y := r.d(bc.X), r.d(bc.Y)
-	switch bc.Kind {
-	case QR:
-		if md > 10 {
-			return fmt.Errorf("qr: module %d dots is above ^BQ's magnification 10", md)
-		}
-		fmt.Fprintf(b, "^FO%d,%d^BQN,2,%d^FH_^FDMA,%s^FS\n", x, y, md, zplEscape(bc.Data))
-		return nil
-	case Code128, GS1128:
-		if err := checkCode128(bc.Data); err != nil {
-			return fmt.Errorf("barcode %q: %w", bc.Data, err)
-		}
-		h := r.d(bc.HeightMM)
-		fmt.Fprintf(b, "^FO%d,%d^BY%d,3,%d^BCN,%d,N,N,N,N^FH_^FD%s^FS\n", x, y, md, h, h, zplData(bc.Data, bc.Kind == GS1128))
-		return nil
+	m, err := modules(bc)
+	if err != nil {
+		return err
 	}
-	return fmt.Errorf("unknown symbology %d", bc.Kind)
-}
-
-func zplData(data string, gs1 bool) string {
-	s, _ := zplCode128(data, gs1)
-	return s
-}
-
-// zplCode128 spells data for ^BC mode N with explicit invocation codes
-// (ZPL guide, ^BC "Code 128 invocation characters"): >: start B, >; start
-// C, >5 code C, >6 code B, >8 FNC1. Runs of four or more digits go in code
-// set C, two digits per symbol; GS in GS1 data becomes FNC1. It also
-// returns the number of symbol characters between the start and the check
-// character, for the symbol's width: 11·(k+2)+13 modules.
-func zplCode128(data string, gs1 bool) (string, int) {
-	var b strings.Builder
-	k := 0
-	digits := func(i int) int {
-		n := 0
-		for i+n < len(data) && data[i+n] >= '0' && data[i+n] <= '9' {
-			n++
-		}
-		return n
+	w, h := len(m[0])*md, r.d(bc.HeightMM)
+	if bc.Kind == QR {
+		h = len(m) * md
 	}
-	setC := digits(0) >= 4 || (digits(0) == len(data) && len(data)%2 == 0) || (gs1 && digits(0) >= 2)
-	if setC {
-		b.WriteString(">;")
-	} else {
-		b.WriteString(">:")
+	bm := newBitmap(w, max(1, h))
+	at := bc
+	at.X, at.Y = 0, 0
+	if err := r.drawBarcode(bm, at); err != nil {
+		return err
 	}
-	if gs1 {
-		b.WriteString(">8")
-		k++
-	}
-	for i := 0; i < len(data); {
-		k++
-		c := data[i]
-		if c == 0x1d {
-			b.WriteString(">8")
-			i++
-			continue
-		}
-		if n := digits(i); setC && n >= 2 {
-			b.WriteString(data[i : i+2])
-			i += 2
-			continue
-		} else if !setC && n >= 4 {
-			b.WriteString(">5")
-			setC = true
-			continue
-		}
-		if setC {
-			b.WriteString(">6")
-			setC = false
-			k++
-		}
-		switch c {
-		case '>':
-			b.WriteString("><")
-		case '~':
-			b.WriteString(">=")
-		case '^':
-			b.WriteString("_5E")
-		case '_':
-			b.WriteString("_5F")
-		default:
-			b.WriteByte(c)
-		}
-		i++
-	}
-	return b.String(), k
+	zplGraphic(b, r.d(bc.X), r.d(bc.Y), bm)
+	return nil
 }

@@ -13,6 +13,9 @@
 //     "Real-time status inquiry").
 //   - ESC/POS: DLE EOT n "transmit real-time status", n = 2 (offline cause)
 //     and n = 4 (roll paper sensor).
+//   - EPL2: ^ee "Error Report" (EPL2 Programmer's Manual, ^ee, and its
+//     error/status code table): 07 paper or ribbon empty, 11 head open,
+//     12 paused, 50 busy printing.
 //
 // This package must not render labels or decide what to print; it moves
 // bytes and reports state. A serial printer's line is opened with

@@ -23,8 +23,9 @@ func stateOf(b byte) printer.State {
 // FuzzStatusRoundTrip asserts that the status reply a printer of each
 // dialect sends for a state (printertest.EncodeStatus, EncodeHQES) parses
 // back to that state, as far as the dialect can say it: every flag for
-// ZPL ~HS and TSPL, cover and paper for ESC/POS DLE EOT 2 and 4, the
-// error flags of ZPL ~HQES.
+// ZPL ~HS and TSPL, cover and paper for ESC/POS DLE EOT 2 and 4, every
+// flag for EPL2 ^ee (paper and ribbon out share code 07), the error flags
+// of ZPL ~HQES.
 func FuzzStatusRoundTrip(f *testing.F) {
 	for _, b := range []byte{0, 1, 2, 4, 8, 16, 0x1f, 0x80, 0x85} {
 		f.Add(b)
@@ -49,6 +50,16 @@ func FuzzStatusRoundTrip(f *testing.F) {
 		if err != nil || got != want {
 			t.Errorf("escpos: %+v → % x → %+v, %v", st, reply, got, err)
 		}
+		reply = printertest.EncodeStatus(printer.EPL2, st, 0)
+		got, err = printer.ParseStatus(printer.EPL2, reply)
+		want = printer.State{Online: true, PaperOut: st.PaperOut || st.RibbonOut, HeadOpen: st.HeadOpen,
+			Paused: st.Paused, Printing: st.Printing}
+		if want.PaperOut {
+			want.Detail = "paper or ribbon empty" // one code for both
+		}
+		if err != nil || got != want {
+			t.Errorf("epl2: %+v → %q → %+v, %v", st, reply, got, err)
+		}
 		hq := printertest.EncodeHQES(st)
 		got, ok := printer.ParseHQES(hq)
 		want = printer.State{PaperOut: st.PaperOut, RibbonOut: st.RibbonOut, HeadOpen: st.HeadOpen, Error: st.Error}
@@ -62,10 +73,11 @@ func FuzzStatusRoundTrip(f *testing.F) {
 // asserts that none panics; that a parsed reply is Online and carries only
 // what its bytes say (a TSPL state is a function of the first byte, an
 // ESC/POS one needs two real-time status bytes, a ZPL one two STX…ETX
-// strings whose decisive flags are all 0 or 1); so garbage is an error,
+// strings whose decisive flags are all 0 or 1, an EPL2 one a last line of
+// two-digit codes); so garbage is an error,
 // never a made-up "ready". ~HQES finds errors only on an ERRORS: line.
 func FuzzParseStatus(f *testing.F) {
-	for _, d := range []printer.Dialect{printer.ZPL, printer.TSPL} {
+	for _, d := range []printer.Dialect{printer.ZPL, printer.TSPL, printer.EPL2} {
 		for _, b := range []byte{0, 0x1f} {
 			f.Add(printertest.EncodeStatus(d, stateOf(b), 0))
 		}
@@ -75,9 +87,10 @@ func FuzzParseStatus(f *testing.F) {
 	f.Add(printertest.EncodeHQES(stateOf(0x87)))
 	f.Add([]byte("\x02030,X,0\x03\x02001,0,0,0\x03"))
 	f.Add([]byte("hello"))
+	f.Add([]byte("11,7x\r\n"))
 
 	f.Fuzz(func(t *testing.T, reply []byte) {
-		for _, d := range []printer.Dialect{printer.ZPL, printer.TSPL, printer.ESCPOS} {
+		for _, d := range []printer.Dialect{printer.ZPL, printer.TSPL, printer.ESCPOS, printer.EPL2} {
 			st, err := printer.ParseStatus(d, reply)
 			if err != nil {
 				if st != (printer.State{}) {
@@ -98,6 +111,10 @@ func FuzzParseStatus(f *testing.F) {
 			case printer.ESCPOS:
 				if len(reply) < 2 || reply[0]&0x93 != 0x12 || reply[1]&0x93 != 0x12 {
 					t.Fatalf("escpos % x: not real-time status bytes, parsed as %+v", reply, st)
+				}
+			case printer.EPL2:
+				if !epl2WellFormed(reply) {
+					t.Fatalf("epl2 %q: not a line of two-digit codes, parsed as %+v", reply, st)
 				}
 			case printer.ZPL:
 				if !zplFlagsWellFormed(reply) {
@@ -136,6 +153,21 @@ func zplFlagsWellFormed(reply []byte) bool {
 	}
 	for _, v := range []string{f1[1], f1[2], f2[2], f2[3]} {
 		if v := strings.TrimSpace(v); v != "0" && v != "1" {
+			return false
+		}
+	}
+	return true
+}
+
+// epl2WellFormed reports whether the last line of reply is two-digit codes
+// separated by commas.
+func epl2WellFormed(reply []byte) bool {
+	lines := strings.FieldsFunc(string(reply), func(r rune) bool { return r == '\r' || r == '\n' })
+	if len(lines) == 0 || !bytes.HasSuffix(bytes.TrimRight(reply, "\r\n"), []byte(lines[len(lines)-1])) {
+		return false
+	}
+	for _, c := range strings.Split(lines[len(lines)-1], ",") {
+		if len(c) != 2 || c[0] < '0' || c[0] > '9' || c[1] < '0' || c[1] > '9' {
 			return false
 		}
 	}

@@ -25,9 +25,13 @@ var waybill = map[printer.Dialect][]byte{
 		"BITMAP 50,300,2,3,0,\x10\x04\x02\x1b!?\r\n" + // binary data that looks like status queries
 		"PRINT 1,1\r\n"),
 	printer.ESCPOS: []byte("\x1b@SF1234567890\n\x1dv0\x00\x02\x00\x02\x00\x10\x04\x02\x1dV\x01\n\x1dVB\x00"),
+	printer.EPL2: []byte("\r\nN\r\nq812\r\nQ1218,24\r\nA50,50,0,4,1,1,N,\"SF1234567890\"\r\n" +
+		"B50,120,0,1,3,7,120,B,\"SF1234567890\"\r\n" +
+		"GW50,300,2,3,^ee\nP1\r\n" + // binary data that looks like a status query and a print
+		"P1\r\n"),
 }
 
-var dialects = []printer.Dialect{printer.ZPL, printer.TSPL, printer.ESCPOS}
+var dialects = []printer.Dialect{printer.ZPL, printer.TSPL, printer.ESCPOS, printer.EPL2}
 
 type transport struct {
 	name  string
@@ -291,6 +295,7 @@ func TestLabelCounting(t *testing.T) {
 		{"zpl ^PQ quantity", printer.ZPL, "^XA^FDa^FS^PQ3^XZ^XA^FDb^FS^XZ", 4},
 		{"tspl PRINT sets and copies", printer.TSPL, "CLS\r\nPRINT 2,3\r\nCLS\r\nPRINT 1\r\n", 7},
 		{"escpos full and partial cuts", printer.ESCPOS, "a\n\x1dV\x00b\n\x1dV\x31c\n\x1dVA\x10", 3},
+		{"epl2 P sets and copies", printer.EPL2, "N\nA1,1,0,1,1,1,N,\"P9\"\nP2,3\nN\nPA\nP1\n", 7},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

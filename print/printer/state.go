@@ -50,6 +50,7 @@ const (
 	ZPL    Dialect = "zpl"
 	TSPL   Dialect = "tspl"
 	ESCPOS Dialect = "escpos"
+	EPL2   Dialect = "epl2"
 )
 
 // StatusQuery returns the bytes that ask a printer of this dialect for its
@@ -62,6 +63,9 @@ func (d Dialect) StatusQuery() []byte {
 		return []byte{0x1b, '!', '?'}
 	case ESCPOS:
 		return []byte{0x10, 0x04, 0x02, 0x10, 0x04, 0x04}
+	case EPL2:
+		// The manual's ^ee must end with a line feed to be executed.
+		return []byte("^ee\r\n")
 	}
 	return nil
 }
@@ -78,6 +82,8 @@ func (d Dialect) replyComplete(buf []byte) bool {
 		return len(buf) >= 1
 	case ESCPOS:
 		return len(buf) >= 2
+	case EPL2:
+		return bytes.IndexByte(buf, '\n') >= 0
 	}
 	return false
 }
@@ -92,6 +98,8 @@ func ParseStatus(d Dialect, reply []byte) (State, error) {
 		return parseTSPL(reply)
 	case ESCPOS:
 		return parseESCPOS(reply)
+	case EPL2:
+		return parseEPL2(reply)
 	}
 	return State{}, fmt.Errorf("parse status: unknown dialect %q", d)
 }
@@ -232,6 +240,71 @@ func parseESCPOS(reply []byte) (State, error) {
 	}
 	if n4&0x0c == 0x0c && n4&0x60 != 0x60 {
 		detail = append(detail, "paper near end")
+	}
+	st.Detail = strings.Join(detail, "; ")
+	return st, nil
+}
+
+// EPL2 error/status codes of the ^ee reply (EPL2 Programmer's Manual,
+// ^ee "Error Report" and its error/status code table, also used by eR mode
+// 2). The codes that decide readiness set State's fields; the others are
+// reported in Detail: they describe the last command or form (a syntax
+// error, an object outside the label), not a printer that cannot print.
+const (
+	epl2PaperOrRibbonEmpty = 7
+	epl2HeadOpen           = 11
+	epl2Paused             = 12
+	epl2Busy               = 50
+)
+
+var epl2Codes = map[int]string{
+	1: "syntax error", 2: "object exceeded label border", 3: "bar code data length error",
+	4: "insufficient memory to store data", 5: "memory configuration error", 6: "RS-232 interface error",
+	epl2PaperOrRibbonEmpty: "paper or ribbon empty", 8: "duplicate name", 9: "name not found",
+	10: "not in data entry mode", epl2HeadOpen: "print head up (open)", epl2Paused: "pause mode",
+	epl2Busy: "busy processing a print job",
+}
+
+// parseEPL2 decodes the reply to ^ee (EPL2 Programmer's Manual, ^ee): one
+// line of two-digit codes, "00" when there is nothing to report, else
+// "XX" or "XX,YY,…", ended by CR LF. The line is the last complete one in
+// reply, so a stale line before it does not count. EPL2 has one code for
+// "paper or ribbon empty": it sets PaperOut, with Detail saying so.
+func parseEPL2(reply []byte) (State, error) {
+	text := strings.TrimRight(string(reply), "\r\n")
+	if i := strings.LastIndexAny(text, "\r\n"); i >= 0 {
+		text = text[i+1:]
+	}
+	if text == "" {
+		return State{}, fmt.Errorf("parse epl2 ^ee: empty reply %q", reply)
+	}
+	st := State{Online: true}
+	var detail []string
+	for _, f := range strings.Split(text, ",") {
+		if len(f) != 2 || f[0] < '0' || f[0] > '9' || f[1] < '0' || f[1] > '9' {
+			return State{}, fmt.Errorf("parse epl2 ^ee: %q is not a two-digit code in %q", f, reply)
+		}
+		code := int(f[0]-'0')*10 + int(f[1]-'0')
+		switch code {
+		case 0:
+			continue
+		case epl2PaperOrRibbonEmpty:
+			st.PaperOut = true
+		case epl2HeadOpen:
+			st.HeadOpen = true
+			continue
+		case epl2Paused:
+			st.Paused = true
+			continue
+		case epl2Busy:
+			st.Printing = true
+			continue
+		}
+		if text, ok := epl2Codes[code]; ok {
+			detail = append(detail, text)
+		} else {
+			detail = append(detail, "error "+f)
+		}
 	}
 	st.Detail = strings.Join(detail, "; ")
 	return st, nil

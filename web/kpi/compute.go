@@ -156,6 +156,9 @@ type acc struct {
 	// confirmed, put scans (sort scans, at a wall) and the wrong ones
 	// among them.
 	units, modeLines, puts, wrongPuts [nModes]int
+	// By order variant (variants): parcels packed, held, shipped, and
+	// shipped within the outbound standard.
+	vPacked, vHeld, vShipped, vWithin [nVariants]int
 }
 
 // tally is one population's accumulators: the whole window and each hour.
@@ -504,13 +507,23 @@ func (c *computer) pack(typ string, r *floorgate.PackRecord, t time.Time) {
 			packed = t
 		}
 		d := packed.Sub(r.Started).Seconds()
-		c.add(r.Packer, t, func(a *acc) { a.pack = append(a.pack, d) })
+		v := variantOf(r.Variant)
+		c.add(r.Packer, t, func(a *acc) {
+			a.pack = append(a.pack, d)
+			a.vPacked[v]++
+			if r.Held {
+				a.vHeld[v]++
+			}
+		})
 	case floorgate.EventShipConfirmed:
 		d := r.PackToShipS
+		v := variantOf(r.Variant)
 		c.add(r.Packer, t, func(a *acc) {
 			a.outbound = append(a.outbound, d)
+			a.vShipped[v]++
 			if d <= floorgate.OutboundStandard.Seconds() {
 				a.withinStd++
+				a.vWithin[v]++
 			}
 		})
 	default:
@@ -652,6 +665,7 @@ func (a *acc) figures() Figures {
 		f.LinesPerHour = float64(a.lines) / f.HoursLoggedIn
 	}
 	f.Modes = a.modeFigures(f.HoursLoggedIn)
+	f.Variants = a.variantFigures()
 	if n := f.PickScans; n > 0 {
 		f.PickAccuracy = ptr(float64(a.pickOK) / float64(n))
 		// accuracy ≥ 0.998 ⇔ wrong/n ≤ 2/1000, exactly in integers.

@@ -256,6 +256,12 @@ func TestShift(t *testing.T) {
 		Exceptions: Exceptions{WrongScansByLocation: noWrong},
 	}
 
+	// Parcels: O1 packed 09:20, shipped in 300 s; O2 packed 10:05, shipped
+	// in 2400 s: both normal, both Kim's.
+	site.Variants = normalOnly(VariantFigures{Packed: 2, Shipped: 2, WithinStandard: 1})
+	k1.Variants = site.Variants
+	h09.Variants = normalOnly(VariantFigures{Packed: 1, Shipped: 1, WithinStandard: 1})
+	h10.Variants = normalOnly(VariantFigures{Packed: 1, Shipped: 1})
 	same(t, "site", r.Site, site)
 	if len(r.Hours) != 3 {
 		t.Fatalf("hours: %d, want 3", len(r.Hours))
@@ -312,10 +318,19 @@ func same(t *testing.T, what string, got, want Figures) {
 	if want.Modes == nil {
 		want.Modes = byMode(ModeFigures{}, ModeFigures{})
 	}
+	if want.Variants == nil {
+		want.Variants = normalOnly(VariantFigures{})
+	}
 	g, w := asJSON(t, got), asJSON(t, want)
 	for _, d := range diff("", g, w) {
 		t.Errorf("%s: %s", what, d)
 	}
+}
+
+// normalOnly is the variants' figures of a span with only normal parcels.
+func normalOnly(normal VariantFigures) map[floorgate.OrderVariant]VariantFigures {
+	return map[floorgate.OrderVariant]VariantFigures{floorgate.VariantNormal: normal, floorgate.VariantPreSale: {},
+		floorgate.VariantCrossBorder: {}, floorgate.VariantPeak: {}}
 }
 
 // byMode is the modes' figures, discrete's and cluster's, and batch's

@@ -97,6 +97,10 @@ type Figures struct {
 	// put wall (modes.go), discrete otherwise. The single-item lane has no
 	// figures of its own: its units are its batch's discrete pick task's.
 	Modes map[floorgate.TaskMode]ModeFigures `json:"modes"`
+	// Variants is the parcels of each order variant ("normal", "presale",
+	// "crossborder", "peak"), every variant listed, by the variant their
+	// pack.completed and ship.confirmed records carry (absent: normal).
+	Variants map[floorgate.OrderVariant]VariantFigures `json:"variants"`
 
 	// PickScans is the number of pick scans (scan events whose record names
 	// a discrete task; pack scans never do — the single-item lane's

@@ -436,6 +436,15 @@ var accInts = append([]func(*acc) *int{
 	func(a *acc) *[nModes]int { return &a.wrongPuts },
 )...)
 
+func init() {
+	accInts = append(accInts, perVariant(
+		func(a *acc) *[nVariants]int { return &a.vPacked },
+		func(a *acc) *[nVariants]int { return &a.vHeld },
+		func(a *acc) *[nVariants]int { return &a.vShipped },
+		func(a *acc) *[nVariants]int { return &a.vWithin },
+	)...)
+}
+
 // perMode is accInts' entries for each mode of each per-mode count.
 func perMode(counts ...func(*acc) *[nModes]int) []func(*acc) *int {
 	var out []func(*acc) *int

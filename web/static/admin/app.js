@@ -436,7 +436,9 @@ async function loadPrint() {
       `<tr><td colspan="7" class="muted">No print jobs yet.</td></tr>`);
 }
 
-$("#print-table").addEventListener("click", async (e) => {
+// reprintClicked asks an admin why and queues the reprint of the job whose
+// Reprint button was clicked, in the print queue or the Labels view.
+async function reprintClicked(e) {
   const b = e.target.closest("button[data-reprint]");
   if (!b) return;
   const reason = prompt("Why reprint? · 重打原因", "damaged label");
@@ -444,9 +446,11 @@ $("#print-table").addEventListener("click", async (e) => {
   try {
     await api("POST", `/api/v1/printjobs/${encodeURIComponent(b.dataset.reprint)}/reprint`, { reason });
     flash("Reprint queued · 已加入重打");
-    loadPrint();
+    load(state.view);
   } catch (err) { flash(err.message, true); }
-});
+}
+$("#print-table").addEventListener("click", reprintClicked);
+$("#labels-grid").addEventListener("click", reprintClicked);
 
 // ---- sync ----
 function renderSyncCards() {
@@ -601,12 +605,21 @@ function drawTrend(box, hours) {
   box.appendChild(s);
 }
 
-// ---- label previews ----
+// ---- labels: the last printed, newest first ----
 async function loadLabels() {
-  const jobs = await api("GET", "/api/v1/printjobs");
-  jobs.sort((a, b) => b.created.localeCompare(a.created));
-  $("#labels-grid").innerHTML = jobs.slice(0, 24).map((j) => `<figure><img loading="lazy" alt="label ${esc(j.id)}" src="/api/v1/printjobs/${encodeURIComponent(j.id)}/preview.png">
-    <figcaption>${esc(j.order || j.id)} · ${esc(j.template)} · ${esc(j.status)}</figcaption></figure>`).join("") || `<p class="muted">No labels yet. · 暂无面单</p>`;
+  const labels = await api("GET", "/api/v1/labels");
+  // Reloaded on every journal event: redraw (and fetch the pictures again)
+  // only when the labels changed.
+  const key = labels.map((l) => l.job).join(" ") + (isAdmin() ? " admin" : "");
+  if (key === state.labelsKey) return;
+  state.labelsKey = key;
+  $("#labels-grid").innerHTML = labels.map((l) => `<figure data-job="${esc(l.job)}" data-order="${esc(l.order || "")}">
+    <a href="${esc(l.preview)}" target="_blank"><img loading="lazy" alt="label ${esc(l.order || l.job)}" src="${esc(l.preview)}"></a>
+    <figcaption><b class="order">${esc(l.order || l.job)}</b> · ${esc(l.kind.replace("_", " "))} ${esc(l.template)}${l.reprint_of ? ` · reprint · 重打` : ""}<br>
+      station ${esc(l.station || "—")} · printer ${esc(l.printer || "—")}<br>
+      <span class="muted">${esc(new Date(l.printed).toLocaleString())}</span>
+      ${isAdmin() ? ` <button data-reprint="${esc(l.job)}">Reprint</button>` : ""}</figcaption></figure>`).join("") ||
+    `<p class="muted">No labels printed yet. · 暂无已打印面单</p>`;
 }
 
 // ---- audit ----

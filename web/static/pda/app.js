@@ -206,6 +206,7 @@
         $('pack-count').hidden = p.step === 'scan_order';
         setBi($('pack-instr'), p.step === 'scan_order' ? T.scanOrder : p.step === 'scan_pack_item' ? T.scanPackItem :
           lastCode === 'no_printer' ? T.waybillHeld : T.scanWaybill);
+        renderPackTodo(p);
         setScreen('pack');
         fitText($('pack-order'), 34, 20);
         break;
@@ -228,6 +229,24 @@
       default: // wait, and any step this app does not know
         setScreen('wait');
     }
+  }
+  // ---------- the parcel's gifts and inserts still missing, the fragile
+  // packing material to scan, and its packing instructions
+  function fillList(ul, items) {
+    ul.innerHTML = '';
+    (items || []).forEach(function (t) { var li = document.createElement('li'); li.textContent = t; ul.appendChild(li); });
+  }
+  function renderPackTodo(p) {
+    var extras = p.step === 'scan_pack_item' ? (p.extras || []) : [];
+    var material = p.step === 'scan_pack_item' ? (p.material || '') : '';
+    var notes = p.step === 'scan_pack_item' ? (p.instructions || []) : [];
+    fillList($('pack-extras-list'), extras);
+    fillList($('pack-notes-list'), notes);
+    $('pack-material-code').textContent = material;
+    $('pack-extras').hidden = !extras.length;
+    $('pack-material').hidden = !material;
+    $('pack-notes').hidden = !notes.length;
+    $('pack-todo').hidden = !(extras.length || material || notes.length);
   }
   // ---------- cart picking: the cart's bar, the slot screen, the shorts
   function renderCart(p) {

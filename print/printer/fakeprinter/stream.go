@@ -1,4 +1,4 @@
-package printertest
+package fakeprinter
 
 import (
 	"bytes"
@@ -38,6 +38,8 @@ const (
 //     binary data skipped, <ESC>!? and other <ESC>!x immediate commands.
 //   - ESC/POS: DLE EOT n, GS V cuts (one label each), GS v 0 raster and
 //     ESC * bit-image data skipped.
+//   - EPL2: LF-terminated commands, Pp1[,p2] = p1×p2 labels, ^ee status
+//     report, GW binary graphic data skipped.
 type stream struct {
 	d        printer.Dialect
 	buf      []byte
@@ -56,6 +58,8 @@ func (s *stream) feed(b []byte) []event {
 		evs, used = s.tspl()
 	case printer.ESCPOS:
 		evs, used = s.escpos()
+	case printer.EPL2:
+		evs, used = s.epl2()
 	}
 	s.buf = append(s.buf[:0], s.buf[used:]...)
 	return evs
@@ -331,4 +335,86 @@ func (s *stream) escpos() ([]event, int) {
 wait:
 	evs = append(evs, dataEv(b[start:i])...)
 	return evs, i
+}
+
+// epl2 parses EPL2 (EPL2 Programmer's Manual): one command a line, ended by
+// LF (a CR before it is ignored). "P" followed by a number prints: Pp1,p2
+// is p1 label sets of p2 copies. "GWp1,p2,p3,p4,DATA" carries p3×p4 bytes
+// of binary graphic data, skipped so that they are not read as commands.
+func (s *stream) epl2() ([]event, int) {
+	b := s.buf
+	var evs []event
+	i := 0
+	for i < len(b) {
+		line := b[i:]
+		if cmd := bytes.TrimLeft(line, " \r\n"); bytes.HasPrefix(cmd, []byte("GW")) {
+			// A bad header is reported and read as an ordinary line.
+			n, ok, err := gwLen(line)
+			switch {
+			case err != nil:
+				evs = append(evs, event{kind: evError, err: err})
+			case !ok:
+				return evs, i
+			default:
+				nl := bytes.IndexByte(line[n:], '\n')
+				if nl < 0 {
+					return evs, i
+				}
+				evs = append(evs, dataEv(b[i:i+n+nl+1])...)
+				i += n + nl + 1
+				continue
+			}
+		}
+		nl := bytes.IndexByte(line, '\n')
+		if nl < 0 {
+			break
+		}
+		text := strings.TrimSpace(string(line[:nl]))
+		i += nl + 1
+		if text == "^ee" {
+			evs = append(evs, event{kind: evStatus})
+			continue
+		}
+		evs = append(evs, dataEv(line[:nl+1])...)
+		if len(text) > 1 && text[0] == 'P' && text[1] >= '0' && text[1] <= '9' {
+			n, err := printCount(text[1:])
+			if err != nil {
+				evs = append(evs, event{kind: evError, err: fmt.Errorf("epl2: bad P command %q", text)})
+				continue
+			}
+			evs = append(evs, event{kind: evLabels, n: n})
+		}
+	}
+	return evs, i
+}
+
+// gwLen returns how many bytes "GWp1,p2,p3,p4," and its p3×p4 bytes of
+// data take; ok is false until all of them have arrived.
+func gwLen(b []byte) (n int, ok bool, err error) {
+	commas, hdr := 0, -1
+	for j, c := range b {
+		if c == ',' {
+			commas++
+			if commas == 4 {
+				hdr = j + 1
+				break
+			}
+		}
+		if c == '\n' {
+			return 0, false, errors.New("epl2: GW header cut short")
+		}
+	}
+	if hdr < 0 {
+		return 0, false, nil
+	}
+	f := strings.Split(string(b[:hdr-1]), ",")
+	w, err1 := strconv.Atoi(strings.TrimSpace(f[2]))
+	h, err2 := strconv.Atoi(strings.TrimSpace(f[3]))
+	if err1 != nil || err2 != nil || w < 0 || h < 0 {
+		return 0, false, fmt.Errorf("epl2: bad GW header %q", b[:hdr])
+	}
+	if len(b) < hdr+w*h {
+		return 0, false, nil
+	}
+	return hdr + w*h, true, nil
 }
