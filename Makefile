@@ -109,7 +109,7 @@ deps: ## check Go; install a CJK font (Chinese labels) and libusb's headers (USB
 	pkg-config --exists libusb-1.0 2>/dev/null || missing="$$missing libusb-1.0-0-dev"; \
 	$(INSTALL_MISSING)
 
-test-deps: deps ## also install Mosquitto (the tests' MQTT broker), Chromium (the web pages' tests), systemd-analyze and debootstrap (the package's tests), iproute2 and setpriv (the locked-door suite's LAN host and other user), and Node.js and npm (print/label's independent ZPL interpreter) when missing
+test-deps: deps ## also install Mosquitto (the tests' MQTT broker), Chromium (the web pages' tests), systemd-analyze and debootstrap (the package's tests), iproute2 and setpriv (the locked-door suite's LAN host and other user), and Node.js and npm (print/template's test against an independent ZPL interpreter) when missing
 	@missing=""; \
 	command -v mosquitto >/dev/null || test -x /usr/sbin/mosquitto || missing="$$missing mosquitto"; \
 	command -v mosquitto_pub >/dev/null || missing="$$missing mosquitto-clients"; \

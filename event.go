@@ -210,6 +210,11 @@ type HeldParcel struct {
 	Extras  int       `json:"extras,omitempty"`
 	// Released is when the order was released; zero while it is held.
 	Released time.Time `json:"released,omitzero"`
+	// Shipped is when it shipped: then it is off the shelf.
+	Shipped time.Time `json:"shipped,omitzero"`
+	// Cancelled is set, in the status page's list, when the order was
+	// cancelled while its parcel was on the shelf: take it off.
+	Cancelled bool `json:"cancelled,omitempty"`
 }
 
 // Status is packed_held, or released once the ERP released it.

@@ -170,8 +170,8 @@ func (s Shipment) Validate() error {
 	}
 	fragile := false
 	for i, l := range s.Lines {
-		if l.SKU == "" && l.Name == "" {
-			return FieldErrorf(fmt.Sprintf("lines[%d]", i), "needs a sku or a name")
+		if strings.TrimSpace(l.SKU) == "" {
+			return FieldErrorf(fmt.Sprintf("lines[%d].sku", i), "missing: a line is verified at packing by a barcode of its SKU")
 		}
 		if l.Qty <= 0 {
 			return FieldErrorf(fmt.Sprintf("lines[%d].qty", i), "%d must be at least 1", l.Qty)
@@ -202,7 +202,7 @@ func (s Shipment) Validate() error {
 		}
 	}
 	if s.Customs != nil {
-		if err := s.Customs.validate(s.Lines); err != nil {
+		if err := s.Customs.validate(s.Contents()); err != nil {
 			return InField("customs", err)
 		}
 	} else if s.Variant == VariantCrossBorder {
@@ -240,7 +240,7 @@ func (e PackExtra) validate() error {
 	return nil
 }
 
-func (c Customs) validate(lines []ShipmentLine) error {
+func (c Customs) validate(contents map[string]int) error {
 	switch {
 	case !currencyRE.MatchString(c.Currency):
 		return FieldErrorf("currency", "%q is not an ISO 4217 code like USD", c.Currency)
@@ -271,11 +271,24 @@ func (c Customs) validate(lines []ShipmentLine) error {
 		}
 	}
 	if len(c.Items) > 0 {
-		if err := CustomsMismatch(c.Items, LineCounts(lines)); err != "" {
+		if err := CustomsMismatch(c.Items, contents); err != "" {
 			return FieldErrorf("items", "%s", err)
 		}
 	}
 	return nil
+}
+
+// Contents is what goes into the parcel by SKU: its lines, and its gifts
+// and inserts that have a SKU. A customs declaration line by line
+// declares exactly these.
+func (s Shipment) Contents() map[string]int {
+	out := LineCounts(s.Lines)
+	for _, e := range s.Extras {
+		if e.SKU != "" {
+			out[e.SKU] += e.Qty
+		}
+	}
+	return out
 }
 
 // LineCounts sums the lines' quantities by SKU.

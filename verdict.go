@@ -171,10 +171,11 @@ type Prompt struct {
 	Wall  string `json:"wall,omitempty"`
 	Batch string `json:"batch,omitempty"`
 	// At the pack station: the gifts and inserts still to scan in, the
-	// packing material a fragile item waits for, and the parcel's packing
-	// instructions.
+	// fragile items to wrap before the packing material's barcode is
+	// scanned (a prompt never carries a barcode to scan), and the parcel's
+	// packing instructions.
 	Extras       []string `json:"extras,omitempty"`
-	Material     string   `json:"material,omitempty"`
+	Fragile      []string `json:"fragile,omitempty"`
 	Instructions []string `json:"instructions,omitempty"`
 }
 

@@ -39,6 +39,10 @@ func TestConfigErrorsNameFileAndField(t *testing.T) {
 		{"broker tls without a certificate", "tls:\n  mode: \"off\"\nmqtt:\n  embedded:\n    tls: true\n", "mqtt.embedded.tls: needs the gateway's certificate"},
 		{"broker user role", "mqtt:\n  embedded:\n    users: [{name: erp, password: \"$2y$11$abcdefghijklmnopqrstuv\", role: root}]\n", `mqtt.embedded.users[0].role: "root" is not one of erp, reader`},
 		{"broker user password", "mqtt:\n  embedded:\n    users: [{name: erp, password: short, role: erp}]\n", "mqtt.embedded.users[0].password: missing or shorter than 8"},
+		{"label stock", "labels:\n  media: A6\n", `labels.media: "A6" is not a label stock`},
+		{"label language", "labels:\n  lang: fr\n", `labels.lang: "fr" is not one of zh, en`},
+		{"labels for no station", "stations: [pack-1]\nlabels:\n  stations:\n    pack-9: {media: 100x150}\n", `labels.stations.pack-9: "pack-9" is not a pack station`},
+		{"station label stock", "stations: [pack-1]\nlabels:\n  stations:\n    pack-1: {media: 4x6}\n", `labels.stations.pack-1.media: "4x6" is not a label stock`},
 		{"broker user reserved", "mqtt:\n  embedded:\n    users: [{name: floorgate-gateway, password: \"$2y$11$abcdefghijklmnopqrstuv\", role: erp}]\n", "used twice or reserved"},
 	}
 	for _, c := range cases {

@@ -295,9 +295,9 @@ var DemoCities = []string{"广东省深圳市南山区科技园南路88号", "�
 // Shipments are the demo orders' parcels: a recipient, SF Express with its
 // service, route code and collection point, and a tracking number each.
 func (d *Demo) Shipments() []floorgate.Shipment {
-	names := map[string]string{}
+	names, en := map[string]string{}, map[string]string{}
 	for _, it := range d.Master.Items {
-		names[it.SKU] = it.NameZH
+		names[it.SKU], en[it.SKU] = it.NameZH, it.Name
 	}
 	out := make([]floorgate.Shipment, 0, len(d.Tasks)+len(d.PeakTasks))
 	for i, t := range slices.Concat(d.Tasks, d.PeakTasks, d.BatchTasks, d.SinglesTasks) {
@@ -307,6 +307,20 @@ func (d *Demo) Shipments() []floorgate.Shipment {
 			Sender:    floorgate.Party{Name: "floorgate 演示仓", Phone: "075512345678", Address: "广东省深圳市宝安区福永物流园3号库"}}
 		for _, l := range t.Lines {
 			s.Lines = append(s.Lines, floorgate.ShipmentLine{SKU: l.SKU, Name: names[l.SKU], Qty: l.Qty})
+		}
+		if t.Variant == floorgate.VariantCrossBorder {
+			// Abroad, declared to customs: the customs layout prints.
+			s.Variant, s.Service = floorgate.VariantCrossBorder, "国际标快 International Express"
+			s.Recipient = floorgate.Party{Name: "Emma Schmidt", Phone: "+49 30 12345678", Address: "Friedrichstraße 123, 10117 Berlin, Germany"}
+			c := &floorgate.Customs{Currency: "USD", Contents: "Consumer goods", DeclaredValue: "0"}
+			total := 0
+			for _, l := range s.Lines {
+				c.Items = append(c.Items, floorgate.CustomsItem{SKU: l.SKU, Description: en[l.SKU], HSCode: "8543709990",
+					Qty: l.Qty, Value: fmt.Sprintf("%d.00", 5*l.Qty), Origin: "CN"})
+				total += 5 * l.Qty
+			}
+			c.DeclaredValue = fmt.Sprintf("%d.00", total)
+			s.Customs = c
 		}
 		out = append(out, s)
 	}

@@ -335,6 +335,10 @@ func (g *Gateway) gauges() web.Gauges {
 			ga.Printers[p.ID] = p.State
 		}
 		ga.StationsWithoutPrinter = len(st.StationsWithoutPrinter)
+		ga.Parcels = map[string]int{floorgate.ParcelHeld: 0, floorgate.ParcelReleased: 0}
+		for _, p := range st.Parcels {
+			ga.Parcels[p.Status()]++
+		}
 	}
 	live := map[string]bool{}
 	for _, d := range g.WS.Connected() {
@@ -526,6 +530,10 @@ type Status struct {
 	// StationsWithoutPrinter are the pack stations, configured or in use,
 	// whose waybills cannot print: no printer serves them.
 	StationsWithoutPrinter []StationWithoutPrinter `json:"stations_without_printer"`
+	// Parcels are the presale parcels on the shelf: packed and held for
+	// their order's release, or released (their waybill printed) and not
+	// shipped yet, oldest first.
+	Parcels []floorgate.HeldParcel `json:"parcels"`
 }
 
 // Status is the gateway's state now.
@@ -536,6 +544,12 @@ func (g *Gateway) Status() (Status, error) {
 		Outbox: ob, Upstream: g.Sync.Status(), Printers: g.PrintWorker.States(), Scanners: g.ScannerStates(), Connected: g.WS.Connected(), TLSFingerprint: g.Fingerprint,
 		Store: g.DB.Health(), Tasks: g.taskSummary(), Incarnation: g.DB.Incarnation()}
 	r.StationsWithoutPrinter = g.stationsWithoutPrinter()
+	if r.Parcels, err = g.DB.HeldParcels(); err != nil {
+		return r, err
+	}
+	if r.Parcels == nil {
+		r.Parcels = []floorgate.HeldParcel{}
+	}
 	if !ob.Oldest.IsZero() {
 		r.OldestUnsentS = g.Clock.Now().Sub(ob.Oldest).Seconds()
 	}

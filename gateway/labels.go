@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/floorgate/floorgate"
 	fgprint "github.com/floorgate/floorgate/print"
@@ -114,9 +115,11 @@ func (w *Waybills) Lang(station string) string {
 // choose is the waybill template for s at station.
 func (w *Waybills) choose(station string, s floorgate.Shipment) (*template.Template, error) {
 	if s.Variant != floorgate.VariantCrossBorder {
-		if id := w.cfg.Stations[station].Templates[s.Carrier]; id != "" {
-			if t, ok := w.Set.Get(id); ok {
-				return t, nil
+		for carrier, id := range w.cfg.Stations[station].Templates {
+			if strings.EqualFold(carrier, s.Carrier) {
+				if t, ok := w.Set.Get(id); ok {
+					return t, nil
+				}
 			}
 		}
 	}
@@ -171,17 +174,18 @@ func (w *Waybills) Check(s floorgate.Shipment) error {
 				return floorgate.FieldErrorf("print_data.format", "%s: no printer here speaks it (the site's printers speak %v); send png or pdf", pd.Format, w.languages)
 			}
 		}
-		return nil
+		for _, st := range append([]string{""}, w.stations...) {
+			if sw, sh, _ := floorgate.MediaMM(w.Media(st)); mw > sw || mh > sh {
+				return floorgate.FieldErrorf("print_data.media", "%s does not fit the %s stock %s", pd.Media, w.Media(st), where(st))
+			}
+		}
+		return w.checkPackingList(s)
 	}
 	seen := map[string]bool{}
 	for _, st := range append([]string{""}, w.stations...) {
 		t, err := w.choose(st, s)
 		if err != nil {
-			where := "a station"
-			if st != "" {
-				where = "station " + st
-			}
-			return floorgate.FieldErrorf("carrier", "%s at %s (%s stock): %v", s.Carrier, where, w.Media(st), err)
+			return floorgate.FieldErrorf("carrier", "%s %s (%s stock): %v", s.Carrier, where(st), w.Media(st), err)
 		}
 		if seen[t.ID] {
 			continue
@@ -191,7 +195,28 @@ func (w *Waybills) Check(s floorgate.Shipment) error {
 			return err
 		}
 	}
-	return nil
+	return w.checkPackingList(s)
+}
+
+// checkPackingList checks the packing list a parcel with instructions or
+// extras prints with its waybill.
+func (w *Waybills) checkPackingList(s floorgate.Shipment) error {
+	if len(s.Instructions)+len(s.Extras) == 0 {
+		return nil
+	}
+	t, ok := w.Set.Get("packing-list")
+	if !ok {
+		return floorgate.FieldErrorf("instructions", "no packing-list template prints them")
+	}
+	return t.Check(s)
+}
+
+// where names a station for a refusal: "" is a station with no name.
+func where(station string) string {
+	if station == "" {
+		return "at a station"
+	}
+	return "at station " + station
 }
 
 // th is a template's height in millimetres.

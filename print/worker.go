@@ -310,7 +310,7 @@ func (w *Worker) templateFor(j floorgate.PrintJob, s floorgate.Shipment) (*templ
 	}
 	media := j.Template // "100x180" from before templates
 	if _, _, ok := floorgate.MediaMM(media); !ok {
-		if j.Template != "" {
+		if j.Template != "" && !strings.HasPrefix(j.Template, "carrier:") {
 			return nil, fmt.Errorf("no template %q", j.Template)
 		}
 		media = w.media(j.Station)
@@ -423,7 +423,7 @@ func (w *Worker) print(ctx context.Context, j floorgate.PrintJob) {
 		}
 		return
 	}
-	var faults, transport []string
+	var faults, transport, languages []string
 	for _, p := range printers {
 		// A printer known to be in a fault (from a status answer newer
 		// than the idle poll's period) is passed over before the label is
@@ -435,7 +435,7 @@ func (w *Worker) print(ctx context.Context, j floorgate.PrintJob) {
 		}
 		data, err := w.render(j, p)
 		if errors.Is(err, errLanguage) {
-			faults = append(faults, err.Error())
+			languages = append(languages, err.Error())
 			continue
 		}
 		if err != nil {
@@ -474,14 +474,21 @@ func (w *Worker) print(ctx context.Context, j floorgate.PrintJob) {
 		}
 	}
 	now := w.clock.Now()
-	if held := fmt.Sprint("printer not ready: ", faults); len(transport) == 0 && j.Status == floorgate.JobHeld && j.Reason == held {
+	held := fmt.Sprint("printer not ready: ", faults)
+	if len(faults) == 0 && len(transport) == 0 {
+		// Only printers of another language: held until the station has
+		// one of the carrier's label's (or the packer moves).
+		held = fmt.Sprint("no printer of station ", j.Station, " prints the carrier's label: ", languages)
+	}
+	if len(transport) == 0 && j.Status == floorgate.JobHeld && j.Reason == held {
 		return // still held for the same reason: nothing to record
 	}
 	update(func(pj *floorgate.PrintJob) {
 		switch {
 		case len(transport) == 0:
-			// Every printer is in a fault: held until one clears.
-			pj.Status, pj.Reason = floorgate.JobHeld, fmt.Sprint("printer not ready: ", faults)
+			// Every printer is in a fault (or of another language): held
+			// until one clears.
+			pj.Status, pj.Reason = floorgate.JobHeld, held
 		case pj.Attempts+1 >= w.opts.MaxAttempts:
 			pj.Attempts++
 			pj.Status, pj.Reason = floorgate.JobFailed, fmt.Sprint("gave up after ", pj.Attempts, " attempts: ", transport, faults)

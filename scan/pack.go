@@ -92,8 +92,13 @@ func Pack(st PackState, sc floorgate.Scan, m floorgate.Match) Result {
 		ns := sess
 		if h := st.Held; h != nil && !h.Packed.IsZero() {
 			// Released: its waybill printed at release; scan it.
-			ns.Pack = &floorgate.PackProgress{Order: h.Order, Counts: map[string]int{}, Waybill: true,
-				Started: h.Started, Packed: h.Packed, Released: h.Released}
+			// It was packed whole: every line and extra is in it.
+			extras := map[int]int{}
+			for i, e := range m.Shipment.Extras {
+				extras[i] = e.Qty
+			}
+			ns.Pack = &floorgate.PackProgress{Order: h.Order, Counts: floorgate.LineCounts(m.Shipment.Lines), Extras: extras,
+				Material: fragile(m.Shipment), Waybill: true, Started: h.Started, Packed: h.Packed, Released: h.Released}
 			return accept(ns, floorgate.CodePackDone)
 		}
 		ns.Pack = &floorgate.PackProgress{Order: m.Shipment.Order, Counts: map[string]int{}, Started: sc.At}
@@ -195,7 +200,7 @@ func finish(sess floorgate.Session, s *floorgate.Shipment, np floorgate.PackProg
 		}
 		return ns, code, nil
 	}
-	if s.Customs != nil && len(s.Customs.Items) > 0 && floorgate.CustomsMismatch(s.Customs.Items, np.Counts) != "" {
+	if s.Customs != nil && len(s.Customs.Items) > 0 && floorgate.CustomsMismatch(s.Customs.Items, verified(s, &np)) != "" {
 		return sess, floorgate.CodeCustomsMismatch, nil
 	}
 	done := floorgate.PackRecord{Order: s.Order, Carrier: s.Carrier, Tracking: s.Tracking, Packer: sess.Operator, Device: sess.Device,
@@ -249,6 +254,18 @@ func extraFor(s *floorgate.Shipment, sc floorgate.Scan, m floorgate.Match, p *fl
 		}
 	}
 	return -1, found
+}
+
+// verified is what the packer verified into the parcel, by SKU: the lines'
+// units and the gifts and inserts scanned in that have a SKU.
+func verified(s *floorgate.Shipment, p *floorgate.PackProgress) map[string]int {
+	out := maps.Clone(p.Counts)
+	for i, n := range p.Extras {
+		if i < len(s.Extras) && s.Extras[i].SKU != "" {
+			out[s.Extras[i].SKU] += n
+		}
+	}
+	return out
 }
 
 // missingExtras names the gifts and inserts not yet in the parcel.
@@ -312,8 +329,12 @@ func PackPrompt(sess floorgate.Session, s *floorgate.Shipment) floorgate.Prompt 
 	p := floorgate.Prompt{Step: stepScanPackItem, Order: sess.Pack.Order, Picked: units(sess.Pack.Counts)}
 	if s != nil && s.Order == sess.Pack.Order {
 		p.Extras = missingExtras(s, sess.Pack)
-		if fragile(s) && !sess.Pack.Material {
-			p.Material = s.FragileMaterial
+		if !sess.Pack.Material {
+			for _, l := range s.Lines {
+				if l.Fragile {
+					p.Fragile = append(p.Fragile, strings.TrimSpace(l.SKU+" "+l.Name))
+				}
+			}
 		}
 		for _, in := range s.Instructions {
 			t := in.Text

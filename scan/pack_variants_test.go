@@ -120,7 +120,7 @@ func TestPackExtras(t *testing.T) {
 }
 
 // TestPackFragile: a fragile line asks for its packing material once the
-// items are in (material_needed, warned); the material scanned first, or
+// items are in (material_needed, warned, the prompt naming the line); the material scanned first, or
 // then, confirms it; a gift still out is named before the material.
 func TestPackFragile(t *testing.T) {
 	s := variantShipment(func(s *floorgate.Shipment) {
@@ -135,8 +135,8 @@ func TestPackFragile(t *testing.T) {
 			{"another code", "???", unknown, floorgate.CodeUnknownBarcode, false, "scan_pack_item"},
 			{"the bubble wrap: packed", barBubble, unknown, floorgate.CodePackDone, true, "scan_waybill"},
 		})
-		if v := rs[2].Verdict; v.Feedback.Kind != floorgate.Warn || v.Prompt.Material != barBubble {
-			t.Errorf("material_needed: %s, prompt material %q", v.Feedback.Kind, v.Prompt.Material)
+		if v := rs[2].Verdict; v.Feedback.Kind != floorgate.Warn || !reflect.DeepEqual(v.Prompt.Fragile, []string{"BLUE"}) {
+			t.Errorf("material_needed: %s, prompt fragile %q; want warn, [BLUE]", v.Feedback.Kind, v.Prompt.Fragile)
 		}
 		if types(rs[2].Events)[len(rs[2].Events)-1] == floorgate.EventPackCompleted {
 			t.Error("the parcel completed before its material")
@@ -150,8 +150,8 @@ func TestPackFragile(t *testing.T) {
 			{"red", barRed, itemRed, floorgate.CodePackItemOK, true, "scan_pack_item"},
 			{"blue: packed", barBlue, itemBlue, floorgate.CodePackDone, true, "scan_waybill"},
 		})
-		if rs[1].Verdict.Prompt.Material != "" {
-			t.Errorf("the prompt still asks for %q once it is scanned", rs[1].Verdict.Prompt.Material)
+		if rs[1].Verdict.Prompt.Fragile != nil {
+			t.Errorf("the prompt still names %q to wrap once the material is scanned", rs[1].Verdict.Prompt.Fragile)
 		}
 		completed(t, rs[3])
 	})
@@ -269,6 +269,19 @@ func TestPackPresale(t *testing.T) {
 		t.Errorf("ship.confirmed of a released parcel counts %d units; the parcel held %d", rec.Units, rel.Units)
 	}
 
+	// A released parcel with a gift in it ships with it counted.
+	withGift := variantShipment(func(s *floorgate.Shipment) {
+		s.Variant = floorgate.VariantPreSale
+		s.Extras = []floorgate.PackExtra{{Kind: floorgate.ExtraInsert, Barcode: barCard, Name: "Card", Qty: 2}}
+	})
+	r = scan.Pack(scan.PackState{Session: packer(), Held: &rel}, floorgate.Scan{ID: "o2", Data: s.Order, At: t0.Add(time.Hour)},
+		floorgate.Match{Kind: floorgate.MatchOrder, Shipment: withGift})
+	ship = scan.Pack(scan.PackState{Session: r.Session, Shipment: withGift, Held: &rel},
+		floorgate.Scan{ID: "w2", Data: s.Tracking, At: rel.Released.Add(time.Minute)}, unknown)
+	if rec := decode[floorgate.PackRecord](t, ship.Events[1]); ship.Verdict.Code != floorgate.CodeShipped || rec.Units != 3 || rec.Extras != 2 {
+		t.Errorf("ship.confirmed of a released parcel with two cards: %s %+v; want 3 units, 2 extras", ship.Verdict.Code, rec)
+	}
+
 	// Released before it was packed: opens as any order, packs to pack_done.
 	pre := &floorgate.HeldParcel{Order: s.Order, Released: t0.Add(-time.Hour)}
 	r = open(pre)
@@ -328,7 +341,7 @@ func TestPackSingleWithExtras(t *testing.T) {
 		s.FragileMaterial = barBubble
 	})
 	r = scan.PackSingle(scan.PackState{Session: packer(), Shipment: frag}, floorgate.Scan{ID: "s", Data: barRed, At: t0}, itemRed, order())
-	if r.Verdict.Code != floorgate.CodeMaterialNeeded || r.Verdict.Prompt.Material != barBubble {
+	if r.Verdict.Code != floorgate.CodeMaterialNeeded || !reflect.DeepEqual(r.Verdict.Prompt.Fragile, []string{"RED"}) {
 		t.Fatalf("single fragile: %s %+v", r.Verdict.Code, r.Verdict.Prompt)
 	}
 	walkPack(t, scan.PackState{Session: r.Session, Shipment: frag}, []packStep{
@@ -337,7 +350,8 @@ func TestPackSingleWithExtras(t *testing.T) {
 }
 
 // TestPackPromptVariants: the prompt names what is still missing, the
-// material a fragile line waits for and the instructions, a line's with its
+// fragile lines to wrap until their material is scanned (never the
+// material's barcode) and the instructions, a line's with its
 // SKU and name; none of it for another order's shipment or at the waybill.
 func TestPackPromptVariants(t *testing.T) {
 	s := variantShipment(func(s *floorgate.Shipment) {
@@ -353,14 +367,14 @@ func TestPackPromptVariants(t *testing.T) {
 	sess := packer()
 	sess.Pack = &floorgate.PackProgress{Order: s.Order, Counts: map[string]int{}, Extras: map[int]int{1: 1}}
 	p := scan.PackPrompt(sess, s)
-	want := floorgate.Prompt{Step: "scan_pack_item", Order: s.Order, Extras: []string{"Mug", "Card ×2"}, Material: barBubble,
+	want := floorgate.Prompt{Step: "scan_pack_item", Order: s.Order, Extras: []string{"Mug", "Card ×2"}, Fragile: []string{"BLUE"},
 		Instructions: []string{"No invoice in the box", "RED Red cable: Coil it"}}
 	if !reflect.DeepEqual(p, want) {
 		t.Fatalf("prompt\n got %+v\nwant %+v", p, want)
 	}
 	sess.Pack.Material, sess.Pack.Extras = true, map[int]int{0: 1, 1: 3}
 	p = scan.PackPrompt(sess, s)
-	if p.Extras != nil || p.Material != "" || len(p.Instructions) != 2 {
+	if p.Extras != nil || p.Fragile != nil || len(p.Instructions) != 2 {
 		t.Errorf("everything in: %+v", p)
 	}
 	other := *s

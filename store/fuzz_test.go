@@ -18,7 +18,7 @@ import (
 // stateBuckets hold what a command may change; the journal, outbox,
 // command ids, step log and audit trail are where its answer goes.
 var stateBuckets = [][]byte{bucketLocations, bucketItems, bucketOperators, bucketDevices, bucketTasks,
-	bucketSessions, bucketShipments, bucketSerials, bucketIntercepts, bucketPrintJobs, bucketVerdicts}
+	bucketSessions, bucketShipments, bucketSerials, bucketIntercepts, bucketPrintJobs, bucketVerdicts, bucketParcels, bucketWaves}
 
 // fingerprint is a digest of every state bucket and the in-memory counts.
 func fingerprint(t *testing.T, db *DB) (Counts, [32]byte) {
@@ -69,7 +69,7 @@ func fuzzMaster() Master {
 func ean13(p string) string { return p + string(gs1.CheckDigit(p)) }
 
 // commandExamples are the command examples of the published schema.
-var commandExamples = []string{"task.create", "task.update", "task.cancel", "master.put", "shipment.put", "events.replay", "wave.release", "command-envelope"}
+var commandExamples = []string{"task.create", "task.update", "task.cancel", "master.put", "shipment.put", "events.replay", "wave.release", "order.release", "command-envelope"}
 
 // FuzzApplyCommand applies arbitrary bytes as an upstream command to a
 // store holding a small floor (a fresh copy per input) and asserts that

@@ -49,6 +49,8 @@ func (w *wtx) releaseOrders(orders []string) (map[string]int, error) {
 			return nil, floorgate.FieldErrorf(fmt.Sprintf("orders[%d]", i), "%q has no shipment (send shipment.put first)", o)
 		case s.Variant != floorgate.VariantPreSale:
 			return nil, floorgate.FieldErrorf(fmt.Sprintf("orders[%d]", i), "%q is not a presale order (its shipment's variant is %q)", o, string(s.Variant))
+		case w.intercepted(o):
+			return nil, floorgate.FieldErrorf(fmt.Sprintf("orders[%d]", i), "%q was cancelled: its parcel must not ship", o)
 		}
 	}
 	for _, o := range orders {
@@ -56,8 +58,8 @@ func (w *wtx) releaseOrders(orders []string) (map[string]int, error) {
 		if err != nil {
 			return nil, err
 		}
-		if p != nil && !p.Released.IsZero() {
-			continue // released before
+		if p != nil && (!p.Released.IsZero() || !p.Shipped.IsZero()) {
+			continue // released before, or shipped
 		}
 		if p == nil {
 			// Paid before it was packed: it will not be held.
@@ -85,9 +87,16 @@ func (w *wtx) releaseOrders(orders []string) (map[string]int, error) {
 	return summary, nil
 }
 
-// shipParcel forgets an order's held parcel once it shipped.
+// shipParcel marks an order's held (or released before packing) parcel
+// shipped: it leaves the shelf, a late release changes nothing, and
+// retention forgets it.
 func (w *wtx) shipParcel(order string) error {
-	return w.tx.Bucket(bucketParcels).Delete([]byte(order))
+	p, err := w.heldParcel(order)
+	if err != nil || p == nil {
+		return err
+	}
+	p.Shipped = w.db.clock.Now()
+	return w.put(bucketParcels, order, *p)
 }
 
 // HeldParcels lists the presale parcels packed and held or released and
@@ -100,7 +109,8 @@ func (db *DB) HeldParcels() ([]floorgate.HeldParcel, error) {
 			if err := json.Unmarshal(v, &p); err != nil {
 				return err
 			}
-			if !p.Packed.IsZero() {
+			if !p.Packed.IsZero() && p.Shipped.IsZero() {
+				p.Cancelled = tx.Bucket(bucketIntercepts).Get([]byte(p.Order)) != nil
 				out = append(out, p)
 			}
 			return nil

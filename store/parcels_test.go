@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -221,10 +222,20 @@ func TestPackingListJob(t *testing.T) {
 		shipmentJSON("I1", 1, `"instructions":[{"text":"Fold, do not roll"}]`),
 		shipmentJSON("X1", 2, `"extras":[{"kind":"insert","barcode":"CARD-1","name":"Card","qty":1}]`),
 		shipmentJSON("Z1", 3, ""))
-	e.packSteps([2]string{"I1", "order_ok"}, [2]string{itemBarcode(1), "pack_done"}, [2]string{"SF-I1", "shipped"},
-		[2]string{"X1", "order_ok"}, [2]string{itemBarcode(2), "gift_missing"})
+	if v := e.scan("pack-1", "i1", "I1"); v.Code != floorgate.CodeOrderOK || !reflect.DeepEqual(v.Prompt.Instructions, []string{"Fold, do not roll"}) {
+		t.Fatalf("opening I1: %s, instructions %q", v.Code, v.Prompt.Instructions)
+	}
+	e.packSteps([2]string{itemBarcode(1), "pack_done"}, [2]string{"SF-I1", "shipped"}, [2]string{"X1", "order_ok"})
+	first := e.scan("pack-1", "x1", itemBarcode(2))
+	if first.Code != floorgate.CodeGiftMissing || !first.OK || !reflect.DeepEqual(first.Prompt.Extras, []string{"Card"}) {
+		t.Fatalf("X1's item: %s ok=%v, extras %q; want gift_missing naming the card", first.Code, first.OK, first.Prompt.Extras)
+	}
 	if _, ok := e.jobs()["packing:X1"]; ok {
 		t.Fatal("packing list queued before the parcel was packed")
+	}
+	// The same scan sent again gets the same answer, the card still named.
+	if again := e.scan("pack-1", "x1", itemBarcode(2)); !reflect.DeepEqual(again, first) {
+		t.Fatalf("resent scan:\n%+v\nfirst answer:\n%+v", again, first)
 	}
 	e.packSteps([2]string{"CARD-1", "pack_done"}, [2]string{"SF-X1", "shipped"},
 		[2]string{"Z1", "order_ok"}, [2]string{itemBarcode(3), "pack_done"})
@@ -286,4 +297,26 @@ func TestMigrationToHeldParcels(t *testing.T) {
 	if hs := e.held(); len(hs) != 1 || hs[0].Order != "P1" {
 		t.Fatalf("held after migration: %+v", hs)
 	}
+}
+
+// TestReleaseOfACancelledOrder: a presale order cancelled before it was
+// picked is refused release whole: its parcel must not ship.
+func TestReleaseOfACancelledOrder(t *testing.T) {
+	e := packerEnv(t)
+	e.putShipments("s1", shipmentJSON("P1", 1, `"variant":"presale"`), shipmentJSON("P2", 2, `"variant":"presale"`))
+	if res := e.command(`{"id":"t1","type":"task.create","data":{"tasks":[{"id":"T1","order":"P2","lines":[{"location":"L2","sku":"S2","qty":1}]}]}}`); !res.Applied {
+		t.Fatalf("task.create: %+v", res)
+	}
+	if res := e.command(`{"id":"c1","type":"task.cancel","data":{"task":"T1","reason":"customer cancelled"}}`); !res.Applied {
+		t.Fatalf("task.cancel: %+v", res)
+	}
+	res := e.command(`{"id":"r1","type":"order.release","data":{"orders":["P1","P2"]}}`)
+	if res.Applied || res.Field != "data.orders[1]" || !strings.Contains(res.Reason, "cancelled") {
+		t.Fatalf("release of a cancelled order: %+v", res)
+	}
+	if hs := e.held(); len(hs) != 0 {
+		t.Fatalf("held %+v", hs)
+	}
+	// P1, refused with it, was not released: packed, it is held.
+	e.packSteps([2]string{"P1", "order_ok"}, [2]string{itemBarcode(1), "pack_held"})
 }

@@ -60,6 +60,8 @@ type PruneStats struct {
 	PrintJobs int `json:"print_jobs"`
 	Audit     int `json:"audit"`
 	Waves     int `json:"waves"`
+	// Parcels are presale parcels shipped before the cut-off.
+	Parcels int `json:"parcels"`
 	// Batches is the number of write transactions the pass took.
 	Batches int `json:"batches"`
 }
@@ -122,6 +124,17 @@ func (db *DB) PruneAll(ctx context.Context, before time.Time) (PruneStats, error
 	st.Batches++
 	if err != nil {
 		return st, fmt.Errorf("prune waves: %w", err)
+	}
+	n, b, err = db.pruneBucket(ctx, bucketParcels, func(_, v []byte) (bool, bool, error) {
+		var p floorgate.HeldParcel
+		if err := json.Unmarshal(v, &p); err != nil {
+			return false, false, err
+		}
+		return !p.Shipped.IsZero() && p.Shipped.Before(before), false, nil
+	})
+	st.Parcels, st.Batches = n, st.Batches+b
+	if err != nil {
+		return st, fmt.Errorf("prune parcels: %w", err)
 	}
 	return st, nil
 }

@@ -31,6 +31,10 @@ type Gauges struct {
 	// StationsWithoutPrinter counts the pack stations, configured or in
 	// use, that no printer serves: their waybills cannot print.
 	StationsWithoutPrinter int
+	// Parcels counts the presale parcels on the shelf by status:
+	// packed_held (waiting for the order's release) and released (the
+	// waybill printed, not shipped yet).
+	Parcels map[string]int
 }
 
 // DeviceGauge is one device's state for /metrics.
@@ -114,7 +118,8 @@ var (
 	descLimit    = prometheus.NewDesc("floorgate_store_limit_bytes", "Most the database file may grow to (store.max_size_mb).", nil, nil)
 	descFull     = prometheus.NewDesc("floorgate_store_full", "1 while the store refuses writes: its file reached the limit or the disk is full.", nil, nil)
 	descNoPrint  = prometheus.NewDesc("floorgate_stations_without_printer", "Pack stations, configured or in use, that no printer serves: their waybills cannot print.", nil, nil)
-	gaugeDescs   = []*prometheus.Desc{descOutbox, descOldest, descDead, descUp, descSeq, descPrinter, descDevice, descStore, descLimit, descFull, descNoPrint}
+	descParcels  = prometheus.NewDesc("floorgate_parcels", "Presale parcels on the shelf, by status: packed_held (waiting for the order's release), released (waybill printed, not shipped).", []string{"status"}, nil)
+	gaugeDescs   = []*prometheus.Desc{descOutbox, descOldest, descDead, descUp, descSeq, descPrinter, descDevice, descStore, descLimit, descFull, descNoPrint, descParcels}
 	boolToFloat  = map[bool]float64{false: 0, true: 1}
 	gaugeMetrics = prometheus.GaugeValue
 )
@@ -141,6 +146,9 @@ func (g gauges) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descNoPrint, gaugeMetrics, float64(v.StationsWithoutPrinter))
 	for id, st := range v.Printers {
 		ch <- prometheus.MustNewConstMetric(descPrinter, gaugeMetrics, 1, id, st)
+	}
+	for status, n := range v.Parcels {
+		ch <- prometheus.MustNewConstMetric(descParcels, gaugeMetrics, float64(n), status)
 	}
 	for _, d := range v.Devices {
 		ch <- prometheus.MustNewConstMetric(descDevice, gaugeMetrics, 1, d.ID, d.Kind, d.State)

@@ -114,5 +114,21 @@ func appendPrompt(b []byte, p floorgate.Prompt) []byte {
 	str(`,"tote":`, p.Tote)
 	str(`,"wall":`, p.Wall)
 	str(`,"batch":`, p.Batch)
+	strs := func(key string, ss []string) {
+		if len(ss) == 0 {
+			return
+		}
+		b = append(b, key...)
+		for i, s := range ss {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = jsonlex.AppendString(b, s)
+		}
+		b = append(b, ']')
+	}
+	strs(`,"extras":[`, p.Extras)
+	strs(`,"fragile":[`, p.Fragile)
+	strs(`,"instructions":[`, p.Instructions)
 	return append(b, '}')
 }

@@ -24,6 +24,9 @@ func TestVerdictEncodingMatchesEncodingJSON(t *testing.T) {
 		{Step: "scan_tote", Task: "K1", Order: "SO-9", Line: 1, Lines: 2, Location: "A-01-01-1", SKU: "SKU-1", Qty: 1,
 			Cart: "C1", Slot: 7, Slots: 12, Tote: "TOTE-7"},
 		{Step: "scan_slot", Task: "O1", Order: "SO-1", SKU: "SKU-1", Qty: 1, Slot: 3, Wall: "WALL-1", Batch: "BATCH-0001"},
+		{Step: "scan_pack_item", Order: "SO-2", Picked: 3, Extras: []string{"新年贺卡", `card "2" ×2`}, Fragile: []string{"A-1001 保温杯 500ml"},
+			Instructions: []string{"易碎品：单独包装", "B-2: tab\there"}},
+		{Step: "scan_pack_item", Order: "SO-3", Extras: []string{}, Instructions: []string{""}},
 	}
 	var n int
 	for _, code := range floorgate.Codes() {

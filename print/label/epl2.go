@@ -80,8 +80,17 @@ func (r *renderer) epl2() ([]byte, error) {
 // a 1 bit is paper (the guide's own example draws a box outline with
 // 0x0000 rows and 0x7FFE sides), the reverse of the bitmap, so it is
 // inverted; the pad bits past rc's right edge stay 1, paper.
+//
+// A GW row is whole bytes. When the pad bits would reach past the image
+// buffer (q, rounded up to a byte) — ink up to the label's right edge that
+// starts off a byte boundary — the graphic starts up to 7 dots further
+// left instead, as wide in bytes: those dots are g's own, so whatever GW
+// already drew there is drawn again the same.
 func epl2Graphic(b *bytes.Buffer, g *bitmap, rc rect) {
 	stride := (rc.w + 7) / 8
+	if over := rc.x + stride*8 - g.stride*8; over > 0 {
+		rc.x, rc.w = rc.x-over, rc.w+over
+	}
 	fmt.Fprintf(b, "GW%d,%d,%d,%d,", rc.x, rc.y, stride, rc.h)
 	row := make([]byte, stride)
 	for y := rc.y; y < rc.y+rc.h; y++ {

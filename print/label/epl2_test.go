@@ -3,8 +3,6 @@ package label
 import (
 	"bytes"
 	"fmt"
-	"image"
-	"image/color"
 	"strconv"
 	"strings"
 	"testing"
@@ -162,9 +160,14 @@ func sameBits(t *testing.T, what string, got, want *bitmap) {
 }
 
 // TestEPL2IsTheRaster paints every fixture's EPL2 job and compares it
-// with the PNG raster dot for dot, at both resolutions.
+// with the PNG raster dot for dot, at both resolutions; and a label whose
+// bars run off its right edge from a dot that is not on a byte boundary, so
+// a GW of whole bytes from there would reach past the image buffer.
 func TestEPL2IsTheRaster(t *testing.T) {
 	labels := fixtures()
+	labels["off the edge"] = Label{Name: "off the edge", WidthMM: 40, HeightMM: 15, Elements: []Element{
+		Barcode{X: 2.5, Y: 2, HeightMM: 10, ModuleMM: 0.25, Kind: Code128, Data: "SF1234567890123SF1234567890123"},
+	}}
 	for _, dpi := range []int{203, 300} {
 		o := Options{DPI: dpi, Font: testFont(t)}
 		for name, l := range labels {

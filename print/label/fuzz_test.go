@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-
-	"github.com/floorgate/floorgate"
 )
 
 // tsplCommands are the commands the TSPL renderer writes, one a line.
@@ -77,46 +75,46 @@ func checkTSPL(t *testing.T, what string, out []byte) {
 	}
 }
 
-// FuzzTemplates fills a waybill, packing list, location label and item
-// label with fuzzed shipment, location and item fields (CJK, control
-// characters, long text, zero and negative quantities) and renders each to
-// ZPL, TSPL, EPL2, ESC/POS and PNG. It asserts that nothing panics, that
-// each template and render gives either an error or output, and that no
-// field data can inject a command: checkZPL, checkTSPL, and paintEPL2,
-// which fails on any command the renderer does not write.
-func FuzzTemplates(f *testing.F) {
-	f.Add("SO-88130", "SF", "SF1402357948561", "张伟", "13800138000", "广东省深圳市南山区科技园南路18号2栋301", "USB-C cable 1m", 2, "A-01-03-2", "(10)L42(17)261231")
-	f.Add("SO-1", "ZTO", "7530 0000 1234", "Li \"Lei\"", "+86 138-0013-8000", "Room 5^FS^XZ~JR\r\nPRINT 9", "x_y~z", 0, "LOC^1", "(10)A_B")
-	f.Add("O", "YTO", "YT\r\nPRINT 99", "Na\rme", "13800138000", "addr", "线\x00", -3, "C-04-02-3", "(21)12345")
-	f.Add("O2", "EMS", strings.Repeat("9", 64), strings.Repeat("名", 200), "0755-86000000", strings.Repeat("地址 ", 300), "a", 1<<30, strings.Repeat("L", 40), "(10)"+strings.Repeat("1", 20))
+// FuzzRender draws fuzzed data (CJK, control characters, printer command
+// characters, long text) in every element that carries data — text plain,
+// bold, aligned and Fit, a Code 128, a GS1-128 both raw and built by
+// GS1ElementString, a QR code — and renders each label to ZPL, TSPL, EPL2,
+// ESC/POS and PNG at 203 dpi, and with a resident CJK font at 300 dpi. It
+// asserts that nothing panics, that each render gives either an error or
+// output, and that no data can inject a command: checkZPL, checkTSPL, and
+// paintEPL2, which fails on any command the renderer does not write.
+func FuzzRender(f *testing.F) {
+	f.Add("广东省深圳市南山区科技园南路18号2栋301 USB-C cable 1m", "SF1402357948561", "(10)L42(17)261231")
+	f.Add("Room 5^FS^XZ~JR\r\nPRINT 9 \"q\" x_y~z", "LOC^1", "(10)A_B")
+	f.Add("Na\rme\x00线", "YT\r\nPRINT 99", "(21)12345")
+	f.Add(strings.Repeat("地址 ", 60), strings.Repeat("9", 64), "(10)"+strings.Repeat("1", 20))
 
 	font, err := DefaultFont()
 	if err != nil {
 		f.Skipf("no CJK font (make test installs fonts-wqy-microhei): %v", err)
 	}
-	f.Fuzz(func(t *testing.T, order, carrier, tracking, name, phone, address, item string, qty int, code, gs1 string) {
-		s := floorgate.Shipment{Order: order, Carrier: carrier, Tracking: tracking,
-			Recipient: floorgate.Party{Name: name, Phone: phone, Address: address},
-			Sender:    floorgate.Party{Name: "SZ-01 仓库", Phone: "0755-86000000", Address: address},
-			Lines:     []floorgate.ShipmentLine{{SKU: code, Name: item, Qty: qty}, {SKU: "SKU-1", Name: name, Qty: 1}}}
-		labels := map[string]func() (Label, error){
-			"waybill":      func() (Label, error) { return Waybill(s, "100x150") },
-			"packing list": func() (Label, error) { return PackingList(s) },
-			"location": func() (Label, error) {
-				return LocationLabel(floorgate.Location{Code: code, Barcode: tracking}, 0.375)
+	f.Fuzz(func(t *testing.T, text, code, gs1 string) {
+		labels := map[string][]Element{
+			"text": {
+				Text{X: 2, Y: 2, W: 56, H: 12, SizeMM: 4, Text: text},
+				Text{X: 2, Y: 15, W: 40, H: 8, SizeMM: 3.5, Bold: true, Align: AlignRight, Fit: true, Text: text},
+				Text{X: 2, Y: 25, W: 56, H: 5, SizeMM: 3, Align: AlignCenter, Text: text},
 			},
-			"item": func() (Label, error) {
-				return ItemLabel(floorgate.Item{SKU: code, Name: item, NameZH: name}, "(01)04006381333931"+gs1)
+			"code 128": {
+				Barcode{X: 2.5, Y: 2, HeightMM: 10, ModuleMM: 0.25, Kind: Code128, Data: code},
+				Text{X: 2, Y: 13, W: 56, H: 5, SizeMM: 3, Align: AlignCenter, Text: code},
 			},
+			"gs1-128 raw": {Barcode{X: 2.5, Y: 2, HeightMM: 10, ModuleMM: 0.25, Kind: GS1128, Data: gs1}},
+			"qr":          {Barcode{X: 2.5, Y: 2, ModuleMM: 0.25, Kind: QR, Data: text}},
 		}
-		for what, make := range labels {
-			l, err := make()
-			if err != nil {
-				if err.Error() == "" {
-					t.Fatalf("%s: empty error", what)
-				}
-				continue
-			}
+		if es, err := GS1ElementString("(01)04006381333931" + gs1); err == nil {
+			labels["gs1-128"] = []Element{Barcode{X: 2.5, Y: 2, HeightMM: 10, ModuleMM: 0.25, Kind: GS1128, Data: es}}
+		} else if err.Error() == "" {
+			t.Fatal("GS1ElementString: empty error")
+		}
+		for what, es := range labels {
+			// Small, so that each input is quick; what does not fit is cut.
+			l := Label{Name: what, WidthMM: 60, HeightMM: 40, Elements: es}
 			for _, o := range []Options{{DPI: 203, Font: font}, {DPI: 300, Font: font, ResidentCJK: true}} {
 				formats := []Format{ZPL, TSPL, EPL2}
 				if !o.ResidentCJK {
@@ -125,6 +123,9 @@ func FuzzTemplates(f *testing.F) {
 				for _, fm := range formats {
 					out, err := Render(l, fm, o)
 					if err != nil {
+						if err.Error() == "" {
+							t.Fatalf("%s %s: empty error", what, fm)
+						}
 						continue
 					}
 					if len(out) == 0 {

@@ -2,18 +2,21 @@
 package label
 
 import (
+	"fmt"
 	"testing"
 
-	"github.com/floorgate/floorgate"
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/oned"
 	"github.com/makiuchi-d/gozxing/qrcode"
 )
 
-func TestGozxingWaybill(t *testing.T) {
-	for _, size := range []string{"100x180", "100x150", "76x130"} {
-		t.Run(size, func(t *testing.T) {
-			_, img := waybillImage(t, size)
+func TestGozxingParcel(t *testing.T) {
+	for _, dpi := range []int{203, 300} {
+		t.Run(fmt.Sprint(dpi), func(t *testing.T) {
+			img, err := Image(fixtures()["parcel"], Options{DPI: dpi, Font: testFont(t)})
+			if err != nil {
+				t.Fatal(err)
+			}
 			bmp, err := gozxing.NewBinaryBitmapFromImage(img)
 			if err != nil {
 				t.Fatal(err)
@@ -23,26 +26,22 @@ func TestGozxingWaybill(t *testing.T) {
 			if err != nil {
 				t.Fatalf("code 128: %v", err)
 			}
-			if c.GetText() != shipment().Tracking {
-				t.Errorf("code 128 reads %q, want %q", c.GetText(), shipment().Tracking)
+			if c.GetText() != fixtureTracking {
+				t.Errorf("code 128 reads %q, want %q", c.GetText(), fixtureTracking)
 			}
 			q, err := qrcode.NewQRCodeReader().Decode(bmp, hints)
 			if err != nil {
 				t.Fatalf("qr: %v", err)
 			}
-			if q.GetText() != shipment().Tracking {
-				t.Errorf("qr reads %q, want %q", q.GetText(), shipment().Tracking)
+			if q.GetText() != fixtureTracking {
+				t.Errorf("qr reads %q, want %q", q.GetText(), fixtureTracking)
 			}
 		})
 	}
 }
 
 func TestGozxingItemGS1(t *testing.T) {
-	l, err := ItemLabel(itemFixture(), "(01)04006381333931(10)L42(17)261231")
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := Image(l, Options{DPI: 203, Font: testFont(t)})
+	img, err := Image(fixtures()["item"], Options{DPI: 203, Font: testFont(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,18 +51,14 @@ func TestGozxingItemGS1(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "]C1" + "0104006381333931" + "10L42\x1d" + "17261231"; r.GetText() != want {
+	if want := "]C1" + fixtureGS1Data; r.GetText() != want {
 		t.Errorf("GS1-128 reads %q, want %q", r.GetText(), want)
 	}
 }
 
 func TestGozxingLocation(t *testing.T) {
 	for _, x := range []float64{0.125, 0.25, 0.5} {
-		l, err := LocationLabel(floorgate.Location{Code: "C-12-04", Barcode: "C1204"}, x)
-		if err != nil {
-			t.Fatal(err)
-		}
-		img, err := Image(l, Options{DPI: 203, Font: testFont(t)})
+		img, err := Image(locationLabel(t, "C1204", x), Options{DPI: 203, Font: testFont(t)})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,14 +5,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"image"
+	"image/color"
+	"math"
 	"os"
 	"path/filepath"
-	"regexp"
-	"strconv"
-	"strings"
 	"testing"
-
-	"github.com/floorgate/floorgate"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")

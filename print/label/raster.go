@@ -10,6 +10,7 @@ import (
 	"image/color"
 	"math"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/boombuler/barcode"
@@ -171,9 +172,48 @@ func (r *renderer) textBitmap(t Text) (*bitmap, error) {
 	return b, nil
 }
 
+// symbolCache keeps the last symbols encoded: a template measures a
+// barcode when it lays the label out and the renderer draws it moments
+// later, and a QR code's encoding is a good part of a waybill's render.
+// Entries are never changed after they are stored.
+var symbolCache struct {
+	sync.Mutex
+	m map[symbolKey][][]bool
+}
+
+type symbolKey struct {
+	kind Symbology
+	data string
+}
+
+// symbolCacheSize bounds the cache: the symbols of a few labels.
+const symbolCacheSize = 32
+
 // modules returns a barcode's module matrix: for a linear symbol one row,
-// true = bar.
+// true = bar. The matrix is shared: callers must not change it.
 func modules(bc Barcode) ([][]bool, error) {
+	k := symbolKey{bc.Kind, bc.Data}
+	symbolCache.Lock()
+	m, ok := symbolCache.m[k]
+	symbolCache.Unlock()
+	if ok {
+		return m, nil
+	}
+	m, err := encodeModules(bc)
+	if err != nil {
+		return nil, err
+	}
+	symbolCache.Lock()
+	if len(symbolCache.m) >= symbolCacheSize || symbolCache.m == nil {
+		symbolCache.m = make(map[symbolKey][][]bool, symbolCacheSize)
+	}
+	symbolCache.m[k] = m
+	symbolCache.Unlock()
+	return m, nil
+}
+
+// encodeModules encodes a barcode into its module matrix.
+func encodeModules(bc Barcode) ([][]bool, error) {
 	var (
 		code barcode.Barcode
 		err  error

@@ -7,14 +7,11 @@ import (
 	"testing"
 )
 
-// waybillImage renders the Chinese waybill to PNG bytes and decodes them,
-// so the checks below read what a printer or screen would get.
-func waybillImage(t *testing.T, size string) (Label, image.Image) {
+// parcelImage renders the parcel fixture to PNG bytes and decodes them, so
+// the checks below read what a printer or screen would get.
+func parcelImage(t *testing.T) (Label, image.Image) {
 	t.Helper()
-	l, err := Waybill(shipment(), size)
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := fixtures()["parcel"]
 	b, err := Render(l, PNG, Options{DPI: 203, Font: testFont(t)})
 	if err != nil {
 		t.Fatal(err)
@@ -26,30 +23,26 @@ func waybillImage(t *testing.T, size string) (Label, image.Image) {
 	return l, img
 }
 
-func TestWaybillPNGCode128(t *testing.T) {
-	for _, size := range []string{"100x180", "100x150", "76x130"} {
-		t.Run(size, func(t *testing.T) {
-			_, img := waybillImage(t, size)
-			if got, _ := decodeCode128(t, img); got != shipment().Tracking {
-				t.Errorf("Code 128 reads %q, want %q", got, shipment().Tracking)
-			}
-		})
+func TestParcelPNGCode128(t *testing.T) {
+	_, img := parcelImage(t)
+	if got, _ := decodeCode128(t, img); got != fixtureTracking {
+		t.Errorf("Code 128 reads %q, want %q", got, fixtureTracking)
 	}
 }
 
-// TestWaybillPNGQR samples the centre of every QR cell in the PNG and
+// TestParcelPNGQR samples the centre of every QR cell in the PNG and
 // compares it with the symbol for the tracking number. (A full decode is in
-// gozxing_test.go, which needs golang.org/x/text in go.mod.)
-func TestWaybillPNGQR(t *testing.T) {
-	l, img := waybillImage(t, "100x150")
+// gozxing_test.go.)
+func TestParcelPNGQR(t *testing.T) {
+	l, img := parcelImage(t)
 	var qr *Barcode
 	for _, e := range l.Elements {
 		if b, ok := e.(Barcode); ok && b.Kind == QR {
 			qr = &b
 		}
 	}
-	if qr == nil || qr.Data != shipment().Tracking {
-		t.Fatalf("waybill QR is %+v, want the tracking number", qr)
+	if qr == nil || qr.Data != fixtureTracking {
+		t.Fatalf("parcel QR is %+v, want the tracking number", qr)
 	}
 	m, err := modules(*qr)
 	if err != nil {

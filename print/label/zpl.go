@@ -2,7 +2,6 @@ package label
 
 import (
 	"bytes"
-	"encoding/hex"
 	"fmt"
 	"strings"
 )
@@ -50,7 +49,9 @@ func (r *renderer) zplText(b *bytes.Buffer, t Text) error {
 			return err
 		}
 		n := len(bm.bits)
-		fmt.Fprintf(b, "^FO%d,%d^GFA,%d,%d,%d,%s^FS\n", r.d(t.X), r.d(t.Y), n, n, bm.stride, strings.ToUpper(hex.EncodeToString(bm.bits)))
+		fmt.Fprintf(b, "^FO%d,%d^GFA,%d,%d,%d,", r.d(t.X), r.d(t.Y), n, n, bm.stride)
+		upperHex(b, bm.bits)
+		b.WriteString("^FS\n")
 		return nil
 	}
 	lines, err := r.layout(t)
@@ -85,7 +86,9 @@ func zplGraphic(b *bytes.Buffer, x, y int, bm *bitmap) {
 		return
 	}
 	n := len(bm.bits)
-	fmt.Fprintf(b, "^FO%d,%d^GFA,%d,%d,%d,%s^FS\n", x, y, n, n, bm.stride, strings.ToUpper(hex.EncodeToString(bm.bits)))
+	fmt.Fprintf(b, "^FO%d,%d^GFA,%d,%d,%d,", x, y, n, n, bm.stride)
+	upperHex(b, bm.bits)
+	b.WriteString("^FS\n")
 }
 
 // zplEscape hex-escapes the characters ^FH gives meaning to or that would
@@ -125,4 +128,14 @@ func (r *renderer) zplBarcode(b *bytes.Buffer, bc Barcode) error {
 	}
 	zplGraphic(b, r.d(bc.X), r.d(bc.Y), bm)
 	return nil
+}
+
+// upperHex writes bits as upper-case hex, as ^GF's ASCII form carries it.
+func upperHex(b *bytes.Buffer, bits []byte) {
+	const digits = "0123456789ABCDEF"
+	b.Grow(2 * len(bits))
+	for _, c := range bits {
+		b.WriteByte(digits[c>>4])
+		b.WriteByte(digits[c&0x0f])
+	}
 }

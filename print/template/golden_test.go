@@ -56,6 +56,7 @@ func filled(t testing.TB, set *Set) map[string]label.Label {
 // and 300 dpi and compares with testdata/golden; go test -update rewrites
 // it. Every label has Chinese text in its zh form.
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	set, err := Shipped()
 	if err != nil {
 		t.Fatal(err)

@@ -143,22 +143,6 @@ func (l *Localized) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
-// in is the text for lang: its own, else every language's, else the first
-// language's.
-func (l Localized) in(lang string) string {
-	if s, ok := l[lang]; ok {
-		return s
-	}
-	if s, ok := l[""]; ok {
-		return s
-	}
-	for _, g := range Languages {
-		if s, ok := l[g]; ok {
-			return s
-		}
-	}
-	return ""
-}
 
 // Size is the template's media in millimetres.
 func (t *Template) Size() (w, h float64) { return t.w, t.h }
@@ -399,7 +383,7 @@ func (e *Element) checkModule(fields fieldSet) error {
 	}
 	for i, m := range e.Module {
 		if !wholeDots(m) {
-			return floorgate.FieldErrorf(fmt.Sprintf("module[%d]", i), "%g mm is not a whole number of dots at both 203 dpi (n×0.125 mm) and 300 dpi (n×1/12 mm): use 0.25, 0.5, 0.75 or 1", m)
+			return floorgate.FieldErrorf(fmt.Sprintf("module[%d]", i), "%g mm is not a whole number of dots at both 203 dpi (n×0.125 mm) and 300 dpi (n×1/12 mm): use a multiple of 0.25 mm", m)
 		}
 	}
 	return nil

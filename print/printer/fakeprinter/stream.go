@@ -217,18 +217,24 @@ func (s *stream) tspl() ([]event, int) {
 
 // bitmapLen returns how many bytes "BITMAP x,y,width,height,mode," and its
 // width×height data take; ok is false until all of them have arrived.
-func bitmapLen(b []byte) (n int, ok bool, err error) {
-	commas, hdr := 0, -1
+func bitmapLen(b []byte) (n int, ok bool, err error) { return graphicLen(b, 5, "tspl: BITMAP") }
+
+// graphicLen returns how many bytes a graphic command takes: its header of
+// commas fields, the third and fourth the data's bytes per row and rows,
+// and that many bytes of data; ok is false until all of them have arrived.
+// what names the command in errors.
+func graphicLen(b []byte, commas int, what string) (n int, ok bool, err error) {
+	seen, hdr := 0, -1
 	for j, c := range b {
 		if c == ',' {
-			commas++
-			if commas == 5 {
+			seen++
+			if seen == commas {
 				hdr = j + 1
 				break
 			}
 		}
 		if c == '\n' {
-			return 0, false, errors.New("tspl: BITMAP header cut short")
+			return 0, false, fmt.Errorf("%s header cut short", what)
 		}
 	}
 	if hdr < 0 {
@@ -238,7 +244,7 @@ func bitmapLen(b []byte) (n int, ok bool, err error) {
 	w, err1 := strconv.Atoi(strings.TrimSpace(f[2]))
 	h, err2 := strconv.Atoi(strings.TrimSpace(f[3]))
 	if err1 != nil || err2 != nil || w < 0 || h < 0 {
-		return 0, false, fmt.Errorf("tspl: bad BITMAP header %q", b[:hdr])
+		return 0, false, fmt.Errorf("%s: bad header %q", what, b[:hdr])
 	}
 	if len(b) < hdr+w*h {
 		return 0, false, nil
@@ -390,31 +396,4 @@ func (s *stream) epl2() ([]event, int) {
 
 // gwLen returns how many bytes "GWp1,p2,p3,p4," and its p3×p4 bytes of
 // data take; ok is false until all of them have arrived.
-func gwLen(b []byte) (n int, ok bool, err error) {
-	commas, hdr := 0, -1
-	for j, c := range b {
-		if c == ',' {
-			commas++
-			if commas == 4 {
-				hdr = j + 1
-				break
-			}
-		}
-		if c == '\n' {
-			return 0, false, errors.New("epl2: GW header cut short")
-		}
-	}
-	if hdr < 0 {
-		return 0, false, nil
-	}
-	f := strings.Split(string(b[:hdr-1]), ",")
-	w, err1 := strconv.Atoi(strings.TrimSpace(f[2]))
-	h, err2 := strconv.Atoi(strings.TrimSpace(f[3]))
-	if err1 != nil || err2 != nil || w < 0 || h < 0 {
-		return 0, false, fmt.Errorf("epl2: bad GW header %q", b[:hdr])
-	}
-	if len(b) < hdr+w*h {
-		return 0, false, nil
-	}
-	return hdr + w*h, true, nil
-}
+func gwLen(b []byte) (n int, ok bool, err error) { return graphicLen(b, 4, "epl2: GW") }

@@ -235,6 +235,28 @@ function renderStatus() {
       s.scanners.map((x) => `<tr><td>${esc(x.name)}<div class="muted small">${esc(x.model)}</div></td><td>${esc(x.station)} ${x.operator ? `<span class="muted">(${esc(x.operator)})</span>` : ""}</td><td><span class="badge ${x.status === "connected" ? "ok" : x.status === "error" ? "bad" : "warn"}">${esc(x.status)}</span> <span class="muted small">${esc(x.reason || "")}</span></td><td class="muted">${ago(x.last_scan)}</td></tr>`).join("")
     : `<tr><td class="muted">No wired scanners configured.</td></tr>`;
   renderSyncCards();
+  renderParcels(s.parcels || []);
+}
+
+// ---- the presale shelf ----
+// A held parcel waits for its order's release; a released one has its
+// waybill printed and waits to be shipped: amber after the outbound
+// standard (30 minutes).
+function renderParcels(list) {
+  $("#parcels").hidden = !list.length;
+  $("#parcels-table").innerHTML = list.length
+    ? "<tr><th>Order · 订单</th><th>Status · 状态</th><th>Station · 工位</th><th>Packer · 打包员</th><th>Packed · 打包</th><th>Released · 放行</th></tr>" +
+      list.map((p) => {
+        const released = isSet(p.released);
+        const late = released && (Date.now() - Date.parse(p.released)) / 1000 > 1800;
+        const badge = p.cancelled
+          ? `<span class="badge bad">cancelled — take it off the shelf · 已取消，请下架</span>`
+          : released
+          ? `<span class="badge ${late ? "warn" : "ok"}">released · 已放行${late ? " — ship it · 请发货" : ""}</span>`
+          : `<span class="badge">packed_held · 暂存</span>`;
+        return `<tr data-order="${esc(p.order)}"><td class="mono">${esc(p.order)}</td><td>${badge}</td><td>${esc(p.station)}</td><td>${esc(p.packer)}</td><td class="muted">${ago(p.packed)}</td><td class="muted">${released ? ago(p.released) : "—"}</td></tr>`;
+      }).join("")
+    : "";
 }
 
 async function loadOverview() {

@@ -238,15 +238,15 @@
   }
   function renderPackTodo(p) {
     var extras = p.step === 'scan_pack_item' ? (p.extras || []) : [];
-    var material = p.step === 'scan_pack_item' ? (p.material || '') : '';
+    var fragile = p.step === 'scan_pack_item' ? (p.fragile || []) : [];
     var notes = p.step === 'scan_pack_item' ? (p.instructions || []) : [];
     fillList($('pack-extras-list'), extras);
     fillList($('pack-notes-list'), notes);
-    $('pack-material-code').textContent = material;
+    fillList($('pack-fragile-list'), fragile);
     $('pack-extras').hidden = !extras.length;
-    $('pack-material').hidden = !material;
+    $('pack-material').hidden = !fragile.length;
     $('pack-notes').hidden = !notes.length;
-    $('pack-todo').hidden = !(extras.length || material || notes.length);
+    $('pack-todo').hidden = !(extras.length || fragile.length || notes.length);
   }
   // ---------- cart picking: the cart's bar, the slot screen, the shorts
   function renderCart(p) {

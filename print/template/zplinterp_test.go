@@ -1,9 +1,9 @@
-// This test prints every template's ZPL with an independent ZPL
+// This test prints every shipped template's ZPL with an independent ZPL
 // interpreter — zpl-renderer-js, the Zebrash renderer compiled to
 // WebAssembly, run with Node (testdata/zplinterp) — and checks that each
 // barcode on its picture reads, with gozxing, exactly as on floorgate's own
 // PNG of the same label, at the same place and width.
-package label
+package template
 
 import (
 	"bytes"
@@ -18,12 +18,15 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/oned"
 	"github.com/makiuchi-d/gozxing/qrcode"
+
+	"github.com/floorgate/floorgate/print/label"
 )
 
 // zplInterpDir holds the interpreter's npm package (pinned by
@@ -39,23 +42,32 @@ type zplInterpJob struct {
 	DPMM     float64 `json:"dpmm"`
 }
 
+// TestZPLInterpreterReadsBarcodesAlike renders every shipped template in
+// every language (filled) as ZPL at 203 and 300 dpi, has the interpreter
+// print each job — one Node process for them all — and checks every
+// barcode: it must decode on the interpreter's picture to exactly what it
+// decodes to on floorgate's own PNG of the label (and that to its data),
+// found at the same place.
 func TestZPLInterpreterReadsBarcodesAlike(t *testing.T) {
+	t.Parallel() // Node renders while TestGolden draws
 	node := zplInterpreter(t)
-	f := testFont(t)
+	set, err := Shipped()
+	if err != nil {
+		t.Fatal(err)
+	}
 	tmp := t.TempDir()
 	type sample struct {
 		name string
 		dpi  int
-		l    Label
+		l    label.Label
 		own  image.Image
 		png  string
-		err  error // rendering ZPL failed
 	}
 	var (
 		samples []sample
 		jobs    []zplInterpJob
 	)
-	all := templates(t)
+	all := filled(t, set)
 	names := make([]string, 0, len(all))
 	for name := range all {
 		names = append(names, name)
@@ -64,8 +76,8 @@ func TestZPLInterpreterReadsBarcodesAlike(t *testing.T) {
 	for _, name := range names {
 		l := all[name]
 		for _, dpi := range []int{203, 300} {
-			o := Options{DPI: dpi, Font: f}
-			p, err := Render(l, PNG, o)
+			o := label.Options{DPI: dpi}
+			p, err := label.Render(l, label.PNG, o)
 			if err != nil {
 				t.Fatalf("%s at %d dpi: %v", name, dpi, err)
 			}
@@ -73,16 +85,15 @@ func TestZPLInterpreterReadsBarcodesAlike(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			base := filepath.Join(tmp, fmt.Sprintf("%s@%d", name, dpi))
-			z, err := Render(l, ZPL, o)
+			z, err := label.Render(l, label.ZPL, o)
 			if err != nil {
-				samples = append(samples, sample{name: name, dpi: dpi, err: err})
-				continue
+				t.Fatalf("%s at %d dpi: render ZPL: %v", name, dpi, err)
 			}
+			base := filepath.Join(tmp, fmt.Sprintf("%s@%d", name, dpi))
 			if err := os.WriteFile(base+".zpl", z, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			dpmm, _ := DotsPerMM(dpi)
+			dpmm, _ := label.DotsPerMM(dpi)
 			jobs = append(jobs, zplInterpJob{ZPL: base + ".zpl", PNG: base + ".png", WidthMM: l.WidthMM, HeightMM: l.HeightMM, DPMM: dpmm})
 			samples = append(samples, sample{name: name, dpi: dpi, l: l, own: own, png: base + ".png"})
 		}
@@ -91,7 +102,7 @@ func TestZPLInterpreterReadsBarcodesAlike(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, "render.js")
 	cmd.Dir = zplInterpDir
@@ -100,54 +111,59 @@ func TestZPLInterpreterReadsBarcodesAlike(t *testing.T) {
 		t.Fatalf("zpl-renderer-js (node %s/render.js): %v\n%s", zplInterpDir, err, out)
 	}
 
-	for _, s := range samples {
-		t.Run(fmt.Sprintf("%s@%d", s.name, s.dpi), func(t *testing.T) {
-			if s.err != nil {
-				t.Fatalf("render ZPL: %v", s.err)
-			}
-			b, err := os.ReadFile(s.png)
-			if err != nil {
-				t.Fatal(err)
-			}
-			theirs, err := png.Decode(bytes.NewReader(b))
-			if err != nil {
-				t.Fatalf("the interpreter's PNG: %v", err)
-			}
-			n := 0
-			for i, e := range s.l.Elements {
-				bc, ok := e.(Barcode)
-				if !ok {
-					continue
-				}
-				n++
-				what := fmt.Sprintf("elements[%d] %s %q", i, kindName(bc.Kind), bc.Data)
-				want, err := decodeBarcodeAt(s.own, bc, s.dpi)
+	var barcodes, alike atomic.Int64
+	t.Run("labels", func(t *testing.T) {
+		for _, s := range samples {
+			t.Run(fmt.Sprintf("%s@%d", s.name, s.dpi), func(t *testing.T) {
+				t.Parallel()
+				b, err := os.ReadFile(s.png)
 				if err != nil {
-					t.Errorf("%s: floorgate's own PNG does not decode: %v", what, err)
-					continue
+					t.Fatal(err)
 				}
-				if w := wantDecoded(bc); want.text != w {
-					t.Errorf("%s: floorgate's own PNG reads %q, want %q", what, want.text, w)
-				}
-				got, err := decodeBarcodeAt(theirs, bc, s.dpi)
+				theirs, err := png.Decode(bytes.NewReader(b))
 				if err != nil {
-					t.Errorf("%s: does not decode on the interpreter's picture (floorgate's own reads %q): %v", what, want.text, err)
-					continue
+					t.Fatalf("the interpreter's PNG: %v", err)
 				}
-				if got.text != want.text {
-					t.Errorf("%s: the interpreter's picture reads %q, floorgate's own %q", what, got.text, want.text)
-					continue
+				n := 0
+				for i, e := range s.l.Elements {
+					bc, ok := e.(label.Barcode)
+					if !ok {
+						continue
+					}
+					n++
+					barcodes.Add(1)
+					what := fmt.Sprintf("elements[%d] %s %q", i, kindName(bc.Kind), bc.Data)
+					want, err := decodeBarcodeAt(s.own, bc, s.dpi)
+					if err != nil {
+						t.Errorf("%s: floorgate's own PNG does not decode: %v", what, err)
+						continue
+					}
+					if w := wantDecoded(bc); want.text != w {
+						t.Errorf("%s: floorgate's own PNG reads %q, want %q", what, want.text, w)
+					}
+					got, err := decodeBarcodeAt(theirs, bc, s.dpi)
+					if err != nil {
+						t.Errorf("%s: does not decode on the interpreter's picture (floorgate's own reads %q): %v", what, want.text, err)
+						continue
+					}
+					if got.text != want.text {
+						t.Errorf("%s: the interpreter's picture reads %q, floorgate's own %q", what, got.text, want.text)
+						continue
+					}
+					md, _ := label.ModuleDots(bc.ModuleMM, s.dpi)
+					if !samePlace(got, want, bc.Kind != label.QR, md) {
+						t.Errorf("%s: reads alike but lies elsewhere on the interpreter's picture: found at %v, floorgate's own at %v (dots)", what, got.at, want.at)
+						continue
+					}
+					alike.Add(1)
 				}
-				md, _ := ModuleDots(bc.ModuleMM, s.dpi)
-				if !samePlace(got, want, bc.Kind != QR, md) {
-					t.Errorf("%s: reads alike but lies elsewhere on the interpreter's picture: found at %v, floorgate's own at %v (dots)", what, got.at, want.at)
+				if n == 0 {
+					t.Logf("%s has no barcode", s.name)
 				}
-			}
-			if n == 0 {
-				t.Logf("%s has no barcode", s.name)
-			}
-		})
-	}
+			})
+		}
+	})
+	t.Logf("%d labels (%d templates × languages at 203 and 300 dpi), %d of %d barcodes read alike", len(samples), len(names), alike.Load(), barcodes.Load())
 }
 
 // zplInterpreter returns the path of node once zpl-renderer-js is installed
@@ -194,21 +210,26 @@ type decoded struct {
 // puts it on white paper with a full quiet zone, so each barcode of a label
 // is decoded alone; a symbol drawn much wider or elsewhere than bc says is
 // cut and does not decode. FNC1 reads as "]C1" first and GS after.
-func decodeBarcodeAt(img image.Image, bc Barcode, dpi int) (decoded, error) {
-	m, err := modules(bc)
+func decodeBarcodeAt(img image.Image, bc label.Barcode, dpi int) (decoded, error) {
+	md, err := label.ModuleDots(bc.ModuleMM, dpi)
 	if err != nil {
 		return decoded{}, err
 	}
-	md, err := ModuleDots(bc.ModuleMM, dpi)
+	var modules int
+	if bc.Kind == label.QR {
+		modules, err = label.QRWidth(bc.Data)
+	} else {
+		modules, err = label.Code128Width(bc.Data, bc.Kind == label.GS1128)
+	}
 	if err != nil {
 		return decoded{}, err
 	}
-	dpmm, _ := DotsPerMM(dpi)
+	dpmm, _ := label.DotsPerMM(dpi)
 	d := func(mm float64) int { return int(math.Round(mm * dpmm)) }
 	x0, y0 := d(bc.X), d(bc.Y)
-	w, h, quiet := len(m[0])*md, d(bc.HeightMM), quietModules*md
-	if bc.Kind == QR {
-		h, quiet = len(m)*md, 4*md
+	w, h, quiet := modules*md, d(bc.HeightMM), label.QuietModules*md
+	if bc.Kind == label.QR {
+		h, quiet = modules*md, 4*md
 	}
 	spare := min(quiet, int(dpmm))
 	area := image.Rect(x0-spare, y0-spare, x0+w+spare, y0+h+spare).Intersect(img.Bounds())
@@ -222,7 +243,7 @@ func decodeBarcodeAt(img image.Image, bc Barcode, dpi int) (decoded, error) {
 	}
 	hints := map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true}
 	var r *gozxing.Result
-	if bc.Kind == QR {
+	if bc.Kind == label.QR {
 		r, err = qrcode.NewQRCodeReader().Decode(bmp, hints)
 	} else {
 		hints[gozxing.DecodeHintType_ASSUME_GS1] = true
@@ -254,20 +275,20 @@ func samePlace(a, b decoded, linear bool, md int) bool {
 }
 
 // wantDecoded is what gozxing reads from a correct symbol of bc.
-func wantDecoded(bc Barcode) string {
-	if bc.Kind == GS1128 {
+func wantDecoded(bc label.Barcode) string {
+	if bc.Kind == label.GS1128 {
 		return "]C1" + bc.Data
 	}
 	return bc.Data
 }
 
-func kindName(k Symbology) string {
+func kindName(k label.Symbology) string {
 	switch k {
-	case Code128:
+	case label.Code128:
 		return "Code 128"
-	case GS1128:
+	case label.GS1128:
 		return "GS1-128"
-	case QR:
+	case label.QR:
 		return "QR"
 	}
 	return fmt.Sprintf("symbology %d", k)

@@ -1,5 +1,5 @@
 // render.js renders ZPL files to PNG with zpl-renderer-js (the Zebrash ZPL
-// interpreter compiled to WebAssembly), for print/label's zplinterp_test.go.
+// interpreter compiled to WebAssembly), for print/template's zplinterp_test.go.
 // It reads a JSON array of jobs on stdin, each
 //   {"zpl": path, "png": path, "widthMM": w, "heightMM": h, "dpmm": 8 or 12}
 // and writes each label's PNG; one process renders them all, so the
