@@ -595,3 +595,54 @@ func TestPDAPackScreen(t *testing.T) {
 	}
 	webtest.Screenshot(t, p.ctx, "pda-pack")
 }
+
+// TestPDAPackScreenShowsWhatTheParcelNeeds: a parcel with a gift, a
+// fragile line and instructions shows them on the pack screen; each list
+// empties as the packer scans what it names, and the waybill waits for
+// them (gift_missing, material_needed).
+func TestPDAPackScreenShowsWhatTheParcelNeeds(t *testing.T) {
+	m, clock := demoGateway(t)
+	p := openPDA(t, m, clock, m.Addr())
+	var ship floorgate.Shipment
+	for _, s := range p.demo.Shipments() {
+		if s.Customs == nil {
+			ship = s // an order at home
+			break
+		}
+	}
+	ship.Lines = ship.Lines[:1]
+	ship.Lines[0].Qty, ship.Lines[0].Fragile = 1, true
+	ship.FragileMaterial = "PM-BUBBLE-01"
+	ship.Extras = []floorgate.PackExtra{{Kind: floorgate.ExtraGift, Barcode: "GIFT-CARD-01", Name: "新年贺卡", Qty: 1}}
+	ship.Instructions = []floorgate.PackInstruction{{Text: "易碎品单独气泡袋包装"}}
+	if err := m.DB.PutShipments(context.Background(), []floorgate.Shipment{ship}); err != nil {
+		t.Fatal(err)
+	}
+	p.login(p.demo.PackerBadges[0])
+	p.wait("pack screen", `fgState().screen === 'pack' && fgState().step === 'scan_order'`)
+	if !pdaEval[bool](p, `document.getElementById('pack-todo').hidden`) {
+		t.Fatal("the parcel's needs show before a parcel is open")
+	}
+	if fb := p.scan(ship.Order); fb.Code != string(floorgate.CodeOrderOK) {
+		t.Fatalf("open order: %s", fb.Code)
+	}
+	p.wait("the parcel's needs", `!document.getElementById('pack-todo').hidden && !document.getElementById('pack-extras').hidden`)
+	for id, want := range map[string]string{"pack-extras-list": "新年贺卡", "pack-fragile-list": ship.Lines[0].SKU, "pack-notes-list": "易碎品单独气泡袋包装"} {
+		if got := p.text(id); !strings.Contains(got, want) {
+			t.Errorf("%s shows %q, want %q", id, got, want)
+		}
+	}
+	if fb := p.scan(p.demo.ItemBarcode[ship.Lines[0].SKU]); fb.Code != string(floorgate.CodeGiftMissing) {
+		t.Fatalf("the last item with the gift missing: %s", fb.Code)
+	}
+	webtest.Screenshot(t, p.ctx, "pda-pack-needs")
+	if fb := p.scan("GIFT-CARD-01"); fb.Code != string(floorgate.CodeMaterialNeeded) {
+		t.Fatalf("the gift with the wrap not confirmed: %s", fb.Code)
+	}
+	p.wait("the gift gone from the list", `document.getElementById('pack-extras').hidden`)
+	// This demo gateway has no printer: packed, its waybill is held.
+	if fb := p.scan("PM-BUBBLE-01"); fb.Code != string(floorgate.CodePackDone) && fb.Code != string(floorgate.CodeNoPrinter) {
+		t.Fatalf("the wrap: %s", fb.Code)
+	}
+	p.wait("the waybill step", `fgState().step === 'scan_waybill' && document.getElementById('pack-todo').hidden`)
+}

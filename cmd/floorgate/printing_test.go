@@ -22,7 +22,7 @@ func TestLabelRenderCommand(t *testing.T) {
 	raw, _ := json.Marshal(ship)
 	data := filepath.Join(dir, "shipment.json")
 	os.WriteFile(data, raw, 0o600)
-	for _, f := range []string{"zpl", "tspl", "escpos", "png"} {
+	for _, f := range []string{"zpl", "tspl", "epl2", "escpos", "png"} {
 		var out bytes.Buffer
 		if err := dispatch(context.Background(), []string{"label", "render", "--template", "waybill-100x150", "--data", data, "--format", f}, &out, io.Discard); err != nil {
 			t.Fatalf("%s: %v", f, err)
@@ -82,5 +82,34 @@ func TestProfilesValidateAndStartUp(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(cfg.StateDir); len(entries) != 0 {
 		t.Fatalf("a refused start left files behind: %v", entries)
+	}
+}
+
+// TestTemplateCommands: template list names the shipped templates and a
+// site's over them; template validate exits with the file and field of a
+// bad one.
+func TestTemplateCommands(t *testing.T) {
+	var out bytes.Buffer
+	if err := dispatch(context.Background(), []string{"template", "validate"}, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"sf-100x180", "tongda-100x180", "intl-100x150", "packing-list", "location", "item"} {
+		if !strings.Contains(out.String(), id) {
+			t.Errorf("template validate does not list %s:\n%s", id, out.String())
+		}
+	}
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "ours.yaml")
+	ours := "id: ours\nversion: 1\ntitle: Ours\nkind: waybill\ncarriers: [SF]\nmedia: 100x150\n" +
+		"elements:\n  - {type: text, x: 3, y: 3, w: 50, h: 5, size: 4, text: \"{recipient.mobile}\"}\n"
+	os.WriteFile(bad, []byte(ours), 0o644)
+	err := dispatch(context.Background(), []string{"template", "validate", "--dir", dir}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), bad) || !strings.Contains(err.Error(), "elements[0] (line 8).text: {recipient.mobile}: no such field") {
+		t.Fatalf("a bad site template: %v", err)
+	}
+	os.WriteFile(bad, []byte(strings.Replace(ours, "mobile", "phone", 1)), 0o644)
+	out.Reset()
+	if err := dispatch(context.Background(), []string{"template", "list", "--dir", dir}, &out, io.Discard); err != nil || !strings.Contains(out.String(), bad) {
+		t.Fatalf("template list with the site's template: %v\n%s", err, out.String())
 	}
 }

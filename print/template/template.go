@@ -143,7 +143,6 @@ func (l *Localized) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
-
 // Size is the template's media in millimetres.
 func (t *Template) Size() (w, h float64) { return t.w, t.h }
 
