@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/floorgate/floorgate"
 	bolt "go.etcd.io/bbolt"
@@ -28,6 +29,7 @@ func (w *wtx) heldParcel(order string) (*floorgate.HeldParcel, error) {
 func (w *wtx) holdParcel(rec floorgate.PackRecord, station string) error {
 	p := floorgate.HeldParcel{Order: rec.Order, Station: station, Packer: rec.Packer, Device: rec.Device,
 		Started: rec.Started, Packed: rec.Packed, Units: rec.Units, Extras: rec.Extras}
+	setIn(w, w.st.shelf, p.Order, &p)
 	return w.put(bucketParcels, p.Order, p)
 }
 
@@ -70,6 +72,7 @@ func (w *wtx) releaseOrders(orders []string) (map[string]int, error) {
 			continue
 		}
 		p.Released = now
+		setIn(w, w.st.shelf, o, p)
 		if err := w.put(bucketParcels, o, *p); err != nil {
 			return nil, err
 		}
@@ -96,29 +99,38 @@ func (w *wtx) shipParcel(order string) error {
 		return err
 	}
 	p.Shipped = w.db.clock.Now()
+	deleteIn(w, w.st.shelf, order)
 	return w.put(bucketParcels, order, *p)
 }
 
 // HeldParcels lists the presale parcels packed and held or released and
-// not shipped, oldest first: the status page's presale shelf.
+// not shipped, oldest first: the status page's presale shelf. It is read
+// from memory (the status is read several times a second); whether each
+// one's order was cancelled is read from the file.
 func (db *DB) HeldParcels() ([]floorgate.HeldParcel, error) {
-	var out []floorgate.HeldParcel
-	err := db.bolt.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketParcels).ForEach(func(_, v []byte) error {
-			var p floorgate.HeldParcel
-			if err := json.Unmarshal(v, &p); err != nil {
-				return err
-			}
-			if !p.Packed.IsZero() && p.Shipped.IsZero() {
-				p.Cancelled = tx.Bucket(bucketIntercepts).Get([]byte(p.Order)) != nil
-				out = append(out, p)
+	db.mu.RLock()
+	out := make([]floorgate.HeldParcel, 0, len(db.st.shelf))
+	for _, p := range db.st.shelf {
+		out = append(out, *p)
+	}
+	db.mu.RUnlock()
+	if len(out) > 0 {
+		err := db.bolt.View(func(tx *bolt.Tx) error {
+			b := tx.Bucket(bucketIntercepts)
+			for i := range out {
+				out[i].Cancelled = b.Get([]byte(out[i].Order)) != nil
 			}
 			return nil
 		})
-	})
-	if err != nil {
-		return nil, fmt.Errorf("held parcels: %w", err)
+		if err != nil {
+			return nil, fmt.Errorf("held parcels: %w", err)
+		}
 	}
-	slices.SortFunc(out, func(a, b floorgate.HeldParcel) int { return a.Packed.Compare(b.Packed) })
+	slices.SortFunc(out, func(a, b floorgate.HeldParcel) int {
+		if c := a.Packed.Compare(b.Packed); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Order, b.Order)
+	})
 	return out, nil
 }

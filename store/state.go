@@ -32,6 +32,7 @@ type state struct {
 	toteOf    map[string]string                 // task id → its tote
 	walls     map[string]*floorgate.Wall
 	batches   map[string]*floorgate.Batch
+	shelf     map[string]*floorgate.HeldParcel // presale parcels packed and not shipped, by order
 	pending   []queued                   // pending tasks in the order they are given out
 	seq       uint64                     // last event sequence number committed
 	verdicts  map[string][]deviceVerdict // device → its recent verdicts, oldest first
@@ -104,6 +105,7 @@ func load(tx *bolt.Tx) (*state, error) {
 		toteOf:    map[string]string{},
 		walls:     map[string]*floorgate.Wall{},
 		batches:   map[string]*floorgate.Batch{},
+		shelf:     map[string]*floorgate.HeldParcel{},
 		verdicts:  map[string][]deviceVerdict{},
 
 		ackedAbove: map[uint64]bool{},
@@ -142,6 +144,13 @@ func load(tx *bolt.Tx) (*state, error) {
 		return nil, err
 	}
 	if err := each(tx, bucketWaves, func(wv *floorgate.Wave) { st.waves[wv.ID] = wv }); err != nil {
+		return nil, err
+	}
+	if err := each(tx, bucketParcels, func(p *floorgate.HeldParcel) {
+		if !p.Packed.IsZero() && p.Shipped.IsZero() {
+			st.shelf[p.Order] = p
+		}
+	}); err != nil {
 		return nil, err
 	}
 	if err := each(tx, bucketCarts, func(c *floorgate.Cart) {

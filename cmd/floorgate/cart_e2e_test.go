@@ -156,8 +156,9 @@ func TestCartOverWebSocket(t *testing.T) {
 	var ships []floorgate.Shipment
 	for _, tk := range tasks {
 		s := floorgate.Shipment{Order: tk.Order, Carrier: "SF", Tracking: "SF" + tk.ID,
+			Service: "顺丰标快", SortCode: "755W-NS01",
 			Recipient: floorgate.Party{Name: "Li", Phone: "13800000000", Address: "Shenzhen"},
-			Sender:    floorgate.Party{Name: "Demo", Address: "Shenzhen"}}
+			Sender:    floorgate.Party{Name: "Demo", Phone: "0755-86000000", Address: "Shenzhen"}}
 		s.Lines = []floorgate.ShipmentLine{{SKU: tk.Lines[0].SKU, Qty: 1}}
 		ships = append(ships, s)
 	}

@@ -715,8 +715,9 @@ func (cf *chaosCartFloor) probeTotes(db *store.DB) map[string]string {
 	var ships []floorgate.Shipment
 	for _, o := range cf.orders {
 		s := floorgate.Shipment{Order: o.Order, Carrier: "SF", Tracking: "SF" + o.ID,
+			Service: "顺丰标快", SortCode: "755W-NS01",
 			Recipient: floorgate.Party{Name: "Li", Phone: "13800000000", Address: "Shenzhen"},
-			Sender:    floorgate.Party{Name: "Demo", Address: "Shenzhen"}}
+			Sender:    floorgate.Party{Name: "Demo", Phone: "0755-86000000", Address: "Shenzhen"}}
 		for _, l := range o.Lines {
 			s.Lines = append(s.Lines, floorgate.ShipmentLine{SKU: l.SKU, Qty: l.Qty})
 		}
