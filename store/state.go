@@ -33,9 +33,9 @@ type state struct {
 	walls     map[string]*floorgate.Wall
 	batches   map[string]*floorgate.Batch
 	shelf     map[string]*floorgate.HeldParcel // presale parcels packed and not shipped, by order
-	pending   []queued                   // pending tasks in the order they are given out
-	seq       uint64                     // last event sequence number committed
-	verdicts  map[string][]deviceVerdict // device → its recent verdicts, oldest first
+	pending   []queued                         // pending tasks in the order they are given out
+	seq       uint64                           // last event sequence number committed
+	verdicts  map[string][]deviceVerdict       // device → its recent verdicts, oldest first
 
 	// The outbox: events up to acked have left it; ackedAbove holds acks
 	// that arrived out of order above it. ackedOnDisk is the watermark the
