@@ -112,15 +112,12 @@ func (r *renderer) tsplBarcode(b *bytes.Buffer, bc Barcode) error {
 	case QR:
 		fmt.Fprintf(b, "QRCODE %d,%d,M,%d,A,0,%s\r\n", x, y, md, tsplQuote(bc.Data))
 		return nil
-	case Code128:
-		if err := checkCode128(bc.Data); err != nil {
-			return fmt.Errorf("barcode %q: %w", bc.Data, err)
-		}
-		fmt.Fprintf(b, "BARCODE %d,%d,\"128\",%d,0,0,%d,%d,%s\r\n", x, y, r.d(bc.HeightMM), md, md, tsplQuote(bc.Data))
-		return nil
-	case GS1128:
-		// TSPL's EAN128 handling of FNC1 differs between firmwares; bars
-		// drawn from our own encoding are the same on all of them.
+	case Code128, GS1128:
+		// TSPL's BARCODE "128" lets the printer choose the code sets, so
+		// the symbol's width differs from the layout's between firmwares
+		// (as ZPL's ^BC does between interpreters), and EAN128's FNC1
+		// handling differs too; bars drawn from our own encoding are the
+		// same on all of them, exactly as wide as the layout measured.
 		m, err := modules(bc)
 		if err != nil {
 			return err
