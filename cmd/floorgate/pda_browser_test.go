@@ -635,6 +635,9 @@ func TestPDAPackScreenShowsWhatTheParcelNeeds(t *testing.T) {
 	if fb := p.scan(p.demo.ItemBarcode[ship.Lines[0].SKU]); fb.Code != string(floorgate.CodeGiftMissing) {
 		t.Fatalf("the last item with the gift missing: %s", fb.Code)
 	}
+	if got := p.text("pack-instr"); !strings.Contains(got, "Items done") {
+		t.Errorf("with only the gift and the wrap left, the instruction is %q", got)
+	}
 	webtest.Screenshot(t, p.ctx, "pda-pack-needs")
 	if fb := p.scan("GIFT-CARD-01"); fb.Code != string(floorgate.CodeMaterialNeeded) {
 		t.Fatalf("the gift with the wrap not confirmed: %s", fb.Code)

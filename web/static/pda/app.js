@@ -67,6 +67,7 @@
     scanSerial: ['扫描序列号标签', 'Scan the serial number label'],
     scanOrder: ['扫描订单或周转箱', 'Scan the order or tote'],
     scanPackItem: ['逐件扫描商品复核', 'Scan every item'],
+    scanPackRest: ['商品已齐：放入并扫描下列物品', 'Items done: put in and scan what is listed below'],
     scanWaybill: ['贴好面单后扫描面单', 'Stick the waybill on and scan it'],
     waybillHeld: ['本工位无打印机，面单未打印', 'No printer at this station: the waybill did not print'],
     stationSet: function (s) { return ['打包工位：' + s, 'Pack station: ' + s]; },
@@ -156,6 +157,9 @@
 
   // ---------- prompts → screens
   var prompt = { step: '' }, operator = '', keyedQty = 0, lastCode = '';
+  // packRest: the order whose items are all in, with only what is listed
+  // left to scan ('' for none).
+  var packRest = '';
   // On a cart: the orders the last short left short (shown until the next
   // answer), and the cart last seen (the prompt after cart_done has none).
   var shorts = [], lastCart = '';
@@ -204,8 +208,13 @@
         $('pack-order').textContent = p.order || '—';
         $('pack-count').textContent = p.step === 'scan_order' ? '' : T.verified(p.picked || 0);
         $('pack-count').hidden = p.step === 'scan_order';
-        setBi($('pack-instr'), p.step === 'scan_order' ? T.scanOrder : p.step === 'scan_pack_item' ? T.scanPackItem :
+        // Once the items are in and only gifts or the fragile wrap are
+        // missing, the instruction says so instead of "scan every item".
+        var rest = p.step === 'scan_pack_item' && (lastCode === 'gift_missing' || lastCode === 'material_needed' || packRest === p.order);
+        setBi($('pack-instr'), p.step === 'scan_order' ? T.scanOrder :
+          p.step === 'scan_pack_item' ? (rest && ((p.extras || []).length || (p.fragile || []).length) ? T.scanPackRest : T.scanPackItem) :
           lastCode === 'no_printer' ? T.waybillHeld : T.scanWaybill);
+        packRest = rest ? p.order : '';
         renderPackTodo(p);
         setScreen('pack');
         fitText($('pack-order'), 34, 20);
