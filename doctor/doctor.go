@@ -142,6 +142,7 @@ func (d *Doctor) Run(ctx context.Context, out io.Writer) error {
 		return summarise(all, out)
 	}
 	emit(d.checkProfiles()...)
+	emit(d.checkLabels())
 	emit(d.checkStateDir()...)
 	emit(d.checkCredentials()...)
 	ctx, cancel := context.WithTimeout(ctx, doctorDeadline)
@@ -258,6 +259,22 @@ func (d *Doctor) checkProfiles() []finding {
 		what += "; scanners: " + strings.Join(models, ", ")
 	}
 	return append([]finding{doctorOK(check, "%s", what)}, out...)
+}
+
+// checkLabels loads the label templates and the stations' choices of
+// them, as start-up does.
+func (d *Doctor) checkLabels() finding {
+	const check = "label templates"
+	wb, err := d.cfg.LoadWaybills()
+	if err != nil {
+		return doctorFail(check, "correct the template or the labels: section named above; floorgate template validate --dir DIR checks a directory", "%v", err)
+	}
+	where := "shipped"
+	if d.cfg.Labels.TemplatesDir != "" {
+		where = "shipped and " + d.cfg.Labels.TemplatesDir
+	}
+	return doctorOK(check, "%d templates (%s); waybills on %s stock in %s unless a station says otherwise",
+		len(wb.Set.All()), where, d.cfg.Labels.Media, d.cfg.Labels.Lang)
 }
 
 // checkStateDir checks the state directory's permissions, the free space

@@ -152,6 +152,7 @@ printers:
 	assertLines(t, lines, []string{
 		"ok   config: " + conf + " is valid: site demo, gateway gw-1, 1 printers, 0 scanners, 1 brokers",
 		"ok   device profiles: 18 profiles (shipped)",
+		"ok   label templates: 9 templates (shipped); waybills on 100x180 stock in zh unless a station says otherwise",
 		fmt.Sprintf("ok   state directory: %s: owner %s, mode 0750, writable by %s", dir, currentUser(), currentUser()),
 		"ok   disk space: * free on the filesystem of " + dir + " (store.max_size_mb 16)",
 		"ok   database: " + dir + "/floorgate.db does not exist yet (made on first start)",
@@ -162,8 +163,27 @@ printers:
 		"ok   clock: " + doctorNow.Format(time.RFC3339) + ", NTP synchronised",
 		"ok   listener " + listen + ": free for the daemon",
 		"ok   local socket " + dir + "/floorgate.sock: the gateway is not running; it makes the socket at start",
-		"doctor: 12 ok, 0 warnings, 0 failed",
+		"doctor: 13 ok, 0 warnings, 0 failed",
 	})
+}
+
+// TestDoctorBadTemplate: a bad template in labels.templates_dir fails the
+// doctor as it would fail start-up, naming the file and the field.
+func TestDoctorBadTemplate(t *testing.T) {
+	dir := stateDir(t, 0o750)
+	tdir := t.TempDir()
+	bad := filepath.Join(tdir, "ours.yaml")
+	os.WriteFile(bad, []byte("id: ours\nversion: 1\ntitle: Ours\nkind: waybill\ncarriers: [SF]\nmedia: 100x150\nelements: []\n"), 0o644)
+	lines, _, err := doctorRun(t, fmt.Sprintf("state_dir: %s\ntls: {mode: 'off'}\nlabels: {templates_dir: %s}\n", dir, tdir))
+	if err == nil {
+		t.Fatalf("doctor passed a bad template:\n%s", strings.Join(lines, "\n"))
+	}
+	for _, l := range lines {
+		if strings.HasPrefix(l, "FAIL label templates: ") && strings.Contains(l, bad) && strings.Contains(l, "elements: missing") {
+			return
+		}
+	}
+	t.Fatalf("no label templates failure naming %s:\n%s", bad, strings.Join(lines, "\n"))
 }
 
 // writeCert writes a self-signed certificate for CN floorgate valid from
@@ -280,7 +300,7 @@ printers:
 	assertLines(t, linesOf(lines, "station "), []string{
 		"WARN station pack-7: no printer serves pack station pack-7: its waybills would be held, not printed — fix: add pack-7 to a printer's stations in " + conf + ", or remove it from stations",
 	})
-	if err == nil || err.Error() != "doctor: 12 ok, 2 warnings, 2 failed" {
+	if err == nil || err.Error() != "doctor: 13 ok, 2 warnings, 2 failed" {
 		t.Fatalf("summary error: %v", err)
 	}
 }

@@ -175,7 +175,7 @@ func (g *Gateway) Start(ctx context.Context) error {
 	}
 	var wsServer *ws.Server
 	// A bad label template stops start-up too, naming its file and field.
-	if g.Waybills, err = g.Config.loadWaybills(); err != nil {
+	if g.Waybills, err = g.Config.LoadWaybills(); err != nil {
 		return err
 	}
 	g.DB, err = store.Open(store.PathIn(g.Config.StateDir), store.Options{

@@ -49,10 +49,10 @@ type Waybills struct {
 	languages []string
 }
 
-// loadWaybills loads the templates and checks the labels configuration
+// LoadWaybills loads the templates and checks the labels configuration
 // against them: a template a station names must exist, be a waybill and
 // fit the station's stock.
-func (c Config) loadWaybills() (*Waybills, error) {
+func (c Config) LoadWaybills() (*Waybills, error) {
 	set, err := template.Load(c.Labels.TemplatesDir)
 	if err != nil {
 		return nil, fmt.Errorf("labels: %w", err)

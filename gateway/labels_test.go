@@ -42,7 +42,7 @@ func TestBadTemplateStopsStartUp(t *testing.T) {
 		cfg := DefaultConfig()
 		cfg.Stations = []string{"pack-1"}
 		cfg.Labels.Stations = map[string]StationLabels{"pack-1": {Media: c.media, Templates: map[string]string{"SF": c.id}}}
-		if _, err := cfg.loadWaybills(); err == nil || !strings.Contains(err.Error(), c.want) {
+		if _, err := cfg.LoadWaybills(); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v, want %q", c.id, err, c.want)
 		}
 	}
@@ -58,7 +58,7 @@ func TestWaybillsChooseAndCheck(t *testing.T) {
 		"pack-2": {Media: "100x150", Lang: "en"},
 		"pack-3": {Templates: map[string]string{"SF": "waybill-100x180"}},
 	}
-	wb, err := cfg.loadWaybills()
+	wb, err := cfg.LoadWaybills()
 	if err != nil {
 		t.Fatal(err)
 	}
