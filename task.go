@@ -54,7 +54,13 @@ type Task struct {
 	Device   string     `json:"device,omitempty"`
 	Lines    []TaskLine `json:"lines"`
 	// Cancel is why the task was intercepted, when it was.
-	Cancel     string    `json:"cancel,omitempty"`
+	Cancel string `json:"cancel,omitempty"`
+	// ReleasedAt is when the ERP released the order to the floor: the
+	// start of its release-to-shipped standard (2 hours); absent, the task's
+	// arrival. CutOff is the carrier's cut-off for its parcel, over its
+	// wave's.
+	ReleasedAt time.Time `json:"released_at,omitzero"`
+	CutOff     time.Time `json:"cutoff,omitzero"`
 	Created    time.Time `json:"created"`
 	AssignedAt time.Time `json:"assigned_at,omitzero"`
 	ClosedAt   time.Time `json:"closed_at,omitzero"`

@@ -219,6 +219,7 @@ func (g *Gateway) Start(ctx context.Context) error {
 	g.startAbsence()
 	// A held wave with a release time is released within this of it.
 	go g.DB.RunWaveReleases(context.Background(), waveReleaseEvery)
+	go g.DB.RunSLA(context.Background(), slaEvery)
 	g.Metrics = web.NewMetrics(g.gauges)
 	wsServer = ws.NewServer(g.DB, g.Clock, g.Log.With("component", "pda"), ws.Options{
 		MaxRate:   float64(g.Config.Devices.MaxMessagesPerS),
@@ -562,6 +563,10 @@ const retentionEvery = time.Hour
 // startRetention prunes the journal, command ids and finished print jobs
 // older than store.retention_days, at once and then hourly, until the
 // database closes.
+// slaEvery is how often the gateway sends upstream what changed on the SLA
+// board (sla.at_risk, sla.breached).
+const slaEvery = 15 * time.Second
+
 // waveReleaseEvery is how often the gateway looks for held waves whose
 // release time has come.
 const waveReleaseEvery = 5 * time.Second

@@ -477,6 +477,9 @@ func (w *wtx) emit(evs ...floorgate.Event) error {
 		if follow {
 			w.events = append(w.events, ev)
 		}
+		if err := w.track(ev); err != nil {
+			return err
+		}
 	}
 	return nil
 }

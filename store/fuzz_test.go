@@ -18,7 +18,7 @@ import (
 // stateBuckets hold what a command may change; the journal, outbox,
 // command ids, step log and audit trail are where its answer goes.
 var stateBuckets = [][]byte{bucketLocations, bucketItems, bucketOperators, bucketDevices, bucketTasks,
-	bucketSessions, bucketShipments, bucketSerials, bucketIntercepts, bucketPrintJobs, bucketVerdicts, bucketParcels, bucketWaves}
+	bucketSessions, bucketShipments, bucketSerials, bucketIntercepts, bucketPrintJobs, bucketVerdicts, bucketParcels, bucketWaves, bucketTimelines}
 
 // fingerprint is a digest of every state bucket and the in-memory counts.
 func fingerprint(t *testing.T, db *DB) (Counts, [32]byte) {

@@ -270,8 +270,10 @@ func TestMigrationToHeldParcels(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = raw.Update(func(tx *bolt.Tx) error {
-		if err := tx.DeleteBucket(bucketParcels); err != nil {
-			return err
+		for _, b := range [][]byte{bucketParcels, bucketTimelines} {
+			if err := tx.DeleteBucket(b); err != nil {
+				return err
+			}
 		}
 		return tx.Bucket(bucketMeta).Put(keySchema, u64(6))
 	})
@@ -284,11 +286,11 @@ func TestMigrationToHeldParcels(t *testing.T) {
 	var bucket bool
 	e.db.bolt.View(func(tx *bolt.Tx) error {
 		schema = seqOf(tx.Bucket(bucketMeta).Get(keySchema))
-		bucket = tx.Bucket(bucketParcels) != nil
+		bucket = tx.Bucket(bucketParcels) != nil && tx.Bucket(bucketTimelines) != nil
 		return nil
 	})
-	if schema != 7 || SchemaVersion != 7 || !bucket {
-		t.Fatalf("after opening a v6 file: schema %d (build %d), parcels bucket %v", schema, SchemaVersion, bucket)
+	if schema != SchemaVersion || SchemaVersion != 8 || !bucket {
+		t.Fatalf("after opening a v6 file: schema %d (build %d), parcels and timelines buckets %v", schema, SchemaVersion, bucket)
 	}
 	if _, err := e.db.Login(ctx, "pack-1", "l2", "PACK1", "2468"); err != nil {
 		t.Fatal(err)

@@ -59,6 +59,9 @@ var (
 	// parcels are presale parcels packed and held, and orders released
 	// before they were packed: order → HeldParcel.
 	bucketParcels = []byte("parcels")
+	// timelines are each order's way across the floor: order →
+	// OrderTimeline, for the SLA board.
+	bucketTimelines = []byte("timelines")
 )
 
 // appendFill is the fill percent of the append-only logs (journal, steps,
@@ -138,6 +141,13 @@ var migrations = []func(tx *bolt.Tx) error{
 	func(tx *bolt.Tx) error {
 		if _, err := tx.CreateBucketIfNotExists(bucketParcels); err != nil {
 			return fmt.Errorf("create bucket %s: %w", bucketParcels, err)
+		}
+		return nil
+	},
+	// 7 → 8: order timelines.
+	func(tx *bolt.Tx) error {
+		if _, err := tx.CreateBucketIfNotExists(bucketTimelines); err != nil {
+			return fmt.Errorf("create bucket %s: %w", bucketTimelines, err)
 		}
 		return nil
 	},

@@ -32,10 +32,11 @@ type state struct {
 	toteOf    map[string]string                 // task id → its tote
 	walls     map[string]*floorgate.Wall
 	batches   map[string]*floorgate.Batch
-	shelf     map[string]*floorgate.HeldParcel // presale parcels packed and not shipped, by order
-	pending   []queued                         // pending tasks in the order they are given out
-	seq       uint64                           // last event sequence number committed
-	verdicts  map[string][]deviceVerdict       // device → its recent verdicts, oldest first
+	shelf     map[string]*floorgate.HeldParcel    // presale parcels packed and not shipped, by order
+	timelines map[string]*floorgate.OrderTimeline // open orders' timelines
+	pending   []queued                            // pending tasks in the order they are given out
+	seq       uint64                              // last event sequence number committed
+	verdicts  map[string][]deviceVerdict          // device → its recent verdicts, oldest first
 
 	// The outbox: events up to acked have left it; ackedAbove holds acks
 	// that arrived out of order above it. ackedOnDisk is the watermark the
@@ -106,6 +107,7 @@ func load(tx *bolt.Tx) (*state, error) {
 		walls:     map[string]*floorgate.Wall{},
 		batches:   map[string]*floorgate.Batch{},
 		shelf:     map[string]*floorgate.HeldParcel{},
+		timelines: map[string]*floorgate.OrderTimeline{},
 		verdicts:  map[string][]deviceVerdict{},
 
 		ackedAbove: map[uint64]bool{},
@@ -144,6 +146,13 @@ func load(tx *bolt.Tx) (*state, error) {
 		return nil, err
 	}
 	if err := each(tx, bucketWaves, func(wv *floorgate.Wave) { st.waves[wv.ID] = wv }); err != nil {
+		return nil, err
+	}
+	if err := each(tx, bucketTimelines, func(t *floorgate.OrderTimeline) {
+		if t.Open() {
+			st.timelines[t.Order] = t
+		}
+	}); err != nil {
 		return nil, err
 	}
 	if err := each(tx, bucketParcels, func(p *floorgate.HeldParcel) {

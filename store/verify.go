@@ -597,6 +597,7 @@ var bucketsSince = []struct {
 	{bucketWaves, 5},
 	{bucketCarts, 6}, {bucketTotes, 6}, {bucketBindings, 6}, {bucketWalls, 6}, {bucketBatches, 6},
 	{bucketParcels, 7},
+	{bucketTimelines, 8},
 }
 
 // checker decodes every record of a floorgate file as the gateway reads it

@@ -59,6 +59,7 @@ type Metrics struct {
 type floor interface {
 	Waves() []floorgate.Wave
 	Carts() (store.CartsView, error)
+	SLA(now time.Time) []floorgate.SLAStatus
 }
 
 var _ floor = (*store.DB)(nil)
@@ -164,7 +165,8 @@ var (
 	descCarts     = prometheus.NewDesc("floorgate_carts_running", "Carts being picked.", nil, nil)
 	descTotesHeld = prometheus.NewDesc("floorgate_totes_held", "Totes holding an order, on a cart or waiting at packing.", nil, nil)
 	descAtPacking = prometheus.NewDesc("floorgate_totes_at_packing", "Totes whose order is picked and waits to be packed.", nil, nil)
-	floorDescs    = []*prometheus.Desc{descWaves, descWaveTasks, descCutOff, descCarts, descTotesHeld, descAtPacking}
+	descSLA       = prometheus.NewDesc("floorgate_sla_orders", "Open orders at risk of missing a standard (state at_risk) or past it (breached), by rule: outbound, release_to_ship, cutoff, short_pick.", []string{"rule", "state"}, nil)
+	floorDescs    = []*prometheus.Desc{descWaves, descWaveTasks, descCutOff, descCarts, descTotesHeld, descAtPacking, descSLA}
 )
 
 // floorGauges is a collector reading the waves and carts at scrape time.
@@ -200,6 +202,18 @@ func (g floorGauges) Collect(ch chan<- prometheus.Metric) {
 	}
 	if !next.IsZero() {
 		ch <- prometheus.MustNewConstMetric(descCutOff, gaugeMetrics, next.Sub(src.clock.Now()).Seconds())
+	}
+	sla := map[[2]string]int{}
+	for _, r := range floorgate.SLARules() {
+		for _, st := range []floorgate.SLAState{floorgate.SLAAtRisk, floorgate.SLABreached} {
+			sla[[2]string{string(r), string(st)}] = 0
+		}
+	}
+	for _, s := range src.floor.SLA(src.clock.Now()) {
+		sla[[2]string{string(s.Rule), string(s.State)}]++
+	}
+	for k, n := range sla {
+		ch <- prometheus.MustNewConstMetric(descSLA, gaugeMetrics, float64(n), k[0], k[1])
 	}
 	// A store that cannot be read leaves the cart gauges out of this
 	// scrape rather than failing the whole of it.

@@ -56,6 +56,8 @@ func (s *Server) Routes() []Route {
 		{Pattern: "GET /api/v1/operators", Access: Read, handler: s.handleOperators},
 		{Pattern: "GET /api/v1/tasks", Access: Read, handler: s.handleTasks},
 		{Pattern: "GET /api/v1/waves", Access: Read, handler: s.handleWaves},
+		{Pattern: "GET /api/v1/sla", Access: Read, handler: s.handleSLA},
+		{Pattern: "GET /api/v1/orders/{order}/timeline", Access: Read, handler: s.handleTimeline},
 		{Pattern: "GET /api/v1/carts", Access: Read, handler: s.handleCarts},
 		{Pattern: "GET /api/v1/walls", Access: Read, handler: s.handleWalls},
 		{Pattern: "GET /api/v1/walls/{id}", Access: Read, handler: s.handleWall},
