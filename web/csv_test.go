@@ -1,0 +1,132 @@
+package web
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/web/kpi"
+)
+
+// TestKPICSV: every table of /api/v1/kpi.csv adds up to /api/v1/kpi over
+// the same window: the days to the site, each person's days to the
+// person, the hours to the site's hours; a window over three days has a
+// row per day; an unknown table is refused naming it.
+func TestKPICSV(t *testing.T) {
+	ts := newTestServer(t)
+	start := time.Date(2026, 11, 20, 20, 0, 0, 0, time.Local)
+	var evs []floorgate.Event
+	for i := range 1500 {
+		at := start.Add(time.Duration(i) * 2 * time.Minute) // about two days
+		op := fmt.Sprintf("p%d", i%3)
+		typ, code := floorgate.EventScanAccepted, floorgate.CodeItemOK
+		if i%11 == 0 {
+			typ, code = floorgate.EventScanRejected, floorgate.CodeWrongItem
+		}
+		if i%25 == 0 {
+			evs = append(evs, floorgate.NewEvent(floorgate.EventOperatorLoggedIn, at, floorgate.OperatorRecord{Operator: op, Device: "d-" + op}))
+		}
+		evs = append(evs, floorgate.NewEvent(typ, at, floorgate.ScanRecord{ScanID: fmt.Sprint("s", i), Device: "d-" + op,
+			Operator: op, Task: fmt.Sprint("T", i/10), Line: 1, Location: "L1", Kind: floorgate.MatchItem, Code: code, Distance: "in"}))
+	}
+	if err := ts.db.EmitEvents(context.Background(), evs); err != nil {
+		t.Fatal(err)
+	}
+	from, to := start.Add(-time.Hour), start.Add(51*time.Hour)
+	q := "from=" + from.Format(time.RFC3339) + "&to=" + to.Format(time.RFC3339)
+	table := func(name string) (map[string]int, [][]string) {
+		t.Helper()
+		w := httptest.NewRecorder()
+		ts.s.handleKPICSV(w, httptest.NewRequest("GET", "/api/v1/kpi.csv?table="+name+"&"+q, nil))
+		if w.Code != http.StatusOK || !strings.HasPrefix(w.Header().Get("Content-Type"), "text/csv") {
+			t.Fatalf("%s: %d %s", name, w.Code, w.Body)
+		}
+		rows, err := csv.NewReader(w.Body).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		col := map[string]int{}
+		for i, c := range rows[0] {
+			col[c] = i
+		}
+		return col, rows[1:]
+	}
+	var rep kpi.Report
+	w := httptest.NewRecorder()
+	ts.s.handleKPI(w, httptest.NewRequest("GET", "/api/v1/kpi?"+q, nil))
+	if err := json.Unmarshal(w.Body.Bytes(), &rep); err != nil {
+		t.Fatal(err)
+	}
+	sum := func(col map[string]int, rows [][]string, name string, keep func([]string) bool) int {
+		n := 0
+		for _, r := range rows {
+			if keep == nil || keep(r) {
+				v, err := strconv.Atoi(r[col[name]])
+				if err != nil {
+					t.Fatalf("%s %q: %v", name, r[col[name]], err)
+				}
+				n += v
+			}
+		}
+		return n
+	}
+	col, days := table("days")
+	if len(days) != 3 {
+		t.Fatalf("%d day rows over a window across three days", len(days))
+	}
+	for _, f := range []string{"scans", "rejected", "wrong_pick_scans", "distance_in"} {
+		if got, want := sum(col, days, f, nil), figure(t, rep.Site, f); got != want {
+			t.Errorf("days' %s add up to %d, the site's is %d", f, got, want)
+		}
+	}
+	col, site := table("site")
+	if len(site) != 1 || sum(col, site, "scans", nil) != rep.Site.Scans {
+		t.Errorf("site row %v, want scans %d", site, rep.Site.Scans)
+	}
+	col, hours := table("hours")
+	if len(hours) != len(rep.Hours) || sum(col, hours, "scans", nil) != rep.Site.Scans {
+		t.Errorf("%d hour rows (API %d), scans %d (site %d)", len(hours), len(rep.Hours), sum(col, hours, "scans", nil), rep.Site.Scans)
+	}
+	pcol, people := table("people")
+	dcol, pdays := table("people_days")
+	if len(people) != len(rep.People) {
+		t.Fatalf("%d people rows, the API has %d", len(people), len(rep.People))
+	}
+	for _, p := range rep.People {
+		op := func(r []string) bool { return r[pcol["operator"]] == p.Operator }
+		if got := sum(pcol, people, "scans", op); got != p.Scans {
+			t.Errorf("%s: people row scans %d, API %d", p.Operator, got, p.Scans)
+		}
+		if got := sum(dcol, pdays, "scans", func(r []string) bool { return r[dcol["operator"]] == p.Operator }); got != p.Scans {
+			t.Errorf("%s: days add up to %d scans, API %d", p.Operator, got, p.Scans)
+		}
+	}
+	w = httptest.NewRecorder()
+	ts.s.handleKPICSV(w, httptest.NewRequest("GET", "/api/v1/kpi.csv?table=wave&"+q, nil))
+	if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), `table: \"wave\" is not one of`) {
+		t.Fatalf("unknown table: %d %s", w.Code, w.Body)
+	}
+}
+
+// figure is one integer figure of f by its CSV column's name.
+func figure(t *testing.T, f kpi.Figures, name string) int {
+	for _, c := range figureColumns {
+		if c.name == name {
+			v, err := strconv.Atoi(c.val(&f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
+	}
+	t.Fatalf("no column %s", name)
+	return 0
+}
