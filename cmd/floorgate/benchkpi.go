@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +15,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"slices"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -163,11 +166,75 @@ func benchKPICommand(ctx context.Context, args []string, stdout, stderr io.Write
 	}
 	fmt.Fprintf(stderr, "bench kpi: %d requests with every person's hours (%d KiB each): p50 %.1f ms, p99 %.1f ms\n",
 		max(*requests/10, 5), fullKB, full(50), full(99))
+	csvMS, csvRows, sumsEqual, err := timeCSV(ctx, hs, secret, window)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "bench kpi: CSV of every table over 31 days: slowest %d ms, %d rows, sums equal to the API's: %v\n", csvMS, csvRows, sumsEqual)
 	fmt.Fprintf(stdout, "BENCH kpi events=%d days=%d people=%d p50_ms=%.1f p99_ms=%.1f target_ms=%d cpu_ms=%.1f full_p50_ms=%.1f full_p99_ms=%.1f "+
-		"rebuild_ms=%d rebuild_cpu_ms=%d heap_mb=%d compute_ms=%d response_kb=%d full_response_kb=%d\n",
+		"rebuild_ms=%d rebuild_cpu_ms=%d heap_mb=%d compute_ms=%d response_kb=%d full_response_kb=%d csv_ms=%d csv_target_ms=%d csv_rows=%d csv_sums_equal=%v\n",
 		*events, *days, *pickers+*packers, summary(50), summary(99), kpiBound.Milliseconds(), float64(summaryCPU)/float64(time.Millisecond),
-		full(50), full(99), rebuild.Milliseconds(), rebuildCPU.Milliseconds(), ms.HeapAlloc>>20, compute.Milliseconds(), summaryKB, fullKB)
+		full(50), full(99), rebuild.Milliseconds(), rebuildCPU.Milliseconds(), ms.HeapAlloc>>20, compute.Milliseconds(), summaryKB, fullKB,
+		csvMS, csvBound.Milliseconds(), csvRows, sumsEqual)
 	return nil
+}
+
+// csvBound is the most a 31-day CSV table may take, first byte to last.
+const csvBound = 5 * time.Second
+
+// timeCSV exports every KPI table over one 31-day window as a client
+// does, and returns the slowest table's time, the rows of all, and
+// whether each table's scans add up to the API's for the same window.
+func timeCSV(ctx context.Context, hs *httptest.Server, secret string, window func() (time.Time, time.Time)) (int64, int, bool, error) {
+	from, to := window()
+	q := "from=" + from.Format(time.RFC3339) + "&to=" + to.Format(time.RFC3339)
+	get := func(path string) (*http.Response, error) {
+		r, err := http.NewRequestWithContext(ctx, "GET", hs.URL+path+q, nil)
+		if err != nil {
+			return nil, err
+		}
+		r.Header.Set("Authorization", "Bearer "+secret)
+		resp, err := hs.Client().Do(r)
+		if err == nil && resp.StatusCode != http.StatusOK {
+			resp.Body.Close()
+			err = fmt.Errorf("bench kpi: GET %s: %s", r.URL, resp.Status)
+		}
+		return resp, err
+	}
+	resp, err := get("/api/v1/kpi?")
+	if err != nil {
+		return 0, 0, false, err
+	}
+	var rep kpi.Report
+	err = json.NewDecoder(resp.Body).Decode(&rep)
+	resp.Body.Close()
+	if err != nil {
+		return 0, 0, false, fmt.Errorf("bench kpi: %w", err)
+	}
+	var slowest time.Duration
+	rows, equal := 0, true
+	for _, table := range []string{"site", "hours", "days", "people", "people_days"} {
+		t0 := time.Now()
+		resp, err := get("/api/v1/kpi.csv?table=" + table + "&")
+		if err != nil {
+			return 0, 0, false, err
+		}
+		recs, err := csv.NewReader(resp.Body).ReadAll()
+		resp.Body.Close()
+		if err != nil {
+			return 0, 0, false, fmt.Errorf("bench kpi: %s.csv: %w", table, err)
+		}
+		slowest = max(slowest, time.Since(t0))
+		rows += len(recs) - 1
+		col := slices.Index(recs[0], "scans")
+		scans := 0
+		for _, r := range recs[1:] {
+			n, _ := strconv.Atoi(r[col])
+			scans += n
+		}
+		equal = equal && scans == rep.Site.Scans
+	}
+	return slowest.Milliseconds(), rows, equal, nil
 }
 
 // The default report has no person's hours; fullQuery asks for them.
