@@ -23,7 +23,7 @@ DEB_VERSION ?= $(shell v=$$(git describe --tags --match 'v[0-9]*' 2>/dev/null | 
 DEB_ARCH ?= $(shell $(GO) env GOARCH)
 DEB_DIR  ?= bin
 
-.PHONY: help run build deb test chaos bench bench-peer-deps fuzz check fmt vet deps test-deps clean
+.PHONY: help run build deb test chaos bench bench-peer-deps fuzz check fmt vet deps decoder test-deps clean
 
 # INSTALL_MISSING installs the Debian packages named in $$missing: as root
 # with apt-get, otherwise it says what to install and stops.
@@ -101,13 +101,38 @@ fmt: ## fail if a file is not gofmt-formatted
 vet: deps ## go vet
 	$(GO) vet ./...
 
-deps: ## check Go; install a CJK font (Chinese labels) and libusb's headers (USB scanners) when missing
+deps: ## check Go; install a CJK font (Chinese labels), libusb's headers (USB scanners) and Node.js with npm (the PDA app's camera decoder) when missing; then the decoder
 	@command -v $(GO) >/dev/null || { echo "Go is required: https://go.dev/doc/install (or apt-get install golang)"; exit 1; }
 	@missing=""; \
 	test -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc || missing="$$missing fonts-wqy-microhei"; \
 	command -v pkg-config >/dev/null || missing="$$missing pkg-config"; \
 	pkg-config --exists libusb-1.0 2>/dev/null || missing="$$missing libusb-1.0-0-dev"; \
+	command -v node >/dev/null || missing="$$missing nodejs"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
 	$(INSTALL_MISSING)
+	@$(MAKE) --no-print-directory decoder
+
+# The PDA app's camera decoder: the BarcodeDetector ponyfill on ZXing
+# WebAssembly (web/decoder/package.json, pinned by its package-lock.json),
+# installed from the npm registry and copied with its licences into
+# web/static/pda/decoder/, which git ignores and the binary embeds. Without
+# it the binary still builds, and the app's camera mode says it is missing.
+DECODER_SRC := web/decoder
+DECODER_OUT := web/static/pda/decoder
+decoder: ## install the PDA app's camera decoder (npm ci in web/decoder) into web/static/pda/decoder
+	@command -v npm >/dev/null || { echo "the PDA camera decoder needs Node.js and npm (apt-get install nodejs npm)"; exit 1; }
+	@if [ $(DECODER_OUT)/barcode-detector.js -nt $(DECODER_SRC)/package-lock.json ] && \
+	    [ -f $(DECODER_OUT)/zxing_reader.wasm ]; then exit 0; fi; \
+	  set -e; ( cd $(DECODER_SRC) && npm ci --no-audit --no-fund --loglevel=error ) || { echo "npm ci in $(DECODER_SRC) failed: the PDA camera decoder needs the npm registry"; exit 1; }; \
+	  m=$(DECODER_SRC)/node_modules; \
+	  cp $$m/barcode-detector/dist/iife/ponyfill.js $(DECODER_OUT)/barcode-detector.tmp; \
+	  cp $$m/zxing-wasm/dist/reader/zxing_reader.wasm $(DECODER_OUT)/zxing_reader.wasm; \
+	  cp $$m/barcode-detector/LICENSE $(DECODER_OUT)/LICENSE.barcode-detector.txt; \
+	  cp $$m/zxing-wasm/LICENSE $(DECODER_OUT)/LICENSE.zxing-wasm.txt; \
+	  printf '%s\n' "barcode-detector $$(node -p "require('./$$m/barcode-detector/package.json').version")" \
+	    "zxing-wasm $$(node -p "require('./$$m/zxing-wasm/package.json').version")" > $(DECODER_OUT)/VERSIONS.txt; \
+	  mv $(DECODER_OUT)/barcode-detector.tmp $(DECODER_OUT)/barcode-detector.js; \
+	  echo "PDA camera decoder: $$(tr '\n' ' ' < $(DECODER_OUT)/VERSIONS.txt)installed in $(DECODER_OUT)"
 
 test-deps: deps ## also install Mosquitto (the tests' MQTT broker), Chromium (the web pages' tests), systemd-analyze and debootstrap (the package's tests), iproute2 and setpriv (the locked-door suite's LAN host and other user), and Node.js and npm (print/template's test against an independent ZPL interpreter) when missing
 	@missing=""; \

@@ -21,6 +21,13 @@ import (
 const ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " +
 	"connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
+// pdaCSP is the PDA app's policy (PDA sets it over ContentSecurityPolicy):
+// the same, and 'wasm-unsafe-eval', which lets the camera scan mode compile
+// its decoder (static/pda/decoder/zxing_reader.wasm, served by the gateway
+// like the script). It allows WebAssembly only, not eval or inline script.
+const pdaCSP = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self'; " +
+	"connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+
 // imageCSP is the policy of a raster image (a label preview, a pairing QR
 // code). Opened on its own, as the print queue's preview link does, the
 // image is shown in a document the browser builds itself, with style

@@ -32,9 +32,16 @@ func sub(name string) fs.FS {
 }
 
 // PDA serves the PDA web app; mount it at /pda/. Paths are resolved inside
-// the embedded files only, so "../" cannot reach anything else.
+// the embedded files only, so "../" cannot reach anything else. Its camera
+// decoder (static/pda/decoder) is installed there by `make deps` and is
+// absent from a build without it; the app then says so. The app's pages get
+// pdaCSP, which lets the decoder's WebAssembly compile.
 func PDA() http.Handler {
-	return noCache(http.StripPrefix("/pda/", http.FileServerFS(sub("pda"))))
+	fs := noCache(http.StripPrefix("/pda/", http.FileServerFS(sub("pda"))))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", pdaCSP)
+		fs.ServeHTTP(w, r)
+	})
 }
 
 // noCache makes browsers revalidate the app's files, so a PDA picks up a

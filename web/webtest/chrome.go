@@ -33,8 +33,9 @@ func Chromium(t testing.TB) string {
 
 // Browser starts a headless Chromium with a fresh profile and returns a
 // context for one tab of it, sized width×height (a PDA is 360×640, an admin
-// screen 1366×768). The browser is closed when the test ends.
-func Browser(t testing.TB, width, height int) context.Context {
+// screen 1366×768). The browser is closed when the test ends. extra adds
+// command-line options (FakeCamera, for one).
+func Browser(t testing.TB, width, height int, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(Chromium(t)),
@@ -49,6 +50,7 @@ func Browser(t testing.TB, width, height int) context.Context {
 		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
 		chromedp.WindowSize(width, height),
 	)
+	opts = append(opts, extra...)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelTab := chromedp.NewContext(actx)
 	t.Cleanup(func() {
@@ -111,4 +113,16 @@ func Screenshot(t testing.TB, ctx context.Context, name string) string {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
 	return path
+}
+
+// FakeCamera gives the browser one camera, always allowed, whose picture is
+// the video file at path (.y4m or .mjpeg). Chromium opens the file each
+// time a page starts the camera, so a test may rewrite it while the camera
+// is off to show the next picture.
+func FakeCamera(path string) []chromedp.ExecAllocatorOption {
+	return []chromedp.ExecAllocatorOption{
+		chromedp.Flag("use-fake-ui-for-media-stream", true),
+		chromedp.Flag("use-fake-device-for-media-stream", true),
+		chromedp.Flag("use-file-for-fake-video-capture", path),
+	}
 }

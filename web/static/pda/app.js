@@ -731,12 +731,16 @@
   }
   var reader = Reader(onRead);
   window.fgReader = reader;
+  // The camera scan mode (camera.js) hands its reads in here, past the
+  // keyboard reader: a camera read has no keystrokes to assemble.
+  window.fgCameraRead = function (data, extra) { onRead(data, extra || {}); };
   window.fgNewReader = Reader; // for tests of the guards with a made-up clock
 
   // A symbology identifier the scanner was set to transmit (]C1, ]E0 …)
-  // goes to aim; data is sent without it (§3).
-  function onRead(data) {
-    var aim = '';
+  // goes to aim; data is sent without it (§3). A read by the camera
+  // (camera.js) comes with extra: its aim and the symbol's geometry (§10).
+  function onRead(data, extra) {
+    var aim = (extra && extra.aim) || '';
     if (/^\][A-Za-z][0-9A-Za-z]/.test(data)) { aim = data.slice(0, 3); data = data.slice(3); }
     if (!data) return;
     if (!$('modal').hidden) return; // the number sheet is open: not a pick scan
@@ -747,11 +751,12 @@
     clearAlarm();
     var msg = { type: 'scan', data: data, device_time: new Date().toISOString() };
     if (aim) msg.aim = aim;
+    if (extra && extra.geometry) msg.geometry = extra.geometry;
     if (keyedQty > 0) { msg.qty = keyedQty; keyedQty = 0; }
     enqueue(msg);
   }
 
-  function typingField(el) { return el && (el.id === 'badge-input' || el.id === 'pair-code'); }
+  function typingField(el) { return el && (el.id === 'badge-input' || el.id === 'pair-code' || !!(el.classList && el.classList.contains('typing'))); }
   // Terminators (and GS sent as Ctrl+]) come as keydown; printable
   // characters as keypress, which a key event that types text always has
   // and an IME-style commit never has. Both are cancelled, so the field
@@ -788,7 +793,7 @@
     if (document.activeElement !== capture) capture.focus({ preventScroll: true });
   }
   capture.addEventListener('blur', function () { setTimeout(refocus, 0); });
-  ['badge-input', 'pair-code'].forEach(function (id) { $(id).addEventListener('blur', function () { setTimeout(refocus, 0); }); });
+  ['badge-input', 'pair-code', 'cam-x', 'cam-z'].forEach(function (id) { $(id).addEventListener('blur', function () { setTimeout(refocus, 0); }); });
   document.addEventListener('visibilitychange', function () { if (!document.hidden) refocus(); });
   window.addEventListener('focus', refocus);
   document.addEventListener('click', function () { setTimeout(refocus, 0); });
