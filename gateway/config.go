@@ -135,6 +135,13 @@ type Config struct {
 	// Labels are the label templates and each station's waybill stock,
 	// language and carrier templates.
 	Labels LabelsConfig `yaml:"labels"`
+	// Reports say when the day's report is written.
+	Reports struct {
+		// DailyAt is the local time (HH:MM) the day's report is written
+		// into state_dir/reports and sent upstream as report.daily; ""
+		// writes none.
+		DailyAt string `yaml:"daily_at"`
+	} `yaml:"reports"`
 	Log    struct {
 		Level  string `yaml:"level"`
 		Format string `yaml:"format"`
@@ -239,6 +246,7 @@ func DefaultConfig() Config {
 	c.Scanners = []ScannerConfig{}
 	c.Labels.Media, c.Labels.Lang = "100x180", "zh"
 	c.Labels.Stations = map[string]StationLabels{}
+	c.Reports.DailyAt = "23:55"
 	c.MQTT.EmbeddedListen = "127.0.0.1:1883"
 	c.MQTT.Embedded.Users = []BrokerUser{}
 	c.MQTT.Keepalive = "30s"
@@ -394,6 +402,9 @@ func (c Config) validate(file string) error {
 	}
 	if err := c.validateLabels(bad); err != nil {
 		return err
+	}
+	if _, err := dailyAt(c.Reports.DailyAt); err != nil {
+		return bad("reports.daily_at", "%v", err)
 	}
 	return c.validateScanners(bad)
 }

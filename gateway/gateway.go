@@ -87,6 +87,8 @@ type Gateway struct {
 	stopPace context.CancelFunc
 	paceDone chan struct{}
 
+	stopReports context.CancelFunc
+
 	// Waybills are the site's label templates and stations' choices.
 	Waybills     *Waybills
 	PrintWorker  *fgprint.Worker
@@ -241,6 +243,11 @@ func (g *Gateway) Start(ctx context.Context) error {
 	webCtx, stopWeb := context.WithCancel(context.Background())
 	g.stopWeb, g.webDone = stopWeb, make(chan struct{})
 	go func() { defer close(g.webDone); g.Web.Run(webCtx) }()
+	// The day's report, once reports.daily_at has passed.
+	reportsCtx, stopReports := context.WithCancel(context.Background())
+	reportsDone := make(chan struct{})
+	g.stopReports = func() { stopReports(); <-reportsDone }
+	go func() { defer close(reportsDone); g.runDailyReports(reportsCtx, time.Minute) }()
 	if g.GCPace != nil {
 		paceCtx, stopPace := context.WithCancel(context.Background())
 		g.stopPace, g.paceDone = stopPace, make(chan struct{})
@@ -476,6 +483,10 @@ func (g *Gateway) Close() error {
 		g.stopWeb()
 		<-g.webDone
 		g.stopWeb = nil
+	}
+	if g.stopReports != nil {
+		g.stopReports()
+		g.stopReports = nil
 	}
 	g.stopAbsent()
 	g.stopScanners()

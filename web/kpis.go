@@ -299,3 +299,9 @@ func (k *kpis) events(from, to time.Time) ([]floorgate.Event, error) {
 	}
 	return out, nil
 }
+
+// Report is the KPI report over [from, to), as GET /api/v1/kpi answers it
+// (without each person's hours): for the gateway's daily report.
+func (s *Server) Report(ctx context.Context, from, to time.Time) (kpi.Report, error) {
+	return s.kpis.report(ctx, from, to, s.names(), false)
+}
