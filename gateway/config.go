@@ -142,7 +142,7 @@ type Config struct {
 		// writes none.
 		DailyAt string `yaml:"daily_at"`
 	} `yaml:"reports"`
-	Log    struct {
+	Log struct {
 		Level  string `yaml:"level"`
 		Format string `yaml:"format"`
 	} `yaml:"log"`
