@@ -54,6 +54,9 @@ func TestAPITokensOnTheStatusPage(t *testing.T) {
 	}
 
 	b.do("open the status page", chromedp.Navigate(sv.base+"/"))
+	// The texts checked below are the English ones, whatever the browser's language.
+	b.until("the sign-in form", `!document.getElementById("signin").hidden`)
+	b.do("choose English", chromedp.Click(`#signin button[data-lang="en"]`))
 	signIn("ADMIN1")
 	b.until("the tokens link", `!document.getElementById("nav-tokens").hidden`)
 	b.do("open the tokens view", chromedp.Click("#nav-tokens"))
@@ -64,7 +67,7 @@ func TestAPITokensOnTheStatusPage(t *testing.T) {
 	b.do("create a token", chromedp.SendKeys("#token-name", "wms-export"), chromedp.Click("#token-create"))
 	b.until("the secret, once", `!document.getElementById("token-secret-box").hidden &&
 		document.getElementById("token-secret").textContent.startsWith("fgt_") &&
-		document.getElementById("token-secret-box").textContent.includes("not shown again · 仅显示一次")`)
+		document.getElementById("token-secret-box").textContent.includes("Copy it now: it is not shown again")`)
 	secret := webtest.Get(t, tab, "read the secret", chromedp.Evaluate[string](`document.getElementById("token-secret").textContent`))
 	id, _, _ := strings.Cut(strings.TrimPrefix(secret, "fgt_"), "_")
 	b.until("the token listed, active", `(() => { const r = document.querySelector('#tokens-table tr[data-token="`+id+`"]');
@@ -91,7 +94,7 @@ func TestAPITokensOnTheStatusPage(t *testing.T) {
 	// The API's refusal, in its own words.
 	b.do("create it again", chromedp.SendKeys("#token-name", "wms-export"), chromedp.Click("#token-create"))
 	b.until("the refusal", `(() => { const f = document.getElementById("flash");
-		return !f.hidden && f.classList.contains("bad") && f.textContent === 'a token named "wms-export" exists: revoke it first'; })()`)
+		return !f.hidden && f.classList.contains("bad") && f.textContent === 'Not done: a token named "wms-export" exists: revoke it first'; })()`)
 
 	// Reloaded, the page lists the token and nothing of its secret.
 	b.do("reload", chromedp.Reload())

@@ -54,6 +54,8 @@ func TestWavesOnTheStatusPage(t *testing.T) {
 	b := newCSPBrowser(t, tab)
 	b.do("open the status page", chromedp.Navigate(sv.base+"/"))
 	b.until("the sign-in form", `!document.getElementById("signin").hidden`)
+	// The texts checked below are the English ones, whatever the browser's language.
+	b.do("choose English", chromedp.Click(`#signin button[data-lang="en"]`))
 	b.do("sign in as the supervisor", chromedp.SendKeys("#signin-badge", "SUP1"), chromedp.SendKeys("#signin-pin", testPIN),
 		chromedp.Click(`#signin-form button[type="submit"]`))
 	// row is the open waves' row of the wave a JavaScript expression names.

@@ -172,10 +172,10 @@ func benchKPICommand(ctx context.Context, args []string, stdout, stderr io.Write
 	}
 	fmt.Fprintf(stderr, "bench kpi: CSV of every table over 31 days: slowest %d ms, %d rows, sums equal to the API's: %v\n", csvMS, csvRows, sumsEqual)
 	fmt.Fprintf(stdout, "BENCH kpi events=%d days=%d people=%d p50_ms=%.1f p99_ms=%.1f target_ms=%d cpu_ms=%.1f full_p50_ms=%.1f full_p99_ms=%.1f "+
-		"rebuild_ms=%d rebuild_cpu_ms=%d heap_mb=%d compute_ms=%d response_kb=%d full_response_kb=%d csv_ms=%d csv_target_ms=%d csv_rows=%d csv_sums_equal=%v\n",
+		"rebuild_ms=%d rebuild_cpu_ms=%d heap_mb=%d compute_ms=%d response_kb=%d full_response_kb=%d csv_ms=%d csv_target_ms=%d csv_rows=%d csv_sums_equal=%d\n",
 		*events, *days, *pickers+*packers, summary(50), summary(99), kpiBound.Milliseconds(), float64(summaryCPU)/float64(time.Millisecond),
 		full(50), full(99), rebuild.Milliseconds(), rebuildCPU.Milliseconds(), ms.HeapAlloc>>20, compute.Milliseconds(), summaryKB, fullKB,
-		csvMS, csvBound.Milliseconds(), csvRows, sumsEqual)
+		csvMS, csvBound.Milliseconds(), csvRows, map[bool]int{false: 0, true: 1}[sumsEqual])
 	return nil
 }
 

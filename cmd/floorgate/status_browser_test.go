@@ -57,6 +57,8 @@ func TestStatusPageLive(t *testing.T) {
 	p := statusPage{t: t, ctx: browser(t, m, 1366, 768)}
 	webtest.Do(t, p.ctx, "open the status page", chromedp.Navigate(pageURL(m)+"/"))
 	p.until("sign-in form", `!document.getElementById("signin").hidden`)
+	// The texts checked below are the English ones, whatever the browser's language.
+	webtest.Do(t, p.ctx, "choose English", chromedp.Click(`#signin button[data-lang="en"]`))
 	webtest.Screenshot(t, p.ctx, "status-signin")
 
 	// A picker's badge is not for the status page, and the page does not

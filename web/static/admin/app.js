@@ -5,24 +5,408 @@
 const $ = (sel) => document.querySelector(sel);
 const state = { me: null, csrf: "", status: null, view: "overview", kpiWindow: "today", revoking: "" };
 
+// ---- language ----
+// Every text the page itself writes comes from T, in Chinese and English;
+// what the server sends (order ids, station names, reasons, its error
+// messages) is shown as sent. An entry is a string or a function of the
+// values it frames. Static texts in index.html name their entry in data-t
+// (text), data-t-html (markup), data-t-title or data-t-placeholder.
+const T = {
+  title: { zh: "floorgate — 现场状态", en: "floorgate — status" },
+  "signin.sub": { zh: "现场状态", en: "Site status" },
+  "signin.badge": { zh: "工牌", en: "Badge" },
+  "signin.pin": { zh: "密码", en: "PIN" },
+  "signin.go": { zh: "登录", en: "Sign in" },
+  "signin.who": { zh: "仅限管理员和主管。", en: "Admins and supervisors only." },
+  signout: { zh: "退出登录", en: "Sign out" },
+  live: { zh: "实时更新", en: "live updates" },
+  "nav.overview": { zh: "总览", en: "Overview" },
+  "nav.devices": { zh: "设备", en: "Devices" },
+  "nav.tasks": { zh: "任务", en: "Tasks" },
+  "nav.print": { zh: "打印队列", en: "Print queue" },
+  "nav.sync": { zh: "同步", en: "Sync" },
+  "nav.exceptions": { zh: "异常", en: "Exceptions" },
+  "nav.kpi": { zh: "绩效", en: "KPIs" },
+  "nav.labels": { zh: "面单", en: "Labels" },
+  "nav.audit": { zh: "审计", en: "Audit" },
+  "nav.tokens": { zh: "API令牌", en: "API tokens" },
+  role: { zh: (r) => ({ admin: "管理员", supervisor: "主管" })[r] || r, en: (r) => r },
+
+  // errors the page frames; the server's own text is shown as sent
+  "err.http": { zh: (code, text) => `请求失败（${code} ${text}）`, en: (code, text) => `request failed (${code} ${text})` },
+  "err.signin": { zh: (m) => `登录失败：${m}`, en: (m) => `Not signed in: ${m}` },
+  "err.load": { zh: (m) => `无法读取：${m}`, en: (m) => `Could not load: ${m}` },
+  "err.action": { zh: (m) => `操作未完成：${m}`, en: (m) => `Not done: ${m}` },
+  "err.reply": { zh: "服务器的回复无法读取", en: "the server's reply could not be read" },
+  "err.network": { zh: (m) => `无法连接网关：${m}`, en: (m) => `cannot reach the gateway: ${m}` },
+
+  // overview
+  "card.pdas": { zh: "在线PDA", en: "PDAs connected" },
+  "card.pdas.sub": { zh: (n) => `${n} 个会话`, en: (n) => `${n} sessions` },
+  "card.tasks": { zh: "待拣任务", en: "Tasks waiting" },
+  "card.tasks.busy": { zh: (n) => `${n} 个拣货中`, en: (n) => `${n} in progress` },
+  "card.tasks.away": { zh: (n) => `${n} 个在离线的PDA上`, en: (n) => `${n} on a PDA that is away` },
+  "card.tasks.idle": { zh: (n) => `${n} 名拣货员空闲：请在PDA上按“下一个”`, en: (n) => `${n} picker${n > 1 ? "s" : ""} idle: press Next on the PDA` },
+  "card.printers": { zh: "打印机", en: "Printers" },
+  "card.printers.orphan": { zh: (st) => `工位 ${st} 无打印机`, en: (st) => `No printer serves station ${st}` },
+  "card.printers.held": { zh: (n) => `（${n} 张暂存）`, en: (n) => ` (${n} held)` },
+  "card.printers.faults": { zh: (n) => `${n} 台需要处理`, en: (n) => `${n} need attention` },
+  "card.printers.ok": { zh: "全部就绪", en: "all ready" },
+  "card.scanners": { zh: "扫描枪", en: "Scanners" },
+  "card.scanners.down": { zh: (n) => `${n} 个未连接`, en: (n) => `${n} not connected` },
+  "card.scanners.ok": { zh: "全部已连接", en: "all connected" },
+  "card.upstream": { zh: "上传", en: "Upstream" },
+  "card.upstream.keeps": { zh: "现场照常作业", en: "the floor keeps working" },
+  connected: { zh: "已连接", en: "connected" },
+  offline: { zh: "离线", en: "offline" },
+  "card.outbox": { zh: "待发事件", en: "Outbox" },
+  "card.outbox.oldest": { zh: (d) => `最早 ${d}`, en: (d) => "oldest " + d },
+  "card.outbox.none": { zh: "没有待发事件", en: "nothing waiting" },
+  "card.dead": { zh: "死信", en: "Dead letters" },
+  "card.dead.retry": { zh: "在“同步”页重试", en: "retry on Sync" },
+  "card.dead.none": { zh: "无", en: "none" },
+  "card.store": { zh: "存储", en: "Store" },
+  "card.store.full": { zh: "已满", en: "full" },
+  "card.store.of": { zh: (mb) => `上限 ${mb} MB（store.max_size_mb）`, en: (mb) => `of ${mb} MB (store.max_size_mb)` },
+  "store.title": { zh: "存储已满", en: "Store full" },
+  "store.nothing": { zh: "无法保存任何新数据：登录、扫描和打印都会失败。", en: "Nothing new is saved: logins, scans and prints fail." },
+  "store.disk": { zh: "数据库所在的磁盘已满。", en: "The disk holding the database is full." },
+  "store.limit": { zh: (a, b) => `数据库文件已达到 store.max_size_mb 上限（${a} / ${b} MB）。`, en: (a, b) => `The database file reached store.max_size_mb (${a} of ${b} MB).` },
+  "store.todo.disk": { zh: "请清理该磁盘（旧日志、备份等），下一次保存成功后 floorgate 自动恢复。", en: "Free space on that disk (old logs, backups): floorgate recovers by itself at the next save." },
+  "store.todo.limit": { zh: "请在配置中调大 store.max_size_mb 并重启 floorgate，或恢复上传链路，以便保留策略清理已确认上传的事件。", en: "Raise store.max_size_mb in the configuration and restart floorgate, or bring the upstream link back so retention can prune the events it acknowledged." },
+  incarnation: { zh: (id, seq) => `实例 ${id}，自序号 ${seq}`, en: (id, seq) => `incarnation ${id} since seq ${seq}` },
+  restored: { zh: (from, seq) => `（从 ${from} 恢复，序号 ${seq}）`, en: (from, seq) => ` (restored from ${from} at seq ${seq})` },
+  printers: { zh: "打印机", en: "Printers" },
+  scanners: { zh: "扫描枪", en: "Scanners" },
+  "th.printer": { zh: "打印机", en: "Printer" },
+  "th.state": { zh: "状态", en: "State" },
+  "th.stations": { zh: "工位", en: "Stations" },
+  "th.checked": { zh: "检查时间", en: "Checked" },
+  "th.scanner": { zh: "扫描枪", en: "Scanner" },
+  "th.station": { zh: "工位", en: "Station" },
+  "th.lastscan": { zh: "最近扫描", en: "Last scan" },
+  "printers.none": { zh: "未配置打印机。", en: "No printers configured." },
+  "printers.orphan": { zh: "无打印机", en: "no printer" },
+  "scanners.none": { zh: "未配置有线扫描枪。", en: "No wired scanners configured." },
+  "tls.on": { zh: (fp) => "TLS证书 SHA-256 指纹：" + fp, en: (fp) => "TLS certificate SHA-256: " + fp },
+  "tls.off": { zh: "未启用TLS：明文HTTP", en: "TLS is off: plain HTTP" },
+  unknown: { zh: "未知", en: "unknown" },
+
+  // states the server names; shown translated, unknown ones as sent
+  "st.ready": { zh: "就绪", en: "ready" },
+  "st.offline": { zh: "离线", en: "offline" },
+  "st.paper out": { zh: "缺纸", en: "paper out" },
+  "st.head open": { zh: "打印头未合上", en: "head open" },
+  "st.ribbon out": { zh: "碳带用完", en: "ribbon out" },
+  "st.paused": { zh: "已暂停", en: "paused" },
+  "st.connected": { zh: "已连接", en: "connected" },
+  "st.connecting": { zh: "连接中", en: "connecting" },
+  "st.initialising": { zh: "初始化中", en: "initialising" },
+  "st.error": { zh: "错误", en: "error" },
+  "st.stopped": { zh: "已停止", en: "stopped" },
+  "st.disconnected": { zh: "已断开", en: "disconnected" },
+  "st.disabled": { zh: "已停用", en: "disabled" },
+  "st.held": { zh: "暂停", en: "held" },
+  "st.pending": { zh: "待分配", en: "pending" },
+  "st.assigned": { zh: "已分配", en: "assigned" },
+  "st.done": { zh: "已完成", en: "done" },
+  "st.cancelled": { zh: "已取消", en: "cancelled" },
+  "st.queued": { zh: "排队中", en: "queued" },
+  "st.printing": { zh: "打印中", en: "printing" },
+  "st.printed": { zh: "已打印", en: "printed" },
+  "st.failed": { zh: "失败", en: "failed" },
+
+  // times
+  "ago.s": { zh: (n) => `${n} 秒前`, en: (n) => `${n} s ago` },
+  "ago.min": { zh: (n) => `${n} 分钟前`, en: (n) => `${n} min ago` },
+  "ago.h": { zh: (n) => `${n} 小时前`, en: (n) => `${n} h ago` },
+  "dur.s": { zh: (n) => `${n} 秒`, en: (n) => `${n} s` },
+  "dur.min": { zh: (n) => `${n} 分钟`, en: (n) => `${n} min` },
+  "dur.h": { zh: (n) => `${n} 小时`, en: (n) => `${n} h` },
+
+  // presale shelf
+  parcels: { zh: "预售暂存", en: "Presale shelf" },
+  "parcels.note": { zh: "提前打包，待ERP放行后打印面单", en: "packed ahead, held until the ERP releases the order; then the waybill prints" },
+  "th.order": { zh: "订单", en: "Order" },
+  "th.status": { zh: "状态", en: "Status" },
+  "th.packer": { zh: "打包员", en: "Packer" },
+  "th.packed": { zh: "打包", en: "Packed" },
+  "th.released": { zh: "放行", en: "Released" },
+  "parcel.cancelled": { zh: "已取消，请下架", en: "cancelled — take it off the shelf" },
+  "parcel.released": { zh: "已放行", en: "released" },
+  "parcel.ship": { zh: " — 请发货", en: " — ship it" },
+  "parcel.held": { zh: "已打包，暂存", en: "packed, held" },
+
+  // waves
+  waves: { zh: "波次", en: "Waves" },
+  "waves.done": { zh: "已完成", en: "Completed" },
+  "th.wave": { zh: "波次", en: "Wave" },
+  "th.priority": { zh: "优先级", en: "Priority" },
+  "th.progress": { zh: "进度", en: "Progress" },
+  "th.cutoff": { zh: "截单", en: "Cut-off" },
+  "th.release": { zh: "下发", en: "Release" },
+  "th.done": { zh: "完成", en: "Done" },
+  "th.cancelled": { zh: "取消", en: "Cancelled" },
+  "th.completed": { zh: "完成时间", en: "Completed" },
+  "cutoff.past": { zh: (d) => `已过 ${d}`, en: (d) => `${d} past` },
+  "cutoff.left": { zh: (d) => `剩余 ${d}`, en: (d) => `${d} left` },
+  "wave.held": { zh: "暂停", en: "held" },
+  "wave.released": { zh: "已下发", en: "released" },
+  "wave.at": { zh: (c) => `定时 ${c}`, en: (c) => `at ${c}` },
+  "wave.byhand": { zh: "手动", en: "by hand" },
+  "wave.by": { zh: (who) => `由 ${who}`, en: (who) => `by ${who}` },
+  "wave.release": { zh: "下发", en: "Release" },
+  "wave.open": { zh: (n) => `${n} 未完成`, en: (n) => `${n} open` },
+  "wave.cancelled": { zh: (n) => `，${n} 已取消`, en: (n) => `, ${n} cancelled` },
+  "waves.none": { zh: "暂无进行中的波次。", en: "No open waves." },
+  "wave.late": { zh: "超时", en: "late" },
+  "wave.released.flash": { zh: (id) => `波次 ${id} 已下发给拣货员`, en: (id) => `Wave ${id} released to the pickers` },
+
+  // carts
+  carts: { zh: "拣货车", en: "Carts" },
+  comma: { zh: "，", en: ", " },
+  "carts.held": { zh: "个周转箱占用", en: "totes holding orders" },
+  "carts.packing": { zh: "个待打包", en: "at packing" },
+  "th.cart": { zh: "拣货车", en: "Cart" },
+  "th.picker": { zh: "拣货员", en: "Picker" },
+  "th.where": { zh: "位置", en: "Where" },
+  "th.running": { zh: "用时", en: "Running" },
+  "cart.bound": { zh: "绑定周转箱中", en: "totes bound" },
+  "cart.picked": { zh: "订单已拣", en: "orders picked" },
+  "cart.binding": { zh: "绑定中", en: "binding" },
+  "cart.between": { zh: "途中", en: "between stops" },
+  "cart.since": { zh: "开始于", en: "since" },
+  "carts.none": { zh: "暂无拣货车作业。", en: "No cart is being picked." },
+
+  // walls
+  walls: { zh: "播种墙", en: "Walls" },
+  "walls.note": { zh: "在播种墙旁的屏幕上打开它的页面", en: "each wall's screen: open it on the display at the wall" },
+  "th.wall": { zh: "播种墙", en: "Wall" },
+  "th.slots": { zh: "格口", en: "Slots" },
+  "th.screen": { zh: "屏幕", en: "Screen" },
+  "wall.open": { zh: "打开播种墙屏幕", en: "open the wall screen" },
+  "walls.none": { zh: "暂无播种墙。", en: "No put walls." },
+
+  // devices
+  enrol: { zh: "添加PDA", en: "Enrol a PDA" },
+  "th.device": { zh: "设备", en: "Device" },
+  "th.kind": { zh: "类型", en: "Kind" },
+  "th.model": { zh: "型号", en: "Model" },
+  "th.operator": { zh: "操作员", en: "Operator" },
+  "th.task": { zh: "任务", en: "Task" },
+  "th.lastactivity": { zh: "最近活动", en: "Last activity" },
+  "dev.enable": { zh: "启用", en: "Enable" },
+  "dev.disable": { zh: "停用", en: "Disable" },
+  "dev.station": { zh: (st) => `工位 ${st}`, en: (st) => `station ${st}` },
+  "devices.none": { zh: "暂无设备。", en: "No devices yet." },
+  "dev.confirm": { zh: (id) => `停用 ${id}？该设备上的拣货员将被登出，重新启用前无法连接。`, en: (id) => `Disable ${id}? Its picker is logged out and it cannot connect until enabled.` },
+  "dev.enabled": { zh: (id) => `${id}：已启用`, en: (id) => `${id}: enabled` },
+  "dev.disabled": { zh: (id) => `${id}：已停用`, en: (id) => `${id}: disabled` },
+  "pair.qr": { zh: "配对二维码", en: "pairing QR code" },
+  "pair.code": { zh: "配对码", en: "Pairing code" },
+  "pair.open": { zh: (url) => `在PDA上打开 <b>${url}</b><br>或在其配对页面输入配对码。`, en: (url) => `On the PDA open <b>${url}</b><br>or type the code on its pairing screen.` },
+  "pair.valid": { zh: (tm) => `仅可使用一次，有效期至 ${tm}。`, en: (tm) => `Valid once, until ${tm}.` },
+  "pair.fp": { zh: (fp) => `PDA上显示的证书指纹必须是 ${fp}`, en: (fp) => `The PDA must show certificate fingerprint ${fp}` },
+
+  // tasks
+  "tasks.h": { zh: "进行中的任务", en: "Open tasks" },
+  "th.lines": { zh: "行数", en: "Lines" },
+  "th.picked": { zh: "已拣", en: "Picked" },
+  "task.reassign": { zh: "改派给…", en: "Reassign to…" },
+  "task.wave": { zh: (w) => `波次 ${w}`, en: (w) => `wave ${w}` },
+  "tasks.none": { zh: "暂无进行中的任务。", en: "No open tasks." },
+  "task.reassigned": { zh: (task, dev) => `${task} 已改派给 ${dev}`, en: (task, dev) => `${task} reassigned to ${dev}` },
+
+  // print queue
+  "th.job": { zh: "打印任务", en: "Job" },
+  "th.reason": { zh: "原因", en: "Reason" },
+  preview: { zh: "预览", en: "preview" },
+  reprint: { zh: "重打", en: "Reprint" },
+  "jobs.none": { zh: "暂无打印任务。", en: "No print jobs yet." },
+  "reprint.why": { zh: "重打原因？", en: "Why reprint?" },
+  "reprint.default": { zh: "面单损坏", en: "damaged label" },
+  "reprint.queued": { zh: "已加入重打", en: "Reprint queued" },
+
+  // sync
+  "sync.h": { zh: "上传同步到ERP", en: "Sync to the ERP" },
+  dead: { zh: "死信", en: "Dead letters" },
+  "sync.broker": { zh: "服务器", en: "Broker" },
+  "sync.depth": { zh: "待发", en: "Outbox depth" },
+  "sync.events": { zh: "个事件", en: "events" },
+  "sync.oldest": { zh: "最久未发", en: "Oldest unsent" },
+  "sync.puback": { zh: "最近确认（PUBACK）", en: "Last PUBACK" },
+  "sync.rate": { zh: (n) => `每秒 ${n} 个事件`, en: (n) => `${n} events/s` },
+  "th.seq": { zh: "序号", en: "Seq" },
+  "th.type": { zh: "类型", en: "Type" },
+  "th.at": { zh: "时间", en: "At" },
+  "dead.asked": { zh: "已请求重试", en: "retry asked" },
+  "dead.retry": { zh: "重试", en: "Retry" },
+  "dead.none": { zh: "无死信。", en: "No dead letters." },
+  "dead.sent": { zh: "将在下次连接时重新发送", en: "Sent again on the next connection" },
+
+  // exceptions
+  "exc.window": { zh: "今天", en: "today" },
+  "exc.short": { zh: "缺货", en: "Short picks" },
+  "exc.intercepts": { zh: "拦截", en: "Intercepts" },
+  "exc.labels": { zh: "面单打印失败", en: "Labels not printed" },
+  "exc.locations": { zh: "按库位统计的错扫", en: "Wrong scans by location" },
+  "exc.items": { zh: "缺货、拦截、面单", en: "Short picks, intercepts, labels" },
+  "th.location": { zh: "库位", en: "Location" },
+  "th.wrong": { zh: "错扫次数", en: "Wrong scans" },
+  "th.bycode": { zh: "按原因", en: "By code" },
+  "th.when": { zh: "时间", en: "When" },
+  "th.what": { zh: "事件", en: "What" },
+  "th.detail": { zh: "详情", en: "Detail" },
+  "exc.noline": { zh: "（无任务行）", en: "(no line)" },
+  "exc.label": { zh: "面单未打印", en: "label not printed" },
+  "exc.shortpick": { zh: "缺货", en: "short pick" },
+  "exc.intercept": { zh: "拦截", en: "intercept" },
+  "exc.none": { zh: "今天暂无。", en: "None today." },
+
+  // KPIs
+  "kpi.today": { zh: "今天", en: "Today" },
+  "kpi.8h": { zh: "近8小时", en: "Last 8 hours" },
+  "kpi.24h": { zh: "近24小时", en: "Last 24 hours" },
+  "kpi.bars": { zh: "每人每小时行数", en: "Lines per hour by person" },
+  "kpi.trend": { zh: "每小时趋势", en: "Per hour" },
+  "kpi.hours": { zh: "逐小时", en: "Hour by hour" },
+  "kpi.accuracy": { zh: "拣货准确率", en: "Pick accuracy" },
+  "kpi.lineaccuracy": { zh: "一次拣对率", en: "Lines right first time" },
+  "kpi.standard": { zh: (v) => `标准 ≥ ${v}`, en: (v) => `standard ≥ ${v}` },
+  "kpi.lph": { zh: "每小时行数", en: "Lines per hour" },
+  "kpi.lines": { zh: (n) => `${n} 行`, en: (n) => `${n} lines` },
+  "kpi.seq": { zh: "先扫库位", en: "Location first" },
+  "kpi.seq.sub": { zh: "扫描顺序合规率", en: "sequence compliance" },
+  "kpi.band": { zh: "距离 5–10 cm", en: "In 5–10 cm" },
+  "kpi.unknown": { zh: (p) => `${p} 未知`, en: (p) => `${p} unknown` },
+  "kpi.outbound": { zh: "打包 → 出库", en: "Pack → outbound" },
+  "kpi.within30": { zh: (p) => `${p} 在30分钟内`, en: (p) => `${p} within 30 min` },
+  "kpi.scans": { zh: "扫描", en: "Scans" },
+  "kpi.rejected": { zh: (n) => `${n} 次被拒`, en: (n) => `${n} rejected` },
+  "th.person": { zh: "人员", en: "Person" },
+  "th.role": { zh: "角色", en: "Role" },
+  "th.scans": { zh: "扫描", en: "Scans" },
+  "th.lph": { zh: "行/小时", en: "Lines/h" },
+  "th.accuracy": { zh: "准确率", en: "Accuracy" },
+  "th.seq2": { zh: "先扫库位", en: "Location first" },
+  "th.inband": { zh: "距离合规", en: "In band" },
+  "th.unknowndist": { zh: "距离未知", en: "Unknown dist." },
+  "th.picktime": { zh: "拣货用时", en: "Pick time" },
+  "th.p50": { zh: "打包→出库 中位数", en: "Pack→out p50" },
+  "th.le30": { zh: "≤ 30 分钟", en: "≤ 30 min" },
+  "th.hour": { zh: "小时", en: "Hour" },
+  "th.people": { zh: "人数", en: "People" },
+  "kpi.nobody": { zh: "此时间段内还没有人作业。", en: "Nobody has worked in this window yet." },
+  "kpi.nothing": { zh: "此时间段内暂无数据。", en: "Nothing yet in this window." },
+  "kpi.nologin": { zh: "还没有人登录。", en: "No one logged in yet." },
+  "kpi.legend": { zh: "— 扫描   — 行", en: "— scans   — lines" },
+
+  // labels
+  "labels.note": { zh: "最近打印的24张面单，最新在前，与打印机输出一致。", en: "The last 24 labels printed, newest first, as they came out of the printer." },
+  "label.alt": { zh: (o) => `面单 ${o}`, en: (o) => `label ${o}` },
+  "label.reprint": { zh: "重打", en: "reprint" },
+  "label.where": { zh: (st, pr) => `工位 ${st} · 打印机 ${pr}`, en: (st, pr) => `station ${st} · printer ${pr}` },
+  "labels.none": { zh: "暂无已打印面单。", en: "No labels printed yet." },
+
+  // audit
+  "audit.h": { zh: "审计日志", en: "Audit" },
+  "th.who": { zh: "操作人", en: "Who" },
+  "th.action": { zh: "操作", en: "Action" },
+  "th.target": { zh: "对象", en: "Target" },
+  "th.from": { zh: "来源", en: "From" },
+  "audit.none": { zh: "暂无管理操作。", en: "No admin actions yet." },
+
+  // API tokens
+  "tokens.note": { zh: "供其他程序使用（如WMS或监控），请求时带上 <code>Authorization: Bearer fgt_…</code>。<b>只读</b>令牌可读取全部数据；<b>管理</b>令牌还可以做管理员能做的修改。",
+    en: "For other programs, such as a WMS or a monitor: they send <code>Authorization: Bearer fgt_…</code>. A <b>read</b> token reads everything; an <b>admin</b> token can also change what an admin can." },
+  "tokens.name": { zh: "名称", en: "Name" },
+  "tokens.name.ph": { zh: "wms、监控…", en: "wms, monitor…" },
+  "tokens.scope": { zh: "权限", en: "Scope" },
+  "scope.read": { zh: "只读", en: "read" },
+  "scope.admin": { zh: "管理", en: "admin" },
+  "tokens.create": { zh: "创建令牌", en: "Create token" },
+  "tokens.new": { zh: "新令牌", en: "New token" },
+  "tokens.once": { zh: "请立即复制：仅显示这一次", en: "Copy it now: it is not shown again" },
+  "tokens.hash": { zh: "网关只保存哈希值。丢失后请吊销并重新创建。", en: "The gateway keeps only its hash. Lost it? Revoke it and create another." },
+  "tokens.copy": { zh: "复制", en: "Copy" },
+  "tokens.saved": { zh: "已保存", en: "I have saved it" },
+  "tokens.copied": { zh: "已复制", en: "Copied" },
+  "tokens.selected": { zh: "已选中，请按 Ctrl+C 复制", en: "Selected: press Ctrl+C to copy" },
+  "th.name": { zh: "名称", en: "Name" },
+  "th.scope": { zh: "权限", en: "Scope" },
+  "th.created": { zh: "创建时间", en: "Created" },
+  "th.by": { zh: "创建人", en: "By" },
+  "token.revoked": { zh: "已吊销", en: "revoked" },
+  "token.active": { zh: "有效", en: "active" },
+  "token.confirm": { zh: (n) => `吊销 ${n}？使用它的程序将立即被拒绝。`, en: (n) => `Revoke ${n}? Programs using it are refused at once.` },
+  "token.yes": { zh: "确认吊销", en: "Yes, revoke" },
+  "token.cancel": { zh: "取消", en: "Cancel" },
+  "token.revoke": { zh: "吊销", en: "Revoke" },
+  "tokens.none": { zh: "暂无API令牌。", en: "No API tokens yet." },
+  "token.created": { zh: (n) => `令牌 ${n} 已创建`, en: (n) => `Token ${n} created` },
+  "token.revokedflash": { zh: "令牌已吊销", en: "Token revoked" },
+};
+
+const LANG_KEY = "fg.status.lang";
+let lang = "en";
+
+// t is entry key of T in the chosen language, given the values it frames.
+function t(key, ...a) {
+  const e = T[key];
+  if (!e) return key;
+  const v = e[lang];
+  return typeof v === "function" ? v(...a) : v;
+}
+
+// stateText is a state the server names, in the chosen language when the
+// page knows it, else as sent.
+const stateText = (st) => (T["st." + st] ? t("st." + st) : st);
+
+// locale is what dates and times are written in: Chinese ones in Chinese,
+// else the browser's own.
+const locale = () => (lang === "zh" ? "zh-CN" : undefined);
+
+function savedLang() {
+  try { return localStorage.getItem(LANG_KEY); } catch (_) { return null; }
+}
+
+// setLang writes the static texts in l and draws what is on screen again.
+function setLang(l, keep) {
+  lang = l === "zh" ? "zh" : "en";
+  if (keep) try { localStorage.setItem(LANG_KEY, lang); } catch (_) { /* this tab only */ }
+  document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+  document.querySelectorAll("[data-t]").forEach((e) => (e.textContent = t(e.dataset.t)));
+  document.querySelectorAll("[data-t-html]").forEach((e) => (e.innerHTML = t(e.dataset.tHtml)));
+  document.querySelectorAll("[data-t-title]").forEach((e) => (e.title = t(e.dataset.tTitle)));
+  document.querySelectorAll("[data-t-placeholder]").forEach((e) => (e.placeholder = t(e.dataset.tPlaceholder)));
+  document.querySelectorAll("button[data-lang]").forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.lang === lang)));
+  if (state.me) {
+    $("#who-role").textContent = t("role", state.me.role);
+    state.labelsKey = "";
+    renderStatus();
+    if (state.view === "overview") { renderWaves(); renderCarts(); }
+    load(state.view);
+  }
+}
+
 // esc makes any text safe to put in HTML.
 function esc(v) {
   return String(v ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 }
 const pct = (v, digits = 1) => (v === null || v === undefined ? "—" : (v * 100).toFixed(digits) + "%");
 const num = (v, digits = 0) => (v === null || v === undefined ? "—" : Number(v).toFixed(digits));
-function ago(t) {
-  if (!t || t.startsWith("0001")) return "—";
-  const s = Math.max(0, (Date.now() - Date.parse(t)) / 1000);
-  if (s < 60) return Math.round(s) + " s ago";
-  if (s < 3600) return Math.round(s / 60) + " min ago";
-  return Math.round(s / 3600) + " h ago";
+function ago(at) {
+  if (!at || at.startsWith("0001")) return "—";
+  const s = Math.max(0, (Date.now() - Date.parse(at)) / 1000);
+  if (s < 60) return t("ago.s", Math.round(s));
+  if (s < 3600) return t("ago.min", Math.round(s / 60));
+  return t("ago.h", Math.round(s / 3600));
 }
 function dur(s) {
   if (!s) return "—";
-  if (s < 90) return Math.round(s) + " s";
-  if (s < 5400) return (s / 60).toFixed(1) + " min";
-  return (s / 3600).toFixed(1) + " h";
+  if (s < 90) return t("dur.s", Math.round(s));
+  if (s < 5400) return t("dur.min", (s / 60).toFixed(1));
+  return t("dur.h", (s / 3600).toFixed(1));
 }
 const isAdmin = () => state.me && state.me.role === "admin";
 
@@ -35,15 +419,32 @@ async function api(method, path, body) {
     opts.headers["Content-Type"] = "application/json";
     opts.body = JSON.stringify(body);
   }
-  const r = await fetch(path, opts);
+  let r;
+  try {
+    r = await fetch(path, opts);
+  } catch (err) {
+    throw new Error(t("err.network", err.message));
+  }
   if (r.status === 401 && path !== "/api/v1/session") {
     showSignIn();
     throw new Error("signed out");
   }
   const text = await r.text();
-  const data = text ? JSON.parse(text) : null;
-  if (!r.ok) throw new Error((data && data.error) || r.statusText);
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch (_) {
+    if (r.ok) throw new Error(t("err.reply"));
+  }
+  if (!r.ok) throw new Error((data && data.error) || t("err.http", r.status, r.statusText));
   return data;
+}
+
+// failed shows an error in the flash: the server's text, framed by the page
+// (frame: err.load when a view could not be read, err.action when a change
+// was not made).
+function failed(frame, err) {
+  if (err.message !== "signed out") flash(t(frame, err.message), true);
 }
 
 function flash(msg, bad) {
@@ -83,7 +484,7 @@ $("#signin-form").addEventListener("submit", async (e) => {
     $("#signin-pin").value = "";
     start(r);
   } catch (err) {
-    $("#signin-error").textContent = err.message;
+    $("#signin-error").textContent = t("err.signin", err.message);
   }
 });
 
@@ -97,7 +498,7 @@ function start(session) {
   state.me = session.operator;
   state.csrf = session.csrf;
   $("#who-name").textContent = session.operator.name || session.operator.id;
-  $("#who-role").textContent = session.operator.role;
+  $("#who-role").textContent = t("role", session.operator.role);
   document.querySelectorAll(".admin-only").forEach((el) => (el.hidden = !isAdmin()));
   $("#signin").hidden = true;
   $("#app").hidden = false;
@@ -148,7 +549,7 @@ window.addEventListener("hashchange", route);
 function load(view) {
   const loaders = { overview: loadOverview, devices: loadDevices, tasks: loadTasks, print: loadPrint, sync: loadSync,
     exceptions: loadExceptions, kpi: loadKPI, labels: loadLabels, audit: loadAudit, tokens: loadTokens };
-  (loaders[view] || loadOverview)().catch((err) => err.message !== "signed out" && flash(err.message, true));
+  (loaders[view] || loadOverview)().catch((err) => failed("err.load", err));
 }
 
 // ---- overview ----
@@ -158,25 +559,24 @@ function stat(label, value, sub, cls, id) {
 
 // tasksStat shows where the open tasks are; amber when work waits while a
 // picker stands idle, or a task sits on a device that is away.
-function tasksStat(t) {
-  const waiting = t.waiting || 0, idle = t.idle_pickers || 0, absent = t.held_by_absent || 0;
-  const notes = [`${t.in_progress || 0} in progress · 拣货中`];
-  if (absent) notes.push(`${absent} on a PDA that is away · 设备离线`);
-  if (waiting && idle) notes.push(`${idle} picker${idle > 1 ? "s" : ""} idle: press Next on the PDA · 有拣货员空闲`);
-  return stat("Tasks waiting · 待拣任务", waiting, notes.join("<br>"), (waiting && idle) || absent ? "warn" : "", "card-tasks");
+function tasksStat(tk) {
+  const waiting = tk.waiting || 0, idle = tk.idle_pickers || 0, absent = tk.held_by_absent || 0;
+  const notes = [esc(t("card.tasks.busy", tk.in_progress || 0))];
+  if (absent) notes.push(esc(t("card.tasks.away", absent)));
+  if (waiting && idle) notes.push(esc(t("card.tasks.idle", idle)));
+  return stat(t("card.tasks"), waiting, notes.join("<br>"), (waiting && idle) || absent ? "warn" : "", "card-tasks");
 }
 
 // printersStat is red while a printer is in a fault or a pack station in
 // use (or configured) has no printer at all: its waybills cannot print.
 function printersStat(n, faults, orphans) {
-  const notes = orphans.map((x) => `No printer serves station ${esc(x.station)} · 工位 ${esc(x.station)} 无打印机` +
-    (x.held_jobs ? ` (${x.held_jobs} held · 暂存)` : ""));
-  if (faults) notes.unshift(`${faults} need attention`);
-  return stat("Printers · 打印机", n, notes.length ? notes.join("<br>") : "all ready", notes.length ? "bad" : "ok", "card-printers");
+  const notes = orphans.map((x) => esc(t("card.printers.orphan", x.station) + (x.held_jobs ? t("card.printers.held", x.held_jobs) : "")));
+  if (faults) notes.unshift(esc(t("card.printers.faults", faults)));
+  return stat(t("card.printers"), n, notes.length ? notes.join("<br>") : t("card.printers.ok"), notes.length ? "bad" : "ok", "card-printers");
 }
 
 function printerBadge(st) {
-  return `<span class="badge ${st === "ready" ? "ok" : st ? "bad" : ""}">${esc(st || "unknown")}</span>`;
+  return `<span class="badge ${st === "ready" ? "ok" : st ? "bad" : ""}">${esc(st ? stateText(st) : t("unknown"))}</span>`;
 }
 
 const mib = (b) => (b ? (b / 1048576).toFixed(b < 10485760 ? 1 : 0) : "0");
@@ -186,19 +586,12 @@ const mib = (b) => (b ? (b / 1048576).toFixed(b < 10485760 ? 1 : 0) : "0");
 function storeAlert(st) {
   if (!st.full) return "";
   const disk = st.reason === "disk";
-  const what = disk
-    ? ["The disk holding the database is full.", "数据库所在的磁盘已满。"]
-    : [`The database file reached store.max_size_mb (${mib(st.bytes)} of ${mib(st.limit_bytes)} MB).`,
-      `数据库文件已达到 store.max_size_mb 上限（${mib(st.bytes)} / ${mib(st.limit_bytes)} MB）。`];
-  const todo = disk
-    ? ["Free space on that disk (old logs, backups): floorgate recovers by itself at the next save.",
-      "请清理该磁盘（旧日志、备份等），下一次保存成功后 floorgate 自动恢复。"]
-    : ["Raise store.max_size_mb in the configuration and restart floorgate, or bring the upstream link back so retention can prune the events it acknowledged.",
-      "请在配置中调大 store.max_size_mb 并重启 floorgate，或恢复上传链路，以便保留策略清理已确认上传的事件。"];
+  const what = disk ? t("store.disk") : t("store.limit", mib(st.bytes), mib(st.limit_bytes));
+  const todo = disk ? t("store.todo.disk") : t("store.todo.limit");
+  const sep = lang === "zh" ? "" : " ";
   return `<div class="store-full" id="store-full" role="alert">` +
-    `<strong>Store full · 存储已满</strong> <span class="small">${esc(ago(st.since))}</span>` +
-    `<p>Nothing new is saved: logins, scans and prints fail. ${esc(what[0])} ${esc(todo[0])}</p>` +
-    `<p lang="zh">无法保存任何新数据：登录、扫描和打印都会失败。${esc(what[1])}${esc(todo[1])}</p></div>`;
+    `<strong>${esc(t("store.title"))}</strong> <span class="small">${esc(ago(st.since))}</span>` +
+    `<p>${esc([t("store.nothing"), what, todo].join(sep))}</p></div>`;
 }
 
 function renderStatus() {
@@ -208,32 +601,32 @@ function renderStatus() {
   $("#site-name").textContent = `${s.site} · ${s.gateway}`;
   // The incarnation prefixes every event id; a restore starts a new one.
   const inc = s.incarnation || {};
-  $("#site-name").title = inc.id ? `incarnation ${inc.id} since seq ${inc.first_seq}` +
-    (inc.restored_from ? ` (restored from ${inc.restored_from} at seq ${inc.restored_seq})` : "") : "";
+  $("#site-name").title = inc.id ? t("incarnation", inc.id, inc.first_seq) +
+    (inc.restored_from ? t("restored", inc.restored_from, inc.restored_seq) : "") : "";
   const faults = (s.printers || []).filter((p) => p.state !== "ready").length;
   const orphans = s.stations_without_printer || [];
   const scanErr = (s.scanners || []).filter((x) => x.status !== "connected").length;
   const up = s.upstream && s.upstream.connected;
   const c = s.counts || {};
   $("#overview-cards").innerHTML = storeAlert(st) +
-    stat("PDAs connected · 在线PDA", (s.connected_devices || []).length, `${c.sessions || 0} sessions`, "ok") +
+    stat(t("card.pdas"), (s.connected_devices || []).length, esc(t("card.pdas.sub", c.sessions || 0)), "ok", "card-pdas") +
     tasksStat(s.tasks || {}) +
     printersStat((s.printers || []).length, faults, orphans) +
-    stat("Scanners · 扫描枪", (s.scanners || []).length, scanErr ? `${scanErr} not connected` : "all connected", scanErr ? "warn" : "ok") +
-    stat("Upstream · 上传", up ? "connected" : "offline", up ? esc(s.upstream.broker || "") : esc(s.upstream.last_error || "the floor keeps working"), up ? "ok" : "warn") +
-    stat("Outbox · 待发事件", s.outbox.depth, s.outbox.depth ? "oldest " + dur(s.oldest_unsent_s) : "nothing waiting", s.oldest_unsent_s > 300 ? "warn" : "ok") +
-    stat("Dead letters · 死信", s.outbox.dead_letters, s.outbox.dead_letters ? "retry on Sync" : "none", s.outbox.dead_letters ? "bad" : "ok") +
-    stat("Store · 存储", st.full ? "full · 已满" : mib(st.bytes) + " MB", `of ${mib(st.limit_bytes)} MB (store.max_size_mb)`, st.full ? "bad" : "ok", "card-store");
+    stat(t("card.scanners"), (s.scanners || []).length, scanErr ? t("card.scanners.down", scanErr) : t("card.scanners.ok"), scanErr ? "warn" : "ok", "card-scanners") +
+    stat(t("card.upstream"), up ? t("connected") : t("offline"), up ? esc(s.upstream.broker || "") : esc(s.upstream.last_error || t("card.upstream.keeps")), up ? "ok" : "warn", "card-upstream") +
+    stat(t("card.outbox"), s.outbox.depth, s.outbox.depth ? esc(t("card.outbox.oldest", dur(s.oldest_unsent_s))) : t("card.outbox.none"), s.oldest_unsent_s > 300 ? "warn" : "ok", "card-outbox") +
+    stat(t("card.dead"), s.outbox.dead_letters, s.outbox.dead_letters ? t("card.dead.retry") : t("card.dead.none"), s.outbox.dead_letters ? "bad" : "ok", "card-dead") +
+    stat(t("card.store"), st.full ? t("card.store.full") : mib(st.bytes) + " MB", esc(t("card.store.of", mib(st.limit_bytes))), st.full ? "bad" : "ok", "card-store");
   $("#overview-printers").innerHTML = ((s.printers || []).length
-    ? "<tr><th>Printer</th><th>State</th><th>Stations</th><th>Checked</th></tr>" +
+    ? `<tr><th>${t("th.printer")}</th><th>${t("th.state")}</th><th>${t("th.stations")}</th><th>${t("th.checked")}</th></tr>` +
       s.printers.map((p) => `<tr data-printer="${esc(p.id)}"><td>${esc(p.id)}</td><td class="state">${printerBadge(p.state)} <span class="muted small">${esc(p.detail || "")}</span></td><td>${esc((p.stations || []).join(", "))}</td><td class="muted">${ago(p.checked)}</td></tr>`).join("")
-    : `<tr><td class="muted">No printers configured.</td></tr>`) +
-    orphans.map((x) => `<tr data-station="${esc(x.station)}"><td>—</td><td class="state"><span class="badge bad">no printer</span> <span class="muted small">${esc(x.reason)}</span></td><td>${esc(x.station)}</td><td></td></tr>`).join("");
-  $("#tls-fp").textContent = s.tls_fingerprint ? "TLS certificate SHA-256 · 证书指纹: " + s.tls_fingerprint : "TLS is off: plain HTTP · 未启用TLS";
+    : `<tr><td class="muted">${t("printers.none")}</td></tr>`) +
+    orphans.map((x) => `<tr data-station="${esc(x.station)}"><td>—</td><td class="state"><span class="badge bad">${t("printers.orphan")}</span> <span class="muted small">${esc(x.reason)}</span></td><td>${esc(x.station)}</td><td></td></tr>`).join("");
+  $("#tls-fp").textContent = s.tls_fingerprint ? t("tls.on", s.tls_fingerprint) : t("tls.off");
   $("#overview-scanners").innerHTML = (s.scanners || []).length
-    ? "<tr><th>Scanner</th><th>Station</th><th>State</th><th>Last scan</th></tr>" +
-      s.scanners.map((x) => `<tr><td>${esc(x.name)}<div class="muted small">${esc(x.model)}</div></td><td>${esc(x.station)} ${x.operator ? `<span class="muted">(${esc(x.operator)})</span>` : ""}</td><td><span class="badge ${x.status === "connected" ? "ok" : x.status === "error" ? "bad" : "warn"}">${esc(x.status)}</span> <span class="muted small">${esc(x.reason || "")}</span></td><td class="muted">${ago(x.last_scan)}</td></tr>`).join("")
-    : `<tr><td class="muted">No wired scanners configured.</td></tr>`;
+    ? `<tr><th>${t("th.scanner")}</th><th>${t("th.station")}</th><th>${t("th.state")}</th><th>${t("th.lastscan")}</th></tr>` +
+      s.scanners.map((x) => `<tr><td>${esc(x.name)}<div class="muted small">${esc(x.model)}</div></td><td>${esc(x.station)} ${x.operator ? `<span class="muted">(${esc(x.operator)})</span>` : ""}</td><td><span class="badge ${x.status === "connected" ? "ok" : x.status === "error" ? "bad" : "warn"}">${esc(stateText(x.status))}</span> <span class="muted small">${esc(x.reason || "")}</span></td><td class="muted">${ago(x.last_scan)}</td></tr>`).join("")
+    : `<tr><td class="muted">${t("scanners.none")}</td></tr>`;
   renderSyncCards();
   renderParcels(s.parcels || []);
 }
@@ -245,15 +638,15 @@ function renderStatus() {
 function renderParcels(list) {
   $("#parcels").hidden = !list.length;
   $("#parcels-table").innerHTML = list.length
-    ? "<tr><th>Order · 订单</th><th>Status · 状态</th><th>Station · 工位</th><th>Packer · 打包员</th><th>Packed · 打包</th><th>Released · 放行</th></tr>" +
+    ? `<tr><th>${t("th.order")}</th><th>${t("th.status")}</th><th>${t("th.station")}</th><th>${t("th.packer")}</th><th>${t("th.packed")}</th><th>${t("th.released")}</th></tr>` +
       list.map((p) => {
         const released = isSet(p.released);
         const late = released && (Date.now() - Date.parse(p.released)) / 1000 > 1800;
         const badge = p.cancelled
-          ? `<span class="badge bad">cancelled — take it off the shelf · 已取消，请下架</span>`
+          ? `<span class="badge bad">${t("parcel.cancelled")}</span>`
           : released
-          ? `<span class="badge ${late ? "warn" : "ok"}">released · 已放行${late ? " — ship it · 请发货" : ""}</span>`
-          : `<span class="badge">packed_held · 暂存</span>`;
+          ? `<span class="badge ${late ? "warn" : "ok"}">${t("parcel.released")}${late ? t("parcel.ship") : ""}</span>`
+          : `<span class="badge">${t("parcel.held")}</span>`;
         return `<tr data-order="${esc(p.order)}"><td class="mono">${esc(p.order)}</td><td>${badge}</td><td>${esc(p.station)}</td><td>${esc(p.packer)}</td><td class="muted">${ago(p.packed)}</td><td class="muted">${released ? ago(p.released) : "—"}</td></tr>`;
       }).join("")
     : "";
@@ -270,13 +663,13 @@ async function loadOverview() {
 // are being picked. The panel is reloaded with the overview on every
 // journal event, and redrawn each half minute so the time left stays true.
 const canSupervise = () => state.me && (state.me.role === "admin" || state.me.role === "supervisor");
-const isSet = (t) => t && !t.startsWith("0001");
+const isSet = (at) => at && !at.startsWith("0001");
 
 // clock shows a time as hours and minutes, with the date when not today.
-function clock(t) {
-  const d = new Date(t);
-  const hm = d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-  return d.toDateString() === new Date().toDateString() ? hm : `${d.toLocaleDateString()} ${hm}`;
+function clock(at) {
+  const d = new Date(at);
+  const hm = d.toLocaleTimeString(locale(), { hour: "2-digit", minute: "2-digit" });
+  return d.toDateString() === new Date().toDateString() ? hm : `${d.toLocaleDateString(locale())} ${hm}`;
 }
 
 async function loadWaves() {
@@ -290,7 +683,7 @@ function cutoffCell(w) {
   if (!isSet(w.cutoff)) return `<td class="cutoff muted">—</td>`;
   const left = (Date.parse(w.cutoff) - Date.now()) / 1000;
   const cls = left <= 0 ? "bad" : left < 1800 ? "warn" : "ok";
-  const txt = left <= 0 ? `${dur(Math.max(-left, 1))} past · 已过` : `${dur(left)} left · 剩余`;
+  const txt = left <= 0 ? t("cutoff.past", dur(Math.max(-left, 1))) : t("cutoff.left", dur(left));
   return `<td class="cutoff ${cls}">${esc(clock(w.cutoff))} <span class="badge ${cls}">${esc(txt)}</span></td>`;
 }
 
@@ -298,26 +691,26 @@ function renderWaves() {
   const all = state.waves || [];
   const open = all.filter((w) => w.status !== "completed");
   const done = all.filter((w) => w.status === "completed");
-  $("#waves-table").innerHTML = "<tr><th>Wave · 波次</th><th>Status · 状态</th><th class=num>Priority · 优先级</th><th>Progress · 进度</th><th>Cut-off · 截单</th><th>Release · 下发</th><th></th></tr>" +
+  $("#waves-table").innerHTML = `<tr><th>${t("th.wave")}</th><th>${t("th.status")}</th><th class=num>${t("th.priority")}</th><th>${t("th.progress")}</th><th>${t("th.cutoff")}</th><th>${t("th.release")}</th><th></th></tr>` +
     (open.map((w) => {
       const closed = w.done + w.cancelled, left = w.tasks - closed;
       const held = w.status === "held";
-      const status = held ? `<span class="badge warn">held · 暂停</span>` : `<span class="badge ok">released · 已下发</span>`;
+      const status = held ? `<span class="badge warn">${t("wave.held")}</span>` : `<span class="badge ok">${t("wave.released")}</span>`;
       const release = held
-        ? (isSet(w.release_at) ? `at · 定时 ${esc(clock(w.release_at))}` : `<span class="muted">by hand · 手动</span>`)
-        : `${esc(clock(w.released_at))} <span class="muted small">by ${esc(w.released_actor || w.released_by)}</span>`;
-      const act = held && canSupervise() ? `<button class="primary" data-release="${esc(w.id)}">Release · 下发</button>` : "";
+        ? (isSet(w.release_at) ? esc(t("wave.at", clock(w.release_at))) : `<span class="muted">${t("wave.byhand")}</span>`)
+        : `${esc(clock(w.released_at))} <span class="muted small">${esc(t("wave.by", w.released_actor || w.released_by))}</span>`;
+      const act = held && canSupervise() ? `<button class="primary" data-release="${esc(w.id)}">${t("wave.release")}</button>` : "";
       return `<tr data-wave="${esc(w.id)}" data-status="${esc(w.status)}"><td>${esc(w.id)}</td><td class="state">${status}</td><td class=num>${w.priority || 0}</td>
-        <td class="progress"><progress max="${w.tasks}" value="${closed}"></progress> ${closed}/${w.tasks} <span class="muted small">${left} open · 未完成${w.cancelled ? `, ${w.cancelled} cancelled · 已取消` : ""}</span></td>
+        <td class="progress"><progress max="${w.tasks}" value="${closed}"></progress> ${closed}/${w.tasks} <span class="muted small">${t("wave.open", left)}${w.cancelled ? t("wave.cancelled", w.cancelled) : ""}</span></td>
         ${cutoffCell(w)}<td class="release">${release}</td><td class="act">${act}</td></tr>`;
-    }).join("") || `<tr><td colspan="7" class="muted">No open waves. · 暂无进行中的波次</td></tr>`);
+    }).join("") || `<tr><td colspan="7" class="muted">${t("waves.none")}</td></tr>`);
   $("#waves-done").hidden = done.length === 0;
   $("#waves-done-count").textContent = done.length;
-  $("#waves-done-table").innerHTML = "<tr><th>Wave · 波次</th><th class=num>Done · 完成</th><th class=num>Cancelled · 取消</th><th>Completed · 完成时间</th><th>Cut-off · 截单</th></tr>" +
+  $("#waves-done-table").innerHTML = `<tr><th>${t("th.wave")}</th><th class=num>${t("th.done")}</th><th class=num>${t("th.cancelled")}</th><th>${t("th.completed")}</th><th>${t("th.cutoff")}</th></tr>` +
     done.slice(0, 20).map((w) => {
       const late = isSet(w.cutoff) && Date.parse(w.completed_at) > Date.parse(w.cutoff);
       return `<tr data-wave="${esc(w.id)}" data-status="completed"><td>${esc(w.id)}</td><td class=num>${w.done}</td><td class=num>${w.cancelled}</td>
-        <td>${esc(clock(w.completed_at))}</td><td>${isSet(w.cutoff) ? esc(clock(w.cutoff)) : "—"} ${late ? `<span class="badge bad">late · 超时</span>` : ""}</td></tr>`;
+        <td>${esc(clock(w.completed_at))}</td><td>${isSet(w.cutoff) ? esc(clock(w.cutoff)) : "—"} ${late ? `<span class="badge bad">${t("wave.late")}</span>` : ""}</td></tr>`;
     }).join("");
 }
 
@@ -335,11 +728,11 @@ $("#waves-table").addEventListener("click", async (e) => {
   b.disabled = true;
   try {
     const w = await api("POST", `/api/v1/waves/${encodeURIComponent(b.dataset.release)}/release`);
-    flash(`Wave ${w.id} released to the pickers · 波次已下发`);
+    flash(t("wave.released.flash", w.id));
   } catch (err) {
-    flash(err.message, true);
+    failed("err.action", err);
   }
-  loadWaves().catch((err) => err.message !== "signed out" && flash(err.message, true));
+  loadWaves().catch((err) => failed("err.load", err));
 });
 
 // ---- carts ----
@@ -356,19 +749,19 @@ function renderCarts() {
   const v = state.carts || { running: [], totes_held: 0, at_packing: 0 };
   $("#carts-held").textContent = v.totes_held;
   $("#carts-packing").textContent = v.at_packing;
-  $("#carts-table").innerHTML = "<tr><th>Cart · 拣货车</th><th>Picker · 拣货员</th><th>Progress · 进度</th><th>Where · 位置</th><th>Running · 用时</th></tr>" +
+  $("#carts-table").innerHTML = `<tr><th>${t("th.cart")}</th><th>${t("th.picker")}</th><th>${t("th.progress")}</th><th>${t("th.where")}</th><th>${t("th.running")}</th></tr>` +
     ((v.running || []).map((c) => {
       const binding = c.bound < c.orders;
       const progress = binding
-        ? `<progress max="${c.orders}" value="${c.bound}"></progress> ${c.bound}/${c.orders} <span class="small">totes bound · 绑定周转箱中</span>`
-        : `<progress max="${c.orders}" value="${c.done}"></progress> ${c.done}/${c.orders} <span class="muted small">orders picked · 订单已拣</span>`;
-      const where = c.location ? esc(c.location) : `<span class="muted">${binding ? "binding · 绑定中" : "between stops · 途中"}</span>`;
+        ? `<progress max="${c.orders}" value="${c.bound}"></progress> ${c.bound}/${c.orders} <span class="small">${t("cart.bound")}</span>`
+        : `<progress max="${c.orders}" value="${c.done}"></progress> ${c.done}/${c.orders} <span class="muted small">${t("cart.picked")}</span>`;
+      const where = c.location ? esc(c.location) : `<span class="muted">${binding ? t("cart.binding") : t("cart.between")}</span>`;
       const ran = isSet(c.started) ? dur(Math.max(1, (Date.now() - Date.parse(c.started)) / 1000)) : "—";
       return `<tr data-cart="${esc(c.cart)}" data-state="${binding ? "binding" : "picking"}"><td>${esc(c.cart)}</td>
         <td class="picker">${esc(c.operator)} <span class="muted small">${esc(c.device)}</span></td>
         <td class="progress${binding ? " binding" : ""}">${progress}</td><td class="where">${where}</td>
-        <td class="running">${esc(ran)} <span class="muted small">since · 开始于 ${esc(isSet(c.started) ? clock(c.started) : "—")}</span></td></tr>`;
-    }).join("") || `<tr><td colspan="5" class="muted">No cart is being picked. · 暂无拣货车作业</td></tr>`);
+        <td class="running">${esc(ran)} <span class="muted small">${t("cart.since")} ${esc(isSet(c.started) ? clock(c.started) : "—")}</span></td></tr>`;
+    }).join("") || `<tr><td colspan="5" class="muted">${t("carts.none")}</td></tr>`);
 }
 
 // ---- walls ----
@@ -376,48 +769,48 @@ function renderCarts() {
 // (/wall/ID), shown on a display at the wall.
 async function loadWalls() {
   const walls = await api("GET", "/api/v1/walls");
-  $("#walls-table").innerHTML = "<tr><th>Wall · 播种墙</th><th>Station · 工位</th><th class=num>Slots · 格口</th><th>Screen · 屏幕</th></tr>" +
+  $("#walls-table").innerHTML = `<tr><th>${t("th.wall")}</th><th>${t("th.station")}</th><th class=num>${t("th.slots")}</th><th>${t("th.screen")}</th></tr>` +
     (walls.map((w) => `<tr data-wall="${esc(w.id)}"><td>${esc(w.id)}</td><td>${esc(w.station || "—")}</td><td class=num>${(w.slots || []).length}</td>
-      <td><a href="/wall/${encodeURIComponent(w.id)}" target="_blank">open the wall screen · 打开</a></td></tr>`).join("") ||
-      `<tr><td colspan="4" class="muted">No put walls. · 暂无播种墙</td></tr>`);
+      <td><a href="/wall/${encodeURIComponent(w.id)}" target="_blank">${t("wall.open")}</a></td></tr>`).join("") ||
+      `<tr><td colspan="4" class="muted">${t("walls.none")}</td></tr>`);
 }
 
 // ---- devices ----
 async function loadDevices() {
   const ds = await api("GET", "/api/v1/devices");
   const rows = ds.map((d) => {
-    let st = d.disabled ? `<span class="badge bad">disabled</span>` : d.connected ? `<span class="badge ok">connected</span>` : `<span class="badge">offline</span>`;
-    if (d.state && !d.disabled) st = `<span class="badge ${d.state === "connected" ? "ok" : "bad"}">${esc(d.state)}</span> <span class="muted small">${esc(d.reason || "")}</span>`;
+    let st = d.disabled ? `<span class="badge bad">${t("st.disabled")}</span>` : d.connected ? `<span class="badge ok">${t("st.connected")}</span>` : `<span class="badge">${t("st.offline")}</span>`;
+    if (d.state && !d.disabled) st = `<span class="badge ${d.state === "connected" ? "ok" : "bad"}">${esc(stateText(d.state))}</span> <span class="muted small">${esc(d.reason || "")}</span>`;
     const act = isAdmin() && d.kind === "pda"
-      ? `<button class="${d.disabled ? "" : "danger"}" data-act="${d.disabled ? "enable" : "disable"}" data-id="${esc(d.id)}">${d.disabled ? "Enable" : "Disable"}</button>` : "";
-    const at = d.station ? `<div class="muted small">station · 工位 ${esc(d.station)}</div>` : "";
+      ? `<button class="${d.disabled ? "" : "danger"}" data-act="${d.disabled ? "enable" : "disable"}" data-id="${esc(d.id)}">${d.disabled ? t("dev.enable") : t("dev.disable")}</button>` : "";
+    const at = d.station ? `<div class="muted small">${esc(t("dev.station", d.station))}</div>` : "";
     return `<tr data-device="${esc(d.id)}"><td>${esc(d.id)}${at}</td><td>${esc(d.kind)}</td><td>${esc(d.model || "")}</td><td>${st}</td><td>${esc(d.operator || "")}</td><td>${esc(d.task || "")}</td><td class="muted">${d.last_scan ? ago(d.last_scan) : d.last_seen ? ago(d.last_seen) : ""}</td><td>${act}</td></tr>`;
   });
-  $("#devices-table").innerHTML = "<tr><th>Device</th><th>Kind</th><th>Model</th><th>State</th><th>Operator</th><th>Task</th><th>Last activity</th><th></th></tr>" +
-    (rows.join("") || `<tr><td colspan="8" class="muted">No devices yet.</td></tr>`);
+  $("#devices-table").innerHTML = `<tr><th>${t("th.device")}</th><th>${t("th.kind")}</th><th>${t("th.model")}</th><th>${t("th.state")}</th><th>${t("th.operator")}</th><th>${t("th.task")}</th><th>${t("th.lastactivity")}</th><th></th></tr>` +
+    (rows.join("") || `<tr><td colspan="8" class="muted">${t("devices.none")}</td></tr>`);
 }
 
 $("#devices-table").addEventListener("click", async (e) => {
   const b = e.target.closest("button[data-act]");
   if (!b) return;
-  if (b.dataset.act === "disable" && !confirm(`Disable ${b.dataset.id}? Its picker is logged out and it cannot connect until enabled.`)) return;
+  if (b.dataset.act === "disable" && !confirm(t("dev.confirm", b.dataset.id))) return;
   try {
     await api("POST", `/api/v1/devices/${encodeURIComponent(b.dataset.id)}/${b.dataset.act}`);
-    flash(`${b.dataset.id}: ${b.dataset.act}d`);
+    flash(t(b.dataset.act === "disable" ? "dev.disabled" : "dev.enabled", b.dataset.id));
     loadDevices();
-  } catch (err) { flash(err.message, true); }
+  } catch (err) { failed("err.action", err); }
 });
 
 $("#enrol").addEventListener("click", async () => {
   try {
     const r = await api("POST", "/api/v1/devices/enrol");
     const box = $("#enrol-box");
-    box.innerHTML = `<img alt="pairing QR code" src="${esc(r.qr)}"><div><div class="muted">Pairing code · 配对码</div><div class="code" id="pair-code">${esc(r.code)}</div>
-      <div>On the PDA open <b>${esc(r.url)}</b><br>or type the code on its pairing screen. · 在PDA上打开该地址或输入配对码。</div>
-      <div class="muted small">Valid once, until ${new Date(r.expires).toLocaleTimeString()}.</div>
-      ${r.fingerprint ? `<div class="muted small">The PDA must show certificate fingerprint · 证书指纹 ${esc(r.fingerprint)}</div>` : ""}</div>`;
+    box.innerHTML = `<img alt="${esc(t("pair.qr"))}" src="${esc(r.qr)}"><div><div class="muted">${t("pair.code")}</div><div class="code" id="pair-code">${esc(r.code)}</div>
+      <div>${t("pair.open", esc(r.url))}</div>
+      <div class="muted small">${esc(t("pair.valid", new Date(r.expires).toLocaleTimeString(locale())))}</div>
+      ${r.fingerprint ? `<div class="muted small">${esc(t("pair.fp", r.fingerprint))}</div>` : ""}</div>`;
     box.hidden = false;
-  } catch (err) { flash(err.message, true); }
+  } catch (err) { failed("err.action", err); }
 });
 
 // ---- tasks ----
@@ -425,14 +818,14 @@ async function loadTasks() {
   const [tasks, devices] = await Promise.all([api("GET", "/api/v1/tasks"), api("GET", "/api/v1/devices")]);
   const idle = devices.filter((d) => d.operator && !d.task && !d.disabled);
   const opts = idle.map((d) => `<option value="${esc(d.id)}">${esc(d.id)} · ${esc(d.operator)}</option>`).join("");
-  $("#tasks-table").innerHTML = "<tr><th>Task</th><th>Order</th><th>Status</th><th>Operator</th><th>Device</th><th class=num>Lines</th><th class=num>Picked</th><th></th></tr>" +
-    (tasks.map((t) => {
-      const picked = t.lines.reduce((n, l) => n + (l.picked || 0), 0), asked = t.lines.reduce((n, l) => n + l.qty, 0);
+  $("#tasks-table").innerHTML = `<tr><th>${t("th.task")}</th><th>${t("th.order")}</th><th>${t("th.status")}</th><th>${t("th.operator")}</th><th>${t("th.device")}</th><th class=num>${t("th.lines")}</th><th class=num>${t("th.picked")}</th><th></th></tr>` +
+    (tasks.map((k) => {
+      const picked = k.lines.reduce((n, l) => n + (l.picked || 0), 0), asked = k.lines.reduce((n, l) => n + l.qty, 0);
       // A held wave's task goes to nobody until the wave is released.
-      const act = isAdmin() && opts && t.status !== "held" ? `<select data-task="${esc(t.id)}"><option value="">Reassign to…</option>${opts}</select>` : "";
-      const cls = t.status === "assigned" ? "ok" : t.status === "held" ? "warn" : "";
-      return `<tr><td>${esc(t.id)}${t.wave ? `<div class="muted small">wave · 波次 ${esc(t.wave)}</div>` : ""}</td><td>${esc(t.order)}</td><td><span class="badge ${cls}">${esc(t.status)}</span></td><td>${esc(t.operator || "")}</td><td>${esc(t.device || "")}</td><td class=num>${t.lines.length}</td><td class=num>${picked}/${asked}</td><td>${act}</td></tr>`;
-    }).join("") || `<tr><td colspan="8" class="muted">No open tasks.</td></tr>`);
+      const act = isAdmin() && opts && k.status !== "held" ? `<select data-task="${esc(k.id)}"><option value="">${t("task.reassign")}</option>${opts}</select>` : "";
+      const cls = k.status === "assigned" ? "ok" : k.status === "held" ? "warn" : "";
+      return `<tr data-task-id="${esc(k.id)}"><td>${esc(k.id)}${k.wave ? `<div class="muted small">${esc(t("task.wave", k.wave))}</div>` : ""}</td><td>${esc(k.order)}</td><td><span class="badge ${cls}" data-status="${esc(k.status)}">${esc(stateText(k.status))}</span></td><td>${esc(k.operator || "")}</td><td>${esc(k.device || "")}</td><td class=num>${k.lines.length}</td><td class=num>${picked}/${asked}</td><td>${act}</td></tr>`;
+    }).join("") || `<tr><td colspan="8" class="muted">${t("tasks.none")}</td></tr>`);
 }
 
 $("#tasks-table").addEventListener("change", async (e) => {
@@ -440,8 +833,8 @@ $("#tasks-table").addEventListener("change", async (e) => {
   if (!sel || !sel.value) return;
   try {
     await api("POST", `/api/v1/tasks/${encodeURIComponent(sel.dataset.task)}/reassign`, { device: sel.value });
-    flash(`${sel.dataset.task} reassigned to ${sel.value}`);
-  } catch (err) { flash(err.message, true); }
+    flash(t("task.reassigned", sel.dataset.task, sel.value));
+  } catch (err) { failed("err.action", err); }
   loadTasks();
 });
 
@@ -450,12 +843,12 @@ async function loadPrint() {
   const jobs = await api("GET", "/api/v1/printjobs");
   jobs.sort((a, b) => (b.updated || b.created).localeCompare(a.updated || a.created));
   const cls = { printed: "ok", held: "warn", failed: "bad", cancelled: "", queued: "", printing: "warn" };
-  $("#print-table").innerHTML = "<tr><th>Job</th><th>Order</th><th>Station</th><th>Printer</th><th>Status</th><th>Reason</th><th></th></tr>" +
+  $("#print-table").innerHTML = `<tr><th>${t("th.job")}</th><th>${t("th.order")}</th><th>${t("th.station")}</th><th>${t("th.printer")}</th><th>${t("th.status")}</th><th>${t("th.reason")}</th><th></th></tr>` +
     (jobs.map((j) => `<tr data-job="${esc(j.id)}"><td>${esc(j.id)}<div class="muted small">${esc(j.template)}</div></td><td>${esc(j.order || "")}</td><td>${esc(j.station || "")}</td><td>${esc(j.printer || "")}</td>
-      <td><span class="badge ${cls[j.status] || ""}">${esc(j.status)}</span></td><td class="muted">${esc(j.reason || j.reprint_reason || "")}</td>
-      <td><a href="/api/v1/printjobs/${encodeURIComponent(j.id)}/preview.png" target="_blank">preview</a>
-      ${isAdmin() ? ` <button data-reprint="${esc(j.id)}">Reprint</button>` : ""}</td></tr>`).join("") ||
-      `<tr><td colspan="7" class="muted">No print jobs yet.</td></tr>`);
+      <td><span class="badge ${cls[j.status] || ""}" data-status="${esc(j.status)}">${esc(stateText(j.status))}</span></td><td class="muted">${esc(j.reason || j.reprint_reason || "")}</td>
+      <td><a href="/api/v1/printjobs/${encodeURIComponent(j.id)}/preview.png" target="_blank">${t("preview")}</a>
+      ${isAdmin() ? ` <button data-reprint="${esc(j.id)}">${t("reprint")}</button>` : ""}</td></tr>`).join("") ||
+      `<tr><td colspan="7" class="muted">${t("jobs.none")}</td></tr>`);
 }
 
 // reprintClicked asks an admin why and queues the reprint of the job whose
@@ -463,13 +856,13 @@ async function loadPrint() {
 async function reprintClicked(e) {
   const b = e.target.closest("button[data-reprint]");
   if (!b) return;
-  const reason = prompt("Why reprint? · 重打原因", "damaged label");
+  const reason = prompt(t("reprint.why"), t("reprint.default"));
   if (!reason) return;
   try {
     await api("POST", `/api/v1/printjobs/${encodeURIComponent(b.dataset.reprint)}/reprint`, { reason });
-    flash("Reprint queued · 已加入重打");
+    flash(t("reprint.queued"));
     load(state.view);
-  } catch (err) { flash(err.message, true); }
+  } catch (err) { failed("err.action", err); }
 }
 $("#print-table").addEventListener("click", reprintClicked);
 $("#labels-grid").addEventListener("click", reprintClicked);
@@ -480,20 +873,20 @@ function renderSyncCards() {
   if (!s) return;
   const u = s.upstream || {};
   $("#sync-cards").innerHTML =
-    stat("Broker · 服务器", u.connected ? "connected" : "offline", esc(u.broker || u.last_error || ""), u.connected ? "ok" : "warn") +
-    stat("Outbox depth · 待发", s.outbox.depth, "events", s.outbox.depth > 1000 ? "warn" : "ok") +
-    stat("Oldest unsent · 最久未发", dur(s.oldest_unsent_s), "", s.oldest_unsent_s > 300 ? "warn" : "ok") +
-    stat("Last PUBACK · 最近确认", ago(u.last_puback), `${num(u.events_per_s, 1)} events/s`, "") +
-    stat("Dead letters · 死信", s.outbox.dead_letters, "", s.outbox.dead_letters ? "bad" : "ok");
+    stat(t("sync.broker"), u.connected ? t("connected") : t("offline"), esc(u.broker || u.last_error || ""), u.connected ? "ok" : "warn", "sync-broker") +
+    stat(t("sync.depth"), s.outbox.depth, t("sync.events"), s.outbox.depth > 1000 ? "warn" : "ok", "sync-depth") +
+    stat(t("sync.oldest"), dur(s.oldest_unsent_s), "", s.oldest_unsent_s > 300 ? "warn" : "ok", "sync-oldest") +
+    stat(t("sync.puback"), ago(u.last_puback), esc(t("sync.rate", num(u.events_per_s, 1))), "", "sync-puback") +
+    stat(t("card.dead"), s.outbox.dead_letters, "", s.outbox.dead_letters ? "bad" : "ok", "sync-dead");
 }
 
 async function loadSync() {
   if (!state.status) state.status = await api("GET", "/api/v1/status");
   renderSyncCards();
   const dead = await api("GET", "/api/v1/deadletters");
-  $("#dead-table").innerHTML = "<tr><th class=num>Seq</th><th>Type</th><th>Reason</th><th>At</th><th></th></tr>" +
-    (dead.map((d) => `<tr><td class=num>${d.seq}</td><td>${esc(d.type)}</td><td>${esc(d.reason)}</td><td class="muted">${ago(d.at)}</td><td>${d.retry ? "retry asked" : isAdmin() ? `<button data-retry="${d.seq}">Retry</button>` : ""}</td></tr>`).join("") ||
-      `<tr><td colspan="5" class="muted">No dead letters. · 无死信</td></tr>`);
+  $("#dead-table").innerHTML = `<tr><th class=num>${t("th.seq")}</th><th>${t("th.type")}</th><th>${t("th.reason")}</th><th>${t("th.at")}</th><th></th></tr>` +
+    (dead.map((d) => `<tr><td class=num>${d.seq}</td><td>${esc(d.type)}</td><td>${esc(d.reason)}</td><td class="muted">${ago(d.at)}</td><td>${d.retry ? t("dead.asked") : isAdmin() ? `<button data-retry="${d.seq}">${t("dead.retry")}</button>` : ""}</td></tr>`).join("") ||
+      `<tr><td colspan="5" class="muted">${t("dead.none")}</td></tr>`);
 }
 
 $("#dead-table").addEventListener("click", async (e) => {
@@ -501,30 +894,30 @@ $("#dead-table").addEventListener("click", async (e) => {
   if (!b) return;
   try {
     await api("POST", `/api/v1/deadletters/${b.dataset.retry}/retry`);
-    flash("Sent again on the next connection");
+    flash(t("dead.sent"));
     loadSync();
-  } catch (err) { flash(err.message, true); }
+  } catch (err) { failed("err.action", err); }
 });
 
 // ---- exceptions ----
 async function loadExceptions() {
   const r = await api("GET", "/api/v1/exceptions");
   const s = r.summary;
-  $("#exc-window").textContent = "today";
+  $("#exc-window").textContent = t("exc.window");
   $("#exc-cards").innerHTML =
-    stat("Short picks · 缺货", s.short_picks, "", s.short_picks ? "warn" : "ok") +
-    stat("Intercepts · 拦截", s.intercepts, "", s.intercepts ? "warn" : "ok") +
-    stat("Labels not printed · 面单失败", s.label_failures, "", s.label_failures ? "bad" : "ok");
-  $("#exc-locations").innerHTML = "<tr><th>Location</th><th class=num>Wrong scans</th><th>By code</th></tr>" +
-    ((s.wrong_scans_by_location || []).map((l) => `<tr><td>${esc(l.location || "(no line)")}</td><td class=num>${l.count}</td><td class="muted small">${Object.entries(l.by_code).map(([k, v]) => `${esc(k)} ${v}`).join(", ")}</td></tr>`).join("") ||
-      `<tr><td colspan="3" class="muted">None today.</td></tr>`);
-  $("#exc-items").innerHTML = "<tr><th>When</th><th>What</th><th>Order</th><th>Detail</th></tr>" +
+    stat(t("exc.short"), s.short_picks, "", s.short_picks ? "warn" : "ok", "exc-short") +
+    stat(t("exc.intercepts"), s.intercepts, "", s.intercepts ? "warn" : "ok", "exc-intercepts") +
+    stat(t("exc.labels"), s.label_failures, "", s.label_failures ? "bad" : "ok", "exc-labels");
+  $("#exc-locations").innerHTML = `<tr><th>${t("th.location")}</th><th class=num>${t("th.wrong")}</th><th>${t("th.bycode")}</th></tr>` +
+    ((s.wrong_scans_by_location || []).map((l) => `<tr><td>${esc(l.location || t("exc.noline"))}</td><td class=num>${l.count}</td><td class="muted small">${Object.entries(l.by_code).map(([k, v]) => `${esc(k)} ${v}`).join(", ")}</td></tr>`).join("") ||
+      `<tr><td colspan="3" class="muted">${t("exc.none")}</td></tr>`);
+  $("#exc-items").innerHTML = `<tr><th>${t("th.when")}</th><th>${t("th.what")}</th><th>${t("th.order")}</th><th>${t("th.detail")}</th></tr>` +
     (r.items.slice(0, 100).map((x) => {
       const d = x.data;
-      const what = x.type === "label.failed" ? "label not printed" : d.kind === "short_pick" ? "short pick" : d.kind;
+      const what = x.type === "label.failed" ? t("exc.label") : d.kind === "short_pick" ? t("exc.shortpick") : d.kind === "intercept" ? t("exc.intercept") : d.kind;
       const detail = x.type === "label.failed" ? (d.reason || d.printer || "") : `${d.location || ""} ${d.sku || ""} ${d.found ?? ""}/${d.expected ?? ""} ${d.operator || ""}`;
-      return `<tr><td class="muted">${new Date(x.time).toLocaleTimeString()}</td><td>${esc(what)}</td><td>${esc(d.order || "")}</td><td class="small">${esc(detail)}</td></tr>`;
-    }).join("") || `<tr><td colspan="4" class="muted">None today.</td></tr>`);
+      return `<tr><td class="muted">${new Date(x.time).toLocaleTimeString(locale())}</td><td>${esc(what)}</td><td>${esc(d.order || "")}</td><td class="small">${esc(detail)}</td></tr>`;
+    }).join("") || `<tr><td colspan="4" class="muted">${t("exc.none")}</td></tr>`);
 }
 
 // ---- KPIs ----
@@ -545,28 +938,28 @@ async function loadKPI() {
   const r = await api("GET", "/api/v1/kpi" + kpiQuery());
   const s = r.site;
   $("#kpi-cards").innerHTML =
-    stat("Pick accuracy · 拣货准确率", pct(s.pick_accuracy, 2), "standard ≥ 99.8%", okCls(s.accuracy_ok), "kpi-accuracy") +
-    stat("Lines right first time · 一次拣对率", pct(s.line_accuracy, 2), "standard ≥ 99.8%", okCls(s.line_accuracy_ok), "kpi-line-accuracy") +
-    stat("Lines per hour · 每小时行数", num(s.lines_per_hour, 1), `${s.lines} lines`, "") +
-    stat("Location first · 先扫库位", pct(s.sequence_compliance), "sequence compliance", s.sequence_compliance === null ? "" : s.sequence_compliance >= 0.99 ? "ok" : "warn") +
-    stat("In 5–10 cm · 距离合规", pct(s.distance.in_band_share), `${pct(s.distance.unknown_share)} unknown`, "") +
-    stat("Pack → outbound · 出库时长", dur(s.pack_to_outbound.p50_s), `${pct(s.pack_to_outbound.within_standard_share)} within 30 min`, s.pack_to_outbound.within_standard_share === null ? "" : s.pack_to_outbound.within_standard_share >= 0.95 ? "ok" : "warn") +
-    stat("Scans · 扫描", s.scans, `${s.rejected} rejected`, "");
-  const cols = "<tr><th>Person</th><th>Role</th><th class=num>Scans</th><th class=num>Lines</th><th class=num>Lines/h</th><th class=num>Accuracy</th><th class=num>Location first</th><th class=num>In band</th><th class=num>Unknown dist.</th><th class=num>Pick time</th><th class=num>Pack→out p50</th><th class=num>≤ 30 min</th></tr>";
-  $("#kpi-table").innerHTML = cols + (r.people.map((p) => `<tr data-operator="${esc(p.operator)}"><td>${esc(p.name || p.operator)} <span class="muted small">${esc(p.operator)}</span></td><td>${esc(p.role || "")}</td>
+    stat(t("kpi.accuracy"), pct(s.pick_accuracy, 2), esc(t("kpi.standard", "99.8%")), okCls(s.accuracy_ok), "kpi-accuracy") +
+    stat(t("kpi.lineaccuracy"), pct(s.line_accuracy, 2), esc(t("kpi.standard", "99.8%")), okCls(s.line_accuracy_ok), "kpi-line-accuracy") +
+    stat(t("kpi.lph"), num(s.lines_per_hour, 1), esc(t("kpi.lines", s.lines)), "", "kpi-lph") +
+    stat(t("kpi.seq"), pct(s.sequence_compliance), t("kpi.seq.sub"), s.sequence_compliance === null ? "" : s.sequence_compliance >= 0.99 ? "ok" : "warn", "kpi-seq") +
+    stat(t("kpi.band"), pct(s.distance.in_band_share), esc(t("kpi.unknown", pct(s.distance.unknown_share))), "", "kpi-band") +
+    stat(t("kpi.outbound"), dur(s.pack_to_outbound.p50_s), esc(t("kpi.within30", pct(s.pack_to_outbound.within_standard_share))), s.pack_to_outbound.within_standard_share === null ? "" : s.pack_to_outbound.within_standard_share >= 0.95 ? "ok" : "warn", "kpi-outbound") +
+    stat(t("kpi.scans"), s.scans, esc(t("kpi.rejected", s.rejected)), "", "kpi-scans");
+  const cols = `<tr><th>${t("th.person")}</th><th>${t("th.role")}</th><th class=num>${t("th.scans")}</th><th class=num>${t("th.lines")}</th><th class=num>${t("th.lph")}</th><th class=num>${t("th.accuracy")}</th><th class=num>${t("th.seq2")}</th><th class=num>${t("th.inband")}</th><th class=num>${t("th.unknowndist")}</th><th class=num>${t("th.picktime")}</th><th class=num>${t("th.p50")}</th><th class=num>${t("th.le30")}</th></tr>`;
+  $("#kpi-table").innerHTML = cols + (r.people.map((p) => `<tr data-operator="${esc(p.operator)}"><td>${esc(p.name || p.operator)} <span class="muted small">${esc(p.operator)}</span></td><td>${esc(p.role ? t("role", p.role) : "")}</td>
     <td class="num scans">${p.scans}</td><td class="num lines">${p.lines}</td><td class="num lph">${num(p.lines_per_hour, 1)}</td>
     <td class="num accuracy"><span class="badge ${okCls(p.accuracy_ok)}">${pct(p.pick_accuracy, 2)}</span></td><td class="num seq">${pct(p.sequence_compliance)}</td>
     <td class="num inband">${pct(p.distance.in_band_share)}</td><td class="num unknown">${pct(p.distance.unknown_share)}</td><td class="num">${dur(p.stages.pick.mean_s)}</td>
     <td class="num">${dur(p.pack_to_outbound.p50_s)}</td><td class="num">${pct(p.pack_to_outbound.within_standard_share)}</td></tr>`).join("") ||
-    `<tr><td colspan="12" class="muted">Nobody has worked in this window yet.</td></tr>`);
+    `<tr><td colspan="12" class="muted">${t("kpi.nobody")}</td></tr>`);
   drawBars($("#kpi-bars"), r.people.filter((p) => p.hours_logged_in > 0).map((p) => ({ label: p.name || p.operator, value: p.lines_per_hour, low: p.accuracy_ok === false })));
   drawTrend($("#kpi-trend"), r.hours);
   const worked = r.hours.filter((h) => h.scans || h.lines || h.hours_logged_in);
-  $("#kpi-hours").innerHTML = "<tr><th>Hour</th><th class=num>People</th><th class=num>Scans</th><th class=num>Lines</th><th class=num>Lines/h</th><th class=num>Accuracy</th><th class=num>Location first</th><th class=num>In band</th></tr>" +
+  $("#kpi-hours").innerHTML = `<tr><th>${t("th.hour")}</th><th class=num>${t("th.people")}</th><th class=num>${t("th.scans")}</th><th class=num>${t("th.lines")}</th><th class=num>${t("th.lph")}</th><th class=num>${t("th.accuracy")}</th><th class=num>${t("th.seq2")}</th><th class=num>${t("th.inband")}</th></tr>` +
     (worked.map((h) => {
       const people = r.people.filter((p) => p.hours.some((x) => x.start === h.start && (x.scans || x.hours_logged_in))).length;
       return `<tr><td>${new Date(h.start).getHours()}:00–${new Date(h.start).getHours() + 1}:00</td><td class=num>${people}</td><td class=num>${h.scans}</td><td class=num>${h.lines}</td><td class=num>${num(h.lines_per_hour, 1)}</td><td class=num>${pct(h.pick_accuracy, 2)}</td><td class=num>${pct(h.sequence_compliance)}</td><td class=num>${pct(h.distance.in_band_share)}</td></tr>`;
-    }).reverse().join("") || `<tr><td colspan="8" class="muted">Nothing yet in this window.</td></tr>`);
+    }).reverse().join("") || `<tr><td colspan="8" class="muted">${t("kpi.nothing")}</td></tr>`);
 }
 
 const SVGNS = "http://www.w3.org/2000/svg";
@@ -587,7 +980,7 @@ function el(parent, name, attrs, text) {
 // drawBars compares people: one bar each, amber when below the accuracy standard.
 function drawBars(box, items) {
   box.innerHTML = "";
-  if (!items.length) { box.innerHTML = `<p class="muted">No one logged in yet.</p>`; return; }
+  if (!items.length) { box.innerHTML = `<p class="muted">${t("kpi.nologin")}</p>`; return; }
   const W = 540, H = 240, left = 36, bottom = 44, top = 10;
   const max = Math.max(1, ...items.map((i) => i.value));
   const s = svg(W, H);
@@ -623,7 +1016,7 @@ function drawTrend(box, hours) {
   });
   el(s, "polyline", { points: hours.map((h, i) => `${x(i)},${y(h.scans)}`).join(" "), class: "line-scans" });
   el(s, "polyline", { points: hours.map((h, i) => `${x(i)},${y(h.lines)}`).join(" "), class: "line-lines" });
-  el(s, "text", { x: W - 150, y: 12 }, "— scans 扫描   — lines 行");
+  el(s, "text", { x: W - 150, y: 12 }, t("kpi.legend"));
   box.appendChild(s);
 }
 
@@ -632,48 +1025,48 @@ async function loadLabels() {
   const labels = await api("GET", "/api/v1/labels");
   // Reloaded on every journal event: redraw (and fetch the pictures again)
   // only when the labels changed.
-  const key = labels.map((l) => l.job).join(" ") + (isAdmin() ? " admin" : "");
+  const key = labels.map((l) => l.job).join(" ") + (isAdmin() ? " admin" : "") + " " + lang;
   if (key === state.labelsKey) return;
   state.labelsKey = key;
   $("#labels-grid").innerHTML = labels.map((l) => `<figure data-job="${esc(l.job)}" data-order="${esc(l.order || "")}">
-    <a href="${esc(l.preview)}" target="_blank"><img loading="lazy" alt="label ${esc(l.order || l.job)}" src="${esc(l.preview)}"></a>
-    <figcaption><b class="order">${esc(l.order || l.job)}</b> · ${esc(l.kind.replace("_", " "))} ${esc(l.template)}${l.reprint_of ? ` · reprint · 重打` : ""}<br>
-      station ${esc(l.station || "—")} · printer ${esc(l.printer || "—")}<br>
-      <span class="muted">${esc(new Date(l.printed).toLocaleString())}</span>
-      ${isAdmin() ? ` <button data-reprint="${esc(l.job)}">Reprint</button>` : ""}</figcaption></figure>`).join("") ||
-    `<p class="muted">No labels printed yet. · 暂无已打印面单</p>`;
+    <a href="${esc(l.preview)}" target="_blank"><img loading="lazy" alt="${esc(t("label.alt", l.order || l.job))}" src="${esc(l.preview)}"></a>
+    <figcaption><b class="order">${esc(l.order || l.job)}</b> · ${esc(l.kind.replace("_", " "))} ${esc(l.template)}${l.reprint_of ? ` · ${t("label.reprint")}` : ""}<br>
+      ${esc(t("label.where", l.station || "—", l.printer || "—"))}<br>
+      <span class="muted">${esc(new Date(l.printed).toLocaleString(locale()))}</span>
+      ${isAdmin() ? ` <button data-reprint="${esc(l.job)}">${t("reprint")}</button>` : ""}</figcaption></figure>`).join("") ||
+    `<p class="muted">${t("labels.none")}</p>`;
 }
 
 // ---- audit ----
 async function loadAudit() {
   const log = await api("GET", "/api/v1/audit");
-  $("#audit-table").innerHTML = "<tr><th>When</th><th>Who</th><th>Action</th><th>Target</th><th>Detail</th><th>From</th></tr>" +
-    (log.map((a) => `<tr><td class="muted">${new Date(a.time).toLocaleString()}</td><td>${esc(a.actor)} <span class="muted small">${esc(a.role)}</span></td><td>${esc(a.action)}</td><td>${esc(a.target)}</td><td class="small">${esc(a.detail || "")}</td><td class="muted small">${esc(a.remote || "")}</td></tr>`).join("") ||
-      `<tr><td colspan="6" class="muted">No admin actions yet.</td></tr>`);
+  $("#audit-table").innerHTML = `<tr><th>${t("th.when")}</th><th>${t("th.who")}</th><th>${t("th.action")}</th><th>${t("th.target")}</th><th>${t("th.detail")}</th><th>${t("th.from")}</th></tr>` +
+    (log.map((a) => `<tr><td class="muted">${new Date(a.time).toLocaleString(locale())}</td><td>${esc(a.actor)} <span class="muted small">${esc(a.role ? t("role", a.role) : "")}</span></td><td>${esc(a.action)}</td><td>${esc(a.target)}</td><td class="small">${esc(a.detail || "")}</td><td class="muted small">${esc(a.remote || "")}</td></tr>`).join("") ||
+      `<tr><td colspan="6" class="muted">${t("audit.none")}</td></tr>`);
 }
 
 // ---- API tokens (admins only) ----
-const when = (t) => (t && !t.startsWith("0001") ? new Date(t).toLocaleString() : "—");
+const when = (at) => (at && !at.startsWith("0001") ? new Date(at).toLocaleString(locale()) : "—");
 
 async function loadTokens() {
   if (!isAdmin()) return;
   const toks = (await api("GET", "/api/v1/tokens")).reverse(); // newest first
-  $("#tokens-table").innerHTML = "<tr><th>Name · 名称</th><th>Scope · 权限</th><th>Created · 创建时间</th><th>By · 创建人</th><th>State · 状态</th><th></th></tr>" +
+  $("#tokens-table").innerHTML = `<tr><th>${t("th.name")}</th><th>${t("th.scope")}</th><th>${t("th.created")}</th><th>${t("th.by")}</th><th>${t("th.state")}</th><th></th></tr>` +
     (toks.map((k) => {
       const st = k.revoked
-        ? `<span class="badge bad">revoked · 已吊销</span> <span class="muted small">${esc(when(k.revoked))}</span>`
-        : `<span class="badge ok">active · 有效</span>`;
+        ? `<span class="badge bad">${t("token.revoked")}</span> <span class="muted small">${esc(when(k.revoked))}</span>`
+        : `<span class="badge ok">${t("token.active")}</span>`;
       let act = "";
       if (!k.revoked && state.revoking === k.id) {
-        act = `<span class="confirm">Revoke ${esc(k.name)}? Programs using it are refused at once. · 确认吊销？</span>
-          <button class="danger" data-revoke-confirm="${esc(k.id)}">Yes, revoke · 确认吊销</button> <button data-revoke-cancel="${esc(k.id)}">Cancel · 取消</button>`;
+        act = `<span class="confirm">${esc(t("token.confirm", k.name))}</span>
+          <button class="danger" data-revoke-confirm="${esc(k.id)}">${t("token.yes")}</button> <button data-revoke-cancel="${esc(k.id)}">${t("token.cancel")}</button>`;
       } else if (!k.revoked) {
-        act = `<button class="danger" data-revoke="${esc(k.id)}">Revoke · 吊销</button>`;
+        act = `<button class="danger" data-revoke="${esc(k.id)}">${t("token.revoke")}</button>`;
       }
       return `<tr data-token="${esc(k.id)}" class="${k.revoked ? "revoked" : ""}"><td>${esc(k.name)} <span class="muted small">${esc(k.id)}</span></td>
-        <td><span class="badge ${k.scope === "admin" ? "warn" : ""}">${esc(k.scope)}</span></td><td class="muted">${esc(when(k.created))}</td>
+        <td><span class="badge ${k.scope === "admin" ? "warn" : ""}" data-scope="${esc(k.scope)}">${esc(T["scope." + k.scope] ? t("scope." + k.scope) : k.scope)}</span></td><td class="muted">${esc(when(k.created))}</td>
         <td>${esc(k.created_by)}</td><td class="state">${st}</td><td class="act">${act}</td></tr>`;
-    }).join("") || `<tr><td colspan="6" class="muted">No API tokens yet. · 暂无API令牌</td></tr>`);
+    }).join("") || `<tr><td colspan="6" class="muted">${t("tokens.none")}</td></tr>`);
 }
 
 // forgetTokens takes the tokens and any secret shown off the page.
@@ -697,15 +1090,15 @@ $("#token-form").addEventListener("submit", async (e) => {
   try {
     const k = await api("POST", "/api/v1/tokens", { name: $("#token-name").value.trim(), scope: $("#token-scope").value });
     // The secret lives in this box only: never in state, storage or the table.
-    $("#token-secret-name").textContent = `${k.name} (${k.scope})`;
+    $("#token-secret-name").textContent = `${k.name} (${T["scope." + k.scope] ? t("scope." + k.scope) : k.scope})`;
     $("#token-secret").textContent = k.token;
     $("#token-copied").textContent = "";
     $("#token-secret-box").hidden = false;
     $("#token-form").reset();
-    flash(`Token ${k.name} created · 令牌已创建`);
+    flash(t("token.created", k.name));
     await loadTokens();
   } catch (err) {
-    flash(err.message, true);
+    failed("err.action", err);
   } finally {
     btn.disabled = false;
   }
@@ -717,13 +1110,13 @@ $("#token-copy").addEventListener("click", async () => {
     // navigator.clipboard exists only in a secure context (https, localhost).
     if (!navigator.clipboard) throw new Error("no clipboard");
     await navigator.clipboard.writeText(secret);
-    $("#token-copied").textContent = "Copied · 已复制";
+    $("#token-copied").textContent = t("tokens.copied");
   } catch (_) {
     const range = document.createRange();
     range.selectNodeContents($("#token-secret"));
     getSelection().removeAllRanges();
     getSelection().addRange(range);
-    $("#token-copied").textContent = "Selected: press Ctrl+C to copy · 已选中，请按Ctrl+C复制";
+    $("#token-copied").textContent = t("tokens.selected");
   }
 });
 
@@ -734,7 +1127,7 @@ $("#tokens-table").addEventListener("click", async (e) => {
   if (!b) return;
   if (b.dataset.revoke !== undefined || b.dataset.revokeCancel !== undefined) {
     state.revoking = b.dataset.revoke || "";
-    loadTokens().catch((err) => flash(err.message, true));
+    loadTokens().catch((err) => failed("err.load", err));
     return;
   }
   const id = b.dataset.revokeConfirm;
@@ -742,15 +1135,19 @@ $("#tokens-table").addEventListener("click", async (e) => {
   b.disabled = true;
   try {
     await api("POST", `/api/v1/tokens/${encodeURIComponent(id)}/revoke`);
-    flash("Token revoked · 令牌已吊销");
+    flash(t("token.revokedflash"));
   } catch (err) {
-    flash(err.message, true);
+    failed("err.action", err);
   }
   state.revoking = "";
-  loadTokens().catch((err) => flash(err.message, true));
+  loadTokens().catch((err) => failed("err.load", err));
 });
 
 // ---- boot ----
+// The language chosen on this browser, else the browser's own.
+document.querySelectorAll("button[data-lang]").forEach((b) => b.addEventListener("click", () => setLang(b.dataset.lang, true)));
+setLang(savedLang() || (/^zh/i.test(navigator.language || "") ? "zh" : "en"));
+
 (async function boot() {
   try {
     start(await api("GET", "/api/v1/session"));
