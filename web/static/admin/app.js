@@ -124,6 +124,30 @@ const T = {
   "dur.min": { zh: (n) => `${n} 分钟`, en: (n) => `${n} min` },
   "dur.h": { zh: (n) => `${n} 小时`, en: (n) => `${n} h` },
 
+  // SLA board
+  sla: { zh: "时效看板", en: "SLA board" },
+  "sla.note": { zh: "即将超时的订单，在超时之前提醒", en: "orders about to miss a standard, before they are late" },
+  "sla.none": { zh: "没有订单面临超时。", en: "No order is at risk." },
+  "th.rule": { zh: "标准", en: "Standard" },
+  "th.state": { zh: "状态", en: "State" },
+  "th.due": { zh: "期限", en: "Due" },
+  "th.holder": { zh: "处理人", en: "Holder" },
+  "th.node": { zh: "当前节点", en: "Node" },
+  "rule.outbound": { zh: "打包后30分钟内出库", en: "outbound ≤ 30 min after packing" },
+  "rule.release_to_ship": { zh: "放行后2小时内出库", en: "shipped ≤ 2 h after release" },
+  "rule.cutoff": { zh: "承运商截单时间", en: "carrier cut-off" },
+  "rule.short_pick": { zh: "缺货1小时内处理", en: "short pick, 1 h to resolve" },
+  "sla.at_risk": { zh: "即将超时", en: "at risk" },
+  "sla.breached": { zh: "已超时", en: "breached" },
+  "sla.left": { zh: (d) => `剩余 ${d}`, en: (d) => `${d} left` },
+  "sla.late": { zh: (d) => `超时 ${d}`, en: (d) => `${d} late` },
+  "node.released": { zh: "已放行", en: "released" },
+  "node.pick_started": { zh: "拣货中", en: "picking" },
+  "node.picked": { zh: "已拣货", en: "picked" },
+  "node.pack_started": { zh: "打包中", en: "packing" },
+  "node.packed": { zh: "已打包", en: "packed" },
+  "node.label_printed": { zh: "面单已打印", en: "label printed" },
+
   // presale shelf
   parcels: { zh: "预售暂存", en: "Presale shelf" },
   "parcels.note": { zh: "提前打包，待ERP放行后打印面单", en: "packed ahead, held until the ERP releases the order; then the waybill prints" },
@@ -384,7 +408,7 @@ function setLang(l, keep) {
     $("#who-role").textContent = t("role", state.me.role);
     state.labelsKey = "";
     renderStatus();
-    if (state.view === "overview") { renderWaves(); renderCarts(); }
+    if (state.view === "overview") { renderWaves(); renderCarts(); renderSLA(); }
     load(state.view);
   }
 }
@@ -655,7 +679,34 @@ function renderParcels(list) {
 async function loadOverview() {
   if (!state.status) state.status = await api("GET", "/api/v1/status");
   renderStatus();
-  await Promise.all([loadWaves(), loadCarts(), loadWalls()]);
+  await Promise.all([loadWaves(), loadCarts(), loadWalls(), loadSLA()]);
+}
+
+// ---- the SLA board ----
+// Orders at risk of missing a standard, and past it, most urgent first, as
+// the gateway judges them on its own clock: the time left (or late) is
+// counted from the board's now, not the browser's.
+async function loadSLA() {
+  state.sla = await api("GET", "/api/v1/sla");
+  renderSLA();
+}
+
+function renderSLA() {
+  const b = state.sla;
+  if (!b) return;
+  const now = Date.parse(b.now);
+  $("#sla-table").innerHTML = b.orders.length
+    ? `<tr><th>${t("th.order")}</th><th>${t("th.rule")}</th><th>${t("th.state")}</th><th>${t("th.due")}</th><th>${t("th.holder")}</th><th>${t("th.node")}</th></tr>` +
+      b.orders.map((o) => {
+        const left = (Date.parse(o.due) - now) / 1000;
+        const cls = o.state === "breached" ? "bad" : "warn";
+        const when = left > 0 ? t("sla.left", dur(left)) : t("sla.late", dur(Math.max(-left, 1)));
+        return `<tr data-order="${esc(o.order)}" data-rule="${esc(o.rule)}" data-state="${esc(o.state)}"><td class="mono">${esc(o.order)}</td>` +
+          `<td>${esc(T["rule." + o.rule] ? t("rule." + o.rule) : o.rule)}</td><td><span class="badge ${cls}">${t("sla." + o.state)}</span></td>` +
+          `<td>${esc(clock(o.due))} <span class="muted small">${esc(when)}</span></td><td>${esc(o.holder || "—")}</td>` +
+          `<td>${esc(T["node." + o.node] ? t("node." + o.node) : o.node)}</td></tr>`;
+      }).join("")
+    : `<tr><td class="muted">${t("sla.none")}</td></tr>`;
 }
 
 // ---- waves ----
@@ -720,6 +771,8 @@ setInterval(() => {
   if (state.view !== "overview") return;
   if (state.waves) renderWaves();
   if (state.carts) renderCarts();
+  // The board moves with the gateway's clock, not only with events.
+  loadSLA().catch(() => {});
 }, 30000);
 
 $("#waves-table").addEventListener("click", async (e) => {
