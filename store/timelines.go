@@ -266,3 +266,48 @@ func (db *DB) RunSLA(ctx context.Context, every time.Duration) {
 		}
 	}
 }
+
+// Timelines calls fn with the timelines of the orders released in [from,
+// to), in order-id order, reading the file in short transactions of a
+// thousand (a month of orders is not held in one read).
+func (db *DB) Timelines(from, to time.Time, fn func(floorgate.OrderTimeline) error) error {
+	var after []byte
+	for {
+		var batch []floorgate.OrderTimeline
+		err := db.bolt.View(func(tx *bolt.Tx) error {
+			c := tx.Bucket(bucketTimelines).Cursor()
+			k, v := c.First()
+			if after != nil {
+				k, v = c.Seek(after)
+				if k != nil && string(k) == string(after) {
+					k, v = c.Next()
+				}
+			}
+			for ; k != nil && len(batch) < 1000; k, v = c.Next() {
+				var t floorgate.OrderTimeline
+				if err := json.Unmarshal(v, &t); err != nil {
+					return fmt.Errorf("timeline %q: %w", k, err)
+				}
+				after = append(after[:0], k...)
+				if !t.Released.Before(from) && t.Released.Before(to) {
+					batch = append(batch, t)
+				}
+			}
+			if k == nil {
+				after = nil
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("timelines: %w", err)
+		}
+		for _, t := range batch {
+			if err := fn(t); err != nil {
+				return err
+			}
+		}
+		if after == nil {
+			return nil
+		}
+	}
+}

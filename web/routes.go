@@ -52,6 +52,7 @@ func (s *Server) Routes() []Route {
 		{Pattern: "GET /api/v1/events", Access: Read, handler: s.hub.handleEvents},
 		{Pattern: "GET /api/v1/kpi", Access: Read, handler: s.handleKPI},
 		{Pattern: "GET /api/v1/kpi.csv", Access: Read, handler: s.handleKPICSV},
+		{Pattern: "GET /api/v1/timelines.csv", Access: Read, handler: s.handleTimelinesCSV},
 		{Pattern: "GET /api/v1/exceptions", Access: Read, handler: s.handleExceptions},
 		{Pattern: "GET /api/v1/devices", Access: Read, handler: s.handleDevices},
 		{Pattern: "GET /api/v1/operators", Access: Read, handler: s.handleOperators},
