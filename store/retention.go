@@ -60,8 +60,10 @@ type PruneStats struct {
 	PrintJobs int `json:"print_jobs"`
 	Audit     int `json:"audit"`
 	Waves     int `json:"waves"`
-	// Parcels are presale parcels shipped before the cut-off.
-	Parcels int `json:"parcels"`
+	// Parcels are presale parcels shipped before the cut-off; Timelines
+	// the orders shipped or cancelled before it.
+	Parcels   int `json:"parcels"`
+	Timelines int `json:"timelines"`
 	// Batches is the number of write transactions the pass took.
 	Batches int `json:"batches"`
 }
@@ -135,6 +137,21 @@ func (db *DB) PruneAll(ctx context.Context, before time.Time) (PruneStats, error
 	st.Parcels, st.Batches = n, st.Batches+b
 	if err != nil {
 		return st, fmt.Errorf("prune parcels: %w", err)
+	}
+	n, b, err = db.pruneBucket(ctx, bucketTimelines, func(_, v []byte) (bool, bool, error) {
+		var t floorgate.OrderTimeline
+		if err := json.Unmarshal(v, &t); err != nil {
+			return false, false, err
+		}
+		end := t.Shipped
+		if end.IsZero() {
+			end = t.Cancelled
+		}
+		return !end.IsZero() && end.Before(before), false, nil
+	})
+	st.Timelines, st.Batches = n, st.Batches+b
+	if err != nil {
+		return st, fmt.Errorf("prune timelines: %w", err)
 	}
 	return st, nil
 }

@@ -107,3 +107,33 @@ func TestSLABoard(t *testing.T) {
 		t.Fatalf("CheckSLA after a restart sent %d again", n)
 	}
 }
+
+// TestTimelinesPruned: retention forgets the timelines of orders shipped
+// or cancelled before its cut-off, and keeps open ones however old.
+func TestTimelinesPruned(t *testing.T) {
+	e := newEnv(t)
+	t0 := e.clock.Now()
+	var evs []floorgate.Event
+	for i, end := range []string{"shipped", "cancelled", "open"} {
+		o := fmt.Sprint("O", i)
+		evs = append(evs, floorgate.NewEvent(floorgate.EventTaskReceived, t0, floorgate.TaskRecord{Task: "T" + o, Order: o}))
+		switch end {
+		case "shipped":
+			evs = append(evs, floorgate.NewEvent(floorgate.EventShipConfirmed, t0.Add(time.Hour), floorgate.PackRecord{Order: o}))
+		case "cancelled":
+			evs = append(evs, floorgate.NewEvent(floorgate.EventPickException, t0.Add(time.Hour), floorgate.ExceptionRecord{Kind: floorgate.ExceptionIntercept, Order: o}))
+		}
+	}
+	if err := e.db.EmitEvents(ctx, evs); err != nil {
+		t.Fatal(err)
+	}
+	st, err := e.db.PruneAll(ctx, t0.Add(2*time.Hour))
+	if err != nil || st.Timelines != 2 {
+		t.Fatalf("pruned %+v, %v; want the shipped and the cancelled order's timelines", st, err)
+	}
+	for o, want := range map[string]bool{"O0": false, "O1": false, "O2": true} {
+		if _, ok, err := e.db.Timeline(o); err != nil || ok != want {
+			t.Errorf("%s kept %v (%v), want %v", o, ok, err, want)
+		}
+	}
+}
