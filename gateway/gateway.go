@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/floorgate/floorgate"
@@ -88,6 +89,7 @@ type Gateway struct {
 	paceDone chan struct{}
 
 	stopReports context.CancelFunc
+	reportMu    sync.Mutex // one daily report written at a time
 
 	// Waybills are the site's label templates and stations' choices.
 	Waybills     *Waybills

@@ -51,6 +51,10 @@ func (g *Gateway) reportsDir() string { return filepath.Join(g.Config.StateDir, 
 // reports/floorgate-YYYY-MM-DD.json in the state directory, and sends
 // report.daily upstream. A day already written is left as it is.
 func (g *Gateway) WriteDailyReport(ctx context.Context, day, to time.Time) (string, bool, error) {
+	// One at a time: the minute's look and a caller must not both write
+	// the day's report (and send it twice).
+	g.reportMu.Lock()
+	defer g.reportMu.Unlock()
 	y, m, d := day.In(time.Local).Date()
 	from := time.Date(y, m, d, 0, 0, 0, 0, time.Local)
 	end := from.AddDate(0, 0, 1)
