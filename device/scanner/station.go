@@ -149,7 +149,13 @@ func (st *Station) noteOperator() {
 func (st *Station) syncEnabled(ctx context.Context) {
 	st.noteOperator()
 	want := st.wantEnabled()
-	if st.enabled.Load() == b2i(want) {
+	switch st.enabled.Load() {
+	case -1:
+		// Not connected yet: the connect pushes the state itself (ready),
+		// in its place in the scanner's set-up; a command now would cut
+		// into that sequence.
+		return
+	case b2i(want):
 		return
 	}
 	ctx, cancel := context.WithTimeout(ctx, st.opts.FeedbackTimeout)
