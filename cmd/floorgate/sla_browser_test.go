@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
@@ -20,38 +19,7 @@ import (
 func TestSLABoardOnTheStatusPage(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	clock := floorgate.NewManualClock(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC))
-	m := startMain(t, clock, func(c *gateway.Config) { c.MQTT.Brokers = []string{"tcp://127.0.0.1:1"} })
-	demo := gateway.NewDemo()
-	var ship floorgate.Shipment
-	for _, s := range demo.Shipments() {
-		if s.Customs == nil && len(s.Lines) == 1 {
-			ship = s
-			break
-		}
-	}
-	c, _, err := dialWS(ctx, t, m, "pack-1", testToken("pack-1"), "CT40")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if v, err := c.Login(ctx, "l", demo.PackerBadges[0], gateway.DemoPIN); err != nil || v.Code != floorgate.CodeLoggedIn {
-		t.Fatalf("packer login: %v %+v", err, v)
-	}
-	n := 0
-	scan := func(data string) floorgate.Verdict {
-		t.Helper()
-		n++
-		v, err := c.Scan(ctx, floorgate.Scan{ID: fmt.Sprint("p", n), Data: data})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
-	scan(ship.Order)
-	for range ship.Lines[0].Qty {
-		scan(demo.ItemBarcode[ship.Lines[0].SKU])
-	}
+	m, clock, ship, scan := packOneOrderERPDown(ctx, t)
 	packed := clock.Now()
 
 	p := statusPage{t: t, ctx: browser(t, m, 1366, 768)}

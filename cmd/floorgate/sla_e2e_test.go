@@ -24,38 +24,7 @@ type slaBoard struct {
 func TestSLABoardWithTheERPDown(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	clock := floorgate.NewManualClock(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC))
-	m := startMain(t, clock, func(c *gateway.Config) { c.MQTT.Brokers = []string{"tcp://127.0.0.1:1"} })
-	demo := gateway.NewDemo()
-	var ship floorgate.Shipment
-	for _, s := range demo.Shipments() {
-		if s.Customs == nil && len(s.Lines) == 1 {
-			ship = s
-			break
-		}
-	}
-	c, _, err := dialWS(ctx, t, m, "pack-1", testToken("pack-1"), "CT40")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if v, err := c.Login(ctx, "l", demo.PackerBadges[0], gateway.DemoPIN); err != nil || v.Code != floorgate.CodeLoggedIn {
-		t.Fatalf("packer login: %v %+v", err, v)
-	}
-	n := 0
-	scan := func(data string) floorgate.Verdict {
-		t.Helper()
-		n++
-		v, err := c.Scan(ctx, floorgate.Scan{ID: fmt.Sprint("p", n), Data: data})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
-	scan(ship.Order)
-	for range ship.Lines[0].Qty {
-		scan(demo.ItemBarcode[ship.Lines[0].SKU])
-	}
+	m, clock, ship, scan := packOneOrderERPDown(ctx, t)
 	packed := clock.Now()
 	mine := func(at time.Duration) map[floorgate.SLARule]floorgate.SLAStatus {
 		t.Helper()
@@ -111,4 +80,45 @@ func TestSLABoardWithTheERPDown(t *testing.T) {
 	if b := mine(31 * time.Minute); len(b) != 0 {
 		t.Fatalf("shipped, still on the board: %+v", b)
 	}
+}
+
+// packOneOrderERPDown starts a demo gateway on an injected clock with the
+// ERP's broker unreachable, and packs one of its one-line orders over a
+// real WebSocket at pack-1: it returns the gateway, the clock, the order's
+// shipment, and the packer's scan, to send its waybill with later.
+func packOneOrderERPDown(ctx context.Context, t *testing.T) (*gateway.Gateway, *floorgate.ManualClock, floorgate.Shipment, func(string) floorgate.Verdict) {
+	t.Helper()
+	clock := floorgate.NewManualClock(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC))
+	m := startMain(t, clock, func(c *gateway.Config) { c.MQTT.Brokers = []string{"tcp://127.0.0.1:1"} })
+	demo := gateway.NewDemo()
+	var ship floorgate.Shipment
+	for _, s := range demo.Shipments() {
+		if s.Customs == nil && len(s.Lines) == 1 {
+			ship = s
+			break
+		}
+	}
+	c, _, err := dialWS(ctx, t, m, "pack-1", testToken("pack-1"), "CT40")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if v, err := c.Login(ctx, "l", demo.PackerBadges[0], gateway.DemoPIN); err != nil || v.Code != floorgate.CodeLoggedIn {
+		t.Fatalf("packer login: %v %+v", err, v)
+	}
+	n := 0
+	scan := func(data string) floorgate.Verdict {
+		t.Helper()
+		n++
+		v, err := c.Scan(ctx, floorgate.Scan{ID: fmt.Sprint("p", n), Data: data})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	scan(ship.Order)
+	for range ship.Lines[0].Qty {
+		scan(demo.ItemBarcode[ship.Lines[0].SKU])
+	}
+	return m, clock, ship, scan
 }
