@@ -285,11 +285,12 @@ const DefaultMedia = "100x180"
 // speak: another printer of the station may.
 var errLanguage = errors.New("printer language")
 
+// formats are the label formats printer dialects print.
+var formats = map[printer.Dialect]label.Format{printer.ZPL: label.ZPL, printer.TSPL: label.TSPL,
+	printer.ESCPOS: label.ESCPOS, printer.EPL2: label.EPL2}
+
 // Format is the label format a printer dialect prints.
-func Format(d printer.Dialect) label.Format {
-	return map[printer.Dialect]label.Format{printer.ZPL: label.ZPL, printer.TSPL: label.TSPL,
-		printer.ESCPOS: label.ESCPOS, printer.EPL2: label.EPL2}[d]
-}
+func Format(d printer.Dialect) label.Format { return formats[d] }
 
 // templateFor is the template a job's label is laid out with: the one it
 // names, else the station's choice for the shipment (a job queued before
