@@ -141,9 +141,14 @@ type ExceptionRecord struct {
 	SKU      string `json:"sku,omitempty"`
 	Expected int    `json:"expected,omitempty"`
 	Found    int    `json:"found"`
+	// Reason is, for an intercept, why the ERP cancelled the order; for a
+	// short pick, its reason code (ExceptionReason).
 	Reason   string `json:"reason,omitempty"`
 	Operator string `json:"operator,omitempty"`
 	Device   string `json:"device,omitempty"`
+	// Exception is the id of the exception case a short pick opened
+	// (its exception.raised, in the same commit).
+	Exception string `json:"exception,omitempty"`
 }
 
 // OperatorRecord is the payload of operator.logged_in and operator.logged_out.

@@ -19,6 +19,12 @@ type Scan struct {
 	DistanceMM float64 `json:"distance_mm,omitempty"`
 	// Geometry lets the distance be computed from the decoder's image.
 	Geometry *Geometry `json:"geometry,omitempty"`
+	// Unmeasurable says the device the scan came from can never know how
+	// far it read from (a wired scanner: no range finder, no image
+	// geometry; its firmware profile's distance is none), so a scan with
+	// no distance is not_measurable rather than unknown. The gateway sets
+	// it from the device's profile; a device never does.
+	Unmeasurable bool `json:"-"`
 	// DeviceTime is the device's own clock at the read.
 	DeviceTime time.Time `json:"device_time,omitzero"`
 	// At is when the gateway received the scan (its clock).

@@ -30,6 +30,11 @@ type OrderTimeline struct {
 	// Short counts the lines picked short; ShortAt is when the first was.
 	Short   int       `json:"short_lines,omitempty"`
 	ShortAt time.Time `json:"short_at,omitzero"`
+	// ExceptionsOpen counts the order's exception cases not yet resolved;
+	// ShortResolved is when the last of them was, after a short: the
+	// short_pick rule stops watching it then.
+	ExceptionsOpen int       `json:"exceptions_open,omitempty"`
+	ShortResolved  time.Time `json:"short_resolved,omitzero"`
 	// Holder and Device are who works on the order now (a picker or a
 	// packer), empty between nodes; Task is its latest task.
 	Holder string `json:"holder,omitempty"`
@@ -58,8 +63,8 @@ const (
 	// before it.
 	SLACutOff SLARule = "cutoff"
 	// SLAShort: a line picked short is an exception customer service must
-	// hear of within an hour; at risk from the moment it is short until
-	// the order leaves.
+	// hear of within an hour; at risk from the moment it is short until a
+	// supervisor resolves its exception cases (or the order leaves).
 	SLAShort SLARule = "short_pick"
 )
 
@@ -146,7 +151,7 @@ func (t OrderTimeline) SLA(now time.Time) []SLAStatus {
 	if !t.CutOff.IsZero() {
 		judge(SLACutOff, t.CutOff.Add(-CutOffWarning), t.CutOff.Add(-CutOffWarning), t.CutOff)
 	}
-	if t.Short > 0 {
+	if t.Short > 0 && t.ShortResolved.IsZero() {
 		judge(SLAShort, t.ShortAt, t.ShortAt, t.ShortAt.Add(ShortLimit))
 	}
 	return out

@@ -112,6 +112,12 @@ const (
 	CodeExpiryMissing      Code = "expiry_missing"       // the line needs an expiry; the barcode has none
 	CodeSerialMissing      Code = "serial_missing"       // the line needs a serial number; the barcode has none
 	CodeDuplicateSerial    Code = "duplicate_serial"     // this serial number was already picked
+
+	// Exceptions a picker or packer raises (ExceptionReason).
+	CodeExceptionRaised Code = "exception_raised" // recorded and sent to the supervisor and upstream
+	CodeReasonUnknown   Code = "reason_unknown"   // the message named no reason, or one not in the list
+	CodeReasonNotHere   Code = "reason_not_here"  // a pack reason raised at a pick line, or a pick reason at pack
+	CodeExceptionOpen   Code = "exception_open"   // the order has an exception no supervisor has resolved yet
 )
 
 // FeedbackKind is the class of sound a verdict makes.
@@ -366,6 +372,14 @@ var codes = map[Code]codeInfo{
 		Feedback{Bad, []Tone{{950, 90}, {0, 50}, {950, 90}, {0, 50}, {450, 200}}, []int{90, 50, 90, 50, 200}, "red"}},
 	CodeDuplicateSerial: {Text{"This serial number was already picked. Pick another unit.", "该序列号已拣过，请拣选另一件。"},
 		Feedback{Bad, []Tone{{1300, 70}, {900, 70}, {1300, 70}, {900, 70}}, []int{70, 40, 70, 40, 70}, "red"}},
+	CodeExceptionRaised: {Text{"Exception raised: your supervisor has it. Set the item or parcel aside on the exception shelf.", "异常已上报主管，请将商品或包裹放到异常货架。"},
+		Feedback{Warn, []Tone{{1500, 120}, {0, 40}, {1100, 120}, {0, 40}, {1500, 120}}, []int{120, 40, 120}, "amber"}},
+	CodeReasonUnknown: {Text{"Choose a reason from the list.", "请从列表中选择异常原因。"},
+		Feedback{Bad, []Tone{{700, 80}, {0, 40}, {900, 80}, {0, 40}, {700, 160}}, []int{80, 40, 160}, "red"}},
+	CodeReasonNotHere: {Text{"That reason is not for this step: picking and packing have their own reasons.", "此原因不适用于当前环节：拣货与打包各有其原因。"},
+		Feedback{Bad, []Tone{{650, 160}, {0, 40}, {850, 160}}, []int{160, 40, 160}, "red"}},
+	CodeExceptionOpen: {Text{"This order has an open exception: put it on the exception shelf until your supervisor resolves it.", "该订单有未处理的异常，请放到异常货架，等待主管处理。"},
+		Feedback{Bad, []Tone{{520, 140}, {0, 50}, {520, 140}, {0, 50}, {900, 200}}, []int{140, 50, 140, 50, 200}, "red"}},
 }
 
 // Codes lists every verdict code, for documentation and tests.
@@ -388,7 +402,7 @@ func NewVerdict(scanID string, code Code, prompt Prompt) Verdict {
 	// the wall are accepted with a warning: the step counted, and the
 	// operator must hear that something needs attention.
 	ok := info.fb.Kind == Good || code == CodeShortOK || code == CodeNoPrinter || code == CodeSortSurplus ||
-		code == CodeGiftMissing || code == CodeMaterialNeeded
+		code == CodeGiftMissing || code == CodeMaterialNeeded || code == CodeExceptionRaised
 	return Verdict{ScanID: scanID, OK: ok, Code: code, Message: info.text, Feedback: info.fb, Prompt: prompt}
 }
 

@@ -1,7 +1,10 @@
 // Package profiles holds floorgate's device knowledge as data: one YAML file per
 // device model (scanner, printer or PDA) with its transports, USB ids, serial
-// settings, framing, protocol dialect, the bytes sent at connect and the
-// feedback commands for the verdict-driven beep.
+// settings, framing, protocol dialect, the bytes sent at connect, the
+// feedback commands for the verdict-driven beep, and whether the device can
+// know how far it scans from (distance: none for every hardware scanner,
+// geometry for a PDA's camera with its optics, or measured; see
+// docs/scanners.md "Scanning distance").
 //
 // It only loads and validates profiles. It must not open ports, talk to
 // devices or import any transport package: drivers under device/ read a
@@ -44,8 +47,12 @@ type Profile struct {
 	Init       []string  `yaml:"init,omitempty"`
 	Feedback   *Feedback `yaml:"feedback,omitempty"`
 	Optics     *Optics   `yaml:"optics,omitempty"`
-	Printer    *Printer  `yaml:"printer,omitempty"`
-	Notes      string    `yaml:"notes,omitempty"`
+	// Distance is whether the device's scans can know how far they were
+	// read from: DistanceNone, DistanceMeasured or DistanceGeometry.
+	// Empty takes the kind's default (see DistanceSource).
+	Distance string   `yaml:"distance,omitempty"`
+	Printer  *Printer `yaml:"printer,omitempty"`
+	Notes    string   `yaml:"notes,omitempty"`
 
 	// File is where the profile came from ("ds2208.yaml" or a site path).
 	File string `yaml:"-"`
@@ -109,6 +116,43 @@ func (f *Feedback) For(kind, code string) string {
 	}
 	return ""
 }
+
+// How a device's scans can know their reading distance (Profile.Distance).
+const (
+	// DistanceNone: never. A wired scanner's decode carries no distance
+	// and no image geometry, so its scans are not_measurable, not
+	// unknown, and are never refused for distance.
+	DistanceNone = "none"
+	// DistanceMeasured: the device measures the distance itself and sends
+	// it with each scan (distance_mm); geometry, when sent, is used too.
+	DistanceMeasured = "measured"
+	// DistanceGeometry: the device sends where the symbol was in its
+	// camera image (geometry) and the gateway computes the distance with
+	// the profile's optics; a measured distance, when sent, wins.
+	DistanceGeometry = "geometry"
+)
+
+// distanceByKind is what a profile without distance says: a scanner
+// cannot know its distance, a PDA's camera gives geometry.
+var distanceByKind = map[string]string{
+	KindScanner: DistanceNone,
+	KindPDA:     DistanceGeometry,
+}
+
+// DistanceSource is how the device's scans can know their reading
+// distance: the profile's distance, else its kind's default (scanner none,
+// pda geometry); "" for a printer.
+func (p *Profile) DistanceSource() string {
+	if p.Distance != "" {
+		return p.Distance
+	}
+	return distanceByKind[p.Kind]
+}
+
+// CannotMeasure reports whether the device's scans can never know their
+// reading distance (DistanceSource is none): such a scan is recorded
+// not_measurable instead of unknown.
+func (p *Profile) CannotMeasure() bool { return p.DistanceSource() == DistanceNone }
 
 // Optics describes a PDA imager for the pinhole distance estimate.
 type Optics struct {

@@ -127,6 +127,9 @@ func TestBrokenProfilesRefused(t *testing.T) {
 		{"bad transport", map[string]string{"a.yaml": strings.Replace(goodScanner, "[serial]", "[serial, tcp]", 1)}, `a.yaml: transports[1]: "tcp" is not one of`, 3},
 		{"missing model", map[string]string{"a.yaml": strings.Replace(goodScanner, "model: Test SSI\n", "", 1)}, "a.yaml: model: required", 0},
 		{"duplicate model", map[string]string{"a.yaml": goodScanner, "b.yaml": goodScanner}, `b.yaml: model: duplicate model "Test SSI", already in `, 0},
+		{"scanner that says it measures", map[string]string{"a.yaml": goodScanner + "distance: geometry\n"}, `a.yaml: distance: "geometry" is not one of none`, 12},
+		{"pda bad distance", map[string]string{"p.yaml": "model: X\nkind: pda\ntransports: [websocket]\noptics: {focal_px: 900}\ndistance: laser\n"}, `p.yaml: distance: "laser" is not one of none, measured, geometry`, 5},
+		{"printer with a distance", map[string]string{"p.yaml": "model: X\nkind: printer\ntransports: [tcp]\nprinter: {language: zpl, dpi: 203}\ndistance: none\n"}, "p.yaml: distance: only scanners and pdas scan", 5},
 		{"pda without optics", map[string]string{"p.yaml": "model: X\nkind: pda\ntransports: [websocket]\n"}, "p.yaml: optics: required for pdas", 0},
 		{"printer without dpi", map[string]string{"p.yaml": "model: X\nkind: printer\ntransports: [tcp]\nprinter: {language: zpl}\n"}, "p.yaml: printer.dpi: required", 4},
 		{"printer bad language", map[string]string{"p.yaml": "model: X\nkind: printer\ntransports: [tcp]\nprinter: {language: cpcl, dpi: 203}\n"}, `p.yaml: printer.language: "cpcl" is not one of`, 4},
@@ -224,6 +227,43 @@ func TestByUSB(t *testing.T) {
 	}
 	if p, ok := set.ByUSB("ffff", "0000"); ok {
 		t.Errorf("ByUSB(ffff, 0000) = %s", p.Model)
+	}
+}
+
+// TestDistanceSource: a hardware scanner cannot know how far it read from,
+// a PDA's camera gives the geometry; the shipped profiles say so, and a
+// profile without distance gets its kind's.
+func TestDistanceSource(t *testing.T) {
+	set, err := Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range set.Models() {
+		p, _ := set.Get(m)
+		want := map[string]string{KindScanner: DistanceNone, KindPDA: DistanceGeometry, KindPrinter: ""}[p.Kind]
+		if got := p.DistanceSource(); got != want {
+			t.Errorf("%s (%s): distance %q, want %q", m, p.Kind, got, want)
+		}
+		if p.Kind != KindPrinter && p.Distance == "" {
+			t.Errorf("%s: distance not written in its profile", m)
+		}
+		if got := p.CannotMeasure(); got != (p.Kind == KindScanner) {
+			t.Errorf("%s: CannotMeasure = %v", m, got)
+		}
+	}
+	for _, c := range []struct {
+		p    Profile
+		want string
+	}{
+		{Profile{Kind: KindScanner}, DistanceNone},
+		{Profile{Kind: KindPDA}, DistanceGeometry},
+		{Profile{Kind: KindPDA, Distance: DistanceMeasured}, DistanceMeasured},
+		{Profile{Kind: KindPDA, Distance: DistanceNone}, DistanceNone},
+		{Profile{Kind: KindPrinter}, ""},
+	} {
+		if got := c.p.DistanceSource(); got != c.want {
+			t.Errorf("%s with distance %q: %q, want %q", c.p.Kind, c.p.Distance, got, c.want)
+		}
 	}
 }
 

@@ -177,6 +177,18 @@ func validate(p *Profile) []*Error {
 			c.oneOf("printer.status", p.Printer.Status, statusMethods)
 		}
 	}
+	switch {
+	case p.Distance == "":
+	case p.Kind == KindScanner:
+		// A wired scanner's decode (device/scanner.Scan) carries no
+		// distance and no geometry: saying otherwise would file its scans
+		// as unknown, a device that could have measured and did not.
+		c.oneOf("distance", p.Distance, []string{DistanceNone})
+	case p.Kind == KindPDA:
+		c.oneOf("distance", p.Distance, []string{DistanceNone, DistanceMeasured, DistanceGeometry})
+	default:
+		c.add("distance", "only scanners and pdas scan")
+	}
 	if p.Kind != KindScanner && p.Dialect != "" {
 		c.add("dialect", "only scanners have a dialect")
 	}

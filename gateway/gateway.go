@@ -191,6 +191,10 @@ func (g *Gateway) Start(ctx context.Context) error {
 			}
 			return 0
 		},
+		CannotMeasure: func(model string) bool {
+			p, ok := profs.Get(model)
+			return ok && p.Kind == profiles.KindPDA && p.CannotMeasure()
+		},
 		Present:  func(device string) bool { return g.connected()[device] },
 		Stations: g.Config.PackStations(),
 		Modes: store.ModeRules(floorgate.ModeRules{ClusterUpToUnits: g.Config.Picking.ClusterUpToUnits,
@@ -538,6 +542,9 @@ type Status struct {
 	Store store.Health `json:"store"`
 	// Tasks is where the open tasks are, as the floor sees them now.
 	Tasks TaskSummary `json:"tasks"`
+	// Exceptions counts the exception cases a supervisor must resolve,
+	// and those upstream has not acknowledged yet.
+	Exceptions store.ExceptionGauges `json:"exceptions"`
 	// Incarnation is the database's current incarnation: the prefix of
 	// the event ids it gives, where it began and what a restore replaced.
 	Incarnation floorgate.Incarnation `json:"incarnation"`
@@ -556,7 +563,8 @@ func (g *Gateway) Status() (Status, error) {
 	s := g.DB.Site()
 	r := Status{Site: s.ID, Gateway: s.Gateway, Version: floorgate.Version, Counts: g.DB.Counts(),
 		Outbox: ob, Upstream: g.Sync.Status(), Printers: g.PrintWorker.States(), Scanners: g.ScannerStates(), Connected: g.WS.Connected(), TLSFingerprint: g.Fingerprint,
-		Store: g.DB.Health(), Tasks: g.taskSummary(), Incarnation: g.DB.Incarnation()}
+		Store: g.DB.Health(), Tasks: g.taskSummary(), Incarnation: g.DB.Incarnation(),
+		Exceptions: g.DB.ExceptionGauges()}
 	r.StationsWithoutPrinter = g.stationsWithoutPrinter()
 	if r.Parcels, err = g.DB.HeldParcels(); err != nil {
 		return r, err

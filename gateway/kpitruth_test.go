@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
 	"os"
@@ -205,8 +206,15 @@ func playTruth(t *testing.T, gen shiftgen.Config) {
 		}
 		// The exceptions page sums up the same window.
 		var exc struct {
-			Items   []json.RawMessage `json:"items"`
-			Summary json.RawMessage   `json:"summary"`
+			Items []struct {
+				Type string `json:"type"`
+				Data struct {
+					Kind      string `json:"kind"`
+					ID        string `json:"id"`
+					Exception string `json:"exception"`
+				} `json:"data"`
+			} `json:"items"`
+			Summary json.RawMessage `json:"summary"`
 		}
 		if err := api.Get(ctx, "/api/v1/exceptions?"+q.Encode(), &exc); err != nil {
 			t.Fatalf("%s: %v", w.name, err)
@@ -214,9 +222,26 @@ func playTruth(t *testing.T, gen shiftgen.Config) {
 		for _, d := range shiftgen.Compare(want.Site.Exceptions, exc.Summary) {
 			diffs = append(diffs, fmt.Sprintf("%s seed %d %s: /api/v1/exceptions summary.%s", cfg.DistanceMode, seed, w.name, d))
 		}
-		if e := want.Site.Exceptions; len(exc.Items) != e.ShortPicks+e.Intercepts+e.LabelFailures {
+		// Every pick.exception and label.failed is an item; so is the
+		// exception.raised of each case a short opened, in the same commit.
+		floor, cases, raised := 0, map[string]bool{}, map[string]bool{}
+		for _, it := range exc.Items {
+			switch it.Type {
+			case floorgate.EventPickException, floorgate.EventLabelFailed:
+				floor++
+				if it.Data.Exception != "" {
+					cases[it.Data.Exception] = true
+				}
+			case floorgate.EventExceptionRaised:
+				raised[it.Data.ID] = true
+			}
+		}
+		if e := want.Site.Exceptions; floor != e.ShortPicks+e.Intercepts+e.LabelFailures {
 			diffs = append(diffs, fmt.Sprintf("%s seed %d %s: /api/v1/exceptions items: want %d, got %d", cfg.DistanceMode, seed, w.name,
-				e.ShortPicks+e.Intercepts+e.LabelFailures, len(exc.Items)))
+				e.ShortPicks+e.Intercepts+e.LabelFailures, floor))
+		}
+		if !maps.Equal(cases, raised) {
+			diffs = append(diffs, fmt.Sprintf("%s seed %d %s: short picks' cases %v, exception.raised items %v", cfg.DistanceMode, seed, w.name, cases, raised))
 		}
 	}
 	if len(diffs) > 0 {

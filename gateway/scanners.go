@@ -200,7 +200,7 @@ func (g *Gateway) startScanners(plan []plannedScanner) error {
 			Logger: g.Log.With("component", "scanner"),
 		})
 		st, err := scanner.NewStation(g.DB, dev, scanner.StationOptions{ID: x.cfg.Station, Login: x.cfg.Login,
-			Clock: g.Clock, Logger: g.Log.With("component", "scanner"),
+			Clock: g.Clock, Logger: g.Log.With("component", "scanner"), CannotMeasure: x.p.CannotMeasure(),
 			OnVerdict: func(v floorgate.Verdict) { g.Metrics.Verdict(v, "scanner", 0) }})
 		if err != nil {
 			return err

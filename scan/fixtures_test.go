@@ -119,6 +119,10 @@ func withMM(sc floorgate.Scan, mm float64) floorgate.Scan { sc.DistanceMM = mm; 
 
 func withAIM(sc floorgate.Scan, aim string) floorgate.Scan { sc.AIM = aim; return sc }
 
+// unmeasurable is sc from a device that can never know its distance (a
+// wired scanner).
+func unmeasurable(sc floorgate.Scan) floorgate.Scan { sc.Unmeasurable = true; return sc }
+
 func policy(mode floorgate.DistanceMode) *floorgate.Policy {
 	p := floorgate.DefaultPolicy()
 	p.Distance.Mode = mode

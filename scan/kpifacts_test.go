@@ -158,6 +158,8 @@ func TestPackReadsAreDistanceChecked(t *testing.T) {
 			floorgate.CodePackItemOK, "", nil, "in", 72.0},
 		{"no distance", floorgate.DistanceReject, open, read(barRed, 0), itemRed,
 			floorgate.CodePackItemOK, "", nil, "unknown", nil},
+		{"a pack-station scanner that cannot measure", floorgate.DistanceReject, open, unmeasurable(read(barRed, 0)), itemRed,
+			floorgate.CodePackItemOK, "", nil, "not_measurable", nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -26,6 +26,9 @@ type PackState struct {
 	Shipment  *floorgate.Shipment
 	Cancelled bool
 	Held      *floorgate.HeldParcel
+	// ExceptionOpen: the order has an exception case no supervisor has
+	// resolved; it cannot be opened for packing until then.
+	ExceptionOpen bool
 }
 
 // Pack judges one scan at the pack station: open a parcel by its order,
@@ -88,6 +91,8 @@ func Pack(st PackState, sc floorgate.Scan, m floorgate.Match) Result {
 			return reject(floorgate.CodeOrderIntercepted)
 		case st.Held != nil && st.Held.Released.IsZero():
 			return reject(floorgate.CodeOrderHeld)
+		case st.ExceptionOpen:
+			return reject(floorgate.CodeExceptionOpen)
 		}
 		ns := sess
 		if h := st.Held; h != nil && !h.Packed.IsZero() {
@@ -410,4 +415,24 @@ func PackSingle(st PackState, sc floorgate.Scan, m floorgate.Match, order *floor
 		v = v.WithWarning(warning)
 	}
 	return Result{Session: ns, Task: nt, TaskChanged: true, Verdict: v, Events: events}
+}
+
+// PackMissing is the units of each SKU the parcel in p still lacks against
+// its shipment s: what an item-missing exception at pack leaves out.
+func PackMissing(s *floorgate.Shipment, p *floorgate.PackProgress) map[string]int {
+	out := map[string]int{}
+	for _, l := range s.Lines {
+		out[l.SKU] += l.Qty
+	}
+	for sku, n := range out {
+		if p != nil {
+			n -= p.Counts[sku]
+		}
+		if n <= 0 {
+			delete(out, sku)
+		} else {
+			out[sku] = n
+		}
+	}
+	return out
 }

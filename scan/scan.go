@@ -32,6 +32,9 @@ const (
 	distIn      = "in"
 	distOut     = "out"
 	distUnknown = "unknown"
+	// distNotMeasurable: the device can never know its distance
+	// (Scan.Unmeasurable) and none came with the scan.
+	distNotMeasurable = "not_measurable"
 )
 
 // Scan judges one barcode read. sc.At, the gateway's receive time, is the
@@ -518,11 +521,18 @@ func resolved(m floorgate.Match) bool {
 
 // recordDistance puts on rec the distance sc was read from, when it can be
 // known, and whether that is in p's band. It is recorded whatever the
-// policy's mode, so compliance can be measured where the check is off.
+// policy's mode, so compliance can be measured where the check is off. A
+// scan from a device that can never know its distance is not_measurable,
+// not unknown: the KPIs tell a scanner that cannot measure from a device
+// that could have and did not. A distance that came anyway still counts.
 func recordDistance(rec *floorgate.ScanRecord, p floorgate.DistancePolicy, sc floorgate.Scan, m floorgate.Match) {
 	mm, known := Distance(sc, m)
 	if known {
 		rec.DistanceMM = mm
+	}
+	if !known && sc.Unmeasurable {
+		rec.Distance = distNotMeasurable
+		return
 	}
 	rec.Distance = classify(p, mm, known)
 }

@@ -173,14 +173,23 @@ func (st *state) cartOf(id string) (floorgate.Session, bool) {
 }
 
 // cartShort is a short pick on a cart.
-func (w *wtx) cartShort(sess floorgate.Session, scanID string, found int, now time.Time, v *floorgate.Verdict) error {
+func (w *wtx) cartShort(sess floorgate.Session, scanID string, r floorgate.Raise, now time.Time, v *floorgate.Verdict) error {
 	st, err := w.cartState(sess, floorgate.Match{})
 	if err != nil {
 		return err
 	}
-	res := scan.CartShort(st, scanID, found, now)
+	res := scan.CartShort(st, scanID, r.Found, now)
+	cases, err := w.shortCases(res.Events, r)
+	if err != nil {
+		return err
+	}
 	if err := w.applyCart(res); err != nil {
 		return err
+	}
+	for _, c := range cases {
+		if err := w.openCase(c); err != nil {
+			return err
+		}
 	}
 	*v = res.Verdict
 	return w.afterStep(v, res.Session, now)

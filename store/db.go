@@ -57,6 +57,13 @@ type Options struct {
 	// its profile), for the distance from a scan's geometry; 0 when
 	// unknown. Nil means unknown for every model.
 	FocalPx func(model string) float64
+	// CannotMeasure reports whether a PDA model can never know how far
+	// its scans were read from (its profile's distance is none): its
+	// scans are judged as floorgate.Scan.Unmeasurable, recorded
+	// not_measurable instead of unknown when they carry no distance.
+	// Nil: every model can. Wired scanners say it on their scans
+	// themselves (their station's id may be a PDA's).
+	CannotMeasure func(model string) bool
 
 	// Stations are the site's pack stations by name, offered to devices to
 	// choose from (Hello) and the only names SetStation accepts.

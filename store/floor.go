@@ -454,6 +454,9 @@ func (db *DB) Scan(ctx context.Context, sc floorgate.Scan) (floorgate.Verdict, e
 				in.Geometry = &g
 			}
 		}
+		if d := w.st.devices[sc.Device]; d != nil && d.Kind == floorgate.DevicePDA && db.opts.CannotMeasure != nil {
+			in.Unmeasurable = in.Unmeasurable || db.opts.CannotMeasure(d.Model)
+		}
 		m := w.st.match(sc.AIM, sc.Data)
 		// A put wall stands at a pack station: a packer sorts there too.
 		if onSort(sess, m) {
@@ -522,45 +525,10 @@ func (w *wtx) afterStep(v *floorgate.Verdict, sess floorgate.Session, now time.T
 }
 
 // Short records that the bin holds fewer units than the line asks: found
-// more units were picked and the line closes short. It is idempotent by
-// scan id like a scan.
+// more units were picked and the line closes short, a case opened with
+// reason short_bin_empty (Raise). It is idempotent by scan id like a scan.
 func (db *DB) Short(ctx context.Context, device, scanID string, found int) (floorgate.Verdict, error) {
-	if err := validID("scan id", scanID); err != nil {
-		return floorgate.NewVerdict("", floorgate.CodeBadScan, floorgate.Prompt{}), nil
-	}
-	now := db.clock.Now()
-	var v floorgate.Verdict
-	err := db.write(ctx, func(w *wtx) error {
-		if seen, err := w.seen(device, scanID, &v); seen || err != nil {
-			return err
-		}
-		sess := db.session(device)
-		if sess.Cart != nil {
-			return w.cartShort(sess, scanID, found, now, &v)
-		}
-		if sess.Sort != nil {
-			if found != 0 {
-				// At a wall a short says the container is empty.
-				v = floorgate.NewVerdict(scanID, floorgate.CodeBadScan, floorgate.Prompt{})
-				return nil
-			}
-			return w.sortEnd(sess, scanID, now, &v)
-		}
-		t, err := w.st.task(w.tx, sess.Task)
-		if err != nil {
-			return err
-		}
-		res := scan.Short(scan.State{Policy: w.st.site.Policy, Session: sess, Task: t}, scanID, found, now)
-		if err := w.apply(res); err != nil {
-			return err
-		}
-		v = res.Verdict
-		return w.afterStep(&v, res.Session, now)
-	})
-	if err != nil {
-		return floorgate.Verdict{}, fmt.Errorf("short: %w", err)
-	}
-	return v, nil
+	return db.Raise(ctx, device, scanID, floorgate.Raise{Found: found})
 }
 
 // Next moves a picker on from a task that was cancelled under them and

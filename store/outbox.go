@@ -173,9 +173,15 @@ func (db *DB) Ack(ctx context.Context, seqs []uint64) error {
 		return nil
 	}
 	var retried []uint64
+	var cases []string
 	db.mu.Lock()
 	st := db.st
 	for _, s := range seqs {
+		if id, ok := st.upstream[s]; ok {
+			// An exception.raised reached upstream: its case is timed.
+			cases = append(cases, id)
+			delete(st.upstream, s)
+		}
 		if s > st.acked {
 			st.ackedAbove[s] = true
 		} else {
@@ -194,6 +200,9 @@ func (db *DB) Ack(ctx context.Context, seqs []uint64) error {
 	db.mu.Unlock()
 	if schedule {
 		time.AfterFunc(db.ackWrite.after, db.writeAcked)
+	}
+	if len(cases) > 0 {
+		db.caseAcked(cases)
 	}
 	if len(retried) > 0 {
 		err := db.write(ctx, func(w *wtx) error {

@@ -153,6 +153,7 @@ func (w *wtx) packScan(sc floorgate.Scan, sess floorgate.Session, v *floorgate.V
 		st.Shipment, st.Cancelled = s, w.intercepted(order)
 		if sess.Pack == nil {
 			m = floorgate.Match{Kind: floorgate.MatchOrder, Shipment: s}
+			st.ExceptionOpen = w.st.openCaseFor(order)
 		}
 		if st.Held, err = w.heldParcel(s.Order); err != nil {
 			return err

@@ -270,7 +270,7 @@ func TestMigrationToHeldParcels(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = raw.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketParcels, bucketTimelines} {
+		for _, b := range [][]byte{bucketParcels, bucketTimelines, bucketExceptions} {
 			if err := tx.DeleteBucket(b); err != nil {
 				return err
 			}
@@ -286,11 +286,11 @@ func TestMigrationToHeldParcels(t *testing.T) {
 	var bucket bool
 	e.db.bolt.View(func(tx *bolt.Tx) error {
 		schema = seqOf(tx.Bucket(bucketMeta).Get(keySchema))
-		bucket = tx.Bucket(bucketParcels) != nil && tx.Bucket(bucketTimelines) != nil
+		bucket = tx.Bucket(bucketParcels) != nil && tx.Bucket(bucketTimelines) != nil && tx.Bucket(bucketExceptions) != nil
 		return nil
 	})
-	if schema != SchemaVersion || SchemaVersion != 8 || !bucket {
-		t.Fatalf("after opening a v6 file: schema %d (build %d), parcels and timelines buckets %v", schema, SchemaVersion, bucket)
+	if schema != SchemaVersion || SchemaVersion != 9 || !bucket {
+		t.Fatalf("after opening a v6 file: schema %d (build %d), parcels, timelines and exceptions buckets %v", schema, SchemaVersion, bucket)
 	}
 	if _, err := e.db.Login(ctx, "pack-1", "l2", "PACK1", "2468"); err != nil {
 		t.Fatal(err)

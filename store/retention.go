@@ -62,8 +62,9 @@ type PruneStats struct {
 	Waves     int `json:"waves"`
 	// Parcels are presale parcels shipped before the cut-off; Timelines
 	// the orders shipped or cancelled before it.
-	Parcels   int `json:"parcels"`
-	Timelines int `json:"timelines"`
+	Parcels    int `json:"parcels"`
+	Timelines  int `json:"timelines"`
+	Exceptions int `json:"exceptions"` // resolved exception cases
 	// Batches is the number of write transactions the pass took.
 	Batches int `json:"batches"`
 }
@@ -152,6 +153,19 @@ func (db *DB) PruneAll(ctx context.Context, before time.Time) (PruneStats, error
 	st.Timelines, st.Batches = n, st.Batches+b
 	if err != nil {
 		return st, fmt.Errorf("prune timelines: %w", err)
+	}
+	n, b, err = db.pruneBucket(ctx, bucketExceptions, func(_, v []byte) (bool, bool, error) {
+		var c caseRecord
+		if err := json.Unmarshal(v, &c); err != nil {
+			return false, false, err
+		}
+		// A resolved case whose raise has reached upstream; one still
+		// waiting for its PUBACK keeps its record, for the timing.
+		return c.Resolution != nil && c.Resolution.ResolvedAt.Before(before) && !c.UpstreamAt.IsZero(), false, nil
+	})
+	st.Exceptions, st.Batches = n, st.Batches+b
+	if err != nil {
+		return st, fmt.Errorf("prune exceptions: %w", err)
 	}
 	return st, nil
 }

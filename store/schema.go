@@ -62,6 +62,9 @@ var (
 	// timelines are each order's way across the floor: order →
 	// OrderTimeline, for the SLA board.
 	bucketTimelines = []byte("timelines")
+	// exceptions are the cases pickers and packers raised: id →
+	// caseRecord.
+	bucketExceptions = []byte("exceptions")
 )
 
 // appendFill is the fill percent of the append-only logs (journal, steps,
@@ -148,6 +151,13 @@ var migrations = []func(tx *bolt.Tx) error{
 	func(tx *bolt.Tx) error {
 		if _, err := tx.CreateBucketIfNotExists(bucketTimelines); err != nil {
 			return fmt.Errorf("create bucket %s: %w", bucketTimelines, err)
+		}
+		return nil
+	},
+	// 8 → 9: exception cases.
+	func(tx *bolt.Tx) error {
+		if _, err := tx.CreateBucketIfNotExists(bucketExceptions); err != nil {
+			return fmt.Errorf("create bucket %s: %w", bucketExceptions, err)
 		}
 		return nil
 	},

@@ -34,6 +34,8 @@ type state struct {
 	batches   map[string]*floorgate.Batch
 	shelf     map[string]*floorgate.HeldParcel    // presale parcels packed and not shipped, by order
 	timelines map[string]*floorgate.OrderTimeline // open orders' timelines
+	cases     map[string]*caseRecord              // open exception cases, by id
+	upstream  map[uint64]string                   // seq of an exception.raised not yet acked → its case
 	pending   []queued                            // pending tasks in the order they are given out
 	seq       uint64                              // last event sequence number committed
 	verdicts  map[string][]deviceVerdict          // device → its recent verdicts, oldest first
@@ -108,6 +110,8 @@ func load(tx *bolt.Tx) (*state, error) {
 		batches:   map[string]*floorgate.Batch{},
 		shelf:     map[string]*floorgate.HeldParcel{},
 		timelines: map[string]*floorgate.OrderTimeline{},
+		cases:     map[string]*caseRecord{},
+		upstream:  map[uint64]string{},
 		verdicts:  map[string][]deviceVerdict{},
 
 		ackedAbove: map[uint64]bool{},
@@ -151,6 +155,16 @@ func load(tx *bolt.Tx) (*state, error) {
 	if err := each(tx, bucketTimelines, func(t *floorgate.OrderTimeline) {
 		if t.Open() {
 			st.timelines[t.Order] = t
+		}
+	}); err != nil {
+		return nil, err
+	}
+	if err := each(tx, bucketExceptions, func(c *caseRecord) {
+		if c.Status == floorgate.ExceptionOpen {
+			st.cases[c.ID] = c
+		}
+		if c.UpstreamAt.IsZero() && c.Seq > 0 {
+			st.upstream[c.Seq] = c.ID
 		}
 	}); err != nil {
 		return nil, err

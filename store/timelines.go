@@ -65,8 +65,23 @@ func (w *wtx) track(ev floorgate.Event) error {
 			apply = func(t *floorgate.OrderTimeline) { t.Cancelled = ev.Time }
 		case floorgate.ExceptionShortPick:
 			apply = func(t *floorgate.OrderTimeline) {
-				if t.Short == 0 {
-					t.ShortAt, t.Short = ev.Time, 1
+				if t.Short == 0 || !t.ShortResolved.IsZero() {
+					t.ShortAt, t.Short = ev.Time, max(t.Short, 1)
+				}
+				t.ShortResolved = time.Time{}
+			}
+		}
+	case floorgate.ExceptionCase:
+		order = r.Order
+		switch ev.Type {
+		case floorgate.EventExceptionRaised:
+			apply = func(t *floorgate.OrderTimeline) { t.ExceptionsOpen++ }
+		case floorgate.EventExceptionResolved:
+			apply = func(t *floorgate.OrderTimeline) {
+				t.ExceptionsOpen = max(t.ExceptionsOpen-1, 0)
+				if t.ExceptionsOpen == 0 && t.Short > 0 {
+					// Every case settled: the short is no longer at risk.
+					t.ShortResolved = ev.Time
 				}
 			}
 		}

@@ -598,6 +598,7 @@ var bucketsSince = []struct {
 	{bucketCarts, 6}, {bucketTotes, 6}, {bucketBindings, 6}, {bucketWalls, 6}, {bucketBatches, 6},
 	{bucketParcels, 7},
 	{bucketTimelines, 8},
+	{bucketExceptions, 9},
 }
 
 // checker decodes every record of a floorgate file as the gateway reads it

@@ -92,6 +92,7 @@ var changes = []struct{ method, path, body string }{
 	{"POST", "/api/v1/tokens", `{"name":"evil","scope":"admin"}`},
 	{"POST", "/api/v1/tokens/abc/revoke", ``},
 	{"POST", "/api/v1/waves/PEAK-1/release", ``},
+	{"POST", "/api/v1/exceptions/X1/resolve", `{"action":"send_to_erp"}`},
 }
 
 // TestEveryChangeIsTried: every admin and supervise route in the handler

@@ -85,38 +85,6 @@ func (s *Server) handleKPI(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, rep)
 }
 
-// exceptionItem is one exception on the floor.
-type exceptionItem struct {
-	Seq  uint64          `json:"seq"`
-	Time time.Time       `json:"time"`
-	Type string          `json:"type"`
-	Data json.RawMessage `json:"data"`
-}
-
-// handleExceptions: GET /api/v1/exceptions?from=&to= — short picks,
-// intercepts and labels not printed, newest first, and wrong scans by
-// location.
-func (s *Server) handleExceptions(w http.ResponseWriter, r *http.Request) {
-	rep, err := s.report(r, false)
-	if err != nil {
-		writeErr(w, err)
-		return
-	}
-	evs, err := s.kpis.events(rep.From, rep.To)
-	if err != nil {
-		writeErr(w, err)
-		return
-	}
-	items := []exceptionItem{}
-	for _, ev := range evs {
-		if ev.Type == floorgate.EventPickException || ev.Type == floorgate.EventLabelFailed {
-			items = append(items, exceptionItem{Seq: ev.Seq, Time: ev.Time, Type: ev.Type, Data: ev.Data})
-		}
-	}
-	slices.Reverse(items)
-	writeJSON(w, http.StatusOK, map[string]any{"items": items, "summary": rep.Site.Exceptions})
-}
-
 // deviceView is a device as the devices page shows it.
 type deviceView struct {
 	floorgate.Device

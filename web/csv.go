@@ -13,7 +13,7 @@ import (
 )
 
 // csvTables are the tables GET /api/v1/kpi.csv exports.
-var csvTables = []string{"site", "hours", "days", "people", "people_days"}
+var csvTables = []string{"site", "hours", "days", "people", "people_days", "waves", "variants"}
 
 // figureColumns are the figures every KPI table has, in its columns' order:
 // the same definitions as GET /api/v1/kpi (docs/web-api.md).
@@ -39,6 +39,7 @@ var figureColumns = []struct {
 	{"distance_in", func(f *kpi.Figures) string { return itoa(f.Distance.In) }},
 	{"distance_out", func(f *kpi.Figures) string { return itoa(f.Distance.Out) }},
 	{"distance_unknown", func(f *kpi.Figures) string { return itoa(f.Distance.Unknown) }},
+	{"distance_not_measurable", func(f *kpi.Figures) string { return itoa(f.Distance.NotMeasurable) }},
 	{"distance_in_band_share", func(f *kpi.Figures) string { return ptoa(f.Distance.InBandShare) }},
 	{"pick_count", func(f *kpi.Figures) string { return itoa(f.Stages.Pick.Count) }},
 	{"pick_mean_s", func(f *kpi.Figures) string { return ftoa(f.Stages.Pick.MeanS) }},
@@ -57,6 +58,42 @@ var figureColumns = []struct {
 	{"parcels_shipped", func(f *kpi.Figures) string {
 		return itoa(sumVariants(f, func(v kpi.VariantFigures) int { return v.Shipped }))
 	}},
+	{"orders", func(f *kpi.Figures) string { return itoa(f.Orders) }},
+	{"orders_with_exception", func(f *kpi.Figures) string { return itoa(f.OrdersWithException) }},
+	{"exception_rate", func(f *kpi.Figures) string { return ptoa(f.ExceptionRate) }},
+	{"compliant_orders", func(f *kpi.Figures) string { return itoa(f.CompliantOrders) }},
+	{"compliance", func(f *kpi.Figures) string { return ptoa(f.Compliance) }},
+}
+
+// groupColumns are the columns of the waves and variants tables, one row
+// per Report.Waves or Report.VariantGroups entry (docs/web-api.md).
+var groupColumns = []struct {
+	name string
+	val  func(g *kpi.OrderGroup) string
+}{
+	{"orders", func(g *kpi.OrderGroup) string { return itoa(g.Orders) }},
+	{"orders_with_exception", func(g *kpi.OrderGroup) string { return itoa(g.OrdersWithException) }},
+	{"exception_rate", func(g *kpi.OrderGroup) string { return ptoa(g.ExceptionRate) }},
+	{"compliant_orders", func(g *kpi.OrderGroup) string { return itoa(g.CompliantOrders) }},
+	{"compliance", func(g *kpi.OrderGroup) string { return ptoa(g.Compliance) }},
+	{"scans", func(g *kpi.OrderGroup) string { return itoa(g.Scans) }},
+	{"wrong_scans", func(g *kpi.OrderGroup) string { return itoa(g.WrongScans) }},
+	{"error_rate", func(g *kpi.OrderGroup) string { return ptoa(g.ErrorRate) }},
+	{"pick_scans", func(g *kpi.OrderGroup) string { return itoa(g.PickScans) }},
+	{"wrong_pick_scans", func(g *kpi.OrderGroup) string { return itoa(g.WrongPickScans) }},
+	{"pick_accuracy", func(g *kpi.OrderGroup) string { return ptoa(g.PickAccuracy) }},
+	{"distance_in", func(g *kpi.OrderGroup) string { return itoa(g.DistanceIn) }},
+	{"distance_out", func(g *kpi.OrderGroup) string { return itoa(g.DistanceOut) }},
+	{"in_band_share", func(g *kpi.OrderGroup) string { return ptoa(g.InBandShare) }},
+	{"pick_count", func(g *kpi.OrderGroup) string { return itoa(g.Stages.Pick.Count) }},
+	{"pick_mean_s", func(g *kpi.OrderGroup) string { return ftoa(g.Stages.Pick.MeanS) }},
+	{"pick_p90_s", func(g *kpi.OrderGroup) string { return ftoa(g.Stages.Pick.P90S) }},
+	{"pack_count", func(g *kpi.OrderGroup) string { return itoa(g.Stages.Pack.Count) }},
+	{"pack_mean_s", func(g *kpi.OrderGroup) string { return ftoa(g.Stages.Pack.MeanS) }},
+	{"pack_p90_s", func(g *kpi.OrderGroup) string { return ftoa(g.Stages.Pack.P90S) }},
+	{"outbound_count", func(g *kpi.OrderGroup) string { return itoa(g.Stages.Outbound.Count) }},
+	{"outbound_mean_s", func(g *kpi.OrderGroup) string { return ftoa(g.Stages.Outbound.MeanS) }},
+	{"outbound_p90_s", func(g *kpi.OrderGroup) string { return ftoa(g.Stages.Outbound.P90S) }},
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
@@ -81,8 +118,9 @@ func sumVariants(f *kpi.Figures, get func(kpi.VariantFigures) int) int {
 // written row by row as it is computed: site (one row for the window),
 // hours (the site per clock hour), days (the site per day, in the
 // gateway's time zone), people (each person over the window), people_days
-// (each person per day). Every row has the same figures as GET
-// /api/v1/kpi over the same span.
+// (each person per day), waves (each wave's orders over the window:
+// Report.Waves), variants (each variant's: Report.VariantGroups). Every
+// row has the same figures as GET /api/v1/kpi over the same span.
 func (s *Server) handleKPICSV(w http.ResponseWriter, r *http.Request) {
 	table := r.URL.Query().Get("table")
 	if table == "" {
@@ -115,13 +153,30 @@ func (s *Server) handleKPICSV(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=\"floorgate-kpi-%s-%s.csv\"", table, from.Format("20060102")))
 	cw := csv.NewWriter(w)
 	head := []string{"from", "to"}
-	if table == "people" || table == "people_days" {
+	groups := table == "waves" || table == "variants"
+	switch {
+	case table == "people" || table == "people_days":
 		head = append(head, "operator", "name", "role")
+	case groups:
+		head = append(head, strings.TrimSuffix(table, "s"))
 	}
-	for _, c := range figureColumns {
-		head = append(head, c.name)
+	if groups {
+		for _, c := range groupColumns {
+			head = append(head, c.name)
+		}
+	} else {
+		for _, c := range figureColumns {
+			head = append(head, c.name)
+		}
 	}
 	cw.Write(head)
+	groupRow := func(a, b time.Time, g *kpi.OrderGroup) {
+		rec := []string{a.Format(time.RFC3339), b.Format(time.RFC3339), g.Group}
+		for _, c := range groupColumns {
+			rec = append(rec, c.val(g))
+		}
+		cw.Write(rec)
+	}
 	row := func(a, b time.Time, who []string, f *kpi.Figures) {
 		rec := append([]string{a.Format(time.RFC3339), b.Format(time.RFC3339)}, who...)
 		for _, c := range figureColumns {
@@ -139,6 +194,14 @@ func (s *Server) handleKPICSV(w http.ResponseWriter, r *http.Request) {
 		switch table {
 		case "site", "days":
 			row(sp[0], sp[1], nil, &rep.Site)
+		case "waves":
+			for i := range rep.Waves {
+				groupRow(sp[0], sp[1], &rep.Waves[i])
+			}
+		case "variants":
+			for i := range rep.VariantGroups {
+				groupRow(sp[0], sp[1], &rep.VariantGroups[i])
+			}
 		case "hours":
 			for i := range rep.Hours {
 				h := &rep.Hours[i]

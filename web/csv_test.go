@@ -82,7 +82,7 @@ func TestKPICSV(t *testing.T) {
 	if len(days) != 3 {
 		t.Fatalf("%d day rows over a window across three days", len(days))
 	}
-	for _, f := range []string{"scans", "rejected", "wrong_pick_scans", "distance_in"} {
+	for _, f := range []string{"scans", "rejected", "wrong_pick_scans", "distance_in", "distance_not_measurable", "orders"} {
 		if got, want := sum(col, days, f, nil), figure(t, rep.Site, f); got != want {
 			t.Errorf("days' %s add up to %d, the site's is %d", f, got, want)
 		}
@@ -174,6 +174,77 @@ func TestTimelinesCSV(t *testing.T) {
 		shipped := (100+i)%2 == 0
 		if shipped != (r[col["shipped"]] != "") || shipped && (r[col["pack_s"]] != "60" || r[col["outbound_s"]] != "60" || r[col["release_to_ship_s"]] != "130") {
 			t.Fatalf("row %v", r)
+		}
+	}
+}
+
+// TestKPICSVOrderTables: the waves and variants tables have a row per
+// Report.Waves and Report.VariantGroups entry, with the same figures, and
+// their orders add up to the site's.
+func TestKPICSVOrderTables(t *testing.T) {
+	ts := newTestServer(t)
+	start := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
+	var evs []floorgate.Event
+	variants := []floorgate.OrderVariant{"", floorgate.VariantPreSale, floorgate.VariantPeak}
+	for i := range 60 {
+		at := start.Add(time.Duration(i) * 5 * time.Minute)
+		task, order := fmt.Sprintf("T%03d", i), fmt.Sprintf("O%03d", i)
+		wave := fmt.Sprintf("W%d", i%4)
+		evs = append(evs, floorgate.NewEvent(floorgate.EventTaskReceived, at, floorgate.TaskRecord{Task: task, Order: order, Wave: wave, Lines: 1}),
+			floorgate.NewEvent(floorgate.EventTaskStarted, at, floorgate.TaskRecord{Task: task, Order: order, Wave: wave, Operator: "p1", Lines: 1}))
+		code, typ := floorgate.CodeLineDone, floorgate.EventScanAccepted
+		if i%7 == 0 {
+			code, typ = floorgate.CodeWrongItem, floorgate.EventScanRejected
+		}
+		evs = append(evs, floorgate.NewEvent(typ, at.Add(time.Second), floorgate.ScanRecord{ScanID: "s" + order, Device: "d1",
+			Operator: "p1", Task: task, Line: 1, Kind: floorgate.MatchItem, Code: code, Distance: "in"}),
+			floorgate.NewEvent(floorgate.EventTaskCompleted, at.Add(time.Minute), floorgate.TaskRecord{Task: task, Order: order, Operator: "p1"}),
+			floorgate.NewEvent(floorgate.EventShipConfirmed, at.Add(3*time.Minute), floorgate.PackRecord{Order: order, Packer: "k1",
+				PackToShipS: float64(60 * (i % 40)), Variant: variants[i%3]}))
+	}
+	if err := ts.db.EmitEvents(context.Background(), evs); err != nil {
+		t.Fatal(err)
+	}
+	q := "from=" + start.Format(time.RFC3339) + "&to=" + start.Add(6*time.Hour).Format(time.RFC3339)
+	var rep kpi.Report
+	w := httptest.NewRecorder()
+	ts.s.handleKPI(w, httptest.NewRequest("GET", "/api/v1/kpi?"+q, nil))
+	if err := json.Unmarshal(w.Body.Bytes(), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Site.Orders != 60 || len(rep.Waves) != 4 || len(rep.VariantGroups) != 4 {
+		t.Fatalf("API: %d orders, %d waves, %d variants; want 60 4 4", rep.Site.Orders, len(rep.Waves), len(rep.VariantGroups))
+	}
+	for table, want := range map[string][]kpi.OrderGroup{"waves": rep.Waves, "variants": rep.VariantGroups} {
+		w := httptest.NewRecorder()
+		ts.s.handleKPICSV(w, httptest.NewRequest("GET", "/api/v1/kpi.csv?table="+table+"&"+q, nil))
+		rows, err := csv.NewReader(w.Body).ReadAll()
+		if err != nil || w.Code != http.StatusOK {
+			t.Fatalf("%s: %d %v", table, w.Code, err)
+		}
+		if len(rows) != len(want)+1 {
+			t.Fatalf("%s: %d rows, the API has %d", table, len(rows)-1, len(want))
+		}
+		key := strings.TrimSuffix(table, "s")
+		if rows[0][2] != key {
+			t.Errorf("%s: third column %q, want %q", table, rows[0][2], key)
+		}
+		orders := 0
+		for i, r := range rows[1:] {
+			g := &want[i]
+			if r[2] != g.Group {
+				t.Errorf("%s row %d is %q, the API's %q", table, i, r[2], g.Group)
+			}
+			for j, c := range groupColumns {
+				if got := r[3+j]; got != c.val(g) {
+					t.Errorf("%s %s %s = %s, the API's %s", table, g.Group, c.name, got, c.val(g))
+				}
+			}
+			n, _ := strconv.Atoi(r[3])
+			orders += n
+		}
+		if orders != rep.Site.Orders {
+			t.Errorf("%s: orders add up to %d, the site's %d", table, orders, rep.Site.Orders)
 		}
 	}
 }

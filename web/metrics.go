@@ -60,6 +60,7 @@ type floor interface {
 	Waves() []floorgate.Wave
 	Carts() (store.CartsView, error)
 	SLA(now time.Time) []floorgate.SLAStatus
+	ExceptionGauges() store.ExceptionGauges
 }
 
 var _ floor = (*store.DB)(nil)
@@ -166,7 +167,11 @@ var (
 	descTotesHeld = prometheus.NewDesc("floorgate_totes_held", "Totes holding an order, on a cart or waiting at packing.", nil, nil)
 	descAtPacking = prometheus.NewDesc("floorgate_totes_at_packing", "Totes whose order is picked and waits to be packed.", nil, nil)
 	descSLA       = prometheus.NewDesc("floorgate_sla_orders", "Open orders at risk of missing a standard (state at_risk) or past it (breached), by rule: outbound, release_to_ship, cutoff, short_pick.", []string{"rule", "state"}, nil)
-	floorDescs    = []*prometheus.Desc{descWaves, descWaveTasks, descCutOff, descCarts, descTotesHeld, descAtPacking, descSLA}
+	descExcOpen   = prometheus.NewDesc("floorgate_exceptions_open", "Exception cases raised on the floor and not yet resolved by a supervisor, by reason.", []string{"reason"}, nil)
+	descExcWait   = prometheus.NewDesc("floorgate_exceptions_waiting_upstream", "Exception cases whose exception.raised upstream has not acknowledged yet.", nil, nil)
+	descExcOldest = prometheus.NewDesc("floorgate_exceptions_oldest_open_seconds", "Age of the oldest open exception case; 0 with none.", nil, nil)
+	floorDescs    = []*prometheus.Desc{descWaves, descWaveTasks, descCutOff, descCarts, descTotesHeld, descAtPacking, descSLA,
+		descExcOpen, descExcWait, descExcOldest}
 )
 
 // floorGauges is a collector reading the waves and carts at scrape time.
@@ -215,6 +220,16 @@ func (g floorGauges) Collect(ch chan<- prometheus.Metric) {
 	for k, n := range sla {
 		ch <- prometheus.MustNewConstMetric(descSLA, gaugeMetrics, float64(n), k[0], k[1])
 	}
+	eg := src.floor.ExceptionGauges()
+	for r, n := range eg.Open {
+		ch <- prometheus.MustNewConstMetric(descExcOpen, gaugeMetrics, float64(n), string(r))
+	}
+	ch <- prometheus.MustNewConstMetric(descExcWait, gaugeMetrics, float64(eg.WaitingUpstream))
+	oldest := 0.0
+	if !eg.OldestOpen.IsZero() {
+		oldest = src.clock.Now().Sub(eg.OldestOpen).Seconds()
+	}
+	ch <- prometheus.MustNewConstMetric(descExcOldest, gaugeMetrics, oldest)
 	// A store that cannot be read leaves the cart gauges out of this
 	// scrape rather than failing the whole of it.
 	if carts, err := src.floor.Carts(); err == nil {

@@ -54,6 +54,7 @@ func (s *Server) Routes() []Route {
 		{Pattern: "GET /api/v1/kpi.csv", Access: Read, handler: s.handleKPICSV},
 		{Pattern: "GET /api/v1/timelines.csv", Access: Read, handler: s.handleTimelinesCSV},
 		{Pattern: "GET /api/v1/exceptions", Access: Read, handler: s.handleExceptions},
+		{Pattern: "GET /api/v1/exceptions/{id}", Access: Read, handler: s.handleException},
 		{Pattern: "GET /api/v1/devices", Access: Read, handler: s.handleDevices},
 		{Pattern: "GET /api/v1/operators", Access: Read, handler: s.handleOperators},
 		{Pattern: "GET /api/v1/tasks", Access: Read, handler: s.handleTasks},
@@ -75,6 +76,7 @@ func (s *Server) Routes() []Route {
 
 		// Changes, each audited: a supervisor's, then an admin's.
 		{Pattern: "POST /api/v1/waves/{id}/release", Access: Supervise, Action: "wave.release", handler: s.handleReleaseWave},
+		{Pattern: "POST /api/v1/exceptions/{id}/resolve", Access: Supervise, Action: "exception.resolve", handler: s.handleResolve},
 		{Pattern: "POST /api/v1/tasks", Access: Admin, Action: "task.import", handler: s.handleImport},
 		{Pattern: "POST /api/v1/tasks/{id}/cancel", Access: Admin, Action: "task.cancel", handler: s.handleCancel},
 		{Pattern: "POST /api/v1/tasks/{id}/reassign", Access: Admin, Action: "task.reassign", handler: s.handleReassign},

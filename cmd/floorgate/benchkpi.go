@@ -213,7 +213,7 @@ func timeCSV(ctx context.Context, hs *httptest.Server, secret string, window fun
 	}
 	var slowest time.Duration
 	rows, equal := 0, true
-	for _, table := range []string{"site", "hours", "days", "people", "people_days"} {
+	for _, table := range []string{"site", "hours", "days", "people", "people_days", "waves", "variants"} {
 		t0 := time.Now()
 		resp, err := get("/api/v1/kpi.csv?table=" + table + "&")
 		if err != nil {
@@ -226,13 +226,30 @@ func timeCSV(ctx context.Context, hs *httptest.Server, secret string, window fun
 		}
 		slowest = max(slowest, time.Since(t0))
 		rows += len(recs) - 1
-		col := slices.Index(recs[0], "scans")
-		scans := 0
-		for _, r := range recs[1:] {
-			n, _ := strconv.Atoi(r[col])
-			scans += n
+		// Each table's scans add up to the site's, and its orders too:
+		// the waves' and variants' scans are only those against the
+		// orders that ended.
+		sum := func(name string) int {
+			col, n := slices.Index(recs[0], name), 0
+			for _, r := range recs[1:] {
+				v, _ := strconv.Atoi(r[col])
+				n += v
+			}
+			return n
 		}
-		equal = equal && scans == rep.Site.Scans
+		if groups, ok := map[string][]kpi.OrderGroup{"waves": rep.Waves, "variants": rep.VariantGroups}[table]; ok {
+			var want kpi.OrderGroup
+			for _, g := range groups {
+				want.Scans += g.Scans
+				want.WrongScans += g.WrongScans
+				want.CompliantOrders += g.CompliantOrders
+			}
+			equal = equal && len(recs)-1 == len(groups) && sum("scans") == want.Scans &&
+				sum("wrong_scans") == want.WrongScans && sum("compliant_orders") == want.CompliantOrders
+		} else {
+			equal = equal && sum("scans") == rep.Site.Scans
+		}
+		equal = equal && sum("orders") == rep.Site.Orders
 	}
 	return slowest.Milliseconds(), rows, equal, nil
 }
@@ -285,7 +302,7 @@ type kpiFloor struct {
 	pickers []*kpiPicker
 	packers []*kpiPacker
 	tasks   int
-	orders  int
+	picked  []string // orders picked and waiting for a packer, oldest first
 	out     []floorgate.Event
 }
 
@@ -406,7 +423,10 @@ func (f *kpiFloor) picker(p *kpiPicker, t time.Time) {
 	if p.task == "" {
 		f.tasks++
 		p.task, p.lines, p.line, p.left = fmt.Sprintf("T%07d", f.tasks), 1+f.rng.IntN(5), 1, 0
-		f.emit(floorgate.EventTaskStarted, t, floorgate.TaskRecord{Task: p.task, Order: "SO-" + p.task, Operator: p.id, Device: p.dev, Lines: p.lines})
+		// Tasks arrive in waves of 200.
+		wave := fmt.Sprintf("W%05d", f.tasks/200)
+		f.emit(floorgate.EventTaskReceived, t, floorgate.TaskRecord{Task: p.task, Order: "SO-" + p.task, Wave: wave, Lines: p.lines})
+		f.emit(floorgate.EventTaskStarted, t, floorgate.TaskRecord{Task: p.task, Order: "SO-" + p.task, Wave: wave, Operator: p.id, Device: p.dev, Lines: p.lines})
 		return
 	}
 	x := f.rng.IntN(1000)
@@ -430,6 +450,9 @@ func (f *kpiFloor) picker(p *kpiPicker, t time.Time) {
 		f.scan(p, t, floorgate.MatchItem, floorgate.CodeDistance)
 		return
 	case x < 15:
+		f.emit(floorgate.EventExceptionRaised, t, floorgate.ExceptionCase{ID: fmt.Sprintf("X%d", len(f.out)),
+			Reason: floorgate.ReasonShortBinEmpty, Stage: floorgate.StagePick, Order: "SO-" + p.task, Task: p.task, Line: p.line,
+			Qty: p.left, Operator: p.id, Device: p.dev, RaisedAt: t, Status: floorgate.ExceptionOpen})
 		f.emit(floorgate.EventPickException, t, floorgate.ExceptionRecord{Kind: floorgate.ExceptionShortPick, Task: p.task,
 			Order: "SO-" + p.task, Line: p.line, Expected: p.left, Operator: p.id, Device: p.dev})
 		f.line(p, t, floorgate.LineShort)
@@ -452,6 +475,7 @@ func (f *kpiFloor) line(p *kpiPicker, t time.Time, status floorgate.LineStatus) 
 	p.left = 0
 	if p.lines == 0 {
 		f.emit(floorgate.EventTaskCompleted, t, floorgate.TaskRecord{Task: p.task, Order: "SO-" + p.task, Operator: p.id, Device: p.dev})
+		f.picked = append(f.picked, "SO-"+p.task)
 		p.task = ""
 	}
 }
@@ -472,8 +496,11 @@ func (f *kpiFloor) packer(k *kpiPacker, t time.Time) {
 		f.emit(floorgate.EventShipConfirmed, t, r)
 		k.shipAt, k.order = time.Time{}, ""
 	case k.order == "":
-		f.orders++
-		k.order, k.items, k.started = fmt.Sprintf("SO-%07d", f.orders), 1+f.rng.IntN(3), t
+		if len(f.picked) == 0 {
+			return // nothing picked to pack yet
+		}
+		k.order, k.items, k.started = f.picked[0], 1+f.rng.IntN(3), t
+		f.picked = f.picked[1:]
 		f.emit(floorgate.EventPackStarted, t, rec())
 	case k.items > 0:
 		k.items--

@@ -17,6 +17,7 @@ import (
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/gateway"
+	"github.com/floorgate/floorgate/store"
 	"github.com/floorgate/floorgate/web/webtest"
 )
 
@@ -296,7 +297,12 @@ func TestPDALoginAndPick(t *testing.T) {
 	}
 	n := pdaEval[int](p, `fgFeedbackLog.length`)
 	clock.Add(time.Second)
-	webtest.Do(t, p.ctx, "short pick", chromedp.Click(chromedp.ID("short-btn")), chromedp.WaitVisible(chromedp.ID("modal")))
+	webtest.Do(t, p.ctx, "short pick", chromedp.Click(chromedp.ID("short-btn")), chromedp.WaitVisible(chromedp.ID("reasons")))
+	webtest.Screenshot(t, p.ctx, "pda-short-reasons")
+	if n := pdaEval[int](p, `document.querySelectorAll('#reason-list button[data-reason]').length`); n != 5 {
+		t.Fatalf("a pick line offers %d reasons, want 5", n)
+	}
+	webtest.Do(t, p.ctx, "the count is wrong", chromedp.Click(chromedp.CSS(`#reason-list button[data-reason="short_count_wrong"]`)), chromedp.WaitVisible(chromedp.ID("modal")))
 	webtest.Screenshot(t, p.ctx, "pda-short")
 	webtest.Do(t, p.ctx, "found none", chromedp.Click(chromedp.CSS(`#num-pad button[data-k="ok"]`)))
 	p.wait("the short's verdict", fmt.Sprintf(`fgFeedbackLog.length > %d && fgState().queue.length === 0`, n))
@@ -306,6 +312,11 @@ func TestPDALoginAndPick(t *testing.T) {
 	tk, err = m.DB.Task(first.ID)
 	if err != nil || tk.Lines[1].Open() || tk.Lines[1].Picked != 0 {
 		t.Fatalf("line 2 after the short: %v %+v", err, tk.Lines[1])
+	}
+	// The reason chosen on the PDA is the case's.
+	cases, err := m.DB.Exceptions(store.ExceptionFilter{Open: true})
+	if err != nil || len(cases) != 1 || cases[0].Reason != floorgate.ReasonShortCountWrong || cases[0].Task != first.ID || cases[0].Line != 2 {
+		t.Fatalf("the short's case: %+v %v", cases, err)
 	}
 }
 
@@ -594,6 +605,53 @@ func TestPDAPackScreen(t *testing.T) {
 		t.Fatalf("count on screen %q, want verified 1", got)
 	}
 	webtest.Screenshot(t, p.ctx, "pda-pack")
+}
+
+// TestPDAPackException: at the pack station a packer presses Exception,
+// chooses a reason (the pack reasons only) and scans the damaged unit: the
+// case names the unit's SKU, the parcel is set aside, and its order is
+// refused until a supervisor resolves the case. Item missing needs no scan.
+func TestPDAPackException(t *testing.T) {
+	m, clock := demoGateway(t)
+	p := openPDA(t, m, clock, m.Addr())
+	var ship floorgate.Shipment
+	for _, s := range p.demo.Shipments() {
+		if s.Customs == nil && len(s.Lines) >= 2 {
+			ship = s
+			break
+		}
+	}
+	if ship.Order == "" {
+		t.Fatal("the demo has no parcel of two lines")
+	}
+	p.login(p.demo.PackerBadges[0])
+	p.wait("pack screen", `fgState().screen === 'pack' && fgState().step === 'scan_order'`)
+	if !pdaEval[bool](p, `document.getElementById('pack-exc-btn').hidden`) {
+		t.Fatal("Exception offered with no parcel open")
+	}
+	if fb := p.scan(ship.Order); fb.Code != string(floorgate.CodeOrderOK) {
+		t.Fatalf("open order: %s", fb.Code)
+	}
+	p.wait("Exception offered", `!document.getElementById('pack-exc-btn').hidden`)
+	webtest.Do(t, p.ctx, "raise an exception", chromedp.Click(chromedp.ID("pack-exc-btn")), chromedp.WaitVisible(chromedp.ID("reasons")))
+	if got := pdaEval[[]string](p, `[...document.querySelectorAll('#reason-list button')].map(b => b.dataset.reason)`); strings.Join(got, ",") != "missing_at_pack,damaged,label_unreadable" {
+		t.Fatalf("pack reasons offered: %v", got)
+	}
+	webtest.Do(t, p.ctx, "damaged", chromedp.Click(chromedp.CSS(`#reason-list button[data-reason="damaged"]`)))
+	p.wait("asks for the item", `document.getElementById('reasons-title').textContent.includes('Scan the item concerned') && !document.getElementById('reason-skip').hidden`)
+	webtest.Screenshot(t, p.ctx, "pda-pack-exception")
+	sku := ship.Lines[1].SKU
+	if fb := p.scan(p.demo.ItemBarcode[sku]); fb.Code != string(floorgate.CodeExceptionRaised) {
+		t.Fatalf("the damaged unit: %s", fb.Code)
+	}
+	p.wait("the parcel set aside", `fgState().step === 'scan_order' && document.getElementById('reasons').hidden`)
+	cases, err := m.DB.Exceptions(store.ExceptionFilter{Open: true})
+	if err != nil || len(cases) != 1 || cases[0].Reason != floorgate.ReasonDamaged || cases[0].SKU != sku || cases[0].Order != ship.Order || cases[0].Stage != floorgate.StagePack {
+		t.Fatalf("the case: %+v %v", cases, err)
+	}
+	if fb := p.scan(ship.Order); fb.Code != string(floorgate.CodeExceptionOpen) {
+		t.Fatalf("the order again: %s", fb.Code)
+	}
 }
 
 // TestPDAPackScreenShowsWhatTheParcelNeeds: a parcel with a gift, a

@@ -282,7 +282,8 @@ func TestPDACartPick(t *testing.T) {
 	}
 	p.scanWant(d.LocationBarcode[loc1], floorgate.CodeLocationOK)
 	n := pdaEval[int](p, `fgFeedbackLog.length`)
-	webtest.Do(t, p.ctx, "short pick", chromedp.Click(chromedp.ID("short-btn")), chromedp.WaitVisible(chromedp.ID("modal")),
+	webtest.Do(t, p.ctx, "short pick", chromedp.Click(chromedp.ID("short-btn")), chromedp.WaitVisible(chromedp.ID("reasons")),
+		chromedp.Click(chromedp.CSS(`#reason-list button[data-reason="damaged"]`)), chromedp.WaitVisible(chromedp.ID("modal")),
 		chromedp.Click(chromedp.CSS(`#num-pad button[data-k="1"]`)), chromedp.Click(chromedp.CSS(`#num-pad button[data-k="ok"]`)))
 	p.wait("the short's verdict", fmt.Sprintf(`fgFeedbackLog.length > %d && fgState().queue.length === 0`, n))
 	if fb := pdaEval[feedbackEntry](p, `fgFeedbackLog[fgFeedbackLog.length-1]`); fb.Code != string(floorgate.CodeShortOK) {

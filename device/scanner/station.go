@@ -49,6 +49,12 @@ type StationOptions struct {
 	Logger          *slog.Logger
 	// OnVerdict, when set, sees every verdict the station's scanner got.
 	OnVerdict func(floorgate.Verdict)
+	// CannotMeasure says the scanner can never know how far it read from
+	// (its profile's distance is none, as for every hardware scanner):
+	// its scans go to the floor as floorgate.Scan.Unmeasurable, so they
+	// are recorded not_measurable, not unknown. It is the station's and
+	// not the device record's, as a PDA may share the station's id.
+	CannotMeasure bool
 }
 
 // Station judges a scanner's reads as scans of the station it is bound to,
@@ -204,5 +210,6 @@ func (st *Station) judge(ctx context.Context, id string, r Received) (floorgate.
 		}
 		return st.floor.LoginBadge(ctx, st.opts.ID, id, r.Data)
 	}
-	return st.floor.Scan(ctx, floorgate.Scan{ID: id, Device: st.opts.ID, Data: r.Data, AIM: r.AIM, At: r.At})
+	return st.floor.Scan(ctx, floorgate.Scan{ID: id, Device: st.opts.ID, Data: r.Data, AIM: r.AIM, At: r.At,
+		Unmeasurable: st.opts.CannotMeasure})
 }

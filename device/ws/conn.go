@@ -469,6 +469,8 @@ func (c *conn) handle(mt int, data []byte) {
 		c.next(req)
 	case typeShort:
 		c.short(req)
+	case typeException:
+		c.exception(req)
 	case typeStation:
 		c.station(req)
 	case typeHello:
@@ -660,9 +662,38 @@ func (c *conn) short(req *request) {
 		c.badScan(req.ScanID)
 		return
 	}
-	v, err := c.s.floor.Short(c.ctx, c.device, req.ScanID, req.Found)
+	if len(req.Reason) > MaxIDLen || len(req.Note) > floorgate.MaxExceptionNote {
+		c.badScan(req.ScanID)
+		return
+	}
+	c.raise(req, floorgate.Raise{Reason: floorgate.ExceptionReason(req.Reason), Found: req.Found, Note: req.Note})
+}
+
+// exception raises a reason-coded exception: at the pack station on the
+// open parcel (data: the item concerned, qty: its units), at a pick line
+// as a short with found. Its reason is required.
+func (c *conn) exception(req *request) {
+	if req.ScanID == "" {
+		c.sendError(floorgate.EINVALID, textNoID)
+		return
+	}
+	if req.Found < 0 || req.Qty < 0 || len(req.ScanID) > MaxIDLen || len(req.Reason) > MaxIDLen ||
+		len(req.Note) > floorgate.MaxExceptionNote || len(req.Data) > MaxDataLen {
+		c.badScan(req.ScanID)
+		return
+	}
+	if req.Reason == "" {
+		// An empty reason would be a plain short: an exception names one.
+		req.Reason = "-"
+	}
+	c.raise(req, floorgate.Raise{Reason: floorgate.ExceptionReason(req.Reason), Found: req.Found,
+		Data: req.Data, AIM: req.AIM, Qty: req.Qty, Note: req.Note})
+}
+
+func (c *conn) raise(req *request, r floorgate.Raise) {
+	v, err := c.s.floor.Raise(c.ctx, c.device, req.ScanID, r)
 	if err != nil {
-		c.floorFailed("short", req.ScanID, err)
+		c.floorFailed(req.Type, req.ScanID, err)
 		v = floorgate.NewVerdict(req.ScanID, floorgate.CodeUnavailable, floorgate.Prompt{})
 	}
 	c.sendVerdict(v, req.ScanID)

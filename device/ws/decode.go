@@ -57,6 +57,10 @@ func fastRequest(b []byte, r *request) error {
 			r.Found = l.Int()
 		case "station":
 			r.Station = l.Str()
+		case "reason":
+			r.Reason = l.Str()
+		case "note":
+			r.Note = l.Str()
 		case "geometry":
 			g := new(floorgate.Geometry)
 			l.Object(func(k []byte) {

@@ -47,6 +47,7 @@ type fakeFloor struct {
 	tokens    map[string]string // device → token
 	operators map[string]string // device → operator logged in
 	scans     []floorgate.Scan
+	raises    []floorgate.Raise
 	fail      error // every call after the hello fails with it
 	helloErr  error // Hello fails with it
 	entered   chan struct{}
@@ -157,11 +158,15 @@ func (f *fakeFloor) Scan(ctx context.Context, sc floorgate.Scan) (floorgate.Verd
 	return v, nil
 }
 
-func (f *fakeFloor) Short(ctx context.Context, device, scanID string, found int) (floorgate.Verdict, error) {
+func (f *fakeFloor) Raise(ctx context.Context, device, scanID string, r floorgate.Raise) (floorgate.Verdict, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.fail != nil {
 		return floorgate.Verdict{}, f.fail
+	}
+	f.raises = append(f.raises, r)
+	if r.Data != "" {
+		return floorgate.NewVerdict(scanID, floorgate.CodeExceptionRaised, floorgate.Prompt{Step: "scan_order"}), nil
 	}
 	return floorgate.NewVerdict(scanID, floorgate.CodeShortOK, floorgate.Prompt{Step: "done", Task: "T-1001"}), nil
 }

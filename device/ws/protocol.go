@@ -37,6 +37,7 @@ const (
 	typeTask      = "task"
 	typeScan      = "scan"
 	typeShort     = "short"
+	typeException = "exception"
 	typeStation   = "station"
 	typeWelcome   = "welcome"
 	typeVerdict   = "verdict"
@@ -73,6 +74,10 @@ type request struct {
 	// it came with, not the decoding of the scan_id that answers it.
 	DeviceTime string `json:"device_time"`
 	Found      int    `json:"found"`
+
+	// short, exception
+	Reason string `json:"reason"`
+	Note   string `json:"note"`
 
 	// station
 	Station string `json:"station"`

@@ -23,7 +23,10 @@ type Floor interface {
 	// while waiting, and returns the prompt that follows.
 	Next(ctx context.Context, device string) (floorgate.Prompt, error)
 	Scan(ctx context.Context, sc floorgate.Scan) (floorgate.Verdict, error)
-	Short(ctx context.Context, device, scanID string, found int) (floorgate.Verdict, error)
+	// Raise records an exception: a short with its reason at a pick line
+	// (an empty reason is a plain short), or a reason-coded exception on
+	// the parcel at the pack station.
+	Raise(ctx context.Context, device, scanID string, r floorgate.Raise) (floorgate.Verdict, error)
 	// SetStation sets the pack station the device stands at, by name ("":
 	// none); a name the site does not have is a floorgate.ENOTFOUND error.
 	SetStation(ctx context.Context, device, station string) error

@@ -20,14 +20,23 @@ type Report struct {
 	To        time.Time `json:"to"`
 	Standards Standards `json:"standards"`
 	Site      Figures   `json:"site"`
-	People    []Person  `json:"people"`
-	Hours     []Hour    `json:"hours"`
+	// DistanceByDevice is the site's distance per device (devices.go).
+	DistanceByDevice []DeviceDistance `json:"distance_by_device"`
+	People           []Person         `json:"people"`
+	Hours            []Hour           `json:"hours"`
+	// Waves and VariantGroups are the orders shipped in the window by
+	// wave and by variant (orders.go).
+	Waves         []OrderGroup `json:"waves"`
+	VariantGroups []OrderGroup `json:"variant_groups"`
 }
 
 // Standards are the targets.
 type Standards struct {
 	AccuracyMin  float64 `json:"accuracy_min"`
 	OutboundMaxS float64 `json:"outbound_max_s"`
+	// The order standards (orders.go).
+	ExceptionRateMax float64 `json:"exception_rate_max"`
+	ComplianceMin    float64 `json:"compliance_min"`
 }
 
 // Person is one operator's figures.
@@ -69,6 +78,15 @@ type Figures struct {
 	PackToOutbound      Outbound           `json:"pack_to_outbound"`
 	Stages              Stages             `json:"stages"`
 	Exceptions          Exceptions         `json:"exceptions"`
+
+	// The orders shipped in the span (orders.go).
+	Orders              int      `json:"orders"`
+	OrdersWithException int      `json:"orders_with_exception"`
+	ExceptionRate       *float64 `json:"exception_rate"`
+	ExceptionRateOK     *bool    `json:"exception_rate_ok"`
+	CompliantOrders     int      `json:"compliant_orders"`
+	Compliance          *float64 `json:"compliance"`
+	ComplianceOK        *bool    `json:"compliance_ok"`
 }
 
 // Mode is one picking mode's figures (web-api.md, "modes").
@@ -99,14 +117,16 @@ const (
 
 // Distance is the distance standard's compliance.
 type Distance struct {
-	In           int      `json:"in"`
-	Out          int      `json:"out"`
-	Unknown      int      `json:"unknown"`
-	Total        int      `json:"total"`
-	InShare      float64  `json:"in_share"`
-	OutShare     float64  `json:"out_share"`
-	UnknownShare float64  `json:"unknown_share"`
-	InBandShare  *float64 `json:"in_band_share"`
+	In                 int      `json:"in"`
+	Out                int      `json:"out"`
+	Unknown            int      `json:"unknown"`
+	NotMeasurable      int      `json:"not_measurable"`
+	Total              int      `json:"total"`
+	InShare            float64  `json:"in_share"`
+	OutShare           float64  `json:"out_share"`
+	UnknownShare       float64  `json:"unknown_share"`
+	NotMeasurableShare float64  `json:"not_measurable_share"`
+	InBandShare        *float64 `json:"in_band_share"`
 }
 
 // Outbound is packed → outbound confirmed.
@@ -132,6 +152,7 @@ type Stage struct {
 	Count int     `json:"count"`
 	MeanS float64 `json:"mean_s"`
 	P50S  float64 `json:"p50_s"`
+	P90S  float64 `json:"p90_s"`
 }
 
 // Exceptions are the floor's exceptions.
@@ -140,6 +161,9 @@ type Exceptions struct {
 	Intercepts           int              `json:"intercepts"`
 	LabelFailures        int              `json:"label_failures"`
 	WrongScansByLocation []LocationErrors `json:"wrong_scans_by_location"`
+	// ByReason and Resolution: the exception cases (orders.go).
+	ByReason   map[string]int `json:"by_reason"`
+	Resolution Resolution     `json:"resolution"`
 }
 
 // LocationErrors is the wrong pick scans at one location.
@@ -254,11 +278,14 @@ func (s span) has(t time.Time) bool { return !t.Before(s.from) && t.Before(s.to)
 // Expected is the report /api/v1/kpi?from=&to= must give for the shift.
 func (sh *Shift) Expected(from, to time.Time) Report {
 	win := span{from, to}
-	r := Report{From: from, To: to, Standards: Standards{AccuracyMin: accuracyMin, OutboundMaxS: outboundMaxS},
-		People: []Person{}}
+	r := Report{From: from, To: to, Standards: Standards{AccuracyMin: accuracyMin, OutboundMaxS: outboundMaxS,
+		ExceptionRateMax: exceptionRateMax, ComplianceMin: complianceMin}, People: []Person{}}
+	// A generated shift's tasks name no wave.
+	r.Waves, r.VariantGroups = sh.groups(win, "")
 	hours := hourSpans(from, to)
 	all := func(string) bool { return true }
 	r.Site = sh.figures(win, all)
+	r.DistanceByDevice = sh.distanceByDevice(win)
 	for _, h := range hours {
 		r.Hours = append(r.Hours, Hour{Start: h.start, Figures: sh.figures(h.span, all)})
 	}
@@ -436,6 +463,8 @@ func (sh *Shift) figures(sp span, who func(string) bool) Figures {
 	sh.durations(&f, in)
 	sh.variants(&f, in)
 	sh.exceptions(&f, in)
+	f.Exceptions.ByReason = map[string]int{}
+	sh.orders(&f, in, sh.taskOrder())
 	return f
 }
 
@@ -607,15 +636,18 @@ func distance(f *Figures, in []Action) {
 			d.In++
 		case distOut:
 			d.Out++
+		case distNotMeasurable:
+			d.NotMeasurable++
 		default:
 			d.Unknown++
 		}
 	}
-	d.Total = d.In + d.Out + d.Unknown
+	d.Total = d.In + d.Out + d.Unknown + d.NotMeasurable
 	if d.Total > 0 {
 		d.InShare = float64(d.In) / float64(d.Total)
 		d.OutShare = float64(d.Out) / float64(d.Total)
 		d.UnknownShare = float64(d.Unknown) / float64(d.Total)
+		d.NotMeasurableShare = float64(d.NotMeasurable) / float64(d.Total)
 	}
 	if d.In+d.Out > 0 {
 		d.InBandShare = ptr(float64(d.In) / float64(d.In+d.Out))
@@ -672,7 +704,7 @@ func (sh *Shift) durations(f *Figures, in []Action) {
 }
 
 func stage(xs []float64) Stage {
-	return Stage{Count: len(xs), MeanS: mean(xs), P50S: percentile(xs, 50)}
+	return Stage{Count: len(xs), MeanS: mean(xs), P50S: percentile(xs, 50), P90S: percentile(xs, 90)}
 }
 
 func mean(xs []float64) float64 {

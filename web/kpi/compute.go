@@ -1,6 +1,7 @@
 package kpi
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -92,6 +93,9 @@ var records = map[string]reflect.Type{
 	floorgate.EventSortStarted:       reflect.TypeFor[floorgate.BatchRecord](),
 	floorgate.EventBatchSorted:       reflect.TypeFor[floorgate.BatchRecord](),
 	floorgate.EventSortPut:           reflect.TypeFor[floorgate.SortRecord](),
+	floorgate.EventTaskReceived:      reflect.TypeFor[floorgate.TaskRecord](),
+	floorgate.EventExceptionRaised:   reflect.TypeFor[floorgate.ExceptionCase](),
+	floorgate.EventExceptionResolved: reflect.TypeFor[floorgate.ExceptionCase](),
 }
 
 // decodeOne is ev's payload as decodeAll gives it: a pointer to its record,
@@ -156,9 +160,25 @@ type acc struct {
 	// confirmed, put scans (sort scans, at a wall) and the wrong ones
 	// among them.
 	units, modeLines, puts, wrongPuts [nModes]int
+	// Orders ended (shipped), those with an exception, those handled
+	// entirely by the standard flow (orders.go).
+	orders, ordersExc, compliant int
+	// exception.raised by reason; exception.resolved's resolve_s.
+	byReason map[floorgate.ExceptionReason]int
+	resolve  []float64
+	// The orders ended, by wave and by variant: only the site's accs have
+	// them (computer.countOrder).
+	groups map[groupKey]*group
+
 	// By order variant (variants): parcels packed, held, shipped, and
 	// shipped within the outbound standard.
 	vPacked, vHeld, vShipped, vWithin [nVariants]int
+
+	// Scans of devices that cannot measure their distance
+	// (not_measurable), and every device's scans by distance class
+	// (devices.go).
+	distNM    int
+	distByDev map[string]distCounts
 }
 
 // tally is one population's accumulators: the whole window and each hour.
@@ -191,6 +211,13 @@ type computer struct {
 	sorting  map[string]string    // device → who sorts a batch on it at a wall
 	lane     map[string]bool      // tasks packed in the single-item lane, until completed
 
+	// Open orders (orders.go): each order's state, each of their tasks'
+	// order, and the order each pack station device is packing.
+	orders    map[string]*order
+	taskOrder map[string]string
+	packing   map[string]string
+	opening   map[string]*order // device → its order_ok scan, until pack.started names the order
+
 	// roll, when set, makes this a Rollup's computer: what events add goes
 	// to roll by absolute hour, and ended sessions become roll's spans,
 	// instead of the window's tallies (rollup.go). at is the time of the
@@ -208,7 +235,9 @@ func newComputer(from, to time.Time) *computer {
 	c := &computer{from: from, to: to, first: from.UTC().Truncate(time.Hour),
 		people: map[string]*tally{}, wrong: map[lineKey]bool{},
 		started: map[string]time.Time{}, taskMode: map[string]mode{}, sessions: map[string]session{},
-		sorting: map[string]string{}, lane: map[string]bool{}}
+		sorting: map[string]string{}, lane: map[string]bool{},
+		orders: map[string]*order{}, taskOrder: map[string]string{}, packing: map[string]string{},
+		opening: map[string]*order{}}
 	if to.After(from) {
 		c.nHours = int((to.Sub(c.first) + time.Hour - 1) / time.Hour)
 	}
@@ -271,6 +300,7 @@ func (c *computer) event(ev floorgate.Event, payload any, in bool) {
 		} else {
 			c.logout(p.Operator, p.Device, t)
 			delete(c.sorting, p.Device) // a logout ends the device's session, its run too
+			delete(c.packing, p.Device) // and the parcel it was packing
 		}
 		return
 	case *floorgate.BatchRecord:
@@ -284,6 +314,7 @@ func (c *computer) event(ev floorgate.Event, payload any, in bool) {
 		return
 	case *floorgate.SortRecord: // sort.put: a unit counted into its order's slot
 		c.taskMode[p.Task] = batch
+		c.link(p.Task, p.Order, "")
 		if in {
 			c.add(p.Operator, t, func(a *acc) { a.units[batch] += p.Qty })
 		}
@@ -291,13 +322,58 @@ func (c *computer) event(ev floorgate.Event, payload any, in bool) {
 	case *floorgate.CartRecord: // cart.started: its orders are picked on the cart
 		for _, o := range p.Orders {
 			c.taskMode[o.Task] = cluster
+			c.link(o.Task, o.Order, "")
 		}
 		return
 	case *floorgate.TaskRecord:
-		if ev.Type == floorgate.EventTaskStarted {
+		c.link(p.Task, p.Order, p.Wave)
+		switch ev.Type {
+		case floorgate.EventTaskReceived:
+			return
+		case floorgate.EventTaskStarted:
 			c.started[p.Task] = t
 			return
 		}
+		// pick.task_completed: its order's pick stage, timed as
+		// Stages.Pick times it (below), in or out of the window.
+		if start, ok := c.started[p.Task]; ok && !c.lane[p.Task] && c.mode(p.Task) == discrete {
+			if o := c.orders[c.taskOrder[p.Task]]; o != nil {
+				o.pick = append(o.pick, t.Sub(start).Seconds())
+			}
+		}
+	case *floorgate.ExceptionCase:
+		c.link(p.Task, p.Order, "")
+		if ev.Type == floorgate.EventExceptionRaised {
+			if o := c.orders[cmp.Or(p.Order, c.taskOrder[p.Task])]; o != nil {
+				o.exception = true
+			}
+			if in {
+				c.add(p.Operator, t, func(a *acc) {
+					if a.byReason == nil {
+						a.byReason = map[floorgate.ExceptionReason]int{}
+					}
+					a.byReason[p.Reason]++
+				})
+			}
+		} else if in && p.Resolution != nil {
+			d := p.Resolution.ResolveS
+			c.add("", t, func(a *acc) { a.resolve = append(a.resolve, d) })
+		}
+		return
+	case *floorgate.ExceptionRecord:
+		c.link(p.Task, p.Order, "")
+		switch p.Kind {
+		case floorgate.ExceptionShortPick:
+			if o := c.orders[cmp.Or(p.Order, c.taskOrder[p.Task])]; o != nil {
+				o.exception = true
+			}
+		case floorgate.ExceptionIntercept:
+			c.dropOrder(cmp.Or(p.Order, c.taskOrder[p.Task]))
+		}
+	case *floorgate.PackRecord:
+		c.orderPack(ev.Type, p, t, in)
+	case *floorgate.PutRecord:
+		c.link(p.Task, p.Order, "")
 	case *floorgate.ScanRecord:
 		wall, lane := c.atWall(p), packLane(p)
 		switch {
@@ -313,11 +389,13 @@ func (c *computer) event(ev floorgate.Event, payload any, in bool) {
 		if !wall && !lane && p.Task != "" && p.Line > 0 && c.mode(p.Task) == discrete && mistake(p) != "" {
 			c.wrong[lineKey{p.Task, p.Line}] = true
 		}
+		c.orderScan(ev.Type == floorgate.EventScanAccepted, p, wall, lane)
 		if in {
 			c.scan(ev.Type == floorgate.EventScanAccepted, p, t, wall, lane)
 		}
 		return
 	case *floorgate.LineRecord:
+		c.link(p.Task, p.Order, "")
 		if c.lane[p.Task] {
 			// Closed at the pack station: its unit was picked, and
 			// its line counted, in the batch's pick task.
@@ -412,6 +490,8 @@ func (c *computer) scan(accepted bool, r *floorgate.ScanRecord, t time.Time, wal
 	if r.Task != "" && !lane {
 		c.person(r.Operator).markPicks()
 	}
+	// Each device's distance counts are the site's only (DistanceByDevice).
+	c.add("", t, func(a *acc) { a.countDevice(r.Device, r.Distance) })
 	if pick {
 		wrong = mistake(r)
 	}
@@ -438,14 +518,7 @@ func (c *computer) scan(accepted bool, r *floorgate.ScanRecord, t time.Time, wal
 			}
 			a.byCode[r.Code]++
 		}
-		switch r.Distance {
-		case "in":
-			a.distIn++
-		case "out":
-			a.distOut++
-		case "unknown":
-			a.distUnk++
-		}
+		a.countDistance(r.Distance)
 		if put && (accepted || wrongPut != "") {
 			a.puts[m]++
 			if !accepted {
@@ -610,15 +683,21 @@ func earlier(a, b time.Time) time.Time {
 	return b
 }
 
+// standards are the targets every report states.
+var standards = Standards{AccuracyMin: AccuracyMin, OutboundMaxS: floorgate.OutboundStandard.Seconds(),
+	ExceptionRateMax: ExceptionRateMax, ComplianceMin: ComplianceMin}
+
 func (c *computer) report(names map[string]string) Report {
 	r := Report{
 		From:      c.from,
 		To:        c.to,
-		Standards: Standards{AccuracyMin: AccuracyMin, OutboundMaxS: floorgate.OutboundStandard.Seconds()},
+		Standards: standards,
 		Site:      c.site.all.figures(),
 		People:    []Person{},
 		Hours:     c.hours(c.site),
 	}
+	r.Waves, r.VariantGroups = c.site.all.groupRows()
+	r.DistanceByDevice = c.site.all.distanceByDevice()
 	for _, op := range slices.Sorted(maps.Keys(c.people)) {
 		tl := c.people[op]
 		var roles []string
@@ -677,17 +756,26 @@ func (a *acc) figures() Figures {
 		f.LineAccuracy = ptr(float64(a.linesRight) / float64(n))
 		f.LineAccuracyOK = ptr(1000*(n-a.linesRight) <= 2*n)
 	}
+	f.Orders, f.OrdersWithException, f.CompliantOrders = a.orders, a.ordersExc, a.compliant
+	if n := a.orders; n > 0 {
+		f.ExceptionRate = ptr(float64(a.ordersExc) / float64(n))
+		// rate ≤ 1/100 and share ≥ 98/100, exactly in integers.
+		f.ExceptionRateOK = ptr(100*a.ordersExc <= n)
+		f.Compliance = ptr(float64(a.compliant) / float64(n))
+		f.ComplianceOK = ptr(100*a.compliant >= 98*n)
+	}
 	if n := a.items; n > 0 {
 		f.SequenceCompliance = ptr(float64(n-a.itemBefore) / float64(n))
 	}
 
 	d := &f.Distance
-	d.In, d.Out, d.Unknown = a.distIn, a.distOut, a.distUnk
-	d.Total = d.In + d.Out + d.Unknown
+	d.In, d.Out, d.Unknown, d.NotMeasurable = a.distIn, a.distOut, a.distUnk, a.distNM
+	d.Total = d.In + d.Out + d.Unknown + d.NotMeasurable
 	if d.Total > 0 {
 		d.InShare = float64(d.In) / float64(d.Total)
 		d.OutShare = float64(d.Out) / float64(d.Total)
 		d.UnknownShare = float64(d.Unknown) / float64(d.Total)
+		d.NotMeasurableShare = float64(d.NotMeasurable) / float64(d.Total)
 	}
 	if n := d.In + d.Out; n > 0 {
 		d.InBandShare = ptr(float64(d.In) / float64(n))
@@ -702,7 +790,13 @@ func (a *acc) figures() Figures {
 	f.Stages = Stages{Pick: summarise(a.pick).stage(), Pack: summarise(a.pack).stage(), Outbound: s.stage()}
 
 	f.Exceptions = Exceptions{ShortPicks: a.shortPicks, Intercepts: a.intercepts, LabelFailures: a.lbl,
-		WrongScansByLocation: []LocationErrors{}}
+		WrongScansByLocation: []LocationErrors{}, ByReason: maps.Clone(a.byReason)}
+	if f.Exceptions.ByReason == nil {
+		f.Exceptions.ByReason = map[floorgate.ExceptionReason]int{}
+	}
+	if rs := summarise(a.resolve); rs.n > 0 {
+		f.Exceptions.Resolution = Resolution{Count: rs.n, MeanS: rs.mean, P90S: rs.p90}
+	}
 	for loc, codes := range a.wrongAt {
 		n := 0
 		for _, k := range codes {
@@ -742,7 +836,7 @@ func summarise(xs []float64) summary {
 		max: s[len(s)-1]}
 }
 
-func (s summary) stage() Stage { return Stage{Count: s.n, MeanS: s.mean, P50S: s.p50} }
+func (s summary) stage() Stage { return Stage{Count: s.n, MeanS: s.mean, P50S: s.p50, P90S: s.p90} }
 
 // Percentile is the p-th percentile (0 < p ≤ 100) of sorted (ascending) by
 // nearest rank: the value at rank ⌈p·n/100⌉ (1-based, at least 1). It is

@@ -5,8 +5,11 @@
 // accuracy (lines picked right the first time) against the 99.8%
 // standard, location-first
 // sequence compliance, scanning-distance compliance, pack-to-outbound time
-// against the 30-minute standard, time per flow stage, and exceptions — for
-// the whole site, per person and per clock hour, from the event journal.
+// against the 30-minute standard, time per flow stage, exceptions (by reason,
+// and the time to resolve them), and per order the exception rate against
+// the 1% standard and process compliance against the 98% standard (orders.go)
+// — for the whole site, per person and per clock hour, from the event
+// journal; and the orders by wave and by variant, for the site.
 //
 // The figures come only from journalled events (the same events that go
 // upstream), never from the store's current state, so the report for a

@@ -174,7 +174,7 @@ func TestShift(t *testing.T) {
 		// Nearest rank of [300 2400]: p50 rank 1, p90 rank 2.
 		PackToOutbound: Outbound{Count: 2, MeanS: 1350, P50S: 300, P90S: 2400, MaxS: 2400,
 			WithinStandard: 1, WithinStandardShare: f64(0.5)},
-		Stages: Stages{Pick: Stage{1, 2400, 2400}, Pack: Stage{2, 300, 300}, Outbound: Stage{2, 1350, 300}},
+		Stages: Stages{Pick: Stage{1, 2400, 2400, 2400}, Pack: Stage{2, 300, 300, 300}, Outbound: Stage{2, 1350, 300, 2400}},
 		Exceptions: Exceptions{ShortPicks: 1, Intercepts: 1, LabelFailures: 1, WrongScansByLocation: []LocationErrors{
 			{"L1", 2, codes{"wrong_item": 1, "item_before_location": 1}},
 			{"", 1, codes{"unknown_barcode": 1}},
@@ -191,7 +191,7 @@ func TestShift(t *testing.T) {
 		LineAccuracy: f64(0), LineAccuracyOK: boolp(false),
 		SequenceCompliance: f64(2.0 / 3),
 		Distance:           Distance{In: 3, Out: 1, Unknown: 1, Total: 5, InShare: 0.6, OutShare: 0.2, UnknownShare: 0.2, InBandShare: f64(0.75)},
-		Stages:             Stages{Pick: Stage{1, 2400, 2400}},
+		Stages:             Stages{Pick: Stage{1, 2400, 2400, 2400}},
 		Exceptions: Exceptions{ShortPicks: 1, WrongScansByLocation: []LocationErrors{
 			{"L1", 2, codes{"wrong_item": 1, "item_before_location": 1}}}},
 	}
@@ -215,7 +215,7 @@ func TestShift(t *testing.T) {
 		Distance: Distance{Unknown: 5, Total: 5, UnknownShare: 1},
 		PackToOutbound: Outbound{Count: 2, MeanS: 1350, P50S: 300, P90S: 2400, MaxS: 2400,
 			WithinStandard: 1, WithinStandardShare: f64(0.5)},
-		Stages:     Stages{Pack: Stage{2, 300, 300}, Outbound: Stage{2, 1350, 300}},
+		Stages:     Stages{Pack: Stage{2, 300, 300, 300}, Outbound: Stage{2, 1350, 300, 2400}},
 		Exceptions: Exceptions{LabelFailures: 1, WrongScansByLocation: noWrong},
 	}
 	// Site hours. 08: 9 scans (3 accepted), 2 lines, p1 60 + p2 30 min,
@@ -230,7 +230,7 @@ func TestShift(t *testing.T) {
 		SequenceCompliance: f64(2.0 / 3),
 		Distance: Distance{In: 6, Out: 1, Unknown: 2, Total: 9, InShare: 6.0 / 9, OutShare: 1.0 / 9,
 			UnknownShare: 2.0 / 9, InBandShare: f64(6.0 / 7)},
-		Stages:     Stages{Pick: Stage{1, 2400, 2400}},
+		Stages:     Stages{Pick: Stage{1, 2400, 2400, 2400}},
 		Exceptions: Exceptions{ShortPicks: 1, WrongScansByLocation: site.Exceptions.WrongScansByLocation},
 	}
 	// 09: 9 scans (7 accepted), 1 line, p2 60 + k1 50 min, 4 right pick
@@ -243,7 +243,7 @@ func TestShift(t *testing.T) {
 		Distance: Distance{In: 5, Unknown: 4, Total: 9, InShare: 5.0 / 9, UnknownShare: 4.0 / 9, InBandShare: f64(1)},
 		PackToOutbound: Outbound{Count: 1, MeanS: 300, P50S: 300, P90S: 300, MaxS: 300,
 			WithinStandard: 1, WithinStandardShare: f64(1)},
-		Stages:     Stages{Pack: Stage{1, 300, 300}, Outbound: Stage{1, 300, 300}},
+		Stages:     Stages{Pack: Stage{1, 300, 300, 300}, Outbound: Stage{1, 300, 300, 300}},
 		Exceptions: Exceptions{Intercepts: 1, LabelFailures: 1, WrongScansByLocation: noWrong},
 	}
 	// 10: one scan, p1 30 + p2 60 + k1 50 min, O2.
@@ -252,13 +252,25 @@ func TestShift(t *testing.T) {
 		Distance: Distance{Unknown: 1, Total: 1, UnknownShare: 1},
 		PackToOutbound: Outbound{Count: 1, MeanS: 2400, P50S: 2400, P90S: 2400, MaxS: 2400,
 			WithinStandardShare: f64(0)},
-		Stages:     Stages{Pack: Stage{1, 300, 300}, Outbound: Stage{1, 2400, 2400}},
+		Stages:     Stages{Pack: Stage{1, 300, 300, 300}, Outbound: Stage{1, 2400, 2400, 2400}},
 		Exceptions: Exceptions{WrongScansByLocation: noWrong},
 	}
 
 	// Parcels: O1 packed 09:20, shipped in 300 s; O2 packed 10:05, shipped
 	// in 2400 s: both normal, both Kim's.
 	site.Variants = normalOnly(VariantFigures{Packed: 2, Shipped: 2, WithinStandard: 1})
+	// Orders: O1 (T1's: a short pick, wrong scans, a read out of the band)
+	// ships at 09:25, O2 (no task names it) at 10:45 over the standard:
+	// two orders, one with an exception, neither compliant. Both Kim's.
+	orders := func(f *Figures, n, exc int) {
+		f.Orders, f.OrdersWithException = n, exc
+		f.ExceptionRate, f.ExceptionRateOK = f64(float64(exc)/float64(n)), boolp(100*exc <= n)
+		f.Compliance, f.ComplianceOK = f64(0), boolp(false)
+	}
+	orders(&site, 2, 1)
+	orders(&k1, 2, 1)
+	orders(&h09, 1, 1)
+	orders(&h10, 1, 0)
 	k1.Variants = site.Variants
 	h09.Variants = normalOnly(VariantFigures{Packed: 1, Shipped: 1, WithinStandard: 1})
 	h10.Variants = normalOnly(VariantFigures{Packed: 1, Shipped: 1})
@@ -300,7 +312,7 @@ func TestShift(t *testing.T) {
 	if got := r.People[1].Hours[0].WrongPickScans; got != 2 {
 		t.Errorf("p1 hour 08 wrong_pick_scans = %d, want 2", got)
 	}
-	if r.Standards != (Standards{AccuracyMin: 0.998, OutboundMaxS: 1800}) {
+	if r.Standards != (Standards{AccuracyMin: 0.998, OutboundMaxS: 1800, ExceptionRateMax: 0.01, ComplianceMin: 0.98}) {
 		t.Errorf("standards = %+v", r.Standards)
 	}
 }
@@ -314,6 +326,9 @@ func same(t *testing.T, what string, got, want Figures) {
 	}
 	if want.Exceptions.WrongScansByLocation == nil {
 		want.Exceptions.WrongScansByLocation = []LocationErrors{}
+	}
+	if want.Exceptions.ByReason == nil {
+		want.Exceptions.ByReason = map[floorgate.ExceptionReason]int{}
 	}
 	if want.Modes == nil {
 		want.Modes = byMode(ModeFigures{}, ModeFigures{})

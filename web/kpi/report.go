@@ -11,6 +11,12 @@ const (
 	// AccuracyMin is the lowest pick accuracy (and line accuracy) that
 	// meets the standard.
 	AccuracyMin = 0.998
+	// ExceptionRateMax is the highest share of orders with an exception
+	// that meets the standard.
+	ExceptionRateMax = 0.01
+	// ComplianceMin is the lowest share of orders handled entirely by the
+	// standard flow that meets the standard.
+	ComplianceMin = 0.98
 	// MaxWindow is the longest window Compute accepts: a report holds every
 	// hour for the site and for each person, so a longer one is refused
 	// rather than grown without bound.
@@ -25,18 +31,33 @@ type Report struct {
 	// Site is the figures over everyone, including events that name no
 	// operator (a scan on a device nobody is logged in on, a label failure).
 	Site Figures `json:"site"`
+	// DistanceByDevice is the site's Distance per device over the window
+	// (the scan record's Device), sorted by device: which devices cannot
+	// measure (devices.go).
+	DistanceByDevice []DeviceDistance `json:"distance_by_device"`
 	// People is one entry per operator the window's events name (or who
 	// was logged in during it), sorted by operator id.
 	People []Person `json:"people"`
 	// Hours is the site's figures for every clock hour (UTC) that overlaps
 	// the window, empty hours included, in order: the trend line.
 	Hours []Hour `json:"hours"`
+	// Waves is the orders that ended (shipped) in the window, grouped by
+	// their wave, one row per wave, sorted by wave id; orders of no wave
+	// are the row with wave "". VariantGroups is the same orders grouped
+	// by the variant their ship.confirmed carries, every variant listed
+	// (normal, presale, crossborder, peak). Both are site-wide (orders.go).
+	Waves         []OrderGroup `json:"waves"`
+	VariantGroups []OrderGroup `json:"variant_groups"`
 }
 
 // Standards are the targets the figures are judged against.
 type Standards struct {
 	AccuracyMin  float64 `json:"accuracy_min"`   // 0.998
 	OutboundMaxS float64 `json:"outbound_max_s"` // 1800: packed to outbound confirmed
+	// ExceptionRateMax is the most orders with an exception (0.01);
+	// ComplianceMin the fewest handled by the standard flow (0.98).
+	ExceptionRateMax float64 `json:"exception_rate_max"`
+	ComplianceMin    float64 `json:"compliance_min"`
 }
 
 // Person is one operator's figures, over the window and per hour.
@@ -138,6 +159,35 @@ type Figures struct {
 	// item_before_location; null when N is 0.
 	SequenceCompliance *float64 `json:"sequence_compliance"`
 
+	// Orders is the orders that ended in the span: the ship.confirmed
+	// events, each counted for its Packer. A cancelled order (pick.exception
+	// kind intercept) does not end as an order here: it is in neither
+	// Orders nor any figure below, whatever happened to it before (orders.go).
+	Orders int `json:"orders"`
+	// OrdersWithException is those of Orders with an exception on the
+	// order anywhere earlier in the events given: an exception.raised, or a
+	// pick.exception of kind short_pick (journals from before
+	// exception.raised), naming the order; an order counts once however
+	// many it had.
+	OrdersWithException int `json:"orders_with_exception"`
+	// ExceptionRate is OrdersWithException / Orders; null when Orders is 0.
+	// ExceptionRateOK is ExceptionRate ≤ ExceptionRateMax (compared
+	// exactly, in integers); null when ExceptionRate is.
+	ExceptionRate   *float64 `json:"exception_rate"`
+	ExceptionRateOK *bool    `json:"exception_rate_ok"`
+	// CompliantOrders is those of Orders handled entirely by the standard
+	// flow: no exception on the order, no wrong scan against it, no scan
+	// against it read out of the distance band (anywhere earlier in the
+	// events given), and shipped within the outbound standard
+	// (pack_to_ship_s ≤ OutboundMaxS). orders.go says which scans are
+	// against an order and which of them are wrong.
+	CompliantOrders int `json:"compliant_orders"`
+	// Compliance is CompliantOrders / Orders; null when Orders is 0.
+	// ComplianceOK is Compliance ≥ ComplianceMin (compared exactly, in
+	// integers); null when Compliance is.
+	Compliance   *float64 `json:"compliance"`
+	ComplianceOK *bool    `json:"compliance_ok"`
+
 	Distance       Distance   `json:"distance"`
 	PackToOutbound Outbound   `json:"pack_to_outbound"`
 	Stages         Stages     `json:"stages"`
@@ -178,17 +228,23 @@ type ModeFigures struct {
 
 // Distance is the scanning-distance standard's compliance, over scan events
 // (pick and pack) whose record has a Distance ("in" or "out" of the site's
-// band, both ends in, or "unknown": no measurement).
+// band, both ends in; "unknown": no measurement from a device that could
+// have measured; "not_measurable": a device that cannot measure, such as a
+// hardware scanner).
 type Distance struct {
 	In      int `json:"in"`
 	Out     int `json:"out"`
 	Unknown int `json:"unknown"`
-	Total   int `json:"total"` // In + Out + Unknown
-	// InShare, OutShare and UnknownShare are In, Out and Unknown / Total;
-	// 0 when Total is 0.
-	InShare      float64 `json:"in_share"`
-	OutShare     float64 `json:"out_share"`
-	UnknownShare float64 `json:"unknown_share"`
+	// NotMeasurable is the scans of devices that cannot measure their
+	// distance; they are not in Unknown.
+	NotMeasurable int `json:"not_measurable"`
+	Total         int `json:"total"` // In + Out + Unknown + NotMeasurable
+	// InShare, OutShare, UnknownShare and NotMeasurableShare are In, Out,
+	// Unknown and NotMeasurable / Total; 0 when Total is 0.
+	InShare            float64 `json:"in_share"`
+	OutShare           float64 `json:"out_share"`
+	UnknownShare       float64 `json:"unknown_share"`
+	NotMeasurableShare float64 `json:"not_measurable_share"`
 	// InBandShare is In / (In + Out): of the scans whose distance is known,
 	// the share read within the band; null when none is known.
 	InBandShare *float64 `json:"in_band_share"`
@@ -231,6 +287,7 @@ type Stage struct {
 	Count int     `json:"count"`
 	MeanS float64 `json:"mean_s"`
 	P50S  float64 `json:"p50_s"` // nearest rank
+	P90S  float64 `json:"p90_s"` // nearest rank
 }
 
 // Exceptions are the floor's exceptions.
@@ -246,6 +303,20 @@ type Exceptions struct {
 	// Location ("" when it has none), by the mistake's code. Sorted by
 	// count descending, then location.
 	WrongScansByLocation []LocationErrors `json:"wrong_scans_by_location"`
+	// ByReason counts exception.raised by reason code, for the case's
+	// Operator; every reason the events name is listed, none other.
+	ByReason map[floorgate.ExceptionReason]int `json:"by_reason"`
+	// Resolution is the time to resolve, from exception.resolved's
+	// resolution.resolve_s, in the span of the exception.resolved event;
+	// for the site only (the supervisor who resolves is no operator).
+	Resolution Resolution `json:"resolution"`
+}
+
+// Resolution is the time exceptions took to be resolved.
+type Resolution struct {
+	Count int     `json:"count"`
+	MeanS float64 `json:"mean_s"`
+	P90S  float64 `json:"p90_s"` // nearest rank
 }
 
 // LocationErrors is the wrong pick scans at one location, by mistake.

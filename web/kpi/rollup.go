@@ -341,6 +341,11 @@ func (a *acc) sortSamples() {
 	for _, f := range accSamples {
 		sortSeconds(*f(a))
 	}
+	for _, g := range a.groups {
+		for _, f := range groupSamples {
+			sortSeconds(*f(g))
+		}
+	}
 }
 
 // sortSeconds sorts xs ascending, as slices.Sort does for durations (never
@@ -406,6 +411,9 @@ const (
 	markCode    // code, count (byCode)
 	markWrong   // location, code, count (wrongAt)
 	markSession // nanoseconds (loggedIn)
+	markReason  // reason, count (byReason)
+	markGroup   // kind byte, name, groupInts' values, each groupSamples' count and values (groups)
+	markDevice  // device, distance class, count (distByDev)
 )
 
 // accInts are acc's counts, accSamples its samples: merge and the marks go
@@ -425,10 +433,14 @@ var accInts = append([]func(*acc) *int{
 	func(a *acc) *int { return &a.distIn },
 	func(a *acc) *int { return &a.distOut },
 	func(a *acc) *int { return &a.distUnk },
+	func(a *acc) *int { return &a.distNM },
 	func(a *acc) *int { return &a.withinStd },
 	func(a *acc) *int { return &a.shortPicks },
 	func(a *acc) *int { return &a.intercepts },
 	func(a *acc) *int { return &a.lbl },
+	func(a *acc) *int { return &a.orders },
+	func(a *acc) *int { return &a.ordersExc },
+	func(a *acc) *int { return &a.compliant },
 }, perMode(
 	func(a *acc) *[nModes]int { return &a.units },
 	func(a *acc) *[nModes]int { return &a.modeLines },
@@ -460,6 +472,7 @@ var accSamples = [...]func(*acc) *[]float64{
 	func(a *acc) *[]float64 { return &a.outbound },
 	func(a *acc) *[]float64 { return &a.pick },
 	func(a *acc) *[]float64 { return &a.pack },
+	func(a *acc) *[]float64 { return &a.resolve },
 }
 
 // merge adds b to a. b is not changed and a shares nothing with it.
@@ -481,6 +494,17 @@ func (a *acc) merge(b *acc) {
 			a.byCode[k] += n
 		}
 	}
+	if len(b.byReason) > 0 {
+		if a.byReason == nil {
+			a.byReason = map[floorgate.ExceptionReason]int{}
+		}
+		for k, n := range b.byReason {
+			a.byReason[k] += n
+		}
+	}
+	for k, g := range b.groups {
+		a.group(k).merge(g)
+	}
 	if len(b.wrongAt) > 0 {
 		if a.wrongAt == nil {
 			a.wrongAt = map[string]map[floorgate.Code]int{}
@@ -495,6 +519,7 @@ func (a *acc) merge(b *acc) {
 			}
 		}
 	}
+	a.mergeDistByDev(b)
 }
 
 func (r *Rollup) intern(s string) uint64 {
@@ -549,10 +574,29 @@ func (r *Rollup) appendMark(m []byte, t time.Time, op string, picks, packs bool,
 			m = binary.AppendVarint(m, int64(n))
 		}
 	}
+	for k, n := range d.byReason {
+		m = append(m, markReason)
+		m = binary.AppendUvarint(m, r.intern(string(k)))
+		m = binary.AppendVarint(m, int64(n))
+	}
+	for k, g := range d.groups {
+		m = append(m, markGroup, k.kind)
+		m = binary.AppendUvarint(m, r.intern(k.name))
+		for _, f := range groupInts {
+			m = binary.AppendVarint(m, int64(*f(g)))
+		}
+		for _, f := range groupSamples {
+			m = binary.AppendUvarint(m, uint64(len(*f(g))))
+			for _, x := range *f(g) {
+				m = binary.LittleEndian.AppendUint64(m, math.Float64bits(x))
+			}
+		}
+	}
 	if d.loggedIn != 0 {
 		m = append(m, markSession)
 		m = binary.AppendVarint(m, int64(d.loggedIn))
 	}
+	m = r.appendDeviceMarks(m, d)
 	return append(m, markEnd)
 }
 
@@ -605,6 +649,28 @@ func (r *Rollup) fold(c *computer, h int, m []byte, start time.Time) {
 				d.wrongAt[loc][k] += int(sv())
 			case markSession:
 				d.loggedIn += time.Duration(sv())
+			case markReason:
+				k := floorgate.ExceptionReason(r.strs[uv()])
+				if d.byReason == nil {
+					d.byReason = map[floorgate.ExceptionReason]int{}
+				}
+				d.byReason[k] += int(sv())
+			case markGroup:
+				kind := m[0]
+				m = m[1:]
+				g := d.group(groupKey{kind, r.strs[uv()]})
+				for _, f := range groupInts {
+					*f(g) += int(sv())
+				}
+				for _, f := range groupSamples {
+					for range uv() {
+						*f(g) = append(*f(g), math.Float64frombits(binary.LittleEndian.Uint64(m)))
+						m = m[8:]
+					}
+				}
+			case markDevice:
+				dev, k := r.strs[uv()], uv()
+				foldDevice(&d, dev, k, sv())
 			}
 		}
 		m = m[1:]

@@ -62,7 +62,7 @@ func randomJournal(rng *rand.Rand, n int, start time.Time) []floorgate.Event {
 		case 3, 4, 5, 6:
 			rec := floorgate.ScanRecord{ScanID: fmt.Sprint("s", len(j.evs)), Device: pick(devs...), Operator: op,
 				Location: pick(locs...), Kind: floorgate.MatchKind(pick(string(loc), string(item))),
-				Distance: pick("in", "out", "unknown", ""), Data: "x"}
+				Distance: pick("in", "out", "unknown", "not_measurable", ""), Data: "x"}
 			if rng.IntN(4) > 0 {
 				rec.Task, rec.Line = task, line
 				if rng.IntN(5) == 0 {
@@ -91,11 +91,25 @@ func randomJournal(rng *rand.Rand, n int, start time.Time) []floorgate.Event {
 		case 8:
 			j.add(floorgate.EventTaskCompleted, at, floorgate.TaskRecord{Task: task, Operator: op})
 		case 9:
+			if rng.IntN(3) == 0 {
+				// A reason-coded exception on the task's order, raised
+				// or resolved.
+				c := floorgate.ExceptionCase{ID: fmt.Sprint("X", len(j.evs)), Reason: floorgate.Reasons()[rng.IntN(6)],
+					Stage: floorgate.StagePick, Order: "O" + task, Task: task, Operator: op}
+				typ := floorgate.EventExceptionRaised
+				if rng.IntN(2) == 0 {
+					typ = floorgate.EventExceptionResolved
+					c.Resolution = &floorgate.Resolution{Action: floorgate.ResolveSendToERP, ResolveS: float64(rng.IntN(7200))}
+				}
+				j.add(typ, at, c)
+				break
+			}
 			j.add(floorgate.EventPickException, at, floorgate.ExceptionRecord{
 				Kind: pick(floorgate.ExceptionShortPick, floorgate.ExceptionIntercept, "other"), Task: task, Operator: op})
 		case 10:
 			started := at.Add(-time.Duration(rng.Int64N(int64(20 * time.Minute))))
-			rec := floorgate.PackRecord{Order: "O" + task, Packer: op, Started: started}
+			rec := floorgate.PackRecord{Order: "O" + task, Packer: op, Started: started, Device: pick(devs...),
+				Variant: floorgate.OrderVariant(pick("", "presale", "crossborder", "peak")), Held: rng.IntN(8) == 0}
 			typ := pick(floorgate.EventPackStarted, floorgate.EventPackCompleted, floorgate.EventShipConfirmed)
 			switch {
 			case typ == floorgate.EventPackCompleted && rng.IntN(2) == 0:
@@ -109,7 +123,7 @@ func randomJournal(rng *rand.Rand, n int, start time.Time) []floorgate.Event {
 		case 11:
 			j.add(floorgate.EventLabelFailed, at, floorgate.PrintJob{ID: "waybill:" + task, Kind: "waybill", Packer: op})
 		case 12:
-			j.add(floorgate.EventTaskReceived, at, floorgate.TaskRecord{Task: task})
+			j.add(floorgate.EventTaskReceived, at, floorgate.TaskRecord{Task: task, Order: "O" + task, Wave: pick("", "W1", "W2")})
 		case 13:
 			// A cart takes one or two orders: from then on they are
 			// cluster's (T1 and T2 never are).
@@ -308,6 +322,15 @@ func TestAccMerge(t *testing.T) {
 	a.loggedIn = time.Minute
 	a.byCode = map[floorgate.Code]int{"x": 2}
 	a.wrongAt = map[string]map[floorgate.Code]int{"L1": {"x": 3}}
+	a.byReason = map[floorgate.ExceptionReason]int{floorgate.ReasonDamaged: 5}
+	g := a.group(groupKey{waveGroup, "W1"})
+	for i, f := range groupInts {
+		*f(g) = i + 1
+	}
+	for i, f := range groupSamples {
+		*f(g) = []float64{float64(i) + 0.25}
+	}
+	a.distByDev = map[string]distCounts{"scanner-1": {0, 0, 1, 4}}
 	v := reflect.ValueOf(a)
 	for i := range v.NumField() {
 		if v.Field(i).IsZero() {
@@ -323,6 +346,10 @@ func TestAccMerge(t *testing.T) {
 	a.byCode["x"], a.wrongAt["L1"]["x"], a.outbound[0] = 100, 100, 100
 	if b.byCode["x"] != 4 || b.wrongAt["L1"]["x"] != 6 || b.outbound[0] != 0.5 || b.scans != 2 {
 		t.Errorf("a + a = %+v: shares with a, or does not add", b)
+	}
+	g.pick[0], g.orders = 100, 100
+	if bg := b.groups[groupKey{waveGroup, "W1"}]; bg.pick[0] != 0.25 || bg.orders != 2 || b.byReason[floorgate.ReasonDamaged] != 10 {
+		t.Errorf("a + a's groups = %+v, by reason %v: share with a, or do not add", bg, b.byReason)
 	}
 }
 

@@ -36,7 +36,18 @@ func TestRealShift(t *testing.T) {
 	if v, err := db.Short(ctx, "pda1", "short-1", 1); err != nil || v.Code != floorgate.CodeShortOK {
 		t.Fatalf("short: %v %v", v.Code, err)
 	}
-	clk.Add(10 * time.Minute)
+	// The short is an exception case on SO-T1: its parcel cannot be
+	// packed until a supervisor settles it; five minutes later it is sent
+	// to the ERP.
+	clk.Add(5 * time.Minute)
+	cases, err := db.Exceptions(store.ExceptionFilter{Open: true})
+	if err != nil || len(cases) != 1 {
+		t.Fatalf("open exceptions after the short: %v %v", cases, err)
+	}
+	if _, err := db.Resolve(ctx, cases[0].ID, floorgate.Resolution{Action: floorgate.ResolveSendToERP, By: "sup"}); err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(5 * time.Minute)
 	if _, err := db.Logout(ctx, "pda1"); err != nil {
 		t.Fatal(err)
 	}
@@ -159,6 +170,24 @@ func TestRealShift(t *testing.T) {
 	nearp("site in_band_share", s.Distance.InBandShare, 7.0/8)
 	near("site unknown_share", s.Distance.UnknownShare, 3.0/11)
 	near("site hours_logged_in", s.HoursLoggedIn, op1Out.Sub(start).Hours()+to.Sub(k1In).Hours())
+
+	// One order ended, Kim's: it had an exception (the short, raised by
+	// op1 and resolved in 5 minutes), wrong scans and a read out of the
+	// band, and shipped over the standard: not compliant.
+	for who, f := range map[string]kpi.Figures{"site": s, "k1": g} {
+		if f.Orders != 1 || f.OrdersWithException != 1 || f.CompliantOrders != 0 || f.ComplianceOK == nil || *f.ComplianceOK {
+			t.Errorf("%s orders %d with exception %d compliant %d", who, f.Orders, f.OrdersWithException, f.CompliantOrders)
+		}
+	}
+	if f.Orders != 0 || len(f.Exceptions.ByReason) != 1 {
+		t.Errorf("op1 orders %d, by reason %v: want none shipped, the short raised", f.Orders, f.Exceptions.ByReason)
+	}
+	if rs := s.Exceptions.Resolution; rs.Count != 1 || rs.MeanS != 300 {
+		t.Errorf("site resolution = %+v, want one of 300 s", rs)
+	}
+	if len(r.Waves) != 1 || r.Waves[0].Orders != 1 || r.Waves[0].PickScans != 7 || r.Waves[0].WrongPickScans != 2 {
+		t.Errorf("waves = %+v, want SO-T1's row with op1's 7 pick scans, 2 wrong", r.Waves)
+	}
 
 	// Both hours are listed: op1's 8 scans and the packing (09:25, 09:27)
 	// fall in the first, the waybill scan (10:02) in the second.

@@ -356,6 +356,34 @@ func (c *Client) Short(ctx context.Context, scanID string, found int) (floorgate
 	return r.verdict, err
 }
 
+// ShortFor is Short with a reason code (short_bin_empty, short_count_wrong,
+// damaged, wrong_item_in_bin, label_unreadable) and an optional note.
+func (c *Client) ShortFor(ctx context.Context, scanID string, found int, reason floorgate.ExceptionReason, note string) (floorgate.Verdict, error) {
+	r, err := c.roundTrip(ctx, scanID, struct {
+		Type   string `json:"type"`
+		ScanID string `json:"scan_id"`
+		Found  int    `json:"found"`
+		Reason string `json:"reason"`
+		Note   string `json:"note,omitempty"`
+	}{"short", scanID, found, string(reason), note})
+	return r.verdict, err
+}
+
+// Exception raises a reason-coded exception on the parcel open at the pack
+// station: data is the barcode of the item concerned ("" when none was
+// scanned), qty its units (0: one, or every unit missing).
+func (c *Client) Exception(ctx context.Context, scanID string, reason floorgate.ExceptionReason, data string, qty int, note string) (floorgate.Verdict, error) {
+	r, err := c.roundTrip(ctx, scanID, struct {
+		Type   string `json:"type"`
+		ScanID string `json:"scan_id"`
+		Reason string `json:"reason"`
+		Data   string `json:"data,omitempty"`
+		Qty    int    `json:"qty,omitempty"`
+		Note   string `json:"note,omitempty"`
+	}{"exception", scanID, string(reason), data, qty, note})
+	return r.verdict, err
+}
+
 // roundTrip sends msg and waits for the answer carrying id.
 func (c *Client) roundTrip(ctx context.Context, id string, msg any) (reply, error) {
 	if id == "" {

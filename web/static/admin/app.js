@@ -30,7 +30,7 @@ const T = {
   "nav.labels": { zh: "面单", en: "Labels" },
   "nav.audit": { zh: "审计", en: "Audit" },
   "nav.tokens": { zh: "API令牌", en: "API tokens" },
-  role: { zh: (r) => ({ admin: "管理员", supervisor: "主管" })[r] || r, en: (r) => r },
+  role: { zh: (r) => ({ admin: "管理员", supervisor: "主管", picker: "拣货员", packer: "打包员" })[r] || r, en: (r) => r },
 
   // errors the page frames; the server's own text is shown as sent
   "err.http": { zh: (code, text) => `请求失败（${code} ${text}）`, en: (code, text) => `request failed (${code} ${text})` },
@@ -286,6 +286,39 @@ const T = {
   "exc.shortpick": { zh: "缺货", en: "short pick" },
   "exc.intercept": { zh: "拦截", en: "intercept" },
   "exc.none": { zh: "今天暂无。", en: "None today." },
+  "exc.cases": { zh: "待处理异常", en: "Exceptions to resolve" },
+  "exc.cases.note": { zh: "拣货员和打包员上报的异常，由主管逐一处理", en: "raised by pickers and packers; a supervisor resolves each" },
+  "exc.open": { zh: "未处理", en: "Open" },
+  "exc.waiting": { zh: "未送达上游", en: "Not yet upstream" },
+  "exc.toup": { zh: "上报到上游 P90", en: "To upstream, p90" },
+  "exc.tores": { zh: "处理用时 P90", en: "To resolution, p90" },
+  "exc.within": { zh: (n, m) => `${m} 件中 ${n} 件在1小时内`, en: (n, m) => `${n} of ${m} within 1 h` },
+  "exc.late": { zh: (n) => `${n} 件超过1小时`, en: (n) => `${n} over 1 h` },
+  "exc.nocases": { zh: "没有待处理的异常。", en: "No exception to resolve." },
+  "exc.upwait": { zh: "等待上游确认", en: "waiting for upstream" },
+  "exc.upin": { zh: (d) => `${d} 后送达`, en: (d) => `reached in ${d}` },
+  "exc.age": { zh: (d) => `已 ${d}`, en: (d) => `${d} ago` },
+  "exc.resolve": { zh: "处理", en: "Resolve" },
+  "exc.loc": { zh: "库位", en: "location" },
+  "exc.sku": { zh: "替换商品 SKU", en: "substitute SKU" },
+  "exc.note": { zh: "备注", en: "note" },
+  "exc.resolved.flash": { zh: (id) => `异常 ${id} 已处理`, en: (id) => `Exception ${id} resolved` },
+  "exc.resolvedby": { zh: (who, d) => `${who} · 用时 ${d}`, en: (who, d) => `${who} · after ${d}` },
+  "exc.raisedev": { zh: "上报异常", en: "exception raised" },
+  "exc.resolvedev": { zh: "异常已处理", en: "exception resolved" },
+  "th.case": { zh: "编号", en: "Case" },
+  "th.reason": { zh: "原因", en: "Reason" },
+  "th.stage": { zh: "环节", en: "Stage" },
+  "th.item": { zh: "商品 × 数量", en: "Item × qty" },
+  "th.raisedby": { zh: "上报人", en: "Raised by" },
+  "th.upstream": { zh: "上游", en: "Upstream" },
+  "th.resolution": { zh: "处理", en: "Resolution" },
+  "stage.pick": { zh: "拣货", en: "pick" },
+  "stage.pack": { zh: "打包", en: "pack" },
+  "act.repick": { zh: "换库位重拣", en: "Re-pick from another location" },
+  "act.substitute": { zh: "替换商品", en: "Substitute" },
+  "act.cancel_line": { zh: "取消该行", en: "Cancel the line" },
+  "act.send_to_erp": { zh: "转交ERP（客服）", en: "Send to the ERP" },
 
   // KPIs
   "kpi.today": { zh: "今天", en: "Today" },
@@ -303,6 +336,7 @@ const T = {
   "kpi.seq.sub": { zh: "扫描顺序合规率", en: "sequence compliance" },
   "kpi.band": { zh: "距离 5–10 cm", en: "In 5–10 cm" },
   "kpi.unknown": { zh: (p) => `${p} 未知`, en: (p) => `${p} unknown` },
+  "kpi.notmeasurable": { zh: (d) => `无法测距：${d}`, en: (d) => `not measurable: ${d}` },
   "kpi.outbound": { zh: "打包 → 出库", en: "Pack → outbound" },
   "kpi.within30": { zh: (p) => `${p} 在30分钟内`, en: (p) => `${p} within 30 min` },
   "kpi.scans": { zh: "扫描", en: "Scans" },
@@ -324,6 +358,25 @@ const T = {
   "kpi.nothing": { zh: "此时间段内暂无数据。", en: "Nothing yet in this window." },
   "kpi.nologin": { zh: "还没有人登录。", en: "No one logged in yet." },
   "kpi.legend": { zh: "— 扫描   — 行", en: "— scans   — lines" },
+  "kpi.7d": { zh: "近7天", en: "Last 7 days" },
+  "kpi.31d": { zh: "近31天", en: "Last 31 days" },
+  "kpi.custom": { zh: "自定义…", en: "Custom…" },
+  "kpi.from": { zh: "从", en: "From" },
+  "kpi.to": { zh: "到", en: "To" },
+  "kpi.apply": { zh: "查看", en: "Show" },
+  "kpi.badwindow": { zh: "开始时间须早于结束时间，且相隔不超过31天。", en: "From must be before To, and at most 31 days apart." },
+  "kpi.trend.day": { zh: "每日趋势", en: "Per day" },
+  "kpi.days": { zh: "逐日", en: "Day by day" },
+  "th.day": { zh: "日期", en: "Day" },
+  "kpi.person.trend": { zh: "个人趋势", en: "Each person's trend" },
+  "kpi.uph": { zh: "每小时件数", en: "Units per hour" },
+  "kpi.site": { zh: "全场", en: "site" },
+  "kpi.csv": { zh: "下载本时间段CSV", en: "Download this window as CSV" },
+  "kpi.csv.site": { zh: "全场汇总", en: "site" },
+  "kpi.csv.hours": { zh: "全场逐小时", en: "site by hour" },
+  "kpi.csv.days": { zh: "全场逐日", en: "site by day" },
+  "kpi.csv.people": { zh: "每人汇总", en: "people" },
+  "kpi.csv.people_days": { zh: "每人逐日", en: "people by day" },
 
   // labels
   "labels.note": { zh: "最近打印的24张面单，最新在前，与打印机输出一致。", en: "The last 24 labels printed, newest first, as they came out of the printer." },
@@ -579,6 +632,14 @@ function load(view) {
 // ---- overview ----
 function stat(label, value, sub, cls, id) {
   return `<div class="stat ${cls || ""}" ${id ? `id="${id}"` : ""}><div class="label">${label}</div><div class="value">${value}</div><div class="sub">${sub || ""}</div></div>`;
+}
+
+// notMeasurable names the devices of a KPI report that cannot measure how
+// far they scan from (hardware scanners): their reads are neither in nor
+// out of the band, and not unknown either (distance_by_device).
+function notMeasurable(r) {
+  const devs = (r.distance_by_device || []).filter((d) => !d.measurable).map((d) => d.device);
+  return devs.length ? `<br><span class="not-measurable">${esc(t("kpi.notmeasurable", devs.join(", ")))}</span>` : "";
 }
 
 // tasksStat shows where the open tasks are; amber when work waits while a
@@ -953,66 +1014,381 @@ $("#dead-table").addEventListener("click", async (e) => {
 });
 
 // ---- exceptions ----
+// The cases pickers and packers raised, open ones first with a resolve form
+// each (re-pick, substitute, cancel the line, send to the ERP), and how fast
+// they reached upstream and were resolved against the one-hour standard.
+// The view reloads on every journal event: what a supervisor has typed into
+// a form is kept across reloads (state.excForm).
 async function loadExceptions() {
   const r = await api("GET", "/api/v1/exceptions");
-  const s = r.summary;
+  state.exc = r;
+  renderExceptions();
+}
+
+const reasonText = (code) => {
+  const r = ((state.exc && state.exc.reasons) || []).find((x) => x.code === code);
+  return r ? r.text[lang] : code;
+};
+
+function renderExceptions() {
+  const r = state.exc;
+  if (!r) return;
+  const s = r.summary, tm = r.timing;
   $("#exc-window").textContent = t("exc.window");
   $("#exc-cards").innerHTML =
+    stat(t("exc.open"), tm.open, "", tm.open ? "warn" : "ok", "exc-open") +
     stat(t("exc.short"), s.short_picks, "", s.short_picks ? "warn" : "ok", "exc-short") +
     stat(t("exc.intercepts"), s.intercepts, "", s.intercepts ? "warn" : "ok", "exc-intercepts") +
     stat(t("exc.labels"), s.label_failures, "", s.label_failures ? "bad" : "ok", "exc-labels");
+  const up = tm.to_upstream, res = tm.to_resolution;
+  $("#exc-timing").innerHTML =
+    stat(t("exc.waiting"), tm.waiting_upstream, up.late ? t("exc.late", up.late) : "", up.late ? "bad" : tm.waiting_upstream ? "warn" : "ok", "exc-waiting") +
+    stat(t("exc.toup"), up.count ? dur(up.p90_s) : "—", up.count ? t("exc.within", up.within_standard, up.count) : "", up.late ? "bad" : "ok", "exc-toup") +
+    stat(t("exc.tores"), res.count ? dur(res.p90_s) : "—", res.count ? t("exc.within", res.within_standard, res.count) : "", res.late ? "warn" : "ok", "exc-tores");
+  const now = Date.parse(r.now);
+  const form = state.excForm || (state.excForm = {});
+  const acts = r.actions || [];
+  $("#exc-cases").innerHTML = `<tr><th>${t("th.case")}</th><th>${t("th.when")}</th><th>${t("th.reason")}</th><th>${t("th.stage")}</th><th>${t("th.order")}</th><th>${t("th.item")}</th><th>${t("th.location")}</th><th>${t("th.raisedby")}</th><th>${t("th.upstream")}</th><th>${t("th.resolution")}</th></tr>` +
+    (r.cases.map((c) => {
+      const open = c.status === "open";
+      const upstream = isSet(c.upstream_at) ? t("exc.upin", dur(Math.max((Date.parse(c.upstream_at) - Date.parse(c.raised_at)) / 1000, 1)))
+        : `<span class="badge ${now - Date.parse(c.raised_at) > 3600e3 ? "bad" : "warn"}">${t("exc.upwait")}</span>`;
+      let resolution;
+      if (!open) {
+        const z = c.resolution;
+        resolution = `<span class="badge ok">${esc(t("act." + z.action))}</span> <span class="muted small">${esc(t("exc.resolvedby", z.by, dur(z.resolve_s)))}${z.task ? " · " + esc(z.task) : ""}${z.location ? " · " + esc(z.location) : ""}${z.sku ? " · " + esc(z.sku) : ""}</span>`;
+      } else if (canSupervise()) {
+        const f = form[c.id] || {};
+        const opts = acts.map((a) => `<option value="${esc(a)}" ${f.action === a ? "selected" : ""}>${esc(t("act." + a))}</option>`).join("");
+        resolution = `<span class="resolve" data-case="${esc(c.id)}"><select data-f="action">${opts}</select>
+          <input data-f="location" size="8" placeholder="${esc(t("exc.loc"))}" value="${esc(f.location || "")}">
+          <input data-f="sku" size="8" placeholder="${esc(t("exc.sku"))}" value="${esc(f.sku || "")}">
+          <input data-f="note" size="10" placeholder="${esc(t("exc.note"))}" value="${esc(f.note || "")}">
+          <button class="primary" data-resolve="${esc(c.id)}">${t("exc.resolve")}</button></span>`;
+      } else {
+        resolution = `<span class="badge warn">${t("exc.open")}</span>`;
+      }
+      return `<tr data-case="${esc(c.id)}" data-status="${esc(c.status)}" data-reason="${esc(c.reason)}"><td class="mono">${esc(c.id)}</td>
+        <td>${esc(clock(c.raised_at))} <span class="muted small">${open ? esc(t("exc.age", dur(Math.max((now - Date.parse(c.raised_at)) / 1000, 1)))) : ""}</span></td>
+        <td>${esc(reasonText(c.reason))}</td><td>${esc(t("stage." + c.stage))}</td><td>${esc(c.order)}</td>
+        <td>${esc(c.sku || "—")} × ${c.qty}</td><td>${esc(c.location || "—")}</td>
+        <td>${esc(c.operator || "")} <span class="muted small">${esc(c.device || "")}</span>${c.note ? `<div class="muted small">${esc(c.note)}</div>` : ""}</td>
+        <td class="up">${upstream}</td><td class="res">${resolution}</td></tr>`;
+    }).join("") || `<tr><td colspan="10" class="muted">${t("exc.nocases")}</td></tr>`);
   $("#exc-locations").innerHTML = `<tr><th>${t("th.location")}</th><th class=num>${t("th.wrong")}</th><th>${t("th.bycode")}</th></tr>` +
     ((s.wrong_scans_by_location || []).map((l) => `<tr><td>${esc(l.location || t("exc.noline"))}</td><td class=num>${l.count}</td><td class="muted small">${Object.entries(l.by_code).map(([k, v]) => `${esc(k)} ${v}`).join(", ")}</td></tr>`).join("") ||
       `<tr><td colspan="3" class="muted">${t("exc.none")}</td></tr>`);
   $("#exc-items").innerHTML = `<tr><th>${t("th.when")}</th><th>${t("th.what")}</th><th>${t("th.order")}</th><th>${t("th.detail")}</th></tr>` +
     (r.items.slice(0, 100).map((x) => {
       const d = x.data;
-      const what = x.type === "label.failed" ? t("exc.label") : d.kind === "short_pick" ? t("exc.shortpick") : d.kind === "intercept" ? t("exc.intercept") : d.kind;
-      const detail = x.type === "label.failed" ? (d.reason || d.printer || "") : `${d.location || ""} ${d.sku || ""} ${d.found ?? ""}/${d.expected ?? ""} ${d.operator || ""}`;
+      let what, detail;
+      if (x.type === "label.failed") {
+        what = t("exc.label"); detail = d.reason || d.printer || "";
+      } else if (x.type === "exception.raised" || x.type === "exception.resolved") {
+        what = `${t(x.type === "exception.raised" ? "exc.raisedev" : "exc.resolvedev")}: ${reasonText(d.reason)}`;
+        detail = `${d.id} ${d.sku || ""} × ${d.qty} ${d.resolution ? t("act." + d.resolution.action) + " · " + d.resolution.by : d.operator || ""}`;
+      } else {
+        what = d.kind === "short_pick" ? t("exc.shortpick") : d.kind === "intercept" ? t("exc.intercept") : d.kind;
+        detail = `${d.location || ""} ${d.sku || ""} ${d.found ?? ""}/${d.expected ?? ""} ${d.operator || ""}`;
+      }
       return `<tr><td class="muted">${new Date(x.time).toLocaleTimeString(locale())}</td><td>${esc(what)}</td><td>${esc(d.order || "")}</td><td class="small">${esc(detail)}</td></tr>`;
     }).join("") || `<tr><td colspan="4" class="muted">${t("exc.none")}</td></tr>`);
 }
 
-// ---- KPIs ----
-$("#kpi-window").addEventListener("change", (e) => { state.kpiWindow = e.target.value; loadKPI(); });
+// What a supervisor types into a case's form survives the view's reloads.
+$("#exc-cases").addEventListener("input", (e) => {
+  const box = e.target.closest("[data-case]");
+  const f = e.target.dataset.f;
+  if (!box || !f) return;
+  const form = state.excForm || (state.excForm = {});
+  (form[box.dataset.case] = form[box.dataset.case] || {})[f] = e.target.value;
+});
 
-function kpiQuery() {
-  const now = new Date();
-  // People's hours count the people at work in each hour (the hours table).
-  if (state.kpiWindow === "today") return "?people_hours=true";
-  const hours = state.kpiWindow === "8h" ? 8 : 24;
-  const from = new Date(now.getTime() - hours * 3600e3);
-  return `?from=${encodeURIComponent(from.toISOString().replace(/\.\d+Z$/, "Z"))}&to=${encodeURIComponent(new Date(now.getTime() + 1000).toISOString().replace(/\.\d+Z$/, "Z"))}&people_hours=true`;
+$("#exc-cases").addEventListener("click", async (e) => {
+  const b = e.target.closest("button[data-resolve]");
+  if (!b) return;
+  const box = b.closest(".resolve");
+  const val = (f) => box.querySelector(`[data-f="${f}"]`).value.trim();
+  const body = { action: val("action") };
+  for (const f of ["location", "sku", "note"]) if (val(f)) body[f] = val(f);
+  b.disabled = true;
+  try {
+    const c = await api("POST", `/api/v1/exceptions/${encodeURIComponent(b.dataset.resolve)}/resolve`, body);
+    if (state.excForm) delete state.excForm[c.id];
+    flash(t("exc.resolved.flash", c.id));
+  } catch (err) {
+    failed("err.action", err);
+  }
+  b.disabled = false;
+  loadExceptions().catch((err) => failed("err.load", err));
+});
+
+// ---- KPIs ----
+// The window is the gateway's: rolling windows end at the gateway's now
+// (its clock, not the browser's, which may be off), and today is its
+// default. Up to 48 hours the charts go by clock hour, from the report's
+// hours; beyond, by day in the gateway's time zone, from the days and
+// people_days tables of /api/v1/kpi.csv (the tables the page offers for
+// download): a month of everyone's hours is tens of megabytes, and each
+// day's row has the gateway's own figures over the day's sums, so no rate
+// here is an average of rates.
+const KPI_WINDOWS = { "8h": 8 * 3600e3, "24h": 24 * 3600e3, "7d": 7 * 86400e3, "31d": 31 * 86400e3 };
+const KPI_MAX = 31 * 86400e3;
+const KPI_HOURLY = 48 * 3600e3;
+const KPI_TABLES = ["site", "hours", "days", "people", "people_days"];
+
+$("#kpi-window").addEventListener("change", (e) => {
+  state.kpiWindow = e.target.value;
+  if (state.kpiWindow === "custom") {
+    // Start from the window shown.
+    const sh = state.kpi;
+    if (sh && !state.kpiCustom) state.kpiCustom = [Date.parse(sh.r.from), Date.parse(sh.r.to)];
+    if (state.kpiCustom) {
+      $("#kpi-from").value = localInput(state.kpiCustom[0]);
+      $("#kpi-to").value = localInput(state.kpiCustom[1]);
+    }
+  }
+  loadKPI().catch((err) => failed("err.load", err));
+});
+$("#kpi-custom").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const from = new Date($("#kpi-from").value).getTime(), to = new Date($("#kpi-to").value).getTime();
+  const bad = !(from < to) || to - from > KPI_MAX;
+  $("#kpi-error").textContent = bad ? t("kpi.badwindow") : "";
+  $("#kpi-error").hidden = !bad;
+  if (bad) return;
+  state.kpiCustom = [from, to];
+  loadKPI().catch((err) => failed("err.load", err));
+});
+$("#kpi-table").addEventListener("click", (e) => {
+  const tr = e.target.closest("tr[data-operator]");
+  if (tr) selectPerson(tr.dataset.operator);
+});
+$("#kpi-bars").addEventListener("click", (e) => {
+  const bar = e.target.closest("[data-operator]");
+  if (bar) selectPerson(bar.dataset.operator);
+});
+$("#kpi-person").addEventListener("change", (e) => selectPerson(e.target.value));
+
+// localInput is a time as a datetime-local input holds it (the browser's zone).
+function localInput(ms) {
+  const d = new Date(ms), p = (n) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+const isoSecond = (ms) => new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
+
+// kpiNow is the gateway's clock, from the SLA board's now: read once, then
+// kept as its distance from the browser's.
+async function kpiNow() {
+  if (state.kpiSkew === undefined) {
+    const b = await api("GET", "/api/v1/sla");
+    state.kpiSkew = Date.parse(b.now) - Date.now();
+  }
+  return Date.now() + state.kpiSkew;
+}
+
+// kpiSpan is the chosen window as [from, to] in ms, or null for today so
+// far (the gateway's default, in its time zone).
+async function kpiSpan() {
+  const w = state.kpiWindow;
+  $("#kpi-custom").hidden = w !== "custom";
+  if (w !== "custom") $("#kpi-error").hidden = true;
+  if (w === "custom") return state.kpiCustom || null;
+  if (!KPI_WINDOWS[w]) return null;
+  const to = Math.floor((await kpiNow()) / 1000) * 1000 + 1000;
+  return [to - KPI_WINDOWS[w], to];
+}
+
+// kpiCSV reads a table of /api/v1/kpi.csv as objects by column.
+async function kpiCSV(table, wq) {
+  let r;
+  try {
+    r = await fetch(`/api/v1/kpi.csv?table=${table}&${wq}`, { credentials: "same-origin" });
+  } catch (err) {
+    throw new Error(t("err.network", err.message));
+  }
+  if (r.status === 401) {
+    showSignIn();
+    throw new Error("signed out");
+  }
+  const text = await r.text();
+  if (!r.ok) {
+    let msg = "";
+    try { msg = JSON.parse(text).error; } catch (_) { /* not JSON */ }
+    throw new Error(msg || t("err.http", r.status, r.statusText));
+  }
+  const rows = parseCSV(text);
+  const head = rows.shift() || [];
+  return rows.filter((row) => row.length > 1 || row[0] !== "").map((row) => {
+    // A failure after the header is the table's last row.
+    if (row[0] === "error") throw new Error(row[1]);
+    return Object.fromEntries(head.map((h, i) => [h, row[i] ?? ""]));
+  });
+}
+
+// parseCSV splits RFC 4180 text (quoted cells may hold commas, quotes and
+// line breaks) into rows of cells.
+function parseCSV(text) {
+  const rows = [];
+  let row = [], cell = "", quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c !== '"') cell += c;
+      else if (text[i + 1] === '"') { cell += '"'; i++; }
+      else quoted = false;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") { row.push(cell); cell = ""; }
+    else if (c === "\n") { row.push(cell); rows.push(row); row = []; cell = ""; }
+    else if (c !== "\r") cell += c;
+  }
+  if (cell !== "" || row.length) { row.push(cell); rows.push(row); }
+  return rows;
+}
+
+// A bucket's figures, the same from the JSON report and from a CSV row.
+// Units per hour is the modes' units over the hours logged in, as the
+// modes' units_per_hour add up.
+function kpiFig(f) {
+  const units = f.modes.discrete.units + f.modes.cluster.units + f.modes.batch.units;
+  return { scans: f.scans, lines: f.lines, hours: f.hours_logged_in, units, lph: f.lines_per_hour,
+    uph: f.hours_logged_in > 0 ? units / f.hours_logged_in : 0, acc: f.pick_accuracy,
+    seq: f.sequence_compliance, inband: f.distance.in_band_share };
+}
+const csvNum = (v) => (v === "" || v === undefined ? null : Number(v));
+function csvFig(c) {
+  const units = csvNum(c.units_discrete) + csvNum(c.units_cluster) + csvNum(c.units_batch), hours = csvNum(c.hours_logged_in);
+  return { scans: csvNum(c.scans), lines: csvNum(c.lines), hours, units, lph: csvNum(c.lines_per_hour),
+    uph: hours > 0 ? units / hours : 0, acc: csvNum(c.pick_accuracy), seq: csvNum(c.sequence_compliance),
+    inband: csvNum(c.distance_in_band_share) };
+}
+const kpiWorked = (f) => !!f && (f.scans > 0 || f.lines > 0 || f.hours > 0 || f.units > 0);
+
+// hourBuckets are the report's hours, each with everyone's figures.
+function hourBuckets(r) {
+  return r.hours.map((h, i) => ({ start: Date.parse(h.start), site: kpiFig(h),
+    people: new Map(r.people.map((p) => [p.operator, p.hours[i] ? kpiFig(p.hours[i]) : null])) }));
+}
+
+// dayBuckets are the days of the CSV tables, by the gateway's date: a
+// day's from is its midnight in the gateway's zone (written with its
+// offset), except the first, cut by the window, which is the day before
+// the second.
+function dayBuckets(days, pdays) {
+  const people = new Map(days.map((d) => [d.from, new Map()]));
+  pdays.forEach((p) => people.get(p.from)?.set(p.operator, csvFig(p)));
+  const dates = days.map((d) => d.from.slice(0, 10));
+  if (dates.length > 1) dates[0] = new Date(Date.parse(dates[1] + "T00:00:00Z") - 86400e3).toISOString().slice(0, 10);
+  return days.map((d, i) => ({ start: Date.parse(d.from), date: dates[i], site: csvFig(d), people: people.get(d.from) }));
+}
+
+// bucketLabel names a bucket: its date for a day, its hour (with the date
+// when the window spans days) for an hour.
+function bucketLabel(b, long, short) {
+  if (b.date) {
+    const [y, m, d] = b.date.split("-").map(Number);
+    return new Date(Date.UTC(y, m - 1, d)).toLocaleDateString(locale(), { month: short ? "numeric" : "short", day: "numeric", timeZone: "UTC" });
+  }
+  const s = new Date(b.start), hm = `${s.getHours()}:00`;
+  if (short) return hm;
+  const span = `${hm}–${(s.getHours() + 1) % 24}:00`;
+  return long ? `${s.toLocaleDateString(locale(), { month: "numeric", day: "numeric" })} ${span}` : span;
 }
 
 function okCls(ok) { return ok === true ? "ok" : ok === false ? "bad" : ""; }
 
 async function loadKPI() {
-  const r = await api("GET", "/api/v1/kpi" + kpiQuery());
+  const seq = (state.kpiSeq = (state.kpiSeq || 0) + 1);
+  const span = await kpiSpan();
+  const hourly = !span || span[1] - span[0] <= KPI_HOURLY;
+  const q = span ? `from=${encodeURIComponent(isoSecond(span[0]))}&to=${encodeURIComponent(isoSecond(span[1]))}&` : "";
+  // People's hours count the people at work in each hour (the hours table).
+  const r = await api("GET", `/api/v1/kpi?${q}people_hours=${hourly}`);
+  const wq = `from=${encodeURIComponent(r.from)}&to=${encodeURIComponent(r.to)}`;
+  let buckets;
+  if (hourly) buckets = hourBuckets(r);
+  else {
+    const [days, pdays] = await Promise.all([kpiCSV("days", wq), kpiCSV("people_days", wq)]);
+    buckets = dayBuckets(days, pdays);
+  }
+  if (seq !== state.kpiSeq) return; // a later load draws the page
+  state.kpi = { r, buckets, hourly };
+  const view = $("#view-kpi");
+  view.dataset.from = r.from;
+  view.dataset.to = r.to;
+  view.dataset.bucket = hourly ? "hour" : "day";
+  const at = (v) => new Date(v).toLocaleString(locale(), { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+  $("#kpi-range").textContent = `${at(r.from)} – ${at(r.to)}`;
   const s = r.site;
   $("#kpi-cards").innerHTML =
     stat(t("kpi.accuracy"), pct(s.pick_accuracy, 2), esc(t("kpi.standard", "99.8%")), okCls(s.accuracy_ok), "kpi-accuracy") +
     stat(t("kpi.lineaccuracy"), pct(s.line_accuracy, 2), esc(t("kpi.standard", "99.8%")), okCls(s.line_accuracy_ok), "kpi-line-accuracy") +
     stat(t("kpi.lph"), num(s.lines_per_hour, 1), esc(t("kpi.lines", s.lines)), "", "kpi-lph") +
     stat(t("kpi.seq"), pct(s.sequence_compliance), t("kpi.seq.sub"), s.sequence_compliance === null ? "" : s.sequence_compliance >= 0.99 ? "ok" : "warn", "kpi-seq") +
-    stat(t("kpi.band"), pct(s.distance.in_band_share), esc(t("kpi.unknown", pct(s.distance.unknown_share))), "", "kpi-band") +
+    stat(t("kpi.band"), pct(s.distance.in_band_share), esc(t("kpi.unknown", pct(s.distance.unknown_share))) + notMeasurable(r), "", "kpi-band") +
     stat(t("kpi.outbound"), dur(s.pack_to_outbound.p50_s), esc(t("kpi.within30", pct(s.pack_to_outbound.within_standard_share))), s.pack_to_outbound.within_standard_share === null ? "" : s.pack_to_outbound.within_standard_share >= 0.95 ? "ok" : "warn", "kpi-outbound") +
     stat(t("kpi.scans"), s.scans, esc(t("kpi.rejected", s.rejected)), "", "kpi-scans");
   const cols = `<tr><th>${t("th.person")}</th><th>${t("th.role")}</th><th class=num>${t("th.scans")}</th><th class=num>${t("th.lines")}</th><th class=num>${t("th.lph")}</th><th class=num>${t("th.accuracy")}</th><th class=num>${t("th.seq2")}</th><th class=num>${t("th.inband")}</th><th class=num>${t("th.unknowndist")}</th><th class=num>${t("th.picktime")}</th><th class=num>${t("th.p50")}</th><th class=num>${t("th.le30")}</th></tr>`;
-  $("#kpi-table").innerHTML = cols + (r.people.map((p) => `<tr data-operator="${esc(p.operator)}"><td>${esc(p.name || p.operator)} <span class="muted small">${esc(p.operator)}</span></td><td>${esc(p.role ? t("role", p.role) : "")}</td>
+  $("#kpi-table").innerHTML = cols + (r.people.map((p) => `<tr data-operator="${esc(p.operator)}"><td>${esc(p.name || p.operator)} <span class="muted small">${esc(p.operator)}</span></td><td>${esc(p.role ? p.role.split(",").map((x) => t("role", x)).join(t("comma")) : "")}</td>
     <td class="num scans">${p.scans}</td><td class="num lines">${p.lines}</td><td class="num lph">${num(p.lines_per_hour, 1)}</td>
     <td class="num accuracy"><span class="badge ${okCls(p.accuracy_ok)}">${pct(p.pick_accuracy, 2)}</span></td><td class="num seq">${pct(p.sequence_compliance)}</td>
     <td class="num inband">${pct(p.distance.in_band_share)}</td><td class="num unknown">${pct(p.distance.unknown_share)}</td><td class="num">${dur(p.stages.pick.mean_s)}</td>
     <td class="num">${dur(p.pack_to_outbound.p50_s)}</td><td class="num">${pct(p.pack_to_outbound.within_standard_share)}</td></tr>`).join("") ||
     `<tr><td colspan="12" class="muted">${t("kpi.nobody")}</td></tr>`);
-  drawBars($("#kpi-bars"), r.people.filter((p) => p.hours_logged_in > 0).map((p) => ({ label: p.name || p.operator, value: p.lines_per_hour, low: p.accuracy_ok === false })));
-  drawTrend($("#kpi-trend"), r.hours);
-  const worked = r.hours.filter((h) => h.scans || h.lines || h.hours_logged_in);
-  $("#kpi-hours").innerHTML = `<tr><th>${t("th.hour")}</th><th class=num>${t("th.people")}</th><th class=num>${t("th.scans")}</th><th class=num>${t("th.lines")}</th><th class=num>${t("th.lph")}</th><th class=num>${t("th.accuracy")}</th><th class=num>${t("th.seq2")}</th><th class=num>${t("th.inband")}</th></tr>` +
-    (worked.map((h) => {
-      const people = r.people.filter((p) => p.hours.some((x) => x.start === h.start && (x.scans || x.hours_logged_in))).length;
-      return `<tr><td>${new Date(h.start).getHours()}:00–${new Date(h.start).getHours() + 1}:00</td><td class=num>${people}</td><td class=num>${h.scans}</td><td class=num>${h.lines}</td><td class=num>${num(h.lines_per_hour, 1)}</td><td class=num>${pct(h.pick_accuracy, 2)}</td><td class=num>${pct(h.sequence_compliance)}</td><td class=num>${pct(h.distance.in_band_share)}</td></tr>`;
+  const long = buckets.length > 1 && new Date(buckets[0].start).toDateString() !== new Date(buckets[buckets.length - 1].start).toDateString();
+  $("#kpi-trend-h").dataset.t = hourly ? "kpi.trend" : "kpi.trend.day";
+  $("#kpi-trend-h").textContent = t($("#kpi-trend-h").dataset.t);
+  drawTrend($("#kpi-trend"), buckets);
+  $("#kpi-hours-h").dataset.t = hourly ? "kpi.hours" : "kpi.days";
+  $("#kpi-hours-h").textContent = t($("#kpi-hours-h").dataset.t);
+  const worked = buckets.filter((b) => kpiWorked(b.site));
+  $("#kpi-hours").innerHTML = `<tr><th>${t(hourly ? "th.hour" : "th.day")}</th><th class=num>${t("th.people")}</th><th class=num>${t("th.scans")}</th><th class=num>${t("th.lines")}</th><th class=num>${t("th.lph")}</th><th class=num>${t("th.accuracy")}</th><th class=num>${t("th.seq2")}</th><th class=num>${t("th.inband")}</th></tr>` +
+    (worked.map((b) => {
+      const h = b.site, people = [...b.people.values()].filter(kpiWorked).length;
+      return `<tr><td>${esc(bucketLabel(b, long))}</td><td class=num>${people}</td><td class=num>${h.scans}</td><td class=num>${h.lines}</td><td class=num>${num(h.lph, 1)}</td><td class=num>${pct(h.acc, 2)}</td><td class=num>${pct(h.seq)}</td><td class=num>${pct(h.inband)}</td></tr>`;
     }).reverse().join("") || `<tr><td colspan="8" class="muted">${t("kpi.nothing")}</td></tr>`);
+  $("#kpi-csv").innerHTML = `${esc(t("kpi.csv"))}: ` +
+    KPI_TABLES.map((tb) => `<a href="/api/v1/kpi.csv?table=${tb}&amp;${esc(wq)}" download data-table="${tb}">${esc(t("kpi.csv." + tb))}</a>`).join(" · ");
+  const ops = r.people.map((p) => p.operator);
+  if (!ops.includes(state.kpiPerson)) state.kpiPerson = (r.people.find((p) => p.hours_logged_in > 0) || r.people[0] || {}).operator;
+  $("#kpi-person").innerHTML = r.people.map((p) => `<option value="${esc(p.operator)}">${esc(p.name || p.operator)} (${esc(p.operator)})</option>`).join("");
+  renderPerson();
+}
+
+function selectPerson(op) {
+  state.kpiPerson = op;
+  renderPerson();
+}
+
+// renderPerson draws the chosen person's trend over the window, beside the
+// site's: units and lines per hour logged in, and pick accuracy.
+function renderPerson() {
+  const k = state.kpi;
+  if (!k) return;
+  const op = state.kpiPerson, p = k.r.people.find((x) => x.operator === op);
+  const rows = $("#kpi-table").querySelectorAll("tr[data-operator]");
+  rows.forEach((tr) => tr.classList.toggle("sel", tr.dataset.operator === op));
+  drawBars($("#kpi-bars"), k.r.people.filter((x) => x.hours_logged_in > 0).map((x) => ({ op: x.operator, label: x.name || x.operator, value: x.lines_per_hour, low: x.accuracy_ok === false })));
+  const box = $("#kpi-person-charts");
+  box.dataset.operator = op || "";
+  $("#kpi-person-name").textContent = p ? p.name || p.operator : "";
+  $("#kpi-person").hidden = !p;
+  if (!p) {
+    ["uph", "lph", "acc"].forEach((id) => ($("#kpi-person-" + id).innerHTML = `<p class="muted">${t("kpi.nobody")}</p>`));
+    return;
+  }
+  $("#kpi-person").value = op;
+  const of = (b) => b.people.get(op);
+  const rate = (key) => [
+    { cls: "site", values: k.buckets.map((b) => (kpiWorked(b.site) ? b.site[key] : null)) },
+    { cls: "person", values: k.buckets.map((b) => (kpiWorked(of(b)) ? of(b)[key] : null)) },
+  ];
+  drawLines($("#kpi-person-uph"), k.buckets, rate("uph"), "uph", {});
+  drawLines($("#kpi-person-lph"), k.buckets, rate("lph"), "lph", {});
+  drawLines($("#kpi-person-acc"), k.buckets, [
+    { cls: "site", values: k.buckets.map((b) => b.site.acc) },
+    { cls: "person", values: k.buckets.map((b) => of(b)?.acc ?? null) },
+  ], "acc", { accuracy: true });
 }
 
 const SVGNS = "http://www.w3.org/2000/svg";
@@ -1030,11 +1406,13 @@ function el(parent, name, attrs, text) {
   return e;
 }
 
-// drawBars compares people: one bar each, amber when below the accuracy standard.
+// drawBars compares people: one bar each, amber when below the accuracy
+// standard, outlined for the person whose trend is shown; a bar shows its
+// person's trend when clicked.
 function drawBars(box, items) {
   box.innerHTML = "";
   if (!items.length) { box.innerHTML = `<p class="muted">${t("kpi.nologin")}</p>`; return; }
-  const W = 540, H = 240, left = 36, bottom = 44, top = 10;
+  const W = 540, H = 240, left = 36, bottom = 44, top = 18;
   const max = Math.max(1, ...items.map((i) => i.value));
   const s = svg(W, H);
   const bw = (W - left - 10) / items.length;
@@ -1045,31 +1423,88 @@ function drawBars(box, items) {
   }
   items.forEach((it, i) => {
     const h = (H - bottom - top) * it.value / max, x = left + i * bw + bw * 0.15;
-    el(s, "rect", { x, y: H - bottom - h, width: bw * 0.7, height: Math.max(h, 0.5), class: "bar" + (it.low ? " low" : "") });
+    el(s, "rect", { x, y: H - bottom - h, width: bw * 0.7, height: Math.max(h, 0.5), "data-operator": it.op,
+      class: "bar" + (it.low ? " low" : "") + (it.op === state.kpiPerson ? " sel" : "") });
     el(s, "text", { x: x + bw * 0.35, y: H - bottom + 14, "text-anchor": "middle" }, it.label.length > 12 ? it.label.slice(0, 11) + "…" : it.label);
     el(s, "text", { x: x + bw * 0.35, y: H - bottom - h - 3, "text-anchor": "middle" }, it.value.toFixed(1));
   });
   box.appendChild(s);
 }
 
-// drawTrend draws scans and lines per hour.
-function drawTrend(box, hours) {
+// drawTrend draws the site's scans and lines per bucket (hour or day).
+function drawTrend(box, buckets) {
   box.innerHTML = "";
-  if (!hours.length) return;
+  if (!buckets.length) return;
   const W = 540, H = 240, left = 36, bottom = 28, top = 16;
-  const max = Math.max(1, ...hours.map((h) => h.scans));
+  const max = Math.max(1, ...buckets.map((b) => b.site.scans));
   const s = svg(W, H);
-  const x = (i) => left + (W - left - 10) * (hours.length === 1 ? 0.5 : i / (hours.length - 1));
+  const x = (i) => left + (W - left - 10) * (buckets.length === 1 ? 0.5 : i / (buckets.length - 1));
   const y = (v) => H - bottom - (H - bottom - top) * v / max;
   el(s, "line", { x1: left, y1: H - bottom, x2: W, y2: H - bottom, class: "axis" });
   for (let t = 0; t <= 4; t++) el(s, "text", { x: 2, y: y(max * t / 4) + 4 }, Math.round(max * t / 4));
-  const step = Math.ceil(hours.length / 8);
-  hours.forEach((h, i) => {
-    if (i % step === 0) el(s, "text", { x: x(i), y: H - 8, "text-anchor": "middle" }, new Date(h.start).getHours() + ":00");
+  const step = Math.ceil(buckets.length / 8);
+  buckets.forEach((b, i) => {
+    if (i % step === 0) el(s, "text", { x: x(i), y: H - 8, "text-anchor": "middle" }, bucketLabel(b, false, true));
   });
-  el(s, "polyline", { points: hours.map((h, i) => `${x(i)},${y(h.scans)}`).join(" "), class: "line-scans" });
-  el(s, "polyline", { points: hours.map((h, i) => `${x(i)},${y(h.lines)}`).join(" "), class: "line-lines" });
+  el(s, "polyline", { points: buckets.map((b, i) => `${x(i)},${y(b.site.scans)}`).join(" "), class: "line-scans" });
+  el(s, "polyline", { points: buckets.map((b, i) => `${x(i)},${y(b.site.lines)}`).join(" "), class: "line-lines" });
   el(s, "text", { x: W - 150, y: 12 }, t("kpi.legend"));
+  box.appendChild(s);
+}
+
+// drawLines draws one figure over the window's buckets: each series a
+// line, broken where it has no value (a bucket the person did not work in,
+// or without pick scans for accuracy); the person's with a point per value
+// that carries its bucket and value (data-i, data-at, data-v).
+function drawLines(box, buckets, series, figure, opt) {
+  box.innerHTML = "";
+  const W = 360, H = 190, left = 40, right = 10, top = 10, bottom = 22;
+  const s = svg(W, H);
+  s.removeAttribute("preserveAspectRatio"); // points stay round
+  s.dataset.figure = figure;
+  const vals = series.flatMap((se) => se.values.filter((v) => v !== null));
+  let lo = 0, hi;
+  if (opt.accuracy) {
+    hi = 1;
+    // Four ticks of a round step, down to below the lowest value.
+    const least = Math.min(0.99, ...vals);
+    lo = 1 - 4 * [0.0025, 0.005, 0.01, 0.02, 0.025, 0.05, 0.1, 0.25].find((st) => 1 - 4 * st <= least + 1e-9);
+  } else {
+    const m = Math.max(1, ...vals), mag = 10 ** Math.floor(Math.log10(m));
+    hi = [1, 2, 2.5, 5, 10].map((f) => f * mag).find((c) => c >= m);
+  }
+  const n = buckets.length;
+  const x = (i) => left + (W - left - right) * (n === 1 ? 0.5 : i / (n - 1));
+  const y = (v) => H - bottom - (H - bottom - top) * (v - lo) / (hi - lo);
+  for (let k = 0; k <= 4; k++) {
+    const v = lo + (hi - lo) * k / 4;
+    el(s, "line", { x1: left, y1: y(v), x2: W - right, y2: y(v), class: k ? "grid" : "axis" });
+    // As many decimals as the ticks need: 90%, 92.5%, 95%…
+    const digits = opt.accuracy ? [0, 1, 2].find((d) => Math.abs(v * 100 * 10 ** d - Math.round(v * 100 * 10 ** d)) < 1e-6) ?? 2 : 0;
+    el(s, "text", { x: left - 4, y: y(v) + 4, "text-anchor": "end" }, opt.accuracy ? pct(v, digits) : String(+v.toFixed(1)));
+  }
+  if (opt.accuracy && 0.998 > lo) el(s, "line", { x1: left, y1: y(0.998), x2: W - right, y2: y(0.998), class: "std" });
+  const step = Math.ceil(n / 6);
+  buckets.forEach((b, i) => {
+    if (i % step === 0) el(s, "text", { x: x(i), y: H - 6, "text-anchor": "middle" }, bucketLabel(b, false, true));
+  });
+  for (const se of series) {
+    let d = "", open = false;
+    se.values.forEach((v, i) => {
+      if (v === null) { open = false; return; }
+      d += `${open ? "L" : "M"}${x(i).toFixed(1)},${y(v).toFixed(1)} `;
+      open = true;
+    });
+    // A lone value between gaps is a dot: a path needs two ends.
+    const line = el(s, "path", { d: d.trim() || "M0,0", class: "line-" + se.cls });
+    if (!d) line.setAttribute("visibility", "hidden");
+    if (se.cls !== "person") continue;
+    se.values.forEach((v, i) => {
+      if (v === null) return;
+      const pt = el(s, "circle", { cx: x(i).toFixed(1), cy: y(v).toFixed(1), r: 3, class: "pt", "data-i": i, "data-at": new Date(buckets[i].start).toISOString(), "data-v": v });
+      el(pt, "title", {}, `${bucketLabel(buckets[i], true)}: ${opt.accuracy ? pct(v, 2) : v.toFixed(1)}`);
+    });
+  }
   box.appendChild(s);
 }
 

@@ -59,6 +59,17 @@
     needOnline: ['离线中，请稍候再试', 'Offline. Try again when connected.'],
     waitScans: ['还有扫描未发送，请稍候', 'Scans still waiting to be sent. Please wait.'],
     pinShort: ['请输入密码', 'Enter your PIN'],
+    reasonTitle: ['选择异常原因', 'Choose the reason'],
+    scanExcItem: ['请扫描相关商品', 'Scan the item concerned'],
+    // The reason codes' texts, as the gateway's floorgate.ReasonText has them.
+    reasons: {
+      short_bin_empty: ['缺货：库位为空', 'Short: bin empty'],
+      short_count_wrong: ['缺货：库存数量不符', 'Short: count wrong'],
+      damaged: ['商品破损', 'Damaged item'],
+      wrong_item_in_bin: ['库位商品不符', 'Wrong item in the bin'],
+      missing_at_pack: ['打包时缺件', 'Item missing at pack'],
+      label_unreadable: ['标签无法识别', 'Label unreadable']
+    },
     shortTitle: function (max) { return ['缺货：库位里还有几件？（少于 ' + max + '）', 'Short: units still in the bin? (under ' + max + ')']; },
     qtyTitle: ['输入数量，然后扫描商品', 'Key the quantity, then scan the item'],
     qtyNext: function (n) { return ['下次扫描计 ' + n + ' 件', 'Next scan counts ' + n]; },
@@ -216,6 +227,7 @@
           lastCode === 'no_printer' ? T.waybillHeld : T.scanWaybill);
         packRest = rest ? p.order : '';
         renderPackTodo(p);
+        $('pack-exc-btn').hidden = p.step !== 'scan_pack_item';
         setScreen('pack');
         fitText($('pack-order'), 34, 20);
         break;
@@ -674,9 +686,50 @@
     if (sheet.value.length < 5) sheet.value = (sheet.value + k).replace(/^0+(?=\d)/, '');
     $('modal-value').textContent = sheet.value || '0';
   });
+  // The reason sheet: a pick line's reasons (then the units still in the
+  // bin), or the pack station's (then, for a damaged or unreadable item,
+  // the item scanned — or raised without it when it cannot be read).
+  var PICK_REASONS = ['short_bin_empty', 'short_count_wrong', 'damaged', 'wrong_item_in_bin', 'label_unreadable'];
+  var PACK_REASONS = ['missing_at_pack', 'damaged', 'label_unreadable'];
+  var excPending = ''; // a pack reason waiting for the item's scan
+  function closeReasons() { $('reasons').hidden = true; excPending = ''; }
+  function openReasons(codes, onPick) {
+    excPending = '';
+    setBi($('reasons-title'), T.reasonTitle);
+    var list = $('reason-list'); list.textContent = ''; list.hidden = false;
+    $('reason-skip').hidden = true;
+    codes.forEach(function (c) {
+      var b = document.createElement('button'); b.type = 'button'; b.setAttribute('data-reason', c);
+      var bi = document.createElement('span'); bi.className = 'bi';
+      var zh = document.createElement('span'); zh.className = 'zh'; zh.textContent = T.reasons[c][0];
+      var en = document.createElement('span'); en.className = 'en'; en.textContent = T.reasons[c][1];
+      bi.appendChild(zh); bi.appendChild(en); b.appendChild(bi);
+      b.addEventListener('click', function () { onPick(c); });
+      list.appendChild(b);
+    });
+    $('reasons').hidden = false;
+  }
+  $('reason-cancel').addEventListener('click', closeReasons);
+  $('reason-skip').addEventListener('click', function () {
+    var r = excPending; closeReasons();
+    if (r) enqueue({ type: 'exception', reason: r });
+  });
   $('short-btn').addEventListener('click', function () {
     var missing = (prompt.qty || 0) - (prompt.picked || 0);
-    openSheet(T.shortTitle(missing), function (found) { enqueue({ type: 'short', found: found }); });
+    openReasons(PICK_REASONS, function (reason) {
+      closeReasons();
+      openSheet(T.shortTitle(missing), function (found) { enqueue({ type: 'short', found: found, reason: reason }); });
+    });
+  });
+  $('pack-exc-btn').addEventListener('click', function () {
+    openReasons(PACK_REASONS, function (reason) {
+      if (reason === 'missing_at_pack') { closeReasons(); enqueue({ type: 'exception', reason: reason }); return; }
+      // Which item: the next scan names it.
+      excPending = reason;
+      setBi($('reasons-title'), T.scanExcItem);
+      $('reason-list').hidden = true;
+      $('reason-skip').hidden = false;
+    });
   });
   $('qty-btn').addEventListener('click', function () {
     openSheet(T.qtyTitle, function (n) { keyedQty = n; if (n > 0) showNote(T.qtyNext(n), 'amber'); });
@@ -744,6 +797,15 @@
     if (/^\][A-Za-z][0-9A-Za-z]/.test(data)) { aim = data.slice(0, 3); data = data.slice(3); }
     if (!data) return;
     if (!$('modal').hidden) return; // the number sheet is open: not a pick scan
+    if (!$('reasons').hidden) {
+      // The reason sheet is open: a scan names the item of a pack exception.
+      if (excPending) {
+        var em = { type: 'exception', reason: excPending, data: data };
+        if (aim) em.aim = aim;
+        closeReasons(); enqueue(em);
+      }
+      return;
+    }
     var screen = body.getAttribute('data-screen');
     if (screen === 'login') { gotBadge(data); return; }
     if (screen === 'station') { if (stations.indexOf(data) >= 0) chooseStation(data); return; }
