@@ -575,6 +575,9 @@ func (g *Gateway) Status() (Status, error) {
 	if !ob.Oldest.IsZero() {
 		r.OldestUnsentS = g.Clock.Now().Sub(ob.Oldest).Seconds()
 	}
+	if !r.Exceptions.OldestOpen.IsZero() {
+		r.Exceptions.OldestOpenS = g.Clock.Now().Sub(r.Exceptions.OldestOpen).Seconds()
+	}
 	return r, err
 }
 

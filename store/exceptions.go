@@ -530,6 +530,8 @@ type ExceptionGauges struct {
 	WaitingUpstream int `json:"waiting_upstream"`
 	// OldestOpen is when the oldest open case was raised; zero with none.
 	OldestOpen time.Time `json:"oldest_open,omitzero"`
+	// OldestOpenS is its age at the caller's now (the status fills it in).
+	OldestOpenS float64 `json:"oldest_open_s,omitempty"`
 }
 
 // ExceptionGauges counts the cases now, from memory.

@@ -163,6 +163,7 @@ func TestExceptionsRaisedAndResolved(t *testing.T) {
 		chromedp.SendKeys("#signin-badge", gateway.DemoSupervisorBadge),
 		chromedp.SendKeys("#signin-pin", gateway.DemoPIN), chromedp.Click(`#signin-form button[type="submit"]`))
 	pg.until("the open cases", `document.querySelectorAll('#exc-cases tr[data-status="open"]').length === 8 && document.getElementById("exc-open").textContent.includes("8")`)
+	pg.until("the Overview's card", `document.querySelector("#card-exc .value")?.textContent === "8" && document.getElementById("card-exc").classList.contains("warn")`)
 	pg.until("reasons in English", `document.querySelector('#exc-cases tr[data-case="X4"]').textContent.includes("Wrong item in the bin")`)
 	webtest.Screenshot(t, pg.ctx, "status-exceptions-open")
 
@@ -187,6 +188,7 @@ func TestExceptionsRaisedAndResolved(t *testing.T) {
 		resolveOnPage(pg, r.id, r.action, r.location, r.sku, "by the page")
 		pg.until("case "+r.id+" resolved", `document.querySelector('#exc-cases tr[data-case="`+r.id+`"]')?.dataset.status === "resolved"`)
 	}
+	pg.until("the Overview's card, cleared", `document.querySelector("#card-exc .value")?.textContent === "0" && document.getElementById("card-exc").classList.contains("ok")`)
 	webtest.Do(t, pg.ctx, "choose Chinese", chromedp.Click(`.side button[data-lang="zh"]`))
 	pg.until("the cases in Chinese", `document.querySelector('#exc-cases tr[data-case="X1"]').textContent.includes("换库位重拣") && document.querySelector('#exc-cases tr[data-case="X4"]').textContent.includes("库位商品不符")`)
 	webtest.Screenshot(t, pg.ctx, "status-exceptions-resolved-zh")

@@ -65,6 +65,9 @@ const T = {
   "card.dead": { zh: "死信", en: "Dead letters" },
   "card.dead.retry": { zh: "在“同步”页重试", en: "retry on Sync" },
   "card.dead.none": { zh: "无", en: "none" },
+  "card.exc": { zh: "待处理异常", en: "Open exceptions" },
+  "card.exc.oldest": { zh: (d) => `最早 ${d} 前上报 · 点击处理`, en: (d) => `oldest raised ${d} ago · open Exceptions` },
+  "card.exc.none": { zh: "无", en: "none" },
   "card.store": { zh: "存储", en: "Store" },
   "card.store.full": { zh: "已满", en: "full" },
   "card.store.of": { zh: (mb) => `上限 ${mb} MB（store.max_size_mb）`, en: (mb) => `of ${mb} MB (store.max_size_mb)` },
@@ -679,6 +682,16 @@ function storeAlert(st) {
     `<p>${esc([t("store.nothing"), what, todo].join(sep))}</p></div>`;
 }
 
+// excStat is the Overview's card of the exception cases no supervisor has
+// resolved: amber while any is open, red once the oldest is over the hour
+// the standard gives (an exception reaches customer service within 1 h).
+function excStat(e) {
+  const open = Object.values(e.open || {}).reduce((a, b) => a + b, 0);
+  const age = e.oldest_open_s || 0;
+  const sub = open ? `<a href="#exceptions">${esc(t("card.exc.oldest", dur(Math.max(age, 1))))}</a>` : t("card.exc.none");
+  return stat(t("card.exc"), open, sub, !open ? "ok" : age > 3600 ? "bad" : "warn", "card-exc");
+}
+
 function renderStatus() {
   const s = state.status;
   if (!s) return;
@@ -701,6 +714,7 @@ function renderStatus() {
     stat(t("card.upstream"), up ? t("connected") : t("offline"), up ? esc(s.upstream.broker || "") : esc(s.upstream.last_error || t("card.upstream.keeps")), up ? "ok" : "warn", "card-upstream") +
     stat(t("card.outbox"), s.outbox.depth, s.outbox.depth ? esc(t("card.outbox.oldest", dur(s.oldest_unsent_s))) : t("card.outbox.none"), s.oldest_unsent_s > 300 ? "warn" : "ok", "card-outbox") +
     stat(t("card.dead"), s.outbox.dead_letters, s.outbox.dead_letters ? t("card.dead.retry") : t("card.dead.none"), s.outbox.dead_letters ? "bad" : "ok", "card-dead") +
+    excStat(s.exceptions || {}) +
     stat(t("card.store"), st.full ? t("card.store.full") : mib(st.bytes) + " MB", esc(t("card.store.of", mib(st.limit_bytes))), st.full ? "bad" : "ok", "card-store");
   $("#overview-printers").innerHTML = ((s.printers || []).length
     ? `<tr><th>${t("th.printer")}</th><th>${t("th.state")}</th><th>${t("th.stations")}</th><th>${t("th.checked")}</th></tr>` +
@@ -1392,6 +1406,12 @@ function renderPerson() {
 }
 
 const SVGNS = "http://www.w3.org/2000/svg";
+// niceMax is the top of a chart's scale for values up to m: a round number
+// whose quarters are round too (the scale has four ticks).
+function niceMax(m) {
+  const mag = 10 ** Math.floor(Math.log10(m));
+  return [1, 2, 4, 5, 8, 10].map((f) => f * mag).find((c) => c >= m - 1e-9);
+}
 function svg(w, h) {
   const s = document.createElementNS(SVGNS, "svg");
   s.setAttribute("viewBox", `0 0 ${w} ${h}`);
@@ -1413,13 +1433,13 @@ function drawBars(box, items) {
   box.innerHTML = "";
   if (!items.length) { box.innerHTML = `<p class="muted">${t("kpi.nologin")}</p>`; return; }
   const W = 540, H = 240, left = 36, bottom = 44, top = 18;
-  const max = Math.max(1, ...items.map((i) => i.value));
+  const max = niceMax(Math.max(1, ...items.map((i) => i.value)));
   const s = svg(W, H);
   const bw = (W - left - 10) / items.length;
   el(s, "line", { x1: left, y1: H - bottom, x2: W, y2: H - bottom, class: "axis" });
   for (let t = 0; t <= 4; t++) {
     const y = H - bottom - (H - bottom - top) * t / 4;
-    el(s, "text", { x: 2, y: y + 4 }, (max * t / 4).toFixed(max < 8 ? 1 : 0));
+    el(s, "text", { x: 2, y: y + 4 }, String(+(max * t / 4).toFixed(2)));
   }
   items.forEach((it, i) => {
     const h = (H - bottom - top) * it.value / max, x = left + i * bw + bw * 0.15;
@@ -1436,12 +1456,12 @@ function drawTrend(box, buckets) {
   box.innerHTML = "";
   if (!buckets.length) return;
   const W = 540, H = 240, left = 36, bottom = 28, top = 16;
-  const max = Math.max(1, ...buckets.map((b) => b.site.scans));
+  const max = niceMax(Math.max(1, ...buckets.map((b) => b.site.scans)));
   const s = svg(W, H);
   const x = (i) => left + (W - left - 10) * (buckets.length === 1 ? 0.5 : i / (buckets.length - 1));
   const y = (v) => H - bottom - (H - bottom - top) * v / max;
   el(s, "line", { x1: left, y1: H - bottom, x2: W, y2: H - bottom, class: "axis" });
-  for (let t = 0; t <= 4; t++) el(s, "text", { x: 2, y: y(max * t / 4) + 4 }, Math.round(max * t / 4));
+  for (let t = 0; t <= 4; t++) el(s, "text", { x: 2, y: y(max * t / 4) + 4 }, String(+(max * t / 4).toFixed(2)));
   const step = Math.ceil(buckets.length / 8);
   buckets.forEach((b, i) => {
     if (i % step === 0) el(s, "text", { x: x(i), y: H - 8, "text-anchor": "middle" }, bucketLabel(b, false, true));
@@ -1470,8 +1490,7 @@ function drawLines(box, buckets, series, figure, opt) {
     const least = Math.min(0.99, ...vals);
     lo = 1 - 4 * [0.0025, 0.005, 0.01, 0.02, 0.025, 0.05, 0.1, 0.25].find((st) => 1 - 4 * st <= least + 1e-9);
   } else {
-    const m = Math.max(1, ...vals), mag = 10 ** Math.floor(Math.log10(m));
-    hi = [1, 2, 2.5, 5, 10].map((f) => f * mag).find((c) => c >= m);
+    hi = niceMax(Math.max(1, ...vals));
   }
   const n = buckets.length;
   const x = (i) => left + (W - left - right) * (n === 1 ? 0.5 : i / (n - 1));
@@ -1481,7 +1500,7 @@ function drawLines(box, buckets, series, figure, opt) {
     el(s, "line", { x1: left, y1: y(v), x2: W - right, y2: y(v), class: k ? "grid" : "axis" });
     // As many decimals as the ticks need: 90%, 92.5%, 95%…
     const digits = opt.accuracy ? [0, 1, 2].find((d) => Math.abs(v * 100 * 10 ** d - Math.round(v * 100 * 10 ** d)) < 1e-6) ?? 2 : 0;
-    el(s, "text", { x: left - 4, y: y(v) + 4, "text-anchor": "end" }, opt.accuracy ? pct(v, digits) : String(+v.toFixed(1)));
+    el(s, "text", { x: left - 4, y: y(v) + 4, "text-anchor": "end" }, opt.accuracy ? pct(v, digits) : String(+v.toFixed(2)));
   }
   if (opt.accuracy && 0.998 > lo) el(s, "line", { x1: left, y1: y(0.998), x2: W - right, y2: y(0.998), class: "std" });
   const step = Math.ceil(n / 6);
