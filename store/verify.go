@@ -877,6 +877,20 @@ func (c *checker) records() {
 		return nil
 	})
 	c.each(bucketIntercepts, func(k, v []byte) error { return nil })
+	c.each(bucketExceptions, func(k, v []byte) error {
+		r, err := decodeRecord[caseRecord](v)
+		if err != nil {
+			return err
+		}
+		c.keyIs(bucketExceptions, k, r.ID, "id")
+		if _, ok := floorgate.ReasonText(r.Reason); !ok {
+			c.bad(bucketExceptions, k, "reason %q is not one the gateway knows", r.Reason)
+		}
+		if (r.Status == floorgate.ExceptionResolved) != (r.Resolution != nil) || r.Status != floorgate.ExceptionOpen && r.Status != floorgate.ExceptionResolved {
+			c.bad(bucketExceptions, k, "status %q with resolution %v", r.Status, r.Resolution != nil)
+		}
+		return nil
+	})
 }
 
 // each runs fn over every record of bucket (if the file has it), counting

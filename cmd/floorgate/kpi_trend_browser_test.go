@@ -293,8 +293,13 @@ func TestKPITrendOnTheStatusPage(t *testing.T) {
 		if len(people) != 3 {
 			t.Fatalf("%d people worked, want 3: %+v", len(people), people)
 		}
+		paces := map[float64]bool{}
 		for _, q := range people {
 			t.Logf("%s over the three days: %d lines in %.2f h, %.1f lines/h, accuracy %v", q.Operator, q.Lines, q.HoursLoggedIn, q.LinesPerHour, *q.PickAccuracy)
+			paces[q.LinesPerHour] = true
+		}
+		if len(paces) != len(people) {
+			t.Fatalf("the pickers' paces are not all different: %v", paces)
 		}
 	}
 
@@ -307,22 +312,21 @@ func TestKPITrendOnTheStatusPage(t *testing.T) {
 			t.Fatalf("%s: %d people in the window, want several", shot, len(ops))
 		}
 		for i, op := range ops {
-			q := kpi.Person{Operator: op}
-			webtest.Do(t, p.ctx, "choose "+q.Operator, chromedp.Click(`#kpi-table tr[data-operator="`+q.Operator+`"] td`))
-			p.until(q.Operator+"'s trend", `document.getElementById("kpi-person-charts").dataset.operator === "`+q.Operator+`" &&
-				document.querySelector('#kpi-table tr.sel')?.dataset.operator === "`+q.Operator+`" &&
-				document.querySelector('#kpi-bars rect.sel')?.dataset.operator === "`+q.Operator+`" &&
-				document.getElementById("kpi-person").value === "`+q.Operator+`"`)
+			webtest.Do(t, p.ctx, "choose "+op, chromedp.Click(`#kpi-table tr[data-operator="`+op+`"] td`))
+			p.until(op+"'s trend", `document.getElementById("kpi-person-charts").dataset.operator === "`+op+`" &&
+				document.querySelector('#kpi-table tr.sel')?.dataset.operator === "`+op+`" &&
+				document.querySelector('#kpi-bars rect.sel')?.dataset.operator === "`+op+`" &&
+				document.getElementById("kpi-person").value === "`+op+`"`)
 			got, problems := p.pageTrend()
-			want := wantTrend(ctx, t, m, q.Operator, spans, at)
+			want := wantTrend(ctx, t, m, op, spans, at)
 			if len(want["lph"]) == 0 {
-				t.Fatalf("%s: the API has no figures for %s", shot, q.Operator)
+				t.Fatalf("%s: the API has no figures for %s", shot, op)
 			}
 			if d := sameTrend(got, want); d != "" {
-				t.Errorf("%s, %s's trend on the page is not the API's:\n%s", shot, q.Operator, d)
+				t.Errorf("%s, %s's trend on the page is not the API's:\n%s", shot, op, d)
 			}
 			if problems != "" {
-				t.Errorf("%s, %s's trend: %s", shot, q.Operator, problems)
+				t.Errorf("%s, %s's trend: %s", shot, op, problems)
 			}
 			if i == 1 {
 				webtest.Do(t, p.ctx, "show the trend", chromedp.Evaluate[chromedp.Void](`document.getElementById("kpi-person-card").scrollIntoView({block: "center"});
