@@ -294,9 +294,12 @@ func cpuTime() time.Duration {
 // packers logging in at its start and out at its end; pickers work tasks
 // of one to five lines — location scan, one to three item scans, the line
 // confirmed — with the usual slips (wrong location, item before location,
-// wrong item, reads out of the band, a short pick now and then); packers
-// open a parcel, verify its items, complete it and confirm it outbound
-// some minutes later, and a label fails now and then.
+// wrong item, reads out of the band, a short pick now and then, raised as
+// an exception); tasks arrive in waves of 200; packers pack the orders
+// picked, oldest first — open a parcel, verify its items, complete it and
+// confirm it outbound some minutes later, opening the next meanwhile —, so
+// nearly every order ends and the open orders stay few; a label fails now
+// and then.
 type kpiFloor struct {
 	rng     *rand.Rand
 	pickers []*kpiPicker
@@ -314,11 +317,18 @@ type kpiPicker struct {
 }
 
 type kpiPacker struct {
-	id, dev         string
-	order           string
-	items           int
-	started, packed time.Time
-	shipAt          time.Time // when the packed parcel ships; zero: none waiting
+	id, dev string
+	order   string // the parcel open on the station; "" for none
+	items   int
+	started time.Time
+	// waiting are the packed parcels waiting for the carrier, by the
+	// time each ships: the packer opens the next meanwhile.
+	waiting []kpiParcel
+}
+
+type kpiParcel struct {
+	order                   string
+	started, packed, shipAt time.Time
 }
 
 func newKPIFloor(pickers, packers int) *kpiFloor {
@@ -376,7 +386,9 @@ func (f *kpiFloor) journal(start time.Time, days, n int, emit func([]floorgate.E
 		t := begin.Add(time.Minute)
 		for target := len(f.out) + want; len(f.out) < target; {
 			t = t.Add(step)
-			if f.rng.IntN(5) == 0 {
+			// A packer's step a third of the time: about as many
+			// parcels are packed as orders are picked.
+			if f.rng.IntN(3) == 0 {
 				f.packer(kk[f.rng.IntN(len(kk))], t)
 			} else {
 				f.picker(pk[f.rng.IntN(len(pk))], t)
@@ -483,39 +495,45 @@ func (f *kpiFloor) line(p *kpiPicker, t time.Time, status floorgate.LineStatus) 
 // packer has k do its next step: ship what waits, open a parcel, verify
 // an item, or complete the parcel.
 func (f *kpiFloor) packer(k *kpiPacker, t time.Time) {
-	rec := func() floorgate.PackRecord {
-		return floorgate.PackRecord{Order: k.order, Carrier: "SF", Tracking: "SF" + k.order, Packer: k.id, Device: k.dev, Started: k.started}
+	rec := func(order string, started time.Time) floorgate.PackRecord {
+		return floorgate.PackRecord{Order: order, Carrier: "SF", Tracking: "SF" + order, Packer: k.id, Device: k.dev, Started: started}
 	}
 	switch {
-	case !k.shipAt.IsZero() && !t.Before(k.shipAt):
-		r := rec()
-		r.Packed, r.Shipped = k.packed, t
-		r.PackToShipS = t.Sub(k.packed).Seconds()
+	case len(k.waiting) > 0 && !t.Before(k.waiting[0].shipAt):
+		p := k.waiting[0]
+		k.waiting = k.waiting[1:]
+		r := rec(p.order, p.started)
+		r.Packed, r.Shipped = p.packed, t
+		r.PackToShipS = t.Sub(p.packed).Seconds()
 		ok := r.PackToShipS <= floorgate.OutboundStandard.Seconds()
 		r.WithinStandard = &ok
 		f.emit(floorgate.EventShipConfirmed, t, r)
-		k.shipAt, k.order = time.Time{}, ""
 	case k.order == "":
 		if len(f.picked) == 0 {
 			return // nothing picked to pack yet
 		}
 		k.order, k.items, k.started = f.picked[0], 1+f.rng.IntN(3), t
 		f.picked = f.picked[1:]
-		f.emit(floorgate.EventPackStarted, t, rec())
+		f.emit(floorgate.EventPackStarted, t, rec(k.order, t))
 	case k.items > 0:
 		k.items--
 		f.emit(floorgate.EventScanAccepted, t, floorgate.ScanRecord{ScanID: fmt.Sprintf("%s-%d", k.dev, len(f.out)), Device: k.dev,
 			Operator: k.id, Data: "6901234567892", AIM: "]E0", Kind: floorgate.MatchItem, Code: floorgate.CodePackItemOK, Distance: "unknown"})
-	case k.shipAt.IsZero():
-		r := rec()
+	default:
+		r := rec(k.order, k.started)
 		r.Packed = t
 		f.emit(floorgate.EventPackCompleted, t, r)
 		if f.rng.IntN(500) == 0 {
 			f.emit(floorgate.EventLabelFailed, t, floorgate.PrintJob{ID: "waybill:" + k.order, Kind: "waybill", Order: k.order,
 				Station: k.dev, Status: floorgate.JobFailed, Reason: "paper out", Packer: k.id})
 		}
-		k.packed, k.shipAt = t, t.Add(time.Duration(2+f.rng.IntN(40))*time.Minute)
-	default:
-		// Waiting for the carrier's pick-up: the packer does nothing.
+		// Parcels go out in the order they were packed, 2 to 41 minutes
+		// later (never before one packed earlier).
+		at := t.Add(time.Duration(2+f.rng.IntN(40)) * time.Minute)
+		if n := len(k.waiting); n > 0 && at.Before(k.waiting[n-1].shipAt) {
+			at = k.waiting[n-1].shipAt
+		}
+		k.waiting = append(k.waiting, kpiParcel{order: k.order, started: k.started, packed: t, shipAt: at})
+		k.order = ""
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/gateway"
+	"github.com/floorgate/floorgate/store"
 )
 
 // TestCartOverWebSocket drives a cart of eight totes through the PDA
@@ -149,6 +150,16 @@ func TestCartOverWebSocket(t *testing.T) {
 	}
 	if puts["SO-K1"] != 1 || puts["SO-K2"] != 1 || len(puts) != 8 {
 		t.Fatalf("units put per order %v; want one each, K2 one of its two", puts)
+	}
+
+	// K2's short opened an exception case, which holds it at packing until
+	// a supervisor resolves it: here by sending it to the ERP.
+	cases, err := m.DB.Exceptions(store.ExceptionFilter{Open: true})
+	if err != nil || len(cases) != 1 || cases[0].Order != "SO-K2" || cases[0].Qty != 1 || cases[0].Reason != floorgate.ReasonShortBinEmpty {
+		t.Fatalf("the short's case: %+v %v", cases, err)
+	}
+	if _, err := m.DB.Resolve(ctx, cases[0].ID, floorgate.Resolution{Action: floorgate.ResolveSendToERP, By: "S001"}); err != nil {
+		t.Fatal(err)
 	}
 
 	// At the pack station each tote opens its own order. K2's shipment is

@@ -342,8 +342,10 @@ func (c *computer) event(ev floorgate.Event, payload any, in bool) {
 			}
 		}
 	case *floorgate.ExceptionCase:
-		c.link(p.Task, p.Order, "")
 		if ev.Type == floorgate.EventExceptionRaised {
+			// (A resolution names the order too, often after it shipped:
+			// it must not open it again.)
+			c.link(p.Task, p.Order, "")
 			if o := c.orders[cmp.Or(p.Order, c.taskOrder[p.Task])]; o != nil {
 				o.exception = true
 			}

@@ -334,3 +334,22 @@ func TestOrderStandardsInIntegers(t *testing.T) {
 		})
 	}
 }
+
+// TestOrderStateIsDropped: the rollup keeps an order's past only while it
+// is open: once every order of a shift has shipped or been cancelled,
+// nothing of them is left (memory stays bounded by the open orders).
+func TestOrderStateIsDropped(t *testing.T) {
+	r := NewRollup()
+	for i, ev := range orderShift() {
+		if err := r.Add(ev); err != nil {
+			t.Fatal(err)
+		}
+		if i == 5 && len(r.c.orders) != 1 {
+			t.Errorf("after O01's start: %d open orders, want 1", len(r.c.orders))
+		}
+	}
+	if n := len(r.c.orders) + len(r.c.taskOrder) + len(r.c.packing) + len(r.c.opening); n != 0 {
+		t.Errorf("every order ended, but %d orders, %d tasks, %d packing, %d opening are kept",
+			len(r.c.orders), len(r.c.taskOrder), len(r.c.packing), len(r.c.opening))
+	}
+}

@@ -83,9 +83,10 @@ type Hour struct {
 // Figures are the KPIs of one population (the site or one person) over one
 // span (the window or one hour). An event counts in the span its Time falls
 // in and, per person, for the operator its payload names: the scan's
-// Operator, the line's Operator, the exception's Operator, the parcel's
-// Packer, the Operator of pick.task_completed or pick.put, the
-// label.failed job's Packer. Ratios whose denominator is zero are null, except lines_per_hour
+// Operator, the line's Operator, the exception's Operator (an
+// exception.raised case's too), the parcel's Packer (an order ends for who
+// shipped it), the Operator of pick.task_completed or pick.put, the
+// label.failed job's Packer; exception.resolved counts for the site only. Ratios whose denominator is zero are null, except lines_per_hour
 // and the distance shares, which are 0. docs/web-api.md defines each
 // figure; these comments say the same.
 type Figures struct {
