@@ -365,10 +365,10 @@ func TestKPITrendOnTheStatusPage(t *testing.T) {
 
 	// The CSV links are the window shown, and download with the session.
 	links := webtest.Get(t, p.ctx, "the CSV links", chromedp.Evaluate[[]string](`[...document.querySelectorAll("#kpi-csv a[download]")].map((a) => a.href)`))
-	if len(links) != 5 {
-		t.Fatalf("CSV links %q, want the 5 tables", links)
+	if len(links) != 7 {
+		t.Fatalf("CSV links %q, want the 7 tables", links)
 	}
-	for i, table := range []string{"site", "hours", "days", "people", "people_days"} {
+	for i, table := range []string{"site", "hours", "days", "people", "people_days", "waves", "variants"} {
 		u, err := url.Parse(links[i])
 		if err != nil {
 			t.Fatal(err)

@@ -234,6 +234,7 @@ func TestSLABoardEveryRuleWithTheERPDown(t *testing.T) {
 		onPage(s.order, s.rule, string(s.want))
 		if s.at == 61*time.Minute {
 			// The supervisor resolves the short's case: it leaves the board.
+			p.until("the open case's age on the Overview", `document.getElementById("card-exc").textContent.includes("60.0 min")`)
 			webtest.Screenshot(t, p.ctx, "status-sla-every-rule")
 			cases, err := m.DB.Exceptions(store.ExceptionFilter{Open: true})
 			if err != nil || len(cases) != 1 || cases[0].Order != "SLA-S" {

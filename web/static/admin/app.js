@@ -380,6 +380,43 @@ const T = {
   "kpi.csv.days": { zh: "全场逐日", en: "site by day" },
   "kpi.csv.people": { zh: "每人汇总", en: "people" },
   "kpi.csv.people_days": { zh: "每人逐日", en: "people by day" },
+  "kpi.csv.waves": { zh: "按波次", en: "by wave" },
+  "kpi.csv.variants": { zh: "按订单类型", en: "by order type" },
+  // KPIs per order: exception rate, process compliance, waves, variants
+  "kpi.excrate": { zh: "订单异常率", en: "Exception rate" },
+  "kpi.excrate.def": { zh: "本时间段内发货的订单中，曾有异常（拣货员或打包员上报的异常，或缺货）的订单所占比例，按订单计。标准：不超过1%。",
+    en: "Of the orders shipped in this window, the share that had an exception (raised by a picker or packer, or a short pick), per order. Standard: at most 1%." },
+  "kpi.compliance": { zh: "流程合规率", en: "Process compliance" },
+  "kpi.compliance.def": { zh: "本时间段内发货的订单中，全程按标准流程处理的订单所占比例，按订单计：无异常、无错扫、无5–10 cm以外的扫描、打包后30分钟内出库。标准：不低于98%。",
+    en: "Of the orders shipped in this window, the share handled entirely by the standard flow, per order: no exception, no wrong scan, no scan outside 5–10 cm, shipped within 30 min of packing. Standard: at least 98%." },
+  "kpi.max": { zh: (v) => `标准 ≤ ${v}`, en: (v) => `standard ≤ ${v}` },
+  "kpi.oforders": { zh: (n, m) => `${m} 单中 ${n} 单`, en: (n, m) => `${n} of ${m} orders` },
+  "kpi.waves": { zh: "按波次统计订单", en: "Orders by wave" },
+  "kpi.variants": { zh: "按订单类型统计", en: "Orders by order type" },
+  "kpi.orders.note": { zh: (a, e, c, o) => `本时间段内发货的订单，各自从开始到发货的全过程。未达标的数字标红：拣货准确率 < ${a}，异常率 > ${e}，合规率 < ${c}，出库 P90 > ${o}。`,
+    en: (a, e, c, o) => `The orders shipped in this window, each over its whole way from start to shipping. In red, what misses its standard: pick accuracy < ${a}, exception rate > ${e}, compliance < ${c}, outbound p90 > ${o}.` },
+  "kpi.nowave": { zh: "（无波次）", en: "(no wave)" },
+  "kpi.noorders": { zh: "此时间段内还没有订单发货。", en: "No order shipped in this window yet." },
+  "variant.normal": { zh: "普通", en: "Normal" },
+  "variant.presale": { zh: "预售", en: "Presale" },
+  "variant.crossborder": { zh: "跨境", en: "Cross-border" },
+  "variant.peak": { zh: "大促", en: "Peak" },
+  "th.variant": { zh: "订单类型", en: "Order type" },
+  "th.orders": { zh: "订单", en: "Orders" },
+  "th.excrate": { zh: "异常率", en: "Exc. rate" },
+  "th.compliance": { zh: "合规率", en: "Compliance" },
+  "th.errorrate": { zh: "错扫率", en: "Error rate" },
+  "th.node.pick": { zh: "拣货", en: "Pick" },
+  "th.node.pack": { zh: "打包", en: "Pack" },
+  "th.node.outbound": { zh: "打包 → 出库", en: "Pack → outbound" },
+  "th.avg": { zh: "平均", en: "avg" },
+  "th.p90": { zh: "P90", en: "p90" },
+  "th.count": { zh: "次数", en: "Count" },
+  "kpi.reasons": { zh: "按原因统计的异常", en: "Exceptions by reason" },
+  "kpi.noreasons": { zh: "此时间段内没有上报异常。", en: "No exception raised in this window." },
+  "kpi.resolution": { zh: "处理用时", en: "Time to resolve" },
+  "kpi.resolved": { zh: (n, mean, p90) => `已处理 ${n} 件 · 平均 ${mean} · P90 ${p90}`, en: (n, mean, p90) => `${n} resolved · mean ${mean} · p90 ${p90}` },
+  "kpi.noresolved": { zh: "此时间段内没有处理完的异常。", en: "None resolved in this window." },
 
   // labels
   "labels.note": { zh: "最近打印的24张面单，最新在前，与打印机输出一致。", en: "The last 24 labels printed, newest first, as they came out of the printer." },
@@ -633,8 +670,8 @@ function load(view) {
 }
 
 // ---- overview ----
-function stat(label, value, sub, cls, id) {
-  return `<div class="stat ${cls || ""}" ${id ? `id="${id}"` : ""}><div class="label">${label}</div><div class="value">${value}</div><div class="sub">${sub || ""}</div></div>`;
+function stat(label, value, sub, cls, id, title) {
+  return `<div class="stat ${cls || ""}" ${id ? `id="${id}"` : ""}${title ? ` title="${esc(title)}"` : ""}><div class="label">${label}</div><div class="value">${value}</div><div class="sub">${sub || ""}</div></div>`;
 }
 
 // notMeasurable names the devices of a KPI report that cannot measure how
@@ -1040,7 +1077,7 @@ async function loadExceptions() {
 }
 
 const reasonText = (code) => {
-  const r = ((state.exc && state.exc.reasons) || []).find((x) => x.code === code);
+  const r = ((state.exc && state.exc.reasons) || state.reasons || []).find((x) => x.code === code);
   return r ? r.text[lang] : code;
 };
 
@@ -1149,7 +1186,7 @@ $("#exc-cases").addEventListener("click", async (e) => {
 const KPI_WINDOWS = { "8h": 8 * 3600e3, "24h": 24 * 3600e3, "7d": 7 * 86400e3, "31d": 31 * 86400e3 };
 const KPI_MAX = 31 * 86400e3;
 const KPI_HOURLY = 48 * 3600e3;
-const KPI_TABLES = ["site", "hours", "days", "people", "people_days"];
+const KPI_TABLES = ["site", "hours", "days", "people", "people_days", "waves", "variants"];
 
 $("#kpi-window").addEventListener("change", (e) => {
   state.kpiWindow = e.target.value;
@@ -1325,6 +1362,10 @@ async function loadKPI() {
     const [days, pdays] = await Promise.all([kpiCSV("days", wq), kpiCSV("people_days", wq)]);
     buckets = dayBuckets(days, pdays);
   }
+  // The reasons' texts are the gateway's (GET /api/v1/exceptions), read once.
+  if (!state.reasons && !(state.exc && state.exc.reasons) && Object.keys(r.site.exceptions.by_reason || {}).length) {
+    state.reasons = (await api("GET", "/api/v1/exceptions")).reasons;
+  }
   if (seq !== state.kpiSeq) return; // a later load draws the page
   state.kpi = { r, buckets, hourly };
   const view = $("#view-kpi");
@@ -1337,18 +1378,23 @@ async function loadKPI() {
   $("#kpi-cards").innerHTML =
     stat(t("kpi.accuracy"), pct(s.pick_accuracy, 2), esc(t("kpi.standard", "99.8%")), okCls(s.accuracy_ok), "kpi-accuracy") +
     stat(t("kpi.lineaccuracy"), pct(s.line_accuracy, 2), esc(t("kpi.standard", "99.8%")), okCls(s.line_accuracy_ok), "kpi-line-accuracy") +
+    stat(t("kpi.excrate"), pct(s.exception_rate, 2), ofOrders(s.orders_with_exception, s.orders, t("kpi.max", stdPct(r.standards.exception_rate_max))),
+      okCls(s.exception_rate_ok), "kpi-excrate", t("kpi.excrate.def")) +
+    stat(t("kpi.compliance"), pct(s.compliance, 2), ofOrders(s.compliant_orders, s.orders, t("kpi.standard", stdPct(r.standards.compliance_min))),
+      okCls(s.compliance_ok), "kpi-compliance", t("kpi.compliance.def")) +
     stat(t("kpi.lph"), num(s.lines_per_hour, 1), esc(t("kpi.lines", s.lines)), "", "kpi-lph") +
     stat(t("kpi.seq"), pct(s.sequence_compliance), t("kpi.seq.sub"), s.sequence_compliance === null ? "" : s.sequence_compliance >= 0.99 ? "ok" : "warn", "kpi-seq") +
     stat(t("kpi.band"), pct(s.distance.in_band_share), esc(t("kpi.unknown", pct(s.distance.unknown_share))) + notMeasurable(r), "", "kpi-band") +
     stat(t("kpi.outbound"), dur(s.pack_to_outbound.p50_s), esc(t("kpi.within30", pct(s.pack_to_outbound.within_standard_share))), s.pack_to_outbound.within_standard_share === null ? "" : s.pack_to_outbound.within_standard_share >= 0.95 ? "ok" : "warn", "kpi-outbound") +
     stat(t("kpi.scans"), s.scans, esc(t("kpi.rejected", s.rejected)), "", "kpi-scans");
-  const cols = `<tr><th>${t("th.person")}</th><th>${t("th.role")}</th><th class=num>${t("th.scans")}</th><th class=num>${t("th.lines")}</th><th class=num>${t("th.lph")}</th><th class=num>${t("th.accuracy")}</th><th class=num>${t("th.seq2")}</th><th class=num>${t("th.inband")}</th><th class=num>${t("th.unknowndist")}</th><th class=num>${t("th.picktime")}</th><th class=num>${t("th.p50")}</th><th class=num>${t("th.le30")}</th></tr>`;
+  const cols = `<tr><th>${t("th.person")}</th><th>${t("th.role")}</th><th class=num>${t("th.scans")}</th><th class=num>${t("th.lines")}</th><th class=num>${t("th.lph")}</th><th class=num>${t("th.accuracy")}</th><th class=num>${t("th.seq2")}</th><th class=num>${t("th.inband")}</th><th class=num>${t("th.unknowndist")}</th><th class=num>${t("th.picktime")}</th><th class=num>${t("th.p50")}</th><th class=num>${t("th.le30")}</th><th class=num>${t("th.excrate")}</th><th class=num>${t("th.compliance")}</th></tr>`;
   $("#kpi-table").innerHTML = cols + (r.people.map((p) => `<tr data-operator="${esc(p.operator)}"><td>${esc(p.name || p.operator)} <span class="muted small">${esc(p.operator)}</span></td><td>${esc(p.role ? p.role.split(",").map((x) => t("role", x)).join(t("comma")) : "")}</td>
     <td class="num scans">${p.scans}</td><td class="num lines">${p.lines}</td><td class="num lph">${num(p.lines_per_hour, 1)}</td>
     <td class="num accuracy"><span class="badge ${okCls(p.accuracy_ok)}">${pct(p.pick_accuracy, 2)}</span></td><td class="num seq">${pct(p.sequence_compliance)}</td>
     <td class="num inband">${pct(p.distance.in_band_share)}</td><td class="num unknown">${pct(p.distance.unknown_share)}</td><td class="num">${dur(p.stages.pick.mean_s)}</td>
-    <td class="num">${dur(p.pack_to_outbound.p50_s)}</td><td class="num">${pct(p.pack_to_outbound.within_standard_share)}</td></tr>`).join("") ||
-    `<tr><td colspan="12" class="muted">${t("kpi.nobody")}</td></tr>`);
+    <td class="num">${dur(p.pack_to_outbound.p50_s)}</td><td class="num">${pct(p.pack_to_outbound.within_standard_share)}</td>
+    <td class="num excrate">${judged(pct(p.exception_rate, 2), p.exception_rate_ok)}</td><td class="num compliance">${judged(pct(p.compliance, 2), p.compliance_ok)}</td></tr>`).join("") ||
+    `<tr><td colspan="14" class="muted">${t("kpi.nobody")}</td></tr>`);
   const long = buckets.length > 1 && new Date(buckets[0].start).toDateString() !== new Date(buckets[buckets.length - 1].start).toDateString();
   $("#kpi-trend-h").dataset.t = hourly ? "kpi.trend" : "kpi.trend.day";
   $("#kpi-trend-h").textContent = t($("#kpi-trend-h").dataset.t);
@@ -1361,12 +1407,65 @@ async function loadKPI() {
       const h = b.site, people = [...b.people.values()].filter(kpiWorked).length;
       return `<tr><td>${esc(bucketLabel(b, long))}</td><td class=num>${people}</td><td class=num>${h.scans}</td><td class=num>${h.lines}</td><td class=num>${num(h.lph, 1)}</td><td class=num>${pct(h.acc, 2)}</td><td class=num>${pct(h.seq)}</td><td class=num>${pct(h.inband)}</td></tr>`;
     }).reverse().join("") || `<tr><td colspan="8" class="muted">${t("kpi.nothing")}</td></tr>`);
+  renderOrderGroups(r);
   $("#kpi-csv").innerHTML = `${esc(t("kpi.csv"))}: ` +
     KPI_TABLES.map((tb) => `<a href="/api/v1/kpi.csv?table=${tb}&amp;${esc(wq)}" download data-table="${tb}">${esc(t("kpi.csv." + tb))}</a>`).join(" · ");
   const ops = r.people.map((p) => p.operator);
   if (!ops.includes(state.kpiPerson)) state.kpiPerson = (r.people.find((p) => p.hours_logged_in > 0) || r.people[0] || {}).operator;
   $("#kpi-person").innerHTML = r.people.map((p) => `<option value="${esc(p.operator)}">${esc(p.name || p.operator)} (${esc(p.operator)})</option>`).join("");
   renderPerson();
+}
+
+// stdPct writes a standard as a percentage: 0.01 as 1%, 0.998 as 99.8%.
+const stdPct = (v) => `${+(v * 100).toFixed(2)}%`;
+
+// ofOrders is an order figure's sub-text: how many of the orders, and the
+// standard.
+function ofOrders(n, orders, standard) {
+  return (orders ? esc(t("kpi.oforders", n, orders)) + "<br>" : "") + esc(standard);
+}
+
+// judged is a figure judged against its standard: a badge, green when met,
+// red when missed; plain when there is nothing to judge.
+function judged(text, ok) {
+  return ok === true || ok === false ? `<span class="badge ${okCls(ok)}">${text}</span>` : text;
+}
+
+// renderOrderGroups draws the orders of the window by wave and by order
+// type, each figure that misses its standard in red, and the exceptions
+// raised by reason with their time to resolve.
+function renderOrderGroups(r) {
+  const std = r.standards;
+  const note = t("kpi.orders.note", stdPct(std.accuracy_min), stdPct(std.exception_rate_max), stdPct(std.compliance_min), dur(std.outbound_max_s));
+  $("#kpi-waves-note").textContent = note;
+  const head = (first) => `<tr><th rowspan="2">${first}</th><th rowspan="2" class=num>${t("th.orders")}</th><th rowspan="2" class=num>${t("th.excrate")}</th>
+    <th rowspan="2" class=num>${t("th.compliance")}</th><th rowspan="2" class=num>${t("th.errorrate")}</th><th rowspan="2" class=num>${t("th.accuracy")}</th>
+    <th rowspan="2" class=num>${t("th.inband")}</th>` + ["pick", "pack", "outbound"].map((n) => `<th colspan="2" class="node">${t("th.node." + n)}</th>`).join("") +
+    "</tr><tr>" + ["pick", "pack", "outbound"].map(() => `<th class="num node">${t("th.avg")}</th><th class=num>${t("th.p90")}</th>`).join("") + "</tr>";
+  // A figure's cell, red when it misses (miss true); null figures are no miss.
+  const cell = (cls, text, miss) => `<td class="num ${cls}${miss ? " miss" : ""}">${miss ? `<span class="badge bad">${text}</span>` : text}</td>`;
+  const row = (g, name) => {
+    const st = g.stages;
+    return `<tr data-group="${esc(g.group)}"${g.orders ? "" : ` class="muted"`}><td class="group">${esc(name)}</td><td class="num orders">${g.orders}</td>` +
+      cell("excrate", pct(g.exception_rate, 2), g.exception_rate !== null && g.exception_rate > std.exception_rate_max) +
+      cell("compliance", pct(g.compliance, 2), g.compliance !== null && g.compliance < std.compliance_min) +
+      cell("errorrate", pct(g.error_rate, 2), false) +
+      cell("accuracy", pct(g.pick_accuracy, 2), g.pick_accuracy !== null && g.pick_accuracy < std.accuracy_min) +
+      cell("inband", pct(g.in_band_share), false) +
+      ["pick", "pack", "outbound"].map((n) => cell(n + "-mean node", dur(st[n].mean_s), false) +
+        cell(n + "-p90", dur(st[n].p90_s), n === "outbound" && st[n].count > 0 && st[n].p90_s > std.outbound_max_s)).join("") + "</tr>";
+  };
+  const empty = `<tr><td colspan="13" class="muted">${t("kpi.noorders")}</td></tr>`;
+  $("#kpi-waves").innerHTML = head(t("th.wave")) + (r.waves.map((g) => row(g, g.group || t("kpi.nowave"))).join("") || empty);
+  const variants = r.variant_groups.some((g) => g.orders > 0) ? r.variant_groups : [];
+  $("#kpi-variants").innerHTML = head(t("th.variant")) + (variants.map((g) => row(g, T["variant." + g.group] ? t("variant." + g.group) : g.group)).join("") || empty);
+
+  const exc = r.site.exceptions, by = Object.entries(exc.by_reason || {}).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  $("#kpi-reasons").innerHTML = `<tr><th>${t("th.reason")}</th><th class=num>${t("th.count")}</th></tr>` +
+    (by.map(([code, n]) => `<tr data-reason="${esc(code)}"><td class="reason">${esc(reasonText(code))}</td><td class="num count">${n}</td></tr>`).join("") ||
+      `<tr><td colspan="2" class="muted">${t("kpi.noreasons")}</td></tr>`);
+  const res = exc.resolution;
+  $("#kpi-resolution").textContent = res.count ? t("kpi.resolved", res.count, dur(res.mean_s), dur(res.p90_s)) : t("kpi.noresolved");
 }
 
 function selectPerson(op) {
