@@ -1362,9 +1362,10 @@ async function loadKPI() {
     const [days, pdays] = await Promise.all([kpiCSV("days", wq), kpiCSV("people_days", wq)]);
     buckets = dayBuckets(days, pdays);
   }
-  // The reasons' texts are the gateway's (GET /api/v1/exceptions), read once.
+  // The reasons' texts are the gateway's (GET /api/v1/exceptions), read
+  // once; without them a reason shows as its code.
   if (!state.reasons && !(state.exc && state.exc.reasons) && Object.keys(r.site.exceptions.by_reason || {}).length) {
-    state.reasons = (await api("GET", "/api/v1/exceptions")).reasons;
+    state.reasons = (await api("GET", "/api/v1/exceptions").catch(() => ({}))).reasons;
   }
   if (seq !== state.kpiSeq) return; // a later load draws the page
   state.kpi = { r, buckets, hourly };
@@ -1436,7 +1437,7 @@ function judged(text, ok) {
 // raised by reason with their time to resolve.
 function renderOrderGroups(r) {
   const std = r.standards;
-  const note = t("kpi.orders.note", stdPct(std.accuracy_min), stdPct(std.exception_rate_max), stdPct(std.compliance_min), dur(std.outbound_max_s));
+  const note = t("kpi.orders.note", stdPct(std.accuracy_min), stdPct(std.exception_rate_max), stdPct(std.compliance_min), t("dur.min", std.outbound_max_s / 60));
   $("#kpi-waves-note").textContent = note;
   const head = (first) => `<tr><th rowspan="2">${first}</th><th rowspan="2" class=num>${t("th.orders")}</th><th rowspan="2" class=num>${t("th.excrate")}</th>
     <th rowspan="2" class=num>${t("th.compliance")}</th><th rowspan="2" class=num>${t("th.errorrate")}</th><th rowspan="2" class=num>${t("th.accuracy")}</th>
