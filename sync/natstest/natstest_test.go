@@ -81,6 +81,34 @@ func TestClusterSurvivesANodeKilled(t *testing.T) {
 	pub2.Close()
 
 	c.Kill(2)
+	// Until the streams have leaders among the two left, a publish may
+	// wait for the election (what a PUBACK means while that happens is
+	// the backbone's business, not the harness's).
+	for _, name := range []string{"FLOORGATE_EVENTS", "$MQTT_msgs"} {
+		deadline := time.Now().Add(30 * time.Second)
+		var last error
+		for {
+			cctx, ccancel := context.WithTimeout(ctx, 2*time.Second)
+			s, err := js.Stream(cctx, name)
+			if err == nil {
+				var info *jetstream.StreamInfo
+				info, err = s.Info(cctx)
+				if err == nil && info.Cluster != nil && info.Cluster.Leader != "" && info.Cluster.Leader != c.Nodes[2].Name {
+					ccancel()
+					break
+				}
+				if err == nil {
+					err = fmt.Errorf("cluster %+v", info.Cluster)
+				}
+			}
+			ccancel()
+			last = err
+			if time.Now().After(deadline) {
+				t.Fatalf("stream %s has no leader among the nodes left: %v", name, last)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
 	pub(c.MQTTURLs()[1], 100, 200)
 	count(200)
 	c.Restart(2)
