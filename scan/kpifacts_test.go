@@ -10,7 +10,7 @@ import (
 )
 
 // The facts a scan event must carry for the KPIs to be computed from it
-// alone (docs/web-api.md, KPIs; issue 15). Records are read by their JSON
+// alone (docs/web-api.md, KPIs). Records are read by their JSON
 // fields, as the ERP and the KPIs read them.
 
 func recJSON(t *testing.T, e floorgate.Event) map[string]any {

@@ -30,7 +30,7 @@ func envelopes(t *testing.T, db *DB) []floorgate.Event {
 	return evs
 }
 
-// TestRestoreBeginsANewIncarnation is issue 15's case: events made after
+// TestRestoreBeginsANewIncarnation is the restore case: events made after
 // a backup are seen upstream; the backup is restored and new events are
 // made. None of them reuses an id the ERP has seen, the restore is the new
 // incarnation's first event, and seq carries on from the backup's.

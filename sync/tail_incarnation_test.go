@@ -17,7 +17,7 @@ import (
 	"github.com/floorgate/floorgate/sync/mqtttest"
 )
 
-// TestTailAcrossRestore is issue 15's case end to end: a real gateway's
+// TestTailAcrossRestore is the restore case end to end: a real gateway's
 // events reach the consumer; a backup is restored and the floor goes on.
 // The consumer reports a new incarnation, restored from the old one at the
 // backup's seq; the events the restore undid are superseded, not gaps; no

@@ -97,7 +97,7 @@ func closed(tl *fgsync.Tail, last uint64) bool {
 	return s.Contiguous[key] >= last && len(s.Gaps[key]) == 0
 }
 
-// TestReplayWithDefaultClientID is issue 15 item 8: erp-tail --replay with
+// TestReplayWithDefaultClientID: erp-tail --replay with
 // its default client id, started after a gateway has published, asks for
 // the history it missed. The gateway must apply that replay (ids of at
 // most 64 bytes) and the consumer must not ask again and again.

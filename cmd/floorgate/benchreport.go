@@ -88,7 +88,7 @@ var benchFigures = map[string][]figureSpec{
 		{"verdict p99, broker down", "broker_down_p99_ms", "verdict p99, healthy", "healthy_p99_ms", "ms", 1.2},
 		{"verdict p99, printer faulted", "printer_faulted_p99_ms", "verdict p99, healthy", "healthy_p99_ms", "ms", 1.2},
 	},
-	// The KPIs' bound is absolute (issue 15: a 31-day report at a million
+	// The KPIs' bound is absolute (a 31-day report at a million
 	// events within 50 ms): its "baseline" is the bound itself.
 	"kpi": {
 		{"31-day report p99, people_hours=false", "p99_ms", "the bound", "target_ms", "ms", 1},

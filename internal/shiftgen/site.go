@@ -34,7 +34,7 @@ type Config struct {
 	CartPickers int
 }
 
-// TruthSeeds are the seeds the truth test plays (issue 15: at least three).
+// TruthSeeds are the seeds the truth test plays: at least three.
 var TruthSeeds = []uint64{1, 20261207, 424242}
 
 // Default is the shift the truth test plays for a seed: four hours of

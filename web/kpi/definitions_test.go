@@ -9,7 +9,7 @@ import (
 )
 
 // The tests here check the figures against their definitions in
-// docs/web-api.md (issue 15: KPIs equal to the truth). Payloads are given
+// docs/web-api.md (the KPIs equal to the truth). Payloads are given
 // as JSON fields, as they stand in the journal, and figures are read by
 // their JSON names: the definitions are of the API, not of Go fields.
 

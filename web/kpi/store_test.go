@@ -197,7 +197,7 @@ func TestRealShift(t *testing.T) {
 }
 
 // TestPlayedShiftKeepsEveryFact plays, through the real store and scan
-// engine, the reads issue 15 found miscounted, and checks the events carry
+// engine, the reads once miscounted, and checks the events carry
 // what the figures need and the figures follow docs/web-api.md: where the
 // picker was (an over-pick read while the next line waits for its
 // location is at the closed line's bin), a wrong read out of the band
