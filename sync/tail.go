@@ -43,6 +43,20 @@ type TailConfig struct {
 	// Out receives every new event as one JSON line.
 	Out io.Writer
 	Log *slog.Logger
+
+	// NATS, when set, reads the events from the backbone's JetStream
+	// stream instead of an MQTT subscription (tail_nats.go): the client
+	// URLs of the cluster's nodes, comma-separated; Username and Password
+	// are the NATS user's.
+	NATS string
+	// Stream is the events stream; FLOORGATE_EVENTS by default.
+	Stream string
+	// Durable is the durable consumer the workers share; "erp" by
+	// default. Each event goes to one worker.
+	Durable string
+	// Workers is how many workers pull from the durable consumer in this
+	// process, sharing its deduplication and gap state; 2 by default.
+	Workers int
 }
 
 // Replay requests: an unanswered request is published again with the same
@@ -65,7 +79,8 @@ const (
 type Tail struct {
 	cfg    TailConfig
 	client mqtt.Client
-	run    string // this run's random tag, part of every replay id
+	nats   *natsSource // the backbone, with TailConfig.NATS
+	run    string      // this run's random tag, part of every replay id
 
 	mu         gosync.Mutex
 	seen       map[string]bool
@@ -263,8 +278,18 @@ func (t *Tail) ClientID() string { return t.cfg.ClientID }
 // oldest are dropped from this channel (never from the stats or Out).
 func (t *Tail) Events() <-chan floorgate.Event { return t.events }
 
-// Start connects with a persistent session and subscribes.
+// Start connects with a persistent session and subscribes (or, with
+// TailConfig.NATS, binds the workers to the backbone's durable consumer).
 func (t *Tail) Start(ctx context.Context) error {
+	if t.cfg.NATS != "" {
+		if err := t.startNATS(ctx); err != nil {
+			return err
+		}
+		if t.cfg.Replay {
+			go t.replayLoop(ctx)
+		}
+		return nil
+	}
 	o := mqtt.NewClientOptions().AddBroker(t.cfg.Broker).SetClientID(t.cfg.ClientID).
 		SetUsername(t.cfg.Username).SetPassword(t.cfg.Password).
 		SetCleanSession(false).SetAutoReconnect(true).SetConnectRetry(true).
@@ -338,6 +363,9 @@ func (t *Tail) Close() {
 	if t.client != nil {
 		t.client.Disconnect(250)
 	}
+	if t.nats != nil {
+		t.nats.close()
+	}
 }
 
 // gateway is the sequence state of one gateway. Callers hold mu.
@@ -352,9 +380,12 @@ func (t *Tail) gateway(site, gw string) *gatewaySeqs {
 }
 
 // handleStatus learns how far a gateway's stream goes.
-func (t *Tail) handleStatus(_ mqtt.Client, m mqtt.Message) {
+func (t *Tail) handleStatus(_ mqtt.Client, m mqtt.Message) { t.status(m.Payload()) }
+
+// status takes a gateway's status message.
+func (t *Tail) status(payload []byte) {
 	var s StatusMessage
-	if err := json.Unmarshal(m.Payload(), &s); err != nil || s.Site == "" || s.Gateway == "" {
+	if err := json.Unmarshal(payload, &s); err != nil || s.Site == "" || s.Gateway == "" {
 		return
 	}
 	t.mu.Lock()
@@ -371,14 +402,17 @@ func (t *Tail) handleStatus(_ mqtt.Client, m mqtt.Message) {
 	g.noteGap(t.cfg.Clock.Now)
 }
 
-func (t *Tail) handle(_ mqtt.Client, m mqtt.Message) {
-	if strings.HasSuffix(m.Topic(), "/status") {
-		t.handleStatus(nil, m)
+func (t *Tail) handle(_ mqtt.Client, m mqtt.Message) { t.message(m.Topic(), m.Payload()) }
+
+// message takes one message of the events (or status) topics: one event,
+// or several in an array.
+func (t *Tail) message(topic string, raw []byte) {
+	if strings.HasSuffix(topic, "/status") {
+		t.status(raw)
 		return
 	}
-	raw := m.Payload()
 	if i := slices.IndexFunc(raw, func(c byte) bool { return c != ' ' && c != '\t' && c != '\r' && c != '\n' }); i < 0 || raw[i] != '[' {
-		t.event(m.Topic(), raw)
+		t.event(topic, raw)
 		return
 	}
 	// Several events in one message (contract §5): each is taken as if it
@@ -386,11 +420,11 @@ func (t *Tail) handle(_ mqtt.Client, m mqtt.Message) {
 	// when this returns, after all of them were handled.
 	var evs []json.RawMessage
 	if err := json.Unmarshal(raw, &evs); err != nil {
-		t.cfg.Log.Warn("not an array of events", "topic", m.Topic(), "err", err)
+		t.cfg.Log.Warn("not an array of events", "topic", topic, "err", err)
 		return
 	}
 	for _, ev := range evs {
-		t.event(m.Topic(), ev)
+		t.event(topic, ev)
 	}
 }
 
@@ -568,10 +602,19 @@ func (t *Tail) replayLoop(ctx context.Context) {
 		for _, p := range pubs {
 			cmd, _ := json.Marshal(floorgate.Command{ID: p.id, Type: floorgate.CommandEventsReplay,
 				Data: json.RawMessage(fmt.Sprintf(`{"from_seq":%d,"to_seq":%d}`, p.from, p.to))})
-			t.client.Publish(p.topic, 1, false, cmd)
+			t.publish(p.topic, cmd)
 			t.cfg.Log.Info("asked for a replay", "topic", p.topic, "from", p.from, "to", p.to, "id", p.id, "again", p.again)
 		}
 	}
+}
+
+// publish sends a command: at QoS 1 over MQTT, or on the backbone.
+func (t *Tail) publish(topic string, payload []byte) {
+	if t.nats != nil {
+		t.nats.publish(topic, payload)
+		return
+	}
+	t.client.Publish(topic, 1, false, payload)
 }
 
 // Stats reports what the consumer has seen.

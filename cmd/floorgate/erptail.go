@@ -23,13 +23,23 @@ func erpTailCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	filter := fs.String("filter", "floorgate/v1/+/+/events", "events topic filter")
 	host, _ := os.Hostname()
 	clientID := fs.String("client-id", fgsync.DefaultTailClientID(host), "MQTT client id: the broker keeps the persistent session under it, and the next run resumes it; the default is the same on every run on this host (give a second consumer on the host its own)")
-	username := fs.String("username", "", "MQTT user name")
-	password := fs.String("password", "", "MQTT password")
+	username := fs.String("username", "", "MQTT user name (with --nats, the NATS user's)")
+	password := fs.String("password", "", "MQTT password (with --nats, the NATS user's)")
+	natsURLs := fs.String("nats", "", "read the NATS backbone's events stream instead of MQTT: the cluster nodes' nats:// URLs, comma-separated")
+	stream := fs.String("stream", fgsync.DefaultEventsStream, "with --nats: the events stream")
+	durable := fs.String("durable", fgsync.DefaultDurable, "with --nats: the durable consumer this consumer's workers share with other erp-tail processes")
+	workers := fs.Int("workers", 2, "with --nats: workers pulling the durable consumer in this process (each event goes to one)")
 	if err := fs.parse(args, 0); err != nil {
 		return err
 	}
 	if !strings.HasSuffix(*filter, "/events") {
 		return fmt.Errorf("erp-tail: --filter must end in /events")
+	}
+	if *natsURLs != "" && *share != "" {
+		return fmt.Errorf("erp-tail: --share is for MQTT; on the NATS backbone the workers share --durable")
+	}
+	if *workers < 1 || *workers > 64 {
+		return fmt.Errorf("erp-tail: --workers must be 1 to 64, not %d", *workers)
 	}
 	w := stdout
 	if *out != "-" {
@@ -41,11 +51,16 @@ func erpTailCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 		w = f
 	}
 	tail := fgsync.NewTail(fgsync.TailConfig{Broker: *brokerURL, ClientID: *clientID, Username: *username, Password: *password,
-		Filter: *filter, Share: *share, Replay: *replay, Out: w, Log: slog.New(slog.NewTextHandler(stderr, nil))})
+		Filter: *filter, Share: *share, Replay: *replay, Out: w, Log: slog.New(slog.NewTextHandler(stderr, nil)),
+		NATS: *natsURLs, Stream: *stream, Durable: *durable, Workers: *workers})
 	if err := tail.Start(ctx); err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "erp-tail: subscribed to %s on %s as %s; Ctrl-C to stop\n", *filter, *brokerURL, tail.ClientID())
+	if *natsURLs != "" {
+		fmt.Fprintf(stderr, "erp-tail: %d workers on durable consumer %s of stream %s (%s) on %s; Ctrl-C to stop\n", *workers, *durable, *stream, *filter, *natsURLs)
+	} else {
+		fmt.Fprintf(stderr, "erp-tail: subscribed to %s on %s as %s; Ctrl-C to stop\n", *filter, *brokerURL, tail.ClientID())
+	}
 	<-ctx.Done()
 	tail.Close()
 	s := tail.Stats()

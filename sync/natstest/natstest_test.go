@@ -45,9 +45,18 @@ func TestClusterSurvivesANodeKilled(t *testing.T) {
 	}
 	pub := func(broker string, from, to int) {
 		t.Helper()
-		p, err := mqtttest.Dial(broker, fmt.Sprint("gw-", from), "gw-s1-g1", "gw-secret")
-		if err != nil {
-			t.Fatal(err)
+		// A node answers MQTT connects once its MQTT streams have
+		// leaders again: after a kill that may take a few seconds.
+		var p *mqtttest.Probe
+		var err error
+		for deadline := time.Now().Add(30 * time.Second); ; {
+			if p, err = mqtttest.Dial(broker, fmt.Sprint("gw-", from), "gw-s1-g1", "gw-secret"); err == nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal(err)
+			}
+			time.Sleep(200 * time.Millisecond)
 		}
 		defer p.Close()
 		for i := from; i < to; i++ {

@@ -1,0 +1,143 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	gosync "sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Backbone defaults: the stream the sites' events are gathered in and the
+// durable consumer the ERP's workers share.
+const (
+	DefaultEventsStream = "FLOORGATE_EVENTS"
+	DefaultDurable      = "erp"
+	defaultWorkers      = 2
+)
+
+// natsSource feeds a Tail from the backbone: workers pulling one durable
+// consumer (each event to one of them), the gateways' status messages as
+// they are published, and commands published on the gateways' command
+// subjects.
+type natsSource struct {
+	nc      *nats.Conn
+	consume []jetstream.ConsumeContext
+	status  *nats.Subscription
+	mu      gosync.Mutex
+	perWork []int // events taken by each worker
+}
+
+// SubjectOf is the NATS subject of an MQTT topic or filter, as the
+// backbone's MQTT listeners map them: levels become tokens, "+" "*", "#"
+// ">".
+func SubjectOf(topic string) string {
+	parts := strings.Split(topic, "/")
+	for i, p := range parts {
+		switch p {
+		case "+":
+			parts[i] = "*"
+		case "#":
+			parts[i] = ">"
+		}
+	}
+	return strings.Join(parts, ".")
+}
+
+// topicOf is the MQTT topic of a subject (event subjects have no wildcard).
+func topicOf(subject string) string { return strings.ReplaceAll(subject, ".", "/") }
+
+// startNATS binds the workers to the durable consumer on the events
+// stream, creating the consumer when it does not exist yet.
+func (t *Tail) startNATS(ctx context.Context) error {
+	stream, durable, workers := t.cfg.Stream, t.cfg.Durable, t.cfg.Workers
+	if stream == "" {
+		stream = DefaultEventsStream
+	}
+	if durable == "" {
+		durable = DefaultDurable
+	}
+	if workers <= 0 {
+		workers = defaultWorkers
+	}
+	opts := []nats.Option{nats.Name(t.cfg.ClientID), nats.MaxReconnects(-1), nats.ReconnectWait(250 * time.Millisecond)}
+	if t.cfg.Username != "" {
+		opts = append(opts, nats.UserInfo(t.cfg.Username, t.cfg.Password))
+	}
+	nc, err := nats.Connect(t.cfg.NATS, opts...)
+	if err != nil {
+		return fmt.Errorf("erp-tail connect %s: %w", t.cfg.NATS, err)
+	}
+	src := &natsSource{nc: nc, perWork: make([]int, workers)}
+	fail := func(err error) error {
+		src.close()
+		return err
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return fail(fmt.Errorf("erp-tail jetstream: %w", err))
+	}
+	st, err := js.Stream(ctx, stream)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		return fail(fmt.Errorf("erp-tail: the backbone has no stream %s (docs/mqtt-contract.md, NATS backbone)", stream))
+	}
+	if err != nil {
+		return fail(fmt.Errorf("erp-tail stream %s: %w", stream, err))
+	}
+	cons, err := st.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{Durable: durable, AckPolicy: jetstream.AckExplicitPolicy,
+		FilterSubject: SubjectOf(t.cfg.Filter), MaxAckPending: 1024, AckWait: 30 * time.Second})
+	if err != nil {
+		return fail(fmt.Errorf("erp-tail consumer %s on %s: %w", durable, stream, err))
+	}
+	for w := range workers {
+		cc, err := cons.Consume(func(m jetstream.Msg) {
+			t.message(topicOf(m.Subject()), m.Data())
+			src.mu.Lock()
+			src.perWork[w]++
+			src.mu.Unlock()
+			// Acknowledged once taken: a worker that dies before this
+			// leaves the event to another after AckWait.
+			m.Ack()
+		})
+		if err != nil {
+			return fail(fmt.Errorf("erp-tail worker %d: %w", w+1, err))
+		}
+		src.consume = append(src.consume, cc)
+	}
+	status := SubjectOf(strings.TrimSuffix(t.cfg.Filter, "/events") + "/status")
+	if src.status, err = nc.Subscribe(status, func(m *nats.Msg) { t.status(m.Data) }); err != nil {
+		return fail(fmt.Errorf("erp-tail subscribe %s: %w", status, err))
+	}
+	t.nats = src
+	return nil
+}
+
+// publish sends a command on the gateway's command subject.
+func (s *natsSource) publish(topic string, payload []byte) {
+	s.nc.Publish(SubjectOf(topic), payload)
+}
+
+// WorkerCounts reports how many events each of the process's workers
+// took from the backbone; nil when the Tail reads MQTT.
+func (t *Tail) WorkerCounts() []int {
+	if t.nats == nil {
+		return nil
+	}
+	t.nats.mu.Lock()
+	defer t.nats.mu.Unlock()
+	return append([]int(nil), t.nats.perWork...)
+}
+
+func (s *natsSource) close() {
+	for _, cc := range s.consume {
+		cc.Stop()
+	}
+	if s.status != nil {
+		s.status.Unsubscribe()
+	}
+	s.nc.Close()
+}
