@@ -127,9 +127,20 @@ func Start(t testing.TB, opts Options) *Cluster {
 	}
 	c := &Cluster{t: t, opts: opts}
 	dir := t.TempDir()
+	used := map[int]bool{}
+	port := func() int {
+		// The kernel may hand out a port it gave a moment ago: each of
+		// the cluster's ports must be its own.
+		for {
+			if p := freePort(t); !used[p] {
+				used[p] = true
+				return p
+			}
+		}
+	}
 	for i := range opts.Nodes {
-		n := &Node{Name: fmt.Sprintf("n%d", i+1), ClientPort: freePort(t), ClusterPort: freePort(t), HTTPPort: freePort(t),
-			MQTTPort: freePort(t), LeafPort: freePort(t)}
+		n := &Node{Name: fmt.Sprintf("n%d", i+1), ClientPort: port(), ClusterPort: port(), HTTPPort: port(),
+			MQTTPort: port(), LeafPort: port()}
 		n.conf = filepath.Join(dir, n.Name+".conf")
 		n.log = filepath.Join(dir, n.Name+".log")
 		n.store = filepath.Join(dir, n.Name)
@@ -270,8 +281,13 @@ func (c *Cluster) waitNode(i int, d time.Duration) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	raw, _ := os.ReadFile(n.log)
-	c.t.Fatalf("nats-server %s not healthy after %v: %v\n%s", n.Name, d, last, tail(raw))
+	var logs strings.Builder
+	for _, o := range c.Nodes {
+		raw, _ := os.ReadFile(o.log)
+		fmt.Fprintf(&logs, "--- %s (client %d, cluster %d, http %d, mqtt %d, leaf %d):\n%s\n", o.Name, o.ClientPort, o.ClusterPort,
+			o.HTTPPort, o.MQTTPort, o.LeafPort, tail(withoutHealthchecks(raw)))
+	}
+	c.t.Fatalf("nats-server %s not healthy after %v: %v\n%s", n.Name, d, last, logs.String())
 }
 
 // healthy asks the node's /healthz.
@@ -295,6 +311,18 @@ func (n *Node) healthy() error {
 		return errors.New(h.Status + ": " + h.Error)
 	}
 	return nil
+}
+
+// withoutHealthchecks drops the log's repeated health check warnings, so
+// what went wrong before them shows.
+func withoutHealthchecks(b []byte) []byte {
+	var out []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if !strings.Contains(l, "Healthcheck failed") {
+			out = append(out, l)
+		}
+	}
+	return []byte(strings.Join(out, "\n"))
 }
 
 func tail(b []byte) string {

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	fgsync "github.com/floorgate/floorgate/sync"
+)
+
+// backboneCommand lays out a NATS backbone's streams for gateways that
+// publish over MQTT straight to the cluster (docs/mqtt-contract.md, §13).
+func backboneCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("backbone", "init", "Lay out a NATS JetStream backbone for gateways publishing over MQTT to the cluster: keep the cluster's MQTT store ($MQTT_msgs) by age and source the events stream from it. Safe to run again.", stdout, stderr)
+	natsURLs := fs.String("nats", "", "the cluster nodes' nats:// URLs, comma-separated (required)")
+	mqttURL := fs.String("mqtt", "", "one node's MQTT listener, tcp://host:port (required): the cluster creates its MQTT store at the first MQTT connection")
+	username := fs.String("username", "", "an account user allowed to manage JetStream")
+	password := fs.String("password", "", "its password")
+	stream := fs.String("stream", fgsync.DefaultEventsStream, "the events stream")
+	replicas := fs.Int("replicas", 3, "replicas of the events stream (1, 3 or 5)")
+	maxAge := fs.Duration("max-age", 7*24*time.Hour, "how long both streams keep an event")
+	maxBytes := fs.Int64("max-bytes", 0, "the events stream's size limit in bytes (0: none)")
+	if err := fs.parse(args, 1); err != nil {
+		return err
+	}
+	if fs.Arg(0) != "init" {
+		return fmt.Errorf("backbone: unknown subcommand %q (init)", fs.Arg(0))
+	}
+	switch {
+	case *natsURLs == "" || *mqttURL == "":
+		return fmt.Errorf("backbone init: --nats and --mqtt are required")
+	case *replicas != 1 && *replicas != 3 && *replicas != 5:
+		return fmt.Errorf("backbone init: --replicas must be 1, 3 or 5, not %d", *replicas)
+	case *maxAge < time.Hour:
+		return fmt.Errorf("backbone init: --max-age must be at least 1h (the longest outage a gateway may replay across), not %v", *maxAge)
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	rep, err := fgsync.SetUpBackbone(ctx, fgsync.BackboneLayout{NATS: *natsURLs, MQTT: *mqttURL, Username: *username, Password: *password,
+		Stream: *stream, Replicas: *replicas, MaxAge: *maxAge, MaxBytes: *maxBytes})
+	if err != nil {
+		return err
+	}
+	changed := "already kept by age"
+	if rep.SourceWasChanged {
+		changed = "now kept by age"
+	}
+	fmt.Fprintf(stdout, "%s: %s retention, R%d, %s\n%s: R%d, max age %v, sourced from %s, %d events\n",
+		rep.Source, rep.SourceRetention, rep.SourceReplicas, changed, rep.Stream, rep.Replicas, rep.MaxAge, rep.Source, rep.Messages)
+	return nil
+}
