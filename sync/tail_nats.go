@@ -10,6 +10,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/floorgate/floorgate/sync/broker"
 )
 
 // Backbone defaults: the stream the sites' events are gathered in and the
@@ -31,25 +33,6 @@ type natsSource struct {
 	mu      gosync.Mutex
 	perWork []int // events taken by each worker
 }
-
-// SubjectOf is the NATS subject of an MQTT topic or filter, as the
-// backbone's MQTT listeners map them: levels become tokens, "+" "*", "#"
-// ">".
-func SubjectOf(topic string) string {
-	parts := strings.Split(topic, "/")
-	for i, p := range parts {
-		switch p {
-		case "+":
-			parts[i] = "*"
-		case "#":
-			parts[i] = ">"
-		}
-	}
-	return strings.Join(parts, ".")
-}
-
-// topicOf is the MQTT topic of a subject (event subjects have no wildcard).
-func topicOf(subject string) string { return strings.ReplaceAll(subject, ".", "/") }
 
 // startNATS binds the workers to the durable consumer on the events
 // stream, creating the consumer when it does not exist yet.
@@ -89,13 +72,13 @@ func (t *Tail) startNATS(ctx context.Context) error {
 		return fail(fmt.Errorf("erp-tail stream %s: %w", stream, err))
 	}
 	cons, err := st.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{Durable: durable, AckPolicy: jetstream.AckExplicitPolicy,
-		FilterSubject: SubjectOf(t.cfg.Filter), MaxAckPending: 1024, AckWait: 30 * time.Second})
+		FilterSubject: broker.Subject(t.cfg.Filter), MaxAckPending: 1024, AckWait: 30 * time.Second})
 	if err != nil {
 		return fail(fmt.Errorf("erp-tail consumer %s on %s: %w", durable, stream, err))
 	}
 	for w := range workers {
 		cc, err := cons.Consume(func(m jetstream.Msg) {
-			t.message(topicOf(m.Subject()), m.Data())
+			t.message(broker.Topic(m.Subject()), m.Data())
 			src.mu.Lock()
 			src.perWork[w]++
 			src.mu.Unlock()
@@ -108,7 +91,7 @@ func (t *Tail) startNATS(ctx context.Context) error {
 		}
 		src.consume = append(src.consume, cc)
 	}
-	status := SubjectOf(strings.TrimSuffix(t.cfg.Filter, "/events") + "/status")
+	status := broker.Subject(strings.TrimSuffix(t.cfg.Filter, "/events") + "/status")
 	if src.status, err = nc.Subscribe(status, func(m *nats.Msg) { t.status(m.Data) }); err != nil {
 		return fail(fmt.Errorf("erp-tail subscribe %s: %w", status, err))
 	}
@@ -118,7 +101,7 @@ func (t *Tail) startNATS(ctx context.Context) error {
 
 // publish sends a command on the gateway's command subject.
 func (s *natsSource) publish(topic string, payload []byte) {
-	s.nc.Publish(SubjectOf(topic), payload)
+	s.nc.Publish(broker.Subject(topic), payload)
 }
 
 // WorkerCounts reports how many events each of the process's workers

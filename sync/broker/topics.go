@@ -94,21 +94,21 @@ func checkFilter(f string) error {
 // MQTT filter f: its subject and, for a filter ending in "/#", the level
 // above, because "a/#" matches "a" too and NATS's "a.>" does not.
 func filterSubjects(f string) []string {
-	s := subject(f)
+	s := Subject(f)
 	if len(s) > 2 && strings.HasSuffix(s, ".>") {
 		return []string{s, s[:len(s)-2]}
 	}
 	return []string{s}
 }
 
-// subject converts an MQTT topic or filter into a NATS subject exactly as
+// Subject converts an MQTT topic or filter into a NATS subject exactly as
 // nats-server v2.15.3 does (mqttToNATSSubjectConversion in server/mqtt.go):
 // "/" separates tokens, "." inside a level becomes "//" (so site "SZ.01"
 // becomes the single token "SZ//01"), an empty level becomes "/", "+" becomes
 // "*" and "#" becomes ">". Both directions of a permission check compare
 // these subjects, so the two conversions must agree byte for byte;
 // TestSubject holds the cases from nats-server's own tests.
-func subject(f string) string {
+func Subject(f string) string {
 	var b strings.Builder
 	b.Grow(len(f) + 8)
 	last := func() byte {
@@ -140,6 +140,28 @@ func subject(f string) string {
 	}
 	if last() == '.' {
 		b.WriteByte('/')
+	}
+	return b.String()
+}
+
+// Topic is the MQTT topic of a NATS subject Subject made from a topic (no
+// wildcards): "//" is a "." inside a level, "." separates levels, and a
+// lone "/" marks an empty level.
+func Topic(subject string) string {
+	var b strings.Builder
+	b.Grow(len(subject))
+	for i := 0; i < len(subject); i++ {
+		switch c := subject[i]; {
+		case c == '/' && i+1 < len(subject) && subject[i+1] == '/':
+			b.WriteByte('.')
+			i++
+		case c == '/':
+			// An empty level's marker: the separators around it say it.
+		case c == '.':
+			b.WriteByte('/')
+		default:
+			b.WriteByte(c)
+		}
 	}
 	return b.String()
 }

@@ -2,6 +2,7 @@ package broker
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -76,8 +77,14 @@ func TestSubject(t *testing.T) {
 		{"foo/bar.baz/#", "foo.bar//baz.>"},
 		{"floorgate/v1/SZ.01/gw.1/events", "floorgate.v1.SZ//01.gw//1.events"},
 	} {
-		if got := subject(tc.topic); got != tc.subject {
-			t.Errorf("subject(%q) = %q, want %q", tc.topic, got, tc.subject)
+		if got := Subject(tc.topic); got != tc.subject {
+			t.Errorf("Subject(%q) = %q, want %q", tc.topic, got, tc.subject)
+		}
+		// And back, for every topic (no wildcards).
+		if !strings.ContainsAny(tc.topic, "+#") {
+			if got := Topic(tc.subject); got != tc.topic {
+				t.Errorf("Topic(%q) = %q, want %q", tc.subject, got, tc.topic)
+			}
 		}
 	}
 }
