@@ -202,6 +202,10 @@ func (r Resolution) Check(c ExceptionCase) error {
 
 // Raise is what a picker or packer sends to raise an exception.
 type Raise struct {
+	// Plain is a short that names no reason (the short message without
+	// one): a bin found empty, and at a put wall the container empty.
+	// Otherwise Reason must be one of Reasons.
+	Plain  bool
 	Reason ExceptionReason
 	// Found is, at a pick line, the units still in the bin (beyond those
 	// picked): the line closes short with them.

@@ -84,8 +84,8 @@ func (st *state) openCaseFor(order string) bool {
 // case on the parcel's order — for an item missing, one per SKU still
 // missing — and sets the parcel aside (the packer's parcel closes; the
 // order cannot be opened again until every case of it is resolved): the
-// verdict is exception_raised. An empty reason is a plain short
-// (short_bin_empty; at a put wall, the container empty); a reason not in the list is reason_unknown,
+// verdict is exception_raised. A plain short (r.Plain, no reason) is
+// short_bin_empty, and at a put wall the container empty; a reason not in the list is reason_unknown,
 // one not for the step reason_not_here. It is idempotent by scan id like a
 // scan.
 func (db *DB) Raise(ctx context.Context, device, scanID string, r floorgate.Raise) (floorgate.Verdict, error) {
@@ -94,7 +94,7 @@ func (db *DB) Raise(ctx context.Context, device, scanID string, r floorgate.Rais
 	}
 	// A short without a reason (Short, or a short message naming none)
 	// is a bin found empty; at a put wall it ends the batch.
-	plain := r.Reason == ""
+	plain := r.Plain && r.Reason == ""
 	if plain {
 		r.Reason = floorgate.ReasonShortBinEmpty
 	}

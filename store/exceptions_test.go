@@ -108,7 +108,8 @@ func TestRaiseAtPick(t *testing.T) {
 	}
 	// The picker's next task; a plain short is a bin found empty.
 	e.scan("pda-1", "a3", "LOC-3")
-	e.raise("pda-1", "r4", floorgate.Raise{}, floorgate.CodeShortOK)
+	e.raise("pda-1", "r4x", floorgate.Raise{}, floorgate.CodeReasonUnknown) // an exception must name its reason
+	e.raise("pda-1", "r4", floorgate.Raise{Plain: true}, floorgate.CodeShortOK)
 	if c := e.cases(true)["X3"]; c.Reason != floorgate.ReasonShortBinEmpty || c.Order != "O2" {
 		t.Fatalf("plain short's case: %+v", c)
 	}

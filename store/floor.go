@@ -528,7 +528,7 @@ func (w *wtx) afterStep(v *floorgate.Verdict, sess floorgate.Session, now time.T
 // more units were picked and the line closes short, a case opened with
 // reason short_bin_empty (Raise). It is idempotent by scan id like a scan.
 func (db *DB) Short(ctx context.Context, device, scanID string, found int) (floorgate.Verdict, error) {
-	return db.Raise(ctx, device, scanID, floorgate.Raise{Found: found})
+	return db.Raise(ctx, device, scanID, floorgate.Raise{Plain: true, Found: found})
 }
 
 // Next moves a picker on from a task that was cancelled under them and

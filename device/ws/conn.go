@@ -666,7 +666,7 @@ func (c *conn) short(req *request) {
 		c.badScan(req.ScanID)
 		return
 	}
-	c.raise(req, floorgate.Raise{Reason: floorgate.ExceptionReason(req.Reason), Found: req.Found, Note: req.Note})
+	c.raise(req, floorgate.Raise{Plain: true, Reason: floorgate.ExceptionReason(req.Reason), Found: req.Found, Note: req.Note})
 }
 
 // exception raises a reason-coded exception: at the pack station on the
@@ -681,10 +681,6 @@ func (c *conn) exception(req *request) {
 		len(req.Note) > floorgate.MaxExceptionNote || len(req.Data) > MaxDataLen {
 		c.badScan(req.ScanID)
 		return
-	}
-	if req.Reason == "" {
-		// An empty reason would be a plain short: an exception names one.
-		req.Reason = "-"
 	}
 	c.raise(req, floorgate.Raise{Reason: floorgate.ExceptionReason(req.Reason), Found: req.Found,
 		Data: req.Data, AIM: req.AIM, Qty: req.Qty, Note: req.Note})
