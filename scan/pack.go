@@ -420,10 +420,7 @@ func PackSingle(st PackState, sc floorgate.Scan, m floorgate.Match, order *floor
 // PackMissing is the units of each SKU the parcel in p still lacks against
 // its shipment s: what an item-missing exception at pack leaves out.
 func PackMissing(s *floorgate.Shipment, p *floorgate.PackProgress) map[string]int {
-	out := map[string]int{}
-	for _, l := range s.Lines {
-		out[l.SKU] += l.Qty
-	}
+	out := floorgate.LineCounts(s.Lines)
 	for sku, n := range out {
 		if p != nil {
 			n -= p.Counts[sku]

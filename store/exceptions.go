@@ -39,6 +39,7 @@ func (w *wtx) openCase(c floorgate.ExceptionCase) error {
 	}
 	rec := &caseRecord{ExceptionCase: c, Seq: w.st.seq}
 	setIn(w, w.st.cases, c.ID, rec)
+	w.countOpen(c.Order, 1)
 	setIn(w, w.st.upstream, rec.Seq, c.ID)
 	return w.put(bucketExceptions, c.ID, rec)
 }
@@ -68,13 +69,16 @@ func (w *wtx) shortCases(events []floorgate.Event, r floorgate.Raise) ([]floorga
 
 // openCaseFor reports whether order has an exception case still open.
 // Callers hold mu.
-func (st *state) openCaseFor(order string) bool {
-	for _, c := range st.cases {
-		if c.Order == order {
-			return true
-		}
+func (st *state) openCaseFor(order string) bool { return st.openByOrder[order] > 0 }
+
+// countOpen moves order's count of open cases by d, in memory, undone
+// with the transaction.
+func (w *wtx) countOpen(order string, d int) {
+	if n := w.st.openByOrder[order] + d; n > 0 {
+		setIn(w, w.st.openByOrder, order, n)
+	} else {
+		deleteIn(w, w.st.openByOrder, order)
 	}
-	return false
 }
 
 // Raise records an exception a picker or packer raised on device: at a
@@ -189,10 +193,7 @@ func (w *wtx) packRaise(sess floorgate.Session, scanID string, r floorgate.Raise
 		return fmt.Errorf("parcel %q open without a shipment", order)
 	}
 	missing := scan.PackMissing(s, sess.Pack)
-	in := map[string]int{}
-	for _, l := range s.Lines {
-		in[l.SKU] += l.Qty
-	}
+	in := floorgate.LineCounts(s.Lines)
 	base := floorgate.ExceptionCase{Reason: r.Reason, Stage: floorgate.StagePack, Order: order, Note: r.Note,
 		Operator: sess.Operator, Device: sess.Device, RaisedAt: now}
 	var cases []floorgate.ExceptionCase
@@ -422,6 +423,7 @@ func (db *DB) Resolve(ctx context.Context, id string, res floorgate.Resolution) 
 			return err
 		}
 		deleteIn(w, w.st.cases, id)
+		w.countOpen(c.Order, -1)
 		out = c
 		return w.put(bucketExceptions, id, &caseRecord{ExceptionCase: c, Seq: rec.Seq})
 	})
@@ -450,13 +452,7 @@ func (w *wtx) reshape(c floorgate.ExceptionCase, res floorgate.Resolution) error
 	if s.Customs != nil && len(s.Customs.Items) > 0 {
 		return floorgate.Errorf(floorgate.EINVALID, "action: order %s is cross-border: its lines are its customs declaration; send it to the ERP", c.Order)
 	}
-	have := 0
-	for _, l := range s.Lines {
-		if l.SKU == c.SKU {
-			have += l.Qty
-		}
-	}
-	if have < c.Qty {
+	if have := floorgate.LineCounts(s.Lines)[c.SKU]; have < c.Qty {
 		return floorgate.Errorf(floorgate.EINVALID, "action: order %s has %d of %s left, not the %d the exception names", c.Order, have, c.SKU, c.Qty)
 	}
 	left := c.Qty

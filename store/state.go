@@ -15,30 +15,31 @@ import (
 // file's lock, so memory is authoritative while it runs. Closed tasks and
 // the journal stay on disk only.
 type state struct {
-	site      floorgate.Site
-	locations map[string]*floorgate.Location
-	items     map[string]*floorgate.Item
-	barcodes  map[string]floorgate.Match // barcodeKey → what it names
-	operators map[string]*floorgate.Operator
-	badges    map[string]string // badge → operator id
-	devices   map[string]*floorgate.Device
-	tokens    map[string]*APIToken // id → API token
-	sessions  map[string]floorgate.Session
-	open      map[string]*floorgate.Task // held, pending and assigned tasks
-	waves     map[string]*floorgate.Wave // every wave declared
-	carts     map[string]*floorgate.Cart
-	totes     map[string]*floorgate.Tote
-	bindings  map[string]*floorgate.ToteBinding // tote id → the order it holds
-	toteOf    map[string]string                 // task id → its tote
-	walls     map[string]*floorgate.Wall
-	batches   map[string]*floorgate.Batch
-	shelf     map[string]*floorgate.HeldParcel    // presale parcels packed and not shipped, by order
-	timelines map[string]*floorgate.OrderTimeline // open orders' timelines
-	cases     map[string]*caseRecord              // open exception cases, by id
-	upstream  map[uint64]string                   // seq of an exception.raised not yet acked → its case
-	pending   []queued                            // pending tasks in the order they are given out
-	seq       uint64                              // last event sequence number committed
-	verdicts  map[string][]deviceVerdict          // device → its recent verdicts, oldest first
+	site        floorgate.Site
+	locations   map[string]*floorgate.Location
+	items       map[string]*floorgate.Item
+	barcodes    map[string]floorgate.Match // barcodeKey → what it names
+	operators   map[string]*floorgate.Operator
+	badges      map[string]string // badge → operator id
+	devices     map[string]*floorgate.Device
+	tokens      map[string]*APIToken // id → API token
+	sessions    map[string]floorgate.Session
+	open        map[string]*floorgate.Task // held, pending and assigned tasks
+	waves       map[string]*floorgate.Wave // every wave declared
+	carts       map[string]*floorgate.Cart
+	totes       map[string]*floorgate.Tote
+	bindings    map[string]*floorgate.ToteBinding // tote id → the order it holds
+	toteOf      map[string]string                 // task id → its tote
+	walls       map[string]*floorgate.Wall
+	batches     map[string]*floorgate.Batch
+	shelf       map[string]*floorgate.HeldParcel    // presale parcels packed and not shipped, by order
+	timelines   map[string]*floorgate.OrderTimeline // open orders' timelines
+	cases       map[string]*caseRecord              // open exception cases, by id
+	openByOrder map[string]int                      // order → its open cases
+	upstream    map[uint64]string                   // seq of an exception.raised not yet acked → its case
+	pending     []queued                            // pending tasks in the order they are given out
+	seq         uint64                              // last event sequence number committed
+	verdicts    map[string][]deviceVerdict          // device → its recent verdicts, oldest first
 
 	// The outbox: events up to acked have left it; ackedAbove holds acks
 	// that arrived out of order above it. ackedOnDisk is the watermark the
@@ -92,27 +93,28 @@ func (st *state) queuedOf(t *floorgate.Task) queued {
 
 func load(tx *bolt.Tx) (*state, error) {
 	st := &state{
-		locations: map[string]*floorgate.Location{},
-		items:     map[string]*floorgate.Item{},
-		barcodes:  map[string]floorgate.Match{},
-		operators: map[string]*floorgate.Operator{},
-		badges:    map[string]string{},
-		devices:   map[string]*floorgate.Device{},
-		tokens:    map[string]*APIToken{},
-		sessions:  map[string]floorgate.Session{},
-		open:      map[string]*floorgate.Task{},
-		waves:     map[string]*floorgate.Wave{},
-		carts:     map[string]*floorgate.Cart{},
-		totes:     map[string]*floorgate.Tote{},
-		bindings:  map[string]*floorgate.ToteBinding{},
-		toteOf:    map[string]string{},
-		walls:     map[string]*floorgate.Wall{},
-		batches:   map[string]*floorgate.Batch{},
-		shelf:     map[string]*floorgate.HeldParcel{},
-		timelines: map[string]*floorgate.OrderTimeline{},
-		cases:     map[string]*caseRecord{},
-		upstream:  map[uint64]string{},
-		verdicts:  map[string][]deviceVerdict{},
+		locations:   map[string]*floorgate.Location{},
+		items:       map[string]*floorgate.Item{},
+		barcodes:    map[string]floorgate.Match{},
+		operators:   map[string]*floorgate.Operator{},
+		badges:      map[string]string{},
+		devices:     map[string]*floorgate.Device{},
+		tokens:      map[string]*APIToken{},
+		sessions:    map[string]floorgate.Session{},
+		open:        map[string]*floorgate.Task{},
+		waves:       map[string]*floorgate.Wave{},
+		carts:       map[string]*floorgate.Cart{},
+		totes:       map[string]*floorgate.Tote{},
+		bindings:    map[string]*floorgate.ToteBinding{},
+		toteOf:      map[string]string{},
+		walls:       map[string]*floorgate.Wall{},
+		batches:     map[string]*floorgate.Batch{},
+		shelf:       map[string]*floorgate.HeldParcel{},
+		timelines:   map[string]*floorgate.OrderTimeline{},
+		cases:       map[string]*caseRecord{},
+		openByOrder: map[string]int{},
+		upstream:    map[uint64]string{},
+		verdicts:    map[string][]deviceVerdict{},
 
 		ackedAbove: map[uint64]bool{},
 
@@ -162,6 +164,7 @@ func load(tx *bolt.Tx) (*state, error) {
 	if err := each(tx, bucketExceptions, func(c *caseRecord) {
 		if c.Status == floorgate.ExceptionOpen {
 			st.cases[c.ID] = c
+			st.openByOrder[c.Order]++
 		}
 		if c.UpstreamAt.IsZero() && c.Seq > 0 {
 			st.upstream[c.Seq] = c.ID
