@@ -32,6 +32,8 @@ func backboneCommand(ctx context.Context, args []string, stdout, stderr io.Write
 		return fmt.Errorf("backbone init: --nats and --mqtt are required")
 	case *replicas != 1 && *replicas != 3 && *replicas != 5:
 		return fmt.Errorf("backbone init: --replicas must be 1, 3 or 5, not %d", *replicas)
+	case *maxBytes < 0:
+		return fmt.Errorf("backbone init: --max-bytes must be 0 (no limit) or more, not %d", *maxBytes)
 	case *maxAge < time.Hour:
 		return fmt.Errorf("backbone init: --max-age must be at least 1h (the longest outage a gateway may replay across), not %v", *maxAge)
 	}

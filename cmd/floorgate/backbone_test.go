@@ -31,6 +31,7 @@ func TestBackboneInit(t *testing.T) {
 		{"init", "--nats", c.NATSURLs()},
 		append(append([]string{}, base...), "--replicas", "2"),
 		append(append([]string{}, base...), "--max-age", "10m"),
+		append(append([]string{}, base...), "--max-bytes", "-5"),
 		{"setup"},
 	} {
 		if _, err := run(bad...); err == nil {
