@@ -298,16 +298,7 @@ func extrasIn(p *floorgate.PackProgress) int {
 
 // packed reports whether every line of the shipment is verified.
 func packed(s *floorgate.Shipment, counts map[string]int) bool {
-	want := map[string]int{}
-	for _, l := range s.Lines {
-		want[l.SKU] += l.Qty
-	}
-	for sku, n := range want {
-		if counts[sku] < n {
-			return false
-		}
-	}
-	return true
+	return len(PackMissing(s, counts)) == 0
 }
 
 func units(counts map[string]int) int {
@@ -417,15 +408,13 @@ func PackSingle(st PackState, sc floorgate.Scan, m floorgate.Match, order *floor
 	return Result{Session: ns, Task: nt, TaskChanged: true, Verdict: v, Events: events}
 }
 
-// PackMissing is the units of each SKU the parcel in p still lacks against
-// its shipment s: what an item-missing exception at pack leaves out.
-func PackMissing(s *floorgate.Shipment, p *floorgate.PackProgress) map[string]int {
+// PackMissing is the units of each SKU a parcel with verified counts
+// still lacks against its shipment s: what an item-missing exception at
+// pack leaves out; empty when the parcel is complete.
+func PackMissing(s *floorgate.Shipment, counts map[string]int) map[string]int {
 	out := floorgate.LineCounts(s.Lines)
 	for sku, n := range out {
-		if p != nil {
-			n -= p.Counts[sku]
-		}
-		if n <= 0 {
+		if n -= counts[sku]; n <= 0 {
 			delete(out, sku)
 		} else {
 			out[sku] = n

@@ -192,7 +192,7 @@ func (w *wtx) packRaise(sess floorgate.Session, scanID string, r floorgate.Raise
 	if s == nil {
 		return fmt.Errorf("parcel %q open without a shipment", order)
 	}
-	missing := scan.PackMissing(s, sess.Pack)
+	missing := scan.PackMissing(s, sess.Pack.Counts)
 	in := floorgate.LineCounts(s.Lines)
 	base := floorgate.ExceptionCase{Reason: r.Reason, Stage: floorgate.StagePack, Order: order, Note: r.Note,
 		Operator: sess.Operator, Device: sess.Device, RaisedAt: now}
