@@ -50,6 +50,10 @@ type BackboneReport struct {
 // messages in.
 const mqttStore = "$MQTT_msgs"
 
+// mqttSetupPatience is how long SetUpBackbone keeps trying its first
+// MQTT connection.
+const mqttSetupPatience = 60 * time.Second
+
 // SetUpBackbone lays out the backbone's streams, or brings an existing
 // layout to what l says; it can be run again at any time.
 func SetUpBackbone(ctx context.Context, l BackboneLayout) (BackboneReport, error) {
@@ -67,9 +71,21 @@ func SetUpBackbone(ctx context.Context, l BackboneLayout) (BackboneReport, error
 	// connection.
 	o := mqtt.NewClientOptions().AddBroker(l.MQTT).SetClientID("floorgate-backbone-setup").SetCleanSession(true).
 		SetUsername(l.Username).SetPassword(l.Password).SetConnectTimeout(10 * time.Second).SetAutoReconnect(false)
+	// A cluster just formed, or busy, may close that first connection
+	// while it is still creating the store: try again for a while.
 	mc := mqtt.NewClient(o)
-	if err := wait(ctx, mc.Connect()); err != nil {
-		return rep, fmt.Errorf("backbone: MQTT connect %s: %w", l.MQTT, err)
+	for deadline := time.Now().Add(mqttSetupPatience); ; {
+		err := wait(ctx, mc.Connect())
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil || time.Now().After(deadline) {
+			return rep, fmt.Errorf("backbone: MQTT connect %s: %w", l.MQTT, err)
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
 	}
 	mc.Disconnect(100)
 

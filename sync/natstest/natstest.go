@@ -179,7 +179,7 @@ http: 127.0.0.1:%d
 jetstream { store_dir: %q, domain: hub }
 cluster { name: fgc, listen: 127.0.0.1:%d, routes: [%s] }
 leafnodes { listen: 127.0.0.1:%d, no_advertise: true }
-mqtt { listen: 127.0.0.1:%d, stream_replicas: %d }
+mqtt { listen: 127.0.0.1:%d, stream_replicas: %d, js_api_timeout: 30s }
 accounts {
   FG { jetstream: enabled, users: [%s] }
   SYS { users: [{user: sys, password: sys-secret}] }
