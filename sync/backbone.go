@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
@@ -33,6 +36,12 @@ type BackboneLayout struct {
 	// stream (unbounded when 0).
 	MaxAge   time.Duration
 	MaxBytes int64
+	// Leaves are the JetStream domains of gateways that join the cluster
+	// as leaf nodes (broker.Leaf): the events stream is also sourced from
+	// each one's own MQTT store, through the leaf link. Leaves already
+	// sourced and not listed are kept: a site is never dropped by
+	// omission.
+	Leaves []string
 }
 
 // BackboneReport says what SetUpBackbone found and left.
@@ -44,6 +53,8 @@ type BackboneReport struct {
 	Messages         uint64
 	SourceRetention  string
 	SourceWasChanged bool
+	// Leaves are the leaf domains the events stream is sourced from.
+	Leaves []string
 }
 
 // mqttStore is the stream nats-server keeps an account's MQTT QoS 1
@@ -119,12 +130,28 @@ func SetUpBackbone(ctx context.Context, l BackboneLayout) (BackboneReport, error
 		rep.SourceWasChanged = true
 	}
 	rep.Source, rep.SourceRetention, rep.SourceReplicas = mqttStore, store.CachedInfo().Config.Retention.String(), store.CachedInfo().Config.Replicas
+	leaves := map[string]bool{}
+	for _, d := range l.Leaves {
+		leaves[d] = true
+	}
+	if old, err := js.Stream(ctx, l.Stream); err == nil {
+		for _, src := range old.CachedInfo().Config.Sources {
+			if d, ok := leafDomainOf(src); ok {
+				leaves[d] = true
+			}
+		}
+	} else if !errors.Is(err, jetstream.ErrStreamNotFound) {
+		return rep, fmt.Errorf("backbone: stream %s: %w", l.Stream, err)
+	}
+	sources := []*jetstream.StreamSource{eventsSource(nil)}
+	for _, d := range slices.Sorted(maps.Keys(leaves)) {
+		sources = append(sources, eventsSource(&jetstream.ExternalStream{APIPrefix: "$JS." + d + ".API"}))
+		rep.Leaves = append(rep.Leaves, d)
+	}
 	events, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{Name: l.Stream, Replicas: l.Replicas,
 		Storage: jetstream.FileStorage, MaxAge: l.MaxAge, MaxBytes: maxBytes(l.MaxBytes),
-		Description: "floorgate: every site's events, sourced from the cluster's MQTT store",
-		Sources: []*jetstream.StreamSource{{Name: mqttStore,
-			SubjectTransforms: []jetstream.SubjectTransformConfig{{Source: "$MQTT.msgs.floorgate.v1.*.*.events",
-				Destination: "floorgate.v1.{{wildcard(1)}}.{{wildcard(2)}}.events"}}}}})
+		Description: "floorgate: every site's events, sourced from the cluster's MQTT store and the leaf sites' stores",
+		Sources:     sources})
 	if err != nil {
 		return rep, fmt.Errorf("backbone: stream %s: %w", l.Stream, err)
 	}
@@ -138,4 +165,25 @@ func maxBytes(n int64) int64 {
 		return -1
 	}
 	return n
+}
+
+// eventsSource is the events stream's source of one MQTT store: the
+// cluster's own (ext nil) or a leaf site's, reached through its domain.
+func eventsSource(ext *jetstream.ExternalStream) *jetstream.StreamSource {
+	return &jetstream.StreamSource{Name: mqttStore, External: ext,
+		SubjectTransforms: []jetstream.SubjectTransformConfig{{Source: "$MQTT.msgs.floorgate.v1.*.*.events",
+			Destination: "floorgate.v1.{{wildcard(1)}}.{{wildcard(2)}}.events"}}}
+}
+
+// leafDomainOf is the domain of a leaf site's source.
+func leafDomainOf(src *jetstream.StreamSource) (string, bool) {
+	if src.External == nil || src.Name != mqttStore {
+		return "", false
+	}
+	d, ok := strings.CutPrefix(src.External.APIPrefix, "$JS.")
+	if !ok {
+		return "", false
+	}
+	d, ok = strings.CutSuffix(d, ".API")
+	return d, ok && d != ""
 }

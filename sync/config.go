@@ -45,6 +45,12 @@ type Config struct {
 	// events even when no newer one follows.
 	StatusEvery time.Duration
 
+	// Leaf, when set, says Brokers is the gateway's own embedded broker,
+	// joined to a central NATS cluster as a leaf node: its PUBACK means
+	// stored on this machine, and an event leaves the outbox only when
+	// the central stream holds it (LeafLink).
+	Leaf *LeafLink
+
 	Site, Gateway, Version string
 }
 
@@ -111,6 +117,9 @@ func (c Config) Validate() error {
 	}
 	if (c.CertFile == "") != (c.KeyFile == "") {
 		return fmt.Errorf("cert_file and key_file: give both for mutual TLS, or neither")
+	}
+	if l := c.Leaf; l != nil && (l.Broker == nil || l.User == "" || l.Keep < 0 || l.Keep > 0 && l.Keep < time.Hour) {
+		return fmt.Errorf("leaf: needs the embedded broker, its in-process user and a keep of at least 1h")
 	}
 	_, err := c.tlsConfig()
 	return err

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"strings"
 	gosync "sync"
 	"sync/atomic"
 	"time"
@@ -60,6 +61,9 @@ type Status struct {
 	Commands      uint64    `json:"commands"`
 	DownConnected bool      `json:"commands_connected"`
 	LastError     string    `json:"last_error,omitempty"`
+	// Central is the central stream's confirmations, when the broker is
+	// the gateway's own joined to a cluster as a leaf (Config.Leaf).
+	Central *CentralStatus `json:"central,omitempty"`
 }
 
 // Gateway links one floorgate to its broker.
@@ -76,6 +80,14 @@ type Gateway struct {
 	rate   rateMeter
 
 	published, messages, acked, resent, dead, commands atomic.Uint64
+
+	// With Config.Leaf: events the central stream confirmed; the highest
+	// seq the site's broker stored in this process's life (the drain
+	// starts above it); and a signal to send everything again.
+	confirmedN  atomic.Uint64
+	localCursor atomic.Uint64
+	nudges      atomic.Uint64
+	rewind      chan struct{}
 }
 
 // New checks the configuration and returns a gateway link; Run starts it.
@@ -90,7 +102,13 @@ func New(cfg Config, outbox Outbox, cmds Commands, clock floorgate.Clock, log *s
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Gateway{cfg: cfg, topics: TopicsFor(cfg.Site, cfg.Gateway), outbox: outbox, cmds: cmds, clock: clock, log: log}, nil
+	if cfg.Leaf != nil {
+		l := *cfg.Leaf
+		l.setDefaults()
+		cfg.Leaf = &l
+	}
+	return &Gateway{cfg: cfg, topics: TopicsFor(cfg.Site, cfg.Gateway), outbox: outbox, cmds: cmds, clock: clock, log: log,
+		rewind: make(chan struct{}, 1)}, nil
 }
 
 // Status reports the link.
@@ -101,6 +119,16 @@ func (g *Gateway) Status() Status {
 	s.Published, s.Messages, s.Acknowledged, s.Resent = g.published.Load(), g.messages.Load(), g.acked.Load(), g.resent.Load()
 	s.DeadLettered, s.Commands = g.dead.Load(), g.commands.Load()
 	s.EventsPerSec = g.rate.perSecond(g.clock.Now())
+	if s.Central != nil {
+		c := *s.Central
+		c.Confirmed, c.Nudges = g.confirmedN.Load(), g.nudges.Load()
+		if through := g.localCursor.Load(); through > 0 {
+			if p, err := g.outbox.PendingEvents(0, 1); err == nil && len(p) == 1 && p[0].Seq <= through {
+				c.AwaitingCentral = through - p[0].Seq + 1
+			}
+		}
+		s.Central = &c
+	}
 	return s
 }
 
@@ -114,6 +142,29 @@ func (g *Gateway) setStatus(f func(*Status)) {
 // down. It returns nil when ctx ends.
 func (g *Gateway) Run(ctx context.Context) error {
 	var wg gosync.WaitGroup
+	if g.cfg.Leaf != nil {
+		g.setCentral(func(*CentralStatus) {})
+		for attempt := 0; ; attempt++ {
+			err := g.cfg.Leaf.prepareStore(ctx)
+			if err == nil {
+				break
+			}
+			g.setCentral(func(c *CentralStatus) { c.LastError = err.Error() })
+			g.log.Error("leaf", "err", err)
+			if !g.backoff(ctx, attempt) {
+				return nil
+			}
+		}
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			g.runConfirm(ctx)
+		}()
+		go func() {
+			defer wg.Done()
+			g.watchExpiry(ctx)
+		}()
+	}
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -209,7 +260,7 @@ func (g *Gateway) runUp(ctx context.Context) {
 	attempt := 0
 	var epoch uint64
 	for ctx.Err() == nil {
-		opts, err := g.options("floorgate-" + g.cfg.Site + "-" + g.cfg.Gateway + "-up")
+		opts, err := g.options(ClientID(g.cfg.Site, g.cfg.Gateway, "up"))
 		if err != nil {
 			g.log.Error("mqtt options", "err", err)
 			return
@@ -341,6 +392,10 @@ func (g *Gateway) drain(ctx context.Context, client mqtt.Client, lost <-chan str
 	results := make(chan result, g.cfg.Window+1)
 	inflight := 0
 	var cursor uint64
+	if g.cfg.Leaf != nil {
+		// What the site's broker stored is the central stream's to take.
+		cursor = g.localCursor.Load()
+	}
 	var acks []uint64
 	progressed := false
 	ticker := time.NewTicker(g.cfg.AckEvery)
@@ -472,6 +527,7 @@ func (g *Gateway) drain(ctx context.Context, client mqtt.Client, lost <-chan str
 			if !g.settle(r, connectionUp, &acks, &inflight) {
 				return progressed, flush()
 			}
+			progressed = progressed || g.cfg.Leaf != nil
 			if len(acks)+g.batchMax() > ackBatch {
 				if err := flush(); err != nil {
 					return progressed, err
@@ -486,6 +542,8 @@ func (g *Gateway) drain(ctx context.Context, client mqtt.Client, lost <-chan str
 		case <-g.outbox.NewEvents():
 		case rp := <-g.outbox.Replays():
 			g.replay(ctx, client, rp)
+		case <-g.rewind:
+			cursor, queue = 0, nil
 		case <-lost:
 			return progressed, errors.Join(errors.New("connection lost"), flush())
 		case <-ctx.Done():
@@ -501,6 +559,15 @@ func (g *Gateway) drain(ctx context.Context, client mqtt.Client, lost <-chan str
 func (g *Gateway) settle(r result, connectionUp func() bool, acks *[]uint64, inflight *int) bool {
 	*inflight--
 	if r.err == nil && connectionUp() {
+		if g.cfg.Leaf != nil {
+			// Stored on this machine: the central stream confirms.
+			for _, ev := range r.evs {
+				for cur := g.localCursor.Load(); ev.Seq > cur && !g.localCursor.CompareAndSwap(cur, ev.Seq); cur = g.localCursor.Load() {
+				}
+			}
+			g.setStatus(func(s *Status) { s.LastPubAck = g.clock.Now() })
+			return true
+		}
 		for _, ev := range r.evs {
 			*acks = append(*acks, ev.Seq)
 		}
@@ -535,7 +602,7 @@ func (g *Gateway) replay(ctx context.Context, client mqtt.Client, rp floorgate.R
 // refused (and the answer committed); one that fails for a fault of the
 // gateway is not acknowledged and comes again.
 func (g *Gateway) runDown(ctx context.Context) {
-	opts, err := g.options("floorgate-" + g.cfg.Site + "-" + g.cfg.Gateway + "-down")
+	opts, err := g.options(ClientID(g.cfg.Site, g.cfg.Gateway, "down"))
 	if err != nil {
 		g.log.Error("mqtt options", "err", err)
 		return
@@ -614,4 +681,29 @@ func (r *rateMeter) perSecond(now time.Time) float64 {
 		return 0
 	}
 	return float64(total) / float64(len(r.buckets)-1)
+}
+
+// ClientID is the gateway's MQTT client id for one of its connections (up
+// or down): "floorgate-{site}-{gateway}-{role}". A NATS broker refuses a
+// client id holding ".", "*", ">", "%" or white space, so each such byte of
+// the ids is written as "%" and its two hex digits ("SZ.01" becomes
+// "SZ%2E01"); ids without them are used as they are.
+func ClientID(site, gateway, role string) string {
+	return "floorgate-" + escapeClientID(site) + "-" + escapeClientID(gateway) + "-" + role
+}
+
+func escapeClientID(s string) string {
+	if !strings.ContainsAny(s, ".*>% \t\r\n\f\v") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '.', '*', '>', '%', ' ', '\t', '\r', '\n', '\f', '\v':
+			fmt.Fprintf(&b, "%%%02X", c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }

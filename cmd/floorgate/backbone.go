@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"regexp"
+	"strings"
 	"time"
 
 	fgsync "github.com/floorgate/floorgate/sync"
+	"github.com/floorgate/floorgate/sync/broker"
 )
 
 // backboneCommand lays out a NATS backbone's streams for gateways that
@@ -21,6 +24,7 @@ func backboneCommand(ctx context.Context, args []string, stdout, stderr io.Write
 	replicas := fs.Int("replicas", 3, "replicas of the events stream (1, 3 or 5)")
 	maxAge := fs.Duration("max-age", 7*24*time.Hour, "how long both streams keep an event")
 	maxBytes := fs.Int64("max-bytes", 0, "the events stream's size limit in bytes (0: none)")
+	leaves := fs.String("leaves", "", "JetStream domains of gateways joining as leaf nodes, comma-separated: the events stream is sourced from each one's store too (leaves added before are kept)")
 	if err := fs.parse(args, 1); err != nil {
 		return err
 	}
@@ -37,10 +41,20 @@ func backboneCommand(ctx context.Context, args []string, stdout, stderr io.Write
 	case *maxAge < time.Hour:
 		return fmt.Errorf("backbone init: --max-age must be at least 1h (the longest outage a gateway may replay across), not %v", *maxAge)
 	}
-	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	var domains []string
+	for _, d := range strings.Split(*leaves, ",") {
+		if d = strings.TrimSpace(d); d == "" {
+			continue
+		}
+		if !leafDomainRE.MatchString(d) || d == broker.DefaultHubDomain {
+			return fmt.Errorf("backbone init: --leaves: %q is not a leaf's JetStream domain (1 to 64 letters, digits, - or _, not %q)", d, broker.DefaultHubDomain)
+		}
+		domains = append(domains, d)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	rep, err := fgsync.SetUpBackbone(ctx, fgsync.BackboneLayout{NATS: *natsURLs, MQTT: *mqttURL, Username: *username, Password: *password,
-		Stream: *stream, Replicas: *replicas, MaxAge: *maxAge, MaxBytes: *maxBytes})
+		Stream: *stream, Replicas: *replicas, MaxAge: *maxAge, MaxBytes: *maxBytes, Leaves: domains})
 	if err != nil {
 		return err
 	}
@@ -50,5 +64,11 @@ func backboneCommand(ctx context.Context, args []string, stdout, stderr io.Write
 	}
 	fmt.Fprintf(stdout, "%s: %s retention, R%d, %s\n%s: R%d, max age %v, sourced from %s, %d events\n",
 		rep.Source, rep.SourceRetention, rep.SourceReplicas, changed, rep.Stream, rep.Replicas, rep.MaxAge, rep.Source, rep.Messages)
+	if len(rep.Leaves) > 0 {
+		fmt.Fprintf(stdout, "%s: also sourced from the leaves %s\n", rep.Stream, strings.Join(rep.Leaves, ", "))
+	}
 	return nil
 }
+
+// leafDomainRE is what broker.Leaf accepts as a domain.
+var leafDomainRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)

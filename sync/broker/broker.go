@@ -124,6 +124,11 @@ type Options struct {
 	// least what publishers send (mqtt.max_message_bytes on gateways).
 	MaxMessageBytes int
 
+	// Leaf, when set, joins the broker to a central NATS cluster as a
+	// leaf node (see Leaf). The server is then named after Leaf.Domain
+	// instead of serverName, and InProcessConn is open.
+	Leaf *Leaf
+
 	// Logger receives the broker's logs; nil discards them. Start and
 	// Close log at Info; nats-server's own warnings and errors (a client's
 	// wrong password, a permission violation, an oversized message) keep
@@ -174,6 +179,14 @@ type Broker struct {
 	lock    *os.File
 	tempDir string // removed by Close; "" when StoreDir was given
 
+	leaf      *Leaf        // nil without a leaf link
+	internal  *server.User // InProcessConn's user, with a leaf link
+	leafMu    sync.Mutex
+	leafUp    bool
+	leafSince time.Time
+	stopWatch chan struct{}
+	watchDone chan struct{}
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -199,7 +212,7 @@ func start(opts Options) (*Broker, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	b := &Broker{log: log}
+	b := &Broker{log: log, leaf: opts.Leaf}
 	ok := false
 	defer func() {
 		if !ok {
@@ -242,6 +255,15 @@ func start(opts Options) (*Broker, error) {
 	}
 	b.addr = net.JoinHostPort(host, strconv.Itoa(vz.MQTT.Port))
 	b.url = clientURL(host, vz.MQTT.Port, opts.TLS != nil)
+	if opts.Leaf != nil {
+		for _, u := range nopts.Users {
+			if u.Username == internalName {
+				b.internal = u
+			}
+		}
+		b.stopWatch, b.watchDone = make(chan struct{}), make(chan struct{})
+		go b.watchLeaf()
+	}
 	ok = true
 	log.Info("mqtt broker listening", "addr", b.addr, "tls", opts.TLS != nil,
 		"users", len(opts.Users), "anonymous", opts.AllowAnonymous, "store_dir", dir)
@@ -310,6 +332,23 @@ func natsOptions(opts Options) (*server.Options, string, error) {
 	}
 	if opts.TLS != nil {
 		nopts.MQTT.TLSConfig = opts.TLS.Clone()
+	}
+	if l := opts.Leaf; l != nil {
+		if err := l.check(); err != nil {
+			return nil, "", err
+		}
+		remote := l.remote()
+		internal, err := internalUser()
+		if err != nil {
+			return nil, "", err
+		}
+		// A JetStream server name must be unique in the whole system the
+		// leaf joins.
+		nopts.ServerName = "floorgate-" + l.Domain
+		nopts.JetStreamDomain = l.Domain
+		nopts.LeafNode.Remotes = []*server.RemoteLeafOpts{remote}
+		nopts.LeafNode.ReconnectInterval = time.Second
+		nopts.Users = append(nopts.Users, internal)
 	}
 	return nopts, host, nil
 }
@@ -431,6 +470,10 @@ func (b *Broker) Close() error {
 
 // release stops whatever Start got running, in reverse order.
 func (b *Broker) release() error {
+	if b.stopWatch != nil {
+		close(b.stopWatch)
+		<-b.watchDone
+	}
 	if b.srv != nil {
 		b.srv.Shutdown()
 		b.srv.WaitForShutdown()

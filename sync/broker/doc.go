@@ -34,16 +34,25 @@
 // if the client is back sooner; MQTT 3.1.1 would resend it at the
 // reconnect.
 //
+// A multi-site company may join the broker to its central NATS cluster as
+// a leaf node (Options.Leaf): the broker then connects out to the cluster,
+// keeps its own JetStream domain and store, and the cluster's streams take
+// the site's messages from that store whenever the link is up. The
+// gateway reads what the cluster holds through an in-process NATS
+// connection (InProcessConn), which no socket reaches.
+//
 // What it must not do:
 //   - Open anything but the MQTT listener. The NATS client port, the
-//     monitoring port, clustering, leaf nodes and NATS WebSockets stay
-//     closed: nothing but MQTT clients can reach the server.
+//     monitoring port, clustering, leaf-node listeners and NATS WebSockets
+//     stay closed: nothing but MQTT clients (and, with Options.Leaf, the
+//     gateway in its own process) can reach the server.
 //   - Let an MQTT client reach nats-server's own subjects ($MQTT.…, $JS.…,
 //     $SYS.…), where it could read or forge other sessions' messages. Users'
 //     topic filters are checked so that their permissions cannot cover them.
 //   - Serve several sites or run as shared production infrastructure. A site
 //     that needs that configures an external broker, and this package is then
-//     not started at all.
+//     not started at all; a leaf broker serves its own site and joins the
+//     shared infrastructure, it does not become it.
 //
 // Only this package imports nats-server; the rest of floorgate sees an MQTT
 // URL.

@@ -1,0 +1,312 @@
+package sync
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"strings"
+	gosync "sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/store"
+	"github.com/floorgate/floorgate/sync/broker"
+	"github.com/floorgate/floorgate/sync/natstest"
+)
+
+// linkProxy carries TCP connections to one of several targets, in turn,
+// until cut: then it drops every connection and refuses new ones, as a
+// WAN link that is down, until mend.
+type linkProxy struct {
+	l       net.Listener
+	targets []string
+	mu      gosync.Mutex
+	down    bool
+	next    int
+	conns   []net.Conn
+}
+
+func startLinkProxy(t *testing.T, targets ...string) *linkProxy {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &linkProxy{l: l, targets: targets}
+	t.Cleanup(func() { l.Close(); p.cut() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			p.mu.Lock()
+			down, target := p.down, p.targets[p.next%len(p.targets)]
+			p.next++
+			p.mu.Unlock()
+			if down {
+				c.Close()
+				continue
+			}
+			up, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.conns = append(p.conns, c, up)
+			p.mu.Unlock()
+			go pipe(c, up)
+			go pipe(up, c)
+		}
+	}()
+	return p
+}
+
+func pipe(src, dst net.Conn) {
+	defer dst.Close()
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if err != nil {
+			return
+		}
+		if _, err := dst.Write(buf[:n]); err != nil {
+			return
+		}
+	}
+}
+
+func (p *linkProxy) url() string { return "nats-leaf://" + p.l.Addr().String() }
+
+// cut takes the link down.
+func (p *linkProxy) cut() {
+	p.mu.Lock()
+	p.down = true
+	conns := p.conns
+	p.conns = nil
+	p.mu.Unlock()
+	for _, c := range conns {
+		c.Close()
+	}
+}
+
+// mend brings it back.
+func (p *linkProxy) mend() {
+	p.mu.Lock()
+	p.down = false
+	p.mu.Unlock()
+}
+
+// leafSite is a gateway in leaf mode: its store, its embedded broker
+// joined to the cluster through a proxy, and its sync link.
+type leafSite struct {
+	db    *store.DB
+	b     *broker.Broker
+	g     *Gateway
+	proxy *linkProxy
+	stop  func()
+}
+
+func startLeafSite(t *testing.T, c *natstest.Cluster, site, gw, user, password string, cut bool) *leafSite {
+	t.Helper()
+	proxy := startLinkProxy(t, strings.TrimPrefix(c.LeafURLs()[0], "nats-leaf://"), strings.TrimPrefix(c.LeafURLs()[1], "nats-leaf://"))
+	if cut {
+		proxy.cut()
+	}
+	b, err := broker.Start(broker.Options{Listen: "127.0.0.1:0", StoreDir: t.TempDir(),
+		Users: []broker.User{{Name: "gw", Password: "gw-secret", Publish: []string{"floorgate/#"}, Subscribe: []string{"floorgate/#"}}},
+		Leaf:  &broker.Leaf{URLs: []string{proxy.url()}, Username: user, Password: password, Domain: broker.DomainFor(site, gw)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	db, err := store.Open(store.PathIn(t.TempDir()), store.Options{Site: floorgate.Site{ID: site, Gateway: gw}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	name, pw := b.InternalUser()
+	g, err := New(Config{Brokers: []string{b.URL()}, Username: "gw", Password: "gw-secret", Site: site, Gateway: gw,
+		BackoffMax: time.Second, Leaf: &LeafLink{Broker: b, User: name, Password: pw, Domain: broker.DomainFor(site, gw)}}, db, noCommands{}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		g.Run(ctx)
+	}()
+	s := &leafSite{db: db, b: b, g: g, proxy: proxy, stop: func() { cancel(); <-done }}
+	t.Cleanup(s.stop)
+	return s
+}
+
+// scan journals n scan events, as pickers scanning.
+func (s *leafSite) scan(t *testing.T, n int) {
+	t.Helper()
+	evs := make([]floorgate.Event, n)
+	for i := range evs {
+		evs[i] = floorgate.NewEvent(floorgate.EventScanAccepted, time.Now(), floorgate.ScanRecord{ScanID: fmt.Sprint("s", time.Now().UnixNano(), i), Device: "pda-1", Distance: "in"})
+	}
+	if err := s.db.EmitEvents(context.Background(), evs); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (s *leafSite) depth(t *testing.T) int {
+	t.Helper()
+	o, err := s.db.Outbox()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o.Depth
+}
+
+// waitFor polls cond until it holds or d passes.
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("not within %v: %s", d, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// centralSeqs reads one gateway's subject of the central events stream:
+// the seqs in the stream's order, every copy.
+func centralSeqs(t *testing.T, js jetstream.JetStream, subject string) []uint64 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cons, err := js.OrderedConsumer(ctx, DefaultEventsStream, jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []uint64
+	for {
+		batch, err := cons.Fetch(1000, jetstream.FetchMaxWait(2*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for m := range batch.Messages() {
+			n++
+			var e struct{ Seq uint64 }
+			if err := json.Unmarshal(m.Data(), &e); err != nil {
+				t.Fatalf("%s: %v", m.Data(), err)
+			}
+			out = append(out, e.Seq)
+		}
+		if n == 0 {
+			return out
+		}
+	}
+}
+
+// TestLeafSiteRidesOutAWANCut: a gateway whose embedded broker joins the
+// cluster as a leaf node. While the WAN link is cut the floor keeps
+// scanning, the site's broker stores every event, and none leaves the
+// outbox: only the central stream's copy confirms an event. Once the link
+// is back every event is in the central stream, in order, and the outbox
+// is empty.
+func TestLeafSiteRidesOutAWANCut(t *testing.T) {
+	domain := broker.DomainFor("SZ.01", "gw-1")
+	pub, sub := LeafPermissions("SZ.01", "gw-1", domain, "", "")
+	c := natstest.Start(t, natstest.Options{Users: []natstest.User{{Name: "erp", Password: "erp-secret"},
+		{Name: "leaf-sz", Password: "leaf-secret", Publish: pub, Subscribe: sub}}})
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	if _, err := SetUpBackbone(ctx, BackboneLayout{NATS: c.NATSURLs(), MQTT: c.MQTTURLs()[0], Username: "erp", Password: "erp-secret",
+		MaxAge: time.Hour, Leaves: []string{domain}}); err != nil {
+		t.Fatal(err)
+	}
+	nc, err := nats.Connect(c.NATSURLs(), nats.UserInfo("erp", "erp-secret"), nats.MaxReconnects(-1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	site := startLeafSite(t, c, "SZ.01", "gw-1", "leaf-sz", "leaf-secret", true)
+	subject := broker.Subject("floorgate/v1/SZ.01/gw-1/events")
+
+	// The site starts with the WAN down, then loses it again mid-shift;
+	// the floor scans on both times. The site's broker stores every event
+	// (the first time no reader of the cluster's has ever asked for them),
+	// and none leaves the outbox before the central stream holds it.
+	total := 0
+	for round := range 2 {
+		if round == 1 {
+			site.proxy.cut()
+			waitFor(t, 10*time.Second, "the leaf link seen down", func() bool { st, _ := site.b.Leaf(); return !st.Connected })
+		}
+		for range 5 {
+			site.scan(t, 100)
+		}
+		total += 500
+		waitFor(t, time.Minute, "the site's broker acknowledging every event", func() bool {
+			st := site.g.Status()
+			return st.Published >= uint64(total) && st.Central != nil && st.Central.AwaitingCentral == 500
+		})
+		if d := site.depth(t); d != 500 {
+			t.Fatalf("round %d: %d events in the outbox with the link down, want 500: an event left before the central stream held it", round, d)
+		}
+		if st, _ := site.b.Leaf(); st.Connected {
+			t.Fatalf("round %d: the leaf link is up through a cut proxy", round)
+		}
+		site.proxy.mend()
+		start := time.Now()
+		waitFor(t, 3*time.Minute, "the outbox empty after the link came back", func() bool { return site.depth(t) == 0 })
+		t.Logf("round %d: outbox empty %v after the link came back", round, time.Since(start).Round(time.Millisecond))
+		if st, ok := site.b.Leaf(); !ok || !st.Connected || st.Domain != domain {
+			t.Fatalf("leaf state %+v", st)
+		}
+	}
+	seqs := centralSeqs(t, js, subject)
+	seen := map[uint64]bool{}
+	var last uint64
+	for _, s := range seqs {
+		if seen[s] {
+			continue
+		}
+		if s < last {
+			t.Fatalf("seq %d after %d in the central stream", s, last)
+		}
+		seen[s], last = true, s
+	}
+	for s := uint64(1); s <= uint64(total); s++ {
+		if !seen[s] {
+			t.Fatalf("seq %d missing from the central stream (%d copies of %d events)", s, len(seqs), len(seen))
+		}
+	}
+	st := site.g.Status()
+	t.Logf("central stream: %d copies of %d events; confirmed %d; %+v", len(seqs), len(seen), st.Central.Confirmed, st.Central)
+}
+
+// TestClientIDEscapesWhatNATSRefuses: a NATS broker (the embedded one, a
+// NATS backbone) refuses an MQTT client id with a dot in it, so ids with
+// one are escaped; others are left as they were, so sessions on other
+// brokers carry on.
+func TestClientIDEscapesWhatNATSRefuses(t *testing.T) {
+	for _, c := range []struct{ site, gw, want string }{
+		{"SZ-01", "gw-1", "floorgate-SZ-01-gw-1-up"},
+		{"SZ.01", "gw 1", "floorgate-SZ%2E01-gw%201-up"},
+		{"SZ%2E01", "gw*>", "floorgate-SZ%252E01-gw%2A%3E-up"},
+		{"仓库.1", "gw", "floorgate-仓库%2E1-gw-up"},
+	} {
+		if got := ClientID(c.site, c.gw, "up"); got != c.want {
+			t.Errorf("ClientID(%q, %q) = %q, want %q", c.site, c.gw, got, c.want)
+		}
+	}
+}
