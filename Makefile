@@ -73,6 +73,7 @@ bench: build ## run every bench (DURATION each) and write bench/report.md, bench
 	$(BIN) bench kpi --events 1000000 >> bench/lines.txt && tail -n 1 bench/lines.txt
 	$(BIN) bench cluster --pdas 64 --orders 5000 --duration $(DURATION) >> bench/lines.txt && tail -n 1 bench/lines.txt
 	@$(MAKE) --no-print-directory bench-peer-deps
+	$(BIN) bench backbone >> bench/lines.txt && tail -n 1 bench/lines.txt
 	$(BIN) bench peer --pdas 1,64,256 --duration $(DURATION) >> bench/lines.txt && grep "^BENCH peer" bench/lines.txt
 	$(BIN) bench peer --pdas 64,256 --tls off --batch-events 100 --kill=false --instructions=false --duration $(DURATION) >> bench/lines.txt && grep "^BENCH peer.* batch=" bench/lines.txt
 	$(BIN) bench report --in bench/lines.txt --out bench

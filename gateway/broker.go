@@ -4,11 +4,13 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/floorgate/floorgate/client"
 	fgsync "github.com/floorgate/floorgate/sync"
@@ -70,7 +72,15 @@ func (c Config) validateEmbedded(bad func(field, format string, args ...any) err
 		names[u.Name] = true
 	}
 	if len(c.MQTT.Brokers) > 0 {
+		if e.Leaf.Enabled() {
+			return bad("mqtt.embedded.leaf", "joins the embedded broker to a cluster, but mqtt.brokers is set and no embedded broker runs: remove one or the other")
+		}
 		return nil
+	}
+	if e.Leaf.Enabled() {
+		if _, err := c.leafOptions(); err != nil {
+			return bad("mqtt.embedded.leaf", "%v", err)
+		}
 	}
 	loop := LoopbackListen(c.MQTT.EmbeddedListen)
 	switch {
@@ -84,6 +94,57 @@ func (c Config) validateEmbedded(bad func(field, format string, args ...any) err
 		return bad("mqtt.embedded.tls", "needs the gateway's certificate: tls.mode is off")
 	}
 	return nil
+}
+
+// leafOptions are the embedded broker's leaf link and the gateway's
+// side of it, as configured; nil without one. Every field is checked.
+func (c Config) leafOptions() (*leafSetup, error) {
+	l := c.MQTT.Embedded.Leaf
+	if !l.Enabled() {
+		return nil, nil
+	}
+	keep := fgsync.DefaultLeafKeep
+	if l.Keep != "" {
+		d, err := time.ParseDuration(l.Keep)
+		if err != nil || d < time.Hour {
+			return nil, fmt.Errorf("keep: %q is not a duration of at least 1h", l.Keep)
+		}
+		keep = d
+	}
+	domain := l.Domain
+	if domain == "" {
+		domain = broker.DomainFor(c.Site.ID, c.Site.Gateway)
+	}
+	if (l.CertFile == "") != (l.KeyFile == "") {
+		return nil, errors.New("cert_file and key_file: give both for mutual TLS, or neither")
+	}
+	t, err := (fgsync.Config{CAFile: l.CAFile, CertFile: l.CertFile, KeyFile: l.KeyFile}).TLSConfig()
+	if err != nil {
+		return nil, err
+	}
+	stream := l.Stream
+	if stream == "" {
+		stream = fgsync.DefaultEventsStream
+	}
+	if !streamName.MatchString(stream) {
+		return nil, fmt.Errorf("stream: %q is not a stream name (letters, digits, - and _)", stream)
+	}
+	ls := &leafSetup{
+		broker: broker.Leaf{URLs: l.URLs, Username: l.Username, Password: l.Password, TLS: t, Domain: domain, HubDomain: l.HubDomain},
+		link:   fgsync.LeafLink{Domain: domain, HubDomain: l.HubDomain, Stream: stream, Keep: keep},
+	}
+	if err := ls.broker.Check(); err != nil {
+		return nil, err
+	}
+	return ls, nil
+}
+
+var streamName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+
+// leafSetup is a checked leaf link.
+type leafSetup struct {
+	broker broker.Leaf
+	link   fgsync.LeafLink
 }
 
 // siteTopics are the topic filters of the site's gateways.
@@ -124,11 +185,25 @@ func (g *Gateway) startBroker(sc *fgsync.Config, serverTLS *tls.Config) (demoUse
 	if e.AllowAnonymous {
 		g.Log.Warn("the embedded broker lets anyone on this machine read the site's events without a password (mqtt.embedded.allow_anonymous)")
 	}
+	leaf, err := g.Config.leafOptions()
+	if err != nil {
+		return "", "", fmt.Errorf("mqtt.embedded.leaf: %w", err)
+	}
+	if leaf != nil {
+		opts.Leaf = &leaf.broker
+	}
 	g.Broker, err = broker.Start(opts)
 	if err != nil {
 		return "", "", fmt.Errorf("embedded MQTT broker on %s (set mqtt.brokers or mqtt.embedded_listen): %w", g.Config.MQTT.EmbeddedListen, err)
 	}
 	sc.Brokers, sc.Username, sc.Password = []string{g.Broker.URL()}, GatewayBrokerUser, own
+	if leaf != nil {
+		link := leaf.link
+		link.Broker = g.Broker
+		link.User, link.Password = g.Broker.InternalUser()
+		sc.Leaf = &link
+		g.Log.Info("the embedded broker joins the central cluster as a leaf node", "urls", leaf.broker.URLs, "domain", leaf.broker.Domain)
+	}
 	if e.TLS {
 		if sc.TLS, err = client.PinnedTLS(g.Fingerprint); err != nil {
 			return "", "", err

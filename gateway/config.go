@@ -161,7 +161,39 @@ type EmbeddedBroker struct {
 	// (tls.mode must not be off): required when embedded_listen is not a
 	// loopback address.
 	TLS bool `yaml:"tls"`
+	// Leaf joins the embedded broker to the company's central NATS
+	// cluster as a leaf node: the multi-site layout (docs/mqtt-contract.md
+	// §15). Without urls the broker joins nothing.
+	Leaf LeafConfig `yaml:"leaf"`
 }
+
+// LeafConfig is the embedded broker's link to a central NATS cluster.
+type LeafConfig struct {
+	// URLs are the cluster's leaf-node listeners: tls://hub-1:7422, …
+	// (nats-leaf:// only for a cluster on this machine).
+	URLs []string `yaml:"urls"`
+	// Username and Password are this site's user on the cluster.
+	Username string `yaml:"username"`
+	Password string `yaml:"password"`
+	// CAFile verifies the cluster; CertFile and KeyFile are this
+	// gateway's certificate when the cluster wants mutual TLS.
+	CAFile   string `yaml:"ca_file"`
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
+	// Domain is this broker's JetStream domain, unique among the
+	// cluster's leaves ("{site}-{gateway}" by default, with characters
+	// other than letters, digits, - and _ as _); HubDomain the cluster's
+	// (hub); Stream the central events stream (FLOORGATE_EVENTS).
+	Domain    string `yaml:"domain"`
+	HubDomain string `yaml:"hub_domain"`
+	Stream    string `yaml:"stream"`
+	// Keep is how long the site's broker keeps what it stored: the
+	// longest WAN outage the site rides out without a resend (168h).
+	Keep string `yaml:"keep"`
+}
+
+// Enabled reports whether a leaf link is configured.
+func (l LeafConfig) Enabled() bool { return len(l.URLs) > 0 }
 
 // BrokerUser is one user of the embedded broker.
 type BrokerUser struct {
@@ -249,6 +281,7 @@ func DefaultConfig() Config {
 	c.Reports.DailyAt = "23:55"
 	c.MQTT.EmbeddedListen = "127.0.0.1:1883"
 	c.MQTT.Embedded.Users = []BrokerUser{}
+	c.MQTT.Embedded.Leaf = LeafConfig{URLs: []string{}, HubDomain: "hub", Stream: "FLOORGATE_EVENTS", Keep: "168h"}
 	c.MQTT.Keepalive = "30s"
 	c.MQTT.Window = 256
 	c.MQTT.MaxMessageBytes = 256 << 10
@@ -271,7 +304,7 @@ func LoadConfig(path string) (Config, error) {
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
 		return c, fmt.Errorf("config %s: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
 	}
-	if c.MQTT.Password != "" || c.hasPlainBrokerPassword() {
+	if c.MQTT.Password != "" || c.hasPlainBrokerPassword() || c.MQTT.Embedded.Leaf.Password != "" {
 		// The file holds a secret: like a key file, it must not be
 		// readable by every user on the box.
 		if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o004 != 0 {

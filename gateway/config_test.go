@@ -43,6 +43,15 @@ func TestConfigErrorsNameFileAndField(t *testing.T) {
 		{"label language", "labels:\n  lang: fr\n", `labels.lang: "fr" is not one of zh, en`},
 		{"labels for no station", "stations: [pack-1]\nlabels:\n  stations:\n    pack-9: {media: 100x150}\n", `labels.stations.pack-9: "pack-9" is not a pack station`},
 		{"station label stock", "stations: [pack-1]\nlabels:\n  stations:\n    pack-1: {media: 4x6}\n", `labels.stations.pack-1.media: "4x6" is not a label stock`},
+		{"leaf with brokers", "mqtt:\n  brokers: [\"tcp://b:1883\"]\n  embedded:\n    leaf: {urls: [\"tls://hub:7422\"], username: s1, password: secret}\n", "mqtt.embedded.leaf: joins the embedded broker to a cluster, but mqtt.brokers is set"},
+		{"leaf plain to another machine", "mqtt:\n  embedded:\n    leaf: {urls: [\"nats-leaf://hub:7422\"], username: s1, password: secret}\n", `mqtt.embedded.leaf: Leaf.URLs[0]: "nats-leaf://hub:7422" is plain text to another machine`},
+		{"leaf url", "mqtt:\n  embedded:\n    leaf: {urls: [\"hub:7422\"], username: s1, password: secret}\n", `mqtt.embedded.leaf: Leaf.URLs[0]: "hub:7422" is not a URL`},
+		{"leaf without password", "mqtt:\n  embedded:\n    leaf: {urls: [\"tls://hub:7422\"], username: s1}\n", "mqtt.embedded.leaf: Leaf: Username and Password are needed"},
+		{"leaf keep", "mqtt:\n  embedded:\n    leaf: {urls: [\"tls://hub:7422\"], username: s1, password: secret, keep: 10m}\n", `mqtt.embedded.leaf: keep: "10m" is not a duration of at least 1h`},
+		{"leaf domain", "mqtt:\n  embedded:\n    leaf: {urls: [\"tls://hub:7422\"], username: s1, password: secret, domain: \"a.b\"}\n", `mqtt.embedded.leaf: Leaf.Domain "a.b"`},
+		{"leaf domain is the hub's", "mqtt:\n  embedded:\n    leaf: {urls: [\"tls://hub:7422\"], username: s1, password: secret, domain: hub}\n", `Leaf.Domain "hub" is the cluster's own domain`},
+		{"leaf ca", "mqtt:\n  embedded:\n    leaf: {urls: [\"tls://hub:7422\"], username: s1, password: secret, ca_file: /nonexistent.pem}\n", "mqtt.embedded.leaf: ca_file"},
+		{"leaf stream", "mqtt:\n  embedded:\n    leaf: {urls: [\"tls://hub:7422\"], username: s1, password: secret, stream: \"A.B\"}\n", `mqtt.embedded.leaf: stream: "A.B"`},
 		{"broker user reserved", "mqtt:\n  embedded:\n    users: [{name: floorgate-gateway, password: \"$2y$11$abcdefghijklmnopqrstuv\", role: erp}]\n", "used twice or reserved"},
 	}
 	for _, c := range cases {

@@ -345,6 +345,15 @@ func (g *Gateway) gauges() web.Gauges {
 	if st, err := g.Status(); err == nil {
 		ga.OutboxDepth, ga.OldestUnsentS, ga.DeadLetters = st.Outbox.Depth, st.OldestUnsentS, st.Outbox.DeadLetters
 		ga.Upstream, ga.LastSeq = st.Upstream.Connected, st.Counts.LastSeq
+		if st.Upstream.Connected {
+			ga.Broker = st.Upstream.Broker
+		}
+		if l := st.Leaf; l != nil {
+			ga.Leaf = &web.LeafGauge{Connected: l.Connected, Remote: l.Remote, Domain: l.Domain}
+			if c := st.Upstream.Central; c != nil {
+				ga.Leaf.AwaitingCentral, ga.Leaf.Confirmed, ga.Leaf.Nudges = c.AwaitingCentral, c.Confirmed, c.Nudges
+			}
+		}
 		for _, p := range st.Printers {
 			ga.Printers[p.ID] = p.State
 		}
@@ -555,6 +564,9 @@ type Status struct {
 	// their order's release, or released (their waybill printed) and not
 	// shipped yet, oldest first.
 	Parcels []floorgate.HeldParcel `json:"parcels"`
+	// Leaf is the embedded broker's link to the central NATS cluster,
+	// when it joins one as a leaf node (mqtt.embedded.leaf).
+	Leaf *broker.LeafState `json:"leaf,omitempty"`
 }
 
 // Status is the gateway's state now.
@@ -566,6 +578,11 @@ func (g *Gateway) Status() (Status, error) {
 		Store: g.DB.Health(), Tasks: g.taskSummary(), Incarnation: g.DB.Incarnation(),
 		Exceptions: g.DB.ExceptionGauges()}
 	r.StationsWithoutPrinter = g.stationsWithoutPrinter()
+	if g.Broker != nil {
+		if l, ok := g.Broker.Leaf(); ok {
+			r.Leaf = &l
+		}
+	}
 	if r.Parcels, err = g.DB.HeldParcels(); err != nil {
 		return r, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -42,5 +43,11 @@ func TestSecretsMustBePrivate(t *testing.T) {
 	os.Chmod(conf, 0o640)
 	if _, err := LoadConfig(conf); err != nil {
 		t.Errorf("LoadConfig of a private file: %v", err)
+	}
+	// The site's password on a central cluster too.
+	leaf := filepath.Join(dir, "leaf.yaml")
+	os.WriteFile(leaf, []byte("mqtt:\n  embedded:\n    leaf: {urls: [\"tls://hub:7422\"], username: s1, password: s3cret}\n"), 0o644)
+	if _, err := LoadConfig(leaf); err == nil || !strings.Contains(err.Error(), "mqtt passwords: the file is readable by every user") {
+		t.Errorf("LoadConfig of a readable leaf password: %v", err)
 	}
 }

@@ -121,12 +121,12 @@ func (c Config) Validate() error {
 	if l := c.Leaf; l != nil && (l.Broker == nil || l.User == "" || l.Keep < 0 || l.Keep > 0 && l.Keep < time.Hour) {
 		return fmt.Errorf("leaf: needs the embedded broker, its in-process user and a keep of at least 1h")
 	}
-	_, err := c.tlsConfig()
+	_, err := c.TLSConfig()
 	return err
 }
 
-// tlsConfig is the TLS set-up the files ask for, or nil for none.
-func (c Config) tlsConfig() (*tls.Config, error) {
+// TLSConfig is the TLS set-up the files ask for, or nil for none.
+func (c Config) TLSConfig() (*tls.Config, error) {
 	if c.TLS != nil {
 		return c.TLS.Clone(), nil
 	}

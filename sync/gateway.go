@@ -145,7 +145,7 @@ func (g *Gateway) Run(ctx context.Context) error {
 	if g.cfg.Leaf != nil {
 		g.setCentral(func(*CentralStatus) {})
 		for attempt := 0; ; attempt++ {
-			err := g.cfg.Leaf.prepareStore(ctx)
+			err := g.cfg.Leaf.prepareStore(ctx, g.cfg.Site, g.cfg.Gateway)
 			if err == nil {
 				break
 			}
@@ -190,7 +190,7 @@ func (g *Gateway) options(clientID string) (*mqtt.ClientOptions, error) {
 	o.SetMaxResumePubInFlight(g.cfg.Window)
 	// Gather the client's writes: a PUBLISH each is a syscall each.
 	o.SetCustomOpenConnectionFn(openConn)
-	t, err := g.cfg.tlsConfig()
+	t, err := g.cfg.TLSConfig()
 	if err != nil {
 		return nil, err
 	}

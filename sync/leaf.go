@@ -81,7 +81,7 @@ func (l *LeafLink) connect(name string) (*nats.Conn, error) {
 // while the WAN is down the cluster's stream is not there to want it. The
 // store is created here, before any MQTT client, or changed when it
 // exists.
-func (l *LeafLink) prepareStore(ctx context.Context) error {
+func (l *LeafLink) prepareStore(ctx context.Context, site, gateway string) error {
 	nc, err := l.connect("floorgate-leaf-setup")
 	if err != nil {
 		return err
@@ -91,12 +91,15 @@ func (l *LeafLink) prepareStore(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("leaf: %w", err)
 	}
+	commands := l.commandsSource(site, gateway)
 	s, err := js.Stream(ctx, mqttStore)
 	switch {
 	case errors.Is(err, jetstream.ErrStreamNotFound):
-		// What nats-server would create, kept by age.
+		// What nats-server would create, kept by age, taking the
+		// gateway's commands from the cluster's MQTT store.
 		_, err = js.CreateStream(ctx, jetstream.StreamConfig{Name: mqttStore, Subjects: []string{"$MQTT.msgs.>"},
-			Storage: jetstream.FileStorage, Retention: jetstream.LimitsPolicy, MaxAge: l.Keep, Replicas: 1})
+			Storage: jetstream.FileStorage, Retention: jetstream.LimitsPolicy, MaxAge: l.Keep, Replicas: 1,
+			Sources: []*jetstream.StreamSource{commands}})
 		if err != nil {
 			return fmt.Errorf("leaf: create the site's store %s: %w", mqttStore, err)
 		}
@@ -105,14 +108,40 @@ func (l *LeafLink) prepareStore(ctx context.Context) error {
 		return fmt.Errorf("leaf: the site's store %s: %w", mqttStore, err)
 	}
 	cfg := s.CachedInfo().Config
-	if cfg.Retention == jetstream.LimitsPolicy && cfg.MaxAge == l.Keep {
+	has := false
+	for _, src := range cfg.Sources {
+		if src.External != nil && src.External.APIPrefix == commands.External.APIPrefix && src.FilterSubject == commands.FilterSubject &&
+			src.External.DeliverPrefix == commands.External.DeliverPrefix {
+			has = true
+		}
+	}
+	if cfg.Retention == jetstream.LimitsPolicy && cfg.MaxAge == l.Keep && has {
 		return nil
 	}
 	cfg.Retention, cfg.MaxAge = jetstream.LimitsPolicy, l.Keep
+	if !has {
+		// One source of commands: the one this configuration names.
+		cfg.Sources = []*jetstream.StreamSource{commands}
+	}
 	if _, err := js.UpdateStream(ctx, cfg); err != nil {
 		return fmt.Errorf("leaf: keep the site's store %s by age: %w", mqttStore, err)
 	}
 	return nil
+}
+
+// commandsSource is the site store's source of the gateway's commands:
+// what the ERP published to the cluster's MQTT listener on the gateway's
+// command topic, kept there by age, so that a command sent while the WAN
+// is down reaches the gateway when it returns. The cluster delivers under
+// LeafDeliver(Domain), which the site's user may receive. Until the first
+// command arrives the source starts from the cluster store's first
+// message (a start time would be taken as the site store's last message's
+// time at every reconnect, skipping what was sent during the outage); the
+// gateway answers a command id only once.
+func (l *LeafLink) commandsSource(site, gateway string) *jetstream.StreamSource {
+	return &jetstream.StreamSource{Name: mqttStore, OptStartSeq: 1,
+		FilterSubject: "$MQTT.msgs." + broker.Subject(TopicsFor(site, gateway).Commands),
+		External:      &jetstream.ExternalStream{APIPrefix: "$JS." + l.HubDomain + ".API", DeliverPrefix: LeafDeliver(l.Domain)}}
 }
 
 // CentralStatus is what the central stream confirmed, in leaf mode.
@@ -385,6 +414,10 @@ func (g *Gateway) watchExpiry(ctx context.Context) {
 	}
 }
 
+// LeafDeliver is the prefix the cluster delivers a leaf site's commands
+// under.
+func LeafDeliver(domain string) string { return "_FG_DELIVER." + domain }
+
 // LeafInbox is the prefix of the inboxes a leaf site's gateway gets the
 // cluster's replies on.
 func LeafInbox(domain string) string { return "_FG_INBOX." + domain }
@@ -397,12 +430,18 @@ func LeafInbox(domain string) string { return "_FG_INBOX." + domain }
 //     the cluster asks through the site's JetStream API ($JS.{domain}.API)
 //     and flow-controls ($JS.FC), the site delivers ($JS.S) and answers
 //     ($JSC.R).
+//
 //   - The gateway reads its own subject of the events stream, and only
 //     it, to learn what the cluster holds: a consumer of the stream whose
 //     filter is that subject, its next messages, its deletion, the stream's
 //     info, with the answers on LeafInbox(domain); and it may ask the
 //     stream's leader to step down when the stream's source of the site
 //     stalls (Gateway.watchSourcing).
+//
+//   - The site's store takes the gateway's commands from the cluster's
+//     MQTT store: the site asks through the cluster's API for a consumer
+//     filtered on that one command topic, flow-controls ($JS.FC) and gets
+//     the answers ($JSC.R) and the commands (LeafDeliver(domain)).
 //
 // Nothing else crosses: not the site's MQTT subjects, so the cluster's own
 // MQTT store does not take a second copy of the site's events, and no
@@ -415,15 +454,17 @@ func LeafPermissions(site, gateway, domain, hubDomain, stream string) (publish, 
 		stream = DefaultEventsStream
 	}
 	api := "$JS." + hubDomain + ".API."
-	subject := broker.Subject(TopicsFor(site, gateway).Events)
-	publish = []string{"$JS.S.>", "$JSC.R.>",
+	t := TopicsFor(site, gateway)
+	subject := broker.Subject(t.Events)
+	publish = []string{"$JS.S.>", "$JSC.R.>", "$JS.FC.>",
+		api + "CONSUMER.CREATE." + mqttStore + ".*.$MQTT.msgs." + broker.Subject(t.Commands),
 		api + "CONSUMER.CREATE." + stream + ".*." + subject,
 		api + "CONSUMER.MSG.NEXT." + stream + ".*",
 		api + "CONSUMER.DELETE." + stream + ".*",
 		api + "CONSUMER.INFO." + stream + ".*",
 		api + "STREAM.INFO." + stream,
 		api + "STREAM.LEADER.STEPDOWN." + stream}
-	subscribe = []string{"$JS." + domain + ".API.>", "$JS.FC.>", LeafInbox(domain) + ".>"}
+	subscribe = []string{"$JS." + domain + ".API.>", "$JS.FC.>", "$JSC.R.>", LeafInbox(domain) + ".>", LeafDeliver(domain) + ".>"}
 	return publish, subscribe
 }
 

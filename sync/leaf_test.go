@@ -110,7 +110,27 @@ type leafSite struct {
 	b     *broker.Broker
 	g     *Gateway
 	proxy *linkProxy
+	cmds  *commandLog
 	stop  func()
+}
+
+// commandLog applies every command by noting its payload.
+type commandLog struct {
+	mu  gosync.Mutex
+	got []string
+}
+
+func (l *commandLog) ApplyCommand(_ context.Context, raw []byte) (floorgate.CommandResult, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.got = append(l.got, string(raw))
+	return floorgate.CommandResult{}, nil
+}
+
+func (l *commandLog) all() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.got...)
 }
 
 func startLeafSite(t *testing.T, c *natstest.Cluster, site, gw, user, password string, cut bool) *leafSite {
@@ -132,8 +152,9 @@ func startLeafSite(t *testing.T, c *natstest.Cluster, site, gw, user, password s
 	}
 	t.Cleanup(func() { db.Close() })
 	name, pw := b.InternalUser()
+	cmds := &commandLog{}
 	g, err := New(Config{Brokers: []string{b.URL()}, Username: "gw", Password: "gw-secret", Site: site, Gateway: gw,
-		BackoffMax: time.Second, Leaf: &LeafLink{Broker: b, User: name, Password: pw, Domain: broker.DomainFor(site, gw)}}, db, noCommands{}, nil, nil)
+		BackoffMax: time.Second, Leaf: &LeafLink{Broker: b, User: name, Password: pw, Domain: broker.DomainFor(site, gw)}}, db, cmds, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +164,7 @@ func startLeafSite(t *testing.T, c *natstest.Cluster, site, gw, user, password s
 		defer close(done)
 		g.Run(ctx)
 	}()
-	s := &leafSite{db: db, b: b, g: g, proxy: proxy, stop: func() { cancel(); <-done }}
+	s := &leafSite{db: db, b: b, g: g, proxy: proxy, cmds: cmds, stop: func() { cancel(); <-done }}
 	t.Cleanup(s.stop)
 	return s
 }
@@ -290,6 +311,70 @@ func TestLeafSiteRidesOutAWANCut(t *testing.T) {
 			t.Fatalf("seq %d missing from the central stream (%d copies of %d events)", s, len(seqs), len(seen))
 		}
 	}
+
+	// A command the ERP sends to the cluster while the link is down
+	// reaches the gateway once it is back; one for another gateway of the
+	// site does not.
+	site.proxy.cut()
+	waitFor(t, 10*time.Second, "the leaf link seen down", func() bool { st, _ := site.b.Leaf(); return !st.Connected })
+	erp := dialMQTT(t, c.MQTTURLs()[1:], "erp-1")
+	defer erp.Disconnect(100)
+	for _, cmd := range []struct{ topic, payload string }{
+		{"floorgate/v1/SZ.01/gw-2/commands", `{"id":"c-other"}`},
+		{"floorgate/v1/SZ.01/gw-1/commands", `{"id":"c-1"}`},
+	} {
+		if tok := erp.Publish(cmd.topic, 1, false, cmd.payload); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+			t.Fatalf("publish %s: %v", cmd.topic, tok.Error())
+		}
+	}
+	site.proxy.mend()
+	start := time.Now()
+	waitFor(t, time.Minute, "the command sent during the cut applied", func() bool { return len(site.cmds.all()) > 0 })
+	t.Logf("the command applied %v after the link came back", time.Since(start).Round(time.Millisecond))
+	start = time.Now()
+	if tok := erp.Publish("floorgate/v1/SZ.01/gw-1/commands", 1, false, `{"id":"c-2"}`); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatalf("publish: %v", tok.Error())
+	}
+	waitFor(t, time.Minute, "a command sent with the link up applied", func() bool { return len(site.cmds.all()) > 1 })
+	t.Logf("a command sent with the link up applied in %v", time.Since(start).Round(time.Millisecond))
+	if got := site.cmds.all(); len(got) != 2 || got[0] != `{"id":"c-1"}` || got[1] != `{"id":"c-2"}` {
+		t.Fatalf("commands applied: %q", got)
+	}
+
+	// The site's user can reach nothing of another gateway's: not its
+	// commands, not its events in the central stream.
+	// (pub and sub are what the site was given above.)
+	violations := make(chan error, 8)
+	spy, err := nats.Connect(c.NATSURLs(), nats.UserInfo("leaf-sz", "leaf-secret"),
+		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { violations <- err }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer spy.Close()
+	for _, subj := range []string{"$JS.hub.API.CONSUMER.CREATE.$MQTT_msgs.x.$MQTT.msgs.floorgate.v1.SZ//01.gw-2.commands",
+		"$JS.hub.API.CONSUMER.CREATE.FLOORGATE_EVENTS.x.floorgate.v1.>", "$JS.hub.API.STREAM.DELETE.FLOORGATE_EVENTS"} {
+		spy.Publish(subj, []byte("{}"))
+		select {
+		case err := <-violations:
+			if !strings.Contains(err.Error(), "Permissions Violation") {
+				t.Fatalf("publish %s: %v", subj, err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("the site's user may publish %s (allowed: %q)", subj, pub)
+		}
+	}
+	if _, err := spy.SubscribeSync("_FG_DELIVER.other-gw.>"); err == nil {
+		spy.Flush()
+		select {
+		case err := <-violations:
+			if !strings.Contains(err.Error(), "Permissions Violation") {
+				t.Fatal(err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("the site's user may receive another site's commands (allowed: %q)", sub)
+		}
+	}
+
 	st := site.g.Status()
 	t.Logf("central stream: %d copies of %d events; confirmed %d; %+v", len(seqs), len(seen), st.Central.Confirmed, st.Central)
 }

@@ -18,7 +18,13 @@ type Gauges struct {
 	OldestUnsentS float64
 	DeadLetters   int
 	Upstream      bool
-	LastSeq       uint64
+	// Broker is the broker the upstream link is on now ("" when down):
+	// with a cluster, which node.
+	Broker  string
+	LastSeq uint64
+	// Leaf is the embedded broker's link to the central cluster; nil
+	// when it joins none.
+	Leaf *LeafGauge
 	// Printers maps printer id → state (ready, paper out, …).
 	Printers map[string]string
 	// Devices lists every device with its kind and state (connected,
@@ -35,6 +41,16 @@ type Gauges struct {
 	// packed_held (waiting for the order's release) and released (the
 	// waybill printed, not shipped yet).
 	Parcels map[string]int
+}
+
+// LeafGauge is a leaf gateway's link to the central cluster.
+type LeafGauge struct {
+	Connected      bool
+	Remote, Domain string
+	// AwaitingCentral counts events the site's broker stored that the
+	// central stream has not been seen to hold; Confirmed those it did;
+	// Nudges the times its leader was asked to step down.
+	AwaitingCentral, Confirmed, Nudges uint64
 }
 
 // DeviceGauge is one device's state for /metrics.
@@ -121,7 +137,13 @@ var (
 	descFull     = prometheus.NewDesc("floorgate_store_full", "1 while the store refuses writes: its file reached the limit or the disk is full.", nil, nil)
 	descNoPrint  = prometheus.NewDesc("floorgate_stations_without_printer", "Pack stations, configured or in use, that no printer serves: their waybills cannot print.", nil, nil)
 	descParcels  = prometheus.NewDesc("floorgate_parcels", "Presale parcels on the shelf, by status: packed_held (waiting for the order's release), released (waybill printed, not shipped).", []string{"status"}, nil)
-	gaugeDescs   = []*prometheus.Desc{descOutbox, descOldest, descDead, descUp, descSeq, descPrinter, descDevice, descStore, descLimit, descFull, descNoPrint, descParcels}
+	descBroker   = prometheus.NewDesc("floorgate_upstream_broker_info", "1 for the broker (with a cluster, the node) the upstream link is on; none while it is down.", []string{"broker"}, nil)
+	descLeafUp   = prometheus.NewDesc("floorgate_leaf_connected", "1 when the embedded broker's leaf link to the central cluster is up (only on a leaf gateway).", []string{"domain", "remote"}, nil)
+	descLeafWait = prometheus.NewDesc("floorgate_leaf_awaiting_central", "Events the site's broker stored that the central stream has not been seen to hold yet (only on a leaf gateway).", nil, nil)
+	descLeafConf = prometheus.NewDesc("floorgate_leaf_confirmed_total", "Events taken out of the outbox because the central stream holds them (only on a leaf gateway).", nil, nil)
+	descLeafNudg = prometheus.NewDesc("floorgate_leaf_source_nudges_total", "Times the central stream's leader was asked to step down because its source of this site was stalled (only on a leaf gateway).", nil, nil)
+	gaugeDescs   = []*prometheus.Desc{descOutbox, descOldest, descDead, descUp, descSeq, descPrinter, descDevice, descStore, descLimit, descFull, descNoPrint, descParcels,
+		descBroker, descLeafUp, descLeafWait, descLeafConf, descLeafNudg}
 	boolToFloat  = map[bool]float64{false: 0, true: 1}
 	gaugeMetrics = prometheus.GaugeValue
 )
@@ -148,6 +170,15 @@ func (g gauges) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descNoPrint, gaugeMetrics, float64(v.StationsWithoutPrinter))
 	for id, st := range v.Printers {
 		ch <- prometheus.MustNewConstMetric(descPrinter, gaugeMetrics, 1, id, st)
+	}
+	if v.Broker != "" {
+		ch <- prometheus.MustNewConstMetric(descBroker, gaugeMetrics, 1, v.Broker)
+	}
+	if l := v.Leaf; l != nil {
+		ch <- prometheus.MustNewConstMetric(descLeafUp, gaugeMetrics, boolToFloat[l.Connected], l.Domain, l.Remote)
+		ch <- prometheus.MustNewConstMetric(descLeafWait, gaugeMetrics, float64(l.AwaitingCentral))
+		ch <- prometheus.MustNewConstMetric(descLeafConf, prometheus.CounterValue, float64(l.Confirmed))
+		ch <- prometheus.MustNewConstMetric(descLeafNudg, prometheus.CounterValue, float64(l.Nudges))
 	}
 	for status, n := range v.Parcels {
 		ch <- prometheus.MustNewConstMetric(descParcels, gaugeMetrics, float64(n), status)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,6 +16,9 @@ import (
 // backboneCommand lays out a NATS backbone's streams for gateways that
 // publish over MQTT straight to the cluster (docs/mqtt-contract.md, §13).
 func backboneCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "leaf-user" {
+		return leafUserCommand(args[1:], stdout, stderr)
+	}
 	fs := newFlags("backbone", "init", "Lay out a NATS JetStream backbone for gateways publishing over MQTT to the cluster: keep the cluster's MQTT store ($MQTT_msgs) by age and source the events stream from it. Safe to run again.", stdout, stderr)
 	natsURLs := fs.String("nats", "", "the cluster nodes' nats:// URLs, comma-separated (required)")
 	mqttURL := fs.String("mqtt", "", "one node's MQTT listener, tcp://host:port (required): the cluster creates its MQTT store at the first MQTT connection")
@@ -29,7 +33,7 @@ func backboneCommand(ctx context.Context, args []string, stdout, stderr io.Write
 		return err
 	}
 	if fs.Arg(0) != "init" {
-		return fmt.Errorf("backbone: unknown subcommand %q (init)", fs.Arg(0))
+		return fmt.Errorf("backbone: unknown subcommand %q (init, leaf-user)", fs.Arg(0))
 	}
 	switch {
 	case *natsURLs == "" || *mqttURL == "":
@@ -72,3 +76,43 @@ func backboneCommand(ctx context.Context, args []string, stdout, stderr io.Write
 
 // leafDomainRE is what broker.Leaf accepts as a domain.
 var leafDomainRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
+// leafUserCommand prints the cluster's user for a leaf site, with the
+// rights it needs and no more (fgsync.LeafPermissions), as nats-server
+// configuration for the account's users.
+func leafUserCommand(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("backbone leaf-user", "", "Print the central cluster's user for a gateway joining it as a leaf node (mqtt.embedded.leaf), with only the rights it needs, as a nats-server users entry; then add its domain with backbone init --leaves.", stdout, stderr)
+	site := fs.String("site", "", "the gateway's site id (required)")
+	gw := fs.String("gateway", "", "the gateway's id (required)")
+	domain := fs.String("domain", "", "its JetStream domain, as mqtt.embedded.leaf.domain (default {site}-{gateway})")
+	user := fs.String("user", "", "the user name (default leaf-{domain})")
+	hub := fs.String("hub-domain", broker.DefaultHubDomain, "the cluster's JetStream domain")
+	stream := fs.String("stream", fgsync.DefaultEventsStream, "the central events stream")
+	if err := fs.parse(args, 0); err != nil {
+		return err
+	}
+	if *site == "" || *gw == "" || strings.ContainsAny(*site+*gw, "/+#") {
+		return fmt.Errorf("backbone leaf-user: --site and --gateway are required, without / + #")
+	}
+	if *domain == "" {
+		*domain = broker.DomainFor(*site, *gw)
+	}
+	if !leafDomainRE.MatchString(*domain) || *domain == *hub {
+		return fmt.Errorf("backbone leaf-user: --domain %q: 1 to 64 letters, digits, - or _, not the cluster's %q", *domain, *hub)
+	}
+	if *user == "" {
+		*user = "leaf-" + *domain
+	}
+	pub, sub := fgsync.LeafPermissions(*site, *gw, *domain, *hub, *stream)
+	q := func(ss []string) string {
+		out := make([]string, len(ss))
+		for i, s := range ss {
+			out[i] = strconv.Quote(s)
+		}
+		return strings.Join(out, ", ")
+	}
+	fmt.Fprintf(stdout, "# site %s, gateway %s: JetStream domain %s (mqtt.embedded.leaf.domain)\n", *site, *gw, *domain)
+	fmt.Fprintf(stdout, "# In the events account's users on every node; then: floorgate backbone init … --leaves %s\n", *domain)
+	fmt.Fprintf(stdout, "{user: %q, password: \"…\", permissions: {\n  publish: {allow: [%s]},\n  subscribe: {allow: [%s]}\n}}\n", *user, q(pub), q(sub))
+	return nil
+}

@@ -35,6 +35,7 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		"degraded": "verdict latency with the broker down and a printer faulted, against healthy",
 		"mem":      "resident memory per connected PDA against bare WebSocket connections",
 		"sync":     "outbox drain rate against plain QoS 1 publishing",
+		"backbone": "gateways through a 3-node NATS backbone to ERP workers against one Mosquitto, and a 1 M backlog's drain",
 		"print":    "labels per second through the print worker to fake printers",
 		"kpi":      "31-day KPI reports from the hourly rollup over a month's journal",
 		"peer":     "the daemon as a site runs it against a Node-RED scan loop, same load generator",
@@ -47,6 +48,8 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	switch sub {
 	case "sync":
 		return benchSyncCommand(ctx, args, stdout, stderr)
+	case "backbone":
+		return benchBackboneCommand(ctx, args, stdout, stderr)
 	case "print":
 		return benchPrintCommand(ctx, args, stdout, stderr)
 	case "kpi":

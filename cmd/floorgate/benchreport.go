@@ -103,6 +103,13 @@ var benchFigures = map[string][]figureSpec{
 		{"put verdict p99", "put_p99_ms", "item verdict p99 on the carts", "item_p99_ms", "ms", 1.2},
 		{"put verdict p50", "put_p50_ms", "item verdict p50 on the carts", "item_p50_ms", "ms", 0},
 	},
+	// The NATS backbone against one Mosquitto, the same gateways and
+	// workers on each: a ratio above 1 is the backbone ahead. The
+	// backlog's drain has an absolute bound.
+	"backbone": {
+		{"events/s, gateways to workers through the backbone", "events_per_s", "the same through one Mosquitto", "mosquitto_events_per_s", "/s", 0},
+		{"backlog drain after a WAN outage", "drain_s", "the bound", "drain_target_s", "s", 1},
+	},
 	// The peer is a Node-RED scan loop driven by the same load generator:
 	// a ratio above 1 is floorgate ahead.
 	"peer": {
@@ -118,7 +125,8 @@ var benchLabelKeys = map[string][]string{"peer-kill": {"system"}, "peer-cpu": {"
 // benchNameKeys are the fields that tell runs of one bench apart.
 var benchNameKeys = map[string][]string{"scan": {"pdas"}, "sync": {"events"}, "print": {"labels", "printers"}, "mem": {"pdas"}, "degraded": {"pdas"},
 	"kpi": {"events"}, "peer": {"pdas", "tls", "batch"}, "peer-kill": {"system", "pdas"}, "peer-instructions": {"pdas", "tls"},
-	"peer-latency": {"pdas", "tls"}, "peer-cpu": {"system", "pdas", "tls", "batch"}, "cluster": {"pdas", "orders"}}
+	"peer-latency": {"pdas", "tls"}, "peer-cpu": {"system", "pdas", "tls", "batch"}, "cluster": {"pdas", "orders"},
+	"backbone": {"gateways", "workers", "backlog", "batch"}}
 
 // ParseBenchLine reads a "BENCH kind k=v …" line.
 func ParseBenchLine(line string) (BenchReport, error) {
@@ -292,6 +300,7 @@ func ReportMarkdown(rep Report) []byte {
 		{"print", "Print: labels against the printers' limit"},
 		{"kpi", "KPIs: 31-day reports from the hourly rollup against the 50 ms bound"},
 		{"cluster", "Cluster picking: a wave of cart orders released against the 1 s bound, put verdicts against item verdicts"},
+		{"backbone", "NATS backbone: gateways to ERP workers through a 3-node cluster against one Mosquitto, and a backlog's drain against its bound"},
 	}
 	for _, t := range titles {
 		var rows []BenchReport

@@ -334,7 +334,7 @@ func natsOptions(opts Options) (*server.Options, string, error) {
 		nopts.MQTT.TLSConfig = opts.TLS.Clone()
 	}
 	if l := opts.Leaf; l != nil {
-		if err := l.check(); err != nil {
+		if err := l.Check(); err != nil {
 			return nil, "", err
 		}
 		remote := l.remote()

@@ -64,8 +64,8 @@ func DomainFor(site, gateway string) string {
 	return clean(site) + "-" + clean(gateway)
 }
 
-// check names what is wrong with l.
-func (l *Leaf) check() error {
+// Check names what is wrong with l; Start checks it too.
+func (l *Leaf) Check() error {
 	if len(l.URLs) == 0 {
 		return errors.New("Leaf.URLs: at least one leaf-node URL of the cluster is needed")
 	}

@@ -3,8 +3,10 @@
 // each a child process the test can kill -9, freeze with SIGSTOP and
 // restart on the same ports and store. The server is built from the
 // nats-server module floorgate already embeds (the same version as the
-// site broker), so nothing is needed from the system. It is test support
-// only; nothing in floorgate's daemon imports it.
+// site broker), so nothing is needed from the system. It is test and
+// bench support only (StartProcess is for floorgate bench backbone);
+// nothing in floorgate's daemon imports it, and it does not import
+// package testing, so a bench linking it does not link that too.
 package natstest
 
 import (
@@ -22,7 +24,6 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"testing"
 	"time"
 )
 
@@ -59,7 +60,12 @@ func Binary() (string, error) {
 			return
 		}
 		tmp.Close()
+		// A binary built with -trimpath (bin/floorgate, whose bench
+		// starts clusters too) knows no GOROOT: the go on PATH then.
 		goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
+		if _, err := os.Stat(goBin); runtime.GOROOT() == "" || err != nil {
+			goBin = "go"
+		}
 		cmd := exec.Command(goBin, "build", "-o", tmp.Name(), "github.com/nats-io/nats-server/v2")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			os.Remove(tmp.Name())
@@ -107,15 +113,43 @@ type Node struct {
 // Cluster is a JetStream cluster (domain "hub") whose nodes also listen
 // for MQTT clients and leaf nodes.
 type Cluster struct {
-	t     testing.TB
+	t     TB // nil for a cluster of StartProcess
 	Nodes []*Node
 	opts  Options
 }
 
+// TB is what Start needs of its test; testing.TB has it.
+type TB interface {
+	Helper()
+	TempDir() string
+	Cleanup(func())
+	Fatal(args ...any)
+}
+
 // Start runs a cluster and waits until every node is healthy (JetStream
 // has a meta leader); it is killed when the test ends.
-func Start(t testing.TB, opts Options) *Cluster {
+func Start(t TB, opts Options) *Cluster {
 	t.Helper()
+	c, err := startIn(t.TempDir(), opts, t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// StartProcess runs a cluster like Start's, its configuration, logs and
+// stores in dir, for a caller that is not a test (a bench): it returns
+// the failure instead, and the caller ends the cluster with KillAll. On
+// such a cluster, Restart and WaitHealthy panic where a test's would
+// fail the test.
+func StartProcess(dir string, opts Options) (*Cluster, error) {
+	return startIn(dir, opts, nil)
+}
+
+func startIn(dir string, opts Options, t TB) (*Cluster, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("natstest: %w", err)
+	}
 	if opts.Nodes == 0 {
 		opts.Nodes = 3
 	}
@@ -126,13 +160,18 @@ func Start(t testing.TB, opts Options) *Cluster {
 		opts.Users = []User{{Name: "erp", Password: "erp-secret"}}
 	}
 	c := &Cluster{t: t, opts: opts}
-	dir := t.TempDir()
 	used := map[int]bool{}
+	var portErr error
 	port := func() int {
 		// The kernel may hand out a port it gave a moment ago: each of
 		// the cluster's ports must be its own.
 		for {
-			if p := freePort(t); !used[p] {
+			p, err := freePort()
+			if err != nil {
+				portErr = err
+				return 0
+			}
+			if !used[p] {
 				used[p] = true
 				return p
 			}
@@ -141,6 +180,9 @@ func Start(t testing.TB, opts Options) *Cluster {
 	for i := range opts.Nodes {
 		n := &Node{Name: fmt.Sprintf("n%d", i+1), ClientPort: port(), ClusterPort: port(), HTTPPort: port(),
 			MQTTPort: port(), LeafPort: port()}
+		if portErr != nil {
+			return nil, fmt.Errorf("natstest: free port: %w", portErr)
+		}
 		n.conf = filepath.Join(dir, n.Name+".conf")
 		n.log = filepath.Join(dir, n.Name+".log")
 		n.store = filepath.Join(dir, n.Name)
@@ -148,15 +190,36 @@ func Start(t testing.TB, opts Options) *Cluster {
 	}
 	for _, n := range c.Nodes {
 		if err := os.WriteFile(n.conf, []byte(c.config(n)), 0o600); err != nil {
-			t.Fatal(err)
+			return nil, fmt.Errorf("natstest: %w", err)
 		}
 	}
-	t.Cleanup(c.KillAll)
-	for i := range c.Nodes {
-		c.start(i)
+	if t != nil {
+		t.Cleanup(c.KillAll)
 	}
-	c.WaitHealthy(30 * time.Second)
-	return c
+	for i := range c.Nodes {
+		if err := c.start(i); err != nil {
+			c.KillAll()
+			return nil, err
+		}
+	}
+	if err := c.waitHealthy(30 * time.Second); err != nil {
+		c.KillAll()
+		return nil, err
+	}
+	return c, nil
+}
+
+// must fails the cluster's test with err, or, on a cluster of
+// StartProcess, panics.
+func (c *Cluster) must(err error) {
+	if err == nil {
+		return
+	}
+	if c.t == nil {
+		panic(err)
+	}
+	c.t.Helper()
+	c.t.Fatal(err)
 }
 
 // config is node n's configuration file.
@@ -201,20 +264,21 @@ func quoteList(ss []string) string {
 }
 
 // start runs node i's process.
-func (c *Cluster) start(i int) {
-	c.t.Helper()
+func (c *Cluster) start(i int) error {
 	bin, err := Binary()
 	if err != nil {
-		c.t.Fatal(err)
+		return err
 	}
 	n := c.Nodes[i]
-	n.cmd = exec.Command(bin, "-c", n.conf, "-l", n.log)
-	n.cmd.Stdout, n.cmd.Stderr = io.Discard, io.Discard
-	if err := n.cmd.Start(); err != nil {
-		c.t.Fatal(err)
+	cmd := exec.Command(bin, "-c", n.conf, "-l", n.log)
+	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("natstest: start %s: %w", n.Name, err)
 	}
+	n.cmd = cmd
 	n.exited = make(chan struct{})
 	go func(cmd *exec.Cmd, done chan struct{}) { cmd.Wait(); close(done) }(n.cmd, n.exited)
+	return nil
 }
 
 // Kill ends node i with SIGKILL.
@@ -246,26 +310,48 @@ func (c *Cluster) Thaw(i int) { c.Nodes[i].cmd.Process.Signal(syscall.SIGCONT) }
 // Restart starts a killed node again, on its ports and its store, and
 // waits until it is healthy.
 func (c *Cluster) Restart(i int) {
-	c.t.Helper()
-	c.start(i)
-	c.waitNode(i, 30*time.Second)
+	if c.t != nil {
+		c.t.Helper()
+	}
+	err := c.start(i)
+	if err == nil {
+		err = c.waitNode(i, 30*time.Second)
+	}
+	c.must(err)
 }
 
 // Running reports whether node i's process is up.
 func (c *Cluster) Running(i int) bool { return c.Nodes[i].cmd != nil }
 
-// WaitHealthy waits until every running node answers /healthz with ok.
-func (c *Cluster) WaitHealthy(d time.Duration) {
-	c.t.Helper()
-	for i := range c.Nodes {
-		if c.Running(i) {
-			c.waitNode(i, d)
-		}
+// Pid is node i's process id, 0 when it is not running: what a bench
+// reads the node's CPU time by.
+func (c *Cluster) Pid(i int) int {
+	if cmd := c.Nodes[i].cmd; cmd != nil && cmd.Process != nil {
+		return cmd.Process.Pid
 	}
+	return 0
 }
 
-func (c *Cluster) waitNode(i int, d time.Duration) {
-	c.t.Helper()
+// WaitHealthy waits until every running node answers /healthz with ok.
+func (c *Cluster) WaitHealthy(d time.Duration) {
+	if c.t != nil {
+		c.t.Helper()
+	}
+	c.must(c.waitHealthy(d))
+}
+
+func (c *Cluster) waitHealthy(d time.Duration) error {
+	for i := range c.Nodes {
+		if c.Running(i) {
+			if err := c.waitNode(i, d); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (c *Cluster) waitNode(i int, d time.Duration) error {
 	n := c.Nodes[i]
 	deadline := time.Now().Add(d)
 	var last error
@@ -273,11 +359,11 @@ func (c *Cluster) waitNode(i int, d time.Duration) {
 		select {
 		case <-n.exited:
 			raw, _ := os.ReadFile(n.log)
-			c.t.Fatalf("nats-server %s exited:\n%s", n.Name, tail(raw))
+			return fmt.Errorf("nats-server %s exited:\n%s", n.Name, tail(raw))
 		default:
 		}
 		if last = n.healthy(); last == nil {
-			return
+			return nil
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -287,7 +373,7 @@ func (c *Cluster) waitNode(i int, d time.Duration) {
 		fmt.Fprintf(&logs, "--- %s (client %d, cluster %d, http %d, mqtt %d, leaf %d):\n%s\n", o.Name, o.ClientPort, o.ClusterPort,
 			o.HTTPPort, o.MQTTPort, o.LeafPort, tail(withoutHealthchecks(raw)))
 	}
-	c.t.Fatalf("nats-server %s not healthy after %v: %v\n%s", n.Name, d, last, logs.String())
+	return fmt.Errorf("nats-server %s not healthy after %v: %v\n%s", n.Name, d, last, logs.String())
 }
 
 // healthy asks the node's /healthz.
@@ -366,12 +452,11 @@ func (c *Cluster) Monitor(i int) string {
 }
 
 // freePort is a loopback port that was free a moment ago.
-func freePort(t testing.TB) int {
-	t.Helper()
+func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		return 0, err
 	}
 	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return l.Addr().(*net.TCPAddr).Port, nil
 }

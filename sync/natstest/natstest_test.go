@@ -13,6 +13,9 @@ import (
 	"github.com/floorgate/floorgate/sync/natstest"
 )
 
+// A test is what Start takes.
+var _ natstest.TB = (testing.TB)(nil)
+
 // TestClusterSurvivesANodeKilled: three real nats-server processes form a
 // JetStream cluster; an R3 stream over the events subjects captures what
 // an MQTT client publishes at QoS 1 on any node (topic levels become

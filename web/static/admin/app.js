@@ -263,6 +263,10 @@ const T = {
   "sync.oldest": { zh: "最久未发", en: "Oldest unsent" },
   "sync.puback": { zh: "最近确认（PUBACK）", en: "Last PUBACK" },
   "sync.rate": { zh: (n) => `每秒 ${n} 个事件`, en: (n) => `${n} events/s` },
+  "sync.leaf": { zh: "中心集群链路", en: "Link to the central cluster" },
+  "sync.leaf.down": { zh: (a) => `${a}起中断，现场照常作业，事件存于本站`, en: (a) => `down since ${a}; the floor keeps working, events kept on site` },
+  "sync.central": { zh: "待中心确认", en: "Awaiting the central stream" },
+  "sync.central.sub": { zh: (n, k) => `已由中心确认 ${n} 个 · 推动 ${k} 次`, en: (n, k) => `${n} confirmed by the central stream · ${k} nudges` },
   "th.seq": { zh: "序号", en: "Seq" },
   "th.type": { zh: "类型", en: "Type" },
   "th.at": { zh: "时间", en: "At" },
@@ -741,14 +745,18 @@ function renderStatus() {
   const faults = (s.printers || []).filter((p) => p.state !== "ready").length;
   const orphans = s.stations_without_printer || [];
   const scanErr = (s.scanners || []).filter((x) => x.status !== "connected").length;
-  const up = s.upstream && s.upstream.connected;
+  // A leaf gateway's own broker is always at hand: its upstream is the
+  // link to the central cluster.
+  const up = s.leaf ? s.leaf.connected : s.upstream && s.upstream.connected;
+  const upSub = s.leaf ? (s.leaf.connected ? esc(s.leaf.remote || "") : esc(t("sync.leaf.down", ago(s.leaf.since)))) :
+    up ? esc(s.upstream.broker || "") : esc(s.upstream.last_error || t("card.upstream.keeps"));
   const c = s.counts || {};
   $("#overview-cards").innerHTML = storeAlert(st) +
     stat(t("card.pdas"), (s.connected_devices || []).length, esc(t("card.pdas.sub", c.sessions || 0)), "ok", "card-pdas") +
     tasksStat(s.tasks || {}) +
     printersStat((s.printers || []).length, faults, orphans) +
     stat(t("card.scanners"), (s.scanners || []).length, scanErr ? t("card.scanners.down", scanErr) : t("card.scanners.ok"), scanErr ? "warn" : "ok", "card-scanners") +
-    stat(t("card.upstream"), up ? t("connected") : t("offline"), up ? esc(s.upstream.broker || "") : esc(s.upstream.last_error || t("card.upstream.keeps")), up ? "ok" : "warn", "card-upstream") +
+    stat(t("card.upstream"), up ? t("connected") : t("offline"), upSub, up ? "ok" : "warn", "card-upstream") +
     stat(t("card.outbox"), s.outbox.depth, s.outbox.depth ? esc(t("card.outbox.oldest", dur(s.oldest_unsent_s))) : t("card.outbox.none"), s.oldest_unsent_s > 300 ? "warn" : "ok", "card-outbox") +
     stat(t("card.dead"), s.outbox.dead_letters, s.outbox.dead_letters ? t("card.dead.retry") : t("card.dead.none"), s.outbox.dead_letters ? "bad" : "ok", "card-dead") +
     excStat(s.exceptions || {}) +
@@ -1042,7 +1050,19 @@ function renderSyncCards() {
     stat(t("sync.depth"), s.outbox.depth, t("sync.events"), s.outbox.depth > 1000 ? "warn" : "ok", "sync-depth") +
     stat(t("sync.oldest"), dur(s.oldest_unsent_s), "", s.oldest_unsent_s > 300 ? "warn" : "ok", "sync-oldest") +
     stat(t("sync.puback"), ago(u.last_puback), esc(t("sync.rate", num(u.events_per_s, 1))), "", "sync-puback") +
-    stat(t("card.dead"), s.outbox.dead_letters, "", s.outbox.dead_letters ? "bad" : "ok", "sync-dead");
+    stat(t("card.dead"), s.outbox.dead_letters, "", s.outbox.dead_letters ? "bad" : "ok", "sync-dead") +
+    leafCards(s.leaf, u.central);
+}
+
+// leafCards show a leaf gateway's link to the central cluster and what
+// the central stream has yet to confirm; nothing for other gateways.
+function leafCards(l, c) {
+  if (!l) return "";
+  c = c || {};
+  return stat(t("sync.leaf"), l.connected ? t("connected") : t("offline"),
+    l.connected ? esc(`${l.remote || ""} · ${l.domain}`) : esc(t("sync.leaf.down", ago(l.since))), l.connected ? "ok" : "warn", "sync-leaf") +
+    stat(t("sync.central"), c.awaiting_central || 0, esc(t("sync.central.sub", c.confirmed || 0, c.nudges || 0)) + (c.last_error ? `<div class="small">${esc(c.last_error)}</div>` : ""),
+      c.awaiting_central && !l.connected ? "warn" : "ok", "sync-central");
 }
 
 async function loadSync() {
