@@ -3,6 +3,7 @@ package sync
 import (
 	"context"
 	"fmt"
+	"net"
 	"runtime"
 	gosync "sync"
 	"testing"
@@ -127,5 +128,38 @@ func TestDrainWaitsWithoutAGoroutinePerPublish(t *testing.T) {
 	}
 	if len(ob.acks) != n {
 		t.Fatalf("%d acknowledgements of %d events", len(ob.acks), n)
+	}
+}
+
+// TestStatusNamesTheBrokerReached: with several brokers listed (a
+// cluster's nodes) the status names the one the link reached, not the
+// first listed.
+func TestStatusNamesTheBrokerReached(t *testing.T) {
+	b := mqtttest.Start(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := "tcp://" + l.Addr().String()
+	l.Close() // nothing listens there now
+	ob := newSpyOutbox(t, 1)
+	close(ob.proceed)
+	g, err := New(Config{Brokers: []string{down, b.URL()}, Site: "SZ-01", Gateway: "gw-1", ConnectTimeout: time.Second}, ob, noCommands{}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		g.Run(ctx)
+	}()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	<-ob.acked
+	if st := g.Status(); st.Broker != b.URL() {
+		t.Fatalf("status names broker %q, want %q (the one reached)", st.Broker, b.URL())
 	}
 }

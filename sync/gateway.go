@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net"
+	"net/url"
 	"strings"
 	gosync "sync"
 	"sync/atomic"
@@ -265,6 +267,19 @@ func (g *Gateway) runUp(ctx context.Context) {
 			g.log.Error("mqtt options", "err", err)
 			return
 		}
+		// The broker (with a cluster, the node) this connection reached:
+		// the last address opened before the CONNACK.
+		var dialed atomic.Pointer[string]
+		opts.SetCustomOpenConnectionFn(func(u *url.URL, o mqtt.ClientOptions) (net.Conn, error) {
+			c, err := openConn(u, o)
+			if err == nil {
+				shown := *u
+				shown.User = nil
+				s := shown.String()
+				dialed.Store(&s)
+			}
+			return c, err
+		})
 		lost := make(chan struct{})
 		var lostOnce gosync.Once
 		opts.SetCleanSession(true)
@@ -289,8 +304,8 @@ func (g *Gateway) runUp(ctx context.Context) {
 		}
 		epoch++
 		broker := ""
-		if r := client.OptionsReader(); len(r.Servers()) > 0 {
-			broker = r.Servers()[0].String()
+		if d := dialed.Load(); d != nil {
+			broker = *d
 		}
 		g.setStatus(func(s *Status) { s.Connected, s.Broker, s.Epoch, s.LastError = true, broker, epoch, "" })
 		g.log.Info("mqtt connected", "broker", broker, "epoch", epoch)
