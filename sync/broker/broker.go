@@ -186,6 +186,7 @@ type Broker struct {
 	leafSince time.Time
 	stopWatch chan struct{}
 	watchDone chan struct{}
+	nlog      *natsLog
 
 	closeOnce sync.Once
 	closeErr  error
@@ -240,6 +241,7 @@ func start(opts Options) (*Broker, error) {
 	}
 	nlog := &natsLog{log: log}
 	srv.SetLoggerV2(nlog, log.Enabled(context.Background(), slog.LevelDebug), false, false)
+	b.nlog = nlog
 	srv.Start()
 	b.srv = srv
 	if err := nlog.err(); err != nil {

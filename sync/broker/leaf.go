@@ -179,6 +179,10 @@ type LeafState struct {
 	// InMsgs and OutMsgs count what crossed the current link.
 	InMsgs  int64 `json:"in_msgs"`
 	OutMsgs int64 `json:"out_msgs"`
+	// LastError is why the link last failed to come up (a refused
+	// certificate, a wrong password, an unreachable cluster), while it is
+	// down.
+	LastError string `json:"last_error,omitempty"`
 }
 
 // Leaf reports the link to the central cluster; ok is false for a broker
@@ -195,6 +199,8 @@ func (b *Broker) Leaf() (LeafState, bool) {
 	if up {
 		st.Connected, st.Remote, st.RTT = true, net.JoinHostPort(l.IP, fmt.Sprint(l.Port)), l.RTT
 		st.InMsgs, st.OutMsgs = l.InMsgs, l.OutMsgs
+	} else {
+		st.LastError = b.nlog.leafError(false)
 	}
 	return st, true
 }
@@ -222,6 +228,9 @@ func (b *Broker) pollLeaf() (*server.LeafInfo, bool) {
 	if up != b.leafUp || b.leafSince.IsZero() {
 		if up != b.leafUp {
 			b.log.Info("leaf link", "connected", up)
+		}
+		if up {
+			b.nlog.leafError(true)
 		}
 		b.leafUp, b.leafSince = up, time.Now()
 	}

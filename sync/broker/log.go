@@ -26,6 +26,9 @@ type natsLog struct {
 
 	mu    sync.Mutex
 	fatal error
+	// leaf is the last warning or error about the leaf link, for
+	// LeafState.LastError.
+	leaf string
 }
 
 var _ server.Logger = (*natsLog)(nil)
@@ -56,9 +59,32 @@ func (l *natsLog) Fatalf(format string, v ...any) {
 }
 
 func (l *natsLog) emit(level slog.Level, format string, v []any) {
-	if l.log.Enabled(context.Background(), level) {
-		l.log.Log(context.Background(), level, fmt.Sprintf(format, v...))
+	enabled := l.log.Enabled(context.Background(), level)
+	if !enabled && level < slog.LevelWarn {
+		return
 	}
+	msg := fmt.Sprintf(format, v...)
+	// A leaf connection's messages carry "lid:"; others name the leafnode.
+	if level >= slog.LevelWarn && (strings.Contains(msg, "lid:") || strings.Contains(strings.ToLower(msg), "leafnode")) {
+		l.mu.Lock()
+		l.leaf = msg
+		l.mu.Unlock()
+	}
+	if enabled {
+		l.log.Log(context.Background(), level, msg)
+	}
+}
+
+// leafError is the last warning or error about the leaf link; clear
+// forgets it.
+func (l *natsLog) leafError(clear bool) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e := l.leaf
+	if clear {
+		l.leaf = ""
+	}
+	return e
 }
 
 // err is the first fatal error nats-server reported, or nil.

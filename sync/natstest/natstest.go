@@ -98,6 +98,10 @@ type Options struct {
 	Users []User
 	// MQTTReplicas is the replicas of the MQTT streams; Nodes when 0.
 	MQTTReplicas int
+	// LeafCert and LeafKey, when set, are the PEM files of the leaf-node
+	// listeners' certificate (valid for 127.0.0.1): the listeners then
+	// speak only TLS and LeafURLs are tls:// URLs.
+	LeafCert, LeafKey string
 }
 
 // Node is one nats-server process.
@@ -236,19 +240,23 @@ func (c *Cluster) config(n *Node) string {
 		}
 		users = append(users, fmt.Sprintf("{user: %q, password: %q%s}", u.Name, u.Password, perm))
 	}
+	leafTLS := ""
+	if c.opts.LeafCert != "" {
+		leafTLS = fmt.Sprintf(", tls { cert_file: %q, key_file: %q }", c.opts.LeafCert, c.opts.LeafKey)
+	}
 	return fmt.Sprintf(`server_name: %s
 listen: 127.0.0.1:%d
 http: 127.0.0.1:%d
 jetstream { store_dir: %q, domain: hub }
 cluster { name: fgc, listen: 127.0.0.1:%d, routes: [%s] }
-leafnodes { listen: 127.0.0.1:%d, no_advertise: true }
+leafnodes { listen: 127.0.0.1:%d, no_advertise: true%s }
 mqtt { listen: 127.0.0.1:%d, stream_replicas: %d, js_api_timeout: 30s }
 accounts {
   FG { jetstream: enabled, users: [%s] }
   SYS { users: [{user: sys, password: sys-secret}] }
 }
 system_account: SYS
-`, n.Name, n.ClientPort, n.HTTPPort, n.store, n.ClusterPort, strings.Join(routes, ", "), n.LeafPort, n.MQTTPort,
+`, n.Name, n.ClientPort, n.HTTPPort, n.store, n.ClusterPort, strings.Join(routes, ", "), n.LeafPort, leafTLS, n.MQTTPort,
 		c.opts.MQTTReplicas, strings.Join(users, ", "))
 }
 
@@ -440,8 +448,12 @@ func (c *Cluster) NATSURLs() string {
 // LeafURLs are the nodes' leaf node listeners.
 func (c *Cluster) LeafURLs() []string {
 	var out []string
+	scheme := "nats-leaf"
+	if c.opts.LeafCert != "" {
+		scheme = "tls"
+	}
 	for _, n := range c.Nodes {
-		out = append(out, fmt.Sprintf("nats-leaf://127.0.0.1:%d", n.LeafPort))
+		out = append(out, fmt.Sprintf("%s://127.0.0.1:%d", scheme, n.LeafPort))
 	}
 	return out
 }

@@ -1060,7 +1060,8 @@ function leafCards(l, c) {
   if (!l) return "";
   c = c || {};
   return stat(t("sync.leaf"), l.connected ? t("connected") : t("offline"),
-    l.connected ? esc(`${l.remote || ""} · ${l.domain}`) : esc(t("sync.leaf.down", ago(l.since))), l.connected ? "ok" : "warn", "sync-leaf") +
+    l.connected ? esc(`${l.remote || ""} · ${l.domain}`) : esc(t("sync.leaf.down", ago(l.since))) + (l.last_error ? `<div class="small">${esc(l.last_error)}</div>` : ""),
+    l.connected ? "ok" : "warn", "sync-leaf") +
     stat(t("sync.central"), c.awaiting_central || 0, esc(t("sync.central.sub", c.confirmed || 0, c.nudges || 0)) + (c.last_error ? `<div class="small">${esc(c.last_error)}</div>` : ""),
       c.awaiting_central && !l.connected ? "warn" : "ok", "sync-central");
 }
