@@ -11,6 +11,7 @@ import (
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/store"
+	"github.com/floorgate/floorgate/sync/broker"
 	"github.com/floorgate/floorgate/sync/mqtttest"
 )
 
@@ -161,5 +162,57 @@ func TestStatusNamesTheBrokerReached(t *testing.T) {
 	<-ob.acked
 	if st := g.Status(); st.Broker != b.URL() {
 		t.Fatalf("status names broker %q, want %q (the one reached)", st.Broker, b.URL())
+	}
+}
+
+// TestFailsOverToANATSNode: when the first broker listed accepts the
+// connection and then drops the handshake (a node in trouble), the gateway
+// goes on to the next, a NATS node, as MQTT 3.1.1 — a client that fell
+// back to MQTT 3.1 there would be refused by every NATS node.
+func TestFailsOverToANATSNode(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	b, err := broker.Start(broker.Options{Listen: "127.0.0.1:0",
+		Users: []broker.User{{Name: "gw", Password: "gw-secret", Publish: []string{"floorgate/#"}, Subscribe: []string{"floorgate/#"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	ob := newSpyOutbox(t, 1)
+	close(ob.proceed)
+	g, err := New(Config{Brokers: []string{"tcp://" + l.Addr().String(), b.URL()}, Username: "gw", Password: "gw-secret",
+		Site: "SZ-01", Gateway: "gw-1", ConnectTimeout: time.Second}, ob, noCommands{}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		g.Run(ctx)
+	}()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	select {
+	case <-ob.acked:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the gateway never reached the NATS node: %+v", g.Status())
+	}
+	if st := g.Status(); st.Broker != b.URL() {
+		t.Fatalf("status names broker %q, want %q", st.Broker, b.URL())
 	}
 }

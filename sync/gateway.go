@@ -183,6 +183,10 @@ func (g *Gateway) options(clientID string) (*mqtt.ClientOptions, error) {
 		o.AddBroker(b)
 	}
 	o.SetClientID(clientID)
+	// MQTT 3.1.1 only: left open, paho falls back to 3.1 after a refused
+	// handshake and keeps it for every other broker of the list, which a
+	// NATS node refuses ("MQIsdp"), so the gateway could not fail over.
+	o.SetProtocolVersion(4)
 	o.SetUsername(g.cfg.Username)
 	o.SetPassword(g.cfg.Password)
 	o.SetKeepAlive(g.cfg.Keepalive)

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	mrand "math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -464,11 +465,20 @@ func (c *Cluster) Monitor(i int) string {
 }
 
 // freePort is a loopback port that was free a moment ago.
+//
+// It is taken below the kernel's range of temporary ports (32768 and up
+// on Linux): a node killed and restarted must find its ports free again,
+// and a port from that range may meanwhile be handed to any outgoing
+// connection on the machine.
 func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
+	for range 1000 {
+		p := 20000 + mrand.IntN(12000)
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
+		if err != nil {
+			continue
+		}
+		l.Close()
+		return p, nil
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return 0, errors.New("natstest: no free port between 20000 and 32000")
 }
