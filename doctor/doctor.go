@@ -1,8 +1,11 @@
 // Package doctor checks a floorgate installation from outside the daemon:
 // the configuration, state directory and free space, key and certificate
-// files, device access, printers, brokers (TLS and an MQTT CONNECT), the
-// clock, the listener and the local socket. Each finding says what is
-// wrong and how to fix it.
+// files, device access, printers, brokers (TLS and an MQTT CONNECT), a
+// NATS backbone (every cluster node in mqtt.brokers, or the cluster's leaf
+// listeners and the running gateway's leaf link; with Doctor.Backbone the
+// cluster's JetStream side, through sync.CheckBackbone), the clock, the
+// listener and the local socket. Each finding says what is wrong and how
+// to fix it.
 //
 // It only looks: it never writes the database, creates files or sends a
 // print job, and it reaches a running gateway only through its local
@@ -37,6 +40,7 @@ import (
 	profiles "github.com/floorgate/floorgate/firmware-profiles"
 	"github.com/floorgate/floorgate/gateway"
 	"github.com/floorgate/floorgate/store"
+	fgsync "github.com/floorgate/floorgate/sync"
 )
 
 // Thresholds of the doctor's checks.
@@ -110,6 +114,14 @@ type Doctor struct {
 	// runs timedatectl when nil.
 	NTPSynchronized func(ctx context.Context) (string, error)
 
+	// Backbone, when set, is the NATS backbone cluster's client URLs
+	// (nats://…, comma-separated) and BackboneUser and BackbonePassword
+	// an account user that may read its JetStream state (the one
+	// `floorgate backbone init` ran as): the doctor then checks the
+	// cluster's side of the backbone too (docs/mqtt-contract.md §15).
+	Backbone                       string
+	BackboneUser, BackbonePassword string
+
 	cfg gateway.Config
 	// daemonRunning is set when a process holds the database's lock.
 	daemonRunning bool
@@ -135,7 +147,11 @@ func (d *Doctor) Run(ctx context.Context, out io.Writer) error {
 	cfgOK := d.checkConfig()
 	emit(cfgOK)
 	if cfgOK.sev == sevFail {
-		for _, name := range []string{"device profiles", "state directory", "credentials", "devices", "printers", "brokers", "listener", "local socket"} {
+		skipped := []string{"device profiles", "state directory", "credentials", "devices", "printers", "brokers", "listener", "local socket"}
+		if d.Backbone != "" {
+			skipped = append(skipped, "backbone")
+		}
+		for _, name := range skipped {
 			emit(finding{sev: sevSkip, check: name, what: "not checked: the configuration did not load"})
 		}
 		emit(d.checkClock(ctx)...)
@@ -151,6 +167,7 @@ func (d *Doctor) Run(ctx context.Context, out io.Writer) error {
 		namedCheck{"devices", d.checkDevices},
 		namedCheck{"printers", d.checkPrinters},
 		namedCheck{"brokers", d.checkBrokers},
+		namedCheck{"backbone", d.checkBackbone},
 		namedCheck{"clock", d.checkClock},
 		namedCheck{"listener", d.checkListener},
 		namedCheck{"local socket", d.checkLocalSocket})...)
@@ -694,7 +711,40 @@ func (d *Doctor) checkBrokers(ctx context.Context) []finding {
 	for i, b := range d.cfg.MQTT.Brokers {
 		checks[i] = namedCheck{"broker " + b, func(ctx context.Context) []finding { return []finding{d.checkBroker(ctx, b)} }}
 	}
-	return runChecks(ctx, checks...)
+	fs := runChecks(ctx, checks...)
+	if len(fs) < 2 {
+		return fs
+	}
+	// Several brokers are the nodes of one cluster (or one broker's
+	// listeners): the gateway uses whichever answers, so a node down is
+	// a warning, and only all of them down a failure.
+	return someDown(fs, "brokers", "the gateway publishes to the others; bring the down ones back, or remove them from mqtt.brokers in "+d.configName(),
+		"check the brokers are running, the addresses in mqtt.brokers of "+d.configName()+" and the firewall")
+}
+
+// someDown turns the failures among the findings of a cluster's nodes
+// into warnings while some node passes, and adds one line that counts
+// them, under check: a warning with someFix, or a failure with noneFix
+// when no node passed.
+func someDown(fs []finding, check, someFix, noneFix string) []finding {
+	var down []string
+	for _, f := range fs {
+		if f.sev == sevFail {
+			down = append(down, strings.TrimPrefix(f.check, strings.TrimSuffix(check, "s")+" "))
+		}
+	}
+	switch {
+	case len(down) == 0:
+		return append(fs, doctorOK(check, "all %d reachable", len(fs)))
+	case len(down) == len(fs):
+		return append(fs, doctorFail(check, noneFix, "none of the %d is reachable", len(fs)))
+	}
+	for i := range fs {
+		if fs[i].sev == sevFail {
+			fs[i].sev = sevWarn
+		}
+	}
+	return append(fs, doctorWarn(check, someFix, "%d of %d down: %s", len(down), len(fs), strings.Join(down, ", ")))
 }
 
 // brokerPorts are the default ports of the broker URL schemes.
@@ -885,6 +935,207 @@ func (d *Doctor) checkEmbeddedBroker(ctx context.Context) finding {
 	}
 	return doctorFail(check, "stop the program on "+addr+" (ss -ltnp), or set mqtt.brokers or mqtt.embedded_listen in "+d.configName(),
 		"%s is in use by another program", addr)
+}
+
+// checkBackbone checks the NATS backbone, when the gateway joins one as a
+// leaf node (mqtt.embedded.leaf) or Backbone names its cluster: the
+// cluster's leaf listeners, the running gateway's leaf link, and with
+// Backbone the cluster's JetStream side (sync.CheckBackbone).
+func (d *Doctor) checkBackbone(ctx context.Context) []finding {
+	leaf := d.cfg.MQTT.Embedded.Leaf
+	leafMode := leaf.Enabled() && len(d.cfg.MQTT.Brokers) == 0
+	if !leafMode && d.Backbone == "" {
+		return nil
+	}
+	var out []finding
+	bc := fgsync.BackboneCheck{NATS: d.Backbone, Username: d.BackboneUser, Password: d.BackbonePassword,
+		Stream: leaf.Stream, Timeout: doctorNetTimeout}
+	if leafMode {
+		t, err := (fgsync.Config{CAFile: leaf.CAFile, CertFile: leaf.CertFile, KeyFile: leaf.KeyFile}).TLSConfig()
+		if err != nil {
+			out = append(out, doctorFail("leaf TLS", "see the credentials checks; fix mqtt.embedded.leaf in "+d.configName(), "%v", err))
+		}
+		bc.LeafURLs, bc.LeafTLS = leaf.URLs, t
+	}
+	h := fgsync.CheckBackbone(ctx, bc)
+	if leafMode {
+		var fs []finding
+		for _, ep := range h.Leaves {
+			fs = append(fs, d.leafListener(ep))
+		}
+		if len(fs) > 1 {
+			fs = someDown(fs, "leaf listeners", "the link uses the others; bring the down nodes back, or remove them from mqtt.embedded.leaf.urls in "+d.configName(),
+				"check the cluster's nodes are running, mqtt.embedded.leaf.urls in "+d.configName()+" and the firewall")
+		}
+		out = append(out, fs...)
+		out = append(out, d.leafLink(ctx))
+	}
+	if h.Cluster != nil {
+		out = append(out, backboneCluster(h.Cluster)...)
+	}
+	return out
+}
+
+// leafListener is the finding of one of the cluster's leaf listeners.
+func (d *Doctor) leafListener(ep fgsync.Endpoint) finding {
+	check := "leaf listener " + ep.URL
+	if ep.Err != nil {
+		fix := "check the cluster node is running (its leafnodes listener), the URL in mqtt.embedded.leaf.urls of " + d.configName() + " and the firewall"
+		if strings.Contains(ep.Err.Error(), "TLS handshake") {
+			fix = "check mqtt.embedded.leaf.ca_file is the CA that signed the cluster's certificate, the clock, and the client certificate"
+		}
+		return doctorFail(check, fix, "%v", ep.Err)
+	}
+	what := "TCP connect ok, a NATS leaf-node listener"
+	if ep.Server != "" {
+		what += " (server " + ep.Server + ")"
+	}
+	if ep.TLS {
+		what += ", TLS ok"
+	}
+	return doctorOK(check, "%s", what)
+}
+
+// leafLink reads the running gateway's leaf link from its status, over
+// the local socket.
+func (d *Doctor) leafLink(ctx context.Context) finding {
+	const check = "leaf link"
+	if !d.daemonRunning {
+		return doctorOK(check, "the gateway is not running; its broker joins the cluster when it starts")
+	}
+	var st struct {
+		Leaf *struct {
+			Domain    string    `json:"domain"`
+			HubDomain string    `json:"hub_domain"`
+			Connected bool      `json:"connected"`
+			Remote    string    `json:"remote"`
+			RTT       string    `json:"rtt"`
+			Since     time.Time `json:"since"`
+		} `json:"leaf"`
+	}
+	sock := d.cfg.SocketPath()
+	err := client.Local(sock).Get(ctx, "/api/v1/status", &st)
+	switch {
+	case errors.Is(err, os.ErrPermission):
+		return doctorWarn(check, "run doctor as root or as a member of group floorgate", "the local socket %s, which would tell the link's state, is not open to %s", sock, currentUser())
+	case err != nil:
+		return doctorWarn(check, "restart the gateway (systemctl restart floorgate) if it does not answer", "the running gateway's status: %v", err)
+	case st.Leaf == nil:
+		return doctorWarn(check, "restart the gateway (systemctl restart floorgate): it runs with an older configuration", "the running gateway has no leaf link")
+	case !st.Leaf.Connected:
+		return doctorFail(check, "see the leaf listener lines above; check mqtt.embedded.leaf.username and password, and the cluster's log for this domain",
+			"domain %s: down since %s", st.Leaf.Domain, st.Leaf.Since.UTC().Format(time.RFC3339))
+	}
+	return doctorOK(check, "domain %s: up to %s since %s, round trip %s", st.Leaf.Domain, st.Leaf.Remote, st.Leaf.Since.UTC().Format(time.RFC3339), st.Leaf.RTT)
+}
+
+// backboneCluster are the findings of the cluster's JetStream side.
+func backboneCluster(h *fgsync.ClusterHealth) []finding {
+	var out []finding
+	var nodes []finding
+	for _, n := range h.Nodes {
+		check := "backbone node " + n.URL
+		if n.Err != nil {
+			fix := "start nats-server on it (systemctl start nats-server), or check the URL in --backbone and the firewall"
+			if strings.Contains(strings.ToLower(n.Err.Error()), "authorization") {
+				fix = "check --backbone-user and --backbone-password: an account user of the cluster"
+			}
+			nodes = append(nodes, doctorFail(check, fix, "%v", n.Err))
+			continue
+		}
+		nodes = append(nodes, doctorOK(check, "server %s answers", n.Server))
+	}
+	if len(nodes) > 1 {
+		nodes = someDown(nodes, "backbone nodes", "bring the down nodes back (systemctl start nats-server): the cluster runs on a majority, with no node to spare",
+			"check the cluster is running, the URLs in --backbone and the firewall")
+	}
+	out = append(out, nodes...)
+	if h.JetStream != nil {
+		return append(out, doctorFail("backbone JetStream", "check a majority of the nodes run with JetStream enabled for the account; see nats-server's log",
+			"the account's JetStream does not answer (no meta leader, or not enabled): %v", h.JetStream))
+	}
+	out = append(out, doctorOK("backbone JetStream", "the account's JetStream answers: the cluster has a meta leader"))
+
+	store := "backbone store $MQTT_msgs"
+	switch {
+	case h.StoreMissing:
+		out = append(out, doctorWarn(store, "run floorgate backbone init", "the cluster's MQTT store does not exist yet: no MQTT client has connected"))
+	case h.StoreErr != nil:
+		out = append(out, doctorFail(store, "see nats-server's log; run floorgate backbone init", "%v", h.StoreErr))
+	case h.StoreRetention != "Limits":
+		out = append(out, doctorFail(store, "run floorgate backbone init",
+			"kept by %s retention: an event no MQTT subscriber wants is deleted at once, and may never reach %s", strings.ToLower(h.StoreRetention), h.Stream))
+	default:
+		out = append(out, doctorOK(store, "kept by age (limits retention)"))
+	}
+
+	check := "backbone stream " + h.Stream
+	switch {
+	case h.StreamMissing:
+		return append(out, doctorFail(check, "run floorgate backbone init", "the events stream does not exist"))
+	case h.StreamErr != nil:
+		return append(out, doctorFail(check, "check a majority of its replicas' nodes run; see nats-server's log", "%v", h.StreamErr))
+	case h.Leader == "" && h.Replicas > 1:
+		out = append(out, doctorFail(check, "bring back a majority of the nodes that hold it", "R%d with no leader: events are not stored", h.Replicas))
+	}
+	var behind []string
+	for _, p := range h.Peers {
+		if p.Lagging() {
+			state := "not current"
+			if p.Offline {
+				state = "offline"
+			}
+			behind = append(behind, fmt.Sprintf("%s (%s, last seen %s ago)", p.Name, state, p.Active.Round(time.Second)))
+		}
+	}
+	switch {
+	case len(behind) > 0:
+		out = append(out, doctorWarn(check, "bring "+strings.Join(peerNames(h.Peers), ", ")+" back (systemctl start nats-server there); the stream keeps working while a majority is current",
+			"R%d, leader %s; replicas behind: %s", h.Replicas, h.Leader, strings.Join(behind, ", ")))
+	case h.Replicas < 3:
+		out = append(out, doctorWarn(check, "run floorgate backbone init --replicas 3", "R%d: losing one node loses events", h.Replicas))
+	case h.Leader != "" || h.Replicas == 1:
+		out = append(out, doctorOK(check, "R%d, leader %s, every replica current, %d events", h.Replicas, h.Leader, h.Messages))
+	}
+
+	var stalled []finding
+	active := 0
+	for _, s := range h.Sources {
+		if !s.Stalled {
+			active++
+			continue
+		}
+		what := "never heard from"
+		if s.Active >= 0 {
+			what = fmt.Sprintf("last heard from %s ago", s.Active.Round(time.Second))
+		}
+		if s.Err != "" {
+			what += "; " + s.Err
+		}
+		if s.Domain == "" {
+			stalled = append(stalled, doctorFail("backbone source $MQTT_msgs", "see nats-server's log on the stream's leader; run floorgate backbone init",
+				"the cluster's own MQTT store: %s", what))
+			continue
+		}
+		stalled = append(stalled, doctorWarn("backbone source "+s.Domain,
+			"check the gateway with mqtt.embedded.leaf.domain "+s.Domain+" runs and its leaf link is up (floorgate doctor there); its events wait on it meanwhile",
+			"leaf site %s: %s", s.Domain, what))
+	}
+	if len(h.Sources) > 0 {
+		out = append(out, doctorOK("backbone sources", "%d of %d sources of %s active", active, len(h.Sources), h.Stream))
+	}
+	return append(out, stalled...)
+}
+
+// peerNames are the replicas that are behind.
+func peerNames(ps []fgsync.Replica) []string {
+	var names []string
+	for _, p := range ps {
+		if p.Lagging() {
+			names = append(names, p.Name)
+		}
+	}
+	return names
 }
 
 // dialable turns a listen address into one to connect to.

@@ -34,6 +34,12 @@ var doctorNow = time.Now().UTC().Truncate(time.Second)
 // returns its lines (with the summary, from the output or the error).
 func doctorRun(t *testing.T, yaml string) (lines []string, conf string, err error) {
 	t.Helper()
+	return doctorRunWith(t, yaml, nil)
+}
+
+// doctorRunWith is doctorRun with set changing the doctor first.
+func doctorRunWith(t *testing.T, yaml string, set func(*Doctor)) (lines []string, conf string, err error) {
+	t.Helper()
 	conf = filepath.Join(t.TempDir(), "floorgate.yaml")
 	if err := os.WriteFile(conf, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
@@ -41,6 +47,9 @@ func doctorRun(t *testing.T, yaml string) (lines []string, conf string, err erro
 	var out bytes.Buffer
 	d := &Doctor{ConfigPath: conf, Now: func() time.Time { return doctorNow },
 		NTPSynchronized: func(context.Context) (string, error) { return "yes", nil }}
+	if set != nil {
+		set(d)
+	}
 	start := time.Now()
 	err = d.Run(context.Background(), &out)
 	if took := time.Since(start); took > 10*time.Second {

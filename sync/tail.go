@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	gosync "sync"
 	"time"
@@ -83,7 +84,7 @@ type Tail struct {
 	run    string      // this run's random tag, part of every replay id
 
 	mu         gosync.Mutex
-	seen       map[string]bool
+	seen       seenIDs
 	gateways   map[string]*gatewaySeqs // site/gateway → sequence state
 	asks       map[string]*replayAsk   // unsettled replay requests by command id
 	requests   uint64                  // replay requests made, for their ids
@@ -267,7 +268,7 @@ func NewTail(cfg TailConfig) *Tail {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Tail{cfg: cfg, run: cfg.ClientID + "/" + rand.Text(), seen: map[string]bool{}, gateways: map[string]*gatewaySeqs{},
+	return &Tail{cfg: cfg, run: cfg.ClientID + "/" + rand.Text(), seen: newSeenIDs(), gateways: map[string]*gatewaySeqs{},
 		asks: map[string]*replayAsk{}, events: make(chan floorgate.Event, 4096)}
 }
 
@@ -438,13 +439,12 @@ func (t *Tail) event(topic string, raw []byte) {
 	t.mu.Lock()
 	t.received++
 	g := t.gateway(ev.Site, ev.Gateway)
-	if t.seen[ev.ID] {
+	if !t.seen.add(ev.ID) {
 		t.duplicates++
 		t.place(g, ev, true)
 		t.mu.Unlock()
 		return
 	}
-	t.seen[ev.ID] = true
 	t.place(g, ev, false)
 	if ev.Type == floorgate.EventCommandApplied || ev.Type == floorgate.EventCommandRejected {
 		t.answered(g, ev)
@@ -621,7 +621,7 @@ func (t *Tail) publish(topic string, payload []byte) {
 func (t *Tail) Stats() TailStats {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	s := TailStats{Received: t.received, Unique: len(t.seen), Duplicates: t.duplicates, Replays: t.replays,
+	s := TailStats{Received: t.received, Unique: t.seen.n, Duplicates: t.duplicates, Replays: t.replays,
 		Gaps: map[string][]uint64{}, GivenUp: map[string]int{}, Contiguous: map[string]uint64{},
 		Incarnation: map[string]floorgate.Incarnation{}, Superseded: map[string]int{}, IncarnationChanges: map[string]int{}}
 	for k, g := range t.gateways {
@@ -648,5 +648,122 @@ func (t *Tail) Stats() TailStats {
 func (t *Tail) Has(id string) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.seen[id]
+	return t.seen.has(id)
+}
+
+// seenIDs is every event id received, in room that grows with the holes
+// in each incarnation's seqs rather than with the events: an id of the
+// contract's form "{incarnation}-{seq}" (§5) is kept as a seq in its
+// incarnation's runs of seqs, so a million events received in order take
+// one run; any other id (the contract calls ids opaque) is kept as
+// itself. Deduplication is exactly by id either way: an id is taken
+// apart only when putting it back together gives the same string.
+type seenIDs struct {
+	runs  map[string]*seqRuns // incarnation → the seqs of its ids received
+	other map[string]bool     // ids not of the usual form
+	n     int                 // ids received
+}
+
+func newSeenIDs() seenIDs {
+	return seenIDs{runs: map[string]*seqRuns{}, other: map[string]bool{}}
+}
+
+// splitID takes an id of the form "{incarnation}-{seq}" apart; ok is
+// false for any other id, including a seq written otherwise than
+// strconv writes it ("x-007").
+func splitID(id string) (inc string, seq uint64, ok bool) {
+	i := strings.LastIndexByte(id, '-')
+	if i <= 0 {
+		return "", 0, false
+	}
+	n, err := strconv.ParseUint(id[i+1:], 10, 64)
+	if err != nil || n == 0 || strconv.FormatUint(n, 10) != id[i+1:] {
+		return "", 0, false
+	}
+	return id[:i], n, true
+}
+
+// add records id and reports whether it is new.
+func (s *seenIDs) add(id string) bool {
+	inc, seq, ok := splitID(id)
+	if !ok {
+		if s.other[id] {
+			return false
+		}
+		s.other[id] = true
+		s.n++
+		return true
+	}
+	r := s.runs[inc]
+	if r == nil {
+		r = &seqRuns{}
+		s.runs[inc] = r
+	}
+	if !r.add(seq) {
+		return false
+	}
+	s.n++
+	return true
+}
+
+func (s *seenIDs) has(id string) bool {
+	if inc, seq, ok := splitID(id); ok {
+		r := s.runs[inc]
+		return r != nil && r.has(seq)
+	}
+	return s.other[id]
+}
+
+// entries is how many runs and ids are kept.
+func (s *seenIDs) entries() int {
+	n := len(s.other)
+	for _, r := range s.runs {
+		n += len(*r)
+	}
+	return n
+}
+
+// seqRuns is a set of seqs as sorted, disjoint, non-adjacent spans.
+type seqRuns []span
+
+// find is the index of the first span that does not end before q.
+func (r seqRuns) find(q uint64) int {
+	i, _ := slices.BinarySearchFunc(r, q, func(s span, q uint64) int { return cmp.Compare(s.to, q) })
+	return i
+}
+
+func (r seqRuns) has(q uint64) bool {
+	i := r.find(q)
+	return i < len(r) && r[i].from <= q
+}
+
+// add puts q in the set and reports whether it was not there.
+func (r *seqRuns) add(q uint64) bool {
+	s := *r
+	if n := len(s); n == 0 || q > s[n-1].to+1 {
+		*r = append(s, span{q, q}) // the usual case: the next run after a hole, or the first
+		return true
+	} else if q == s[n-1].to+1 {
+		s[n-1].to = q // the usual case: the next seq
+		return true
+	}
+	i := s.find(q)
+	if i < len(s) && s[i].from <= q {
+		return false
+	}
+	// q is in the hole before s[i] (or after the last span, handled above).
+	left := i > 0 && s[i-1].to+1 == q
+	right := i < len(s) && s[i].from == q+1
+	switch {
+	case left && right:
+		s[i-1].to = s[i].to
+		*r = slices.Delete(s, i, i+1)
+	case left:
+		s[i-1].to = q
+	case right:
+		s[i].from = q
+	default:
+		*r = slices.Insert(s, i, span{q, q})
+	}
+	return true
 }

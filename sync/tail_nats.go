@@ -76,6 +76,15 @@ func (t *Tail) startNATS(ctx context.Context) error {
 	if err != nil {
 		return fail(fmt.Errorf("erp-tail consumer %s on %s: %w", durable, stream, err))
 	}
+	// A pull request sent before the new consumer has a leader is lost,
+	// and the worker would idle until it expired: start pulling once
+	// there is one (or, on a cluster slow to elect it, after a while
+	// anyway; the short expiry below then retries the pull soon).
+	if err := awaitConsumerLeader(ctx, cons, consumerLeaderPatience); ctx.Err() != nil {
+		return fail(ctx.Err())
+	} else if err != nil {
+		t.cfg.Log.Warn("erp-tail: the consumer has no leader yet; pulling anyway", "consumer", durable, "err", err)
+	}
 	for w := range workers {
 		cc, err := cons.Consume(func(m jetstream.Msg) {
 			t.message(broker.Topic(m.Subject()), m.Data())
@@ -85,7 +94,7 @@ func (t *Tail) startNATS(ctx context.Context) error {
 			// Acknowledged once taken: a worker that dies before this
 			// leaves the event to another after AckWait.
 			m.Ack()
-		})
+		}, jetstream.PullExpiry(pullExpiry))
 		if err != nil {
 			return fail(fmt.Errorf("erp-tail worker %d: %w", w+1, err))
 		}
@@ -97,6 +106,39 @@ func (t *Tail) startNATS(ctx context.Context) error {
 	}
 	t.nats = src
 	return nil
+}
+
+// Pulling from the durable consumer: how long a new consumer may take to
+// get a leader before the workers pull anyway, and how long one pull
+// request waits: a request lost in a leader change is sent again after
+// at most that long (the client's default is 30 s).
+const (
+	consumerLeaderPatience = 10 * time.Second
+	pullExpiry             = 5 * time.Second
+)
+
+// awaitConsumerLeader waits until the consumer's info names a leader, at
+// most patience. A consumer on a server outside a cluster has no cluster
+// info and needs no election.
+func awaitConsumerLeader(ctx context.Context, cons jetstream.Consumer, patience time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, patience)
+	defer cancel()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		info, err := cons.Info(ctx)
+		if err == nil && (info.Cluster == nil || info.Cluster.Leader != "") {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			if err == nil {
+				err = errors.New("no leader")
+			}
+			return fmt.Errorf("consumer leader: %w", err)
+		case <-tick.C:
+		}
+	}
 }
 
 // publish sends a command on the gateway's command subject.
