@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	gosync "sync"
@@ -340,6 +341,17 @@ func TestLeafSiteRidesOutAWANCut(t *testing.T) {
 	if got := site.cmds.all(); len(got) != 2 || got[0] != `{"id":"c-1"}` || got[1] != `{"id":"c-2"}` {
 		t.Fatalf("commands applied: %q", got)
 	}
+
+	// The reference consumer's replay requests reach a leaf gateway when
+	// it sends them through the cluster's MQTT listener.
+	tl := NewTail(TailConfig{NATS: c.NATSURLs(), Commands: c.MQTTURLs()[2], Username: "erp", Password: "erp-secret", ClientID: "erp-tail-leaf",
+		Filter: "floorgate/v1/SZ.01/+/events", Out: io.Discard})
+	if err := tl.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer tl.Close()
+	tl.publish("floorgate/v1/SZ.01/gw-1/commands", []byte(`{"id":"c-replay"}`))
+	waitFor(t, time.Minute, "the consumer's command applied", func() bool { return len(site.cmds.all()) > 2 })
 
 	// The site's user can reach nothing of another gateway's: not its
 	// commands, not its events in the central stream.

@@ -58,6 +58,11 @@ type TailConfig struct {
 	// Workers is how many workers pull from the durable consumer in this
 	// process, sharing its deduplication and gap state; 2 by default.
 	Workers int
+	// Commands, with NATS, is the cluster's MQTT listener (tcp://…) the
+	// replay requests are sent through, at QoS 1: kept for a gateway that
+	// is away and reaching leaf sites. Without it they go as plain NATS
+	// messages, which reach only gateways connected over MQTT right then.
+	Commands string
 }
 
 // Replay requests: an unanswered request is published again with the same

@@ -8,6 +8,7 @@ import (
 	gosync "sync"
 	"time"
 
+	mqtt "github.com/eclipse/paho.mqtt.golang"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -32,6 +33,9 @@ type natsSource struct {
 	status  *nats.Subscription
 	mu      gosync.Mutex
 	perWork []int // events taken by each worker
+	// commands, when set (TailConfig.Commands), sends the commands over
+	// MQTT to the cluster's MQTT listener.
+	commands mqtt.Client
 }
 
 // startNATS binds the workers to the durable consumer on the events
@@ -104,6 +108,16 @@ func (t *Tail) startNATS(ctx context.Context) error {
 	if src.status, err = nc.Subscribe(status, func(m *nats.Msg) { t.status(m.Data) }); err != nil {
 		return fail(fmt.Errorf("erp-tail subscribe %s: %w", status, err))
 	}
+	if t.cfg.Commands != "" {
+		o := mqtt.NewClientOptions().AddBroker(t.cfg.Commands).SetClientID(t.cfg.ClientID + "-commands").
+			SetUsername(t.cfg.Username).SetPassword(t.cfg.Password).SetProtocolVersion(4).
+			SetCleanSession(true).SetAutoReconnect(true).SetConnectRetry(true).
+			SetConnectRetryInterval(250 * time.Millisecond).SetMaxReconnectInterval(2 * time.Second)
+		src.commands = mqtt.NewClient(o)
+		if err := wait(ctx, src.commands.Connect()); err != nil {
+			return fail(fmt.Errorf("erp-tail connect %s (commands): %w", t.cfg.Commands, err))
+		}
+	}
 	t.nats = src
 	return nil
 }
@@ -141,8 +155,16 @@ func awaitConsumerLeader(ctx context.Context, cons jetstream.Consumer, patience 
 	}
 }
 
-// publish sends a command on the gateway's command subject.
+// publish sends a command to a gateway: at QoS 1 through the cluster's
+// MQTT listener when TailConfig.Commands names it — kept in the cluster's
+// MQTT store for a gateway that is away, and taken by a leaf site's store
+// — otherwise as a plain NATS message on the gateway's command subject,
+// which reaches only a gateway connected over MQTT at that moment.
 func (s *natsSource) publish(topic string, payload []byte) {
+	if s.commands != nil {
+		s.commands.Publish(topic, 1, false, payload)
+		return
+	}
 	s.nc.Publish(broker.Subject(topic), payload)
 }
 
@@ -163,6 +185,9 @@ func (s *natsSource) close() {
 	}
 	if s.status != nil {
 		s.status.Unsubscribe()
+	}
+	if s.commands != nil {
+		s.commands.Disconnect(250)
 	}
 	s.nc.Close()
 }

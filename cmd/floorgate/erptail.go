@@ -29,6 +29,7 @@ func erpTailCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	stream := fs.String("stream", fgsync.DefaultEventsStream, "with --nats: the events stream")
 	durable := fs.String("durable", fgsync.DefaultDurable, "with --nats: the durable consumer this consumer's workers share with other erp-tail processes")
 	workers := fs.Int("workers", 2, "with --nats: workers pulling the durable consumer in this process (each event goes to one)")
+	commands := fs.String("mqtt", "", "with --nats: the cluster's MQTT listener (tcp://host:1883) the replay requests go through, at QoS 1, kept for a gateway that is away and reaching leaf sites; without it they go as plain NATS messages, which reach only gateways connected over MQTT right then")
 	if err := fs.parse(args, 0); err != nil {
 		return err
 	}
@@ -37,6 +38,9 @@ func erpTailCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	if *natsURLs != "" && *share != "" {
 		return fmt.Errorf("erp-tail: --share is for MQTT; on the NATS backbone the workers share --durable")
+	}
+	if *commands != "" && *natsURLs == "" {
+		return fmt.Errorf("erp-tail: --mqtt is for --nats; without --nats, --broker is the MQTT broker")
 	}
 	if *workers < 1 || *workers > 64 {
 		return fmt.Errorf("erp-tail: --workers must be 1 to 64, not %d", *workers)
@@ -52,7 +56,7 @@ func erpTailCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	tail := fgsync.NewTail(fgsync.TailConfig{Broker: *brokerURL, ClientID: *clientID, Username: *username, Password: *password,
 		Filter: *filter, Share: *share, Replay: *replay, Out: w, Log: slog.New(slog.NewTextHandler(stderr, nil)),
-		NATS: *natsURLs, Stream: *stream, Durable: *durable, Workers: *workers})
+		NATS: *natsURLs, Stream: *stream, Durable: *durable, Workers: *workers, Commands: *commands})
 	if err := tail.Start(ctx); err != nil {
 		return err
 	}
