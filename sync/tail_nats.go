@@ -191,3 +191,16 @@ func (s *natsSource) close() {
 	}
 	s.nc.Close()
 }
+
+// ERPPermissions are what the ERP's user on the backbone needs for
+// erp-tail --nats (with the default stream and durable consumer) and no
+// more: the durable consumer of the events stream, its acknowledgements,
+// the gateways' status and commands, and its own inboxes. Sending commands
+// through the cluster's MQTT listener (--mqtt) needs nothing more: the
+// cluster's MQTT layer grants its own subjects.
+var ERPPermissions = struct{ Publish, Subscribe []string }{
+	Publish: []string{"$JS.API.STREAM.INFO." + DefaultEventsStream, "$JS.API.CONSUMER.CREATE." + DefaultEventsStream + ".>",
+		"$JS.API.CONSUMER.INFO." + DefaultEventsStream + ".>", "$JS.API.CONSUMER.MSG.NEXT." + DefaultEventsStream + ".>",
+		"$JS.ACK." + DefaultEventsStream + ".>", "floorgate.v1.*.*.commands"},
+	Subscribe: []string{"floorgate.v1.*.*.status", "_INBOX.>"},
+}

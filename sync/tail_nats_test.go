@@ -23,7 +23,10 @@ import (
 func TestTailOnTheBackbone(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	c := natstest.Start(t, natstest.Options{})
+	// The workers run as the ERP user the contract's NATS backbone
+	// section describes, with those rights and no more.
+	c := natstest.Start(t, natstest.Options{Users: []natstest.User{{Name: "erp", Password: "erp-secret"},
+		{Name: "erp-worker", Password: "worker-secret", Publish: ERPPermissions.Publish, Subscribe: ERPPermissions.Subscribe}}})
 	nc, err := nats.Connect(c.NATSURLs(), nats.UserInfo("erp", "erp-secret"))
 	if err != nil {
 		t.Fatal(err)
@@ -43,7 +46,7 @@ func TestTailOnTheBackbone(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	tl := NewTail(TailConfig{NATS: c.NATSURLs(), Username: "erp", Password: "erp-secret", ClientID: "erp-test",
+	tl := NewTail(TailConfig{NATS: c.NATSURLs(), Username: "erp-worker", Password: "worker-secret", ClientID: "erp-test",
 		Replay: true, GapGrace: 300 * time.Millisecond})
 	if err := tl.Start(ctx); err != nil {
 		t.Fatal(err)
