@@ -24,6 +24,7 @@ import (
 	"github.com/floorgate/floorgate/gateway"
 	"github.com/floorgate/floorgate/store"
 	fgsync "github.com/floorgate/floorgate/sync"
+	"github.com/floorgate/floorgate/sync/broker"
 	"github.com/floorgate/floorgate/sync/natstest"
 )
 
@@ -31,10 +32,11 @@ import (
 // draining their outboxes over MQTT to a three-node JetStream cluster laid
 // out by backbone init, ERP workers sharing its durable consumer; against
 // the same gateways and workers on one Mosquitto, in the same run; then
-// the drain of a backlog a WAN outage left in the gateways' outboxes.
+// the drain of a backlog a WAN outage left in the gateways' outboxes; then
+// the same backlog in leaf mode, stored on the sites during the outage.
 func benchBackboneCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bench backbone", "", "Measure events/s from gateways' outboxes through a 3-node NATS backbone to ERP workers, "+
-		"against one Mosquitto, and the drain of a backlog after a WAN outage.", stdout, stderr)
+		"against one Mosquitto, and the drain of a backlog after a WAN outage, gateways over MQTT and in leaf mode.", stdout, stderr)
 	events := fs.Int("events", 1_000_000, "the backlog: events in the gateways' outboxes between them, timestamped over the hour before")
 	rateEvents := fs.Int("rate-events", 200_000, "events between the gateways for the throughput part, on each side")
 	gateways := fs.Int("gateways", 3, "gateways, each with its own store and gateway id")
@@ -45,6 +47,9 @@ func benchBackboneCommand(ctx context.Context, args []string, stdout, stderr io.
 	timeout := fs.Duration("timeout", 15*time.Minute, "give up on a part after this long, counting what did not arrive as lost")
 	dir := fs.String("dir", "", "directory for the stores, the cluster and Mosquitto (default: a temporary one, removed after)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (gateways and workers) during the backlog's drain to this file")
+	leaf := fs.Bool("leaf", true, "also drain the backlog in leaf mode: each gateway's embedded broker joined to the cluster as a leaf node, "+
+		"through a link the bench cuts for the outage and mends")
+	leafProfile := fs.String("leaf-cpuprofile", "", "write a CPU profile of this process (gateways, site brokers, workers) during the leaf backlog's drain to this file")
 	if err := fs.parse(args, 0); err != nil {
 		return err
 	}
@@ -68,7 +73,7 @@ func benchBackboneCommand(ctx context.Context, args []string, stdout, stderr io.
 		return fmt.Errorf("bench backbone: %w", err)
 	}
 	b := &backboneBench{dir: d, gateways: *gateways, workers: *workers, window: *window, batch: *batch,
-		timeout: *timeout, site: site, log: stderr, cpuProfile: *cpuProfile}
+		timeout: *timeout, site: site, log: stderr, cpuProfile: *cpuProfile, leaf: *leaf, leafProfile: *leafProfile}
 	r, err := b.run(ctx, *rateEvents, *events)
 	if err != nil {
 		return err
@@ -86,6 +91,8 @@ type backboneBench struct {
 	site                             floorgate.Site
 	log                              io.Writer
 	cpuProfile                       string
+	leaf                             bool
+	leafProfile                      string
 }
 
 // backboneResult is the bench's figures.
@@ -96,6 +103,7 @@ type backboneResult struct {
 	drain, puback, stream           time.Duration
 	target                          time.Duration
 	lost, dups                      int
+	leaf                            *leafTimes // nil when not measured
 }
 
 func (r backboneResult) String() string {
@@ -106,12 +114,19 @@ func (r backboneResult) String() string {
 	return fmt.Sprintf("BENCH backbone gateways=%d nodes=%d workers=%d%s events=%d events_per_s=%.0f mosquitto_events_per_s=%.0f ratio=%.2f "+
 		"backlog=%d drain_s=%.1f drain_target_s=%.0f puback_s=%.1f stream_s=%.1f lost=%d dup=%d",
 		r.gateways, r.nodes, r.workers, batch, r.rateEvents, r.natsPerS, r.mosquittoPerS, r.natsPerS/r.mosquittoPerS,
-		r.backlog, r.drain.Seconds(), r.target.Seconds(), r.puback.Seconds(), r.stream.Seconds(), r.lost, r.dups)
+		r.backlog, r.drain.Seconds(), r.target.Seconds(), r.puback.Seconds(), r.stream.Seconds(), r.lost, r.dups) + r.leaf.fields()
 }
 
 // The cluster's user, for the gateways, backbone init and the workers
 // alike (natstest's default).
 const benchNATSUser, benchNATSPassword = "erp", "erp-secret"
+
+// benchLeafPassword is every leaf site's password on the cluster; each
+// site has its own user, "leaf-{domain}", with only a site's rights.
+const benchLeafPassword = "leaf-secret"
+
+// benchGatewayID is gateway i's id in a part of the bench ("{part}-gw{n}").
+func benchGatewayID(part string, i int) string { return fmt.Sprintf("%s-gw%d", part, i+1) }
 
 func (b *backboneBench) run(ctx context.Context, rateEvents, backlog int) (backboneResult, error) {
 	r := backboneResult{gateways: b.gateways, workers: b.workers, batch: b.batch, rateEvents: rateEvents, backlog: backlog}
@@ -126,15 +141,30 @@ func (b *backboneBench) run(ctx context.Context, rateEvents, backlog int) (backb
 	r.lost, r.dups = mq.lost, mq.dups
 
 	// The backbone, laid out as backbone init lays it out.
+	// With the leaf part, each leaf site has its user, with the rights
+	// backbone leaf-user prints, and the events stream sources its store
+	// from the start, as backbone init --leaves lays it out: the sources
+	// fail, and back off, until the sites' links come up.
 	fmt.Fprintf(b.log, "bench backbone: starting a 3-node NATS cluster\n")
-	cluster, err := natstest.StartProcess(filepath.Join(b.dir, "nats"), natstest.Options{Nodes: 3})
+	users := []natstest.User{{Name: benchNATSUser, Password: benchNATSPassword}}
+	var domains []string
+	if b.leaf {
+		for i := range b.gateways {
+			gw := benchGatewayID("leaf", i)
+			d := broker.DomainFor(b.site.ID, gw)
+			pub, sub := fgsync.LeafPermissions(b.site.ID, gw, d, "", "")
+			users = append(users, natstest.User{Name: "leaf-" + d, Password: benchLeafPassword, Publish: pub, Subscribe: sub})
+			domains = append(domains, d)
+		}
+	}
+	cluster, err := natstest.StartProcess(filepath.Join(b.dir, "nats"), natstest.Options{Nodes: 3, Users: users})
 	if err != nil {
 		return r, fmt.Errorf("bench backbone: %w", err)
 	}
 	defer cluster.KillAll()
 	r.nodes = len(cluster.Nodes)
 	if _, err := fgsync.SetUpBackbone(ctx, fgsync.BackboneLayout{NATS: cluster.NATSURLs(), MQTT: cluster.MQTTURLs()[0],
-		Username: benchNATSUser, Password: benchNATSPassword}); err != nil {
+		Username: benchNATSUser, Password: benchNATSPassword, Leaves: domains}); err != nil {
 		return r, fmt.Errorf("bench backbone: %w", err)
 	}
 	erp := newBenchERP()
@@ -216,6 +246,18 @@ func (b *backboneBench) run(ctx context.Context, rateEvents, backlog int) (backb
 	r.dups += st.Duplicates
 	fmt.Fprintf(b.log, "bench backbone: workers took %v messages each (%d events received, %d duplicates in the workers' process)\n",
 		tail.WorkerCounts(), st.Received, st.Duplicates)
+	if !b.leaf {
+		return r, nil
+	}
+	lt, err := b.leafPart(ctx, cluster, backlog, erp)
+	if err != nil {
+		return r, err
+	}
+	st1 := tail.Stats()
+	lt.dups += st1.Duplicates - st.Duplicates
+	r.leaf = &lt
+	fmt.Fprintf(b.log, "bench backbone: leaf: workers took %v messages each in all (%d events received, %d duplicates in the workers' process)\n",
+		tail.WorkerCounts(), st1.Received-st.Received, st1.Duplicates-st.Duplicates)
 	return r, nil
 }
 
@@ -276,7 +318,7 @@ func (b *backboneBench) fill(ctx context.Context, part string, n int, from time.
 	var wg sync.WaitGroup
 	for i := range outs {
 		site := b.site
-		site.Gateway = fmt.Sprintf("%s-gw%d", part, i+1)
+		site.Gateway = benchGatewayID(part, i)
 		k := n / b.gateways
 		if i < n%b.gateways {
 			k++
@@ -683,4 +725,462 @@ func startBenchMosquitto(dir string) (*benchMosquitto, error) {
 func (m *benchMosquitto) stop() {
 	m.cmd.Process.Kill()
 	m.cmd.Wait()
+}
+
+// leafTimes is the leaf part's figures. store is the gateways filling
+// their site brokers with the links cut; the others count from the links'
+// mend.
+type leafTimes struct {
+	store   time.Duration // every event stored by its site's broker
+	stream  time.Duration // the events stream held every message
+	confirm time.Duration // every outbox empty: the central stream confirmed every event
+	workers time.Duration // the workers together had every event
+	lost    int           // never reached the workers
+	dups    int           // reached them more than once
+}
+
+// fields is the BENCH line's leaf fields; none when the part did not run.
+func (t *leafTimes) fields() string {
+	if t == nil {
+		return ""
+	}
+	return fmt.Sprintf(" leaf_store_s=%.1f leaf_stream_s=%.1f leaf_confirm_s=%.1f leaf_drain_s=%.1f leaf_lost=%d leaf_dup=%d",
+		t.store.Seconds(), t.stream.Seconds(), t.confirm.Seconds(), t.workers.Seconds(), t.lost, t.dups)
+}
+
+// benchLeafSite is a gateway in leaf mode: its embedded broker, joined to
+// the cluster through a link the bench cuts and mends, and its sync link.
+type benchLeafSite struct {
+	out    *benchOutbox
+	proxy  *benchLinkProxy
+	broker *broker.Broker
+	g      *fgsync.Gateway
+	// After the mend: when the link was seen up, the gateway reading the
+	// central stream, the first of its events in the stream, its outbox
+	// empty.
+	linked, reading, sourced, confirmed time.Duration
+}
+
+// leafPart drains a backlog of n events in leaf mode: the gateways' outboxes
+// hold an hour's events; with the links cut they store them all in their
+// sites' brokers (timed apart); then the links are mended and the part
+// times the events stream holding every event, the outboxes emptied by
+// what the stream confirms, and the workers having every event.
+func (b *backboneBench) leafPart(ctx context.Context, cluster *natstest.Cluster, backlog int, erp *benchERP) (leafTimes, error) {
+	var lt leafTimes
+	outs, err := b.fill(ctx, "leaf", backlog, time.Now().Add(-time.Hour), time.Hour)
+	if err != nil {
+		return lt, err
+	}
+	defer closeOutboxes(outs)
+	events, err := fgsync.OpenStreamStats(ctx, cluster.NATSURLs(), benchNATSUser, benchNATSPassword, fgsync.DefaultEventsStream)
+	if err != nil {
+		return lt, fmt.Errorf("bench backbone: leaf: %w", err)
+	}
+	defer events.Close()
+
+	var hub []string
+	for _, u := range cluster.LeafURLs() {
+		hub = append(hub, strings.TrimPrefix(u, "nats-leaf://"))
+	}
+	sites := make([]*benchLeafSite, len(outs))
+	defer func() {
+		for _, s := range sites {
+			if s != nil {
+				s.broker.Close()
+				s.proxy.close()
+			}
+		}
+	}()
+	total := 0
+	for i, o := range outs {
+		total += o.events
+		// Each site's link goes to every node in turn, starting at its own,
+		// and starts cut: the WAN is down.
+		p, err := startBenchLinkProxy(append(hub[i%len(hub):], hub[:i%len(hub)]...))
+		if err != nil {
+			return lt, fmt.Errorf("bench backbone: leaf: %w", err)
+		}
+		p.cut()
+		domain := broker.DomainFor(o.site.ID, o.site.Gateway)
+		br, err := broker.Start(broker.Options{Listen: "127.0.0.1:0", StoreDir: filepath.Join(b.dir, o.site.Gateway, "broker"),
+			Users: []broker.User{{Name: "gw", Password: "gw-secret", Publish: []string{"floorgate/#"}, Subscribe: []string{"floorgate/#"}}},
+			Leaf:  &broker.Leaf{URLs: []string{p.url()}, Username: "leaf-" + domain, Password: benchLeafPassword, Domain: domain}})
+		if err != nil {
+			p.close()
+			return lt, fmt.Errorf("bench backbone: leaf: %w", err)
+		}
+		sites[i] = &benchLeafSite{out: o, proxy: p, broker: br}
+		user, password := br.InternalUser()
+		// The production defaults otherwise (a gateway's back-off among
+		// them): what a site would see after its outage.
+		g, err := fgsync.New(fgsync.Config{Brokers: []string{br.URL()}, Username: "gw", Password: "gw-secret",
+			Site: o.site.ID, Gateway: o.site.Gateway, Window: b.window, BatchEvents: b.batch,
+			Leaf: &fgsync.LeafLink{Broker: br, User: user, Password: password, Domain: domain}}, o.db, o.db, nil, nil)
+		if err != nil {
+			return lt, fmt.Errorf("bench backbone: leaf: %w", err)
+		}
+		sites[i].g = g
+	}
+	subjects := make([]string, len(sites))
+	for i, s := range sites {
+		subjects[i] = broker.Subject(fgsync.TopicsFor(s.out.site.ID, s.out.site.Gateway).Events)
+	}
+	counts := func() (map[string]uint64, string, error) {
+		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		return events.Subjects(cctx, "floorgate.v1.>")
+	}
+	base, leader, err := counts()
+	if err != nil {
+		return lt, fmt.Errorf("bench backbone: leaf: %s: %w", fgsync.DefaultEventsStream, err)
+	}
+	complete := erp.arm(total)
+
+	// The outage: the gateways store the backlog in their sites' brokers.
+	fmt.Fprintf(b.log, "bench backbone: leaf: %d gateways storing %d events in their sites' brokers, links cut (window %d, batch %d)\n",
+		len(sites), total, b.window, max(b.batch, 1))
+	gctx, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer func() { stop(); wg.Wait() }()
+	t0 := time.Now()
+	for _, s := range sites {
+		wg.Add(1)
+		go func() { defer wg.Done(); s.g.Run(gctx) }()
+	}
+	stored := func() (n uint64, all bool) {
+		all = true
+		for _, s := range sites {
+			st := s.g.Status()
+			var awaiting uint64
+			if st.Central != nil {
+				awaiting = st.Central.AwaitingCentral
+			}
+			n += awaiting
+			all = all && awaiting >= uint64(s.out.events)
+		}
+		return n, all
+	}
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	lastProgress := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return lt, ctx.Err()
+		case <-tick.C:
+		}
+		n, all := stored()
+		if all {
+			lt.store = time.Since(t0)
+			break
+		}
+		if time.Since(t0) > b.timeout {
+			return lt, fmt.Errorf("bench backbone: leaf: the sites' brokers stored %d of %d events in %v", n, total, b.timeout)
+		}
+		if time.Since(lastProgress) >= 5*time.Second {
+			lastProgress = time.Now()
+			fmt.Fprintf(b.log, "bench backbone: leaf: %5.1fs: the sites' brokers stored %d events\n", time.Since(t0).Seconds(), n)
+		}
+	}
+	var messages uint64
+	for _, s := range sites {
+		messages += s.g.Status().Messages
+	}
+	now, _, err := counts()
+	if err != nil {
+		return lt, fmt.Errorf("bench backbone: leaf: %s: %w", fgsync.DefaultEventsStream, err)
+	}
+	var leaked uint64
+	for _, subj := range subjects {
+		leaked += now[subj] - base[subj]
+	}
+	fmt.Fprintf(b.log, "bench backbone: leaf: the sites' brokers stored %d events in %d messages in %.1fs (%.0f events/s); %d reached %s with the links cut\n",
+		total, messages, lt.store.Seconds(), float64(total)/lt.store.Seconds(), leaked, fgsync.DefaultEventsStream)
+
+	// The WAN is back.
+	if b.leafProfile != "" {
+		f, err := os.Create(b.leafProfile)
+		if err != nil {
+			return lt, fmt.Errorf("bench backbone: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return lt, fmt.Errorf("bench backbone: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	pids := make([]int, len(cluster.Nodes))
+	for i := range pids {
+		pids[i] = cluster.Pid(i)
+	}
+	cpu0, clusterCPU0 := cpuTime(), b.brokerCPU(&benchBroker{pids: pids})
+	tm := time.Now()
+	for _, s := range sites {
+		s.proxy.mend()
+	}
+	fmt.Fprintf(b.log, "bench backbone: leaf: links mended; %s leader %s\n", fgsync.DefaultEventsStream, leader)
+
+	// The stream's counts come from its leader, asked in the background so
+	// that a slow answer does not hold up the rest.
+	type snapshot struct {
+		at     time.Duration
+		counts map[string]uint64
+		leader string
+	}
+	snaps := make(chan snapshot, 1)
+	go func() {
+		t := time.NewTicker(250 * time.Millisecond)
+		defer t.Stop()
+		for {
+			c, l, err := counts()
+			if err == nil {
+				select {
+				case <-snaps:
+				default:
+				}
+				snaps <- snapshot{at: time.Since(tm), counts: c, leader: l}
+			}
+			select {
+			case <-gctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	deadline := time.After(b.timeout)
+	var last snapshot
+	var lastStream uint64
+	lastProgress, lastAt := time.Now(), time.Duration(0)
+	// Each progress line says who had the CPU meanwhile: the machine is
+	// shared, and the backbone's nodes, this process and anything else
+	// running take from the same cores.
+	lastCPU, lastCluster := cpu0, clusterCPU0
+	lastBusy, lastTotal := machineCPU()
+	inStream := func(c map[string]uint64) (n uint64, per []string) {
+		for _, subj := range subjects {
+			k := c[subj] - base[subj]
+			n += k
+			per = append(per, strconv.FormatUint(k, 10))
+		}
+		return n, per
+	}
+	for {
+		var at time.Duration
+		select {
+		case <-ctx.Done():
+			return lt, ctx.Err()
+		case <-deadline:
+			got, dups := erp.count()
+			lt.lost, lt.dups = total-got, dups
+			for _, d := range []*time.Duration{&lt.stream, &lt.confirm, &lt.workers} {
+				if *d == 0 {
+					*d = b.timeout
+				}
+			}
+			fmt.Fprintf(b.log, "bench backbone: leaf: gave up after %v: the workers have %d of %d events\n", b.timeout, got, total)
+			return lt, nil
+		case <-complete:
+			at = time.Since(tm)
+			lt.workers, complete = at, nil
+		case s := <-snaps:
+			at = time.Since(tm)
+			if s.leader != last.leader && last.leader != "" {
+				fmt.Fprintf(b.log, "bench backbone: leaf: %5.1fs: %s leader now %s (was %s)\n", s.at.Seconds(), fgsync.DefaultEventsStream, s.leader, last.leader)
+			}
+			last = s
+			for i, st := range sites {
+				if st.sourced == 0 && s.counts[subjects[i]] > base[subjects[i]] {
+					st.sourced = s.at
+				}
+			}
+			if n, _ := inStream(s.counts); lt.stream == 0 && n >= messages {
+				lt.stream = s.at
+			}
+		case <-tick.C:
+			at = time.Since(tm)
+		}
+		confirmed := true
+		for _, s := range sites {
+			if s.linked == 0 {
+				if l, ok := s.broker.Leaf(); ok && l.Connected {
+					s.linked = at
+				}
+			}
+			if s.reading == 0 {
+				if c := s.g.Status().Central; c != nil && c.Reading {
+					s.reading = at
+				}
+			}
+			if s.confirmed == 0 {
+				if o, err := s.out.db.Outbox(); err == nil && o.Depth == 0 {
+					s.confirmed = at
+				}
+			}
+			confirmed = confirmed && s.confirmed != 0
+		}
+		if confirmed && lt.confirm == 0 {
+			lt.confirm = at
+		}
+		if time.Since(lastProgress) >= 5*time.Second {
+			n, per := inStream(last.counts)
+			var conf, depth, nudges []string
+			for _, s := range sites {
+				st := s.g.Status()
+				if c := st.Central; c != nil {
+					conf = append(conf, strconv.FormatUint(c.Confirmed, 10))
+					nudges = append(nudges, strconv.FormatUint(c.Nudges, 10))
+				}
+				o, _ := s.out.db.Outbox()
+				depth = append(depth, strconv.Itoa(o.Depth))
+			}
+			got, _ := erp.count()
+			rate := 0.0
+			if d := (last.at - lastAt).Seconds(); d > 0 {
+				rate = float64(n-lastStream) / d
+			}
+			cpu, cluster := cpuTime(), b.brokerCPU(&benchBroker{pids: pids})
+			busy, all := machineCPU()
+			used := ""
+			if all > lastTotal {
+				// /proc/stat's total over the cores: its share of the
+				// interval's wall time is the cores.
+				cores := float64(runtime.NumCPU())
+				wall := (all - lastTotal) / cores
+				used = fmt.Sprintf("; CPU %.1fs: this process %.1f, backbone %.1f, the rest of the machine %.1f, idle %.1f core-s",
+					wall, (cpu - lastCPU).Seconds(), cluster-lastCluster,
+					max(0, busy-lastBusy-(cpu-lastCPU).Seconds()-(cluster-lastCluster)), (all-lastTotal)-(busy-lastBusy))
+			}
+			fmt.Fprintf(b.log, "bench backbone: leaf: %5.1fs: %s +%d messages (%s; %.0f/s), confirmed %s, outboxes %s, workers have %d, nudges %s%s\n",
+				at.Seconds(), fgsync.DefaultEventsStream, n, strings.Join(per, "/"), rate, strings.Join(conf, "/"),
+				strings.Join(depth, "/"), got, strings.Join(nudges, "/"), used)
+			lastProgress, lastStream, lastAt = time.Now(), n, last.at
+			lastCPU, lastCluster, lastBusy, lastTotal = cpu, cluster, busy, all
+		}
+		if lt.workers != 0 && lt.confirm != 0 && lt.stream != 0 {
+			break
+		}
+	}
+	cpu, clusterCPU := cpuTime()-cpu0, b.brokerCPU(&benchBroker{pids: pids})-clusterCPU0
+	got, dups := erp.count()
+	lt.lost, lt.dups = total-got, dups
+	held, _ := inStream(last.counts)
+	rate := func(d time.Duration) float64 { return float64(total) / d.Seconds() }
+	for _, s := range sites {
+		c := s.g.Status().Central
+		if c == nil {
+			c = &fgsync.CentralStatus{}
+		}
+		fmt.Fprintf(b.log, "bench backbone: leaf: %s: link up at %.1fs, reading %s at %.1fs, first event sourced at %.1fs, outbox empty at %.1fs; "+
+			"%d confirmed, %d step-downs asked%s\n", s.out.site.Gateway, s.linked.Seconds(), fgsync.DefaultEventsStream, s.reading.Seconds(),
+			s.sourced.Seconds(), s.confirmed.Seconds(), c.Confirmed, c.Nudges, benchLastError(c.LastError))
+	}
+	fmt.Fprintf(b.log, "bench backbone: leaf: %s held every message at %.1fs (%.0f events/s; %d copies of %d messages)\n",
+		fgsync.DefaultEventsStream, lt.stream.Seconds(), rate(lt.stream), held, messages)
+	fmt.Fprintf(b.log, "bench backbone: leaf: every outbox empty at %.1fs (%.0f events/s)\n", lt.confirm.Seconds(), rate(lt.confirm))
+	fmt.Fprintf(b.log, "bench backbone: leaf: workers complete at %.1fs (%.0f events/s)\n", lt.workers.Seconds(), rate(lt.workers))
+	wall := max(lt.workers, lt.confirm, lt.stream)
+	fmt.Fprintf(b.log, "bench backbone: leaf: CPU meanwhile: this process (gateways, site brokers, workers) %.1fs, backbone %.1fs, over %.1fs on %d cores\n",
+		cpu.Seconds(), clusterCPU, wall.Seconds(), runtime.NumCPU())
+	return lt, nil
+}
+
+func benchLastError(e string) string {
+	if e == "" {
+		return ""
+	}
+	return "; last error: " + e
+}
+
+// benchLinkProxy carries a site's leaf link over TCP to the cluster's
+// nodes, each new connection to the next, until cut: then it drops every
+// connection and refuses new ones, as a WAN link that is down, until mend.
+type benchLinkProxy struct {
+	l       net.Listener
+	targets []string
+	mu      sync.Mutex
+	down    bool
+	next    int
+	conns   map[net.Conn]struct{}
+}
+
+func startBenchLinkProxy(targets []string) (*benchLinkProxy, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	p := &benchLinkProxy{l: l, targets: targets, conns: map[net.Conn]struct{}{}}
+	go p.serve()
+	return p, nil
+}
+
+func (p *benchLinkProxy) serve() {
+	for {
+		c, err := p.l.Accept()
+		if err != nil {
+			return
+		}
+		p.mu.Lock()
+		down, target := p.down, p.targets[p.next%len(p.targets)]
+		p.next++
+		p.mu.Unlock()
+		if down {
+			c.Close()
+			continue
+		}
+		up, err := net.DialTimeout("tcp", target, 5*time.Second)
+		if err != nil {
+			c.Close()
+			continue
+		}
+		p.mu.Lock()
+		if p.down {
+			p.mu.Unlock()
+			c.Close()
+			up.Close()
+			continue
+		}
+		p.conns[c], p.conns[up] = struct{}{}, struct{}{}
+		p.mu.Unlock()
+		go p.pipe(c, up)
+		go p.pipe(up, c)
+	}
+}
+
+// pipe copies src to dst until either fails, then closes both.
+func (p *benchLinkProxy) pipe(src, dst net.Conn) {
+	io.Copy(dst, src)
+	src.Close()
+	dst.Close()
+	p.mu.Lock()
+	delete(p.conns, src)
+	delete(p.conns, dst)
+	p.mu.Unlock()
+}
+
+// url is the link as a leaf remote names it.
+func (p *benchLinkProxy) url() string { return "nats-leaf://" + p.l.Addr().String() }
+
+// cut takes the link down.
+func (p *benchLinkProxy) cut() {
+	p.mu.Lock()
+	p.down = true
+	conns := p.conns
+	p.conns = map[net.Conn]struct{}{}
+	p.mu.Unlock()
+	for c := range conns {
+		c.Close()
+	}
+}
+
+// mend brings it back.
+func (p *benchLinkProxy) mend() {
+	p.mu.Lock()
+	p.down = false
+	p.mu.Unlock()
+}
+
+func (p *benchLinkProxy) close() {
+	p.l.Close()
+	p.cut()
 }

@@ -118,6 +118,13 @@ var benchFigures = map[string][]figureSpec{
 	},
 }
 
+// benchOptionalFigures are figures of a part a bench may skip: drawn when
+// the line has their fields.
+var benchOptionalFigures = map[string][]figureSpec{
+	// bench backbone --leaf=false has no leaf part.
+	"backbone": {{"backlog drain after a WAN outage, leaf mode", "leaf_drain_s", "the bound", "drain_target_s", "s", 1}},
+}
+
 // benchLabelKeys are the fields of a bench whose values are words, not
 // numbers: "BENCH peer-kill system=nodered …".
 var benchLabelKeys = map[string][]string{"peer-kill": {"system"}, "peer-cpu": {"system"}, "peer-instructions": {"gogc"}}
@@ -166,9 +173,12 @@ func ParseBenchLine(line string) (BenchReport, error) {
 		name = append(name, k+"="+strconv.FormatFloat(b.Fields[k], 'f', -1, 64))
 	}
 	b.Name = strings.Join(name, " ")
-	for _, s := range benchFigures[kind] {
+	for i, s := range append(slices.Clip(benchFigures[kind]), benchOptionalFigures[kind]...) {
 		v, okv := b.Fields[s.value]
 		base, okb := b.Fields[s.base]
+		if !okv && i >= len(benchFigures[kind]) {
+			continue
+		}
 		if !okv || !okb {
 			return b, fmt.Errorf("parse bench line: %s needs %s and %s", kind, s.value, s.base)
 		}
