@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"time"
@@ -207,7 +208,7 @@ func (g *Gateway) runConfirm(ctx context.Context) {
 		cancel()
 		if err != nil {
 			g.setCentral(func(c *CentralStatus) { c.Reading, c.LastError = false, "central stream "+l.Stream+": "+err.Error() })
-			if !g.backoff(ctx, attempt) {
+			if !g.backoffOrLinkUp(ctx, attempt) {
 				return
 			}
 			attempt++
@@ -361,6 +362,35 @@ func cmpU64(a, b uint64) int {
 	return 0
 }
 
+// backoffOrLinkUp waits as backoff does, but no longer than until the
+// leaf link comes up when it is down now: after an outage the gateway
+// reads the central stream again at once, not when a back-off grown
+// during the outage runs out.
+func (g *Gateway) backoffOrLinkUp(ctx context.Context, attempt int) bool {
+	if st, _ := g.cfg.Leaf.Broker.Leaf(); st.Connected {
+		return g.backoff(ctx, attempt)
+	}
+	bctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		t := time.NewTicker(250 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-bctx.Done():
+				return
+			case <-t.C:
+				if st, _ := g.cfg.Leaf.Broker.Leaf(); st.Connected {
+					cancel()
+					return
+				}
+			}
+		}
+	}()
+	g.backoff(bctx, attempt)
+	return ctx.Err() == nil
+}
+
 // confirmFrom is where reading the central stream starts: a little before
 // the oldest event still in the outbox (the central stream stamps a
 // message when it stores it, which is later, give or take the clocks).
@@ -469,12 +499,14 @@ func LeafPermissions(site, gateway, domain, hubDomain, stream string) (publish, 
 }
 
 // Sourcing watch: how often the gateway looks at the central stream's
-// source of its site while the link is up, how long that source may be
-// silent before it counts as stalled, and how seldom the gateway may nudge.
+// source of its site while the link is up (and how soon after it comes
+// up), how long that source may be silent before it counts as stalled,
+// and how seldom the gateway may nudge.
 const (
-	sourcingCheckEvery = 5 * time.Second
-	sourcingStalled    = 15 * time.Second
-	sourcingNudgeEvery = time.Minute
+	sourcingCheckEvery  = 5 * time.Second
+	sourcingAfterLinkUp = 2 * time.Second
+	sourcingStalled     = 15 * time.Second
+	sourcingNudgeEvery  = time.Minute
 )
 
 // watchSourcing keeps the central stream taking the site's events. After
@@ -482,23 +514,40 @@ const (
 // back-off that grows to two minutes, and only the stream's leader notices
 // a leaf coming back, when the leaf happens to connect to that very node.
 // So while the link is up and the outbox holds events the site's broker
-// stored, the gateway checks the central stream's source of its site; when
-// it has been silent too long, it asks the stream's leader to step down:
-// the new leader sets up every source afresh, at once, from the sequence
-// it had reached (nothing is lost or doubled).
+// stored, the gateway checks the central stream's source of its site (2 s
+// after the link comes up, then every 5 s); when it has been silent too
+// long, it asks the stream's leader to step down: the new leader sets up
+// every source afresh, at once, from the sequence it had reached (nothing
+// is lost or doubled). Many sites come back together after a WAN-wide
+// outage: a gateway waits a random moment before asking, and does not ask
+// when the leader changed lately (another site's request did the work).
 func (g *Gateway) watchSourcing(ctx context.Context, nc *nats.Conn, js jetstream.JetStream) {
 	l := g.cfg.Leaf
 	api := "$JS." + l.Domain + ".API"
-	t := time.NewTicker(sourcingCheckEvery)
+	t := time.NewTicker(500 * time.Millisecond)
 	defer t.Stop()
-	var lastNudge time.Time
+	var lastNudge, upSince, lastCheck, leaderSince time.Time
+	leader := ""
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
-		if st, ok := l.Broker.Leaf(); !ok || !st.Connected || g.localCursor.Load() == 0 {
+		now := time.Now()
+		st, ok := l.Broker.Leaf()
+		if !ok || !st.Connected {
+			upSince = time.Time{}
+			continue
+		}
+		if upSince.IsZero() {
+			upSince, lastCheck = now, time.Time{}
+		}
+		if now.Sub(upSince) < sourcingAfterLinkUp || !lastCheck.IsZero() && now.Sub(lastCheck) < sourcingCheckEvery {
+			continue
+		}
+		lastCheck = now
+		if g.localCursor.Load() == 0 {
 			continue
 		}
 		if evs, err := g.outbox.PendingEvents(0, 1); err != nil || len(evs) == 0 || evs[0].Seq > g.localCursor.Load() {
@@ -510,13 +559,33 @@ func (g *Gateway) watchSourcing(ctx context.Context, nc *nats.Conn, js jetstream
 		if err != nil {
 			continue
 		}
+		info := s.CachedInfo()
+		if info.Cluster != nil && info.Cluster.Leader != leader {
+			if leader != "" {
+				leaderSince = now // a change seen, not the first look
+			}
+			leader = info.Cluster.Leader
+		}
 		stalled := true
-		for _, src := range s.CachedInfo().Sources {
+		for _, src := range info.Sources {
 			if src.External != nil && src.External.APIPrefix == api && src.Active >= 0 && src.Active < sourcingStalled {
 				stalled = false
 			}
 		}
-		if !stalled || time.Since(lastNudge) < sourcingNudgeEvery {
+		if !stalled || now.Sub(lastNudge) < sourcingNudgeEvery || now.Sub(leaderSince) < sourcingStalled {
+			continue
+		}
+		// A random moment first, then a second look: another site may
+		// have asked meanwhile.
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(rand.N(2 * time.Second)):
+		}
+		cctx, cancel = context.WithTimeout(ctx, 5*time.Second)
+		s, err = js.Stream(cctx, l.Stream)
+		cancel()
+		if err != nil || s.CachedInfo().Cluster != nil && s.CachedInfo().Cluster.Leader != leader {
 			continue
 		}
 		lastNudge = time.Now()

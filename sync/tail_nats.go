@@ -76,7 +76,7 @@ func (t *Tail) startNATS(ctx context.Context) error {
 		return fail(fmt.Errorf("erp-tail stream %s: %w", stream, err))
 	}
 	cons, err := st.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{Durable: durable, AckPolicy: jetstream.AckExplicitPolicy,
-		FilterSubject: broker.Subject(t.cfg.Filter), MaxAckPending: 1024, AckWait: 30 * time.Second})
+		FilterSubject: broker.Subject(t.cfg.Filter), MaxAckPending: 8192, AckWait: 30 * time.Second})
 	if err != nil {
 		return fail(fmt.Errorf("erp-tail consumer %s on %s: %w", durable, stream, err))
 	}
