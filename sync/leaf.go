@@ -207,7 +207,13 @@ func (g *Gateway) runConfirm(ctx context.Context) {
 		cons, err := js.OrderedConsumer(cctx, l.Stream, cfg)
 		cancel()
 		if err != nil {
-			g.setCentral(func(c *CentralStatus) { c.Reading, c.LastError = false, "central stream "+l.Stream+": "+err.Error() })
+			msg := "central stream " + l.Stream + ": " + err.Error()
+			if st, _ := l.Broker.Leaf(); st.Connected && (errors.Is(err, nats.ErrNoResponders) || strings.Contains(err.Error(), "no responders")) {
+				// The link is up, yet nobody answers: the cluster dropped
+				// the request, as it does what a user may not send.
+				msg += " (the link is up: check this site's rights on the cluster, floorgate backbone leaf-user)"
+			}
+			g.setCentral(func(c *CentralStatus) { c.Reading, c.LastError = false, msg })
 			if !g.backoffOrLinkUp(ctx, attempt) {
 				return
 			}

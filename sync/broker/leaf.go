@@ -199,8 +199,10 @@ func (b *Broker) Leaf() (LeafState, bool) {
 	if up {
 		st.Connected, st.Remote, st.RTT = true, net.JoinHostPort(l.IP, fmt.Sprint(l.Port)), l.RTT
 		st.InMsgs, st.OutMsgs = l.InMsgs, l.OutMsgs
-	} else {
-		st.LastError = b.nlog.leafError(false)
+	} else if st.LastError = b.nlog.leafError(false); st.LastError == "" {
+		// Something on the way accepted the connection and closed it,
+		// which nats-server does not count as an error.
+		st.LastError = "no link to any of the cluster's leaf listeners: unreachable, or the connection is closed on the way"
 	}
 	return st, true
 }
