@@ -19,7 +19,7 @@ func backboneCommand(ctx context.Context, args []string, stdout, stderr io.Write
 	if len(args) > 0 && args[0] == "leaf-user" {
 		return leafUserCommand(args[1:], stdout, stderr)
 	}
-	fs := newFlags("backbone", "init", "Lay out a NATS JetStream backbone for gateways publishing over MQTT to the cluster: keep the cluster's MQTT store ($MQTT_msgs) by age and source the events stream from it. Safe to run again.", stdout, stderr)
+	fs := newFlags("backbone", "init", "Lay out a NATS JetStream backbone: keep the cluster's MQTT store ($MQTT_msgs) by age and source the events stream from it and from the leaf sites' stores (--leaves). Safe to run again. (floorgate backbone leaf-user -h: a leaf site's user on the cluster.)", stdout, stderr)
 	natsURLs := fs.String("nats", "", "the cluster nodes' nats:// URLs, comma-separated (required)")
 	mqttURL := fs.String("mqtt", "", "one node's MQTT listener, tcp://host:port (required): the cluster creates its MQTT store at the first MQTT connection")
 	username := fs.String("username", "", "an account user allowed to manage JetStream")

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	fgsync "github.com/floorgate/floorgate/sync"
 	"github.com/floorgate/floorgate/sync/natstest"
 )
 
@@ -35,6 +36,30 @@ func TestBackboneInit(t *testing.T) {
 		{"setup"},
 	} {
 		if _, err := run(bad...); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
+	}
+}
+
+// TestBackboneLeafUser: leaf-user prints the site's user with exactly the
+// rights sync.LeafPermissions gives, and refuses what is not a domain.
+func TestBackboneLeafUser(t *testing.T) {
+	var out bytes.Buffer
+	if err := backboneCommand(context.Background(), []string{"leaf-user", "--site", "SZ.01", "--gateway", "gw-1"}, &out, &out); err != nil {
+		t.Fatal(err)
+	}
+	pub, sub := fgsync.LeafPermissions("SZ.01", "gw-1", "SZ_01-gw-1", "", "")
+	for _, want := range append(append([]string{`user: "leaf-SZ_01-gw-1"`, "--leaves SZ_01-gw-1"}, pub...), sub...) {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("leaf-user output lacks %s:\n%s", want, out.String())
+		}
+	}
+	for _, bad := range [][]string{
+		{"leaf-user", "--site", "SZ-01"},
+		{"leaf-user", "--site", "SZ-01", "--gateway", "gw-1", "--domain", "a.b"},
+		{"leaf-user", "--site", "SZ-01", "--gateway", "gw-1", "--domain", "hub"},
+	} {
+		if err := backboneCommand(context.Background(), bad, &out, &out); err == nil {
 			t.Errorf("%v accepted", bad)
 		}
 	}

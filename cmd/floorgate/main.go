@@ -105,7 +105,7 @@ func commands() []command {
 		{"devices", "list the serial and USB scanners attached to this machine", func(_ context.Context, a []string, o, e io.Writer) error { return devicesCommand(a, o, e) }},
 		{"udev-rules", "print udev rules that give scanners stable names", func(_ context.Context, a []string, o, e io.Writer) error { return udevRulesCommand(a, o, e) }},
 		{"erp-tail", "the reference ERP consumer: read events, find gaps, ask for replays", erpTailCommand},
-		{"backbone", "lay out a NATS JetStream backbone's streams (init)", backboneCommand},
+		{"backbone", "lay out a NATS JetStream backbone's streams (init), print a leaf site's user (leaf-user)", backboneCommand},
 		{"sim", "drive a gateway with simulated PDAs", simCommand},
 		{"bench", "measure the gateway (scan, degraded, mem, sync, print, kpi, report)", benchCommand},
 		{"version", "print the version", versionCommand},
