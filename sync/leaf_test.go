@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"strings"
 	gosync "sync"
 	"testing"
@@ -20,97 +19,13 @@ import (
 	"github.com/floorgate/floorgate/sync/natstest"
 )
 
-// linkProxy carries TCP connections to one of several targets, in turn,
-// until cut: then it drops every connection and refuses new ones, as a
-// WAN link that is down, until mend.
-type linkProxy struct {
-	l       net.Listener
-	targets []string
-	mu      gosync.Mutex
-	down    bool
-	next    int
-	conns   []net.Conn
-}
-
-func startLinkProxy(t *testing.T, targets ...string) *linkProxy {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &linkProxy{l: l, targets: targets}
-	t.Cleanup(func() { l.Close(); p.cut() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			p.mu.Lock()
-			down, target := p.down, p.targets[p.next%len(p.targets)]
-			p.next++
-			p.mu.Unlock()
-			if down {
-				c.Close()
-				continue
-			}
-			up, err := net.Dial("tcp", target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			p.mu.Lock()
-			p.conns = append(p.conns, c, up)
-			p.mu.Unlock()
-			go pipe(c, up)
-			go pipe(up, c)
-		}
-	}()
-	return p
-}
-
-func pipe(src, dst net.Conn) {
-	defer dst.Close()
-	buf := make([]byte, 32<<10)
-	for {
-		n, err := src.Read(buf)
-		if err != nil {
-			return
-		}
-		if _, err := dst.Write(buf[:n]); err != nil {
-			return
-		}
-	}
-}
-
-func (p *linkProxy) url() string { return "nats-leaf://" + p.l.Addr().String() }
-
-// cut takes the link down.
-func (p *linkProxy) cut() {
-	p.mu.Lock()
-	p.down = true
-	conns := p.conns
-	p.conns = nil
-	p.mu.Unlock()
-	for _, c := range conns {
-		c.Close()
-	}
-}
-
-// mend brings it back.
-func (p *linkProxy) mend() {
-	p.mu.Lock()
-	p.down = false
-	p.mu.Unlock()
-}
-
 // leafSite is a gateway in leaf mode: its store, its embedded broker
 // joined to the cluster through a proxy, and its sync link.
 type leafSite struct {
 	db    *store.DB
 	b     *broker.Broker
 	g     *Gateway
-	proxy *linkProxy
+	proxy *natstest.LinkProxy
 	cmds  *commandLog
 	stop  func()
 }
@@ -136,13 +51,17 @@ func (l *commandLog) all() []string {
 
 func startLeafSite(t *testing.T, c *natstest.Cluster, site, gw, user, password string, cut bool) *leafSite {
 	t.Helper()
-	proxy := startLinkProxy(t, strings.TrimPrefix(c.LeafURLs()[0], "nats-leaf://"), strings.TrimPrefix(c.LeafURLs()[1], "nats-leaf://"))
+	proxy, err := natstest.StartLinkProxy(strings.TrimPrefix(c.LeafURLs()[0], "nats-leaf://"), strings.TrimPrefix(c.LeafURLs()[1], "nats-leaf://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(proxy.Close)
 	if cut {
-		proxy.cut()
+		proxy.Cut()
 	}
 	b, err := broker.Start(broker.Options{Listen: "127.0.0.1:0", StoreDir: t.TempDir(),
 		Users: []broker.User{{Name: "gw", Password: "gw-secret", Publish: []string{"floorgate/#"}, Subscribe: []string{"floorgate/#"}}},
-		Leaf:  &broker.Leaf{URLs: []string{proxy.url()}, Username: user, Password: password, Domain: broker.DomainFor(site, gw)}})
+		Leaf:  &broker.Leaf{URLs: []string{"nats-leaf://" + proxy.Addr()}, Username: user, Password: password, Domain: broker.DomainFor(site, gw)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,7 +189,7 @@ func TestLeafSiteRidesOutAWANCut(t *testing.T) {
 	total := 0
 	for round := range 2 {
 		if round == 1 {
-			site.proxy.cut()
+			site.proxy.Cut()
 			waitFor(t, 10*time.Second, "the leaf link seen down", func() bool { st, _ := site.b.Leaf(); return !st.Connected })
 		}
 		for range 5 {
@@ -287,7 +206,9 @@ func TestLeafSiteRidesOutAWANCut(t *testing.T) {
 		if st, _ := site.b.Leaf(); st.Connected {
 			t.Fatalf("round %d: the leaf link is up through a cut proxy", round)
 		}
-		site.proxy.mend()
+		if err := site.proxy.Mend(); err != nil {
+			t.Fatal(err)
+		}
 		start := time.Now()
 		waitFor(t, 3*time.Minute, "the outbox empty after the link came back", func() bool { return site.depth(t) == 0 })
 		t.Logf("round %d: outbox empty %v after the link came back", round, time.Since(start).Round(time.Millisecond))
@@ -316,7 +237,7 @@ func TestLeafSiteRidesOutAWANCut(t *testing.T) {
 	// A command the ERP sends to the cluster while the link is down
 	// reaches the gateway once it is back; one for another gateway of the
 	// site does not.
-	site.proxy.cut()
+	site.proxy.Cut()
 	waitFor(t, 10*time.Second, "the leaf link seen down", func() bool { st, _ := site.b.Leaf(); return !st.Connected })
 	erp := dialMQTT(t, c.MQTTURLs()[1:], "erp-1")
 	defer erp.Disconnect(100)
@@ -328,7 +249,9 @@ func TestLeafSiteRidesOutAWANCut(t *testing.T) {
 			t.Fatalf("publish %s: %v", cmd.topic, tok.Error())
 		}
 	}
-	site.proxy.mend()
+	if err := site.proxy.Mend(); err != nil {
+		t.Fatal(err)
+	}
 	start := time.Now()
 	waitFor(t, time.Minute, "the command sent during the cut applied", func() bool { return len(site.cmds.all()) > 0 })
 	t.Logf("the command applied %v after the link came back", time.Since(start).Round(time.Millisecond))

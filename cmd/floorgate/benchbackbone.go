@@ -752,7 +752,7 @@ func (t *leafTimes) fields() string {
 // the cluster through a link the bench cuts and mends, and its sync link.
 type benchLeafSite struct {
 	out    *benchOutbox
-	proxy  *benchLinkProxy
+	proxy  *natstest.LinkProxy
 	broker *broker.Broker
 	g      *fgsync.Gateway
 	// After the mend: when the link was seen up, the gateway reading the
@@ -788,7 +788,7 @@ func (b *backboneBench) leafPart(ctx context.Context, cluster *natstest.Cluster,
 		for _, s := range sites {
 			if s != nil {
 				s.broker.Close()
-				s.proxy.close()
+				s.proxy.Close()
 			}
 		}
 	}()
@@ -797,17 +797,17 @@ func (b *backboneBench) leafPart(ctx context.Context, cluster *natstest.Cluster,
 		total += o.events
 		// Each site's link goes to every node in turn, starting at its own,
 		// and starts cut: the WAN is down.
-		p, err := startBenchLinkProxy(append(hub[i%len(hub):], hub[:i%len(hub)]...))
+		p, err := natstest.StartLinkProxy(append(hub[i%len(hub):], hub[:i%len(hub)]...)...)
 		if err != nil {
 			return lt, fmt.Errorf("bench backbone: leaf: %w", err)
 		}
-		p.cut()
+		p.Cut()
 		domain := broker.DomainFor(o.site.ID, o.site.Gateway)
 		br, err := broker.Start(broker.Options{Listen: "127.0.0.1:0", StoreDir: filepath.Join(b.dir, o.site.Gateway, "broker"),
 			Users: []broker.User{{Name: "gw", Password: "gw-secret", Publish: []string{"floorgate/#"}, Subscribe: []string{"floorgate/#"}}},
-			Leaf:  &broker.Leaf{URLs: []string{p.url()}, Username: "leaf-" + domain, Password: benchLeafPassword, Domain: domain}})
+			Leaf:  &broker.Leaf{URLs: []string{"nats-leaf://" + p.Addr()}, Username: "leaf-" + domain, Password: benchLeafPassword, Domain: domain}})
 		if err != nil {
-			p.close()
+			p.Close()
 			return lt, fmt.Errorf("bench backbone: leaf: %w", err)
 		}
 		sites[i] = &benchLeafSite{out: o, proxy: p, broker: br}
@@ -917,7 +917,9 @@ func (b *backboneBench) leafPart(ctx context.Context, cluster *natstest.Cluster,
 	cpu0, clusterCPU0 := cpuTime(), b.brokerCPU(&benchBroker{pids: pids})
 	tm := time.Now()
 	for _, s := range sites {
-		s.proxy.mend()
+		if err := s.proxy.Mend(); err != nil {
+			return lt, fmt.Errorf("bench backbone: leaf: %w", err)
+		}
 	}
 	fmt.Fprintf(b.log, "bench backbone: leaf: links mended; %s leader %s\n", fgsync.DefaultEventsStream, leader)
 
@@ -1090,97 +1092,4 @@ func benchLastError(e string) string {
 		return ""
 	}
 	return "; last error: " + e
-}
-
-// benchLinkProxy carries a site's leaf link over TCP to the cluster's
-// nodes, each new connection to the next, until cut: then it drops every
-// connection and refuses new ones, as a WAN link that is down, until mend.
-type benchLinkProxy struct {
-	l       net.Listener
-	targets []string
-	mu      sync.Mutex
-	down    bool
-	next    int
-	conns   map[net.Conn]struct{}
-}
-
-func startBenchLinkProxy(targets []string) (*benchLinkProxy, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	p := &benchLinkProxy{l: l, targets: targets, conns: map[net.Conn]struct{}{}}
-	go p.serve()
-	return p, nil
-}
-
-func (p *benchLinkProxy) serve() {
-	for {
-		c, err := p.l.Accept()
-		if err != nil {
-			return
-		}
-		p.mu.Lock()
-		down, target := p.down, p.targets[p.next%len(p.targets)]
-		p.next++
-		p.mu.Unlock()
-		if down {
-			c.Close()
-			continue
-		}
-		up, err := net.DialTimeout("tcp", target, 5*time.Second)
-		if err != nil {
-			c.Close()
-			continue
-		}
-		p.mu.Lock()
-		if p.down {
-			p.mu.Unlock()
-			c.Close()
-			up.Close()
-			continue
-		}
-		p.conns[c], p.conns[up] = struct{}{}, struct{}{}
-		p.mu.Unlock()
-		go p.pipe(c, up)
-		go p.pipe(up, c)
-	}
-}
-
-// pipe copies src to dst until either fails, then closes both.
-func (p *benchLinkProxy) pipe(src, dst net.Conn) {
-	io.Copy(dst, src)
-	src.Close()
-	dst.Close()
-	p.mu.Lock()
-	delete(p.conns, src)
-	delete(p.conns, dst)
-	p.mu.Unlock()
-}
-
-// url is the link as a leaf remote names it.
-func (p *benchLinkProxy) url() string { return "nats-leaf://" + p.l.Addr().String() }
-
-// cut takes the link down.
-func (p *benchLinkProxy) cut() {
-	p.mu.Lock()
-	p.down = true
-	conns := p.conns
-	p.conns = map[net.Conn]struct{}{}
-	p.mu.Unlock()
-	for c := range conns {
-		c.Close()
-	}
-}
-
-// mend brings it back.
-func (p *benchLinkProxy) mend() {
-	p.mu.Lock()
-	p.down = false
-	p.mu.Unlock()
-}
-
-func (p *benchLinkProxy) close() {
-	p.l.Close()
-	p.cut()
 }

@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	mrand "math/rand/v2"
-	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -23,119 +21,16 @@ import (
 	"github.com/floorgate/floorgate/sync/natstest"
 )
 
-// wanProxy is a gateway's WAN link to the cluster: it carries TCP
-// connections to the cluster's leaf listeners, one after another, until
-// cut; then it drops every connection and refuses new ones (its port is
-// closed), as a link that is down, until mended.
-type wanProxy struct {
-	addr    string
-	targets []string
-	mu      sync.Mutex
-	l       net.Listener // nil while cut
-	next    int
-	conns   []net.Conn
-}
-
-func startWANProxy(t *testing.T, targets []string) *wanProxy {
+// startWANProxy is a gateway's WAN link to the cluster's leaf listeners,
+// closed when the test ends.
+func startWANProxy(t *testing.T, targets []string) *natstest.LinkProxy {
 	t.Helper()
-	p := &wanProxy{targets: targets}
-	// A port below the kernel's range of temporary ports (32768 and up):
-	// while the link is cut its port is closed, and no outgoing
-	// connection on the machine may take it meanwhile.
-	for range 1000 {
-		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", 20000+mrand.IntN(12000)))
-		if err == nil {
-			p.addr, p.l = l.Addr().String(), l
-			break
-		}
+	p, err := natstest.StartLinkProxy(targets...)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if p.l == nil {
-		t.Fatal("wan proxy: no free port")
-	}
-	t.Cleanup(p.cut)
-	go p.serve(p.l)
+	t.Cleanup(p.Close)
 	return p
-}
-
-func (p *wanProxy) serve(l net.Listener) {
-	for {
-		c, err := l.Accept()
-		if err != nil {
-			return
-		}
-		p.mu.Lock()
-		target := p.targets[p.next%len(p.targets)]
-		p.next++
-		p.mu.Unlock()
-		up, err := net.DialTimeout("tcp", target, 2*time.Second)
-		if err != nil {
-			c.Close()
-			continue
-		}
-		p.mu.Lock()
-		if p.l != l {
-			// Cut while dialling.
-			p.mu.Unlock()
-			c.Close()
-			up.Close()
-			continue
-		}
-		p.conns = append(p.conns, c, up)
-		p.mu.Unlock()
-		go wanPipe(c, up)
-		go wanPipe(up, c)
-	}
-}
-
-func wanPipe(src, dst net.Conn) {
-	defer dst.Close()
-	buf := make([]byte, 32<<10)
-	for {
-		n, err := src.Read(buf)
-		if err != nil {
-			return
-		}
-		if _, err := dst.Write(buf[:n]); err != nil {
-			return
-		}
-	}
-}
-
-// url is the link as the gateway's configuration names it: TLS end to
-// end, the proxy carrying bytes it cannot read.
-func (p *wanProxy) url() string { return "tls://" + p.addr }
-
-// cut closes the port and every connection through it.
-func (p *wanProxy) cut() {
-	p.mu.Lock()
-	l, conns := p.l, p.conns
-	p.l, p.conns = nil, nil
-	p.mu.Unlock()
-	if l != nil {
-		l.Close()
-	}
-	for _, c := range conns {
-		c.Close()
-	}
-}
-
-// mend opens the port again.
-func (p *wanProxy) mend() error {
-	var l net.Listener
-	var err error
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if l, err = net.Listen("tcp", p.addr); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("wan proxy: reopen %s: %w", p.addr, err)
-		}
-	}
-	p.mu.Lock()
-	p.l = l
-	p.mu.Unlock()
-	go p.serve(l)
-	return nil
 }
 
 // leafUser is gateway g's user on the cluster, with exactly the rights
@@ -148,7 +43,7 @@ func leafUser(g backboneGW) natstest.User {
 // startLeafGateway runs floorgate (the chaos build, TLS on as shipped) as
 // gateway g in leaf mode: its embedded broker joins the cluster through
 // proxy, over TLS verified with ca, as g's leaf user.
-func startLeafGateway(t *testing.T, g backboneGW, proxy *wanProxy, ca, stateDir string) *chaosProc {
+func startLeafGateway(t *testing.T, g backboneGW, proxy *natstest.LinkProxy, ca, stateDir string) *chaosProc {
 	t.Helper()
 	bin, err := buildChaos()
 	if err != nil {
@@ -157,7 +52,7 @@ func startLeafGateway(t *testing.T, g backboneGW, proxy *wanProxy, ca, stateDir 
 	u := leafUser(g)
 	yaml := testConfig + fmt.Sprintf("site:\n  id: %s\n  gateway: %s\nmqtt:\n  brokers: []\n  embedded_listen: 127.0.0.1:0\n"+
 		"  embedded:\n    leaf:\n      urls: [%q]\n      username: %q\n      password: %q\n      ca_file: %q\n",
-		g.site, g.id, proxy.url(), u.Name, u.Password, ca)
+		g.site, g.id, "tls://"+proxy.Addr(), u.Name, u.Password, ca)
 	d := spawnDaemon(t, bin, stateDir, yaml, nil)
 	if d.tls == nil {
 		t.Fatal("the daemon serves plain HTTP: the scenarios run the shipped default, TLS on")
@@ -284,7 +179,7 @@ func TestChaosLeaf(t *testing.T) {
 
 	floors := make([]*floor, len(backboneGateways))
 	dirs := make([]string, len(backboneGateways))
-	proxies := make([]*wanProxy, len(backboneGateways))
+	proxies := make([]*natstest.LinkProxy, len(backboneGateways))
 	for i, g := range backboneGateways {
 		dirs[i] = t.TempDir()
 		// Each gateway's link starts at a different node.
@@ -353,12 +248,12 @@ func TestChaosLeaf(t *testing.T) {
 		}
 		t.Logf("round %d: cut the WAN of %s for %v (outboxes before: %s)", r+1, strings.Join(names, " and "), cutFor, strings.Join(before, ", "))
 		for _, v := range victims {
-			proxies[v].cut()
+			proxies[v].Cut()
 		}
 		cuts += len(victims)
 		extra = append(extra, duringCut(t, ctx, js, r, victims, floors, cutFor)...)
 		for _, v := range victims {
-			if err := proxies[v].mend(); err != nil {
+			if err := proxies[v].Mend(); err != nil {
 				t.Fatal(err)
 			}
 		}
