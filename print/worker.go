@@ -15,7 +15,7 @@ import (
 	"github.com/floorgate/floorgate/print/label"
 	"github.com/floorgate/floorgate/print/printer"
 	"github.com/floorgate/floorgate/print/template"
-	"github.com/floorgate/floorgate/store/failpoint"
+	"github.com/floorgate/floorgate/internal/failpoint"
 )
 
 // Queue is the durable print queue.

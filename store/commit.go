@@ -12,7 +12,7 @@ import (
 	"sync/atomic"
 
 	"github.com/floorgate/floorgate"
-	"github.com/floorgate/floorgate/store/failpoint"
+	"github.com/floorgate/floorgate/internal/failpoint"
 	bolt "go.etcd.io/bbolt"
 )
 

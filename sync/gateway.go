@@ -16,7 +16,7 @@ import (
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 	"github.com/floorgate/floorgate"
-	"github.com/floorgate/floorgate/store/failpoint"
+	"github.com/floorgate/floorgate/internal/failpoint"
 )
 
 // Outbox is what the gateway drains: journalled events not yet
