@@ -12,10 +12,10 @@ import (
 	"time"
 
 	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/internal/failpoint"
 	"github.com/floorgate/floorgate/print/label"
 	"github.com/floorgate/floorgate/print/printer"
 	"github.com/floorgate/floorgate/print/template"
-	"github.com/floorgate/floorgate/internal/failpoint"
 )
 
 // Queue is the durable print queue.
