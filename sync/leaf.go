@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -315,7 +316,7 @@ func eventsIn(payload []byte) []confirmed {
 // it with the same id: the central stream holds them. An id that differs
 // (an event of an incarnation a restore undid) confirms nothing.
 func (g *Gateway) confirm(ctx context.Context, batch []confirmed) {
-	slices.SortFunc(batch, func(a, b confirmed) int { return cmpU64(a.seq, b.seq) })
+	slices.SortFunc(batch, func(a, b confirmed) int { return cmp.Compare(a.seq, b.seq) })
 	var acks []uint64
 	for i := 0; i < len(batch); {
 		// A run of seqs close together is read from the outbox at once.
@@ -356,16 +357,6 @@ func (g *Gateway) confirm(ctx context.Context, batch []confirmed) {
 	now := g.clock.Now()
 	g.rate.add(now, len(acks))
 	g.setCentral(func(c *CentralStatus) { c.LastConfirmed = now })
-}
-
-func cmpU64(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // backoffOrLinkUp waits as backoff does, but no longer than until the

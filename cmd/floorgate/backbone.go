@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -50,7 +49,7 @@ func backboneCommand(ctx context.Context, args []string, stdout, stderr io.Write
 		if d = strings.TrimSpace(d); d == "" {
 			continue
 		}
-		if !leafDomainRE.MatchString(d) || d == broker.DefaultHubDomain {
+		if !broker.ValidDomain(d) || d == broker.DefaultHubDomain {
 			return fmt.Errorf("backbone init: --leaves: %q is not a leaf's JetStream domain (1 to 64 letters, digits, - or _, not %q)", d, broker.DefaultHubDomain)
 		}
 		domains = append(domains, d)
@@ -74,9 +73,6 @@ func backboneCommand(ctx context.Context, args []string, stdout, stderr io.Write
 	return nil
 }
 
-// leafDomainRE is what broker.Leaf accepts as a domain.
-var leafDomainRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
-
 // leafUserCommand prints the cluster's user for a leaf site, with the
 // rights it needs and no more (fgsync.LeafPermissions), as nats-server
 // configuration for the account's users.
@@ -97,7 +93,7 @@ func leafUserCommand(args []string, stdout, stderr io.Writer) error {
 	if *domain == "" {
 		*domain = broker.DomainFor(*site, *gw)
 	}
-	if !leafDomainRE.MatchString(*domain) || *domain == *hub {
+	if !broker.ValidDomain(*domain) || *domain == *hub {
 		return fmt.Errorf("backbone leaf-user: --domain %q: 1 to 64 letters, digits, - or _, not the cluster's %q", *domain, *hub)
 	}
 	if *user == "" {

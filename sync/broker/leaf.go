@@ -48,6 +48,10 @@ type Leaf struct {
 
 var domainRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
+// ValidDomain reports whether d can be a JetStream domain here: 1 to 64
+// letters, digits, "-" and "_".
+func ValidDomain(d string) bool { return domainRE.MatchString(d) }
+
 // DomainFor turns a site's and a gateway's ids into a JetStream domain:
 // "<site>-<gateway>" with every character a domain may not hold replaced
 // by "_".
