@@ -149,16 +149,7 @@ func TestStatusNamesTheBrokerReached(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		g.Run(ctx)
-	}()
-	defer func() {
-		cancel()
-		<-done
-	}()
+	defer runLink(g)()
 	<-ob.acked
 	if st := g.Status(); st.Broker != b.URL() {
 		t.Fatalf("status names broker %q, want %q (the one reached)", st.Broker, b.URL())
@@ -197,16 +188,7 @@ func TestFailsOverToANATSNode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		g.Run(ctx)
-	}()
-	defer func() {
-		cancel()
-		<-done
-	}()
+	defer runLink(g)()
 	select {
 	case <-ob.acked:
 	case <-time.After(20 * time.Second):
@@ -215,4 +197,16 @@ func TestFailsOverToANATSNode(t *testing.T) {
 	if st := g.Status(); st.Broker != b.URL() {
 		t.Fatalf("status names broker %q, want %q", st.Broker, b.URL())
 	}
+}
+
+// runLink runs g until the returned stop is called, which waits for Run
+// to return.
+func runLink(g *Gateway) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		g.Run(ctx)
+	}()
+	return func() { cancel(); <-done }
 }

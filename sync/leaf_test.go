@@ -78,13 +78,7 @@ func startLeafSite(t *testing.T, c *natstest.Cluster, site, gw, user, password s
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		g.Run(ctx)
-	}()
-	s := &leafSite{db: db, b: b, g: g, proxy: proxy, cmds: cmds, stop: func() { cancel(); <-done }}
+	s := &leafSite{db: db, b: b, g: g, proxy: proxy, cmds: cmds, stop: runLink(g)}
 	t.Cleanup(s.stop)
 	return s
 }

@@ -195,25 +195,8 @@ func TestChaosBackbone(t *testing.T) {
 	defer cancel()
 	started := time.Now()
 	c := startBackbone(t, backboneGateways)
-	nc, err := nats.Connect(c.NATSURLs(), nats.UserInfo(backboneERP, backboneERPPassword), nats.MaxReconnects(-1),
-		nats.ReconnectWait(100*time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-
 	const workers = 2
-	tl := fgsync.NewTail(fgsync.TailConfig{NATS: c.NATSURLs(), Username: backboneERP, Password: backboneERPPassword,
-		ClientID: "erp-chaos-backbone", Workers: workers})
-	tctx, tcancel := context.WithCancel(context.Background())
-	if err := tl.Start(tctx); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { tcancel(); tl.Close() }()
+	js, tl := backboneERPSide(t, c, "erp-chaos-backbone", workers)
 
 	floors := make([]*floor, len(backboneGateways))
 	dirs := make([]string, len(backboneGateways))
@@ -507,4 +490,30 @@ func backboneReport(t *testing.T, name string, tl *fgsync.Tail, floors []*floor,
 	if result == "FAIL" {
 		t.Error(line)
 	}
+}
+
+// backboneERPSide is the ERP on the cluster: a JetStream client reading
+// the central stream, and the reference consumer's workers sharing its
+// durable consumer; both end with the test.
+func backboneERPSide(t *testing.T, c *natstest.Cluster, clientID string, workers int) (jetstream.JetStream, *fgsync.Tail) {
+	t.Helper()
+	nc, err := nats.Connect(c.NATSURLs(), nats.UserInfo(backboneERP, backboneERPPassword), nats.MaxReconnects(-1),
+		nats.ReconnectWait(100*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl := fgsync.NewTail(fgsync.TailConfig{NATS: c.NATSURLs(), Username: backboneERP, Password: backboneERPPassword,
+		ClientID: clientID, Workers: workers})
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := tl.Start(ctx); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); tl.Close() })
+	return js, tl
 }

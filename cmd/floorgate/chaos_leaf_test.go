@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/floorgate/floorgate"
@@ -158,24 +157,8 @@ func TestChaosLeaf(t *testing.T) {
 		leafAddrs = append(leafAddrs, strings.TrimPrefix(u, "tls://"))
 	}
 
-	nc, err := nats.Connect(c.NATSURLs(), nats.UserInfo(backboneERP, backboneERPPassword), nats.MaxReconnects(-1),
-		nats.ReconnectWait(100*time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
 	const workers = 2
-	tl := fgsync.NewTail(fgsync.TailConfig{NATS: c.NATSURLs(), Username: backboneERP, Password: backboneERPPassword,
-		ClientID: "erp-chaos-leaf", Workers: workers})
-	tctx, tcancel := context.WithCancel(context.Background())
-	if err := tl.Start(tctx); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { tcancel(); tl.Close() }()
+	js, tl := backboneERPSide(t, c, "erp-chaos-leaf", workers)
 
 	floors := make([]*floor, len(backboneGateways))
 	dirs := make([]string, len(backboneGateways))
