@@ -131,8 +131,9 @@ type TB interface {
 	Fatal(args ...any)
 }
 
-// Start runs a cluster and waits until every node is healthy (JetStream
-// has a meta leader); it is killed when the test ends.
+// Start runs a cluster and waits until every node is healthy and the
+// JetStream meta leader counts every node current, so a replicated stream
+// can be placed at once; it is killed when the test ends.
 func Start(t TB, opts Options) *Cluster {
 	t.Helper()
 	c, err := startIn(t.TempDir(), opts, t)
@@ -341,7 +342,8 @@ func (c *Cluster) Pid(i int) int {
 	return 0
 }
 
-// WaitHealthy waits until every running node answers /healthz with ok.
+// WaitHealthy waits until every running node answers /healthz with ok
+// and the meta leader counts each of them current.
 func (c *Cluster) WaitHealthy(d time.Duration) {
 	if c.t != nil {
 		c.t.Helper()
@@ -350,6 +352,7 @@ func (c *Cluster) WaitHealthy(d time.Duration) {
 }
 
 func (c *Cluster) waitHealthy(d time.Duration) error {
+	deadline := time.Now().Add(d)
 	for i := range c.Nodes {
 		if c.Running(i) {
 			if err := c.waitNode(i, d); err != nil {
@@ -357,7 +360,54 @@ func (c *Cluster) waitHealthy(d time.Duration) error {
 			}
 		}
 	}
-	return nil
+	// A node's /healthz says ok as soon as it knows a meta leader; the
+	// leader may not have heard from every peer yet, and then refuses to
+	// place a replicated stream ("no suitable peers for placement").
+	var last error
+	for time.Now().Before(deadline) {
+		if last = c.metaCurrent(); last == nil {
+			return nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return fmt.Errorf("natstest: meta group not current after %v: %v", d, last)
+}
+
+// metaCurrent asks every running node's /jsz for the meta group, and
+// returns nil when the leader counts every other running node current.
+func (c *Cluster) metaCurrent() error {
+	for i, n := range c.Nodes {
+		if !c.Running(i) {
+			continue
+		}
+		var jsz struct {
+			Meta struct {
+				Leader   string `json:"leader"`
+				Replicas []struct {
+					Name    string `json:"name"`
+					Current bool   `json:"current"`
+					Offline bool   `json:"offline"`
+				} `json:"replicas"`
+			} `json:"meta_cluster"`
+		}
+		if err := n.getJSON("/jsz", &jsz); err != nil {
+			return err
+		}
+		if jsz.Meta.Leader != n.Name {
+			continue
+		}
+		current := map[string]bool{}
+		for _, r := range jsz.Meta.Replicas {
+			current[r.Name] = r.Current && !r.Offline
+		}
+		for j, o := range c.Nodes {
+			if j != i && c.Running(j) && !current[o.Name] {
+				return fmt.Errorf("meta leader %s does not count %s current", n.Name, o.Name)
+			}
+		}
+		return nil
+	}
+	return errors.New("no running node is the meta leader")
 }
 
 func (c *Cluster) waitNode(i int, d time.Duration) error {
@@ -385,21 +435,26 @@ func (c *Cluster) waitNode(i int, d time.Duration) error {
 	return fmt.Errorf("nats-server %s not healthy after %v: %v\n%s", n.Name, d, last, logs.String())
 }
 
-// healthy asks the node's /healthz.
-func (n *Node) healthy() error {
+// getJSON reads the node's monitoring endpoint path into v.
+func (n *Node) getJSON(path string, v any) error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("http://127.0.0.1:%d/healthz", n.HTTPPort), nil)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("http://127.0.0.1:%d%s", n.HTTPPort, path), nil)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return err
 	}
 	defer res.Body.Close()
+	return json.NewDecoder(res.Body).Decode(v)
+}
+
+// healthy asks the node's /healthz.
+func (n *Node) healthy() error {
 	var h struct {
 		Status string `json:"status"`
 		Error  string `json:"error"`
 	}
-	if err := json.NewDecoder(res.Body).Decode(&h); err != nil {
+	if err := n.getJSON("/healthz", &h); err != nil {
 		return err
 	}
 	if h.Status != "ok" {
