@@ -1,6 +1,7 @@
 # floorgate — the two commands: `make run` and `make test`.
 GO       ?= go
 BIN      := bin/floorgate
+BENCH    := bin/floorgate-bench
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X github.com/floorgate/floorgate.Version=$(VERSION)
 STATE    ?= ./state
@@ -41,8 +42,9 @@ endef
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
-build: deps ## build bin/floorgate
+build: deps ## build bin/floorgate (and bin/floorgate-bench, the benches' program, which the package does not ship)
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/floorgate
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BENCH) ./cmd/floorgate-bench
 
 deb: build ## build the Debian package bin/floorgate_VERSION_ARCH.deb (systemd/nfpm.yaml; DEB_DIR, DEB_VERSION override)
 	@mkdir -p $(DEB_DIR)
@@ -57,26 +59,26 @@ test: test-deps ## run every test (starts real Mosquitto brokers on free ports)
 
 chaos: test-deps ## the fault scenarios' long round (200 kill -9 rounds), one CHAOS line each; full log in bin/chaos.log
 	@mkdir -p bin
-	@FLOORGATE_CHAOS_ROUNDS=$(CHAOS_ROUNDS) $(GO) test -count=1 -v -run Chaos -timeout 60m ./cmd/floorgate/ >bin/chaos.log 2>&1; \
+	@FLOORGATE_CHAOS_ROUNDS=$(CHAOS_ROUNDS) $(GO) test -count=1 -v -run Chaos -timeout 60m ./internal/cli/ >bin/chaos.log 2>&1; \
 	  s=$$?; grep -E '^(CHAOS |--- FAIL|FAIL|ok )' bin/chaos.log; exit $$s
 
 bench: build ## run every bench (DURATION each) and write bench/report.md, bench/report.json and bench/latency.png
 	@mkdir -p bench && rm -f bench/lines.txt
 	@set -e; for n in 1 64 256 1000; do \
-	  $(BIN) bench scan --pdas $$n --duration $(DURATION) >> bench/lines.txt; tail -n 1 bench/lines.txt; \
+	  $(BENCH) scan --pdas $$n --duration $(DURATION) >> bench/lines.txt; tail -n 1 bench/lines.txt; \
 	done
-	$(BIN) bench degraded --pdas 64 --duration $(DURATION) >> bench/lines.txt && tail -n 1 bench/lines.txt
-	$(BIN) bench mem --pdas 500 --rate 1 --duration $(DURATION) >> bench/lines.txt && tail -n 1 bench/lines.txt
-	$(BIN) bench sync --events 200000 >> bench/lines.txt && tail -n 1 bench/lines.txt
-	$(BIN) bench sync --events 1000000 >> bench/lines.txt && tail -n 1 bench/lines.txt
-	$(BIN) bench print --labels 400 --printers 20 >> bench/lines.txt && tail -n 1 bench/lines.txt
-	$(BIN) bench kpi --events 1000000 >> bench/lines.txt && tail -n 1 bench/lines.txt
-	$(BIN) bench cluster --pdas 64 --orders 5000 --duration $(DURATION) >> bench/lines.txt && tail -n 1 bench/lines.txt
+	$(BENCH) degraded --pdas 64 --duration $(DURATION) >> bench/lines.txt && tail -n 1 bench/lines.txt
+	$(BENCH) mem --pdas 500 --rate 1 --duration $(DURATION) >> bench/lines.txt && tail -n 1 bench/lines.txt
+	$(BENCH) sync --events 200000 >> bench/lines.txt && tail -n 1 bench/lines.txt
+	$(BENCH) sync --events 1000000 >> bench/lines.txt && tail -n 1 bench/lines.txt
+	$(BENCH) print --labels 400 --printers 20 >> bench/lines.txt && tail -n 1 bench/lines.txt
+	$(BENCH) kpi --events 1000000 >> bench/lines.txt && tail -n 1 bench/lines.txt
+	$(BENCH) cluster --pdas 64 --orders 5000 --duration $(DURATION) >> bench/lines.txt && tail -n 1 bench/lines.txt
 	@$(MAKE) --no-print-directory bench-peer-deps
-	$(BIN) bench backbone >> bench/lines.txt && tail -n 1 bench/lines.txt
-	$(BIN) bench peer --pdas 1,64,256 --duration $(DURATION) >> bench/lines.txt && grep "^BENCH peer" bench/lines.txt
-	$(BIN) bench peer --pdas 64,256 --tls off --batch-events 100 --kill=false --instructions=false --duration $(DURATION) >> bench/lines.txt && grep "^BENCH peer.* batch=" bench/lines.txt
-	$(BIN) bench report --in bench/lines.txt --out bench
+	$(BENCH) backbone >> bench/lines.txt && tail -n 1 bench/lines.txt
+	$(BENCH) peer --pdas 1,64,256 --duration $(DURATION) >> bench/lines.txt && grep "^BENCH peer" bench/lines.txt
+	$(BENCH) peer --pdas 64,256 --tls off --batch-events 100 --kill=false --instructions=false --duration $(DURATION) >> bench/lines.txt && grep "^BENCH peer.* batch=" bench/lines.txt
+	$(BENCH) report --in bench/lines.txt --out bench
 
 bench-peer-deps: test-deps ## install bench peer's Node-RED (bench/peers/nodered, with npm; never needed by make test)
 	@command -v npm >/dev/null || { echo "bench peer needs Node.js 18 or later and npm (apt-get install nodejs npm) to install its Node-RED peer"; exit 1; }

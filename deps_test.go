@@ -30,12 +30,12 @@ var homes = map[string][]string{
 	"github.com/chromedp/chromedp":        {"web/webtest"},
 	"github.com/creack/pty":               {"device/serial/serialtest", "print/printer/printertest"},
 	"go.yaml.in/yaml/v3":                  {"gateway", "firmware-profiles", "print/template"},
-	"golang.org/x/term":                   {"cmd/floorgate"},
+	"golang.org/x/term":                   {"internal/cli"},
 	"golang.org/x/net/proxy":              {"sync"},
 	"golang.org/x/sys/unix":               {"print/printer", "print/printer/printertest"},
-	// cmd/floorgate draws the bench report's latency chart with it, until
-	// the benches move to a package of their own.
-	"golang.org/x/image": {"print/label", "cmd/floorgate"},
+	// The bench report's latency chart is drawn with it, in the bench
+	// program, not in the daemon.
+	"golang.org/x/image": {"print/label", "internal/bench"},
 }
 
 const module = "github.com/floorgate/floorgate"

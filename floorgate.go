@@ -4,7 +4,7 @@
 //
 // It imports only the standard library. Everything that talks to the outside
 // world (bbolt, MQTT, WebSockets, serial ports, printers) lives in its own
-// package and meets the others only in cmd/floorgate.
+// package and meets the others only in internal/cli, the command line that wires them.
 package floorgate
 
 import (

@@ -6,7 +6,7 @@
 // listener and on the local administration socket.
 //
 // It holds no HTTP handlers of its own and parses no command line; that is
-// web's and cmd/floorgate's.
+// web's and internal/cli's.
 package gateway
 
 import (

@@ -9,7 +9,7 @@ import (
 )
 
 // StreamStats reads a backbone stream's state, for tools that watch it
-// fill (floorgate bench backbone): messages per subject and the leader.
+// fill (floorgate-bench backbone): messages per subject and the leader.
 type StreamStats struct {
 	nc     *nats.Conn
 	stream jetstream.Stream

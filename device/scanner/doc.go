@@ -5,6 +5,6 @@
 // as a PDA's and its verdicts come back as the scanner's own beeps.
 //
 // Drivers live in device/serial and device/usb; this package imports
-// neither, and they import it only for Scan. cmd/floorgate puts the two
+// neither, and they import it only for Scan. gateway puts the two
 // together.
 package scanner

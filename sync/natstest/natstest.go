@@ -4,7 +4,7 @@
 // restart on the same ports and store. The server is built from the
 // nats-server module floorgate already embeds (the same version as the
 // site broker), so nothing is needed from the system. It is test and
-// bench support only (StartProcess is for floorgate bench backbone);
+// bench support only (StartProcess is for floorgate-bench backbone);
 // nothing in floorgate's daemon imports it, and it does not import
 // package testing, so a bench linking it does not link that too.
 package natstest

@@ -1,5 +1,5 @@
 // Package wsload is an outside client of the PDA protocol v1, written from
-// docs/pda-protocol.md alone, for floorgate bench peer's load generator.
+// docs/pda-protocol.md alone, for floorgate-bench peer's load generator.
 //
 // It must not share code with the gateway or with wsclient: the load
 // generator drives floorgate and a Node-RED flow alike, so it may rely on
