@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/floorgate/floorgate/internal/poll"
 	"github.com/floorgate/floorgate/sync/mqtttest"
 )
 
@@ -16,17 +17,15 @@ func TestPubAckIsNotACommit(t *testing.T) {
 	b := mqtttest.Start(t)
 	f := openFloor(t, site)
 	g, _ := link(t, f, b.URL())
-	eventually(t, 10*time.Second, func() bool { return g.Status().Connected }, func() string { return "never connected" })
+	poll.Eventually(t, 10*time.Second, func() bool { return g.Status().Connected }, func() string { return "never connected" })
 	// Whatever was in the outbox before goes first.
-	eventually(t, 10*time.Second, func() bool { ob, _ := f.db.Outbox(); return ob.Depth == 0 },
-		func() string { ob, _ := f.db.Outbox(); return fmt.Sprintf("outbox %+v", ob) })
+	poll.Eventually(t, 10*time.Second, func() bool { ob, _ := f.db.Outbox(); return ob.Depth == 0 }, func() string { ob, _ := f.db.Outbox(); return fmt.Sprintf("outbox %+v", ob) })
 	const picks = 50
 	c0, _ := f.db.Stats()
 	a0 := g.Status().Acknowledged
 	for i := range uint64(picks) {
 		f.pick(1)
-		eventually(t, 10*time.Second, func() bool { return g.Status().Acknowledged >= a0+i+1 },
-			func() string { return fmt.Sprintf("pick %d never acknowledged: %+v", i+1, g.Status()) })
+		poll.Eventually(t, 10*time.Second, func() bool { return g.Status().Acknowledged >= a0+i+1 }, func() string { return fmt.Sprintf("pick %d never acknowledged: %+v", i+1, g.Status()) })
 	}
 	c1, _ := f.db.Stats()
 	// One commit per pick, and the lazy watermark's writes: one a second.

@@ -11,6 +11,7 @@ import (
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/internal/poll"
 	fgsync "github.com/floorgate/floorgate/sync"
 	"github.com/floorgate/floorgate/sync/mqtttest"
 )
@@ -81,14 +82,12 @@ func TestBatchedEvents(t *testing.T) {
 	if s := tl.Stats(); s.Duplicates != 0 || s.Unique != int(f.lastSeq()) {
 		t.Fatalf("consumer: %d unique of %d, %d duplicates", s.Unique, f.lastSeq(), s.Duplicates)
 	}
-	eventually(t, 10*time.Second, func() bool { ob, _ := f.db.Outbox(); return ob.Depth == 0 },
-		func() string { ob, _ := f.db.Outbox(); return fmt.Sprintf("outbox %+v", ob) })
+	poll.Eventually(t, 10*time.Second, func() bool { ob, _ := f.db.Outbox(); return ob.Depth == 0 }, func() string { ob, _ := f.db.Outbox(); return fmt.Sprintf("outbox %+v", ob) })
 	s := g.Status()
 	if s.Acknowledged < f.lastSeq() || s.Messages*10 > s.Published {
 		t.Fatalf("%d events went in %d messages (%d acknowledged): not batched", s.Published, s.Messages, s.Acknowledged)
 	}
-	eventually(t, 10*time.Second, func() bool { raw.mu.Lock(); defer raw.mu.Unlock(); return uint64(len(raw.msgs)) >= s.Messages },
-		func() string { return "the raw watcher missed messages" })
+	poll.Eventually(t, 10*time.Second, func() bool { raw.mu.Lock(); defer raw.mu.Unlock(); return uint64(len(raw.msgs)) >= s.Messages }, func() string { return "the raw watcher missed messages" })
 	msgs, sizes := raw.decode(t)
 	arrays := 0
 	for i, evs := range msgs {
@@ -115,8 +114,7 @@ func TestBatchedEventsAcrossADisconnect(t *testing.T) {
 	f.pick(6000)
 	tl := tail(t, b.URL(), true)
 	g, _ := link(t, f, b.URL(), func(c *fgsync.Config) { c.BatchEvents, c.Window = 20, 100 })
-	eventually(t, 30*time.Second, func() bool { s := g.Status(); return s.Published-s.Acknowledged >= 500 },
-		func() string { return fmt.Sprintf("never 500 in flight: %+v", g.Status()) })
+	poll.Eventually(t, 30*time.Second, func() bool { s := g.Status(); return s.Published-s.Acknowledged >= 500 }, func() string { return fmt.Sprintf("never 500 in flight: %+v", g.Status()) })
 	b.Kill()
 	b.Restart()
 	complete(t, f, tl)
@@ -150,8 +148,7 @@ func TestBatchLeavesOutAnOversizedEvent(t *testing.T) {
 	tl := tail(t, b.URL(), false)
 	link(t, f, b.URL(), func(c *fgsync.Config) { c.BatchEvents, c.MaxMessageBytes = 50, 4096 })
 	key := site.ID + "/" + site.Gateway
-	eventually(t, 10*time.Second, func() bool { return tl.Stats().Contiguous[key] == big-1 && tl.Stats().Unique == int(f.lastSeq())-1 },
-		func() string { return fmt.Sprintf("consumer %+v, want all but seq %d", tl.Stats(), big) })
+	poll.Eventually(t, 10*time.Second, func() bool { return tl.Stats().Contiguous[key] == big-1 && tl.Stats().Unique == int(f.lastSeq())-1 }, func() string { return fmt.Sprintf("consumer %+v, want all but seq %d", tl.Stats(), big) })
 	dl, _ := f.db.DeadLetters()
 	if len(dl) != 1 || dl[0].Seq != big {
 		t.Fatalf("dead letters %+v, want seq %d alone", dl, big)

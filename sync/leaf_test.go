@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/internal/poll"
 	"github.com/floorgate/floorgate/store"
 	"github.com/floorgate/floorgate/sync/broker"
 	"github.com/floorgate/floorgate/sync/natstest"
@@ -104,18 +105,6 @@ func (s *leafSite) depth(t *testing.T) int {
 	return o.Depth
 }
 
-// waitFor polls cond until it holds or d passes.
-func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("not within %v: %s", d, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // centralSeqs reads one gateway's subject of the central events stream:
 // the seqs in the stream's order, every copy.
 func centralSeqs(t *testing.T, js jetstream.JetStream, subject string) []uint64 {
@@ -184,16 +173,16 @@ func TestLeafSiteRidesOutAWANCut(t *testing.T) {
 	for round := range 2 {
 		if round == 1 {
 			site.proxy.Cut()
-			waitFor(t, 10*time.Second, "the leaf link seen down", func() bool { st, _ := site.b.Leaf(); return !st.Connected })
+			poll.Eventually(t, 10*time.Second, func() bool { st, _ := site.b.Leaf(); return !st.Connected }, poll.Say("the leaf link seen down"))
 		}
 		for range 5 {
 			site.scan(t, 100)
 		}
 		total += 500
-		waitFor(t, time.Minute, "the site's broker acknowledging every event", func() bool {
+		poll.Eventually(t, time.Minute, func() bool {
 			st := site.g.Status()
 			return st.Published >= uint64(total) && st.Central != nil && st.Central.AwaitingCentral == 500
-		})
+		}, poll.Say("the site's broker acknowledging every event"))
 		if d := site.depth(t); d != 500 {
 			t.Fatalf("round %d: %d events in the outbox with the link down, want 500: an event left before the central stream held it", round, d)
 		}
@@ -204,7 +193,7 @@ func TestLeafSiteRidesOutAWANCut(t *testing.T) {
 			t.Fatal(err)
 		}
 		start := time.Now()
-		waitFor(t, 3*time.Minute, "the outbox empty after the link came back", func() bool { return site.depth(t) == 0 })
+		poll.Eventually(t, 3*time.Minute, func() bool { return site.depth(t) == 0 }, poll.Say("the outbox empty after the link came back"))
 		t.Logf("round %d: outbox empty %v after the link came back", round, time.Since(start).Round(time.Millisecond))
 		if st, ok := site.b.Leaf(); !ok || !st.Connected || st.Domain != domain {
 			t.Fatalf("leaf state %+v", st)
@@ -232,7 +221,7 @@ func TestLeafSiteRidesOutAWANCut(t *testing.T) {
 	// reaches the gateway once it is back; one for another gateway of the
 	// site does not.
 	site.proxy.Cut()
-	waitFor(t, 10*time.Second, "the leaf link seen down", func() bool { st, _ := site.b.Leaf(); return !st.Connected })
+	poll.Eventually(t, 10*time.Second, func() bool { st, _ := site.b.Leaf(); return !st.Connected }, poll.Say("the leaf link seen down"))
 	erp := dialMQTT(t, c.MQTTURLs()[1:], "erp-1")
 	defer erp.Disconnect(100)
 	for _, cmd := range []struct{ topic, payload string }{
@@ -247,13 +236,13 @@ func TestLeafSiteRidesOutAWANCut(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	waitFor(t, time.Minute, "the command sent during the cut applied", func() bool { return len(site.cmds.all()) > 0 })
+	poll.Eventually(t, time.Minute, func() bool { return len(site.cmds.all()) > 0 }, poll.Say("the command sent during the cut applied"))
 	t.Logf("the command applied %v after the link came back", time.Since(start).Round(time.Millisecond))
 	start = time.Now()
 	if tok := erp.Publish("floorgate/v1/SZ.01/gw-1/commands", 1, false, `{"id":"c-2"}`); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 		t.Fatalf("publish: %v", tok.Error())
 	}
-	waitFor(t, time.Minute, "a command sent with the link up applied", func() bool { return len(site.cmds.all()) > 1 })
+	poll.Eventually(t, time.Minute, func() bool { return len(site.cmds.all()) > 1 }, poll.Say("a command sent with the link up applied"))
 	t.Logf("a command sent with the link up applied in %v", time.Since(start).Round(time.Millisecond))
 	if got := site.cmds.all(); len(got) != 2 || got[0] != `{"id":"c-1"}` || got[1] != `{"id":"c-2"}` {
 		t.Fatalf("commands applied: %q", got)
@@ -268,7 +257,7 @@ func TestLeafSiteRidesOutAWANCut(t *testing.T) {
 	}
 	defer tl.Close()
 	tl.publish("floorgate/v1/SZ.01/gw-1/commands", []byte(`{"id":"c-replay"}`))
-	waitFor(t, time.Minute, "the consumer's command applied", func() bool { return len(site.cmds.all()) > 2 })
+	poll.Eventually(t, time.Minute, func() bool { return len(site.cmds.all()) > 2 }, poll.Say("the consumer's command applied"))
 
 	// The site's user can reach nothing of another gateway's: not its
 	// commands, not its events in the central stream.

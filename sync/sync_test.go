@@ -12,6 +12,7 @@ import (
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/internal/poll"
 	"github.com/floorgate/floorgate/store"
 	fgsync "github.com/floorgate/floorgate/sync"
 	"github.com/floorgate/floorgate/sync/mqtttest"
@@ -168,25 +169,13 @@ func tail(t *testing.T, broker string, replay bool) *fgsync.Tail {
 	return tl
 }
 
-// eventually waits for cond, failing with msg after the deadline.
-func eventually(t *testing.T, d time.Duration, cond func() bool, msg func() string) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal(msg())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // complete waits until the consumer holds every event of an OK scan and
 // every sequence number up to the last, and reports the duplicates.
 func complete(t *testing.T, f *floor, tl *fgsync.Tail) {
 	t.Helper()
 	last := f.lastSeq()
 	key := site.ID + "/" + site.Gateway
-	eventually(t, 60*time.Second, func() bool {
+	poll.Eventually(t, 60*time.Second, func() bool {
 		s := tl.Stats()
 		return s.Contiguous[key] >= last && len(s.Gaps[key]) == 0
 	}, func() string {
@@ -209,12 +198,12 @@ func TestNormalFlow(t *testing.T) {
 	g, _ := link(t, f, b.URL())
 	f.pick(500)
 	complete(t, f, tl)
-	eventually(t, 10*time.Second, func() bool {
+	poll.Eventually(t, 10*time.Second, func() bool {
 		ob, _ := f.db.Outbox()
 		return ob.Depth == 0
 	}, func() string { ob, _ := f.db.Outbox(); return fmt.Sprintf("outbox still %+v", ob) })
 	// The counters follow the commits of the acknowledgements.
-	eventually(t, 10*time.Second, func() bool {
+	poll.Eventually(t, 10*time.Second, func() bool {
 		s := g.Status()
 		return s.Connected && !s.LastPubAck.IsZero() && s.Acknowledged >= 500
 	}, func() string { return fmt.Sprintf("status %+v", g.Status()) })
@@ -227,7 +216,7 @@ func TestBrokerKilledMidStream(t *testing.T) {
 	link(t, f, b.URL())
 	done := make(chan struct{})
 	go func() { defer close(done); f.pick(3000) }()
-	eventually(t, 30*time.Second, func() bool { return tl.Stats().Unique > 500 }, func() string { return "no events flowed" })
+	poll.Eventually(t, 30*time.Second, func() bool { return tl.Stats().Unique > 500 }, func() string { return "no events flowed" })
 	b.Kill()
 	f.pick(200) // the floor keeps working while the broker is gone
 	b.Restart()
@@ -241,10 +230,10 @@ func TestBrokerFrozenPastKeepalive(t *testing.T) {
 	tl := tail(t, b.URL(), true)
 	g, _ := link(t, f, b.URL(), func(c *fgsync.Config) { c.Keepalive = time.Second })
 	f.pick(300)
-	eventually(t, 30*time.Second, func() bool { return tl.Stats().Unique > 100 }, func() string { return "no events flowed" })
+	poll.Eventually(t, 30*time.Second, func() bool { return tl.Stats().Unique > 100 }, func() string { return "no events flowed" })
 	b.Freeze()
 	f.pick(300)
-	eventually(t, 30*time.Second, func() bool { return !g.Status().Connected }, func() string { return "frozen broker not noticed" })
+	poll.Eventually(t, 30*time.Second, func() bool { return !g.Status().Connected }, func() string { return "frozen broker not noticed" })
 	b.Thaw()
 	f.pick(100)
 	complete(t, f, tl)
@@ -256,7 +245,7 @@ func TestDisconnectWithThousandsInFlight(t *testing.T) {
 	f.pick(6000) // a backlog, as after a WAN outage
 	tl := tail(t, b.URL(), true)
 	g, _ := link(t, f, b.URL(), func(c *fgsync.Config) { c.Window = 4000 })
-	eventually(t, 30*time.Second, func() bool {
+	poll.Eventually(t, 30*time.Second, func() bool {
 		s := g.Status()
 		return s.Published-s.Acknowledged >= 1000
 	}, func() string { return fmt.Sprintf("never 1000 in flight: %+v", g.Status()) })
@@ -273,8 +262,7 @@ func TestOversizedEventIsDeadLettered(t *testing.T) {
 	tl := tail(t, b.URL(), false)
 	g, stop := link(t, f, b.URL(), func(c *fgsync.Config) { c.MaxMessageBytes = 300 })
 	f.pick(20) // scan.accepted events are larger than 300 bytes
-	eventually(t, 10*time.Second, func() bool { ob, _ := f.db.Outbox(); return ob.Depth == 0 && ob.DeadLetters > 0 },
-		func() string { ob, _ := f.db.Outbox(); return fmt.Sprintf("outbox %+v", ob) })
+	poll.Eventually(t, 10*time.Second, func() bool { ob, _ := f.db.Outbox(); return ob.Depth == 0 && ob.DeadLetters > 0 }, func() string { ob, _ := f.db.Outbox(); return fmt.Sprintf("outbox %+v", ob) })
 	dl, _ := f.db.DeadLetters()
 	if len(dl) == 0 || dl[0].Reason == "" || g.Status().DeadLettered == 0 {
 		t.Fatalf("dead letters %+v status %+v", dl, g.Status())
@@ -293,17 +281,16 @@ func TestOversizedEventIsDeadLettered(t *testing.T) {
 	}
 	link(t, f, b.URL())
 	complete(t, f, tl)
-	eventually(t, 10*time.Second, func() bool { left, _ := f.db.DeadLetters(); return len(left) == 0 },
-		func() string {
-			left, _ := f.db.DeadLetters()
-			return fmt.Sprintf("%d dead letters left after the retry", len(left))
-		})
+	poll.Eventually(t, 10*time.Second, func() bool { left, _ := f.db.DeadLetters(); return len(left) == 0 }, func() string {
+		left, _ := f.db.DeadLetters()
+		return fmt.Sprintf("%d dead letters left after the retry", len(left))
+	})
 }
 
 // subscribed waits until the gateway listens for commands.
 func subscribed(t *testing.T, g *fgsync.Gateway) {
 	t.Helper()
-	eventually(t, 10*time.Second, func() bool { return g.Status().DownConnected }, func() string { return "commands never subscribed" })
+	poll.Eventually(t, 10*time.Second, func() bool { return g.Status().DownConnected }, func() string { return "commands never subscribed" })
 }
 
 // command publishes a command for the gateway, as the ERP would.
@@ -327,8 +314,7 @@ func TestCommandWhileGatewayDown(t *testing.T) {
 	stop()
 	command(t, b.URL(), `{"id":"c-1","type":"task.create","data":{"tasks":[{"id":"T-new","order":"SO-9","lines":[{"location":"L2","sku":"S2","qty":1}]}]}}`)
 	link(t, f, b.URL())
-	eventually(t, 15*time.Second, func() bool { _, err := f.db.Task("T-new"); return err == nil },
-		func() string { return "task sent while the gateway was down never arrived" })
+	poll.Eventually(t, 15*time.Second, func() bool { _, err := f.db.Task("T-new"); return err == nil }, func() string { return "task sent while the gateway was down never arrived" })
 }
 
 func TestCancelCommandIntercepts(t *testing.T) {
@@ -338,8 +324,7 @@ func TestCancelCommandIntercepts(t *testing.T) {
 	subscribed(t, g)
 	f.pick(3)
 	command(t, b.URL(), `{"id":"c-2","type":"task.cancel","data":{"task":"T-long","reason":"customer cancelled"}}`)
-	eventually(t, 15*time.Second, func() bool { tk, _ := f.db.Task("T-long"); return tk.Status == floorgate.TaskCancelled },
-		func() string { return "cancel never applied" })
+	poll.Eventually(t, 15*time.Second, func() bool { tk, _ := f.db.Task("T-long"); return tk.Status == floorgate.TaskCancelled }, func() string { return "cancel never applied" })
 	v, _ := f.db.Scan(context.Background(), floorgate.Scan{ID: "after", Device: "pda-1", Data: "6901234567892"})
 	if v.Code != floorgate.CodeTaskCancelled {
 		t.Fatalf("scan after the intercept: %s", v.Code)
@@ -355,7 +340,7 @@ func TestMalformedCommandIsRejected(t *testing.T) {
 	before := f.db.Counts()
 	command(t, b.URL(), `{"id":"c-3","type":"task.create","data":{"tasks":[{"id":"T-bad","order":"SO","lines":[{"location":"L9","sku":"S1","qty":1}]}]}}`)
 	var rec floorgate.CommandRecord
-	eventually(t, 15*time.Second, func() bool {
+	poll.Eventually(t, 15*time.Second, func() bool {
 		for {
 			select {
 			case ev := <-tl.Events():
@@ -438,8 +423,7 @@ func TestMutualTLS(t *testing.T) {
 	f := openFloor(t, site)
 	// Without the gateway's own certificate the broker refuses it.
 	g, stop := link(t, f, b.URL(), func(c *fgsync.Config) { c.CAFile = certs.CA })
-	eventually(t, 15*time.Second, func() bool { return g.Status().LastError != "" },
-		func() string { return fmt.Sprintf("no refusal without a client certificate: %+v", g.Status()) })
+	poll.Eventually(t, 15*time.Second, func() bool { return g.Status().LastError != "" }, func() string { return fmt.Sprintf("no refusal without a client certificate: %+v", g.Status()) })
 	if g.Status().Connected {
 		t.Fatal("connected without a client certificate")
 	}
@@ -448,10 +432,8 @@ func TestMutualTLS(t *testing.T) {
 		c.CAFile, c.CertFile, c.KeyFile = certs.CA, certs.ClientCert, certs.ClientKey
 	})
 	f.pick(50)
-	eventually(t, 15*time.Second, func() bool { ob, _ := f.db.Outbox(); return ob.Depth == 0 },
-		func() string { return fmt.Sprintf("outbox not drained over TLS: %+v", g.Status()) })
-	eventually(t, 10*time.Second, func() bool { s := g.Status(); return s.Connected && s.Acknowledged >= 50 },
-		func() string { return fmt.Sprintf("status over TLS: %+v", g.Status()) })
+	poll.Eventually(t, 15*time.Second, func() bool { ob, _ := f.db.Outbox(); return ob.Depth == 0 }, func() string { return fmt.Sprintf("outbox not drained over TLS: %+v", g.Status()) })
+	poll.Eventually(t, 10*time.Second, func() bool { s := g.Status(); return s.Connected && s.Acknowledged >= 50 }, func() string { return fmt.Sprintf("status over TLS: %+v", g.Status()) })
 }
 
 // TestOverWebSockets links over ws://, to Mosquitto's WebSockets listener,
@@ -462,8 +444,7 @@ func TestOverWebSockets(t *testing.T) {
 	tl := tail(t, b.URL(), false)
 	g, _ := link(t, f, b.WebsocketURL())
 	f.pick(30)
-	eventually(t, 15*time.Second, func() bool { ob, _ := f.db.Outbox(); return ob.Depth == 0 },
-		func() string { return fmt.Sprintf("outbox not drained over WebSockets: %+v", g.Status()) })
+	poll.Eventually(t, 15*time.Second, func() bool { ob, _ := f.db.Outbox(); return ob.Depth == 0 }, func() string { return fmt.Sprintf("outbox not drained over WebSockets: %+v", g.Status()) })
 	if s := g.Status(); !s.Connected || !strings.HasPrefix(s.Broker, "ws://") {
 		t.Fatalf("status: %+v", s)
 	}

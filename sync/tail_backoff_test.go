@@ -12,6 +12,7 @@ import (
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/internal/poll"
 	fgsync "github.com/floorgate/floorgate/sync"
 	"github.com/floorgate/floorgate/sync/mqtttest"
 )
@@ -62,12 +63,11 @@ func TestReplayThatDoesNotFillIsGivenUp(t *testing.T) {
 	key := site.ID + "/" + site.Gateway
 	has := func(id string) {
 		t.Helper()
-		eventually(t, 10*time.Second, func() bool { return tl.Has(id) }, func() string { return "the consumer never got " + id })
+		poll.Eventually(t, 10*time.Second, func() bool { return tl.Has(id) }, func() string { return "the consumer never got " + id })
 	}
 	asked := func(n int) floorgate.Command {
 		t.Helper()
-		eventually(t, 10*time.Second, func() bool { return len(cmds.replays()) >= n },
-			func() string { return fmt.Sprintf("%d replay commands, want %d", len(cmds.replays()), n) })
+		poll.Eventually(t, 10*time.Second, func() bool { return len(cmds.replays()) >= n }, func() string { return fmt.Sprintf("%d replay commands, want %d", len(cmds.replays()), n) })
 		got := cmds.replays()
 		if len(got) != n {
 			t.Fatalf("%d replay commands, want %d: %+v", len(got), n, got)
@@ -104,8 +104,7 @@ func TestReplayThatDoesNotFillIsGivenUp(t *testing.T) {
 	}
 	has(gw.publish(5, floorgate.EventCommandApplied, floorgate.CommandRecord{CommandID: second.ID, CommandType: floorgate.CommandEventsReplay}))
 	clock.Add(grace)
-	eventually(t, 10*time.Second, func() bool { return tl.Stats().GivenUp[key] == 1 },
-		func() string { return fmt.Sprintf("seq 2 not given up: %+v", tl.Stats()) })
+	poll.Eventually(t, 10*time.Second, func() bool { return tl.Stats().GivenUp[key] == 1 }, func() string { return fmt.Sprintf("seq 2 not given up: %+v", tl.Stats()) })
 	if s := tl.Stats(); len(s.Gaps[key]) != 1 || s.Gaps[key][0] != 2 {
 		t.Fatalf("gaps %v: seq 2 is still missing, and reported", s.Gaps[key])
 	}

@@ -12,6 +12,7 @@ import (
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/internal/poll"
 	"github.com/floorgate/floorgate/store"
 	fgsync "github.com/floorgate/floorgate/sync"
 	"github.com/floorgate/floorgate/sync/mqtttest"
@@ -122,7 +123,7 @@ func TestTailFollowsIncarnations(t *testing.T) {
 	key := site.ID + "/" + site.Gateway
 	has := func(id string) {
 		t.Helper()
-		eventually(t, 10*time.Second, func() bool { return tl.Has(id) }, func() string { return "the consumer never got " + id })
+		poll.Eventually(t, 10*time.Second, func() bool { return tl.Has(id) }, func() string { return "the consumer never got " + id })
 	}
 	check := func(what string, contiguous uint64, gaps []uint64, dups, superseded, changes int, inc floorgate.Incarnation) {
 		t.Helper()
@@ -163,8 +164,7 @@ func TestTailFollowsIncarnations(t *testing.T) {
 	if tok := c.Publish(fgsync.TopicsFor(site.ID, site.Gateway).Status, 1, false, status); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
 		t.Fatal(tok.Error())
 	}
-	eventually(t, 10*time.Second, func() bool { return tl.Stats().Incarnation[key].ID == "cccc" },
-		func() string { return fmt.Sprintf("the new database's status not taken: %+v", tl.Stats().Incarnation) })
+	poll.Eventually(t, 10*time.Second, func() bool { return tl.Stats().Incarnation[key].ID == "cccc" }, func() string { return fmt.Sprintf("the new database's status not taken: %+v", tl.Stats().Incarnation) })
 	scriptedEvent(t, c, "cccc", 1, floorgate.EventTaskReceived, rec)
 	has(scriptedEvent(t, c, "cccc", 2, floorgate.EventTaskReceived, rec))
 	check("a new database", 2, nil, 1, 3+6, 2, floorgate.Incarnation{ID: "cccc", FirstSeq: 1})

@@ -10,6 +10,7 @@ import (
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/internal/poll"
 	fgsync "github.com/floorgate/floorgate/sync"
 	"github.com/floorgate/floorgate/sync/mqtttest"
 )
@@ -107,13 +108,12 @@ func TestReplayWithDefaultClientID(t *testing.T) {
 	f.pick(30)
 	link(t, f, b.URL())
 	// Published before any consumer existed: only the journal has them.
-	eventually(t, 10*time.Second, func() bool { ob, _ := f.db.Outbox(); return ob.Depth == 0 },
-		func() string { ob, _ := f.db.Outbox(); return fmt.Sprintf("outbox %+v", ob) })
+	poll.Eventually(t, 10*time.Second, func() bool { ob, _ := f.db.Outbox(); return ob.Depth == 0 }, func() string { ob, _ := f.db.Outbox(); return fmt.Sprintf("outbox %+v", ob) })
 	missed := f.lastSeq()
 	cmds := watchCommands(t, b.URL())
 	tl, _ := startTail(t, fgsync.TailConfig{Broker: b.URL(), Replay: true, GapGrace: 200 * time.Millisecond})
 
-	eventually(t, 20*time.Second, func() bool { return closed(tl, missed) }, func() string {
+	poll.Eventually(t, 20*time.Second, func() bool { return closed(tl, missed) }, func() string {
 		_, rejected, _ := answers(t, f)
 		s := tl.Stats()
 		return fmt.Sprintf("the missed history never arrived: contiguous %d of %d; %d replay commands sent, %d command.rejected in the journal (%+v)",
@@ -185,7 +185,7 @@ func TestRefusedReplayIsNotAskedAgain(t *testing.T) {
 		t.Fatal(tok.Error())
 	}
 
-	eventually(t, 15*time.Second, func() bool {
+	poll.Eventually(t, 15*time.Second, func() bool {
 		_, rejected, _ := answers(t, f)
 		return len(rejected) > 0 && closed(tl, f.lastSeq())
 	}, func() string {
@@ -213,20 +213,19 @@ func TestDefaultClientIDResumesSession(t *testing.T) {
 	f := openFloor(t, site)
 	first, stop := startTail(t, fgsync.TailConfig{Broker: b.URL()})
 	link(t, f, b.URL())
-	eventually(t, 10*time.Second, func() bool { return first.Stats().Unique > 0 }, func() string { return "the first run received nothing" })
+	poll.Eventually(t, 10*time.Second, func() bool { return first.Stats().Unique > 0 }, func() string { return "the first run received nothing" })
 	stop()
 	before := f.lastSeq()
 	f.pick(20)
 	// The broker has them all before the second run connects: only the
 	// session can hold them for it.
-	eventually(t, 10*time.Second, func() bool { ob, _ := f.db.Outbox(); return ob.Depth == 0 },
-		func() string { ob, _ := f.db.Outbox(); return fmt.Sprintf("outbox %+v", ob) })
+	poll.Eventually(t, 10*time.Second, func() bool { ob, _ := f.db.Outbox(); return ob.Depth == 0 }, func() string { ob, _ := f.db.Outbox(); return fmt.Sprintf("outbox %+v", ob) })
 	evs, err := f.db.Journal(before+1, 1<<30)
 	if err != nil {
 		t.Fatal(err)
 	}
 	second, _ := startTail(t, fgsync.TailConfig{Broker: b.URL()})
-	eventually(t, 10*time.Second, func() bool {
+	poll.Eventually(t, 10*time.Second, func() bool {
 		for _, ev := range evs {
 			if !second.Has(ev.ID) {
 				return false

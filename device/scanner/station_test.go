@@ -15,6 +15,7 @@ import (
 	"github.com/floorgate/floorgate/device/serial"
 	"github.com/floorgate/floorgate/device/serial/serialtest"
 	profiles "github.com/floorgate/floorgate/firmware-profiles"
+	"github.com/floorgate/floorgate/internal/poll"
 	"github.com/floorgate/floorgate/store"
 )
 
@@ -210,19 +211,6 @@ func (v *verdicts) waitN(t *testing.T, n int) []floorgate.Code {
 	}
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(wait)
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		<-tick.C
-	}
-}
-
 func run(t *testing.T, fl scanner.Floor, link string, p *profiles.Profile, login string, poll time.Duration) (*scanner.Device, *verdicts) {
 	t.Helper()
 	dev := scanner.NewDevice(scanner.DeviceOptions{
@@ -270,7 +258,7 @@ func TestHotplugKeepsTheReadAndReconnects(t *testing.T) {
 	// the gateway has answered it.
 	play1.Unplug()
 	os.Remove(link)
-	waitFor(t, "the scanner to be seen gone", func() bool { return dev.State().Status != scanner.StatusConnected })
+	poll.Eventually(t, wait, func() bool { return dev.State().Status != scanner.StatusConnected }, poll.Say("the scanner to be seen gone"))
 	close(gf.release)
 	if got := vs.waitN(t, 1); got[0] != floorgate.CodeLoggedIn {
 		t.Fatalf("badge read while unplugging: %v, want logged_in", got)
@@ -285,7 +273,7 @@ func TestHotplugKeepsTheReadAndReconnects(t *testing.T) {
 	play2 := serialtest.Play(t, m2, slices.Concat(s.connect(true),
 		s.read("LOC-A01"), s.feedback("good", floorgate.CodeLocationOK),
 		s.read("LOC-A02"), s.feedback("bad", floorgate.CodeWrongLocation))...)
-	waitFor(t, "reconnect", func() bool { return dev.State().Connects == 2 })
+	poll.Eventually(t, wait, func() bool { return dev.State().Connects == 2 }, poll.Say("reconnect"))
 	t.Logf("reconnected %v after the port reappeared", time.Since(replugged).Round(time.Millisecond))
 	select {
 	case <-play2.Done():
@@ -317,7 +305,7 @@ func TestStationLoginSwitchesScanning(t *testing.T) {
 		s.read("LOC-A01"), s.feedback("good", floorgate.CodeLocationOK))
 	play := serialtest.Play(t, m, slices.Concat(before, []serialtest.Step{s.enable(false)})...)
 	dev, vs := run(t, db, link, p, scanner.LoginStation, 10*time.Millisecond)
-	waitFor(t, "connect", func() bool { return dev.State().Status == scanner.StatusConnected })
+	poll.Eventually(t, wait, func() bool { return dev.State().Status == scanner.StatusConnected }, poll.Say("connect"))
 	ctx := context.Background()
 	v, err := db.Login(ctx, "STN-1", "login-1", "BADGE-1", "1234")
 	if err != nil || v.Code != floorgate.CodeLoggedIn {
@@ -326,10 +314,10 @@ func TestStationLoginSwitchesScanning(t *testing.T) {
 	if got := vs.waitN(t, 1); got[0] != floorgate.CodeLocationOK {
 		t.Fatalf("verdict %v", got)
 	}
-	waitFor(t, "operator shown", func() bool { return dev.State().Operator == "op1" })
+	poll.Eventually(t, wait, func() bool { return dev.State().Operator == "op1" }, poll.Say("operator shown"))
 	// The verdict's beep is written after the verdict is known: the
 	// logout's disable must come after it, as on the floor.
-	waitFor(t, "the verdict's feedback written", func() bool { return play.Played() >= len(before) })
+	poll.Eventually(t, wait, func() bool { return play.Played() >= len(before) }, poll.Say("the verdict's feedback written"))
 	if _, err := db.Logout(ctx, "STN-1"); err != nil {
 		t.Fatal(err)
 	}

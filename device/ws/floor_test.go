@@ -324,20 +324,6 @@ func (r *rawConn) expectClose(code int, reason string) {
 	}
 }
 
-// waitFor polls cond until it holds, failing the test after a deadline.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	tick := time.NewTicker(2 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		<-tick.C
-	}
-}
-
 // golden compares a frame with testdata/name.json (indented), or writes it
 // with -update. The files double as the examples in docs/pda-protocol.md.
 func golden(t *testing.T, name string, frame []byte) {

@@ -20,6 +20,7 @@ import (
 	"github.com/floorgate/floorgate/device/ws"
 	"github.com/floorgate/floorgate/device/ws/wsbare"
 	"github.com/floorgate/floorgate/device/ws/wsclient"
+	"github.com/floorgate/floorgate/internal/poll"
 	"github.com/gorilla/websocket"
 )
 
@@ -325,7 +326,7 @@ func TestOversizedMessage(t *testing.T) {
 	}
 	r.sendText(msg + strings.Repeat(" ", limit-len(msg)+1))
 	r.expectClose(websocket.CloseMessageTooBig, "")
-	waitFor(t, "the device to be disconnected", func() bool { return len(e.srv.Connected()) == 0 })
+	poll.Eventually(t, 5*time.Second, func() bool { return len(e.srv.Connected()) == 0 }, poll.Say("the device to be disconnected"))
 }
 
 func TestMalformedIsNotFatal(t *testing.T) {
@@ -652,7 +653,7 @@ func TestSilentPeerIsDropped(t *testing.T) {
 	if err == nil || (errors.As(err, &ne) && ne.Timeout()) {
 		t.Fatalf("silent peer was not dropped: %v", err)
 	}
-	waitFor(t, "the device to be disconnected", func() bool { return len(e.srv.Connected()) == 0 })
+	poll.Eventually(t, 5*time.Second, func() bool { return len(e.srv.Connected()) == 0 }, poll.Say("the device to be disconnected"))
 	if !strings.Contains(e.log.String(), "no message or pong") {
 		t.Errorf("the drop was not logged with its reason:\n%s", e.log.String())
 	}
@@ -709,9 +710,9 @@ func TestIdleConnectionHoldsOneGoroutine(t *testing.T) {
 	base := runtime.NumGoroutine()
 	connectIdle(t, e, devices)
 	// The test's raw connections run no goroutines of their own.
-	waitFor(t, "one goroutine per idle connection", func() bool {
+	poll.Eventually(t, 5*time.Second, func() bool {
 		return runtime.NumGoroutine()-base <= devices+2
-	})
+	}, poll.Say("one goroutine per idle connection"))
 	if got := len(e.srv.Connected()); got != devices {
 		t.Errorf("%d devices connected, want %d", got, devices)
 	}
@@ -762,7 +763,7 @@ func measureIdleStacks(t *testing.T) (ours, bare int64) {
 		return int64(ms.StackInuse)
 	}
 	waitIdle := func(base int) {
-		waitFor(t, "only the readers to be left", func() bool { return runtime.NumGoroutine() <= base+devices })
+		poll.Eventually(t, 5*time.Second, func() bool { return runtime.NumGoroutine() <= base+devices }, poll.Say("only the readers to be left"))
 	}
 
 	srv := httptest.NewServer(wsbare.Handler())
@@ -901,5 +902,5 @@ func TestInlineAnswersShareTheConnectionWithPushesAndPings(t *testing.T) {
 	close(stop)
 	<-pushed
 	// A push may be dropped on a full queue (by design), but they flow.
-	waitFor(t, "the pushes", func() bool { drain(); return got > 0 })
+	poll.Eventually(t, 5*time.Second, func() bool { drain(); return got > 0 }, poll.Say("the pushes"))
 }

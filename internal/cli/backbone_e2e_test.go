@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/internal/poll"
 	fgsync "github.com/floorgate/floorgate/sync"
 	"github.com/floorgate/floorgate/sync/mqtttest"
 )
@@ -191,7 +192,7 @@ func TestBackboneCommandsReachOnlyTheirGateway(t *testing.T) {
 	if err := p.Publish(topics(a).Events, fmt.Appendf(nil, `{"marker":%q}`, marker)); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 30*time.Second, func() bool { return stream.holding(marker) }, func() string {
+	poll.Eventually(t, 30*time.Second, func() bool { return stream.holding(marker) }, func() string {
 		return "the marker A published on its own events topic never reached the stream"
 	})
 	if stream.holding("forged-by-" + a.user()) {

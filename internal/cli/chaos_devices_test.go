@@ -34,6 +34,7 @@ import (
 	"github.com/floorgate/floorgate/device/ws/wsclient"
 	profiles "github.com/floorgate/floorgate/firmware-profiles"
 	"github.com/floorgate/floorgate/gateway"
+	"github.com/floorgate/floorgate/internal/poll"
 	"github.com/floorgate/floorgate/internal/sim"
 	"github.com/floorgate/floorgate/print/printer"
 	"github.com/floorgate/floorgate/print/printer/printertest"
@@ -294,16 +295,14 @@ func TestChaosPrinters(t *testing.T) {
 	under := func(what string) {
 		t.Helper()
 		from := packed.Load()
-		waitFor(t, 30*time.Second, func() bool { return packed.Load() >= from+2 || next.Load() >= int64(len(ships)) },
-			func() string { return "packing stalled while " + what })
+		poll.Eventually(t, 30*time.Second, func() bool { return packed.Load() >= from+2 || next.Load() >= int64(len(ships)) }, func() string { return "packing stalled while " + what })
 	}
 	// While lbl-a is faulted the station's waybills fail over to lbl-b.
 	failover := func(what string) {
 		t.Helper()
 		from := b.Labels()
 		under(what)
-		waitFor(t, 30*time.Second, func() bool { return b.Labels() > from },
-			func() string { return "no waybill failed over to lbl-b while " + what })
+		poll.Eventually(t, 30*time.Second, func() bool { return b.Labels() > from }, func() string { return "no waybill failed over to lbl-b while " + what })
 	}
 	under("warming up")
 	a.Off()
@@ -317,7 +316,7 @@ func TestChaosPrinters(t *testing.T) {
 	b.SetState(paperOut)
 	// Once the worker has seen both out of paper no label may come out: a
 	// job sent before that finished under the printer's lock first.
-	waitFor(t, 10*time.Second, func() bool {
+	poll.Eventually(t, 10*time.Second, func() bool {
 		states, err := getJSON[[]struct{ State string }](f.d.daemon, "/api/v1/printers")
 		return err == nil && len(states) == 2 &&
 			states[0].State == "paper out" && states[1].State == "paper out"
@@ -325,7 +324,7 @@ func TestChaosPrinters(t *testing.T) {
 	before := a.Labels() + b.Labels()
 	under("both are out of paper")
 	var held int
-	waitFor(t, 20*time.Second, func() bool {
+	poll.Eventually(t, 20*time.Second, func() bool {
 		jobs, err := printJobs(f.d.daemon)
 		held = 0
 		for _, j := range jobs {
@@ -350,7 +349,7 @@ func TestChaosPrinters(t *testing.T) {
 	for _, p := range packers {
 		done = append(done, p.packed...)
 	}
-	waitFor(t, time.Minute, func() bool {
+	poll.Eventually(t, time.Minute, func() bool {
 		jobs, err := printJobs(f.d.daemon)
 		return err == nil && settled(jobs) && a.Labels()+b.Labels() >= len(done)
 	}, func() string {
@@ -504,7 +503,7 @@ func TestChaosPrintAfterSend(t *testing.T) {
 		}
 	}
 	p.c.Close()
-	waitFor(t, 30*time.Second, func() bool {
+	poll.Eventually(t, 30*time.Second, func() bool {
 		jobs, err := printJobs(f.d.daemon)
 		return err == nil && settled(jobs) && len(jobs) >= len(p.packed)
 	}, func() string {
@@ -727,7 +726,7 @@ func TestChaosSerialScanner(t *testing.T) {
 	}
 	delivered := 0
 	scansSeen := func(n int) {
-		waitFor(t, 20*time.Second, func() bool {
+		poll.Eventually(t, 20*time.Second, func() bool {
 			st, err := scannerStates(f.d.daemon)
 			return err == nil && len(st) == 1 && st[0].Scans >= uint64(n)
 		}, func() string {
@@ -766,7 +765,7 @@ func TestChaosSerialScanner(t *testing.T) {
 		if want := map[bool][]byte{true: good, false: bad}[last.ok]; len(left) > 0 && !bytes.Equal(left, want) {
 			unexpected = append(unexpected, fmt.Sprintf("round %d: the host wrote % X after the last read, want nothing or % X", r, left, want))
 		}
-		waitFor(t, 20*time.Second, func() bool {
+		poll.Eventually(t, 20*time.Second, func() bool {
 			st, err := scannerStates(f.d.daemon)
 			return err == nil && len(st) == 1 && st[0].Status != scanner.StatusConnected
 		}, func() string {
@@ -775,7 +774,7 @@ func TestChaosSerialScanner(t *testing.T) {
 		})
 		w = plugWire(t, link)
 		connect(w)
-		waitFor(t, 20*time.Second, func() bool {
+		poll.Eventually(t, 20*time.Second, func() bool {
 			st, err := scannerStates(f.d.daemon)
 			return err == nil && len(st) == 1 && st[0].Status == scanner.StatusConnected && st[0].Connects == uint64(r+2)
 		}, func() string {
@@ -960,7 +959,7 @@ func TestChaosLongReadTx(t *testing.T) {
 	// (with how long it took); a copy still under way when the reader hung
 	// up ends in an error instead.
 	took := "still copying when the reader hung up"
-	waitFor(t, 30*time.Second, func() bool {
+	poll.Eventually(t, 30*time.Second, func() bool {
 		return backupFailedRE.MatchString(f.d.log()) || strings.Contains(f.d.log(), `msg="backup served"`)
 	}, func() string { return "the gateway never logged the end of the backup" })
 	if m := backupTookRE.FindStringSubmatch(f.d.log()); m != nil {

@@ -37,6 +37,7 @@ import (
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/gateway"
+	"github.com/floorgate/floorgate/internal/poll"
 	"github.com/floorgate/floorgate/internal/sim"
 	fgsync "github.com/floorgate/floorgate/sync"
 	"github.com/floorgate/floorgate/sync/mqtttest"
@@ -141,7 +142,7 @@ func (p *chaosProc) metric(name string) (float64, error) {
 // journalled event without a gap.
 func (p *chaosProc) drained(t *testing.T, tl *fgsync.Tail, key string, within time.Duration) {
 	t.Helper()
-	waitFor(t, within, func() bool {
+	poll.Eventually(t, within, func() bool {
 		depth, err1 := p.metric("floorgate_outbox_depth")
 		last, err2 := p.metric("floorgate_journal_last_seq")
 		return err1 == nil && err2 == nil && depth == 0 && tl.Stats().Contiguous[key] >= uint64(last)

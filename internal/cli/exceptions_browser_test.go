@@ -11,6 +11,7 @@ import (
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/gateway"
+	"github.com/floorgate/floorgate/internal/poll"
 	"github.com/floorgate/floorgate/store"
 	"github.com/floorgate/floorgate/web/webtest"
 )
@@ -138,7 +139,7 @@ func TestExceptionsRaisedAndResolved(t *testing.T) {
 		}
 	}
 	var view exceptionsView
-	waitFor(t, 30*time.Second, func() bool {
+	poll.Eventually(t, 30*time.Second, func() bool {
 		if err := local(s.m).Get(ctx, "/api/v1/exceptions", &view); err != nil {
 			t.Fatal(err)
 		}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/gateway"
+	"github.com/floorgate/floorgate/internal/poll"
 	"github.com/floorgate/floorgate/store"
 	"github.com/floorgate/floorgate/web/webtest"
 )
@@ -454,7 +455,7 @@ func TestPDAResendAfterDrop(t *testing.T) {
 	clock.Add(time.Second)
 	webtest.Do(t, p.ctx, "scan the item", chromedp.KeyEvent(item+"\r"))
 	var sent floorgate.ScanRecord
-	waitFor(t, 10*time.Second, func() bool {
+	poll.Eventually(t, 10*time.Second, func() bool {
 		acc := scanRecords(t, m, dev)[floorgate.EventScanAccepted]
 		if len(acc) == 2 {
 			sent = acc[1]

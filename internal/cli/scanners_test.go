@@ -14,6 +14,7 @@ import (
 	"github.com/floorgate/floorgate/device/serial/serialtest"
 	profiles "github.com/floorgate/floorgate/firmware-profiles"
 	"github.com/floorgate/floorgate/gateway"
+	"github.com/floorgate/floorgate/internal/poll"
 )
 
 // TestWiredScannerAtACart runs the daemon with a Honeywell Xenon on a
@@ -132,6 +133,5 @@ func TestAbsentScannersAreShown(t *testing.T) {
 		}
 		return got
 	}
-	waitFor(t, 10*time.Second, func() bool { return fmt.Sprint(errs()) == fmt.Sprint(want) },
-		func() string { return fmt.Sprintf("scanner errors %v, want %v", errs(), want) })
+	poll.Eventually(t, 10*time.Second, func() bool { return fmt.Sprint(errs()) == fmt.Sprint(want) }, func() string { return fmt.Sprintf("scanner errors %v, want %v", errs(), want) })
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/gateway"
+	"github.com/floorgate/floorgate/internal/poll"
 	"github.com/floorgate/floorgate/internal/sim"
 	"github.com/floorgate/floorgate/store"
 	fgsync "github.com/floorgate/floorgate/sync"
@@ -58,17 +59,6 @@ func startTail(t *testing.T, broker, share string, replay bool) *fgsync.Tail {
 	}
 	t.Cleanup(func() { cancel(); tl.Close() })
 	return tl
-}
-
-func waitFor(t *testing.T, d time.Duration, cond func() bool, msg func() string) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal(msg())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // scanAway has pickers scan until n answers came back or the gateway died.
@@ -121,7 +111,7 @@ func TestFloorgateKilledMidDrain(t *testing.T) {
 	}
 	go func() {
 		// Kill it mid-drain: pickers busy, events flowing upstream.
-		waitFor(t, time.Minute, func() bool {
+		poll.Eventually(t, time.Minute, func() bool {
 			mu.Lock()
 			n := len(ok)
 			mu.Unlock()
@@ -152,7 +142,7 @@ func TestFloorgateKilledMidDrain(t *testing.T) {
 	}
 	scanAway(ctx, pickers, 20, record)
 	// Every event reaches the consumer, with no gap.
-	waitFor(t, time.Minute, func() bool {
+	poll.Eventually(t, time.Minute, func() bool {
 		s := tl.Stats()
 		return len(s.Gaps["demo/gw-k"]) == 0 && s.Contiguous["demo/gw-k"] > 0 && len(s.Contiguous) == 1
 	}, func() string { return fmt.Sprintf("consumer: %+v", tl.Stats().Contiguous) })
@@ -162,10 +152,9 @@ func TestFloorgateKilledMidDrain(t *testing.T) {
 	d.cmd.Process.Signal(syscall.SIGTERM)
 	d.wait()
 	evs := journalOf(t, stateDir, "gw-k")
-	waitFor(t, time.Minute, func() bool { return tl.Stats().Contiguous["demo/gw-k"] >= uint64(len(evs)) },
-		func() string {
-			return fmt.Sprintf("consumer complete to %d of %d", tl.Stats().Contiguous["demo/gw-k"], len(evs))
-		})
+	poll.Eventually(t, time.Minute, func() bool { return tl.Stats().Contiguous["demo/gw-k"] >= uint64(len(evs)) }, func() string {
+		return fmt.Sprintf("consumer complete to %d of %d", tl.Stats().Contiguous["demo/gw-k"], len(evs))
+	})
 	accepted := 0
 	for _, ev := range evs {
 		if !tl.Has(ev.ID) {
@@ -214,7 +203,7 @@ func TestThreeGatewaysTwoConsumers(t *testing.T) {
 			for _, p := range pickers {
 				p.Close()
 			}
-			waitFor(t, time.Minute, func() bool {
+			poll.Eventually(t, time.Minute, func() bool {
 				return c1.Stats().Contiguous["demo/"+gw]+c2.Stats().Contiguous["demo/"+gw] > 0
 			}, func() string { return gw + ": nothing reached the consumers" })
 			d.cmd.Process.Signal(syscall.SIGTERM)
@@ -227,8 +216,7 @@ func TestThreeGatewaysTwoConsumers(t *testing.T) {
 		evs := journalOf(t, dirs[gw], gw)
 		total += len(evs)
 		for _, ev := range evs {
-			waitFor(t, 30*time.Second, func() bool { return c1.Has(ev.ID) || c2.Has(ev.ID) },
-				func() string { return fmt.Sprintf("%s event %d (%s) reached neither consumer", gw, ev.Seq, ev.Type) })
+			poll.Eventually(t, 30*time.Second, func() bool { return c1.Has(ev.ID) || c2.Has(ev.ID) }, func() string { return fmt.Sprintf("%s event %d (%s) reached neither consumer", gw, ev.Seq, ev.Type) })
 		}
 	}
 	s1, s2 := c1.Stats(), c2.Stats()
@@ -276,7 +264,7 @@ func TestErpTailCommand(t *testing.T) {
 	go func() {
 		done <- dispatch(ctx, []string{"erp-tail", "--broker", b.URL(), "--out", out, "--client-id", "tail-cli"}, io.Discard, &stderr)
 	}()
-	waitFor(t, 10*time.Second, func() bool { return strings.Contains(stderr.String(), "subscribed") }, func() string { return stderr.String() })
+	poll.Eventually(t, 10*time.Second, func() bool { return strings.Contains(stderr.String(), "subscribed") }, func() string { return stderr.String() })
 	stateDir := t.TempDir()
 	d := startGateway(t, stateDir, b.URL(), "gw-t")
 	lines := func() []string {
@@ -284,7 +272,7 @@ func TestErpTailCommand(t *testing.T) {
 		return strings.Split(strings.TrimSpace(string(raw)), "\n")
 	}
 	// The demo seeds 40 tasks: 40 task.received events.
-	waitFor(t, 30*time.Second, func() bool { return len(lines()) >= 40 }, func() string { return fmt.Sprintf("%d lines", len(lines())) })
+	poll.Eventually(t, 30*time.Second, func() bool { return len(lines()) >= 40 }, func() string { return fmt.Sprintf("%d lines", len(lines())) })
 	d.cmd.Process.Signal(syscall.SIGTERM)
 	d.wait()
 	cancel()

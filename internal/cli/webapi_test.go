@@ -23,6 +23,7 @@ import (
 	"github.com/floorgate/floorgate/device/ws"
 	"github.com/floorgate/floorgate/device/ws/wsclient"
 	"github.com/floorgate/floorgate/gateway"
+	"github.com/floorgate/floorgate/internal/poll"
 	"github.com/floorgate/floorgate/store"
 )
 
@@ -687,7 +688,7 @@ func TestWebAPIMetrics(t *testing.T) {
 	// Once the PDA goes away, the next scrape says so.
 	c.Close()
 	disconnected := map[string]string{"device": "pda-m", "kind": "pda", "state": "disconnected"}
-	waitFor(t, 5*time.Second, func() bool {
+	poll.Eventually(t, 5*time.Second, func() bool {
 		_, ok := sample(scrape(t, prom), "floorgate_device_state", disconnected)
 		return ok
 	}, func() string { return fmt.Sprint("no disconnected state: ", scrape(t, prom)["floorgate_device_state"]) })
