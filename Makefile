@@ -54,12 +54,12 @@ deb: build ## build the Debian package bin/floorgate_VERSION_ARCH.deb (systemd/n
 run: build ## start a demo gateway on $(LISTEN), state in $(STATE)
 	$(BIN) run --demo --state-dir $(STATE) --listen $(LISTEN)
 
-test: test-deps ## run every test (starts real Mosquitto brokers on free ports)
-	$(GO) test -count=1 -timeout 20m ./...
+test: test-deps ## run every test, the fault scenarios' short round included (starts real Mosquitto brokers and NATS clusters on free ports)
+	$(GO) test -tags chaos -count=1 -timeout 20m ./...
 
 chaos: test-deps ## the fault scenarios' long round (200 kill -9 rounds), one CHAOS line each; full log in bin/chaos.log
 	@mkdir -p bin
-	@FLOORGATE_CHAOS_ROUNDS=$(CHAOS_ROUNDS) $(GO) test -count=1 -v -run Chaos -timeout 60m ./internal/cli/ >bin/chaos.log 2>&1; \
+	@FLOORGATE_CHAOS_ROUNDS=$(CHAOS_ROUNDS) $(GO) test -count=1 -v -tags chaos -run Chaos -timeout 60m ./tests/chaos/ >bin/chaos.log 2>&1; \
 	  s=$$?; grep -E '^(CHAOS |--- FAIL|FAIL|ok )' bin/chaos.log; exit $$s
 
 bench: build ## run every bench (DURATION each) and write bench/report.md, bench/report.json and bench/latency.png
@@ -102,7 +102,7 @@ fmt: ## fail if a file is not gofmt-formatted
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "not gofmt-formatted:"; echo "$$out"; exit 1; fi
 
 vet: deps ## go vet
-	$(GO) vet ./...
+	$(GO) vet -tags chaos ./...
 
 deps: ## check Go; install a CJK font (Chinese labels), libusb's headers (USB scanners) and Node.js with npm (the PDA app's camera decoder) when missing; then the decoder
 	@command -v $(GO) >/dev/null || { echo "Go is required: https://go.dev/doc/install (or apt-get install golang)"; exit 1; }

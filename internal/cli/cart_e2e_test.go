@@ -10,6 +10,7 @@ import (
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/gateway"
+	"github.com/floorgate/floorgate/internal/daemontest"
 	"github.com/floorgate/floorgate/store"
 )
 
@@ -58,7 +59,7 @@ func TestCartOverWebSocket(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	c, _, err := dialWS(ctx, t, m, "pda-cart", testToken("pda-cart"), "TC21")
+	c, _, err := dialWS(ctx, t, m, "pda-cart", daemontest.DeviceToken("pda-cart"), "TC21")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +177,7 @@ func TestCartOverWebSocket(t *testing.T) {
 	if err := m.DB.PutShipments(ctx, ships); err != nil {
 		t.Fatal(err)
 	}
-	pk, _, err := dialWS(ctx, t, m, "pack-1", testToken("pack-1"), "CT40")
+	pk, _, err := dialWS(ctx, t, m, "pack-1", daemontest.DeviceToken("pack-1"), "CT40")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/creack/pty"
 	"github.com/floorgate/floorgate"
+	"github.com/floorgate/floorgate/internal/daemontest"
 	"golang.org/x/sys/unix"
 )
 
@@ -34,7 +35,7 @@ func freeAddr(t *testing.T) string {
 // output and standard error.
 func runBinary(t *testing.T, env []string, args ...string) (int, string, string) {
 	t.Helper()
-	bin, err := buildOnce()
+	bin, err := daemontest.Binary()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +123,7 @@ func TestCommandsReadTheConfig(t *testing.T) {
 // showing it, and the operator can sign in with it.
 func TestPINIsNotEchoed(t *testing.T) {
 	m := startMain(t, floorgate.SystemClock{})
-	bin, err := buildOnce()
+	bin, err := daemontest.Binary()
 	if err != nil {
 		t.Fatal(err)
 	}

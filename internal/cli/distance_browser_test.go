@@ -11,6 +11,7 @@ import (
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/gateway"
+	"github.com/floorgate/floorgate/internal/daemontest"
 	"github.com/floorgate/floorgate/web/webtest"
 )
 
@@ -30,7 +31,7 @@ func TestStatusPageSaysNotMeasurable(t *testing.T) {
 	m := startMain(t, floorgate.SystemClock{}, func(c *gateway.Config) { c.ProfilesDir = dir })
 	demo := gateway.NewDemo()
 	for i, d := range []struct{ device, model string }{{"pda-w", "Wedge PDA"}, {"pda-c", "TC21"}} {
-		c, _, err := dialWS(ctx, t, m, d.device, testToken(d.device), d.model)
+		c, _, err := dialWS(ctx, t, m, d.device, daemontest.DeviceToken(d.device), d.model)
 		if err != nil {
 			t.Fatal(err)
 		}

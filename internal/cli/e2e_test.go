@@ -17,6 +17,7 @@ import (
 	"github.com/floorgate/floorgate/client"
 	"github.com/floorgate/floorgate/device/ws/wsclient"
 	"github.com/floorgate/floorgate/gateway"
+	"github.com/floorgate/floorgate/internal/daemontest"
 	"github.com/floorgate/floorgate/internal/gatewaytest"
 	"github.com/floorgate/floorgate/print/printer"
 	"github.com/floorgate/floorgate/print/printer/printertest"
@@ -94,12 +95,6 @@ func wsURL(m *gateway.Gateway) string {
 	return "wss://" + m.Addr() + "/ws/v1"
 }
 
-// testToken is the device token of device in tests: at least
-// store.MinTokenLen bytes, whatever device is.
-func testToken(device string) string {
-	return "test-device-token/" + device + "/0123456789abcdef"
-}
-
 // dialWS connects a PDA to m, trusting m's certificate.
 func dialWS(ctx context.Context, t testing.TB, m *gateway.Gateway, device, token, model string) (*wsclient.Client, floorgate.Welcome, error) {
 	t.Helper()
@@ -115,7 +110,7 @@ func TestPickOverWebSocket(t *testing.T) {
 	m, clock := demoGateway(t)
 	demo := gateway.NewDemo()
 
-	c, wel, err := dialWS(ctx, t, m, "pda-e2e", testToken("pda-e2e"), "TC21")
+	c, wel, err := dialWS(ctx, t, m, "pda-e2e", daemontest.DeviceToken("pda-e2e"), "TC21")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +183,7 @@ func TestPickOverWebSocket(t *testing.T) {
 	}
 	c.Close()
 	afterFirst := m.DB.Counts().LastSeq
-	c, wel, err = dialWS(ctx, t, m, "pda-e2e", testToken("pda-e2e"), "TC21")
+	c, wel, err = dialWS(ctx, t, m, "pda-e2e", daemontest.DeviceToken("pda-e2e"), "TC21")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,7 +257,7 @@ func TestPackAndShipOverWebSocket(t *testing.T) {
 	m, lbl := startWithLabelPrinter(t, clock)
 	demo := gateway.NewDemo()
 	ship := demo.Shipments()[3]
-	c, wel, err := dialWS(ctx, t, m, "pack-1", testToken("pack-1"), "CT40")
+	c, wel, err := dialWS(ctx, t, m, "pack-1", daemontest.DeviceToken("pack-1"), "CT40")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -358,7 +353,7 @@ func TestDistanceFromACameraPDA(t *testing.T) {
 	defer cancel()
 	m, clock := demoGateway(t)
 	demo := gateway.NewDemo()
-	c, _, err := dialWS(ctx, t, m, "tc21-1", testToken("tc21-1"), "Zebra TC21")
+	c, _, err := dialWS(ctx, t, m, "tc21-1", daemontest.DeviceToken("tc21-1"), "Zebra TC21")
 	if err != nil {
 		t.Fatal(err)
 	}

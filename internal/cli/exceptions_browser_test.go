@@ -11,6 +11,7 @@ import (
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/gateway"
+	"github.com/floorgate/floorgate/internal/daemontest"
 	"github.com/floorgate/floorgate/internal/poll"
 	"github.com/floorgate/floorgate/store"
 	"github.com/floorgate/floorgate/web/webtest"
@@ -72,7 +73,7 @@ func TestExceptionsRaisedAndResolved(t *testing.T) {
 	s.put("ex-ships", ships...)
 
 	// The picker: at each line's location, a reason and the units found.
-	c, _, err := dialWS(ctx, t, s.m, "pda-x", testToken("pda-x"), "TC21")
+	c, _, err := dialWS(ctx, t, s.m, "pda-x", daemontest.DeviceToken("pda-x"), "TC21")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/gateway"
+	"github.com/floorgate/floorgate/internal/daemontest"
 	"github.com/floorgate/floorgate/store"
 	"github.com/floorgate/floorgate/web/kpi"
 	"github.com/floorgate/floorgate/web/webtest"
@@ -77,7 +78,7 @@ func shipOrders(ctx context.Context, t *testing.T, m *gateway.Gateway, clock *fl
 	}
 
 	// The picker.
-	c, _, err := dialWS(ctx, t, m, "pda-1", testToken("pda-1"), "TC21")
+	c, _, err := dialWS(ctx, t, m, "pda-1", daemontest.DeviceToken("pda-1"), "TC21")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +170,7 @@ func shipOrders(ctx context.Context, t *testing.T, m *gateway.Gateway, clock *fl
 	}
 
 	// The packer.
-	pk, _, err := dialWS(ctx, t, m, "pack-1", testToken("pack-1"), "CT40")
+	pk, _, err := dialWS(ctx, t, m, "pack-1", daemontest.DeviceToken("pack-1"), "CT40")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/gateway"
+	"github.com/floorgate/floorgate/internal/daemontest"
 	"github.com/floorgate/floorgate/internal/gatewaytest"
 	"github.com/floorgate/floorgate/web/webtest"
 )
@@ -29,7 +30,7 @@ func TestLabelsViewShowsPrintedLabels(t *testing.T) {
 	m := gatewaytest.Start(t, &gateway.Gateway{Config: cfg, Demo: true, DemoPrinter: true, Clock: clock})
 	demo := gateway.NewDemo()
 	ships := demo.Shipments()
-	c, _, err := dialWS(ctx, t, m, "pda-lbl", testToken("pda-lbl"), "CT40")
+	c, _, err := dialWS(ctx, t, m, "pda-lbl", daemontest.DeviceToken("pda-lbl"), "CT40")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/client"
 	"github.com/floorgate/floorgate/device/ws/wsclient"
+	"github.com/floorgate/floorgate/internal/daemontest"
 	"github.com/floorgate/floorgate/store"
 	"github.com/floorgate/floorgate/sync/mqtttest"
 	"github.com/floorgate/floorgate/web"
@@ -32,7 +33,7 @@ import (
 
 // site is a gateway started as a site runs it.
 type site struct {
-	*daemon
+	*daemontest.Daemon
 	bin, state string
 	broker     string         // the embedded broker's URL
 	tcp        *client.Client // over the network, pinned, with no credentials
@@ -72,7 +73,7 @@ func sampleConfig(t *testing.T, state, brokerAddr, users string) string {
 // address (the LAN's too), with an ERP user on the embedded broker.
 func startSite(t *testing.T) *site {
 	t.Helper()
-	bin, err := buildOnce()
+	bin, err := daemontest.Binary()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,8 +88,8 @@ func startSite(t *testing.T) *site {
 	brokerAddr := freeAddr(t)
 	s := &site{bin: bin, state: state, broker: "tcp://" + brokerAddr, erpUser: "erp-sz", erpPass: "erp-secret-4711"}
 	users := fmt.Sprintf("      - {name: %s, password: %q, role: erp}\n", s.erpUser, s.erpPass)
-	s.daemon = spawn(t, bin, state, sampleConfig(t, state, brokerAddr, users), nil, "--listen", "0.0.0.0:0")
-	if s.fingerprint == "" {
+	s.Daemon = daemontest.Spawn(t, bin, state, sampleConfig(t, state, brokerAddr, users), nil, "--listen", "0.0.0.0:0")
+	if s.Fingerprint == "" {
 		t.Fatal("the gateway printed no certificate fingerprint: is TLS off?")
 	}
 	s.tcp = s.remote(t)
@@ -99,7 +100,7 @@ func startSite(t *testing.T) *site {
 // certificate by fingerprint.
 func (s *site) remote(t *testing.T) *client.Client {
 	t.Helper()
-	c, err := client.Remote("https://"+s.addr, client.Options{Fingerprint: s.fingerprint})
+	c, err := client.Remote("https://"+s.Addr, client.Options{Fingerprint: s.Fingerprint})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +162,7 @@ func (s *site) signIn(t *testing.T, badge, pin string) (cookie, csrf string, sta
 func (s *site) auditLen(t *testing.T) int {
 	t.Helper()
 	var log []store.AuditEntry
-	if err := s.local().Get(context.Background(), "/api/v1/audit?limit=10000", &log); err != nil {
+	if err := s.Local().Get(context.Background(), "/api/v1/audit?limit=10000", &log); err != nil {
 		t.Fatal(err)
 	}
 	return len(log)
@@ -183,7 +184,7 @@ func TestLockedDoor(t *testing.T) {
 		if _, _, status := s.signIn(t, "B9001", "4321"); status != http.StatusUnauthorized {
 			t.Fatalf("a site without operators let someone sign in: %d", status)
 		}
-		code, out := s.cli(t, "4321\n", "operators", "add", "--socket", s.socket, "--id", "admin1", "--name", "Site admin", "--badge", "B9001", "--role", "admin")
+		code, out := s.cli(t, "4321\n", "operators", "add", "--socket", s.Socket, "--id", "admin1", "--name", "Site admin", "--badge", "B9001", "--role", "admin")
 		if code != 0 {
 			t.Fatalf("operators add: exit %d\n%s", code, out)
 		}
@@ -197,24 +198,24 @@ func TestLockedDoor(t *testing.T) {
 		os.WriteFile(master, []byte(`{"locations":[{"code":"A-01","barcode":"LOC-A-01"}],
 			"items":[{"sku":"S-1","name":"Cable","barcodes":["6901234567892"]}],
 			"operators":[{"id":"p1","name":"Picker","badge":"B1001","pin":"2468","role":"picker"}]}`), 0o600)
-		if code, out := s.cli(t, "", "master", "import", "--socket", s.socket, master); code != 0 || !strings.Contains(out, "imported 1 locations, 1 items, 1 operators") {
+		if code, out := s.cli(t, "", "master", "import", "--socket", s.Socket, master); code != 0 || !strings.Contains(out, "imported 1 locations, 1 items, 1 operators") {
 			t.Fatalf("master import: %d %s", code, out)
 		}
 		bad := filepath.Join(t.TempDir(), "bad.json")
 		os.WriteFile(bad, []byte(`{"locations":[{"code":"A-02","barcode":"LOC-A-02"}],"items":[{"sku":"S-2","name":"X","barcodes":["LOC-A-01"]}]}`), 0o600)
-		if code, out := s.cli(t, "", "master", "import", "--socket", s.socket, bad); code != 1 || !strings.Contains(out, "items[0]") {
+		if code, out := s.cli(t, "", "master", "import", "--socket", s.Socket, bad); code != 1 || !strings.Contains(out, "items[0]") {
 			t.Fatalf("a bad file: %d %s", code, out)
 		}
 		var ops []struct{ ID string }
-		s.local().Get(ctx, "/api/v1/operators", &ops)
+		s.Local().Get(ctx, "/api/v1/operators", &ops)
 		if len(ops) != 2 {
 			t.Fatalf("operators %+v", ops)
 		}
-		if code, _ := s.cli(t, "", "barcode", "explain", "--socket", s.socket, "LOC-A-02"); code != 0 {
+		if code, _ := s.cli(t, "", "barcode", "explain", "--socket", s.Socket, "LOC-A-02"); code != 0 {
 			t.Fatal("barcode explain")
 		}
 		var m struct{ Kind string }
-		s.local().Get(ctx, "/api/v1/barcodes/lookup?data=LOC-A-02", &m)
+		s.Local().Get(ctx, "/api/v1/barcodes/lookup?data=LOC-A-02", &m)
 		if m.Kind != "none" {
 			t.Fatalf("the refused file's location was stored: %+v", m)
 		}
@@ -269,14 +270,14 @@ func TestLockedDoor(t *testing.T) {
 	// and only for an administrator.
 	t.Run("backup", func(t *testing.T) {
 		out := filepath.Join(t.TempDir(), "b.db")
-		if code, msg := s.cli(t, "", "backup", "--socket", s.socket, out); code != 0 || !strings.Contains(msg, "consistency check: ok") {
+		if code, msg := s.cli(t, "", "backup", "--socket", s.Socket, out); code != 0 || !strings.Contains(msg, "consistency check: ok") {
 			t.Fatalf("backup on the default install: %d %s", code, msg)
 		}
 		if status, _, body := s.request(t, "GET", "/api/v1/backup", "", nil); status != http.StatusUnauthorized || strings.Contains(body, "pbkdf2") {
 			t.Fatalf("backup over TCP without credentials: %d", status)
 		}
 		var tok struct{ Token string }
-		if err := s.local().Post(ctx, "/api/v1/tokens", map[string]string{"name": "monitor", "scope": "read"}, &tok); err != nil {
+		if err := s.Local().Post(ctx, "/api/v1/tokens", map[string]string{"name": "monitor", "scope": "read"}, &tok); err != nil {
 			t.Fatal(err)
 		}
 		if status, _, _ := s.request(t, "GET", "/api/v1/backup", "", map[string]string{"Authorization": "Bearer " + tok.Token}); status != http.StatusForbidden {
@@ -307,7 +308,7 @@ func TestLockedDoor(t *testing.T) {
 			}
 		}
 		var pair struct{ Code string }
-		if err := s.local().Post(ctx, "/api/v1/devices/enrol", nil, &pair); err != nil {
+		if err := s.Local().Post(ctx, "/api/v1/devices/enrol", nil, &pair); err != nil {
 			t.Fatal(err)
 		}
 		status, _, body := s.request(t, "POST", "/api/v1/pair", `{"code":"`+pair.Code+`","device":"pda-7","model":"TC21"}`, map[string]string{"Content-Type": "application/json"})
@@ -316,8 +317,8 @@ func TestLockedDoor(t *testing.T) {
 		}
 		var enrolled struct{ Token string }
 		json.Unmarshal([]byte(body), &enrolled)
-		tc, _ := client.PinnedTLS(s.fingerprint)
-		c, _, err := wsclient.DialTLS(ctx, "wss://"+s.addr+"/ws/v1", "pda-7", enrolled.Token, "TC21", tc)
+		tc, _ := client.PinnedTLS(s.Fingerprint)
+		c, _, err := wsclient.DialTLS(ctx, "wss://"+s.Addr+"/ws/v1", "pda-7", enrolled.Token, "TC21", tc)
 		if err != nil {
 			t.Fatalf("the paired PDA: %v", err)
 		}
@@ -334,14 +335,14 @@ func TestLockedDoor(t *testing.T) {
 	// bound itself (thousands of addresses and badges) is proven on the
 	// store's login guard, TestLoginGuardIsCapped.
 	t.Run("10,000 unique failed badges", func(t *testing.T) {
-		before := rssKB(t, s.cmd.Process.Pid)
+		before := rssKB(t, s.Cmd.Process.Pid)
 		for i := range 10_000 {
 			status, _, _ := s.request(t, "POST", "/api/v1/session", fmt.Sprintf(`{"badge":"%064d","pin":"0000"}`, i), map[string]string{"Content-Type": "application/json"})
 			if status != http.StatusUnauthorized && status != http.StatusTooManyRequests {
 				t.Fatalf("badge %d: %d", i, status)
 			}
 		}
-		after := rssKB(t, s.cmd.Process.Pid)
+		after := rssKB(t, s.Cmd.Process.Pid)
 		t.Logf("resident memory %d kB before, %d kB after 10,000 failed badges", before, after)
 		if after-before > 16<<10 {
 			t.Fatalf("resident memory grew by %d kB", after-before)
@@ -415,7 +416,7 @@ func TestLockedDoor(t *testing.T) {
 	// The local socket is the floorgate group's: a user outside it cannot
 	// even connect.
 	t.Run("local socket from a user outside the group", func(t *testing.T) {
-		fi, err := os.Stat(s.socket)
+		fi, err := os.Stat(s.Socket)
 		if err != nil || fi.Mode().Perm() != 0o660 || fi.Mode().Type() != os.ModeSocket {
 			t.Fatalf("socket %v %v", fi, err)
 		}
@@ -424,7 +425,7 @@ func TestLockedDoor(t *testing.T) {
 		}
 		before := s.auditLen(t)
 		cmd := exec.Command("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--",
-			s.bin, "operators", "add", "--socket", s.socket, "--id", "evil", "--name", "E", "--badge", "EVIL", "--role", "admin")
+			s.bin, "operators", "add", "--socket", s.Socket, "--id", "evil", "--name", "E", "--badge", "EVIL", "--role", "admin")
 		cmd.Stdin = strings.NewReader("1111\n")
 		out, err := cmd.CombinedOutput()
 		if err == nil || !strings.Contains(string(out), "permission denied") {
@@ -438,7 +439,7 @@ func TestLockedDoor(t *testing.T) {
 	// The LAN: another machine on the warehouse network.
 	t.Run("from another machine on the LAN", func(t *testing.T) {
 		lan := newLAN(t, 48)
-		_, port, _ := net.SplitHostPort(s.addr)
+		_, port, _ := net.SplitHostPort(s.Addr)
 		base := "https://" + net.JoinHostPort(lan.gateway, port)
 		_, bport, _ := net.SplitHostPort(strings.TrimPrefix(s.broker, "tcp://"))
 
@@ -448,22 +449,22 @@ func TestLockedDoor(t *testing.T) {
 			t.Fatalf("the embedded broker answered the LAN on %s", bport)
 		}
 		// Reads need credentials from the LAN as from loopback.
-		r = lan.run(t, lanRequest{Op: "get", Base: base, Path: "/api/v1/status", Fingerprint: s.fingerprint, From: lan.clients[:1]})
+		r = lan.run(t, lanRequest{Op: "get", Base: base, Path: "/api/v1/status", Fingerprint: s.Fingerprint, From: lan.clients[:1]})
 		if len(r.Statuses) != 1 || r.Statuses[0] != http.StatusUnauthorized {
 			t.Fatalf("status from the LAN without credentials: %+v", r)
 		}
 		// Pairing codes guessed from 40 addresses, 4 each, then the real
 		// code: it no longer pairs.
 		var pair struct{ Code string }
-		if err := s.local().Post(ctx, "/api/v1/devices/enrol", nil, &pair); err != nil {
+		if err := s.Local().Post(ctx, "/api/v1/devices/enrol", nil, &pair); err != nil {
 			t.Fatal(err)
 		}
-		r = lan.run(t, lanRequest{Op: "pair-guess", Base: base, Path: "/api/v1/pair", Fingerprint: s.fingerprint, From: lan.clients[:40], Code: pair.Code, Tries: 4})
+		r = lan.run(t, lanRequest{Op: "pair-guess", Base: base, Path: "/api/v1/pair", Fingerprint: s.Fingerprint, From: lan.clients[:40], Code: pair.Code, Tries: 4})
 		if len(r.Statuses) != 1 || r.Statuses[0] == http.StatusOK {
 			t.Fatalf("the real code after 160 guesses from 40 addresses: %+v", r)
 		}
 		// Sign-in time does not tell a known badge from an unknown one.
-		r = lan.run(t, lanRequest{Op: "signin-timing", Base: base, Path: "/api/v1/session", Fingerprint: s.fingerprint, From: lan.clients[:40],
+		r = lan.run(t, lanRequest{Op: "signin-timing", Base: base, Path: "/api/v1/session", Fingerprint: s.Fingerprint, From: lan.clients[:40],
 			Badge: "B9001", Unknown: "NOBODY-42"})
 		ratio := r.KnownMS / r.UnknownMS
 		t.Logf("sign-in median: known badge %.1f ms, unknown %.1f ms (ratio %.2f)", r.KnownMS, r.UnknownMS, ratio)

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/floorgate/floorgate/internal/daemontest"
 )
 
 // TestIntegratorQuickStart runs docs/integrator-quickstart.md as written:
@@ -35,19 +37,19 @@ func TestIntegratorQuickStart(t *testing.T) {
 	}
 	sub, pub := line("mosquitto_sub"), line("mosquitto_pub")
 
-	bin, err := buildOnce()
+	bin, err := daemontest.Binary()
 	if err != nil {
 		t.Fatal(err)
 	}
 	brokerAddr := freeAddr(t)
-	d := spawnDaemon(t, bin, t.TempDir(), testConfig+"mqtt:\n  embedded_listen: "+brokerAddr+"\n", nil)
-	if d.demoUser != "demo-erp" || d.demoPassword == "" {
-		t.Fatalf("the gateway printed demo user %q, password %q", d.demoUser, d.demoPassword)
+	d := daemontest.SpawnDemo(t, bin, t.TempDir(), daemontest.TestConfig+"mqtt:\n  embedded_listen: "+brokerAddr+"\n", nil)
+	if d.DemoUser != "demo-erp" || d.DemoPassword == "" {
+		t.Fatalf("the gateway printed demo user %q, password %q", d.DemoUser, d.DemoPassword)
 	}
 	port := brokerAddr[strings.LastIndexByte(brokerAddr, ':')+1:]
 	// The doc's example password and port become this gateway's.
 	fix := func(l string) []string {
-		l = strings.ReplaceAll(l, "3f9c2a71d0b84e65", d.demoPassword)
+		l = strings.ReplaceAll(l, "3f9c2a71d0b84e65", d.DemoPassword)
 		l = strings.ReplaceAll(l, "-p 1883", "-p "+port)
 		return shellWords(t, l)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/gateway"
+	"github.com/floorgate/floorgate/internal/daemontest"
 )
 
 // TestLoginElsewhereEndsTheFirstSession: a picker who logs in on a second
@@ -19,12 +20,12 @@ func TestLoginElsewhereEndsTheFirstSession(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	m, _ := demoGateway(t)
-	a := dialPDA(t, ctx, m, "pda-first", testToken("pda-first"), "B1001")
+	a := dialPDA(t, ctx, m, "pda-first", daemontest.DeviceToken("pda-first"), "B1001")
 	before, _ := sessionOf(m, "pda-first")
 	if before.Task == "" {
 		t.Fatalf("the picker has no task on the first PDA: %+v", before)
 	}
-	b, _ := hello(t, ctx, m, "pda-second", testToken("pda-second"))
+	b, _ := hello(t, ctx, m, "pda-second", daemontest.DeviceToken("pda-second"))
 	v, err := b.Login(ctx, "login-2", "B1001", gateway.DemoPIN)
 	if err != nil || v.Code != floorgate.CodeLoggedIn || v.Prompt.Task != before.Task {
 		t.Fatalf("login on the second PDA: %v %+v", err, v)
@@ -60,7 +61,7 @@ func TestTasksWaitForAnAbsentPDA(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	a := dialPDA(t, ctx, m, "pda-away", testToken("pda-away"), "B1001")
+	a := dialPDA(t, ctx, m, "pda-away", daemontest.DeviceToken("pda-away"), "B1001")
 	if s, _ := sessionOf(m, "pda-away"); s.Operator == "" || s.Task != "" {
 		t.Fatalf("session %+v, want an idle picker", s)
 	}
@@ -82,7 +83,7 @@ func TestTasksWaitForAnAbsentPDA(t *testing.T) {
 	if c := m.DB.Counts(); c.PendingTasks != 1 {
 		t.Fatalf("%d tasks waiting, want 1", c.PendingTasks)
 	}
-	b, _ := hello(t, ctx, m, "pda-away", testToken("pda-away"))
+	b, _ := hello(t, ctx, m, "pda-away", daemontest.DeviceToken("pda-away"))
 	// Back, idle, with work waiting: the Overview says so.
 	if st, _ := m.Status(); st.Tasks.Waiting != 1 || st.Tasks.IdlePickers != 1 {
 		t.Fatalf("status tasks %+v, want 1 waiting and 1 idle picker", st.Tasks)

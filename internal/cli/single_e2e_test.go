@@ -10,6 +10,7 @@ import (
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/gateway"
+	"github.com/floorgate/floorgate/internal/daemontest"
 )
 
 // TestSingleItemLaneOverWebSocket: on the demo gateway as it ships, once
@@ -30,7 +31,7 @@ func TestSingleItemLaneOverWebSocket(t *testing.T) {
 	for _, s := range demo.Shipments() {
 		tracking[s.Order] = s.Tracking
 	}
-	c, _, err := dialWS(ctx, t, m, "pack-1", testToken("pack-1"), "CT40")
+	c, _, err := dialWS(ctx, t, m, "pack-1", daemontest.DeviceToken("pack-1"), "CT40")
 	if err != nil {
 		t.Fatal(err)
 	}

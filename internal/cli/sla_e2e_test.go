@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/gateway"
+	"github.com/floorgate/floorgate/internal/daemontest"
 	"github.com/floorgate/floorgate/store"
 	"github.com/floorgate/floorgate/web/webtest"
 )
@@ -102,7 +103,7 @@ func packOneOrderERPDown(ctx context.Context, t *testing.T) (*gateway.Gateway, *
 			break
 		}
 	}
-	c, _, err := dialWS(ctx, t, m, "pack-1", testToken("pack-1"), "CT40")
+	c, _, err := dialWS(ctx, t, m, "pack-1", daemontest.DeviceToken("pack-1"), "CT40")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +155,7 @@ func TestSLABoardEveryRuleWithTheERPDown(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	c, _, err := dialWS(ctx, t, m, "pda-sla", testToken("pda-sla"), "TC21")
+	c, _, err := dialWS(ctx, t, m, "pda-sla", daemontest.DeviceToken("pda-sla"), "TC21")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/device/ws/wsclient"
 	"github.com/floorgate/floorgate/gateway"
+	"github.com/floorgate/floorgate/internal/daemontest"
 	"github.com/floorgate/floorgate/internal/gatewaytest"
 	"github.com/floorgate/floorgate/print/printer"
 	"github.com/floorgate/floorgate/print/printer/printertest"
@@ -73,7 +74,7 @@ func TestPackAtAStationWithoutPrinter(t *testing.T) {
 	demo := gateway.NewDemo()
 	ships := demo.Shipments()
 
-	c, wel, err := dialWS(ctx, t, m, "pda-7f3k2q9d", testToken("pda-7f3k2q9d"), "CT40")
+	c, wel, err := dialWS(ctx, t, m, "pda-7f3k2q9d", daemontest.DeviceToken("pda-7f3k2q9d"), "CT40")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +142,7 @@ func TestPackAtAStationWithoutPrinter(t *testing.T) {
 
 	// The browser's data is cleared: the PDA comes back with a new device
 	// id, is asked for its station, chooses pack-2 and prints on lbl-2.
-	c2, wel, err := dialWS(ctx, t, m, "pda-x9w2m4te", testToken("pda-x9w2m4te"), "CT40")
+	c2, wel, err := dialWS(ctx, t, m, "pda-x9w2m4te", daemontest.DeviceToken("pda-x9w2m4te"), "CT40")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +168,7 @@ func TestPackAtAStationWithoutPrinter(t *testing.T) {
 	}
 	// The gateway remembers the device's station across connections.
 	c2.Close()
-	c3, wel, err := dialWS(ctx, t, m, "pda-x9w2m4te", testToken("pda-x9w2m4te"), "CT40")
+	c3, wel, err := dialWS(ctx, t, m, "pda-x9w2m4te", daemontest.DeviceToken("pda-x9w2m4te"), "CT40")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +234,7 @@ func TestDemoPrintsOnASimulatedPrinter(t *testing.T) {
 	packAt := func(station string, packer int, ship floorgate.Shipment) (floorgate.PrintJob, func()) {
 		t.Helper()
 		dev := "pda-" + station
-		c, wel, err := dialWS(ctx, t, m, dev, testToken(dev), "CT40")
+		c, wel, err := dialWS(ctx, t, m, dev, daemontest.DeviceToken(dev), "CT40")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/gateway"
+	"github.com/floorgate/floorgate/internal/daemontest"
 	"github.com/floorgate/floorgate/print/printer"
 	"github.com/floorgate/floorgate/print/printer/printertest"
 	"github.com/floorgate/floorgate/web/webtest"
@@ -77,7 +78,7 @@ func TestStatusPageLive(t *testing.T) {
 	// A pick shows in the KPI table without a reload.
 	p.show("kpi")
 	p.until("an empty KPI table", `document.querySelector("#kpi-table").textContent.includes("Nobody has worked")`)
-	c, _, err := dialWS(ctx, t, m, "pda-7", testToken("pda-7"), "TC21")
+	c, _, err := dialWS(ctx, t, m, "pda-7", daemontest.DeviceToken("pda-7"), "TC21")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +124,7 @@ func TestStatusPageLive(t *testing.T) {
 	lbl.SetState(printertest.Ready)
 
 	// A parcel packed, so the print queue and the label previews have one.
-	pk, _, err := dialWS(ctx, t, m, "pack-1", testToken("pack-1"), "CT40")
+	pk, _, err := dialWS(ctx, t, m, "pack-1", daemontest.DeviceToken("pack-1"), "CT40")
 	if err != nil {
 		t.Fatal(err)
 	}

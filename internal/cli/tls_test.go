@@ -13,6 +13,7 @@ import (
 	"github.com/floorgate/floorgate/client"
 	"github.com/floorgate/floorgate/device/ws/wsclient"
 	"github.com/floorgate/floorgate/gateway"
+	"github.com/floorgate/floorgate/internal/daemontest"
 )
 
 // TestTLS: with the default tls.mode the gateway makes itself a certificate
@@ -78,7 +79,7 @@ func TestTLS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, wel, err := wsclient.DialTLS(ctx, "wss://"+m.Addr()+"/ws/v1", "pda-tls", testToken("pda-tls"), "TC21", pinnedTLS)
+	c, wel, err := wsclient.DialTLS(ctx, "wss://"+m.Addr()+"/ws/v1", "pda-tls", daemontest.DeviceToken("pda-tls"), "TC21", pinnedTLS)
 	if err != nil || wel.Site != "demo" {
 		t.Fatalf("wss with the pinned certificate: %v %+v", err, wel)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/gateway"
+	"github.com/floorgate/floorgate/internal/daemontest"
 	"github.com/floorgate/floorgate/store"
 	"github.com/floorgate/floorgate/web/webtest"
 )
@@ -55,7 +56,7 @@ func putWallFloor(t *testing.T, m *gateway.Gateway, d *gateway.Demo, slots int, 
 	if err != nil || !res.Applied {
 		t.Fatalf("task.create of batch B1: %+v %v", res, err)
 	}
-	c, _, err := dialWS(ctx, t, m, "pda-picker", testToken("pda-picker"), "TC21")
+	c, _, err := dialWS(ctx, t, m, "pda-picker", daemontest.DeviceToken("pda-picker"), "TC21")
 	if err != nil {
 		t.Fatal(err)
 	}

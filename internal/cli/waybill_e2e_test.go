@@ -19,6 +19,7 @@ import (
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/device/ws/wsclient"
 	"github.com/floorgate/floorgate/gateway"
+	"github.com/floorgate/floorgate/internal/daemontest"
 	"github.com/floorgate/floorgate/internal/gatewaytest"
 	"github.com/floorgate/floorgate/print/label"
 	"github.com/floorgate/floorgate/print/printer"
@@ -80,7 +81,7 @@ func startWaybillSite(t *testing.T) *waybillSite {
 		clock: floorgate.NewManualClock(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)),
 		zpl:   printertest.StartTCP(t, printer.ZPL, nil),
 		tspl:  printertest.StartTCP(t, printer.TSPL, nil)}
-	cfg := siteConfig(t, testConfig+brokerUsers+fmt.Sprintf(`stations: [pack-1, pack-2, pack-3]
+	cfg := siteConfig(t, daemontest.TestConfig+brokerUsers+fmt.Sprintf(`stations: [pack-1, pack-2, pack-3]
 printers:
   - {id: zpl-1, dialect: zpl, address: "tcp://%s", dpi: 203, stations: [pack-1, pack-3]}
   - {id: tspl-1, dialect: tspl, address: "tcp://%s", dpi: 203, stations: [pack-2, pack-3]}
@@ -244,7 +245,7 @@ type packPDA struct {
 
 func (s *waybillSite) packer(ctx context.Context, device, station string, badge int) *packPDA {
 	s.t.Helper()
-	c, _, err := dialWS(ctx, s.t, s.m, device, testToken(device), "CT40")
+	c, _, err := dialWS(ctx, s.t, s.m, device, daemontest.DeviceToken(device), "CT40")
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -594,7 +595,7 @@ func TestWaybillVariantsEndToEnd(t *testing.T) {
 // same shipment with a PNG page.
 func TestCarrierZPLOnATSPLSite(t *testing.T) {
 	tspl := printertest.StartTCP(t, printer.TSPL, nil)
-	cfg := siteConfig(t, testConfig+brokerUsers+fmt.Sprintf(`stations: [pack-1]
+	cfg := siteConfig(t, daemontest.TestConfig+brokerUsers+fmt.Sprintf(`stations: [pack-1]
 printers:
   - {id: tspl-1, dialect: tspl, address: "tcp://%s", dpi: 203, stations: [pack-1]}
 `, tspl.Addr()))

@@ -23,6 +23,7 @@ import (
 	"github.com/floorgate/floorgate/device/ws"
 	"github.com/floorgate/floorgate/device/ws/wsclient"
 	"github.com/floorgate/floorgate/gateway"
+	"github.com/floorgate/floorgate/internal/daemontest"
 	"github.com/floorgate/floorgate/internal/poll"
 	"github.com/floorgate/floorgate/store"
 )
@@ -296,7 +297,7 @@ func TestWebAPIRolesAndCSRF(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	m, _ := demoGateway(t)
-	dialPDA(t, ctx, m, "pda-a", testToken("pda-a"), gateway.NewDemo().Badges[0])
+	dialPDA(t, ctx, m, "pda-a", daemontest.DeviceToken("pda-a"), gateway.NewDemo().Badges[0])
 	task := func() string { s, _ := sessionOf(m, "pda-a"); return s.Task }()
 	if task == "" {
 		t.Fatal("the picker on pda-a has no task")
@@ -458,7 +459,7 @@ func TestWebAPIDisableEnable(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	m, _ := demoGateway(t)
-	token := testToken("pda-a")
+	token := daemontest.DeviceToken("pda-a")
 	c := dialPDA(t, ctx, m, "pda-a", token, gateway.NewDemo().Badges[0])
 	s, _ := sessionOf(m, "pda-a")
 	task := s.Task
@@ -512,7 +513,7 @@ func TestWebAPIReassign(t *testing.T) {
 	defer cancel()
 	m, _ := demoGateway(t)
 	demo := gateway.NewDemo()
-	a := dialPDA(t, ctx, m, "pda-a", testToken("pda-a"), demo.Badges[0])
+	a := dialPDA(t, ctx, m, "pda-a", daemontest.DeviceToken("pda-a"), demo.Badges[0])
 	sa, _ := sessionOf(m, "pda-a")
 	task := sa.Task
 	if task == "" {
@@ -527,7 +528,7 @@ func TestWebAPIReassign(t *testing.T) {
 			}
 		}
 	}
-	b := dialPDA(t, ctx, m, "pda-b", testToken("pda-b"), demo.Badges[1])
+	b := dialPDA(t, ctx, m, "pda-b", daemontest.DeviceToken("pda-b"), demo.Badges[1])
 	if sb, _ := sessionOf(m, "pda-b"); sb.Operator != "P002" || sb.Task != "" {
 		t.Fatalf("picker 2's session %+v, want idle", sb)
 	}
@@ -629,7 +630,7 @@ func TestWebAPIMetrics(t *testing.T) {
 	defer cancel()
 	m, clock := demoGateway(t)
 	demo := gateway.NewDemo()
-	c := dialPDA(t, ctx, m, "pda-m", testToken("pda-m"), demo.Badges[0])
+	c := dialPDA(t, ctx, m, "pda-m", daemontest.DeviceToken("pda-m"), demo.Badges[0])
 	s, _ := sessionOf(m, "pda-m")
 	tk, err := m.DB.Task(s.Task)
 	if err != nil {
@@ -769,7 +770,7 @@ func TestWebAPIReadyAndEvents(t *testing.T) {
 		t.Fatalf("status event %v: %s", err, st.data)
 	}
 
-	c := dialPDA(t, ctx, m, "pda-e", testToken("pda-e"), gateway.NewDemo().Badges[0])
+	c := dialPDA(t, ctx, m, "pda-e", daemontest.DeviceToken("pda-e"), gateway.NewDemo().Badges[0])
 	clock.Add(time.Second)
 	v, err := c.Scan(ctx, floorgate.Scan{ID: "sse-1", Data: "NOT-A-LOCATION", DistanceMM: 70})
 	if err != nil {

@@ -1,4 +1,6 @@
-package cli
+//go:build chaos
+
+package chaos
 
 import (
 	"context"
@@ -15,6 +17,8 @@ import (
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/gateway"
+	"github.com/floorgate/floorgate/internal/cli"
+	"github.com/floorgate/floorgate/internal/daemontest"
 	"github.com/floorgate/floorgate/internal/poll"
 	"github.com/floorgate/floorgate/internal/sim"
 	"github.com/floorgate/floorgate/store"
@@ -89,12 +93,12 @@ func TestFloorgateKilledMidDrain(t *testing.T) {
 	tl := startTail(t, b.URL(), "", true)
 	wills := watchOffline(t, b.URL(), fgsync.TopicsFor("demo", "gw-k").Status)
 	stateDir := t.TempDir()
-	d := startGateway(t, stateDir, b.URL(), "gw-k")
+	d := daemontest.StartGateway(t, stateDir, b.URL(), "gw-k")
 	demo := gateway.NewDemo()
-	unitTasks(t, ctx, d, demo, "K-", 200)
+	daemontest.UnitTasks(t, ctx, d, demo, "K-", 200)
 	var pickers []*sim.Picker
 	for i := range 3 {
-		p, err := sim.DialPicker(ctx, d.url(), d.tls, demo, fmt.Sprintf("k-pda-%d", i), demo.Badges[i], 0.1, uint64(i+1))
+		p, err := sim.DialPicker(ctx, d.URL(), d.TLS, demo, fmt.Sprintf("k-pda-%d", i), demo.Badges[i], 0.1, uint64(i+1))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -117,19 +121,19 @@ func TestFloorgateKilledMidDrain(t *testing.T) {
 			mu.Unlock()
 			return n >= 300 && tl.Stats().Unique > 200
 		}, func() string { return "pickers and the drain never got going" })
-		d.cmd.Process.Signal(syscall.SIGKILL)
+		d.Cmd.Process.Signal(syscall.SIGKILL)
 	}()
 	scanAway(ctx, pickers, 100000, record)
-	d.wait()
+	d.Wait()
 	// The broker tells the ERP the gateway died: its last will.
 	will := waitWill(t, wills)
 	if will.State != "offline" || will.Reason != "connection lost" || will.Gateway != "gw-k" {
 		t.Fatalf("last will %+v", will)
 	}
 
-	d = startGateway(t, stateDir, b.URL(), "gw-k")
+	d = daemontest.StartGateway(t, stateDir, b.URL(), "gw-k")
 	for _, p := range pickers {
-		if err := p.Reconnect(ctx, d.url()); err != nil {
+		if err := p.Reconnect(ctx, d.URL()); err != nil {
 			t.Fatal(err)
 		}
 		if p.Unanswered() != nil {
@@ -149,8 +153,8 @@ func TestFloorgateKilledMidDrain(t *testing.T) {
 	for _, p := range pickers {
 		p.Close()
 	}
-	d.cmd.Process.Signal(syscall.SIGTERM)
-	d.wait()
+	d.Cmd.Process.Signal(syscall.SIGTERM)
+	d.Wait()
 	evs := journalOf(t, stateDir, "gw-k")
 	poll.Eventually(t, time.Minute, func() bool { return tl.Stats().Contiguous["demo/gw-k"] >= uint64(len(evs)) }, func() string {
 		return fmt.Sprintf("consumer complete to %d of %d", tl.Stats().Contiguous["demo/gw-k"], len(evs))
@@ -185,14 +189,14 @@ func TestThreeGatewaysTwoConsumers(t *testing.T) {
 	var wg sync.WaitGroup
 	for gi, gw := range gws {
 		dirs[gw] = t.TempDir()
-		d := startGateway(t, dirs[gw], b.URL(), gw)
-		unitTasks(t, ctx, d, demo, "U-", 20)
+		d := daemontest.StartGateway(t, dirs[gw], b.URL(), gw)
+		daemontest.UnitTasks(t, ctx, d, demo, "U-", 20)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			var pickers []*sim.Picker
 			for i := range 2 {
-				p, err := sim.DialPicker(ctx, d.url(), d.tls, demo, fmt.Sprintf("%s-pda-%d", gw, i), demo.Badges[i], 0.05, uint64(10*gi+i))
+				p, err := sim.DialPicker(ctx, d.URL(), d.TLS, demo, fmt.Sprintf("%s-pda-%d", gw, i), demo.Badges[i], 0.05, uint64(10*gi+i))
 				if err != nil {
 					t.Error(err)
 					return
@@ -206,8 +210,8 @@ func TestThreeGatewaysTwoConsumers(t *testing.T) {
 			poll.Eventually(t, time.Minute, func() bool {
 				return c1.Stats().Contiguous["demo/"+gw]+c2.Stats().Contiguous["demo/"+gw] > 0
 			}, func() string { return gw + ": nothing reached the consumers" })
-			d.cmd.Process.Signal(syscall.SIGTERM)
-			d.wait()
+			d.Cmd.Process.Signal(syscall.SIGTERM)
+			d.Wait()
 		}()
 	}
 	wg.Wait()
@@ -260,24 +264,24 @@ func TestErpTailCommand(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "events.jsonl")
 	ctx, cancel := context.WithCancel(context.Background())
 	var stderr lockedBuffer
-	done := make(chan error, 1)
+	done := make(chan int, 1)
 	go func() {
-		done <- dispatch(ctx, []string{"erp-tail", "--broker", b.URL(), "--out", out, "--client-id", "tail-cli"}, io.Discard, &stderr)
+		done <- cli.Main(ctx, []string{"erp-tail", "--broker", b.URL(), "--out", out, "--client-id", "tail-cli"}, io.Discard, &stderr)
 	}()
 	poll.Eventually(t, 10*time.Second, func() bool { return strings.Contains(stderr.String(), "subscribed") }, func() string { return stderr.String() })
 	stateDir := t.TempDir()
-	d := startGateway(t, stateDir, b.URL(), "gw-t")
+	d := daemontest.StartGateway(t, stateDir, b.URL(), "gw-t")
 	lines := func() []string {
 		raw, _ := os.ReadFile(out)
 		return strings.Split(strings.TrimSpace(string(raw)), "\n")
 	}
 	// The demo seeds 40 tasks: 40 task.received events.
 	poll.Eventually(t, 30*time.Second, func() bool { return len(lines()) >= 40 }, func() string { return fmt.Sprintf("%d lines", len(lines())) })
-	d.cmd.Process.Signal(syscall.SIGTERM)
-	d.wait()
+	d.Cmd.Process.Signal(syscall.SIGTERM)
+	d.Wait()
 	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
+	if code := <-done; code != 0 {
+		t.Fatalf("erp-tail: exit status %d\n%s", code, stderr.String())
 	}
 	seen := map[string]bool{}
 	for _, l := range lines() {

@@ -1,4 +1,6 @@
-package cli
+//go:build chaos
+
+package chaos
 
 import (
 	"bytes"
@@ -17,6 +19,8 @@ import (
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/gateway"
+	"github.com/floorgate/floorgate/internal/cli"
+	"github.com/floorgate/floorgate/internal/daemontest"
 	"github.com/floorgate/floorgate/internal/sim"
 	"github.com/floorgate/floorgate/store"
 	fgsync "github.com/floorgate/floorgate/sync"
@@ -64,9 +68,9 @@ func startBackbone(t *testing.T, gws []backboneGW) *natstest.Cluster {
 	}
 	c := natstest.Start(t, natstest.Options{Users: users, MQTTReplicas: 3})
 	var out bytes.Buffer
-	if err := backboneCommand(context.Background(), []string{"init", "--nats", c.NATSURLs(), "--mqtt", c.MQTTURLs()[0],
-		"--username", backboneERP, "--password", backboneERPPassword, "--max-age", "1h"}, &out, &out); err != nil {
-		t.Fatalf("backbone init: %v\n%s", err, out.String())
+	if code := cli.Main(context.Background(), []string{"backbone", "init", "--nats", c.NATSURLs(), "--mqtt", c.MQTTURLs()[0],
+		"--username", backboneERP, "--password", backboneERPPassword, "--max-age", "1h"}, &out, &out); code != 0 {
+		t.Fatalf("backbone init: exit status %d\n%s", code, out.String())
 	}
 	t.Logf("backbone init:\n%s", out.String())
 	return c
@@ -87,10 +91,10 @@ func startBackboneGateway(t *testing.T, c *natstest.Cluster, g backboneGW, state
 	for i := range urls {
 		brokers = append(brokers, fmt.Sprintf("%q", urls[(first+i)%len(urls)]))
 	}
-	yaml := testConfig + fmt.Sprintf("site:\n  id: %s\n  gateway: %s\nmqtt:\n  brokers: [%s]\n  username: %q\n  password: %q\n  keepalive: 2s\n",
+	yaml := daemontest.TestConfig + fmt.Sprintf("site:\n  id: %s\n  gateway: %s\nmqtt:\n  brokers: [%s]\n  username: %q\n  password: %q\n  keepalive: 2s\n",
 		g.site, g.id, strings.Join(brokers, ", "), g.user(), g.password())
-	d := spawnDaemon(t, bin, stateDir, yaml, nil)
-	if d.tls == nil {
+	d := daemontest.SpawnDemo(t, bin, stateDir, yaml, nil)
+	if d.TLS == nil {
 		t.Fatal("the daemon serves plain HTTP: the scenarios run the shipped default, TLS on")
 	}
 	return &chaosProc{d}
@@ -207,7 +211,7 @@ func TestChaosBackbone(t *testing.T) {
 		f.d = startBackboneGateway(t, c, g, dirs[i], i)
 		f.moreTasks(60 * (rounds + 1))
 		for p := range 2 {
-			pk, err := sim.DialPicker(ctx, f.d.url(), f.d.tls, f.demo, fmt.Sprintf("%s-pda-%d", g.id, p), f.demo.Badges[p], 0.05, uint64(10*i+p+1))
+			pk, err := sim.DialPicker(ctx, f.d.URL(), f.d.TLS, f.demo, fmt.Sprintf("%s-pda-%d", g.id, p), f.demo.Badges[p], 0.05, uint64(10*i+p+1))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,4 +1,6 @@
-package cli
+//go:build chaos
+
+package chaos
 
 import (
 	"bytes"

@@ -1,4 +1,6 @@
-package cli
+//go:build chaos
+
+package chaos
 
 import (
 	"bytes"
@@ -14,6 +16,8 @@ import (
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/gateway"
+	"github.com/floorgate/floorgate/internal/cli"
+	"github.com/floorgate/floorgate/internal/daemontest"
 	"github.com/floorgate/floorgate/internal/sim"
 	fgsync "github.com/floorgate/floorgate/sync"
 	"github.com/floorgate/floorgate/sync/broker"
@@ -50,11 +54,11 @@ func startLeafGateway(t *testing.T, g backboneGW, proxy *natstest.LinkProxy, ca,
 		t.Fatal(err)
 	}
 	u := leafUser(g)
-	yaml := testConfig + fmt.Sprintf("site:\n  id: %s\n  gateway: %s\nmqtt:\n  brokers: []\n  embedded_listen: 127.0.0.1:0\n"+
+	yaml := daemontest.TestConfig + fmt.Sprintf("site:\n  id: %s\n  gateway: %s\nmqtt:\n  brokers: []\n  embedded_listen: 127.0.0.1:0\n"+
 		"  embedded:\n    leaf:\n      urls: [%q]\n      username: %q\n      password: %q\n      ca_file: %q\n",
 		g.site, g.id, "tls://"+proxy.Addr(), u.Name, u.Password, ca)
-	d := spawnDaemon(t, bin, stateDir, yaml, nil)
-	if d.tls == nil {
+	d := daemontest.SpawnDemo(t, bin, stateDir, yaml, nil)
+	if d.TLS == nil {
 		t.Fatal("the daemon serves plain HTTP: the scenarios run the shipped default, TLS on")
 	}
 	return &chaosProc{d}
@@ -82,7 +86,7 @@ func readLeafStatus(p *chaosProc) (leafStatus, error) {
 	var st leafStatus
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	resp, err := p.local().Raw(ctx, "GET", "/api/v1/status", nil, nil)
+	resp, err := p.Local().Raw(ctx, "GET", "/api/v1/status", nil, nil)
 	if err != nil {
 		return st, fmt.Errorf("status: %w", err)
 	}
@@ -148,9 +152,9 @@ func TestChaosLeaf(t *testing.T) {
 	}
 	c := natstest.Start(t, natstest.Options{Users: users, LeafCert: certs.ServerCert, LeafKey: certs.ServerKey})
 	var out bytes.Buffer
-	if err := backboneCommand(ctx, []string{"init", "--nats", c.NATSURLs(), "--mqtt", c.MQTTURLs()[0],
-		"--username", backboneERP, "--password", backboneERPPassword, "--max-age", "1h", "--leaves", strings.Join(domains, ",")}, &out, &out); err != nil {
-		t.Fatalf("backbone init: %v\n%s", err, out.String())
+	if code := cli.Main(ctx, []string{"backbone", "init", "--nats", c.NATSURLs(), "--mqtt", c.MQTTURLs()[0],
+		"--username", backboneERP, "--password", backboneERPPassword, "--max-age", "1h", "--leaves", strings.Join(domains, ",")}, &out, &out); code != 0 {
+		t.Fatalf("backbone init: exit status %d\n%s", code, out.String())
 	}
 	t.Logf("backbone init:\n%s", out.String())
 	var leafAddrs []string
@@ -173,7 +177,7 @@ func TestChaosLeaf(t *testing.T) {
 		f.d = startLeafGateway(t, g, proxies[i], certs.CA, dirs[i])
 		f.moreTasks(60 * (rounds + 1))
 		for p := range 2 {
-			pk, err := sim.DialPicker(ctx, f.d.url(), f.d.tls, f.demo, fmt.Sprintf("%s-pda-%d", g.id, p), f.demo.Badges[p], 0.05, uint64(10*i+p+1))
+			pk, err := sim.DialPicker(ctx, f.d.URL(), f.d.TLS, f.demo, fmt.Sprintf("%s-pda-%d", g.id, p), f.demo.Badges[p], 0.05, uint64(10*i+p+1))
 			if err != nil {
 				t.Fatal(err)
 			}

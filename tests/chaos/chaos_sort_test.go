@@ -1,4 +1,6 @@
-package cli
+//go:build chaos
+
+package chaos
 
 // The put wall chaos scenario: a packer sorts batches at put walls
 // (docs/pda-protocol.md §13) against the failpoints build of floorgate
@@ -157,7 +159,7 @@ func newChaosSortFloor(t *testing.T, ctx context.Context) *chaosSortFloor {
 	// slots of the demo's first wall, which is made the wall it sorts at
 	// before each scan.
 	demo := *f.demo
-	p, err := sim.DialPicker(ctx, f.d.url(), f.d.tls, &demo, sortPacker, f.demo.PackerBadges[0], 0.05, 1)
+	p, err := sim.DialPicker(ctx, f.d.URL(), f.d.TLS, &demo, sortPacker, f.demo.PackerBadges[0], 0.05, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -333,7 +335,7 @@ func (sf *chaosSortFloor) restart(fp string) {
 			return
 		}
 		select {
-		case <-sf.d.exited:
+		case <-sf.d.Exited():
 		case <-time.After(5 * time.Second):
 			t.Fatal(err)
 		}
@@ -355,7 +357,7 @@ func (sf *chaosSortFloor) resume(fp string) error {
 	gw.failpoints = fp
 	sf.d = gw.start(sf.t)
 	p := sf.packer
-	if err := p.Reconnect(sf.ctx, sf.d.url()); err != nil {
+	if err := p.Reconnect(sf.ctx, sf.d.URL()); err != nil {
 		return err
 	}
 	if p.Prompt().Step == "login" {

@@ -1,4 +1,6 @@
-package cli
+//go:build chaos
+
+package chaos
 
 // The cart chaos scenario: pickers work carts (docs/pda-protocol.md §12)
 // against the failpoints build of floorgate while it is killed with
@@ -183,13 +185,13 @@ func newChaosCartFloor(t *testing.T, ctx context.Context, pdas int) *chaosCartFl
 	// the cart orders run out between two supplies: this floor picks
 	// carts only.
 	for _, tk := range f.demo.Tasks {
-		if err := f.d.local().Post(ctx, "/api/v1/tasks/"+url.PathEscape(tk.ID)+"/cancel", map[string]string{"reason": "a floor of carts"}, nil); err != nil {
+		if err := f.d.Local().Post(ctx, "/api/v1/tasks/"+url.PathEscape(tk.ID)+"/cancel", map[string]string{"reason": "a floor of carts"}, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
 	cf.supply()
 	for i := range pdas {
-		p, err := sim.DialPicker(ctx, f.d.url(), f.d.tls, f.demo, fmt.Sprintf("cart-pda-%d", i), f.demo.Badges[i], 0, uint64(i+1))
+		p, err := sim.DialPicker(ctx, f.d.URL(), f.d.TLS, f.demo, fmt.Sprintf("cart-pda-%d", i), f.demo.Badges[i], 0, uint64(i+1))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -225,10 +227,10 @@ func (cf *chaosCartFloor) supply() {
 		tasks[i].Mode, tasks[i].Priority = floorgate.ModeCluster, cartPriority
 		totes[i] = floorgate.Tote{ID: fmt.Sprintf("CT%d-%03d", cf.batches, i+1), Barcode: fmt.Sprintf("CTOTE-%d-%03d", cf.batches, i+1)}
 	}
-	if err := cf.d.local().Post(cf.ctx, "/api/v1/master", map[string]any{"totes": totes}, nil); err != nil {
+	if err := cf.d.Local().Post(cf.ctx, "/api/v1/master", map[string]any{"totes": totes}, nil); err != nil {
 		t.Fatalf("add totes: %v", err)
 	}
-	if err := cf.d.local().Post(cf.ctx, "/api/v1/tasks", map[string]any{"tasks": tasks}, nil); err != nil {
+	if err := cf.d.Local().Post(cf.ctx, "/api/v1/tasks", map[string]any{"tasks": tasks}, nil); err != nil {
 		t.Fatalf("add cart orders: %v", err)
 	}
 	cf.totes.add(totes...)
@@ -337,12 +339,12 @@ func chaosKill(t testing.TB, rng *rand.Rand, d *chaosProc, moment string, selfKi
 			// A gateway that died (by its failpoint, say) ends the
 			// devices' connections first.
 			select {
-			case <-d.exited:
+			case <-d.Exited():
 				f = exited()
 			case <-time.After(time.Second):
 				f = false
 			}
-		case <-d.exited:
+		case <-d.Exited():
 			f = exited()
 		case <-time.After(armAfter + 5*time.Second):
 			f = false
@@ -377,7 +379,7 @@ func (cf *chaosCartFloor) restart(fp string) {
 			cf.cl.resent[momentOf(step)]++
 			cf.cl.mu.Unlock()
 		}
-		if err := p.Reconnect(cf.ctx, cf.d.url()); err != nil {
+		if err := p.Reconnect(cf.ctx, cf.d.URL()); err != nil {
 			cf.t.Fatal(err)
 		}
 		if p.Prompt().Step == "login" {

@@ -1,4 +1,6 @@
-package cli
+//go:build chaos
+
+package chaos
 
 // The chaos scenarios: faults against real processes — the
 // floorgate binary, Mosquitto, the reference ERP consumer — each ending in
@@ -37,6 +39,7 @@ import (
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/gateway"
+	"github.com/floorgate/floorgate/internal/daemontest"
 	"github.com/floorgate/floorgate/internal/poll"
 	"github.com/floorgate/floorgate/internal/sim"
 	fgsync "github.com/floorgate/floorgate/sync"
@@ -44,7 +47,7 @@ import (
 )
 
 // buildChaos builds the binary with the failpoints compiled in, once.
-var buildChaos = sync.OnceValues(func() (string, error) { return buildBinary("failpoints") })
+var buildChaos = sync.OnceValues(func() (string, error) { return daemontest.Build("failpoints") })
 
 // chaosRounds is how many kill rounds to run.
 func chaosRounds(t *testing.T, short int) int {
@@ -74,16 +77,16 @@ type chaosGateway struct {
 }
 
 // start runs the failpoints build of floorgate as a child process, like
-// startGateway, with TLS on, and waits until it listens.
+// daemontest.StartGateway, with TLS on, and waits until it listens.
 func (g chaosGateway) start(t *testing.T) *chaosProc {
 	t.Helper()
 	bin, err := buildChaos()
 	if err != nil {
 		t.Fatal(err)
 	}
-	yaml := testConfig + fmt.Sprintf("site:\n  gateway: %s\nmqtt:\n  brokers: [%q]\n  keepalive: 2s\n  batch_events: %d\n", g.gateway, g.broker, g.batch) + g.store + g.extra
-	d := spawnDaemon(t, bin, g.stateDir, yaml, []string{"FLOORGATE_FAILPOINTS=" + g.failpoints})
-	if d.tls == nil {
+	yaml := daemontest.TestConfig + fmt.Sprintf("site:\n  gateway: %s\nmqtt:\n  brokers: [%q]\n  keepalive: 2s\n  batch_events: %d\n", g.gateway, g.broker, g.batch) + g.store + g.extra
+	d := daemontest.SpawnDemo(t, bin, g.stateDir, yaml, []string{"FLOORGATE_FAILPOINTS=" + g.failpoints})
+	if d.TLS == nil {
 		t.Fatal("the daemon serves plain HTTP: the scenarios run the shipped default, TLS on")
 	}
 	return &chaosProc{d}
@@ -91,21 +94,21 @@ func (g chaosGateway) start(t *testing.T) *chaosProc {
 
 // chaosProc is a floorgate process of the failpoints build.
 type chaosProc struct {
-	*daemon
+	*daemontest.Daemon
 }
 
 // kill ends the process with SIGKILL and waits for it.
 func (p *chaosProc) kill() {
-	p.cmd.Process.Signal(syscall.SIGKILL)
-	<-p.exited
+	p.Cmd.Process.Signal(syscall.SIGKILL)
+	<-p.Exited()
 }
 
 // stop ends the process with SIGTERM and waits for it.
 func (p *chaosProc) stop(t *testing.T) {
 	t.Helper()
-	p.cmd.Process.Signal(syscall.SIGTERM)
+	p.Cmd.Process.Signal(syscall.SIGTERM)
 	select {
-	case <-p.exited:
+	case <-p.Exited():
 	case <-time.After(30 * time.Second):
 		t.Fatal("floorgate did not stop within 30s of SIGTERM")
 	}
@@ -113,7 +116,7 @@ func (p *chaosProc) stop(t *testing.T) {
 
 // log is what the process wrote to stderr so far.
 func (p *chaosProc) log() string {
-	raw, _ := os.ReadFile(p.logs.Name())
+	raw, _ := os.ReadFile(p.Logs.Name())
 	return string(raw)
 }
 
@@ -121,7 +124,7 @@ func (p *chaosProc) log() string {
 func (p *chaosProc) metric(name string) (float64, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	resp, err := p.local().Raw(ctx, "GET", "/metrics", nil, nil)
+	resp, err := p.Local().Raw(ctx, "GET", "/metrics", nil, nil)
 	if err != nil {
 		return 0, fmt.Errorf("metrics: %w", err)
 	}
@@ -303,7 +306,7 @@ func (f *floor) start(name string, pdas int, gw chaosGateway) {
 	f.d = gw.start(t)
 	f.moreTasks(40)
 	for i := range pdas {
-		p, err := sim.DialPicker(f.ctx, f.d.url(), f.d.tls, f.demo, fmt.Sprintf("%s-pda-%d", name, i), f.demo.Badges[i], 0.05, uint64(i+1))
+		p, err := sim.DialPicker(f.ctx, f.d.URL(), f.d.TLS, f.demo, fmt.Sprintf("%s-pda-%d", name, i), f.demo.Badges[i], 0.05, uint64(i+1))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -320,7 +323,7 @@ func (f *floor) start(name string, pdas int, gw chaosGateway) {
 func (f *floor) moreTasks(n int) {
 	f.t.Helper()
 	f.tasks++
-	unitTasks(f.t, f.ctx, f.d.daemon, f.demo, fmt.Sprintf("T%d-", f.tasks), n)
+	daemontest.UnitTasks(f.t, f.ctx, f.d.Daemon, f.demo, fmt.Sprintf("T%d-", f.tasks), n)
 }
 
 // restart starts the gateway again (with failpoints fp) and brings every
@@ -337,7 +340,7 @@ func (f *floor) restart(fp string) {
 func (f *floor) reconnect() {
 	f.t.Helper()
 	for _, p := range f.pickers {
-		if err := p.Reconnect(f.ctx, f.d.url()); err != nil {
+		if err := p.Reconnect(f.ctx, f.d.URL()); err != nil {
 			f.t.Fatal(err)
 		}
 		if p.Unanswered() != nil {
@@ -468,8 +471,8 @@ func TestChaosFailpoints(t *testing.T) {
 			fp := fmt.Sprintf("%s=%d*exit", tc.point, tc.nth)
 			f := newFloor(t, ctx, tc.name, 3, chaosGateway{failpoints: fp, batch: tc.batch})
 			f.moreTasks(40)
-			f.scanUntil(f.d.exited)
-			<-f.d.exited
+			f.scanUntil(f.d.Exited())
+			<-f.d.Exited()
 			if !strings.Contains(f.d.log(), "failpoint "+tc.point+" fired") {
 				t.Fatalf("%s never fired; the scenario did not happen:\n%s", fp, f.d.log())
 			}
@@ -638,7 +641,7 @@ func TestChaosDiskFull(t *testing.T) {
 	var full error
 	for i, n := 0, 300; i < 400 && n > 0; i++ {
 		tasks := f.demo.MoreTasks(rand.New(rand.NewPCG(uint64(i), 5)), fmt.Sprintf("FILL%d-", i), n, 5, 15, 1)
-		if err := f.d.local().Post(ctx, "/api/v1/tasks", map[string]any{"tasks": tasks}, nil); err != nil {
+		if err := f.d.Local().Post(ctx, "/api/v1/tasks", map[string]any{"tasks": tasks}, nil); err != nil {
 			full, n = err, n/2
 		}
 	}
@@ -656,7 +659,7 @@ func TestChaosDiskFull(t *testing.T) {
 	f.l.allowDegraded = false
 	f.l.mu.Unlock()
 	select {
-	case <-f.d.exited:
+	case <-f.d.Exited():
 		t.Fatalf("the gateway died on a full store:\n%s", f.d.log())
 	default:
 	}
@@ -690,8 +693,8 @@ func TestChaosLossyPDA(t *testing.T) {
 	defer cancel()
 	f := newFloor(t, ctx, "lossy", 3, chaosGateway{})
 	f.moreTasks(600)
-	px := startBlackholeProxy(t, f.d.addr)
-	url := f.d.urlAt(px.addr())
+	px := startBlackholeProxy(t, f.d.Addr)
+	url := f.d.URLAt(px.addr())
 	for _, p := range f.pickers {
 		if err := p.Reconnect(ctx, url); err != nil {
 			t.Fatal(err)
@@ -774,7 +777,7 @@ func TestChaosLossyPDA(t *testing.T) {
 	}
 	// Straight to the gateway for the drain.
 	for _, p := range f.pickers {
-		if err := p.Reconnect(ctx, f.d.url()); err != nil {
+		if err := p.Reconnect(ctx, f.d.URL()); err != nil {
 			t.Fatal(err)
 		}
 	}

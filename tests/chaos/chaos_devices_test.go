@@ -1,4 +1,6 @@
-package cli
+//go:build chaos
+
+package chaos
 
 // Chaos scenarios at the edge of the floor: the label
 // printers, a wired serial scanner and the database under a long read
@@ -34,6 +36,7 @@ import (
 	"github.com/floorgate/floorgate/device/ws/wsclient"
 	profiles "github.com/floorgate/floorgate/firmware-profiles"
 	"github.com/floorgate/floorgate/gateway"
+	"github.com/floorgate/floorgate/internal/daemontest"
 	"github.com/floorgate/floorgate/internal/poll"
 	"github.com/floorgate/floorgate/internal/sim"
 	"github.com/floorgate/floorgate/print/printer"
@@ -99,7 +102,7 @@ func (p *packer) reconnect(ctx context.Context, url string) error {
 	if p.c != nil {
 		p.c.Close()
 	}
-	c, wel, err := wsclient.DialTLS(ctx, url, p.device, testToken(p.device), "CT40", p.tls)
+	c, wel, err := wsclient.DialTLS(ctx, url, p.device, daemontest.DeviceToken(p.device), "CT40", p.tls)
 	if err != nil {
 		return fmt.Errorf("dial %s: %w", p.device, err)
 	}
@@ -181,16 +184,16 @@ func (p *packer) pack(ctx context.Context, l *ledger, demo *gateway.Demo, sh flo
 
 // getJSON reads GET path from the daemon over its local socket and
 // decodes its JSON answer.
-func getJSON[T any](d *daemon, path string) (T, error) {
+func getJSON[T any](d *daemontest.Daemon, path string) (T, error) {
 	var v T
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	err := d.local().Get(ctx, path, &v)
+	err := d.Local().Get(ctx, path, &v)
 	return v, err
 }
 
 // printJobs reads GET /api/v1/printjobs over the local socket.
-func printJobs(d *daemon) ([]floorgate.PrintJob, error) {
+func printJobs(d *daemontest.Daemon) ([]floorgate.PrintJob, error) {
 	return getJSON[[]floorgate.PrintJob](d, "/api/v1/printjobs")
 }
 
@@ -258,7 +261,7 @@ func TestChaosPrinters(t *testing.T) {
 	errs := make(chan error, len(stations))
 	var packers []*packer
 	for i, st := range stations {
-		p, err := dialPacker(ctx, f.d.url(), f.d.tls, st, f.demo.PackerBadges[i])
+		p, err := dialPacker(ctx, f.d.URL(), f.d.TLS, st, f.demo.PackerBadges[i])
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -317,7 +320,7 @@ func TestChaosPrinters(t *testing.T) {
 	// Once the worker has seen both out of paper no label may come out: a
 	// job sent before that finished under the printer's lock first.
 	poll.Eventually(t, 10*time.Second, func() bool {
-		states, err := getJSON[[]struct{ State string }](f.d.daemon, "/api/v1/printers")
+		states, err := getJSON[[]struct{ State string }](f.d.Daemon, "/api/v1/printers")
 		return err == nil && len(states) == 2 &&
 			states[0].State == "paper out" && states[1].State == "paper out"
 	}, func() string { return "the worker never saw both printers out of paper" })
@@ -325,7 +328,7 @@ func TestChaosPrinters(t *testing.T) {
 	under("both are out of paper")
 	var held int
 	poll.Eventually(t, 20*time.Second, func() bool {
-		jobs, err := printJobs(f.d.daemon)
+		jobs, err := printJobs(f.d.Daemon)
 		held = 0
 		for _, j := range jobs {
 			if j.Status == floorgate.JobHeld {
@@ -350,13 +353,13 @@ func TestChaosPrinters(t *testing.T) {
 		done = append(done, p.packed...)
 	}
 	poll.Eventually(t, time.Minute, func() bool {
-		jobs, err := printJobs(f.d.daemon)
+		jobs, err := printJobs(f.d.Daemon)
 		return err == nil && settled(jobs) && a.Labels()+b.Labels() >= len(done)
 	}, func() string {
-		jobs, _ := printJobs(f.d.daemon)
+		jobs, _ := printJobs(f.d.Daemon)
 		return fmt.Sprintf("print queue not settled: %d labels for %d parcels; jobs %+v", a.Labels()+b.Labels(), len(done), jobs)
 	})
-	jobs, err := printJobs(f.d.daemon)
+	jobs, err := printJobs(f.d.Daemon)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -464,7 +467,7 @@ func TestChaosPrintAfterSend(t *testing.T) {
 		extra:      noDoubleRead + printersYAML([]string{"pack-1"}, lbl),
 	})
 	ships := f.demo.Shipments()
-	p, err := dialPacker(ctx, f.d.url(), f.d.tls, "pack-1", f.demo.PackerBadges[0])
+	p, err := dialPacker(ctx, f.d.URL(), f.d.TLS, "pack-1", f.demo.PackerBadges[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -477,7 +480,7 @@ func TestChaosPrintAfterSend(t *testing.T) {
 		}
 	}
 	select {
-	case <-f.d.exited:
+	case <-f.d.Exited():
 	case <-time.After(30 * time.Second):
 		t.Fatalf("the gateway did not exit at print/after-send (%d parcels packed)", len(p.packed))
 	}
@@ -486,7 +489,7 @@ func TestChaosPrintAfterSend(t *testing.T) {
 	}
 	crashedWith := lbl.Labels()
 	f.restart("")
-	if err := p.reconnect(ctx, f.d.url()); err != nil {
+	if err := p.reconnect(ctx, f.d.URL()); err != nil {
 		t.Fatal(err)
 	}
 	// The parcel the crash cut is finished, its unanswered read resent
@@ -504,13 +507,13 @@ func TestChaosPrintAfterSend(t *testing.T) {
 	}
 	p.c.Close()
 	poll.Eventually(t, 30*time.Second, func() bool {
-		jobs, err := printJobs(f.d.daemon)
+		jobs, err := printJobs(f.d.Daemon)
 		return err == nil && settled(jobs) && len(jobs) >= len(p.packed)
 	}, func() string {
-		jobs, _ := printJobs(f.d.daemon)
+		jobs, _ := printJobs(f.d.Daemon)
 		return fmt.Sprintf("print queue not settled: %+v", jobs)
 	})
-	jobs, err := printJobs(f.d.daemon)
+	jobs, err := printJobs(f.d.Daemon)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -646,7 +649,7 @@ func (w *wire) unplug() []byte {
 }
 
 // scannerStates reads GET /api/v1/scanners over the local socket.
-func scannerStates(d *daemon) ([]scanner.State, error) {
+func scannerStates(d *daemontest.Daemon) ([]scanner.State, error) {
 	return getJSON[[]scanner.State](d, "/api/v1/scanners")
 }
 
@@ -727,10 +730,10 @@ func TestChaosSerialScanner(t *testing.T) {
 	delivered := 0
 	scansSeen := func(n int) {
 		poll.Eventually(t, 20*time.Second, func() bool {
-			st, err := scannerStates(f.d.daemon)
+			st, err := scannerStates(f.d.Daemon)
 			return err == nil && len(st) == 1 && st[0].Scans >= uint64(n)
 		}, func() string {
-			st, _ := scannerStates(f.d.daemon)
+			st, _ := scannerStates(f.d.Daemon)
 			return fmt.Sprintf("scanner has not taken read %d: %+v", n, st)
 		})
 	}
@@ -766,7 +769,7 @@ func TestChaosSerialScanner(t *testing.T) {
 			unexpected = append(unexpected, fmt.Sprintf("round %d: the host wrote % X after the last read, want nothing or % X", r, left, want))
 		}
 		poll.Eventually(t, 20*time.Second, func() bool {
-			st, err := scannerStates(f.d.daemon)
+			st, err := scannerStates(f.d.Daemon)
 			return err == nil && len(st) == 1 && st[0].Status != scanner.StatusConnected
 		}, func() string {
 			lg := f.d.log()
@@ -775,15 +778,15 @@ func TestChaosSerialScanner(t *testing.T) {
 		w = plugWire(t, link)
 		connect(w)
 		poll.Eventually(t, 20*time.Second, func() bool {
-			st, err := scannerStates(f.d.daemon)
+			st, err := scannerStates(f.d.Daemon)
 			return err == nil && len(st) == 1 && st[0].Status == scanner.StatusConnected && st[0].Connects == uint64(r+2)
 		}, func() string {
-			st, _ := scannerStates(f.d.daemon)
+			st, _ := scannerStates(f.d.Daemon)
 			return fmt.Sprintf("no reconnect in round %d: %+v", r, st)
 		})
 	}
 	scansSeen(delivered)
-	states, err := scannerStates(f.d.daemon)
+	states, err := scannerStates(f.d.Daemon)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -827,18 +830,18 @@ func TestChaosSerialScanner(t *testing.T) {
 // as long as the copy is not written out. It returns when it stopped
 // reading. The transport is its own, not client.Remote's, for the small
 // receive buffer.
-func slowBackup(ctx context.Context, d *daemon, hold time.Duration) (int64, error) {
+func slowBackup(ctx context.Context, d *daemontest.Daemon, hold time.Duration) (int64, error) {
 	var tok struct{ Token string }
-	if err := d.local().Post(ctx, "/api/v1/tokens", map[string]string{"name": "slow-backup", "scope": "admin"}, &tok); err != nil {
+	if err := d.Local().Post(ctx, "/api/v1/tokens", map[string]string{"name": "slow-backup", "scope": "admin"}, &tok); err != nil {
 		return 0, fmt.Errorf("backup token: %w", err)
 	}
 	tr := &http.Transport{DialContext: (&net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
 		var serr error
 		err := c.Control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
 		return errors.Join(err, serr)
-	}}).DialContext, TLSClientConfig: d.tls}
+	}}).DialContext, TLSClientConfig: d.TLS}
 	defer tr.CloseIdleConnections()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, d.pageURL()+"/api/v1/backup", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, d.PageURL()+"/api/v1/backup", nil)
 	if err != nil {
 		return 0, err
 	}
@@ -946,7 +949,7 @@ func TestChaosLongReadTx(t *testing.T) {
 	var read int64
 	var readErr error
 	s0 := size()
-	heldGrew, heldEvents := period(func() { read, readErr = slowBackup(ctx, f.d.daemon, hold) })
+	heldGrew, heldEvents := period(func() { read, readErr = slowBackup(ctx, f.d.Daemon, hold) })
 	heldPeak := size()
 	afterGrew, afterEvents := period(nil)
 	after2Grew, _ := period(nil)
