@@ -10,7 +10,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
 	"math/big"
 	"net"
 	"os"
@@ -18,7 +17,7 @@ import (
 	"time"
 
 	"github.com/floorgate/floorgate"
-	"github.com/floorgate/floorgate/store"
+	"github.com/floorgate/floorgate/internal/atomicfile"
 )
 
 // checkPrivate refuses a secret file that other users may read.
@@ -105,19 +104,11 @@ func selfSigned(dir string, now time.Time) (tls.Certificate, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return tls.Certificate{}, fmt.Errorf("tls: %w", err)
 	}
-	if err := writeFileSync(keyPath, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+	if err := atomicfile.Write(keyPath, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
 		return tls.Certificate{}, err
 	}
-	if err := writeFileSync(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
+	if err := atomicfile.Write(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
 		return tls.Certificate{}, err
 	}
 	return tls.LoadX509KeyPair(certPath, keyPath)
-}
-
-// writeFileSync writes b to path whole (see store.WriteFile).
-func writeFileSync(path string, b []byte, mode os.FileMode) error {
-	return store.WriteFile(path, mode, func(w io.Writer) error {
-		_, err := w.Write(b)
-		return err
-	}, nil)
 }

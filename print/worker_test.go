@@ -3,7 +3,6 @@ package print_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/floorgate/floorgate/print/printer"
 	"github.com/floorgate/floorgate/print/printer/printertest"
 	"github.com/floorgate/floorgate/store"
+	"github.com/floorgate/floorgate/store/storetest"
 )
 
 var ready = printer.State{Online: true}
@@ -25,11 +25,7 @@ type rig struct {
 func newRig(t *testing.T, n int) *rig {
 	t.Helper()
 	site := floorgate.Site{ID: "s", Gateway: "g", Policy: floorgate.DefaultPolicy()}
-	db, err := store.Open(filepath.Join(t.TempDir(), "floorgate.db"), store.Options{Site: site})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t, storetest.WithOptions(func(o *store.Options) { o.Site = site }))
 	var ships []floorgate.Shipment
 	for i := 1; i <= n; i++ {
 		ships = append(ships, floorgate.Shipment{Order: fmt.Sprint("SO-", i), Carrier: "顺丰速运", Tracking: fmt.Sprintf("SF%010d", i),

@@ -43,12 +43,7 @@ func BenchmarkRawCommit(b *testing.B) {
 
 func benchPickScans(b *testing.B, pickers int) {
 	const lines = 20
-	path := filepath.Join(b.TempDir(), "floorgate.db")
-	db, err := Open(path, Options{Site: testSite, AutoEnrol: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
+	db := openDB(b, filepath.Join(b.TempDir(), FileName), Options{Site: testSite, AutoEnrol: true})
 	ctx := context.Background()
 	var m Master
 	locBarcode, itemOf := map[string]string{}, map[string]string{}

@@ -99,10 +99,7 @@ func FuzzApplyCommand(f *testing.F) {
 	// would make an input's outcome depend on the inputs before it, which
 	// defeats the fuzzer's minimisation; a copy opens in a few ms.
 	dir := f.TempDir()
-	template, err := fuzzTemplate(filepath.Join(dir, "template.db"))
-	if err != nil {
-		f.Fatal(err)
-	}
+	template := fuzzTemplate(f, filepath.Join(dir, "template.db"))
 	path := filepath.Join(dir, "floorgate.db")
 
 	f.Fuzz(func(t *testing.T, raw []byte) {
@@ -161,30 +158,29 @@ func fuzzOptions() Options {
 
 // fuzzTemplate prepares the floor of fuzzMaster with a waiting task
 // T-1003 and command id "0" answered, and returns the database file.
-func fuzzTemplate(path string) ([]byte, error) {
-	db, err := Open(path, fuzzOptions())
-	if err != nil {
-		return nil, err
-	}
+func fuzzTemplate(f *testing.F, path string) []byte {
+	f.Helper()
+	db := openDB(f, path, fuzzOptions())
 	if err := db.PutMaster(ctx, fuzzMaster()); err != nil {
-		db.Close()
-		return nil, err
+		f.Fatal(err)
 	}
 	if _, err := db.ImportTasks(ctx, []floorgate.Task{task("T-1003", line("A-01-03-2", "SKU-7731", 1))}); err != nil {
-		db.Close()
-		return nil, err
+		f.Fatal(err)
 	}
 	// testdata/fuzz/FuzzApplyCommand/malformed_resend sends command "0"
 	// again, malformed: it once came back as a fresh rejection that nothing
 	// recorded, instead of the first answer marked Duplicate.
 	if _, err := db.ApplyCommand(ctx, []byte(`{"id":"0","type":"events.replay","data":{"from_seq":1}}`)); err != nil {
-		db.Close()
-		return nil, err
+		f.Fatal(err)
 	}
 	if err := db.Close(); err != nil {
-		return nil, err
+		f.Fatal(err)
 	}
-	return os.ReadFile(path)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		f.Fatal(err)
+	}
+	return b
 }
 
 // checkUnchanged fails unless the state is as fingerprinted and the

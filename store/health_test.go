@@ -26,15 +26,12 @@ func emitPadded(db *DB, n, size int) error {
 func TestStoreFullAndBack(t *testing.T) {
 	const limit = 1 << 20
 	clock := floorgate.NewManualClock(dayAt(1))
-	db, err := Open(filepath.Join(t.TempDir(), "floorgate.db"), Options{Site: testSite, Clock: clock, MaxSize: limit})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := openDB(t, filepath.Join(t.TempDir(), FileName), Options{Site: testSite, Clock: clock, MaxSize: limit})
 	if h := db.Health(); h.Full || h.LimitBytes != limit || h.Bytes <= 0 {
 		t.Fatalf("fresh store: %+v", h)
 	}
 	const pad = 64 << 10
+	var err error
 	n := 0
 	for ; n < 100 && err == nil; n++ {
 		err = emitPadded(db, n, pad)

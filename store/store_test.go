@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -14,37 +15,51 @@ import (
 	"time"
 
 	"github.com/floorgate/floorgate"
-	"github.com/floorgate/floorgate/scan/gs1"
+	"github.com/floorgate/floorgate/store/storetest/testfloor"
 	bolt "go.etcd.io/bbolt"
 )
 
-var testSite = floorgate.Site{ID: "site-1", Name: "Test", Gateway: "gw-1", Policy: floorgate.DefaultPolicy()}
+// The tests' floor is testfloor's, the one storetest builds: this package's
+// tests cannot import storetest, which imports store.
+var testSite = testfloor.Site
 
-var pinHash = func() string {
-	h, err := floorgate.HashPIN("2468")
-	if err != nil {
-		panic(err)
-	}
-	return h
-}()
+// pinHash is the hash of the PIN of every operator of the tests, 2468.
+var pinHash = testfloor.PINHash()
 
-// fixture is a small floor: 4 locations, 4 items, 3 pickers.
+// fixture is a small floor: 4 locations, 4 items, 3 pickers (storetest's
+// Fixture).
 func fixture() Master {
-	var m Master
-	for i := 1; i <= 4; i++ {
-		m.Locations = append(m.Locations, floorgate.Location{Code: fmt.Sprintf("L%d", i), Barcode: fmt.Sprintf("LOC-%d", i), LabelXMM: 0.375})
-		m.Items = append(m.Items, floorgate.Item{SKU: fmt.Sprintf("S%d", i), Name: fmt.Sprintf("Item %d", i), Barcodes: []string{itemBarcode(i)}})
-	}
-	for i := 1; i <= 3; i++ {
-		m.Operators = append(m.Operators, floorgate.Operator{ID: fmt.Sprintf("op%d", i), Name: "Picker", Badge: fmt.Sprintf("BADGE%d", i), PINHash: pinHash, Role: floorgate.RolePicker})
-	}
-	return m
+	return Master{Locations: testfloor.Locations(), Items: testfloor.Items(), Operators: testfloor.Operators()}
 }
 
 // itemBarcode is item Si's EAN-13: 69000000000i and its check digit.
-func itemBarcode(i int) string {
-	p := fmt.Sprintf("69000000000%d", i)
-	return p + string(gs1.CheckDigit(p))
+func itemBarcode(i int) string { return testfloor.ItemBarcode(i) }
+
+// openDB opens the database at path with opts for tb and, when tb ends,
+// closes it (if the test has not) and checks the file with Verify, as
+// `floorgate backup --verify` does: bbolt's consistency check, every
+// record, the gateway's own open. A test that leaves a file the gateway
+// would refuse fails.
+//
+// It is storetest.Open for this package's own tests, which cannot import
+// storetest (storetest imports store, and these tests are inside store):
+// the same check, on a file the test chooses, so that a test can reopen
+// it.
+func openDB(tb testing.TB, path string, opts Options) *DB {
+	tb.Helper()
+	db, err := Open(path, opts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			tb.Error(err)
+		}
+		if _, err := Verify(path); err != nil {
+			tb.Errorf("the store the test leaves: %v", err)
+		}
+	})
+	return db
 }
 
 func task(id string, lines ...floorgate.TaskLine) floorgate.Task {
@@ -66,8 +81,7 @@ type env struct {
 
 func newEnv(t *testing.T, mods ...func(*Options)) *env {
 	t.Helper()
-	e := &env{t: t, path: filepath.Join(t.TempDir(), "floorgate.db"),
-		clock: floorgate.NewManualClock(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC))}
+	e := &env{t: t, path: filepath.Join(t.TempDir(), FileName), clock: floorgate.NewManualClock(testfloor.Start)}
 	e.open(mods...)
 	if err := e.db.PutMaster(context.Background(), fixture()); err != nil {
 		t.Fatal(err)
@@ -85,12 +99,7 @@ func (e *env) open(mods ...func(*Options)) {
 	for _, m := range mods {
 		m(&opts)
 	}
-	db, err := Open(e.path, opts)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	e.db = db
-	e.t.Cleanup(func() { db.Close() })
+	e.db = openDB(e.t, e.path, opts)
 }
 
 func (e *env) reopen() {
@@ -433,8 +442,17 @@ func TestFullDiskIsAnErrorNotACrash(t *testing.T) {
 
 func TestSchemaVersion(t *testing.T) {
 	e := newEnv(t)
-	path := e.path
 	e.db.Close()
+	// A copy of the file gets the newer schema; the test's own store is
+	// left sound, as openDB checks.
+	b, err := os.ReadFile(e.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), FileName)
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	raw, err := bolt.Open(path, 0o600, nil)
 	if err != nil {
 		t.Fatal(err)

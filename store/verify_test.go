@@ -425,11 +425,7 @@ func fuzzBackup(f *testing.F) []byte {
 		f.Fatal(err)
 	}
 	bdb.Close()
-	db, err := Open(path, Options{Site: testSite})
-	if err != nil {
-		f.Fatal(err)
-	}
-	defer db.Close()
+	db := openDB(f, path, Options{Site: testSite})
 	m := fixture()
 	m.Operators = m.Operators[:1]
 	if err := db.PutMaster(ctx, m); err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/store"
+	"github.com/floorgate/floorgate/store/storetest"
 	"github.com/floorgate/floorgate/sync/broker"
 	"github.com/floorgate/floorgate/sync/mqtttest"
 )
@@ -33,11 +34,7 @@ type spyOutbox struct {
 // newSpyOutbox opens a store in a test directory and journals n events in it.
 func newSpyOutbox(t *testing.T, n int) *spyOutbox {
 	t.Helper()
-	db, err := store.Open(store.PathIn(t.TempDir()), store.Options{Site: floorgate.Site{ID: "SZ-01", Gateway: "gw-1"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t, storetest.WithOptions(func(o *store.Options) { o.Site = floorgate.Site{ID: "SZ-01", Gateway: "gw-1"} }))
 	evs := make([]floorgate.Event, n)
 	for i := range evs {
 		evs[i] = floorgate.NewEvent(floorgate.EventScanAccepted, time.Now(), floorgate.ScanRecord{ScanID: fmt.Sprint("s", i), Device: "pda-1", Distance: "in"})

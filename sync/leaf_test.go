@@ -16,6 +16,7 @@ import (
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/internal/poll"
 	"github.com/floorgate/floorgate/store"
+	"github.com/floorgate/floorgate/store/storetest"
 	"github.com/floorgate/floorgate/sync/broker"
 	"github.com/floorgate/floorgate/sync/natstest"
 )
@@ -67,11 +68,7 @@ func startLeafSite(t *testing.T, c *natstest.Cluster, site, gw, user, password s
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { b.Close() })
-	db, err := store.Open(store.PathIn(t.TempDir()), store.Options{Site: floorgate.Site{ID: site, Gateway: gw}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t, storetest.WithOptions(func(o *store.Options) { o.Site = floorgate.Site{ID: site, Gateway: gw} }))
 	name, pw := b.InternalUser()
 	cmds := &commandLog{}
 	g, err := New(Config{Brokers: []string{b.URL()}, Username: "gw", Password: "gw-secret", Site: site, Gateway: gw,

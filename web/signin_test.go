@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/store"
+	"github.com/floorgate/floorgate/store/storetest"
 )
 
 const testPIN = "2468"
@@ -56,11 +56,7 @@ func newTestServer(t *testing.T, mods ...func(*store.Options)) *testServer {
 	for _, m := range mods {
 		m(&opts)
 	}
-	db, err := store.Open(filepath.Join(t.TempDir(), "floorgate.db"), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t, storetest.WithOptions(func(o *store.Options) { *o = opts }))
 	hash, err := floorgate.HashPIN(testPIN)
 	if err != nil {
 		t.Fatal(err)

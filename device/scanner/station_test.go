@@ -17,6 +17,7 @@ import (
 	profiles "github.com/floorgate/floorgate/firmware-profiles"
 	"github.com/floorgate/floorgate/internal/poll"
 	"github.com/floorgate/floorgate/store"
+	"github.com/floorgate/floorgate/store/storetest"
 )
 
 // wait bounds every wait on a condition; it is never slept.
@@ -27,12 +28,9 @@ const wait = 10 * time.Second
 func floor(t *testing.T) *store.DB {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(filepath.Join(t.TempDir(), "floorgate.db"), store.Options{
-		Site: floorgate.Site{ID: "site-1", Gateway: "gw-1", Policy: floorgate.DefaultPolicy()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t, storetest.WithOptions(func(o *store.Options) {
+		o.Site = floorgate.Site{ID: "site-1", Gateway: "gw-1", Policy: floorgate.DefaultPolicy()}
+	}))
 	pin, err := floorgate.HashPIN("1234")
 	if err != nil {
 		t.Fatal(err)

@@ -14,7 +14,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +21,7 @@ import (
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/device/ws"
 	"github.com/floorgate/floorgate/store"
+	"github.com/floorgate/floorgate/store/storetest"
 	"github.com/gorilla/websocket"
 )
 
@@ -45,15 +45,10 @@ type storeEnv struct {
 func startStore(t *testing.T) *storeEnv {
 	t.Helper()
 	e := &storeEnv{clock: floorgate.NewManualClock(time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC))}
-	db, err := store.Open(filepath.Join(t.TempDir(), "floorgate.db"), store.Options{
-		Site:      floorgate.Site{ID: "SZ-01", Name: "Test", Gateway: "gw-sz01-a", Policy: floorgate.DefaultPolicy()},
-		Clock:     e.clock,
-		AutoEnrol: true,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t, storetest.WithOptions(func(o *store.Options) {
+		*o = store.Options{Site: floorgate.Site{ID: "SZ-01", Name: "Test", Gateway: "gw-sz01-a", Policy: floorgate.DefaultPolicy()},
+			Clock: e.clock, AutoEnrol: true}
+	}))
 	e.db = db
 	pin, err := floorgate.HashPIN("2468")
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/floorgate/floorgate/internal/atomicfile"
 	"github.com/floorgate/floorgate/store"
 )
 
@@ -98,7 +99,7 @@ func exists(path string) bool {
 func writeVerified(path string, fill func(io.Writer) (int64, error)) (int64, store.FileReport, error) {
 	var n int64
 	var rep store.FileReport
-	err := store.WriteFile(path, 0o600, func(w io.Writer) error {
+	err := atomicfile.WriteFunc(path, 0o600, func(w io.Writer) error {
 		var err error
 		n, err = fill(w)
 		return err

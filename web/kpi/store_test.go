@@ -11,6 +11,7 @@ import (
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/scan/gs1"
 	"github.com/floorgate/floorgate/store"
+	"github.com/floorgate/floorgate/store/storetest"
 	"github.com/floorgate/floorgate/web/kpi"
 )
 
@@ -375,14 +376,11 @@ func newShiftFloor(t *testing.T, qty1, qty2 int) *shiftFloor {
 	t.Helper()
 	f := &shiftFloor{t: t, ctx: context.Background(), start: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC), ean: map[string]string{}}
 	f.clk = floorgate.NewManualClock(f.start)
-	db, err := store.Open(store.PathIn(t.TempDir()), store.Options{
-		Site:  floorgate.Site{ID: "site-1", Name: "Test", Gateway: "gw-1", Policy: floorgate.DefaultPolicy()},
-		Clock: f.clk, AutoEnrol: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	f.db = db
+	f.db = storetest.Open(t, storetest.WithOptions(func(o *store.Options) {
+		*o = store.Options{Site: floorgate.Site{ID: "site-1", Name: "Test", Gateway: "gw-1", Policy: floorgate.DefaultPolicy()},
+			Clock: f.clk, AutoEnrol: true}
+	}))
+	db := f.db
 	pin, err := floorgate.HashPIN("2468")
 	if err != nil {
 		t.Fatal(err)
