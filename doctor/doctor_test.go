@@ -455,9 +455,8 @@ func TestDoctorClock(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			d := &Doctor{Now: func() time.Time { return c.now },
-				NTPSynchronized: func(context.Context) (string, error) { return c.ntp, c.err }}
-			got := d.checkClock(context.Background())
+			clock := clockCheck{ntp: func(context.Context) (string, error) { return c.ntp, c.err }}
+			got := clock.Run(context.Background(), &Site{Now: func() time.Time { return c.now }})
 			assertLines(t, []string{got[0].String()}, []string{fmt.Sprintf(c.want, c.now.Format(time.RFC3339))})
 		})
 	}
