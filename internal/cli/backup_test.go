@@ -17,6 +17,7 @@ import (
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/gateway"
 	"github.com/floorgate/floorgate/internal/cmdline"
+	"github.com/floorgate/floorgate/internal/gatewaytest"
 	"github.com/floorgate/floorgate/internal/sim"
 	"github.com/floorgate/floorgate/store"
 )
@@ -68,13 +69,13 @@ func TestBackupUnderScanLoad(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	// The pickers scan as fast as verdicts come, above a person's pace.
-	m := startMain(t, floorgate.SystemClock{}, func(c *gateway.Config) { c.Devices.MaxMessagesPerS = 1 << 30 })
+	m := gatewaytest.StartDemo(t, floorgate.SystemClock{}, func(c *gateway.Config) { c.Devices.MaxMessagesPerS = 1 << 30 })
 	demo := gateway.NewDemo()
 	tasks := demo.MoreTasks(rand.New(rand.NewPCG(3, 4)), "BK-", 200, 5, 15, 1)
 	for i := range tasks {
 		tasks[i].Priority = 1
 	}
-	if err := local(m).Post(ctx, "/api/v1/tasks", map[string]any{"tasks": tasks}, nil); err != nil {
+	if err := gatewaytest.Local(m).Post(ctx, "/api/v1/tasks", map[string]any{"tasks": tasks}, nil); err != nil {
 		t.Fatal(err)
 	}
 
@@ -85,7 +86,7 @@ func TestBackupUnderScanLoad(t *testing.T) {
 		wg       sync.WaitGroup
 	)
 	for i := range 4 {
-		p, err := sim.DialPicker(ctx, wsURL(m), pinned(t, m), demo, fmt.Sprintf("bk-pda-%d", i), demo.Badges[i], 0, uint64(i+1))
+		p, err := sim.DialPicker(ctx, gatewaytest.WSURL(m), gatewaytest.Pinned(t, m), demo, fmt.Sprintf("bk-pda-%d", i), demo.Badges[i], 0, uint64(i+1))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -181,7 +182,7 @@ func TestBackupUnderScanLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("restore:\n%s", stdout.String())
-	m2 := startMain(t, floorgate.SystemClock{}, func(c *gateway.Config) { c.StateDir = fresh })
+	m2 := gatewaytest.StartDemo(t, floorgate.SystemClock{}, func(c *gateway.Config) { c.StateDir = fresh })
 	if !strings.Contains(stdout.String(), fmt.Sprintf("step log: %d records", rep.Steps)) || rep.Steps == 0 {
 		t.Fatalf("the restored file is not the backup (step log of %d records):\n%s", rep.Steps, stdout.String())
 	}
@@ -191,7 +192,7 @@ func TestBackupUnderScanLoad(t *testing.T) {
 		!strings.Contains(stdout.String(), "new incarnation "+inc.ID) {
 		t.Fatalf("restored gateway's last seq %d, incarnation %+v; the backup's last seq %d:\n%s", got, inc, rep.LastSeq, stdout.String())
 	}
-	p, err := sim.DialPicker(ctx, wsURL(m2), pinned(t, m2), demo, "bk-pda-new", demo.Badges[5], 0, 9)
+	p, err := sim.DialPicker(ctx, gatewaytest.WSURL(m2), gatewaytest.Pinned(t, m2), demo, "bk-pda-new", demo.Badges[5], 0, 9)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +210,7 @@ func TestBackupUnderScanLoad(t *testing.T) {
 // a backup back and keeps the database it replaced.
 func TestBackupOfStoppedGateway(t *testing.T) {
 	ctx := context.Background()
-	m := startMain(t, floorgate.SystemClock{})
+	m := gatewaytest.StartDemo(t, floorgate.SystemClock{})
 	dir := m.Config.StateDir
 	last := m.DB.LastSeq()
 	if err := m.Close(); err != nil {
@@ -265,7 +266,7 @@ func TestBackupOfStoppedGateway(t *testing.T) {
 // writes no file and leaves no temporary one.
 func TestRefusedBackupsLeaveNothingBehind(t *testing.T) {
 	ctx := context.Background()
-	m := startMain(t, floorgate.SystemClock{})
+	m := gatewaytest.StartDemo(t, floorgate.SystemClock{})
 	dir := m.Config.StateDir
 	if err := m.Close(); err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/gateway"
+	"github.com/floorgate/floorgate/internal/gatewaytest"
 )
 
 func explainJSON(t *testing.T, args ...string) map[string]any {
@@ -29,7 +30,7 @@ func explainJSON(t *testing.T, args ...string) map[string]any {
 
 func TestBarcodeExplain(t *testing.T) {
 	clock := floorgate.NewManualClock(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC))
-	m := startMain(t, clock)
+	m := gatewaytest.StartDemo(t, clock)
 	// The command line finds the gateway by its local socket.
 	sock := m.Config.SocketPath()
 	demo := gateway.NewDemo()

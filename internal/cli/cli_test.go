@@ -16,6 +16,7 @@ import (
 	"github.com/creack/pty"
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/internal/daemontest"
+	"github.com/floorgate/floorgate/internal/gatewaytest"
 	"golang.org/x/sys/unix"
 )
 
@@ -122,7 +123,7 @@ func TestCommandsReadTheConfig(t *testing.T) {
 // TestPINIsNotEchoed: at a terminal, operators add reads the PIN without
 // showing it, and the operator can sign in with it.
 func TestPINIsNotEchoed(t *testing.T) {
-	m := startMain(t, floorgate.SystemClock{})
+	m := gatewaytest.StartDemo(t, floorgate.SystemClock{})
 	bin, err := daemontest.Binary()
 	if err != nil {
 		t.Fatal(err)

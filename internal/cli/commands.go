@@ -54,6 +54,16 @@ func commands() []command {
 	}
 }
 
+// CommandNames are floorgate's commands, in the order help lists them:
+// what the README's layout table must name, each once.
+func CommandNames() []string {
+	var names []string
+	for _, c := range commands() {
+		names = append(names, c.name)
+	}
+	return names
+}
+
 // printHelp lists the commands with their descriptions.
 func printHelp(w io.Writer) {
 	fmt.Fprintf(w, "floorgate — the warehouse-floor gateway\n\nUsage: floorgate COMMAND [flags] [arguments]\n\nCommands:\n")

@@ -14,6 +14,7 @@ import (
 	"github.com/floorgate/floorgate/device/serial/serialtest"
 	profiles "github.com/floorgate/floorgate/firmware-profiles"
 	"github.com/floorgate/floorgate/gateway"
+	"github.com/floorgate/floorgate/internal/gatewaytest"
 	"github.com/floorgate/floorgate/internal/poll"
 )
 
@@ -46,7 +47,7 @@ func TestWiredScannerAtACart(t *testing.T) {
 	play := serialtest.Play(t, master, steps...)
 
 	clock := floorgate.NewManualClock(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC))
-	m := startMain(t, clock, func(c *gateway.Config) {
+	m := gatewaytest.StartDemo(t, clock, func(c *gateway.Config) {
 		c.Scanners = []gateway.ScannerConfig{{ID: "cart-07-scanner", Profile: p.Model, Address: "serial://" + slave, Station: "CART-07"}}
 	})
 	select {
@@ -79,7 +80,7 @@ func TestWiredScannerAtACart(t *testing.T) {
 	}
 
 	var states []scanner.State
-	if err := local(m).Get(context.Background(), "/api/v1/scanners", &states); err != nil {
+	if err := gatewaytest.Local(m).Get(context.Background(), "/api/v1/scanners", &states); err != nil {
 		t.Fatal(err)
 	}
 	if len(states) != 1 || states[0].Status != scanner.StatusConnected || states[0].Operator != "P001" ||
@@ -112,7 +113,7 @@ func TestDevicesCommand(t *testing.T) {
 // the daemon; each is shown in error with the reason, and retried.
 func TestAbsentScannersAreShown(t *testing.T) {
 	clock := floorgate.NewManualClock(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC))
-	m := startMain(t, clock, func(c *gateway.Config) {
+	m := gatewaytest.StartDemo(t, clock, func(c *gateway.Config) {
 		c.Scanners = []gateway.ScannerConfig{
 			{ID: "pack-1-hid", Profile: "Zebra DS2208", Address: "hid-keyboard://05e0:1200", Station: "PACK-01"},
 			{ID: "cart-2", Profile: "Zebra DS2208", Address: "serial-usb://05e0:1900?serial=ABC", Station: "CART-02"},

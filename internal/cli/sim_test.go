@@ -6,6 +6,7 @@ import (
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/gateway"
+	"github.com/floorgate/floorgate/internal/gatewaytest"
 )
 
 // TestSimulatorPicksEveryMode runs the binary as a site admin does: waves
@@ -16,9 +17,9 @@ import (
 // lane; sim --mode discrete picks single orders — every verdict the one
 // the floor standard demands, deliberate mistakes included.
 func TestSimulatorPicksEveryMode(t *testing.T) {
-	m := startMain(t, floorgate.SystemClock{})
+	m := gatewaytest.StartDemo(t, floorgate.SystemClock{})
 	sock := "--socket=" + m.Config.SocketPath()
-	at := []string{"--addr=" + wsURL(m), "--fingerprint=" + m.Fingerprint, "--pdas=3"}
+	at := []string{"--addr=" + gatewaytest.WSURL(m), "--fingerprint=" + m.Fingerprint, "--pdas=3"}
 
 	code, out, errOut := runBinary(t, nil, "waves", "list", sock)
 	if code != 0 || !strings.Contains(out, gateway.DemoPeakWave) || !strings.Contains(out, "held") {

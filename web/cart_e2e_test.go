@@ -1,4 +1,4 @@
-package cli
+package web_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/gateway"
 	"github.com/floorgate/floorgate/internal/daemontest"
+	"github.com/floorgate/floorgate/internal/gatewaytest"
 	"github.com/floorgate/floorgate/store"
 )
 
@@ -55,7 +56,7 @@ func TestCartOverWebSocket(t *testing.T) {
 		tasks = append(tasks, task{ID: fmt.Sprint("K", i+2), Order: fmt.Sprint("SO-K", i+2), Mode: "cluster", Priority: 15, Lines: []line{item(i)}})
 	}
 	var added map[string]int
-	if err := local(m).Post(ctx, "/api/v1/tasks", map[string]any{"tasks": tasks}, &added); err != nil {
+	if err := gatewaytest.Local(m).Post(ctx, "/api/v1/tasks", map[string]any{"tasks": tasks}, &added); err != nil {
 		t.Fatal(err)
 	}
 

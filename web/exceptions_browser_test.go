@@ -1,4 +1,4 @@
-package cli
+package web_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/gateway"
 	"github.com/floorgate/floorgate/internal/daemontest"
+	"github.com/floorgate/floorgate/internal/gatewaytest"
 	"github.com/floorgate/floorgate/internal/poll"
 	"github.com/floorgate/floorgate/store"
 	"github.com/floorgate/floorgate/web/webtest"
@@ -141,7 +142,7 @@ func TestExceptionsRaisedAndResolved(t *testing.T) {
 	}
 	var view exceptionsView
 	poll.Eventually(t, 30*time.Second, func() bool {
-		if err := local(s.m).Get(ctx, "/api/v1/exceptions", &view); err != nil {
+		if err := gatewaytest.Local(s.m).Get(ctx, "/api/v1/exceptions", &view); err != nil {
 			t.Fatal(err)
 		}
 		return view.Timing.WaitingUpstream == 0 && view.Timing.ToUpstream.Count == len(wantCases)
@@ -158,7 +159,7 @@ func TestExceptionsRaisedAndResolved(t *testing.T) {
 	// Ten minutes on, a supervisor resolves each on the status page.
 	s.clock.Add(10 * time.Minute)
 	pg := statusPage{t: t, ctx: browser(t, s.m, 1600, 1000)}
-	webtest.Do(t, pg.ctx, "open the status page", chromedp.Navigate(pageURL(s.m)+"/#exceptions"))
+	webtest.Do(t, pg.ctx, "open the status page", chromedp.Navigate(gatewaytest.PageURL(s.m)+"/#exceptions"))
 	pg.until("sign-in form", `!document.getElementById("signin").hidden`)
 	webtest.Do(t, pg.ctx, "choose English", chromedp.Click(`#signin button[data-lang="en"]`))
 	webtest.Do(t, pg.ctx, "sign in as the supervisor",
@@ -222,7 +223,7 @@ func TestExceptionsRaisedAndResolved(t *testing.T) {
 	p.want(ctx, "PK-1", floorgate.CodeOrderOK)
 	p.want(ctx, s.item(5), floorgate.CodePackDone)
 	var audit []store.AuditEntry
-	if err := local(s.m).Get(ctx, "/api/v1/audit?limit=100", &audit); err != nil {
+	if err := gatewaytest.Local(s.m).Get(ctx, "/api/v1/audit?limit=100", &audit); err != nil {
 		t.Fatal(err)
 	}
 	n := 0
@@ -234,7 +235,7 @@ func TestExceptionsRaisedAndResolved(t *testing.T) {
 	if n != len(resolutions) {
 		t.Fatalf("audit: %d exception.resolve entries by S001, want %d", n, len(resolutions))
 	}
-	if err := local(s.m).Get(ctx, "/api/v1/exceptions", &view); err != nil {
+	if err := gatewaytest.Local(s.m).Get(ctx, "/api/v1/exceptions", &view); err != nil {
 		t.Fatal(err)
 	}
 	if view.Timing.Open != 0 || view.Timing.ToResolution.Count != len(resolutions) || view.Timing.ToResolution.MeanS < 600 {

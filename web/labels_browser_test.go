@@ -1,4 +1,4 @@
-package cli
+package web_test
 
 import (
 	"context"
@@ -54,7 +54,7 @@ func TestLabelsViewShowsPrintedLabels(t *testing.T) {
 	pack(ships[2])
 
 	p := statusPage{t: t, ctx: browser(t, m, 1366, 768)}
-	webtest.Do(t, p.ctx, "open the status page", chromedp.Navigate(pageURL(m)+"/"))
+	webtest.Do(t, p.ctx, "open the status page", chromedp.Navigate(gatewaytest.PageURL(m)+"/"))
 	p.until("sign-in form", `!document.getElementById("signin").hidden`)
 	webtest.Do(t, p.ctx, "sign in as the admin",
 		chromedp.SendKeys("#signin-badge", gateway.DemoAdminBadge),

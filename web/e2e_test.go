@@ -1,9 +1,8 @@
-package cli
+package web_test
 
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -14,7 +13,6 @@ import (
 	"time"
 
 	"github.com/floorgate/floorgate"
-	"github.com/floorgate/floorgate/client"
 	"github.com/floorgate/floorgate/device/ws/wsclient"
 	"github.com/floorgate/floorgate/gateway"
 	"github.com/floorgate/floorgate/internal/daemontest"
@@ -28,23 +26,7 @@ import (
 func demoGateway(t *testing.T) (*gateway.Gateway, *floorgate.ManualClock) {
 	t.Helper()
 	clock := floorgate.NewManualClock(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC))
-	return startMain(t, clock), clock
-}
-
-// startMain runs a demo gateway in-process with the shipped defaults
-// (a self-signed certificate, the embedded broker) on a real loopback
-// listener and a real database file, on a clock the test moves. Talk to it
-// as its users do: PDAs and browsers over TLS trusting its fingerprint
-// (dialWS, pinned, pageURL), the command line over its local socket
-// (local).
-func startMain(t *testing.T, clock floorgate.Clock, mods ...func(*gateway.Config)) *gateway.Gateway {
-	t.Helper()
-	cfg := gateway.DefaultConfig()
-	cfg.StateDir, cfg.Listen, cfg.MQTT.EmbeddedListen = t.TempDir(), "127.0.0.1:0", "127.0.0.1:0"
-	for _, mod := range mods {
-		mod(&cfg)
-	}
-	return gatewaytest.Start(t, &gateway.Gateway{Config: cfg, Demo: true, Clock: clock})
+	return gatewaytest.StartDemo(t, clock), clock
 }
 
 // startWithLabelPrinter is startMain with one ZPL label printer (a fake
@@ -52,53 +34,16 @@ func startMain(t *testing.T, clock floorgate.Clock, mods ...func(*gateway.Config
 func startWithLabelPrinter(t *testing.T, clock floorgate.Clock) (*gateway.Gateway, *printertest.Fake) {
 	t.Helper()
 	lbl := printertest.StartTCP(t, printer.ZPL, []printer.State{{Online: true}})
-	m := startMain(t, clock, func(c *gateway.Config) {
+	m := gatewaytest.StartDemo(t, clock, func(c *gateway.Config) {
 		c.Printers = []gateway.PrinterConfig{{ID: "lbl-1", Dialect: "zpl", Address: "tcp://" + lbl.Addr(), DPI: 203, Stations: []string{"pack-1"}}}
 	})
 	return m, lbl
 }
 
-// local is a client of m over its local administration socket: how the
-// command line (and an admin on the gateway's machine) reaches it.
-func local(m *gateway.Gateway) *client.Client { return client.Local(m.Config.SocketPath()) }
-
-// pinned trusts exactly m's certificate, as a paired PDA does; nil when
-// m serves plain HTTP.
-func pinned(t testing.TB, m *gateway.Gateway) *tls.Config {
-	t.Helper()
-	if m.Fingerprint == "" {
-		return nil
-	}
-	tc, err := client.PinnedTLS(m.Fingerprint)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tc
-}
-
-// pageURL is where m serves its pages and API over the network.
-func pageURL(m *gateway.Gateway) string { return pageURLAt(m, m.Addr()) }
-
-// pageURLAt is m's pages reached at addr, m's own or a proxy's.
-func pageURLAt(m *gateway.Gateway, addr string) string {
-	if m.Fingerprint == "" {
-		return "http://" + addr
-	}
-	return "https://" + addr
-}
-
-// wsURL is m's PDA endpoint.
-func wsURL(m *gateway.Gateway) string {
-	if m.Fingerprint == "" {
-		return "ws://" + m.Addr() + "/ws/v1"
-	}
-	return "wss://" + m.Addr() + "/ws/v1"
-}
-
 // dialWS connects a PDA to m, trusting m's certificate.
 func dialWS(ctx context.Context, t testing.TB, m *gateway.Gateway, device, token, model string) (*wsclient.Client, floorgate.Welcome, error) {
 	t.Helper()
-	return wsclient.DialTLS(ctx, wsURL(m), device, token, model, pinned(t, m))
+	return wsclient.DialTLS(ctx, gatewaytest.WSURL(m), device, token, model, gatewaytest.Pinned(t, m))
 }
 
 // TestPickOverWebSocket drives one picker through the PDA protocol against
@@ -205,7 +150,7 @@ func TestPickOverWebSocket(t *testing.T) {
 	// The order is intercepted (as `floorgate tasks cancel` does it, over
 	// the local socket): the PDA hears it at once and every scan is refused
 	// until the picker moves on.
-	if err := local(m).Post(ctx, "/api/v1/tasks/"+url.PathEscape(p.Task)+"/cancel", map[string]string{"reason": "customer cancelled"}, nil); err != nil {
+	if err := gatewaytest.Local(m).Post(ctx, "/api/v1/tasks/"+url.PathEscape(p.Task)+"/cancel", map[string]string{"reason": "customer cancelled"}, nil); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -230,10 +175,10 @@ func TestPickOverWebSocket(t *testing.T) {
 // socket): events wait, and the status says so.
 func TestStatusShowsTheUpstreamLink(t *testing.T) {
 	clock := floorgate.NewManualClock(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC))
-	m := startMain(t, clock, func(c *gateway.Config) { c.MQTT.Brokers = []string{"tcp://127.0.0.1:9"} })
+	m := gatewaytest.StartDemo(t, clock, func(c *gateway.Config) { c.MQTT.Brokers = []string{"tcp://127.0.0.1:9"} })
 	clock.Add(90 * time.Second)
 	var s gateway.Status
-	if err := local(m).Get(context.Background(), "/api/v1/status", &s); err != nil {
+	if err := gatewaytest.Local(m).Get(context.Background(), "/api/v1/status", &s); err != nil {
 		t.Fatal(err)
 	}
 	// Every seeded task's task.received waits: the demo's orders, its

@@ -1,4 +1,4 @@
-package cli
+package web_test
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/gateway"
+	"github.com/floorgate/floorgate/internal/gatewaytest"
 	"github.com/floorgate/floorgate/internal/poll"
 	"github.com/floorgate/floorgate/store"
 	"github.com/floorgate/floorgate/web/webtest"
@@ -40,7 +41,7 @@ type pdaPage struct {
 func openPDA(t *testing.T, m *gateway.Gateway, clock *floorgate.ManualClock, addr string) *pdaPage {
 	t.Helper()
 	p := &pdaPage{t: t, ctx: browser(t, m, 360, 640), m: m, clock: clock, demo: gateway.NewDemo()}
-	webtest.Do(t, p.ctx, "open the PDA app", chromedp.Navigate(pageURLAt(m, addr)+"/pda/"))
+	webtest.Do(t, p.ctx, "open the PDA app", chromedp.Navigate(gatewaytest.PageURLAt(m, addr)+"/pda/"))
 	p.wait("connected, login screen", `fgState().online && fgState().screen === 'login'`)
 	return p
 }

@@ -1,4 +1,4 @@
-package cli
+package web_test
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/gateway"
 	"github.com/floorgate/floorgate/internal/daemontest"
+	"github.com/floorgate/floorgate/internal/gatewaytest"
 )
 
 // TestSingleItemLaneOverWebSocket: on the demo gateway as it ships, once
@@ -24,7 +25,7 @@ func TestSingleItemLaneOverWebSocket(t *testing.T) {
 	clock := floorgate.NewManualClock(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC))
 	m, lbl := startWithLabelPrinter(t, clock)
 	demo := gateway.NewDemo()
-	if err := local(m).Post(ctx, "/api/v1/waves/"+url.PathEscape(gateway.DemoPeakWave)+"/release", nil, nil); err != nil {
+	if err := gatewaytest.Local(m).Post(ctx, "/api/v1/waves/"+url.PathEscape(gateway.DemoPeakWave)+"/release", nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	tracking := map[string]string{}

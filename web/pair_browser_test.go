@@ -1,4 +1,4 @@
-package cli
+package web_test
 
 import (
 	"context"
@@ -38,7 +38,7 @@ func TestPairPDAInBrowser(t *testing.T) {
 	clock := floorgate.NewManualClock(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC))
 	m := startPairingMain(t, clock)
 	p := &pdaPage{t: t, ctx: browser(t, m, 360, 640), m: m, clock: clock, demo: gateway.NewDemo()}
-	webtest.Do(t, p.ctx, "open the PDA app", chromedp.Navigate(pageURL(m)+"/pda/"))
+	webtest.Do(t, p.ctx, "open the PDA app", chromedp.Navigate(gatewaytest.PageURL(m)+"/pda/"))
 	p.wait("the pairing screen", `fgState().screen === 'pair' && !fgState().online`)
 	dev := p.device()
 	if got := p.text("pair-dev"); got != dev {

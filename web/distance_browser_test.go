@@ -1,4 +1,4 @@
-package cli
+package web_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/gateway"
 	"github.com/floorgate/floorgate/internal/daemontest"
+	"github.com/floorgate/floorgate/internal/gatewaytest"
 	"github.com/floorgate/floorgate/web/webtest"
 )
 
@@ -28,7 +29,7 @@ func TestStatusPageSaysNotMeasurable(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "wedge.yaml"), []byte(wedge), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	m := startMain(t, floorgate.SystemClock{}, func(c *gateway.Config) { c.ProfilesDir = dir })
+	m := gatewaytest.StartDemo(t, floorgate.SystemClock{}, func(c *gateway.Config) { c.ProfilesDir = dir })
 	demo := gateway.NewDemo()
 	for i, d := range []struct{ device, model string }{{"pda-w", "Wedge PDA"}, {"pda-c", "TC21"}} {
 		c, _, err := dialWS(ctx, t, m, d.device, daemontest.DeviceToken(d.device), d.model)
@@ -46,7 +47,7 @@ func TestStatusPageSaysNotMeasurable(t *testing.T) {
 	}
 
 	p := statusPage{t: t, ctx: browser(t, m, 1366, 768)}
-	webtest.Do(t, p.ctx, "open the status page", chromedp.Navigate(pageURL(m)+"/"))
+	webtest.Do(t, p.ctx, "open the status page", chromedp.Navigate(gatewaytest.PageURL(m)+"/"))
 	p.until("sign-in form", `!document.getElementById("signin").hidden`)
 	webtest.Do(t, p.ctx, "choose English", chromedp.Click(`#signin button[data-lang="en"]`))
 	webtest.Do(t, p.ctx, "sign in as the admin",

@@ -1,4 +1,4 @@
-package cli
+package web_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/gateway"
+	"github.com/floorgate/floorgate/internal/gatewaytest"
 	"github.com/floorgate/floorgate/web/webtest"
 )
 
@@ -23,7 +24,7 @@ func TestSLABoardOnTheStatusPage(t *testing.T) {
 	packed := clock.Now()
 
 	p := statusPage{t: t, ctx: browser(t, m, 1366, 768)}
-	webtest.Do(t, p.ctx, "open the status page", chromedp.Navigate(pageURL(m)+"/"))
+	webtest.Do(t, p.ctx, "open the status page", chromedp.Navigate(gatewaytest.PageURL(m)+"/"))
 	p.until("sign-in form", `!document.getElementById("signin").hidden`)
 	webtest.Do(t, p.ctx, "choose English", chromedp.Click(`#signin button[data-lang="en"]`))
 	webtest.Do(t, p.ctx, "sign in as the admin",

@@ -1,4 +1,4 @@
-package cli
+package web_test
 
 import (
 	"context"
@@ -18,6 +18,7 @@ import (
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/gateway"
+	"github.com/floorgate/floorgate/internal/gatewaytest"
 	"github.com/floorgate/floorgate/scan"
 	"github.com/floorgate/floorgate/web/webtest"
 )
@@ -37,7 +38,7 @@ const (
 // default reject mode. Headless Chromium on Linux has no BarcodeDetector, so
 // this runs the ZXing WebAssembly decoder that `make deps` installs.
 func TestPDACameraMeasuresDistance(t *testing.T) {
-	if _, err := os.Stat("../../web/static/pda/decoder/zxing_reader.wasm"); err != nil {
+	if _, err := os.Stat("static/pda/decoder/zxing_reader.wasm"); err != nil {
 		t.Fatal("the PDA camera decoder is not installed: run `make deps` (it runs npm ci in web/decoder)")
 	}
 	m, clock := demoGateway(t)
@@ -58,7 +59,7 @@ func TestPDACameraMeasuresDistance(t *testing.T) {
 		return chromedp.Void{}, err
 	})
 	p := &pdaPage{t: t, ctx: ctx, m: m, clock: clock, demo: demo}
-	webtest.Do(t, ctx, "open the PDA app", chromedp.Navigate(pageURLAt(m, m.Addr())+"/pda/"))
+	webtest.Do(t, ctx, "open the PDA app", chromedp.Navigate(gatewaytest.PageURLAt(m, m.Addr())+"/pda/"))
 	p.wait("connected, login screen", `fgState().online && fgState().screen === 'login'`)
 
 	// Calibration, on the login screen: the label held at 10 cm.
@@ -149,7 +150,7 @@ func TestPDACameraWithoutDecoder(t *testing.T) {
 		return chromedp.Void{}, err
 	})
 	p := &pdaPage{t: t, ctx: ctx, m: m, clock: clock, demo: gateway.NewDemo()}
-	webtest.Do(t, ctx, "open the PDA app", chromedp.Navigate(pageURLAt(m, m.Addr())+"/pda/"))
+	webtest.Do(t, ctx, "open the PDA app", chromedp.Navigate(gatewaytest.PageURLAt(m, m.Addr())+"/pda/"))
 	p.wait("connected, login screen", `fgState().online && fgState().screen === 'login'`)
 	webtest.Do(t, ctx, "camera on", chromedp.Click(chromedp.CSS(`#cam-btn`)))
 	p.wait("the camera says the decoder is missing", `document.querySelector('#cam-status .en').textContent.includes('no camera decoder')`)

@@ -1,4 +1,4 @@
-package cli
+package web_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/gateway"
 	"github.com/floorgate/floorgate/internal/daemontest"
+	"github.com/floorgate/floorgate/internal/gatewaytest"
 	"github.com/floorgate/floorgate/store"
 	"github.com/floorgate/floorgate/web/webtest"
 )
@@ -35,7 +36,7 @@ func TestSLABoardWithTheERPDown(t *testing.T) {
 		t.Helper()
 		clock.Set(packed.Add(at))
 		var b slaBoard
-		if err := local(m).Get(ctx, "/api/v1/sla", &b); err != nil {
+		if err := gatewaytest.Local(m).Get(ctx, "/api/v1/sla", &b); err != nil {
 			t.Fatal(err)
 		}
 		if !b.Now.Equal(clock.Now()) {
@@ -94,7 +95,7 @@ func TestSLABoardWithTheERPDown(t *testing.T) {
 func packOneOrderERPDown(ctx context.Context, t *testing.T) (*gateway.Gateway, *floorgate.ManualClock, floorgate.Shipment, func(string) floorgate.Verdict) {
 	t.Helper()
 	clock := floorgate.NewManualClock(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC))
-	m := startMain(t, clock, func(c *gateway.Config) { c.MQTT.Brokers = []string{"tcp://127.0.0.1:1"} })
+	m := gatewaytest.StartDemo(t, clock, func(c *gateway.Config) { c.MQTT.Brokers = []string{"tcp://127.0.0.1:1"} })
 	demo := gateway.NewDemo()
 	var ship floorgate.Shipment
 	for _, s := range demo.Shipments() {
@@ -140,7 +141,7 @@ func TestSLABoardEveryRuleWithTheERPDown(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	clock := floorgate.NewManualClock(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC))
-	m := startMain(t, clock, func(c *gateway.Config) { c.MQTT.Brokers = []string{"tcp://127.0.0.1:1"} })
+	m := gatewaytest.StartDemo(t, clock, func(c *gateway.Config) { c.MQTT.Brokers = []string{"tcp://127.0.0.1:1"} })
 	d := gateway.NewDemo()
 	t0 := clock.Now()
 	line := func(i int) []floorgate.TaskLine {
@@ -178,7 +179,7 @@ func TestSLABoardEveryRuleWithTheERPDown(t *testing.T) {
 	board := func() map[string]floorgate.SLAStatus {
 		t.Helper()
 		var b slaBoard
-		if err := local(m).Get(ctx, "/api/v1/sla", &b); err != nil {
+		if err := gatewaytest.Local(m).Get(ctx, "/api/v1/sla", &b); err != nil {
 			t.Fatal(err)
 		}
 		out := map[string]floorgate.SLAStatus{}
@@ -191,7 +192,7 @@ func TestSLABoardEveryRuleWithTheERPDown(t *testing.T) {
 		return out
 	}
 	p := statusPage{t: t, ctx: browser(t, m, 1366, 900)}
-	webtest.Do(t, p.ctx, "open the status page", chromedp.Navigate(pageURL(m)+"/"))
+	webtest.Do(t, p.ctx, "open the status page", chromedp.Navigate(gatewaytest.PageURL(m)+"/"))
 	p.until("sign-in form", `!document.getElementById("signin").hidden`)
 	webtest.Do(t, p.ctx, "choose English", chromedp.Click(`#signin button[data-lang="en"]`))
 	webtest.Do(t, p.ctx, "sign in as the supervisor",

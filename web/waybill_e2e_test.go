@@ -1,4 +1,4 @@
-package cli
+package web_test
 
 import (
 	"bytes"
@@ -226,7 +226,7 @@ func (s *waybillSite) put(id string, ships ...floorgate.Shipment) {
 func (s *waybillSite) jobs() map[string]floorgate.PrintJob {
 	s.t.Helper()
 	var list []floorgate.PrintJob
-	if err := local(s.m).Get(context.Background(), "/api/v1/printjobs", &list); err != nil {
+	if err := gatewaytest.Local(s.m).Get(context.Background(), "/api/v1/printjobs", &list); err != nil {
 		s.t.Fatal(err)
 	}
 	out := map[string]floorgate.PrintJob{}

@@ -1,4 +1,4 @@
-package cli
+package web_test
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package cli
+package web_test
 
 import (
 	"bufio"
@@ -24,6 +24,7 @@ import (
 	"github.com/floorgate/floorgate/device/ws/wsclient"
 	"github.com/floorgate/floorgate/gateway"
 	"github.com/floorgate/floorgate/internal/daemontest"
+	"github.com/floorgate/floorgate/internal/gatewaytest"
 	"github.com/floorgate/floorgate/internal/poll"
 	"github.com/floorgate/floorgate/store"
 )
@@ -47,11 +48,11 @@ type webClient struct {
 
 func newWebClient(t *testing.T, m *gateway.Gateway) *webClient {
 	t.Helper()
-	c, err := client.Remote(pageURL(m), client.Options{Fingerprint: m.Fingerprint})
+	c, err := client.Remote(gatewaytest.PageURL(m), client.Options{Fingerprint: m.Fingerprint})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &webClient{t: t, base: pageURL(m), c: c}
+	return &webClient{t: t, base: gatewaytest.PageURL(m), c: c}
 }
 
 // webReply is an answer: its status, its headers, its cookies and its body.
@@ -581,7 +582,7 @@ func TestWebAPIReassign(t *testing.T) {
 func apiClient(t *testing.T, m *gateway.Gateway, name, scope string) *webClient {
 	t.Helper()
 	var tok struct{ Token string }
-	if err := local(m).Post(context.Background(), "/api/v1/tokens", map[string]string{"name": name, "scope": scope}, &tok); err != nil {
+	if err := gatewaytest.Local(m).Post(context.Background(), "/api/v1/tokens", map[string]string{"name": name, "scope": scope}, &tok); err != nil {
 		t.Fatalf("tokens create %s: %v", name, err)
 	}
 	c := newWebClient(t, m)

@@ -1,4 +1,4 @@
-package cli
+package web_test
 
 import (
 	"strings"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/gateway"
+	"github.com/floorgate/floorgate/internal/gatewaytest"
 	"github.com/floorgate/floorgate/print/printer"
 	"github.com/floorgate/floorgate/print/printer/printertest"
 	"github.com/floorgate/floorgate/web/webtest"
@@ -23,7 +24,7 @@ import (
 func TestPDAStationPicker(t *testing.T) {
 	clock := floorgate.NewManualClock(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC))
 	lbl := printertest.StartTCP(t, printer.ZPL, []printer.State{{Online: true}})
-	m := startMain(t, clock, func(c *gateway.Config) {
+	m := gatewaytest.StartDemo(t, clock, func(c *gateway.Config) {
 		c.Stations = []string{"pack-1", "pack-2"}
 		c.Printers = []gateway.PrinterConfig{{ID: "lbl-2", Dialect: "zpl", Address: "tcp://" + lbl.Addr(), DPI: 203, Stations: []string{"pack-2"}}}
 	})
@@ -39,7 +40,7 @@ func TestPDAStationPicker(t *testing.T) {
 
 	// The overview is red while a packer stands at a station without printer.
 	s := statusPage{t: t, ctx: browser(t, m, 1366, 768)}
-	webtest.Do(t, s.ctx, "open the status page", chromedp.Navigate(pageURL(m)+"/"))
+	webtest.Do(t, s.ctx, "open the status page", chromedp.Navigate(gatewaytest.PageURL(m)+"/"))
 	s.until("sign-in form", `!document.getElementById("signin").hidden`)
 	webtest.Do(t, s.ctx, "sign in as the admin", chromedp.SendKeys("#signin-badge", gateway.DemoAdminBadge),
 		chromedp.SendKeys("#signin-pin", gateway.DemoPIN), chromedp.Click(`#signin-form button[type="submit"]`))

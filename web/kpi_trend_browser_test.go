@@ -1,4 +1,4 @@
-package cli
+package web_test
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/gateway"
+	"github.com/floorgate/floorgate/internal/gatewaytest"
 	"github.com/floorgate/floorgate/internal/sim"
 	"github.com/floorgate/floorgate/web/kpi"
 	"github.com/floorgate/floorgate/web/webtest"
@@ -59,7 +60,7 @@ func workKPIDays(ctx context.Context, t *testing.T, m *gateway.Gateway, clock *f
 		clock.Set(start)
 		var floor []*working
 		for i, k := range crew {
-			p, err := sim.DialPicker(ctx, wsURL(m), pinned(t, m), demo, k.device, k.badge, k.wrong, uint64(10*d+i+1))
+			p, err := sim.DialPicker(ctx, gatewaytest.WSURL(m), gatewaytest.Pinned(t, m), demo, k.device, k.badge, k.wrong, uint64(10*d+i+1))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -115,7 +116,7 @@ func wantTrend(ctx context.Context, t *testing.T, m *gateway.Gateway, op string,
 	for _, sp := range spans {
 		var rep kpi.Report
 		path := "/api/v1/kpi?from=" + url.QueryEscape(sp[0].Format(time.RFC3339Nano)) + "&to=" + url.QueryEscape(sp[1].Format(time.RFC3339Nano))
-		if err := local(m).Get(ctx, path, &rep); err != nil {
+		if err := gatewaytest.Local(m).Get(ctx, path, &rep); err != nil {
 			t.Fatal(err)
 		}
 		i := slices.IndexFunc(rep.People, func(p kpi.Person) bool { return p.Operator == op })
@@ -247,7 +248,7 @@ func TestKPITrendOnTheStatusPage(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	clock := floorgate.NewManualClock(time.Date(2026, 11, 20, 8, 0, 0, 0, time.Local))
-	m := startMain(t, clock)
+	m := gatewaytest.StartDemo(t, clock)
 	first := workKPIDays(ctx, t, m, clock)
 
 	p := statusPage{t: t, ctx: browser(t, m, 1366, 768)}
@@ -260,7 +261,7 @@ func TestKPITrendOnTheStatusPage(t *testing.T) {
 		window.addEventListener("unhandledrejection", (e) => fgProblems.push(String(e.reason)));`}); err != nil {
 		t.Fatal(err)
 	}
-	webtest.Do(t, p.ctx, "open the status page", chromedp.Navigate(pageURL(m)+"/"))
+	webtest.Do(t, p.ctx, "open the status page", chromedp.Navigate(gatewaytest.PageURL(m)+"/"))
 	p.until("sign-in form", `!document.getElementById("signin").hidden`)
 	webtest.Do(t, p.ctx, "choose English", chromedp.Click(`#signin button[data-lang="en"]`))
 	webtest.Do(t, p.ctx, "sign in as the admin",
@@ -286,7 +287,7 @@ func TestKPITrendOnTheStatusPage(t *testing.T) {
 	var people []kpi.Person
 	{
 		var rep kpi.Report
-		if err := local(m).Get(ctx, "/api/v1/kpi?from="+url.QueryEscape(first.Add(-time.Hour).Format(time.RFC3339))+
+		if err := gatewaytest.Local(m).Get(ctx, "/api/v1/kpi?from="+url.QueryEscape(first.Add(-time.Hour).Format(time.RFC3339))+
 			"&to="+url.QueryEscape(clock.Now().Add(time.Second).Format(time.RFC3339)), &rep); err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package cli
+package web_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/gateway"
 	"github.com/floorgate/floorgate/internal/daemontest"
+	"github.com/floorgate/floorgate/internal/gatewaytest"
 	"github.com/floorgate/floorgate/store"
 	"github.com/floorgate/floorgate/web/webtest"
 )
@@ -79,7 +80,7 @@ type wallScreen struct {
 func openWall(t *testing.T, m *gateway.Gateway) wallScreen {
 	t.Helper()
 	w := wallScreen{t: t, ctx: browser(t, m, 1920, 1080)}
-	webtest.Do(t, w.ctx, "open the wall screen", chromedp.Navigate(pageURL(m)+"/wall/W1"))
+	webtest.Do(t, w.ctx, "open the wall screen", chromedp.Navigate(gatewaytest.PageURL(m)+"/wall/W1"))
 	w.until("the sign-in form", `!document.getElementById("signin").hidden && document.getElementById("signin-wall").textContent === "W1"`, 15*time.Second)
 	webtest.Do(t, w.ctx, "sign in as the supervisor",
 		chromedp.SendKeys("#signin-badge", gateway.DemoSupervisorBadge), chromedp.SendKeys("#signin-pin", gateway.DemoPIN),

@@ -1,4 +1,4 @@
-package cli
+package web_test
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"github.com/floorgate/floorgate/device/ws/wsclient"
 	"github.com/floorgate/floorgate/gateway"
 	"github.com/floorgate/floorgate/internal/daemontest"
+	"github.com/floorgate/floorgate/internal/gatewaytest"
 )
 
 // TestTLS: with the default tls.mode the gateway makes itself a certificate
@@ -27,7 +28,7 @@ func TestTLS(t *testing.T) {
 	if gateway.DefaultConfig().TLS.Mode != "self-signed" {
 		t.Fatalf("the default tls.mode is %q, want self-signed", gateway.DefaultConfig().TLS.Mode)
 	}
-	m := startMain(t, floorgate.SystemClock{}, func(c *gateway.Config) { c.StateDir = state })
+	m := gatewaytest.StartDemo(t, floorgate.SystemClock{}, func(c *gateway.Config) { c.StateDir = state })
 	fp := m.Fingerprint
 	if len(fp) != 95 || strings.Count(fp, ":") != 31 {
 		t.Fatalf("fingerprint %q", fp)
@@ -96,7 +97,7 @@ func TestTLS(t *testing.T) {
 
 	// Restarted on the same state: the same certificate.
 	m.Close()
-	m2 := startMain(t, floorgate.SystemClock{}, func(c *gateway.Config) { c.StateDir = state })
+	m2 := gatewaytest.StartDemo(t, floorgate.SystemClock{}, func(c *gateway.Config) { c.StateDir = state })
 	if m2.Fingerprint != fp {
 		t.Fatalf("fingerprint after restart %q, want %q", m2.Fingerprint, fp)
 	}

@@ -1,4 +1,4 @@
-package cli
+package web_test
 
 import (
 	"bufio"
@@ -40,10 +40,10 @@ func TestSecurityDeviceTokens(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	m := startPairingMain(t, floorgate.SystemClock{})
-	url := wsURL(m)
-	dialer := websocket.Dialer{TLSClientConfig: pinned(t, m)}
+	url := gatewaytest.WSURL(m)
+	dialer := websocket.Dialer{TLSClientConfig: gatewaytest.Pinned(t, m)}
 	dial := func(device, token string) (*wsclient.Client, floorgate.Welcome, error) {
-		return wsclient.DialTLS(ctx, url, device, token, "TC21", pinned(t, m))
+		return wsclient.DialTLS(ctx, url, device, token, "TC21", gatewaytest.Pinned(t, m))
 	}
 	const tokA, tokB = "token-of-pda-a-0123456789abcdef0123", "token-of-pda-b-0123456789abcdef0123"
 	if err := m.DB.EnrolDevice(ctx, "pda-a", "TC21", tokA); err != nil {
@@ -74,7 +74,7 @@ func TestSecurityDeviceTokens(t *testing.T) {
 		}
 	})
 	t.Run("an unknown device", func(t *testing.T) {
-		_, _, err := wsclient.DialTLS(ctx, url, "pda-stranger", "any-token-at-all-0123456789abcdef", "laptop", pinned(t, m))
+		_, _, err := wsclient.DialTLS(ctx, url, "pda-stranger", "any-token-at-all-0123456789abcdef", "laptop", gatewaytest.Pinned(t, m))
 		wsClosed(t, err, 4401)
 		if len(m.DB.Devices()) != 2 {
 			t.Fatal("an unknown device enrolled itself")
@@ -209,7 +209,7 @@ func TestSecurityStatusPage(t *testing.T) {
 				continue // not JSON; TestBackupUnderScanLoad and the chaos tests read them
 			}
 			var v any
-			if err := local(m).Get(context.Background(), path, &v); err != nil {
+			if err := gatewaytest.Local(m).Get(context.Background(), path, &v); err != nil {
 				t.Errorf("GET %s over the local socket: %v", path, err)
 			}
 		}
@@ -237,7 +237,7 @@ func rawDial(t *testing.T, m *gateway.Gateway) net.Conn {
 	t.Helper()
 	var c net.Conn
 	var err error
-	if tc := pinned(t, m); tc != nil {
+	if tc := gatewaytest.Pinned(t, m); tc != nil {
 		c, err = tls.Dial("tcp", m.Addr(), tc)
 	} else {
 		c, err = net.Dial("tcp", m.Addr())
@@ -255,7 +255,7 @@ func TestSecurityHostileInput(t *testing.T) {
 	cfg.StateDir, cfg.Listen, cfg.MQTT.EmbeddedListen = t.TempDir(), "127.0.0.1:0", "127.0.0.1:0"
 	// A short header timeout, so the slow client is cut off in a test's time.
 	m := gatewaytest.Start(t, &gateway.Gateway{Config: cfg, Clock: floorgate.SystemClock{}, HeaderTimeout: 500 * time.Millisecond})
-	url := wsURL(m)
+	url := gatewaytest.WSURL(m)
 	const tok = "token-of-pda-h-0123456789abcdef0123"
 	if err := m.DB.EnrolDevice(ctx, "pda-h", "TC21", tok); err != nil {
 		t.Fatal(err)
@@ -264,7 +264,7 @@ func TestSecurityHostileInput(t *testing.T) {
 	stillServes := func(t *testing.T) {
 		t.Helper()
 		d := websocket.Dialer{NetDialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.3")}}).DialContext,
-			TLSClientConfig: pinned(t, m)}
+			TLSClientConfig: gatewaytest.Pinned(t, m)}
 		c, _, err := d.DialContext(ctx, url, nil)
 		if err != nil {
 			t.Fatalf("the gateway no longer serves other devices: %v", err)
@@ -279,7 +279,7 @@ func TestSecurityHostileInput(t *testing.T) {
 	}
 	dialHello := func(t *testing.T) *websocket.Conn {
 		t.Helper()
-		c, _, err := (&websocket.Dialer{TLSClientConfig: pinned(t, m)}).DialContext(ctx, url, nil)
+		c, _, err := (&websocket.Dialer{TLSClientConfig: gatewaytest.Pinned(t, m)}).DialContext(ctx, url, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

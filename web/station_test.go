@@ -1,4 +1,4 @@
-package cli
+package web_test
 
 import (
 	"bytes"
@@ -49,7 +49,7 @@ func packParcel(ctx context.Context, t *testing.T, c *wsclient.Client, demo *gat
 func gatewayStatus(t *testing.T, m *gateway.Gateway) gateway.Status {
 	t.Helper()
 	var st gateway.Status
-	if err := local(m).Get(context.Background(), "/api/v1/status", &st); err != nil {
+	if err := gatewaytest.Local(m).Get(context.Background(), "/api/v1/status", &st); err != nil {
 		t.Fatal(err)
 	}
 	return st
@@ -67,7 +67,7 @@ func TestPackAtAStationWithoutPrinter(t *testing.T) {
 	defer cancel()
 	clock := floorgate.NewManualClock(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC))
 	lbl := printertest.StartTCP(t, printer.ZPL, []printer.State{{Online: true}})
-	m := startMain(t, clock, func(c *gateway.Config) {
+	m := gatewaytest.StartDemo(t, clock, func(c *gateway.Config) {
 		c.Stations = []string{"pack-1", "pack-2"}
 		c.Printers = []gateway.PrinterConfig{{ID: "lbl-2", Dialect: "zpl", Address: "tcp://" + lbl.Addr(), DPI: 203, Stations: []string{"pack-2"}}}
 	})
@@ -265,7 +265,7 @@ func TestDemoPrintsOnASimulatedPrinter(t *testing.T) {
 	printedOn := func(job floorgate.PrintJob, ship floorgate.Shipment, station, printerID, dialectMark string) {
 		t.Helper()
 		var jobs []floorgate.PrintJob
-		if err := local(m).Get(ctx, "/api/v1/printjobs", &jobs); err != nil {
+		if err := gatewaytest.Local(m).Get(ctx, "/api/v1/printjobs", &jobs); err != nil {
 			t.Fatal(err)
 		}
 		i := slices.IndexFunc(jobs, func(j floorgate.PrintJob) bool { return j.ID == job.ID })

@@ -1,4 +1,4 @@
-package cli
+package web_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/gateway"
+	"github.com/floorgate/floorgate/internal/gatewaytest"
 	"github.com/floorgate/floorgate/print/printer"
 	"github.com/floorgate/floorgate/print/printer/printertest"
 	"github.com/floorgate/floorgate/web/webtest"
@@ -22,13 +23,13 @@ import (
 // follows, <html lang> follows, and the choice survives a reload.
 func TestStatusPageLanguage(t *testing.T) {
 	lbl := printertest.StartTCP(t, printer.ZPL, nil)
-	m := startMain(t, floorgate.SystemClock{}, func(c *gateway.Config) {
+	m := gatewaytest.StartDemo(t, floorgate.SystemClock{}, func(c *gateway.Config) {
 		c.Printers = []gateway.PrinterConfig{{ID: "lbl-1", Dialect: "zpl", Address: "tcp://" + lbl.Addr(), DPI: 203, Stations: []string{"pack-1"}}}
 	})
 	p := statusPage{t: t, ctx: browser(t, m, 1366, 768)}
 
 	// Start in Chinese whatever the browser's own language.
-	webtest.Do(t, p.ctx, "open the status page", chromedp.Navigate(pageURL(m)+"/"))
+	webtest.Do(t, p.ctx, "open the status page", chromedp.Navigate(gatewaytest.PageURL(m)+"/"))
 	p.until("sign-in form", `!document.getElementById("signin").hidden`)
 	webtest.Do(t, p.ctx, "choose Chinese on the sign-in form", chromedp.Click(`#signin button[data-lang="zh"]`))
 	p.until("the sign-in form in Chinese", `document.documentElement.lang === "zh-CN" &&
@@ -108,7 +109,7 @@ func TestStatusPageLanguage(t *testing.T) {
 // Chinese and to English, with nothing chosen yet: the page follows the
 // browser, and remembers nothing until someone chooses.
 func TestStatusPageLanguageDefault(t *testing.T) {
-	m := startMain(t, floorgate.SystemClock{}, func(c *gateway.Config) {})
+	m := gatewaytest.StartDemo(t, floorgate.SystemClock{}, func(c *gateway.Config) {})
 	for _, c := range []struct{ browserLang, htmlLang, signIn string }{
 		{"zh-CN", "zh-CN", "登录"},
 		{"zh-TW", "zh-CN", "登录"},
@@ -122,7 +123,7 @@ func TestStatusPageLanguageDefault(t *testing.T) {
 				_, err := cdp.Call(ctx, tg, emulation.SetUserAgentOverride, emulation.SetUserAgentOverrideParams{UserAgent: ua, AcceptLanguage: c.browserLang})
 				return chromedp.Void{}, err
 			})
-			webtest.Do(t, p.ctx, "open the status page", chromedp.Navigate(pageURL(m)+"/"))
+			webtest.Do(t, p.ctx, "open the status page", chromedp.Navigate(gatewaytest.PageURL(m)+"/"))
 			p.until("the sign-in form in the browser's language", fmt.Sprintf(`!document.getElementById("signin").hidden &&
 				navigator.language === %q && document.documentElement.lang === %q &&
 				document.querySelector('#signin-form button[type="submit"]').textContent === %q &&

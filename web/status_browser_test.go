@@ -1,4 +1,4 @@
-package cli
+package web_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/gateway"
 	"github.com/floorgate/floorgate/internal/daemontest"
+	"github.com/floorgate/floorgate/internal/gatewaytest"
 	"github.com/floorgate/floorgate/print/printer"
 	"github.com/floorgate/floorgate/print/printer/printertest"
 	"github.com/floorgate/floorgate/web/webtest"
@@ -51,12 +52,12 @@ func TestStatusPageLive(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	lbl := printertest.StartTCP(t, printer.ZPL, nil)
-	m := startMain(t, floorgate.SystemClock{}, func(c *gateway.Config) {
+	m := gatewaytest.StartDemo(t, floorgate.SystemClock{}, func(c *gateway.Config) {
 		c.Printers = []gateway.PrinterConfig{{ID: "lbl-1", Dialect: "zpl", Address: "tcp://" + lbl.Addr(), DPI: 203, Stations: []string{"pack-1"}}}
 	})
 	demo := gateway.NewDemo()
 	p := statusPage{t: t, ctx: browser(t, m, 1366, 768)}
-	webtest.Do(t, p.ctx, "open the status page", chromedp.Navigate(pageURL(m)+"/"))
+	webtest.Do(t, p.ctx, "open the status page", chromedp.Navigate(gatewaytest.PageURL(m)+"/"))
 	p.until("sign-in form", `!document.getElementById("signin").hidden`)
 	// The texts checked below are the English ones, whatever the browser's language.
 	webtest.Do(t, p.ctx, "choose English", chromedp.Click(`#signin button[data-lang="en"]`))

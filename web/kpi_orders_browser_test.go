@@ -1,4 +1,4 @@
-package cli
+package web_test
 
 import (
 	"cmp"
@@ -21,6 +21,7 @@ import (
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/gateway"
 	"github.com/floorgate/floorgate/internal/daemontest"
+	"github.com/floorgate/floorgate/internal/gatewaytest"
 	"github.com/floorgate/floorgate/store"
 	"github.com/floorgate/floorgate/web/kpi"
 	"github.com/floorgate/floorgate/web/webtest"
@@ -73,7 +74,7 @@ func shipOrders(ctx context.Context, t *testing.T, m *gateway.Gateway, clock *fl
 		byOrder[o.order] = o
 	}
 	var added map[string]int
-	if err := local(m).Post(ctx, "/api/v1/tasks", map[string]any{"tasks": tasks}, &added); err != nil {
+	if err := gatewaytest.Local(m).Post(ctx, "/api/v1/tasks", map[string]any{"tasks": tasks}, &added); err != nil {
 		t.Fatal(err)
 	}
 
@@ -334,7 +335,7 @@ func TestKPIOrdersOnTheStatusPage(t *testing.T) {
 	// clock).
 	open := func() {
 		t.Helper()
-		webtest.Do(t, p.ctx, "open the status page", chromedp.Navigate(pageURL(m)+"/"))
+		webtest.Do(t, p.ctx, "open the status page", chromedp.Navigate(gatewaytest.PageURL(m)+"/"))
 		p.until("sign-in form or the page", `!document.getElementById("signin").hidden || !document.getElementById("app").hidden`)
 		if webtest.Get(t, p.ctx, "signed in?", chromedp.Evaluate[bool](`document.getElementById("app").hidden`)) {
 			webtest.Do(t, p.ctx, "choose English", chromedp.Click(`#signin button[data-lang="en"]`))
@@ -380,7 +381,7 @@ func TestKPIOrdersOnTheStatusPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	var rep kpi.Report
-	if err := local(m).Get(ctx, "/api/v1/kpi?from="+url.QueryEscape(w.From.Format(time.RFC3339Nano))+"&to="+url.QueryEscape(w.To.Format(time.RFC3339Nano)), &rep); err != nil {
+	if err := gatewaytest.Local(m).Get(ctx, "/api/v1/kpi?from="+url.QueryEscape(w.From.Format(time.RFC3339Nano))+"&to="+url.QueryEscape(w.To.Format(time.RFC3339Nano)), &rep); err != nil {
 		t.Fatal(err)
 	}
 	s := rep.Site
