@@ -21,7 +21,7 @@ var homes = map[string][]string{
 	"github.com/nats-io/nats.go":          {"sync"},
 	"github.com/nats-io/nats-server/v2":   {"sync/broker"},
 	"github.com/gorilla/websocket":        {"device/ws", "device/ws/wsbare", "device/ws/wsclient", "device/ws/wsload"},
-	"go.bug.st/serial":                    {"device/serial"},
+	"go.bug.st/serial":                    {"internal/serialline"},
 	"github.com/google/gousb":             {"device/usb"},
 	"github.com/prometheus/client_golang": {"web"},
 	"github.com/coreos/go-systemd":        {"gateway"},

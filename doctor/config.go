@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/floorgate/floorgate/device/scanner"
 	profiles "github.com/floorgate/floorgate/firmware-profiles"
 	"github.com/floorgate/floorgate/gateway"
 )
@@ -47,7 +48,7 @@ func (c profilesCheck) Run(_ context.Context, s *Site) []Finding {
 	var out []Finding
 	var models []string
 	for i, sc := range s.Config.Scanners {
-		sa, _ := gateway.ParseScannerAddress(sc.Address) // validated with the config
+		sa, _ := scanner.ParseAddress(sc.Address) // validated with the config
 		p, err := gateway.ScannerProfile(set, sc, sa)
 		if err != nil {
 			out = append(out, failed(check, s.editFix(), "scanners[%d] (%s): %v", i, sc.ID, err))

@@ -8,9 +8,10 @@ import (
 	"sync"
 	"syscall"
 
-	"github.com/floorgate/floorgate/device/serial"
+	"github.com/floorgate/floorgate/device/scanner"
 	"github.com/floorgate/floorgate/device/usb"
-	"github.com/floorgate/floorgate/gateway"
+	"github.com/floorgate/floorgate/internal/serialline"
+	"github.com/floorgate/floorgate/print/printer"
 )
 
 // devicesCheck checks that each configured serial, USB-serial, usblp and
@@ -25,16 +26,16 @@ func (devicesCheck) Name() string { return "devices" }
 func (c devicesCheck) Run(ctx context.Context, s *Site) []Finding {
 	var out []Finding
 	// Enumerate only if a scanner needs it, and once.
-	ports := sync.OnceValues(func() ([]serial.PortInfo, error) { return within(ctx, serial.ListPorts) })
+	ports := sync.OnceValues(func() ([]serialline.PortInfo, error) { return within(ctx, serialline.Ports) })
 	usbDevs := sync.OnceValues(func() ([]usb.Info, error) { return within(ctx, usb.List) })
 	for _, p := range s.Config.Printers {
-		if scheme, target, _ := gateway.ParsePrinterAddress(p.Address); scheme == "serial" || scheme == "usblp" {
+		if scheme, target, _ := printer.ParseAddress(p.Address); scheme == "serial" || scheme == "usblp" {
 			out = append(out, openDevice(s, "device printer "+p.ID, target))
 		}
 	}
 	for _, sc := range s.Config.Scanners {
 		check := "device scanner " + sc.ID
-		sa, _ := gateway.ParseScannerAddress(sc.Address)
+		sa, _ := scanner.ParseAddress(sc.Address)
 		switch sa.Scheme {
 		case "serial":
 			out = append(out, openDevice(s, check, sa.Path))
@@ -71,12 +72,12 @@ func within[T any](ctx context.Context, f func() (T, error)) (T, error) {
 }
 
 // serialUSB finds a serial-usb:// scanner's port and checks it.
-func serialUSB(s *Site, check string, ports []serial.PortInfo, listErr error, sa gateway.ScannerAddr) Finding {
+func serialUSB(s *Site, check string, ports []serialline.PortInfo, listErr error, sa scanner.Addr) Finding {
 	if listErr != nil {
 		return warned(check, "check that sysfs is mounted", "cannot list serial ports: %v", listErr)
 	}
-	path, err := serial.FindPort(ports, sa.VID, sa.PID, sa.Serial)
-	if errors.Is(err, serial.ErrNotFound) {
+	path, err := serialline.Find(ports, sa.VID, sa.PID, sa.Serial)
+	if errors.Is(err, serialline.ErrNotFound) {
 		return warned(check, "plug it in; floorgate devices lists what is attached", "no serial port has USB id %s:%s (unplugged?)", sa.VID, sa.PID)
 	}
 	if err != nil {
@@ -86,7 +87,7 @@ func serialUSB(s *Site, check string, ports []serial.PortInfo, listErr error, sa
 }
 
 // hidDevice finds a HID scanner on the USB bus and checks its device node.
-func hidDevice(s *Site, check string, devs []usb.Info, listErr error, sa gateway.ScannerAddr) Finding {
+func hidDevice(s *Site, check string, devs []usb.Info, listErr error, sa scanner.Addr) Finding {
 	if listErr != nil {
 		return warned(check, "check that /dev/bus/usb exists and libusb works (floorgate devices)", "cannot list USB devices: %v", listErr)
 	}

@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -428,7 +426,7 @@ func (c Config) validate(file string) error {
 		case len(p.Stations) == 0:
 			return bad(field+".stations", "name the pack stations it prints for")
 		}
-		if _, _, err := ParsePrinterAddress(p.Address); err != nil {
+		if _, _, err := printer.ParseAddress(p.Address); err != nil {
 			return bad(field+".address", "%v", err)
 		}
 		ids[p.ID] = true
@@ -488,33 +486,6 @@ func (c Config) validateLabels(bad func(field, format string, args ...any) error
 // and the status page.
 func validStation(s string) bool {
 	return s != "" && len(s) <= 64 && !strings.ContainsAny(s, " \t/") && strings.IndexFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }) < 0
-}
-
-// ParsePrinterAddress splits a printer address into its transport and
-// target: tcp host:port, serial path (and baud), usblp path.
-func ParsePrinterAddress(a string) (scheme, target string, err error) {
-	u, err := url.Parse(a)
-	if err != nil {
-		return "", "", fmt.Errorf("%q is not an address", a)
-	}
-	switch u.Scheme {
-	case "tcp":
-		if u.Host == "" {
-			return "", "", fmt.Errorf("%q has no host", a)
-		}
-		return "tcp", u.Host, nil
-	case "serial", "usblp":
-		if u.Path == "" {
-			return "", "", fmt.Errorf("%q has no device path", a)
-		}
-		if u.Scheme == "serial" && u.Query().Get("baud") != "" {
-			if _, err := strconv.Atoi(u.Query().Get("baud")); err != nil {
-				return "", "", fmt.Errorf("%q: baud is not a number", a)
-			}
-		}
-		return u.Scheme, u.Path, nil
-	}
-	return "", "", fmt.Errorf("%q: want tcp://host:9100, serial:///dev/ttyUSB0 or usblp:///dev/usb/lp0", a)
 }
 
 // SyncConfig is the upstream link the configuration asks for; with no

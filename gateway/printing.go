@@ -14,7 +14,7 @@ import (
 func OpenPrinters(cfg Config) []*fgprint.Printer {
 	var out []*fgprint.Printer
 	for _, pc := range cfg.Printers {
-		scheme, target, _ := ParsePrinterAddress(pc.Address) // validated with the config
+		scheme, target, _ := printer.ParseAddress(pc.Address) // validated with the config
 		var dial func(context.Context) (printer.Conn, error)
 		switch scheme {
 		case "tcp":

@@ -3,9 +3,6 @@ package gateway
 import (
 	"context"
 	"fmt"
-	"net/url"
-	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -13,6 +10,7 @@ import (
 	"github.com/floorgate/floorgate/device/scanner"
 	"github.com/floorgate/floorgate/device/serial"
 	profiles "github.com/floorgate/floorgate/firmware-profiles"
+	"github.com/floorgate/floorgate/internal/serialline"
 )
 
 // ScannerConfig is one wired scanner.
@@ -37,46 +35,6 @@ type ScannerConfig struct {
 	Login string `yaml:"login"`
 }
 
-// ScannerAddr is a parsed scanner address.
-type ScannerAddr struct {
-	Scheme   string // serial, serial-usb, hid-pos, hid-keyboard
-	Path     string
-	Baud     int
-	VID, PID string
-	Serial   string
-}
-
-var usbIDPattern = regexp.MustCompile(`^([0-9a-fA-F]{4}):([0-9a-fA-F]{4})$`)
-
-func ParseScannerAddress(a string) (ScannerAddr, error) {
-	u, err := url.Parse(a)
-	if err != nil {
-		return ScannerAddr{}, fmt.Errorf("%q is not an address", a)
-	}
-	sa := ScannerAddr{Scheme: u.Scheme, Serial: u.Query().Get("serial")}
-	switch u.Scheme {
-	case "serial":
-		if u.Path == "" {
-			return sa, fmt.Errorf("%q has no device path", a)
-		}
-		sa.Path = u.Path
-		if b := u.Query().Get("baud"); b != "" {
-			if sa.Baud, err = strconv.Atoi(b); err != nil || sa.Baud <= 0 {
-				return sa, fmt.Errorf("%q: baud is not a number", a)
-			}
-		}
-		return sa, nil
-	case "serial-usb", "hid-pos", "hid-keyboard":
-		m := usbIDPattern.FindStringSubmatch(u.Host)
-		if m == nil {
-			return sa, fmt.Errorf("%q: want %s://VID:PID with 4 hex digits each, e.g. %s://05e0:1200", a, u.Scheme, u.Scheme)
-		}
-		sa.VID, sa.PID = strings.ToLower(m[1]), strings.ToLower(m[2])
-		return sa, nil
-	}
-	return sa, fmt.Errorf("%q: want serial:///dev/ttyACM0, serial-usb://VID:PID, hid-pos://VID:PID or hid-keyboard://VID:PID", a)
-}
-
 func (c Config) validateScanners(bad func(field, format string, args ...any) error) error {
 	ids := map[string]bool{}
 	for i, s := range c.Scanners {
@@ -89,7 +47,7 @@ func (c Config) validateScanners(bad func(field, format string, args ...any) err
 		case s.Login != "" && s.Login != scanner.LoginBadge && s.Login != scanner.LoginStation:
 			return bad(field+".login", "%q is not one of badge, station", s.Login)
 		}
-		if _, err := ParseScannerAddress(s.Address); err != nil {
+		if _, err := scanner.ParseAddress(s.Address); err != nil {
 			return bad(field+".address", "%v", err)
 		}
 		ids[s.ID] = true
@@ -99,7 +57,7 @@ func (c Config) validateScanners(bad func(field, format string, args ...any) err
 
 // ScannerProfile finds the profile a configured scanner uses and checks it
 // fits the address's transport.
-func ScannerProfile(profs *profiles.Set, s ScannerConfig, sa ScannerAddr) (*profiles.Profile, error) {
+func ScannerProfile(profs *profiles.Set, s ScannerConfig, sa scanner.Addr) (*profiles.Profile, error) {
 	var p *profiles.Profile
 	var ok bool
 	if s.Profile != "" {
@@ -127,7 +85,7 @@ func ScannerProfile(profs *profiles.Set, s ScannerConfig, sa ScannerAddr) (*prof
 }
 
 // opener returns how to open a configured scanner, afresh on every call.
-func (g *Gateway) opener(sa ScannerAddr, p *profiles.Profile, id string) func(context.Context) (scanner.Conn, error) {
+func (g *Gateway) opener(sa scanner.Addr, p *profiles.Profile, id string) func(context.Context) (scanner.Conn, error) {
 	log := g.Log.With("component", "scanner", "scanner", id)
 	if sa.Baud > 0 && p.Serial != nil {
 		cp := *p
@@ -141,11 +99,11 @@ func (g *Gateway) opener(sa ScannerAddr, p *profiles.Profile, id string) func(co
 		return func(context.Context) (scanner.Conn, error) { return serial.OpenScanner(sa.Path, p, log) }
 	case "serial-usb":
 		return func(context.Context) (scanner.Conn, error) {
-			ports, err := serial.ListPorts()
+			ports, err := serialline.Ports()
 			if err != nil {
 				return nil, err
 			}
-			path, err := serial.FindPort(ports, sa.VID, sa.PID, sa.Serial)
+			path, err := serialline.Find(ports, sa.VID, sa.PID, sa.Serial)
 			if err != nil {
 				return nil, err
 			}
@@ -165,7 +123,7 @@ type scanners struct {
 // plannedScanner is a configured scanner with its profile.
 type plannedScanner struct {
 	cfg ScannerConfig
-	sa  ScannerAddr
+	sa  scanner.Addr
 	p   *profiles.Profile
 }
 
@@ -174,7 +132,7 @@ type plannedScanner struct {
 func (g *Gateway) planScanners(profs *profiles.Set) ([]plannedScanner, error) {
 	var plan []plannedScanner
 	for i, s := range g.Config.Scanners {
-		sa, _ := ParseScannerAddress(s.Address) // validated with the config
+		sa, _ := scanner.ParseAddress(s.Address) // validated with the config
 		p, err := ScannerProfile(profs, s, sa)
 		if err != nil {
 			return nil, fmt.Errorf("config: scanners[%d].%w", i, err)

@@ -13,7 +13,7 @@ import (
 // afresh on every call: after a replug it has a new bus address. HID
 // scanners take no commands here, so they have no init sequence and the
 // verdict is heard on the station's screen or PDA, not on the scanner.
-func openUSB(sa ScannerAddr, _ *profiles.Profile, log *slog.Logger) func(context.Context) (scanner.Conn, error) {
+func openUSB(sa scanner.Addr, _ *profiles.Profile, log *slog.Logger) func(context.Context) (scanner.Conn, error) {
 	vid, _ := usb.ParseID(sa.VID) // validated with the config
 	pid, _ := usb.ParseID(sa.PID)
 	return func(context.Context) (scanner.Conn, error) {

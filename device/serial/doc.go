@@ -1,7 +1,9 @@
 // Package serial drives barcode scanners attached to a serial line (RS-232
 // or USB-CDC): Zebra scanners speaking SSI, Honeywell scanners with serial
-// menu commands, and any scanner that sends plain framed data. It is the only
-// package that imports go.bug.st/serial.
+// menu commands, and any scanner that sends plain framed data. Its ports are
+// opened with internal/serialline, which owns go.bug.st/serial and finds
+// USB-serial ports by VID:PID; this package knows the scanners' protocols,
+// not the line.
 //
 // Each driver reads one port, turns what the scanner sends into Scan values
 // delivered to a func(Scan), and sends the commands the gateway needs (beep,

@@ -5,9 +5,9 @@ import (
 	"io"
 	"strings"
 
-	"github.com/floorgate/floorgate/device/serial"
 	"github.com/floorgate/floorgate/device/usb"
 	profiles "github.com/floorgate/floorgate/firmware-profiles"
+	"github.com/floorgate/floorgate/internal/serialline"
 )
 
 // devicesCommand lists the serial ports and USB devices this machine can
@@ -23,7 +23,7 @@ func devicesCommand(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("devices: %w", err)
 	}
-	ports, err := serial.ListPorts()
+	ports, err := serialline.Ports()
 	if err != nil {
 		return fmt.Errorf("devices: %w", err)
 	}

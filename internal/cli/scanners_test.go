@@ -10,12 +10,12 @@ import (
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/device/scanner"
-	"github.com/floorgate/floorgate/device/serial"
 	"github.com/floorgate/floorgate/device/serial/serialtest"
 	profiles "github.com/floorgate/floorgate/firmware-profiles"
 	"github.com/floorgate/floorgate/gateway"
 	"github.com/floorgate/floorgate/internal/gatewaytest"
 	"github.com/floorgate/floorgate/internal/poll"
+	"github.com/floorgate/floorgate/internal/serialline"
 )
 
 // TestWiredScannerAtACart runs the daemon with a Honeywell Xenon on a
@@ -96,7 +96,7 @@ func TestDevicesCommand(t *testing.T) {
 	if err := dispatch(context.Background(), []string{"devices"}, &out, &errb); err != nil {
 		t.Fatal(err, errb.String())
 	}
-	ports, err := serial.ListPorts()
+	ports, err := serialline.Ports()
 	if err != nil {
 		t.Fatal(err)
 	}

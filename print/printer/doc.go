@@ -19,5 +19,5 @@
 //
 // This package must not render labels or decide what to print; it moves
 // bytes and reports state. A serial printer's line is opened with
-// device/serial, which owns go.bug.st/serial.
+// internal/serialline, which owns go.bug.st/serial.
 package printer

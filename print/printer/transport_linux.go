@@ -10,17 +10,17 @@ import (
 	"sync/atomic"
 	"time"
 
-	devserial "github.com/floorgate/floorgate/device/serial"
+	"github.com/floorgate/floorgate/internal/serialline"
 	"golang.org/x/sys/unix"
 )
 
-var _ Conn = (*devserial.Line)(nil)
+var _ Conn = (*serialline.Line)(nil)
 
 // OpenSerial opens a printer on a serial line at baud, 8N1, no flow control,
-// with device/serial's Line: its reads and writes both honour deadlines, so
-// a stalled printer cannot hang the caller.
+// as a serialline.Line: its reads and writes both honour deadlines, so a
+// stalled printer cannot hang the caller.
 func OpenSerial(path string, baud int) (Conn, error) {
-	l, err := devserial.OpenLine(path, baud)
+	l, err := serialline.Open(path, baud)
 	if err != nil {
 		return nil, fmt.Errorf("open serial printer: %w", err)
 	}

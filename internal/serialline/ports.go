@@ -1,15 +1,11 @@
-package serial
+package serialline
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
 	"go.bug.st/serial/enumerator"
 )
-
-// ErrNotFound means no serial port matched.
-var ErrNotFound = errors.New("no such serial port")
 
 // PortInfo is a serial port found on the machine.
 type PortInfo struct {
@@ -24,9 +20,9 @@ type PortInfo struct {
 	Product      string `json:"product,omitempty"`
 }
 
-// ListPorts lists the machine's serial ports (from sysfs on Linux). It does
-// not open them.
-func ListPorts() ([]PortInfo, error) {
+// Ports lists the machine's serial ports (from sysfs on Linux). It does not
+// open them.
+func Ports() ([]PortInfo, error) {
 	ds, err := enumerator.GetDetailedPortsList()
 	if err != nil {
 		return nil, fmt.Errorf("list serial ports: %w", err)
@@ -39,11 +35,11 @@ func ListPorts() ([]PortInfo, error) {
 	return out, nil
 }
 
-// FindPort returns the USB-serial port among ports with vid:pid, and with
-// serial number sn when sn is not empty. Two matching ports without a serial
-// number to tell them apart are an error: guessing could bind a scanner to
-// the wrong station.
-func FindPort(ports []PortInfo, vid, pid, sn string) (string, error) {
+// Find returns the USB-serial port among ports with vid:pid, and with serial
+// number sn when sn is not empty. Two matching ports without a serial number
+// to tell them apart are an error: guessing could bind a scanner to the
+// wrong station.
+func Find(ports []PortInfo, vid, pid, sn string) (string, error) {
 	vid, pid = strings.ToLower(vid), strings.ToLower(pid)
 	var found []string
 	for _, p := range ports {

@@ -1,4 +1,4 @@
-package serial_test
+package serialline_test
 
 import (
 	"errors"
@@ -6,11 +6,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/floorgate/floorgate/device/serial"
+	"github.com/floorgate/floorgate/internal/serialline"
 )
 
-func TestFindPort(t *testing.T) {
-	ports := []serial.PortInfo{
+// TestFind: a USB-serial port is found by its ids in either case, a serial
+// number tells two alike apart, and two alike without one are an error,
+// never a guess.
+func TestFind(t *testing.T) {
+	ports := []serialline.PortInfo{
 		{Path: "/dev/ttyS0"},
 		{Path: "/dev/ttyACM0", USB: true, VID: "05e0", PID: "1900", SerialNumber: "S1"},
 		{Path: "/dev/ttyACM1", USB: true, VID: "05e0", PID: "1900", SerialNumber: "S2"},
@@ -28,20 +31,20 @@ func TestFindPort(t *testing.T) {
 		{"1eab", "0d10", "", "", "no such serial port"},
 	}
 	for _, c := range cases {
-		got, err := serial.FindPort(ports, c.vid, c.pid, c.sn)
+		got, err := serialline.Find(ports, c.vid, c.pid, c.sn)
 		if got != c.want || (err == nil) != (c.err == "") || err != nil && !strings.Contains(err.Error(), c.err) {
-			t.Errorf("FindPort(%s:%s %q) = %q, %v; want %q, %q", c.vid, c.pid, c.sn, got, err, c.want, c.err)
+			t.Errorf("Find(%s:%s %q) = %q, %v; want %q, %q", c.vid, c.pid, c.sn, got, err, c.want, c.err)
 		}
-		if c.err == "no such serial port" && !errors.Is(err, serial.ErrNotFound) {
-			t.Errorf("FindPort(%s:%s) error %v is not ErrNotFound", c.vid, c.pid, err)
+		if c.err == "no such serial port" && !errors.Is(err, serialline.ErrNotFound) {
+			t.Errorf("Find(%s:%s) error %v is not ErrNotFound", c.vid, c.pid, err)
 		}
 	}
 }
 
-// TestListPorts reads this machine's real port list: every entry is a
+// TestPorts reads this machine's real port list: every entry is a
 // device file that exists as a character device, and USB ports have ids.
-func TestListPorts(t *testing.T) {
-	ports, err := serial.ListPorts()
+func TestPorts(t *testing.T) {
+	ports, err := serialline.Ports()
 	if err != nil {
 		t.Fatal(err)
 	}
