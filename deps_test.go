@@ -16,8 +16,8 @@ import (
 // knows it (README, Dependencies). Tests and test-support packages are
 // not held to it here.
 var homes = map[string][]string{
-	"go.etcd.io/bbolt":                    {"store"},
-	"github.com/eclipse/paho.mqtt.golang": {"sync", "sync/mqtttest"},
+	"go.etcd.io/bbolt":                    {"store", "store/storebench"},
+	"github.com/eclipse/paho.mqtt.golang": {"sync", "sync/mqtttest", "sync/syncbench"},
 	"github.com/nats-io/nats.go":          {"sync"},
 	"github.com/nats-io/nats-server/v2":   {"sync/broker"},
 	"github.com/gorilla/websocket":        {"device/ws", "device/ws/wsbare", "device/ws/wsclient", "device/ws/wsload"},
@@ -126,7 +126,7 @@ func TestMisplacedImportsAreNamed(t *testing.T) {
 		{ImportPath: module + "/scan", Imports: []string{module, module + "/store", "strings"}},
 	})
 	want := []string{
-		"web imports go.etcd.io/bbolt: only store may",
+		"web imports go.etcd.io/bbolt: only store, store/storebench may",
 		"gateway imports example.com/leftpad: an outside dependency with no home",
 		"scan imports " + module + "/store: scan/ may import only the root package",
 	}

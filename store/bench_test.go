@@ -10,34 +10,17 @@ import (
 
 	"github.com/floorgate/floorgate"
 	"github.com/floorgate/floorgate/scan/gs1"
-	bolt "go.etcd.io/bbolt"
 )
 
 // BenchmarkPickScans is the store's share of a verdict: pickers scanning
 // location, item, location, item… through tasks of 20 one-unit lines,
 // concurrently, on a real file with fsync. With one picker each scan is a
 // commit of its own (ns/op is a lone verdict's latency in the store, to
-// set against BenchmarkRawCommit); with 64 the commits group. ns/op, B/op
+// set against storebench's BenchmarkRawCommit); with 64 the commits group. ns/op, B/op
 // and allocs/op are per verdict.
 func BenchmarkPickScans(b *testing.B) {
 	for _, n := range []int{1, 64} {
 		b.Run(fmt.Sprintf("pickers=%d", n), func(b *testing.B) { benchPickScans(b, n) })
-	}
-}
-
-// BenchmarkRawCommit is one small Put per bbolt transaction on a real file
-// with the store's options: the floor under a lone verdict's latency.
-func BenchmarkRawCommit(b *testing.B) {
-	db, err := openBaseline(filepath.Join(b.TempDir(), "baseline.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	b.ResetTimer()
-	for i := range b.N {
-		if err := db.Update(func(tx *bolt.Tx) error { return tx.Bucket(baselineBucket).Put(u64(uint64(i)), baselineValue) }); err != nil {
-			b.Fatal(err)
-		}
 	}
 }
 

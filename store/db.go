@@ -158,7 +158,7 @@ func Open(path string, opts Options) (*DB, error) {
 	if opts.Site.ID == "" || opts.Site.Gateway == "" {
 		return nil, fmt.Errorf("open store: site id and gateway id are required")
 	}
-	bdb, err := bolt.Open(path, 0o600, boltOptions(opts.MaxSize, opts.OpenTimeout))
+	bdb, err := bolt.Open(path, 0o600, BoltOptions(opts.MaxSize, opts.OpenTimeout))
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("open store %s: %w", path, ErrLocked)
 	}
@@ -185,9 +185,9 @@ func Open(path string, opts Options) (*DB, error) {
 	return db, nil
 }
 
-// boltOptions are the options every store file is opened with (and the
-// baseline bench's, so it measures the same commits).
-func boltOptions(maxSize int, timeout time.Duration) *bolt.Options {
+// BoltOptions are the options every store file is opened with (and the
+// storebench baseline's, so it measures the same commits).
+func BoltOptions(maxSize int, timeout time.Duration) *bolt.Options {
 	return &bolt.Options{
 		Timeout: timeout,
 		MaxSize: maxSize,

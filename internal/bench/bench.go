@@ -20,7 +20,7 @@ import (
 	"github.com/floorgate/floorgate/gateway"
 	"github.com/floorgate/floorgate/internal/cmdline"
 	"github.com/floorgate/floorgate/internal/sim"
-	"github.com/floorgate/floorgate/store"
+	"github.com/floorgate/floorgate/store/storebench"
 )
 
 // Package bench measures floorgate against baselines measured in the same
@@ -237,7 +237,7 @@ func benchScan(ctx context.Context, pdas int, d time.Duration, dir, cpuProfile s
 	fmt.Fprintf(log, "bench: per verdict, this whole process (PDAs included): %s\n", k1.sub(k0).per(len(lats)))
 
 	fmt.Fprintf(log, "bench: measuring the raw bbolt baseline with %d goroutines for %v\n", pdas, d)
-	raw, err := store.BaselineCommits(filepath.Join(dir, "baseline.db"), pdas, d)
+	raw, err := storebench.Commits(filepath.Join(dir, "baseline.db"), pdas, d)
 	if err != nil {
 		return res, err
 	}

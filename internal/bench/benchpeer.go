@@ -25,7 +25,7 @@ import (
 
 	"github.com/floorgate/floorgate/gateway"
 	"github.com/floorgate/floorgate/scan/gs1"
-	"github.com/floorgate/floorgate/store"
+	"github.com/floorgate/floorgate/store/storebench"
 )
 
 // bench peer measures floorgate as a site runs it against the scan loop a
@@ -163,7 +163,7 @@ func benchPeer(ctx context.Context, o peerOptions, stdout io.Writer) error {
 			// The 1-PDA budget: a lone scan costs one commit and
 			// little else. The yardstick is a raw bbolt commit on the
 			// same file system, measured now, between the runs.
-			lats, err := store.BaselineCommits(filepath.Join(work, "baseline.db"), 1, o.duration/2)
+			lats, err := storebench.Commits(filepath.Join(work, "baseline.db"), 1, o.duration/2)
 			if err != nil {
 				return fmt.Errorf("bench peer: %w", err)
 			}

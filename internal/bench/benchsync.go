@@ -16,6 +16,7 @@ import (
 	"github.com/floorgate/floorgate/store"
 	fgsync "github.com/floorgate/floorgate/sync"
 	"github.com/floorgate/floorgate/sync/broker"
+	"github.com/floorgate/floorgate/sync/syncbench"
 )
 
 // benchSyncCommand measures draining the outbox to a broker against a plain
@@ -120,7 +121,7 @@ func benchSyncCommand(ctx context.Context, args []string, stdout, stderr io.Writ
 	}
 
 	fmt.Fprintf(stderr, "bench sync: baseline: a plain QoS 1 publish loop of the same %d payloads\n", len(payloads))
-	raw, err := fgsync.PublishLoop(ctx, *brokerURL, fgsync.TopicsFor(site.ID, site.Gateway).Events, payloads, *window)
+	raw, err := syncbench.PublishLoop(ctx, *brokerURL, fgsync.TopicsFor(site.ID, site.Gateway).Events, payloads, *window)
 	if err != nil {
 		return err
 	}

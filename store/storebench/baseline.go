@@ -1,4 +1,8 @@
-package store
+// Package storebench is the store's yardstick for the benches: what this
+// disk makes a bare bbolt commit cost, on a file opened with the store's
+// own options, so a bench can say how far the gateway's commits are from
+// the raw floor.
+package storebench
 
 import (
 	"encoding/binary"
@@ -6,15 +10,16 @@ import (
 	"sync"
 	"time"
 
+	"github.com/floorgate/floorgate/store"
 	bolt "go.etcd.io/bbolt"
 )
 
-// BaselineCommits measures what this disk makes a commit cost, as the
+// Commits measures what this disk makes a commit cost, as the
 // yardstick for the gateway's own figures: n goroutines each commit one
 // small Put per transaction, for d, on a fresh file at path opened with the
 // same options as the store (fsync on every commit, as the store's). It
 // returns the commit latencies.
-func BaselineCommits(path string, n int, d time.Duration) ([]time.Duration, error) {
+func Commits(path string, n int, d time.Duration) ([]time.Duration, error) {
 	db, err := openBaseline(path)
 	if err != nil {
 		return nil, err
@@ -67,7 +72,7 @@ var (
 // openBaseline opens (or creates) the baseline's file at path with the
 // store's options, its bucket made.
 func openBaseline(path string) (*bolt.DB, error) {
-	db, err := bolt.Open(path, 0o600, boltOptions(DefaultMaxSize, time.Second))
+	db, err := bolt.Open(path, 0o600, store.BoltOptions(store.DefaultMaxSize, time.Second))
 	if err != nil {
 		return nil, fmt.Errorf("baseline: %w", err)
 	}

@@ -1,4 +1,7 @@
-package sync
+// Package syncbench is the drain's yardstick for the benches: a plain paho
+// client publishing at QoS 1 as fast as PUBACKs come, with nothing of the
+// gateway's link around it.
+package syncbench
 
 import (
 	"context"
@@ -52,4 +55,14 @@ func PublishLoop(ctx context.Context, broker, topic string, evs []floorgate.Outg
 	default:
 	}
 	return time.Since(start), nil
+}
+
+// wait waits for tok, or for ctx to end.
+func wait(ctx context.Context, tok mqtt.Token) error {
+	select {
+	case <-tok.Done():
+		return tok.Error()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
