@@ -467,6 +467,14 @@ func (w *Worker) print(ctx context.Context, j floorgate.PrintJob) {
 				pj.Status, pj.Reason = floorgate.JobFailed, fmt.Sprintf("%s reported %s after the job: check the label; reprint if needed", p.ID(), fe.Fault())
 			})
 			return
+		case errors.Is(err, printer.ErrUnconfirmed):
+			// Sent, and then the printer did not answer: the label may be
+			// out, or come out when the printer reads again. Sending it to
+			// the next printer would print the waybill twice.
+			update(func(pj *floorgate.PrintJob) {
+				pj.Status, pj.Reason = floorgate.JobFailed, fmt.Sprintf("%s did not answer after the job: check the label; reprint if needed", p.ID())
+			})
+			return
 		case ctx.Err() != nil:
 			update(func(pj *floorgate.PrintJob) { pj.Status = floorgate.JobQueued })
 			return

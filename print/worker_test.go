@@ -3,6 +3,7 @@ package print_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -199,6 +200,29 @@ func TestFaultAfterTheJobIsNotPrintedTwice(t *testing.T) {
 	j := r.waitStatus(r.queue("SO-1"), floorgate.JobFailed)
 	if f.Labels() != 1 || j.Reason == "" {
 		t.Fatalf("job %+v, %d labels", j, f.Labels())
+	}
+}
+
+// TestGoneAfterTheJobIsNotPrintedTwice: the printer printed the label and
+// went off before it answered the status query after it (its connection
+// closed, a new one refused): the job ends failed, for the packer to
+// check, and is not sent to the station's other printer, which would
+// print the waybill a second time.
+func TestGoneAfterTheJobIsNotPrintedTwice(t *testing.T) {
+	r := newRig(t, 1)
+	// Ready at the start-up poll and before the job; the query after it
+	// is not answered, and the printer goes off once the label is out.
+	gone := printertest.StartTCP(t, printer.ZPL, []printer.State{ready, ready, {}})
+	other := printertest.StartTCP(t, printer.ZPL, []printer.State{ready})
+	go func() {
+		if gone.WaitLabels(1, time.Minute) == nil {
+			gone.Off()
+		}
+	}()
+	r.runWith(time.Hour, gone, other)
+	j := r.waitStatus(r.queue("SO-1"), floorgate.JobFailed)
+	if gone.Labels() != 1 || other.Labels() != 0 || !strings.Contains(j.Reason, "after the job") {
+		t.Fatalf("job %+v; labels %d on the printer that went off, %d on the other", j, gone.Labels(), other.Labels())
 	}
 }
 

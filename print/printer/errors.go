@@ -13,6 +13,13 @@ var ErrNotReady = errors.New("printer not ready")
 // sent but after which the printer reported a fault: the label may be missing.
 var ErrFaultAfter = errors.New("printer fault after job")
 
+// ErrUnconfirmed is matched (errors.Is) by Print's error for a job that was
+// sent but after which the printer did not answer its status query: the
+// label may well be out (a printer that stopped reading still holds what
+// was sent in its buffers), so the job must not go to another printer on
+// a guess.
+var ErrUnconfirmed = errors.New("no status after the job")
+
 // FaultError says which fault a printer reported around a job.
 type FaultError struct {
 	Printer string

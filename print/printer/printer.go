@@ -102,7 +102,8 @@ func (p *Printer) Send(ctx context.Context, job []byte) error {
 // Print polls status, sends the job only if the printer is ready, and polls
 // status again. A printer that is not ready gets nothing and Print returns a
 // *FaultError matching ErrNotReady; a fault that appears after the job is a
-// *FaultError matching ErrFaultAfter. The returned State is the latest known.
+// *FaultError matching ErrFaultAfter, and no answer after it an error
+// matching ErrUnconfirmed. The returned State is the latest known.
 func (p *Printer) Print(ctx context.Context, job []byte) (State, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -118,7 +119,7 @@ func (p *Printer) Print(ctx context.Context, job []byte) (State, error) {
 	}
 	after, err := p.statusLocked(ctx)
 	if err != nil {
-		return after, fmt.Errorf("print %s: status after: %w", p.id, err)
+		return after, fmt.Errorf("print %s: status after: %w: %w", p.id, ErrUnconfirmed, err)
 	}
 	if after.Fault() != "" {
 		return after, &FaultError{Printer: p.id, State: after, Sent: true}
