@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/floorgate/floorgate/internal/atomicfile"
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 )
@@ -224,7 +225,7 @@ func Restore(src, path string, now time.Time) (RestoreResult, error) {
 		}
 		return fail(err)
 	}
-	if err := syncDir(dir); err != nil {
+	if err := atomicfile.SyncDir(dir); err != nil {
 		return fail(err)
 	}
 	return res, nil
@@ -261,20 +262,4 @@ func copyToTemp(src, dir string) (string, error) {
 		return "", fmt.Errorf("copy %s: %w", src, err)
 	}
 	return out.Name(), nil
-}
-
-// syncDir flushes a directory's entries (a rename into it) to disk.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("sync %s: %w", dir, err)
-	}
-	return nil
 }

@@ -64,7 +64,7 @@ func WriteFunc(path string, perm os.FileMode, fill func(io.Writer) error, check 
 		err = os.Rename(tmp, path)
 	}
 	if err == nil {
-		err = syncDir(dir)
+		err = SyncDir(dir)
 	}
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
@@ -72,8 +72,9 @@ func WriteFunc(path string, perm os.FileMode, fill func(io.Writer) error, check 
 	return nil
 }
 
-// syncDir flushes a directory's entries (a rename into it) to disk.
-func syncDir(dir string) error {
+// SyncDir flushes a directory's entries (a rename into it) to disk: what
+// makes a rename survive a power cut.
+func SyncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return err
