@@ -88,3 +88,36 @@ func FuzzScanRecordJSON(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkEncodeScanAccepted weighs the payload encoder (jsonlex's
+// writers, with encoding/json for anything else) against encoding/json
+// alone, on the scan.accepted payload of docs/mqtt-contract.md (an item
+// scan with a warning and a distance): what every accepted scan costs to
+// journal.
+func BenchmarkEncodeScanAccepted(b *testing.B) {
+	rec := ScanRecord{ScanID: "pda-07-000103", Device: "pda-07", Operator: "op-42", Task: "T-1001", Line: 1,
+		Location: "A-01-03-2", Data: "6901234567892", AIM: "]E0", Kind: "item", Code: CodeItemOK,
+		Warning: "distance_out_of_band", DistanceMM: 132.4, Distance: "out",
+		DeviceTime: time.Date(2026, 11, 22, 17, 1, 2, 150_000_000, time.FixedZone("CST", 8*3600))}
+	fast, err := encodePayload(rec)
+	slow, jerr := json.Marshal(rec)
+	if err != nil || jerr != nil || !bytes.Equal(fast, slow) {
+		b.Fatalf("jsonlex %s (%v), encoding/json %s (%v)", fast, err, slow, jerr)
+	}
+	b.Run("jsonlex", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := encodePayload(rec); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("encoding_json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := json.Marshal(rec); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
