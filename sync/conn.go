@@ -33,6 +33,21 @@ const closeFlushWait = time.Second
 // (wss). Config.Validate refuses any other.
 var BrokerSchemes = []string{"tcp", "mqtt", "ssl", "tls", "mqtts", "ws", "wss"}
 
+// defaultPorts are the ports of the broker URL schemes, for a URL that
+// names none (docs/mqtt-contract.md, the gateway's configuration).
+var defaultPorts = map[string]string{"tcp": "1883", "mqtt": "1883", "ssl": "8883", "tls": "8883", "mqtts": "8883", "ws": "80", "wss": "443"}
+
+// brokerAddr is the host:port a broker URL names: its own port, else its
+// scheme's default.
+func brokerAddr(u *url.URL) string {
+	if u.Port() == "" {
+		if p, ok := defaultPorts[u.Scheme]; ok {
+			return net.JoinHostPort(u.Hostname(), p)
+		}
+	}
+	return u.Host
+}
+
 // openConn opens the connection to broker for paho, as paho's own opener
 // would for BrokerSchemes (the same TLS set-up, connect timeout and
 // proxies from the environment), and gathers the client's writes: see
@@ -67,13 +82,13 @@ func dial(broker *url.URL, o mqtt.ClientOptions) (net.Conn, error) {
 		}
 		return mqtt.NewWebsocket(u.String(), tlsc, o.ConnectTimeout, o.HTTPHeaders, o.WebsocketOptions)
 	case "tcp", "mqtt":
-		return proxy.FromEnvironmentUsing(dialer).Dial("tcp", broker.Host)
+		return proxy.FromEnvironmentUsing(dialer).Dial("tcp", brokerAddr(broker))
 	case "ssl", "tls", "mqtts":
 		// Like paho, TLS goes through a proxy only when all_proxy is set.
 		if os.Getenv("all_proxy") == "" {
-			return tls.DialWithDialer(dialer, "tcp", broker.Host, tlsc)
+			return tls.DialWithDialer(dialer, "tcp", brokerAddr(broker), tlsc)
 		}
-		raw, err := proxy.FromEnvironmentUsing(dialer).Dial("tcp", broker.Host)
+		raw, err := proxy.FromEnvironmentUsing(dialer).Dial("tcp", brokerAddr(broker))
 		if err != nil {
 			return nil, err
 		}

@@ -502,3 +502,28 @@ func TestCoalescingConnBuffersReads(t *testing.T) {
 		t.Errorf("%d one-byte reads took %d reads of the connection, want a few", len(want), rc.reads)
 	}
 }
+
+// TestBrokerAddrDefaultsThePort: a broker URL without a port is dialed on
+// its scheme's port, by the gateway's link and by the doctor's probe
+// alike (both dial through brokerAddr).
+func TestBrokerAddrDefaultsThePort(t *testing.T) {
+	for in, want := range map[string]string{
+		"tcp://broker.example":      "broker.example:1883",
+		"mqtt://broker.example":     "broker.example:1883",
+		"ssl://broker.example":      "broker.example:8883",
+		"tls://broker.example":      "broker.example:8883",
+		"mqtts://broker.example":    "broker.example:8883",
+		"ws://broker.example":       "broker.example:80",
+		"wss://broker.example":      "broker.example:443",
+		"tcp://broker.example:1884": "broker.example:1884",
+		"ssl://[::1]":               "[::1]:8883",
+	} {
+		u, err := url.Parse(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := brokerAddr(u); got != want {
+			t.Errorf("brokerAddr(%s) = %s, want %s", in, got, want)
+		}
+	}
+}

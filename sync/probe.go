@@ -16,16 +16,11 @@ import (
 	"github.com/floorgate/floorgate"
 )
 
-// defaultPorts are the ports of the broker URL schemes, for a URL that
-// names none.
-var defaultPorts = map[string]string{"tcp": "1883", "mqtt": "1883", "ssl": "8883", "tls": "8883", "mqtts": "8883", "ws": "80", "wss": "443"}
-
 // ProbeResult is what Probe found, stage by stage: TCP, then TLS, then
 // MQTT. A stage runs only when the one before it passed, so the first
 // stage with an error is where the broker could not be reached.
 type ProbeResult struct {
-	// Addr is the host:port dialed: the URL's, with its scheme's default
-	// port when it names none.
+	// Addr is the host:port dialed (brokerAddr).
 	Addr string
 	// Remote is the address the TCP connection reached; "" without one.
 	Remote string
@@ -101,10 +96,7 @@ func Probe(ctx context.Context, cfg Config, clock floorgate.Clock, broker, clien
 		r.DialErr = fmt.Errorf("parse broker URL: %w", err)
 		return r
 	}
-	r.Addr = u.Host
-	if u.Port() == "" {
-		r.Addr = net.JoinHostPort(u.Hostname(), defaultPorts[u.Scheme])
-	}
+	r.Addr = brokerAddr(u)
 	deadline := time.Now().Add(cfg.ConnectTimeout)
 	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
 		deadline = dl
