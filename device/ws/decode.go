@@ -62,7 +62,13 @@ func fastRequest(b []byte, r *request) error {
 		case "note":
 			r.Note = l.Str()
 		case "geometry":
+			if r.Geometry != nil {
+				// Repeated: encoding/json fills what it has; it decides.
+				l.Fail()
+				return
+			}
 			g := new(floorgate.Geometry)
+			corners := false
 			l.Object(func(k []byte) {
 				switch string(k) {
 				case "image_width":
@@ -70,6 +76,11 @@ func fastRequest(b []byte, r *request) error {
 				case "focal_px":
 					g.FocalPx = l.Float()
 				case "corners":
+					if corners {
+						l.Fail() // repeated: as "geometry"
+						return
+					}
+					corners = true
 					n := 0
 					l.Array(func() {
 						if n == len(g.Corners) {

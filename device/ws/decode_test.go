@@ -21,6 +21,10 @@ var sampleRequests = []string{
 	`{"type":"scan","scan_id":"s9","geometry":{"corners":[{},{},{},{},{}]}}`, // five corners
 	`{"type":"scan","scan_id":"s10","distance_mm":1e400}`,                    // out of range
 	`{"type":"scan" "scan_id":"s11"}`,                                        // not JSON
+	// An object or array key given twice: encoding/json fills what the
+	// first gave.
+	`{"type":"scan","scan_id":"s12","geometry":{"image_width":1920},"geometry":{"focal_px":1507.2}}`,
+	`{"type":"scan","scan_id":"s13","geometry":{"corners":[{"x":1,"y":2}],"corners":[{"x":9}]}}`,
 }
 
 func TestRequestDecoderAgreesWithEncodingJSON(t *testing.T) {

@@ -49,6 +49,11 @@ func fastFrame(b []byte, f *frame) error {
 			f.Stations = []string{}
 			l.Array(func() { f.Stations = append(f.Stations, l.Str()) })
 		case "verdict":
+			if f.Push != nil {
+				// Repeated: encoding/json fills what it has; it decides.
+				l.Fail()
+				return
+			}
 			v := new(floorgate.Verdict)
 			l.Object(func(k []byte) { verdictField(l, k, v) })
 			f.Push = v
@@ -90,6 +95,7 @@ func verdictField(l *jsonlex.Lexer, k []byte, v *floorgate.Verdict) {
 }
 
 func feedback(l *jsonlex.Lexer, fb *floorgate.Feedback) {
+	tones := false
 	l.Object(func(k []byte) {
 		switch string(k) {
 		case "kind":
@@ -97,6 +103,13 @@ func feedback(l *jsonlex.Lexer, fb *floorgate.Feedback) {
 		case "led":
 			fb.LED = l.Str()
 		case "tone":
+			if tones {
+				// Repeated: encoding/json decodes the second array into
+				// the first's elements; it decides.
+				l.Fail()
+				return
+			}
+			tones = true
 			fb.Tone = []floorgate.Tone{}
 			l.Array(func() {
 				var t floorgate.Tone

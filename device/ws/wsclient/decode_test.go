@@ -36,6 +36,10 @@ func sampleFrames(t testing.TB) [][]byte {
 		[]byte(`{"Type":"verdict","SCAN_ID":"x"}`),                              // keys in another case
 		[]byte(`{"type":"task","id":"n1","prompt":{"step":"wait","line":1.0}}`), // a float
 		[]byte(` {"type":"push","kind":"task_assigned","verdict":{"code":"location_ok","feedback":{"tone":[],"vibrate_ms":[]}}} `),
+		// An object or array key given twice: encoding/json fills what
+		// the first gave.
+		[]byte(`{"type":"verdict","feedback":{"tone":[{"hz":1,"ms":2}],"tone":[{"hz":3}]}}`),
+		[]byte(`{"type":"push","verdict":{"code":"item_ok"},"verdict":{"ok":true}}`),
 	)
 	return out
 }
