@@ -83,34 +83,6 @@ func FuzzFloat(f *testing.F) {
 	})
 }
 
-// FuzzFrame reads whole messages of the PDA protocol: objects, arrays,
-// nesting, keys, and every kind of value.
-func FuzzFrame(f *testing.F) {
-	for _, s := range realFrames {
-		f.Add([]byte(s))
-	}
-	for _, s := range []string{
-		`{}`,
-		`{"type":"scan","type":"login","qty":1,"qty":2}`,
-		`{"prompt":{"step":"a","qty":2},"prompt":{"task":"T"}}`,
-		`{"geometry":{"corners":[{"x":1,"y":2},{"x":3}]},"geometry":{"corners":[{"x":9}]}}`,
-		`{"verdict":{"verdict":{"verdict":{"type":"deep","ok":false}}}}`,
-		`{"type":"scan","scan_id":"s3","data":"x","qty":12,"distance_mm":-0.0,"geometry":{"corners":[{"x":1e2,"y":2E-1}]}}`,
-		`{"type":"scan","scan_id":"s5","data":"\u001dGS"}`,
-		`{"Type":"scan","SCAN_ID":"s7"}`,
-		`{"type":"scan","data":null}`,
-	} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		got, err := decodeFrame(b)
-		if err != nil {
-			return
-		}
-		sameAsJSON(t, b, got)
-	})
-}
-
 // FuzzAppendString writes any text as a string.
 func FuzzAppendString(f *testing.F) {
 	for _, s := range []string{"", "pda-07-000103", "6901234567892", "]E0", "010690123456789221ABC\x1d10B1",
