@@ -19,7 +19,10 @@ import (
 var ErrSlowPath = errors.New("jsonlex: needs the general decoder")
 
 // Lexer reads one JSON value from B. The first thing it does not take sets
-// Err, and everything after that is a no-op.
+// Err, which then stays: Take matches nothing, Object and Array call back
+// no more, and End reports it. The scalar readers (Str, Key, Int, Float,
+// Bool) may still read after it; a caller throws away what it read once
+// End reports an error and decodes with encoding/json instead.
 type Lexer struct {
 	B   []byte
 	i   int
