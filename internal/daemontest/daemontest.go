@@ -90,7 +90,7 @@ var (
 // extra is appended to its configuration.
 func Start(t *testing.T, stateDir, extra string) *Daemon {
 	t.Helper()
-	return StartGatewayConf(t, stateDir, "tcp://127.0.0.1:9", "gw-1", extra)
+	return startGatewayConf(t, stateDir, "tcp://127.0.0.1:9", "gw-1", extra)
 }
 
 // TestConfig is the start of every test daemon's configuration: the
@@ -108,12 +108,12 @@ const TLSOffConfig = "tls:\n  mode: \"off\"\n"
 // links to that broker as gateway gw, else to an embedded broker.
 func StartGateway(t *testing.T, stateDir, broker, gateway string) *Daemon {
 	t.Helper()
-	return StartGatewayConf(t, stateDir, broker, gateway, "")
+	return startGatewayConf(t, stateDir, broker, gateway, "")
 }
 
-// StartGatewayConf is StartGateway with extra appended to the
+// startGatewayConf is StartGateway with extra appended to the
 // configuration.
-func StartGatewayConf(t *testing.T, stateDir, broker, gateway, extra string) *Daemon {
+func startGatewayConf(t *testing.T, stateDir, broker, gateway, extra string) *Daemon {
 	t.Helper()
 	bin, err := Binary()
 	if err != nil {
