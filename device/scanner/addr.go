@@ -39,6 +39,22 @@ var usbIDPattern = regexp.MustCompile(`^([0-9a-fA-F]{4}):([0-9a-fA-F]{4})$`)
 // Its errors quote the address and say what is wrong with it, for the site
 // admin who wrote it; the configuration's checks show them as they are.
 func ParseAddress(a string) (Addr, error) {
+	if scheme, rest, ok := strings.Cut(a, "://"); ok && (scheme == "serial-usb" || scheme == "hid-pos" || scheme == "hid-keyboard") {
+		// VID:PID is not a host and port: url.Parse would refuse a
+		// product id with a hex letter in it (0b61) as a port.
+		ids, query, _ := strings.Cut(rest, "?")
+		q, err := url.ParseQuery(query)
+		if err != nil {
+			return Addr{}, fmt.Errorf("%q is not an address", a)
+		}
+		sa := Addr{Scheme: scheme, Serial: q.Get("serial")}
+		m := usbIDPattern.FindStringSubmatch(ids)
+		if m == nil {
+			return sa, fmt.Errorf("%q: want %s://VID:PID with 4 hex digits each, e.g. %s://05e0:1200", a, scheme, scheme)
+		}
+		sa.VID, sa.PID = strings.ToLower(m[1]), strings.ToLower(m[2])
+		return sa, nil
+	}
 	u, err := url.Parse(a)
 	if err != nil {
 		return Addr{}, fmt.Errorf("%q is not an address", a)
@@ -55,13 +71,6 @@ func ParseAddress(a string) (Addr, error) {
 				return sa, fmt.Errorf("%q: baud is not a number", a)
 			}
 		}
-		return sa, nil
-	case "serial-usb", "hid-pos", "hid-keyboard":
-		m := usbIDPattern.FindStringSubmatch(u.Host)
-		if m == nil {
-			return sa, fmt.Errorf("%q: want %s://VID:PID with 4 hex digits each, e.g. %s://05e0:1200", a, u.Scheme, u.Scheme)
-		}
-		sa.VID, sa.PID = strings.ToLower(m[1]), strings.ToLower(m[2])
 		return sa, nil
 	}
 	return sa, fmt.Errorf("%q: want serial:///dev/ttyACM0, serial-usb://VID:PID, hid-pos://VID:PID or hid-keyboard://VID:PID", a)
